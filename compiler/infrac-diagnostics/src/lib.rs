@@ -1,0 +1,16 @@
+//! Spans, source files and the one `Diagnostic` type every infrac stage reports with.
+//!
+//! Core crates never print: they return diagnostics, and the drivers (CLI, language
+//! server, tests) decide how to render them.
+
+mod codes;
+mod diagnostic;
+mod render;
+mod source;
+mod suggest;
+
+pub use codes::{Code, CodeInfo, CODES};
+pub use diagnostic::{Diagnostic, Label, Severity};
+pub use render::{render_human, RenderOptions};
+pub use source::{FileId, LineCol, SourceFile, SourceMap, Span};
+pub use suggest::did_you_mean;

@@ -1,0 +1,144 @@
+//! Human rendering of diagnostics with ariadne, coloured or plain.
+
+use crate::{Diagnostic, Severity, SourceMap, Span};
+use ariadne::{Color, Config, IndexType, Label as AriadneLabel, Report, ReportKind};
+use std::fmt;
+
+/// How to render for a human.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    /// Emit ANSI colours (terminals); off for pipes, files, `NO_COLOR` and tests.
+    pub color: bool,
+}
+
+/// A span as ariadne sees it: the file's display name and a byte range.
+#[derive(Clone)]
+struct AriadneSpan {
+    file: String,
+    range: std::ops::Range<usize>,
+}
+
+impl ariadne::Span for AriadneSpan {
+    type SourceId = String;
+    fn source(&self) -> &String {
+        &self.file
+    }
+    fn start(&self) -> usize {
+        self.range.start
+    }
+    fn end(&self) -> usize {
+        self.range.end
+    }
+}
+
+struct MapCache<'a> {
+    map: &'a SourceMap,
+    sources: Vec<(String, ariadne::Source<&'a str>)>,
+}
+
+impl<'a> MapCache<'a> {
+    fn new(map: &'a SourceMap) -> Self {
+        let sources = map
+            .iter()
+            .map(|(_, f)| (f.name.clone(), ariadne::Source::from(f.text.as_str())))
+            .collect();
+        MapCache { map, sources }
+    }
+}
+
+impl<'a> ariadne::Cache<String> for MapCache<'a> {
+    type Storage = &'a str;
+
+    fn fetch(&mut self, id: &String) -> Result<&ariadne::Source<&'a str>, impl fmt::Debug> {
+        self.sources
+            .iter()
+            .find(|(name, _)| name == id)
+            .map(|(_, s)| s)
+            .ok_or_else(|| format!("unknown file {id}"))
+    }
+
+    fn display<'b>(&self, id: &'b String) -> Option<impl fmt::Display + 'b> {
+        let _ = self.map;
+        Some(id.clone())
+    }
+}
+
+fn to_ariadne(map: &SourceMap, span: Span) -> AriadneSpan {
+    let file = map.get(span.file);
+    let len = file.map_or(0, |f| f.text.len());
+    let mut start = (span.start as usize).min(len);
+    let mut end = (span.end as usize).min(len).max(start);
+    if let Some(f) = file {
+        while start > 0 && !f.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while end < len && !f.text.is_char_boundary(end) {
+            end += 1;
+        }
+    }
+    AriadneSpan {
+        file: file.map_or_else(|| format!("<file {}>", span.file.0), |f| f.name.clone()),
+        range: start..end,
+    }
+}
+
+/// Renders diagnostics the way `rustc` users expect: code, message, source excerpt with
+/// the primary label, secondary labels, notes and help.
+pub fn render_human(map: &SourceMap, diagnostics: &[Diagnostic], options: RenderOptions) -> String {
+    let mut out = Vec::new();
+    for diagnostic in diagnostics {
+        render_one(map, diagnostic, options, &mut out);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn render_one(map: &SourceMap, d: &Diagnostic, options: RenderOptions, out: &mut Vec<u8>) {
+    let (kind, color) = match d.severity {
+        Severity::Error => (ReportKind::Error, Color::Red),
+        Severity::Warning => (ReportKind::Warning, Color::Yellow),
+    };
+    let primary = to_ariadne(map, d.primary.span);
+    let config = Config::default()
+        .with_color(options.color)
+        .with_index_type(IndexType::Byte);
+    let mut report = Report::build(kind, primary.clone())
+        .with_config(config)
+        .with_code(d.code)
+        .with_message(&d.message)
+        .with_label(
+            AriadneLabel::new(primary)
+                .with_message(&d.primary.message)
+                .with_color(color)
+                .with_order(0),
+        );
+    for (i, label) in d.labels.iter().enumerate() {
+        report.add_label(
+            AriadneLabel::new(to_ariadne(map, label.span))
+                .with_message(&label.message)
+                .with_color(Color::Blue)
+                .with_order(i as i32 + 1),
+        );
+    }
+    for note in &d.notes {
+        report.add_note(note);
+    }
+    if let Some(help) = &d.help {
+        report.set_help(help);
+    }
+    let mut cache = MapCache::new(map);
+    if report.finish().write(&mut cache, &mut *out).is_err() {
+        // A report that cannot be drawn still has to reach the user.
+        let fallback = format!("{}[{}]: {}\n", d.severity_word(), d.code, d.message);
+        out.extend_from_slice(fallback.as_bytes());
+    }
+}
+
+impl Diagnostic {
+    fn severity_word(&self) -> &'static str {
+        match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+

@@ -1,0 +1,251 @@
+//! The abstract syntax tree. Every node carries its span; broken syntax becomes `Error`
+//! nodes so the rest of a file still has a tree.
+
+use crate::token::{Number, Protocol};
+use infrac_diagnostics::Span;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// A name as written, with its span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// One parsed file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+/// A top-level item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Import(Import),
+    Decl(Decl),
+    For(ForLoop),
+    /// A stretch of source that did not parse; already reported.
+    Error(Span),
+}
+
+/// `import "std/os" [as name]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Import {
+    pub path: String,
+    pub path_span: Span,
+    pub alias: Option<Ident>,
+    pub span: Span,
+}
+
+/// The name of a declaration: a plain identifier or an interpolated string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeclName {
+    Ident(Ident),
+    Str(StrLit),
+}
+
+impl DeclName {
+    /// Where the name is written.
+    pub fn span(&self) -> Span {
+        match self {
+            DeclName::Ident(i) => i.span,
+            DeclName::Str(s) => s.span,
+        }
+    }
+}
+
+/// `KIND [NAME] [ID] [on PATH] [from PATH] [in PATH] { body }`, at top level or nested.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decl {
+    pub doc: Option<String>,
+    pub kind: Ident,
+    pub name: Option<DeclName>,
+    pub id: Option<Expr>,
+    pub on: Option<Path>,
+    pub from: Option<Path>,
+    pub in_: Option<Path>,
+    pub body: Block,
+    pub span: Span,
+}
+
+impl Decl {
+    /// The span of the declaration's head (kind and name), for labels.
+    pub fn head_span(&self) -> Span {
+        match &self.name {
+            Some(name) => name.span(),
+            None => self.kind.span,
+        }
+    }
+}
+
+/// `{ entries }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub entries: Vec<Entry>,
+    pub span: Span,
+}
+
+/// One line of a block.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    Attr(Attr),
+    Block(Decl),
+    Rule(Rule),
+    For(ForLoop),
+    Error(Span),
+}
+
+/// `a.b = value` (or `policy input = drop`, stored as path `policy.input`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attr {
+    pub path: Vec<Ident>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+impl Attr {
+    /// The dotted name, e.g. `vmid.vm`.
+    pub fn name(&self) -> String {
+        self.path
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    /// Span of the attribute's name.
+    pub fn name_span(&self) -> Span {
+        match (self.path.first(), self.path.last()) {
+            (Some(a), Some(b)) => a.span.to(b.span),
+            _ => self.span,
+        }
+    }
+}
+
+/// A firewall statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    /// `allow|deny FROM -> TO [PORTS] [from SOURCES]`.
+    Filter {
+        action: Ident,
+        from: Ident,
+        to: Ident,
+        ports: Vec<Expr>,
+        sources: Option<Expr>,
+        span: Span,
+    },
+    /// `masquerade [ZONES] -> ZONE`.
+    Masquerade { zones: Expr, to: Ident, span: Span },
+    /// `forward ZONE PORT -> TARGET[:PORT]`.
+    Forward {
+        from: Ident,
+        port: Expr,
+        target: Ident,
+        target_port: Option<Expr>,
+        span: Span,
+    },
+}
+
+impl Rule {
+    /// The whole statement's span.
+    pub fn span(&self) -> Span {
+        match self {
+            Rule::Filter { span, .. } | Rule::Masquerade { span, .. } | Rule::Forward { span, .. } => *span,
+        }
+    }
+}
+
+/// `for NAME in RANGE { items }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForLoop {
+    pub var: Ident,
+    pub range: Expr,
+    pub body: Vec<Entry>,
+    pub span: Span,
+}
+
+/// A dotted path `a.b.c`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    pub segments: Vec<Ident>,
+    pub span: Span,
+}
+
+impl Path {
+    /// The path as written, `a.b.c`.
+    pub fn dotted(&self) -> String {
+        self.segments
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+}
+
+/// A string literal, possibly interpolated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StrLit {
+    pub parts: Vec<StrPart>,
+    pub span: Span,
+}
+
+impl StrLit {
+    /// The text when the string has no interpolation.
+    pub fn as_plain(&self) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                StrPart::Text(t) => out.push_str(t),
+                StrPart::Interp(_) => return None,
+            }
+        }
+        Some(out)
+    }
+}
+
+/// A piece of a string literal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StrPart {
+    Text(String),
+    Interp(Expr),
+}
+
+/// Binary operators, loosest first: `on`, `..`, `+ -`, `* /`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// An expression node with its span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+/// What an expression is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Number(Number),
+    Quantity(Number, String),
+    Bool(bool),
+    Str(StrLit),
+    Ipv4(Ipv4Addr),
+    Ipv6(Ipv6Addr),
+    Prefix(IpAddr, u8),
+    Mac([u8; 6]),
+    Port(Protocol, u16, Option<u16>),
+    Path(Path),
+    List(Vec<Expr>),
+    Call(Ident, Vec<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Range(Box<Expr>, Box<Expr>),
+    /// `value on target`: a size on a pool, an address on a network.
+    Placed(Box<Expr>, Path),
+    /// `base { attrs }`: a catalogue entry instantiated with attributes.
+    Instance(Path, Block),
+    Error,
+}

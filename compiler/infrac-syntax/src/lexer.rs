@@ -1,0 +1,674 @@
+//! The lexer: source text to tokens, doc comments and lexical diagnostics.
+//!
+//! Hand-written because the typed literals need lookahead that a grammar would make
+//! unreadable: `d0:94:66:24:96:7c` is a MAC, `fe80::1` an address, `face` a name,
+//! `192.168.1.10..192.168.1.20` a range of addresses and `1.6TiB` a size.
+
+use crate::token::{Number, Protocol, Token};
+use infrac_diagnostics::{Code, Diagnostic, FileId, Span};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Brackets nested deeper than this are reported and skipped, so no later stage recurses
+/// without bound.
+pub const MAX_NESTING: usize = 64;
+
+/// A `##` doc comment: its text and where it sits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocComment {
+    pub text: String,
+    pub span: Span,
+}
+
+/// Everything the lexer produces.
+#[derive(Debug, Default)]
+pub struct Lexed {
+    pub tokens: Vec<(Token, Span)>,
+    pub docs: Vec<DocComment>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    /// Ordinary code; `interp` marks code inside a string's `{…}`.
+    Code { interp: bool, braces: usize },
+    Str,
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    file: FileId,
+    out: Lexed,
+    modes: Vec<Mode>,
+    /// Open `(`/`[` count per code mode; newlines inside them are not significant.
+    groups: Vec<usize>,
+    /// Every open bracket, for unclosed-delimiter reports and the nesting limit.
+    open: Vec<(u8, Span)>,
+}
+
+/// Splits `src` into tokens. Never fails: problems become diagnostics.
+pub fn lex(src: &str, file: FileId) -> Lexed {
+    let mut lexer = Lexer {
+        src,
+        bytes: src.as_bytes(),
+        pos: 0,
+        file,
+        out: Lexed::default(),
+        modes: vec![Mode::Code {
+            interp: false,
+            braces: 0,
+        }],
+        groups: vec![0],
+        open: Vec::new(),
+    };
+    lexer.run();
+    lexer.out
+}
+
+fn is_ident_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
+}
+
+fn is_ident_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+impl<'a> Lexer<'a> {
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start, end)
+    }
+
+    fn peek(&self, ahead: usize) -> Option<u8> {
+        self.bytes.get(self.pos + ahead).copied()
+    }
+
+    fn push(&mut self, token: Token, start: usize) {
+        let span = self.span(start, self.pos);
+        self.out.tokens.push((token, span));
+    }
+
+    fn error(&mut self, code: Code, message: impl Into<String>, start: usize, end: usize, label: impl Into<String>) {
+        let span = self.span(start, end);
+        self.out
+            .diagnostics
+            .push(Diagnostic::error(code, message, span, label));
+    }
+
+    fn run(&mut self) {
+        while self.pos < self.bytes.len() {
+            match self.modes.last().copied() {
+                Some(Mode::Str) => self.string_part(),
+                _ => self.code_token(),
+            }
+        }
+        if let Some(Mode::Str) = self.modes.last() {
+            let end = self.src.len();
+            self.error(Code::SYNTAX_UNCLOSED, "unterminated string", end, end, "the string is still open at the end of the file");
+            self.push(Token::StrEnd, end);
+        }
+        for (delim, span) in std::mem::take(&mut self.open).into_iter().rev() {
+            let closer = match delim {
+                b'{' => '}',
+                b'[' => ']',
+                _ => ')',
+            };
+            self.out.diagnostics.push(
+                Diagnostic::error(Code::SYNTAX_UNCLOSED, format!("unclosed `{}`", delim as char), span, "opened here and never closed")
+                    .with_help(format!("add the matching `{closer}`")),
+            );
+        }
+    }
+
+    fn code_token(&mut self) {
+        let start = self.pos;
+        let c = self.bytes[self.pos];
+        match c {
+            b' ' | b'\t' | b'\r' => self.pos += 1,
+            b'\n' => {
+                self.pos += 1;
+                let in_group = self.groups.last().copied().unwrap_or(0) > 0;
+                let last_is_newline = matches!(self.out.tokens.last(), Some((Token::Newline, _)) | None);
+                if !in_group && !last_is_newline {
+                    self.push(Token::Newline, start);
+                }
+            }
+            b'#' => self.comment(),
+            b'"' => {
+                self.pos += 1;
+                self.push(Token::StrStart, start);
+                self.modes.push(Mode::Str);
+            }
+            b'{' => self.open_delim(b'{', Token::LBrace),
+            b'[' => self.open_delim(b'[', Token::LBracket),
+            b'(' => self.open_delim(b'(', Token::LParen),
+            b'}' => self.close_brace(),
+            b']' => self.close_delim(b'[', Token::RBracket),
+            b')' => self.close_delim(b'(', Token::RParen),
+            b',' => self.single(Token::Comma),
+            b'=' => self.single(Token::Eq),
+            b'+' => self.single(Token::Plus),
+            b'*' => self.single(Token::Star),
+            b'/' => self.single(Token::Slash),
+            b'-' if self.peek(1) == Some(b'>') => {
+                self.pos += 2;
+                self.push(Token::Arrow, start);
+            }
+            b'-' => self.single(Token::Minus),
+            b'.' if self.peek(1) == Some(b'.') => {
+                self.pos += 2;
+                self.push(Token::DotDot, start);
+            }
+            b'.' => self.single(Token::Dot),
+            b':' if !self.try_address() => self.single(Token::Colon),
+            b':' => {}
+            c if c.is_ascii_hexdigit() && self.try_address() => {}
+            c if c.is_ascii_digit() => self.number(),
+            c if is_ident_start(c) => self.ident(),
+            _ => {
+                let ch = self.src[start..].chars().next().unwrap_or('\u{fffd}');
+                self.pos += ch.len_utf8().max(1);
+                self.error(
+                    Code::SYNTAX_BAD_CHARACTER,
+                    format!("unexpected character `{}`", ch.escape_debug()),
+                    start,
+                    self.pos,
+                    "no token starts with this character",
+                );
+            }
+        }
+    }
+
+    fn single(&mut self, token: Token) {
+        let start = self.pos;
+        self.pos += 1;
+        self.push(token, start);
+    }
+
+    fn comment(&mut self) {
+        let start = self.pos;
+        let end = self.src[start..].find('\n').map_or(self.src.len(), |i| start + i);
+        let text = &self.src[start..end];
+        if let Some(doc) = text.strip_prefix("##") {
+            if !doc.starts_with('#') {
+                let doc = doc.strip_prefix(' ').unwrap_or(doc).trim_end().to_string();
+                let span = self.span(start, end);
+                self.out.docs.push(DocComment { text: doc, span });
+            }
+        }
+        self.pos = end;
+    }
+
+    fn open_delim(&mut self, delim: u8, token: Token) {
+        let start = self.pos;
+        self.pos += 1;
+        if self.open.len() >= MAX_NESTING {
+            self.skip_too_deep(start);
+            return;
+        }
+        self.open.push((delim, self.span(start, self.pos)));
+        match delim {
+            b'{' => {
+                if let Some(Mode::Code { braces, .. }) = self.modes.last_mut() {
+                    *braces += 1;
+                }
+                // Newlines inside a block are significant again, even within a list.
+                self.groups.push(0);
+            }
+            _ => {
+                if let Some(g) = self.groups.last_mut() {
+                    *g += 1;
+                }
+            }
+        }
+        self.push(token, start);
+    }
+
+    /// Reports nesting past [`MAX_NESTING`] and skips to the matching close bracket.
+    fn skip_too_deep(&mut self, start: usize) {
+        let mut depth = 1usize;
+        while self.pos < self.bytes.len() && depth > 0 {
+            match self.bytes[self.pos] {
+                b'{' | b'[' | b'(' => depth += 1,
+                b'}' | b']' | b')' => depth -= 1,
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        self.error(
+            Code::SYNTAX_TOO_DEEP,
+            format!("brackets nested more than {MAX_NESTING} deep"),
+            start,
+            start + 1,
+            "this bracket opens one level too many; its contents are skipped",
+        );
+    }
+
+    fn close_brace(&mut self) {
+        let start = self.pos;
+        if let Some(Mode::Code { interp: true, braces: 0 }) = self.modes.last() {
+            self.pos += 1;
+            self.modes.pop();
+            self.groups.pop();
+            self.push(Token::InterpClose, start);
+            return;
+        }
+        if let Some(Mode::Code { braces, .. }) = self.modes.last_mut() {
+            *braces = braces.saturating_sub(1);
+        }
+        if matches!(self.open.last(), Some((b'{', _))) && self.groups.len() > 1 {
+            self.groups.pop();
+        }
+        self.close_delim(b'{', Token::RBrace);
+    }
+
+    fn close_delim(&mut self, opener: u8, token: Token) {
+        let start = self.pos;
+        self.pos += 1;
+        match self.open.last() {
+            Some((o, _)) if *o == opener => {
+                self.open.pop();
+                if opener != b'{' {
+                    if let Some(g) = self.groups.last_mut() {
+                        *g = g.saturating_sub(1);
+                    }
+                }
+            }
+            Some((o, span)) => {
+                let span = *span;
+                let expected = match o {
+                    b'{' => '}',
+                    b'[' => ']',
+                    _ => ')',
+                };
+                self.out.diagnostics.push(
+                    Diagnostic::error(
+                        Code::SYNTAX_UNCLOSED,
+                        format!("mismatched `{}`", self.bytes[start] as char),
+                        self.span(start, self.pos),
+                        format!("expected `{expected}` here"),
+                    )
+                    .with_label(span, "to close this"),
+                );
+                // Reported here; the parser never sees the stray closer.
+                return;
+            }
+            None => {
+                self.error(
+                    Code::SYNTAX_UNEXPECTED,
+                    format!("unexpected `{}`", self.bytes[start] as char),
+                    start,
+                    self.pos,
+                    "nothing is open here to close",
+                );
+                return;
+            }
+        }
+        self.push(token, start);
+    }
+
+    fn string_part(&mut self) {
+        let start = self.pos;
+        let mut text = String::new();
+        while self.pos < self.bytes.len() {
+            let c = self.bytes[self.pos];
+            match c {
+                b'"' => {
+                    self.flush_text(&mut text, start);
+                    let s = self.pos;
+                    self.pos += 1;
+                    self.modes.pop();
+                    self.push(Token::StrEnd, s);
+                    return;
+                }
+                b'{' => {
+                    self.flush_text(&mut text, start);
+                    let s = self.pos;
+                    self.pos += 1;
+                    self.modes.push(Mode::Code {
+                        interp: true,
+                        braces: 0,
+                    });
+                    self.groups.push(1);
+                    self.push(Token::InterpOpen, s);
+                    return;
+                }
+                b'\n' => {
+                    self.flush_text(&mut text, start);
+                    self.error(
+                        Code::SYNTAX_UNCLOSED,
+                        "unterminated string",
+                        self.pos,
+                        self.pos,
+                        "the line ends before the closing `\"`",
+                    );
+                    self.modes.pop();
+                    self.push(Token::StrEnd, self.pos);
+                    return;
+                }
+                b'\\' => {
+                    let esc_start = self.pos;
+                    self.pos += 1;
+                    let next = self.src[self.pos..].chars().next();
+                    match next {
+                        Some('n') => text.push('\n'),
+                        Some('t') => text.push('\t'),
+                        Some(ch @ ('"' | '\\' | '{' | '}')) => text.push(ch),
+                        Some(other) => {
+                            text.push(other);
+                            self.error(
+                                Code::SYNTAX_BAD_LITERAL,
+                                format!("unknown escape `\\{}`", other.escape_debug()),
+                                esc_start,
+                                self.pos + other.len_utf8(),
+                                "not one of \\\" \\\\ \\n \\t \\{ \\}",
+                            );
+                        }
+                        None => {}
+                    }
+                    self.pos += next.map_or(0, char::len_utf8);
+                }
+                _ => {
+                    let ch = self.src[self.pos..].chars().next().unwrap_or('\u{fffd}');
+                    text.push(ch);
+                    self.pos += ch.len_utf8().max(1);
+                }
+            }
+        }
+        self.flush_text(&mut text, start);
+    }
+
+    fn flush_text(&mut self, text: &mut String, start: usize) {
+        if !text.is_empty() {
+            let span = self.span(start, self.pos);
+            self.out
+                .tokens
+                .push((Token::StrText(std::mem::take(text)), span));
+        }
+    }
+
+    /// Length of the run of characters that can form an address, stopping before `..`.
+    fn address_run(&self) -> usize {
+        let rest = &self.bytes[self.pos..];
+        let mut len = 0;
+        while len < rest.len() {
+            let c = rest[len];
+            if c == b'.' && rest.get(len + 1) == Some(&b'.') {
+                break;
+            }
+            if c.is_ascii_hexdigit() || c == b':' || c == b'.' {
+                len += 1;
+            } else {
+                break;
+            }
+        }
+        // A trailing dot ends a sentence or a path, never an address.
+        while len > 0 && rest[len - 1] == b'.' {
+            len -= 1;
+        }
+        len
+    }
+
+    /// Lexes an IPv6 address, prefix or MAC if one starts here.
+    fn try_address(&mut self) -> bool {
+        let start = self.pos;
+        let len = self.address_run();
+        let text = &self.src[start..start + len];
+        if text.matches(':').count() < 2 {
+            return false;
+        }
+        if self.bytes.get(start + len).is_some_and(|&c| is_ident_char(c) && c != b'-') {
+            return false;
+        }
+        if let Some(mac) = parse_mac(text) {
+            self.pos = start + len;
+            self.push(Token::Mac(mac), start);
+            return true;
+        }
+        let Ok(addr) = text.parse::<Ipv6Addr>() else {
+            return false;
+        };
+        self.pos = start + len;
+        self.finish_address(IpAddr::V6(addr), start);
+        true
+    }
+
+    /// After an address: an optional `/len` makes it a prefix.
+    fn finish_address(&mut self, addr: IpAddr, start: usize) {
+        if self.peek(0) == Some(b'/') && self.peek(1).is_some_and(|c| c.is_ascii_digit()) {
+            let len_start = self.pos + 1;
+            let mut end = len_start;
+            while self.bytes.get(end).is_some_and(|c| c.is_ascii_digit()) {
+                end += 1;
+            }
+            self.pos = end;
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            match self.src[len_start..end].parse::<u8>() {
+                Ok(n) if n <= max => self.push(Token::Prefix(addr, n), start),
+                _ => {
+                    self.error(
+                        Code::SYNTAX_BAD_LITERAL,
+                        format!("prefix length `/{}` is longer than {max}", &self.src[len_start..end]),
+                        len_start - 1,
+                        end,
+                        format!("an IPv{} prefix length is 0..={max}", if max == 32 { 4 } else { 6 }),
+                    );
+                    self.push(Token::Prefix(addr, max), start);
+                }
+            }
+            return;
+        }
+        match addr {
+            IpAddr::V4(a) => self.push(Token::Ipv4(a), start),
+            IpAddr::V6(a) => self.push(Token::Ipv6(a), start),
+        }
+    }
+
+    fn number(&mut self) {
+        let start = self.pos;
+        // Dotted quads first: digits and single dots.
+        let run = self.address_run();
+        let text = &self.src[start..start + run];
+        if text.matches('.').count() == 3 && !text.contains(':') {
+            let after = self.bytes.get(start + run).copied();
+            let ends_cleanly = !after.is_some_and(is_ident_char);
+            match text.parse::<Ipv4Addr>() {
+                Ok(addr) if ends_cleanly => {
+                    self.pos = start + run;
+                    self.finish_address(IpAddr::V4(addr), start);
+                    return;
+                }
+                _ if text.bytes().all(|c| c.is_ascii_digit() || c == b'.') => {
+                    self.pos = start + run;
+                    self.error(
+                        Code::SYNTAX_BAD_LITERAL,
+                        format!("`{text}` is not an IPv4 address"),
+                        start,
+                        self.pos,
+                        "each of the four parts must be 0..=255",
+                    );
+                    self.push(Token::Ipv4(Ipv4Addr::UNSPECIFIED), start);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        let value = if self.src[start..].starts_with("0x") || self.src[start..].starts_with("0X") {
+            self.pos += 2;
+            let digits_start = self.pos;
+            while self.peek(0).is_some_and(|c| c.is_ascii_hexdigit() || c == b'_') {
+                self.pos += 1;
+            }
+            let digits: String = self.src[digits_start..self.pos].chars().filter(|&c| c != '_').collect();
+            match u64::from_str_radix(&digits, 16) {
+                Ok(n) => Number::Int(n),
+                Err(_) => {
+                    self.error(Code::SYNTAX_BAD_LITERAL, "malformed hexadecimal number", start, self.pos, "expected hex digits after `0x` that fit in 64 bits");
+                    Number::Int(0)
+                }
+            }
+        } else {
+            while self.peek(0).is_some_and(|c| c.is_ascii_digit() || c == b'_') {
+                self.pos += 1;
+            }
+            let is_float = self.peek(0) == Some(b'.') && self.peek(1).is_some_and(|c| c.is_ascii_digit());
+            if is_float {
+                self.pos += 1;
+                while self.peek(0).is_some_and(|c| c.is_ascii_digit() || c == b'_') {
+                    self.pos += 1;
+                }
+            }
+            let digits: String = self.src[start..self.pos].chars().filter(|&c| c != '_').collect();
+            if is_float {
+                Number::Float(digits.parse().unwrap_or(0.0))
+            } else {
+                match digits.parse::<u64>() {
+                    Ok(n) => Number::Int(n),
+                    Err(_) => {
+                        self.error(Code::SYNTAX_BAD_LITERAL, "number too large", start, self.pos, "integers must fit in 64 bits");
+                        Number::Int(0)
+                    }
+                }
+            }
+        };
+        let unit_start = self.pos;
+        while self.peek(0).is_some_and(|c| c.is_ascii_alphabetic()) {
+            self.pos += 1;
+        }
+        if self.pos > unit_start {
+            let unit = self.src[unit_start..self.pos].to_string();
+            self.push(Token::Quantity(value, unit), start);
+        } else {
+            self.push(Token::Number(value), start);
+        }
+    }
+
+    fn ident(&mut self) {
+        let start = self.pos;
+        while self.peek(0).is_some_and(is_ident_char) {
+            // A hyphen belongs to a name only when a name character follows it.
+            if self.peek(0) == Some(b'-') && !self.peek(1).is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_') {
+                break;
+            }
+            self.pos += 1;
+        }
+        let text = &self.src[start..self.pos];
+        let protocol = match text {
+            "tcp" => Some(Protocol::Tcp),
+            "udp" => Some(Protocol::Udp),
+            "sctp" => Some(Protocol::Sctp),
+            _ => None,
+        };
+        if let Some(protocol) = protocol {
+            if self.peek(0) == Some(b'/') && self.peek(1).is_some_and(|c| c.is_ascii_digit()) {
+                self.port(protocol, start);
+                return;
+            }
+        }
+        let token = match text {
+            "import" => Token::Import,
+            "as" => Token::As,
+            "for" => Token::For,
+            "in" => Token::In,
+            "on" => Token::On,
+            "from" => Token::From,
+            "true" => Token::True,
+            "false" => Token::False,
+            _ => Token::Ident(text.to_string()),
+        };
+        self.push(token, start);
+    }
+
+    fn port_number(&mut self) -> (usize, Option<u16>) {
+        let s = self.pos;
+        while self.peek(0).is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        (s, self.src[s..self.pos].parse::<u16>().ok())
+    }
+
+    fn port(&mut self, protocol: Protocol, start: usize) {
+        self.pos += 1; // the slash
+        let (lo_start, lo) = self.port_number();
+        let mut hi = None;
+        let mut bad = lo.is_none().then_some((lo_start, self.pos));
+        if self.peek(0) == Some(b'.') && self.peek(1) == Some(b'.') && self.peek(2).is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 2;
+            let (hi_start, value) = self.port_number();
+            if value.is_none() {
+                bad = Some((hi_start, self.pos));
+            }
+            hi = Some(value.unwrap_or(0));
+        }
+        if let Some((s, e)) = bad {
+            self.error(Code::SYNTAX_BAD_LITERAL, "port number out of range", s, e, "ports are 0..=65535");
+        }
+        self.push(Token::Port(protocol, lo.unwrap_or(0), hi), start);
+    }
+}
+
+fn parse_mac(text: &str) -> Option<[u8; 6]> {
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() != 6 || parts.iter().any(|p| p.len() != 2) {
+        return None;
+    }
+    let mut mac = [0u8; 6];
+    for (slot, part) in mac.iter_mut().zip(&parts) {
+        *slot = u8::from_str_radix(part, 16).ok()?;
+    }
+    Some(mac)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<Token> {
+        lex(src, FileId(0)).tokens.into_iter().map(|(t, _)| t).collect()
+    }
+
+    #[test]
+    fn typed_literals() {
+        let toks = kinds("d0:94:66:24:96:7c 2602:f674::/48 fe80::1 face 192.168.1.0/24 32GiB 500m tcp/30000..32767 0x1000 1.6TiB");
+        assert_eq!(toks[0], Token::Mac([0xd0, 0x94, 0x66, 0x24, 0x96, 0x7c]));
+        assert!(matches!(toks[1], Token::Prefix(IpAddr::V6(_), 48)));
+        assert!(matches!(toks[2], Token::Ipv6(_)));
+        assert_eq!(toks[3], Token::Ident("face".into()));
+        assert!(matches!(toks[4], Token::Prefix(IpAddr::V4(_), 24)));
+        assert_eq!(toks[5], Token::Quantity(Number::Int(32), "GiB".into()));
+        assert_eq!(toks[6], Token::Quantity(Number::Int(500), "m".into()));
+        assert_eq!(toks[7], Token::Port(Protocol::Tcp, 30000, Some(32767)));
+        assert_eq!(toks[8], Token::Number(Number::Int(0x1000)));
+        assert_eq!(toks[9], Token::Quantity(Number::Float(1.6), "TiB".into()));
+    }
+
+    #[test]
+    fn address_ranges_and_names() {
+        let toks = kinds("192.168.100.100..192.168.100.200 k3s-worker-1 a - 1 proxy:443 100..999");
+        assert!(matches!(toks[0], Token::Ipv4(_)));
+        assert_eq!(toks[1], Token::DotDot);
+        assert!(matches!(toks[2], Token::Ipv4(_)));
+        assert_eq!(toks[3], Token::Ident("k3s-worker-1".into()));
+        assert_eq!(toks[5], Token::Minus);
+        assert_eq!(toks[7], Token::Ident("proxy".into()));
+        assert_eq!(toks[8], Token::Colon);
+        assert_eq!(toks[11], Token::DotDot);
+    }
+
+    #[test]
+    fn interpolation_and_newlines() {
+        let toks = kinds("x = \"w-{i + 1}\"\n[a,\n b]\n");
+        assert!(toks.contains(&Token::InterpOpen) && toks.contains(&Token::InterpClose));
+        assert_eq!(toks.iter().filter(|t| **t == Token::Newline).count(), 2);
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        for src in ["\u{0}\u{ffff}é\"{", "((((((((", "}}}", "\"\\", "0x", "tcp/99999", "1.2.3.4.5", "::::::", "{\"{\"{"] {
+            let _ = lex(src, FileId(0));
+        }
+        let deep = "[".repeat(10_000);
+        let lexed = lex(&deep, FileId(0));
+        assert!(lexed.diagnostics.iter().any(|d| d.code == Code::SYNTAX_TOO_DEEP));
+    }
+}

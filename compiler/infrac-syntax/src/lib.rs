@@ -1,0 +1,11 @@
+//! The syntax of `.infra`: tokens, the lexer, the error-recovering parser and the AST.
+//!
+//! Parsing never fails: it returns a (possibly partial) AST together with diagnostics,
+//! so editors keep working on broken files. No semantics live here.
+
+pub mod ast;
+pub mod lexer;
+mod parser;
+pub mod token;
+
+pub use parser::parse;

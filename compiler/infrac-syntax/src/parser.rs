@@ -1,0 +1,679 @@
+//! The chumsky parser: tokens to AST, recovering line by line.
+//!
+//! Recovery works at two levels. An entry of a block or a top-level item that does not
+//! parse is skipped to the end of its line (stepping over balanced brackets), so every
+//! broken line costs one diagnostic and the rest of the file still parses. A block whose
+//! brackets are broken is skipped as a whole.
+
+use crate::ast::*;
+use crate::lexer::{lex, DocComment};
+use crate::token::Token;
+use chumsky::input::{Input as _, ValueInput};
+use chumsky::prelude::*;
+use infrac_diagnostics::{Code, Diagnostic, FileId, Span};
+
+type Extra<'t> = extra::Err<Rich<'t, Token, SimpleSpan>>;
+
+/// The result of parsing one file: always a tree, plus whatever went wrong.
+#[derive(Debug)]
+pub struct Parsed {
+    pub file: File,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses `src` (file `file`) into an AST. Never fails and never panics.
+pub fn parse(src: &str, file: FileId) -> Parsed {
+    let lexed = lex(src, file);
+    let mut diagnostics = lexed.diagnostics;
+    let tokens: Vec<(Token, SimpleSpan)> = lexed
+        .tokens
+        .into_iter()
+        .map(|(t, s)| (t, SimpleSpan::from(s.start as usize..s.end as usize)))
+        .collect();
+    let eoi = SimpleSpan::from(src.len()..src.len());
+    let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
+    let (ast, errors) = file_parser(file).parse(input).into_output_errors();
+    // One diagnostic per broken line: the lexer's, if it already spoke.
+    let line_of = |offset: u32| src.get(..offset as usize).map_or(0, |s| s.matches('\n').count());
+    let mut seen_lines: Vec<usize> = diagnostics.iter().map(|d| line_of(d.primary.span.start)).collect();
+    for error in errors {
+        let d = to_diagnostic(&error, file);
+        let line = line_of(d.primary.span.start);
+        if !seen_lines.contains(&line) {
+            seen_lines.push(line);
+            diagnostics.push(d);
+        }
+    }
+    let mut ast = ast.unwrap_or_default();
+    attach_docs(&mut ast, &lexed.docs, src, &mut diagnostics);
+    diagnostics.sort_by_key(Diagnostic::sort_key);
+    Parsed {
+        file: ast,
+        diagnostics,
+    }
+}
+
+fn to_diagnostic(error: &Rich<'_, Token, SimpleSpan>, file: FileId) -> Diagnostic {
+    let range = error.span();
+    let span = Span::new(file, range.start, range.end);
+    match error.reason() {
+        chumsky::error::RichReason::Custom(message) => {
+            Diagnostic::error(Code::SYNTAX_UNEXPECTED, message.clone(), span, "not allowed here")
+        }
+        chumsky::error::RichReason::ExpectedFound { expected, found } => {
+            let found_text = match found {
+                Some(t) => t.to_string(),
+                None => "end of file".to_string(),
+            };
+            let mut wanted: Vec<String> = expected
+                .iter()
+                .map(|p| match p {
+                    chumsky::error::RichPattern::Token(t) => t.to_string(),
+                    chumsky::error::RichPattern::Label(l) => l.to_string(),
+                    chumsky::error::RichPattern::EndOfInput => "end of file".to_string(),
+                    other => other.to_string(),
+                })
+                .filter(|w| w != "something else")
+                .collect();
+            wanted.sort();
+            wanted.dedup();
+            let label = match wanted.len() {
+                0 => "unexpected here".to_string(),
+                1 => format!("expected {}", wanted[0]),
+                _ => {
+                    let last = wanted.pop().unwrap_or_default();
+                    format!("expected {} or {last}", wanted.join(", "))
+                }
+            };
+            Diagnostic::error(Code::SYNTAX_UNEXPECTED, format!("unexpected {found_text}"), span, label)
+        }
+    }
+}
+
+fn file_parser<'t, I>(file: FileId) -> impl Parser<'t, I, File, Extra<'t>>
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
+    let (entry, _expr) = entry_and_expr(file);
+
+    let str_text = select! { Token::StrText(s) => s };
+    let import = just(Token::Import)
+        .ignore_then(
+            just(Token::StrStart)
+                .ignore_then(str_text.or_not())
+                .then_ignore(just(Token::StrEnd))
+                .map_with(move |s, e| (s.unwrap_or_default(), sp(e.span())))
+                .labelled("a quoted path"),
+        )
+        .then(just(Token::As).ignore_then(ident(file)).or_not())
+        .map_with(move |((path, path_span), alias), e| {
+            Item::Import(Import {
+                path,
+                path_span,
+                alias,
+                span: sp(e.span()),
+            })
+        });
+
+    let item = import.or(entry.validate(move |entry, e, emitter| match entry {
+        Entry::Block(decl) => Item::Decl(decl),
+        Entry::For(f) => Item::For(f),
+        Entry::Error(span) => Item::Error(span),
+        Entry::Attr(attr) => {
+            emitter.emit(Rich::custom(e.span(), "attributes belong inside a declaration's `{ }`"));
+            Item::Error(attr.span)
+        }
+        Entry::Rule(rule) => {
+            emitter.emit(Rich::custom(e.span(), "firewall rules belong inside a `firewall on GUEST { }` block"));
+            Item::Error(rule.span())
+        }
+    }));
+
+    let newlines = just(Token::Newline).repeated();
+    newlines
+        .clone()
+        .ignore_then(
+            item.separated_by(just(Token::Newline).repeated().at_least(1))
+                .allow_trailing()
+                .collect::<Vec<_>>(),
+        )
+        .then_ignore(newlines)
+        .then_ignore(end())
+        .map(|items| File { items })
+}
+
+fn ident<'t, I>(file: FileId) -> impl Parser<'t, I, Ident, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    select! { Token::Ident(name) => name }
+        .map_with(move |name, e| {
+            let s: SimpleSpan = e.span();
+            Ident {
+                name,
+                span: Span::new(file, s.start, s.end),
+            }
+        })
+        .labelled("a name")
+}
+
+fn keyword<'t, I>(word: &'static str) -> impl Parser<'t, I, Token, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    just(Token::Ident(word.to_string()))
+}
+
+/// Skips one line of tokens, stepping over balanced brackets; the recovery for entries.
+fn skip_line<'t, I>() -> impl Parser<'t, I, (), Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    const DELIMITERS: [Token; 6] = [
+        Token::LBrace,
+        Token::RBrace,
+        Token::LBracket,
+        Token::RBracket,
+        Token::LParen,
+        Token::RParen,
+    ];
+    // Inside a bracket group newlines are crossed; outside, the line ends the skip.
+    let group = recursive(|group| {
+        let inner = choice((group, none_of(DELIMITERS).ignored())).repeated();
+        choice((
+            inner.clone().delimited_by(just(Token::LBrace), just(Token::RBrace)),
+            inner.clone().delimited_by(just(Token::LBracket), just(Token::RBracket)),
+            inner.delimited_by(just(Token::LParen), just(Token::RParen)),
+        ))
+        .ignored()
+    });
+    let mut line_stops = DELIMITERS.to_vec();
+    line_stops.push(Token::Newline);
+    choice((group, none_of(line_stops).ignored()))
+        .repeated()
+        .at_least(1)
+}
+
+fn entry_and_expr<'t, I>(
+    file: FileId,
+) -> (
+    impl Parser<'t, I, Entry, Extra<'t>> + Clone,
+    impl Parser<'t, I, Expr, Extra<'t>> + Clone,
+)
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
+    let mut expr = Recursive::declare();
+    let mut block = Recursive::declare();
+    let mut entry = Recursive::declare();
+
+    let name = ident(file);
+    let path = name
+        .clone()
+        .separated_by(just(Token::Dot))
+        .at_least(1)
+        .collect::<Vec<_>>()
+        .map_with(move |segments, e| Path {
+            segments,
+            span: sp(e.span()),
+        })
+        .labelled("a name");
+
+    let str_lit = just(Token::StrStart)
+        .ignore_then(
+            choice((
+                select! { Token::StrText(s) => StrPart::Text(s) },
+                expr.clone()
+                    .delimited_by(just(Token::InterpOpen), just(Token::InterpClose))
+                    .map(StrPart::Interp),
+            ))
+            .repeated()
+            .collect::<Vec<_>>(),
+        )
+        .then_ignore(just(Token::StrEnd))
+        .map_with(move |parts, e| StrLit {
+            parts,
+            span: sp(e.span()),
+        })
+        .labelled("a string");
+
+    let literal = select! {
+        Token::Number(n) => ExprKind::Number(n),
+        Token::Quantity(n, unit) => ExprKind::Quantity(n, unit),
+        Token::True => ExprKind::Bool(true),
+        Token::False => ExprKind::Bool(false),
+        Token::Ipv4(a) => ExprKind::Ipv4(a),
+        Token::Ipv6(a) => ExprKind::Ipv6(a),
+        Token::Prefix(a, l) => ExprKind::Prefix(a, l),
+        Token::Mac(m) => ExprKind::Mac(m),
+        Token::Port(p, lo, hi) => ExprKind::Port(p, lo, hi),
+    };
+
+    let list = expr
+        .clone()
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LBracket), just(Token::RBracket))
+        .map(ExprKind::List)
+        .recover_with(via_parser(nested_delimiters(
+            Token::LBracket,
+            Token::RBracket,
+            [(Token::LParen, Token::RParen), (Token::LBrace, Token::RBrace)],
+            |_| ExprKind::Error,
+        )));
+
+    let call = name
+        .clone()
+        .then(
+            expr.clone()
+                .separated_by(just(Token::Comma))
+                .allow_trailing()
+                .collect::<Vec<_>>()
+                .delimited_by(just(Token::LParen), just(Token::RParen)),
+        )
+        .map(|(f, args)| ExprKind::Call(f, args));
+
+    let path_or_instance = path
+        .clone()
+        .then(block.clone().or_not())
+        .map(|(p, b): (Path, Option<Block>)| match b {
+            Some(b) => ExprKind::Instance(p, b),
+            None => ExprKind::Path(p),
+        });
+
+    let paren = expr
+        .clone()
+        .delimited_by(just(Token::LParen), just(Token::RParen))
+        .map(|e: Expr| e.kind)
+        .recover_with(via_parser(nested_delimiters(
+            Token::LParen,
+            Token::RParen,
+            [(Token::LBracket, Token::RBracket), (Token::LBrace, Token::RBrace)],
+            |_| ExprKind::Error,
+        )));
+
+    let atom = choice((
+        literal,
+        str_lit.clone().map(ExprKind::Str),
+        list,
+        call,
+        path_or_instance,
+        paren,
+    ))
+    .map_with(move |kind, e| Expr {
+        kind,
+        span: sp(e.span()),
+    })
+    .labelled("a value")
+    .boxed();
+
+    let binary = |op: BinOp| move |l: Expr, r: Expr| Expr {
+        span: l.span.to(r.span),
+        kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
+    };
+    let product = atom.clone().foldl(
+        choice((
+            just(Token::Star).to(BinOp::Mul),
+            just(Token::Slash).to(BinOp::Div),
+        ))
+        .then(atom.clone())
+        .repeated(),
+        move |l, (op, r)| binary(op)(l, r),
+    );
+    let sum = product
+        .clone()
+        .foldl(
+            choice((
+                just(Token::Plus).to(BinOp::Add),
+                just(Token::Minus).to(BinOp::Sub),
+            ))
+            .then(product)
+            .repeated(),
+            move |l, (op, r)| binary(op)(l, r),
+        )
+        .boxed();
+    let range = sum
+        .clone()
+        .then(just(Token::DotDot).ignore_then(sum).or_not())
+        .map(|(lo, hi)| match hi {
+            Some(hi) => Expr {
+                span: lo.span.to(hi.span),
+                kind: ExprKind::Range(Box::new(lo), Box::new(hi)),
+            },
+            None => lo,
+        });
+    let placed = range
+        .then(just(Token::On).ignore_then(path.clone()).or_not())
+        .map(|(value, target)| match target {
+            Some(target) => Expr {
+                span: value.span.to(target.span),
+                kind: ExprKind::Placed(Box::new(value), target),
+            },
+            None => value,
+        });
+    expr.define(placed.labelled("a value"));
+
+    let separators = choice((just(Token::Newline), just(Token::Comma))).repeated();
+    block.define(
+        entry
+            .clone()
+            .separated_by(choice((just(Token::Newline), just(Token::Comma))).repeated().at_least(1))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::LBrace).then(separators.clone()), just(Token::RBrace))
+            .map_with(move |entries, e| Block {
+                entries,
+                span: sp(e.span()),
+            })
+            .recover_with(via_parser(nested_delimiters(
+                Token::LBrace,
+                Token::RBrace,
+                [(Token::LBracket, Token::RBracket), (Token::LParen, Token::RParen)],
+                move |s| Block {
+                    entries: vec![Entry::Error(sp(s))],
+                    span: sp(s),
+                },
+            )))
+            .labelled("a `{ }` block"),
+    );
+
+    let attr = name
+        .clone()
+        .separated_by(just(Token::Dot))
+        .at_least(1)
+        .collect::<Vec<_>>()
+        .then_ignore(just(Token::Eq))
+        .then(expr.clone())
+        .map_with(move |(path, value), e| {
+            Entry::Attr(Attr {
+                path,
+                value,
+                span: sp(e.span()),
+            })
+        });
+
+    let policy = keyword("policy")
+        .map_with(move |_, e| Ident {
+            name: "policy".into(),
+            span: sp(e.span()),
+        })
+        .then(name.clone())
+        .then_ignore(just(Token::Eq))
+        .then(expr.clone())
+        .map_with(move |((kw, chain), value), e| {
+            Entry::Attr(Attr {
+                path: vec![kw, chain],
+                value,
+                span: sp(e.span()),
+            })
+        });
+
+    let port_item = choice((
+        select! { Token::Port(p, lo, hi) => ExprKind::Port(p, lo, hi) },
+        path.clone().map(ExprKind::Path),
+    ))
+    .map_with(move |kind, e| Expr {
+        kind,
+        span: sp(e.span()),
+    })
+    .labelled("a port such as `tcp/22`");
+
+    let action = choice((keyword("allow"), keyword("deny"))).map_with(move |t, e| Ident {
+        name: match t {
+            Token::Ident(s) => s,
+            _ => String::new(),
+        },
+        span: sp(e.span()),
+    });
+    let filter = action
+        .then(name.clone())
+        .then_ignore(just(Token::Arrow))
+        .then(name.clone())
+        .then(
+            port_item
+                .clone()
+                .separated_by(just(Token::Comma))
+                .at_least(1)
+                .collect::<Vec<_>>()
+                .or_not(),
+        )
+        .then(just(Token::From).ignore_then(expr.clone()).or_not())
+        .map_with(move |((((action, from), to), ports), sources), e| {
+            Entry::Rule(Rule::Filter {
+                action,
+                from,
+                to,
+                ports: ports.unwrap_or_default(),
+                sources,
+                span: sp(e.span()),
+            })
+        });
+
+    let masquerade = keyword("masquerade")
+        .ignore_then(expr.clone())
+        .then_ignore(just(Token::Arrow))
+        .then(name.clone())
+        .map_with(move |(zones, to), e| {
+            Entry::Rule(Rule::Masquerade {
+                zones,
+                to,
+                span: sp(e.span()),
+            })
+        });
+
+    let target_port = just(Token::Colon).ignore_then(
+        select! { Token::Number(n) => ExprKind::Number(n) }
+            .map_with(move |kind, e| Expr {
+                kind,
+                span: sp(e.span()),
+            })
+            .labelled("a port number"),
+    );
+    let forward = keyword("forward")
+        .ignore_then(name.clone())
+        .then(port_item)
+        .then_ignore(just(Token::Arrow))
+        .then(name.clone())
+        .then(target_port.or_not())
+        .map_with(move |(((from, port), target), target_port), e| {
+            Entry::Rule(Rule::Forward {
+                from,
+                port,
+                target,
+                target_port,
+                span: sp(e.span()),
+            })
+        });
+
+    let decl_name = choice((
+        name.clone().map(DeclName::Ident),
+        str_lit.map(DeclName::Str),
+    ));
+    let decl_id = choice((
+        select! { Token::Number(n) => ExprKind::Number(n) }.map_with(move |kind, e| Expr {
+            kind,
+            span: sp(e.span()),
+        }),
+        expr.clone().delimited_by(just(Token::LParen), just(Token::RParen)),
+    ));
+    let decl = name
+        .clone()
+        .then(decl_name.or_not())
+        .then(decl_id.or_not())
+        .then(just(Token::On).ignore_then(path.clone()).or_not())
+        .then(just(Token::From).ignore_then(path.clone()).or_not())
+        .then(just(Token::In).ignore_then(path.clone()).or_not())
+        .then(block.clone())
+        .map_with(move |((((((kind, name), id), on), from), in_), body), e| Decl {
+            doc: None,
+            kind,
+            name,
+            id,
+            on,
+            from,
+            in_,
+            body,
+            span: sp(e.span()),
+        });
+
+    let for_loop = just(Token::For)
+        .ignore_then(name.clone())
+        .then_ignore(just(Token::In))
+        .then(expr.clone())
+        .then(block.clone())
+        .map_with(move |((var, range), body), e| {
+            Entry::For(ForLoop {
+                var,
+                range,
+                body: body.entries,
+                span: sp(e.span()),
+            })
+        });
+
+    entry.define(
+        choice((
+            for_loop,
+            attr,
+            policy,
+            filter,
+            masquerade,
+            forward,
+            decl.map(Entry::Block),
+        ))
+        // An entry must end its line; otherwise the failure belongs to this entry, and
+        // recovery stays local instead of discarding the enclosing block.
+        .then_ignore(
+            choice((
+                just(Token::Newline).ignored(),
+                just(Token::Comma).ignored(),
+                just(Token::RBrace).ignored(),
+                end(),
+            ))
+            .rewind()
+            .labelled("end of line"),
+        )
+        .recover_with(via_parser(skip_line().map_with(move |_, e| Entry::Error(sp(e.span())))))
+        .boxed(),
+    );
+
+    (entry, expr)
+}
+
+/// Attaches each run of `##` lines to the declaration that starts on the next line.
+fn attach_docs(file: &mut File, docs: &[DocComment], src: &str, diagnostics: &mut Vec<Diagnostic>) {
+    if docs.is_empty() {
+        return;
+    }
+    let line_of = |offset: u32| src.get(..offset as usize).map_or(0, |s| s.matches('\n').count());
+    let mut used = vec![false; docs.len()];
+    let mut visit = |decl: &mut Decl| {
+        let decl_line = line_of(decl.span.start);
+        let mut lines = Vec::new();
+        let mut expect = decl_line;
+        for (i, doc) in docs.iter().enumerate().rev() {
+            let line = line_of(doc.span.start);
+            if line + 1 == expect && !used[i] {
+                lines.push(doc.text.clone());
+                used[i] = true;
+                expect = line;
+            } else if line < expect {
+                if line + 1 < expect {
+                    break;
+                }
+            }
+        }
+        if !lines.is_empty() {
+            lines.reverse();
+            decl.doc = Some(lines.join("\n"));
+        }
+    };
+    fn walk_entries(entries: &mut [Entry], visit: &mut dyn FnMut(&mut Decl)) {
+        for entry in entries {
+            match entry {
+                Entry::Block(decl) => {
+                    visit(decl);
+                    walk_entries(&mut decl.body.entries, visit);
+                }
+                Entry::For(f) => walk_entries(&mut f.body, visit),
+                _ => {}
+            }
+        }
+    }
+    for item in &mut file.items {
+        match item {
+            Item::Decl(decl) => {
+                visit(decl);
+                walk_entries(&mut decl.body.entries, &mut visit);
+            }
+            Item::For(f) => walk_entries(&mut f.body, &mut visit),
+            _ => {}
+        }
+    }
+    for (doc, used) in docs.iter().zip(used) {
+        if !used {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::DOC_COMMENT_DETACHED,
+                    "doc comment is not attached to a declaration",
+                    doc.span,
+                    "nothing is declared on the next line",
+                )
+                .with_help("use `#` for an ordinary comment, or move it directly above a declaration"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(src: &str) -> File {
+        let parsed = parse(src, FileId(0));
+        assert!(parsed.diagnostics.is_empty(), "{:#?}", parsed.diagnostics);
+        parsed.file
+    }
+
+    #[test]
+    fn declarations_rules_and_loops() {
+        let file = parse_ok(
+            r#"import "std/os"
+## The router.
+vm router 200 on pve from base {
+  memory = 32GiB
+  disk = 50GiB on local-lvm
+  nic lan { ip = lan.gateway, ip6 = host(lan.ipv6, 1) }
+  hardware = dell.r730 { cpus = 2 * intel.x, dimms = 12 * 32GiB }
+}
+firewall on router {
+  policy input = drop
+  allow lan -> router tcp/22, udp/53
+  allow wan -> router tcp/179 from bgp.peers
+  masquerade [lan, guest] -> wan
+  forward wan tcp/443 -> proxy:443
+}
+for i in 1..3 {
+  vm "w-{i}" (600 + i) on pve { memory = 16GiB }
+}
+"#,
+        );
+        assert_eq!(file.items.len(), 4);
+        let Item::Decl(vm) = &file.items[1] else {
+            panic!("expected a declaration")
+        };
+        assert_eq!(vm.doc.as_deref(), Some("The router."));
+        assert_eq!(vm.body.entries.len(), 4);
+    }
+
+    #[test]
+    fn five_errors_five_diagnostics() {
+        let src = "vm a 1 on h {\n  cores = \n  memory = = 1\n  nic { ip = ] }\n}\nnetwork n {\n  ipv4 = 10.0.0.0/8 +\n  zone lan\n}\n";
+        let parsed = parse(src, FileId(0));
+        let errors = parsed.diagnostics.iter().filter(|d| d.is_error()).count();
+        assert_eq!(errors, 5, "{:#?}", parsed.diagnostics);
+        assert_eq!(parsed.file.items.len(), 2);
+    }
+}
