@@ -35,16 +35,32 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error with the code's default severity replaced by `Error`.
-    pub fn error(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub fn error(
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
         Self::new(code, Severity::Error, message, span, label)
     }
 
     /// A warning.
-    pub fn warning(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub fn warning(
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
         Self::new(code, Severity::Warning, message, span, label)
     }
 
-    fn new(code: Code, severity: Severity, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    fn new(
+        code: Code,
+        severity: Severity,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code,
             severity,

@@ -101,22 +101,28 @@ fn render_one(map: &SourceMap, d: &Diagnostic, options: RenderOptions, out: &mut
     let config = Config::default()
         .with_color(options.color)
         .with_index_type(IndexType::Byte);
-    let mut report = Report::build(kind, primary.clone())
+    // ariadne starts a new excerpt whenever a label sits above the previous one, so
+    // labels are ordered by position: one excerpt per file, read top to bottom.
+    let mut all: Vec<(Span, &str, Color)> =
+        vec![(d.primary.span, d.primary.message.as_str(), color)];
+    all.extend(
+        d.labels
+            .iter()
+            .map(|l| (l.span, l.message.as_str(), Color::Blue)),
+    );
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    order.sort_by_key(|&i| (all[i].0.file, all[i].0.start, i));
+    let mut report = Report::build(kind, primary)
         .with_config(config)
         .with_code(d.code)
-        .with_message(&d.message)
-        .with_label(
-            AriadneLabel::new(primary)
-                .with_message(&d.primary.message)
-                .with_color(color)
-                .with_order(0),
-        );
-    for (i, label) in d.labels.iter().enumerate() {
+        .with_message(&d.message);
+    for (rank, &i) in order.iter().enumerate() {
+        let (span, message, color) = all[i];
         report.add_label(
-            AriadneLabel::new(to_ariadne(map, label.span))
-                .with_message(&label.message)
-                .with_color(Color::Blue)
-                .with_order(i as i32 + 1),
+            AriadneLabel::new(to_ariadne(map, span))
+                .with_message(message)
+                .with_color(color)
+                .with_order(rank as i32),
         );
     }
     for note in &d.notes {
@@ -141,4 +147,3 @@ impl Diagnostic {
         }
     }
 }
-

@@ -150,7 +150,9 @@ impl Rule {
     /// The whole statement's span.
     pub fn span(&self) -> Span {
         match self {
-            Rule::Filter { span, .. } | Rule::Masquerade { span, .. } | Rule::Forward { span, .. } => *span,
+            Rule::Filter { span, .. }
+            | Rule::Masquerade { span, .. }
+            | Rule::Forward { span, .. } => *span,
         }
     }
 }

@@ -30,7 +30,10 @@ pub struct Lexed {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Mode {
     /// Ordinary code; `interp` marks code inside a string's `{…}`.
-    Code { interp: bool, braces: usize },
+    Code {
+        interp: bool,
+        braces: usize,
+    },
     Str,
 }
 
@@ -88,7 +91,14 @@ impl<'a> Lexer<'a> {
         self.out.tokens.push((token, span));
     }
 
-    fn error(&mut self, code: Code, message: impl Into<String>, start: usize, end: usize, label: impl Into<String>) {
+    fn error(
+        &mut self,
+        code: Code,
+        message: impl Into<String>,
+        start: usize,
+        end: usize,
+        label: impl Into<String>,
+    ) {
         let span = self.span(start, end);
         self.out
             .diagnostics
@@ -104,7 +114,13 @@ impl<'a> Lexer<'a> {
         }
         if let Some(Mode::Str) = self.modes.last() {
             let end = self.src.len();
-            self.error(Code::SYNTAX_UNCLOSED, "unterminated string", end, end, "the string is still open at the end of the file");
+            self.error(
+                Code::SYNTAX_UNCLOSED,
+                "unterminated string",
+                end,
+                end,
+                "the string is still open at the end of the file",
+            );
             self.push(Token::StrEnd, end);
         }
         for (delim, span) in std::mem::take(&mut self.open).into_iter().rev() {
@@ -114,8 +130,13 @@ impl<'a> Lexer<'a> {
                 _ => ')',
             };
             self.out.diagnostics.push(
-                Diagnostic::error(Code::SYNTAX_UNCLOSED, format!("unclosed `{}`", delim as char), span, "opened here and never closed")
-                    .with_help(format!("add the matching `{closer}`")),
+                Diagnostic::error(
+                    Code::SYNTAX_UNCLOSED,
+                    format!("unclosed `{}`", delim as char),
+                    span,
+                    "opened here and never closed",
+                )
+                .with_help(format!("add the matching `{closer}`")),
             );
         }
     }
@@ -128,7 +149,8 @@ impl<'a> Lexer<'a> {
             b'\n' => {
                 self.pos += 1;
                 let in_group = self.groups.last().copied().unwrap_or(0) > 0;
-                let last_is_newline = matches!(self.out.tokens.last(), Some((Token::Newline, _)) | None);
+                let last_is_newline =
+                    matches!(self.out.tokens.last(), Some((Token::Newline, _)) | None);
                 if !in_group && !last_is_newline {
                     self.push(Token::Newline, start);
                 }
@@ -187,7 +209,9 @@ impl<'a> Lexer<'a> {
 
     fn comment(&mut self) {
         let start = self.pos;
-        let end = self.src[start..].find('\n').map_or(self.src.len(), |i| start + i);
+        let end = self.src[start..]
+            .find('\n')
+            .map_or(self.src.len(), |i| start + i);
         let text = &self.src[start..end];
         if let Some(doc) = text.strip_prefix("##") {
             if !doc.starts_with('#') {
@@ -246,7 +270,11 @@ impl<'a> Lexer<'a> {
 
     fn close_brace(&mut self) {
         let start = self.pos;
-        if let Some(Mode::Code { interp: true, braces: 0 }) = self.modes.last() {
+        if let Some(Mode::Code {
+            interp: true,
+            braces: 0,
+        }) = self.modes.last()
+        {
             self.pos += 1;
             self.modes.pop();
             self.groups.pop();
@@ -417,7 +445,11 @@ impl<'a> Lexer<'a> {
         if text.matches(':').count() < 2 {
             return false;
         }
-        if self.bytes.get(start + len).is_some_and(|&c| is_ident_char(c) && c != b'-') {
+        if self
+            .bytes
+            .get(start + len)
+            .is_some_and(|&c| is_ident_char(c) && c != b'-')
+        {
             return false;
         }
         if let Some(mac) = parse_mac(text) {
@@ -448,10 +480,16 @@ impl<'a> Lexer<'a> {
                 _ => {
                     self.error(
                         Code::SYNTAX_BAD_LITERAL,
-                        format!("prefix length `/{}` is longer than {max}", &self.src[len_start..end]),
+                        format!(
+                            "prefix length `/{}` is longer than {max}",
+                            &self.src[len_start..end]
+                        ),
                         len_start - 1,
                         end,
-                        format!("an IPv{} prefix length is 0..={max}", if max == 32 { 4 } else { 6 }),
+                        format!(
+                            "an IPv{} prefix length is 0..={max}",
+                            if max == 32 { 4 } else { 6 }
+                        ),
                     );
                     self.push(Token::Prefix(addr, max), start);
                 }
@@ -496,36 +534,64 @@ impl<'a> Lexer<'a> {
         let value = if self.src[start..].starts_with("0x") || self.src[start..].starts_with("0X") {
             self.pos += 2;
             let digits_start = self.pos;
-            while self.peek(0).is_some_and(|c| c.is_ascii_hexdigit() || c == b'_') {
+            while self
+                .peek(0)
+                .is_some_and(|c| c.is_ascii_hexdigit() || c == b'_')
+            {
                 self.pos += 1;
             }
-            let digits: String = self.src[digits_start..self.pos].chars().filter(|&c| c != '_').collect();
+            let digits: String = self.src[digits_start..self.pos]
+                .chars()
+                .filter(|&c| c != '_')
+                .collect();
             match u64::from_str_radix(&digits, 16) {
                 Ok(n) => Number::Int(n),
                 Err(_) => {
-                    self.error(Code::SYNTAX_BAD_LITERAL, "malformed hexadecimal number", start, self.pos, "expected hex digits after `0x` that fit in 64 bits");
+                    self.error(
+                        Code::SYNTAX_BAD_LITERAL,
+                        "malformed hexadecimal number",
+                        start,
+                        self.pos,
+                        "expected hex digits after `0x` that fit in 64 bits",
+                    );
                     Number::Int(0)
                 }
             }
         } else {
-            while self.peek(0).is_some_and(|c| c.is_ascii_digit() || c == b'_') {
+            while self
+                .peek(0)
+                .is_some_and(|c| c.is_ascii_digit() || c == b'_')
+            {
                 self.pos += 1;
             }
-            let is_float = self.peek(0) == Some(b'.') && self.peek(1).is_some_and(|c| c.is_ascii_digit());
+            let is_float =
+                self.peek(0) == Some(b'.') && self.peek(1).is_some_and(|c| c.is_ascii_digit());
             if is_float {
                 self.pos += 1;
-                while self.peek(0).is_some_and(|c| c.is_ascii_digit() || c == b'_') {
+                while self
+                    .peek(0)
+                    .is_some_and(|c| c.is_ascii_digit() || c == b'_')
+                {
                     self.pos += 1;
                 }
             }
-            let digits: String = self.src[start..self.pos].chars().filter(|&c| c != '_').collect();
+            let digits: String = self.src[start..self.pos]
+                .chars()
+                .filter(|&c| c != '_')
+                .collect();
             if is_float {
                 Number::Float(digits.parse().unwrap_or(0.0))
             } else {
                 match digits.parse::<u64>() {
                     Ok(n) => Number::Int(n),
                     Err(_) => {
-                        self.error(Code::SYNTAX_BAD_LITERAL, "number too large", start, self.pos, "integers must fit in 64 bits");
+                        self.error(
+                            Code::SYNTAX_BAD_LITERAL,
+                            "number too large",
+                            start,
+                            self.pos,
+                            "integers must fit in 64 bits",
+                        );
                         Number::Int(0)
                     }
                 }
@@ -547,7 +613,11 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         while self.peek(0).is_some_and(is_ident_char) {
             // A hyphen belongs to a name only when a name character follows it.
-            if self.peek(0) == Some(b'-') && !self.peek(1).is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_') {
+            if self.peek(0) == Some(b'-')
+                && !self
+                    .peek(1)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+            {
                 break;
             }
             self.pos += 1;
@@ -592,7 +662,10 @@ impl<'a> Lexer<'a> {
         let (lo_start, lo) = self.port_number();
         let mut hi = None;
         let mut bad = lo.is_none().then_some((lo_start, self.pos));
-        if self.peek(0) == Some(b'.') && self.peek(1) == Some(b'.') && self.peek(2).is_some_and(|c| c.is_ascii_digit()) {
+        if self.peek(0) == Some(b'.')
+            && self.peek(1) == Some(b'.')
+            && self.peek(2).is_some_and(|c| c.is_ascii_digit())
+        {
             self.pos += 2;
             let (hi_start, value) = self.port_number();
             if value.is_none() {
@@ -601,7 +674,13 @@ impl<'a> Lexer<'a> {
             hi = Some(value.unwrap_or(0));
         }
         if let Some((s, e)) = bad {
-            self.error(Code::SYNTAX_BAD_LITERAL, "port number out of range", s, e, "ports are 0..=65535");
+            self.error(
+                Code::SYNTAX_BAD_LITERAL,
+                "port number out of range",
+                s,
+                e,
+                "ports are 0..=65535",
+            );
         }
         self.push(Token::Port(protocol, lo.unwrap_or(0), hi), start);
     }
@@ -624,7 +703,11 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<Token> {
-        lex(src, FileId(0)).tokens.into_iter().map(|(t, _)| t).collect()
+        lex(src, FileId(0))
+            .tokens
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect()
     }
 
     #[test]
@@ -664,11 +747,24 @@ mod tests {
 
     #[test]
     fn never_panics_on_garbage() {
-        for src in ["\u{0}\u{ffff}é\"{", "((((((((", "}}}", "\"\\", "0x", "tcp/99999", "1.2.3.4.5", "::::::", "{\"{\"{"] {
+        for src in [
+            "\u{0}\u{ffff}é\"{",
+            "((((((((",
+            "}}}",
+            "\"\\",
+            "0x",
+            "tcp/99999",
+            "1.2.3.4.5",
+            "::::::",
+            "{\"{\"{",
+        ] {
             let _ = lex(src, FileId(0));
         }
         let deep = "[".repeat(10_000);
         let lexed = lex(&deep, FileId(0));
-        assert!(lexed.diagnostics.iter().any(|d| d.code == Code::SYNTAX_TOO_DEEP));
+        assert!(lexed
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::SYNTAX_TOO_DEEP));
     }
 }

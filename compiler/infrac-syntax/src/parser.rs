@@ -34,8 +34,14 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
     let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
     let (ast, errors) = file_parser(file).parse(input).into_output_errors();
     // One diagnostic per broken line: the lexer's, if it already spoke.
-    let line_of = |offset: u32| src.get(..offset as usize).map_or(0, |s| s.matches('\n').count());
-    let mut seen_lines: Vec<usize> = diagnostics.iter().map(|d| line_of(d.primary.span.start)).collect();
+    let line_of = |offset: u32| {
+        src.get(..offset as usize)
+            .map_or(0, |s| s.matches('\n').count())
+    };
+    let mut seen_lines: Vec<usize> = diagnostics
+        .iter()
+        .map(|d| line_of(d.primary.span.start))
+        .collect();
     for error in errors {
         let d = to_diagnostic(&error, file);
         let line = line_of(d.primary.span.start);
@@ -57,9 +63,12 @@ fn to_diagnostic(error: &Rich<'_, Token, SimpleSpan>, file: FileId) -> Diagnosti
     let range = error.span();
     let span = Span::new(file, range.start, range.end);
     match error.reason() {
-        chumsky::error::RichReason::Custom(message) => {
-            Diagnostic::error(Code::SYNTAX_UNEXPECTED, message.clone(), span, "not allowed here")
-        }
+        chumsky::error::RichReason::Custom(message) => Diagnostic::error(
+            Code::SYNTAX_UNEXPECTED,
+            message.clone(),
+            span,
+            "not allowed here",
+        ),
         chumsky::error::RichReason::ExpectedFound { expected, found } => {
             let found_text = match found {
                 Some(t) => t.to_string(),
@@ -85,7 +94,12 @@ fn to_diagnostic(error: &Rich<'_, Token, SimpleSpan>, file: FileId) -> Diagnosti
                     format!("expected {} or {last}", wanted.join(", "))
                 }
             };
-            Diagnostic::error(Code::SYNTAX_UNEXPECTED, format!("unexpected {found_text}"), span, label)
+            Diagnostic::error(
+                Code::SYNTAX_UNEXPECTED,
+                format!("unexpected {found_text}"),
+                span,
+                label,
+            )
         }
     }
 }
@@ -121,11 +135,17 @@ where
         Entry::For(f) => Item::For(f),
         Entry::Error(span) => Item::Error(span),
         Entry::Attr(attr) => {
-            emitter.emit(Rich::custom(e.span(), "attributes belong inside a declaration's `{ }`"));
+            emitter.emit(Rich::custom(
+                e.span(),
+                "attributes belong inside a declaration's `{ }`",
+            ));
             Item::Error(attr.span)
         }
         Entry::Rule(rule) => {
-            emitter.emit(Rich::custom(e.span(), "firewall rules belong inside a `firewall on GUEST { }` block"));
+            emitter.emit(Rich::custom(
+                e.span(),
+                "firewall rules belong inside a `firewall on GUEST { }` block",
+            ));
             Item::Error(rule.span())
         }
     }));
@@ -182,8 +202,12 @@ where
     let group = recursive(|group| {
         let inner = choice((group, none_of(DELIMITERS).ignored())).repeated();
         choice((
-            inner.clone().delimited_by(just(Token::LBrace), just(Token::RBrace)),
-            inner.clone().delimited_by(just(Token::LBracket), just(Token::RBracket)),
+            inner
+                .clone()
+                .delimited_by(just(Token::LBrace), just(Token::RBrace)),
+            inner
+                .clone()
+                .delimited_by(just(Token::LBracket), just(Token::RBracket)),
             inner.delimited_by(just(Token::LParen), just(Token::RParen)),
         ))
         .ignored()
@@ -261,7 +285,10 @@ where
         .recover_with(via_parser(nested_delimiters(
             Token::LBracket,
             Token::RBracket,
-            [(Token::LParen, Token::RParen), (Token::LBrace, Token::RBrace)],
+            [
+                (Token::LParen, Token::RParen),
+                (Token::LBrace, Token::RBrace),
+            ],
             |_| ExprKind::Error,
         )));
 
@@ -276,13 +303,13 @@ where
         )
         .map(|(f, args)| ExprKind::Call(f, args));
 
-    let path_or_instance = path
-        .clone()
-        .then(block.clone().or_not())
-        .map(|(p, b): (Path, Option<Block>)| match b {
-            Some(b) => ExprKind::Instance(p, b),
-            None => ExprKind::Path(p),
-        });
+    let path_or_instance =
+        path.clone()
+            .then(block.clone().or_not())
+            .map(|(p, b): (Path, Option<Block>)| match b {
+                Some(b) => ExprKind::Instance(p, b),
+                None => ExprKind::Path(p),
+            });
 
     let paren = expr
         .clone()
@@ -291,7 +318,10 @@ where
         .recover_with(via_parser(nested_delimiters(
             Token::LParen,
             Token::RParen,
-            [(Token::LBracket, Token::RBracket), (Token::LBrace, Token::RBrace)],
+            [
+                (Token::LBracket, Token::RBracket),
+                (Token::LBrace, Token::RBrace),
+            ],
             |_| ExprKind::Error,
         )));
 
@@ -310,9 +340,11 @@ where
     .labelled("a value")
     .boxed();
 
-    let binary = |op: BinOp| move |l: Expr, r: Expr| Expr {
-        span: l.span.to(r.span),
-        kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
+    let binary = |op: BinOp| {
+        move |l: Expr, r: Expr| Expr {
+            span: l.span.to(r.span),
+            kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
+        }
     };
     let product = atom.clone().foldl(
         choice((
@@ -360,10 +392,17 @@ where
     block.define(
         entry
             .clone()
-            .separated_by(choice((just(Token::Newline), just(Token::Comma))).repeated().at_least(1))
+            .separated_by(
+                choice((just(Token::Newline), just(Token::Comma)))
+                    .repeated()
+                    .at_least(1),
+            )
             .allow_trailing()
             .collect::<Vec<_>>()
-            .delimited_by(just(Token::LBrace).then(separators.clone()), just(Token::RBrace))
+            .delimited_by(
+                just(Token::LBrace).then(separators.clone()),
+                just(Token::RBrace),
+            )
             .map_with(move |entries, e| Block {
                 entries,
                 span: sp(e.span()),
@@ -371,7 +410,10 @@ where
             .recover_with(via_parser(nested_delimiters(
                 Token::LBrace,
                 Token::RBrace,
-                [(Token::LBracket, Token::RBracket), (Token::LParen, Token::RParen)],
+                [
+                    (Token::LBracket, Token::RBracket),
+                    (Token::LParen, Token::RParen),
+                ],
                 move |s| Block {
                     entries: vec![Entry::Error(sp(s))],
                     span: sp(s),
@@ -497,7 +539,8 @@ where
             kind,
             span: sp(e.span()),
         }),
-        expr.clone().delimited_by(just(Token::LParen), just(Token::RParen)),
+        expr.clone()
+            .delimited_by(just(Token::LParen), just(Token::RParen)),
     ));
     let decl = name
         .clone()
@@ -507,17 +550,19 @@ where
         .then(just(Token::From).ignore_then(path.clone()).or_not())
         .then(just(Token::In).ignore_then(path.clone()).or_not())
         .then(block.clone())
-        .map_with(move |((((((kind, name), id), on), from), in_), body), e| Decl {
-            doc: None,
-            kind,
-            name,
-            id,
-            on,
-            from,
-            in_,
-            body,
-            span: sp(e.span()),
-        });
+        .map_with(
+            move |((((((kind, name), id), on), from), in_), body), e| Decl {
+                doc: None,
+                kind,
+                name,
+                id,
+                on,
+                from,
+                in_,
+                body,
+                span: sp(e.span()),
+            },
+        );
 
     let for_loop = just(Token::For)
         .ignore_then(name.clone())
@@ -555,7 +600,9 @@ where
             .rewind()
             .labelled("end of line"),
         )
-        .recover_with(via_parser(skip_line().map_with(move |_, e| Entry::Error(sp(e.span())))))
+        .recover_with(via_parser(
+            skip_line().map_with(move |_, e| Entry::Error(sp(e.span()))),
+        ))
         .boxed(),
     );
 
@@ -567,7 +614,10 @@ fn attach_docs(file: &mut File, docs: &[DocComment], src: &str, diagnostics: &mu
     if docs.is_empty() {
         return;
     }
-    let line_of = |offset: u32| src.get(..offset as usize).map_or(0, |s| s.matches('\n').count());
+    let line_of = |offset: u32| {
+        src.get(..offset as usize)
+            .map_or(0, |s| s.matches('\n').count())
+    };
     let mut used = vec![false; docs.len()];
     let mut visit = |decl: &mut Decl| {
         let decl_line = line_of(decl.span.start);
@@ -621,7 +671,9 @@ fn attach_docs(file: &mut File, docs: &[DocComment], src: &str, diagnostics: &mu
                     doc.span,
                     "nothing is declared on the next line",
                 )
-                .with_help("use `#` for an ordinary comment, or move it directly above a declaration"),
+                .with_help(
+                    "use `#` for an ordinary comment, or move it directly above a declaration",
+                ),
             );
         }
     }

@@ -1,0 +1,88 @@
+//! The driver: reads files, runs the pipeline, formats diagnostics for machines.
+//!
+//! The CLI, the language server and the tests all go through here, so they see the same
+//! behaviour. Rendering for humans lives in `infrac-diagnostics`; this crate adds the
+//! file system and the machine-readable formats.
+
+mod json;
+mod output;
+
+pub use infrac_sema::Analysis;
+pub use json::diagnostics_json;
+pub use output::{write_atomically, Artifact, WriteError};
+
+use std::path::{Path, PathBuf};
+
+/// Reads imported files from disk, relative to the working directory of the root.
+#[derive(Debug, Clone)]
+pub struct FsLoader {
+    base: PathBuf,
+}
+
+impl FsLoader {
+    /// A loader resolving relative paths against `base`.
+    pub fn new(base: impl Into<PathBuf>) -> Self {
+        FsLoader { base: base.into() }
+    }
+}
+
+/// Largest source file accepted, so a stray multi-gigabyte file cannot exhaust memory.
+pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a source file as text, with a message fit for a diagnostic when it cannot be.
+pub fn read_source(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| describe_io(&e))?;
+    if meta.is_dir() {
+        return Err("is a directory, not a file".into());
+    }
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(format!(
+            "is {} MiB; sources are limited to {} MiB",
+            meta.len() >> 20,
+            MAX_SOURCE_BYTES >> 20
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| describe_io(&e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+impl infrac_sema::Loader for FsLoader {
+    fn read(&self, path: &Path) -> Result<String, String> {
+        read_source(&self.base.join(path))
+    }
+}
+
+/// Checks the lab rooted at `path`. `Err` means the root itself could not be read.
+pub fn check_path(path: &Path) -> Result<Analysis, String> {
+    let text = read_source(path)?;
+    Ok(check_source(&path.to_string_lossy(), &text))
+}
+
+/// Checks a lab given as text; relative imports resolve against the current directory.
+pub fn check_source(name: &str, text: &str) -> Analysis {
+    infrac_sema::analyze(name, text, &FsLoader::new("."))
+}
+
+/// The artifacts `infrac build` writes for a checked model.
+pub fn build_artifacts(analysis: &Analysis) -> Vec<Artifact> {
+    let mut model_json = serde_json::to_string_pretty(&analysis.model)
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    model_json.push('\n');
+    vec![Artifact {
+        path: "model.json".into(),
+        contents: model_json,
+    }]
+}

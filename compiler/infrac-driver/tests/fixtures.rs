@@ -1,0 +1,71 @@
+//! Fixture tests: every `tests/fixtures/**/*.infra` file is checked and its rendered
+//! diagnostics are snapshotted under `tests/snapshots/`.
+//!
+//! A fixture states what it expects on a header line: `# expect = "clean"` (no errors;
+//! warnings allowed) or `# expect = "error"`. Adding a test is adding a file, then
+//! `cargo insta review`.
+
+use infrac_diagnostics::{render_human, RenderOptions};
+use infrac_driver::FsLoader;
+use std::path::Path;
+
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."))
+}
+
+fn expectation(source: &str) -> Option<&str> {
+    source.lines().take(5).find_map(|line| {
+        let rest = line
+            .trim()
+            .strip_prefix('#')?
+            .trim()
+            .strip_prefix("expect")?
+            .trim()
+            .strip_prefix('=')?;
+        Some(rest.trim().trim_matches('"'))
+    })
+}
+
+#[test]
+fn fixtures() {
+    let root = workspace_root();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root.join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::glob!("../../../tests/fixtures", "**/*.infra", |path| {
+            let relative = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+            let source = std::fs::read_to_string(path).unwrap_or_default();
+            let analysis = infrac_sema::analyze(&relative, &source, &FsLoader::new(root));
+            let rendered = render_human(&analysis.sources, &analysis.diagnostics, RenderOptions { color: false });
+            match expectation(&source) {
+                Some("clean") => assert!(!analysis.has_errors(), "{relative} expected clean:\n{rendered}"),
+                Some("error") => assert!(analysis.has_errors(), "{relative} expected errors, got none"),
+                other => panic!("{relative}: header `# expect = \"clean\"` or `# expect = \"error\"` required, found {other:?}"),
+            }
+            let snapshot = format!("{source}\n──── diagnostics ────\n{}", if rendered.is_empty() { "(none)\n".to_string() } else { rendered });
+            insta::assert_snapshot!(snapshot);
+        });
+    });
+}
+
+#[test]
+fn orion_example_checks_clean() {
+    let root = workspace_root();
+    let source = std::fs::read_to_string(root.join("examples/orion.infra")).unwrap_or_default();
+    let analysis = infrac_sema::analyze("examples/orion.infra", &source, &FsLoader::new(root));
+    let rendered = render_human(
+        &analysis.sources,
+        &analysis.diagnostics,
+        RenderOptions { color: false },
+    );
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "examples/orion.infra must check clean:\n{rendered}"
+    );
+    assert_eq!(analysis.model.guests.len(), 18, "8 VMs and 10 containers");
+    assert!(analysis.model.routers.iter().any(|r| r.peers.len() == 3));
+}

@@ -1,0 +1,11 @@
+//! The checked model of a homelab: hosts, networks, guests, routing, firewall, clusters.
+//!
+//! Everything here is resolved and typed: addresses are `IpAddr`, prefixes `IpNet`,
+//! sizes `Bytes`, references are index handles. Each entity keeps the span it came from
+//! so checks can point at it; targets never need spans.
+
+mod entities;
+mod units;
+
+pub use entities::*;
+pub use units::*;

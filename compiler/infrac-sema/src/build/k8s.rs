@@ -1,0 +1,187 @@
+//! Building clusters, apps and ingresses.
+
+use super::Handles;
+use crate::value::{Kind, Value};
+use crate::Sema;
+use infrac_diagnostics::{Code, Diagnostic};
+use infrac_model::*;
+
+impl<'a> Sema<'a> {
+    pub(crate) fn build_clusters(&mut self, model: &mut Model, handles: &mut Handles) {
+        for d in self.decls_of(Kind::Cluster) {
+            let (f, doc) = self.fields(d);
+            let name_span = self.decls[d.0 as usize].name_span;
+            let guests = |list: Vec<(Value, infrac_diagnostics::Span)>| -> Vec<Spanned<GuestId>> {
+                list.into_iter()
+                    .filter_map(|(v, s)| match v {
+                        Value::Ref(g) => handles.guests.get(&g).map(|id| Spanned::new(*id, s)),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let (servers, agents) = (guests(f.list("servers")), guests(f.list("agents")));
+            let (Some(pods), Some(services)) = (f.net("pods"), f.net("services")) else {
+                continue;
+            };
+            let reserve = f
+                .block("reserve")
+                .map_or_else(Reserve::default, |b| Reserve {
+                    cores: b
+                        .fields
+                        .milli("cores")
+                        .or_else(|| b.fields.milli("cpu"))
+                        .map_or(0, |m| m.value.0.div_ceil(1000) as u32),
+                    memory: b.fields.bytes("memory").map_or(Bytes(0), |m| m.value),
+                });
+            handles
+                .clusters
+                .insert(d, ClusterId(model.clusters.len() as u32));
+            model.clusters.push(Cluster {
+                name: self.decls[d.0 as usize].name.clone(),
+                doc,
+                servers,
+                agents,
+                pods,
+                services,
+                pods6: f.net("pods6"),
+                services6: f.net("services6"),
+                ingress_class: f
+                    .string("ingress_class")
+                    .unwrap_or_else(|| "traefik".into()),
+                token: f.secret("token"),
+                reserve,
+                span: name_span,
+            });
+        }
+    }
+
+    pub(crate) fn build_apps(&mut self, model: &mut Model, handles: &mut Handles) {
+        for d in self.decls_of(Kind::App) {
+            let (f, doc) = self.fields(d);
+            let inst = &self.decls[d.0 as usize];
+            let (name, name_span, in_) = (inst.name.clone(), inst.name_span, inst.decl.in_.clone());
+            let Some(cluster) = self.head_target(d, in_.as_ref(), Kind::Cluster, &handles.clusters)
+            else {
+                continue;
+            };
+            let resources = |kind: &str| {
+                f.block(kind)
+                    .map_or_else(Resources::default, |b| Resources {
+                        cpu: b.fields.milli("cpu"),
+                        memory: b.fields.bytes("memory"),
+                    })
+            };
+            let volumes = f
+                .blocks_of("volume")
+                .filter_map(|b| {
+                    Some(Volume {
+                        name: b.name.clone()?,
+                        size: b.fields.bytes("size")?,
+                        path: b.fields.string("path")?,
+                    })
+                })
+                .collect();
+            let probe = f.block("probe").and_then(|b| {
+                Some(Probe {
+                    path: b.fields.string("path")?,
+                    port: b.fields.port("port").map(|p| p.value.first),
+                })
+            });
+            let env = f
+                .block("env")
+                .map(|b| {
+                    b.fields
+                        .attrs
+                        .iter()
+                        .filter_map(|a| match &a.value {
+                            Value::Str(s) => Some((a.name.clone(), EnvValue::Plain(s.clone()))),
+                            Value::Secret(s) => {
+                                Some((a.name.clone(), EnvValue::Secret(SecretRef(s.clone()))))
+                            }
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            handles.apps.insert(d, AppId(model.apps.len() as u32));
+            let requests = resources("requests");
+            let limits = resources("limits");
+            model.apps.push(App {
+                namespace: f.string("namespace").unwrap_or_else(|| "default".into()),
+                image: f.string("image").unwrap_or_default(),
+                replicas: f.u32("replicas").map_or(1, |r| r.value),
+                port: f.port("port"),
+                expose: f
+                    .expose("expose")
+                    .unwrap_or(Spanned::new(Expose::ClusterIp, name_span)),
+                host: f.string("host"),
+                requests,
+                limits,
+                volumes,
+                probe,
+                env,
+                name,
+                doc,
+                cluster,
+                span: name_span,
+            });
+        }
+    }
+
+    pub(crate) fn build_ingresses(&mut self, model: &mut Model, handles: &Handles) {
+        for d in self.decls_of(Kind::Ingress) {
+            let (f, doc) = self.fields(d);
+            let inst = &self.decls[d.0 as usize];
+            let (name, name_span, on) = (inst.name.clone(), inst.name_span, inst.decl.on.clone());
+            let Some(guest) = self.head_target(d, on.as_ref(), Kind::Guest, &handles.guests) else {
+                continue;
+            };
+            let kind = match f.string("kind").as_deref() {
+                Some("tunnel") => IngressKind::Tunnel,
+                _ => IngressKind::ReverseProxy,
+            };
+            let mut routes = Vec::new();
+            for b in f.blocks_of("route") {
+                let Some(target) = b.fields.decl_ref("to") else {
+                    continue;
+                };
+                let port = b.fields.u32("port").map(|p| p.value as u16);
+                let to = if let Some(app) = handles.apps.get(&target.value) {
+                    RouteTarget::App(*app)
+                } else if let Some(g) = handles.guests.get(&target.value) {
+                    match port {
+                        Some(port) => RouteTarget::Guest(*g, port),
+                        None => {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    Code::MISSING_ATTRIBUTE,
+                                    "a route to a guest needs a port",
+                                    b.name_span,
+                                    "which port does the guest listen on?",
+                                )
+                                .with_help("add `port = 3000` to the route"),
+                            );
+                            continue;
+                        }
+                    }
+                } else {
+                    continue;
+                };
+                routes.push(Route {
+                    host: b.name.clone().unwrap_or_default(),
+                    to,
+                    tls: b.fields.bool("tls").unwrap_or(true),
+                    span: b.name_span,
+                });
+            }
+            model.ingresses.push(Ingress {
+                name,
+                doc,
+                guest,
+                kind,
+                routes,
+                span: name_span,
+            });
+        }
+    }
+}

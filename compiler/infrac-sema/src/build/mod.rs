@@ -1,0 +1,165 @@
+//! Building the model from checked declarations, resolving what references point at.
+
+mod access;
+mod guests;
+mod infra;
+mod k8s;
+mod routing;
+
+use crate::decls::DeclIdx;
+use crate::fields::Fields;
+use crate::value::Kind;
+use crate::Sema;
+use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_model::*;
+use std::collections::HashMap;
+
+/// Handles assigned to declarations while building.
+#[derive(Default)]
+pub(crate) struct Handles {
+    pub sites: HashMap<DeclIdx, SiteId>,
+    pub hosts: HashMap<DeclIdx, HostId>,
+    pub guests: HashMap<DeclIdx, GuestId>,
+    pub clusters: HashMap<DeclIdx, ClusterId>,
+    pub apps: HashMap<DeclIdx, AppId>,
+    pub images: HashMap<DeclIdx, ImageId>,
+    pub services: HashMap<DeclIdx, ServiceId>,
+}
+
+impl<'a> Sema<'a> {
+    /// Builds the model, reporting every problem on the way.
+    pub(crate) fn build(&mut self) -> Model {
+        let mut model = Model::default();
+        let mut handles = Handles::default();
+        self.build_catalogue(&mut model, &mut handles);
+        self.build_sites(&mut model, &mut handles);
+        self.build_networks(&mut model, &handles);
+        self.build_hosts(&mut model, &mut handles);
+        self.check_templates();
+        self.build_guests(&mut model, &mut handles);
+        self.build_routers(&mut model, &handles);
+        self.build_firewalls(&mut model, &handles);
+        self.build_clusters(&mut model, &mut handles);
+        self.build_apps(&mut model, &mut handles);
+        self.build_ingresses(&mut model, &handles);
+        model
+    }
+
+    /// The lab's own declarations of one kind, in source order, skipping duplicates.
+    pub(crate) fn decls_of(&self, kind: Kind) -> Vec<DeclIdx> {
+        (0..self.decls.len())
+            .map(|i| DeclIdx(i as u32))
+            .filter(|d| {
+                let inst = &self.decls[d.0 as usize];
+                inst.kind == kind && !self.duplicates.contains(d)
+            })
+            .collect()
+    }
+
+    /// Checks a declaration's body, remembering its doc comment for the model.
+    pub(crate) fn fields(&mut self, decl: DeclIdx) -> (Fields<'a>, Option<String>) {
+        let fields = self.check_decl(decl);
+        (fields, self.decls[decl.0 as usize].decl.doc.clone())
+    }
+
+    /// The site a host or network belongs to.
+    pub(crate) fn site_of(
+        &mut self,
+        fields: &Fields<'a>,
+        handles: &Handles,
+        model: &Model,
+        name_span: Span,
+        what: &str,
+    ) -> SiteId {
+        if let Some(site) = fields.decl_ref("site") {
+            if let Some(id) = handles.sites.get(&site.value) {
+                return *id;
+            }
+        }
+        if model.sites.len() > 1 {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::AMBIGUOUS_SITE,
+                    format!("{what} does not say which site it belongs to"),
+                    name_span,
+                    "which site?",
+                )
+                .with_help(format!(
+                    "add `site = NAME`; the sites are {}",
+                    model
+                        .sites
+                        .iter()
+                        .map(|s| format!("`{}`", s.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            );
+        }
+        SiteId(0)
+    }
+
+    /// Resolves a network by name for a placement or a NIC.
+    pub(crate) fn network_by_name(
+        &mut self,
+        model: &Model,
+        name: &str,
+        span: Span,
+    ) -> Option<NetworkId> {
+        if let Some(id) = model.network_named(name) {
+            return Some(id);
+        }
+        let names: Vec<&str> = model.networks.iter().map(|n| n.name.as_str()).collect();
+        let help = match did_you_mean(name, names.iter().copied()) {
+            Some(s) => Some(format!("did you mean `{s}`?")),
+            None if !names.is_empty() => Some(format!(
+                "networks: {}",
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            None => None,
+        };
+        let other_kind = self
+            .index
+            .get(&(None, name.to_string()))
+            .and_then(|v| v.first())
+            .map(|d| self.decls[d.0 as usize].keyword);
+        match other_kind {
+            Some(keyword) if keyword != "network" => self.diags.push(
+                Diagnostic::error(
+                    Code::WRONG_KIND,
+                    format!("`{name}` is a {keyword}, not a network"),
+                    span,
+                    "expected a network",
+                )
+                .with_help_opt(help),
+            ),
+            _ => self.diags.push(
+                Diagnostic::error(
+                    Code::UNRESOLVED_NAME,
+                    format!("cannot find network `{name}`"),
+                    span,
+                    "no network has this name",
+                )
+                .with_help_opt(help),
+            ),
+        }
+        None
+    }
+
+    /// Resolves a declaration head's `on`/`in` target to a handle.
+    pub(crate) fn head_target<T: Copy>(
+        &mut self,
+        decl: DeclIdx,
+        path: Option<&infrac_syntax::ast::Path>,
+        kind: Kind,
+        map: &HashMap<DeclIdx, T>,
+    ) -> Option<T> {
+        let _ = decl;
+        let path = path?;
+        let target = self.resolve_path_as(path, kind)?;
+        map.get(&target).copied()
+    }
+}

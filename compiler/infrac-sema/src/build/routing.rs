@@ -1,0 +1,314 @@
+//! Building BGP speakers and firewalls.
+
+use super::Handles;
+use crate::decls::Env;
+use crate::value::{Kind, Value};
+use crate::Sema;
+use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_model::*;
+use infrac_syntax::ast;
+use ipnet::IpNet;
+
+impl<'a> Sema<'a> {
+    pub(crate) fn build_routers(&mut self, model: &mut Model, handles: &Handles) {
+        for d in self.decls_of(Kind::Bgp) {
+            let (f, _) = self.fields(d);
+            let on = self.decls[d.0 as usize].decl.on.clone();
+            let span = self.decls[d.0 as usize].decl.span;
+            let Some(guest) = self.head_target(d, on.as_ref(), Kind::Guest, &handles.guests) else {
+                continue;
+            };
+            let (Some(asn), Some(router_id)) = (f.u32("asn"), f.ipv4("router_id")) else {
+                continue;
+            };
+            let announce = f
+                .list("announce")
+                .into_iter()
+                .filter_map(|(v, s)| match v {
+                    Value::Net(a, l) => IpNet::new(a, l).ok().map(|n| Spanned::new(n, s)),
+                    _ => None,
+                })
+                .collect();
+            let peers = f
+                .blocks_of("peer")
+                .filter_map(|b| {
+                    Some(BgpPeer {
+                        name: b.name.clone().unwrap_or_default(),
+                        neighbor: b.fields.ip("neighbor")?,
+                        asn: b.fields.u32("asn")?,
+                        description: b.fields.string("description").or_else(|| b.doc.clone()),
+                        password: b.fields.secret("password"),
+                        multihop: b.fields.int("multihop").map(|m| m.value as u8),
+                        source: b.fields.ip("source").map(|s| s.value),
+                        accept_default: b.fields.bool("accept_default").unwrap_or(false),
+                        span: b.name_span,
+                    })
+                })
+                .collect();
+            model.routers.push(BgpRouter {
+                guest,
+                asn,
+                router_id,
+                announce,
+                peers,
+                span,
+            });
+        }
+    }
+
+    pub(crate) fn build_firewalls(&mut self, model: &mut Model, handles: &Handles) {
+        for d in self.decls_of(Kind::Firewall) {
+            let (f, _) = self.fields(d);
+            let on = self.decls[d.0 as usize].decl.on.clone();
+            let span = self.decls[d.0 as usize].decl.span;
+            let Some(guest) = self.head_target(d, on.as_ref(), Kind::Guest, &handles.guests) else {
+                continue;
+            };
+            let verdict = |name: &str, default: Verdict| match f.string(name).as_deref() {
+                Some("accept") => Verdict::Accept,
+                Some("drop") => Verdict::Drop,
+                Some("reject") => Verdict::Reject,
+                _ => default,
+            };
+            let mut firewall = Firewall {
+                guest,
+                input: verdict("policy.input", Verdict::Drop),
+                forward: verdict("policy.forward", Verdict::Drop),
+                output: verdict("policy.output", Verdict::Accept),
+                rules: Vec::new(),
+                masquerade: Vec::new(),
+                forwards: Vec::new(),
+                span,
+            };
+            for (rule, env) in f.rules.clone() {
+                self.firewall_rule(rule, &env, model, handles, &mut firewall);
+            }
+            model.firewalls.push(firewall);
+        }
+    }
+
+    fn zone(&mut self, ident: &ast::Ident, model: &Model) -> Option<Spanned<Zone>> {
+        let zone = match ident.name.as_str() {
+            "router" if model.networks.iter().all(|n| n.zone != "router") => Zone::Router,
+            "any" => Zone::Any,
+            name if model.networks.iter().any(|n| n.zone == name) => Zone::Named(name.to_string()),
+            name => {
+                let mut zones: Vec<&str> = model.networks.iter().map(|n| n.zone.as_str()).collect();
+                zones.sort();
+                zones.dedup();
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UNRESOLVED_NAME,
+                        format!("unknown zone `{name}`"),
+                        ident.span,
+                        "no network is in this zone",
+                    )
+                    .with_help(
+                        match did_you_mean(name, zones.iter().copied().chain(["router", "any"])) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!(
+                                "zones are {}, plus `router` and `any`",
+                                zones
+                                    .iter()
+                                    .map(|z| format!("`{z}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        },
+                    ),
+                );
+                return None;
+            }
+        };
+        Some(Spanned::new(zone, ident.span))
+    }
+
+    fn firewall_rule(
+        &mut self,
+        rule: &'a ast::Rule,
+        env: &Env,
+        model: &Model,
+        handles: &Handles,
+        fw: &mut Firewall,
+    ) {
+        match rule {
+            ast::Rule::Filter {
+                action,
+                from,
+                to,
+                ports,
+                sources,
+                span,
+            } => {
+                let (from, to) = (self.zone(from, model), self.zone(to, model));
+                let mut specs = Vec::new();
+                let mut protocols = Vec::new();
+                for port in ports {
+                    match self.eval(port, env, None, None) {
+                        Some(Value::Port(p)) => specs.push(Spanned::new(p, port.span)),
+                        Some(Value::Word(w))
+                            if matches!(w.as_str(), "icmp" | "icmpv6" | "ping") =>
+                        {
+                            protocols.push(Spanned::new(w, port.span))
+                        }
+                        Some(Value::Word(w)) => {
+                            if let Some(d) = self.resolve_name(&w, port.span, Kind::Service) {
+                                if let Some(id) = handles.services.get(&d) {
+                                    for p in &model.service(*id).ports {
+                                        specs.push(Spanned::new(*p, port.span));
+                                    }
+                                }
+                            }
+                        }
+                        Some(other) => self.diags.push(Diagnostic::error(
+                            Code::TYPE_MISMATCH,
+                            format!(
+                                "expected a port, `icmp` or a service, found {}",
+                                other.describe()
+                            ),
+                            port.span,
+                            "not a port",
+                        )),
+                        None => {}
+                    }
+                }
+                let sources = match sources {
+                    Some(expr) => self.sources(expr, env),
+                    None => Vec::new(),
+                };
+                if let (Some(from), Some(to)) = (from, to) {
+                    fw.rules.push(FilterRule {
+                        allow: action.name == "allow",
+                        from,
+                        to,
+                        ports: specs,
+                        protocols,
+                        sources,
+                        span: *span,
+                    });
+                }
+            }
+            ast::Rule::Masquerade { zones, to, span } => {
+                let mut list = Vec::new();
+                match self.eval(zones, env, None, None) {
+                    Some(Value::List(items)) => {
+                        for (v, s) in items {
+                            if let Value::Word(w) = v {
+                                list.push(ast::Ident { name: w, span: s });
+                            }
+                        }
+                    }
+                    Some(Value::Word(w)) => list.push(ast::Ident {
+                        name: w,
+                        span: zones.span,
+                    }),
+                    Some(other) => self.diags.push(Diagnostic::error(
+                        Code::TYPE_MISMATCH,
+                        format!("expected zones, found {}", other.describe()),
+                        zones.span,
+                        "expected `[zone, …]`",
+                    )),
+                    None => {}
+                }
+                let zones = list.iter().filter_map(|z| self.zone(z, model)).collect();
+                if let Some(to) = self.zone(to, model) {
+                    fw.masquerade.push(Masquerade {
+                        zones,
+                        to,
+                        span: *span,
+                    });
+                }
+            }
+            ast::Rule::Forward {
+                from,
+                port,
+                target,
+                target_port,
+                span,
+            } => {
+                let from = self.zone(from, model);
+                let port_value = self.eval(port, env, None, None);
+                let port = match port_value {
+                    Some(Value::Port(p)) => Some(Spanned::new(p, port.span)),
+                    Some(other) => {
+                        self.diags.push(Diagnostic::error(
+                            Code::TYPE_MISMATCH,
+                            format!(
+                                "expected a port such as `tcp/443`, found {}",
+                                other.describe()
+                            ),
+                            port.span,
+                            "not a port",
+                        ));
+                        None
+                    }
+                    None => None,
+                };
+                let target_guest = self
+                    .resolve_name(&target.name, target.span, Kind::Guest)
+                    .and_then(|d| handles.guests.get(&d).copied());
+                let target_port = match target_port {
+                    Some(expr) => match self.eval(expr, env, None, None) {
+                        Some(Value::Int(n)) if (1..=65535).contains(&n) => Some(n as u16),
+                        _ => {
+                            self.diags.push(Diagnostic::error(
+                                Code::OUT_OF_RANGE,
+                                "invalid target port",
+                                expr.span,
+                                "ports are 1..=65535",
+                            ));
+                            None
+                        }
+                    },
+                    None => port.map(|p| p.value.first),
+                };
+                if let (Some(from), Some(port), Some(target), Some(target_port)) =
+                    (from, port, target_guest, target_port)
+                {
+                    fw.forwards.push(PortForward {
+                        from,
+                        port,
+                        target,
+                        target_port,
+                        span: *span,
+                    });
+                }
+            }
+        }
+    }
+
+    fn sources(&mut self, expr: &ast::Expr, env: &Env) -> Vec<Source> {
+        let value = self.eval(expr, env, None, None);
+        let items = match value {
+            Some(Value::List(items)) => items,
+            Some(v) => vec![(v, expr.span)],
+            None => return Vec::new(),
+        };
+        let mut out = Vec::new();
+        for (v, span) in items {
+            match v {
+                Value::BgpPeers => out.push(Source::BgpPeers),
+                Value::Ip(a) => out.push(Source::Prefix(IpNet::from(a))),
+                Value::Net(a, l) => {
+                    if let Ok(n) = IpNet::new(a, l) {
+                        out.push(Source::Prefix(n.trunc()));
+                    }
+                }
+                other => self.bad_source(&other, span),
+            }
+        }
+        out
+    }
+
+    fn bad_source(&mut self, value: &Value, span: Span) {
+        self.diags.push(
+            Diagnostic::error(
+                Code::TYPE_MISMATCH,
+                format!("expected source addresses, found {}", value.describe()),
+                span,
+                "not an address or prefix",
+            )
+            .with_help("sources are addresses, prefixes, or `bgp.peers`"),
+        );
+    }
+}

@@ -1,0 +1,494 @@
+//! Checking a value against the type its attribute expects, and resolving names by kind.
+
+use crate::decls::DeclIdx;
+use crate::schema::HARDWARE_INSTANCE;
+use crate::value::{Kind, Ty, Value};
+use crate::Sema;
+use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_syntax::ast;
+
+impl<'a> Sema<'a> {
+    /// Resolves `path` to a declaration of `kind`, reporting what went wrong if it cannot.
+    pub(crate) fn resolve_path_as(&mut self, path: &ast::Path, kind: Kind) -> Option<DeclIdx> {
+        match path.segments.as_slice() {
+            [name] => self.resolve_name(&name.name, name.span, kind),
+            [ns, name] if self.namespaces.contains(&ns.name) => {
+                self.used_namespaces.insert(ns.name.clone());
+                let found = self
+                    .index
+                    .get(&(Some(ns.name.clone()), name.name.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                match found.iter().find(|d| self.decls[d.0 as usize].kind == kind) {
+                    Some(d) => Some(*d),
+                    None => {
+                        self.diags.push(Diagnostic::error(
+                            Code::UNRESOLVED_NAME,
+                            format!(
+                                "`{}` has no {} named `{}`",
+                                ns.name,
+                                kind.article()
+                                    .trim_start_matches("a ")
+                                    .trim_start_matches("an "),
+                                name.name
+                            ),
+                            path.span,
+                            format!("expected {}", kind.article()),
+                        ));
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.diags.push(Diagnostic::error(
+                    Code::TYPE_MISMATCH,
+                    format!("expected the name of {}", kind.article()),
+                    path.span,
+                    "a name, not a path",
+                ));
+                None
+            }
+        }
+    }
+
+    /// Resolves a bare name to a declaration of `kind` in the lab (or its prelude).
+    pub(crate) fn resolve_name(&mut self, name: &str, span: Span, kind: Kind) -> Option<DeclIdx> {
+        let mut candidates: Vec<DeclIdx> = self
+            .index
+            .get(&(None, name.to_string()))
+            .cloned()
+            .unwrap_or_default();
+        let prelude_ns = match kind {
+            Kind::Service => Some("services"),
+            Kind::Image => Some("os"),
+            _ => None,
+        };
+        if let Some(ns) = prelude_ns {
+            candidates.extend(
+                self.index
+                    .get(&(Some(ns.to_string()), name.to_string()))
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+        }
+        if let Some(d) = candidates
+            .iter()
+            .find(|d| self.decls[d.0 as usize].kind == kind)
+        {
+            return Some(*d);
+        }
+        if let Some(other) = candidates.first() {
+            let o = &self.decls[other.0 as usize];
+            self.diags.push(
+                Diagnostic::error(
+                    Code::WRONG_KIND,
+                    format!(
+                        "`{name}` is {} `{}`, not {}",
+                        article_for(o.keyword),
+                        o.keyword,
+                        kind.article()
+                    ),
+                    span,
+                    format!("expected {}", kind.article()),
+                )
+                .with_label(o.name_span, format!("`{name}` is declared here")),
+            );
+            return None;
+        }
+        let same_kind: Vec<String> = self
+            .decls
+            .iter()
+            .filter(|d| {
+                d.kind == kind && (d.namespace.is_none() || d.namespace.as_deref() == prelude_ns)
+            })
+            .map(|d| d.name.clone())
+            .collect();
+        let help = match did_you_mean(name, same_kind.iter().map(String::as_str)) {
+            Some(s) => Some(format!("did you mean `{s}`?")),
+            None if same_kind.is_empty() => None,
+            None if same_kind.len() <= 8 => Some(format!(
+                "declared: {}",
+                same_kind
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            None => None,
+        };
+        self.diags.push(
+            Diagnostic::error(
+                Code::UNRESOLVED_NAME,
+                format!(
+                    "cannot find {} named `{name}`",
+                    kind.article()
+                        .trim_start_matches("a ")
+                        .trim_start_matches("an ")
+                ),
+                span,
+                format!(
+                    "no {} has this name",
+                    kind.article()
+                        .trim_start_matches("a ")
+                        .trim_start_matches("an ")
+                ),
+            )
+            .with_help_opt(help),
+        );
+        None
+    }
+
+    fn mismatch(&mut self, ty: &Ty, value: &Value, span: Span) {
+        let help = match (ty, value) {
+            (Ty::Str, Value::Word(w)) => Some(format!("strings are quoted: \"{w}\"")),
+            (Ty::Bytes, Value::Int(n)) => Some(format!("sizes need a unit: `{n}GiB` or `{n}MiB`")),
+            (Ty::Placed(_, crate::value::PlaceOn::Pool), _) => {
+                Some("place it on a storage pool: `50GiB on local-lvm`".into())
+            }
+            (Ty::Placed(_, crate::value::PlaceOn::Network), _) => {
+                Some("say which network: `192.168.1.10 on mgmt`".into())
+            }
+            (Ty::List(_), _) => Some("wrap it in a list: `[ … ]`".into()),
+            (Ty::Ipv4 | Ty::Ipv6 | Ty::Ip, Value::Net(a, _)) => {
+                Some(format!("drop the prefix length: `{a}`"))
+            }
+            (Ty::Net4 | Ty::Net6 | Ty::Net, Value::Ip(a)) => Some(format!(
+                "add a prefix length, e.g. `{a}/{}`",
+                if a.is_ipv4() { 24 } else { 64 }
+            )),
+            (Ty::Cores, Value::Milli(_) | Value::Float(_)) => Some("guests get whole cores".into()),
+            _ => None,
+        };
+        self.diags.push(
+            Diagnostic::error(
+                Code::TYPE_MISMATCH,
+                format!("expected {}, found {}", ty.describe(), value.describe()),
+                span,
+                format!("expected {}", ty.describe()),
+            )
+            .with_help_opt(help),
+        );
+    }
+
+    /// Checks `value` against `ty`, converting where the language allows it.
+    pub(crate) fn coerce(
+        &mut self,
+        value: Value,
+        span: Span,
+        ty: &Ty,
+        ctx: Option<DeclIdx>,
+    ) -> Option<Value> {
+        match (ty, value) {
+            (Ty::Int(lo, hi), Value::Int(n)) => {
+                if n < *lo || n > *hi {
+                    self.diags.push(Diagnostic::error(
+                        Code::OUT_OF_RANGE,
+                        format!("{n} is out of range"),
+                        span,
+                        format!("expected {}", ty.describe()),
+                    ));
+                    return None;
+                }
+                Some(Value::Int(n))
+            }
+            (Ty::Float, Value::Int(n)) => Some(Value::Float(n as f64)),
+            (Ty::Float, v @ Value::Float(_)) => Some(v),
+            (Ty::Bool, v @ Value::Bool(_)) => Some(v),
+            (Ty::Str | Ty::Text, v @ Value::Str(_)) => Some(v),
+            (Ty::Text, Value::Word(w)) => Some(Value::Str(w)),
+            (Ty::Bytes, v @ Value::Bytes(_)) => Some(v),
+            (Ty::Bytes, Value::Ref(d)) if self.decls[d.0 as usize].kind == Kind::Dimm => {
+                self.attr_value(d, "size", span)
+            }
+            (Ty::Bytes, Value::Count(n, part)) => match *part {
+                Value::Bytes(b) => n.checked_mul(b).map(Value::Bytes),
+                other => {
+                    self.mismatch(ty, &other, span);
+                    None
+                }
+            },
+            (Ty::Cores, Value::Int(n)) if (0..=65_536).contains(&n) => Some(Value::Int(n)),
+            (Ty::Cpu, Value::Int(n)) if (0..=1_000_000).contains(&n) => {
+                Some(Value::Milli(n as u64 * 1000))
+            }
+            (Ty::Cpu, Value::Float(x)) if (0.0..1e6).contains(&x) => {
+                Some(Value::Milli((x * 1000.0).round() as u64))
+            }
+            (Ty::Cpu, v @ Value::Milli(_)) => Some(v),
+            (Ty::Freq, v @ Value::Freq(_))
+            | (Ty::Speed, v @ Value::Speed(_))
+            | (Ty::Duration, v @ Value::Duration(_)) => Some(v),
+            (Ty::Ipv4 | Ty::Ipv6 | Ty::Ip, Value::Ip(ip)) => {
+                if !self.family_ok(ty, ip.is_ipv4(), span, &ip.to_string(), "address") {
+                    return None;
+                }
+                Some(Value::Ip(ip))
+            }
+            (Ty::Net4 | Ty::Net6 | Ty::Net, Value::Net(a, l)) => {
+                if !self.family_ok(ty, a.is_ipv4(), span, &format!("{a}/{l}"), "prefix") {
+                    return None;
+                }
+                let net = ipnet::IpNet::new(a, l).ok()?;
+                if net.trunc().addr() != a {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::HOST_BITS_SET,
+                            format!("{a}/{l} has host bits set"),
+                            span,
+                            format!(
+                                "the /{l} network containing this address is {}",
+                                net.trunc()
+                            ),
+                        )
+                        .with_help(format!("write `{}`", net.trunc())),
+                    );
+                    return None;
+                }
+                Some(Value::Net(a, l))
+            }
+            (Ty::Mac, v @ Value::Mac(_)) | (Ty::Port, v @ Value::Port(_)) => Some(v),
+            (Ty::Range(inner), Value::Range(lo, hi)) => {
+                let lo = self.coerce(*lo, span, inner, ctx)?;
+                let hi = self.coerce(*hi, span, inner, ctx)?;
+                let reversed = match (&lo, &hi) {
+                    (Value::Int(a), Value::Int(b)) => a > b,
+                    (Value::Ip(a), Value::Ip(b)) => a > b,
+                    _ => false,
+                };
+                if reversed {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::OUT_OF_RANGE,
+                            "range is reversed",
+                            span,
+                            "the first bound is above the last",
+                        )
+                        .with_help("write the lower bound first"),
+                    );
+                    return None;
+                }
+                Some(Value::Range(Box::new(lo), Box::new(hi)))
+            }
+            (Ty::List(inner), Value::List(items)) => {
+                let mut out = Vec::new();
+                for (v, s) in items {
+                    if let Some(v) = self.coerce(v, s, inner, ctx) {
+                        out.push((v, s));
+                    }
+                }
+                Some(Value::List(out))
+            }
+            (Ty::Ref(kind), Value::Word(w)) => self.resolve_name(&w, span, *kind).map(Value::Ref),
+            (Ty::Ref(kind), Value::Ref(d)) => {
+                let found = &self.decls[d.0 as usize];
+                if found.kind == *kind {
+                    Some(Value::Ref(d))
+                } else {
+                    let message = format!(
+                        "`{}` is {} `{}`, not {}",
+                        found.name,
+                        article_for(found.keyword),
+                        found.keyword,
+                        kind.article()
+                    );
+                    let decl_span = found.name_span;
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::WRONG_KIND,
+                            message,
+                            span,
+                            format!("expected {}", kind.article()),
+                        )
+                        .with_label(decl_span, "declared here"),
+                    );
+                    None
+                }
+            }
+            (Ty::Word(words), Value::Word(w) | Value::Str(w)) => {
+                if !words.is_empty() && !words.contains(&w.as_str()) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::TYPE_MISMATCH,
+                            format!("`{w}` is not one of the allowed values"),
+                            span,
+                            format!("expected {}", ty.describe()),
+                        )
+                        .with_help_opt(
+                            did_you_mean(&w, words.iter().copied())
+                                .map(|s| format!("did you mean `{s}`?")),
+                        ),
+                    );
+                    return None;
+                }
+                Some(Value::Word(w))
+            }
+            (Ty::Placed(inner, _), Value::Placed(boxed, target, target_span)) => {
+                let (v, vspan) = *boxed;
+                let v = self.coerce(v, vspan, inner, ctx)?;
+                Some(Value::Placed(Box::new((v, vspan)), target, target_span))
+            }
+            (Ty::Secret | Ty::StrOrSecret, v @ Value::Secret(_)) => Some(v),
+            (Ty::StrOrSecret, v @ Value::Str(_)) => Some(v),
+            (Ty::Secret, Value::Str(_)) => {
+                self.diags.push(
+                    Diagnostic::error(Code::PLAINTEXT_SECRET, "plaintext secret in the source", span, "this value would be written into artifacts and docs")
+                        .with_help("refer to the secret by name instead: `secret(\"name\")`, resolved at deploy time"),
+                );
+                None
+            }
+            (Ty::Expose, v @ Value::Expose(_)) => Some(v),
+            (Ty::Hardware, Value::Instance(base, attrs)) => {
+                self.coerce_hardware(base, attrs, span, ctx)
+            }
+            (Ty::Hardware, Value::Ref(d)) if self.decls[d.0 as usize].kind == Kind::Chassis => {
+                self.coerce_hardware(d, Vec::new(), span, ctx)
+            }
+            (Ty::Count(inner), Value::Count(n, part)) => {
+                let part = self.coerce(*part, span, inner, ctx)?;
+                Some(Value::Count(n, Box::new(part)))
+            }
+            (Ty::Count(inner), v @ (Value::Ref(_) | Value::Word(_) | Value::Bytes(_))) => {
+                let part = self.coerce(v, span, inner, ctx)?;
+                Some(Value::Count(1, Box::new(part)))
+            }
+            (Ty::Regex, Value::Str(s)) => match regex::Regex::new(&s) {
+                Ok(_) => Some(Value::Str(s)),
+                Err(e) => {
+                    let first_line = e
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or("invalid")
+                        .trim()
+                        .to_string();
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::BAD_PATTERN,
+                            "invalid naming pattern",
+                            span,
+                            first_line,
+                        )
+                        .with_help("naming rules are regular expressions in Rust `regex` syntax"),
+                    );
+                    None
+                }
+            },
+            (Ty::RouteTarget, Value::Word(w)) => {
+                let found = self
+                    .index
+                    .get(&(None, w.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                match found
+                    .iter()
+                    .find(|d| matches!(self.decls[d.0 as usize].kind, Kind::App | Kind::Guest))
+                {
+                    Some(d) => Some(Value::Ref(*d)),
+                    None => self.resolve_name(&w, span, Kind::App).map(Value::Ref),
+                }
+            }
+            (ty, v) => {
+                self.mismatch(ty, &v, span);
+                None
+            }
+        }
+    }
+
+    fn family_ok(&mut self, ty: &Ty, is_v4: bool, span: Span, text: &str, what: &str) -> bool {
+        let wants_v4 = match ty {
+            Ty::Ipv4 | Ty::Net4 => Some(true),
+            Ty::Ipv6 | Ty::Net6 => Some(false),
+            _ => None,
+        };
+        match wants_v4 {
+            Some(want) if want != is_v4 => {
+                let (want_name, found_name) = if want {
+                    ("IPv4", "IPv6")
+                } else {
+                    ("IPv6", "IPv4")
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::ADDRESS_FAMILY,
+                        format!(
+                            "expected an {want_name} {what}, found the {found_name} {what} {text}"
+                        ),
+                        span,
+                        format!("this is {found_name}"),
+                    )
+                    .with_help(if want {
+                        "IPv6 values go in the `ipv6`/`ip6`/`gateway6` attributes"
+                    } else {
+                        "IPv4 values go in the `ipv4`/`ip`/`gateway` attributes"
+                    }),
+                );
+                false
+            }
+            _ => true,
+        }
+    }
+
+    fn coerce_hardware(
+        &mut self,
+        base: DeclIdx,
+        attrs: Vec<(String, Value, Span)>,
+        span: Span,
+        ctx: Option<DeclIdx>,
+    ) -> Option<Value> {
+        let mut out = Vec::new();
+        for (name, value, vspan) in attrs {
+            match HARDWARE_INSTANCE.attr(&name) {
+                Some(spec) => {
+                    if out
+                        .iter()
+                        .any(|(n, _, _): &(String, Value, Span)| *n == name)
+                    {
+                        self.diags.push(Diagnostic::error(
+                            Code::DUPLICATE_ATTRIBUTE,
+                            format!("`{name}` is set twice"),
+                            vspan,
+                            "set again here",
+                        ));
+                        continue;
+                    }
+                    if let Some(v) = self.coerce(value, vspan, &spec.ty, ctx) {
+                        out.push((name, v, vspan));
+                    }
+                }
+                None => self.diags.push(
+                    Diagnostic::error(
+                        Code::UNKNOWN_ATTRIBUTE,
+                        format!("a chassis instance has no attribute `{name}`"),
+                        vspan,
+                        "unknown attribute",
+                    )
+                    .with_help(match did_you_mean(&name, ["cpus", "dimms"]) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => {
+                            "a chassis instance sets `cpus = N * CPU` and `dimms = N * SIZE`".into()
+                        }
+                    }),
+                ),
+            }
+        }
+        for spec in HARDWARE_INSTANCE.attrs {
+            if !out.iter().any(|(n, _, _)| n == spec.name) {
+                self.diags.push(
+                    Diagnostic::error(Code::MISSING_ATTRIBUTE, format!("the hardware does not say its `{}`", spec.name), span, format!("`{}` missing", spec.name))
+                        .with_help("write e.g. `dell.r730 { cpus = 2 * intel.xeon_e5_2690_v4, dimms = 12 * 32GiB }`"),
+                );
+                return None;
+            }
+        }
+        Some(Value::Instance(base, out))
+    }
+}
+
+/// "a" or "an" for a declaration keyword.
+fn article_for(keyword: &str) -> &'static str {
+    if keyword.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}

@@ -1,0 +1,615 @@
+//! Loading modules and collecting declarations: imports, `for` expansion, templates,
+//! and the name tables references are resolved against.
+
+use crate::schema::{self, Schema};
+use crate::stdlib;
+use crate::value::{Kind, Value};
+use crate::Sema;
+use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_syntax::ast;
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+/// Reads user files named by relative imports. Implemented by drivers; sema does no I/O.
+pub trait Loader {
+    /// The text of the file at `path`, or a message saying why it cannot be read.
+    fn read(&self, path: &Path) -> Result<String, String>;
+}
+
+/// Index of a declaration instance in [`Sema::decls`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DeclIdx(pub u32);
+
+/// Variables bound by enclosing `for` loops.
+pub type Env = Vec<(String, Value)>;
+
+/// One parsed module.
+#[derive(Debug)]
+pub struct Module {
+    pub key: String,
+    pub ast: ast::File,
+    /// The namespace its declarations live in (`dell`); `None` for the lab's own files.
+    pub namespace: Option<String>,
+}
+
+/// An entry of a declaration's body together with the loop variables in force.
+#[derive(Debug, Clone)]
+pub struct EntryRef<'a> {
+    pub entry: &'a ast::Entry,
+    pub env: Env,
+}
+
+/// One declaration after `for` expansion.
+#[derive(Debug)]
+pub struct DeclInst<'a> {
+    pub keyword: &'static str,
+    pub kind: Kind,
+    pub schema: &'static Schema,
+    pub name: String,
+    pub name_span: Span,
+    pub decl: &'a ast::Decl,
+    pub env: Env,
+    pub namespace: Option<String>,
+    /// The body, with template entries merged in.
+    pub entries: Vec<EntryRef<'a>>,
+    pub template: Option<DeclIdx>,
+}
+
+/// Loads `root` and everything it imports into `modules`, reporting import problems.
+pub fn load_modules(
+    sema_sources: &mut infrac_diagnostics::SourceMap,
+    root_name: &str,
+    root_text: &str,
+    loader: &dyn Loader,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Module> {
+    let mut modules = Vec::new();
+    let mut stack = Vec::new();
+    load_one(
+        sema_sources,
+        root_name.to_string(),
+        normalize(Path::new(root_name)),
+        root_text.to_string(),
+        None,
+        loader,
+        &mut modules,
+        &mut stack,
+        diags,
+    );
+    for (path, namespace) in stdlib::PRELUDE {
+        if !modules.iter().any(|m| m.key == *path) {
+            if let Some((name, text)) = stdlib::module(path) {
+                load_one(
+                    sema_sources,
+                    name,
+                    path.to_string(),
+                    text.to_string(),
+                    Some(namespace.to_string()),
+                    loader,
+                    &mut modules,
+                    &mut stack,
+                    diags,
+                );
+            }
+        }
+    }
+    modules
+}
+
+fn normalize(path: &Path) -> String {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out.to_string_lossy().replace('\\', "/")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn load_one(
+    sources: &mut infrac_diagnostics::SourceMap,
+    display: String,
+    key: String,
+    text: String,
+    namespace: Option<String>,
+    loader: &dyn Loader,
+    modules: &mut Vec<Module>,
+    stack: &mut Vec<(String, Span)>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let file = sources.add(display, text);
+    let parsed = {
+        let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
+        infrac_syntax::parse(text, file)
+    };
+    diags.extend(parsed.diagnostics);
+    let imports: Vec<ast::Import> = parsed
+        .file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            ast::Item::Import(import) => Some(import.clone()),
+            _ => None,
+        })
+        .collect();
+    modules.push(Module {
+        key: key.clone(),
+        ast: parsed.file,
+        namespace,
+    });
+    for import in imports {
+        let path = import.path.as_str();
+        if path.starts_with("std/") || path == "std" {
+            let namespace = import
+                .alias
+                .as_ref()
+                .map(|a| a.name.clone())
+                .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path).to_string());
+            if let Some(existing) = modules.iter_mut().find(|m| m.key == path) {
+                // Imported twice (or also a prelude module): the first namespace wins.
+                let _ = existing;
+                continue;
+            }
+            match stdlib::module(path) {
+                Some((display, text)) => load_one(
+                    sources,
+                    display,
+                    path.to_string(),
+                    text.to_string(),
+                    Some(namespace),
+                    loader,
+                    modules,
+                    stack,
+                    diags,
+                ),
+                None => {
+                    let known = stdlib::MODULES.iter().map(|(p, _, _)| *p);
+                    diags.push(
+                        Diagnostic::error(
+                            Code::IMPORT_NOT_FOUND,
+                            format!("no stdlib module `{path}`"),
+                            import.path_span,
+                            "not in the standard library",
+                        )
+                        .with_help_opt(
+                            did_you_mean(path, known).map(|s| format!("did you mean `{s}`?")),
+                        )
+                        .with_note(format!(
+                            "the stdlib has {}",
+                            stdlib::MODULES
+                                .iter()
+                                .map(|(p, _, _)| format!("`{p}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    );
+                }
+            }
+            continue;
+        }
+        let base = Path::new(&key).parent().unwrap_or(Path::new(""));
+        let target = normalize(&base.join(path));
+        if target == key || stack.iter().any(|(k, _)| *k == target) {
+            let mut chain: Vec<String> = stack.iter().map(|(k, _)| k.clone()).collect();
+            chain.push(key.clone());
+            chain.push(target.clone());
+            let mut d = Diagnostic::error(
+                Code::IMPORT_CYCLE,
+                format!("import cycle: `{target}` imports itself"),
+                import.path_span,
+                "this import closes the cycle",
+            )
+            .with_note(format!("cycle: {}", chain.join(" → ")))
+            .with_help("move the shared declarations into a file both can import");
+            for (_, span) in stack.iter() {
+                d = d.with_label(*span, "imported from here");
+            }
+            diags.push(d);
+            continue;
+        }
+        if modules.iter().any(|m| m.key == target) {
+            continue;
+        }
+        match loader.read(Path::new(&target)) {
+            Ok(text) => {
+                stack.push((key.clone(), import.path_span));
+                load_one(
+                    sources,
+                    target.clone(),
+                    target,
+                    text,
+                    None,
+                    loader,
+                    modules,
+                    stack,
+                    diags,
+                );
+                stack.pop();
+            }
+            Err(why) => diags.push(
+                Diagnostic::error(
+                    Code::IMPORT_NOT_FOUND,
+                    format!("cannot read imported file `{target}`"),
+                    import.path_span,
+                    why,
+                )
+                .with_help("relative imports are resolved against the importing file's folder"),
+            ),
+        }
+    }
+}
+
+impl<'a> Sema<'a> {
+    /// Collects every declaration of every module, expanding `for` loops.
+    pub(crate) fn collect(&mut self, modules: &'a [Module]) {
+        for module in modules {
+            for item in &module.ast.items {
+                match item {
+                    ast::Item::Decl(decl) => self.add_decl(decl, Vec::new(), &module.namespace),
+                    ast::Item::For(f) => self.expand_for(f, Vec::new(), &module.namespace),
+                    ast::Item::Import(_) | ast::Item::Error(_) => {}
+                }
+            }
+        }
+        self.check_duplicates();
+        self.apply_templates();
+    }
+
+    /// The integer values a `for` range produces, or `None` after reporting why not.
+    pub(crate) fn loop_values(&mut self, f: &ast::ForLoop, env: &Env) -> Option<Vec<i128>> {
+        const MAX_ITERATIONS: i128 = 4096;
+        let (lo, hi) = match self.eval(&f.range, env, None, None)? {
+            Value::Range(lo, hi) => match (*lo, *hi) {
+                (Value::Int(lo), Value::Int(hi)) => (lo, hi),
+                _ => {
+                    self.diags.push(Diagnostic::error(
+                        Code::TYPE_MISMATCH,
+                        "a `for` loop needs an integer range",
+                        f.range.span,
+                        "expected a range such as `1..3`",
+                    ));
+                    return None;
+                }
+            },
+            other => {
+                self.diags.push(Diagnostic::error(
+                    Code::TYPE_MISMATCH,
+                    "a `for` loop needs an integer range",
+                    f.range.span,
+                    format!(
+                        "expected a range such as `1..3`, found {}",
+                        other.describe()
+                    ),
+                ));
+                return None;
+            }
+        };
+        if hi < lo || hi - lo >= MAX_ITERATIONS {
+            self.diags.push(Diagnostic::error(
+                Code::OUT_OF_RANGE,
+                format!("`for` range {lo}..{hi} is empty or too long"),
+                f.range.span,
+                format!("a loop runs 1 to {MAX_ITERATIONS} times"),
+            ));
+            return None;
+        }
+        Some((lo..=hi).collect())
+    }
+
+    fn expand_for(&mut self, f: &'a ast::ForLoop, env: Env, namespace: &Option<String>) {
+        let Some(values) = self.loop_values(f, &env) else {
+            return;
+        };
+        for n in values {
+            let mut inner = env.clone();
+            inner.push((f.var.name.clone(), Value::Int(n)));
+            for entry in &f.body {
+                match entry {
+                    ast::Entry::Block(decl) => self.add_decl(decl, inner.clone(), namespace),
+                    ast::Entry::For(nested) => self.expand_for(nested, inner.clone(), namespace),
+                    ast::Entry::Attr(a) => self.not_at_top_level(a.span, "an attribute"),
+                    ast::Entry::Rule(r) => self.not_at_top_level(r.span(), "a firewall rule"),
+                    ast::Entry::Error(_) => {}
+                }
+            }
+            if self.diags.iter().filter(|d| d.is_error()).count() > 10_000 {
+                return;
+            }
+        }
+    }
+
+    fn not_at_top_level(&mut self, span: Span, what: &str) {
+        if !self.diags.iter().any(|d| d.primary.span == span) {
+            self.diags.push(Diagnostic::error(
+                Code::BAD_DECLARATION_HEAD,
+                format!("{what} cannot stand at the top level of a `for` loop"),
+                span,
+                "only declarations can be stamped out here",
+            ));
+        }
+    }
+
+    /// The declared name, evaluated if it is an interpolated string.
+    fn decl_name(&mut self, decl: &ast::Decl, env: &Env) -> Option<(String, Span)> {
+        match &decl.name {
+            Some(ast::DeclName::Ident(i)) => Some((i.name.clone(), i.span)),
+            Some(ast::DeclName::Str(s)) => {
+                let text = self.interpolate(s, env, None)?;
+                if text.is_empty() {
+                    self.diags.push(Diagnostic::error(
+                        Code::BAD_DECLARATION_HEAD,
+                        "a declaration's name cannot be empty",
+                        s.span,
+                        "empty name",
+                    ));
+                    return None;
+                }
+                Some((text, s.span))
+            }
+            None => None,
+        }
+    }
+
+    fn add_decl(&mut self, decl: &'a ast::Decl, env: Env, namespace: &Option<String>) {
+        let keyword = decl.kind.name.as_str();
+        let Some(&(keyword, kind, schema)) =
+            schema::TOP_LEVEL.iter().find(|(k, _, _)| *k == keyword)
+        else {
+            let known = schema::TOP_LEVEL.iter().map(|(k, _, _)| *k);
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UNKNOWN_KIND,
+                    format!("unknown declaration kind `{}`", decl.kind.name),
+                    decl.kind.span,
+                    "not a kind of declaration",
+                )
+                .with_help(match did_you_mean(&decl.kind.name, known) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "declarations are {}",
+                        schema::TOP_LEVEL
+                            .iter()
+                            .map(|(k, _, _)| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }),
+            );
+            return;
+        };
+        if !self.check_head(decl, keyword) {
+            return;
+        }
+        let (name, name_span) = match kind {
+            // `bgp on router` and `firewall on router` are named after their guest.
+            Kind::Bgp | Kind::Firewall => match &decl.on {
+                Some(on) => (on.dotted(), on.span),
+                None => return,
+            },
+            _ => match self.decl_name(decl, &env) {
+                Some(n) => n,
+                None => return,
+            },
+        };
+        let entries = decl
+            .body
+            .entries
+            .iter()
+            .map(|entry| EntryRef {
+                entry,
+                env: env.clone(),
+            })
+            .collect();
+        let idx = DeclIdx(self.decls.len() as u32);
+        self.index
+            .entry((namespace.clone(), name.clone()))
+            .or_default()
+            .push(idx);
+        self.decls.push(DeclInst {
+            keyword,
+            kind,
+            schema,
+            name,
+            name_span,
+            decl,
+            env,
+            namespace: namespace.clone(),
+            entries,
+            template: None,
+        });
+    }
+
+    /// Checks that the head has what the kind needs: names, IDs, `on`, `from`, `in`.
+    fn check_head(&mut self, decl: &ast::Decl, keyword: &str) -> bool {
+        let mut ok = true;
+        let mut complain =
+            |this: &mut Self, span: Span, message: String, label: &str, help: String| {
+                this.diags.push(
+                    Diagnostic::error(Code::BAD_DECLARATION_HEAD, message, span, label)
+                        .with_help(help),
+                );
+                ok = false;
+            };
+        let guest = matches!(keyword, "vm" | "lxc");
+        let attached = matches!(keyword, "bgp" | "firewall");
+        if attached {
+            if let Some(name) = &decl.name {
+                complain(
+                    self,
+                    name.span(),
+                    format!("`{keyword}` blocks have no name"),
+                    "unexpected name",
+                    format!("write `{keyword} on GUEST {{ … }}`"),
+                );
+            }
+        } else if decl.name.is_none() {
+            complain(
+                self,
+                decl.kind.span,
+                format!("`{keyword}` needs a name"),
+                "name missing after this",
+                format!("write `{keyword} NAME {{ … }}`"),
+            );
+        }
+        match (&decl.id, guest) {
+            (None, true) => complain(
+                self,
+                decl.head_span(),
+                format!("`{keyword}` needs a numeric ID"),
+                "VMID missing after the name",
+                format!(
+                    "write `{keyword} NAME ID on HOST {{ … }}`, e.g. `{keyword} router 200 on pve`"
+                ),
+            ),
+            (Some(id), false) => complain(
+                self,
+                id.span,
+                format!("`{keyword}` takes no ID"),
+                "unexpected ID",
+                "only `vm` and `lxc` have VMIDs".into(),
+            ),
+            _ => {}
+        }
+        let needs_on = guest || attached || keyword == "ingress";
+        match (&decl.on, needs_on) {
+            (None, true) => complain(
+                self,
+                decl.head_span(),
+                format!("`{keyword}` needs `on`"),
+                "where does this run?",
+                if guest {
+                    "add `on HOST`".into()
+                } else {
+                    "add `on GUEST`".into()
+                },
+            ),
+            (Some(on), false) => complain(
+                self,
+                on.span,
+                format!("`{keyword}` takes no `on`"),
+                "unexpected `on`",
+                "only guests, `bgp`, `firewall` and `ingress` are placed with `on`".into(),
+            ),
+            _ => {}
+        }
+        if let Some(from) = &decl.from {
+            if !guest {
+                complain(
+                    self,
+                    from.span,
+                    format!("`{keyword}` takes no `from`"),
+                    "unexpected `from`",
+                    "only `vm` and `lxc` are stamped from templates".into(),
+                );
+            }
+        }
+        match (&decl.in_, keyword == "app") {
+            (None, true) => complain(
+                self,
+                decl.head_span(),
+                "`app` needs `in CLUSTER`".into(),
+                "which cluster?",
+                "write `app NAME in CLUSTER { … }`".into(),
+            ),
+            (Some(i), false) => complain(
+                self,
+                i.span,
+                format!("`{keyword}` takes no `in`"),
+                "unexpected `in`",
+                "only apps are placed `in` a cluster".into(),
+            ),
+            _ => {}
+        }
+        ok
+    }
+
+    /// Reports names declared twice within one kind (VMs and containers share one space).
+    fn check_duplicates(&mut self) {
+        let mut seen: BTreeMap<(Option<String>, Kind, String), DeclIdx> = BTreeMap::new();
+        let mut found = Vec::new();
+        for (i, d) in self.decls.iter().enumerate() {
+            let key = (d.namespace.clone(), d.kind, d.name.clone());
+            match seen.get(&key) {
+                Some(first) => found.push((*first, DeclIdx(i as u32))),
+                None => {
+                    seen.insert(key, DeclIdx(i as u32));
+                }
+            }
+        }
+        for (first, again) in found {
+            let (f, a) = (&self.decls[first.0 as usize], &self.decls[again.0 as usize]);
+            let what = match a.kind {
+                Kind::Bgp | Kind::Firewall => format!("`{} on {}`", a.keyword, a.name),
+                _ => format!("{} `{}`", a.keyword, a.name),
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    Code::DUPLICATE_DECLARATION,
+                    format!("{what} is declared twice"),
+                    a.name_span,
+                    "declared again here",
+                )
+                .with_label(
+                    f.name_span,
+                    format!("first declared here as {} `{}`", f.keyword, f.name),
+                )
+                .with_help("rename one of them, or merge the two declarations"),
+            );
+            self.duplicates.insert(again);
+        }
+    }
+
+    /// Merges each guest's template entries under its own.
+    fn apply_templates(&mut self) {
+        for i in 0..self.decls.len() {
+            let Some(from) = &self.decls[i].decl.from else {
+                continue;
+            };
+            let Some(template) = self.resolve_path_as(from, Kind::Template) else {
+                continue;
+            };
+            let own_keys: Vec<String> = self.decls[i]
+                .entries
+                .iter()
+                .filter_map(|e| entry_key(e.entry))
+                .collect();
+            let env = self.decls[i].env.clone();
+            let inherited: Vec<EntryRef<'a>> = self.decls[template.0 as usize]
+                .entries
+                .iter()
+                .filter(|e| entry_key(e.entry).is_none_or(|k| !own_keys.contains(&k)))
+                .map(|e| EntryRef {
+                    entry: e.entry,
+                    env: env.clone(),
+                })
+                .collect();
+            let own = std::mem::take(&mut self.decls[i].entries);
+            self.decls[i].entries = inherited.into_iter().chain(own).collect();
+            self.decls[i].template = Some(template);
+            self.used_templates.insert(template);
+        }
+    }
+}
+
+/// What an entry sets, for template overriding: `memory`, or `nic lan`.
+fn entry_key(entry: &ast::Entry) -> Option<String> {
+    match entry {
+        ast::Entry::Attr(a) => Some(a.name()),
+        ast::Entry::Block(b) => Some(format!(
+            "{} {}",
+            b.kind.name,
+            match &b.name {
+                Some(ast::DeclName::Ident(i)) => i.name.clone(),
+                _ => String::new(),
+            }
+        )),
+        _ => None,
+    }
+}

@@ -1,0 +1,903 @@
+//! Expression evaluation: literals with units, paths, arithmetic and built-in functions.
+
+use crate::decls::{DeclIdx, Env};
+use crate::value::{Kind, Ty, Value};
+use crate::Sema;
+use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_model::{Expose, PortSpec, Protocol};
+use infrac_syntax::ast::{self, BinOp, ExprKind};
+use infrac_syntax::token::{self, Number};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+const BINARY_UNITS: [(&str, u64); 6] = [
+    ("B", 1),
+    ("KiB", 1 << 10),
+    ("MiB", 1 << 20),
+    ("GiB", 1 << 30),
+    ("TiB", 1 << 40),
+    ("PiB", 1 << 50),
+];
+const KNOWN_UNITS: [&str; 19] = [
+    "B", "KiB", "MiB", "GiB", "TiB", "PiB", "m", "MHz", "GHz", "M", "G", "T", "Mbps", "Gbps", "ms",
+    "s", "h", "d", "min",
+];
+const FUNCTIONS: [&str; 8] = [
+    "host",
+    "subnet",
+    "contains",
+    "nixos",
+    "secret",
+    "nodeport",
+    "clusterip",
+    "loadbalancer",
+];
+
+/// Converts an IP address to a 128-bit integer and back, for address arithmetic.
+pub(crate) fn ip_to_u128(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(a) => u128::from(u32::from(a)),
+        IpAddr::V6(a) => u128::from(a),
+    }
+}
+
+pub(crate) fn u128_to_ip(v4: bool, n: u128) -> Option<IpAddr> {
+    if v4 {
+        u32::try_from(n).ok().map(|n| IpAddr::V4(Ipv4Addr::from(n)))
+    } else {
+        Some(IpAddr::V6(Ipv6Addr::from(n)))
+    }
+}
+
+fn number_value(n: Number) -> Value {
+    match n {
+        Number::Int(i) => Value::Int(i128::from(i)),
+        Number::Float(x) => Value::Float(x),
+    }
+}
+
+fn protocol(p: token::Protocol) -> Protocol {
+    match p {
+        token::Protocol::Tcp => Protocol::Tcp,
+        token::Protocol::Udp => Protocol::Udp,
+        token::Protocol::Sctp => Protocol::Sctp,
+    }
+}
+
+impl<'a> Sema<'a> {
+    fn err(
+        &mut self,
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) {
+        self.diags
+            .push(Diagnostic::error(code, message, span, label));
+    }
+
+    /// Evaluates an expression in `env`; `ctx` is the declaration it belongs to.
+    pub(crate) fn eval(
+        &mut self,
+        expr: &ast::Expr,
+        env: &Env,
+        ctx: Option<DeclIdx>,
+        hint: Option<&Ty>,
+    ) -> Option<Value> {
+        let span = expr.span;
+        Some(match &expr.kind {
+            ExprKind::Number(n) => number_value(*n),
+            ExprKind::Quantity(n, unit) => return self.quantity(*n, unit, span, hint),
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Str(s) => Value::Str(self.interpolate(s, env, ctx)?),
+            ExprKind::Ipv4(a) => Value::Ip(IpAddr::V4(*a)),
+            ExprKind::Ipv6(a) => Value::Ip(IpAddr::V6(*a)),
+            ExprKind::Prefix(a, l) => Value::Net(*a, *l),
+            ExprKind::Mac(m) => Value::Mac(*m),
+            ExprKind::Port(p, lo, hi) => {
+                let last = hi.unwrap_or(*lo);
+                if last < *lo || *lo == 0 {
+                    self.err(
+                        Code::OUT_OF_RANGE,
+                        "invalid port range",
+                        span,
+                        "ports run 1..=65535 and a range must not be reversed",
+                    );
+                    return None;
+                }
+                Value::Port(PortSpec {
+                    protocol: protocol(*p),
+                    first: *lo,
+                    last,
+                })
+            }
+            ExprKind::Path(path) => return self.eval_path(path, env, ctx),
+            ExprKind::List(items) => {
+                let inner = match hint {
+                    Some(Ty::List(inner)) => Some(*inner),
+                    _ => None,
+                };
+                let mut out = Vec::new();
+                for item in items {
+                    if let Some(v) = self.eval(item, env, ctx, inner) {
+                        out.push((v, item.span));
+                    }
+                }
+                Value::List(out)
+            }
+            ExprKind::Call(f, args) => return self.call(f, args, env, ctx, span),
+            ExprKind::Binary(op, l, r) => {
+                let lv = self.eval(l, env, ctx, None)?;
+                let rv = self.eval(r, env, ctx, None)?;
+                return self.binary(*op, lv, rv, l.span, r.span);
+            }
+            ExprKind::Range(lo, hi) => {
+                let inner = match hint {
+                    Some(Ty::Range(inner)) => Some(*inner),
+                    _ => None,
+                };
+                let lo = self.eval(lo, env, ctx, inner)?;
+                let hi = self.eval(hi, env, ctx, inner)?;
+                Value::Range(Box::new(lo), Box::new(hi))
+            }
+            ExprKind::Placed(value, target) => {
+                let inner = match hint {
+                    Some(Ty::Placed(inner, _)) => Some(*inner),
+                    _ => None,
+                };
+                let v = self.eval(value, env, ctx, inner)?;
+                Value::Placed(Box::new((v, value.span)), target.dotted(), target.span)
+            }
+            ExprKind::Instance(path, block) => {
+                let base = self.resolve_path_as(path, Kind::Chassis)?;
+                let mut attrs = Vec::new();
+                for entry in &block.entries {
+                    match entry {
+                        ast::Entry::Attr(a) => {
+                            let spec = crate::schema::HARDWARE_INSTANCE.attr(&a.name());
+                            if let Some(v) = self.eval(&a.value, env, ctx, spec.map(|s| &s.ty)) {
+                                attrs.push((a.name(), v, a.value.span));
+                            }
+                        }
+                        ast::Entry::Error(_) => {}
+                        other => {
+                            let span = match other {
+                                ast::Entry::Block(b) => b.span,
+                                ast::Entry::Rule(r) => r.span(),
+                                ast::Entry::For(f) => f.span,
+                                _ => span,
+                            };
+                            self.err(
+                                Code::UNKNOWN_ATTRIBUTE,
+                                "only attributes can be set on a catalogue entry",
+                                span,
+                                "not an attribute",
+                            );
+                        }
+                    }
+                }
+                Value::Instance(base, attrs)
+            }
+            ExprKind::Error => return None,
+        })
+    }
+
+    /// The text of a string literal with its `{…}` parts evaluated.
+    pub(crate) fn interpolate(
+        &mut self,
+        s: &ast::StrLit,
+        env: &Env,
+        ctx: Option<DeclIdx>,
+    ) -> Option<String> {
+        let mut out = String::new();
+        for part in &s.parts {
+            match part {
+                ast::StrPart::Text(t) => out.push_str(t),
+                ast::StrPart::Interp(e) => match self.eval(e, env, ctx, None)? {
+                    v @ (Value::Int(_)
+                    | Value::Float(_)
+                    | Value::Bool(_)
+                    | Value::Str(_)
+                    | Value::Word(_)
+                    | Value::Ip(_)
+                    | Value::Net(..)
+                    | Value::Port(_)) => out.push_str(&v.to_string()),
+                    Value::Ref(d) => out.push_str(&self.decls[d.0 as usize].name.clone()),
+                    Value::Secret(_) => {
+                        self.err(
+                            Code::PLAINTEXT_SECRET,
+                            "a secret cannot be interpolated into a string",
+                            e.span,
+                            "this would write the secret into artifacts",
+                        );
+                        return None;
+                    }
+                    other => {
+                        self.err(
+                            Code::TYPE_MISMATCH,
+                            format!("{} cannot be interpolated into a string", other.describe()),
+                            e.span,
+                            "not text",
+                        );
+                        return None;
+                    }
+                },
+            }
+        }
+        Some(out)
+    }
+
+    fn quantity(&mut self, n: Number, unit: &str, span: Span, hint: Option<&Ty>) -> Option<Value> {
+        let as_f64 = match n {
+            Number::Int(i) => i as f64,
+            Number::Float(x) => x,
+        };
+        let whole = |this: &mut Self, what: &str| -> Option<u64> {
+            match n {
+                Number::Int(i) => Some(i),
+                Number::Float(_) => {
+                    this.err(
+                        Code::WRONG_UNIT,
+                        format!("{what} must be a whole number"),
+                        span,
+                        "a fraction here",
+                    );
+                    None
+                }
+            }
+        };
+        if let Some((_, factor)) = BINARY_UNITS.iter().find(|(u, _)| *u == unit) {
+            let bytes = as_f64 * *factor as f64;
+            if !(0.0..1.8e19).contains(&bytes) {
+                self.err(
+                    Code::OUT_OF_RANGE,
+                    "size too large",
+                    span,
+                    "sizes must fit in 64 bits of bytes",
+                );
+                return None;
+            }
+            return Some(Value::Bytes(bytes.round() as u64));
+        }
+        let decimal = [
+            ("KB", "KiB"),
+            ("kB", "KiB"),
+            ("MB", "MiB"),
+            ("GB", "GiB"),
+            ("TB", "TiB"),
+            ("PB", "PiB"),
+            ("Ki", "KiB"),
+            ("Mi", "MiB"),
+            ("Gi", "GiB"),
+            ("Ti", "TiB"),
+        ];
+        if let Some((_, binary)) = decimal.iter().find(|(d, _)| *d == unit) {
+            let is_k8s = unit.ends_with('i');
+            let written = format!("{n}{unit}");
+            self.diags.push(
+                Diagnostic::error(
+                    Code::WRONG_UNIT,
+                    if is_k8s {
+                        format!("`{written}` uses a Kubernetes unit")
+                    } else {
+                        format!("`{written}` is a decimal unit")
+                    },
+                    span,
+                    if is_k8s {
+                        "sizes are written with binary units".to_string()
+                    } else {
+                        format!("{unit} means powers of 1000, which Proxmox and NixOS do not use")
+                    },
+                )
+                .with_help(format!("write `{n}{binary}`")),
+            );
+            return None;
+        }
+        Some(match unit {
+            "m" => match hint {
+                Some(Ty::Duration) => Value::Duration(whole(self, "minutes")? * 60_000),
+                _ => Value::Milli(whole(self, "millicores")?),
+            },
+            "min" => Value::Duration(whole(self, "minutes")? * 60_000),
+            "MHz" => Value::Freq(as_f64.round() as u32),
+            "GHz" => Value::Freq((as_f64 * 1000.0).round() as u32),
+            "M" | "Mbps" => Value::Speed(as_f64.round() as u64),
+            "G" | "Gbps" => Value::Speed((as_f64 * 1000.0).round() as u64),
+            "T" => Value::Speed((as_f64 * 1_000_000.0).round() as u64),
+            "ms" => Value::Duration(whole(self, "milliseconds")?),
+            "s" => Value::Duration(whole(self, "seconds")? * 1000),
+            "h" => Value::Duration(whole(self, "hours")? * 3_600_000),
+            "d" => Value::Duration(whole(self, "days")? * 86_400_000),
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(Code::WRONG_UNIT, format!("unknown unit `{unit}`"), span, "not a unit infrac knows")
+                        .with_help(match did_you_mean(unit, KNOWN_UNITS) {
+                            Some(u) => format!("did you mean `{n}{u}`?"),
+                            None => "sizes use KiB MiB GiB TiB; CPU m; speeds M G; durations ms s m h d; clocks MHz GHz".into(),
+                        }),
+                );
+                return None;
+            }
+        })
+    }
+
+    fn eval_path(&mut self, path: &ast::Path, env: &Env, ctx: Option<DeclIdx>) -> Option<Value> {
+        let segments = &path.segments;
+        let first = segments.first()?;
+        if segments.len() == 1 {
+            if let Some((_, v)) = env.iter().rev().find(|(n, _)| *n == first.name) {
+                return Some(v.clone());
+            }
+            return Some(Value::Word(first.name.clone()));
+        }
+        if first.name == "bgp" && segments.len() == 2 && segments[1].name == "peers" {
+            return Some(Value::BgpPeers);
+        }
+        let (decl, rest) =
+            if first.name == "site" && !self.index.contains_key(&(None, "site".to_string())) {
+                (self.current_site(ctx, first.span)?, &segments[1..])
+            } else if self.namespaces.contains(&first.name) {
+                self.used_namespaces.insert(first.name.clone());
+                let entry = &segments[1];
+                let found = self
+                    .index
+                    .get(&(Some(first.name.clone()), entry.name.clone()))
+                    .and_then(|v| v.first().copied());
+                match found {
+                    Some(d) => (d, &segments[2..]),
+                    None => {
+                        let ns = first.name.clone();
+                        let names: Vec<String> = self
+                            .index
+                            .keys()
+                            .filter(|(n, _)| n.as_deref() == Some(ns.as_str()))
+                            .map(|(_, k)| k.clone())
+                            .collect();
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::UNRESOLVED_NAME,
+                                format!("`{ns}` has no entry `{}`", entry.name),
+                                entry.span,
+                                format!("not in `{ns}`"),
+                            )
+                            .with_help_opt(
+                                did_you_mean(&entry.name, names.iter().map(String::as_str))
+                                    .map(|s| format!("did you mean `{ns}.{s}`?")),
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            } else {
+                match self.global_decl(&first.name) {
+                    Some(d) => (d, &segments[1..]),
+                    None => {
+                        let mut names: Vec<String> = self
+                            .index
+                            .keys()
+                            .filter(|(n, _)| n.is_none())
+                            .map(|(_, k)| k.clone())
+                            .collect();
+                        names.extend(self.namespaces.iter().cloned());
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::UNRESOLVED_NAME,
+                                format!("cannot find `{}`", first.name),
+                                first.span,
+                                "no declaration, namespace or loop variable has this name",
+                            )
+                            .with_help_opt(
+                                did_you_mean(&first.name, names.iter().map(String::as_str))
+                                    .map(|s| format!("did you mean `{s}`?")),
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            };
+        if rest.is_empty() {
+            return Some(Value::Ref(decl));
+        }
+        let name = rest
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(".");
+        let span = rest[0].span.to(rest[rest.len() - 1].span);
+        self.attr_value(decl, &name, span)
+    }
+
+    /// A top-level declaration of the lab by bare name, preferring the kinds that
+    /// expressions usually reach into.
+    fn global_decl(&self, name: &str) -> Option<DeclIdx> {
+        let found = self.index.get(&(None, name.to_string()))?;
+        let order = [
+            Kind::Network,
+            Kind::Guest,
+            Kind::Host,
+            Kind::Site,
+            Kind::Cluster,
+            Kind::App,
+        ];
+        for kind in order {
+            if let Some(d) = found.iter().find(|d| self.decls[d.0 as usize].kind == kind) {
+                return Some(*d);
+            }
+        }
+        found.first().copied()
+    }
+
+    /// The site a declaration belongs to: the only one, or the one it names.
+    pub(crate) fn current_site(&mut self, ctx: Option<DeclIdx>, span: Span) -> Option<DeclIdx> {
+        let sites: Vec<DeclIdx> = (0..self.decls.len())
+            .map(|i| DeclIdx(i as u32))
+            .filter(|d| {
+                self.decls[d.0 as usize].kind == Kind::Site
+                    && self.decls[d.0 as usize].namespace.is_none()
+            })
+            .collect();
+        match sites.len() {
+            0 => {
+                self.err(
+                    Code::UNRESOLVED_NAME,
+                    "`site` is used but no site is declared",
+                    span,
+                    "no `site` declaration in this lab",
+                );
+                None
+            }
+            1 => Some(sites[0]),
+            _ => {
+                if let Some(ctx) = ctx {
+                    if let Some(Value::Ref(site)) = self.attr_value_quiet(ctx, "site") {
+                        return Some(site);
+                    }
+                }
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::AMBIGUOUS_SITE,
+                        "`site` is ambiguous in a lab with several sites",
+                        span,
+                        "which site?",
+                    )
+                    .with_help("add `site = NAME` to this declaration"),
+                );
+                None
+            }
+        }
+    }
+
+    fn attr_value_quiet(&mut self, decl: DeclIdx, name: &str) -> Option<Value> {
+        let has = self.decls[decl.0 as usize]
+            .entries
+            .iter()
+            .any(|e| matches!(e.entry, ast::Entry::Attr(a) if a.name() == name));
+        if has {
+            self.attr_value(decl, name, Span::default())
+        } else {
+            None
+        }
+    }
+
+    /// The value of attribute `name` of `decl`, evaluated and type-checked once.
+    pub(crate) fn attr_value(
+        &mut self,
+        decl: DeclIdx,
+        name: &str,
+        use_span: Span,
+    ) -> Option<Value> {
+        let key = (decl, name.to_string());
+        if let Some(v) = self.memo.get(&key) {
+            return v.clone();
+        }
+        if self.in_progress.contains(&key) {
+            let d = &self.decls[decl.0 as usize];
+            let message = format!("`{}.{name}` depends on itself", d.name);
+            self.err(
+                Code::EVALUATION,
+                message,
+                use_span,
+                "this reference loops back to where it started",
+            );
+            return None;
+        }
+        let inst = &self.decls[decl.0 as usize];
+        let schema = inst.schema;
+        let found = inst.entries.iter().find_map(|e| match e.entry {
+            ast::Entry::Attr(a) if a.name() == name => Some((a, e.env.clone())),
+            _ => None,
+        });
+        let Some((attr, env)) = found else {
+            let (kind, decl_name) = (inst.keyword, inst.name.clone());
+            if schema.attr(name).is_some() {
+                self.err(
+                    Code::EVALUATION,
+                    format!("{kind} `{decl_name}` does not set `{name}`"),
+                    use_span,
+                    format!("`{decl_name}.{name}` has no value"),
+                );
+            } else {
+                let known: Vec<&str> = schema.attrs.iter().map(|a| a.name).collect();
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UNKNOWN_ATTRIBUTE,
+                        format!("{kind} `{decl_name}` has no attribute `{name}`"),
+                        use_span,
+                        "unknown attribute",
+                    )
+                    .with_help_opt(
+                        did_you_mean(name, known).map(|s| format!("did you mean `{s}`?")),
+                    ),
+                );
+            }
+            return None;
+        };
+        let ty = schema.attr(name).map(|a| a.ty);
+        self.in_progress.push(key.clone());
+        let value = self
+            .eval(&attr.value, &env, Some(decl), ty.as_ref())
+            .and_then(|v| match ty {
+                Some(ty) => self.coerce(v, attr.value.span, &ty, Some(decl)),
+                None => Some(v),
+            });
+        self.in_progress.retain(|k| *k != key);
+        self.memo.insert(key, value.clone());
+        value
+    }
+
+    fn call(
+        &mut self,
+        f: &ast::Ident,
+        args: &[ast::Expr],
+        env: &Env,
+        ctx: Option<DeclIdx>,
+        span: Span,
+    ) -> Option<Value> {
+        let arity = match f.name.as_str() {
+            "host" | "contains" => 2,
+            "subnet" => 3,
+            "nixos" | "secret" | "nodeport" => 1,
+            "clusterip" | "loadbalancer" => 0,
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UNKNOWN_FUNCTION,
+                        format!("unknown function `{}`", f.name),
+                        f.span,
+                        "not a built-in function",
+                    )
+                    .with_help(match did_you_mean(&f.name, FUNCTIONS) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!(
+                            "the functions are {}",
+                            FUNCTIONS
+                                .iter()
+                                .map(|s| format!("`{s}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    }),
+                );
+                return None;
+            }
+        };
+        if args.len() != arity {
+            self.err(
+                Code::BAD_ARGUMENTS,
+                format!(
+                    "`{}` takes {arity} argument{}, found {}",
+                    f.name,
+                    if arity == 1 { "" } else { "s" },
+                    args.len()
+                ),
+                span,
+                "wrong number of arguments",
+            );
+            return None;
+        }
+        let mut values = Vec::new();
+        for a in args {
+            values.push((self.eval(a, env, ctx, None)?, a.span));
+        }
+        match f.name.as_str() {
+            "host" => {
+                let (addr, len) = self.expect_net(&values[0])?;
+                let n = self.expect_int(&values[1])?;
+                let size_bits = if addr.is_ipv4() { 32 } else { 128 } - u32::from(len);
+                let fits = n >= 0 && (size_bits >= 127 || (n as u128) < (1u128 << size_bits));
+                if !fits {
+                    self.err(
+                        Code::EVALUATION,
+                        format!("address number {n} is outside {addr}/{len}"),
+                        values[1].1,
+                        if size_bits < 127 {
+                            format!("{addr}/{len} has {} addresses", 1u128 << size_bits)
+                        } else {
+                            "out of range".into()
+                        },
+                    );
+                    return None;
+                }
+                u128_to_ip(addr.is_ipv4(), ip_to_u128(addr) + n as u128).map(Value::Ip)
+            }
+            "subnet" => {
+                let (addr, len) = self.expect_net(&values[0])?;
+                let new_len = self.expect_int(&values[1])?;
+                let n = self.expect_int(&values[2])?;
+                let max = if addr.is_ipv4() { 32 } else { 128 };
+                if new_len < i128::from(len) || new_len > max {
+                    self.err(
+                        Code::EVALUATION,
+                        format!("cannot cut /{new_len} subnets from a /{len}"),
+                        values[1].1,
+                        format!("the new length must be {len}..={max}"),
+                    );
+                    return None;
+                }
+                let extra = (new_len - i128::from(len)) as u32;
+                if n < 0 || (extra < 127 && (n as u128) >= (1u128 << extra)) {
+                    self.err(
+                        Code::EVALUATION,
+                        format!(
+                            "a /{len} has only {} /{new_len} subnets",
+                            if extra < 127 {
+                                (1u128 << extra).to_string()
+                            } else {
+                                "many".into()
+                            }
+                        ),
+                        values[2].1,
+                        format!("subnet number {n} is out of range"),
+                    );
+                    return None;
+                }
+                let shift = max as u32 - new_len as u32;
+                let base = ip_to_u128(addr);
+                let offset = if shift >= 128 {
+                    0
+                } else {
+                    (n as u128) << shift
+                };
+                u128_to_ip(addr.is_ipv4(), base + offset).map(|a| Value::Net(a, new_len as u8))
+            }
+            "contains" => {
+                let (addr, len) = self.expect_net(&values[0])?;
+                let net = ipnet::IpNet::new(addr, len).ok()?.trunc();
+                Some(Value::Bool(match &values[1].0 {
+                    Value::Ip(ip) => net.contains(ip),
+                    Value::Net(a, l) => ipnet::IpNet::new(*a, *l).is_ok_and(|n| net.contains(&n)),
+                    other => {
+                        self.err(
+                            Code::TYPE_MISMATCH,
+                            "`contains` checks an address or a prefix",
+                            values[1].1,
+                            format!("found {}", other.describe()),
+                        );
+                        return None;
+                    }
+                }))
+            }
+            "nixos" => {
+                let version = self.expect_str(&values[0])?;
+                self.find_image("nixos", &version, values[0].1)
+            }
+            "secret" => {
+                let name = self.expect_str(&values[0])?;
+                let valid = !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+                if !valid {
+                    self.err(
+                        Code::EVALUATION,
+                        "invalid secret name",
+                        values[0].1,
+                        "use letters, digits, `-`, `_`, `.` and `/`",
+                    );
+                    return None;
+                }
+                Some(Value::Secret(name))
+            }
+            "nodeport" => {
+                let n = self.expect_int(&values[0])?;
+                match u16::try_from(n) {
+                    Ok(p) => Some(Value::Expose(Expose::NodePort(p))),
+                    Err(_) => {
+                        self.err(
+                            Code::OUT_OF_RANGE,
+                            format!("{n} is not a port number"),
+                            values[0].1,
+                            "ports are 1..=65535",
+                        );
+                        None
+                    }
+                }
+            }
+            "clusterip" => Some(Value::Expose(Expose::ClusterIp)),
+            "loadbalancer" => Some(Value::Expose(Expose::LoadBalancer)),
+            _ => None,
+        }
+    }
+
+    fn find_image(&mut self, family: &str, version: &str, span: Span) -> Option<Value> {
+        let images: Vec<DeclIdx> = (0..self.decls.len())
+            .map(|i| DeclIdx(i as u32))
+            .filter(|d| self.decls[d.0 as usize].kind == Kind::Image)
+            .collect();
+        let mut versions = Vec::new();
+        for image in images {
+            let fam = self.attr_value(image, "family", span);
+            let ver = self.attr_value(image, "version", span);
+            if let (Some(Value::Str(f)), Some(Value::Str(v))) = (fam, ver) {
+                if f == family {
+                    if v == version {
+                        return Some(Value::Ref(image));
+                    }
+                    versions.push(v);
+                }
+            }
+        }
+        versions.sort();
+        self.diags.push(
+            Diagnostic::error(
+                Code::EVALUATION,
+                format!("no {family} image for version \"{version}\""),
+                span,
+                "unknown release",
+            )
+            .with_help(if versions.is_empty() {
+                "the stdlib's `std/os` lists the known images".to_string()
+            } else {
+                format!(
+                    "known releases: {}",
+                    versions
+                        .iter()
+                        .map(|v| format!("\"{v}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }),
+        );
+        None
+    }
+
+    fn expect_net(&mut self, (v, span): &(Value, Span)) -> Option<(IpAddr, u8)> {
+        match v {
+            Value::Net(a, l) => Some((*a, *l)),
+            other => {
+                self.err(
+                    Code::TYPE_MISMATCH,
+                    "expected a prefix",
+                    *span,
+                    format!("found {}", other.describe()),
+                );
+                None
+            }
+        }
+    }
+
+    fn expect_int(&mut self, (v, span): &(Value, Span)) -> Option<i128> {
+        match v {
+            Value::Int(n) => Some(*n),
+            other => {
+                self.err(
+                    Code::TYPE_MISMATCH,
+                    "expected an integer",
+                    *span,
+                    format!("found {}", other.describe()),
+                );
+                None
+            }
+        }
+    }
+
+    fn expect_str(&mut self, (v, span): &(Value, Span)) -> Option<String> {
+        match v {
+            Value::Str(s) => Some(s.clone()),
+            other => {
+                self.err(
+                    Code::TYPE_MISMATCH,
+                    "expected a string",
+                    *span,
+                    format!("found {}", other.describe()),
+                );
+                None
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, l: Value, r: Value, ls: Span, rs: Span) -> Option<Value> {
+        let span = ls.to(rs);
+        let overflow = |this: &mut Self| {
+            this.err(
+                Code::EVALUATION,
+                "arithmetic overflow",
+                span,
+                "the result does not fit",
+            );
+            None
+        };
+        match (op, l, r) {
+            (_, Value::Int(a), Value::Int(b)) => {
+                let result = match op {
+                    BinOp::Add => a.checked_add(b),
+                    BinOp::Sub => a.checked_sub(b),
+                    BinOp::Mul => a.checked_mul(b),
+                    BinOp::Div if b == 0 => {
+                        self.err(Code::EVALUATION, "division by zero", rs, "this is zero");
+                        return None;
+                    }
+                    BinOp::Div => a.checked_div(b),
+                };
+                match result {
+                    Some(n) if n.unsigned_abs() <= u128::from(u64::MAX) => Some(Value::Int(n)),
+                    _ => overflow(self),
+                }
+            }
+            (BinOp::Add | BinOp::Sub, Value::Ip(ip), Value::Int(n)) => {
+                let base = ip_to_u128(ip) as i128;
+                let result = if op == BinOp::Add {
+                    base.checked_add(n)
+                } else {
+                    base.checked_sub(n)
+                };
+                match result
+                    .filter(|r| *r >= 0)
+                    .and_then(|r| u128_to_ip(ip.is_ipv4(), r as u128))
+                {
+                    Some(ip) => Some(Value::Ip(ip)),
+                    None => {
+                        self.err(
+                            Code::EVALUATION,
+                            "address arithmetic leaves the address space",
+                            span,
+                            "no such address",
+                        );
+                        None
+                    }
+                }
+            }
+            (BinOp::Mul, Value::Int(n), part @ (Value::Bytes(_) | Value::Ref(_))) if n >= 0 => {
+                Some(Value::Count(n as u64, Box::new(part)))
+            }
+            (BinOp::Add, Value::Bytes(a), Value::Bytes(b)) => a
+                .checked_add(b)
+                .map(Value::Bytes)
+                .or_else(|| overflow(self)),
+            (BinOp::Sub, Value::Bytes(a), Value::Bytes(b)) => a
+                .checked_sub(b)
+                .map(Value::Bytes)
+                .or_else(|| overflow(self)),
+            (_, a @ (Value::Float(_) | Value::Int(_)), b @ (Value::Float(_) | Value::Int(_))) => {
+                let f = |v: &Value| match v {
+                    Value::Float(x) => *x,
+                    Value::Int(n) => *n as f64,
+                    _ => 0.0,
+                };
+                let (a, b) = (f(&a), f(&b));
+                Some(Value::Float(match op {
+                    BinOp::Add => a + b,
+                    BinOp::Sub => a - b,
+                    BinOp::Mul => a * b,
+                    BinOp::Div if b == 0.0 => {
+                        self.err(Code::EVALUATION, "division by zero", rs, "this is zero");
+                        return None;
+                    }
+                    BinOp::Div => a / b,
+                }))
+            }
+            (op, l, r) => {
+                let verb = match op {
+                    BinOp::Add => "add",
+                    BinOp::Sub => "subtract",
+                    BinOp::Mul => "multiply",
+                    BinOp::Div => "divide",
+                };
+                self.diags.push(
+                    Diagnostic::error(Code::TYPE_MISMATCH, format!("cannot {verb} {} and {}", l.describe(), r.describe()), span, "no arithmetic for these")
+                        .with_help("arithmetic works on integers, on `address + n`, and on `N * part`; names with `-` are one word, so subtraction needs spaces: `a - 1`"),
+                );
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! Checking a block's entries against its schema into typed fields.
+
+use crate::decls::{DeclIdx, EntryRef, Env};
+use crate::schema::Schema;
+use crate::value::{Ty, Value};
+use crate::Sema;
+use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_syntax::ast;
+
+/// One checked attribute: its value (already of the schema's type) and where it is.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub value: Value,
+    /// The value's span.
+    pub span: Span,
+}
+
+/// A checked nested block.
+#[derive(Debug, Clone)]
+pub struct SubBlock<'a> {
+    pub kind: String,
+    pub name: Option<String>,
+    pub name_span: Span,
+    pub doc: Option<String>,
+    pub fields: Fields<'a>,
+}
+
+/// The checked content of a block.
+#[derive(Debug, Clone, Default)]
+pub struct Fields<'a> {
+    pub attrs: Vec<Field>,
+    pub blocks: Vec<SubBlock<'a>>,
+    pub rules: Vec<(&'a ast::Rule, Env)>,
+}
+
+impl<'a> Fields<'a> {
+    /// The field named `name`.
+    pub fn get(&self, name: &str) -> Option<&Field> {
+        self.attrs.iter().find(|f| f.name == name)
+    }
+    /// The nested blocks of one kind.
+    pub fn blocks_of<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s SubBlock<'a>> + 's {
+        self.blocks.iter().filter(move |b| b.kind == kind)
+    }
+    /// The single nested block of a kind, if present.
+    pub fn block(&self, kind: &str) -> Option<&SubBlock<'a>> {
+        self.blocks.iter().find(|b| b.kind == kind)
+    }
+}
+
+impl<'a> Sema<'a> {
+    /// Checks a declaration's whole body against its schema.
+    pub(crate) fn check_decl(&mut self, decl: DeclIdx) -> Fields<'a> {
+        let inst = &self.decls[decl.0 as usize];
+        let entries = inst.entries.clone();
+        let schema = inst.schema;
+        let (head, what) = (inst.name_span, format!("{} `{}`", inst.keyword, inst.name));
+        let mut fields = Fields::default();
+        for entry in &entries {
+            self.check_entry(entry, schema, Some(decl), &mut fields, true);
+        }
+        self.check_required(&fields, schema, head, &what);
+        fields
+    }
+
+    fn check_required(&mut self, fields: &Fields<'a>, schema: &Schema, head: Span, what: &str) {
+        for spec in schema.attrs.iter().filter(|a| a.required) {
+            if fields.get(spec.name).is_none() && !self.failed_attrs.contains(&(head, spec.name)) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::MISSING_ATTRIBUTE,
+                        format!("{what} is missing `{}`", spec.name),
+                        head,
+                        format!("`{}` is required here", spec.name),
+                    )
+                    .with_help(format!(
+                        "add `{} = …` ({})",
+                        spec.name,
+                        spec.ty.describe()
+                    )),
+                );
+            }
+        }
+    }
+
+    fn check_entry(
+        &mut self,
+        entry: &EntryRef<'a>,
+        schema: &'static Schema,
+        ctx: Option<DeclIdx>,
+        fields: &mut Fields<'a>,
+        top: bool,
+    ) {
+        match entry.entry {
+            ast::Entry::Attr(attr) => self.check_attr(attr, &entry.env, schema, ctx, fields, top),
+            ast::Entry::Block(block) => self.check_block(block, &entry.env, schema, ctx, fields),
+            ast::Entry::Rule(rule) => {
+                if schema.rules {
+                    fields.rules.push((rule, entry.env.clone()));
+                } else {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::UNKNOWN_KIND,
+                            "firewall rules are only allowed in a `firewall` block",
+                            rule.span(),
+                            "not a firewall",
+                        )
+                        .with_help("move it into `firewall on GUEST { … }`"),
+                    );
+                }
+            }
+            ast::Entry::For(f) => {
+                let Some(values) = self.loop_values(f, &entry.env) else {
+                    return;
+                };
+                for n in values {
+                    let mut env = entry.env.clone();
+                    env.push((f.var.name.clone(), Value::Int(n)));
+                    for inner in &f.body {
+                        let r = EntryRef {
+                            entry: inner,
+                            env: env.clone(),
+                        };
+                        self.check_entry(&r, schema, ctx, fields, top);
+                    }
+                }
+            }
+            ast::Entry::Error(_) => {}
+        }
+    }
+
+    fn check_attr(
+        &mut self,
+        attr: &'a ast::Attr,
+        env: &Env,
+        schema: &'static Schema,
+        ctx: Option<DeclIdx>,
+        fields: &mut Fields<'a>,
+        top: bool,
+    ) {
+        let name = attr.name();
+        let ty: Ty = match (schema.attr(&name), schema.free) {
+            (Some(spec), _) => spec.ty,
+            (None, Some(ty)) => ty,
+            (None, None) => {
+                let known: Vec<&str> = schema.attrs.iter().map(|a| a.name).collect();
+                let block_named = schema.block(&name).is_some();
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UNKNOWN_ATTRIBUTE,
+                        format!("unknown attribute `{name}`"),
+                        attr.name_span(),
+                        "not an attribute here",
+                    )
+                    .with_help(if block_named {
+                        format!("`{name}` is a block here: `{name} {{ … }}`")
+                    } else {
+                        match did_you_mean(&name, known.iter().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None if known.is_empty() => {
+                                "this block takes no attributes".to_string()
+                            }
+                            None => format!(
+                                "attributes here: {}",
+                                known
+                                    .iter()
+                                    .map(|k| format!("`{k}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        }
+                    }),
+                );
+                return;
+            }
+        };
+        if let Some(first) = fields.get(&name) {
+            let first_span = first.span;
+            self.diags.push(
+                Diagnostic::error(
+                    Code::DUPLICATE_ATTRIBUTE,
+                    format!("`{name}` is set twice"),
+                    attr.value.span,
+                    "set again here",
+                )
+                .with_label(first_span, "first set here")
+                .with_help(
+                    "remove one of them; a template's value is overridden by simply setting it",
+                ),
+            );
+            return;
+        }
+        // Top-level attributes of a declaration are memoised, so references to them
+        // (`lan.gateway`) and the declaration itself share one evaluation.
+        let value = match (top, ctx) {
+            (true, Some(decl))
+                if schema.attr(&name).is_some()
+                    && self.decls[decl.0 as usize].schema as *const _ == schema as *const _ =>
+            {
+                self.attr_value_at(decl, attr, env)
+            }
+            _ => self
+                .eval(&attr.value, env, ctx, Some(&ty))
+                .and_then(|v| self.coerce(v, attr.value.span, &ty, ctx)),
+        };
+        match value {
+            Some(value) => {
+                if schema.free.is_some() {
+                    self.check_free_secret(&name, &value, attr.value.span);
+                }
+                fields.attrs.push(Field {
+                    name,
+                    value,
+                    span: attr.value.span,
+                })
+            }
+            None => {
+                if let Some(decl) = ctx {
+                    let head = self.decls[decl.0 as usize].name_span;
+                    let static_name = schema.attr(&name).map(|a| a.name);
+                    if let Some(n) = static_name {
+                        self.failed_attrs.insert((head, n));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Evaluates a top-level attribute through the memo table.
+    fn attr_value_at(&mut self, decl: DeclIdx, attr: &'a ast::Attr, env: &Env) -> Option<Value> {
+        let name = attr.name();
+        // The first attribute of that name is the memoised one; a duplicate is caught above.
+        let _ = env;
+        self.attr_value(decl, &name, attr.name_span())
+    }
+
+    fn check_free_secret(&mut self, name: &str, value: &Value, span: Span) {
+        let upper = name.to_ascii_uppercase();
+        let sensitive = [
+            "PASSWORD",
+            "PASSWD",
+            "SECRET",
+            "TOKEN",
+            "API_KEY",
+            "PRIVATE_KEY",
+        ]
+        .iter()
+        .any(|w| upper.contains(w));
+        if sensitive {
+            if let Value::Str(s) = value {
+                if !s.is_empty() {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::PLAINTEXT_SECRET,
+                            format!("plaintext secret in `{name}`"),
+                            span,
+                            "this value would be written into manifests and docs",
+                        )
+                        .with_help(format!(
+                            "refer to it by name instead: `{name} = secret(\"…\")`"
+                        )),
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_block(
+        &mut self,
+        block: &'a ast::Decl,
+        env: &Env,
+        schema: &'static Schema,
+        ctx: Option<DeclIdx>,
+        fields: &mut Fields<'a>,
+    ) {
+        let Some(spec) = schema.block(&block.kind.name) else {
+            let known: Vec<&str> = schema.blocks.iter().map(|b| b.kind).collect();
+            let is_attr = schema.attr(&block.kind.name).is_some();
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UNKNOWN_KIND,
+                    format!("unknown block `{}`", block.kind.name),
+                    block.kind.span,
+                    "not a block here",
+                )
+                .with_help(if is_attr {
+                    format!(
+                        "`{}` is an attribute here: `{} = …`",
+                        block.kind.name, block.kind.name
+                    )
+                } else {
+                    match did_you_mean(&block.kind.name, known.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None if known.is_empty() => "this block takes no nested blocks".to_string(),
+                        None => format!(
+                            "blocks here: {}",
+                            known
+                                .iter()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    }
+                }),
+            );
+            return;
+        };
+        for (present, what) in [
+            (block.id.as_ref().map(|e| e.span), "an ID"),
+            (block.on.as_ref().map(|p| p.span), "`on`"),
+            (block.from.as_ref().map(|p| p.span), "`from`"),
+            (block.in_.as_ref().map(|p| p.span), "`in`"),
+        ] {
+            if let Some(span) = present {
+                self.diags.push(Diagnostic::error(
+                    Code::BAD_DECLARATION_HEAD,
+                    format!("a `{}` block takes no {what}", spec.kind),
+                    span,
+                    "unexpected here",
+                ));
+            }
+        }
+        let name = match &block.name {
+            Some(ast::DeclName::Ident(i)) => Some(i.name.clone()),
+            Some(ast::DeclName::Str(s)) => self.interpolate(s, env, ctx),
+            None => None,
+        };
+        match (&name, spec.named) {
+            (None, true) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::BAD_DECLARATION_HEAD,
+                        format!("a `{}` block needs a name", spec.kind),
+                        block.kind.span,
+                        "name missing after this",
+                    )
+                    .with_help(format!("write `{} NAME {{ … }}`", spec.kind)),
+                );
+                return;
+            }
+            (Some(_), false) => {
+                let span = block.name.as_ref().map_or(block.kind.span, |n| n.span());
+                self.diags.push(Diagnostic::error(
+                    Code::BAD_DECLARATION_HEAD,
+                    format!("a `{}` block takes no name", spec.kind),
+                    span,
+                    "unexpected name",
+                ));
+                return;
+            }
+            _ => {}
+        }
+        let existing = fields
+            .blocks
+            .iter()
+            .find(|b| b.kind == spec.kind && b.name == name)
+            .map(|b| b.name_span);
+        if let Some(first) = existing {
+            let shown = name
+                .as_ref()
+                .map_or(spec.kind.to_string(), |n| format!("{} {n}", spec.kind));
+            self.diags.push(
+                Diagnostic::error(
+                    Code::DUPLICATE_DECLARATION,
+                    format!("`{shown}` appears twice in one block"),
+                    block.head_span(),
+                    "again here",
+                )
+                .with_label(first, "first here"),
+            );
+            return;
+        }
+        let mut inner = Fields::default();
+        for entry in &block.body.entries {
+            let r = EntryRef {
+                entry,
+                env: env.clone(),
+            };
+            self.check_entry(&r, spec.schema, ctx, &mut inner, false);
+        }
+        let what = match &name {
+            Some(n) => format!("`{} {n}`", spec.kind),
+            None => format!("`{}`", spec.kind),
+        };
+        self.check_required(&inner, spec.schema, block.head_span(), &what);
+        fields.blocks.push(SubBlock {
+            kind: spec.kind.to_string(),
+            name,
+            name_span: block.head_span(),
+            doc: block.doc.clone(),
+            fields: inner,
+        });
+    }
+}

@@ -1,0 +1,142 @@
+//! Semantic analysis: from parsed files to the checked [`Model`].
+//!
+//! The stages are: load modules (imports, the embedded stdlib), collect declarations
+//! (`for` expansion, templates, name tables), check each declaration's body against its
+//! schema (evaluating expressions into typed values), and build the model. Analysis never
+//! stops at the first problem: it always returns the model it could build, so editors
+//! have something to work with, plus every diagnostic.
+
+mod build;
+mod coerce;
+mod decls;
+mod eval;
+mod fields;
+pub mod schema;
+pub mod stdlib;
+mod value;
+
+pub use decls::Loader;
+
+use decls::{DeclIdx, DeclInst};
+use infrac_diagnostics::{Code, Diagnostic, SourceMap, Span};
+use infrac_model::Model;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use value::Value;
+
+/// The outcome of analysing a lab: the model (partial if there were errors), every
+/// diagnostic in source order, and the sources they point into.
+#[derive(Debug)]
+pub struct Analysis {
+    pub model: Model,
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: SourceMap,
+}
+
+impl Analysis {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// The working state of one analysis.
+pub(crate) struct Sema<'a> {
+    pub(crate) decls: Vec<DeclInst<'a>>,
+    pub(crate) index: HashMap<(Option<String>, String), Vec<DeclIdx>>,
+    pub(crate) namespaces: BTreeSet<String>,
+    pub(crate) used_namespaces: HashSet<String>,
+    pub(crate) diags: Vec<Diagnostic>,
+    pub(crate) memo: HashMap<(DeclIdx, String), Option<Value>>,
+    pub(crate) in_progress: Vec<(DeclIdx, String)>,
+    pub(crate) duplicates: HashSet<DeclIdx>,
+    pub(crate) used_templates: HashSet<DeclIdx>,
+    /// Required attributes that were present but invalid: not reported again as missing.
+    pub(crate) failed_attrs: HashSet<(Span, &'static str)>,
+    /// Checked hardware catalogue entries, read when hosts instantiate them.
+    pub(crate) catalogue: HashMap<DeclIdx, fields::Fields<'a>>,
+    /// Storage pools that were declared but could not be built (already reported), so
+    /// disks placed on them do not cascade into "no such pool".
+    pub(crate) broken_pools: HashSet<(u32, String)>,
+}
+
+/// Analyses the lab whose root file is `root_name` with text `root_text`; relative
+/// imports are read through `loader`.
+pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysis {
+    let mut sources = SourceMap::new();
+    let mut diags = Vec::new();
+    let modules = decls::load_modules(&mut sources, root_name, root_text, loader, &mut diags);
+    let mut sema = Sema {
+        decls: Vec::new(),
+        index: HashMap::new(),
+        namespaces: modules.iter().filter_map(|m| m.namespace.clone()).collect(),
+        used_namespaces: HashSet::new(),
+        diags,
+        memo: HashMap::new(),
+        in_progress: Vec::new(),
+        duplicates: HashSet::new(),
+        used_templates: HashSet::new(),
+        failed_attrs: HashSet::new(),
+        catalogue: HashMap::new(),
+        broken_pools: HashSet::new(),
+    };
+    sema.collect(&modules);
+    let mut model = sema.build();
+    model.source = root_name.to_string();
+    sema.unused_warnings(&modules);
+    let mut diagnostics = sema.diags;
+    diagnostics.sort_by_key(Diagnostic::sort_key);
+    diagnostics.dedup_by(|a, b| {
+        a.code == b.code && a.primary.span == b.primary.span && a.message == b.message
+    });
+    Analysis {
+        model,
+        diagnostics,
+        sources,
+    }
+}
+
+impl Sema<'_> {
+    fn unused_warnings(&mut self, modules: &[decls::Module]) {
+        for module in modules {
+            for item in &module.ast.items {
+                let infrac_syntax::ast::Item::Import(import) = item else {
+                    continue;
+                };
+                if !import.path.starts_with("std/") {
+                    continue;
+                }
+                let ns = import
+                    .alias
+                    .as_ref()
+                    .map(|a| a.name.clone())
+                    .unwrap_or_else(|| import.path.rsplit('/').next().unwrap_or("").to_string());
+                let is_prelude = stdlib::PRELUDE.iter().any(|(p, _)| *p == import.path);
+                if !is_prelude
+                    && self.namespaces.contains(&ns)
+                    && !self.used_namespaces.contains(&ns)
+                {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            Code::UNUSED_IMPORT,
+                            format!("`{}` is imported but `{ns}` is never used", import.path),
+                            import.span,
+                            "unused import",
+                        )
+                        .with_help("remove the import"),
+                    );
+                }
+            }
+        }
+        for (i, d) in self.decls.iter().enumerate() {
+            if d.kind == value::Kind::Template
+                && d.namespace.is_none()
+                && !self.used_templates.contains(&DeclIdx(i as u32))
+            {
+                self.diags.push(
+                    Diagnostic::warning(Code::TEMPLATE_UNUSED, format!("template `{}` is never used", d.name), d.name_span, "no guest says `from` this template")
+                        .with_help(format!("stamp guests from it with `vm NAME ID on HOST from {} {{ … }}`, or remove it", d.name)),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,485 @@
+//! What each declaration and block kind accepts: attributes, their types, nested blocks.
+//!
+//! One table drives unknown-attribute, missing-attribute and type diagnostics for every
+//! kind, and `docs/language.md` documents the same table.
+
+use crate::value::{Kind, PlaceOn, Ty};
+use infrac_model::StorageKind;
+
+/// One attribute a block accepts.
+#[derive(Debug)]
+pub struct AttrSpec {
+    pub name: &'static str,
+    pub ty: Ty,
+    pub required: bool,
+}
+
+/// A nested block kind a block accepts.
+#[derive(Debug)]
+pub struct BlockSpec {
+    pub kind: &'static str,
+    /// Whether the block takes a name (`nic lan { … }`) and may repeat.
+    pub named: bool,
+    pub schema: &'static Schema,
+}
+
+/// The shape of a block.
+#[derive(Debug)]
+pub struct Schema {
+    pub attrs: &'static [AttrSpec],
+    pub blocks: &'static [BlockSpec],
+    /// Accepts firewall rules (`allow`, `deny`, `masquerade`, `forward`).
+    pub rules: bool,
+    /// Accepts attributes of any name with this type (`env { NAME = … }`).
+    pub free: Option<Ty>,
+}
+
+impl Schema {
+    /// The attribute spec for `name`.
+    pub fn attr(&self, name: &str) -> Option<&'static AttrSpec> {
+        let attrs: &'static [AttrSpec] = self.attrs;
+        attrs.iter().find(|a| a.name == name)
+    }
+
+    /// The block spec for `kind`.
+    pub fn block(&self, kind: &str) -> Option<&'static BlockSpec> {
+        let blocks: &'static [BlockSpec] = self.blocks;
+        blocks.iter().find(|b| b.kind == kind)
+    }
+}
+
+const fn attr(name: &'static str, ty: Ty) -> AttrSpec {
+    AttrSpec {
+        name,
+        ty,
+        required: false,
+    }
+}
+
+const fn required(name: &'static str, ty: Ty) -> AttrSpec {
+    AttrSpec {
+        name,
+        ty,
+        required: true,
+    }
+}
+
+const fn block(kind: &'static str, named: bool, schema: &'static Schema) -> BlockSpec {
+    BlockSpec {
+        kind,
+        named,
+        schema,
+    }
+}
+
+const fn schema(attrs: &'static [AttrSpec], blocks: &'static [BlockSpec]) -> Schema {
+    Schema {
+        attrs,
+        blocks,
+        rules: false,
+        free: None,
+    }
+}
+
+const U32: Ty = Ty::Int(0, u32::MAX as i128);
+const ASN: Ty = Ty::Int(1, u32::MAX as i128);
+const VMID: Ty = Ty::Int(100, 999_999_999);
+const PORT_NUMBER: Ty = Ty::Int(1, 65535);
+const STORAGE_KINDS: [&str; StorageKind::ALL.len()] = {
+    let mut names = [""; StorageKind::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = StorageKind::ALL[i].0;
+        i += 1;
+    }
+    names
+};
+
+static NAMING: Schema = schema(
+    &[
+        attr("guest", Ty::Regex),
+        attr("host", Ty::Regex),
+        attr("network", Ty::Regex),
+        attr("vmid.vm", Ty::Range(&U32)),
+        attr("vmid.lxc", Ty::Range(&U32)),
+    ],
+    &[],
+);
+
+/// `site NAME { … }`.
+pub static SITE: Schema = schema(
+    &[
+        attr("domain", Ty::Str),
+        attr("asn", ASN),
+        attr("ipv4", Ty::Net4),
+        attr("ipv6", Ty::Net6),
+        attr("dns", Ty::List(&Ty::Ip)),
+        attr("description", Ty::Str),
+    ],
+    &[block("naming", false, &NAMING)],
+);
+
+static RESERVE: Schema = schema(&[attr("cores", Ty::Cores), attr("memory", Ty::Bytes)], &[]);
+static OVERCOMMIT: Schema = schema(&[attr("cpu", Ty::Float), attr("memory", Ty::Float)], &[]);
+static HOST_NIC: Schema = schema(
+    &[
+        attr("speed", Ty::Speed),
+        attr("mac", Ty::Mac),
+        attr("description", Ty::Str),
+    ],
+    &[],
+);
+static BRIDGE: Schema = schema(
+    &[
+        attr("ports", Ty::List(&Ty::Word(&[]))),
+        attr("vlan_aware", Ty::Bool),
+        attr("mtu", Ty::Int(576, 9216)),
+        attr("description", Ty::Str),
+    ],
+    &[],
+);
+static STORAGE: Schema = schema(
+    &[
+        required("kind", Ty::Word(&STORAGE_KINDS)),
+        required("size", Ty::Bytes),
+        attr("shared", Ty::Bool),
+        attr("server", Ty::Ip),
+        attr("path", Ty::Str),
+        attr("description", Ty::Str),
+    ],
+    &[],
+);
+static PCI: Schema = schema(&[required("address", Ty::Str), attr("model", Ty::Str)], &[]);
+
+/// `host NAME { … }`.
+pub static HOST: Schema = schema(
+    &[
+        attr("hardware", Ty::Hardware),
+        attr("platform", Ty::Word(&["proxmox", "baremetal", "cloud"])),
+        attr("site", Ty::Ref(Kind::Site)),
+        attr("address", Ty::Placed(&Ty::Ip, PlaceOn::Network)),
+        attr("bmc", Ty::Placed(&Ty::Ip, PlaceOn::Network)),
+        attr("bmc_user", Ty::Str),
+        attr("bmc_password", Ty::Secret),
+        attr("description", Ty::Str),
+    ],
+    &[
+        block("reserve", false, &RESERVE),
+        block("overcommit", false, &OVERCOMMIT),
+        block("nic", true, &HOST_NIC),
+        block("bridge", true, &BRIDGE),
+        block("storage", true, &STORAGE),
+        block("pci", true, &PCI),
+    ],
+);
+
+/// `network NAME { … }`.
+pub static NETWORK: Schema = schema(
+    &[
+        attr("bridge", Ty::Word(&[])),
+        attr("vlan", Ty::Int(0, 65535)),
+        attr("ipv4", Ty::Net4),
+        attr("gateway", Ty::Ipv4),
+        attr("dhcp", Ty::Range(&Ty::Ipv4)),
+        attr("ipv6", Ty::Net6),
+        attr("gateway6", Ty::Ipv6),
+        attr("dns", Ty::List(&Ty::Ip)),
+        attr("zone", Ty::Word(&[])),
+        attr("uplink", Ty::Bool),
+        attr("site", Ty::Ref(Kind::Site)),
+        attr("description", Ty::Str),
+    ],
+    &[],
+);
+
+static GUEST_NIC: Schema = schema(
+    &[
+        attr("ip", Ty::Ipv4),
+        attr("ip6", Ty::Ipv6),
+        attr("dhcp", Ty::Bool),
+        attr("mac", Ty::Mac),
+        attr("firewall", Ty::Bool),
+    ],
+    &[],
+);
+static GUEST_DISK: Schema = schema(
+    &[required("size", Ty::Bytes), required("pool", Ty::Word(&[]))],
+    &[],
+);
+static GUEST_SERVICE: Schema = schema(
+    &[
+        attr("port", Ty::Port),
+        attr("ports", Ty::List(&Ty::Port)),
+        attr("description", Ty::Str),
+    ],
+    &[],
+);
+const GUEST_ATTRS_LEN: usize = 20;
+const fn guest_attrs(memory_required: bool) -> [AttrSpec; GUEST_ATTRS_LEN] {
+    [
+        attr("os", Ty::Ref(Kind::Image)),
+        attr("image", Ty::Ref(Kind::Image)),
+        AttrSpec {
+            name: "cores",
+            ty: Ty::Cores,
+            required: memory_required,
+        },
+        attr("sockets", Ty::Int(1, 8)),
+        AttrSpec {
+            name: "memory",
+            ty: Ty::Bytes,
+            required: memory_required,
+        },
+        attr("balloon", Ty::Bytes),
+        attr("swap", Ty::Bytes),
+        attr("disk", Ty::Placed(&Ty::Bytes, PlaceOn::Pool)),
+        attr("services", Ty::List(&Ty::Ref(Kind::Service))),
+        attr("pci", Ty::List(&Ty::Word(&[]))),
+        attr("start", Ty::Bool),
+        attr("order", Ty::Int(0, 10_000)),
+        attr("unprivileged", Ty::Bool),
+        attr("nesting", Ty::Bool),
+        attr("description", Ty::Str),
+        attr("tags", Ty::List(&Ty::Str)),
+        attr("cpu", Ty::Text),
+        attr("machine", Ty::Text),
+        attr("bios", Ty::Word(&["seabios", "ovmf"])),
+        attr("args", Ty::Str),
+    ]
+}
+const GUEST_BLOCKS: [BlockSpec; 3] = [
+    block("nic", true, &GUEST_NIC),
+    block("disk", true, &GUEST_DISK),
+    block("service", true, &GUEST_SERVICE),
+];
+static GUEST_ATTRS: [AttrSpec; GUEST_ATTRS_LEN] = guest_attrs(false);
+static TEMPLATE_ATTRS: [AttrSpec; GUEST_ATTRS_LEN] = guest_attrs(false);
+static GUEST_BLOCK_TABLE: [BlockSpec; 3] = GUEST_BLOCKS;
+
+/// `vm`/`lxc NAME ID on HOST { … }`.
+pub static GUEST: Schema = schema(&GUEST_ATTRS, &GUEST_BLOCK_TABLE);
+/// `template NAME { … }`: like a guest, nothing required.
+pub static TEMPLATE: Schema = schema(&TEMPLATE_ATTRS, &GUEST_BLOCK_TABLE);
+
+static PEER: Schema = schema(
+    &[
+        required("neighbor", Ty::Ip),
+        required("asn", ASN),
+        attr("description", Ty::Str),
+        attr("password", Ty::Secret),
+        attr("multihop", Ty::Int(1, 255)),
+        attr("source", Ty::Ip),
+        attr("accept_default", Ty::Bool),
+    ],
+    &[],
+);
+
+/// `bgp on GUEST { … }`.
+pub static BGP: Schema = schema(
+    &[
+        required("asn", ASN),
+        required("router_id", Ty::Ipv4),
+        required("announce", Ty::List(&Ty::Net)),
+    ],
+    &[block("peer", true, &PEER)],
+);
+
+const VERDICTS: Ty = Ty::Word(&["accept", "drop", "reject"]);
+/// `firewall on GUEST { … }`.
+pub static FIREWALL: Schema = Schema {
+    attrs: &[
+        attr("policy.input", VERDICTS),
+        attr("policy.forward", VERDICTS),
+        attr("policy.output", VERDICTS),
+    ],
+    blocks: &[],
+    rules: true,
+    free: None,
+};
+
+static CLUSTER_RESERVE: Schema = schema(
+    &[
+        attr("cpu", Ty::Cpu),
+        attr("cores", Ty::Cpu),
+        attr("memory", Ty::Bytes),
+    ],
+    &[],
+);
+/// `cluster NAME { … }`.
+pub static CLUSTER: Schema = schema(
+    &[
+        attr("kind", Ty::Word(&["k3s"])),
+        required("servers", Ty::List(&Ty::Ref(Kind::Guest))),
+        attr("agents", Ty::List(&Ty::Ref(Kind::Guest))),
+        required("pods", Ty::Net),
+        required("services", Ty::Net),
+        attr("pods6", Ty::Net6),
+        attr("services6", Ty::Net6),
+        attr("ingress_class", Ty::Str),
+        attr("token", Ty::Secret),
+        attr("description", Ty::Str),
+    ],
+    &[block("reserve", false, &CLUSTER_RESERVE)],
+);
+
+static RESOURCES: Schema = schema(&[attr("cpu", Ty::Cpu), attr("memory", Ty::Bytes)], &[]);
+static VOLUME: Schema = schema(
+    &[required("size", Ty::Bytes), required("path", Ty::Str)],
+    &[],
+);
+static PROBE: Schema = schema(&[required("path", Ty::Str), attr("port", Ty::Port)], &[]);
+static ENV: Schema = Schema {
+    attrs: &[],
+    blocks: &[],
+    rules: false,
+    free: Some(Ty::StrOrSecret),
+};
+
+/// `app NAME in CLUSTER { … }`.
+pub static APP: Schema = schema(
+    &[
+        attr("namespace", Ty::Str),
+        required("image", Ty::Str),
+        attr("replicas", Ty::Int(0, 1000)),
+        attr("port", Ty::Port),
+        attr("expose", Ty::Expose),
+        attr("host", Ty::Str),
+        attr("description", Ty::Str),
+    ],
+    &[
+        block("requests", false, &RESOURCES),
+        block("limits", false, &RESOURCES),
+        block("volume", true, &VOLUME),
+        block("probe", false, &PROBE),
+        block("env", false, &ENV),
+    ],
+);
+
+static ROUTE: Schema = schema(
+    &[
+        required("to", Ty::RouteTarget),
+        attr("port", PORT_NUMBER),
+        attr("tls", Ty::Bool),
+    ],
+    &[],
+);
+/// `ingress NAME on GUEST { … }`.
+pub static INGRESS: Schema = schema(
+    &[
+        required("kind", Ty::Word(&["reverse-proxy", "tunnel"])),
+        attr("description", Ty::Str),
+    ],
+    &[block("route", true, &ROUTE)],
+);
+
+/// `service NAME { … }` (catalogue).
+pub static SERVICE: Schema = schema(
+    &[
+        attr("port", Ty::Port),
+        attr("ports", Ty::List(&Ty::Port)),
+        attr("description", Ty::Str),
+    ],
+    &[],
+);
+
+/// `chassis NAME { … }` (catalogue).
+pub static CHASSIS: Schema = schema(
+    &[
+        attr("vendor", Ty::Str),
+        required("model", Ty::Str),
+        required("sockets", Ty::Int(1, 8)),
+        required("dimm_slots", Ty::Int(1, 96)),
+        required("max_memory", Ty::Bytes),
+        attr("memory_type", Ty::Str),
+        attr("bmc", Ty::Str),
+        attr("drive_bays", U32),
+        attr("drive_bays_lff", U32),
+        attr("form_factor", Ty::Str),
+        attr("cpu_family", Ty::Str),
+        attr("description", Ty::Str),
+    ],
+    &[],
+);
+
+/// The attributes a chassis instance sets (`dell.r730 { cpus = …, dimms = … }`).
+pub static HARDWARE_INSTANCE: Schema = schema(
+    &[
+        required("cpus", Ty::Count(&Ty::Ref(Kind::Cpu))),
+        required("dimms", Ty::Count(&Ty::Bytes)),
+    ],
+    &[],
+);
+
+/// `cpu NAME { … }` (catalogue).
+pub static CPU: Schema = schema(
+    &[
+        required("model", Ty::Str),
+        required("cores", Ty::Int(1, 512)),
+        required("threads", Ty::Int(1, 1024)),
+        attr("base_clock", Ty::Freq),
+        attr("turbo_clock", Ty::Freq),
+        attr("tdp", U32),
+        attr("socket", Ty::Str),
+        attr("generation", Ty::Str),
+        attr("numa_nodes", Ty::Int(1, 8)),
+        attr("description", Ty::Str),
+    ],
+    &[],
+);
+
+/// `dimm NAME { … }` (catalogue).
+pub static DIMM: Schema = schema(
+    &[
+        required("size", Ty::Bytes),
+        attr("kind", Ty::Text),
+        attr("speed", U32),
+        attr("description", Ty::Str),
+    ],
+    &[],
+);
+
+/// `image NAME { … }` (catalogue).
+pub static IMAGE: Schema = schema(
+    &[
+        required("family", Ty::Text),
+        required("version", Ty::Text),
+        required("kind", Ty::Word(&["vm", "lxc"])),
+        attr("ostype", Ty::Text),
+        attr("template", Ty::Str),
+        attr("state_version", Ty::Text),
+        attr("cloud_init", Ty::Bool),
+        attr("description", Ty::Str),
+    ],
+    &[],
+);
+
+/// The VMID type (kept here so the head check and the schema agree).
+pub const VMID_TY: Ty = VMID;
+
+/// Top-level declaration kinds with their reference kind and schema.
+pub const TOP_LEVEL: &[(&str, Kind, &Schema)] = &[
+    ("site", Kind::Site, &SITE),
+    ("host", Kind::Host, &HOST),
+    ("network", Kind::Network, &NETWORK),
+    ("template", Kind::Template, &TEMPLATE),
+    ("vm", Kind::Guest, &GUEST),
+    ("lxc", Kind::Guest, &GUEST),
+    ("bgp", Kind::Bgp, &BGP),
+    ("firewall", Kind::Firewall, &FIREWALL),
+    ("cluster", Kind::Cluster, &CLUSTER),
+    ("app", Kind::App, &APP),
+    ("ingress", Kind::Ingress, &INGRESS),
+    ("service", Kind::Service, &SERVICE),
+    ("chassis", Kind::Chassis, &CHASSIS),
+    ("cpu", Kind::Cpu, &CPU),
+    ("dimm", Kind::Dimm, &DIMM),
+    ("image", Kind::Image, &IMAGE),
+];
+
+/// The schema of a top-level kind.
+pub fn top_level(kind: &str) -> Option<(Kind, &'static Schema)> {
+    TOP_LEVEL
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|(_, kind, schema)| (*kind, *schema))
+}
