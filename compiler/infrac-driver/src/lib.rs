@@ -6,6 +6,7 @@
 
 mod json;
 mod output;
+pub mod targets;
 
 pub use infrac_sema::Analysis;
 pub use json::diagnostics_json;
@@ -73,16 +74,46 @@ pub fn check_path(path: &Path) -> Result<Analysis, String> {
 
 /// Checks a lab given as text; relative imports resolve against the current directory.
 pub fn check_source(name: &str, text: &str) -> Analysis {
-    infrac_sema::analyze(name, text, &FsLoader::new("."))
+    check_with(name, text, &FsLoader::new("."))
 }
 
-/// The artifacts `infrac build` writes for a checked model.
-pub fn build_artifacts(analysis: &Analysis) -> Vec<Artifact> {
-    let mut model_json = serde_json::to_string_pretty(&analysis.model)
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    model_json.push('\n');
-    vec![Artifact {
-        path: "model.json".into(),
-        contents: model_json,
-    }]
+/// The whole front end: analysis, then (if it found no errors) every check family.
+pub fn check_with(name: &str, text: &str, loader: &dyn infrac_sema::Loader) -> Analysis {
+    let mut analysis = infrac_sema::analyze(name, text, loader);
+    if !analysis.has_errors() {
+        analysis
+            .diagnostics
+            .extend(infrac_checks::check(&analysis.model));
+        analysis
+            .diagnostics
+            .sort_by_key(infrac_diagnostics::Diagnostic::sort_key);
+    }
+    analysis
+}
+
+/// The artifacts of the selected targets (all when `selected` is empty), sorted by path.
+pub fn build_artifacts(
+    analysis: &Analysis,
+    selected: &[String],
+) -> Result<Vec<Artifact>, Vec<infrac_diagnostics::Diagnostic>> {
+    let mut artifacts = Vec::new();
+    let mut problems = Vec::new();
+    for target in targets::all_targets() {
+        if !selected.is_empty()
+            && target.name() != "model"
+            && !selected.iter().any(|s| s == target.name())
+        {
+            continue;
+        }
+        match target.emit(&analysis.model) {
+            Ok(mut a) => artifacts.append(&mut a),
+            Err(mut d) => problems.append(&mut d),
+        }
+    }
+    if problems.is_empty() {
+        artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(artifacts)
+    } else {
+        Err(problems)
+    }
 }

@@ -3,12 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// One generated file: its path relative to the output folder, and its contents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Artifact {
-    pub path: PathBuf,
-    pub contents: String,
-}
+pub use infrac_model::Artifact;
 
 /// Why the output could not be written.
 #[derive(Debug)]

@@ -39,7 +39,7 @@ fn fixtures() {
         insta::glob!("../../../tests/fixtures", "**/*.infra", |path| {
             let relative = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
             let source = std::fs::read_to_string(path).unwrap_or_default();
-            let analysis = infrac_sema::analyze(&relative, &source, &FsLoader::new(root));
+            let analysis = infrac_driver::check_with(&relative, &source, &FsLoader::new(root));
             let rendered = render_human(&analysis.sources, &analysis.diagnostics, RenderOptions { color: false });
             match expectation(&source) {
                 Some("clean") => assert!(!analysis.has_errors(), "{relative} expected clean:\n{rendered}"),
@@ -56,7 +56,7 @@ fn fixtures() {
 fn orion_example_checks_clean() {
     let root = workspace_root();
     let source = std::fs::read_to_string(root.join("examples/orion.infra")).unwrap_or_default();
-    let analysis = infrac_sema::analyze("examples/orion.infra", &source, &FsLoader::new(root));
+    let analysis = infrac_driver::check_with("examples/orion.infra", &source, &FsLoader::new(root));
     let rendered = render_human(
         &analysis.sources,
         &analysis.diagnostics,

@@ -5,7 +5,9 @@
 //! so checks can point at it; targets never need spans.
 
 mod entities;
+mod target;
 mod units;
 
 pub use entities::*;
+pub use target::{Artifact, Target};
 pub use units::*;

@@ -196,7 +196,7 @@ impl<'a> Sema<'a> {
         let value = match (top, ctx) {
             (true, Some(decl))
                 if schema.attr(&name).is_some()
-                    && self.decls[decl.0 as usize].schema as *const _ == schema as *const _ =>
+                    && std::ptr::eq(self.decls[decl.0 as usize].schema, schema) =>
             {
                 self.attr_value_at(decl, attr, env)
             }

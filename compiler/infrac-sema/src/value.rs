@@ -224,7 +224,7 @@ impl Ty {
                     .trim_start_matches("a ")
             ),
             Ty::Ref(kind) => kind.article().into(),
-            Ty::Word(words) if words.is_empty() => "a name".into(),
+            Ty::Word([]) => "a name".into(),
             Ty::Word(words) => format!(
                 "one of {}",
                 words

@@ -19,6 +19,9 @@ pub struct File {
 }
 
 /// A top-level item.
+// Items are built once per parse and moved, never copied in bulk; boxing the large
+// variant would only add an indirection to every walk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Import(Import),
@@ -86,6 +89,7 @@ pub struct Block {
 }
 
 /// One line of a block.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
     Attr(Attr),

@@ -629,10 +629,8 @@ fn attach_docs(file: &mut File, docs: &[DocComment], src: &str, diagnostics: &mu
                 lines.push(doc.text.clone());
                 used[i] = true;
                 expect = line;
-            } else if line < expect {
-                if line + 1 < expect {
-                    break;
-                }
+            } else if line + 1 < expect {
+                break;
             }
         }
         if !lines.is_empty() {
