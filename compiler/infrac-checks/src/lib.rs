@@ -1,6 +1,13 @@
 //! The check families that prove a lab fits, each a pure function over the model.
 //!
 //! They run after semantic analysis succeeded, so every reference in the model is valid.
+//! Each family owns its codes (E04xx, W04xx) and lives in its own module.
+
+pub mod budget;
+pub mod ipam;
+pub mod naming;
+pub mod secrets;
+pub mod wiring;
 
 use infrac_diagnostics::Diagnostic;
 use infrac_model::Model;
@@ -8,7 +15,11 @@ use infrac_model::Model;
 /// Runs every check family and returns their diagnostics in source order.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    let _ = model;
+    diagnostics.extend(budget::check(model));
+    diagnostics.extend(ipam::check(model));
+    diagnostics.extend(naming::check(model));
+    diagnostics.extend(wiring::check(model));
+    diagnostics.extend(secrets::check(model));
     diagnostics.sort_by_key(Diagnostic::sort_key);
     diagnostics
 }

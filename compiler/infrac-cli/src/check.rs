@@ -2,7 +2,7 @@
 
 use crate::report::print_human;
 use clap::ValueEnum;
-use infrac_driver::{check_path, diagnostics_json};
+use infrac_driver::{check_path, diagnostics_github, diagnostics_json, diagnostics_sarif, Analysis};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,6 +12,10 @@ pub enum Format {
     Human,
     /// A JSON array of diagnostics (see docs/ci.md)
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
+    Sarif,
+    /// GitHub Actions workflow commands, shown as annotations on pull requests
+    Github,
 }
 
 /// Check .infra files and report every problem found
@@ -30,11 +34,14 @@ pub struct Args {
     /// Treat warnings as errors (exit 1 when any is reported)
     #[arg(long)]
     deny_warnings: bool,
+    /// Print each host's CPU, memory and disk use against capacity
+    #[arg(long)]
+    summary: bool,
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
     let mut failed = false;
-    let mut json_items = Vec::new();
+    let mut all: Vec<Analysis> = Vec::new();
     for file in &args.files {
         let analysis = match check_path(file) {
             Ok(a) => a,
@@ -46,24 +53,47 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         failed |= analysis.has_errors() || (args.deny_warnings && !analysis.diagnostics.is_empty());
         match args.format {
             Format::Human => print_human(&analysis, color),
-            Format::Json => {
-                json_items.push(diagnostics_json(&analysis.sources, &analysis.diagnostics))
+            Format::Github => print!("{}", diagnostics_github(&analysis.sources, &analysis.diagnostics)),
+            Format::Json | Format::Sarif => {}
+        }
+        if args.summary {
+            // With a machine format on stdout, the table goes to stderr so stdout parses.
+            let table = crate::summary::render(&analysis.model);
+            match args.format {
+                Format::Human => print!("{table}"),
+                _ => eprint!("{table}"),
             }
         }
+        all.push(analysis);
     }
-    if let Format::Json = args.format {
-        let merged: Vec<String> = json_items
-            .iter()
-            .map(|s| {
-                s.trim()
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .trim()
-                    .to_string()
-            })
-            .filter(|s| !s.is_empty())
-            .collect();
-        println!("[{}]", merged.join(",\n"));
+    match args.format {
+        Format::Json => println!("{}", merged_json(&all)),
+        Format::Sarif => println!("{}", merged_sarif(&all)),
+        Format::Human | Format::Github => {}
     }
     ExitCode::from(u8::from(failed))
+}
+
+/// One JSON array over every checked file.
+fn merged_json(all: &[Analysis]) -> String {
+    let items: Vec<serde_json::Value> = all
+        .iter()
+        .filter_map(|a| serde_json::from_str::<serde_json::Value>(&diagnostics_json(&a.sources, &a.diagnostics)).ok())
+        .flat_map(|v| v.as_array().cloned().unwrap_or_default())
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into())
+}
+
+/// One SARIF run over every checked file.
+fn merged_sarif(all: &[Analysis]) -> String {
+    let mut logs = all.iter().filter_map(|a| serde_json::from_str::<serde_json::Value>(&diagnostics_sarif(&a.sources, &a.diagnostics)).ok());
+    let Some(mut first) = logs.next() else {
+        return String::new();
+    };
+    for log in logs {
+        if let (Some(results), Some(more)) = (first["runs"][0]["results"].as_array_mut(), log["runs"][0]["results"].as_array()) {
+            results.extend(more.iter().cloned());
+        }
+    }
+    serde_json::to_string_pretty(&first).unwrap_or_default()
 }

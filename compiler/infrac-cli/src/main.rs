@@ -4,6 +4,7 @@ mod build;
 mod check;
 mod explain;
 mod report;
+mod summary;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;

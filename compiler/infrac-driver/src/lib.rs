@@ -6,11 +6,15 @@
 
 mod json;
 mod output;
+mod sarif;
 pub mod targets;
 
 pub use infrac_sema::Analysis;
 pub use json::diagnostics_json;
-pub use output::{write_atomically, Artifact, WriteError};
+pub use sarif::{diagnostics_github, diagnostics_sarif};
+pub use output::{
+    check_output, write_output, Artifact, Drift, DriftKind, OutputError, WriteSummary, MANIFEST,
+};
 
 use std::path::{Path, PathBuf};
 

@@ -1,53 +1,413 @@
-//! Writing artifacts: all or nothing, never touching files infrac did not generate.
+//! The output folder: staged in full, swapped in whole, and never touching files infrac
+//! did not generate.
+//!
+//! # Design
+//!
+//! `infrac build` must leave the output folder `DIR` holding either the complete previous
+//! output or the complete new one, whatever happens (an error, a kill, a power cut), and it
+//! must never overwrite or delete a file somebody else put there. It works like this:
+//!
+//! 1. **Plan, in memory.** The artifacts are validated (relative, no `..`, no duplicates,
+//!    none nested inside another). `DIR/.infrac-manifest` lists the files infrac generated
+//!    there last time; a path infrac wants to write that exists but is not in the manifest
+//!    is refused ([`OutputError::NotGenerated`]) before anything is touched. When the folder
+//!    already holds exactly what would be written, nothing is touched at all.
+//! 2. **Lock.** An exclusive `flock` on the parent folder serialises builds into the same
+//!    place, so leftovers found next to `DIR` can only come from a build that died.
+//! 3. **Recover.** A staging folder `.DIR.infrac-staging-PID` left by a dead build is
+//!    removed. A backup `.DIR.infrac-old-PID` with no `DIR` beside it (a build died inside
+//!    the non-atomic fallback swap of step 5) is renamed back to `DIR` first.
+//! 4. **Stage.** A fresh `.DIR.infrac-staging-PID` is created in `DIR`'s parent (so it is
+//!    on the same file system). The new artifacts are written into it, then every file that
+//!    infrac did not generate is carried over from `DIR`: hard-linked (the same inode, so it
+//!    is the user's very file and costs no copy), or copied where the file system refuses
+//!    links; symbolic links are recreated and empty folders kept. Generated files of the
+//!    last build that are not regenerated (stale) are simply not carried over. The new
+//!    manifest is written last; every file and folder is `fsync`ed.
+//! 5. **Swap.** On Linux, `renameat2(RENAME_EXCHANGE)` swaps the staging folder and `DIR` in
+//!    one atomic step; the old output is then under the staging name and is deleted. Where
+//!    the file system cannot exchange, `DIR` is renamed to `.DIR.infrac-old-PID`, the
+//!    staging folder to `DIR`, and the backup deleted; a crash between those two renames
+//!    leaves the old output complete in the backup, which the next build restores (step 3).
+//!    When `DIR` did not exist, one `rename` publishes the staging folder.
+//!
+//! A crash before the swap leaves `DIR` untouched (plus a staging folder that the next build
+//! removes); a crash after it leaves the new output (plus an old copy that the next build
+//! removes). Errors before the swap remove the staging folder. The one gap is a user editing
+//! a file in `DIR` while a build runs: a file created or replaced by rename after step 4
+//! read the folder is not carried over. Files are written with mode 0644, or 0755 when
+//! they start with `#!`; `--check` compares contents and that executable bit.
 
+mod manifest;
+mod swap;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 pub use infrac_model::Artifact;
+pub use manifest::MANIFEST;
 
-/// Why the output could not be written.
-#[derive(Debug)]
-pub struct WriteError {
-    pub path: PathBuf,
-    pub message: String,
+/// Why the output folder could not be read or written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputError {
+    /// A path infrac would write (or a folder it would write into) exists, and infrac did
+    /// not generate it. `path` is relative to the output folder.
+    NotGenerated { dir: PathBuf, path: String },
+    /// A target produced an artifact path that cannot be written.
+    BadArtifact { path: PathBuf, reason: String },
+    /// The output folder itself cannot be used.
+    BadFolder { dir: PathBuf, reason: String },
+    /// A file system operation failed.
+    Io { path: PathBuf, message: String },
 }
 
-impl fmt::Display for WriteError {
+impl fmt::Display for OutputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.message)
+        match self {
+            OutputError::NotGenerated { dir, path } => write!(
+                f,
+                "`{}` exists but infrac did not generate it (it is not listed in `{MANIFEST}`); \
+                 infrac never overwrites such files: move it away or choose another output folder",
+                dir.join(path).display()
+            ),
+            OutputError::BadArtifact { path, reason } => {
+                write!(f, "cannot write artifact `{}`: {reason}", path.display())
+            }
+            OutputError::BadFolder { dir, reason } => {
+                write!(f, "cannot use `{}` as the output folder: {reason}", dir.display())
+            }
+            OutputError::Io { path, message } => write!(f, "{}: {message}", path.display()),
+        }
     }
 }
 
-fn io_err(path: &Path) -> impl Fn(std::io::Error) -> WriteError + '_ {
-    move |e| WriteError {
+impl std::error::Error for OutputError {}
+
+pub(crate) fn io_error(path: &Path) -> impl Fn(std::io::Error) -> OutputError + '_ {
+    move |e| OutputError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
     }
 }
 
-/// Writes every artifact under `dir`. Each file is written to a temporary name beside
-/// its destination and renamed over it, so a reader never sees a half-written file and a
-/// failure leaves the previous file in place.
-pub fn write_atomically(dir: &Path, artifacts: &[Artifact]) -> Result<(), WriteError> {
-    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let mut staged = Vec::new();
-    for artifact in artifacts {
-        let target = dir.join(&artifact.path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-        }
-        let temp = target.with_extension("infrac-tmp");
-        if let Err(e) = std::fs::write(&temp, &artifact.contents) {
-            for (t, _) in &staged {
-                let _ = std::fs::remove_file(t);
-            }
-            let _ = std::fs::remove_file(&temp);
-            return Err(io_err(&temp)(e));
-        }
-        staged.push((temp, target));
-    }
-    for (temp, target) in staged {
-        std::fs::rename(&temp, &target).map_err(io_err(&target))?;
-    }
-    Ok(())
+/// How one file in the output folder differs from what a build would write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DriftKind {
+    /// The build would write it; it is not there.
+    Missing,
+    /// It is there with other contents (or without the executable bit it should have).
+    Differs,
+    /// infrac generated it earlier, no longer generates it, and the build would remove it.
+    Stale,
 }
+
+impl DriftKind {
+    /// The word used when listing drift: `missing`, `differs` or `stale`.
+    pub fn label(self) -> &'static str {
+        match self {
+            DriftKind::Missing => "missing",
+            DriftKind::Differs => "differs",
+            DriftKind::Stale => "stale",
+        }
+    }
+}
+
+/// One file whose state differs from what a build would produce.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Drift {
+    /// Relative to the output folder, `/`-separated.
+    pub path: String,
+    pub kind: DriftKind,
+}
+
+/// What a successful [`write_output`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteSummary {
+    /// Generated files now in the folder (the manifest not counted).
+    pub generated: usize,
+    /// Generated files that were added or changed.
+    pub written: Vec<String>,
+    /// Stale generated files that were removed.
+    pub removed: Vec<String>,
+    /// Files infrac did not generate that were kept.
+    pub preserved: usize,
+    /// The folder already held exactly this output and was not touched.
+    pub unchanged: bool,
+}
+
+/// One artifact after validation: a normalised relative path, its bytes and its mode.
+pub(crate) struct Planned<'a> {
+    pub path: String,
+    pub contents: &'a [u8],
+    pub executable: bool,
+}
+
+/// Checks that every artifact path can be written inside the folder and nowhere else.
+fn plan(artifacts: &[Artifact]) -> Result<Vec<Planned<'_>>, OutputError> {
+    let bad = |path: &Path, reason: &str| OutputError::BadArtifact {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    let mut planned: BTreeMap<String, Planned<'_>> = BTreeMap::new();
+    for artifact in artifacts {
+        let mut parts = Vec::new();
+        for component in artifact.path.components() {
+            match component {
+                Component::Normal(part) => match part.to_str() {
+                    Some(s) if !s.contains('\\') => parts.push(s),
+                    _ => return Err(bad(&artifact.path, "the path is not portable UTF-8")),
+                },
+                Component::CurDir => {}
+                _ => {
+                    return Err(bad(
+                        &artifact.path,
+                        "the path must stay inside the output folder",
+                    ))
+                }
+            }
+        }
+        if parts.is_empty() {
+            return Err(bad(&artifact.path, "the path is empty"));
+        }
+        let path = parts.join("/");
+        if path == MANIFEST {
+            return Err(bad(&artifact.path, "the name is reserved for infrac itself"));
+        }
+        let entry = Planned {
+            path: path.clone(),
+            contents: artifact.contents.as_bytes(),
+            executable: artifact.contents.starts_with("#!"),
+        };
+        if planned.insert(path, entry).is_some() {
+            return Err(bad(&artifact.path, "two artifacts have this path"));
+        }
+    }
+    for path in planned.keys() {
+        for parent in ancestors(path) {
+            if planned.contains_key(parent) {
+                return Err(bad(
+                    Path::new(path),
+                    &format!("it would sit inside the artifact `{parent}`"),
+                ));
+            }
+        }
+    }
+    Ok(planned.into_values().collect())
+}
+
+/// `a`, `a/b` for `a/b/c`: the folders a relative path lies in.
+pub(crate) fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    path.match_indices('/').map(move |(i, _)| &path[..i])
+}
+
+/// What is in the output folder now: every entry, and what the manifest claims.
+pub(crate) struct Existing {
+    /// Every entry below the folder, by relative path; empty when the folder is absent.
+    pub entries: BTreeMap<String, swap::EntryKind>,
+    /// Paths listed in the manifest.
+    pub generated: BTreeSet<String>,
+    /// The manifest's bytes, if there is one.
+    pub manifest: Option<Vec<u8>>,
+    pub exists: bool,
+}
+
+impl Existing {
+    fn read(dir: &Path) -> Result<Existing, OutputError> {
+        let exists = match std::fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => true,
+            Ok(_) => {
+                return Err(OutputError::BadFolder {
+                    dir: dir.to_path_buf(),
+                    reason: "it exists and is not a folder".into(),
+                })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(io_error(dir)(e)),
+        };
+        if !exists {
+            return Ok(Existing {
+                entries: BTreeMap::new(),
+                generated: BTreeSet::new(),
+                manifest: None,
+                exists,
+            });
+        }
+        let entries = swap::scan(dir)?;
+        let manifest_path = dir.join(MANIFEST);
+        let manifest = match entries.get(MANIFEST) {
+            Some(swap::EntryKind::File) => {
+                Some(std::fs::read(&manifest_path).map_err(io_error(&manifest_path))?)
+            }
+            _ => None,
+        };
+        let generated = manifest
+            .as_deref()
+            .map(manifest::parse)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| entries.get(p) == Some(&swap::EntryKind::File))
+            .collect();
+        Ok(Existing {
+            entries,
+            generated,
+            manifest,
+            exists,
+        })
+    }
+
+    /// Refuses to write over anything infrac did not generate.
+    fn check_ownership(&self, dir: &Path, planned: &[Planned<'_>]) -> Result<(), OutputError> {
+        let not_generated = |path: &str| OutputError::NotGenerated {
+            dir: dir.to_path_buf(),
+            path: path.to_string(),
+        };
+        for artifact in planned {
+            for folder in ancestors(&artifact.path) {
+                match self.entries.get(folder) {
+                    None | Some(swap::EntryKind::Dir) => {}
+                    Some(_) if self.generated.contains(folder) => {}
+                    Some(_) => return Err(not_generated(folder)),
+                }
+            }
+            if self.entries.contains_key(&artifact.path)
+                && !self.generated.contains(&artifact.path)
+            {
+                return Err(not_generated(&artifact.path));
+            }
+        }
+        if matches!(self.entries.get(MANIFEST), Some(kind) if *kind != swap::EntryKind::File) {
+            return Err(not_generated(MANIFEST));
+        }
+        Ok(())
+    }
+
+    /// Generated files of an earlier build that this build does not produce.
+    fn stale<'a>(&'a self, planned: &'a [Planned<'_>]) -> impl Iterator<Item = &'a String> {
+        let new: BTreeSet<&str> = planned.iter().map(|p| p.path.as_str()).collect();
+        self.generated
+            .iter()
+            .filter(move |p| !new.contains(p.as_str()))
+    }
+
+    /// Every difference between the folder and the planned output, sorted by path.
+    fn drift(
+        &self,
+        dir: &Path,
+        planned: &[Planned<'_>],
+        manifest: &[u8],
+    ) -> Result<Vec<Drift>, OutputError> {
+        let mut drift = Vec::new();
+        for artifact in planned {
+            let kind = if !self.entries.contains_key(&artifact.path) {
+                Some(DriftKind::Missing)
+            } else if swap::file_matches(
+                &dir.join(&artifact.path),
+                artifact.contents,
+                artifact.executable,
+            )? {
+                None
+            } else {
+                Some(DriftKind::Differs)
+            };
+            if let Some(kind) = kind {
+                drift.push(Drift {
+                    path: artifact.path.clone(),
+                    kind,
+                });
+            }
+        }
+        drift.extend(self.stale(planned).map(|path| Drift {
+            path: path.clone(),
+            kind: DriftKind::Stale,
+        }));
+        match &self.manifest {
+            None => drift.push(Drift {
+                path: MANIFEST.into(),
+                kind: DriftKind::Missing,
+            }),
+            Some(bytes) if bytes.as_slice() != manifest => drift.push(Drift {
+                path: MANIFEST.into(),
+                kind: DriftKind::Differs,
+            }),
+            Some(_) => {}
+        }
+        drift.sort();
+        Ok(drift)
+    }
+}
+
+/// Compares the output folder `dir` with what writing `artifacts` would leave there,
+/// writing nothing. An empty list means the folder is up to date.
+pub fn check_output(dir: &Path, artifacts: &[Artifact]) -> Result<Vec<Drift>, OutputError> {
+    let planned = plan(artifacts)?;
+    let existing = Existing::read(dir)?;
+    existing.check_ownership(dir, &planned)?;
+    let manifest = manifest::render(planned.iter().map(|p| p.path.as_str()));
+    existing.drift(dir, &planned, manifest.as_bytes())
+}
+
+/// Replaces the generated contents of `dir` with `artifacts`, atomically (see the module
+/// documentation): afterwards the folder holds exactly these artifacts, its manifest and
+/// every file infrac did not generate.
+pub fn write_output(dir: &Path, artifacts: &[Artifact]) -> Result<WriteSummary, OutputError> {
+    write_with(dir, artifacts, swap::Swap::Exchange, &mut || true).map_err(|stop| match stop {
+        swap::Stop::Error(e) => e,
+        swap::Stop::Interrupted => OutputError::Io {
+            path: dir.to_path_buf(),
+            message: "interrupted".into(),
+        },
+    })
+}
+
+/// [`write_output`] with the swap strategy chosen and a checkpoint called between steps;
+/// when it returns `false` the write stops on the spot without cleaning up, as a killed
+/// process would.
+pub(crate) fn write_with(
+    dir: &Path,
+    artifacts: &[Artifact],
+    strategy: swap::Swap,
+    checkpoint: &mut dyn FnMut() -> bool,
+) -> Result<WriteSummary, swap::Stop> {
+    let planned = plan(artifacts)?;
+    let folder = swap::Folder::locate(dir)?;
+    let _lock = folder.lock()?;
+    folder.recover()?;
+    if !checkpoint() {
+        return Err(swap::Stop::Interrupted);
+    }
+    let existing = Existing::read(&folder.path)?;
+    existing.check_ownership(dir, &planned)?;
+    let manifest = manifest::render(planned.iter().map(|p| p.path.as_str()));
+    let drift = existing.drift(&folder.path, &planned, manifest.as_bytes())?;
+    let removed: Vec<String> = existing.stale(&planned).cloned().collect();
+    let preserved = existing
+        .entries
+        .iter()
+        .filter(|(path, kind)| {
+            **kind != swap::EntryKind::Dir
+                && path.as_str() != MANIFEST
+                && !existing.generated.contains(*path)
+        })
+        .count();
+    let written = drift
+        .iter()
+        .filter(|d| d.kind != DriftKind::Stale && d.path != MANIFEST)
+        .map(|d| d.path.clone())
+        .collect();
+    let summary = WriteSummary {
+        generated: planned.len(),
+        written,
+        removed,
+        preserved,
+        unchanged: existing.exists && drift.is_empty(),
+    };
+    if summary.unchanged {
+        return Ok(summary);
+    }
+    folder.replace(&existing, &planned, &manifest, strategy, checkpoint)?;
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests;

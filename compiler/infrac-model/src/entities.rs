@@ -1,7 +1,7 @@
 //! The entities of a lab and the handles between them.
 
 use crate::units::*;
-use infrac_diagnostics::Span;
+pub use infrac_diagnostics::Span;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -75,6 +75,9 @@ pub struct Model {
     pub ingresses: Vec<Ingress>,
     pub images: Vec<Image>,
     pub services: Vec<Service>,
+    /// The source files, so targets can name the line a setting came from (`orion.infra:42`).
+    #[serde(skip)]
+    pub sources: infrac_diagnostics::SourceMap,
 }
 
 impl Model {
@@ -496,8 +499,51 @@ pub struct BgpRouter {
     pub router_id: Spanned<Ipv4Addr>,
     pub announce: Vec<Spanned<IpNet>>,
     pub peers: Vec<BgpPeer>,
+    /// Communities added to every announced route.
+    pub communities: Vec<Spanned<Community>>,
+    /// The RPKI cache routes are validated against; RPKI-invalid routes are rejected.
+    pub rpki: Option<Rpki>,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// A BGP community: standard `asn:value` (RFC 1997) or large `asn:data:data` (RFC 8092).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Community {
+    Standard(u16, u16),
+    Large(u32, u32, u32),
+}
+
+impl std::fmt::Display for Community {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Community::Standard(a, b) => write!(f, "{a}:{b}"),
+            Community::Large(a, b, c) => write!(f, "{a}:{b}:{c}"),
+        }
+    }
+}
+
+impl Serialize for Community {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// An RPKI-to-router (RTR) cache server.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rpki {
+    pub server: Spanned<IpAddr>,
+    pub port: u16,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// An IP address family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IpFamily {
+    Ipv4,
+    Ipv6,
 }
 
 /// One BGP neighbour.
@@ -511,6 +557,11 @@ pub struct BgpPeer {
     pub multihop: Option<u8>,
     pub source: Option<IpAddr>,
     pub accept_default: bool,
+    /// Communities added to routes announced to this peer.
+    pub communities: Vec<Spanned<Community>>,
+    /// The address families the session carries; empty means derived from the neighbour
+    /// address and the announced prefixes.
+    pub families: Vec<IpFamily>,
     #[serde(skip)]
     pub span: Span,
 }

@@ -4,7 +4,10 @@
 //! sizes `Bytes`, references are index handles. Each entity keeps the span it came from
 //! so checks can point at it; targets never need spans.
 
+pub mod budget;
 mod entities;
+pub mod graph;
+pub mod roles;
 mod target;
 mod units;
 

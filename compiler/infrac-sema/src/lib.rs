@@ -84,6 +84,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
     model.source = root_name.to_string();
     sema.unused_warnings(&modules);
     let mut diagnostics = sema.diags;
+    model.sources = sources.clone();
     diagnostics.sort_by_key(Diagnostic::sort_key);
     diagnostics.dedup_by(|a, b| {
         a.code == b.code && a.primary.span == b.primary.span && a.message == b.message

@@ -270,9 +270,13 @@ static PEER: Schema = schema(
         attr("multihop", Ty::Int(1, 255)),
         attr("source", Ty::Ip),
         attr("accept_default", Ty::Bool),
+        attr("communities", Ty::List(&Ty::Str)),
+        attr("families", Ty::List(&Ty::Word(&["ipv4", "ipv6"]))),
     ],
     &[],
 );
+
+static RPKI: Schema = schema(&[required("server", Ty::Ip), attr("port", PORT_NUMBER)], &[]);
 
 /// `bgp on GUEST { … }`.
 pub static BGP: Schema = schema(
@@ -280,8 +284,9 @@ pub static BGP: Schema = schema(
         required("asn", ASN),
         required("router_id", Ty::Ipv4),
         required("announce", Ty::List(&Ty::Net)),
+        attr("communities", Ty::List(&Ty::Str)),
     ],
-    &[block("peer", true, &PEER)],
+    &[block("peer", true, &PEER), block("rpki", false, &RPKI)],
 );
 
 const VERDICTS: Ty = Ty::Word(&["accept", "drop", "reject"]);

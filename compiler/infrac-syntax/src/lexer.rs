@@ -266,6 +266,9 @@ impl<'a> Lexer<'a> {
             start + 1,
             "this bracket opens one level too many; its contents are skipped",
         );
+        // The skipped contents stand in as one malformed value, so nothing downstream
+        // mistakes the remaining brackets for an empty list or block.
+        self.push(Token::Invalid, start);
     }
 
     fn close_brace(&mut self) {
@@ -281,58 +284,103 @@ impl<'a> Lexer<'a> {
             self.push(Token::InterpClose, start);
             return;
         }
-        if let Some(Mode::Code { braces, .. }) = self.modes.last_mut() {
-            *braces = braces.saturating_sub(1);
-        }
-        if matches!(self.open.last(), Some((b'{', _))) && self.groups.len() > 1 {
-            self.groups.pop();
-        }
         self.close_delim(b'{', Token::RBrace);
+    }
+
+    /// Pops the innermost open bracket, undoing what opening it did to newline handling.
+    fn pop_open(&mut self) -> Option<u8> {
+        let (delim, _) = self.open.pop()?;
+        if delim == b'{' {
+            if let Some(Mode::Code { braces, .. }) = self.modes.last_mut() {
+                *braces = braces.saturating_sub(1);
+            }
+            if self.groups.len() > 1 {
+                self.groups.pop();
+            }
+        } else if let Some(g) = self.groups.last_mut() {
+            *g = g.saturating_sub(1);
+        }
+        Some(delim)
     }
 
     fn close_delim(&mut self, opener: u8, token: Token) {
         let start = self.pos;
         self.pos += 1;
-        match self.open.last() {
-            Some((o, _)) if *o == opener => {
-                self.open.pop();
-                if opener != b'{' {
-                    if let Some(g) = self.groups.last_mut() {
-                        *g = g.saturating_sub(1);
-                    }
-                }
-            }
-            Some((o, span)) => {
-                let span = *span;
-                let expected = match o {
-                    b'{' => '}',
-                    b'[' => ']',
-                    _ => ')',
-                };
-                self.out.diagnostics.push(
-                    Diagnostic::error(
-                        Code::SYNTAX_UNCLOSED,
-                        format!("mismatched `{}`", self.bytes[start] as char),
-                        self.span(start, self.pos),
-                        format!("expected `{expected}` here"),
-                    )
-                    .with_label(span, "to close this"),
-                );
-                // Reported here; the parser never sees the stray closer.
-                return;
-            }
-            None => {
-                self.error(
-                    Code::SYNTAX_UNEXPECTED,
-                    format!("unexpected `{}`", self.bytes[start] as char),
-                    start,
-                    self.pos,
-                    "nothing is open here to close",
-                );
-                return;
-            }
+        let Some(&(top, top_span)) = self.open.last() else {
+            self.error(
+                Code::SYNTAX_UNEXPECTED,
+                format!("unexpected `{}`", self.bytes[start] as char),
+                start,
+                self.pos,
+                "nothing is open here to close",
+            );
+            return;
+        };
+        if top == opener {
+            self.pop_open();
+            self.push(token, start);
+            return;
         }
-        self.push(token, start);
+        let found = self.bytes[start] as char;
+        let expected = closer_of(top) as char;
+        let same_line = !self.src[top_span.end as usize..start].contains('\n');
+        let outer = self.open.iter().any(|(d, _)| *d == opener);
+        let next_bracket = self.bytes[self.pos..]
+            .iter()
+            .find(|c| b"{}[]()".contains(c))
+            .copied();
+        if next_bracket == Some(closer_of(top)) {
+            // The expected closer follows: this one is stray, and the parser never sees it.
+            self.out.diagnostics.push(
+                Diagnostic::error(
+                    Code::SYNTAX_UNCLOSED,
+                    format!("mismatched `{found}`"),
+                    self.span(start, self.pos),
+                    format!("expected `{expected}` here"),
+                )
+                .with_label(top_span, "to close this"),
+            );
+        } else if outer && !same_line {
+            // The closer belongs to an outer bracket and the inner ones were left open:
+            // close them here so the rest of the file keeps its structure.
+            self.out.diagnostics.push(
+                Diagnostic::error(
+                    Code::SYNTAX_UNCLOSED,
+                    format!("unclosed `{}`", top as char),
+                    top_span,
+                    "opened here and never closed",
+                )
+                .with_label(
+                    self.span(start, self.pos),
+                    format!("this `{found}` ends the enclosing block first"),
+                )
+                .with_help(format!("add the matching `{expected}`")),
+            );
+            while let Some(&(d, _)) = self.open.last() {
+                if d == opener {
+                    break;
+                }
+                self.pop_open();
+                self.out
+                    .tokens
+                    .push((closer_token(d), self.span(start, start)));
+            }
+            self.pop_open();
+            self.push(token, start);
+        } else {
+            // Most likely a typo for the expected closer: read it as that one.
+            self.out.diagnostics.push(
+                Diagnostic::error(
+                    Code::SYNTAX_UNCLOSED,
+                    format!("mismatched `{found}`"),
+                    self.span(start, self.pos),
+                    format!("expected `{expected}` here"),
+                )
+                .with_label(top_span, "to close this"),
+            );
+            self.pop_open();
+            self.push(closer_token(top), start);
+        }
     }
 
     fn string_part(&mut self) {
@@ -491,7 +539,7 @@ impl<'a> Lexer<'a> {
                             if max == 32 { 4 } else { 6 }
                         ),
                     );
-                    self.push(Token::Prefix(addr, max), start);
+                    self.push(Token::Invalid, start);
                 }
             }
             return;
@@ -525,12 +573,20 @@ impl<'a> Lexer<'a> {
                         self.pos,
                         "each of the four parts must be 0..=255",
                     );
-                    self.push(Token::Ipv4(Ipv4Addr::UNSPECIFIED), start);
+                    // A prefix length belongs to the broken address, not to a division.
+                    if self.peek(0) == Some(b'/') && self.peek(1).is_some_and(|c| c.is_ascii_digit()) {
+                        self.pos += 1;
+                        while self.peek(0).is_some_and(|c| c.is_ascii_digit()) {
+                            self.pos += 1;
+                        }
+                    }
+                    self.push(Token::Invalid, start);
                     return;
                 }
                 _ => {}
             }
         }
+        let mut valid = true;
         let value = if self.src[start..].starts_with("0x") || self.src[start..].starts_with("0X") {
             self.pos += 2;
             let digits_start = self.pos;
@@ -554,6 +610,7 @@ impl<'a> Lexer<'a> {
                         self.pos,
                         "expected hex digits after `0x` that fit in 64 bits",
                     );
+                    valid = false;
                     Number::Int(0)
                 }
             }
@@ -592,6 +649,7 @@ impl<'a> Lexer<'a> {
                             self.pos,
                             "integers must fit in 64 bits",
                         );
+                        valid = false;
                         Number::Int(0)
                     }
                 }
@@ -601,7 +659,9 @@ impl<'a> Lexer<'a> {
         while self.peek(0).is_some_and(|c| c.is_ascii_alphabetic()) {
             self.pos += 1;
         }
-        if self.pos > unit_start {
+        if !valid {
+            self.push(Token::Invalid, start);
+        } else if self.pos > unit_start {
             let unit = self.src[unit_start..self.pos].to_string();
             self.push(Token::Quantity(value, unit), start);
         } else {
@@ -679,10 +739,30 @@ impl<'a> Lexer<'a> {
                 "port number out of range",
                 s,
                 e,
-                "ports are 0..=65535",
+                "ports are 1..=65535",
             );
+            self.push(Token::Invalid, start);
+            return;
         }
         self.push(Token::Port(protocol, lo.unwrap_or(0), hi), start);
+    }
+}
+
+/// The closing bracket of an opening one.
+fn closer_of(open: u8) -> u8 {
+    match open {
+        b'{' => b'}',
+        b'[' => b']',
+        _ => b')',
+    }
+}
+
+/// The token of the bracket that closes `open`.
+fn closer_token(open: u8) -> Token {
+    match open {
+        b'{' => Token::RBrace,
+        b'[' => Token::RBracket,
+        _ => Token::RParen,
     }
 }
 

@@ -30,6 +30,7 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
         .into_iter()
         .map(|(t, s)| (t, SimpleSpan::from(s.start as usize..s.end as usize)))
         .collect();
+    let interpolations = interpolation_spans(&tokens);
     let eoi = SimpleSpan::from(src.len()..src.len());
     let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
     let (ast, errors) = file_parser(file).parse(input).into_output_errors();
@@ -42,8 +43,22 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
         .iter()
         .map(|d| line_of(d.primary.span.start))
         .collect();
+    // An unclosed bracket or string already explains why the file ended early.
+    let lexer_unclosed = diagnostics
+        .iter()
+        .any(|d| d.code == Code::SYNTAX_UNCLOSED);
     for error in errors {
-        let d = to_diagnostic(&error, file);
+        let at = error.span().start;
+        if lexer_unclosed && at >= src.len() {
+            continue;
+        }
+        let mut d = to_diagnostic(&error, file);
+        if interpolations.iter().any(|&(s, e)| s <= at && at < e) {
+            d = d.with_help(
+                "`{` in a string starts an interpolation such as `{i}`; write `\\{` and `\\}` for \
+                 literal braces, e.g. the regular expression `^[a-z]\\{1,30\\}$`",
+            );
+        }
         let line = line_of(d.primary.span.start);
         if !seen_lines.contains(&line) {
             seen_lines.push(line);
@@ -57,6 +72,40 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
         file: ast,
         diagnostics,
     }
+}
+
+/// Where each string interpolation `{…}` sits, from its `{` to its `}` (or the string's end).
+fn interpolation_spans(tokens: &[(Token, SimpleSpan)]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut open: Option<usize> = None;
+    for (token, span) in tokens {
+        match token {
+            Token::InterpOpen => open = Some(span.start),
+            Token::InterpClose | Token::StrEnd => {
+                if let Some(start) = open.take() {
+                    spans.push((start, span.end));
+                }
+            }
+            _ => {}
+        }
+    }
+    spans
+}
+
+/// Whether a token is a literal value, which can only follow `=` inside a block.
+fn is_literal(token: &Token) -> bool {
+    matches!(
+        token,
+        Token::Number(_)
+            | Token::Quantity(..)
+            | Token::Ipv4(_)
+            | Token::Ipv6(_)
+            | Token::Prefix(..)
+            | Token::Mac(_)
+            | Token::Port(..)
+            | Token::True
+            | Token::False
+    )
 }
 
 fn to_diagnostic(error: &Rich<'_, Token, SimpleSpan>, file: FileId) -> Diagnostic {
@@ -86,6 +135,32 @@ fn to_diagnostic(error: &Rich<'_, Token, SimpleSpan>, file: FileId) -> Diagnosti
                 .collect();
             wanted.sort();
             wanted.dedup();
+            // Operators that could continue an expression are rarely what was meant when
+            // a line goes on after a complete value: say that the line should end.
+            if wanted.iter().any(|w| w == "end of line") {
+                let d = Diagnostic::error(
+                    Code::SYNTAX_UNEXPECTED,
+                    format!("unexpected {found_text}"),
+                    span,
+                    "expected the end of the line here",
+                );
+                return match found.as_deref() {
+                    Some(Token::Ident(_)) => d.with_help(
+                        "put each attribute on its own line, or separate them with `,`",
+                    ),
+                    _ => d,
+                };
+            }
+            if found.as_deref().is_some_and(is_literal) && wanted.iter().any(|w| w == "`=`")
+            {
+                return Diagnostic::error(
+                    Code::SYNTAX_UNEXPECTED,
+                    format!("unexpected {found_text}"),
+                    span,
+                    "expected `=` before the value",
+                )
+                .with_help("attributes are written `name = value`");
+            }
             let label = match wanted.len() {
                 0 => "unexpected here".to_string(),
                 1 => format!("expected {}", wanted[0]),
@@ -273,6 +348,7 @@ where
         Token::Prefix(a, l) => ExprKind::Prefix(a, l),
         Token::Mac(m) => ExprKind::Mac(m),
         Token::Port(p, lo, hi) => ExprKind::Port(p, lo, hi),
+        Token::Invalid => ExprKind::Error,
     };
 
     let list = expr
@@ -454,7 +530,10 @@ where
         });
 
     let port_item = choice((
-        select! { Token::Port(p, lo, hi) => ExprKind::Port(p, lo, hi) },
+        select! {
+            Token::Port(p, lo, hi) => ExprKind::Port(p, lo, hi),
+            Token::Invalid => ExprKind::Error,
+        },
         path.clone().map(ExprKind::Path),
     ))
     .map_with(move |kind, e| Expr {
@@ -507,7 +586,10 @@ where
         });
 
     let target_port = just(Token::Colon).ignore_then(
-        select! { Token::Number(n) => ExprKind::Number(n) }
+        select! {
+            Token::Number(n) => ExprKind::Number(n),
+            Token::Invalid => ExprKind::Error,
+        }
             .map_with(move |kind, e| Expr {
                 kind,
                 span: sp(e.span()),
@@ -535,7 +617,11 @@ where
         str_lit.map(DeclName::Str),
     ));
     let decl_id = choice((
-        select! { Token::Number(n) => ExprKind::Number(n) }.map_with(move |kind, e| Expr {
+        select! {
+            Token::Number(n) => ExprKind::Number(n),
+            Token::Invalid => ExprKind::Error,
+        }
+        .map_with(move |kind, e| Expr {
             kind,
             span: sp(e.span()),
         }),

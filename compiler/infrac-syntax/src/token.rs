@@ -60,6 +60,9 @@ pub enum Token {
     Prefix(IpAddr, u8),
     Mac([u8; 6]),
     Port(Protocol, u16, Option<u16>),
+    /// A literal the lexer already reported as malformed; it parses as a value that
+    /// evaluates to nothing, so no later stage reports it again.
+    Invalid,
     // Strings are split so interpolations are ordinary tokens.
     StrStart,
     StrText(String),
@@ -106,6 +109,7 @@ impl fmt::Display for Token {
             Token::Mac(_) => f.write_str("MAC address"),
             Token::Port(p, lo, None) => write!(f, "port `{}/{lo}`", p.as_str()),
             Token::Port(p, lo, Some(hi)) => write!(f, "port range `{}/{lo}..{hi}`", p.as_str()),
+            Token::Invalid => f.write_str("malformed literal"),
             Token::StrStart | Token::StrText(_) | Token::StrEnd => f.write_str("string"),
             Token::InterpOpen => f.write_str("`{` in a string"),
             Token::InterpClose => f.write_str("`}` in a string"),

@@ -1,9 +1,13 @@
-//! The mermaid target.
+//! The Mermaid target: `diagrams/*.mmd`, one flowchart per view of the lab.
+//!
+//! The views themselves (topology, network, ingress, BGP) live in
+//! [`infrac_model::graph`], which the docs target embeds as well; this target only
+//! writes each one to its own file.
 
 use infrac_diagnostics::Diagnostic;
-use infrac_model::{Artifact, Model, Target};
+use infrac_model::{graph, Artifact, Model, Target};
 
-/// Emits the mermaid artifacts.
+/// Emits `diagrams/topology.mmd`, `network.mmd`, `ingress.mmd` and `bgp.mmd`.
 pub struct MermaidTarget;
 
 impl Target for MermaidTarget {
@@ -12,11 +16,18 @@ impl Target for MermaidTarget {
     }
 
     fn description(&self) -> &'static str {
-        "mermaid artifacts"
+        "diagrams/*.mmd: Mermaid diagrams of the topology, networks, ingress paths and BGP"
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
-        let _ = model;
-        Ok(Vec::new())
+        Ok(graph::views(model)
+            .into_iter()
+            .map(|view| {
+                Artifact::new(
+                    format!("diagrams/{}.mmd", view.name),
+                    view.chart.to_mermaid(),
+                )
+            })
+            .collect())
     }
 }

@@ -1,10 +1,43 @@
-//! The proxmox target.
+//! The Proxmox target: one idempotent `qm`/`pct` script per guest, `apply.sh` running them
+//! in dependency order, and each Proxmox host's `/etc/network/interfaces`.
+//!
+//! Each script creates its guest when the VMID is free and otherwise updates, with
+//! `qm set`/`pct set`, the settings that can change in place. `--dry-run` prints the
+//! commands instead of running them. Every value from the source is shell-quoted.
+
+mod guest;
+mod interfaces;
+mod macos;
+mod order;
+mod quote;
+mod render;
+
+pub use quote::shell_quote;
 
 use infrac_diagnostics::Diagnostic;
-use infrac_model::{Artifact, Model, Target};
+use infrac_model::{Artifact, Model, Platform, Target};
+use serde::Serialize;
 
-/// Emits the proxmox artifacts.
+/// Emits `proxmox/`: guest scripts, `apply.sh` and `host/<host>/interfaces`.
 pub struct ProxmoxTarget;
+
+/// One line of `apply.sh`.
+#[derive(Debug, Serialize)]
+struct Step {
+    position: usize,
+    /// The script's file name (plain characters only, so it needs no quoting).
+    script: String,
+    summary: String,
+    reason: &'static str,
+}
+
+/// The view of `apply.sh`.
+#[derive(Debug, Serialize)]
+struct Apply {
+    path: &'static str,
+    source: String,
+    steps: Vec<Step>,
+}
 
 impl Target for ProxmoxTarget {
     fn name(&self) -> &'static str {
@@ -12,11 +45,43 @@ impl Target for ProxmoxTarget {
     }
 
     fn description(&self) -> &'static str {
-        "proxmox artifacts"
+        "proxmox/: qm/pct scripts per guest, apply.sh, and each host's network interfaces"
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
-        let _ = model;
-        Ok(Vec::new())
+        let mut artifacts = Vec::new();
+        let mut problems = Vec::new();
+        let mut steps = Vec::new();
+        for (index, (id, role)) in order::apply_order(model).into_iter().enumerate() {
+            let position = index + 1;
+            match guest::plan(model, id, position) {
+                Ok(script) => {
+                    steps.push(Step {
+                        position,
+                        script: script.file_name.clone(),
+                        summary: script.summary.clone(),
+                        reason: role.reason(),
+                    });
+                    let text = render::render("guest.sh", &script);
+                    artifacts.push(Artifact::new(script.path, text));
+                }
+                Err(mut diagnostics) => problems.append(&mut diagnostics),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let apply = Apply {
+            path: "proxmox/apply.sh",
+            source: quote::comment_safe(&model.source),
+            steps,
+        };
+        artifacts.push(Artifact::new(apply.path, render::render("apply.sh", &apply)));
+        for host in model.hosts.iter().filter(|h| h.platform == Platform::Proxmox) {
+            let view = interfaces::host_interfaces(model, host);
+            let text = render::render("interfaces", &view);
+            artifacts.push(Artifact::new(view.path, text));
+        }
+        Ok(artifacts)
     }
 }

@@ -41,6 +41,17 @@ impl<'a> Sema<'a> {
                         multihop: b.fields.int("multihop").map(|m| m.value as u8),
                         source: b.fields.ip("source").map(|s| s.value),
                         accept_default: b.fields.bool("accept_default").unwrap_or(false),
+                        communities: self.communities(b.fields.list("communities")),
+                        families: b
+                            .fields
+                            .list("families")
+                            .into_iter()
+                            .filter_map(|(v, _)| match v {
+                                Value::Word(w) if w == "ipv4" => Some(IpFamily::Ipv4),
+                                Value::Word(w) if w == "ipv6" => Some(IpFamily::Ipv6),
+                                _ => None,
+                            })
+                            .collect(),
                         span: b.name_span,
                     })
                 })
@@ -51,6 +62,14 @@ impl<'a> Sema<'a> {
                 router_id,
                 announce,
                 peers,
+                communities: self.communities(f.list("communities")),
+                rpki: f.block("rpki").and_then(|b| {
+                    Some(Rpki {
+                        server: b.fields.ip("server")?,
+                        port: b.fields.u32("port").map_or(323, |p| p.value as u16),
+                        span: b.name_span,
+                    })
+                }),
                 span,
             });
         }
@@ -295,6 +314,52 @@ impl<'a> Sema<'a> {
                     }
                 }
                 other => self.bad_source(&other, span),
+            }
+        }
+        out
+    }
+
+    /// Parses BGP communities written as `"asn:value"`, `"asn:data:data"` or a well-known
+    /// name (`"no-export"`, `"no-advertise"`).
+    fn communities(&mut self, items: Vec<(Value, Span)>) -> Vec<Spanned<Community>> {
+        let mut out = Vec::new();
+        for (value, span) in items {
+            let Value::Str(text) = value else { continue };
+            let parts: Vec<Option<u32>> = text.split(':').map(|p| p.trim().parse().ok()).collect();
+            let community = match (text.as_str(), parts.as_slice()) {
+                ("no-export", _) => Some(Community::Standard(0xffff, 0xff01)),
+                ("no-advertise", _) => Some(Community::Standard(0xffff, 0xff02)),
+                (_, [Some(a), Some(b)]) => match (u16::try_from(*a), u16::try_from(*b)) {
+                    (Ok(a), Ok(b)) => Some(Community::Standard(a, b)),
+                    _ => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::OUT_OF_RANGE,
+                                format!("standard community `{text}` does not fit in 16:16 bits"),
+                                span,
+                                "both halves of a standard community are 0..=65535",
+                            )
+                            .with_help(format!(
+                                "use a large community for a 32-bit ASN: \"{a}:0:{b}\""
+                            )),
+                        );
+                        continue;
+                    }
+                },
+                (_, [Some(a), Some(b), Some(c)]) => Some(Community::Large(*a, *b, *c)),
+                _ => None,
+            };
+            match community {
+                Some(c) => out.push(Spanned::new(c, span)),
+                None => self.diags.push(
+                    Diagnostic::error(
+                        Code::TYPE_MISMATCH,
+                        format!("`{text}` is not a BGP community"),
+                        span,
+                        "expected `asn:value` or `asn:data:data`",
+                    )
+                    .with_help("write \"65000:100\", \"394955:0:100\" or \"no-export\""),
+                ),
             }
         }
         out

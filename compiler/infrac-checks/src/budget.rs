@@ -1,0 +1,283 @@
+//! Hardware and budgets: CPU, memory and disk against capacity; the hardware model
+//! itself; Kubernetes requests against allocatable; PCI devices; NUMA spans.
+
+use infrac_diagnostics::{Code, Diagnostic};
+use infrac_model::budget::{format_bytes, format_vcpus, host_budgets, pool_budgets, Usage};
+use infrac_model::{Bytes, GuestId, Model};
+use std::collections::BTreeMap;
+
+/// How many of the largest consumers a budget error labels.
+const LARGEST: usize = 3;
+
+/// Runs every budget check.
+pub fn check(model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    hardware(model, &mut out);
+    hosts(model, &mut out);
+    pools(model, &mut out);
+    pci(model, &mut out);
+    numa(model, &mut out);
+    cluster(model, &mut out);
+    limits(model, &mut out);
+    out
+}
+
+fn hardware(model: &Model, out: &mut Vec<Diagnostic>) {
+    for host in &model.hosts {
+        let Some(hw) = &host.hardware else { continue };
+        let chassis = &hw.chassis;
+        if hw.cpu_count.value > chassis.sockets {
+            out.push(
+                Diagnostic::error(
+                    Code::CPU_SOCKETS,
+                    format!("host {} has {} CPUs but a {} has {} sockets", host.name, hw.cpu_count.value, chassis.model, chassis.sockets),
+                    hw.cpu_count.span,
+                    format!("{} CPUs", hw.cpu_count.value),
+                )
+                .with_help(format!("a {} takes at most {} CPUs", chassis.model, chassis.sockets)),
+            );
+        }
+        if hw.dimm_count.value > chassis.dimm_slots {
+            out.push(
+                Diagnostic::error(
+                    Code::DIMM_SLOTS,
+                    format!("host {} has {} DIMMs but a {} has {} slots", host.name, hw.dimm_count.value, chassis.model, chassis.dimm_slots),
+                    hw.dimm_count.span,
+                    format!("{} DIMMs", hw.dimm_count.value),
+                )
+                .with_help("use fewer, larger DIMMs"),
+            );
+        }
+        if hw.memory() > chassis.max_memory {
+            out.push(
+                Diagnostic::error(
+                    Code::CHASSIS_MEMORY,
+                    format!("host {} has {} installed but a {} supports at most {}", host.name, hw.memory(), chassis.model, chassis.max_memory),
+                    hw.dimm_count.span,
+                    format!("{} × {} = {}", hw.dimm_count.value, hw.dimm_size.unwrap_or_default(), hw.memory()),
+                )
+                .with_help(format!("stay within {} per the {} specification", chassis.max_memory, chassis.model)),
+            );
+        }
+    }
+}
+
+/// Labels the largest consumers of a budget and summarises the rest in a note.
+fn with_consumers(mut d: Diagnostic, model: &Model, usage: &Usage, show: impl Fn(u64) -> String) -> Diagnostic {
+    for (guest, amount, span) in usage.consumers.iter().take(LARGEST) {
+        d = d.with_label(*span, format!("{}: {}", model.guest(*guest).name, show(*amount)));
+    }
+    let rest = &usage.consumers[usage.consumers.len().min(LARGEST)..];
+    if !rest.is_empty() {
+        let total: u64 = rest.iter().map(|c| c.1).sum();
+        d = d.with_note(format!(
+            "{} more guest{} use {}; `infrac check --summary` lists them all",
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" },
+            show(total)
+        ));
+    }
+    d
+}
+
+fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
+    for budget in host_budgets(model) {
+        let host = model.host(budget.host);
+        let Some(hw) = &host.hardware else { continue };
+        let vcpu = |m: u64| format!("{} vCPU{}", format_vcpus(m), if m == 1000 { "" } else { "s" });
+        let cpu_basis = format!(
+            "{} logical CPUs, {} reserved for the hypervisor, overcommit {:.1}",
+            hw.threads().max(hw.cores()),
+            host.reserve.cores,
+            host.overcommit.cpu
+        );
+        let mem_basis = format!("{} installed, {} reserved for the hypervisor, overcommit {:.1}", hw.memory(), host.reserve.memory, host.overcommit.memory);
+        if budget.cpu.over() {
+            let d = Diagnostic::error(
+                Code::CPU_BUDGET,
+                format!("host {} is over its CPU budget: {} of {}", host.name, vcpu(budget.cpu.used), vcpu(budget.cpu.capacity)),
+                host.span,
+                cpu_basis.clone(),
+            )
+            .with_help("lower a guest's cores, move a guest to another host, or raise the host's `overcommit { cpu = … }`");
+            out.push(with_consumers(d, model, &budget.cpu, vcpu));
+        }
+        if budget.memory.over() {
+            let d = Diagnostic::error(
+                Code::MEMORY_BUDGET,
+                format!("host {} is over its memory budget: {} of {}", host.name, format_bytes(budget.memory.used), format_bytes(budget.memory.capacity)),
+                host.span,
+                mem_basis.clone(),
+            )
+            .with_help("lower a guest's memory, move it to another host, or raise the host's overcommit");
+            out.push(with_consumers(d, model, &budget.memory, format_bytes));
+        }
+        let idle_cpu = budget.cpu.used + budget.idle_cpu.used;
+        let idle_mem = budget.memory.used + budget.idle_memory.used;
+        if !budget.cpu.over() && idle_cpu > budget.cpu.capacity && !budget.idle_cpu.consumers.is_empty() {
+            let d = Diagnostic::warning(
+                Code::GUEST_WOULD_NOT_FIT,
+                format!(
+                    "host {} would need {} of {} if its stopped guests were started",
+                    host.name,
+                    vcpu(idle_cpu),
+                    vcpu(budget.cpu.capacity)
+                ),
+                host.span,
+                cpu_basis,
+            )
+            .with_help("these guests are declared with `start = false`; starting them would overload the host");
+            out.push(with_consumers(d, model, &budget.idle_cpu, vcpu));
+        }
+        if !budget.memory.over() && idle_mem > budget.memory.capacity && !budget.idle_memory.consumers.is_empty() {
+            let d = Diagnostic::warning(
+                Code::GUEST_WOULD_NOT_FIT,
+                format!(
+                    "host {} would need {} of {} memory if its stopped guests were started",
+                    host.name,
+                    format_bytes(idle_mem),
+                    format_bytes(budget.memory.capacity)
+                ),
+                host.span,
+                mem_basis,
+            )
+            .with_help("these guests are declared with `start = false`; starting them would overload the host");
+            out.push(with_consumers(d, model, &budget.idle_memory, format_bytes));
+        }
+    }
+}
+
+fn pools(model: &Model, out: &mut Vec<Diagnostic>) {
+    for pool in pool_budgets(model) {
+        if !pool.usage.over() {
+            continue;
+        }
+        let hosts: Vec<&str> = pool.hosts.iter().map(|h| model.host(*h).name.as_str()).collect();
+        let whose = if pool.shared { format!("shared pool {} (on {})", pool.name, hosts.join(", ")) } else { format!("pool {} on host {}", pool.name, hosts.join(", ")) };
+        let d = Diagnostic::error(
+            Code::STORAGE_BUDGET,
+            format!("{whose} is over capacity: {} of {}", format_bytes(pool.usage.used), format_bytes(pool.usage.capacity)),
+            pool.span,
+            format!("{} pool", format_bytes(pool.usage.capacity)),
+        )
+        .with_note("disks of guests that are not started at boot count too: their space is allocated")
+        .with_help("shrink or move a disk, or grow the pool");
+        out.push(with_consumers(d, model, &pool.usage, format_bytes));
+    }
+}
+
+fn pci(model: &Model, out: &mut Vec<Diagnostic>) {
+    let mut holders: BTreeMap<(u32, &str), Vec<GuestId>> = BTreeMap::new();
+    for (g, guest) in model.guests.iter().enumerate() {
+        if !guest.start {
+            continue;
+        }
+        for device in &guest.pci {
+            holders.entry((guest.host.0, device.value.as_str())).or_default().push(GuestId(g as u32));
+        }
+    }
+    for ((host, device), guests) in holders {
+        if guests.len() < 2 {
+            continue;
+        }
+        let span_of = |g: GuestId| model.guest(g).pci.iter().find(|p| p.value == device).map(|p| p.span).unwrap_or(model.guest(g).span);
+        let mut d = Diagnostic::error(
+            Code::PCI_SHARED,
+            format!("PCI device {device} of host {} is passed through to {} running guests", model.hosts[host as usize].name, guests.len()),
+            span_of(guests[guests.len() - 1]),
+            format!("also given to {}", model.guest(guests[guests.len() - 1]).name),
+        )
+        .with_help("a device can be passed through to one running guest; set `start = false` on the others or give each its own device");
+        for g in &guests[..guests.len() - 1] {
+            d = d.with_label(span_of(*g), format!("held by {}", model.guest(*g).name));
+        }
+        out.push(d);
+    }
+}
+
+fn numa(model: &Model, out: &mut Vec<Diagnostic>) {
+    for guest in &model.guests {
+        let host = model.host(guest.host);
+        let Some(hw) = &host.hardware else { continue };
+        let Some(cpu) = &hw.cpu else { continue };
+        if hw.cpu_count.value < 2 {
+            continue;
+        }
+        let vcpus = guest.cores.value * guest.sockets.max(1);
+        if vcpus > cpu.cores {
+            out.push(
+                Diagnostic::warning(
+                    Code::NUMA_SPAN,
+                    format!("guest {} has {vcpus} vCPUs, more than the {} cores of one socket of host {}", guest.name, cpu.cores, host.name),
+                    guest.cores.span,
+                    format!("spans NUMA nodes: each {} has {} cores", cpu.model, cpu.cores),
+                )
+                .with_help(format!("keep it within {} cores, or give it `sockets = 2` so the guest sees the NUMA layout", cpu.cores)),
+            );
+        }
+    }
+}
+
+fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
+    for (c, cluster) in model.clusters.iter().enumerate() {
+        let nodes: Vec<GuestId> = cluster.servers.iter().chain(&cluster.agents).map(|s| s.value).collect();
+        let reserve_cpu = u64::from(cluster.reserve.cores) * 1000;
+        let cpu_alloc: u64 = nodes.iter().map(|g| (u64::from(model.guest(*g).cores.value) * 1000).saturating_sub(reserve_cpu)).sum();
+        let mem_alloc: u64 = nodes.iter().map(|g| model.guest(*g).memory.value.0.saturating_sub(cluster.reserve.memory.0)).sum();
+        let apps: Vec<(usize, &infrac_model::App)> = model.apps.iter().enumerate().filter(|(_, a)| a.cluster.index() == c).collect();
+        let mut cpu: Vec<(GuestId, u64, infrac_diagnostics::Span, String)> = Vec::new();
+        let mut mem = Vec::new();
+        for (_, app) in &apps {
+            let replicas = u64::from(app.replicas);
+            if let Some(r) = app.requests.cpu {
+                cpu.push((GuestId(0), r.value.0 * replicas, r.span, app.name.clone()));
+            }
+            if let Some(r) = app.requests.memory {
+                mem.push((GuestId(0), r.value.0 * replicas, r.span, app.name.clone()));
+            }
+        }
+        let report = |items: &mut Vec<(GuestId, u64, infrac_diagnostics::Span, String)>, capacity: u64, what: &str, show: &dyn Fn(u64) -> String, out: &mut Vec<Diagnostic>| {
+            let used: u64 = items.iter().map(|i| i.1).sum();
+            if used <= capacity {
+                return;
+            }
+            items.sort_by(|a, b| b.1.cmp(&a.1).then(a.3.cmp(&b.3)));
+            let mut d = Diagnostic::error(
+                Code::CLUSTER_BUDGET,
+                format!("apps in cluster {} request {} of {what}, the nodes offer {}", cluster.name, show(used), show(capacity)),
+                cluster.span,
+                format!("{} nodes, each keeping {} CPU and {} for the system", nodes.len(), cluster.reserve.cores, cluster.reserve.memory),
+            )
+            .with_help("lower requests or replicas, or add nodes to the cluster");
+            for (_, amount, span, name) in items.iter().take(LARGEST) {
+                d = d.with_label(*span, format!("{name}: {} (all replicas)", show(*amount)));
+            }
+            out.push(d);
+        };
+        report(&mut cpu, cpu_alloc, "CPU", &|m| format!("{}m CPU", m), out);
+        report(&mut mem, mem_alloc, "memory", &|b| Bytes(b).to_string(), out);
+    }
+}
+
+fn limits(model: &Model, out: &mut Vec<Diagnostic>) {
+    for app in &model.apps {
+        if let (Some(req), Some(lim)) = (app.requests.cpu, app.limits.cpu) {
+            if lim.value < req.value {
+                out.push(
+                    Diagnostic::error(Code::LIMIT_BELOW_REQUEST, format!("app {} limits CPU to {} but requests {}", app.name, lim.value, req.value), lim.span, "limit below the request")
+                        .with_label(req.span, "requested here")
+                        .with_help("Kubernetes rejects a limit below the request; raise the limit or lower the request"),
+                );
+            }
+        }
+        if let (Some(req), Some(lim)) = (app.requests.memory, app.limits.memory) {
+            if lim.value < req.value {
+                out.push(
+                    Diagnostic::error(Code::LIMIT_BELOW_REQUEST, format!("app {} limits memory to {} but requests {}", app.name, lim.value, req.value), lim.span, "limit below the request")
+                        .with_label(req.span, "requested here")
+                        .with_help("Kubernetes rejects a limit below the request; raise the limit or lower the request"),
+                );
+            }
+        }
+    }
+}

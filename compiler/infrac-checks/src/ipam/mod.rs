@@ -1,0 +1,336 @@
+//! Addressing: overlapping prefixes, addresses outside their network, reserved addresses,
+//! duplicates, DHCP ranges, the site's IPv6 allocation, cluster CIDRs, BGP announcements.
+
+pub mod core;
+
+use self::core::{free_addresses, is_assignable, overlapping_pairs};
+use infrac_diagnostics::{Code, Diagnostic, Span};
+use infrac_model::{Model, NetworkId};
+use ipnet::{IpNet, Ipv6Net};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv6Addr};
+
+/// Runs every addressing check.
+pub fn check(model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    overlaps(model, &mut out);
+    network_shapes(model, &mut out);
+    allocation(model, &mut out);
+    assignments(model, &mut out);
+    announcements(model, &mut out);
+    out
+}
+
+/// One prefix in the lab and what it belongs to.
+struct PrefixUse {
+    net: IpNet,
+    span: Span,
+    what: String,
+    cluster: bool,
+}
+
+fn overlaps(model: &Model, out: &mut Vec<Diagnostic>) {
+    let mut uses = Vec::new();
+    for n in &model.networks {
+        if let Some(p) = n.ipv4 {
+            uses.push(PrefixUse { net: IpNet::V4(p.value), span: p.span, what: format!("network {}", n.name), cluster: false });
+        }
+        if let Some(p) = n.ipv6 {
+            uses.push(PrefixUse { net: IpNet::V6(p.value), span: p.span, what: format!("network {}", n.name), cluster: false });
+        }
+    }
+    for c in &model.clusters {
+        let cidrs = [(Some(c.pods), "pod CIDR"), (Some(c.services), "service CIDR"), (c.pods6, "IPv6 pod CIDR"), (c.services6, "IPv6 service CIDR")];
+        for (cidr, what) in cidrs {
+            if let Some(p) = cidr {
+                uses.push(PrefixUse { net: p.value, span: p.span, what: format!("the {what} of cluster {}", c.name), cluster: true });
+            }
+        }
+    }
+    let nets: Vec<IpNet> = uses.iter().map(|u| u.net).collect();
+    for (i, j) in overlapping_pairs(&nets) {
+        let (a, b) = (&uses[i], &uses[j]);
+        let (first, second) = if a.span <= b.span { (a, b) } else { (b, a) };
+        let code = if a.cluster || b.cluster { Code::CLUSTER_CIDR_COLLISION } else { Code::OVERLAPPING_PREFIXES };
+        let relation = if first.net.trunc() == second.net.trunc() {
+            "the same prefix as".to_string()
+        } else if first.net.contains(&second.net) {
+            "inside".to_string()
+        } else {
+            "around".to_string()
+        };
+        let relation = if relation == "inside" { format!("inside {} ({})", first.what, first.net) } else { format!("{relation} {} ({})", first.what, first.net) };
+        out.push(
+            Diagnostic::error(code, format!("{} {} overlaps {} {}", second.what, second.net, first.what, first.net), second.span, relation)
+                .with_label(first.span, format!("{} is {}", first.what, first.net))
+                .with_help(if code == Code::CLUSTER_CIDR_COLLISION {
+                    "pod and service CIDRs are routed inside the cluster; pick ranges no real network uses (k3s defaults: 10.42.0.0/16 and 10.43.0.0/16)".to_string()
+                } else {
+                    "give each network its own prefix".to_string()
+                }),
+        );
+    }
+}
+
+fn network_shapes(model: &Model, out: &mut Vec<Diagnostic>) {
+    for n in &model.networks {
+        if let (Some(prefix), Some(gw)) = (n.ipv4, n.gateway) {
+            if !prefix.value.contains(&gw.value) {
+                out.push(
+                    Diagnostic::error(Code::DHCP_OR_GATEWAY_OUTSIDE, format!("the gateway {} of network {} is outside {}", gw.value, n.name, prefix.value), gw.span, format!("not in {}", prefix.value))
+                        .with_label(prefix.span, "the network's prefix")
+                        .with_help(format!("a gateway must be reachable on the link: pick an address in {}", prefix.value)),
+                );
+            }
+        }
+        if let (Some(prefix), Some(gw)) = (n.ipv6, n.gateway6) {
+            if !prefix.value.contains(&gw.value) {
+                out.push(
+                    Diagnostic::error(Code::DHCP_OR_GATEWAY_OUTSIDE, format!("the gateway {} of network {} is outside {}", gw.value, n.name, prefix.value), gw.span, format!("not in {}", prefix.value))
+                        .with_label(prefix.span, "the network's prefix"),
+                );
+            }
+        }
+        if let (Some(prefix), Some(range)) = (n.ipv4, n.dhcp) {
+            let (lo, hi) = range.value;
+            let outside: Vec<String> = [lo, hi].iter().filter(|a| !prefix.value.contains(*a)).map(|a| a.to_string()).collect();
+            if !outside.is_empty() {
+                out.push(
+                    Diagnostic::error(Code::DHCP_OR_GATEWAY_OUTSIDE, format!("the DHCP range of network {} leaves {}", n.name, prefix.value), range.span, format!("{} outside the prefix", outside.join(" and ")))
+                        .with_label(prefix.span, "the network's prefix")
+                        .with_help(format!("keep the range inside {}", prefix.value)),
+                );
+            } else if !is_assignable(IpNet::V4(prefix.value), IpAddr::V4(lo)) || !is_assignable(IpNet::V4(prefix.value), IpAddr::V4(hi)) {
+                out.push(
+                    Diagnostic::error(Code::RESERVED_ADDRESS, format!("the DHCP range of network {} includes its network or broadcast address", n.name), range.span, "would hand out an address no host may use")
+                        .with_help(format!("start after {} and end before {}", prefix.value.network(), prefix.value.broadcast())),
+                );
+            }
+            if let Some(gw) = n.gateway {
+                if (lo..=hi).contains(&gw.value) {
+                    out.push(
+                        Diagnostic::error(Code::ADDRESS_IN_DHCP_RANGE, format!("the gateway {} of network {} is inside its DHCP range", gw.value, n.name), gw.span, "the DHCP server could hand this address out")
+                            .with_label(range.span, "the DHCP range")
+                            .with_help("move the gateway or the range so they do not meet"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Suggests the /64 that was probably meant when a subnet number landed in the wrong
+/// group: `2602:f674:1000::/64` under `2602:f674::/48` was meant as `2602:f674:0:1000::/64`.
+fn probably_meant(allocation: Ipv6Net, written: Ipv6Net) -> Option<(Ipv6Net, u16)> {
+    let alloc_groups = allocation.network().segments();
+    let groups = written.network().segments();
+    let fixed = usize::from(allocation.prefix_len() / 16);
+    if allocation.prefix_len() % 16 != 0 || fixed == 0 || fixed >= 8 || written.prefix_len() != 64 {
+        return None;
+    }
+    // The written prefix matches the allocation except that the subnet number sits in
+    // the last fixed group, and the groups after it are zero.
+    let shifted = groups[..fixed - 1] == alloc_groups[..fixed - 1] && groups[fixed..].iter().all(|g| *g == 0) && groups[fixed - 1] != alloc_groups[fixed - 1];
+    if !shifted || fixed + 1 > 4 {
+        return None;
+    }
+    let mut meant = alloc_groups;
+    meant[fixed] = groups[fixed - 1];
+    let net = Ipv6Net::new(Ipv6Addr::from(meant), 64).ok()?;
+    Some((net, groups[fixed - 1]))
+}
+
+fn allocation(model: &Model, out: &mut Vec<Diagnostic>) {
+    let mut subnets: Vec<(infrac_model::SiteId, infrac_model::Spanned<Ipv6Net>)> = model.networks.iter().filter_map(|n| n.ipv6.map(|p| (n.site, p))).collect();
+    for c in &model.clusters {
+        let Some(node) = c.servers.first() else { continue };
+        let site = model.host(model.guest(node.value).host).site;
+        for cidr in [Some(c.pods), Some(c.services), c.pods6, c.services6].into_iter().flatten() {
+            if let IpNet::V6(v6) = cidr.value {
+                subnets.push((site, infrac_model::Spanned::new(v6, cidr.span)));
+            }
+        }
+    }
+    for (site, prefix) in subnets {
+        let site = model.site(site);
+        let Some(alloc) = site.ipv6 else { continue };
+        if alloc.value.contains(&prefix.value) {
+            continue;
+        }
+        let mut d = Diagnostic::error(
+            Code::IPV6_OUTSIDE_ALLOCATION,
+            format!("{} is outside the site's allocation {}", prefix.value, alloc.value),
+            prefix.span,
+            format!("not inside {}", alloc.value),
+        )
+        .with_label(alloc.span, format!("the allocation of site {}", site.name));
+        if alloc.value.prefix_len() == 48 {
+            d = d.with_note("a /48 fixes the first three groups; the fourth group numbers the /64s");
+        }
+        d = match probably_meant(alloc.value, prefix.value) {
+            Some((meant, number)) => d.with_help(format!("did you mean {meant}? or write subnet(site.ipv6, 64, 0x{number:x})")),
+            None => d.with_help(format!("pick a subnet inside {}: subnet(site.ipv6, 64, N)", alloc.value)),
+        };
+        out.push(d);
+    }
+}
+
+/// An address given to something, for the duplicate and range checks.
+struct Assignment {
+    addr: IpAddr,
+    span: Span,
+    owner: String,
+    network: NetworkId,
+}
+
+fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
+    let mut all = Vec::new();
+    for host in &model.hosts {
+        for (placement, what) in [(host.address, "host"), (host.bmc, "the BMC of host")] {
+            if let Some(p) = placement {
+                all.push(Assignment { addr: p.address.value, span: p.address.span, owner: format!("{what} {}", host.name), network: p.network });
+            }
+        }
+    }
+    for guest in &model.guests {
+        for nic in &guest.nics {
+            let owner = format!("{} {}", guest.kind.as_str(), guest.name);
+            if let Some(ip) = nic.ip {
+                all.push(Assignment { addr: IpAddr::V4(ip.value), span: ip.span, owner: owner.clone(), network: nic.network });
+            }
+            if let Some(ip) = nic.ip6 {
+                all.push(Assignment { addr: IpAddr::V6(ip.value), span: ip.span, owner, network: nic.network });
+            }
+        }
+    }
+    let used: BTreeSet<IpAddr> = all.iter().map(|a| a.addr).collect();
+    for a in &all {
+        let network = model.network(a.network);
+        let prefix = match a.addr {
+            IpAddr::V4(_) => network.ipv4.map(|p| (IpNet::V4(p.value), p.span)),
+            IpAddr::V6(_) => network.ipv6.map(|p| (IpNet::V6(p.value), p.span)),
+        };
+        let Some((prefix, prefix_span)) = prefix else { continue };
+        if !prefix.contains(&a.addr) {
+            out.push(
+                Diagnostic::error(Code::ADDRESS_OUTSIDE_NETWORK, format!("{} of {} is outside network {} ({prefix})", a.addr, a.owner, network.name), a.span, format!("not in {prefix}"))
+                    .with_label(prefix_span, format!("network {} is {prefix}", network.name))
+                    .with_help_opt(suggest_free(model, a.network, prefix, &used, None).map(|s| format!("free addresses in {}: {s}", network.name))),
+            );
+            continue;
+        }
+        if !is_assignable(prefix, a.addr) {
+            let which = if a.addr == prefix.network() { "network address" } else { "broadcast address" };
+            out.push(
+                Diagnostic::error(Code::RESERVED_ADDRESS, format!("{} is the {which} of {prefix}", a.addr), a.span, format!("{} cannot use the {which}", a.owner))
+                    .with_help_opt(suggest_free(model, a.network, prefix, &used, None).map(|s| format!("free addresses in {}: {s}", network.name))),
+            );
+            continue;
+        }
+        if let (IpAddr::V4(v4), Some(range)) = (a.addr, network.dhcp) {
+            if (range.value.0..=range.value.1).contains(&v4) {
+                out.push(
+                    Diagnostic::error(Code::ADDRESS_IN_DHCP_RANGE, format!("static address {} of {} is inside the DHCP range of {}", a.addr, a.owner, network.name), a.span, "the DHCP server may hand this address to someone else")
+                        .with_label(range.span, "the DHCP range")
+                        .with_help_opt(suggest_free(model, a.network, prefix, &used, None).map(|s| format!("free static addresses in {}: {s}", network.name))),
+                );
+            }
+        }
+    }
+    let mut by_addr: BTreeMap<IpAddr, Vec<&Assignment>> = BTreeMap::new();
+    for a in &all {
+        by_addr.entry(a.addr).or_default().push(a);
+    }
+    for (addr, holders) in by_addr {
+        if holders.len() < 2 {
+            continue;
+        }
+        let mut sorted = holders.clone();
+        sorted.sort_by_key(|h| h.span);
+        let (first, rest) = (sorted[0], &sorted[1..]);
+        for again in rest {
+            let network = model.network(again.network);
+            let prefix = match addr {
+                IpAddr::V4(_) => network.ipv4.map(|p| IpNet::V4(p.value)),
+                IpAddr::V6(_) => network.ipv6.map(|p| IpNet::V6(p.value)),
+            };
+            let help = prefix.and_then(|p| suggest_free(model, again.network, p, &used, Some(addr)).map(|s| format!("the next free addresses in {} ({p}) are {s}", network.name)));
+            out.push(
+                Diagnostic::error(Code::DUPLICATE_ADDRESS, format!("address {addr} is assigned twice"), again.span, format!("assigned again to {}", again.owner))
+                    .with_label(first.span, format!("first assigned to {} here", first.owner))
+                    .with_help_opt(help),
+            );
+        }
+    }
+}
+
+/// Two free addresses of a network that are outside its DHCP range and not its gateway,
+/// formatted `a and .b` when they share the first three IPv4 octets.
+fn suggest_free(model: &Model, network: NetworkId, prefix: IpNet, used: &BTreeSet<IpAddr>, after: Option<IpAddr>) -> Option<String> {
+    let n = model.network(network);
+    let dhcp = n.dhcp.map(|r| r.value);
+    let gateway = n.gateway.map(|g| IpAddr::V4(g.value));
+    let gateway6 = n.gateway6.map(|g| IpAddr::V6(g.value));
+    let excluded = move |a: IpAddr| {
+        Some(a) == gateway
+            || Some(a) == gateway6
+            || match (a, dhcp) {
+                (IpAddr::V4(v4), Some((lo, hi))) => (lo..=hi).contains(&v4),
+                _ => false,
+            }
+    };
+    let from = after.unwrap_or(prefix.network());
+    let free = free_addresses(prefix, used, &excluded, from, 2);
+    match free.as_slice() {
+        [] => None,
+        [a] => Some(a.to_string()),
+        [a, b, ..] => match (a, b) {
+            (IpAddr::V4(x), IpAddr::V4(y)) if x.octets()[..3] == y.octets()[..3] => Some(format!("{x} and .{}", y.octets()[3])),
+            _ => Some(format!("{a} and {b}")),
+        },
+    }
+}
+
+fn announcements(model: &Model, out: &mut Vec<Diagnostic>) {
+    for router in &model.routers {
+        let guest = model.guest(router.guest);
+        let site = model.site(model.host(guest.host).site);
+        for prefix in &router.announce {
+            let (allocation, family) = match prefix.value {
+                IpNet::V4(_) => (site.ipv4.map(|a| (IpNet::V4(a.value), a.span)), "IPv4"),
+                IpNet::V6(_) => (site.ipv6.map(|a| (IpNet::V6(a.value), a.span)), "IPv6"),
+            };
+            match allocation {
+                Some((alloc, _)) if alloc.contains(&prefix.value) => {}
+                Some((alloc, span)) => out.push(
+                    Diagnostic::error(Code::ANNOUNCEMENT_NOT_COVERED, format!("BGP announces {} outside the site's allocation {alloc}", prefix.value), prefix.span, format!("not inside {alloc}"))
+                        .with_label(span, format!("the {family} allocation of site {}", site.name))
+                        .with_help("announce only prefixes the site holds; anything else is a route leak or a hijack"),
+                ),
+                None => out.push(
+                    Diagnostic::error(Code::ANNOUNCEMENT_NOT_COVERED, format!("BGP announces {} but site {} declares no {family} allocation", prefix.value, site.name), prefix.span, "covered by nothing")
+                        .with_help(format!("declare the allocation on the site: `{} = {}`", if family == "IPv4" { "ipv4" } else { "ipv6" }, prefix.value)),
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::probably_meant;
+    use ipnet::Ipv6Net;
+
+    #[test]
+    fn suggests_the_fourth_group() {
+        let alloc: Ipv6Net = "2602:f674::/48".parse().unwrap_or_default();
+        let written: Ipv6Net = "2602:f674:1000::/64".parse().unwrap_or_default();
+        let meant = probably_meant(alloc, written).map(|(n, g)| (n.to_string(), g));
+        assert_eq!(meant, Some(("2602:f674:0:1000::/64".to_string(), 0x1000)));
+        let doc_alloc: Ipv6Net = "2001:db8:40::/48".parse().unwrap_or_default();
+        let doc_written: Ipv6Net = "2001:db8:41::/64".parse().unwrap_or_default();
+        assert_eq!(probably_meant(doc_alloc, doc_written).map(|(n, _)| n.to_string()), Some("2001:db8:40:41::/64".to_string()));
+        let unrelated: Ipv6Net = "2001:db8::/64".parse().unwrap_or_default();
+        assert_eq!(probably_meant(alloc, unrelated), None);
+    }
+}

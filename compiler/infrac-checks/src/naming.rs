@@ -1,0 +1,200 @@
+//! Naming and identity: site naming rules, DNS labels, VMIDs, Kubernetes names,
+//! NodePorts, and services listening on the same port.
+
+use infrac_diagnostics::{Code, Diagnostic, Span};
+use infrac_model::{Expose, GuestKind, Model, Protocol};
+use std::collections::BTreeMap;
+
+/// Runs every naming check.
+pub fn check(model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    rules_and_labels(model, &mut out);
+    domains(model, &mut out);
+    vmids(model, &mut out);
+    kubernetes(model, &mut out);
+    ports(model, &mut out);
+    out
+}
+
+/// Why `name` is not a lower-case RFC 1123 DNS label (as Kubernetes requires), if it is not.
+pub fn dns_label_problem(name: &str) -> Option<&'static str> {
+    hostname_problem(name).or_else(|| name.bytes().any(|b| b.is_ascii_uppercase()).then_some("it may contain only lower-case letters, digits and `-`"))
+}
+
+/// Why `name` is not an RFC 1123 hostname label, if it is not (case does not matter in DNS).
+pub fn hostname_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        return Some("it is empty");
+    }
+    if name.len() > 63 {
+        return Some("it is longer than 63 characters");
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Some("it may contain only letters, digits and `-`");
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Some("it may not start or end with `-`");
+    }
+    None
+}
+
+fn rules_and_labels(model: &Model, out: &mut Vec<Diagnostic>) {
+    for guest in &model.guests {
+        let site = model.site(model.host(guest.host).site);
+        if let Some(why) = hostname_problem(&guest.name) {
+            out.push(
+                Diagnostic::error(Code::INVALID_HOSTNAME, format!("guest name `{}` is not a valid hostname", guest.name), guest.name_span, format!("not an RFC 1123 label: {why}"))
+                    .with_help("the guest name becomes its hostname and DNS name; use letters, digits and `-`, at most 63 characters"),
+            );
+        }
+        if let Some(rule) = &site.naming.guest {
+            naming_rule(&guest.name, guest.name_span, rule, "guest", &site.name, out);
+        }
+    }
+    for host in &model.hosts {
+        let site = model.site(host.site);
+        if let Some(why) = hostname_problem(&host.name) {
+            out.push(Diagnostic::error(Code::INVALID_HOSTNAME, format!("host name `{}` is not a valid hostname", host.name), host.span, format!("not an RFC 1123 label: {why}")));
+        }
+        if let Some(rule) = &site.naming.host {
+            naming_rule(&host.name, host.span, rule, "host", &site.name, out);
+        }
+    }
+}
+
+fn domains(model: &Model, out: &mut Vec<Diagnostic>) {
+    for site in &model.sites {
+        let Some(domain) = &site.domain else { continue };
+        let lower = domain.trim_end_matches('.').to_ascii_lowercase();
+        if lower == "local" || lower.ends_with(".local") {
+            out.push(
+                Diagnostic::warning(Code::MDNS_DOMAIN, format!("site {} uses the domain `{domain}`, which belongs to multicast DNS", site.name), site.span, "`.local` is reserved for mDNS (RFC 6762)")
+                    .with_help("unicast DNS under .local breaks name resolution on macOS and Linux clients; use `home.arpa` (RFC 8375) or a domain you own"),
+            );
+        }
+    }
+}
+
+fn naming_rule(name: &str, span: Span, rule: &infrac_model::Spanned<String>, what: &str, site: &str, out: &mut Vec<Diagnostic>) {
+    let Ok(re) = regex::Regex::new(&rule.value) else { return };
+    if !re.is_match(name) {
+        out.push(
+            Diagnostic::error(Code::NAMING_RULE, format!("{what} name `{name}` breaks the naming rule of site {site}"), span, format!("does not match `{}`", rule.value))
+                .with_label(rule.span, "the rule")
+                .with_help("rename it, or change the site's `naming` rule"),
+        );
+    }
+}
+
+fn vmids(model: &Model, out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<u32, usize> = BTreeMap::new();
+    for (i, guest) in model.guests.iter().enumerate() {
+        let id = guest.vmid.value.0;
+        if let Some(first) = seen.get(&id) {
+            let first = &model.guests[*first];
+            out.push(
+                Diagnostic::error(Code::DUPLICATE_VMID, format!("VMID {id} is used twice"), guest.vmid.span, format!("{} {} has it again", guest.kind.as_str(), guest.name))
+                    .with_label(first.vmid.span, format!("first used by {} {}", first.kind.as_str(), first.name))
+                    .with_help("VMs and containers share one ID space on a Proxmox cluster; give each guest its own ID"),
+            );
+        } else {
+            seen.insert(id, i);
+        }
+        let site = model.site(model.host(guest.host).site);
+        let range = match guest.kind {
+            GuestKind::Vm => site.naming.vmid_vm,
+            GuestKind::Lxc => site.naming.vmid_lxc,
+        };
+        if let Some(range) = range {
+            let (lo, hi) = range.value;
+            if !(lo..=hi).contains(&id) {
+                out.push(
+                    Diagnostic::error(Code::VMID_OUT_OF_RANGE, format!("VMID {id} of {} {} is outside {lo}..{hi}", guest.kind.as_str(), guest.name), guest.vmid.span, format!("{}s use {lo}..{hi}", guest.kind.as_str()))
+                        .with_label(range.span, format!("the VMID range for {}s", guest.kind.as_str()))
+                        .with_help(format!("pick an ID in {lo}..{hi}")),
+                );
+            }
+        }
+    }
+}
+
+fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
+    for app in &model.apps {
+        // Service names are DNS-1035 labels: they must also start with a letter.
+        let problem = dns_label_problem(&app.name).or_else(|| (!app.name.starts_with(|c: char| c.is_ascii_lowercase())).then_some("it must start with a letter"));
+        if let Some(why) = problem {
+            out.push(
+                Diagnostic::error(Code::INVALID_K8S_NAME, format!("app name `{}` is not a valid Kubernetes name", app.name), app.span, format!("not a DNS-1035 label: {why}"))
+                    .with_help("the app name names its Deployment and Service; use lower-case letters, digits and `-`, starting with a letter"),
+            );
+        }
+        if let Some(why) = dns_label_problem(&app.namespace) {
+            out.push(Diagnostic::error(Code::INVALID_K8S_NAME, format!("namespace `{}` of app {} is not a valid Kubernetes name", app.namespace, app.name), app.span, format!("not an RFC 1123 label: {why}")));
+        }
+        for volume in &app.volumes {
+            if let Some(why) = dns_label_problem(&volume.name) {
+                out.push(Diagnostic::error(Code::INVALID_K8S_NAME, format!("volume `{}` of app {} is not a valid Kubernetes name", volume.name, app.name), volume.size.span, format!("not an RFC 1123 label: {why}")));
+            }
+        }
+    }
+    let mut nodeports: BTreeMap<(usize, u16), &infrac_model::App> = BTreeMap::new();
+    for app in &model.apps {
+        let Expose::NodePort(port) = app.expose.value else { continue };
+        if !(30000..=32767).contains(&port) {
+            out.push(
+                Diagnostic::error(Code::NODEPORT_RANGE, format!("NodePort {port} of app {} is outside 30000..32767", app.name), app.expose.span, "outside the NodePort range")
+                    .with_help("Kubernetes allocates NodePorts from 30000..32767 unless the API server is configured otherwise"),
+            );
+        }
+        match nodeports.get(&(app.cluster.index(), port)) {
+            Some(first) => out.push(
+                Diagnostic::error(Code::DUPLICATE_NODEPORT, format!("NodePort {port} is used twice in cluster {}", model.cluster(app.cluster).name), app.expose.span, format!("app {} uses it again", app.name))
+                    .with_label(first.expose.span, format!("first used by app {}", first.name))
+                    .with_help("every node listens on a NodePort, so each may be used once per cluster"),
+            ),
+            None => {
+                nodeports.insert((app.cluster.index(), port), app);
+            }
+        }
+    }
+}
+
+fn ports(model: &Model, out: &mut Vec<Diagnostic>) {
+    for guest in &model.guests {
+        let mut seen: Vec<(Protocol, u16, u16, &str, Span)> = Vec::new();
+        for service in &guest.services {
+            for port in &service.ports {
+                let clash = seen.iter().find(|(proto, lo, hi, name, _)| *proto == port.protocol && port.first <= *hi && *lo <= port.last && *name != service.name);
+                if let Some((_, _, _, other, span)) = clash {
+                    out.push(
+                        Diagnostic::error(
+                            Code::PORT_CONFLICT,
+                            format!("services {other} and {} of {} both listen on {port}", service.name, guest.name),
+                            service.span,
+                            format!("{} wants {port}", service.name),
+                        )
+                        .with_label(*span, format!("{other} listens on it already"))
+                        .with_help("two services cannot bind the same address and port; move one to another port or guest"),
+                    );
+                } else {
+                    seen.push((port.protocol, port.first, port.last, &service.name, service.span));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dns_label_problem;
+
+    #[test]
+    fn dns_labels() {
+        assert_eq!(dns_label_problem("k3s-worker-1"), None);
+        assert!(dns_label_problem("Router").is_some());
+        assert_eq!(super::hostname_problem("HACK-Sequoia-01"), None);
+        assert!(dns_label_problem("-a").is_some());
+        assert!(dns_label_problem(&"a".repeat(64)).is_some());
+        assert_eq!(dns_label_problem(&"a".repeat(63)), None);
+    }
+}

@@ -1,0 +1,49 @@
+//! `infrac check --summary`: each host's CPU, memory and disk against capacity.
+
+use infrac_model::budget::{format_bytes, format_vcpus, host_budgets, pool_budgets, Usage};
+use infrac_model::Model;
+use std::fmt::Write;
+
+fn row(out: &mut String, resource: &str, usage: &Usage, show: &dyn Fn(u64) -> String) {
+    let over = if usage.over() { "  OVER" } else { "" };
+    let _ = writeln!(
+        out,
+        "  {resource:<22} {:>12} {:>12} {:>12} {:>6.1}%{over}",
+        show(usage.used),
+        show(usage.capacity),
+        if usage.over() { format!("-{}", show(usage.used - usage.capacity)) } else { show(usage.headroom()) },
+        usage.percent()
+    );
+}
+
+/// The budget table as text.
+pub fn render(model: &Model) -> String {
+    let mut out = String::new();
+    let budgets = host_budgets(model);
+    let pools = pool_budgets(model);
+    for budget in &budgets {
+        let host = model.host(budget.host);
+        let _ = writeln!(out, "host {}", host.name);
+        let _ = writeln!(out, "  {:<22} {:>12} {:>12} {:>12} {:>7}", "resource", "used", "capacity", "headroom", "use");
+        row(&mut out, "cpu (vCPUs)", &budget.cpu, &format_vcpus);
+        row(&mut out, "memory", &budget.memory, &format_bytes);
+        if !budget.idle_cpu.consumers.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {:<22} {:>12} {:>12}   (guests with start = false)",
+                "stopped guests",
+                format!("+{}", format_vcpus(budget.idle_cpu.used)),
+                format!("+{}", format_bytes(budget.idle_memory.used))
+            );
+        }
+        for pool in pools.iter().filter(|p| p.hosts.first() == Some(&budget.host)) {
+            let label = if pool.shared { format!("pool {} (shared)", pool.name) } else { format!("pool {}", pool.name) };
+            row(&mut out, &label, &pool.usage, &format_bytes);
+        }
+        let _ = writeln!(out);
+    }
+    if budgets.is_empty() {
+        let _ = writeln!(out, "no host declares its hardware, so there are no budgets to show");
+    }
+    out
+}

@@ -1,0 +1,282 @@
+//! `infrac build` as an operator runs it: exit codes, what lands in the output folder,
+//! `--check` as a drift gate and `--target` selection.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."))
+}
+
+fn orion() -> PathBuf {
+    workspace_root().join("examples/orion.infra")
+}
+
+/// A fresh folder under the system temporary folder, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "infrac-build-cli-{}-{}-{name}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("create scratch folder");
+        Scratch(path)
+    }
+
+    fn join(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn infrac(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(workspace_root())
+        .output()
+        .expect("run infrac")
+}
+
+fn build(file: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["build", path_str(file), "-o", path_str(out)];
+    args.extend_from_slice(extra);
+    infrac(&args)
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 temporary path")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Every file below `dir` (including `.infrac-manifest`) with its bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(dir).expect("inside").to_string_lossy().into_owned();
+            out.insert(rel, std::fs::read(&path).expect("read file"));
+        }
+    }
+    out
+}
+
+/// The ORION example with one mistake added: a VM on a host that does not exist.
+fn broken_lab(scratch: &Scratch) -> PathBuf {
+    let mut text = std::fs::read_to_string(orion()).expect("orion");
+    text.push_str("\nvm broken 990 on nowhere {\n  cores = 1\n}\n");
+    let path = scratch.join("broken.infra");
+    std::fs::write(&path, text).expect("write broken lab");
+    path
+}
+
+fn generated_paths(target: &str) -> BTreeSet<String> {
+    let root = workspace_root();
+    let source = std::fs::read_to_string(orion()).expect("orion");
+    let analysis = infrac_driver::check_with(
+        "examples/orion.infra",
+        &source,
+        &infrac_driver::FsLoader::new(root),
+    );
+    let selected = [target.to_string()];
+    infrac_driver::build_artifacts(&analysis, &selected)
+        .unwrap_or_else(|d| panic!("targets failed: {d:?}"))
+        .into_iter()
+        .map(|a| a.path.to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let scratch = Scratch::new("twice");
+    let (a, b) = (scratch.join("a"), scratch.join("b"));
+    let first = build(&orion(), &a, &[]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    let second = build(&orion(), &b, &[]);
+    assert_eq!(code(&second), 0, "{}", stderr(&second));
+    let (ta, tb) = (tree(&a), tree(&b));
+    assert!(ta.contains_key("model.json") && ta.contains_key(".infrac-manifest"));
+    assert_eq!(ta, tb);
+
+    let again = build(&orion(), &a, &[]);
+    assert_eq!(code(&again), 0);
+    assert!(stderr(&again).contains("is up to date"), "{}", stderr(&again));
+    assert_eq!(tree(&a), ta);
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_exactly_as_it_was() {
+    let scratch = Scratch::new("failed");
+    let out = scratch.join("out");
+    assert_eq!(code(&build(&orion(), &out, &[])), 0);
+    std::fs::write(out.join("NOTES.md"), "kept\n").expect("user file");
+    let before = tree(&out);
+
+    let failed = build(&broken_lab(&scratch), &out, &[]);
+    assert_eq!(code(&failed), 1, "{}", stderr(&failed));
+    assert!(stderr(&failed).contains("nowhere"), "{}", stderr(&failed));
+    assert!(stderr(&failed).contains("build failed: nothing was written"));
+    assert_eq!(tree(&out), before);
+
+    let missing_output = scratch.join("never");
+    assert_eq!(code(&build(&broken_lab(&scratch), &missing_output, &[])), 1);
+    assert!(!missing_output.exists(), "a failed build created its output folder");
+    let names: BTreeSet<String> = std::fs::read_dir(&scratch.0)
+        .expect("scratch")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, BTreeSet::from(["broken.infra".into(), "out".into()]));
+}
+
+#[test]
+fn user_files_survive_and_stale_generated_files_are_removed() {
+    let scratch = Scratch::new("stale");
+    let out = scratch.join("out");
+    assert_eq!(code(&build(&orion(), &out, &[])), 0);
+    std::fs::write(out.join("NOTES.md"), "operator notes\n").expect("user file");
+    std::fs::create_dir_all(out.join("local")).expect("user folder");
+    std::fs::write(out.join("local/site.env"), "X=1\n").expect("user file");
+    // What an earlier build generated and this one no longer does: listed in the manifest.
+    std::fs::create_dir_all(out.join("retired")).expect("folder");
+    std::fs::write(out.join("retired/old-guest.sh"), "#!/bin/sh\n").expect("stale file");
+    let manifest = out.join(".infrac-manifest");
+    let mut listed = std::fs::read_to_string(&manifest).expect("manifest");
+    listed.push_str("retired/old-guest.sh\n");
+    std::fs::write(&manifest, listed).expect("manifest");
+
+    let check = build(&orion(), &out, &["--check"]);
+    assert_eq!(code(&check), 1);
+    assert!(stdout(&check).contains("stale    retired/old-guest.sh"), "{}", stdout(&check));
+
+    let rebuilt = build(&orion(), &out, &[]);
+    assert_eq!(code(&rebuilt), 0, "{}", stderr(&rebuilt));
+    assert!(stderr(&rebuilt).contains("1 stale removed"), "{}", stderr(&rebuilt));
+    assert!(!out.join("retired").exists());
+    assert_eq!(
+        std::fs::read_to_string(out.join("NOTES.md")).expect("kept"),
+        "operator notes\n"
+    );
+    assert_eq!(std::fs::read_to_string(out.join("local/site.env")).expect("kept"), "X=1\n");
+    assert_eq!(code(&build(&orion(), &out, &["--check"])), 0);
+}
+
+#[test]
+fn a_user_file_at_a_generated_path_is_an_error_and_nothing_is_written() {
+    let scratch = Scratch::new("collision");
+    let out = scratch.join("out");
+    std::fs::create_dir_all(&out).expect("folder");
+    std::fs::write(out.join("model.json"), "my own model\n").expect("user file");
+    let before = tree(&out);
+    let refused = build(&orion(), &out, &[]);
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    let message = stderr(&refused);
+    assert!(message.contains("model.json") && message.contains("did not generate"), "{message}");
+    assert_eq!(tree(&out), before);
+    assert!(!out.join(".infrac-manifest").exists());
+}
+
+#[test]
+fn check_is_a_drift_gate() {
+    let scratch = Scratch::new("check");
+    let out = scratch.join("out");
+    let missing = build(&orion(), &out, &["--check"]);
+    assert_eq!(code(&missing), 1);
+    assert!(stdout(&missing).contains("missing  model.json"), "{}", stdout(&missing));
+    assert!(!out.exists(), "--check wrote the output folder");
+
+    assert_eq!(code(&build(&orion(), &out, &[])), 0);
+    let clean = build(&orion(), &out, &["--check"]);
+    assert_eq!(code(&clean), 0, "{}{}", stdout(&clean), stderr(&clean));
+    assert_eq!(stdout(&clean), "");
+
+    let model = out.join("model.json");
+    let mut edited = std::fs::read_to_string(&model).expect("model");
+    edited.push_str("hand edit\n");
+    std::fs::write(&model, &edited).expect("edit");
+    let drifted = build(&orion(), &out, &["--check"]);
+    assert_eq!(code(&drifted), 1);
+    assert_eq!(stdout(&drifted), "differs  model.json\n");
+    assert!(stderr(&drifted).contains("out of date"), "{}", stderr(&drifted));
+    assert_eq!(std::fs::read_to_string(&model).expect("model"), edited, "--check wrote");
+
+    let broken = build(&broken_lab(&scratch), &out, &["--check"]);
+    assert_eq!(code(&broken), 1);
+    assert!(stderr(&broken).contains("was not compared"), "{}", stderr(&broken));
+}
+
+#[test]
+fn target_selects_what_is_generated() {
+    let scratch = Scratch::new("targets");
+    let out = scratch.join("out");
+    assert_eq!(code(&build(&orion(), &out, &[])), 0);
+    let everything: BTreeSet<String> = tree(&out).into_keys().collect();
+
+    let only = build(&orion(), &out, &["--target", "proxmox"]);
+    assert_eq!(code(&only), 0, "{}", stderr(&only));
+    let mut expected = generated_paths("proxmox");
+    assert!(expected.contains("model.json"), "model is always written");
+    expected.insert(".infrac-manifest".into());
+    let written: BTreeSet<String> = tree(&out).into_keys().collect();
+    assert_eq!(written, expected);
+    assert!(written.is_subset(&everything));
+
+    let two = build(&orion(), &out, &["--target", "nixos,proxmox"]);
+    assert_eq!(code(&two), 0, "{}", stderr(&two));
+    let mut expected: BTreeSet<String> = generated_paths("nixos");
+    expected.extend(generated_paths("proxmox"));
+    expected.insert(".infrac-manifest".into());
+    assert_eq!(tree(&out).into_keys().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(code(&build(&orion(), &out, &["--target", "proxmox,nixos", "--check"])), 0);
+
+    let before = tree(&out);
+    let unknown = build(&orion(), &out, &["--target", "proxmox,terraform"]);
+    assert_eq!(code(&unknown), 2);
+    let message = stderr(&unknown);
+    assert!(message.contains("unknown target `terraform`"), "{message}");
+    for name in infrac_driver::targets::all_targets().iter().map(|t| t.name()) {
+        assert!(message.contains(name), "{name} missing from: {message}");
+    }
+    assert_eq!(tree(&out), before);
+}
+
+#[test]
+fn an_unreadable_lab_is_a_usage_error() {
+    let scratch = Scratch::new("unreadable");
+    let out = scratch.join("out");
+    let missing = build(&scratch.join("nope.infra"), &out, &[]);
+    assert_eq!(code(&missing), 2);
+    assert!(stderr(&missing).contains("no such file"), "{}", stderr(&missing));
+    assert!(!out.exists());
+}

@@ -1,0 +1,176 @@
+//! Resource budgets of hosts and storage pools: capacity, use, and who uses it.
+//!
+//! Derived once here because the budget checks, `infrac check --summary` and the
+//! generated docs all show the same figures.
+
+use crate::{Bytes, GuestId, HostId, Model, Span};
+use std::collections::BTreeMap;
+
+/// Use of one resource against its capacity, with the consumers sorted largest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Usage {
+    /// Units depend on the resource: milli-vCPUs, bytes.
+    pub used: u64,
+    pub capacity: u64,
+    /// `(guest, amount, span of the attribute that asks for it)`, largest first.
+    pub consumers: Vec<(GuestId, u64, Span)>,
+}
+
+impl Usage {
+    /// Free capacity (zero when over budget).
+    pub fn headroom(&self) -> u64 {
+        self.capacity.saturating_sub(self.used)
+    }
+    /// Whether use exceeds capacity.
+    pub fn over(&self) -> bool {
+        self.used > self.capacity
+    }
+    /// Use as a percentage of capacity.
+    pub fn percent(&self) -> f64 {
+        if self.capacity == 0 {
+            if self.used == 0 {
+                0.0
+            } else {
+                f64::INFINITY
+            }
+        } else {
+            self.used as f64 * 100.0 / self.capacity as f64
+        }
+    }
+}
+
+/// CPU and memory of one hypervisor host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostBudget {
+    pub host: HostId,
+    /// Guests started at boot, in milli-vCPUs against logical CPUs minus the reserve,
+    /// times the overcommit ratio.
+    pub cpu: Usage,
+    /// Guests started at boot, in bytes against installed memory minus the reserve,
+    /// times the overcommit ratio.
+    pub memory: Usage,
+    /// Guests not started at boot: what they would add when started.
+    pub idle_cpu: Usage,
+    pub idle_memory: Usage,
+}
+
+/// One storage pool's budget. Shared pools (NFS, Ceph) are one budget per site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolBudget {
+    pub name: String,
+    /// The hosts that declare this pool (one for a local pool).
+    pub hosts: Vec<HostId>,
+    pub shared: bool,
+    /// Bytes of all disks placed on it, started or not, against its size.
+    pub usage: Usage,
+    /// Where the pool's size is declared.
+    pub span: Span,
+}
+
+fn scaled(capacity: u64, ratio: f64) -> u64 {
+    if ratio == 1.0 {
+        capacity
+    } else {
+        (capacity as f64 * ratio.max(0.0)).floor() as u64
+    }
+}
+
+fn sorted(mut consumers: Vec<(GuestId, u64, Span)>) -> Vec<(GuestId, u64, Span)> {
+    consumers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    consumers
+}
+
+fn usage(consumers: Vec<(GuestId, u64, Span)>, capacity: u64) -> Usage {
+    Usage {
+        used: consumers.iter().map(|c| c.1).sum(),
+        capacity,
+        consumers: sorted(consumers),
+    }
+}
+
+/// Budgets of every host that has a hardware model.
+pub fn host_budgets(model: &Model) -> Vec<HostBudget> {
+    let mut out = Vec::new();
+    for (i, host) in model.hosts.iter().enumerate() {
+        let id = HostId(i as u32);
+        let Some(hw) = &host.hardware else { continue };
+        let logical = u64::from(hw.threads().max(hw.cores()));
+        let cpu_capacity = scaled(logical.saturating_sub(u64::from(host.reserve.cores)) * 1000, host.overcommit.cpu);
+        let memory_capacity = scaled(hw.memory().0.saturating_sub(host.reserve.memory.0), host.overcommit.memory);
+        let (mut cpu, mut memory, mut idle_cpu, mut idle_memory) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (g, guest) in model.guests.iter().enumerate() {
+            if guest.host != id {
+                continue;
+            }
+            let gid = GuestId(g as u32);
+            let vcpus = u64::from(guest.cores.value) * u64::from(guest.sockets.max(1)) * 1000;
+            let (c, m) = if guest.start { (&mut cpu, &mut memory) } else { (&mut idle_cpu, &mut idle_memory) };
+            c.push((gid, vcpus, guest.cores.span));
+            m.push((gid, guest.memory.value.0, guest.memory.span));
+        }
+        out.push(HostBudget {
+            host: id,
+            cpu: usage(cpu, cpu_capacity),
+            memory: usage(memory, memory_capacity),
+            idle_cpu: usage(idle_cpu, cpu_capacity),
+            idle_memory: usage(idle_memory, memory_capacity),
+        });
+    }
+    out
+}
+
+/// Budgets of every storage pool.
+pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
+    // Key: (site, pool name) for shared pools, (host, pool name) for local ones.
+    let mut pools: BTreeMap<(bool, u32, String), PoolBudget> = BTreeMap::new();
+    for (h, host) in model.hosts.iter().enumerate() {
+        for pool in &host.storage {
+            let key = if pool.shared { (true, host.site.0, pool.name.clone()) } else { (false, h as u32, pool.name.clone()) };
+            let entry = pools.entry(key).or_insert_with(|| PoolBudget {
+                name: pool.name.clone(),
+                hosts: Vec::new(),
+                shared: pool.shared,
+                usage: Usage {
+                    used: 0,
+                    capacity: pool.size.value.0,
+                    consumers: Vec::new(),
+                },
+                span: pool.size.span,
+            });
+            entry.hosts.push(HostId(h as u32));
+            entry.usage.capacity = entry.usage.capacity.max(pool.size.value.0);
+        }
+    }
+    for (g, guest) in model.guests.iter().enumerate() {
+        let host = model.host(guest.host);
+        for disk in &guest.disks {
+            let Some(pool) = host.pool(&disk.pool.value) else { continue };
+            let key = if pool.shared { (true, host.site.0, pool.name.clone()) } else { (false, guest.host.0, pool.name.clone()) };
+            if let Some(budget) = pools.get_mut(&key) {
+                budget.usage.used += disk.size.value.0;
+                budget.usage.consumers.push((GuestId(g as u32), disk.size.value.0, disk.size.span));
+            }
+        }
+    }
+    pools
+        .into_values()
+        .map(|mut p| {
+            p.usage.consumers = sorted(std::mem::take(&mut p.usage.consumers));
+            p
+        })
+        .collect()
+}
+
+/// Formats milli-vCPUs as vCPUs (`12`, `12.5`).
+pub fn format_vcpus(milli: u64) -> String {
+    if milli.is_multiple_of(1000) {
+        format!("{}", milli / 1000)
+    } else {
+        format!("{:.1}", milli as f64 / 1000.0)
+    }
+}
+
+/// Formats bytes for budget tables.
+pub fn format_bytes(bytes: u64) -> String {
+    Bytes(bytes).to_string()
+}

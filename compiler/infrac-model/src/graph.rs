@@ -1,0 +1,84 @@
+//! Views of a lab as diagrams: topology, networks and firewall flows, ingress paths, BGP.
+//!
+//! Each view is a pure function of the [`Model`] returning a renderer-neutral
+//! [`Flowchart`] with a Mermaid writer. Both the Mermaid target (`diagrams/*.mmd`) and
+//! the docs target (Markdown with embedded Mermaid blocks) draw from here, so the two
+//! always agree and neither target depends on the other.
+
+mod bgp;
+mod flowchart;
+mod ingress;
+mod network;
+mod topology;
+mod zones;
+
+pub use bgp::bgp;
+pub use flowchart::{
+    identifier, label, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape, Tone,
+};
+pub use ingress::ingress;
+pub use network::network;
+pub use topology::topology;
+pub use zones::{access, zone_matrices, zones, Access, Endpoint, Grant, ZoneMatrix};
+
+use crate::{Guest, Model};
+
+/// One diagram of the lab: its file stem, a one-line caption and the chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    /// `topology`, `network`, `ingress` or `bgp`.
+    pub name: &'static str,
+    pub caption: &'static str,
+    pub chart: Flowchart,
+}
+
+/// Every view, in the order the docs show them.
+pub fn views(model: &Model) -> Vec<View> {
+    vec![
+        View {
+            name: "topology",
+            caption: "Hosts, their guests, and the clusters and apps running on them",
+            chart: topology(model),
+        },
+        View {
+            name: "network",
+            caption: "Networks by firewall zone, and the flows the firewall allows between them",
+            chart: network(model),
+        },
+        View {
+            name: "ingress",
+            caption: "Paths from the internet and the LAN to each exposed service",
+            chart: ingress(model),
+        },
+        View {
+            name: "bgp",
+            caption: "BGP speakers, their peers and the prefixes they announce",
+            chart: bgp(model),
+        },
+    ]
+}
+
+/// The lab's name for titles: the first site's name, else the source file's stem.
+pub fn lab_name(model: &Model) -> String {
+    if let Some(site) = model.sites.first() {
+        return site.name.clone();
+    }
+    std::path::Path::new(&model.source)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "lab".into())
+}
+
+/// The key of a guest's node, shared by every view so edges line up.
+pub(crate) fn guest_key(guest: &Guest) -> String {
+    format!("guest:{}", guest.name)
+}
+
+/// Splits a list of items into label lines of at most `per_line` items each.
+pub(crate) fn wrap(items: &[String], per_line: usize) -> Vec<String> {
+    items
+        .chunks(per_line.max(1))
+        .map(|chunk| chunk.join(", "))
+        .collect()
+}

@@ -1,0 +1,167 @@
+//! The network view: networks grouped by firewall zone, and the flows each firewall lets
+//! through between zones (ports, NAT, port forwards, explicit denies).
+
+use super::{
+    guest_key, lab_name, wrap, zone_matrices, Access, Class, Direction, Edge, Endpoint,
+    Flowchart, Item, Line, Node, Shape, Tone,
+};
+use crate::{Model, Zone};
+
+/// Labels list at most this many ports per line.
+const PORTS_PER_LINE: usize = 3;
+
+/// Zones (with their networks' prefixes), each firewall's router, and every allowed or
+/// explicitly denied flow between them.
+pub fn network(model: &Model) -> Flowchart {
+    let mut chart = Flowchart::new(
+        format!("{} networks and firewall flows", lab_name(model)),
+        Direction::LeftRight,
+    );
+    let zones = super::zones(model);
+    for zone in &zones {
+        let networks: Vec<_> = model.networks.iter().filter(|n| &n.zone == zone).collect();
+        let mut lines = vec![format!("zone {zone}")];
+        for network in &networks {
+            let mut head = network.name.clone();
+            if let Some(vlan) = &network.vlan {
+                head.push_str(&format!(" · VLAN {}", vlan.value));
+            }
+            if let Some(bridge) = &network.bridge {
+                head.push_str(&format!(" · {}", bridge.value));
+            }
+            if networks.len() > 1 || network.name != *zone {
+                lines.push(head);
+            } else if let Some(rest) = head.strip_prefix(&network.name) {
+                let rest = rest.trim_start_matches(" · ");
+                if !rest.is_empty() {
+                    lines.push(rest.to_string());
+                }
+            }
+            if let Some(v4) = &network.ipv4 {
+                lines.push(v4.value.to_string());
+            }
+            if let Some(v6) = &network.ipv6 {
+                lines.push(v6.value.to_string());
+            }
+            if network.uplink && network.ipv4.is_none() {
+                lines.push("IPv4 from the provider".into());
+            }
+        }
+        let uplink = networks.iter().any(|n| n.uplink);
+        chart.items.push(Item::Node(Node::new(
+            zone_key(zone),
+            lines,
+            Shape::Rounded,
+            if uplink { Class::Uplink } else { Class::Network },
+        )));
+    }
+    for matrix in zone_matrices(model) {
+        let firewall = matrix.firewall;
+        let guest = model.guest(firewall.guest);
+        let router = guest_key(guest);
+        chart.items.push(Item::Node(Node::new(
+            router.clone(),
+            vec![
+                guest.name.clone(),
+                "firewall".into(),
+                format!(
+                    "input {} · forward {} · output {}",
+                    verdict(firewall.input),
+                    verdict(firewall.forward),
+                    verdict(firewall.output)
+                ),
+            ],
+            Shape::Hexagon,
+            Class::Router,
+        )));
+        let key = |e: &Endpoint| match e {
+            Endpoint::Zone(z) => zone_key(z),
+            Endpoint::Router => router.clone(),
+        };
+        for (f, from) in matrix.endpoints.iter().enumerate() {
+            for (t, to) in matrix.endpoints.iter().enumerate() {
+                let Some(access) = &matrix.cells[f][t] else {
+                    continue;
+                };
+                let masqueraded = match (from, to) {
+                    (Endpoint::Zone(a), Endpoint::Zone(b)) => firewall.masquerade.iter().any(|m| {
+                        m.to.value == Zone::Named(b.clone())
+                            && m.zones.iter().any(|z| z.value == Zone::Named(a.clone()))
+                    }),
+                    _ => false,
+                };
+                let edge = Edge::new(key(from), key(to));
+                let edge = match access {
+                    Access::Blocked { by_rule: false } => continue,
+                    Access::Blocked { by_rule: true } => edge
+                        .label(vec!["denied".into()])
+                        .line(Line::Dotted)
+                        .tone(Tone::Denied),
+                    Access::All { by_policy: true, .. } => {
+                        edge.label(vec![access.summary()]).line(Line::Dotted)
+                    }
+                    Access::All { .. } => {
+                        let mut lines = vec![access.summary()];
+                        if masqueraded {
+                            lines.push("masquerade".into());
+                        }
+                        edge.label(lines).line(Line::Thick)
+                    }
+                    Access::Only(grants) => {
+                        let items: Vec<String> = grants.iter().map(|g| g.to_string()).collect();
+                        let mut lines = wrap(&items, PORTS_PER_LINE);
+                        if masqueraded {
+                            lines.push("masquerade".into());
+                        }
+                        edge.label(lines)
+                    }
+                };
+                chart.edges.push(edge);
+            }
+        }
+        for forward in &firewall.forwards {
+            let target = model.guest(forward.target);
+            let from = match &forward.from.value {
+                Zone::Named(z) => zone_key(z),
+                Zone::Router => router.clone(),
+                Zone::Any => continue,
+            };
+            let zone = target
+                .nics
+                .iter()
+                .map(|n| model.network(n.network).zone.as_str())
+                .next();
+            let Some(zone) = zone else { continue };
+            chart.edges.push(
+                Edge::new(from, zone_key(zone))
+                    .label(vec![format!(
+                        "DNAT {} → {}:{}",
+                        forward.port.value, target.name, forward.target_port
+                    )])
+                    .tone(Tone::Translated),
+            );
+        }
+    }
+    if model.networks.is_empty() && model.firewalls.is_empty() {
+        chart.items.push(Item::Node(Node::new(
+            "note:empty",
+            vec!["no networks declared".into()],
+            Shape::Box,
+            Class::Note,
+        )));
+    }
+    chart
+}
+
+/// The key of a zone's node.
+pub(crate) fn zone_key(zone: &str) -> String {
+    format!("zone:{zone}")
+}
+
+fn verdict(v: crate::Verdict) -> &'static str {
+    match v {
+        crate::Verdict::Accept => "accept",
+        crate::Verdict::Drop => "drop",
+        crate::Verdict::Reject => "reject",
+    }
+}

@@ -1,0 +1,194 @@
+//! Quoting for bash and for comments, so no value from the source can run as a command
+//! or end a comment early.
+
+/// Characters that never need quoting inside a bash word that is not the first word of a
+/// command: no expansion, globbing, word splitting or tilde at the start can touch them.
+fn is_plain(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_./:=,@%+-".contains(c)
+}
+
+/// Quotes `value` as exactly one bash word.
+///
+/// Plain words stay bare (`local-lvm:50`); anything else goes in double quotes with the
+/// four characters that stay special there (`\`, `"`, `$`, `` ` ``) escaped. Double
+/// rather than single quotes because shellcheck flags `$` inside single quotes (SC2016)
+/// as a likely mistake. Newlines stay literal inside the quotes. A NUL byte cannot be
+/// part of a bash string, so it becomes U+FFFD.
+pub fn shell_quote(value: &str) -> String {
+    if !value.is_empty() && value.chars().all(is_plain) {
+        return value.to_string();
+    }
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' | '"' | '$' | '`' => {
+                quoted.push('\\');
+                quoted.push(c);
+            }
+            '\0' => quoted.push('\u{FFFD}'),
+            _ => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// Makes text safe inside a `#` line comment: control characters (a newline would end
+/// the comment and start a command) become spaces.
+pub(crate) fn comment_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// A name usable as one path segment: characters other than ASCII letters, digits, `.`,
+/// `_` and `-` become `_`, and a name of dots only (`.`, `..`) gets a leading `_`.
+pub(crate) fn file_segment(name: &str) -> String {
+    let segment: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if segment.is_empty() || segment.chars().all(|c| c == '.') {
+        format!("_{segment}")
+    } else {
+        segment
+    }
+}
+
+/// Splits text into comment lines of at most `width` characters (a longer word stays
+/// whole), each made comment-safe.
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in comment_safe(text).split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_words_stay_bare() {
+        assert_eq!(shell_quote("router"), "router");
+        assert_eq!(shell_quote("local-lvm:50,iothread=1"), "local-lvm:50,iothread=1");
+        assert_eq!(shell_quote("virtio,bridge=vmbr1,tag=30"), "virtio,bridge=vmbr1,tag=30");
+    }
+
+    #[test]
+    fn empty_is_an_empty_word() {
+        assert_eq!(shell_quote(""), "\"\"");
+    }
+
+    #[test]
+    fn spaces_and_quotes_are_quoted() {
+        assert_eq!(shell_quote("edge router"), "\"edge router\"");
+        assert_eq!(shell_quote("it's"), "\"it's\"");
+        assert_eq!(shell_quote("say \"hi\""), "\"say \\\"hi\\\"\"");
+    }
+
+    #[test]
+    fn expansions_are_escaped() {
+        assert_eq!(shell_quote("$(rm -rf /)"), "\"\\$(rm -rf /)\"");
+        assert_eq!(shell_quote("`id`"), "\"\\`id\\`\"");
+        assert_eq!(shell_quote("${HOME}"), "\"\\${HOME}\"");
+        assert_eq!(shell_quote("a\\b"), "\"a\\\\b\"");
+    }
+
+    #[test]
+    fn newlines_stay_inside_the_quotes() {
+        assert_eq!(shell_quote("a\nrm -rf /"), "\"a\nrm -rf /\"");
+    }
+
+    #[test]
+    fn globs_tildes_and_separators_are_quoted() {
+        for value in ["*", "~root", "a;b", "a|b", "a&b", "a>b", "(x)", "{a,b}", "a#b", "!x"] {
+            let quoted = shell_quote(value);
+            assert!(quoted.starts_with('"') && quoted.ends_with('"'), "{value} -> {quoted}");
+        }
+    }
+
+    #[test]
+    fn nul_cannot_truncate_the_script() {
+        assert_eq!(shell_quote("a\0b"), "\"a\u{FFFD}b\"");
+    }
+
+    /// The decisive property: bash reads every quoted value back as exactly the original
+    /// text, as one word, and runs nothing.
+    #[test]
+    fn bash_reads_quoted_values_back_unchanged() {
+        let values = [
+            "plain",
+            "with space",
+            "\"; rm -rf / #",
+            "$(touch /nonexistent/pwned)",
+            "`touch /nonexistent/pwned`",
+            "${PATH}",
+            "$PATH",
+            "a\\\"b",
+            "trailing backslash\\",
+            "line one\nline two",
+            "tab\there",
+            "it's 'quoted'",
+            "!history",
+            "* ? [a]",
+            "~user",
+            "",
+            "ünïcødé — ok",
+        ];
+        let mut script = String::from("set -euo pipefail\n");
+        for value in values {
+            script.push_str(&format!("printf '%s\\0' {}\n", shell_quote(value)));
+        }
+        let output = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .output();
+        let output = match output {
+            Ok(output) => output,
+            Err(e) => panic!("bash is needed for this test: {e}"),
+        };
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let text = String::from_utf8_lossy(&output.stdout);
+        let read_back: Vec<&str> = text.split('\0').collect();
+        assert_eq!(&read_back[..values.len()], &values[..]);
+    }
+
+    #[test]
+    fn comments_cannot_be_escaped() {
+        assert_eq!(comment_safe("a\nrm -rf /\r"), "a rm -rf / ");
+    }
+
+    #[test]
+    fn file_segments_are_plain() {
+        assert_eq!(file_segment("k3s-worker-1"), "k3s-worker-1");
+        assert_eq!(file_segment("a b/c"), "a_b_c");
+        assert_eq!(file_segment(".."), "_..");
+        assert_eq!(file_segment(""), "_");
+    }
+
+    #[test]
+    fn wrap_keeps_lines_short() {
+        let lines = wrap("one two three four five", 9);
+        assert_eq!(lines, ["one two", "three", "four five"]);
+        assert_eq!(wrap("a\nb", 80), ["a b"]);
+    }
+}
