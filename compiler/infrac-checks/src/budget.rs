@@ -105,7 +105,7 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
         if budget.memory.over() {
             let d = Diagnostic::error(
                 Code::MEMORY_BUDGET,
-                format!("host {} is over its memory budget: {} of {}", host.name, format_bytes(budget.memory.used), format_bytes(budget.memory.capacity)),
+                format!("host {} is over its memory budget: {}", host.name, bytes_of(budget.memory.used, budget.memory.capacity)),
                 host.span,
                 mem_basis.clone(),
             )
@@ -147,6 +147,16 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `used of capacity` in bytes, exact where rounding would hide the difference.
+fn bytes_of(used: u64, capacity: u64) -> String {
+    let (u, c) = (format_bytes(used), format_bytes(capacity));
+    if u == c && used > capacity {
+        format!("{c} + {} B of {c}", used - capacity)
+    } else {
+        format!("{u} of {c}")
+    }
+}
+
 fn pools(model: &Model, out: &mut Vec<Diagnostic>) {
     for pool in pool_budgets(model) {
         if !pool.usage.over() {
@@ -156,7 +166,7 @@ fn pools(model: &Model, out: &mut Vec<Diagnostic>) {
         let whose = if pool.shared { format!("shared pool {} (on {})", pool.name, hosts.join(", ")) } else { format!("pool {} on host {}", pool.name, hosts.join(", ")) };
         let d = Diagnostic::error(
             Code::STORAGE_BUDGET,
-            format!("{whose} is over capacity: {} of {}", format_bytes(pool.usage.used), format_bytes(pool.usage.capacity)),
+            format!("{whose} is over capacity: {}", bytes_of(pool.usage.used, pool.usage.capacity)),
             pool.span,
             format!("{} pool", format_bytes(pool.usage.capacity)),
         )

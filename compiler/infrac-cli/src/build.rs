@@ -47,7 +47,11 @@ fn target_help() -> String {
          written. Generated files of targets left out are removed as stale.\n\nTargets:",
     );
     for target in all_targets() {
-        help.push_str(&format!("\n  {:<10} {}", target.name(), target.description()));
+        help.push_str(&format!(
+            "\n  {:<10} {}",
+            target.name(),
+            target.description()
+        ));
     }
     help
 }
@@ -189,6 +193,9 @@ mod tests {
         let Err(err) = selected_targets(&names(&["proxmox", "pve"])) else {
             panic!("`pve` was accepted as a target");
         };
-        assert!(err.starts_with("unknown target `pve`; the targets are: model, proxmox"), "{err}");
+        assert!(
+            err.starts_with("unknown target `pve`; the targets are: model, proxmox"),
+            "{err}"
+        );
     }
 }

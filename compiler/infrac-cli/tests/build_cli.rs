@@ -86,7 +86,11 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                 pending.push(path);
                 continue;
             }
-            let rel = path.strip_prefix(dir).expect("inside").to_string_lossy().into_owned();
+            let rel = path
+                .strip_prefix(dir)
+                .expect("inside")
+                .to_string_lossy()
+                .into_owned();
             out.insert(rel, std::fs::read(&path).expect("read file"));
         }
     }
@@ -132,7 +136,11 @@ fn two_builds_are_byte_identical() {
 
     let again = build(&orion(), &a, &[]);
     assert_eq!(code(&again), 0);
-    assert!(stderr(&again).contains("is up to date"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("is up to date"),
+        "{}",
+        stderr(&again)
+    );
     assert_eq!(tree(&a), ta);
 }
 
@@ -152,7 +160,10 @@ fn a_failed_build_leaves_the_previous_output_exactly_as_it_was() {
 
     let missing_output = scratch.join("never");
     assert_eq!(code(&build(&broken_lab(&scratch), &missing_output, &[])), 1);
-    assert!(!missing_output.exists(), "a failed build created its output folder");
+    assert!(
+        !missing_output.exists(),
+        "a failed build created its output folder"
+    );
     let names: BTreeSet<String> = std::fs::read_dir(&scratch.0)
         .expect("scratch")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -178,17 +189,28 @@ fn user_files_survive_and_stale_generated_files_are_removed() {
 
     let check = build(&orion(), &out, &["--check"]);
     assert_eq!(code(&check), 1);
-    assert!(stdout(&check).contains("stale    retired/old-guest.sh"), "{}", stdout(&check));
+    assert!(
+        stdout(&check).contains("stale    retired/old-guest.sh"),
+        "{}",
+        stdout(&check)
+    );
 
     let rebuilt = build(&orion(), &out, &[]);
     assert_eq!(code(&rebuilt), 0, "{}", stderr(&rebuilt));
-    assert!(stderr(&rebuilt).contains("1 stale removed"), "{}", stderr(&rebuilt));
+    assert!(
+        stderr(&rebuilt).contains("1 stale removed"),
+        "{}",
+        stderr(&rebuilt)
+    );
     assert!(!out.join("retired").exists());
     assert_eq!(
         std::fs::read_to_string(out.join("NOTES.md")).expect("kept"),
         "operator notes\n"
     );
-    assert_eq!(std::fs::read_to_string(out.join("local/site.env")).expect("kept"), "X=1\n");
+    assert_eq!(
+        std::fs::read_to_string(out.join("local/site.env")).expect("kept"),
+        "X=1\n"
+    );
     assert_eq!(code(&build(&orion(), &out, &["--check"])), 0);
 }
 
@@ -202,7 +224,10 @@ fn a_user_file_at_a_generated_path_is_an_error_and_nothing_is_written() {
     let refused = build(&orion(), &out, &[]);
     assert_eq!(code(&refused), 2, "{}", stderr(&refused));
     let message = stderr(&refused);
-    assert!(message.contains("model.json") && message.contains("did not generate"), "{message}");
+    assert!(
+        message.contains("model.json") && message.contains("did not generate"),
+        "{message}"
+    );
     assert_eq!(tree(&out), before);
     assert!(!out.join(".infrac-manifest").exists());
 }
@@ -213,7 +238,11 @@ fn check_is_a_drift_gate() {
     let out = scratch.join("out");
     let missing = build(&orion(), &out, &["--check"]);
     assert_eq!(code(&missing), 1);
-    assert!(stdout(&missing).contains("missing  model.json"), "{}", stdout(&missing));
+    assert!(
+        stdout(&missing).contains("missing  model.json"),
+        "{}",
+        stdout(&missing)
+    );
     assert!(!out.exists(), "--check wrote the output folder");
 
     assert_eq!(code(&build(&orion(), &out, &[])), 0);
@@ -228,12 +257,24 @@ fn check_is_a_drift_gate() {
     let drifted = build(&orion(), &out, &["--check"]);
     assert_eq!(code(&drifted), 1);
     assert_eq!(stdout(&drifted), "differs  model.json\n");
-    assert!(stderr(&drifted).contains("out of date"), "{}", stderr(&drifted));
-    assert_eq!(std::fs::read_to_string(&model).expect("model"), edited, "--check wrote");
+    assert!(
+        stderr(&drifted).contains("out of date"),
+        "{}",
+        stderr(&drifted)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&model).expect("model"),
+        edited,
+        "--check wrote"
+    );
 
     let broken = build(&broken_lab(&scratch), &out, &["--check"]);
     assert_eq!(code(&broken), 1);
-    assert!(stderr(&broken).contains("was not compared"), "{}", stderr(&broken));
+    assert!(
+        stderr(&broken).contains("was not compared"),
+        "{}",
+        stderr(&broken)
+    );
 }
 
 #[test]
@@ -258,14 +299,24 @@ fn target_selects_what_is_generated() {
     expected.extend(generated_paths("proxmox"));
     expected.insert(".infrac-manifest".into());
     assert_eq!(tree(&out).into_keys().collect::<BTreeSet<_>>(), expected);
-    assert_eq!(code(&build(&orion(), &out, &["--target", "proxmox,nixos", "--check"])), 0);
+    assert_eq!(
+        code(&build(
+            &orion(),
+            &out,
+            &["--target", "proxmox,nixos", "--check"]
+        )),
+        0
+    );
 
     let before = tree(&out);
     let unknown = build(&orion(), &out, &["--target", "proxmox,terraform"]);
     assert_eq!(code(&unknown), 2);
     let message = stderr(&unknown);
     assert!(message.contains("unknown target `terraform`"), "{message}");
-    for name in infrac_driver::targets::all_targets().iter().map(|t| t.name()) {
+    for name in infrac_driver::targets::all_targets()
+        .iter()
+        .map(|t| t.name())
+    {
         assert!(message.contains(name), "{name} missing from: {message}");
     }
     assert_eq!(tree(&out), before);
@@ -277,6 +328,10 @@ fn an_unreadable_lab_is_a_usage_error() {
     let out = scratch.join("out");
     let missing = build(&scratch.join("nope.infra"), &out, &[]);
     assert_eq!(code(&missing), 2);
-    assert!(stderr(&missing).contains("no such file"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no such file"),
+        "{}",
+        stderr(&missing)
+    );
     assert!(!out.exists());
 }

@@ -112,6 +112,8 @@ codes! {
     IPV6_OUTSIDE_ALLOCATION = "E0420", "IPv6 subnet outside the site's allocation";
     CLUSTER_CIDR_COLLISION = "E0421", "pod or service CIDR collides with a network";
     ANNOUNCEMENT_NOT_COVERED = "E0422", "BGP announcement not covered by the site's allocation";
+    POD_CIDR_TOO_SMALL = "E0423", "pod CIDR too small for the cluster's nodes";
+    SERVICE_CIDR_TOO_LARGE = "E0424", "service CIDR larger than Kubernetes accepts";
     NAMING_RULE = "E0430", "name breaks the site's naming rule";
     INVALID_HOSTNAME = "E0431", "name is not a valid DNS label";
     DUPLICATE_VMID = "E0432", "VMID used twice";
@@ -127,6 +129,8 @@ codes! {
     BGP_PEER_UNREACHABLE = "E0444", "BGP peer not reachable from the router's networks";
     BGP_NO_UPLINK = "E0445", "BGP router without an uplink NIC";
     CLUSTER_RESERVATION = "E0446", "cluster node too small for the cluster's reservation";
+    BIRD_NO_NEXT_HOP = "E1001", "bird cannot announce IPv6 routes over an IPv4 session without an IPv6 next hop";
+    NFT_FORWARD_WITHOUT_ADDRESS = "E1002", "nftables cannot forward a port to a guest without a static IPv4 address";
     LXC_WITHOUT_TEMPLATE = "E1101", "container without a template to create it from";
     NIC_WITHOUT_BRIDGE = "E1102", "guest interface on a network without a bridge";
     JOIN_WITHOUT_TOKEN = "E1201", "cluster node cannot join without a token";
@@ -136,5 +140,9 @@ codes! {
     NUMA_SPAN = "W0402", "a guest has more cores than one NUMA node";
     MDNS_DOMAIN = "W0430", "site domain under .local, which mDNS owns";
     ZONE_TO_ITSELF = "W0440", "a firewall rule lets a zone reach itself";
+    EXPOSED_TO_UPLINK = "W0460", "a firewall rule opens every port to an uplink zone";
+    SHADOWED_RULE = "W0461", "firewall rule shadowed by earlier rules";
+    RULE_MATCHES_NOTHING = "W0462", "firewall rule matches no traffic";
+    BGP_BLOCKED = "W0463", "the firewall blocks a BGP session in both directions";
     DOC_COMMENT_DETACHED = "W0101", "doc comment attached to nothing";
 }

@@ -75,7 +75,11 @@ impl fmt::Display for OutputError {
                 write!(f, "cannot write artifact `{}`: {reason}", path.display())
             }
             OutputError::BadFolder { dir, reason } => {
-                write!(f, "cannot use `{}` as the output folder: {reason}", dir.display())
+                write!(
+                    f,
+                    "cannot use `{}` as the output folder: {reason}",
+                    dir.display()
+                )
             }
             OutputError::Io { path, message } => write!(f, "{}: {message}", path.display()),
         }
@@ -172,7 +176,10 @@ fn plan(artifacts: &[Artifact]) -> Result<Vec<Planned<'_>>, OutputError> {
         }
         let path = parts.join("/");
         if path == MANIFEST {
-            return Err(bad(&artifact.path, "the name is reserved for infrac itself"));
+            return Err(bad(
+                &artifact.path,
+                "the name is reserved for infrac itself",
+            ));
         }
         let entry = Planned {
             path: path.clone(),
@@ -270,8 +277,7 @@ impl Existing {
                     Some(_) => return Err(not_generated(folder)),
                 }
             }
-            if self.entries.contains_key(&artifact.path)
-                && !self.generated.contains(&artifact.path)
+            if self.entries.contains_key(&artifact.path) && !self.generated.contains(&artifact.path)
             {
                 return Err(not_generated(&artifact.path));
             }

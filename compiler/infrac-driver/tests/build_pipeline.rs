@@ -3,8 +3,8 @@
 //! ones, refuses collisions and reports drift.
 
 use infrac_driver::{
-    build_artifacts, check_output, check_with, write_output, Artifact, Drift, DriftKind,
-    FsLoader, OutputError, MANIFEST,
+    build_artifacts, check_output, check_with, write_output, Artifact, Drift, DriftKind, FsLoader,
+    OutputError, MANIFEST,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,7 +57,11 @@ fn tree(dir: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
                 pending.push(path);
                 continue;
             }
-            let rel = path.strip_prefix(dir).expect("inside").to_string_lossy().into_owned();
+            let rel = path
+                .strip_prefix(dir)
+                .expect("inside")
+                .to_string_lossy()
+                .into_owned();
             let bytes = std::fs::read(&path).expect("read file");
             out.insert(rel, (meta.permissions().mode() & 0o777, bytes));
         }
@@ -135,7 +139,13 @@ fn user_files_survive_and_stale_files_go() {
     let files: Vec<String> = tree(&out).into_keys().collect();
     assert_eq!(
         files,
-        [MANIFEST, "README.local", "model.json", "proxmox/apply.sh", "proxmox/site.env"]
+        [
+            MANIFEST,
+            "README.local",
+            "model.json",
+            "proxmox/apply.sh",
+            "proxmox/site.env"
+        ]
     );
     assert_eq!(
         std::fs::read_to_string(out.join("README.local")).expect("kept"),
@@ -156,7 +166,10 @@ fn a_user_file_at_a_generated_path_stops_the_build() {
 
     let wants_router = vec![
         Artifact::new("model.json", "{\"changed\": true}\n"),
-        Artifact::new("nixos/router.nix", "{ networking.hostName = \"router\"; }\n"),
+        Artifact::new(
+            "nixos/router.nix",
+            "{ networking.hostName = \"router\"; }\n",
+        ),
     ];
     let err = write_output(&out, &wants_router).expect_err("collision accepted");
     assert_eq!(
@@ -166,7 +179,10 @@ fn a_user_file_at_a_generated_path_stops_the_build() {
             path: "nixos/router.nix".into()
         }
     );
-    assert!(err.to_string().contains("infrac did not generate it"), "{err}");
+    assert!(
+        err.to_string().contains("infrac did not generate it"),
+        "{err}"
+    );
     assert_eq!(check_output(&out, &wants_router), Err(err));
 
     let wants_proxmox = vec![Artifact::new("proxmox/apply.sh", "#!/bin/sh\n")];
@@ -178,7 +194,11 @@ fn a_user_file_at_a_generated_path_stops_the_build() {
         .expect("parent")
         .map(|e| e.expect("entry").file_name())
         .collect();
-    assert_eq!(names, ["out"], "a refused build left files beside the folder");
+    assert_eq!(
+        names,
+        ["out"],
+        "a refused build left files beside the folder"
+    );
 }
 
 #[test]
@@ -241,7 +261,13 @@ fn scripts_are_executable_and_other_files_are_not() {
         ],
     )
     .expect("build");
-    let mode = |p: &str| std::fs::metadata(out.join(p)).expect("meta").permissions().mode() & 0o777;
+    let mode = |p: &str| {
+        std::fs::metadata(out.join(p))
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777
+    };
     assert_eq!(mode("run.sh"), 0o755);
     assert_eq!(mode("data.json"), 0o644);
     assert_eq!(mode(MANIFEST), 0o644);

@@ -7,6 +7,7 @@
 pub mod budget;
 mod entities;
 pub mod graph;
+pub mod policy;
 pub mod roles;
 mod target;
 mod units;

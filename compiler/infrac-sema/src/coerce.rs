@@ -22,19 +22,31 @@ impl<'a> Sema<'a> {
                 match found.iter().find(|d| self.decls[d.0 as usize].kind == kind) {
                     Some(d) => Some(*d),
                     None => {
-                        self.diags.push(Diagnostic::error(
-                            Code::UNRESOLVED_NAME,
-                            format!(
-                                "`{}` has no {} named `{}`",
-                                ns.name,
-                                kind.article()
-                                    .trim_start_matches("a ")
-                                    .trim_start_matches("an "),
-                                name.name
+                        let names: Vec<String> = self
+                            .decls
+                            .iter()
+                            .filter(|d| d.kind == kind && d.namespace.as_deref() == Some(&ns.name))
+                            .map(|d| d.name.clone())
+                            .collect();
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::UNRESOLVED_NAME,
+                                format!(
+                                    "`{}` has no {} named `{}`",
+                                    ns.name,
+                                    kind.article()
+                                        .trim_start_matches("a ")
+                                        .trim_start_matches("an "),
+                                    name.name
+                                ),
+                                path.span,
+                                format!("expected {}", kind.article()),
+                            )
+                            .with_help_opt(
+                                did_you_mean(&name.name, names.iter().map(String::as_str))
+                                    .map(|s| format!("did you mean `{}.{s}`?", ns.name)),
                             ),
-                            path.span,
-                            format!("expected {}", kind.article()),
-                        ));
+                        );
                         None
                     }
                 }
@@ -141,7 +153,10 @@ impl<'a> Sema<'a> {
     fn mismatch(&mut self, ty: &Ty, value: &Value, span: Span) {
         let help = match (ty, value) {
             (Ty::Str, Value::Word(w)) => Some(format!("strings are quoted: \"{w}\"")),
-            (Ty::Bytes, Value::Int(n)) => Some(format!("sizes need a unit: `{n}GiB` or `{n}MiB`")),
+            (Ty::Bytes, Value::Int(n)) if *n >= 128 => {
+                Some(format!("sizes need a unit: `{n}MiB`"))
+            }
+            (Ty::Bytes, Value::Int(n)) => Some(format!("sizes need a unit: `{n}GiB`")),
             (Ty::Placed(_, crate::value::PlaceOn::Pool), _) => {
                 Some("place it on a storage pool: `50GiB on local-lvm`".into())
             }
@@ -162,7 +177,14 @@ impl<'a> Sema<'a> {
         self.diags.push(
             Diagnostic::error(
                 Code::TYPE_MISMATCH,
-                format!("expected {}, found {}", ty.describe(), value.describe()),
+                match (ty, value) {
+                    (Ty::Placed(..), v) if !matches!(v, Value::Placed(..)) => format!(
+                        "expected {}, found {} with no `on`",
+                        ty.describe(),
+                        v.describe()
+                    ),
+                    _ => format!("expected {}, found {}", ty.describe(), value.describe()),
+                },
                 span,
                 format!("expected {}", ty.describe()),
             )
@@ -360,6 +382,7 @@ impl<'a> Sema<'a> {
                         .last()
                         .unwrap_or("invalid")
                         .trim()
+                        .trim_start_matches("error: ")
                         .to_string();
                     self.diags.push(
                         Diagnostic::error(
@@ -384,7 +407,32 @@ impl<'a> Sema<'a> {
                     .find(|d| matches!(self.decls[d.0 as usize].kind, Kind::App | Kind::Guest))
                 {
                     Some(d) => Some(Value::Ref(*d)),
-                    None => self.resolve_name(&w, span, Kind::App).map(Value::Ref),
+                    None if !found.is_empty() => {
+                        self.resolve_name(&w, span, Kind::App).map(Value::Ref)
+                    }
+                    None => {
+                        let targets: Vec<String> = self
+                            .decls
+                            .iter()
+                            .filter(|d| {
+                                d.namespace.is_none() && matches!(d.kind, Kind::App | Kind::Guest)
+                            })
+                            .map(|d| d.name.clone())
+                            .collect();
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::UNRESOLVED_NAME,
+                                format!("cannot find an app or guest named `{w}`"),
+                                span,
+                                "no app or guest has this name",
+                            )
+                            .with_help_opt(
+                                did_you_mean(&w, targets.iter().map(String::as_str))
+                                    .map(|s| format!("did you mean `{s}`?")),
+                            ),
+                        );
+                        None
+                    }
                 }
             }
             (ty, v) => {
@@ -436,21 +484,24 @@ impl<'a> Sema<'a> {
         ctx: Option<DeclIdx>,
     ) -> Option<Value> {
         let mut out = Vec::new();
+        let mut seen: Vec<(String, Span)> = Vec::new();
         for (name, value, vspan) in attrs {
             match HARDWARE_INSTANCE.attr(&name) {
                 Some(spec) => {
-                    if out
-                        .iter()
-                        .any(|(n, _, _): &(String, Value, Span)| *n == name)
-                    {
-                        self.diags.push(Diagnostic::error(
-                            Code::DUPLICATE_ATTRIBUTE,
-                            format!("`{name}` is set twice"),
-                            vspan,
-                            "set again here",
-                        ));
+                    if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::DUPLICATE_ATTRIBUTE,
+                                format!("`{name}` is set twice"),
+                                vspan,
+                                "set again here",
+                            )
+                            .with_label(*first, "first set here")
+                            .with_help("remove one of them"),
+                        );
                         continue;
                     }
+                    seen.push((name.clone(), vspan));
                     if let Some(v) = self.coerce(value, vspan, &spec.ty, ctx) {
                         out.push((name, v, vspan));
                     }

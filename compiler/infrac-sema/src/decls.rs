@@ -549,6 +549,24 @@ impl<'a> Sema<'a> {
                 Kind::Bgp | Kind::Firewall => format!("`{} on {}`", a.keyword, a.name),
                 _ => format!("{} `{}`", a.keyword, a.name),
             };
+            if f.name_span == a.name_span {
+                // One declaration in a `for` loop whose name does not change per iteration.
+                let var = a.env.last().map_or("i", |(n, _)| n.as_str());
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::DUPLICATE_DECLARATION,
+                        format!("{what} is declared once per loop iteration"),
+                        a.name_span,
+                        "every iteration declares this same name",
+                    )
+                    .with_help(format!(
+                        "put the loop variable into the name, e.g. \"{}-{{{var}}}\"",
+                        a.name
+                    )),
+                );
+                self.duplicates.insert(again);
+                continue;
+            }
             self.diags.push(
                 Diagnostic::error(
                     Code::DUPLICATE_DECLARATION,

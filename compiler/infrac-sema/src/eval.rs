@@ -116,11 +116,18 @@ impl<'a> Sema<'a> {
                     Some(Ty::List(inner)) => Some(*inner),
                     _ => None,
                 };
+                // Every item is evaluated, so each broken one is reported; a list with a
+                // broken item has no value, so nothing downstream misreads what is left.
                 let mut out = Vec::new();
+                let mut complete = true;
                 for item in items {
-                    if let Some(v) = self.eval(item, env, ctx, inner) {
-                        out.push((v, item.span));
+                    match self.eval(item, env, ctx, inner) {
+                        Some(v) => out.push((v, item.span)),
+                        None => complete = false,
                     }
+                }
+                if !complete {
+                    return None;
                 }
                 Value::List(out)
             }
@@ -150,15 +157,18 @@ impl<'a> Sema<'a> {
             ExprKind::Instance(path, block) => {
                 let base = self.resolve_path_as(path, Kind::Chassis)?;
                 let mut attrs = Vec::new();
+                let mut complete = true;
                 for entry in &block.entries {
                     match entry {
                         ast::Entry::Attr(a) => {
                             let spec = crate::schema::HARDWARE_INSTANCE.attr(&a.name());
-                            if let Some(v) = self.eval(&a.value, env, ctx, spec.map(|s| &s.ty)) {
-                                attrs.push((a.name(), v, a.value.span));
+                            match self.eval(&a.value, env, ctx, spec.map(|s| &s.ty)) {
+                                Some(v) => attrs.push((a.name(), v, a.value.span)),
+                                // Already reported; the instance is not "missing" it.
+                                None => complete = false,
                             }
                         }
-                        ast::Entry::Error(_) => {}
+                        ast::Entry::Error(_) => complete = false,
                         other => {
                             let span = match other {
                                 ast::Entry::Block(b) => b.span,
@@ -175,6 +185,9 @@ impl<'a> Sema<'a> {
                         }
                     }
                 }
+                if !complete {
+                    return None;
+                }
                 Value::Instance(base, attrs)
             }
             ExprKind::Error => return None,
@@ -189,10 +202,22 @@ impl<'a> Sema<'a> {
         ctx: Option<DeclIdx>,
     ) -> Option<String> {
         let mut out = String::new();
+        // Every interpolation is evaluated, so each broken one is reported.
+        let mut complete = true;
         for part in &s.parts {
-            match part {
-                ast::StrPart::Text(t) => out.push_str(t),
-                ast::StrPart::Interp(e) => match self.eval(e, env, ctx, None)? {
+            let e = match part {
+                ast::StrPart::Text(t) => {
+                    out.push_str(t);
+                    continue;
+                }
+                ast::StrPart::Interp(e) => e,
+            };
+            if self.unknown_bare_name(e, env) {
+                complete = false;
+                continue;
+            }
+            match self.eval(e, env, ctx, None) {
+                Some(
                     v @ (Value::Int(_)
                     | Value::Float(_)
                     | Value::Bool(_)
@@ -200,30 +225,70 @@ impl<'a> Sema<'a> {
                     | Value::Word(_)
                     | Value::Ip(_)
                     | Value::Net(..)
-                    | Value::Port(_)) => out.push_str(&v.to_string()),
-                    Value::Ref(d) => out.push_str(&self.decls[d.0 as usize].name.clone()),
-                    Value::Secret(_) => {
-                        self.err(
-                            Code::PLAINTEXT_SECRET,
-                            "a secret cannot be interpolated into a string",
-                            e.span,
-                            "this would write the secret into artifacts",
-                        );
-                        return None;
-                    }
-                    other => {
-                        self.err(
-                            Code::TYPE_MISMATCH,
-                            format!("{} cannot be interpolated into a string", other.describe()),
-                            e.span,
-                            "not text",
-                        );
-                        return None;
-                    }
-                },
+                    | Value::Port(_)),
+                ) => out.push_str(&v.to_string()),
+                Some(Value::Ref(d)) => out.push_str(&self.decls[d.0 as usize].name.clone()),
+                Some(Value::Secret(_)) => {
+                    self.err(
+                        Code::PLAINTEXT_SECRET,
+                        "a secret cannot be interpolated into a string",
+                        e.span,
+                        "this would write the secret into artifacts",
+                    );
+                    complete = false;
+                }
+                Some(other) => {
+                    self.err(
+                        Code::TYPE_MISMATCH,
+                        format!("{} cannot be interpolated into a string", other.describe()),
+                        e.span,
+                        "not text",
+                    );
+                    complete = false;
+                }
+                None => complete = false,
             }
         }
-        Some(out)
+        complete.then_some(out)
+    }
+
+    /// Reports a bare name in an interpolation that is neither a loop variable nor a
+    /// declaration: `"w-{j}"` must not silently become `w-j`.
+    fn unknown_bare_name(&mut self, e: &ast::Expr, env: &Env) -> bool {
+        let ExprKind::Path(path) = &e.kind else {
+            return false;
+        };
+        let [name] = path.segments.as_slice() else {
+            return false;
+        };
+        let known = env.iter().any(|(n, _)| *n == name.name)
+            || self.index.contains_key(&(None, name.name.clone()))
+            || self.namespaces.contains(&name.name);
+        if known {
+            return false;
+        }
+        let vars: Vec<&str> = env.iter().map(|(n, _)| n.as_str()).collect();
+        let help = match did_you_mean(&name.name, vars.iter().copied()) {
+            Some(v) => Some(format!("did you mean the loop variable `{v}`?")),
+            None if !vars.is_empty() => Some(format!(
+                "loop variables here: {}",
+                vars.iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            None => None,
+        };
+        self.diags.push(
+            Diagnostic::error(
+                Code::UNRESOLVED_NAME,
+                format!("cannot find `{}`", name.name),
+                name.span,
+                "no loop variable or declaration has this name",
+            )
+            .with_help_opt(help),
+        );
+        true
     }
 
     fn quantity(&mut self, n: Number, unit: &str, span: Span, hint: Option<&Ty>) -> Option<Value> {
@@ -581,16 +646,29 @@ impl<'a> Sema<'a> {
             }
         };
         if args.len() != arity {
-            self.err(
-                Code::BAD_ARGUMENTS,
-                format!(
-                    "`{}` takes {arity} argument{}, found {}",
-                    f.name,
-                    if arity == 1 { "" } else { "s" },
-                    args.len()
-                ),
-                span,
-                "wrong number of arguments",
+            let usage = match f.name.as_str() {
+                "host" => "`host(prefix, n)` is the n-th address of a prefix",
+                "contains" => "`contains(prefix, x)` tells whether an address or prefix lies inside",
+                "subnet" => "`subnet(prefix, len, n)` is the n-th child prefix of length `len`",
+                "nixos" => "`nixos(\"24.11\")` is the NixOS image of a release",
+                "secret" => "`secret(\"name\")` is a secret resolved at deploy time",
+                "nodeport" => "`nodeport(30080)` exposes an app on a node port",
+                "clusterip" => "`clusterip()` takes no arguments",
+                _ => "`loadbalancer()` takes no arguments",
+            };
+            self.diags.push(
+                Diagnostic::error(
+                    Code::BAD_ARGUMENTS,
+                    format!(
+                        "`{}` takes {arity} argument{}, found {}",
+                        f.name,
+                        if arity == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                    span,
+                    "wrong number of arguments",
+                )
+                .with_help(usage),
             );
             return None;
         }

@@ -2,7 +2,7 @@
 
 use crate::decls::{DeclIdx, EntryRef, Env};
 use crate::schema::Schema;
-use crate::value::{Ty, Value};
+use crate::value::{Kind, Ty, Value};
 use crate::Sema;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use infrac_syntax::ast;
@@ -32,6 +32,12 @@ pub struct Fields<'a> {
     pub attrs: Vec<Field>,
     pub blocks: Vec<SubBlock<'a>>,
     pub rules: Vec<(&'a ast::Rule, Env)>,
+    /// Attributes that were written but already reported (invalid, or a misspelling of
+    /// this name): never reported again as missing.
+    pub failed: Vec<String>,
+    /// Whether an entry of the block did not parse; what it set is unknown, so no
+    /// attribute is reported missing.
+    pub broken: bool,
 }
 
 impl<'a> Fields<'a> {
@@ -55,7 +61,11 @@ impl<'a> Sema<'a> {
         let inst = &self.decls[decl.0 as usize];
         let entries = inst.entries.clone();
         let schema = inst.schema;
-        let (head, what) = (inst.name_span, format!("{} `{}`", inst.keyword, inst.name));
+        let what = match inst.kind {
+            Kind::Bgp | Kind::Firewall => format!("`{} on {}`", inst.keyword, inst.name),
+            _ => format!("{} `{}`", inst.keyword, inst.name),
+        };
+        let head = inst.name_span;
         let mut fields = Fields::default();
         for entry in &entries {
             self.check_entry(entry, schema, Some(decl), &mut fields, true);
@@ -65,8 +75,13 @@ impl<'a> Sema<'a> {
     }
 
     fn check_required(&mut self, fields: &Fields<'a>, schema: &Schema, head: Span, what: &str) {
+        if fields.broken {
+            return;
+        }
         for spec in schema.attrs.iter().filter(|a| a.required) {
-            if fields.get(spec.name).is_none() && !self.failed_attrs.contains(&(head, spec.name)) {
+            let reported = self.failed_attrs.contains(&(head, spec.name))
+                || fields.failed.iter().any(|f| f == spec.name);
+            if fields.get(spec.name).is_none() && !reported {
                 self.diags.push(
                     Diagnostic::error(
                         Code::MISSING_ATTRIBUTE,
@@ -126,7 +141,7 @@ impl<'a> Sema<'a> {
                     }
                 }
             }
-            ast::Entry::Error(_) => {}
+            ast::Entry::Error(_) => fields.broken = true,
         }
     }
 
@@ -146,6 +161,9 @@ impl<'a> Sema<'a> {
             (None, None) => {
                 let known: Vec<&str> = schema.attrs.iter().map(|a| a.name).collect();
                 let block_named = schema.block(&name).is_some();
+                if let Some(meant) = did_you_mean(&name, known.iter().copied()) {
+                    fields.failed.push(meant.to_string());
+                }
                 self.diags.push(
                     Diagnostic::error(
                         Code::UNKNOWN_ATTRIBUTE,
@@ -216,6 +234,7 @@ impl<'a> Sema<'a> {
                 })
             }
             None => {
+                fields.failed.push(name.clone());
                 if let Some(decl) = ctx {
                     let head = self.decls[decl.0 as usize].name_span;
                     let static_name = schema.attr(&name).map(|a| a.name);
@@ -351,15 +370,18 @@ impl<'a> Sema<'a> {
             }
             _ => {}
         }
+        // A name written as a string is shown as one: `route "chat.lab"`.
+        let shown = match (&name, &block.name) {
+            (Some(n), Some(ast::DeclName::Str(_))) => format!("{} \"{n}\"", spec.kind),
+            (Some(n), _) => format!("{} {n}", spec.kind),
+            (None, _) => spec.kind.to_string(),
+        };
         let existing = fields
             .blocks
             .iter()
             .find(|b| b.kind == spec.kind && b.name == name)
             .map(|b| b.name_span);
         if let Some(first) = existing {
-            let shown = name
-                .as_ref()
-                .map_or(spec.kind.to_string(), |n| format!("{} {n}", spec.kind));
             self.diags.push(
                 Diagnostic::error(
                     Code::DUPLICATE_DECLARATION,
@@ -379,10 +401,7 @@ impl<'a> Sema<'a> {
             };
             self.check_entry(&r, spec.schema, ctx, &mut inner, false);
         }
-        let what = match &name {
-            Some(n) => format!("`{} {n}`", spec.kind),
-            None => format!("`{}`", spec.kind),
-        };
+        let what = format!("`{shown}`");
         self.check_required(&inner, spec.schema, block.head_span(), &what);
         fields.blocks.push(SubBlock {
             kind: spec.kind.to_string(),

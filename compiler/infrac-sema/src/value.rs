@@ -209,20 +209,8 @@ impl Ty {
             Ty::Net => "a prefix".into(),
             Ty::Mac => "a MAC address".into(),
             Ty::Port => "a port such as `tcp/22`".into(),
-            Ty::Range(inner) => format!(
-                "a range of {}",
-                inner
-                    .describe()
-                    .trim_start_matches("an ")
-                    .trim_start_matches("a ")
-            ),
-            Ty::List(inner) => format!(
-                "a list of {}",
-                inner
-                    .describe()
-                    .trim_start_matches("an ")
-                    .trim_start_matches("a ")
-            ),
+            Ty::Range(inner) => format!("a range of {}", plural(&inner.describe())),
+            Ty::List(inner) => format!("a list of {}", plural(&inner.describe())),
             Ty::Ref(kind) => kind.article().into(),
             Ty::Word([]) => "a name".into(),
             Ty::Word(words) => format!(
@@ -250,4 +238,28 @@ impl Ty {
             Ty::RouteTarget => "an app or a guest".into(),
         }
     }
+}
+
+/// The plural of a type description: "an IP address" → "IP addresses",
+/// "a port such as `tcp/22`" → "ports such as `tcp/22`".
+fn plural(description: &str) -> String {
+    let text = description
+        .strip_prefix("an ")
+        .or_else(|| description.strip_prefix("a "))
+        .unwrap_or(description);
+    if text.starts_with("one of") || text.starts_with('`') {
+        return text.to_string();
+    }
+    let head_end = [" such as", " (", " in ", " on ", ":"]
+        .iter()
+        .filter_map(|sep| text.find(sep))
+        .min()
+        .unwrap_or(text.len());
+    let (head, tail) = text.split_at(head_end);
+    let suffix = if head.ends_with('s') || head.ends_with('x') || head.ends_with("sh") || head.ends_with("ch") {
+        "es"
+    } else {
+        "s"
+    };
+    format!("{head}{suffix}{tail}")
 }

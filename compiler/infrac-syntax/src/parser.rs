@@ -151,6 +151,31 @@ fn to_diagnostic(error: &Rich<'_, Token, SimpleSpan>, file: FileId) -> Diagnosti
                     _ => d,
                 };
             }
+            let keyword = matches!(
+                found.as_deref(),
+                Some(
+                    Token::Import
+                        | Token::As
+                        | Token::For
+                        | Token::In
+                        | Token::On
+                        | Token::From
+                        | Token::True
+                        | Token::False
+                )
+            );
+            if keyword && wanted.iter().any(|w| w == "a name") {
+                return Diagnostic::error(
+                    Code::SYNTAX_UNEXPECTED,
+                    format!("unexpected {found_text}"),
+                    span,
+                    "a keyword cannot be a name",
+                )
+                .with_help(format!(
+                    "choose another name, or quote it: `\"{}\"`",
+                    found_text.trim_matches('`')
+                ));
+            }
             if found.as_deref().is_some_and(is_literal) && wanted.iter().any(|w| w == "`=`")
             {
                 return Diagnostic::error(

@@ -1,9 +1,20 @@
-//! The bird target.
+//! The bird target: `bird/<router>/bird.conf`, the BIRD 2 configuration of every guest
+//! with a `bgp` block.
+//!
+//! Route leaks are impossible by construction: the only routes exported are the static
+//! routes of the announced prefixes, matched exactly. Imports reject bogons, the site's
+//! own space, too-specific prefixes, default routes (unless a peer accepts one) and, with
+//! an `rpki` cache, RPKI-invalid routes.
+
+mod bogons;
+mod render;
+mod view;
 
 use infrac_diagnostics::Diagnostic;
 use infrac_model::{Artifact, Model, Target};
+use std::collections::BTreeSet;
 
-/// Emits the bird artifacts.
+/// Emits `bird/<router>/bird.conf` for each BGP router.
 pub struct BirdTarget;
 
 impl Target for BirdTarget {
@@ -12,11 +23,30 @@ impl Target for BirdTarget {
     }
 
     fn description(&self) -> &'static str {
-        "bird artifacts"
+        "bird/<router>/bird.conf: BIRD 2 sessions, filters and route origination"
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
-        let _ = model;
-        Ok(Vec::new())
+        let mut artifacts = Vec::new();
+        let mut problems = Vec::new();
+        let mut seen = BTreeSet::new();
+        for router in &model.routers {
+            // Semantic analysis reports a second `bgp` block on one guest; emit the first.
+            if !seen.insert(router.guest) {
+                continue;
+            }
+            match view::bird_conf(model, router) {
+                Ok(conf) => artifacts.push(Artifact::new(
+                    format!("bird/{}/bird.conf", conf.router),
+                    render::render(&conf),
+                )),
+                Err(mut d) => problems.append(&mut d),
+            }
+        }
+        if problems.is_empty() {
+            Ok(artifacts)
+        } else {
+            Err(problems)
+        }
     }
 }

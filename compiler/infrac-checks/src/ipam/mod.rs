@@ -18,7 +18,55 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     allocation(model, &mut out);
     assignments(model, &mut out);
     announcements(model, &mut out);
+    cluster_cidrs(model, &mut out);
     out
+}
+
+/// k3s carves one pod subnet per node out of the pod CIDR (`--node-cidr-mask-size`).
+const NODE_MASK_V4: u8 = 24;
+const NODE_MASK_V6: u8 = 64;
+/// kube-apiserver refuses service ranges with more than 20 host bits (/12 IPv4, /108 IPv6).
+const MAX_SERVICE_HOST_BITS: u8 = 20;
+
+fn cluster_cidrs(model: &Model, out: &mut Vec<Diagnostic>) {
+    for c in &model.clusters {
+        let nodes = (c.servers.len() + c.agents.len()) as u128;
+        for pods in [Some(c.pods), c.pods6].into_iter().flatten() {
+            let (mask, bits) = match pods.value {
+                IpNet::V4(_) => (NODE_MASK_V4, 32),
+                IpNet::V6(_) => (NODE_MASK_V6, 128),
+            };
+            let len = pods.value.prefix_len();
+            let subnets = if len > mask { 0 } else { 1u128.checked_shl(u32::from(mask - len)).unwrap_or(u128::MAX) };
+            if subnets < nodes {
+                let _ = bits;
+                out.push(
+                    Diagnostic::error(
+                        Code::POD_CIDR_TOO_SMALL,
+                        format!("pod CIDR {} of cluster {} holds {subnets} node subnet{} for {nodes} nodes", pods.value, c.name, if subnets == 1 { "" } else { "s" }),
+                        pods.span,
+                        format!("each node takes a /{mask} out of it"),
+                    )
+                    .with_help(format!("use a prefix of at most /{} for {nodes} nodes (k3s default: 10.42.0.0/16; IPv6: a /56)", mask.saturating_sub(nodes.next_power_of_two().trailing_zeros() as u8))),
+                );
+            }
+        }
+        for services in [Some(c.services), c.services6].into_iter().flatten() {
+            let bits = if services.value.addr().is_ipv4() { 32 } else { 128 };
+            let host_bits = bits - services.value.prefix_len();
+            if host_bits > MAX_SERVICE_HOST_BITS {
+                out.push(
+                    Diagnostic::error(
+                        Code::SERVICE_CIDR_TOO_LARGE,
+                        format!("service CIDR {} of cluster {} is larger than Kubernetes accepts", services.value, c.name),
+                        services.span,
+                        format!("{host_bits} host bits; kube-apiserver allows at most {MAX_SERVICE_HOST_BITS}"),
+                    )
+                    .with_help(format!("use a /{} or longer (k3s default: 10.43.0.0/16)", bits - MAX_SERVICE_HOST_BITS)),
+                );
+            }
+        }
+    }
 }
 
 /// One prefix in the lab and what it belongs to.
@@ -61,7 +109,7 @@ fn overlaps(model: &Model, out: &mut Vec<Diagnostic>) {
         };
         let relation = if relation == "inside" { format!("inside {} ({})", first.what, first.net) } else { format!("{relation} {} ({})", first.what, first.net) };
         out.push(
-            Diagnostic::error(code, format!("{} {} overlaps {} {}", second.what, second.net, first.what, first.net), second.span, relation)
+            Diagnostic::error(code, format!("{} ({}) overlaps {} ({})", second.what, second.net, first.what, first.net), second.span, relation)
                 .with_label(first.span, format!("{} is {}", first.what, first.net))
                 .with_help(if code == Code::CLUSTER_CIDR_COLLISION {
                     "pod and service CIDRs are routed inside the cluster; pick ranges no real network uses (k3s defaults: 10.42.0.0/16 and 10.43.0.0/16)".to_string()

@@ -48,20 +48,38 @@ mod tests {
 
     #[test]
     fn render_sorts_and_parse_reads_back() {
-        let text = render(["proxmox/apply.sh", "model.json", "nixos/router/configuration.nix"].into_iter());
+        let text = render(
+            [
+                "proxmox/apply.sh",
+                "model.json",
+                "nixos/router/configuration.nix",
+            ]
+            .into_iter(),
+        );
         assert_eq!(
-            text.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>(),
-            ["model.json", "nixos/router/configuration.nix", "proxmox/apply.sh"]
+            text.lines()
+                .filter(|l| !l.starts_with('#'))
+                .collect::<Vec<_>>(),
+            [
+                "model.json",
+                "nixos/router/configuration.nix",
+                "proxmox/apply.sh"
+            ]
         );
         assert_eq!(
             parse(text.as_bytes()),
-            ["model.json", "nixos/router/configuration.nix", "proxmox/apply.sh"]
+            [
+                "model.json",
+                "nixos/router/configuration.nix",
+                "proxmox/apply.sh"
+            ]
         );
     }
 
     #[test]
     fn parse_ignores_paths_leaving_the_folder() {
-        let listed = parse(b"# header\n../etc/passwd\n/abs\na//b\n./x\nok/file\n.infrac-manifest\n\n");
+        let listed =
+            parse(b"# header\n../etc/passwd\n/abs\na//b\n./x\nok/file\n.infrac-manifest\n\n");
         assert_eq!(listed, ["ok/file"]);
     }
 }

@@ -253,7 +253,8 @@ impl Folder {
             }
         }
         backups.sort();
-        let missing = matches!(fs::symlink_metadata(&self.path), Err(e) if e.kind() == ErrorKind::NotFound);
+        let missing =
+            matches!(fs::symlink_metadata(&self.path), Err(e) if e.kind() == ErrorKind::NotFound);
         if missing {
             if let Some(backup) = backups.pop() {
                 fs::rename(&backup, &self.path).map_err(io_error(&backup))?;
@@ -420,6 +421,13 @@ fn carry_over(
         let source = entry.path();
         let target = to.join(&name);
         let file_type = entry.file_type().map_err(io_error(&source))?;
+        // The old manifest and the last build's files are replaced by this build's, or
+        // dropped as stale; everything else is somebody else's and is carried over.
+        let from_last_build = (prefix.is_empty() && name == MANIFEST)
+            || (file_type.is_file() && name.to_str().is_some() && generated.contains(&rel));
+        if from_last_build {
+            continue;
+        }
         if file_type.is_dir() {
             let created = !target.is_dir();
             if created {
@@ -439,10 +447,6 @@ fn carry_over(
             } else {
                 folders.insert(target.clone());
             }
-        } else if prefix.is_empty() && name == MANIFEST {
-            continue;
-        } else if file_type.is_file() && name.to_str().is_some() && generated.contains(&rel) {
-            continue;
         } else if file_type.is_symlink() {
             copy_symlink(&source, &target).map_err(io_error(&source))?;
         } else if fs::hard_link(&source, &target).is_err() {

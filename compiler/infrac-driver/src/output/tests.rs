@@ -44,7 +44,10 @@ fn tree(dir: &Path) -> BTreeMap<String, String> {
                 .into_owned();
             let meta = std::fs::symlink_metadata(&path).expect("metadata");
             let description = if meta.file_type().is_symlink() {
-                format!("link -> {}", std::fs::read_link(&path).expect("link").display())
+                format!(
+                    "link -> {}",
+                    std::fs::read_link(&path).expect("link").display()
+                )
             } else if meta.is_dir() {
                 pending.push(path.clone());
                 "folder".to_string()
@@ -105,7 +108,10 @@ fn interrupted_writes(strategy: Swap) {
     write_output(&reference_out, &new_artifacts()).expect("reference build");
     let new_tree = tree(&reference_out);
     assert_ne!(old_tree, new_tree);
-    assert_eq!(new_tree.get("NOTES.md").map(String::as_str), Some("file 644 mine\n"));
+    assert_eq!(
+        new_tree.get("NOTES.md").map(String::as_str),
+        Some("file 644 mine\n")
+    );
     assert!(!new_tree.contains_key("docs/retired.md"), "stale file kept");
 
     let mut interruptions = 0;
@@ -135,7 +141,11 @@ fn interrupted_writes(strategy: Swap) {
             );
         } else {
             // Only the rename fallback has this window; the old output is in the backup.
-            assert_eq!(strategy, Swap::Rename, "checkpoint {stop_at}: folder missing");
+            assert_eq!(
+                strategy,
+                Swap::Rename,
+                "checkpoint {stop_at}: folder missing"
+            );
             let backup = names_in(&scratch.0)
                 .into_iter()
                 .find(|n| n.starts_with(".out.infrac-old-"))
@@ -145,9 +155,16 @@ fn interrupted_writes(strategy: Swap) {
         // The next build repairs whatever the crash left and completes the output.
         write_output(&out, &new_artifacts()).expect("build after the crash");
         assert_eq!(tree(&out), new_tree, "checkpoint {stop_at}: after recovery");
-        assert_eq!(names_in(&scratch.0), ["out"], "checkpoint {stop_at}: leftovers");
+        assert_eq!(
+            names_in(&scratch.0),
+            ["out"],
+            "checkpoint {stop_at}: leftovers"
+        );
     }
-    assert!(interruptions >= 6, "only {interruptions} checkpoints were exercised");
+    assert!(
+        interruptions >= 6,
+        "only {interruptions} checkpoints were exercised"
+    );
 }
 
 #[test]
@@ -165,9 +182,13 @@ fn user_files_are_the_same_files_after_a_build() {
     use std::os::unix::fs::MetadataExt;
     let scratch = Scratch::new("inode");
     let out = prepared(&scratch.0);
-    let before = std::fs::metadata(out.join("proxmox/local.conf")).expect("meta").ino();
+    let before = std::fs::metadata(out.join("proxmox/local.conf"))
+        .expect("meta")
+        .ino();
     let summary = write_output(&out, &new_artifacts()).expect("build");
-    let after = std::fs::metadata(out.join("proxmox/local.conf")).expect("meta").ino();
+    let after = std::fs::metadata(out.join("proxmox/local.conf"))
+        .expect("meta")
+        .ino();
     assert_eq!(before, after, "the user's file was copied, not kept");
     assert_eq!(summary.preserved, 3);
     assert_eq!(summary.removed, ["docs/retired.md"]);
@@ -180,7 +201,10 @@ fn user_files_are_the_same_files_after_a_build() {
             "proxmox/200.sh"
         ]
     );
-    assert!(!out.join("docs").exists(), "a folder left empty by a stale file is kept");
+    assert!(
+        !out.join("docs").exists(),
+        "a folder left empty by a stale file is kept"
+    );
 }
 
 #[test]
@@ -233,5 +257,8 @@ fn a_manifest_entry_outside_the_folder_is_never_touched() {
     text.push_str("../outside.txt\n");
     std::fs::write(&manifest, text).expect("tamper");
     write_output(&out, &old_artifacts()).expect("second build");
-    assert_eq!(std::fs::read_to_string(&outside).expect("outside"), "keep\n");
+    assert_eq!(
+        std::fs::read_to_string(&outside).expect("outside"),
+        "keep\n"
+    );
 }

@@ -323,8 +323,8 @@ fn write_item(out: &mut String, item: &Item, ids: &Ids, depth: usize, used: &mut
                 write_item(out, inner, ids, depth + 1, used);
             }
             let _ = writeln!(out, "{indent}end");
-            let _ = writeln!(out, "{indent}class {id} {}", group.class.name());
-            used.push(group.class);
+            // `class` is ignored on a subgraph that edges point at; `style` is not.
+            let _ = writeln!(out, "{indent}style {id} {}", group.class.style());
         }
     }
 }

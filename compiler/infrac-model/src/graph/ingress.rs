@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 /// Every entry point from outside a guest or cluster, and where it leads.
 pub fn ingress(model: &Model) -> Flowchart {
-    let mut chart = Flowchart::new(format!("{} ingress paths", lab_name(model)), Direction::LeftRight);
+    let mut chart = Flowchart::new(format!("{} ingress paths", lab_name(model)), Direction::TopDown);
     let internet = "internet".to_string();
     let mut drawn: BTreeSet<String> = BTreeSet::new();
     let uplinks: BTreeSet<&str> = model
@@ -52,7 +52,9 @@ pub fn ingress(model: &Model) -> Flowchart {
             extra.push(format!("masquerade {} → {}", zones.join(", "), zone_name(&masquerade.to.value)));
         }
         let key = draw_guest(&mut chart, &mut drawn, router, Class::Router, extra);
+        // Forwards sharing a source zone, or a target guest, share one edge.
         let mut inbound: Vec<(String, Vec<String>)> = Vec::new();
+        let mut outbound: Vec<(String, Vec<String>)> = Vec::new();
         for forward in &firewall.forwards {
             let from = match &forward.from.value {
                 Zone::Named(z) => draw_zone(&mut chart, z),
@@ -65,9 +67,16 @@ pub fn ingress(model: &Model) -> Flowchart {
             }
             let target = model.guest(forward.target);
             let target_key = draw_guest(&mut chart, &mut drawn, target, class_of(model, target), Vec::new());
+            let line = format!("DNAT {} → :{}", forward.port.value, forward.target_port);
+            match outbound.iter_mut().find(|(t, _)| *t == target_key) {
+                Some((_, lines)) => lines.push(line),
+                None => outbound.push((target_key, vec![line])),
+            }
+        }
+        for (target, lines) in outbound {
             chart.edges.push(
-                Edge::new(key.clone(), target_key)
-                    .label(vec![format!("DNAT {} → :{}", forward.port.value, forward.target_port)])
+                Edge::new(key.clone(), target)
+                    .label(lines)
                     .line(Line::Thick)
                     .tone(Tone::Translated),
             );
@@ -155,7 +164,14 @@ pub fn ingress(model: &Model) -> Flowchart {
             .iter()
             .filter_map(|g| g.nics.iter().find_map(|n| n.ip.as_ref()).map(|ip| ip.value.to_string()))
             .collect();
-        node_lines.extend(wrap(&addresses, 2));
+        // One address per line; a large cluster lists the first few.
+        const SHOWN: usize = 5;
+        if addresses.len() > SHOWN + 1 {
+            node_lines.extend(addresses[..SHOWN].iter().cloned());
+            node_lines.push(format!("and {} more", addresses.len() - SHOWN));
+        } else {
+            node_lines.extend(addresses);
+        }
         group
             .items
             .push(Item::Node(Node::new(nodes_key.clone(), node_lines, Shape::Box, Class::Vm)));

@@ -15,7 +15,7 @@ const PORTS_PER_LINE: usize = 3;
 pub fn network(model: &Model) -> Flowchart {
     let mut chart = Flowchart::new(
         format!("{} networks and firewall flows", lab_name(model)),
-        Direction::LeftRight,
+        Direction::TopDown,
     );
     let zones = super::zones(model);
     for zone in &zones {
@@ -97,9 +97,9 @@ pub fn network(model: &Model) -> Flowchart {
                         .label(vec!["denied".into()])
                         .line(Line::Dotted)
                         .tone(Tone::Denied),
-                    Access::All { by_policy: true, .. } => {
-                        edge.label(vec![access.summary()]).line(Line::Dotted)
-                    }
+                    // The router's label states each chain's policy; an edge per pair
+                    // the policy accepts would bury the rules' own flows.
+                    Access::All { by_policy: true, .. } => continue,
                     Access::All { .. } => {
                         let mut lines = vec![access.summary()];
                         if masqueraded {
@@ -119,6 +119,8 @@ pub fn network(model: &Model) -> Flowchart {
                 chart.edges.push(edge);
             }
         }
+        // Port forwards between the same two zones share one edge.
+        let mut forwards: Vec<(String, String, Vec<String>)> = Vec::new();
         for forward in &firewall.forwards {
             let target = model.guest(forward.target);
             let from = match &forward.from.value {
@@ -126,20 +128,23 @@ pub fn network(model: &Model) -> Flowchart {
                 Zone::Router => router.clone(),
                 Zone::Any => continue,
             };
-            let zone = target
-                .nics
-                .iter()
-                .map(|n| model.network(n.network).zone.as_str())
-                .next();
-            let Some(zone) = zone else { continue };
-            chart.edges.push(
-                Edge::new(from, zone_key(zone))
-                    .label(vec![format!(
-                        "DNAT {} → {}:{}",
-                        forward.port.value, target.name, forward.target_port
-                    )])
-                    .tone(Tone::Translated),
+            let Some(nic) = target.nics.first() else {
+                continue;
+            };
+            let to = zone_key(&model.network(nic.network).zone);
+            let line = format!(
+                "DNAT {} → {}:{}",
+                forward.port.value, target.name, forward.target_port
             );
+            match forwards.iter_mut().find(|(f, t, _)| *f == from && *t == to) {
+                Some((_, _, lines)) => lines.push(line),
+                None => forwards.push((from, to, vec![line])),
+            }
+        }
+        for (from, to, lines) in forwards {
+            chart
+                .edges
+                .push(Edge::new(from, to).label(lines).tone(Tone::Translated));
         }
     }
     if model.networks.is_empty() && model.firewalls.is_empty() {

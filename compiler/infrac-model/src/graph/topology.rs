@@ -3,25 +3,17 @@
 use super::{guest_key, lab_name, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape};
 use crate::{Expose, Guest, GuestKind, Host, HostId, Model, Platform};
 
-/// How many guests sit side by side in one row of a host's box.
-const GUESTS_PER_ROW: usize = 4;
-
 /// Hosts → guests (kind, VMID, vCPUs, memory), clusters → apps by namespace, and which
 /// guests are the clusters' servers and agents.
 pub fn topology(model: &Model) -> Flowchart {
-    let mut chart = Flowchart::new(format!("{} topology", lab_name(model)), Direction::TopDown);
+    let mut chart = Flowchart::new(format!("{} topology", lab_name(model)), Direction::LeftRight);
     for (index, host) in model.hosts.iter().enumerate() {
         let id = HostId(index as u32);
         let guests: Vec<&Guest> = model.guests.iter().filter(|g| g.host == id).collect();
         let key = format!("host:{}", host.name);
-        if guests.is_empty() && host.platform != Platform::Proxmox {
-            chart
-                .items
-                .push(Item::Node(Node::new(key, host_lines(host), Shape::Box, Class::Host)));
-            continue;
-        }
-        let mut group = Group::new(key, host_lines(host), Class::Host);
-        group.direction = Some(Direction::TopDown);
+        chart
+            .items
+            .push(Item::Node(Node::new(key.clone(), host_lines(host), Shape::Box, Class::Host)));
         for (kind, title, class) in [
             (GuestKind::Vm, "virtual machines", Class::Vm),
             (GuestKind::Lxc, "containers", Class::Lxc),
@@ -30,46 +22,42 @@ pub fn topology(model: &Model) -> Flowchart {
             if members.is_empty() {
                 continue;
             }
-            let mut inner = Group::new(
-                format!("host:{}:{}", host.name, kind.as_str()),
-                vec![format!("{title} ({})", members.len())],
+            let group_key = format!("host:{}:{}", host.name, kind.as_str());
+            let mut group = Group::new(
+                group_key.clone(),
+                vec![format!("{title} on {} ({})", host.name, members.len())],
                 class,
             );
-            inner.direction = Some(Direction::TopDown);
+            // Left to right, nodes of one rank stack vertically: a tall, narrow column
+            // stays readable when the picture is scaled to a page's width.
+            group.direction = Some(Direction::LeftRight);
             for guest in &members {
-                inner.items.push(Item::Node(Node::new(
+                group.items.push(Item::Node(Node::new(
                     guest_key(guest),
                     guest_lines(model, guest),
                     Shape::Rounded,
                     class,
                 )));
             }
-            // Unconnected nodes would all land in one row; invisible links stack the
-            // guests into rows of a few, which keeps a large host readable.
-            for pair in members.windows(GUESTS_PER_ROW + 1) {
-                chart
-                    .edges
-                    .push(Edge::new(guest_key(pair[0]), guest_key(pair[GUESTS_PER_ROW])).line(Line::Invisible));
-            }
-            group.items.push(Item::Group(inner));
+            chart.items.push(Item::Group(group));
+            chart
+                .edges
+                .push(Edge::new(key.clone(), group_key).line(Line::Plain));
         }
-        chart.items.push(Item::Group(group));
     }
     for (index, cluster) in model.clusters.iter().enumerate() {
         let key = format!("cluster:{}", cluster.name);
         let mut group = Group::new(
             key.clone(),
-            vec![
-                format!("cluster {}", cluster.name),
-                format!(
-                    "{} server{}, {} agent{} · ingress {}",
-                    cluster.servers.len(),
-                    plural(cluster.servers.len()),
-                    cluster.agents.len(),
-                    plural(cluster.agents.len()),
-                    cluster.ingress_class
-                ),
-            ],
+            // Mermaid does not make room for multi-line subgraph titles: one line only.
+            vec![format!(
+                "cluster {} · {} server{}, {} agent{}",
+                cluster.name,
+                cluster.servers.len(),
+                plural(cluster.servers.len()),
+                cluster.agents.len(),
+                plural(cluster.agents.len()),
+            )],
             Class::Cluster,
         );
         group.direction = Some(Direction::LeftRight);
@@ -90,7 +78,7 @@ pub fn topology(model: &Model) -> Flowchart {
                 vec![format!("namespace {namespace}")],
                 Class::Namespace,
             );
-            ns.direction = Some(Direction::TopDown);
+            ns.direction = Some(Direction::LeftRight);
             for app in apps.iter().filter(|a| a.namespace == namespace) {
                 let mut lines = vec![app.name.clone()];
                 let mut detail = Vec::new();
@@ -142,15 +130,25 @@ fn plural(n: usize) -> &'static str {
 
 fn host_lines(host: &Host) -> Vec<String> {
     let mut lines = vec![format!("host {}", host.name)];
-    if let Some(hw) = &host.hardware {
-        let mut parts = vec![format!("{} {}", hw.chassis.vendor, hw.chassis.model)];
-        if hw.cores() > 0 {
-            parts.push(format!("{} cores / {} threads", hw.cores(), hw.threads()));
+    match &host.hardware {
+        Some(hw) => {
+            lines.push(format!("{} {}", hw.chassis.vendor, hw.chassis.model));
+            if let Some(cpu) = &hw.cpu {
+                lines.push(format!("{} × {}", hw.cpu_count.value, cpu.model));
+                lines.push(format!("{} cores / {} threads", hw.cores(), hw.threads()));
+            }
+            if hw.memory().0 > 0 {
+                lines.push(format!("{} memory", hw.memory()));
+            }
         }
-        if hw.memory().0 > 0 {
-            parts.push(hw.memory().to_string());
-        }
-        lines.push(parts.join(" · "));
+        None => lines.push(
+            match host.platform {
+                Platform::Proxmox => "proxmox",
+                Platform::Baremetal => "bare metal",
+                Platform::Cloud => "cloud",
+            }
+            .into(),
+        ),
     }
     if let Some(address) = &host.address {
         lines.push(address.address.value.to_string());
@@ -168,13 +166,14 @@ fn guest_lines(model: &Model, guest: &Guest) -> Vec<String> {
     } else {
         format!("{} vCPU", guest.cores.value)
     };
-    let mut lines = vec![
-        guest.name.clone(),
-        format!("{kind} {} · {cpus} · {}", guest.vmid.value, guest.memory.value),
-    ];
+    let mut head = format!("{kind} {}", guest.vmid.value);
     if let Some(os) = guest.os {
         let image = model.image(os);
-        lines.push(format!("{} {}", image.family, image.version));
+        head.push_str(&format!(" · {} {}", image.family, image.version));
     }
-    lines
+    vec![
+        guest.name.clone(),
+        head,
+        format!("{cpus} · {}", guest.memory.value),
+    ]
 }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The project's test command, run by CI (.ci/run) and by hand:
+#   1. install the artifact validators (idempotent; Debian, PyPI and npm packages),
+#   2. prove they work (scripts/validators/selftest.sh),
+#   3. build examples/orion.infra and validate every artifact it generates,
+#   4. run the Rust test suite (cargo test --workspace --locked).
+# Any failing step fails the whole run. Works from any working directory.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+step() { printf '\n==> [%ds] %s\n' "$SECONDS" "$*"; }
+
+step "scripts/validators/install.sh"
+scripts/validators/install.sh
+
+step "scripts/validators/selftest.sh"
+scripts/validators/selftest.sh
+
+step "cargo build --locked -p infrac-cli"
+cargo build --locked -p infrac-cli
+infrac="${CARGO_TARGET_DIR:-$root/target}/debug/infrac"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+step "infrac build examples/orion.infra, then scripts/validators/all.sh on the output"
+"$infrac" build examples/orion.infra -o "$work/out"
+"$infrac" build --check examples/orion.infra -o "$work/out"
+scripts/validators/all.sh "$work/out"
+
+step "cargo test --workspace --locked"
+cargo test --workspace --locked
+
+step "all steps passed"

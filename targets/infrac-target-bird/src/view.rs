@@ -1,0 +1,386 @@
+//! The view-model of one `bird.conf`: sessions, channels and filter contents decided here.
+
+use crate::bogons;
+use infrac_diagnostics::{Code, Diagnostic};
+use infrac_model::policy::{self, interface_name};
+use infrac_model::{BgpPeer, BgpRouter, Community, GuestNic, IpFamily, Model};
+use ipnet::IpNet;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+/// The whole file.
+#[derive(Debug, Serialize)]
+pub(crate) struct BirdConf {
+    pub source: String,
+    pub router: String,
+    pub router_id: String,
+    pub asn: u32,
+    /// Quoted interface names for `protocol direct`.
+    pub interfaces: Vec<String>,
+    pub families: Vec<FamilyView>,
+    pub rpki: Option<RpkiView>,
+    pub peers: Vec<PeerView>,
+}
+
+/// What one address family needs: prefix sets, origination, the kernel protocol.
+#[derive(Debug, Serialize)]
+pub(crate) struct FamilyView {
+    /// `ipv4` or `ipv6`.
+    pub name: &'static str,
+    /// `v4` or `v6`.
+    pub suffix: &'static str,
+    /// `V4` or `V6`, for constant names.
+    pub upper: &'static str,
+    /// The announced prefixes, exact.
+    pub own: Vec<String>,
+    /// The site's own address space and everything inside it (`prefix+`).
+    pub own_space: Vec<String>,
+    /// Set elements with their trailing comma and comment, one per line.
+    pub bogons: Vec<String>,
+    pub default_route: &'static str,
+    /// The longest prefix accepted from a neighbour.
+    pub max_length: u8,
+    /// For IPv6: only global unicast is accepted.
+    pub global_unicast: Option<&'static str>,
+}
+
+/// The RPKI cache.
+#[derive(Debug, Serialize)]
+pub(crate) struct RpkiView {
+    pub server: String,
+    pub port: u16,
+}
+
+/// One BGP session.
+#[derive(Debug, Serialize)]
+pub(crate) struct PeerView {
+    /// The BIRD protocol name (`bgp_transit_1`).
+    pub protocol: String,
+    /// The peer's name in the source.
+    pub name: String,
+    /// Short name for filters (`transit_1`).
+    pub id: String,
+    pub description: Option<String>,
+    pub neighbor: String,
+    pub asn: u32,
+    pub source_address: Option<String>,
+    pub multihop: Option<u8>,
+    /// The secret file holding `password "…";`.
+    pub password_file: Option<String>,
+    pub channels: Vec<ChannelView>,
+}
+
+/// One address family of a session.
+#[derive(Debug, Serialize)]
+pub(crate) struct ChannelView {
+    pub name: &'static str,
+    pub suffix: &'static str,
+    pub upper: &'static str,
+    pub next_hop: Option<String>,
+    pub extended_next_hop: bool,
+    pub accept_default: bool,
+    pub default_route: &'static str,
+    pub rpki: bool,
+    /// Whether the site announces anything in this family.
+    pub announces: bool,
+    pub own_space: bool,
+    pub max_length: u8,
+    pub global_unicast: Option<&'static str>,
+    /// `bgp_community.add((…));` statements for exported routes.
+    pub communities: Vec<String>,
+}
+
+/// Where secret files are deployed; each holds one BIRD statement.
+pub(crate) const SECRET_DIR: &str = "/run/secrets/bird";
+
+fn family_names(family: IpFamily) -> (&'static str, &'static str, &'static str) {
+    match family {
+        IpFamily::Ipv4 => ("ipv4", "v4", "V4"),
+        IpFamily::Ipv6 => ("ipv6", "v6", "V6"),
+    }
+}
+
+fn net_family(net: &IpNet) -> IpFamily {
+    match net {
+        IpNet::V4(_) => IpFamily::Ipv4,
+        IpNet::V6(_) => IpFamily::Ipv6,
+    }
+}
+
+/// A BIRD identifier from a source name: letters, digits and `_`.
+fn identifier(name: &str) -> String {
+    let mut id: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if !id.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        id.insert(0, 'p');
+    }
+    id
+}
+
+/// Text safe inside a BIRD string, which has no escapes: no quotes, no line breaks.
+fn bird_string(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' => '\'',
+            '\n' | '\r' | '\t' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// A file name from a secret's name.
+fn secret_file(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{SECRET_DIR}/{}.conf", clean.trim_start_matches('.'))
+}
+
+fn community_statement(c: &Community) -> String {
+    match c {
+        Community::Standard(a, b) => format!("bgp_community.add(({a}, {b}));"),
+        Community::Large(a, b, c) => format!("bgp_large_community.add(({a}, {b}, {c}));"),
+    }
+}
+
+/// The families a session carries: as declared, else the neighbour's own family plus
+/// any announced family no neighbour of that family exists for (so an IPv6 prefix is
+/// announced over IPv4 sessions only when there is no IPv6 session to carry it).
+pub(crate) fn session_families(router: &BgpRouter, peer: &BgpPeer) -> Vec<IpFamily> {
+    if !peer.families.is_empty() {
+        let set: BTreeSet<IpFamily> = peer.families.iter().copied().collect();
+        return set.into_iter().collect();
+    }
+    let own = policy::family_of(peer.neighbor.value);
+    let mut set = BTreeSet::from([own]);
+    for net in &router.announce {
+        let f = net_family(&net.value);
+        if f != own
+            && !router
+                .peers
+                .iter()
+                .any(|p| policy::family_of(p.neighbor.value) == f)
+        {
+            set.insert(f);
+        }
+    }
+    set.into_iter().collect()
+}
+
+/// The router's NIC a neighbour is reached through: the one on a network holding the
+/// neighbour's address, else the first uplink.
+fn peer_nic<'m>(model: &'m Model, router: &BgpRouter, neighbor: IpAddr) -> Option<&'m GuestNic> {
+    let guest = model.guest(router.guest);
+    guest
+        .nics
+        .iter()
+        .find(|n| {
+            let net = model.network(n.network);
+            match neighbor {
+                IpAddr::V4(a) => net.ipv4.is_some_and(|p| p.value.contains(&a)),
+                IpAddr::V6(a) => net.ipv6.is_some_and(|p| p.value.contains(&a)),
+            }
+        })
+        .or_else(|| guest.nics.iter().find(|n| model.network(n.network).uplink))
+}
+
+fn family_view(model: &Model, router: &BgpRouter, family: IpFamily) -> FamilyView {
+    let (name, suffix, upper) = family_names(family);
+    let own: Vec<String> = router
+        .announce
+        .iter()
+        .filter(|n| net_family(&n.value) == family)
+        .map(|n| n.value.trunc().to_string())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let site = model.host(model.guest(router.guest).host).site;
+    let site = model.site(site);
+    let mut space: BTreeSet<String> = router
+        .announce
+        .iter()
+        .filter(|n| net_family(&n.value) == family)
+        .map(|n| format!("{}+", n.value.trunc()))
+        .collect();
+    match family {
+        IpFamily::Ipv4 => space.extend(site.ipv4.map(|p| format!("{}+", p.value.trunc()))),
+        IpFamily::Ipv6 => space.extend(site.ipv6.map(|p| format!("{}+", p.value.trunc()))),
+    }
+    let list: &[(&str, &str)] = match family {
+        IpFamily::Ipv4 => &bogons::IPV4,
+        IpFamily::Ipv6 => &bogons::IPV6,
+    };
+    let bogons = list
+        .iter()
+        .enumerate()
+        .map(|(i, (prefix, why))| {
+            let comma = if i + 1 < list.len() { "," } else { "" };
+            format!("{prefix}+{comma}\t# {why}")
+        })
+        .collect();
+    FamilyView {
+        name,
+        suffix,
+        upper,
+        own,
+        own_space: space.into_iter().collect(),
+        bogons,
+        default_route: match family {
+            IpFamily::Ipv4 => "0.0.0.0/0",
+            IpFamily::Ipv6 => "::/0",
+        },
+        max_length: match family {
+            IpFamily::Ipv4 => 24,
+            IpFamily::Ipv6 => 48,
+        },
+        global_unicast: match family {
+            IpFamily::Ipv4 => None,
+            IpFamily::Ipv6 => Some("2000::/3+"),
+        },
+    }
+}
+
+/// The view of one BGP router, or the limitations that stop it.
+pub(crate) fn bird_conf(model: &Model, router: &BgpRouter) -> Result<BirdConf, Vec<Diagnostic>> {
+    let guest = model.guest(router.guest);
+    let mut problems = Vec::new();
+    let mut used_ids = BTreeSet::new();
+    let mut peers = Vec::new();
+    let mut all_families: BTreeSet<IpFamily> = router
+        .announce
+        .iter()
+        .map(|n| net_family(&n.value))
+        .collect();
+    for peer in &router.peers {
+        let mut id = identifier(&peer.name);
+        let mut n = 2;
+        while !used_ids.insert(id.clone()) {
+            id = format!("{}_{n}", identifier(&peer.name));
+            n += 1;
+        }
+        let session = policy::family_of(peer.neighbor.value);
+        let nic = peer_nic(model, router, peer.neighbor.value);
+        let mut channels = Vec::new();
+        for family in session_families(router, peer) {
+            all_families.insert(family);
+            let (name, suffix, upper) = family_names(family);
+            let fv = family_view(model, router, family);
+            let mut next_hop = None;
+            if session == IpFamily::Ipv4 && family == IpFamily::Ipv6 && !fv.own.is_empty() {
+                next_hop = nic.and_then(|n| n.ip6).map(|a| a.value.to_string());
+                // A direct session can take the interface's IPv6 address at run time;
+                // a multihop one, or one on an interface without IPv6, has nothing to use.
+                let runtime = peer.multihop.is_none()
+                    && nic.is_some_and(|n| model.network(n.network).ipv6.is_some() || n.dhcp);
+                if next_hop.is_none() && !runtime {
+                    problems.push(no_next_hop(model, router, peer));
+                }
+            }
+            channels.push(ChannelView {
+                name,
+                suffix,
+                upper,
+                next_hop,
+                extended_next_hop: session == IpFamily::Ipv6 && family == IpFamily::Ipv4,
+                accept_default: peer.accept_default,
+                default_route: fv.default_route,
+                rpki: router.rpki.is_some(),
+                announces: !fv.own.is_empty(),
+                own_space: !fv.own_space.is_empty(),
+                max_length: fv.max_length,
+                global_unicast: fv.global_unicast,
+                communities: router
+                    .communities
+                    .iter()
+                    .chain(&peer.communities)
+                    .map(|c| c.value)
+                    .collect::<BTreeSet<_>>()
+                    .iter()
+                    .map(community_statement)
+                    .collect(),
+            });
+        }
+        peers.push(PeerView {
+            protocol: format!("bgp_{id}"),
+            name: peer.name.clone(),
+            id,
+            description: peer.description.as_deref().map(bird_string),
+            neighbor: peer.neighbor.value.to_string(),
+            asn: peer.asn.value,
+            source_address: peer.source.map(|a| a.to_string()),
+            multihop: peer.multihop,
+            password_file: peer.password.as_ref().map(|s| secret_file(&s.0)),
+            channels,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let source = policy::source_line(model, router.span);
+    Ok(BirdConf {
+        source: source.split(':').next().unwrap_or_default().to_string(),
+        router: guest.name.clone(),
+        router_id: router.router_id.value.to_string(),
+        asn: router.asn.value,
+        interfaces: (0..guest.nics.len())
+            .map(|i| format!("\"{}\"", interface_name(guest, i)))
+            .collect(),
+        families: all_families
+            .into_iter()
+            .map(|f| family_view(model, router, f))
+            .collect(),
+        rpki: router.rpki.as_ref().map(|r| RpkiView {
+            server: r.server.value.to_string(),
+            port: r.port,
+        }),
+        peers,
+    })
+}
+
+fn no_next_hop(model: &Model, router: &BgpRouter, peer: &BgpPeer) -> Diagnostic {
+    let guest = model.guest(router.guest);
+    let v6: Vec<String> = router
+        .announce
+        .iter()
+        .map(|n| n.value)
+        .filter(|n| net_family(n) == IpFamily::Ipv6)
+        .map(|n| n.to_string())
+        .collect();
+    let mut d = Diagnostic::error(
+        Code::BIRD_NO_NEXT_HOP,
+        format!(
+            "bird cannot announce IPv6 routes to `{}`: the IPv4 session has no IPv6 next hop",
+            peer.name
+        ),
+        peer.neighbor.span,
+        "an IPv4 neighbour, but the session also carries IPv6",
+    );
+    if let Some(first) = router.announce.iter().find(|n| net_family(&n.value) == IpFamily::Ipv6) {
+        d = d.with_label(first.span, "IPv6 announced here");
+    }
+    d.with_note(format!(
+        "routes to {} must name an IPv6 address of `{}` as their next hop; {}",
+        v6.join(", "),
+        guest.name,
+        if peer.multihop.is_some() {
+            "a multihop session has no interface to take one from"
+        } else {
+            "the interface toward this peer has no IPv6 address"
+        }
+    ))
+    .with_help(format!(
+        "give `{}` a static IPv6 address on the network toward the peer (`ip6 = …`), \
+         add an IPv6 peer, or limit this session with `families = [ipv4]`",
+        guest.name
+    ))
+}
