@@ -4,6 +4,7 @@
 //! Each family owns its codes (E04xx, W04xx) and lives in its own module.
 
 pub mod budget;
+pub mod firewall;
 pub mod ipam;
 pub mod naming;
 pub mod secrets;
@@ -20,6 +21,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     diagnostics.extend(naming::check(model));
     diagnostics.extend(wiring::check(model));
     diagnostics.extend(secrets::check(model));
+    diagnostics.extend(firewall::check(model));
     diagnostics.sort_by_key(Diagnostic::sort_key);
     diagnostics
 }

@@ -2,7 +2,9 @@
 
 mod build;
 mod check;
+mod docs;
 mod explain;
+mod explain_flow;
 mod report;
 mod summary;
 
@@ -56,7 +58,9 @@ enum ColorChoice {
 enum Command {
     Check(check::Args),
     Build(build::Args),
+    Docs(docs::Args),
     Explain(explain::Args),
+    ExplainFlow(explain_flow::Args),
 }
 
 fn use_color(choice: ColorChoice) -> bool {
@@ -86,6 +90,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args, color),
         Command::Build(args) => build::run(args, color),
+        Command::Docs(args) => docs::run(args, color),
         Command::Explain(args) => explain::run(args),
+        Command::ExplainFlow(args) => explain_flow::run(args, color),
     }
 }

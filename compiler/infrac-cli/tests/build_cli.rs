@@ -323,6 +323,27 @@ fn target_selects_what_is_generated() {
 }
 
 #[test]
+fn the_current_directory_is_never_the_output_folder() {
+    let scratch = Scratch::new("cwd");
+    let out = scratch.join("out");
+    assert_eq!(code(&build(&orion(), &out, &[])), 0);
+    let before = tree(&out);
+    let refused = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(["build", path_str(&orion()), "-o", "."])
+        .env("NO_COLOR", "1")
+        .current_dir(&out)
+        .output()
+        .expect("run infrac");
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("contains the current directory"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(tree(&out), before);
+}
+
+#[test]
 fn an_unreadable_lab_is_a_usage_error() {
     let scratch = Scratch::new("unreadable");
     let out = scratch.join("out");

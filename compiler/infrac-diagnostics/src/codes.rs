@@ -131,8 +131,6 @@ codes! {
     CLUSTER_RESERVATION = "E0446", "cluster node too small for the cluster's reservation";
     BIRD_NO_NEXT_HOP = "E1001", "bird cannot announce IPv6 routes over an IPv4 session without an IPv6 next hop";
     NFT_FORWARD_WITHOUT_ADDRESS = "E1002", "nftables cannot forward a port to a guest without a static IPv4 address";
-    LXC_WITHOUT_TEMPLATE = "E1101", "container without a template to create it from";
-    NIC_WITHOUT_BRIDGE = "E1102", "guest interface on a network without a bridge";
     JOIN_WITHOUT_TOKEN = "E1201", "cluster node cannot join without a token";
     UNUSED_IMPORT = "W0201", "unused import";
     TEMPLATE_UNUSED = "W0202", "template never used";

@@ -86,13 +86,21 @@ fn to_ariadne(map: &SourceMap, span: Span) -> AriadneSpan {
 /// the primary label, secondary labels, notes and help.
 pub fn render_human(map: &SourceMap, diagnostics: &[Diagnostic], options: RenderOptions) -> String {
     let mut out = Vec::new();
+    // Indexing a file's lines costs a pass over its text: once per file, not per report.
+    let mut cache = MapCache::new(map);
     for diagnostic in diagnostics {
-        render_one(map, diagnostic, options, &mut out);
+        render_one(map, &mut cache, diagnostic, options, &mut out);
     }
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn render_one(map: &SourceMap, d: &Diagnostic, options: RenderOptions, out: &mut Vec<u8>) {
+fn render_one(
+    map: &SourceMap,
+    cache: &mut MapCache<'_>,
+    d: &Diagnostic,
+    options: RenderOptions,
+    out: &mut Vec<u8>,
+) {
     let (kind, color) = match d.severity {
         Severity::Error => (ReportKind::Error, Color::Red),
         Severity::Warning => (ReportKind::Warning, Color::Yellow),
@@ -131,8 +139,7 @@ fn render_one(map: &SourceMap, d: &Diagnostic, options: RenderOptions, out: &mut
     if let Some(help) = &d.help {
         report.set_help(help);
     }
-    let mut cache = MapCache::new(map);
-    if report.finish().write(&mut cache, &mut *out).is_err() {
+    if report.finish().write(&mut *cache, &mut *out).is_err() {
         // A report that cannot be drawn still has to reach the user.
         let fallback = format!("{}[{}]: {}\n", d.severity_word(), d.code, d.message);
         out.extend_from_slice(fallback.as_bytes());

@@ -3,6 +3,9 @@
 //! The CLI, the language server and the tests all go through here, so they see the same
 //! behaviour. Rendering for humans lives in `infrac-diagnostics`; this crate adds the
 //! file system and the machine-readable formats.
+//!
+//! The rest of this page is `docs/ARCHITECTURE.md`: how the whole compiler fits together.
+#![doc = include_str!("../../../docs/ARCHITECTURE.md")]
 
 mod json;
 mod output;

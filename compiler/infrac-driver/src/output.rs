@@ -7,36 +7,41 @@
 //! output or the complete new one, whatever happens (an error, a kill, a power cut), and it
 //! must never overwrite or delete a file somebody else put there. It works like this:
 //!
-//! 1. **Plan, in memory.** The artifacts are validated (relative, no `..`, no duplicates,
-//!    none nested inside another). `DIR/.infrac-manifest` lists the files infrac generated
-//!    there last time; a path infrac wants to write that exists but is not in the manifest
-//!    is refused ([`OutputError::NotGenerated`]) before anything is touched. When the folder
-//!    already holds exactly what would be written, nothing is touched at all.
-//! 2. **Lock.** An exclusive `flock` on the parent folder serialises builds into the same
-//!    place, so leftovers found next to `DIR` can only come from a build that died.
+//! 1. **Plan.** The artifacts are validated in memory: relative, no `..`, no duplicates,
+//!    none nested inside another, none named like the manifest.
+//! 2. **Lock.** An exclusive `flock` on `DIR`'s parent folder serialises builds into the
+//!    same place, so leftovers found next to `DIR` can only come from a build that died.
 //! 3. **Recover.** A staging folder `.DIR.infrac-staging-PID` left by a dead build is
 //!    removed. A backup `.DIR.infrac-old-PID` with no `DIR` beside it (a build died inside
-//!    the non-atomic fallback swap of step 5) is renamed back to `DIR` first.
-//! 4. **Stage.** A fresh `.DIR.infrac-staging-PID` is created in `DIR`'s parent (so it is
-//!    on the same file system). The new artifacts are written into it, then every file that
-//!    infrac did not generate is carried over from `DIR`: hard-linked (the same inode, so it
-//!    is the user's very file and costs no copy), or copied where the file system refuses
-//!    links; symbolic links are recreated and empty folders kept. Generated files of the
-//!    last build that are not regenerated (stale) are simply not carried over. The new
-//!    manifest is written last; every file and folder is `fsync`ed.
-//! 5. **Swap.** On Linux, `renameat2(RENAME_EXCHANGE)` swaps the staging folder and `DIR` in
+//!    the fallback swap of step 6) is renamed back to `DIR` first.
+//! 4. **Compare.** `DIR/.infrac-manifest` lists the files infrac generated there last
+//!    time. A path infrac wants to write (or a folder it wants to write into) that exists
+//!    but is not listed is refused with [`OutputError::NotGenerated`], before anything is
+//!    touched. When the folder already holds exactly what would be written, the build
+//!    stops here and touches nothing (so timestamps stay put).
+//! 5. **Stage.** A fresh `.DIR.infrac-staging-PID` is created beside `DIR` (so on the same
+//!    file system). The new artifacts are written into it, then everything infrac did not
+//!    generate is carried over from `DIR`: files are hard-linked (the same inode, so it is
+//!    the user's very file and costs no copy) or copied where the file system refuses
+//!    links, symbolic links are recreated, folders keep their permissions and empty ones
+//!    are kept. Stale files (generated last time, not now) are simply not carried over,
+//!    nor are folders that held nothing else. The manifest is written last; every file
+//!    and folder is `fsync`ed.
+//! 6. **Swap.** On Linux, `renameat2(RENAME_EXCHANGE)` swaps the staging folder and `DIR` in
 //!    one atomic step; the old output is then under the staging name and is deleted. Where
-//!    the file system cannot exchange, `DIR` is renamed to `.DIR.infrac-old-PID`, the
-//!    staging folder to `DIR`, and the backup deleted; a crash between those two renames
-//!    leaves the old output complete in the backup, which the next build restores (step 3).
-//!    When `DIR` did not exist, one `rename` publishes the staging folder.
+//!    the platform or file system cannot exchange, `DIR` is renamed to
+//!    `.DIR.infrac-old-PID`, the staging folder to `DIR`, and the backup deleted; a crash
+//!    between those two renames leaves the old output complete in the backup, which the
+//!    next build puts back (step 3). When `DIR` did not exist, one `rename` publishes the
+//!    staging folder.
 //!
 //! A crash before the swap leaves `DIR` untouched (plus a staging folder that the next build
 //! removes); a crash after it leaves the new output (plus an old copy that the next build
-//! removes). Errors before the swap remove the staging folder. The one gap is a user editing
-//! a file in `DIR` while a build runs: a file created or replaced by rename after step 4
-//! read the folder is not carried over. Files are written with mode 0644, or 0755 when
-//! they start with `#!`; `--check` compares contents and that executable bit.
+//! removes). An error before the swap removes the staging folder. `output/tests.rs` stops a
+//! write at every step, with both swap strategies, and checks exactly that. The one gap is
+//! a user changing `DIR` during a build: a file created (or replaced by a rename) after
+//! step 4 read the folder is not carried over. Files are written with mode 0644, or 0755
+//! when they start with `#!`; drift checks compare contents and that executable bit.
 
 mod manifest;
 mod swap;
@@ -212,10 +217,11 @@ pub(crate) fn ancestors(path: &str) -> impl Iterator<Item = &str> {
 pub(crate) struct Existing {
     /// Every entry below the folder, by relative path; empty when the folder is absent.
     pub entries: BTreeMap<String, swap::EntryKind>,
-    /// Paths listed in the manifest.
+    /// Paths the manifest lists that are still regular files: what the last build wrote.
     pub generated: BTreeSet<String>,
     /// The manifest's bytes, if there is one.
     pub manifest: Option<Vec<u8>>,
+    /// Whether the output folder exists at all.
     pub exists: bool,
 }
 

@@ -587,6 +587,10 @@ pub struct Firewall {
     pub forwards: Vec<PortForward>,
     #[serde(skip)]
     pub span: Span,
+    /// Where `policy input|forward|output = …` are written, in that order (`None`: the
+    /// default applies).
+    #[serde(skip)]
+    pub policy_spans: [Option<Span>; 3],
 }
 
 /// Where a firewall rule's traffic comes from or goes to.
@@ -691,6 +695,10 @@ pub struct Volume {
 pub struct Probe {
     pub path: String,
     pub port: Option<u16>,
+    /// How often the probe runs.
+    pub interval: Option<Millis>,
+    /// How long one probe may take.
+    pub timeout: Option<Millis>,
 }
 
 /// An environment variable's value.

@@ -5,6 +5,7 @@
 //! so checks can point at it; targets never need spans.
 
 pub mod budget;
+pub mod dns;
 mod entities;
 pub mod graph;
 pub mod policy;

@@ -819,12 +819,17 @@ impl<'m> Policy<'m> {
             target_port: forward.target_port,
             span: forward.span,
         });
+        // The rewritten packet leaves toward the target, on the interface that routes it.
+        let out_links = match self.route(IpAddr::V4(address)) {
+            Route::Link(Link::Interface(i)) => Links::Interface(i),
+            _ => Links::Any,
+        };
         self.push(PolicyRule {
             chain: Chain::Forward,
             origin: Origin::Forward(index),
             action: Action::Accept,
             in_links: zone,
-            out_links: Links::Any,
+            out_links,
             family: Some(IpFamily::Ipv4),
             sources: Sources::Any,
             destination: Some(IpAddr::V4(address)),
@@ -998,11 +1003,24 @@ impl<'m> Policy<'m> {
     /// Splits a region of one chain by who decides it: each rule's share (first match
     /// wins), then what falls through to the policy.
     pub fn classify(&self, chain: Chain, region: &Region) -> Vec<(Decider, Vec<Region>)> {
+        self.classify_without(chain, region, |_| false)
+    }
+
+    /// Like [`Policy::classify`], as if the rules `skip` selects were not there.
+    pub fn classify_without(
+        &self,
+        chain: Chain,
+        region: &Region,
+        skip: impl Fn(&PolicyRule) -> bool,
+    ) -> Vec<(Decider, Vec<Region>)> {
         let mut remaining = vec![region.clone()];
         let mut out = Vec::new();
         for (i, rule) in self.rules(chain).iter().enumerate() {
             if remaining.is_empty() {
                 break;
+            }
+            if skip(rule) {
+                continue;
             }
             let mut hits = Vec::new();
             for r in &rule.regions {
@@ -1099,25 +1117,33 @@ impl<'m> Policy<'m> {
             ..Reach::default()
         };
         let mut accepted_all = true;
+        // What every ruleset accepts (ICMP errors, DHCP replies) is not the zones'
+        // business: it is listed once, not in every pair. Built-in drops still count.
+        let builtin_accept =
+            |r: &PolicyRule| matches!(r.origin, Origin::Builtin(_)) && r.action.accepts();
         for region in &regions {
-            for (decider, pieces) in self.classify(chain, region) {
-                if self.action_of(chain, decider).accepts() {
-                    for p in &pieces {
-                        reach.l4 = reach.l4.union(p.get(Field::L4));
-                        let full = Ranges::span(0, region::address_max(p.family));
-                        if !p.get(Field::Source).is_subset(&full)
-                            || !full.is_subset(p.get(Field::Source))
-                        {
-                            reach.some_sources = true;
-                        }
-                    }
-                    if let Decider::Rule(i) = decider {
-                        reach.rules.insert(self.rules(chain)[i].origin);
-                    }
-                } else {
+            let mut accepted: Vec<Region> = Vec::new();
+            for (decider, pieces) in self.classify_without(chain, region, builtin_accept) {
+                if !self.action_of(chain, decider).accepts() {
                     accepted_all = false;
+                    continue;
                 }
+                if let Decider::Rule(i) = decider {
+                    reach.rules.insert(self.rules(chain)[i].origin);
+                }
+                accepted.extend(pieces);
             }
+            // Accepted for some packets only: what the accepted protocols and ports would
+            // cover from every source, minus what is accepted, is not empty.
+            let l4 = accepted
+                .iter()
+                .fold(Ranges::empty(), |acc, p| acc.union(p.get(Field::L4)));
+            let mut rest = vec![region.clone().with(Field::L4, &l4)];
+            for a in &accepted {
+                rest = region::subtract_all(&rest, a);
+            }
+            reach.some_sources |= rest.iter().any(|r| !r.is_empty());
+            reach.l4 = reach.l4.union(&l4);
         }
         reach.everything = accepted_all && !regions.is_empty();
         reach.forwards = self
@@ -1141,6 +1167,11 @@ impl<'m> Policy<'m> {
             .map(|n| self.model.network(n.network).zone.clone())
     }
 
+    /// Where a chain's policy is written, else the firewall block.
+    pub fn policy_span(&self, chain: Chain) -> Span {
+        self.firewall.policy_spans[chain as usize].unwrap_or(self.firewall.span)
+    }
+
     /// Where a span starts as `file:line:column`.
     pub fn location(&self, span: Span) -> String {
         match source_location(self.model, span) {
@@ -1157,11 +1188,12 @@ pub struct Reach {
     pub chain: Option<Chain>,
     /// Every new connection is accepted.
     pub everything: bool,
-    /// The layer-4 keys accepted for at least some packets.
+    /// The layer-4 keys the zone's rules (or the chain policy) accept for at least some
+    /// packets.
     pub l4: Ranges,
     /// Some accepted traffic is limited to certain source addresses.
     pub some_sources: bool,
-    /// The user rules that accept some of it.
+    /// The user rules that accept some of it (built-in rules are left out of `l4`).
     pub rules: BTreeSet<Origin>,
     /// Port forwards into the destination zone from this zone.
     pub forwards: Vec<usize>,
@@ -1174,15 +1206,31 @@ impl Reach {
     }
 }
 
-/// Names the traffic in a set of layer-4 keys: `tcp/22`, `udp/53..54`, `icmp`, `proto 47`.
+/// Names the traffic in a set of layer-4 keys: `tcp/22`, `udp/53..54`, `icmp`,
+/// `icmpv6 type 128`, `proto 47`; runs of other whole protocols as `proto 2..5`; the
+/// whole space of both families as `all`.
 pub fn describe_l4(set: &Ranges) -> Vec<String> {
+    let everything = Ranges::span(0, l4_key(u8::MAX, u16::MAX));
+    if *set == everything
+        || *set == everything.subtract(&l4_protocol(proto::ICMPV6))
+        || *set == everything.subtract(&l4_protocol(proto::ICMP))
+    {
+        return vec!["all".to_string()];
+    }
     let mut out = Vec::new();
+    let mut other_run: Option<(u8, u8)> = None;
+    let flush = |run: &mut Option<(u8, u8)>, out: &mut Vec<String>| {
+        if let Some((a, b)) = run.take() {
+            out.push(if a == b {
+                format!("proto {a}")
+            } else {
+                format!("proto {a}..{b}")
+            });
+        }
+    };
     for protocol in 0..=u8::MAX {
         let all = l4_protocol(protocol);
         let part = set.intersect(&all);
-        if part.is_empty() {
-            continue;
-        }
         let name = match protocol {
             proto::TCP => "tcp",
             proto::UDP => "udp",
@@ -1191,9 +1239,23 @@ pub fn describe_l4(set: &Ranges) -> Vec<String> {
             proto::ICMPV6 => "icmpv6",
             _ => "",
         };
-        let complete = part == all;
-        match (protocol, complete) {
-            (proto::TCP | proto::UDP | proto::SCTP, false) => {
+        if part == all && name.is_empty() {
+            other_run = match other_run {
+                Some((a, _)) => Some((a, protocol)),
+                None => Some((protocol, protocol)),
+            };
+            continue;
+        }
+        flush(&mut other_run, &mut out);
+        if part.is_empty() {
+            continue;
+        }
+        if part == all {
+            out.push(name.to_string());
+            continue;
+        }
+        match protocol {
+            proto::TCP | proto::UDP | proto::SCTP => {
                 for &(a, b) in part.ranges() {
                     let (a, b) = (a & 0xffff, b & 0xffff);
                     if a == b {
@@ -1203,7 +1265,7 @@ pub fn describe_l4(set: &Ranges) -> Vec<String> {
                     }
                 }
             }
-            (proto::ICMP | proto::ICMPV6, false) => {
+            proto::ICMP | proto::ICMPV6 => {
                 let types: BTreeSet<u128> = part
                     .ranges()
                     .iter()
@@ -1212,10 +1274,10 @@ pub fn describe_l4(set: &Ranges) -> Vec<String> {
                 let types: Vec<String> = types.iter().map(u128::to_string).collect();
                 out.push(format!("{name} type {}", types.join(",")));
             }
-            (_, true) if !name.is_empty() => out.push(name.to_string()),
-            _ => out.push(format!("proto {protocol}")),
+            _ => out.push(format!("part of proto {protocol}")),
         }
     }
+    flush(&mut other_run, &mut out);
     out
 }
 

@@ -332,7 +332,7 @@ static VOLUME: Schema = schema(
     &[required("size", Ty::Bytes), required("path", Ty::Str)],
     &[],
 );
-static PROBE: Schema = schema(&[required("path", Ty::Str), attr("port", Ty::Port)], &[]);
+static PROBE: Schema = schema(&[required("path", Ty::Str), attr("port", Ty::Port), attr("interval", Ty::Duration), attr("timeout", Ty::Duration)], &[]);
 static ENV: Schema = Schema {
     attrs: &[],
     blocks: &[],

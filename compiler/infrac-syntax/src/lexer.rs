@@ -669,8 +669,35 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// `r"..."`: a raw string, no escapes and no interpolation (for regular expressions).
+    fn raw_string(&mut self) {
+        let start = self.pos;
+        self.pos += 2; // `r"`
+        let body_start = self.pos;
+        let end = self.src[body_start..]
+            .find(|c| c == '"' || c == '\n')
+            .map_or(self.src.len(), |i| body_start + i);
+        let text = self.src[body_start..end].to_string();
+        self.out.tokens.push((Token::StrStart, self.span(start, body_start)));
+        if !text.is_empty() {
+            self.out.tokens.push((Token::StrText(text), self.span(body_start, end)));
+        }
+        if self.bytes.get(end) == Some(&b'"') {
+            self.pos = end + 1;
+            self.push(Token::StrEnd, end);
+        } else {
+            self.pos = end;
+            self.error(Code::SYNTAX_UNCLOSED, "unterminated raw string", end, end, "the line ends before the closing `\"`");
+            self.push(Token::StrEnd, end);
+        }
+    }
+
     fn ident(&mut self) {
         let start = self.pos;
+        if self.peek(0) == Some(b'r') && self.peek(1) == Some(b'"') {
+            self.raw_string();
+            return;
+        }
         while self.peek(0).is_some_and(is_ident_char) {
             // A hyphen belongs to a name only when a name character follows it.
             if self.peek(0) == Some(b'-')
@@ -823,6 +850,13 @@ mod tests {
         let toks = kinds("x = \"w-{i + 1}\"\n[a,\n b]\n");
         assert!(toks.contains(&Token::InterpOpen) && toks.contains(&Token::InterpClose));
         assert_eq!(toks.iter().filter(|t| **t == Token::Newline).count(), 2);
+    }
+
+    #[test]
+    fn raw_strings_keep_braces() {
+        let toks = kinds(r#"guest = r"^[a-z]{1,30}\d$""#);
+        assert!(toks.contains(&Token::StrText("^[a-z]{1,30}\\d$".into())), "{toks:?}");
+        assert!(!toks.contains(&Token::InterpOpen));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::token::Token;
 use chumsky::input::{Input as _, ValueInput};
 use chumsky::prelude::*;
 use infrac_diagnostics::{Code, Diagnostic, FileId, Span};
+use std::collections::{HashMap, HashSet};
 
 type Extra<'t> = extra::Err<Rich<'t, Token, SimpleSpan>>;
 
@@ -35,13 +36,10 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
     let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
     let (ast, errors) = file_parser(file).parse(input).into_output_errors();
     // One diagnostic per broken line: the lexer's, if it already spoke.
-    let line_of = |offset: u32| {
-        src.get(..offset as usize)
-            .map_or(0, |s| s.matches('\n').count())
-    };
-    let mut seen_lines: Vec<usize> = diagnostics
+    let lines = LineIndex::new(src);
+    let mut seen_lines: HashSet<usize> = diagnostics
         .iter()
-        .map(|d| line_of(d.primary.span.start))
+        .map(|d| lines.line_of(d.primary.span.start))
         .collect();
     // An unclosed bracket or string already explains why the file ended early.
     let lexer_unclosed = diagnostics
@@ -59,14 +57,12 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
                  literal braces, e.g. the regular expression `^[a-z]\\{1,30\\}$`",
             );
         }
-        let line = line_of(d.primary.span.start);
-        if !seen_lines.contains(&line) {
-            seen_lines.push(line);
+        if seen_lines.insert(lines.line_of(d.primary.span.start)) {
             diagnostics.push(d);
         }
     }
     let mut ast = ast.unwrap_or_default();
-    attach_docs(&mut ast, &lexed.docs, src, &mut diagnostics);
+    attach_docs(&mut ast, &lexed.docs, &lines, &mut diagnostics);
     diagnostics.sort_by_key(Diagnostic::sort_key);
     Parsed {
         file: ast,
@@ -106,6 +102,29 @@ fn is_literal(token: &Token) -> bool {
             | Token::True
             | Token::False
     )
+}
+
+/// Line numbers of byte offsets, computed once per file instead of per question.
+struct LineIndex {
+    /// Offsets of every `\n` in the file.
+    newlines: Vec<u32>,
+}
+
+impl LineIndex {
+    fn new(src: &str) -> Self {
+        let newlines = src
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| i as u32)
+            .collect();
+        LineIndex { newlines }
+    }
+
+    /// The 0-based line of `offset`: how many newlines come before it.
+    fn line_of(&self, offset: u32) -> usize {
+        self.newlines.partition_point(|&n| n < offset)
+    }
 }
 
 fn to_diagnostic(error: &Rich<'_, Token, SimpleSpan>, file: FileId) -> Diagnostic {
@@ -721,28 +740,35 @@ where
 }
 
 /// Attaches each run of `##` lines to the declaration that starts on the next line.
-fn attach_docs(file: &mut File, docs: &[DocComment], src: &str, diagnostics: &mut Vec<Diagnostic>) {
+fn attach_docs(
+    file: &mut File,
+    docs: &[DocComment],
+    line_index: &LineIndex,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     if docs.is_empty() {
         return;
     }
-    let line_of = |offset: u32| {
-        src.get(..offset as usize)
-            .map_or(0, |s| s.matches('\n').count())
-    };
+    // A `##` comment runs to the end of its line, so a line holds at most one.
+    let doc_on_line: HashMap<usize, usize> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, doc)| (line_index.line_of(doc.span.start), i))
+        .collect();
     let mut used = vec![false; docs.len()];
     let mut visit = |decl: &mut Decl| {
-        let decl_line = line_of(decl.span.start);
         let mut lines = Vec::new();
-        let mut expect = decl_line;
-        for (i, doc) in docs.iter().enumerate().rev() {
-            let line = line_of(doc.span.start);
-            if line + 1 == expect && !used[i] {
-                lines.push(doc.text.clone());
-                used[i] = true;
-                expect = line;
-            } else if line + 1 < expect {
+        let mut expect = line_index.line_of(decl.span.start);
+        while let Some(&i) = expect
+            .checked_sub(1)
+            .and_then(|line| doc_on_line.get(&line))
+        {
+            if used[i] {
                 break;
             }
+            lines.push(docs[i].text.clone());
+            used[i] = true;
+            expect -= 1;
         }
         if !lines.is_empty() {
             lines.reverse();

@@ -84,9 +84,6 @@ pub(crate) struct ChannelView {
     pub rpki: bool,
     /// Whether the site announces anything in this family.
     pub announces: bool,
-    pub own_space: bool,
-    pub max_length: u8,
-    pub global_unicast: Option<&'static str>,
     /// `bgp_community.add((…));` statements for exported routes.
     pub communities: Vec<String>,
 }
@@ -296,9 +293,6 @@ pub(crate) fn bird_conf(model: &Model, router: &BgpRouter) -> Result<BirdConf, V
                 default_route: fv.default_route,
                 rpki: router.rpki.is_some(),
                 announces: !fv.own.is_empty(),
-                own_space: !fv.own_space.is_empty(),
-                max_length: fv.max_length,
-                global_unicast: fv.global_unicast,
                 communities: router
                     .communities
                     .iter()

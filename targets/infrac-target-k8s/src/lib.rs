@@ -16,7 +16,7 @@ pub mod objects;
 mod quantity;
 
 use infrac_diagnostics::Diagnostic;
-use infrac_model::{App, Artifact, Cluster, EnvValue, Expose, Model, Protocol, Target};
+use infrac_model::{App, Artifact, Cluster, EnvValue, Expose, Millis, Model, Protocol, Target};
 use objects::*;
 use quantity::{bytes, cpu, dns_label, image_tag, label_value};
 use serde::Serialize;
@@ -82,7 +82,10 @@ fn cluster_files(model: &Model, cluster: &Cluster, apps: &[&App]) -> Vec<Artifac
                 labels: managed_labels(),
             },
         };
-        files.push((format!("{namespace}/namespace.yaml"), yaml(&header, &object)));
+        files.push((
+            format!("{namespace}/namespace.yaml"),
+            yaml(&header, &object),
+        ));
     }
     for app in apps {
         let namespace = dns_label(&app.namespace);
@@ -130,9 +133,17 @@ fn yaml<T: Serialize>(header: &str, object: &T) -> String {
     }
 }
 
+/// A duration in whole seconds, rounded up: probe timings are whole seconds, at least one.
+fn seconds(duration: Millis) -> u64 {
+    duration.0.div_ceil(1000).max(1)
+}
+
 /// `app.kubernetes.io/managed-by`, on every object.
 fn managed_labels() -> BTreeMap<String, String> {
-    BTreeMap::from([("app.kubernetes.io/managed-by".to_string(), "infrac".to_string())])
+    BTreeMap::from([(
+        "app.kubernetes.io/managed-by".to_string(),
+        "infrac".to_string(),
+    )])
 }
 
 /// The labels that select an app's pods.
@@ -194,6 +205,8 @@ impl AppObjects {
                     path: probe.path.clone(),
                     port,
                 },
+                period_seconds: probe.interval.map(seconds),
+                timeout_seconds: probe.timeout.map(seconds),
             })
         });
         let mut resources = Resources::default();

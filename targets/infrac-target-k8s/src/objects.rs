@@ -167,6 +167,10 @@ impl Resources {
 #[serde(rename_all = "camelCase")]
 pub struct Probe {
     pub http_get: HttpGet,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_seconds: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
 }
 
 /// The request an HTTP probe makes.

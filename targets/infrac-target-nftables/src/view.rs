@@ -138,15 +138,18 @@ fn l4_matches(l4: &[L4], family: Option<IpFamily>) -> Vec<String> {
         let ports: Vec<String> = l4
             .iter()
             .filter_map(|l| match l {
-                L4::Port(p) if p.protocol == protocol => Some(if p.first == p.last {
-                    p.first.to_string()
-                } else {
-                    format!("{}-{}", p.first, p.last)
-                }),
+                L4::Port(p) if p.protocol == protocol => Some((p.first, p.last)),
                 _ => None,
             })
             .collect::<BTreeSet<_>>()
             .into_iter()
+            .map(|(first, last)| {
+                if first == last {
+                    first.to_string()
+                } else {
+                    format!("{first}-{last}")
+                }
+            })
             .collect();
         if !ports.is_empty() {
             out.push(format!("{} dport {}", protocol.as_str(), one_or_set(&ports)));
@@ -302,7 +305,17 @@ fn filter_chain(policy: &Policy, chain: Chain) -> ChainView {
         "ct state established,related accept".to_string(),
         "ct state invalid drop".to_string(),
     ];
-    for rule in policy.rules(chain) {
+    let rules = policy.rules(chain);
+    for (i, rule) in rules.iter().enumerate() {
+        // A rule split by address family may match nothing in one family; that is only
+        // worth a line when no part of it matches anything in this chain.
+        let siblings = || rules.iter().filter(|r| r.origin == rule.origin);
+        let first_sibling = rules.iter().position(|r| r.origin == rule.origin) == Some(i);
+        if rule.matches_nothing()
+            && (siblings().any(|r| !r.matches_nothing()) || !first_sibling)
+        {
+            continue;
+        }
         lines.extend(rule_lines(policy, rule));
     }
     let action = policy.policy(chain);

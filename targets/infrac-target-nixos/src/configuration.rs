@@ -36,8 +36,13 @@ pub(crate) struct Section {
 }
 
 /// The sections as assignments, before rendering: what the tests inspect.
-pub(crate) fn sections(view: &GuestView) -> Result<Vec<(&'static str, Assignments)>, Diagnostic> {
-    let mut out = vec![("Hardware and boot", hardware(view)), ("Network", networking(view))];
+pub(crate) fn sections(
+    view: &GuestView,
+) -> Result<Vec<(&'static str, Assignments)>, Box<Diagnostic>> {
+    let mut out = vec![
+        ("Hardware and boot", hardware(view)),
+        ("Network", networking(view)),
+    ];
     if view.is_router() {
         out.push((
             "Routing: this guest forwards between its networks",
@@ -47,6 +52,16 @@ pub(crate) fn sections(view: &GuestView) -> Result<Vec<(&'static str, Assignment
                     (vec!["net.ipv4.ip_forward".into()], Nix::Int(1)),
                     (vec!["net.ipv6.conf.all.forwarding".into()], Nix::Int(1)),
                 ]),
+            )],
+        ));
+    }
+    if view.has_firewall() {
+        let path = format!("../../nftables/{}.nft", file_segment(&view.guest.name));
+        out.push((
+            "Zone firewall and NAT: the nftables target's ruleset for this guest",
+            vec![(
+                "networking.nftables.ruleset",
+                Nix::Expr(format!("builtins.readFile {path}")),
             )],
         ));
     }
@@ -95,10 +110,9 @@ fn hardware(view: &GuestView) -> Assignments {
     }
     let mut out = vec![(
         "imports",
-        Nix::List(vec![
-            Nix::Expr("modulesPath + \"/profiles/qemu-guest.nix\"".into()),
-            Nix::Expr("./hardware-configuration.nix".into()),
-        ]),
+        Nix::List(vec![Nix::Expr(
+            "modulesPath + \"/profiles/qemu-guest.nix\"".into(),
+        )]),
     )];
     if guest.bios.as_deref() == Some("ovmf") {
         out.push(("boot.loader.systemd-boot.enable", Nix::Bool(true)));
@@ -116,13 +130,25 @@ fn hardware(view: &GuestView) -> Assignments {
 fn notes(view: &GuestView) -> Vec<Vec<String>> {
     let guest = view.guest;
     let mut notes = Vec::new();
+    let name = file_segment(&guest.name);
+    let (hardware, imports) = match guest.kind {
+        GuestKind::Vm => (
+            " beside the hardware-configuration.nix that nixos-generate-config wrote",
+            format!("./hardware-configuration.nix ./infrac/nixos/{name}/configuration.nix"),
+        ),
+        GuestKind::Lxc => ("", format!("./infrac/nixos/{name}/configuration.nix")),
+    };
+    notes.push(wrap(
+        &format!(
+            "Use: copy this build's output folder to the guest as /etc/nixos/infrac{hardware}, \
+             make /etc/nixos/configuration.nix `{{ imports = [ {imports} ]; }}` and run \
+             `nixos-rebuild switch`. Paths in this file are relative to it, so the build's \
+             folders stay together."
+        ),
+        NOTE_WIDTH,
+    ));
     match guest.kind {
         GuestKind::Vm => {
-            notes.push(wrap(
-                "Install as /etc/nixos/configuration.nix beside the hardware-configuration.nix \
-                 that nixos-generate-config writes, then run `nixos-rebuild switch`.",
-                NOTE_WIDTH,
-            ));
             notes.push(wrap(
                 "Interface names assume Proxmox's default i440fx machine, where net0 is ens18, \
                  net1 ens19 and so on in the order the interfaces are declared.",
@@ -130,15 +156,15 @@ fn notes(view: &GuestView) -> Vec<Vec<String>> {
             ));
             if guest.machine.as_deref().is_some_and(|m| m.contains("q35")) {
                 notes.push(wrap(
-                    "This VM uses the q35 machine, which places NICs on other PCI slots: check \
-                     the names with `ip link` and adjust networking.interfaces.",
+                    "This VM uses the q35 machine, which puts NICs on other PCI slots and so \
+                     gives them other names: check them with `ip link` before relying on the \
+                     interface settings below.",
                     NOTE_WIDTH,
                 ));
             }
         }
         GuestKind::Lxc => notes.push(wrap(
-            "Install as /etc/nixos/configuration.nix in the container, then run \
-             `nixos-rebuild switch`. Interfaces are eth0, eth1… in the order declared.",
+            "Interfaces are eth0, eth1… in the order they are declared.",
             NOTE_WIDTH,
         )),
     }
@@ -168,11 +194,21 @@ fn notes(view: &GuestView) -> Vec<Vec<String>> {
             NOTE_WIDTH,
         ));
     }
+    if view.has_firewall() {
+        notes.push(wrap(
+            &format!(
+                "The zone firewall and NAT load from nftables/{}.nft of this build, next to the \
+                 NixOS firewall that opens this guest's own service ports: traffic to the guest \
+                 passes both.",
+                file_segment(&guest.name)
+            ),
+            NOTE_WIDTH,
+        ));
+    }
     if view.runs("bird") {
         notes.push(wrap(
             &format!(
-                "BIRD reads bird/{}/bird.conf of this build: copy the build's nixos/ and bird/ \
-                 folders side by side.",
+                "BIRD reads bird/{}/bird.conf of this build.",
                 file_segment(&guest.name)
             ),
             NOTE_WIDTH,
@@ -192,7 +228,7 @@ fn notes(view: &GuestView) -> Vec<Vec<String>> {
 }
 
 /// The whole configuration of one NixOS guest.
-pub(crate) fn configuration(view: &GuestView) -> Result<Configuration, Diagnostic> {
+pub(crate) fn configuration(view: &GuestView) -> Result<Configuration, Box<Diagnostic>> {
     let sections = sections(view)?
         .into_iter()
         .map(|(title, assignments)| Section {

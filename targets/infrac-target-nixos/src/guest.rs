@@ -39,6 +39,10 @@ impl<'a> GuestView<'a> {
             .and_then(|s| s.ports.first())
             .map_or(default, |p| p.first)
     }
+    /// Whether the guest has a `firewall` block (the nftables target writes its ruleset).
+    pub(crate) fn has_firewall(&self) -> bool {
+        self.model.firewalls.iter().any(|f| f.guest == self.id)
+    }
     /// Whether the guest routes for others.
     pub(crate) fn is_router(&self) -> bool {
         roles::is_router(self.model, self.id)

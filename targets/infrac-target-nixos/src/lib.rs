@@ -47,7 +47,7 @@ impl Target for NixosTarget {
                     let text = render::configuration(&config);
                     artifacts.push(Artifact::new(config.path, text));
                 }
-                Err(diagnostic) => problems.push(diagnostic),
+                Err(diagnostic) => problems.push(*diagnostic),
             }
         }
         if problems.is_empty() {

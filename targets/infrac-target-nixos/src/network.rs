@@ -47,7 +47,10 @@ pub(crate) fn networking(view: &GuestView) -> Vec<(&'static str, Nix)> {
         }
         let mut value = Nix::attrs(settings);
         let comment = if network.uplink && nic.dhcp {
-            format!("{}: the uplink, addressed by the provider's DHCP", network.name)
+            format!(
+                "{}: the uplink, addressed by the provider's DHCP",
+                network.name
+            )
         } else {
             network.name.clone()
         };
@@ -149,7 +152,12 @@ pub(crate) fn open_ports(view: &GuestView) -> BTreeMap<PortSpec, Vec<String>> {
             },
             format!("flannel VXLAN ({name})"),
         );
-        for app in view.model.apps.iter().filter(|a| view.model.cluster(a.cluster).name == *name) {
+        for app in view
+            .model
+            .apps
+            .iter()
+            .filter(|a| view.model.cluster(a.cluster).name == *name)
+        {
             if let infrac_model::Expose::NodePort(port) = app.expose.value {
                 add(tcp(port, port), format!("NodePort of app {}", app.name));
             }

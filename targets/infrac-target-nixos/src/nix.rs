@@ -25,7 +25,12 @@ impl Nix {
     }
     /// A list of strings.
     pub(crate) fn strs<S: ToString>(values: impl IntoIterator<Item = S>) -> Nix {
-        Nix::List(values.into_iter().map(|v| Nix::Str(v.to_string())).collect())
+        Nix::List(
+            values
+                .into_iter()
+                .map(|v| Nix::Str(v.to_string()))
+                .collect(),
+        )
     }
     /// An attribute set from `(dotted path, value)` pairs.
     pub(crate) fn attrs<'a>(entries: impl IntoIterator<Item = (&'a str, Nix)>) -> Nix {
@@ -158,7 +163,7 @@ fn write_assignment(path: &[String], value: &Nix, indent: usize, out: &mut Strin
     };
     let head = format!("{} = ", keys(path));
     let column = indent + head.chars().count();
-    let one_line = inline(value).filter(|s| column + s.chars().count() + 1 <= MAX_WIDTH);
+    let one_line = inline(value).filter(|s| column + s.chars().count() < MAX_WIDTH);
     match (one_line, comment) {
         (Some(text), comment) => {
             let _ = write!(out, "{head}{text};");
@@ -180,7 +185,7 @@ fn write_assignment(path: &[String], value: &Nix, indent: usize, out: &mut Strin
 /// Writes `value` whose first line continues at `column`, with following lines
 /// indented from `indent`.
 fn write_value(value: &Nix, indent: usize, column: usize, out: &mut String) {
-    if let Some(text) = inline(value).filter(|s| column + s.chars().count() + 1 <= MAX_WIDTH) {
+    if let Some(text) = inline(value).filter(|s| column + s.chars().count() < MAX_WIDTH) {
         out.push_str(&text);
         return;
     }
@@ -194,8 +199,8 @@ fn write_value(value: &Nix, indent: usize, column: usize, out: &mut String) {
                     Nix::Commented(inner, comment) => (inner.as_ref(), Some(comment_safe(comment))),
                     _ => (item, None),
                 };
-                let one_line = inline_item(item)
-                    .filter(|s| indent + 2 + s.chars().count() <= MAX_WIDTH);
+                let one_line =
+                    inline_item(item).filter(|s| indent + 2 + s.chars().count() <= MAX_WIDTH);
                 match one_line {
                     Some(text) => {
                         let _ = write!(out, "{pad}{text}");
@@ -205,7 +210,7 @@ fn write_value(value: &Nix, indent: usize, column: usize, out: &mut String) {
                     }
                     None => {
                         if let Some(comment) = comment {
-                            let _ = write!(out, "{pad}# {comment}\n");
+                            let _ = writeln!(out, "{pad}# {comment}");
                         }
                         out.push_str(&pad);
                         write_value(item, indent + 2, indent + 2, out);
@@ -258,7 +263,10 @@ mod tests {
     fn short_values_are_inline() {
         assert_eq!(render(&Nix::strs(["a", "b"]), 0), "[ \"a\" \"b\" ]");
         assert_eq!(render(&Nix::List(vec![]), 0), "[ ]");
-        let address = Nix::attrs([("address", Nix::str("10.0.0.1")), ("prefixLength", Nix::Int(24))]);
+        let address = Nix::attrs([
+            ("address", Nix::str("10.0.0.1")),
+            ("prefixLength", Nix::Int(24)),
+        ]);
         assert_eq!(
             render(&Nix::List(vec![address]), 0),
             "[ { address = \"10.0.0.1\"; prefixLength = 24; } ]"
@@ -282,7 +290,10 @@ mod tests {
 
     #[test]
     fn commented_items_get_a_line_each() {
-        let list = Nix::List(vec![Nix::Int(22).commented("ssh"), Nix::Int(179).commented("bird")]);
+        let list = Nix::List(vec![
+            Nix::Int(22).commented("ssh"),
+            Nix::Int(179).commented("bird"),
+        ]);
         assert_eq!(render(&list, 2), "[\n    22 # ssh\n    179 # bird\n  ]");
     }
 
@@ -291,10 +302,14 @@ mod tests {
         let value = Nix::attrs([
             ("enable", Nix::Bool(true)),
             ("settings.PermitRootLogin", Nix::str("no")),
+            ("settings.PasswordAuthentication", Nix::Bool(false)),
+            ("settings.KbdInteractiveAuthentication", Nix::Bool(false)),
         ]);
         assert_eq!(
             assignment(&path("services.openssh"), &value, 2),
-            "services.openssh = {\n    enable = true;\n    settings.PermitRootLogin = \"no\";\n  };"
+            "services.openssh = {\n    enable = true;\n    settings.PermitRootLogin = \"no\";\n    \
+             settings.PasswordAuthentication = false;\n    \
+             settings.KbdInteractiveAuthentication = false;\n  };"
         );
     }
 
@@ -326,11 +341,17 @@ mod tests {
         let list: Vec<String> = values.iter().map(|v| string(v)).collect();
         let expr = format!("[ {} ]", list.join(" "));
         let output = std::process::Command::new("nix-instantiate")
-            .args(["--store", "dummy://", "--eval", "--strict", "--json", "--expr", &expr])
+            .args([
+                "--store", "dummy://", "--eval", "--strict", "--json", "--expr", &expr,
+            ])
             .env("NIX_CONFIG", "build-users-group =")
             .output()
             .unwrap_or_else(|e| panic!("nix-instantiate is needed for this test: {e}"));
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let printed = String::from_utf8_lossy(&output.stdout);
         let read_back: Vec<String> = serde_json::from_str(printed.trim())
             .unwrap_or_else(|e| panic!("not a JSON list: {printed}: {e}"));

@@ -55,7 +55,10 @@ pub(crate) fn services(view: &GuestView) -> Assignments {
             "services.openssh",
             Nix::attrs([
                 ("enable", Nix::Bool(true)),
-                ("ports", Nix::List(vec![Nix::Int(view.port("ssh", 22).into())])),
+                (
+                    "ports",
+                    Nix::List(vec![Nix::Int(view.port("ssh", 22).into())]),
+                ),
                 // The firewall section opens the declared ports itself.
                 ("openFirewall", Nix::Bool(false)),
                 ("settings.PermitRootLogin", Nix::str("no")),
@@ -87,7 +90,10 @@ pub(crate) fn services(view: &GuestView) -> Assignments {
                     "configuration",
                     Nix::attrs([
                         ("route.receiver", Nix::str("default")),
-                        ("receivers", Nix::List(vec![Nix::attrs([("name", Nix::str("default"))])])),
+                        (
+                            "receivers",
+                            Nix::List(vec![Nix::attrs([("name", Nix::str("default"))])]),
+                        ),
                     ]),
                 ),
             ]),
@@ -200,9 +206,7 @@ fn grafana(view: &GuestView, out: &mut Assignments) {
 }
 
 /// Networks the guest is the IPv4 gateway of, as `(interface index, network)`.
-fn served_networks<'a>(
-    view: &GuestView<'a>,
-) -> Vec<(usize, &'a infrac_model::Network)> {
+fn served_networks<'a>(view: &GuestView<'a>) -> Vec<(usize, &'a infrac_model::Network)> {
     view.guest
         .nics
         .iter()
@@ -247,7 +251,10 @@ fn unbound(view: &GuestView) -> Nix {
             ])]),
         ));
     }
-    Nix::attrs([("enable", Nix::Bool(true)), ("settings", Nix::attrs(settings))])
+    Nix::attrs([
+        ("enable", Nix::Bool(true)),
+        ("settings", Nix::attrs(settings)),
+    ])
 }
 
 /// Kea DHCPv4 for the networks whose gateway the guest holds and that have a range.
@@ -288,7 +295,10 @@ fn kea(view: &GuestView) -> Nix {
                     ("interface", Nix::str(view.interface(*i))),
                     (
                         "pools",
-                        Nix::List(vec![Nix::attrs([("pool", Nix::str(format!("{first} - {last}")))])]),
+                        Nix::List(vec![Nix::attrs([(
+                            "pool",
+                            Nix::str(format!("{first} - {last}")),
+                        )])]),
                     ),
                     ("option-data", Nix::List(options)),
                 ])
@@ -323,7 +333,7 @@ fn kea_option(name: &str, data: String) -> Nix {
 
 /// `services.k3s` for a cluster node, or the diagnostic when it would have to join
 /// without a token.
-pub(crate) fn k3s(view: &GuestView) -> Result<Assignments, Diagnostic> {
+pub(crate) fn k3s(view: &GuestView) -> Result<Assignments, Box<Diagnostic>> {
     let Some((cluster, is_server)) = view.clusters().into_iter().next() else {
         return Ok(Vec::new());
     };
@@ -334,10 +344,7 @@ pub(crate) fn k3s(view: &GuestView) -> Result<Assignments, Diagnostic> {
         ("role", Nix::str(if is_server { "server" } else { "agent" })),
     ];
     match &cluster.token {
-        Some(token) => settings.push((
-            "tokenFile",
-            Nix::str(format!("{SECRETS_DIR}/{}", token.0)),
-        )),
+        Some(token) => settings.push(("tokenFile", Nix::str(format!("{SECRETS_DIR}/{}", token.0)))),
         None if !initialises => {
             let span = cluster
                 .servers
@@ -345,21 +352,23 @@ pub(crate) fn k3s(view: &GuestView) -> Result<Assignments, Diagnostic> {
                 .chain(&cluster.agents)
                 .find(|s| s.value == view.id)
                 .map_or(cluster.span, |s| s.span);
-            return Err(Diagnostic::error(
-                Code::JOIN_WITHOUT_TOKEN,
-                format!(
-                    "`{}` cannot join cluster `{}` without a token",
-                    view.guest.name, cluster.name
-                ),
-                span,
-                format!("joins cluster `{}`, which has no token", cluster.name),
-            )
-            .with_label(cluster.span, format!("cluster `{}` is declared here", cluster.name))
-            .with_help(format!(
-                "add `token = secret(\"k3s-token\")` to cluster `{}` and provide the secret at \
-                 {SECRETS_DIR}/k3s-token on every node",
+            return Err(Box::new(
+                Diagnostic::error(
+                    Code::JOIN_WITHOUT_TOKEN,
+                    format!(
+                        "{} cannot join cluster {} without a token",
+                        view.guest.name, cluster.name
+                    ),
+                    span,
+                    "joins the cluster, which has no token",
+                )
+                .with_label(cluster.span, "declared without `token`")
+                .with_help(format!(
+                "add `token = secret(\"k3s-token\")` to cluster {}; the secret store provides it \
+                 at {SECRETS_DIR}/k3s-token on every node",
                 cluster.name
-            )));
+            )),
+            ));
         }
         None => {}
     }

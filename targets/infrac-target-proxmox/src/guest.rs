@@ -4,11 +4,8 @@
 
 use crate::macos;
 use crate::quote::{comment_safe, file_segment, shell_quote, wrap};
-use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::roles::{default_route4, default_route6, DefaultRoute4};
-use infrac_model::{
-    Bytes, Guest, GuestId, GuestKind, GuestNic, Image, Model, Network, Platform,
-};
+use infrac_model::{Bytes, Guest, GuestId, GuestKind, GuestNic, Image, Model, Network};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -42,6 +39,8 @@ pub(crate) struct GuestScript {
     pub template: Option<ContainerTemplate>,
     /// Files that must exist on the host before the guest can be created.
     pub required_files: Vec<RequiredFile>,
+    /// Why the script cannot create the guest (quoted), when it cannot.
+    pub cannot_create: Option<String>,
     /// Paragraphs of notes, already wrapped into comment lines.
     pub notes: Vec<Vec<String>>,
     /// Words after `qm create ID` / `pct create ID`, one option per line.
@@ -149,7 +148,7 @@ impl Context<'_> {
         let site = self.model.host(self.guest.host).site;
         self.model.site(site).domain.as_deref()
     }
-    fn nic_is_default4(&self, index: usize) -> Option<DefaultRoute4> {
+    fn default_route4_on(&self, index: usize) -> Option<DefaultRoute4> {
         default_route4(self.model, self.id).filter(|route| match route {
             DefaultRoute4::Dhcp(i) | DefaultRoute4::Static(i, _) => *i == index,
         })
@@ -170,7 +169,7 @@ fn address_parts(ctx: &Context, index: usize, nic: &GuestNic, network: &Network)
     } else if let Some(ip) = nic.ip {
         let len = network.ipv4.map_or(32, |n| n.value.prefix_len());
         parts.push(format!("ip={}/{len}", ip.value));
-        if let Some(DefaultRoute4::Static(_, gw)) = ctx.nic_is_default4(index) {
+        if let Some(DefaultRoute4::Static(_, gw)) = ctx.default_route4_on(index) {
             parts.push(format!("gw={gw}"));
         }
     }
@@ -184,34 +183,19 @@ fn address_parts(ctx: &Context, index: usize, nic: &GuestNic, network: &Network)
     parts
 }
 
-/// The bridge of an interface's network, or the diagnostic saying it has none.
-fn bridge<'a>(model: &'a Model, guest: &Guest, nic: &GuestNic) -> Result<&'a str, Diagnostic> {
-    let network = model.network(nic.network);
-    match &network.bridge {
-        Some(bridge) => Ok(bridge.value.as_str()),
-        None => Err(Diagnostic::error(
-            Code::NIC_WITHOUT_BRIDGE,
-            format!(
-                "network `{}` has no bridge for `{}`'s interface",
-                network.name, guest.name
-            ),
-            nic.span,
-            "this interface cannot be attached to a bridge",
-        )
-        .with_label(network.span, format!("network `{}` is declared here", network.name))
-        .with_help(format!(
-            "set `bridge = vmbr1` (a bridge of the guest's host) on network `{}`",
-            network.name
-        ))),
-    }
+/// `bridge=NAME` for an interface: the bridge of its network. The checks reject a guest
+/// on a network without a bridge (E0443), so the part is only ever left out for a model
+/// that did not pass them.
+fn bridge_part(model: &Model, nic: &GuestNic) -> String {
+    model
+        .network(nic.network)
+        .bridge
+        .as_ref()
+        .map_or_else(String::new, |b| format!(",bridge={}", b.value))
 }
 
-/// The plan of one guest's script, or the diagnostics saying why Proxmox cannot create it.
-pub(crate) fn plan(
-    model: &Model,
-    id: GuestId,
-    position: usize,
-) -> Result<GuestScript, Vec<Diagnostic>> {
+/// The plan of one guest's script.
+pub(crate) fn plan(model: &Model, id: GuestId, position: usize) -> GuestScript {
     let guest = model.guest(id);
     let ctx = Context {
         model,
@@ -220,35 +204,10 @@ pub(crate) fn plan(
         image: guest.os.map(|i| model.image(i)),
         position,
     };
-    let mut problems = Vec::new();
-    let bridges: Vec<&str> = guest
-        .nics
-        .iter()
-        .filter_map(|nic| bridge(model, guest, nic).map_err(|d| problems.push(d)).ok())
-        .collect();
     let template = match guest.kind {
         GuestKind::Vm => None,
-        GuestKind::Lxc => match ctx.image.and_then(|i| i.template.as_deref()) {
-            Some(file) => Some(file),
-            None => {
-                problems.push(
-                    Diagnostic::error(
-                        Code::LXC_WITHOUT_TEMPLATE,
-                        format!("container `{}` has no template to create it from", guest.name),
-                        guest.name_span,
-                        "`pct create` needs a template for this container",
-                    )
-                    .with_help(
-                        "set `image` to a container image with a `template`, such as `os.debian-12`",
-                    ),
-                );
-                None
-            }
-        },
+        GuestKind::Lxc => ctx.image.and_then(|i| i.template.as_deref()),
     };
-    if !problems.is_empty() {
-        return Err(problems);
-    }
     let host = model.host(guest.host);
     let file_name = file_name(guest);
     let (noun, tool) = match guest.kind {
@@ -271,19 +230,33 @@ pub(crate) fn plan(
             file: shell_quote(file),
         }),
         required_files: Vec::new(),
+        cannot_create: None,
         notes: Vec::new(),
         create: Vec::new(),
         update: Vec::new(),
         kept: Vec::new(),
     };
+    if guest.kind == GuestKind::Lxc && template.is_none() {
+        // Without a template there is nothing to create the container from; the script
+        // still updates an existing one and says so instead of failing inside `pct`.
+        script.cannot_create = Some(shell_quote(&format!(
+            "cannot create container {}: the source declares no image with a template for it",
+            guest.vmid.value
+        )));
+        script.notes.push(wrap(
+            "No container template: the source gives this container no image with a \
+             `template`, so the script can update an existing container but stops instead of \
+             creating one. Set `image` (for example `os.debian-12`) to create it.",
+            NOTE_WIDTH,
+        ));
+    }
     let options = match guest.kind {
-        GuestKind::Vm => vm_options(&ctx, &bridges, &mut script),
-        GuestKind::Lxc => lxc_options(&ctx, &bridges, &mut script),
+        GuestKind::Vm => vm_options(&ctx, &mut script),
+        GuestKind::Lxc => lxc_options(&ctx, &mut script),
     };
     script.create = options.create;
     script.update = options.update;
-    debug_assert!(host.platform == Platform::Proxmox);
-    Ok(script)
+    script
 }
 
 /// Name, description and tags: the same for `qm` and `pct` except the name's flag.
@@ -316,10 +289,11 @@ fn dns(ctx: &Context, options: &mut Options) {
     }
 }
 
-fn vm_options(ctx: &Context, bridges: &[&str], script: &mut GuestScript) -> Options {
+fn vm_options(ctx: &Context, script: &mut GuestScript) -> Options {
     let guest = ctx.guest;
     let macos = ctx.is_macos();
     let mut options = Options::default();
+    vm_notes(ctx, script);
     identity(ctx, &mut options, "name");
     if let Some(image) = ctx.image {
         options.both("ostype", &image.ostype);
@@ -334,7 +308,10 @@ fn vm_options(ctx: &Context, bridges: &[&str], script: &mut GuestScript) -> Opti
     }
     if bios == Some("ovmf") {
         match ctx.first_pool() {
-            Some(pool) => options.create("efidisk0", format!("{pool}:1,efitype=4m,pre-enrolled-keys=0")),
+            Some(pool) => options.create(
+                "efidisk0",
+                format!("{pool}:1,efitype=4m,pre-enrolled-keys=0"),
+            ),
             None => script.notes.push(wrap(
                 "OVMF without an EFI disk: the guest declares no disk to put one on, so EFI \
                  variables (boot entries) are lost at every restart.",
@@ -358,7 +335,11 @@ fn vm_options(ctx: &Context, bridges: &[&str], script: &mut GuestScript) -> Opti
         for (i, disk) in guest.disks.iter().enumerate() {
             options.create(
                 &format!("sata{i}"),
-                format!("{}:{},cache=none,ssd=1,discard=on", disk.pool.value, gib_ceil(disk.size.value)),
+                format!(
+                    "{}:{},cache=none,ssd=1,discard=on",
+                    disk.pool.value,
+                    gib_ceil(disk.size.value)
+                ),
             );
         }
     } else {
@@ -366,14 +347,18 @@ fn vm_options(ctx: &Context, bridges: &[&str], script: &mut GuestScript) -> Opti
         for (i, disk) in guest.disks.iter().enumerate() {
             options.create(
                 &format!("scsi{i}"),
-                format!("{}:{},iothread=1,discard=on", disk.pool.value, gib_ceil(disk.size.value)),
+                format!(
+                    "{}:{},iothread=1,discard=on",
+                    disk.pool.value,
+                    gib_ceil(disk.size.value)
+                ),
             );
         }
     }
     let model_name = if macos { "vmxnet3" } else { "virtio" };
     let mut fixed_macs = true;
-    for (i, (nic, bridge)) in guest.nics.iter().zip(bridges).enumerate() {
-        let mut value = format!("{model_name},bridge={bridge}");
+    for (i, nic) in guest.nics.iter().enumerate() {
+        let mut value = format!("{model_name}{}", bridge_part(ctx.model, nic));
         push_link_options(ctx, nic, &mut value, "macaddr");
         if nic.mac.is_some() {
             options.both(&format!("net{i}"), value);
@@ -410,7 +395,11 @@ fn vm_options(ctx: &Context, bridges: &[&str], script: &mut GuestScript) -> Opti
     let host = ctx.model.host(guest.host);
     for (i, name) in guest.pci.iter().enumerate() {
         if let Some(device) = host.pci.iter().find(|p| p.name == name.value) {
-            let pcie = if machine.is_some_and(|m| m.contains("q35")) { ",pcie=1" } else { "" };
+            let pcie = if machine.is_some_and(|m| m.contains("q35")) {
+                ",pcie=1"
+            } else {
+                ""
+            };
             options.both(&format!("hostpci{i}"), format!("{}{pcie}", device.address));
         }
     }
@@ -420,7 +409,6 @@ fn vm_options(ctx: &Context, bridges: &[&str], script: &mut GuestScript) -> Opti
         options.both("args", args);
     }
     startup(ctx, &mut options);
-    vm_notes(ctx, script);
     let mut kept = String::from(
         "Left alone on an existing VM: its disks (grow them with `qm disk resize`), machine \
          type and firmware",
@@ -442,7 +430,10 @@ fn push_link_options(ctx: &Context, nic: &GuestNic, value: &mut String, mac_key:
         value.push_str(&format!(",tag={}", vlan.value));
     }
     if let Some(mac) = nic.mac {
-        value.push_str(&format!(",{mac_key}={}", mac.value.to_string().to_uppercase()));
+        value.push_str(&format!(
+            ",{mac_key}={}",
+            mac.value.to_string().to_uppercase()
+        ));
     }
     if nic.firewall {
         value.push_str(",firewall=1");
@@ -454,7 +445,10 @@ fn macos_options(ctx: &Context, options: &mut Options, script: &mut GuestScript)
     options.create("vga", "vmware");
     options.create(
         "ide0",
-        format!("{TEMPLATE_STORAGE}:iso/{},cache=unsafe", macos::OPENCORE_IMAGE),
+        format!(
+            "{TEMPLATE_STORAGE}:iso/{},cache=unsafe",
+            macos::OPENCORE_IMAGE
+        ),
     );
     script.required_files.push(RequiredFile {
         path: shell_quote(&format!("{LOCAL_ISO_DIR}/{}", macos::OPENCORE_IMAGE)),
@@ -463,7 +457,10 @@ fn macos_options(ctx: &Context, options: &mut Options, script: &mut GuestScript)
     let version = ctx.image.map_or("", |i| i.version.as_str());
     match macos::recovery_image(version) {
         Some(recovery) => {
-            options.create("ide2", format!("{TEMPLATE_STORAGE}:iso/{recovery},cache=unsafe"));
+            options.create(
+                "ide2",
+                format!("{TEMPLATE_STORAGE}:iso/{recovery},cache=unsafe"),
+            );
             script.required_files.push(RequiredFile {
                 path: shell_quote(&format!("{LOCAL_ISO_DIR}/{recovery}")),
                 hint: shell_quote(&format!(
@@ -496,22 +493,23 @@ fn vm_notes(ctx: &Context, script: &mut GuestScript) {
          SMC and an Intel CPU model in --args, the OpenCore image (ide0) and the recovery \
          image (ide2) from the `local` storage, a SATA disk and a vmxnet3 interface (macOS \
          has drivers for neither virtio-scsi nor, before macOS 11, virtio-net). Run \
-         OSX-PROXMOX's setup on this host once first: it writes both images, and this script \
-         stops if they are missing. Installing macOS from the recovery image is done in the \
+         OSX-PROXMOX's setup on this host once first: it writes these images, and this \
+         script stops if one is missing. Installing macOS from the recovery image is done in the \
          console. Apple's licence permits macOS only on Apple hardware."
             .to_string()
     } else if ctx.is_nixos() {
         format!(
             "NixOS: the boot disk starts empty. Install NixOS from its installer ISO (attach it \
-             with `qm set {vmid} --ide2 local:iso/FILE,media=cdrom`), then use \
-             nixos/{}/configuration.nix from this build as /etc/nixos/configuration.nix.",
+             with `qm set {vmid} --ide2 local:iso/FILE,media=cdrom`), then configure it with \
+             nixos/{}/configuration.nix from this build (its header says how).",
             file_segment(&ctx.guest.name)
         )
     } else if ctx.cloud_init() {
         format!(
             "cloud-init: the guest takes its addresses, gateway and DNS from the cloud-init \
              drive (ide2). The boot disk starts empty: import the cloud image into it before \
-             the first start (`qm disk import {vmid} IMAGE POOL`, then attach it as scsi0)."
+             the first start (`qm disk import {vmid} IMAGE POOL`, then attach it as scsi0), \
+             and give cloud-init a login (`qm set {vmid} --ciuser NAME --sshkeys FILE`)."
         )
     } else if ctx.image.is_some() {
         "The boot disk starts empty: install the operating system from its installer image."
@@ -522,7 +520,7 @@ fn vm_notes(ctx: &Context, script: &mut GuestScript) {
     script.notes.push(wrap(&note, NOTE_WIDTH));
 }
 
-fn lxc_options(ctx: &Context, bridges: &[&str], script: &mut GuestScript) -> Options {
+fn lxc_options(ctx: &Context, script: &mut GuestScript) -> Options {
     let guest = ctx.guest;
     let mut options = Options::default();
     identity(ctx, &mut options, "hostname");
@@ -536,7 +534,10 @@ fn lxc_options(ctx: &Context, bridges: &[&str], script: &mut GuestScript) -> Opt
     }
     let (root, mounts): (Vec<_>, Vec<_>) = guest.disks.iter().partition(|d| d.name == "rootfs");
     match root.first() {
-        Some(disk) => options.create("rootfs", format!("{}:{}", disk.pool.value, gib_ceil(disk.size.value))),
+        Some(disk) => options.create(
+            "rootfs",
+            format!("{}:{}", disk.pool.value, gib_ceil(disk.size.value)),
+        ),
         None => script.notes.push(wrap(
             "No root disk is declared (`disk = SIZE on POOL`): Proxmox creates its default root \
              filesystem.",
@@ -555,8 +556,8 @@ fn lxc_options(ctx: &Context, bridges: &[&str], script: &mut GuestScript) -> Opt
         );
     }
     let mut fixed_macs = true;
-    for (i, (nic, bridge)) in guest.nics.iter().zip(bridges).enumerate() {
-        let mut value = format!("name=eth{i},bridge={bridge}");
+    for (i, nic) in guest.nics.iter().enumerate() {
+        let mut value = format!("name=eth{i}{}", bridge_part(ctx.model, nic));
         let parts = address_parts(ctx, i, nic, ctx.model.network(nic.network));
         for part in parts {
             value.push(',');
@@ -582,13 +583,15 @@ fn lxc_options(ctx: &Context, bridges: &[&str], script: &mut GuestScript) -> Opt
             NOTE_WIDTH,
         ));
     }
-    script.notes.push(wrap(
-        &format!(
-            "The template is fetched into the `{TEMPLATE_STORAGE}` storage with `pveam download` \
-             when it is not there yet."
-        ),
-        NOTE_WIDTH,
-    ));
+    if script.template.is_some() {
+        script.notes.push(wrap(
+            &format!(
+                "The template is fetched into the `{TEMPLATE_STORAGE}` storage with `pveam \
+                 download` when it is not there yet."
+            ),
+            NOTE_WIDTH,
+        ));
+    }
     let mut kept = String::from(
         "Left alone on an existing container: its root and mount-point disks (grow them \
          with `pct resize`), its template and its privilege mode (both fixed at creation)",
@@ -620,6 +623,9 @@ mod tests {
     fn options_quote_their_values() {
         assert_eq!(opt("name", "router"), "--name router");
         assert_eq!(opt("description", "a b"), "--description \"a b\"");
-        assert_eq!(opt("boot", "order=ide0;sata0"), "--boot \"order=ide0;sata0\"");
+        assert_eq!(
+            opt("boot", "order=ide0;sata0"),
+            "--boot \"order=ide0;sata0\""
+        );
     }
 }

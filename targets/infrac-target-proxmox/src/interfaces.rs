@@ -24,8 +24,8 @@ pub(crate) struct HostInterfaces {
 /// One `iface` stanza, optionally preceded by `auto NAME`.
 #[derive(Debug, Serialize)]
 pub(crate) struct Stanza {
-    /// A comment line above the stanza (the bridge's doc), comment-safe.
-    pub comment: Option<String>,
+    /// Comment lines above the stanza (the bridge's doc), comment-safe.
+    pub comment: Vec<String>,
     pub auto: bool,
     pub name: String,
     /// `inet` or `inet6`.
@@ -36,12 +36,16 @@ pub(crate) struct Stanza {
     pub options: Vec<String>,
 }
 
-/// The host's address as `(interface, family, address/len, gateway)` lines, or a note
-/// when its network's bridge is not on this host.
+/// The stanza of the host's own address (on its network's bridge, or on the bridge's
+/// VLAN interface for a tagged network), or a note when that bridge is not on this host.
 fn address_stanza(model: &Model, host: &Host, placement: &Placement) -> Result<Stanza, String> {
     let network = model.network(placement.network);
     let address = placement.address.value;
-    let Some(bridge) = network.bridge.as_ref().filter(|b| host.bridge(&b.value).is_some()) else {
+    let Some(bridge) = network
+        .bridge
+        .as_ref()
+        .filter(|b| host.bridge(&b.value).is_some())
+    else {
         return Err(format!(
             "The host address {address} is on network {}, whose bridge is not on this host: \
              configure it by hand.",
@@ -69,8 +73,9 @@ fn address_stanza(model: &Model, host: &Host, placement: &Placement) -> Result<S
         options.push(format!("gateway {gateway}"));
     }
     Ok(Stanza {
-        comment: None,
-        auto: true,
+        comment: Vec::new(),
+        // The bridge's own stanza already brings it up; a VLAN interface needs its own.
+        auto: network.vlan.is_some(),
         name,
         family,
         method: "static",
@@ -81,7 +86,7 @@ fn address_stanza(model: &Model, host: &Host, placement: &Placement) -> Result<S
 /// The interfaces file of one Proxmox host.
 pub(crate) fn host_interfaces(model: &Model, host: &Host) -> HostInterfaces {
     let mut stanzas = vec![Stanza {
-        comment: None,
+        comment: Vec::new(),
         auto: true,
         name: "lo".into(),
         family: "inet",
@@ -98,7 +103,7 @@ pub(crate) fn host_interfaces(model: &Model, host: &Host) -> HostInterfaces {
     }
     for port in ports {
         stanzas.push(Stanza {
-            comment: None,
+            comment: Vec::new(),
             auto: false,
             name: port,
             family: "inet",
@@ -134,8 +139,7 @@ pub(crate) fn host_interfaces(model: &Model, host: &Host) -> HostInterfaces {
         }
         // The host's own address sits directly on an untagged inet bridge; otherwise the
         // bridge is manual and the address gets its own stanza below it.
-        let on_bridge = address
-            .take_if(|a| a.name == bridge.name && a.family == "inet");
+        let on_bridge = address.take_if(|a| a.name == bridge.name && a.family == "inet");
         let method = if let Some(stanza) = &on_bridge {
             options.splice(0..0, stanza.options.iter().cloned());
             "static"
@@ -143,17 +147,19 @@ pub(crate) fn host_interfaces(model: &Model, host: &Host) -> HostInterfaces {
             "manual"
         };
         stanzas.push(Stanza {
-            comment: bridge.doc.as_deref().map(comment_safe),
+            comment: bridge
+                .doc
+                .as_deref()
+                .map_or_else(Vec::new, |doc| wrap(doc, 86)),
             auto: true,
             name: bridge.name.clone(),
             family: "inet",
             method,
             options,
         });
-        if address
-            .as_ref()
-            .is_some_and(|a| a.name == bridge.name || a.name.starts_with(&format!("{}.", bridge.name)))
-        {
+        if address.as_ref().is_some_and(|a| {
+            a.name == bridge.name || a.name.starts_with(&format!("{}.", bridge.name))
+        }) {
             stanzas.extend(address.take());
         }
     }

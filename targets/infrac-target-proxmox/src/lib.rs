@@ -24,11 +24,10 @@ pub struct ProxmoxTarget;
 /// One line of `apply.sh`.
 #[derive(Debug, Serialize)]
 struct Step {
-    position: usize,
+    /// `N. what (why)`, comment-safe.
+    comment: String,
     /// The script's file name (plain characters only, so it needs no quoting).
     script: String,
-    summary: String,
-    reason: &'static str,
 }
 
 /// The view of `apply.sh`.
@@ -50,34 +49,35 @@ impl Target for ProxmoxTarget {
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
         let mut artifacts = Vec::new();
-        let mut problems = Vec::new();
         let mut steps = Vec::new();
         for (index, (id, role)) in order::apply_order(model).into_iter().enumerate() {
             let position = index + 1;
-            match guest::plan(model, id, position) {
-                Ok(script) => {
-                    steps.push(Step {
-                        position,
-                        script: script.file_name.clone(),
-                        summary: script.summary.clone(),
-                        reason: role.reason(),
-                    });
-                    let text = render::render("guest.sh", &script);
-                    artifacts.push(Artifact::new(script.path, text));
-                }
-                Err(mut diagnostics) => problems.append(&mut diagnostics),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(problems);
+            let script = guest::plan(model, id, position);
+            let comment = match role.reason() {
+                Some(reason) => format!("{position}. {} ({reason})", script.summary),
+                None => format!("{position}. {}", script.summary),
+            };
+            steps.push(Step {
+                comment,
+                script: script.file_name.clone(),
+            });
+            let text = render::render("guest.sh", &script);
+            artifacts.push(Artifact::new(script.path, text));
         }
         let apply = Apply {
             path: "proxmox/apply.sh",
             source: quote::comment_safe(&model.source),
             steps,
         };
-        artifacts.push(Artifact::new(apply.path, render::render("apply.sh", &apply)));
-        for host in model.hosts.iter().filter(|h| h.platform == Platform::Proxmox) {
+        artifacts.push(Artifact::new(
+            apply.path,
+            render::render("apply.sh", &apply),
+        ));
+        for host in model
+            .hosts
+            .iter()
+            .filter(|h| h.platform == Platform::Proxmox)
+        {
             let view = interfaces::host_interfaces(model, host);
             let text = render::render("interfaces", &view);
             artifacts.push(Artifact::new(view.path, text));

@@ -56,9 +56,18 @@ mod tests {
 
     #[test]
     fn recovery_images_follow_osx_proxmox_names() {
-        assert_eq!(recovery_image("15").as_deref(), Some("recovery-sequoia.iso"));
-        assert_eq!(recovery_image("14.6").as_deref(), Some("recovery-sonoma.iso"));
-        assert_eq!(recovery_image("10.15").as_deref(), Some("recovery-catalina.iso"));
+        assert_eq!(
+            recovery_image("15").as_deref(),
+            Some("recovery-sequoia.iso")
+        );
+        assert_eq!(
+            recovery_image("14.6").as_deref(),
+            Some("recovery-sonoma.iso")
+        );
+        assert_eq!(
+            recovery_image("10.15").as_deref(),
+            Some("recovery-catalina.iso")
+        );
         assert_eq!(recovery_image("10.12"), None);
         assert_eq!(recovery_image(""), None);
     }
@@ -68,6 +77,7 @@ mod tests {
         let args = qemu_args(None);
         assert!(args.starts_with("-device isa-applesmc,osk=\"ourhard"));
         assert!(args.ends_with("-cpu Haswell-noTSX,vendor=GenuineIntel,+invtsc,+hypervisor,kvm=on,vmware-cpuid-freq=on"));
-        assert!(qemu_args(Some("Skylake-Client-v4")).contains("-cpu Skylake-Client-v4,vendor=GenuineIntel"));
+        assert!(qemu_args(Some("Skylake-Client-v4"))
+            .contains("-cpu Skylake-Client-v4,vendor=GenuineIntel"));
     }
 }

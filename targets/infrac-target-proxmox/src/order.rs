@@ -29,13 +29,14 @@ impl Role {
         }
     }
 
-    /// Why the guest sits where it does, for the comment in `apply.sh`.
-    pub(crate) fn reason(self) -> &'static str {
+    /// Why the guest sits where it does, for the comment in `apply.sh`; guests ordered
+    /// only by `order` and VMID need no reason.
+    pub(crate) fn reason(self) -> Option<&'static str> {
         match self {
-            Role::Router => "router: the others need its networks",
-            Role::ClusterServer => "cluster server: before the agents that join it",
-            Role::Other => "by order, then VMID",
-            Role::ClusterAgent => "cluster agent: after the servers it joins",
+            Role::Router => Some("router: the others need its networks"),
+            Role::ClusterServer => Some("cluster server: before the agents that join it"),
+            Role::Other => None,
+            Role::ClusterAgent => Some("cluster agent: after the servers it joins"),
         }
     }
 }

@@ -89,8 +89,14 @@ mod tests {
     #[test]
     fn plain_words_stay_bare() {
         assert_eq!(shell_quote("router"), "router");
-        assert_eq!(shell_quote("local-lvm:50,iothread=1"), "local-lvm:50,iothread=1");
-        assert_eq!(shell_quote("virtio,bridge=vmbr1,tag=30"), "virtio,bridge=vmbr1,tag=30");
+        assert_eq!(
+            shell_quote("local-lvm:50,iothread=1"),
+            "local-lvm:50,iothread=1"
+        );
+        assert_eq!(
+            shell_quote("virtio,bridge=vmbr1,tag=30"),
+            "virtio,bridge=vmbr1,tag=30"
+        );
     }
 
     #[test]
@@ -120,9 +126,14 @@ mod tests {
 
     #[test]
     fn globs_tildes_and_separators_are_quoted() {
-        for value in ["*", "~root", "a;b", "a|b", "a&b", "a>b", "(x)", "{a,b}", "a#b", "!x"] {
+        for value in [
+            "*", "~root", "a;b", "a|b", "a&b", "a>b", "(x)", "{a,b}", "a#b", "!x",
+        ] {
             let quoted = shell_quote(value);
-            assert!(quoted.starts_with('"') && quoted.ends_with('"'), "{value} -> {quoted}");
+            assert!(
+                quoted.starts_with('"') && quoted.ends_with('"'),
+                "{value} -> {quoted}"
+            );
         }
     }
 
@@ -166,7 +177,11 @@ mod tests {
             Ok(output) => output,
             Err(e) => panic!("bash is needed for this test: {e}"),
         };
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let text = String::from_utf8_lossy(&output.stdout);
         let read_back: Vec<&str> = text.split('\0').collect();
         assert_eq!(&read_back[..values.len()], &values[..]);

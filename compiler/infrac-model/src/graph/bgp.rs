@@ -1,7 +1,9 @@
 //! The BGP view: each speaker with its ASN and router ID, its sessions grouped by the
 //! peer's AS, and the prefixes it announces.
 
-use super::{guest_key, lab_name, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape};
+use super::{
+    guest_key, lab_name, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape,
+};
 
 use crate::Model;
 
@@ -24,7 +26,11 @@ pub fn bgp(model: &Model) -> Flowchart {
         )));
         for prefix in &router.announce {
             let key = format!("prefix:{}", prefix.value);
-            if !chart.items.iter().any(|i| matches!(i, Item::Node(n) if n.key == key)) {
+            if !chart
+                .items
+                .iter()
+                .any(|i| matches!(i, Item::Node(n) if n.key == key))
+            {
                 chart.items.push(Item::Node(Node::new(
                     key.clone(),
                     vec![prefix.value.to_string()],
@@ -32,9 +38,11 @@ pub fn bgp(model: &Model) -> Flowchart {
                     Class::Prefix,
                 )));
             }
-            chart
-                .edges
-                .push(Edge::new(speaker.clone(), key).label(vec!["announces".into()]).line(Line::Dotted));
+            chart.edges.push(
+                Edge::new(speaker.clone(), key)
+                    .label(vec!["announces".into()])
+                    .line(Line::Dotted),
+            );
         }
         for peer in &router.peers {
             let key = format!("peer:{}:{}", guest.name, peer.name);
@@ -43,7 +51,10 @@ pub fn bgp(model: &Model) -> Flowchart {
                 lines.push(description.clone());
             }
             let node = Item::Node(Node::new(key.clone(), lines, Shape::Rounded, Class::Peer));
-            match peer_groups.iter_mut().find(|(asn, _)| *asn == peer.asn.value) {
+            match peer_groups
+                .iter_mut()
+                .find(|(asn, _)| *asn == peer.asn.value)
+            {
                 Some((_, group)) => group.items.push(node),
                 None => {
                     let mut group = Group::new(
@@ -74,9 +85,11 @@ pub fn bgp(model: &Model) -> Flowchart {
             if !options.is_empty() {
                 label.push(options.join(" · "));
             }
-            chart
-                .edges
-                .push(Edge::new(speaker.clone(), key).label(label).line(Line::Plain));
+            chart.edges.push(
+                Edge::new(speaker.clone(), key)
+                    .label(label)
+                    .line(Line::Plain),
+            );
         }
     }
     chart

@@ -247,8 +247,10 @@ impl Flowchart {
         for item in &self.items {
             write_item(&mut out, item, &ids, 1, &mut used);
         }
+        // `linkStyle` counts the edges as written, so skipped ones must not be counted.
         let mut styled: BTreeMap<usize, Tone> = BTreeMap::new();
-        for (index, edge) in self.edges.iter().enumerate() {
+        let mut index = 0;
+        for edge in &self.edges {
             let (Some(from), Some(to)) = (ids.get(&edge.from), ids.get(&edge.to)) else {
                 continue;
             };
@@ -267,6 +269,7 @@ impl Flowchart {
             if edge.tone != Tone::Normal {
                 styled.insert(index, edge.tone);
             }
+            index += 1;
         }
         used.sort();
         used.dedup();
@@ -314,7 +317,9 @@ fn write_item(out: &mut String, item: &Item, ids: &Ids, depth: usize, used: &mut
             used.push(node.class);
         }
         Item::Group(group) => {
-            let Some(id) = ids.get(&group.key) else { return };
+            let Some(id) = ids.get(&group.key) else {
+                return;
+            };
             let _ = writeln!(out, "{indent}subgraph {id} [\"{}\"]", label(&group.lines));
             if let Some(direction) = group.direction {
                 let _ = writeln!(out, "{indent}    direction {}", direction.as_str());

@@ -3,13 +3,19 @@
 //! NodePorts, LoadBalancers and ingress hosts in the clusters).
 
 use super::network::zone_key;
-use super::{guest_key, lab_name, wrap, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape, Tone};
+use super::{
+    guest_key, lab_name, wrap, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape,
+    Tone,
+};
 use crate::{AppId, Expose, Guest, IngressKind, Model, RouteTarget, Zone};
 use std::collections::BTreeSet;
 
 /// Every entry point from outside a guest or cluster, and where it leads.
 pub fn ingress(model: &Model) -> Flowchart {
-    let mut chart = Flowchart::new(format!("{} ingress paths", lab_name(model)), Direction::TopDown);
+    let mut chart = Flowchart::new(
+        format!("{} ingress paths", lab_name(model)),
+        Direction::TopDown,
+    );
     let internet = "internet".to_string();
     let mut drawn: BTreeSet<String> = BTreeSet::new();
     let uplinks: BTreeSet<&str> = model
@@ -18,8 +24,14 @@ pub fn ingress(model: &Model) -> Flowchart {
         .filter(|n| n.uplink)
         .map(|n| n.zone.as_str())
         .collect();
-    let needs_internet = model.firewalls.iter().any(|f| !f.forwards.is_empty() || !f.masquerade.is_empty())
-        || model.ingresses.iter().any(|i| i.kind == IngressKind::Tunnel);
+    let needs_internet = model
+        .firewalls
+        .iter()
+        .any(|f| !f.forwards.is_empty() || !f.masquerade.is_empty())
+        || model
+            .ingresses
+            .iter()
+            .any(|i| i.kind == IngressKind::Tunnel);
     if needs_internet {
         chart.items.push(Item::Node(Node::new(
             internet.clone(),
@@ -48,8 +60,16 @@ pub fn ingress(model: &Model) -> Flowchart {
         let router = model.guest(firewall.guest);
         let mut extra = vec!["firewall".to_string()];
         for masquerade in &firewall.masquerade {
-            let zones: Vec<String> = masquerade.zones.iter().map(|z| zone_name(&z.value)).collect();
-            extra.push(format!("masquerade {} → {}", zones.join(", "), zone_name(&masquerade.to.value)));
+            let zones: Vec<String> = masquerade
+                .zones
+                .iter()
+                .map(|z| zone_name(&z.value))
+                .collect();
+            extra.push(format!(
+                "masquerade {} → {}",
+                zones.join(", "),
+                zone_name(&masquerade.to.value)
+            ));
         }
         let key = draw_guest(&mut chart, &mut drawn, router, Class::Router, extra);
         // Forwards sharing a source zone, or a target guest, share one edge.
@@ -66,7 +86,13 @@ pub fn ingress(model: &Model) -> Flowchart {
                 None => inbound.push((from, vec![forward.port.value.to_string()])),
             }
             let target = model.guest(forward.target);
-            let target_key = draw_guest(&mut chart, &mut drawn, target, class_of(model, target), Vec::new());
+            let target_key = draw_guest(
+                &mut chart,
+                &mut drawn,
+                target,
+                class_of(model, target),
+                Vec::new(),
+            );
             let line = format!("DNAT {} → :{}", forward.port.value, forward.target_port);
             match outbound.iter_mut().find(|(t, _)| *t == target_key) {
                 Some((_, lines)) => lines.push(line),
@@ -84,7 +110,9 @@ pub fn ingress(model: &Model) -> Flowchart {
         for (from, ports) in inbound {
             chart.edges.insert(
                 0,
-                Edge::new(from, key.clone()).label(wrap(&ports, 3)).line(Line::Thick),
+                Edge::new(from, key.clone())
+                    .label(wrap(&ports, 3))
+                    .line(Line::Thick),
             );
         }
     }
@@ -103,9 +131,11 @@ pub fn ingress(model: &Model) -> Flowchart {
             vec![format!("{kind} {}", ingress.name)],
         );
         if ingress.kind == IngressKind::Tunnel {
-            chart
-                .edges
-                .push(Edge::new(internet.clone(), proxy.clone()).label(vec!["tunnel".into()]).line(Line::Dotted));
+            chart.edges.push(
+                Edge::new(internet.clone(), proxy.clone())
+                    .label(vec!["tunnel".into()])
+                    .line(Line::Dotted),
+            );
         }
         for route in &ingress.routes {
             let scheme = if route.tls { "https" } else { "http" };
@@ -117,17 +147,25 @@ pub fn ingress(model: &Model) -> Flowchart {
                     if let Expose::NodePort(p) = target.expose.value {
                         lines.push(format!("via NodePort {p}"));
                     }
-                    chart
-                        .edges
-                        .push(Edge::new(proxy.clone(), format!("app:{}", target.name)).label(lines));
+                    chart.edges.push(
+                        Edge::new(proxy.clone(), format!("app:{}", target.name)).label(lines),
+                    );
                 }
                 RouteTarget::Guest(target, port) => {
                     let target = model.guest(*target);
-                    let target_key = draw_guest(&mut chart, &mut drawn, target, class_of(model, target), Vec::new());
-                    chart.edges.push(
-                        Edge::new(proxy.clone(), target_key)
-                            .label(vec![format!("{scheme}://{}", route.host), format!("→ :{port}")]),
+                    let target_key = draw_guest(
+                        &mut chart,
+                        &mut drawn,
+                        target,
+                        class_of(model, target),
+                        Vec::new(),
                     );
+                    chart
+                        .edges
+                        .push(Edge::new(proxy.clone(), target_key).label(vec![
+                            format!("{scheme}://{}", route.host),
+                            format!("→ :{port}"),
+                        ]));
                 }
             }
         }
@@ -162,7 +200,12 @@ pub fn ingress(model: &Model) -> Flowchart {
         let mut node_lines = vec![format!("{} nodes", members.len())];
         let addresses: Vec<String> = members
             .iter()
-            .filter_map(|g| g.nics.iter().find_map(|n| n.ip.as_ref()).map(|ip| ip.value.to_string()))
+            .filter_map(|g| {
+                g.nics
+                    .iter()
+                    .find_map(|n| n.ip.as_ref())
+                    .map(|ip| ip.value.to_string())
+            })
             .collect();
         // One address per line; a large cluster lists the first few.
         const SHOWN: usize = 5;
@@ -172,10 +215,16 @@ pub fn ingress(model: &Model) -> Flowchart {
         } else {
             node_lines.extend(addresses);
         }
-        group
-            .items
-            .push(Item::Node(Node::new(nodes_key.clone(), node_lines, Shape::Box, Class::Vm)));
-        let hosted: Vec<&(AppId, &crate::App)> = apps.iter().filter(|(_, a)| a.host.is_some() && a.port.is_some()).collect();
+        group.items.push(Item::Node(Node::new(
+            nodes_key.clone(),
+            node_lines,
+            Shape::Box,
+            Class::Vm,
+        )));
+        let hosted: Vec<&(AppId, &crate::App)> = apps
+            .iter()
+            .filter(|(_, a)| a.host.is_some() && a.port.is_some())
+            .collect();
         let controller = format!("ingressclass:{}", cluster.name);
         if !hosted.is_empty() {
             group.items.push(Item::Node(Node::new(
@@ -184,9 +233,10 @@ pub fn ingress(model: &Model) -> Flowchart {
                 Shape::Hexagon,
                 Class::Proxy,
             )));
-            chart
-                .edges
-                .push(Edge::new(nodes_key.clone(), controller.clone()).label(vec!["tcp/80, tcp/443".into()]));
+            chart.edges.push(
+                Edge::new(nodes_key.clone(), controller.clone())
+                    .label(vec!["tcp/80, tcp/443".into()]),
+            );
         }
         for (_, app) in &apps {
             let mut lines = vec![app.name.clone()];
@@ -203,12 +253,14 @@ pub fn ingress(model: &Model) -> Flowchart {
             )));
             let app_key = format!("app:{}", app.name);
             match app.expose.value {
-                Expose::NodePort(p) => chart
-                    .edges
-                    .push(Edge::new(nodes_key.clone(), app_key.clone()).label(vec![format!("NodePort {p}")])),
-                Expose::LoadBalancer => chart
-                    .edges
-                    .push(Edge::new(nodes_key.clone(), app_key.clone()).label(vec!["LoadBalancer".into()])),
+                Expose::NodePort(p) => chart.edges.push(
+                    Edge::new(nodes_key.clone(), app_key.clone())
+                        .label(vec![format!("NodePort {p}")]),
+                ),
+                Expose::LoadBalancer => chart.edges.push(
+                    Edge::new(nodes_key.clone(), app_key.clone())
+                        .label(vec!["LoadBalancer".into()]),
+                ),
                 Expose::ClusterIp => {}
             }
             if let (Some(host), Some(_)) = (&app.host, &app.port) {
@@ -242,15 +294,20 @@ pub fn ingress(model: &Model) -> Flowchart {
             if !hosted.is_empty() {
                 ports.push("tcp/80, tcp/443".into());
             }
-            if apps.iter().any(|(_, a)| a.expose.value == Expose::LoadBalancer) {
+            if apps
+                .iter()
+                .any(|(_, a)| a.expose.value == Expose::LoadBalancer)
+            {
                 ports.push("LoadBalancer ports".into());
             }
             if ports.is_empty() {
                 continue;
             }
-            chart
-                .edges
-                .push(Edge::new(from, nodes_key.clone()).label(wrap(&ports, 3)).line(Line::Dotted));
+            chart.edges.push(
+                Edge::new(from, nodes_key.clone())
+                    .label(wrap(&ports, 3))
+                    .line(Line::Dotted),
+            );
         }
     }
     if chart.items.is_empty() {
@@ -292,7 +349,11 @@ fn draw_guest(
 }
 
 fn class_of(model: &Model, guest: &Guest) -> Class {
-    if model.ingresses.iter().any(|i| model.guest(i.guest).name == guest.name) {
+    if model
+        .ingresses
+        .iter()
+        .any(|i| model.guest(i.guest).name == guest.name)
+    {
         Class::Proxy
     } else if guest.kind == crate::GuestKind::Lxc {
         Class::Lxc

@@ -2,8 +2,8 @@
 //! through between zones (ports, NAT, port forwards, explicit denies).
 
 use super::{
-    guest_key, lab_name, wrap, zone_matrices, Access, Class, Direction, Edge, Endpoint,
-    Flowchart, Item, Line, Node, Shape, Tone,
+    guest_key, lab_name, wrap, zone_matrices, Access, Class, Direction, Edge, Endpoint, Flowchart,
+    Item, Line, Node, Shape, Tone,
 };
 use crate::{Model, Zone};
 
@@ -52,11 +52,15 @@ pub fn network(model: &Model) -> Flowchart {
             zone_key(zone),
             lines,
             Shape::Rounded,
-            if uplink { Class::Uplink } else { Class::Network },
+            if uplink {
+                Class::Uplink
+            } else {
+                Class::Network
+            },
         )));
     }
     for matrix in zone_matrices(model) {
-        let firewall = matrix.firewall;
+        let firewall = matrix.policy.firewall;
         let guest = model.guest(firewall.guest);
         let router = guest_key(guest);
         chart.items.push(Item::Node(Node::new(
@@ -99,7 +103,9 @@ pub fn network(model: &Model) -> Flowchart {
                         .tone(Tone::Denied),
                     // The router's label states each chain's policy; an edge per pair
                     // the policy accepts would bury the rules' own flows.
-                    Access::All { by_policy: true, .. } => continue,
+                    Access::All {
+                        by_policy: true, ..
+                    } => continue,
                     Access::All { .. } => {
                         let mut lines = vec![access.summary()];
                         if masqueraded {
@@ -121,24 +127,28 @@ pub fn network(model: &Model) -> Flowchart {
         }
         // Port forwards between the same two zones share one edge.
         let mut forwards: Vec<(String, String, Vec<String>)> = Vec::new();
-        for forward in &firewall.forwards {
-            let target = model.guest(forward.target);
-            let from = match &forward.from.value {
-                Zone::Named(z) => zone_key(z),
-                Zone::Router => router.clone(),
-                Zone::Any => continue,
-            };
-            let Some(nic) = target.nics.first() else {
+        for dnat in &matrix.policy.dnat {
+            let Some(to) = matrix.policy.zone_of_guest(dnat.target, dnat.address) else {
                 continue;
             };
-            let to = zone_key(&model.network(nic.network).zone);
+            // A forward from any zone is drawn from the uplinks, where it matters.
+            let sources = if dnat.zone.is_empty() {
+                matrix.policy.uplink_zones()
+            } else {
+                vec![dnat.zone.clone()]
+            };
+            let to = zone_key(&to);
             let line = format!(
                 "DNAT {} → {}:{}",
-                forward.port.value, target.name, forward.target_port
+                dnat.port,
+                model.guest(dnat.target).name,
+                dnat.target_port
             );
-            match forwards.iter_mut().find(|(f, t, _)| *f == from && *t == to) {
-                Some((_, _, lines)) => lines.push(line),
-                None => forwards.push((from, to, vec![line])),
+            for from in sources.iter().map(|z| zone_key(z)) {
+                match forwards.iter_mut().find(|(f, t, _)| *f == from && *t == to) {
+                    Some((_, _, lines)) => lines.push(line.clone()),
+                    None => forwards.push((from, to.clone(), vec![line.clone()])),
+                }
             }
         }
         for (from, to, lines) in forwards {

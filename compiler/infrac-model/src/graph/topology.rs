@@ -1,19 +1,27 @@
 //! The topology view: hosts and their guests, clusters with their member guests and apps.
 
-use super::{guest_key, lab_name, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape};
+use super::{
+    guest_key, lab_name, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape,
+};
 use crate::{Expose, Guest, GuestKind, Host, HostId, Model, Platform};
 
 /// Hosts → guests (kind, VMID, vCPUs, memory), clusters → apps by namespace, and which
 /// guests are the clusters' servers and agents.
 pub fn topology(model: &Model) -> Flowchart {
-    let mut chart = Flowchart::new(format!("{} topology", lab_name(model)), Direction::LeftRight);
+    let mut chart = Flowchart::new(
+        format!("{} topology", lab_name(model)),
+        Direction::LeftRight,
+    );
     for (index, host) in model.hosts.iter().enumerate() {
         let id = HostId(index as u32);
         let guests: Vec<&Guest> = model.guests.iter().filter(|g| g.host == id).collect();
         let key = format!("host:{}", host.name);
-        chart
-            .items
-            .push(Item::Node(Node::new(key.clone(), host_lines(host), Shape::Box, Class::Host)));
+        chart.items.push(Item::Node(Node::new(
+            key.clone(),
+            host_lines(host),
+            Shape::Box,
+            Class::Host,
+        )));
         for (kind, title, class) in [
             (GuestKind::Vm, "virtual machines", Class::Vm),
             (GuestKind::Lxc, "containers", Class::Lxc),
@@ -111,9 +119,11 @@ pub fn topology(model: &Model) -> Flowchart {
         for (members, role) in [(&cluster.servers, "server"), (&cluster.agents, "agent")] {
             for member in members {
                 let guest = model.guest(member.value);
-                chart
-                    .edges
-                    .push(Edge::new(guest_key(guest), key.clone()).label(vec![role.into()]).line(Line::Dotted));
+                chart.edges.push(
+                    Edge::new(guest_key(guest), key.clone())
+                        .label(vec![role.into()])
+                        .line(Line::Dotted),
+                );
             }
         }
     }

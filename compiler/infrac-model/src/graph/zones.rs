@@ -1,11 +1,16 @@
-//! The zone-to-zone access matrix of a firewall: who can talk to whom, and on what.
+//! The zone-to-zone access matrix of a firewall, summarised for people: who can talk to
+//! whom, and on what.
 //!
-//! Rules are read the way a packet filter reads them: in order, the first rule that
-//! settles a pair wins. An unrestricted `allow` or `deny` settles it; rules limited to
-//! ports or sources only add what they allow; whatever is left falls to the chain's
-//! policy (`forward` between zones, `input` toward the router, `output` from it).
+//! The semantics are the compiled policy's ([`crate::policy`]), the same the nftables
+//! target renders: each zone pair's packets are split by the rule that decides them
+//! (first match wins, else the chain policy). The summary names the user's rules as
+//! written (`tcp/22`, `icmp`); the rules every ruleset gets (ICMP errors, the BGP guard,
+//! DHCP client replies) are left out of each cell and listed once by the docs.
 
-use crate::{Firewall, FilterRule, Model, Source, Verdict, Zone};
+use crate::policy::{
+    l4_key, l4_protocol, proto, protocol_number, Decider, Field, Origin, Policy, Ranges,
+};
+use crate::{FilterRule, Model, Source};
 
 /// One side of a flow: a named zone or the firewall's own guest.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,22 +27,13 @@ impl Endpoint {
             Endpoint::Router => "router",
         }
     }
-
-    fn matched_by(&self, zone: &Zone) -> bool {
-        match (zone, self) {
-            (Zone::Any, _) => true,
-            (Zone::Router, Endpoint::Router) => true,
-            (Zone::Named(n), Endpoint::Zone(z)) => n == z,
-            _ => false,
-        }
-    }
 }
 
-/// One thing a restricted rule lets through: a port or protocol, maybe only from some
+/// One thing a rule lets through: a port or protocol as written, maybe only from some
 /// sources.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
-    /// `tcp/22`, `udp/30000..32767`, `icmp`.
+    /// `tcp/22`, `udp/30000..32767`, `icmp`, or `all`.
     pub what: String,
     /// Source restriction (`bgp peers`, `10.0.0.0/8`), if any.
     pub from: Option<String>,
@@ -55,12 +51,11 @@ impl std::fmt::Display for Grant {
 /// What one zone may open toward another.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access {
-    /// Everything, by an unrestricted rule or because the chain's policy accepts, except
-    /// what an earlier restricted `deny` refused.
+    /// Everything, by rules or because the chain's policy accepts, except what a
+    /// restricted `deny` refused.
     All {
         by_policy: bool,
-        sources: Option<String>,
-        except: Vec<Grant>,
+        except: Vec<String>,
     },
     /// Only these ports and protocols.
     Only(Vec<Grant>),
@@ -77,45 +72,34 @@ impl Access {
     /// A short description for a table cell or an edge label.
     pub fn summary(&self) -> String {
         match self {
-            Access::All {
-                by_policy,
-                sources,
-                except,
-            } => {
+            Access::All { by_policy, except } => {
                 let mut text = String::from("all");
-                if let Some(s) = sources {
-                    text.push_str(" from ");
-                    text.push_str(s);
-                }
                 if !except.is_empty() {
                     text.push_str(" except ");
-                    text.push_str(&list(except));
+                    text.push_str(&except.join(", "));
                 }
                 if *by_policy {
                     text.push_str(" (policy)");
                 }
                 text
             }
-            Access::Only(grants) => list(grants),
+            Access::Only(grants) => grants
+                .iter()
+                .map(Grant::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
             Access::Blocked { by_rule: true } => "denied".into(),
             Access::Blocked { by_rule: false } => "—".into(),
         }
     }
 }
 
-fn list(grants: &[Grant]) -> String {
-    grants
-        .iter()
-        .map(Grant::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// The access matrix of one firewall.
 #[derive(Debug, Clone)]
 pub struct ZoneMatrix<'a> {
-    pub firewall: &'a Firewall,
-    /// Rows and columns: every zone, then the router.
+    /// The compiled policy the matrix summarises.
+    pub policy: Policy<'a>,
+    /// Rows and columns: the zones the router has interfaces in, then the router.
     pub endpoints: Vec<Endpoint>,
     /// `cells[from][to]`; `None` on the diagonal (traffic inside a zone never crosses
     /// the firewall).
@@ -131,25 +115,12 @@ impl ZoneMatrix<'_> {
     }
 }
 
-/// Every zone of the lab in order of first appearance: the networks' zones, then zones
-/// only rules name.
+/// Every zone of the lab in order of first appearance among the networks.
 pub fn zones(model: &Model) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut add = |z: &str| {
-        if !out.iter().any(|o| o == z) {
-            out.push(z.to_string());
-        }
-    };
     for network in &model.networks {
-        add(&network.zone);
-    }
-    for firewall in &model.firewalls {
-        for rule in &firewall.rules {
-            for zone in [&rule.from.value, &rule.to.value] {
-                if let Zone::Named(n) = zone {
-                    add(n);
-                }
-            }
+        if !out.contains(&network.zone) {
+            out.push(network.zone.clone());
         }
     }
     out
@@ -157,27 +128,31 @@ pub fn zones(model: &Model) -> Vec<String> {
 
 /// The matrix of each firewall, in declaration order.
 pub fn zone_matrices(model: &Model) -> Vec<ZoneMatrix<'_>> {
-    let mut endpoints: Vec<Endpoint> = zones(model).into_iter().map(Endpoint::Zone).collect();
-    endpoints.push(Endpoint::Router);
-    model
-        .firewalls
-        .iter()
-        .map(|firewall| ZoneMatrix {
-            firewall,
-            cells: endpoints
+    crate::policy::policies(model)
+        .into_iter()
+        .map(|policy| {
+            let mut endpoints: Vec<Endpoint> =
+                policy.zones().into_iter().map(Endpoint::Zone).collect();
+            endpoints.push(Endpoint::Router);
+            let cells = endpoints
                 .iter()
                 .map(|from| {
                     endpoints
                         .iter()
-                        .map(|to| (from != to).then(|| access(firewall, from, to)))
+                        .map(|to| (from != to).then(|| access(&policy, from, to)))
                         .collect()
                 })
-                .collect(),
-            endpoints: endpoints.clone(),
+                .collect();
+            ZoneMatrix {
+                policy,
+                endpoints,
+                cells,
+            }
         })
         .collect()
 }
 
+/// The sources a rule is limited to, for people.
 fn sources(rule: &FilterRule) -> Option<String> {
     if rule.sources.is_empty() {
         return None;
@@ -194,109 +169,153 @@ fn sources(rule: &FilterRule) -> Option<String> {
     )
 }
 
-/// The access a firewall gives from one endpoint to another.
-pub fn access(firewall: &Firewall, from: &Endpoint, to: &Endpoint) -> Access {
-    let policy = match (from, to) {
-        (_, Endpoint::Router) => firewall.input,
-        (Endpoint::Router, _) => firewall.output,
-        _ => firewall.forward,
+/// A rule's matches as written, each with the layer-4 keys it covers (empty for a
+/// protocol name the policy does not model, which is then always shown).
+fn written_matches(rule: &FilterRule) -> Vec<(String, Ranges)> {
+    let ports = rule.ports.iter().map(|p| {
+        let number = protocol_number(p.value.protocol);
+        (
+            p.value.to_string(),
+            Ranges::span(l4_key(number, p.value.first), l4_key(number, p.value.last)),
+        )
+    });
+    let protocols = rule.protocols.iter().map(|p| {
+        let keys = match p.value.as_str() {
+            "icmp" => l4_protocol(proto::ICMP).union(&l4_protocol(proto::ICMPV6)),
+            "icmpv6" | "ipv6-icmp" => l4_protocol(proto::ICMPV6),
+            _ => Ranges::empty(),
+        };
+        (p.value.clone(), keys)
+    });
+    ports.chain(protocols).collect()
+}
+
+/// The access a compiled firewall gives from one endpoint to another.
+pub fn access(policy: &Policy<'_>, from: &Endpoint, to: &Endpoint) -> Access {
+    let Some((chain, regions)) = policy.zone_pair(from.name(), to.name()) else {
+        return Access::Blocked { by_rule: false };
     };
-    let mut grants: Vec<Grant> = Vec::new();
-    let mut denied: Vec<Grant> = Vec::new();
-    for rule in &firewall.rules {
-        if !from.matched_by(&rule.from.value) || !to.matched_by(&rule.to.value) {
-            continue;
+    let rules = policy.rules(chain);
+    // Per user rule, the layer-4 keys it accepts here (after earlier rules took theirs).
+    let mut accepted: Vec<(usize, Ranges)> = Vec::new();
+    let mut by_policy = false;
+    let mut refused = false;
+    let mut denied_by_rule = Ranges::empty();
+    let mut any_denied_by_rule = false;
+    for region in &regions {
+        for (decider, pieces) in policy.classify(chain, region) {
+            let origin = match decider {
+                Decider::Rule(i) => Some(rules[i].origin),
+                Decider::Policy => None,
+            };
+            let keys = pieces
+                .iter()
+                .fold(Ranges::empty(), |acc, p| acc.union(p.get(Field::L4)));
+            let accepts = policy.action_of(chain, decider).accepts();
+            match (origin, accepts) {
+                (Some(Origin::Builtin(_)), _) => {}
+                (Some(Origin::Rule(i)), true) => match accepted.iter_mut().find(|(r, _)| *r == i) {
+                    Some((_, set)) => *set = set.union(&keys),
+                    None => accepted.push((i, keys)),
+                },
+                (None, true) => by_policy = true,
+                (Some(Origin::Rule(_)), false) => {
+                    refused = true;
+                    any_denied_by_rule = true;
+                    denied_by_rule = denied_by_rule.union(&keys);
+                }
+                // Port forward accepts only match rewritten packets, never a plain pair.
+                (Some(Origin::Forward(_)), _) => {}
+                (None, false) => refused = true,
+            }
         }
-        let restricted = matches(rule);
+    }
+    let mut grants: Vec<Grant> = Vec::new();
+    let mut unrestricted = false;
+    accepted.sort_by_key(|(i, _)| *i);
+    for (i, keys) in &accepted {
+        let rule = &policy.firewall.rules[*i];
         let from = sources(rule);
-        match (rule.allow, restricted.is_empty(), from.is_none()) {
-            (true, true, true) => {
-                return Access::All {
-                    by_policy: false,
-                    sources: None,
-                    except: denied,
-                }
-            }
-            (false, true, true) => {
-                return if grants.is_empty() {
-                    Access::Blocked { by_rule: true }
-                } else {
-                    Access::Only(grants)
-                }
-            }
-            (true, true, false) => push_unique(
+        let written = written_matches(rule);
+        if written.is_empty() {
+            unrestricted |= from.is_none();
+            push_unique(
                 &mut grants,
                 Grant {
                     what: "all".into(),
                     from,
                 },
-            ),
-            (true, false, _) => {
-                for what in restricted {
-                    // A port an earlier rule refused stays refused.
-                    if !denied.iter().any(|d| d.what == what && d.from.is_none()) {
-                        push_unique(
-                            &mut grants,
-                            Grant {
-                                what,
-                                from: from.clone(),
-                            },
-                        );
-                    }
-                }
-            }
-            (false, _, _) => {
-                let refused = if restricted.is_empty() {
-                    vec!["all".to_string()]
-                } else {
-                    restricted
-                };
-                for what in refused {
-                    push_unique(
-                        &mut denied,
-                        Grant {
-                            what,
-                            from: from.clone(),
-                        },
-                    );
-                }
+            );
+            continue;
+        }
+        for (what, covered) in written {
+            // A match an earlier rule took entirely does not reach this pair.
+            if covered.is_empty() || !covered.intersect(keys).is_empty() {
+                push_unique(
+                    &mut grants,
+                    Grant {
+                        what,
+                        from: from.clone(),
+                    },
+                );
             }
         }
     }
-    if policy == Verdict::Accept {
+    if !refused && (by_policy || !grants.is_empty()) {
         return Access::All {
-            by_policy: true,
-            sources: None,
-            except: denied,
+            by_policy,
+            except: Vec::new(),
         };
     }
-    if grants.len() == 1 && grants[0].what == "all" {
+    if unrestricted {
         return Access::All {
             by_policy: false,
-            sources: grants.remove(0).from,
-            except: denied,
+            except: crate::policy::describe_l4(&denied_by_rule),
         };
     }
     if grants.is_empty() {
         Access::Blocked {
-            by_rule: !denied.is_empty(),
+            by_rule: any_denied_by_rule,
         }
     } else {
         Access::Only(grants)
     }
 }
 
-/// The ports and protocols a rule is limited to (empty: all traffic).
-fn matches(rule: &FilterRule) -> Vec<String> {
-    rule.ports
-        .iter()
-        .map(|p| p.value.to_string())
-        .chain(rule.protocols.iter().map(|p| p.value.clone()))
-        .collect()
-}
-
 fn push_unique(grants: &mut Vec<Grant>, grant: Grant) {
     if !grants.contains(&grant) {
         grants.push(grant);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries() {
+        assert_eq!(
+            Access::All {
+                by_policy: false,
+                except: vec!["tcp/25".into()]
+            }
+            .summary(),
+            "all except tcp/25"
+        );
+        assert_eq!(
+            Access::Only(vec![
+                Grant {
+                    what: "tcp/179".into(),
+                    from: Some("bgp peers".into())
+                },
+                Grant {
+                    what: "icmp".into(),
+                    from: None
+                }
+            ])
+            .summary(),
+            "tcp/179 from bgp peers, icmp"
+        );
+        assert_eq!(Access::Blocked { by_rule: true }.summary(), "denied");
     }
 }

@@ -5,7 +5,7 @@ use crate::decls::DeclIdx;
 use crate::fields::Fields;
 use crate::value::Value;
 use infrac_diagnostics::Span;
-use infrac_model::{Bytes, Expose, Mac, Mbps, Megahertz, MilliCpu, PortSpec, SecretRef, Spanned};
+use infrac_model::{Bytes, Expose, Mac, Mbps, Megahertz, MilliCpu, Millis, PortSpec, SecretRef, Spanned};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -67,6 +67,13 @@ impl Fields<'_> {
     pub(crate) fn speed(&self, name: &str) -> Option<Mbps> {
         self.with(name, |v| match v {
             Value::Speed(s) => Some(Mbps(*s)),
+            _ => None,
+        })
+        .map(|s| s.value)
+    }
+    pub(crate) fn duration(&self, name: &str) -> Option<Millis> {
+        self.with(name, |v| match v {
+            Value::Duration(ms) => Some(Millis(*ms)),
             _ => None,
         })
         .map(|s| s.value)

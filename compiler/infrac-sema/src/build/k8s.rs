@@ -85,6 +85,8 @@ impl<'a> Sema<'a> {
                 Some(Probe {
                     path: b.fields.string("path")?,
                     port: b.fields.port("port").map(|p| p.value.first),
+                    interval: b.fields.duration("interval"),
+                    timeout: b.fields.duration("timeout"),
                 })
             });
             let env = f

@@ -98,6 +98,8 @@ impl<'a> Sema<'a> {
                 masquerade: Vec::new(),
                 forwards: Vec::new(),
                 span,
+                policy_spans: ["policy.input", "policy.forward", "policy.output"]
+                    .map(|name| f.get(name).map(|field| field.span)),
             };
             for (rule, env) in f.rules.clone() {
                 self.firewall_rule(rule, &env, model, handles, &mut firewall);

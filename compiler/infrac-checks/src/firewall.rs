@@ -1,0 +1,451 @@
+//! The firewall analyser: what an auditor asks of a router's ruleset. Rules that can
+//! never match (W0462), rules every packet of which an earlier rule already decides
+//! (W0461), uplink zones let into a zone or the router on every port (W0460), and BGP
+//! sessions the firewall blocks in both directions (W0463).
+//!
+//! All of it reasons over [`infrac_model::policy`], the semantics the nftables target
+//! compiles, so a finding here is a fact about the generated ruleset.
+
+use infrac_diagnostics::{Code, Diagnostic, Span};
+use infrac_model::policy::{
+    self, Chain, Decider, Field, Link, Links, Origin, Packet, Policy, Ranges, Region,
+};
+use infrac_model::{Model, Source, Zone};
+use std::collections::BTreeSet;
+
+/// Runs the analyser over every firewall.
+pub fn check(model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for policy in policy::policies(model) {
+        dead_rules(&policy, &mut out);
+        uplink_exposure(&policy, &mut out);
+        bgp_blocked(&policy, &mut out);
+    }
+    out
+}
+
+/// Every compiled part of a user rule, with its chain and index there.
+fn parts(policy: &Policy, origin: Origin) -> Vec<(Chain, usize)> {
+    Chain::ALL
+        .into_iter()
+        .flat_map(|c| {
+            policy
+                .rules(c)
+                .iter()
+                .enumerate()
+                .filter(move |(_, r)| r.origin == origin)
+                .map(move |(i, _)| (c, i))
+        })
+        .collect()
+}
+
+fn origin_span(policy: &Policy, origin: Origin) -> Option<Span> {
+    match origin {
+        Origin::Rule(i) => Some(policy.firewall.rules[i].span),
+        Origin::Forward(i) => Some(policy.firewall.forwards[i].span),
+        Origin::Builtin(_) => None,
+    }
+}
+
+fn dead_rules(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    let shadowed: Vec<(Chain, Vec<(usize, Vec<usize>)>)> =
+        Chain::ALL.iter().map(|&c| (c, policy.shadowed(c))).collect();
+    let origins = (0..policy.firewall.rules.len())
+        .map(Origin::Rule)
+        .chain((0..policy.firewall.forwards.len()).map(Origin::Forward));
+    for origin in origins {
+        let Some(span) = origin_span(policy, origin) else {
+            continue;
+        };
+        if let Origin::Forward(i) = origin {
+            // A forward without a target address is the nftables target's to report.
+            if policy.unresolved_forwards.contains(&i) {
+                continue;
+            }
+        }
+        let parts = parts(policy, origin);
+        let live: Vec<(Chain, usize)> = parts
+            .iter()
+            .copied()
+            .filter(|&(c, i)| !policy.rules(c)[i].matches_nothing())
+            .collect();
+        if live.is_empty() {
+            out.push(matches_nothing(policy, origin, span));
+            continue;
+        }
+        if let Origin::Forward(_) = origin {
+            if let Some(d) = blocked_forward(policy, origin, span, &live) {
+                out.push(d);
+            }
+            continue;
+        }
+        let mut covering = BTreeSet::new();
+        let all_shadowed = live.iter().all(|&(c, i)| {
+            shadowed
+                .iter()
+                .find(|(chain, _)| *chain == c)
+                .and_then(|(_, list)| list.iter().find(|(k, _)| *k == i))
+                .map(|(_, earlier)| {
+                    covering.extend(earlier.iter().map(|&j| policy.rules(c)[j].origin));
+                })
+                .is_some()
+        });
+        if all_shadowed {
+            out.push(shadowed_rule(policy, origin, span, &covering));
+        }
+    }
+}
+
+/// A port forward whose rewritten traffic an earlier rule drops. (One covered only by
+/// earlier accepts still works: its translation happens and the traffic passes.)
+fn blocked_forward(
+    policy: &Policy,
+    origin: Origin,
+    span: Span,
+    live: &[(Chain, usize)],
+) -> Option<Diagnostic> {
+    let mut blockers = BTreeSet::new();
+    let mut passes = false;
+    for &(chain, i) in live {
+        for region in policy.rules(chain)[i].regions() {
+            for (decider, _) in policy.classify(chain, region) {
+                let action = policy.action_of(chain, decider);
+                match decider {
+                    Decider::Rule(j) if policy.rules(chain)[j].origin == origin => passes = true,
+                    _ if action.accepts() => passes = true,
+                    Decider::Rule(j) => {
+                        blockers.insert(policy.rules(chain)[j].origin);
+                    }
+                    Decider::Policy => {}
+                }
+            }
+        }
+    }
+    if blockers.is_empty() {
+        return None;
+    }
+    let mut d = Diagnostic::warning(
+        Code::SHADOWED_RULE,
+        if passes {
+            "port forward is partly blocked by earlier rules"
+        } else {
+            "port forward is blocked by earlier rules"
+        },
+        span,
+        "forwarded traffic is dropped before it reaches this forward's accept",
+    );
+    for b in blockers {
+        if let Some(s) = origin_span(policy, b) {
+            d = d.with_label(s, "drops it first");
+        }
+    }
+    Some(d.with_help("move the forward above the rule that drops its traffic, or narrow that rule"))
+}
+
+fn describe(policy: &Policy, origin: Origin) -> &'static str {
+    match origin {
+        Origin::Forward(_) => "port forward",
+        Origin::Rule(i) if policy.firewall.rules[i].allow => "allow rule",
+        _ => "deny rule",
+    }
+}
+
+fn matches_nothing(policy: &Policy, origin: Origin, span: Span) -> Diagnostic {
+    let router = &policy.model.guest(policy.router).name;
+    let missing_zone = |zone: &Zone| match zone {
+        Zone::Named(z) if policy.zone_interfaces(z).is_empty() => Some(z.clone()),
+        _ => None,
+    };
+    let (primary, label, help): (Span, String, String) = match origin {
+        Origin::Rule(i) => {
+            let rule = &policy.firewall.rules[i];
+            let peers_only = rule.sources.iter().all(|s| *s == Source::BgpPeers);
+            if let Some(z) = missing_zone(&rule.from.value) {
+                (
+                    rule.from.span,
+                    format!("`{router}` has no interface in zone `{z}`"),
+                    format!("give `{router}` a NIC on a network of zone `{z}`, or remove the rule"),
+                )
+            } else if let Some(z) = missing_zone(&rule.to.value) {
+                (
+                    rule.to.span,
+                    format!("`{router}` has no interface in zone `{z}`"),
+                    format!("give `{router}` a NIC on a network of zone `{z}`, or remove the rule"),
+                )
+            } else if !rule.sources.is_empty()
+                && peers_only
+                && policy.bgp_peers.as_ref().is_none_or(Vec::is_empty)
+            {
+                (
+                    rule.span,
+                    format!("`bgp.peers` is empty: `{router}` has no BGP peers"),
+                    format!("declare the peers in `bgp on {router} {{ … }}`, or remove the rule"),
+                )
+            } else {
+                (
+                    rule.span,
+                    "no address family fits both its sources and its protocols".to_string(),
+                    "check the sources' address family against the protocols (`icmpv6` needs IPv6 sources)".to_string(),
+                )
+            }
+        }
+        Origin::Forward(i) => {
+            let forward = &policy.firewall.forwards[i];
+            let zone = missing_zone(&forward.from.value).unwrap_or_default();
+            (
+                forward.from.span,
+                format!("`{router}` has no interface in zone `{zone}`"),
+                format!("give `{router}` a NIC on a network of zone `{zone}`, or remove the forward"),
+            )
+        }
+        Origin::Builtin(_) => (span, String::new(), String::new()),
+    };
+    let mut d = Diagnostic::warning(
+        Code::RULE_MATCHES_NOTHING,
+        format!("{} matches no traffic on `{router}`", describe(policy, origin)),
+        primary,
+        label,
+    );
+    if primary != span {
+        d = d.with_label(span, "this rule is never used");
+    }
+    d.with_help(help)
+}
+
+fn shadowed_rule(
+    policy: &Policy,
+    origin: Origin,
+    span: Span,
+    covering: &BTreeSet<Origin>,
+) -> Diagnostic {
+    let mut d = Diagnostic::warning(
+        Code::SHADOWED_RULE,
+        format!("{} is shadowed by earlier rules", describe(policy, origin)),
+        span,
+        "no packet reaches this rule",
+    );
+    for &c in covering {
+        match c {
+            Origin::Builtin(b) => d = d.with_note(format!("built in: {}", b.describe())),
+            other => {
+                if let Some(s) = origin_span(policy, other) {
+                    if s != span {
+                        d = d.with_label(s, "decides its traffic first");
+                    }
+                }
+            }
+        }
+    }
+    d.with_help("remove the rule, or move it above the rules that decide its traffic")
+}
+
+/// The guests with a NIC in `zone`, and their services, as `name (service port, …)`.
+fn exposed_guests(policy: &Policy, zones: &[String]) -> Vec<String> {
+    let model = policy.model;
+    model
+        .guests
+        .iter()
+        .enumerate()
+        .filter(|(i, g)| {
+            *i != policy.router.index()
+                && g.nics
+                    .iter()
+                    .any(|n| zones.contains(&model.network(n.network).zone))
+        })
+        .map(|(_, g)| {
+            let services: Vec<String> = g
+                .services
+                .iter()
+                .flat_map(|s| s.ports.iter().map(move |p| format!("{} {p}", s.name)))
+                .collect();
+            if services.is_empty() {
+                g.name.clone()
+            } else {
+                format!("{} ({})", g.name, services.join(", "))
+            }
+        })
+        .collect()
+}
+
+fn uplink_exposure(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    let uplinks = policy.uplink_zones();
+    if uplinks.is_empty() {
+        return;
+    }
+    let uplink_links = uplinks.iter().fold(Ranges::empty(), |acc, z| {
+        acc.union(&policy.link_set(&Links::Zone(z.clone())))
+    });
+    let inside: Vec<String> = policy
+        .zones()
+        .into_iter()
+        .filter(|z| !uplinks.contains(z))
+        .collect();
+    let inside_links = inside.iter().fold(Ranges::empty(), |acc, z| {
+        acc.union(&policy.link_set(&Links::Zone(z.clone())))
+    });
+    let router = &policy.model.guest(policy.router).name;
+    // New connections from an uplink, addressed directly, to the router or an inside zone.
+    let targets = [(Chain::Input, None), (Chain::Forward, Some(&inside_links))];
+    let mut reported: BTreeSet<Option<Origin>> = BTreeSet::new();
+    for (chain, out_links) in targets {
+        for family in [infrac_model::IpFamily::Ipv4, infrac_model::IpFamily::Ipv6] {
+            let mut region = Region::universe(family, policy.link_count())
+                .with(Field::InLink, &uplink_links)
+                .with(Field::Dnat, &Ranges::single(0));
+            if let Some(links) = out_links {
+                region = region.with(Field::OutLink, links);
+            }
+            if region.is_empty() {
+                continue;
+            }
+            for (decider, pieces) in policy.classify(chain, &region) {
+                if !policy.action_of(chain, decider).accepts() {
+                    continue;
+                }
+                let origin = match decider {
+                    Decider::Rule(i) => Some(policy.rules(chain)[i].origin),
+                    Decider::Policy => None,
+                };
+                let wide = match origin {
+                    Some(Origin::Rule(i)) => {
+                        let rule = &policy.firewall.rules[i];
+                        rule.ports.is_empty() && rule.protocols.is_empty() && rule.sources.is_empty()
+                    }
+                    Some(_) => false,
+                    None => true,
+                };
+                if !wide || !reported.insert(origin) {
+                    continue;
+                }
+                let zones_reached: Vec<String> = if chain == Chain::Input {
+                    Vec::new()
+                } else {
+                    inside
+                        .iter()
+                        .filter(|z| {
+                            let links = policy.link_set(&Links::Zone((*z).clone()));
+                            pieces.iter().any(|p| !p.get(Field::OutLink).intersect(&links).is_empty())
+                        })
+                        .cloned()
+                        .collect()
+                };
+                let what = if chain == Chain::Input {
+                    format!("`{router}` itself")
+                } else {
+                    zones_reached
+                        .iter()
+                        .map(|z| format!("zone `{z}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let (span, label) = match origin.and_then(|o| origin_span(policy, o)) {
+                    Some(s) => (s, format!("accepts every new connection from {}", uplinks.join(", "))),
+                    None => (
+                        policy.policy_span(chain),
+                        format!("accepts what no rule of the {chain} chain decides"),
+                    ),
+                };
+                let mut d = Diagnostic::warning(
+                    Code::EXPOSED_TO_UPLINK,
+                    format!("the internet can open any port on {what}"),
+                    span,
+                    label,
+                );
+                let guests = if chain == Chain::Input {
+                    let g = policy.model.guest(policy.router);
+                    g.services
+                        .iter()
+                        .flat_map(|s| s.ports.iter().map(move |p| format!("{} {p}", s.name)))
+                        .collect()
+                } else {
+                    exposed_guests(policy, &zones_reached)
+                };
+                if !guests.is_empty() {
+                    d = d.with_note(format!("reachable from {}: {}", uplinks.join(", "), guests.join("; ")));
+                }
+                out.push(d.with_help(format!(
+                    "list the ports to open (`allow {} -> … tcp/443`), or forward single ports with `forward {} tcp/443 -> GUEST:443`",
+                    uplinks[0], uplinks[0]
+                )));
+            }
+        }
+    }
+}
+
+fn bgp_blocked(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    let Some(router) = policy
+        .model
+        .routers
+        .iter()
+        .find(|r| r.guest == policy.router)
+    else {
+        return;
+    };
+    let name = &policy.model.guest(policy.router).name;
+    for peer in &router.peers {
+        let neighbor = peer.neighbor.value;
+        let link = match policy.route(neighbor) {
+            policy::Route::Link(l) => l,
+            _ => continue,
+        };
+        let local = policy
+            .local_addresses()
+            .into_iter()
+            .find(|a| a.is_ipv4() == neighbor.is_ipv4())
+            .unwrap_or(neighbor);
+        let inbound = Packet {
+            in_link: Some(link),
+            out_link: None,
+            source: neighbor,
+            destination: local,
+            protocol: policy::proto::TCP,
+            value: 179,
+            dnat: false,
+        };
+        let outbound = Packet {
+            in_link: None,
+            out_link: Some(link),
+            source: local,
+            destination: neighbor,
+            ..inbound
+        };
+        let (a, b) = (policy.decide(&inbound), policy.decide(&outbound));
+        if a.action.accepts() || b.action.accepts() {
+            continue;
+        }
+        let mut d = Diagnostic::warning(
+            Code::BGP_BLOCKED,
+            format!("the firewall of `{name}` blocks BGP with `{}` both ways", peer.name),
+            peer.neighbor.span,
+            format!("tcp/179 to and from {neighbor} is dropped"),
+        );
+        for decision in [a, b] {
+            match decision.decider {
+                Decider::Rule(i) => {
+                    let rule = &policy.rules(decision.chain)[i];
+                    match (rule.origin, rule.span) {
+                        (Origin::Builtin(bi), _) => d = d.with_note(format!("built in: {}", bi.describe())),
+                        (_, Some(s)) => d = d.with_label(s, format!("drops it in `{}`", decision.chain)),
+                        _ => {}
+                    }
+                }
+                Decider::Policy => match policy.firewall.policy_spans[decision.chain as usize] {
+                    Some(s) => d = d.with_label(s, format!("drops it in `{}`", decision.chain)),
+                    None => {
+                        d = d.with_note(format!(
+                            "the {} chain's default policy drops it",
+                            decision.chain
+                        ))
+                    }
+                },
+            }
+        }
+        let zone = match link {
+            Link::Interface(i) => policy.interfaces[i].zone.clone(),
+            _ => "ZONE".into(),
+        };
+        out.push(d.with_help(format!(
+            "accept the sessions: `allow {zone} -> router tcp/179 from bgp.peers`"
+        )));
+    }
+}

@@ -1,0 +1,245 @@
+//! The IP plan page: every network's prefixes, gateway and DHCP range, every assigned
+//! address, the free ranges and the utilisation of each prefix.
+
+use crate::ipam::{assignments, ipv6_size, usage4};
+use crate::markdown::{cell, doc_block, lines, or_dash, percent, Table};
+use infrac_model::{Model, NetworkId};
+use ipnet::IpNet;
+use serde::Serialize;
+use std::net::IpAddr;
+
+#[derive(Serialize)]
+pub(crate) struct IpPlanPage {
+    header: String,
+    summary: Table,
+    allocations: Vec<Allocation>,
+    networks: Vec<NetworkView>,
+    clusters: Table,
+}
+
+#[derive(Serialize)]
+struct Allocation {
+    site: String,
+    prefix: String,
+    usage: String,
+    subnets: Table,
+}
+
+#[derive(Serialize)]
+struct NetworkView {
+    name: String,
+    doc: Option<String>,
+    facts: Table,
+    addresses: Table,
+    usage4: Option<String>,
+    free4: Table,
+    usage6: Option<String>,
+}
+
+pub(crate) fn page(model: &Model, header: &str) -> IpPlanPage {
+    let mut summary = Table::new(&[
+        "Network",
+        "Zone",
+        "Bridge",
+        "VLAN>",
+        "IPv4",
+        "IPv6",
+        "IPv4 used>",
+    ]);
+    let mut networks = Vec::new();
+    for (index, network) in model.networks.iter().enumerate() {
+        let id = NetworkId(index as u32);
+        let assigned = assignments(model, id);
+        let usage = usage4(network, &assigned);
+        summary.row(vec![
+            format!(
+                "[{}](#network-{})",
+                cell(&network.name),
+                anchor(&network.name)
+            ),
+            cell(&network.zone),
+            or_dash(network.bridge.as_ref().map(|b| cell(&b.value))),
+            or_dash(network.vlan.map(|v| v.value.to_string())),
+            or_dash(network.ipv4.map(|p| p.value.to_string())),
+            or_dash(network.ipv6.map(|p| p.value.to_string())),
+            or_dash(
+                usage
+                    .as_ref()
+                    .map(|u| percent(u.used() as f64, u.usable as f64)),
+            ),
+        ]);
+        let mut facts = Table::new(&["Fact", "Value"]);
+        let mut fact = |name: &str, value: Option<String>| {
+            facts.row(vec![name.into(), or_dash(value.map(|v| cell(&v)))]);
+        };
+        fact("Zone", Some(network.zone.clone()));
+        fact("Bridge", network.bridge.as_ref().map(|b| b.value.clone()));
+        fact("VLAN", network.vlan.map(|v| v.value.to_string()));
+        fact(
+            "IPv4 prefix",
+            match (network.ipv4, network.uplink) {
+                (Some(p), _) => Some(p.value.to_string()),
+                (None, true) => Some("from the provider".into()),
+                (None, false) => None,
+            },
+        );
+        fact("IPv4 gateway", network.gateway.map(|g| g.value.to_string()));
+        fact(
+            "DHCP range",
+            network
+                .dhcp
+                .map(|d| format!("{} – {}", d.value.0, d.value.1)),
+        );
+        fact("IPv6 prefix", network.ipv6.map(|p| p.value.to_string()));
+        fact(
+            "IPv6 gateway",
+            network.gateway6.map(|g| g.value.to_string()),
+        );
+        fact(
+            "DNS servers",
+            (!network.dns.is_empty()).then(|| {
+                network
+                    .dns
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
+        );
+        fact(
+            "Uplink",
+            Some(if network.uplink { "yes" } else { "no" }.into()),
+        );
+        // Rows in address order, the DHCP pool at its first address.
+        let mut rows: Vec<(IpAddr, Vec<String>)> = assigned
+            .iter()
+            .map(|(address, holders)| (*address, vec![address.to_string(), lines(holders)]))
+            .collect();
+        if let Some(d) = network.dhcp {
+            let size =
+                u64::from(u32::from(d.value.1)).saturating_sub(u64::from(u32::from(d.value.0))) + 1;
+            rows.push((
+                IpAddr::V4(d.value.0),
+                vec![
+                    format!("{} – {}", d.value.0, d.value.1),
+                    format!("DHCP pool ({size} addresses)"),
+                ],
+            ));
+        }
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut addresses = Table::new(&["Address", "Assigned to"]);
+        for (_, row) in rows {
+            addresses.row(row);
+        }
+        let mut free4 = Table::new(&["First", "Last", "Addresses>"]);
+        if let Some(u) = &usage {
+            for (a, b) in &u.free {
+                free4.row(vec![
+                    a.to_string(),
+                    b.to_string(),
+                    (u64::from(u32::from(*b)) - u64::from(u32::from(*a)) + 1).to_string(),
+                ]);
+            }
+        }
+        let usage4_text = usage.as_ref().map(|u| {
+            format!(
+                "{} of {} usable addresses in use ({}): {} static, {} in the DHCP range; {} free.",
+                u.used(),
+                u.usable,
+                percent(u.used() as f64, u.usable as f64),
+                u.fixed,
+                u.dhcp,
+                u.usable.saturating_sub(u.used())
+            )
+        });
+        let usage6_text = network.ipv6.map(|p| {
+            let count = assigned.keys().filter(|a| matches!(a, IpAddr::V6(_))).count();
+            format!(
+                "{count} static address{} of {} in {} (utilisation {}); the rest is free for SLAAC and DHCPv6.",
+                if count == 1 { "" } else { "es" },
+                ipv6_size(p.value.prefix_len()),
+                p.value,
+                percent(count as f64, 2f64.powi(128 - i32::from(p.value.prefix_len())))
+            )
+        });
+        networks.push(NetworkView {
+            name: cell(&network.name),
+            doc: doc_block(&network.doc),
+            facts,
+            addresses,
+            usage4: usage4_text,
+            free4,
+            usage6: usage6_text,
+        });
+    }
+    let mut allocations = Vec::new();
+    for site in &model.sites {
+        let Some(allocation) = site.ipv6 else {
+            continue;
+        };
+        let mut subnets = Table::new(&["Subnet", "Used by"]);
+        let mut used: Vec<(IpNet, String)> = Vec::new();
+        for network in &model.networks {
+            if let Some(p) = network.ipv6.filter(|p| allocation.value.contains(&p.value)) {
+                used.push((IpNet::V6(p.value), format!("network {}", network.name)));
+            }
+        }
+        for cluster in &model.clusters {
+            for (prefix, what) in [(cluster.pods6, "pods"), (cluster.services6, "services")] {
+                if let Some(IpNet::V6(p)) = prefix.map(|p| p.value) {
+                    if allocation.value.contains(&p) {
+                        used.push((IpNet::V6(p), format!("cluster {} {what}", cluster.name)));
+                    }
+                }
+            }
+        }
+        used.sort();
+        let sixty_fours: u128 = used.iter().filter(|(p, _)| p.prefix_len() >= 64).count() as u128;
+        for (prefix, who) in &used {
+            subnets.row(vec![prefix.to_string(), cell(who)]);
+        }
+        let total = 1u128
+            << 64u32
+                .saturating_sub(u32::from(allocation.value.prefix_len()))
+                .min(127);
+        allocations.push(Allocation {
+            site: cell(&site.name),
+            prefix: allocation.value.to_string(),
+            usage: format!(
+                "{sixty_fours} of {total} /64 subnets in use ({}).",
+                percent(sixty_fours as f64, total as f64)
+            ),
+            subnets,
+        });
+    }
+    let mut clusters = Table::new(&["Cluster", "Pods", "Services"]);
+    for cluster in &model.clusters {
+        let mut pods = vec![cluster.pods.value.to_string()];
+        pods.extend(cluster.pods6.map(|p| p.value.to_string()));
+        let mut services = vec![cluster.services.value.to_string()];
+        services.extend(cluster.services6.map(|p| p.value.to_string()));
+        clusters.row(vec![cell(&cluster.name), lines(&pods), lines(&services)]);
+    }
+    IpPlanPage {
+        header: header.to_string(),
+        summary,
+        allocations,
+        networks,
+        clusters,
+    }
+}
+
+/// The GitHub heading anchor of `## Network NAME`.
+fn anchor(name: &str) -> String {
+    name.chars()
+        .filter_map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                Some(c.to_ascii_lowercase())
+            } else if c == ' ' {
+                Some('-')
+            } else {
+                None
+            }
+        })
+        .collect()
+}

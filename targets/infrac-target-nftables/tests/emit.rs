@@ -1,0 +1,84 @@
+//! Snapshots of every emitted ruleset (ORION and the router fixtures), and the real `nft`
+//! checking each one (`scripts/validators/nft.sh`; a missing validator fails the test).
+
+mod common;
+
+use infrac_diagnostics::{render_human, RenderOptions};
+use infrac_model::Target;
+use infrac_target_nftables::NftablesTarget;
+use std::process::Command;
+
+/// The emitted files of a lab, or its rendered target diagnostics.
+fn emit(relative: &str) -> Result<Vec<(String, String)>, String> {
+    let model = common::load(relative);
+    match NftablesTarget.emit(&model) {
+        Ok(artifacts) => Ok(artifacts
+            .into_iter()
+            .map(|a| (a.path.to_string_lossy().replace('\\', "/"), a.contents))
+            .collect()),
+        Err(diagnostics) => Err(render_human(
+            &model.sources,
+            &diagnostics,
+            RenderOptions { color: false },
+        )),
+    }
+}
+
+#[test]
+fn snapshots() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for (name, relative) in common::labs() {
+            match emit(&relative) {
+                Ok(files) => {
+                    for (path, contents) in files {
+                        let snapshot = format!("{}@{}", name, path.replace('/', "__"));
+                        insta::assert_snapshot!(snapshot, contents);
+                    }
+                }
+                Err(rendered) => insta::assert_snapshot!(format!("{name}@errors"), rendered),
+            }
+        }
+    });
+}
+
+#[test]
+fn orion_has_one_ruleset_for_the_router() {
+    let files = emit("examples/orion.infra").unwrap_or_default();
+    let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, ["nftables/router.nft"]);
+}
+
+#[test]
+fn every_ruleset_passes_nft() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary directory: {e}"));
+    let mut files = Vec::new();
+    for (name, relative) in common::labs() {
+        let Ok(emitted) = emit(&relative) else { continue };
+        for (path, contents) in emitted {
+            let file = dir.path().join(format!("{name}-{}", path.replace('/', "_")));
+            std::fs::write(&file, contents).unwrap_or_else(|e| panic!("cannot write: {e}"));
+            files.push(file);
+        }
+    }
+    assert!(files.len() >= 6, "expected a ruleset per lab, got {}", files.len());
+    let script = common::root().join("scripts/validators/nft.sh");
+    assert!(script.exists(), "validator missing: {}", script.display());
+    let output = Command::new("bash")
+        .arg(&script)
+        .args(&files)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "nft rejected a ruleset:\n{report}");
+    assert_eq!(
+        report.matches("PASS").count(),
+        files.len(),
+        "every file must pass:\n{report}"
+    );
+}

@@ -1,0 +1,80 @@
+//! Every script the Proxmox target writes for ORION and the build fixtures passes the
+//! project's shell validator (`bash -n` and `shellcheck -x -S style`), and `apply.sh
+//! --dry-run` runs end to end without `qm` or `pct`.
+
+mod common;
+
+use common::{analyse, emit, root, validate, write_all};
+use std::path::PathBuf;
+
+/// ORION and every Proxmox build fixture.
+fn labs() -> Vec<String> {
+    let mut labs = vec!["examples/orion.infra".to_string()];
+    let dir = root().join("tests/fixtures/build");
+    let mut fixtures: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("proxmox-") && n.ends_with(".infra"))
+        .map(|n| format!("tests/fixtures/build/{n}"))
+        .collect();
+    fixtures.sort();
+    assert!(!fixtures.is_empty());
+    labs.extend(fixtures);
+    labs
+}
+
+#[test]
+fn every_script_passes_bash_n_and_shellcheck() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut scripts: Vec<PathBuf> = Vec::new();
+    for (i, lab) in labs().iter().enumerate() {
+        let written = write_all(&dir.path().join(i.to_string()), &emit(&analyse(lab)));
+        scripts.extend(
+            written
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "sh")),
+        );
+    }
+    validate("shell.sh", &scripts);
+}
+
+#[test]
+fn apply_dry_run_prints_every_guest_without_qm_or_pct() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    write_all(dir.path(), &emit(&analyse("examples/orion.infra")));
+    let output = std::process::Command::new("bash")
+        .arg(dir.path().join("proxmox/apply.sh"))
+        .arg("--dry-run")
+        .current_dir(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("bash: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let creates: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("qm create ") || l.starts_with("pct create "))
+        .collect();
+    assert_eq!(creates.len(), 18, "{stdout}");
+    assert!(
+        creates[0].starts_with("qm create 200 --name router "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn scripts_reject_unknown_arguments() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    write_all(dir.path(), &emit(&analyse("examples/orion.infra")));
+    let output = std::process::Command::new("bash")
+        .arg(dir.path().join("proxmox/200-router.sh"))
+        .arg("--dryrun")
+        .output()
+        .unwrap_or_else(|e| panic!("bash: {e}"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+}
