@@ -213,16 +213,22 @@ fn numa(model: &Model, out: &mut Vec<Diagnostic>) {
         if hw.cpu_count.value < 2 {
             continue;
         }
-        let vcpus = guest.cores.value * guest.sockets.max(1);
-        if vcpus > cpu.cores {
+        // A guest sees one NUMA node per virtual socket; what matters is whether one
+        // virtual socket has more cores than one physical socket.
+        if guest.cores.value > cpu.cores {
+            let sockets = guest.cores.value.div_ceil(cpu.cores).max(2);
             out.push(
                 Diagnostic::warning(
                     Code::NUMA_SPAN,
-                    format!("guest {} has {vcpus} vCPUs, more than the {} cores of one socket of host {}", guest.name, cpu.cores, host.name),
+                    format!("guest {} has {} cores per socket, more than the {} cores of one socket of host {}", guest.name, guest.cores.value, cpu.cores, host.name),
                     guest.cores.span,
                     format!("spans NUMA nodes: each {} has {} cores", cpu.model, cpu.cores),
                 )
-                .with_help(format!("keep it within {} cores, or give it `sockets = 2` so the guest sees the NUMA layout", cpu.cores)),
+                .with_help(format!(
+                    "expose the layout to the guest: `sockets = {sockets}` with `cores = {}`, or keep it within {} cores",
+                    guest.cores.value.div_ceil(sockets),
+                    cpu.cores
+                )),
             );
         }
     }
@@ -254,9 +260,20 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
             items.sort_by(|a, b| b.1.cmp(&a.1).then(a.3.cmp(&b.3)));
             let mut d = Diagnostic::error(
                 Code::CLUSTER_BUDGET,
-                format!("apps in cluster {} request {} of {what}, the nodes offer {}", cluster.name, show(used), show(capacity)),
+                format!("apps in cluster {} request more {what} than its nodes offer: {} of {}", cluster.name, show(used), show(capacity)),
                 cluster.span,
-                format!("{} nodes, each keeping {} CPU and {} for the system", nodes.len(), cluster.reserve.cores, cluster.reserve.memory),
+                if cluster.reserve.cores == 0 && cluster.reserve.memory.0 == 0 {
+                    format!("{} node{}", nodes.len(), if nodes.len() == 1 { "" } else { "s" })
+                } else {
+                    format!(
+                        "{} node{}, each keeping {} core{} and {} for the system",
+                        nodes.len(),
+                        if nodes.len() == 1 { "" } else { "s" },
+                        cluster.reserve.cores,
+                        if cluster.reserve.cores == 1 { "" } else { "s" },
+                        cluster.reserve.memory
+                    )
+                },
             )
             .with_help("lower requests or replicas, or add nodes to the cluster");
             for (_, amount, span, name) in items.iter().take(LARGEST) {
@@ -264,7 +281,7 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
             }
             out.push(d);
         };
-        report(&mut cpu, cpu_alloc, "CPU", &|m| format!("{}m CPU", m), out);
+        report(&mut cpu, cpu_alloc, "CPU", &|m| format!("{} CPU{}", infrac_model::MilliCpu(m), if m == 1000 { "" } else { "s" }), out);
         report(&mut mem, mem_alloc, "memory", &|b| Bytes(b).to_string(), out);
     }
 }

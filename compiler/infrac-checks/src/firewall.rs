@@ -48,8 +48,10 @@ fn origin_span(policy: &Policy, origin: Origin) -> Option<Span> {
 }
 
 fn dead_rules(policy: &Policy, out: &mut Vec<Diagnostic>) {
-    let shadowed: Vec<(Chain, Vec<(usize, Vec<usize>)>)> =
-        Chain::ALL.iter().map(|&c| (c, policy.shadowed(c))).collect();
+    let shadowed: Vec<(Chain, Vec<(usize, Vec<usize>)>)> = Chain::ALL
+        .iter()
+        .map(|&c| (c, policy.shadowed(c)))
+        .collect();
     let origins = (0..policy.firewall.rules.len())
         .map(Origin::Rule)
         .chain((0..policy.firewall.forwards.len()).map(Origin::Forward));
@@ -195,14 +197,19 @@ fn matches_nothing(policy: &Policy, origin: Origin, span: Span) -> Diagnostic {
             (
                 forward.from.span,
                 format!("`{router}` has no interface in zone `{zone}`"),
-                format!("give `{router}` a NIC on a network of zone `{zone}`, or remove the forward"),
+                format!(
+                    "give `{router}` a NIC on a network of zone `{zone}`, or remove the forward"
+                ),
             )
         }
         Origin::Builtin(_) => (span, String::new(), String::new()),
     };
     let mut d = Diagnostic::warning(
         Code::RULE_MATCHES_NOTHING,
-        format!("{} matches no traffic on `{router}`", describe(policy, origin)),
+        format!(
+            "{} matches no traffic on `{router}`",
+            describe(policy, origin)
+        ),
         primary,
         label,
     );
@@ -309,7 +316,9 @@ fn uplink_exposure(policy: &Policy, out: &mut Vec<Diagnostic>) {
                 let wide = match origin {
                     Some(Origin::Rule(i)) => {
                         let rule = &policy.firewall.rules[i];
-                        rule.ports.is_empty() && rule.protocols.is_empty() && rule.sources.is_empty()
+                        rule.ports.is_empty()
+                            && rule.protocols.is_empty()
+                            && rule.sources.is_empty()
                     }
                     Some(_) => false,
                     None => true,
@@ -324,7 +333,9 @@ fn uplink_exposure(policy: &Policy, out: &mut Vec<Diagnostic>) {
                         .iter()
                         .filter(|z| {
                             let links = policy.link_set(&Links::Zone((*z).clone()));
-                            pieces.iter().any(|p| !p.get(Field::OutLink).intersect(&links).is_empty())
+                            pieces
+                                .iter()
+                                .any(|p| !p.get(Field::OutLink).intersect(&links).is_empty())
                         })
                         .cloned()
                         .collect()
@@ -339,7 +350,10 @@ fn uplink_exposure(policy: &Policy, out: &mut Vec<Diagnostic>) {
                         .join(", ")
                 };
                 let (span, label) = match origin.and_then(|o| origin_span(policy, o)) {
-                    Some(s) => (s, format!("accepts every new connection from {}", uplinks.join(", "))),
+                    Some(s) => (
+                        s,
+                        format!("accepts every new connection from {}", uplinks.join(", ")),
+                    ),
                     None => (
                         policy.policy_span(chain),
                         format!("accepts what no rule of the {chain} chain decides"),
@@ -361,7 +375,11 @@ fn uplink_exposure(policy: &Policy, out: &mut Vec<Diagnostic>) {
                     exposed_guests(policy, &zones_reached)
                 };
                 if !guests.is_empty() {
-                    d = d.with_note(format!("reachable from {}: {}", uplinks.join(", "), guests.join("; ")));
+                    d = d.with_note(format!(
+                        "reachable from {}: {}",
+                        uplinks.join(", "),
+                        guests.join("; ")
+                    ));
                 }
                 out.push(d.with_help(format!(
                     "list the ports to open (`allow {} -> … tcp/443`), or forward single ports with `forward {} tcp/443 -> GUEST:443`",
@@ -415,7 +433,10 @@ fn bgp_blocked(policy: &Policy, out: &mut Vec<Diagnostic>) {
         }
         let mut d = Diagnostic::warning(
             Code::BGP_BLOCKED,
-            format!("the firewall of `{name}` blocks BGP with `{}` both ways", peer.name),
+            format!(
+                "the firewall of `{name}` blocks BGP with `{}` both ways",
+                peer.name
+            ),
             peer.neighbor.span,
             format!("tcp/179 to and from {neighbor} is dropped"),
         );
@@ -424,8 +445,12 @@ fn bgp_blocked(policy: &Policy, out: &mut Vec<Diagnostic>) {
                 Decider::Rule(i) => {
                     let rule = &policy.rules(decision.chain)[i];
                     match (rule.origin, rule.span) {
-                        (Origin::Builtin(bi), _) => d = d.with_note(format!("built in: {}", bi.describe())),
-                        (_, Some(s)) => d = d.with_label(s, format!("drops it in `{}`", decision.chain)),
+                        (Origin::Builtin(bi), _) => {
+                            d = d.with_note(format!("built in: {}", bi.describe()))
+                        }
+                        (_, Some(s)) => {
+                            d = d.with_label(s, format!("drops it in `{}`", decision.chain))
+                        }
                         _ => {}
                     }
                 }

@@ -66,6 +66,17 @@ fn guest_bridges(model: &Model, out: &mut Vec<Diagnostic>) {
     for guest in &model.guests {
         let host = model.host(guest.host);
         if host.platform != Platform::Proxmox {
+            let platform = if host.platform == Platform::Cloud { "cloud" } else { "baremetal" };
+            out.push(
+                Diagnostic::error(
+                    Code::GUEST_ON_NON_HYPERVISOR,
+                    format!("{} {} is placed on host {}, which is not a Proxmox hypervisor", guest.kind.as_str(), guest.name, host.name),
+                    guest.name_span,
+                    format!("`on {}`", host.name),
+                )
+                .with_label(host.span, format!("declared with `platform = {platform}`"))
+                .with_help("place the guest on a Proxmox host; bare-metal and cloud hosts run no guests"),
+            );
             continue;
         }
         for nic in &guest.nics {

@@ -5,8 +5,8 @@ use crate::report::print_human;
 use infrac_diagnostics::did_you_mean;
 use infrac_driver::check_path;
 use infrac_model::policy::{
-    self, address_value, describe_l4, l4_key, proto, Action, Chain, Decider, Field, Links,
-    Origin, Policy, Ranges, Region, Route,
+    self, address_value, describe_l4, l4_key, proto, Action, Chain, Decider, Field, Links, Origin,
+    Policy, Ranges, Region, Route,
 };
 use infrac_model::{GuestId, IpFamily, Model, Protocol};
 use std::net::IpAddr;
@@ -243,9 +243,10 @@ fn links(policy: &Policy, endpoint: &Endpoint, family: IpFamily) -> Option<Range
 fn l4_set(traffic: Traffic, family: IpFamily) -> Ranges {
     match (traffic, family) {
         (Traffic::Port(p, n), _) => Ranges::single(l4_key(policy::protocol_number(p), n)),
-        (Traffic::Ping, IpFamily::Ipv4) => {
-            Ranges::span(l4_key(proto::ICMP, 8 << 8), l4_key(proto::ICMP, (8 << 8) | 0xff))
-        }
+        (Traffic::Ping, IpFamily::Ipv4) => Ranges::span(
+            l4_key(proto::ICMP, 8 << 8),
+            l4_key(proto::ICMP, (8 << 8) | 0xff),
+        ),
         (Traffic::Ping | Traffic::Ping6, IpFamily::Ipv6) => Ranges::span(
             l4_key(proto::ICMPV6, 128 << 8),
             l4_key(proto::ICMPV6, (128 << 8) | 0xff),
@@ -328,10 +329,13 @@ fn verdict_word(action: Action) -> &'static str {
 
 /// Source addresses in words: `any source`, `10.0.0.0/8`, `any source except …`.
 fn describe_sources(set: &Ranges, family: IpFamily) -> String {
-    let full = Ranges::span(0, match family {
-        IpFamily::Ipv4 => u128::from(u32::MAX),
-        IpFamily::Ipv6 => u128::MAX,
-    });
+    let full = Ranges::span(
+        0,
+        match family {
+            IpFamily::Ipv4 => u128::from(u32::MAX),
+            IpFamily::Ipv6 => u128::MAX,
+        },
+    );
     if *set == full {
         return String::new();
     }
@@ -377,7 +381,11 @@ fn range_text(first: u128, last: u128, family: IpFamily) -> Vec<String> {
     let mut at = first;
     loop {
         // The largest aligned block starting at `at` that stays inside the range.
-        let mut k = if at == 0 { bits } else { at.trailing_zeros().min(bits) };
+        let mut k = if at == 0 {
+            bits
+        } else {
+            at.trailing_zeros().min(bits)
+        };
         while k > 0 && block_end(at, k) > last {
             k -= 1;
         }
@@ -473,25 +481,36 @@ fn explain(policy: &Policy, src: &str, dst: &str, port: &str) -> ExitCode {
                 endpoint_text(policy, &Endpoint::Router),
                 dnat.address,
                 dnat.target_port,
-                policy.model.sources.snippet(dnat.span).lines().next().unwrap_or_default().trim()
+                policy
+                    .model
+                    .sources
+                    .snippet(dnat.span)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
             );
             println!("      at {}", policy.location(dnat.span));
             let (all, some) = print_decisions(policy, Chain::Forward, &rewritten, family);
             whole |= all;
             part |= some;
         }
-        let direct = if paths > 0 { ", addressed directly" } else { "" };
+        let direct = if paths > 0 {
+            ", addressed directly"
+        } else {
+            ""
+        };
         if let Some((chain, region)) = flow_region(policy, &src, &dst, traffic, family) {
             paths += 1;
-        let path = match chain {
-            Chain::Input => format!("in {}", link_names(policy, region.get(Field::InLink))),
-            Chain::Output => format!("out {}", link_names(policy, region.get(Field::OutLink))),
-            Chain::Forward => format!(
-                "in {}, out {}",
-                link_names(policy, region.get(Field::InLink)),
-                link_names(policy, region.get(Field::OutLink))
-            ),
-        };
+            let path = match chain {
+                Chain::Input => format!("in {}", link_names(policy, region.get(Field::InLink))),
+                Chain::Output => format!("out {}", link_names(policy, region.get(Field::OutLink))),
+                Chain::Forward => format!(
+                    "in {}, out {}",
+                    link_names(policy, region.get(Field::InLink)),
+                    link_names(policy, region.get(Field::OutLink))
+                ),
+            };
             println!("  {family_name}{direct}, {chain} chain ({path}):");
             let (all, some) = print_decisions(policy, chain, &region, family);
             whole |= all;

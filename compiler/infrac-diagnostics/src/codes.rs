@@ -129,9 +129,11 @@ codes! {
     BGP_PEER_UNREACHABLE = "E0444", "BGP peer not reachable from the router's networks";
     BGP_NO_UPLINK = "E0445", "BGP router without an uplink NIC";
     CLUSTER_RESERVATION = "E0446", "cluster node too small for the cluster's reservation";
+    GUEST_ON_NON_HYPERVISOR = "E0447", "guest on a host that is not a Proxmox hypervisor";
     BIRD_NO_NEXT_HOP = "E1001", "bird cannot announce IPv6 routes over an IPv4 session without an IPv6 next hop";
     NFT_FORWARD_WITHOUT_ADDRESS = "E1002", "nftables cannot forward a port to a guest without a static IPv4 address";
     JOIN_WITHOUT_TOKEN = "E1201", "cluster node cannot join without a token";
+    DOC_COMMENT_DETACHED = "W0101", "doc comment attached to nothing";
     UNUSED_IMPORT = "W0201", "unused import";
     TEMPLATE_UNUSED = "W0202", "template never used";
     GUEST_WOULD_NOT_FIT = "W0401", "a guest that is not started at boot would not fit when started";
@@ -142,5 +144,4 @@ codes! {
     SHADOWED_RULE = "W0461", "firewall rule shadowed by earlier rules";
     RULE_MATCHES_NOTHING = "W0462", "firewall rule matches no traffic";
     BGP_BLOCKED = "W0463", "the firewall blocks a BGP session in both directions";
-    DOC_COMMENT_DETACHED = "W0101", "doc comment attached to nothing";
 }

@@ -12,7 +12,9 @@ pub fn did_you_mean<'a>(
         }
         let score = strsim::jaro_winkler(name, candidate);
         let close = score >= 0.8 || strsim::levenshtein(name, candidate) <= name.len().max(2) / 3;
-        if close && best.is_none_or(|(s, _)| score > s) {
+        // Ties go to the alphabetically first name, so the suggestion never depends on
+        // the order candidates arrive in.
+        if close && best.is_none_or(|(s, b)| score > s || (score == s && candidate < b)) {
             best = Some((score, candidate));
         }
     }

@@ -142,7 +142,9 @@ impl Builtin {
     pub fn describe(self) -> &'static str {
         match self {
             Builtin::Loopback => "loopback traffic is always accepted",
-            Builtin::IcmpEssentials => "ICMP errors and IPv6 neighbour discovery are always accepted",
+            Builtin::IcmpEssentials => {
+                "ICMP errors and IPv6 neighbour discovery are always accepted"
+            }
             Builtin::DhcpClient => "DHCP replies to the router's own DHCP client are accepted",
             Builtin::BgpGuard => "BGP is accepted only from the declared peers",
         }
@@ -551,7 +553,9 @@ impl<'m> Policy<'m> {
                 .with(Field::OutLink, &self.link_set(&rule.out_links));
             match &rule.sources {
                 Sources::Any => {}
-                Sources::In(set) => region = region.with(Field::Source, &prefix_ranges(&set.prefixes, family)),
+                Sources::In(set) => {
+                    region = region.with(Field::Source, &prefix_ranges(&set.prefixes, family))
+                }
                 Sources::NotIn(set) => {
                     let all = Ranges::span(0, region::address_max(family));
                     region = region.with(
@@ -1067,9 +1071,10 @@ impl<'m> Policy<'m> {
             if remaining.is_empty() {
                 let overlapping = (0..k)
                     .filter(|&j| {
-                        rules[j].regions.iter().any(|a| {
-                            rule.regions.iter().any(|b| a.intersect(b).is_some())
-                        })
+                        rules[j]
+                            .regions
+                            .iter()
+                            .any(|a| rule.regions.iter().any(|b| a.intersect(b).is_some()))
                     })
                     .collect();
                 out.push((k, overlapping));

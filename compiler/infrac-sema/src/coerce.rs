@@ -11,6 +11,7 @@ impl<'a> Sema<'a> {
     /// Resolves `path` to a declaration of `kind`, reporting what went wrong if it cannot.
     pub(crate) fn resolve_path_as(&mut self, path: &ast::Path, kind: Kind) -> Option<DeclIdx> {
         match path.segments.as_slice() {
+            [ns, ..] if self.missing_namespaces.contains(&ns.name) => None,
             [name] => self.resolve_name(&name.name, name.span, kind),
             [ns, name] if self.namespaces.contains(&ns.name) => {
                 self.used_namespaces.insert(ns.name.clone());
@@ -51,13 +52,22 @@ impl<'a> Sema<'a> {
                     }
                 }
             }
+            [ns, _] => {
+                // `dell.r730` without `import "std/hardware/dell"`.
+                let module = crate::stdlib::MODULES.iter().map(|(p, _, _)| *p).find(|p| p.rsplit('/').next() == Some(ns.name.as_str()));
+                let namespaces: Vec<&str> = self.namespaces.iter().map(String::as_str).collect();
+                let help = match module {
+                    Some(m) => Some(format!("add `import \"{m}\"` at the top of the file")),
+                    None => did_you_mean(&ns.name, namespaces.iter().copied()).map(|s| format!("did you mean `{s}`?")),
+                };
+                self.diags.push(
+                    Diagnostic::error(Code::UNRESOLVED_NAME, format!("unknown namespace `{}`", ns.name), ns.span, "no import binds this name")
+                        .with_help_opt(help),
+                );
+                None
+            }
             _ => {
-                self.diags.push(Diagnostic::error(
-                    Code::TYPE_MISMATCH,
-                    format!("expected the name of {}", kind.article()),
-                    path.span,
-                    "a name, not a path",
-                ));
+                self.diags.push(Diagnostic::error(Code::TYPE_MISMATCH, format!("expected the name of {}", kind.article()), path.span, "a name, not a path"));
                 None
             }
         }

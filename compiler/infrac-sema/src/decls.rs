@@ -30,6 +30,9 @@ pub struct Module {
     pub ast: ast::File,
     /// The namespace its declarations live in (`dell`); `None` for the lab's own files.
     pub namespace: Option<String>,
+    /// A stdlib import that does not exist (already reported): uses of its namespace
+    /// stay quiet instead of cascading.
+    pub missing: bool,
 }
 
 /// An entry of a declaration's body together with the loop variables in force.
@@ -143,6 +146,7 @@ fn load_one(
         key: key.clone(),
         ast: parsed.file,
         namespace,
+        missing: false,
     });
     for import in imports {
         let path = import.path.as_str();
@@ -170,6 +174,12 @@ fn load_one(
                     diags,
                 ),
                 None => {
+                    modules.push(Module {
+                        key: path.to_string(),
+                        ast: ast::File::default(),
+                        namespace: Some(namespace),
+                        missing: true,
+                    });
                     let known = stdlib::MODULES.iter().map(|(p, _, _)| *p);
                     diags.push(
                         Diagnostic::error(
@@ -202,7 +212,7 @@ fn load_one(
             chain.push(target.clone());
             let mut d = Diagnostic::error(
                 Code::IMPORT_CYCLE,
-                format!("import cycle: `{target}` imports itself"),
+                if target == key { format!("`{target}` imports itself") } else { format!("import cycle through `{target}`") },
                 import.path_span,
                 "this import closes the cycle",
             )
@@ -233,6 +243,13 @@ fn load_one(
                 );
                 stack.pop();
             }
+            Err(why) if why.starts_with("is not UTF-8") => diags.push(Diagnostic::error(
+                Code::SYNTAX_NOT_TEXT,
+                format!("imported file `{target}` is not text"),
+                import.path_span,
+                why,
+            )
+            .with_help("an import must name a UTF-8 `.infra` source file")),
             Err(why) => diags.push(
                 Diagnostic::error(
                     Code::IMPORT_NOT_FOUND,

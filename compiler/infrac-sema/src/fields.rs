@@ -199,7 +199,7 @@ impl<'a> Sema<'a> {
                 Diagnostic::error(
                     Code::DUPLICATE_ATTRIBUTE,
                     format!("`{name}` is set twice"),
-                    attr.value.span,
+                    attr.name_span(),
                     "set again here",
                 )
                 .with_label(first_span, "first set here")

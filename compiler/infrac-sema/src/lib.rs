@@ -57,6 +57,8 @@ pub(crate) struct Sema<'a> {
     /// Storage pools that were declared but could not be built (already reported), so
     /// disks placed on them do not cascade into "no such pool".
     pub(crate) broken_pools: HashSet<(u32, String)>,
+    /// Namespaces of stdlib imports that do not exist.
+    pub(crate) missing_namespaces: HashSet<String>,
 }
 
 /// Analyses the lab whose root file is `root_name` with text `root_text`; relative
@@ -78,6 +80,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
         failed_attrs: HashSet::new(),
         catalogue: HashMap::new(),
         broken_pools: HashSet::new(),
+        missing_namespaces: modules.iter().filter(|m| m.missing).filter_map(|m| m.namespace.clone()).collect(),
     };
     sema.collect(&modules);
     let mut model = sema.build();
@@ -115,6 +118,7 @@ impl Sema<'_> {
                 if !is_prelude
                     && self.namespaces.contains(&ns)
                     && !self.used_namespaces.contains(&ns)
+                    && !self.missing_namespaces.contains(&ns)
                 {
                     self.diags.push(
                         Diagnostic::warning(

@@ -675,7 +675,7 @@ impl<'a> Lexer<'a> {
         self.pos += 2; // `r"`
         let body_start = self.pos;
         let end = self.src[body_start..]
-            .find(|c| c == '"' || c == '\n')
+            .find(['"', '\n'])
             .map_or(self.src.len(), |i| body_start + i);
         let text = self.src[body_start..end].to_string();
         self.out.tokens.push((Token::StrStart, self.span(start, body_start)));

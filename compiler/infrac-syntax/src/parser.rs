@@ -53,8 +53,8 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
         let mut d = to_diagnostic(&error, file);
         if interpolations.iter().any(|&(s, e)| s <= at && at < e) {
             d = d.with_help(
-                "`{` in a string starts an interpolation such as `{i}`; write `\\{` and `\\}` for \
-                 literal braces, e.g. the regular expression `^[a-z]\\{1,30\\}$`",
+                "`{` in a string starts an interpolation such as `{i}`; for literal braces use a \
+                 raw string, `r\"^[a-z]{1,30}$\"`, or escape them: `\\{` and `\\}`",
             );
         }
         if seen_lines.insert(lines.line_of(d.primary.span.start)) {

@@ -359,7 +359,11 @@ fn no_next_hop(model: &Model, router: &BgpRouter, peer: &BgpPeer) -> Diagnostic 
         peer.neighbor.span,
         "an IPv4 neighbour, but the session also carries IPv6",
     );
-    if let Some(first) = router.announce.iter().find(|n| net_family(&n.value) == IpFamily::Ipv6) {
+    if let Some(first) = router
+        .announce
+        .iter()
+        .find(|n| net_family(&n.value) == IpFamily::Ipv6)
+    {
         d = d.with_label(first.span, "IPv6 announced here");
     }
     d.with_note(format!(

@@ -57,7 +57,10 @@ fn snapshots() {
 
 #[test]
 fn labs_without_bgp_get_no_bird_conf() {
-    assert_eq!(emit("tests/fixtures/build/router-no-bgp.infra"), Ok(Vec::new()));
+    assert_eq!(
+        emit("tests/fixtures/build/router-no-bgp.infra"),
+        Ok(Vec::new())
+    );
     let orion = emit("examples/orion.infra").unwrap_or_default();
     let paths: Vec<&str> = orion.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(paths, ["bird/router/bird.conf"]);
@@ -75,7 +78,9 @@ fn filters<'a>(conf: &'a str, prefix: &str) -> Vec<(&'a str, Vec<&'a str>)> {
     let mut out = Vec::new();
     let mut lines = conf.lines();
     while let Some(line) = lines.next() {
-        let Some(name) = line.strip_prefix("filter ") else { continue };
+        let Some(name) = line.strip_prefix("filter ") else {
+            continue;
+        };
         if !name.starts_with(prefix) {
             continue;
         }
@@ -123,29 +128,47 @@ fn imports_reject_defaults_unless_accepted_and_check_everything_else() {
     for (lab, _, conf) in all_configs() {
         for (name, body) in filters(&conf, "import_") {
             assert!(body[0].starts_with("if net = "), "{lab} {name}: {body:?}");
-            assert!(body[1].starts_with("reject_unwanted_v"), "{lab} {name}: {body:?}");
+            assert!(
+                body[1].starts_with("reject_unwanted_v"),
+                "{lab} {name}: {body:?}"
+            );
             assert_eq!(body.last(), Some(&"accept;"), "{lab} {name}");
         }
         for family in ["v4", "v6"] {
             if conf.contains(&format!("reject_unwanted_{family}();")) {
                 let function = format!("function reject_unwanted_{family}()");
-                let at = conf.find(&function).unwrap_or_else(|| panic!("{lab}: no {function}"));
+                let at = conf
+                    .find(&function)
+                    .unwrap_or_else(|| panic!("{lab}: no {function}"));
                 let body = &conf[at..conf[at..].find("\n}").map_or(conf.len(), |e| at + e)];
-                assert!(body.contains(&format!("net ~ BOGONS_{}", family.to_uppercase())), "{lab}");
-                let limit = if family == "v4" { "net.len > 24" } else { "net.len > 48" };
+                assert!(
+                    body.contains(&format!("net ~ BOGONS_{}", family.to_uppercase())),
+                    "{lab}"
+                );
+                let limit = if family == "v4" {
+                    "net.len > 24"
+                } else {
+                    "net.len > 48"
+                };
                 assert!(body.contains(limit), "{lab}: {body}");
             }
         }
     }
     let v4 = emit("tests/fixtures/build/router-ipv4-only.infra").unwrap_or_default();
-    assert!(v4[0].1.contains("if net = 0.0.0.0/0 then accept;"), "accept_default");
+    assert!(
+        v4[0].1.contains("if net = 0.0.0.0/0 then accept;"),
+        "accept_default"
+    );
     assert!(v4[0].1.contains("if net ~ OWN_SPACE_V4 then reject;"));
 }
 
 #[test]
 fn secrets_are_included_never_written() {
     let conf = &emit("tests/fixtures/build/router-ipv4-only.infra").unwrap_or_default()[0].1;
-    assert!(conf.contains("include \"/run/secrets/bird/bgp-upstream.conf\";"), "{conf}");
+    assert!(
+        conf.contains("include \"/run/secrets/bird/bgp-upstream.conf\";"),
+        "{conf}"
+    );
     let statements = conf.lines().filter(|l| !l.trim_start().starts_with('#'));
     assert!(
         statements.clone().all(|l| !l.contains("password")),
@@ -187,7 +210,11 @@ fn every_config_passes_bird() {
         std::fs::write(&file, conf).unwrap_or_else(|e| panic!("cannot write: {e}"));
         files.push(file);
     }
-    assert!(files.len() >= 3, "expected a bird.conf per BGP lab, got {}", files.len());
+    assert!(
+        files.len() >= 3,
+        "expected a bird.conf per BGP lab, got {}",
+        files.len()
+    );
     let script = common::root().join("scripts/validators/bird.sh");
     assert!(script.exists(), "validator missing: {}", script.display());
     let output = Command::new("bash")
@@ -200,6 +227,9 @@ fn every_config_passes_bird() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(output.status.success(), "bird rejected a configuration:\n{report}");
+    assert!(
+        output.status.success(),
+        "bird rejected a configuration:\n{report}"
+    );
     assert_eq!(report.matches("PASS").count(), files.len(), "{report}");
 }

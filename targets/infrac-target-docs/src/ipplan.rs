@@ -126,7 +126,7 @@ pub(crate) fn page(model: &Model, header: &str) -> IpPlanPage {
                 ],
             ));
         }
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows.sort_by_key(|a| a.0);
         let mut addresses = Table::new(&["Address", "Assigned to"]);
         for (_, row) in rows {
             addresses.row(row);

@@ -58,7 +58,10 @@ fn unresolved_forwards(policy: &Policy) -> Vec<Diagnostic> {
                 forward.span,
                 "destination NAT needs a fixed address to rewrite to",
             )
-            .with_label(target.name_span, format!("`{}` is declared here", target.name))
+            .with_label(
+                target.name_span,
+                format!("`{}` is declared here", target.name),
+            )
             .with_help(format!(
                 "give `{}` a static address on one of its networks: `nic NETWORK {{ ip = … }}`",
                 target.name

@@ -58,7 +58,13 @@ pub(crate) struct NatView {
 pub(crate) fn zone_set(zone: &str) -> String {
     let clean: String = zone
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("zone_{clean}")
 }
@@ -152,11 +158,18 @@ fn l4_matches(l4: &[L4], family: Option<IpFamily>) -> Vec<String> {
             })
             .collect();
         if !ports.is_empty() {
-            out.push(format!("{} dport {}", protocol.as_str(), one_or_set(&ports)));
+            out.push(format!(
+                "{} dport {}",
+                protocol.as_str(),
+                one_or_set(&ports)
+            ));
         }
     }
     let icmp_all = v4 && l4.iter().any(|l| matches!(l, L4::Icmp(t) if t.is_empty()));
-    let icmp6_all = v6 && l4.iter().any(|l| matches!(l, L4::Icmpv6(t) if t.is_empty()));
+    let icmp6_all = v6
+        && l4
+            .iter()
+            .any(|l| matches!(l, L4::Icmpv6(t) if t.is_empty()));
     match (icmp_all, icmp6_all) {
         (true, true) => out.push("meta l4proto { icmp, ipv6-icmp }".into()),
         (true, false) => out.push("meta l4proto icmp".into()),
@@ -175,7 +188,10 @@ fn l4_matches(l4: &[L4], family: Option<IpFamily>) -> Vec<String> {
             .collect();
         types.sort_unstable();
         types.dedup();
-        types.into_iter().map(|t| icmp_type_name(v6_types, t)).collect()
+        types
+            .into_iter()
+            .map(|t| icmp_type_name(v6_types, t))
+            .collect()
     };
     if v4 && !icmp_all {
         let types = typed(false);
@@ -197,10 +213,7 @@ fn links_match(policy: &Policy, links: &Links, keyword: &str) -> Option<String> 
         Links::Any => None,
         Links::Zone(z) => Some(format!("{keyword} @{}", zone_set(z))),
         Links::Loopback => Some(format!("{keyword} \"lo\"")),
-        Links::Interface(i) => Some(format!(
-            "{keyword} {}",
-            quoted(&policy.interfaces[*i].name)
-        )),
+        Links::Interface(i) => Some(format!("{keyword} {}", quoted(&policy.interfaces[*i].name))),
     }
 }
 
@@ -311,9 +324,7 @@ fn filter_chain(policy: &Policy, chain: Chain) -> ChainView {
         // worth a line when no part of it matches anything in this chain.
         let siblings = || rules.iter().filter(|r| r.origin == rule.origin);
         let first_sibling = rules.iter().position(|r| r.origin == rule.origin) == Some(i);
-        if rule.matches_nothing()
-            && (siblings().any(|r| !r.matches_nothing()) || !first_sibling)
-        {
+        if rule.matches_nothing() && (siblings().any(|r| !r.matches_nothing()) || !first_sibling) {
             continue;
         }
         lines.extend(rule_lines(policy, rule));
@@ -331,7 +342,11 @@ fn filter_chain(policy: &Policy, chain: Chain) -> ChainView {
         hook: chain.as_str(),
         kind: "filter",
         priority: "filter",
-        policy: if action == Action::Accept { "accept" } else { "drop" },
+        policy: if action == Action::Accept {
+            "accept"
+        } else {
+            "drop"
+        },
         lines,
     }
 }
@@ -375,7 +390,10 @@ fn nat_tables(policy: &Policy) -> Vec<NatView> {
                 let mut parts = Vec::new();
                 if !d.zone.is_empty() {
                     if zone.is_empty() {
-                        prerouting.push(format!("# {note}: no interface of zone {} on this router", d.zone));
+                        prerouting.push(format!(
+                            "# {note}: no interface of zone {} on this router",
+                            d.zone
+                        ));
                         continue;
                     }
                     parts.push(format!("iifname {}", one_or_set(&zone)));
@@ -503,7 +521,10 @@ pub(crate) fn ruleset(policy: &Policy) -> Ruleset {
             })
             .collect(),
         sets: sets(policy),
-        chains: Chain::ALL.iter().map(|&c| filter_chain(policy, c)).collect(),
+        chains: Chain::ALL
+            .iter()
+            .map(|&c| filter_chain(policy, c))
+            .collect(),
         nat: nat_tables(policy),
     }
 }

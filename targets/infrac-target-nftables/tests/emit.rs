@@ -55,14 +55,22 @@ fn every_ruleset_passes_nft() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary directory: {e}"));
     let mut files = Vec::new();
     for (name, relative) in common::labs() {
-        let Ok(emitted) = emit(&relative) else { continue };
+        let Ok(emitted) = emit(&relative) else {
+            continue;
+        };
         for (path, contents) in emitted {
-            let file = dir.path().join(format!("{name}-{}", path.replace('/', "_")));
+            let file = dir
+                .path()
+                .join(format!("{name}-{}", path.replace('/', "_")));
             std::fs::write(&file, contents).unwrap_or_else(|e| panic!("cannot write: {e}"));
             files.push(file);
         }
     }
-    assert!(files.len() >= 6, "expected a ruleset per lab, got {}", files.len());
+    assert!(
+        files.len() >= 6,
+        "expected a ruleset per lab, got {}",
+        files.len()
+    );
     let script = common::root().join("scripts/validators/nft.sh");
     assert!(script.exists(), "validator missing: {}", script.display());
     let output = Command::new("bash")

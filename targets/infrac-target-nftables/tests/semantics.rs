@@ -10,13 +10,13 @@
 mod common;
 mod nft_eval;
 
-use nft_eval::Ruleset;
 use infrac_model::policy::{
     self, describe_l4, l4_key, Chain, Decider, Field, Link, Origin, Packet, Policy, Route,
 };
 use infrac_model::{Model, Source, Target};
 use infrac_target_nftables::NftablesTarget;
 use ipnet::IpNet;
+use nft_eval::Ruleset;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -49,13 +49,17 @@ fn sources(policy: &Policy) -> Vec<IpAddr> {
 fn destinations(policy: &Policy) -> Vec<IpAddr> {
     let mut set: BTreeSet<IpAddr> = BTreeSet::new();
     set.insert(IpAddr::V4(Ipv4Addr::new(8, 8, 8, 8)));
-    set.insert(IpAddr::V6(Ipv6Addr::new(0x2001, 0x4860, 0, 0, 0, 0, 0, 0x8888)));
+    set.insert(IpAddr::V6(Ipv6Addr::new(
+        0x2001, 0x4860, 0, 0, 0, 0, 0, 0x8888,
+    )));
     for n in &policy.model.networks {
         if let Some(p) = n.ipv4 {
             set.insert(IpAddr::V4(Ipv4Addr::from(u32::from(p.value.network()) + 7)));
         }
         if let Some(p) = n.ipv6 {
-            set.insert(IpAddr::V6(Ipv6Addr::from(u128::from(p.value.network()) + 7)));
+            set.insert(IpAddr::V6(Ipv6Addr::from(
+                u128::from(p.value.network()) + 7,
+            )));
         }
     }
     set.extend(policy.local_addresses());
@@ -71,7 +75,12 @@ fn layer4(policy: &Policy) -> Vec<(u8, u16)> {
         for rule in policy.rules(chain) {
             for l in &rule.l4 {
                 if let policy::L4::Port(p) = l {
-                    for v in [p.first.saturating_sub(1), p.first, p.last, p.last.saturating_add(1)] {
+                    for v in [
+                        p.first.saturating_sub(1),
+                        p.first,
+                        p.last,
+                        p.last.saturating_add(1),
+                    ] {
                         ports.insert(v);
                     }
                 }
@@ -114,14 +123,20 @@ fn expected_comment(policy: &Policy, chain: Chain, decider: Decider) -> Option<S
 fn dead_origins(policy: &Policy) -> BTreeSet<String> {
     let mut live: BTreeMap<String, bool> = BTreeMap::new();
     for chain in Chain::ALL {
-        let shadowed: BTreeSet<usize> = policy.shadowed(chain).into_iter().map(|(i, _)| i).collect();
+        let shadowed: BTreeSet<usize> =
+            policy.shadowed(chain).into_iter().map(|(i, _)| i).collect();
         for (i, rule) in policy.rules(chain).iter().enumerate() {
             let Some(span) = rule.span else { continue };
             let alive = !rule.matches_nothing() && !shadowed.contains(&i);
-            *live.entry(policy::source_line(policy.model, span)).or_default() |= alive;
+            *live
+                .entry(policy::source_line(policy.model, span))
+                .or_default() |= alive;
         }
     }
-    live.into_iter().filter(|(_, alive)| !alive).map(|(c, _)| c).collect()
+    live.into_iter()
+        .filter(|(_, alive)| !alive)
+        .map(|(c, _)| c)
+        .collect()
 }
 
 /// Runs every probe through both evaluators; returns the number of packets compared.
@@ -138,7 +153,9 @@ fn compare(model: &Model) -> usize {
             Route::Link(l) => Some(policy.link_name(l)),
             _ => None,
         };
-        let mut links: Vec<Option<Link>> = (0..policy.interfaces.len()).map(|i| Some(Link::Interface(i))).collect();
+        let mut links: Vec<Option<Link>> = (0..policy.interfaces.len())
+            .map(|i| Some(Link::Interface(i)))
+            .collect();
         links.push(Some(Link::Other));
         links.push(None);
         let zones = policy.zones();
@@ -150,7 +167,8 @@ fn compare(model: &Model) -> usize {
                 }
             }
         }
-        let (sources, destinations, layer4) = (sources(&policy), destinations(&policy), layer4(&policy));
+        let (sources, destinations, layer4) =
+            (sources(&policy), destinations(&policy), layer4(&policy));
         for &in_link in &links {
             for src in &sources {
                 for dst in &destinations {
@@ -170,7 +188,8 @@ fn compare(model: &Model) -> usize {
                         }
                         for &(protocol, value) in &layer4 {
                             // ICMPv6 in IPv4 (and ICMP in IPv6) is outside the packet space.
-                            if (protocol == 58 && src.is_ipv4()) || (protocol == 1 && src.is_ipv6()) {
+                            if (protocol == 58 && src.is_ipv4()) || (protocol == 1 && src.is_ipv6())
+                            {
                                 continue;
                             }
                             let packet = Packet {
@@ -198,23 +217,41 @@ fn compare(model: &Model) -> usize {
                             let decision = policy.decide(&filtered);
                             let what = format!("{packet:?} ({filtered:?})");
                             assert_eq!(text.chain, decision.chain.as_str(), "chain of {what}");
-                            assert_eq!(text.accept, decision.action.accepts(), "verdict on {what}: text {text:?}, policy {decision:?}");
-                            let expected = expected_comment(&policy, decision.chain, decision.decider);
+                            assert_eq!(
+                                text.accept,
+                                decision.action.accepts(),
+                                "verdict on {what}: text {text:?}, policy {decision:?}"
+                            );
+                            let expected =
+                                expected_comment(&policy, decision.chain, decision.decider);
                             match (&expected, &text.comment) {
-                                (Some(e), Some(c)) if e == "built-in" => assert!(c.starts_with("built-in"), "{what}: {c}"),
+                                (Some(e), Some(c)) if e == "built-in" => {
+                                    assert!(c.starts_with("built-in"), "{what}: {c}")
+                                }
                                 (Some(e), Some(c)) => assert_eq!(e, c, "deciding rule of {what}"),
-                                (None, Some(c)) => assert!(c.starts_with("policy "), "{what}: decided by {c}, policy expected"),
+                                (None, Some(c)) => assert!(
+                                    c.starts_with("policy "),
+                                    "{what}: decided by {c}, policy expected"
+                                ),
                                 (None, None) => {}
                                 (Some(e), None) => panic!("{what}: policy decided, {e} expected"),
                             }
                             if let Some(c) = &text.comment {
-                                assert!(!dead.contains(c), "{what}: decided by {c}, which the analyser calls dead");
+                                assert!(
+                                    !dead.contains(c),
+                                    "{what}: decided by {c}, which the analyser calls dead"
+                                );
                             }
                             // The zone matrix covers every directly addressed accept but the built-in ones.
-                            let built_in = text.comment.as_deref().is_some_and(|c| c.starts_with("built-in"));
+                            let built_in = text
+                                .comment
+                                .as_deref()
+                                .is_some_and(|c| c.starts_with("built-in"));
                             if text.accept && text.dnat.is_none() && !built_in {
                                 let zone = |l: Option<Link>| match l {
-                                    Some(Link::Interface(i)) => Some(policy.interfaces[i].zone.clone()),
+                                    Some(Link::Interface(i)) => {
+                                        Some(policy.interfaces[i].zone.clone())
+                                    }
                                     None => Some("router".to_string()),
                                     Some(_) => None,
                                 };
@@ -257,7 +294,11 @@ fn compare(model: &Model) -> usize {
                             value: (key & 0xffff) as u16,
                             dnat: sample(Field::Dnat) == 1,
                         };
-                        assert_eq!(policy.decide(&packet).decider, decider, "{chain} {packet:?}");
+                        assert_eq!(
+                            policy.decide(&packet).decider,
+                            decider,
+                            "{chain} {packet:?}"
+                        );
                     }
                 }
             }
@@ -274,7 +315,10 @@ fn orion_and_fixtures_agree_with_the_ruleset() {
             continue;
         }
         let n = compare(&model);
-        assert!(n > 1000 || model.firewalls.is_empty(), "{name}: only {n} packets compared");
+        assert!(
+            n > 1000 || model.firewalls.is_empty(),
+            "{name}: only {n} packets compared"
+        );
     }
 }
 
@@ -331,7 +375,16 @@ lxc web 1000 on pve {
 fn arb_rule() -> impl Strategy<Value = String> {
     let zones = prop::sample::select(vec!["wan", "lan", "dmz", "iso", "router", "any"]);
     let ports = prop::sample::subsequence(
-        vec!["tcp/22", "tcp/80", "tcp/1000..2000", "udp/53", "tcp/179", "icmp", "icmpv6", "ping"],
+        vec![
+            "tcp/22",
+            "tcp/80",
+            "tcp/1000..2000",
+            "udp/53",
+            "tcp/179",
+            "icmp",
+            "icmpv6",
+            "ping",
+        ],
         0..3,
     );
     let sources = prop::sample::select(vec![

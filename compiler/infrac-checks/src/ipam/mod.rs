@@ -173,7 +173,7 @@ fn probably_meant(allocation: Ipv6Net, written: Ipv6Net) -> Option<(Ipv6Net, u16
     let alloc_groups = allocation.network().segments();
     let groups = written.network().segments();
     let fixed = usize::from(allocation.prefix_len() / 16);
-    if allocation.prefix_len() % 16 != 0 || fixed == 0 || fixed >= 8 || written.prefix_len() != 64 {
+    if !allocation.prefix_len().is_multiple_of(16) || fixed == 0 || fixed >= 8 || written.prefix_len() != 64 {
         return None;
     }
     // The written prefix matches the allocation except that the subnet number sits in

@@ -121,9 +121,9 @@ impl Ranges {
 
     /// Number of elements, saturating at `u128::MAX`.
     pub fn len(&self) -> u128 {
-        self.0
-            .iter()
-            .fold(0u128, |n, &(a, b)| n.saturating_add(b - a).saturating_add(1))
+        self.0.iter().fold(0u128, |n, &(a, b)| {
+            n.saturating_add(b - a).saturating_add(1)
+        })
     }
 
     /// Representative elements: the bounds of each range and their neighbours inside the
@@ -152,7 +152,10 @@ mod tests {
 
     #[test]
     fn normalises_overlapping_and_adjacent_ranges() {
-        assert_eq!(set(&[(5, 9), (1, 3), (4, 4), (20, 30)]).ranges(), &[(1, 9), (20, 30)]);
+        assert_eq!(
+            set(&[(5, 9), (1, 3), (4, 4), (20, 30)]).ranges(),
+            &[(1, 9), (20, 30)]
+        );
     }
 
     #[test]

@@ -14,7 +14,9 @@ impl<'a> Sema<'a> {
         for d in self.decls_of(Kind::Bgp) {
             let (f, _) = self.fields(d);
             let on = self.decls[d.0 as usize].decl.on.clone();
-            let span = self.decls[d.0 as usize].decl.span;
+            let decl = self.decls[d.0 as usize].decl;
+            // The head (`bgp on router`) stands for the block in diagnostics.
+            let span = on.as_ref().map_or(decl.kind.span, |on| decl.kind.span.to(on.span));
             let Some(guest) = self.head_target(d, on.as_ref(), Kind::Guest, &handles.guests) else {
                 continue;
             };
@@ -79,7 +81,9 @@ impl<'a> Sema<'a> {
         for d in self.decls_of(Kind::Firewall) {
             let (f, _) = self.fields(d);
             let on = self.decls[d.0 as usize].decl.on.clone();
-            let span = self.decls[d.0 as usize].decl.span;
+            let decl = self.decls[d.0 as usize].decl;
+            // The head (`bgp on router`) stands for the block in diagnostics.
+            let span = on.as_ref().map_or(decl.kind.span, |on| decl.kind.span.to(on.span));
             let Some(guest) = self.head_target(d, on.as_ref(), Kind::Guest, &handles.guests) else {
                 continue;
             };

@@ -181,7 +181,11 @@ fn addr_in(item: &str, a: IpAddr) -> bool {
                     u32::from(b) & mask == u32::from(x) & mask
                 }
                 (IpAddr::V6(b), IpAddr::V6(x)) => {
-                    let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+                    let mask = if len == 0 {
+                        0
+                    } else {
+                        u128::MAX << (128 - len)
+                    };
                     u128::from(b) & mask == u128::from(x) & mask
                 }
                 _ => false,
@@ -210,7 +214,9 @@ fn protocol_number(name: &str) -> u8 {
         "udp" => 17,
         "ipv6-icmp" => 58,
         "sctp" => 132,
-        other => other.parse().unwrap_or_else(|_| panic!("unknown protocol {other}")),
+        other => other
+            .parse()
+            .unwrap_or_else(|_| panic!("unknown protocol {other}")),
     }
 }
 
@@ -380,7 +386,9 @@ fn run_rule(ruleset: &Ruleset, state: &State, rule: &Rule) -> Outcome {
                 let (addr, port) = target
                     .rsplit_once(':')
                     .unwrap_or_else(|| panic!("bad dnat target {target}"));
-                let addr: IpAddr = addr.parse().unwrap_or_else(|_| panic!("bad address {addr}"));
+                let addr: IpAddr = addr
+                    .parse()
+                    .unwrap_or_else(|_| panic!("bad address {addr}"));
                 let port: u16 = port.parse().unwrap_or_else(|_| panic!("bad port {port}"));
                 verdict = Some(Outcome::Dnat(addr, port));
                 true
