@@ -11,7 +11,7 @@ use infrac_model::policy::{
     self, Chain, Decider, Field, Link, Links, Origin, Packet, Policy, Ranges, Region,
 };
 use infrac_model::{Model, Source, Zone};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs the analyser over every firewall.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
@@ -48,9 +48,15 @@ fn origin_span(policy: &Policy, origin: Origin) -> Option<Span> {
 }
 
 fn dead_rules(policy: &Policy, out: &mut Vec<Diagnostic>) {
-    let shadowed: Vec<(Chain, Vec<(usize, Vec<usize>)>)> = Chain::ALL
+    // Each shadowed compiled rule, by chain and index, with the earlier rules it overlaps.
+    let shadowed: BTreeMap<(Chain, usize), Vec<usize>> = Chain::ALL
         .iter()
-        .map(|&c| (c, policy.shadowed(c)))
+        .flat_map(|&c| {
+            policy
+                .shadowed(c)
+                .into_iter()
+                .map(move |(i, e)| ((c, i), e))
+        })
         .collect();
     let origins = (0..policy.firewall.rules.len())
         .map(Origin::Rule)
@@ -82,15 +88,12 @@ fn dead_rules(policy: &Policy, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let mut covering = BTreeSet::new();
-        let all_shadowed = live.iter().all(|&(c, i)| {
-            shadowed
-                .iter()
-                .find(|(chain, _)| *chain == c)
-                .and_then(|(_, list)| list.iter().find(|(k, _)| *k == i))
-                .map(|(_, earlier)| {
-                    covering.extend(earlier.iter().map(|&j| policy.rules(c)[j].origin));
-                })
-                .is_some()
+        let all_shadowed = live.iter().all(|&(c, i)| match shadowed.get(&(c, i)) {
+            Some(earlier) => {
+                covering.extend(earlier.iter().map(|&j| policy.rules(c)[j].origin));
+                true
+            }
+            None => false,
         });
         if all_shadowed {
             out.push(shadowed_rule(policy, origin, span, &covering));

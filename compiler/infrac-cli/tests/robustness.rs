@@ -47,10 +47,7 @@ fn infrac(args: &[&str]) -> Run {
         run.code,
         run.output()
     );
-    assert!(
-        elapsed < TIME_LIMIT,
-        "infrac {args:?} took {elapsed:?}"
-    );
+    assert!(elapsed < TIME_LIMIT, "infrac {args:?} took {elapsed:?}");
     run
 }
 
@@ -168,7 +165,12 @@ fn a_ten_megabyte_file_of_valid_declarations_checks_clean() {
     }
     let file = TempFile::new("large.infra", text.as_bytes());
     let run = infrac(&["check", file.path()]);
-    assert_eq!(run.code, 0, "{}", &run.output()[..run.output().len().min(4000)]);
+    assert_eq!(
+        run.code,
+        0,
+        "{}",
+        &run.output()[..run.output().len().min(4000)]
+    );
     assert_eq!(report_headers(&run.output()), 0);
 }
 
@@ -177,8 +179,16 @@ fn a_hundred_thousand_open_brackets_are_reported_not_recursed() {
     let text = format!("site lab {{ dns = {} }}\n", "[".repeat(100_000));
     let file = TempFile::new("deep.infra", text.as_bytes());
     let run = infrac(&["check", file.path()]);
-    assert_eq!(run.code, 1, "{}", &run.output()[..run.output().len().min(4000)]);
-    assert!(run.output().contains("[E0106]"), "nesting too deep is reported");
+    assert_eq!(
+        run.code,
+        1,
+        "{}",
+        &run.output()[..run.output().len().min(4000)]
+    );
+    assert!(
+        run.output().contains("[E0106]"),
+        "nesting too deep is reported"
+    );
     assert_eq!(
         located_reports(&run.output(), &file),
         report_headers(&run.output())
@@ -237,8 +247,14 @@ fn json_output_parses_and_locates_every_diagnostic() {
     for item in items {
         let text = item.to_string();
         assert!(text.contains("\"code\""), "{text}");
-        assert!(text.contains("json.infra"), "each diagnostic names its file: {text}");
-        assert!(text.contains("\"line\""), "each diagnostic has a line: {text}");
+        assert!(
+            text.contains("json.infra"),
+            "each diagnostic names its file: {text}"
+        );
+        assert!(
+            text.contains("\"line\""),
+            "each diagnostic has a line: {text}"
+        );
     }
 
     let clean = infrac(&[
@@ -256,7 +272,11 @@ fn json_output_parses_and_locates_every_diagnostic() {
 fn explain_prints_known_codes_and_rejects_unknown_ones() {
     let known = infrac(&["explain", "E0201"]);
     assert_eq!(known.code, 0, "{}", known.output());
-    assert!(known.stdout.len() > 200, "a long explanation: {}", known.stdout);
+    assert!(
+        known.stdout.len() > 200,
+        "a long explanation: {}",
+        known.stdout
+    );
 
     let unknown = infrac(&["explain", "E9999"]);
     assert_eq!(unknown.code, 2, "{}", unknown.output());
@@ -274,12 +294,18 @@ fn help_and_version() {
     let help = infrac(&["--help"]);
     assert_eq!(help.code, 0, "{}", help.output());
     for word in ["check", "build", "explain", "EXIT STATUS"] {
-        assert!(help.stdout.contains(word), "--help mentions {word}:\n{}", help.stdout);
+        assert!(
+            help.stdout.contains(word),
+            "--help mentions {word}:\n{}",
+            help.stdout
+        );
     }
     let version = infrac(&["--version"]);
     assert_eq!(version.code, 0);
     assert!(
-        version.stdout.starts_with(&format!("infrac {}", env!("CARGO_PKG_VERSION"))),
+        version
+            .stdout
+            .starts_with(&format!("infrac {}", env!("CARGO_PKG_VERSION"))),
         "{}",
         version.stdout
     );

@@ -1326,7 +1326,7 @@ fn host_prefixes(addresses: &[IpAddr], family: IpFamily) -> Vec<IpNet> {
 }
 
 /// The address values a list of prefixes covers, for one family.
-pub fn prefix_ranges(prefixes: &[IpNet], family: IpFamily) -> Ranges {
+fn prefix_ranges(prefixes: &[IpNet], family: IpFamily) -> Ranges {
     Ranges::from_ranges(
         prefixes
             .iter()

@@ -163,9 +163,7 @@ impl<'a> Sema<'a> {
     fn mismatch(&mut self, ty: &Ty, value: &Value, span: Span) {
         let help = match (ty, value) {
             (Ty::Str, Value::Word(w)) => Some(format!("strings are quoted: \"{w}\"")),
-            (Ty::Bytes, Value::Int(n)) if *n >= 128 => {
-                Some(format!("sizes need a unit: `{n}MiB`"))
-            }
+            (Ty::Bytes, Value::Int(n)) if *n >= 128 => Some(format!("sizes need a unit: `{n}MiB`")),
             (Ty::Bytes, Value::Int(n)) => Some(format!("sizes need a unit: `{n}GiB`")),
             (Ty::Placed(_, crate::value::PlaceOn::Pool), _) => {
                 Some("place it on a storage pool: `50GiB on local-lvm`".into())

@@ -650,7 +650,9 @@ impl<'a> Sema<'a> {
         if args.len() != arity {
             let usage = match f.name.as_str() {
                 "host" => "`host(prefix, n)` is the n-th address of a prefix",
-                "contains" => "`contains(prefix, x)` tells whether an address or prefix lies inside",
+                "contains" => {
+                    "`contains(prefix, x)` tells whether an address or prefix lies inside"
+                }
                 "subnet" => "`subnet(prefix, len, n)` is the n-th child prefix of length `len`",
                 "nixos" => "`nixos(\"24.11\")` is the NixOS image of a release",
                 "secret" => "`secret(\"name\")` is a secret resolved at deploy time",

@@ -256,7 +256,11 @@ fn plural(description: &str) -> String {
         .min()
         .unwrap_or(text.len());
     let (head, tail) = text.split_at(head_end);
-    let suffix = if head.ends_with('s') || head.ends_with('x') || head.ends_with("sh") || head.ends_with("ch") {
+    let suffix = if head.ends_with('s')
+        || head.ends_with('x')
+        || head.ends_with("sh")
+        || head.ends_with("ch")
+    {
         "es"
     } else {
         "s"

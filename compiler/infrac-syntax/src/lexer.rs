@@ -574,7 +574,9 @@ impl<'a> Lexer<'a> {
                         "each of the four parts must be 0..=255",
                     );
                     // A prefix length belongs to the broken address, not to a division.
-                    if self.peek(0) == Some(b'/') && self.peek(1).is_some_and(|c| c.is_ascii_digit()) {
+                    if self.peek(0) == Some(b'/')
+                        && self.peek(1).is_some_and(|c| c.is_ascii_digit())
+                    {
                         self.pos += 1;
                         while self.peek(0).is_some_and(|c| c.is_ascii_digit()) {
                             self.pos += 1;

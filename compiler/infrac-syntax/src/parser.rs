@@ -42,9 +42,7 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
         .map(|d| lines.line_of(d.primary.span.start))
         .collect();
     // An unclosed bracket or string already explains why the file ended early.
-    let lexer_unclosed = diagnostics
-        .iter()
-        .any(|d| d.code == Code::SYNTAX_UNCLOSED);
+    let lexer_unclosed = diagnostics.iter().any(|d| d.code == Code::SYNTAX_UNCLOSED);
     for error in errors {
         let at = error.span().start;
         if lexer_unclosed && at >= src.len() {
@@ -164,9 +162,9 @@ fn to_diagnostic(error: &Rich<'_, Token, SimpleSpan>, file: FileId) -> Diagnosti
                     "expected the end of the line here",
                 );
                 return match found.as_deref() {
-                    Some(Token::Ident(_)) => d.with_help(
-                        "put each attribute on its own line, or separate them with `,`",
-                    ),
+                    Some(Token::Ident(_)) => {
+                        d.with_help("put each attribute on its own line, or separate them with `,`")
+                    }
                     _ => d,
                 };
             }
@@ -195,8 +193,7 @@ fn to_diagnostic(error: &Rich<'_, Token, SimpleSpan>, file: FileId) -> Diagnosti
                     found_text.trim_matches('`')
                 ));
             }
-            if found.as_deref().is_some_and(is_literal) && wanted.iter().any(|w| w == "`=`")
-            {
+            if found.as_deref().is_some_and(is_literal) && wanted.iter().any(|w| w == "`=`") {
                 return Diagnostic::error(
                     Code::SYNTAX_UNEXPECTED,
                     format!("unexpected {found_text}"),
@@ -634,11 +631,11 @@ where
             Token::Number(n) => ExprKind::Number(n),
             Token::Invalid => ExprKind::Error,
         }
-            .map_with(move |kind, e| Expr {
-                kind,
-                span: sp(e.span()),
-            })
-            .labelled("a port number"),
+        .map_with(move |kind, e| Expr {
+            kind,
+            span: sp(e.span()),
+        })
+        .labelled("a port number"),
     );
     let forward = keyword("forward")
         .ignore_then(name.clone())
@@ -853,6 +850,39 @@ for i in 1..3 {
         };
         assert_eq!(vm.doc.as_deref(), Some("The router."));
         assert_eq!(vm.body.entries.len(), 4);
+    }
+
+    #[test]
+    fn a_wrong_or_missing_closer_is_one_error() {
+        for src in [
+            "site s {\n  dns = [1.1.1.1, 8.8.8.8}\n}\nnetwork n {}\n",
+            "site s {\n  dns = [1.1.1.1\n}\nnetwork n {}\n",
+            "site s { dns = [1.1.1.1] ] }\nnetwork n {}\n",
+        ] {
+            let parsed = parse(src, FileId(0));
+            assert_eq!(
+                parsed.diagnostics.len(),
+                1,
+                "{src}: {:#?}",
+                parsed.diagnostics
+            );
+            assert_eq!(parsed.file.items.len(), 2, "{src}");
+        }
+    }
+
+    #[test]
+    fn malformed_literals_are_reported_once() {
+        let src = "network n {\n  ipv4 = 300.1.1.1/24\n  port = tcp/70000\n  size = 99999999999999999999999GiB\n}\n";
+        let parsed = parse(src, FileId(0));
+        assert_eq!(parsed.diagnostics.len(), 3, "{:#?}", parsed.diagnostics);
+        assert!(parsed
+            .diagnostics
+            .iter()
+            .all(|d| d.code == Code::SYNTAX_BAD_LITERAL));
+        let Some(Item::Decl(network)) = parsed.file.items.first() else {
+            panic!("the network still parses")
+        };
+        assert_eq!(network.body.entries.len(), 3);
     }
 
     #[test]

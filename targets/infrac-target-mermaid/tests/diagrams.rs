@@ -49,9 +49,22 @@ fn tricky_names_get_distinct_safe_identifiers() {
         "tests/fixtures/build/mermaid-identifiers.infra",
     );
     let topology = &files[0].1;
-    // `x_1` and `x-1` sanitise alike; the second gets a suffix instead of merging.
-    assert!(topology.contains("guest_x_1(\"x_1<br/>"), "{topology}");
-    assert!(topology.contains("guest_x_1_2(\"x-1<br/>"), "{topology}");
+    // Host `end-vm` and the VM group of host `end` sanitise alike; the second gets a
+    // suffix instead of merging into the first.
+    assert!(
+        topology.contains("subgraph host_end_vm [\"virtual machines on end (1)\"]"),
+        "{topology}"
+    );
+    assert!(
+        topology.contains("host_end_vm_2[\"host end-vm<br/>bare metal\"]"),
+        "{topology}"
+    );
+    // Names starting with `o` or `x` keep their kind prefix.
+    assert!(
+        topology.contains("guest_o_router(\"o-router<br/>"),
+        "{topology}"
+    );
+    assert!(topology.contains("guest_xo(\"xo<br/>"), "{topology}");
     // The host named `end` never appears as a bare `end` identifier.
     assert!(topology.contains("host_end[\"host end"), "{topology}");
     let bgp = &files[3].1;

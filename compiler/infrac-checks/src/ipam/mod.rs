@@ -189,7 +189,15 @@ fn probably_meant(allocation: Ipv6Net, written: Ipv6Net) -> Option<(Ipv6Net, u16
 }
 
 fn allocation(model: &Model, out: &mut Vec<Diagnostic>) {
-    let mut subnets: Vec<(infrac_model::SiteId, infrac_model::Spanned<Ipv6Net>)> = model.networks.iter().filter_map(|n| n.ipv6.map(|p| (n.site, p))).collect();
+    // An uplink's prefix is the provider's (transit, delegated), not the site's.
+    let mut subnets: Vec<(infrac_model::SiteId, infrac_model::Spanned<Ipv6Net>)> = model
+        .networks
+        .iter()
+        .filter(|n| !n.uplink)
+        // Unique-local addresses (fc00::/7) are private by design, never from an allocation.
+        .filter(|n| n.ipv6.is_none_or(|p| (p.value.network().segments()[0] & 0xfe00) != 0xfc00))
+        .filter_map(|n| n.ipv6.map(|p| (n.site, p)))
+        .collect();
     for c in &model.clusters {
         let Some(node) = c.servers.first() else { continue };
         let site = model.host(model.guest(node.value).host).site;

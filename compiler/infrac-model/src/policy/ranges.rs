@@ -118,27 +118,6 @@ impl Ranges {
     pub fn is_subset(&self, other: &Ranges) -> bool {
         self.subtract(other).is_empty()
     }
-
-    /// Number of elements, saturating at `u128::MAX`.
-    pub fn len(&self) -> u128 {
-        self.0.iter().fold(0u128, |n, &(a, b)| {
-            n.saturating_add(b - a).saturating_add(1)
-        })
-    }
-
-    /// Representative elements: the bounds of each range and their neighbours inside the
-    /// set, so tests can probe every boundary.
-    pub fn samples(&self) -> Vec<u128> {
-        let mut out = Vec::new();
-        for &(a, b) in &self.0 {
-            out.push(a);
-            if b > a {
-                out.push(b);
-                out.push(a + (b - a) / 2);
-            }
-        }
-        out
-    }
 }
 
 #[cfg(test)]

@@ -169,3 +169,66 @@ impl Region {
 pub fn subtract_all(regions: &[Region], cut: &Region) -> Vec<Region> {
     regions.iter().flat_map(|r| r.subtract(cut)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Small regions over a tiny space, so membership can be checked point by point.
+    fn arb_region() -> impl Strategy<Value = Region> {
+        let set = || {
+            proptest::collection::vec((0u128..6, 0u128..3), 1..3)
+                .prop_map(|v| Ranges::from_ranges(v.into_iter().map(|(a, l)| (a, a + l))))
+        };
+        proptest::array::uniform6(set()).prop_map(|fields| Region {
+            family: IpFamily::Ipv4,
+            fields,
+        })
+    }
+
+    fn points() -> impl Iterator<Item = [u128; 6]> {
+        (0..4096u128).map(|n| {
+            let digit = |i: u32| (n >> (2 * i)) & 3;
+            [
+                digit(0),
+                digit(1) * 2,
+                digit(2),
+                digit(3) * 2,
+                digit(4),
+                digit(5) + 4,
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn subtraction_is_exact_and_disjoint(a in arb_region(), b in arb_region()) {
+            let pieces = a.subtract(&b);
+            for p in points() {
+                let inside = pieces.iter().filter(|r| r.contains(&p)).count();
+                let expected = a.contains(&p) && !b.contains(&p);
+                prop_assert_eq!(inside, usize::from(expected), "{:?}", p);
+            }
+        }
+
+        #[test]
+        fn intersection_is_exact(a in arb_region(), b in arb_region()) {
+            let both = a.intersect(&b);
+            for p in points() {
+                let inside = both.as_ref().is_some_and(|r| r.contains(&p));
+                prop_assert_eq!(inside, a.contains(&p) && b.contains(&p));
+            }
+        }
+    }
+
+    #[test]
+    fn a_family_never_carries_the_other_familys_icmp() {
+        let v4 = Region::universe(IpFamily::Ipv4, 3);
+        assert!(!v4.get(Field::L4).contains(l4_key(proto::ICMPV6, 128 << 8)));
+        assert!(v4.get(Field::L4).contains(l4_key(proto::ICMP, 8 << 8)));
+        let v6 = Region::universe(IpFamily::Ipv6, 3);
+        assert!(!v6.get(Field::L4).contains(l4_key(proto::ICMP, 8 << 8)));
+        assert_eq!(v6.get(Field::Source).ranges(), &[(0, u128::MAX)]);
+    }
+}
