@@ -112,9 +112,17 @@ mod tests {
 
     #[test]
     fn synthetic_labs_check_clean() {
-        let text = generate(LabSize { hosts: 3, guests_per_host: 20 });
+        let text = generate(LabSize {
+            hosts: 3,
+            guests_per_host: 20,
+        });
         let analysis = infrac_driver::check_source("synth.infra", &text);
-        let errors: Vec<String> = analysis.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
+        let errors: Vec<String> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.message.clone())
+            .collect();
         assert!(errors.is_empty(), "{errors:#?}");
         assert_eq!(analysis.model.guests.len(), 61);
     }

@@ -30,18 +30,27 @@ fn hardware(model: &Model, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::error(
                     Code::CPU_SOCKETS,
-                    format!("host {} has {} CPUs but a {} has {} sockets", host.name, hw.cpu_count.value, chassis.model, chassis.sockets),
+                    format!(
+                        "host {} has {} CPUs but a {} has {} sockets",
+                        host.name, hw.cpu_count.value, chassis.model, chassis.sockets
+                    ),
                     hw.cpu_count.span,
                     format!("{} CPUs", hw.cpu_count.value),
                 )
-                .with_help(format!("a {} takes at most {} CPUs", chassis.model, chassis.sockets)),
+                .with_help(format!(
+                    "a {} takes at most {} CPUs",
+                    chassis.model, chassis.sockets
+                )),
             );
         }
         if hw.dimm_count.value > chassis.dimm_slots {
             out.push(
                 Diagnostic::error(
                     Code::DIMM_SLOTS,
-                    format!("host {} has {} DIMMs but a {} has {} slots", host.name, hw.dimm_count.value, chassis.model, chassis.dimm_slots),
+                    format!(
+                        "host {} has {} DIMMs but a {} has {} slots",
+                        host.name, hw.dimm_count.value, chassis.model, chassis.dimm_slots
+                    ),
                     hw.dimm_count.span,
                     format!("{} DIMMs", hw.dimm_count.value),
                 )
@@ -52,20 +61,42 @@ fn hardware(model: &Model, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::error(
                     Code::CHASSIS_MEMORY,
-                    format!("host {} has {} installed but a {} supports at most {}", host.name, hw.memory(), chassis.model, chassis.max_memory),
+                    format!(
+                        "host {} has {} installed but a {} supports at most {}",
+                        host.name,
+                        hw.memory(),
+                        chassis.model,
+                        chassis.max_memory
+                    ),
                     hw.dimm_count.span,
-                    format!("{} × {} = {}", hw.dimm_count.value, hw.dimm_size.unwrap_or_default(), hw.memory()),
+                    format!(
+                        "{} × {} = {}",
+                        hw.dimm_count.value,
+                        hw.dimm_size.unwrap_or_default(),
+                        hw.memory()
+                    ),
                 )
-                .with_help(format!("stay within {} per the {} specification", chassis.max_memory, chassis.model)),
+                .with_help(format!(
+                    "stay within {} per the {} specification",
+                    chassis.max_memory, chassis.model
+                )),
             );
         }
     }
 }
 
 /// Labels the largest consumers of a budget and summarises the rest in a note.
-fn with_consumers(mut d: Diagnostic, model: &Model, usage: &Usage, show: impl Fn(u64) -> String) -> Diagnostic {
+fn with_consumers(
+    mut d: Diagnostic,
+    model: &Model,
+    usage: &Usage,
+    show: impl Fn(u64) -> String,
+) -> Diagnostic {
     for (guest, amount, span) in usage.consumers.iter().take(LARGEST) {
-        d = d.with_label(*span, format!("{}: {}", model.guest(*guest).name, show(*amount)));
+        d = d.with_label(
+            *span,
+            format!("{}: {}", model.guest(*guest).name, show(*amount)),
+        );
     }
     let rest = &usage.consumers[usage.consumers.len().min(LARGEST)..];
     if !rest.is_empty() {
@@ -84,14 +115,25 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
     for budget in host_budgets(model) {
         let host = model.host(budget.host);
         let Some(hw) = &host.hardware else { continue };
-        let vcpu = |m: u64| format!("{} vCPU{}", format_vcpus(m), if m == 1000 { "" } else { "s" });
+        let vcpu = |m: u64| {
+            format!(
+                "{} vCPU{}",
+                format_vcpus(m),
+                if m == 1000 { "" } else { "s" }
+            )
+        };
         let cpu_basis = format!(
             "{} logical CPUs, {} reserved for the hypervisor, overcommit {:.1}",
             hw.threads().max(hw.cores()),
             host.reserve.cores,
             host.overcommit.cpu
         );
-        let mem_basis = format!("{} installed, {} reserved for the hypervisor, overcommit {:.1}", hw.memory(), host.reserve.memory, host.overcommit.memory);
+        let mem_basis = format!(
+            "{} installed, {} reserved for the hypervisor, overcommit {:.1}",
+            hw.memory(),
+            host.reserve.memory,
+            host.overcommit.memory
+        );
         if budget.cpu.over() {
             let d = Diagnostic::error(
                 Code::CPU_BUDGET,
@@ -105,16 +147,25 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
         if budget.memory.over() {
             let d = Diagnostic::error(
                 Code::MEMORY_BUDGET,
-                format!("host {} is over its memory budget: {}", host.name, bytes_of(budget.memory.used, budget.memory.capacity)),
+                format!(
+                    "host {} is over its memory budget: {}",
+                    host.name,
+                    bytes_of(budget.memory.used, budget.memory.capacity)
+                ),
                 host.span,
                 mem_basis.clone(),
             )
-            .with_help("lower a guest's memory, move it to another host, or raise the host's overcommit");
+            .with_help(
+                "lower a guest's memory, move it to another host, or raise the host's overcommit",
+            );
             out.push(with_consumers(d, model, &budget.memory, format_bytes));
         }
         let idle_cpu = budget.cpu.used + budget.idle_cpu.used;
         let idle_mem = budget.memory.used + budget.idle_memory.used;
-        if !budget.cpu.over() && idle_cpu > budget.cpu.capacity && !budget.idle_cpu.consumers.is_empty() {
+        if !budget.cpu.over()
+            && idle_cpu > budget.cpu.capacity
+            && !budget.idle_cpu.consumers.is_empty()
+        {
             let d = Diagnostic::warning(
                 Code::GUEST_WOULD_NOT_FIT,
                 format!(
@@ -129,7 +180,10 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
             .with_help("these guests are declared with `start = false`; starting them would overload the host");
             out.push(with_consumers(d, model, &budget.idle_cpu, vcpu));
         }
-        if !budget.memory.over() && idle_mem > budget.memory.capacity && !budget.idle_memory.consumers.is_empty() {
+        if !budget.memory.over()
+            && idle_mem > budget.memory.capacity
+            && !budget.idle_memory.consumers.is_empty()
+        {
             let d = Diagnostic::warning(
                 Code::GUEST_WOULD_NOT_FIT,
                 format!(
@@ -162,15 +216,28 @@ fn pools(model: &Model, out: &mut Vec<Diagnostic>) {
         if !pool.usage.over() {
             continue;
         }
-        let hosts: Vec<&str> = pool.hosts.iter().map(|h| model.host(*h).name.as_str()).collect();
-        let whose = if pool.shared { format!("shared pool {} (on {})", pool.name, hosts.join(", ")) } else { format!("pool {} on host {}", pool.name, hosts.join(", ")) };
+        let hosts: Vec<&str> = pool
+            .hosts
+            .iter()
+            .map(|h| model.host(*h).name.as_str())
+            .collect();
+        let whose = if pool.shared {
+            format!("shared pool {} (on {})", pool.name, hosts.join(", "))
+        } else {
+            format!("pool {} on host {}", pool.name, hosts.join(", "))
+        };
         let d = Diagnostic::error(
             Code::STORAGE_BUDGET,
-            format!("{whose} is over capacity: {}", bytes_of(pool.usage.used, pool.usage.capacity)),
+            format!(
+                "{whose} is over capacity: {}",
+                bytes_of(pool.usage.used, pool.usage.capacity)
+            ),
             pool.span,
             format!("{} pool", format_bytes(pool.usage.capacity)),
         )
-        .with_note("disks of guests that are not started at boot count too: their space is allocated")
+        .with_note(
+            "disks of guests that are not started at boot count too: their space is allocated",
+        )
         .with_help("shrink or move a disk, or grow the pool");
         out.push(with_consumers(d, model, &pool.usage, format_bytes));
     }
@@ -183,14 +250,25 @@ fn pci(model: &Model, out: &mut Vec<Diagnostic>) {
             continue;
         }
         for device in &guest.pci {
-            holders.entry((guest.host.0, device.value.as_str())).or_default().push(GuestId(g as u32));
+            holders
+                .entry((guest.host.0, device.value.as_str()))
+                .or_default()
+                .push(GuestId(g as u32));
         }
     }
     for ((host, device), guests) in holders {
         if guests.len() < 2 {
             continue;
         }
-        let span_of = |g: GuestId| model.guest(g).pci.iter().find(|p| p.value == device).map(|p| p.span).unwrap_or(model.guest(g).span);
+        let span_of = |g: GuestId| {
+            model
+                .guest(g)
+                .pci
+                .iter()
+                .find(|p| p.value == device)
+                .map(|p| p.span)
+                .unwrap_or(model.guest(g).span)
+        };
         let mut d = Diagnostic::error(
             Code::PCI_SHARED,
             format!("PCI device {device} of host {} is passed through to {} running guests", model.hosts[host as usize].name, guests.len()),
@@ -236,11 +314,34 @@ fn numa(model: &Model, out: &mut Vec<Diagnostic>) {
 
 fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
     for (c, cluster) in model.clusters.iter().enumerate() {
-        let nodes: Vec<GuestId> = cluster.servers.iter().chain(&cluster.agents).map(|s| s.value).collect();
+        let nodes: Vec<GuestId> = cluster
+            .servers
+            .iter()
+            .chain(&cluster.agents)
+            .map(|s| s.value)
+            .collect();
         let reserve_cpu = u64::from(cluster.reserve.cores) * 1000;
-        let cpu_alloc: u64 = nodes.iter().map(|g| (u64::from(model.guest(*g).cores.value) * 1000).saturating_sub(reserve_cpu)).sum();
-        let mem_alloc: u64 = nodes.iter().map(|g| model.guest(*g).memory.value.0.saturating_sub(cluster.reserve.memory.0)).sum();
-        let apps: Vec<(usize, &infrac_model::App)> = model.apps.iter().enumerate().filter(|(_, a)| a.cluster.index() == c).collect();
+        let cpu_alloc: u64 = nodes
+            .iter()
+            .map(|g| (u64::from(model.guest(*g).cores.value) * 1000).saturating_sub(reserve_cpu))
+            .sum();
+        let mem_alloc: u64 = nodes
+            .iter()
+            .map(|g| {
+                model
+                    .guest(*g)
+                    .memory
+                    .value
+                    .0
+                    .saturating_sub(cluster.reserve.memory.0)
+            })
+            .sum();
+        let apps: Vec<(usize, &infrac_model::App)> = model
+            .apps
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.cluster.index() == c)
+            .collect();
         let mut cpu: Vec<(GuestId, u64, infrac_diagnostics::Span, String)> = Vec::new();
         let mut mem = Vec::new();
         for (_, app) in &apps {
@@ -252,7 +353,11 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
                 mem.push((GuestId(0), r.value.0 * replicas, r.span, app.name.clone()));
             }
         }
-        let report = |items: &mut Vec<(GuestId, u64, infrac_diagnostics::Span, String)>, capacity: u64, what: &str, show: &dyn Fn(u64) -> String, out: &mut Vec<Diagnostic>| {
+        let report = |items: &mut Vec<(GuestId, u64, infrac_diagnostics::Span, String)>,
+                      capacity: u64,
+                      what: &str,
+                      show: &dyn Fn(u64) -> String,
+                      out: &mut Vec<Diagnostic>| {
             let used: u64 = items.iter().map(|i| i.1).sum();
             if used <= capacity {
                 return;
@@ -260,10 +365,19 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
             items.sort_by(|a, b| b.1.cmp(&a.1).then(a.3.cmp(&b.3)));
             let mut d = Diagnostic::error(
                 Code::CLUSTER_BUDGET,
-                format!("apps in cluster {} request more {what} than its nodes offer: {} of {}", cluster.name, show(used), show(capacity)),
+                format!(
+                    "apps in cluster {} request more {what} than its nodes offer: {} of {}",
+                    cluster.name,
+                    show(used),
+                    show(capacity)
+                ),
                 cluster.span,
                 if cluster.reserve.cores == 0 && cluster.reserve.memory.0 == 0 {
-                    format!("{} node{}", nodes.len(), if nodes.len() == 1 { "" } else { "s" })
+                    format!(
+                        "{} node{}",
+                        nodes.len(),
+                        if nodes.len() == 1 { "" } else { "s" }
+                    )
                 } else {
                     format!(
                         "{} node{}, each keeping {} core{} and {} for the system",
@@ -281,8 +395,26 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
             }
             out.push(d);
         };
-        report(&mut cpu, cpu_alloc, "CPU", &|m| format!("{} CPU{}", infrac_model::MilliCpu(m), if m == 1000 { "" } else { "s" }), out);
-        report(&mut mem, mem_alloc, "memory", &|b| Bytes(b).to_string(), out);
+        report(
+            &mut cpu,
+            cpu_alloc,
+            "CPU",
+            &|m| {
+                format!(
+                    "{} CPU{}",
+                    infrac_model::MilliCpu(m),
+                    if m == 1000 { "" } else { "s" }
+                )
+            },
+            out,
+        );
+        report(
+            &mut mem,
+            mem_alloc,
+            "memory",
+            &|b| Bytes(b).to_string(),
+            out,
+        );
     }
 }
 

@@ -18,7 +18,11 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
 
 /// Why `name` is not a lower-case RFC 1123 DNS label (as Kubernetes requires), if it is not.
 pub fn dns_label_problem(name: &str) -> Option<&'static str> {
-    hostname_problem(name).or_else(|| name.bytes().any(|b| b.is_ascii_uppercase()).then_some("it may contain only lower-case letters, digits and `-`"))
+    hostname_problem(name).or_else(|| {
+        name.bytes()
+            .any(|b| b.is_ascii_uppercase())
+            .then_some("it may contain only lower-case letters, digits and `-`")
+    })
 }
 
 /// Why `name` is not an RFC 1123 hostname label, if it is not (case does not matter in DNS).
@@ -54,7 +58,12 @@ fn rules_and_labels(model: &Model, out: &mut Vec<Diagnostic>) {
     for host in &model.hosts {
         let site = model.site(host.site);
         if let Some(why) = hostname_problem(&host.name) {
-            out.push(Diagnostic::error(Code::INVALID_HOSTNAME, format!("host name `{}` is not a valid hostname", host.name), host.span, format!("not an RFC 1123 label: {why}")));
+            out.push(Diagnostic::error(
+                Code::INVALID_HOSTNAME,
+                format!("host name `{}` is not a valid hostname", host.name),
+                host.span,
+                format!("not an RFC 1123 label: {why}"),
+            ));
         }
         if let Some(rule) = &site.naming.host {
             naming_rule(&host.name, host.span, rule, "host", &site.name, out);
@@ -75,13 +84,27 @@ fn domains(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn naming_rule(name: &str, span: Span, rule: &infrac_model::Spanned<String>, what: &str, site: &str, out: &mut Vec<Diagnostic>) {
-    let Ok(re) = regex::Regex::new(&rule.value) else { return };
+fn naming_rule(
+    name: &str,
+    span: Span,
+    rule: &infrac_model::Spanned<String>,
+    what: &str,
+    site: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Ok(re) = regex::Regex::new(&rule.value) else {
+        return;
+    };
     if !re.is_match(name) {
         out.push(
-            Diagnostic::error(Code::NAMING_RULE, format!("{what} name `{name}` breaks the naming rule of site {site}"), span, format!("does not match `{}`", rule.value))
-                .with_label(rule.span, "the rule")
-                .with_help("rename it, or change the site's `naming` rule"),
+            Diagnostic::error(
+                Code::NAMING_RULE,
+                format!("{what} name `{name}` breaks the naming rule of site {site}"),
+                span,
+                format!("does not match `{}`", rule.value),
+            )
+            .with_label(rule.span, "the rule")
+            .with_help("rename it, or change the site's `naming` rule"),
         );
     }
 }
@@ -109,9 +132,21 @@ fn vmids(model: &Model, out: &mut Vec<Diagnostic>) {
             let (lo, hi) = range.value;
             if !(lo..=hi).contains(&id) {
                 out.push(
-                    Diagnostic::error(Code::VMID_OUT_OF_RANGE, format!("VMID {id} of {} {} is outside {lo}..{hi}", guest.kind.as_str(), guest.name), guest.vmid.span, format!("{}s use {lo}..{hi}", guest.kind.as_str()))
-                        .with_label(range.span, format!("the VMID range for {}s", guest.kind.as_str()))
-                        .with_help(format!("pick an ID in {lo}..{hi}")),
+                    Diagnostic::error(
+                        Code::VMID_OUT_OF_RANGE,
+                        format!(
+                            "VMID {id} of {} {} is outside {lo}..{hi}",
+                            guest.kind.as_str(),
+                            guest.name
+                        ),
+                        guest.vmid.span,
+                        format!("{}s use {lo}..{hi}", guest.kind.as_str()),
+                    )
+                    .with_label(
+                        range.span,
+                        format!("the VMID range for {}s", guest.kind.as_str()),
+                    )
+                    .with_help(format!("pick an ID in {lo}..{hi}")),
                 );
             }
         }
@@ -121,7 +156,10 @@ fn vmids(model: &Model, out: &mut Vec<Diagnostic>) {
 fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
     for app in &model.apps {
         // Service names are DNS-1035 labels: they must also start with a letter.
-        let problem = dns_label_problem(&app.name).or_else(|| (!app.name.starts_with(|c: char| c.is_ascii_lowercase())).then_some("it must start with a letter"));
+        let problem = dns_label_problem(&app.name).or_else(|| {
+            (!app.name.starts_with(|c: char| c.is_ascii_lowercase()))
+                .then_some("it must start with a letter")
+        });
         if let Some(why) = problem {
             out.push(
                 Diagnostic::error(Code::INVALID_K8S_NAME, format!("app name `{}` is not a valid Kubernetes name", app.name), app.span, format!("not a DNS-1035 label: {why}"))
@@ -129,17 +167,35 @@ fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
             );
         }
         if let Some(why) = dns_label_problem(&app.namespace) {
-            out.push(Diagnostic::error(Code::INVALID_K8S_NAME, format!("namespace `{}` of app {} is not a valid Kubernetes name", app.namespace, app.name), app.span, format!("not an RFC 1123 label: {why}")));
+            out.push(Diagnostic::error(
+                Code::INVALID_K8S_NAME,
+                format!(
+                    "namespace `{}` of app {} is not a valid Kubernetes name",
+                    app.namespace, app.name
+                ),
+                app.span,
+                format!("not an RFC 1123 label: {why}"),
+            ));
         }
         for volume in &app.volumes {
             if let Some(why) = dns_label_problem(&volume.name) {
-                out.push(Diagnostic::error(Code::INVALID_K8S_NAME, format!("volume `{}` of app {} is not a valid Kubernetes name", volume.name, app.name), volume.size.span, format!("not an RFC 1123 label: {why}")));
+                out.push(Diagnostic::error(
+                    Code::INVALID_K8S_NAME,
+                    format!(
+                        "volume `{}` of app {} is not a valid Kubernetes name",
+                        volume.name, app.name
+                    ),
+                    volume.size.span,
+                    format!("not an RFC 1123 label: {why}"),
+                ));
             }
         }
     }
     let mut nodeports: BTreeMap<(usize, u16), &infrac_model::App> = BTreeMap::new();
     for app in &model.apps {
-        let Expose::NodePort(port) = app.expose.value else { continue };
+        let Expose::NodePort(port) = app.expose.value else {
+            continue;
+        };
         if !(30000..=32767).contains(&port) {
             out.push(
                 Diagnostic::error(Code::NODEPORT_RANGE, format!("NodePort {port} of app {} is outside 30000..32767", app.name), app.expose.span, "outside the NodePort range")
@@ -148,9 +204,22 @@ fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
         }
         match nodeports.get(&(app.cluster.index(), port)) {
             Some(first) => out.push(
-                Diagnostic::error(Code::DUPLICATE_NODEPORT, format!("NodePort {port} is used twice in cluster {}", model.cluster(app.cluster).name), app.expose.span, format!("app {} uses it again", app.name))
-                    .with_label(first.expose.span, format!("first used by app {}", first.name))
-                    .with_help("every node listens on a NodePort, so each may be used once per cluster"),
+                Diagnostic::error(
+                    Code::DUPLICATE_NODEPORT,
+                    format!(
+                        "NodePort {port} is used twice in cluster {}",
+                        model.cluster(app.cluster).name
+                    ),
+                    app.expose.span,
+                    format!("app {} uses it again", app.name),
+                )
+                .with_label(
+                    first.expose.span,
+                    format!("first used by app {}", first.name),
+                )
+                .with_help(
+                    "every node listens on a NodePort, so each may be used once per cluster",
+                ),
             ),
             None => {
                 nodeports.insert((app.cluster.index(), port), app);
@@ -164,7 +233,12 @@ fn ports(model: &Model, out: &mut Vec<Diagnostic>) {
         let mut seen: Vec<(Protocol, u16, u16, &str, Span)> = Vec::new();
         for service in &guest.services {
             for port in &service.ports {
-                let clash = seen.iter().find(|(proto, lo, hi, name, _)| *proto == port.protocol && port.first <= *hi && *lo <= port.last && *name != service.name);
+                let clash = seen.iter().find(|(proto, lo, hi, name, _)| {
+                    *proto == port.protocol
+                        && port.first <= *hi
+                        && *lo <= port.last
+                        && *name != service.name
+                });
                 if let Some((_, _, _, other, span)) = clash {
                     out.push(
                         Diagnostic::error(
@@ -177,7 +251,13 @@ fn ports(model: &Model, out: &mut Vec<Diagnostic>) {
                         .with_help("two services cannot bind the same address and port; move one to another port or guest"),
                     );
                 } else {
-                    seen.push((port.protocol, port.first, port.last, &service.name, service.span));
+                    seen.push((
+                        port.protocol,
+                        port.first,
+                        port.last,
+                        &service.name,
+                        service.span,
+                    ));
                 }
             }
         }

@@ -12,15 +12,24 @@ use regex::Regex;
 /// after a login word, and well-known token formats.
 fn patterns() -> Vec<(Regex, &'static str)> {
     let table = [
-        (r"(?i)\b(password|passwd|pwd|passphrase|secret|token|api[_-]?key)\s*[:=]\s*\S+", "a credential"),
-        (r"(?i)\b(login|credentials?)\s*[:=]?\s*\S+\s*/\s*\S+", "a login and password"),
+        (
+            r"(?i)\b(password|passwd|pwd|passphrase|secret|token|api[_-]?key)\s*[:=]\s*\S+",
+            "a credential",
+        ),
+        (
+            r"(?i)\b(login|credentials?)\s*[:=]?\s*\S+\s*/\s*\S+",
+            "a login and password",
+        ),
         (r"\bgh[pousr]_[A-Za-z0-9]{30,}", "a GitHub token"),
         (r"\bxox[abposr]-[A-Za-z0-9-]{10,}", "a Slack token"),
         (r"\bAKIA[0-9A-Z]{16}\b", "an AWS access key"),
         (r"-----BEGIN [A-Z ]*PRIVATE KEY-----", "a private key"),
         (r"\bK10[0-9a-f]{20,}::", "a k3s join token"),
     ];
-    table.iter().filter_map(|(p, what)| Regex::new(p).ok().map(|r| (r, *what))).collect()
+    table
+        .iter()
+        .filter_map(|(p, what)| Regex::new(p).ok().map(|r| (r, *what)))
+        .collect()
 }
 
 /// Runs the secrets check over every free-text attribute of the model.

@@ -24,8 +24,16 @@ fn vlans(model: &Model, out: &mut Vec<Diagnostic>) {
         if let Some(vlan) = n.vlan {
             if !(1..=4094).contains(&vlan.value) {
                 out.push(
-                    Diagnostic::error(Code::VLAN_RANGE, format!("VLAN {} of network {} is outside 1..4094", vlan.value, n.name), vlan.span, "not a usable 802.1Q VLAN ID")
-                        .with_help("VLAN IDs 0 and 4095 are reserved; use 1..4094"),
+                    Diagnostic::error(
+                        Code::VLAN_RANGE,
+                        format!(
+                            "VLAN {} of network {} is outside 1..4094",
+                            vlan.value, n.name
+                        ),
+                        vlan.span,
+                        "not a usable 802.1Q VLAN ID",
+                    )
+                    .with_help("VLAN IDs 0 and 4095 are reserved; use 1..4094"),
                 );
             }
             // A tagged network needs a VLAN-aware bridge on every host that has the bridge.
@@ -66,16 +74,27 @@ fn guest_bridges(model: &Model, out: &mut Vec<Diagnostic>) {
     for guest in &model.guests {
         let host = model.host(guest.host);
         if host.platform != Platform::Proxmox {
-            let platform = if host.platform == Platform::Cloud { "cloud" } else { "baremetal" };
+            let platform = if host.platform == Platform::Cloud {
+                "cloud"
+            } else {
+                "baremetal"
+            };
             out.push(
                 Diagnostic::error(
                     Code::GUEST_ON_NON_HYPERVISOR,
-                    format!("{} {} is placed on host {}, which is not a Proxmox hypervisor", guest.kind.as_str(), guest.name, host.name),
+                    format!(
+                        "{} {} is placed on host {}, which is not a Proxmox hypervisor",
+                        guest.kind.as_str(),
+                        guest.name,
+                        host.name
+                    ),
                     guest.name_span,
                     format!("`on {}`", host.name),
                 )
                 .with_label(host.span, format!("declared with `platform = {platform}`"))
-                .with_help("place the guest on a Proxmox host; bare-metal and cloud hosts run no guests"),
+                .with_help(
+                    "place the guest on a Proxmox host; bare-metal and cloud hosts run no guests",
+                ),
             );
             continue;
         }
@@ -84,19 +103,49 @@ fn guest_bridges(model: &Model, out: &mut Vec<Diagnostic>) {
             match &network.bridge {
                 Some(bridge) if host.bridge(&bridge.value).is_some() => {}
                 Some(bridge) => out.push(
-                    Diagnostic::error(Code::BRIDGE_MISSING, format!("guest {} joins network {} on bridge {}, which host {} does not have", guest.name, network.name, bridge.value, host.name), nic.span, format!("{} runs on {}", guest.name, host.name))
-                        .with_label(bridge.span, format!("network {} uses bridge {}", network.name, bridge.value))
-                        .with_help(format!(
-                            "declare `bridge {} {{ ports = [...] }}` on host {}{}",
-                            bridge.value,
-                            host.name,
-                            if host.bridges.is_empty() { String::new() } else { format!(" (it has {})", host.bridges.iter().map(|b| b.name.as_str()).collect::<Vec<_>>().join(", ")) }
-                        )),
+                    Diagnostic::error(
+                        Code::BRIDGE_MISSING,
+                        format!(
+                            "guest {} joins network {} on bridge {}, which host {} does not have",
+                            guest.name, network.name, bridge.value, host.name
+                        ),
+                        nic.span,
+                        format!("{} runs on {}", guest.name, host.name),
+                    )
+                    .with_label(
+                        bridge.span,
+                        format!("network {} uses bridge {}", network.name, bridge.value),
+                    )
+                    .with_help(format!(
+                        "declare `bridge {} {{ ports = [...] }}` on host {}{}",
+                        bridge.value,
+                        host.name,
+                        if host.bridges.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " (it has {})",
+                                host.bridges
+                                    .iter()
+                                    .map(|b| b.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    )),
                 ),
                 None => out.push(
-                    Diagnostic::error(Code::BRIDGE_MISSING, format!("guest {} joins network {}, which names no bridge", guest.name, network.name), nic.span, "no bridge to attach to")
-                        .with_label(network.span, "declared without `bridge`")
-                        .with_help(format!("add `bridge = vmbrN` to network {}", network.name)),
+                    Diagnostic::error(
+                        Code::BRIDGE_MISSING,
+                        format!(
+                            "guest {} joins network {}, which names no bridge",
+                            guest.name, network.name
+                        ),
+                        nic.span,
+                        "no bridge to attach to",
+                    )
+                    .with_label(network.span, "declared without `bridge`")
+                    .with_help(format!("add `bridge = vmbrN` to network {}", network.name)),
                 ),
             }
         }
@@ -121,7 +170,11 @@ fn zones(model: &Model, out: &mut Vec<Diagnostic>) {
 fn bgp(model: &Model, out: &mut Vec<Diagnostic>) {
     for router in &model.routers {
         let guest = model.guest(router.guest);
-        let networks: Vec<&infrac_model::Network> = guest.nics.iter().map(|n| model.network(n.network)).collect();
+        let networks: Vec<&infrac_model::Network> = guest
+            .nics
+            .iter()
+            .map(|n| model.network(n.network))
+            .collect();
         let uplinks: Vec<&&infrac_model::Network> = networks.iter().filter(|n| n.uplink).collect();
         if uplinks.is_empty() {
             out.push(
@@ -134,8 +187,12 @@ fn bgp(model: &Model, out: &mut Vec<Diagnostic>) {
         for peer in &router.peers {
             let addr = peer.neighbor.value;
             let on_link = networks.iter().any(|n| match addr {
-                std::net::IpAddr::V4(_) => n.ipv4.is_some_and(|p| IpNet::V4(p.value).contains(&addr)),
-                std::net::IpAddr::V6(_) => n.ipv6.is_some_and(|p| IpNet::V6(p.value).contains(&addr)),
+                std::net::IpAddr::V4(_) => {
+                    n.ipv4.is_some_and(|p| IpNet::V4(p.value).contains(&addr))
+                }
+                std::net::IpAddr::V6(_) => {
+                    n.ipv6.is_some_and(|p| IpNet::V6(p.value).contains(&addr))
+                }
             });
             // An uplink whose prefix is learned from the provider (DHCP, SLAAC) may hold
             // the peer; so does any uplink for a multihop session.
@@ -160,8 +217,10 @@ fn cluster_nodes(model: &Model, out: &mut Vec<Diagnostic>) {
     for cluster in &model.clusters {
         for node in cluster.servers.iter().chain(&cluster.agents) {
             let guest = model.guest(node.value);
-            let cores_short = cluster.reserve.cores >= guest.cores.value * guest.sockets.max(1) && cluster.reserve.cores > 0;
-            let memory_short = cluster.reserve.memory >= guest.memory.value && cluster.reserve.memory.0 > 0;
+            let cores_short = cluster.reserve.cores >= guest.cores.value * guest.sockets.max(1)
+                && cluster.reserve.cores > 0;
+            let memory_short =
+                cluster.reserve.memory >= guest.memory.value && cluster.reserve.memory.0 > 0;
             if cores_short || memory_short {
                 let what = if cores_short {
                     format!("{} cores of {}", cluster.reserve.cores, guest.cores.value)
@@ -169,9 +228,24 @@ fn cluster_nodes(model: &Model, out: &mut Vec<Diagnostic>) {
                     format!("{} of {}", cluster.reserve.memory, guest.memory.value)
                 };
                 out.push(
-                    Diagnostic::error(Code::CLUSTER_RESERVATION, format!("node {} of cluster {} cannot hold the cluster's reservation", guest.name, cluster.name), node.span, format!("the reservation takes {what}"))
-                        .with_label(if cores_short { guest.cores.span } else { guest.memory.span }, format!("{} has this much", guest.name))
-                        .with_help("give the node more resources or lower `reserve` in the cluster"),
+                    Diagnostic::error(
+                        Code::CLUSTER_RESERVATION,
+                        format!(
+                            "node {} of cluster {} cannot hold the cluster's reservation",
+                            guest.name, cluster.name
+                        ),
+                        node.span,
+                        format!("the reservation takes {what}"),
+                    )
+                    .with_label(
+                        if cores_short {
+                            guest.cores.span
+                        } else {
+                            guest.memory.span
+                        },
+                        format!("{} has this much", guest.name),
+                    )
+                    .with_help("give the node more resources or lower `reserve` in the cluster"),
                 );
             }
         }

@@ -2,7 +2,9 @@
 
 use crate::report::print_human;
 use clap::ValueEnum;
-use infrac_driver::{check_path, diagnostics_github, diagnostics_json, diagnostics_sarif, Analysis};
+use infrac_driver::{
+    check_path, diagnostics_github, diagnostics_json, diagnostics_sarif, Analysis,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -53,7 +55,10 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         failed |= analysis.has_errors() || (args.deny_warnings && !analysis.diagnostics.is_empty());
         match args.format {
             Format::Human => print_human(&analysis, color),
-            Format::Github => print!("{}", diagnostics_github(&analysis.sources, &analysis.diagnostics)),
+            Format::Github => print!(
+                "{}",
+                diagnostics_github(&analysis.sources, &analysis.diagnostics)
+            ),
             Format::Json | Format::Sarif => {}
         }
         if args.summary {
@@ -78,7 +83,10 @@ pub fn run(args: Args, color: bool) -> ExitCode {
 fn merged_json(all: &[Analysis]) -> String {
     let items: Vec<serde_json::Value> = all
         .iter()
-        .filter_map(|a| serde_json::from_str::<serde_json::Value>(&diagnostics_json(&a.sources, &a.diagnostics)).ok())
+        .filter_map(|a| {
+            serde_json::from_str::<serde_json::Value>(&diagnostics_json(&a.sources, &a.diagnostics))
+                .ok()
+        })
         .flat_map(|v| v.as_array().cloned().unwrap_or_default())
         .collect();
     serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into())
@@ -86,12 +94,18 @@ fn merged_json(all: &[Analysis]) -> String {
 
 /// One SARIF run over every checked file.
 fn merged_sarif(all: &[Analysis]) -> String {
-    let mut logs = all.iter().filter_map(|a| serde_json::from_str::<serde_json::Value>(&diagnostics_sarif(&a.sources, &a.diagnostics)).ok());
+    let mut logs = all.iter().filter_map(|a| {
+        serde_json::from_str::<serde_json::Value>(&diagnostics_sarif(&a.sources, &a.diagnostics))
+            .ok()
+    });
     let Some(mut first) = logs.next() else {
         return String::new();
     };
     for log in logs {
-        if let (Some(results), Some(more)) = (first["runs"][0]["results"].as_array_mut(), log["runs"][0]["results"].as_array()) {
+        if let (Some(results), Some(more)) = (
+            first["runs"][0]["results"].as_array_mut(),
+            log["runs"][0]["results"].as_array(),
+        ) {
             results.extend(more.iter().cloned());
         }
     }

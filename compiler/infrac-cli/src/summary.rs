@@ -11,7 +11,11 @@ fn row(out: &mut String, resource: &str, usage: &Usage, show: &dyn Fn(u64) -> St
         "  {resource:<22} {:>12} {:>12} {:>12} {:>6.1}%{over}",
         show(usage.used),
         show(usage.capacity),
-        if usage.over() { format!("-{}", show(usage.used - usage.capacity)) } else { show(usage.headroom()) },
+        if usage.over() {
+            format!("-{}", show(usage.used - usage.capacity))
+        } else {
+            show(usage.headroom())
+        },
         usage.percent()
     );
 }
@@ -24,7 +28,11 @@ pub fn render(model: &Model) -> String {
     for budget in &budgets {
         let host = model.host(budget.host);
         let _ = writeln!(out, "host {}", host.name);
-        let _ = writeln!(out, "  {:<22} {:>12} {:>12} {:>12} {:>7}", "resource", "used", "capacity", "headroom", "use");
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>12} {:>12} {:>12} {:>7}",
+            "resource", "used", "capacity", "headroom", "use"
+        );
         row(&mut out, "cpu (vCPUs)", &budget.cpu, &format_vcpus);
         row(&mut out, "memory", &budget.memory, &format_bytes);
         if !budget.idle_cpu.consumers.is_empty() {
@@ -36,14 +44,24 @@ pub fn render(model: &Model) -> String {
                 format!("+{}", format_bytes(budget.idle_memory.used))
             );
         }
-        for pool in pools.iter().filter(|p| p.hosts.first() == Some(&budget.host)) {
-            let label = if pool.shared { format!("pool {} (shared)", pool.name) } else { format!("pool {}", pool.name) };
+        for pool in pools
+            .iter()
+            .filter(|p| p.hosts.first() == Some(&budget.host))
+        {
+            let label = if pool.shared {
+                format!("pool {} (shared)", pool.name)
+            } else {
+                format!("pool {}", pool.name)
+            };
             row(&mut out, &label, &pool.usage, &format_bytes);
         }
         let _ = writeln!(out);
     }
     if budgets.is_empty() {
-        let _ = writeln!(out, "no host declares its hardware, so there are no budgets to show");
+        let _ = writeln!(
+            out,
+            "no host declares its hardware, so there are no budgets to show"
+        );
     }
     out
 }

@@ -4,7 +4,10 @@ use std::path::Path;
 use std::process::Command;
 
 fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().and_then(Path::parent).unwrap_or(Path::new("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."))
 }
 
 /// Runs `infrac` in the workspace root; returns (status, stdout, stderr).
@@ -15,7 +18,11 @@ fn infrac(args: &[&str]) -> (i32, String, String) {
         .env("NO_COLOR", "1")
         .output()
         .expect("the infrac binary runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 const FIXTURE: &str = "tests/fixtures/check/ipam-duplicate-address.infra";
@@ -43,7 +50,20 @@ fn json_format_follows_the_documented_schema() {
     let value: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
     let items = value.as_array().expect("an array");
     assert_eq!(items.len(), 1);
-    for key in ["code", "severity", "message", "file", "line", "column", "end_line", "end_column", "label", "labels", "notes", "help"] {
+    for key in [
+        "code",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "label",
+        "labels",
+        "notes",
+        "help",
+    ] {
         assert!(items[0].get(key).is_some(), "missing `{key}`");
     }
     snapshot("format-json", &stdout);
@@ -59,20 +79,38 @@ fn sarif_format_is_sarif_2_1_0() {
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
     let result = &run["results"][0];
     let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
-    assert_eq!(rules[index]["id"], result["ruleId"], "ruleIndex points at the rule");
+    assert_eq!(
+        rules[index]["id"], result["ruleId"],
+        "ruleIndex points at the rule"
+    );
     assert_eq!(result["level"], "error");
-    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 50);
-    assert_eq!(result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 43);
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        50
+    );
+    assert_eq!(
+        result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+        43
+    );
     // The rules table is long and stable; snapshot the results only.
-    snapshot("format-sarif-results", &serde_json::to_string_pretty(&run["results"]).unwrap_or_default());
+    snapshot(
+        "format-sarif-results",
+        &serde_json::to_string_pretty(&run["results"]).unwrap_or_default(),
+    );
 }
 
 #[test]
 fn github_format_is_workflow_commands() {
     let (status, stdout, _) = infrac(&["check", "--format", "github", FIXTURE]);
     assert_eq!(status, 1);
-    assert!(stdout.starts_with("::error file=tests/fixtures/check/ipam-duplicate-address.infra,line=50,col=18,"));
-    assert_eq!(stdout.lines().count(), 1, "one annotation per diagnostic; newlines are escaped");
+    assert!(stdout.starts_with(
+        "::error file=tests/fixtures/check/ipam-duplicate-address.infra,line=50,col=18,"
+    ));
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "one annotation per diagnostic; newlines are escaped"
+    );
     snapshot("format-github", &stdout);
 }
 
@@ -89,10 +127,18 @@ fn warnings_pass_unless_denied() {
 
 #[test]
 fn summary_table() {
-    let (status, stdout, _) = infrac(&["check", "--summary", "tests/fixtures/check/budget-fits-exactly.infra"]);
+    let (status, stdout, _) = infrac(&[
+        "check",
+        "--summary",
+        "tests/fixtures/check/budget-fits-exactly.infra",
+    ]);
     assert_eq!(status, 0);
     assert!(stdout.contains("100.0%"), "exactly at capacity: {stdout}");
     snapshot("format-summary", &stdout);
-    let (_, over, _) = infrac(&["check", "--summary", "tests/fixtures/check/budget-memory-one-byte-over.infra"]);
+    let (_, over, _) = infrac(&[
+        "check",
+        "--summary",
+        "tests/fixtures/check/budget-memory-one-byte-over.infra",
+    ]);
     assert!(over.contains("OVER"), "{over}");
 }

@@ -14,10 +14,10 @@ pub mod targets;
 
 pub use infrac_sema::Analysis;
 pub use json::diagnostics_json;
-pub use sarif::{diagnostics_github, diagnostics_sarif};
 pub use output::{
     check_output, write_output, Artifact, Drift, DriftKind, OutputError, WriteSummary, MANIFEST,
 };
+pub use sarif::{diagnostics_github, diagnostics_sarif};
 
 use std::path::{Path, PathBuf};
 
@@ -76,7 +76,19 @@ impl infrac_sema::Loader for FsLoader {
 /// Checks the lab rooted at `path`. `Err` means the root itself could not be read.
 pub fn check_path(path: &Path) -> Result<Analysis, String> {
     let text = read_source(path)?;
-    Ok(check_source(&path.to_string_lossy(), &text))
+    Ok(check_source(&display_name(path), &text))
+}
+
+/// The name a source file goes by in diagnostics and generated headers: relative to the
+/// working directory when it lies below it, so `lab.infra` and `/home/me/lab/lab.infra`
+/// give byte-identical artifacts (and `build --check` sees no drift between them).
+pub fn display_name(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let text = relative.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
 /// Checks a lab given as text; relative imports resolve against the current directory.

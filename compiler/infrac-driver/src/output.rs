@@ -25,8 +25,9 @@
 //!    the user's very file and costs no copy) or copied where the file system refuses
 //!    links, symbolic links are recreated, folders keep their permissions and empty ones
 //!    are kept. Stale files (generated last time, not now) are simply not carried over,
-//!    nor are folders that held nothing else. The manifest is written last; every file
-//!    and folder is `fsync`ed.
+//!    nor are folders that held nothing else. The manifest is written last; then the
+//!    staged tree is made durable at once (one `syncfs` on Linux, a sync per file
+//!    elsewhere) and every folder is `fsync`ed.
 //! 6. **Swap.** On Linux, `renameat2(RENAME_EXCHANGE)` swaps the staging folder and `DIR` in
 //!    one atomic step; the old output is then under the staging name and is deleted. Where
 //!    the platform or file system cannot exchange, `DIR` is renamed to

@@ -18,7 +18,12 @@ fn region(map: &SourceMap, span: Span) -> Option<(String, Value)> {
     ))
 }
 
-fn location(map: &SourceMap, span: Span, message: Option<&str>, id: Option<usize>) -> Option<Value> {
+fn location(
+    map: &SourceMap,
+    span: Span,
+    message: Option<&str>,
+    id: Option<usize>,
+) -> Option<Value> {
     let (uri, region) = region(map, span)?;
     let mut loc = json!({
         "physicalLocation": {
@@ -114,7 +119,9 @@ pub fn diagnostics_sarif(map: &SourceMap, diagnostics: &[Diagnostic]) -> String 
 
 /// Escapes workflow-command data (`%`, CR, LF).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow-command property value (data escapes plus `:` and `,`).
@@ -132,7 +139,10 @@ pub fn diagnostics_github(map: &SourceMap, diagnostics: &[Diagnostic]) -> String
         for label in &d.labels {
             if let Some(file) = map.get(label.span.file) {
                 let at = file.line_col(label.span.start as usize);
-                message.push_str(&format!("\n{}:{}:{}: {}", file.name, at.line, at.column, label.message));
+                message.push_str(&format!(
+                    "\n{}:{}:{}: {}",
+                    file.name, at.line, at.column, label.message
+                ));
             }
         }
         for note in &d.notes {
@@ -157,7 +167,11 @@ pub fn diagnostics_github(map: &SourceMap, diagnostics: &[Diagnostic]) -> String
                     escape_data(&message)
                 ));
             }
-            None => out.push_str(&format!("::{command} title={}::{}\n", escape_property(&title), escape_data(&message))),
+            None => out.push_str(&format!(
+                "::{command} title={}::{}\n",
+                escape_property(&title),
+                escape_data(&message)
+            )),
         }
     }
     out

@@ -95,16 +95,27 @@ pub fn host_budgets(model: &Model) -> Vec<HostBudget> {
         let id = HostId(i as u32);
         let Some(hw) = &host.hardware else { continue };
         let logical = u64::from(hw.threads().max(hw.cores()));
-        let cpu_capacity = scaled(logical.saturating_sub(u64::from(host.reserve.cores)) * 1000, host.overcommit.cpu);
-        let memory_capacity = scaled(hw.memory().0.saturating_sub(host.reserve.memory.0), host.overcommit.memory);
-        let (mut cpu, mut memory, mut idle_cpu, mut idle_memory) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let cpu_capacity = scaled(
+            logical.saturating_sub(u64::from(host.reserve.cores)) * 1000,
+            host.overcommit.cpu,
+        );
+        let memory_capacity = scaled(
+            hw.memory().0.saturating_sub(host.reserve.memory.0),
+            host.overcommit.memory,
+        );
+        let (mut cpu, mut memory, mut idle_cpu, mut idle_memory) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (g, guest) in model.guests.iter().enumerate() {
             if guest.host != id {
                 continue;
             }
             let gid = GuestId(g as u32);
             let vcpus = u64::from(guest.cores.value) * u64::from(guest.sockets.max(1)) * 1000;
-            let (c, m) = if guest.start { (&mut cpu, &mut memory) } else { (&mut idle_cpu, &mut idle_memory) };
+            let (c, m) = if guest.start {
+                (&mut cpu, &mut memory)
+            } else {
+                (&mut idle_cpu, &mut idle_memory)
+            };
             c.push((gid, vcpus, guest.cores.span));
             m.push((gid, guest.memory.value.0, guest.memory.span));
         }
@@ -125,7 +136,11 @@ pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
     let mut pools: BTreeMap<(bool, u32, String), PoolBudget> = BTreeMap::new();
     for (h, host) in model.hosts.iter().enumerate() {
         for pool in &host.storage {
-            let key = if pool.shared { (true, host.site.0, pool.name.clone()) } else { (false, h as u32, pool.name.clone()) };
+            let key = if pool.shared {
+                (true, host.site.0, pool.name.clone())
+            } else {
+                (false, h as u32, pool.name.clone())
+            };
             let entry = pools.entry(key).or_insert_with(|| PoolBudget {
                 name: pool.name.clone(),
                 hosts: Vec::new(),
@@ -144,11 +159,20 @@ pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
     for (g, guest) in model.guests.iter().enumerate() {
         let host = model.host(guest.host);
         for disk in &guest.disks {
-            let Some(pool) = host.pool(&disk.pool.value) else { continue };
-            let key = if pool.shared { (true, host.site.0, pool.name.clone()) } else { (false, guest.host.0, pool.name.clone()) };
+            let Some(pool) = host.pool(&disk.pool.value) else {
+                continue;
+            };
+            let key = if pool.shared {
+                (true, host.site.0, pool.name.clone())
+            } else {
+                (false, guest.host.0, pool.name.clone())
+            };
             if let Some(budget) = pools.get_mut(&key) {
                 budget.usage.used += disk.size.value.0;
-                budget.usage.consumers.push((GuestId(g as u32), disk.size.value.0, disk.size.span));
+                budget
+                    .usage
+                    .consumers
+                    .push((GuestId(g as u32), disk.size.value.0, disk.size.span));
             }
         }
     }

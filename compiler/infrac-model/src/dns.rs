@@ -31,21 +31,51 @@ impl Record {
 pub fn records(model: &Model) -> Vec<Record> {
     let mut out: BTreeMap<(String, IpAddr), ()> = BTreeMap::new();
     for guest in &model.guests {
-        let Some(domain) = &model.site(model.host(guest.host).site).domain else { continue };
+        let Some(domain) = &model.site(model.host(guest.host).site).domain else {
+            continue;
+        };
         for nic in &guest.nics {
-            for address in [nic.ip.map(|a| IpAddr::V4(a.value)), nic.ip6.map(|a| IpAddr::V6(a.value))].into_iter().flatten() {
-                out.insert((format!("{}.{domain}", guest.name.to_ascii_lowercase()), address), ());
+            for address in [
+                nic.ip.map(|a| IpAddr::V4(a.value)),
+                nic.ip6.map(|a| IpAddr::V6(a.value)),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                out.insert(
+                    (
+                        format!("{}.{domain}", guest.name.to_ascii_lowercase()),
+                        address,
+                    ),
+                    (),
+                );
             }
         }
     }
     for host in &model.hosts {
-        let Some(domain) = &model.site(host.site).domain else { continue };
+        let Some(domain) = &model.site(host.site).domain else {
+            continue;
+        };
         if let Some(p) = host.address {
-            out.insert((format!("{}.{domain}", host.name.to_ascii_lowercase()), p.address.value), ());
+            out.insert(
+                (
+                    format!("{}.{domain}", host.name.to_ascii_lowercase()),
+                    p.address.value,
+                ),
+                (),
+            );
         }
         if let Some(p) = host.bmc {
-            out.insert((format!("{}-bmc.{domain}", host.name.to_ascii_lowercase()), p.address.value), ());
+            out.insert(
+                (
+                    format!("{}-bmc.{domain}", host.name.to_ascii_lowercase()),
+                    p.address.value,
+                ),
+                (),
+            );
         }
     }
-    out.into_keys().map(|(name, address)| Record { name, address }).collect()
+    out.into_keys()
+        .map(|(name, address)| Record { name, address })
+        .collect()
 }

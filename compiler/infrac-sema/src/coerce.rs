@@ -54,20 +54,34 @@ impl<'a> Sema<'a> {
             }
             [ns, _] => {
                 // `dell.r730` without `import "std/hardware/dell"`.
-                let module = crate::stdlib::MODULES.iter().map(|(p, _, _)| *p).find(|p| p.rsplit('/').next() == Some(ns.name.as_str()));
+                let module = crate::stdlib::MODULES
+                    .iter()
+                    .map(|(p, _, _)| *p)
+                    .find(|p| p.rsplit('/').next() == Some(ns.name.as_str()));
                 let namespaces: Vec<&str> = self.namespaces.iter().map(String::as_str).collect();
                 let help = match module {
                     Some(m) => Some(format!("add `import \"{m}\"` at the top of the file")),
-                    None => did_you_mean(&ns.name, namespaces.iter().copied()).map(|s| format!("did you mean `{s}`?")),
+                    None => did_you_mean(&ns.name, namespaces.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?")),
                 };
                 self.diags.push(
-                    Diagnostic::error(Code::UNRESOLVED_NAME, format!("unknown namespace `{}`", ns.name), ns.span, "no import binds this name")
-                        .with_help_opt(help),
+                    Diagnostic::error(
+                        Code::UNRESOLVED_NAME,
+                        format!("unknown namespace `{}`", ns.name),
+                        ns.span,
+                        "no import binds this name",
+                    )
+                    .with_help_opt(help),
                 );
                 None
             }
             _ => {
-                self.diags.push(Diagnostic::error(Code::TYPE_MISMATCH, format!("expected the name of {}", kind.article()), path.span, "a name, not a path"));
+                self.diags.push(Diagnostic::error(
+                    Code::TYPE_MISMATCH,
+                    format!("expected the name of {}", kind.article()),
+                    path.span,
+                    "a name, not a path",
+                ));
                 None
             }
         }

@@ -212,7 +212,11 @@ fn load_one(
             chain.push(target.clone());
             let mut d = Diagnostic::error(
                 Code::IMPORT_CYCLE,
-                if target == key { format!("`{target}` imports itself") } else { format!("import cycle through `{target}`") },
+                if target == key {
+                    format!("`{target}` imports itself")
+                } else {
+                    format!("import cycle through `{target}`")
+                },
                 import.path_span,
                 "this import closes the cycle",
             )
@@ -243,13 +247,15 @@ fn load_one(
                 );
                 stack.pop();
             }
-            Err(why) if why.starts_with("is not UTF-8") => diags.push(Diagnostic::error(
-                Code::SYNTAX_NOT_TEXT,
-                format!("imported file `{target}` is not text"),
-                import.path_span,
-                why,
-            )
-            .with_help("an import must name a UTF-8 `.infra` source file")),
+            Err(why) if why.starts_with("is not UTF-8") => diags.push(
+                Diagnostic::error(
+                    Code::SYNTAX_NOT_TEXT,
+                    format!("imported file `{target}` is not text"),
+                    import.path_span,
+                    why,
+                )
+                .with_help("an import must name a UTF-8 `.infra` source file"),
+            ),
             Err(why) => diags.push(
                 Diagnostic::error(
                     Code::IMPORT_NOT_FOUND,

@@ -401,8 +401,8 @@ impl<'a> Sema<'a> {
             if first.name == "site" && !self.index.contains_key(&(None, "site".to_string())) {
                 (self.current_site(ctx, first.span)?, &segments[1..])
             } else if self.missing_namespaces.contains(&first.name) {
-            return None;
-        } else if self.namespaces.contains(&first.name) {
+                return None;
+            } else if self.namespaces.contains(&first.name) {
                 self.used_namespaces.insert(first.name.clone());
                 let entry = &segments[1];
                 let found = self

@@ -80,7 +80,11 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
         failed_attrs: HashSet::new(),
         catalogue: HashMap::new(),
         broken_pools: HashSet::new(),
-        missing_namespaces: modules.iter().filter(|m| m.missing).filter_map(|m| m.namespace.clone()).collect(),
+        missing_namespaces: modules
+            .iter()
+            .filter(|m| m.missing)
+            .filter_map(|m| m.namespace.clone())
+            .collect(),
     };
     sema.collect(&modules);
     let mut model = sema.build();

@@ -276,7 +276,10 @@ static PEER: Schema = schema(
     &[],
 );
 
-static RPKI: Schema = schema(&[required("server", Ty::Ip), attr("port", PORT_NUMBER)], &[]);
+static RPKI: Schema = schema(
+    &[required("server", Ty::Ip), attr("port", PORT_NUMBER)],
+    &[],
+);
 
 /// `bgp on GUEST { … }`.
 pub static BGP: Schema = schema(
@@ -332,7 +335,15 @@ static VOLUME: Schema = schema(
     &[required("size", Ty::Bytes), required("path", Ty::Str)],
     &[],
 );
-static PROBE: Schema = schema(&[required("path", Ty::Str), attr("port", Ty::Port), attr("interval", Ty::Duration), attr("timeout", Ty::Duration)], &[]);
+static PROBE: Schema = schema(
+    &[
+        required("path", Ty::Str),
+        attr("port", Ty::Port),
+        attr("interval", Ty::Duration),
+        attr("timeout", Ty::Duration),
+    ],
+    &[],
+);
 static ENV: Schema = Schema {
     attrs: &[],
     blocks: &[],

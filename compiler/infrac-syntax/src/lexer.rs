@@ -680,16 +680,26 @@ impl<'a> Lexer<'a> {
             .find(['"', '\n'])
             .map_or(self.src.len(), |i| body_start + i);
         let text = self.src[body_start..end].to_string();
-        self.out.tokens.push((Token::StrStart, self.span(start, body_start)));
+        self.out
+            .tokens
+            .push((Token::StrStart, self.span(start, body_start)));
         if !text.is_empty() {
-            self.out.tokens.push((Token::StrText(text), self.span(body_start, end)));
+            self.out
+                .tokens
+                .push((Token::StrText(text), self.span(body_start, end)));
         }
         if self.bytes.get(end) == Some(&b'"') {
             self.pos = end + 1;
             self.push(Token::StrEnd, end);
         } else {
             self.pos = end;
-            self.error(Code::SYNTAX_UNCLOSED, "unterminated raw string", end, end, "the line ends before the closing `\"`");
+            self.error(
+                Code::SYNTAX_UNCLOSED,
+                "unterminated raw string",
+                end,
+                end,
+                "the line ends before the closing `\"`",
+            );
             self.push(Token::StrEnd, end);
         }
     }
@@ -857,7 +867,10 @@ mod tests {
     #[test]
     fn raw_strings_keep_braces() {
         let toks = kinds(r#"guest = r"^[a-z]{1,30}\d$""#);
-        assert!(toks.contains(&Token::StrText("^[a-z]{1,30}\\d$".into())), "{toks:?}");
+        assert!(
+            toks.contains(&Token::StrText("^[a-z]{1,30}\\d$".into())),
+            "{toks:?}"
+        );
         assert!(!toks.contains(&Token::InterpOpen));
     }
 

@@ -1,8 +1,6 @@
 //! Renders page view-models through the embedded Markdown templates. The templates only
 //! lay out and loop: every value arrives decided and escaped.
 
-use minijinja::syntax::SyntaxConfig;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
 const TEMPLATES: [(&str, &str); 7] = [
@@ -15,37 +13,13 @@ const TEMPLATES: [(&str, &str); 7] = [
     ("firewall.md", include_str!("../templates/firewall.md.j2")),
 ];
 
-/// The template environment: strict about undefined values, no escaping (values are
-/// escaped for Markdown already), block tags leave no blank lines behind.
-fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|_| AutoEscape::None);
-    if let Ok(syntax) = SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .keep_trailing_newline(true)
-        .build()
-    {
-        env.set_syntax(syntax);
-    }
-    for (name, source) in TEMPLATES {
-        // The templates are part of the binary and every one is rendered by the tests;
-        // a broken one is a bug in this crate, not something a lab can cause.
-        env.add_template(name, source)
-            .unwrap_or_else(|e| panic!("template {name} does not compile: {e:#}"));
-    }
-    env
-}
-
 /// Renders page template `name` with `context`, with runs of blank lines collapsed.
 pub(crate) fn render(name: &str, context: &impl Serialize) -> String {
-    let env = environment();
-    let text = env
-        .get_template(name)
-        .and_then(|template| template.render(minijinja::value::Serde(context)))
-        .unwrap_or_else(|e| panic!("template {name} does not render: {e:#}"));
-    tidy(&text)
+    tidy(&infrac_templates::render_with(
+        &infrac_templates::environment(&TEMPLATES),
+        name,
+        context,
+    ))
 }
 
 /// At most one blank line in a row, none at the end, and a final newline: optional

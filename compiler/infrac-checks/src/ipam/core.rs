@@ -79,7 +79,13 @@ fn from_u128(v4: bool, n: u128) -> IpAddr {
 
 /// Up to `count` assignable addresses of `net` that are neither in `used` nor `excluded`,
 /// searching upwards from `from` and wrapping around to the start of the prefix.
-pub fn free_addresses(net: IpNet, used: &BTreeSet<IpAddr>, excluded: &dyn Fn(IpAddr) -> bool, from: IpAddr, count: usize) -> Vec<IpAddr> {
+pub fn free_addresses(
+    net: IpNet,
+    used: &BTreeSet<IpAddr>,
+    excluded: &dyn Fn(IpAddr) -> bool,
+    from: IpAddr,
+    count: usize,
+) -> Vec<IpAddr> {
     const MAX_SCAN: u128 = 1 << 16;
     let v4 = net.addr().is_ipv4();
     let (first, last) = (to_u128(net.network()), to_u128(net.broadcast()));
@@ -107,8 +113,18 @@ mod tests {
     fn net_strategy() -> impl Strategy<Value = IpNet> {
         prop_oneof![
             // A small address space so that random prefixes often collide.
-            (0u32..256, 20u8..=32).prop_map(|(x, len)| IpNet::new(IpAddr::V4(Ipv4Addr::new(10, 0, (x >> 4) as u8, (x << 4) as u8)), len).map(|n| n.trunc()).unwrap_or_default()),
-            (0u16..64, 44u8..=64).prop_map(|(x, len)| IpNet::new(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, x >> 2, x << 6, 0, 0, 0, 0)), len).map(|n| n.trunc()).unwrap_or_default()),
+            (0u32..256, 20u8..=32).prop_map(|(x, len)| IpNet::new(
+                IpAddr::V4(Ipv4Addr::new(10, 0, (x >> 4) as u8, (x << 4) as u8)),
+                len
+            )
+            .map(|n| n.trunc())
+            .unwrap_or_default()),
+            (0u16..64, 44u8..=64).prop_map(|(x, len)| IpNet::new(
+                IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, x >> 2, x << 6, 0, 0, 0, 0)),
+                len
+            )
+            .map(|n| n.trunc())
+            .unwrap_or_default()),
         ]
     }
 
@@ -136,10 +152,30 @@ mod tests {
     #[test]
     fn assignable_excludes_network_and_broadcast() {
         let net: IpNet = "192.168.100.0/24".parse().unwrap_or_default();
-        assert!(!is_assignable(net, "192.168.100.0".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))));
-        assert!(!is_assignable(net, "192.168.100.255".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))));
-        assert!(is_assignable(net, "192.168.100.1".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))));
+        assert!(!is_assignable(
+            net,
+            "192.168.100.0"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        ));
+        assert!(!is_assignable(
+            net,
+            "192.168.100.255"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        ));
+        assert!(is_assignable(
+            net,
+            "192.168.100.1"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        ));
         let p2p: IpNet = "10.0.0.0/31".parse().unwrap_or_default();
-        assert!(is_assignable(p2p, "10.0.0.0".parse().unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))));
+        assert!(is_assignable(
+            p2p,
+            "10.0.0.0"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        ));
     }
 }

@@ -37,7 +37,13 @@ fn cluster_cidrs(model: &Model, out: &mut Vec<Diagnostic>) {
                 IpNet::V6(_) => (NODE_MASK_V6, 128),
             };
             let len = pods.value.prefix_len();
-            let subnets = if len > mask { 0 } else { 1u128.checked_shl(u32::from(mask - len)).unwrap_or(u128::MAX) };
+            let subnets = if len > mask {
+                0
+            } else {
+                1u128
+                    .checked_shl(u32::from(mask - len))
+                    .unwrap_or(u128::MAX)
+            };
             if subnets < nodes {
                 let _ = bits;
                 out.push(
@@ -52,7 +58,11 @@ fn cluster_cidrs(model: &Model, out: &mut Vec<Diagnostic>) {
             }
         }
         for services in [Some(c.services), c.services6].into_iter().flatten() {
-            let bits = if services.value.addr().is_ipv4() { 32 } else { 128 };
+            let bits = if services.value.addr().is_ipv4() {
+                32
+            } else {
+                128
+            };
             let host_bits = bits - services.value.prefix_len();
             if host_bits > MAX_SERVICE_HOST_BITS {
                 out.push(
@@ -81,17 +91,37 @@ fn overlaps(model: &Model, out: &mut Vec<Diagnostic>) {
     let mut uses = Vec::new();
     for n in &model.networks {
         if let Some(p) = n.ipv4 {
-            uses.push(PrefixUse { net: IpNet::V4(p.value), span: p.span, what: format!("network {}", n.name), cluster: false });
+            uses.push(PrefixUse {
+                net: IpNet::V4(p.value),
+                span: p.span,
+                what: format!("network {}", n.name),
+                cluster: false,
+            });
         }
         if let Some(p) = n.ipv6 {
-            uses.push(PrefixUse { net: IpNet::V6(p.value), span: p.span, what: format!("network {}", n.name), cluster: false });
+            uses.push(PrefixUse {
+                net: IpNet::V6(p.value),
+                span: p.span,
+                what: format!("network {}", n.name),
+                cluster: false,
+            });
         }
     }
     for c in &model.clusters {
-        let cidrs = [(Some(c.pods), "pod CIDR"), (Some(c.services), "service CIDR"), (c.pods6, "IPv6 pod CIDR"), (c.services6, "IPv6 service CIDR")];
+        let cidrs = [
+            (Some(c.pods), "pod CIDR"),
+            (Some(c.services), "service CIDR"),
+            (c.pods6, "IPv6 pod CIDR"),
+            (c.services6, "IPv6 service CIDR"),
+        ];
         for (cidr, what) in cidrs {
             if let Some(p) = cidr {
-                uses.push(PrefixUse { net: p.value, span: p.span, what: format!("the {what} of cluster {}", c.name), cluster: true });
+                uses.push(PrefixUse {
+                    net: p.value,
+                    span: p.span,
+                    what: format!("the {what} of cluster {}", c.name),
+                    cluster: true,
+                });
             }
         }
     }
@@ -99,7 +129,11 @@ fn overlaps(model: &Model, out: &mut Vec<Diagnostic>) {
     for (i, j) in overlapping_pairs(&nets) {
         let (a, b) = (&uses[i], &uses[j]);
         let (first, second) = if a.span <= b.span { (a, b) } else { (b, a) };
-        let code = if a.cluster || b.cluster { Code::CLUSTER_CIDR_COLLISION } else { Code::OVERLAPPING_PREFIXES };
+        let code = if a.cluster || b.cluster {
+            Code::CLUSTER_CIDR_COLLISION
+        } else {
+            Code::OVERLAPPING_PREFIXES
+        };
         let relation = if first.net.trunc() == second.net.trunc() {
             "the same prefix as".to_string()
         } else if first.net.contains(&second.net) {
@@ -107,7 +141,11 @@ fn overlaps(model: &Model, out: &mut Vec<Diagnostic>) {
         } else {
             "around".to_string()
         };
-        let relation = if relation == "inside" { format!("inside {} ({})", first.what, first.net) } else { format!("{relation} {} ({})", first.what, first.net) };
+        let relation = if relation == "inside" {
+            format!("inside {} ({})", first.what, first.net)
+        } else {
+            format!("{relation} {} ({})", first.what, first.net)
+        };
         out.push(
             Diagnostic::error(code, format!("{} ({}) overlaps {} ({})", second.what, second.net, first.what, first.net), second.span, relation)
                 .with_label(first.span, format!("{} is {}", first.what, first.net))
@@ -125,30 +163,63 @@ fn network_shapes(model: &Model, out: &mut Vec<Diagnostic>) {
         if let (Some(prefix), Some(gw)) = (n.ipv4, n.gateway) {
             if !prefix.value.contains(&gw.value) {
                 out.push(
-                    Diagnostic::error(Code::DHCP_OR_GATEWAY_OUTSIDE, format!("the gateway {} of network {} is outside {}", gw.value, n.name, prefix.value), gw.span, format!("not in {}", prefix.value))
-                        .with_label(prefix.span, "the network's prefix")
-                        .with_help(format!("a gateway must be reachable on the link: pick an address in {}", prefix.value)),
+                    Diagnostic::error(
+                        Code::DHCP_OR_GATEWAY_OUTSIDE,
+                        format!(
+                            "the gateway {} of network {} is outside {}",
+                            gw.value, n.name, prefix.value
+                        ),
+                        gw.span,
+                        format!("not in {}", prefix.value),
+                    )
+                    .with_label(prefix.span, "the network's prefix")
+                    .with_help(format!(
+                        "a gateway must be reachable on the link: pick an address in {}",
+                        prefix.value
+                    )),
                 );
             }
         }
         if let (Some(prefix), Some(gw)) = (n.ipv6, n.gateway6) {
             if !prefix.value.contains(&gw.value) {
                 out.push(
-                    Diagnostic::error(Code::DHCP_OR_GATEWAY_OUTSIDE, format!("the gateway {} of network {} is outside {}", gw.value, n.name, prefix.value), gw.span, format!("not in {}", prefix.value))
-                        .with_label(prefix.span, "the network's prefix"),
+                    Diagnostic::error(
+                        Code::DHCP_OR_GATEWAY_OUTSIDE,
+                        format!(
+                            "the gateway {} of network {} is outside {}",
+                            gw.value, n.name, prefix.value
+                        ),
+                        gw.span,
+                        format!("not in {}", prefix.value),
+                    )
+                    .with_label(prefix.span, "the network's prefix"),
                 );
             }
         }
         if let (Some(prefix), Some(range)) = (n.ipv4, n.dhcp) {
             let (lo, hi) = range.value;
-            let outside: Vec<String> = [lo, hi].iter().filter(|a| !prefix.value.contains(*a)).map(|a| a.to_string()).collect();
+            let outside: Vec<String> = [lo, hi]
+                .iter()
+                .filter(|a| !prefix.value.contains(*a))
+                .map(|a| a.to_string())
+                .collect();
             if !outside.is_empty() {
                 out.push(
-                    Diagnostic::error(Code::DHCP_OR_GATEWAY_OUTSIDE, format!("the DHCP range of network {} leaves {}", n.name, prefix.value), range.span, format!("{} outside the prefix", outside.join(" and ")))
-                        .with_label(prefix.span, "the network's prefix")
-                        .with_help(format!("keep the range inside {}", prefix.value)),
+                    Diagnostic::error(
+                        Code::DHCP_OR_GATEWAY_OUTSIDE,
+                        format!(
+                            "the DHCP range of network {} leaves {}",
+                            n.name, prefix.value
+                        ),
+                        range.span,
+                        format!("{} outside the prefix", outside.join(" and ")),
+                    )
+                    .with_label(prefix.span, "the network's prefix")
+                    .with_help(format!("keep the range inside {}", prefix.value)),
                 );
-            } else if !is_assignable(IpNet::V4(prefix.value), IpAddr::V4(lo)) || !is_assignable(IpNet::V4(prefix.value), IpAddr::V4(hi)) {
+            } else if !is_assignable(IpNet::V4(prefix.value), IpAddr::V4(lo))
+                || !is_assignable(IpNet::V4(prefix.value), IpAddr::V4(hi))
+            {
                 out.push(
                     Diagnostic::error(Code::RESERVED_ADDRESS, format!("the DHCP range of network {} includes its network or broadcast address", n.name), range.span, "would hand out an address no host may use")
                         .with_help(format!("start after {} and end before {}", prefix.value.network(), prefix.value.broadcast())),
@@ -157,9 +228,17 @@ fn network_shapes(model: &Model, out: &mut Vec<Diagnostic>) {
             if let Some(gw) = n.gateway {
                 if (lo..=hi).contains(&gw.value) {
                     out.push(
-                        Diagnostic::error(Code::ADDRESS_IN_DHCP_RANGE, format!("the gateway {} of network {} is inside its DHCP range", gw.value, n.name), gw.span, "the DHCP server could hand this address out")
-                            .with_label(range.span, "the DHCP range")
-                            .with_help("move the gateway or the range so they do not meet"),
+                        Diagnostic::error(
+                            Code::ADDRESS_IN_DHCP_RANGE,
+                            format!(
+                                "the gateway {} of network {} is inside its DHCP range",
+                                gw.value, n.name
+                            ),
+                            gw.span,
+                            "the DHCP server could hand this address out",
+                        )
+                        .with_label(range.span, "the DHCP range")
+                        .with_help("move the gateway or the range so they do not meet"),
                     );
                 }
             }
@@ -173,12 +252,18 @@ fn probably_meant(allocation: Ipv6Net, written: Ipv6Net) -> Option<(Ipv6Net, u16
     let alloc_groups = allocation.network().segments();
     let groups = written.network().segments();
     let fixed = usize::from(allocation.prefix_len() / 16);
-    if !allocation.prefix_len().is_multiple_of(16) || fixed == 0 || fixed >= 8 || written.prefix_len() != 64 {
+    if !allocation.prefix_len().is_multiple_of(16)
+        || fixed == 0
+        || fixed >= 8
+        || written.prefix_len() != 64
+    {
         return None;
     }
     // The written prefix matches the allocation except that the subnet number sits in
     // the last fixed group, and the groups after it are zero.
-    let shifted = groups[..fixed - 1] == alloc_groups[..fixed - 1] && groups[fixed..].iter().all(|g| *g == 0) && groups[fixed - 1] != alloc_groups[fixed - 1];
+    let shifted = groups[..fixed - 1] == alloc_groups[..fixed - 1]
+        && groups[fixed..].iter().all(|g| *g == 0)
+        && groups[fixed - 1] != alloc_groups[fixed - 1];
     if !shifted || fixed + 1 > 4 {
         return None;
     }
@@ -195,13 +280,21 @@ fn allocation(model: &Model, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|n| !n.uplink)
         // Unique-local addresses (fc00::/7) are private by design, never from an allocation.
-        .filter(|n| n.ipv6.is_none_or(|p| (p.value.network().segments()[0] & 0xfe00) != 0xfc00))
+        .filter(|n| {
+            n.ipv6
+                .is_none_or(|p| (p.value.network().segments()[0] & 0xfe00) != 0xfc00)
+        })
         .filter_map(|n| n.ipv6.map(|p| (n.site, p)))
         .collect();
     for c in &model.clusters {
-        let Some(node) = c.servers.first() else { continue };
+        let Some(node) = c.servers.first() else {
+            continue;
+        };
         let site = model.host(model.guest(node.value).host).site;
-        for cidr in [Some(c.pods), Some(c.services), c.pods6, c.services6].into_iter().flatten() {
+        for cidr in [Some(c.pods), Some(c.services), c.pods6, c.services6]
+            .into_iter()
+            .flatten()
+        {
             if let IpNet::V6(v6) = cidr.value {
                 subnets.push((site, infrac_model::Spanned::new(v6, cidr.span)));
             }
@@ -215,17 +308,26 @@ fn allocation(model: &Model, out: &mut Vec<Diagnostic>) {
         }
         let mut d = Diagnostic::error(
             Code::IPV6_OUTSIDE_ALLOCATION,
-            format!("{} is outside the site's allocation {}", prefix.value, alloc.value),
+            format!(
+                "{} is outside the site's allocation {}",
+                prefix.value, alloc.value
+            ),
             prefix.span,
             format!("not inside {}", alloc.value),
         )
         .with_label(alloc.span, format!("the allocation of site {}", site.name));
         if alloc.value.prefix_len() == 48 {
-            d = d.with_note("a /48 fixes the first three groups; the fourth group numbers the /64s");
+            d = d
+                .with_note("a /48 fixes the first three groups; the fourth group numbers the /64s");
         }
         d = match probably_meant(alloc.value, prefix.value) {
-            Some((meant, number)) => d.with_help(format!("did you mean {meant}? or write subnet(site.ipv6, 64, 0x{number:x})")),
-            None => d.with_help(format!("pick a subnet inside {}: subnet(site.ipv6, 64, N)", alloc.value)),
+            Some((meant, number)) => d.with_help(format!(
+                "did you mean {meant}? or write subnet(site.ipv6, 64, 0x{number:x})"
+            )),
+            None => d.with_help(format!(
+                "pick a subnet inside {}: subnet(site.ipv6, 64, N)",
+                alloc.value
+            )),
         };
         out.push(d);
     }
@@ -244,7 +346,12 @@ fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
     for host in &model.hosts {
         for (placement, what) in [(host.address, "host"), (host.bmc, "the BMC of host")] {
             if let Some(p) = placement {
-                all.push(Assignment { addr: p.address.value, span: p.address.span, owner: format!("{what} {}", host.name), network: p.network });
+                all.push(Assignment {
+                    addr: p.address.value,
+                    span: p.address.span,
+                    owner: format!("{what} {}", host.name),
+                    network: p.network,
+                });
             }
         }
     }
@@ -252,10 +359,20 @@ fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
         for nic in &guest.nics {
             let owner = format!("{} {}", guest.kind.as_str(), guest.name);
             if let Some(ip) = nic.ip {
-                all.push(Assignment { addr: IpAddr::V4(ip.value), span: ip.span, owner: owner.clone(), network: nic.network });
+                all.push(Assignment {
+                    addr: IpAddr::V4(ip.value),
+                    span: ip.span,
+                    owner: owner.clone(),
+                    network: nic.network,
+                });
             }
             if let Some(ip) = nic.ip6 {
-                all.push(Assignment { addr: IpAddr::V6(ip.value), span: ip.span, owner, network: nic.network });
+                all.push(Assignment {
+                    addr: IpAddr::V6(ip.value),
+                    span: ip.span,
+                    owner,
+                    network: nic.network,
+                });
             }
         }
     }
@@ -266,29 +383,65 @@ fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
             IpAddr::V4(_) => network.ipv4.map(|p| (IpNet::V4(p.value), p.span)),
             IpAddr::V6(_) => network.ipv6.map(|p| (IpNet::V6(p.value), p.span)),
         };
-        let Some((prefix, prefix_span)) = prefix else { continue };
+        let Some((prefix, prefix_span)) = prefix else {
+            continue;
+        };
         if !prefix.contains(&a.addr) {
             out.push(
-                Diagnostic::error(Code::ADDRESS_OUTSIDE_NETWORK, format!("{} of {} is outside network {} ({prefix})", a.addr, a.owner, network.name), a.span, format!("not in {prefix}"))
-                    .with_label(prefix_span, format!("network {} is {prefix}", network.name))
-                    .with_help_opt(suggest_free(model, a.network, prefix, &used, None).map(|s| format!("free addresses in {}: {s}", network.name))),
+                Diagnostic::error(
+                    Code::ADDRESS_OUTSIDE_NETWORK,
+                    format!(
+                        "{} of {} is outside network {} ({prefix})",
+                        a.addr, a.owner, network.name
+                    ),
+                    a.span,
+                    format!("not in {prefix}"),
+                )
+                .with_label(prefix_span, format!("network {} is {prefix}", network.name))
+                .with_help_opt(
+                    suggest_free(model, a.network, prefix, &used, None)
+                        .map(|s| format!("free addresses in {}: {s}", network.name)),
+                ),
             );
             continue;
         }
         if !is_assignable(prefix, a.addr) {
-            let which = if a.addr == prefix.network() { "network address" } else { "broadcast address" };
+            let which = if a.addr == prefix.network() {
+                "network address"
+            } else {
+                "broadcast address"
+            };
             out.push(
-                Diagnostic::error(Code::RESERVED_ADDRESS, format!("{} is the {which} of {prefix}", a.addr), a.span, format!("{} cannot use the {which}", a.owner))
-                    .with_help_opt(suggest_free(model, a.network, prefix, &used, None).map(|s| format!("free addresses in {}: {s}", network.name))),
+                Diagnostic::error(
+                    Code::RESERVED_ADDRESS,
+                    format!("{} is the {which} of {prefix}", a.addr),
+                    a.span,
+                    format!("{} cannot use the {which}", a.owner),
+                )
+                .with_help_opt(
+                    suggest_free(model, a.network, prefix, &used, None)
+                        .map(|s| format!("free addresses in {}: {s}", network.name)),
+                ),
             );
             continue;
         }
         if let (IpAddr::V4(v4), Some(range)) = (a.addr, network.dhcp) {
             if (range.value.0..=range.value.1).contains(&v4) {
                 out.push(
-                    Diagnostic::error(Code::ADDRESS_IN_DHCP_RANGE, format!("static address {} of {} is inside the DHCP range of {}", a.addr, a.owner, network.name), a.span, "the DHCP server may hand this address to someone else")
-                        .with_label(range.span, "the DHCP range")
-                        .with_help_opt(suggest_free(model, a.network, prefix, &used, None).map(|s| format!("free static addresses in {}: {s}", network.name))),
+                    Diagnostic::error(
+                        Code::ADDRESS_IN_DHCP_RANGE,
+                        format!(
+                            "static address {} of {} is inside the DHCP range of {}",
+                            a.addr, a.owner, network.name
+                        ),
+                        a.span,
+                        "the DHCP server may hand this address to someone else",
+                    )
+                    .with_label(range.span, "the DHCP range")
+                    .with_help_opt(
+                        suggest_free(model, a.network, prefix, &used, None)
+                            .map(|s| format!("free static addresses in {}: {s}", network.name)),
+                    ),
                 );
             }
         }
@@ -310,11 +463,22 @@ fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
                 IpAddr::V4(_) => network.ipv4.map(|p| IpNet::V4(p.value)),
                 IpAddr::V6(_) => network.ipv6.map(|p| IpNet::V6(p.value)),
             };
-            let help = prefix.and_then(|p| suggest_free(model, again.network, p, &used, Some(addr)).map(|s| format!("the next free addresses in {} ({p}) are {s}", network.name)));
+            let help = prefix.and_then(|p| {
+                suggest_free(model, again.network, p, &used, Some(addr))
+                    .map(|s| format!("the next free addresses in {} ({p}) are {s}", network.name))
+            });
             out.push(
-                Diagnostic::error(Code::DUPLICATE_ADDRESS, format!("address {addr} is assigned twice"), again.span, format!("assigned again to {}", again.owner))
-                    .with_label(first.span, format!("first assigned to {} here", first.owner))
-                    .with_help_opt(help),
+                Diagnostic::error(
+                    Code::DUPLICATE_ADDRESS,
+                    format!("address {addr} is assigned twice"),
+                    again.span,
+                    format!("assigned again to {}", again.owner),
+                )
+                .with_label(
+                    first.span,
+                    format!("first assigned to {} here", first.owner),
+                )
+                .with_help_opt(help),
             );
         }
     }
@@ -322,7 +486,13 @@ fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
 
 /// Two free addresses of a network that are outside its DHCP range and not its gateway,
 /// formatted `a and .b` when they share the first three IPv4 octets.
-fn suggest_free(model: &Model, network: NetworkId, prefix: IpNet, used: &BTreeSet<IpAddr>, after: Option<IpAddr>) -> Option<String> {
+fn suggest_free(
+    model: &Model,
+    network: NetworkId,
+    prefix: IpNet,
+    used: &BTreeSet<IpAddr>,
+    after: Option<IpAddr>,
+) -> Option<String> {
     let n = model.network(network);
     let dhcp = n.dhcp.map(|r| r.value);
     let gateway = n.gateway.map(|g| IpAddr::V4(g.value));
@@ -341,7 +511,9 @@ fn suggest_free(model: &Model, network: NetworkId, prefix: IpNet, used: &BTreeSe
         [] => None,
         [a] => Some(a.to_string()),
         [a, b, ..] => match (a, b) {
-            (IpAddr::V4(x), IpAddr::V4(y)) if x.octets()[..3] == y.octets()[..3] => Some(format!("{x} and .{}", y.octets()[3])),
+            (IpAddr::V4(x), IpAddr::V4(y)) if x.octets()[..3] == y.octets()[..3] => {
+                Some(format!("{x} and .{}", y.octets()[3]))
+            }
             _ => Some(format!("{a} and {b}")),
         },
     }
@@ -385,7 +557,10 @@ mod tests {
         assert_eq!(meant, Some(("2602:f674:0:1000::/64".to_string(), 0x1000)));
         let doc_alloc: Ipv6Net = "2001:db8:40::/48".parse().unwrap_or_default();
         let doc_written: Ipv6Net = "2001:db8:41::/64".parse().unwrap_or_default();
-        assert_eq!(probably_meant(doc_alloc, doc_written).map(|(n, _)| n.to_string()), Some("2001:db8:40:41::/64".to_string()));
+        assert_eq!(
+            probably_meant(doc_alloc, doc_written).map(|(n, _)| n.to_string()),
+            Some("2001:db8:40:41::/64".to_string())
+        );
         let unrelated: Ipv6Net = "2001:db8::/64".parse().unwrap_or_default();
         assert_eq!(probably_meant(alloc, unrelated), None);
     }

@@ -373,6 +373,7 @@ impl Folder {
             }
         }
         write_file(&staging.join(MANIFEST), manifest.as_bytes(), false)?;
+        sync_files(staging);
         for folder in folders.iter().rev() {
             sync_dir(folder);
         }
@@ -383,11 +384,41 @@ impl Folder {
     }
 }
 
+/// Files are written without syncing each one; `sync_files` makes the whole staged tree
+/// durable at once before the swap, which on Linux is one `syncfs` instead of one `fsync`
+/// per file (a lab of ten thousand guests writes ten thousand scripts).
 fn write_file(path: &Path, contents: &[u8], executable: bool) -> Result<(), OutputError> {
     let mut file = File::create(path).map_err(io_error(path))?;
     file.write_all(contents).map_err(io_error(path))?;
-    set_mode(&file, executable).map_err(io_error(path))?;
-    file.sync_all().map_err(io_error(path))
+    set_mode(&file, executable).map_err(io_error(path))
+}
+
+/// Makes every file below `root` durable. Best effort, like `sync_dir`: the swap that
+/// follows is what keeps a crash from exposing a half-written tree.
+#[cfg(target_os = "linux")]
+fn sync_files(root: &Path) {
+    if let Ok(folder) = File::open(root) {
+        let _ = rustix::fs::syncfs(&folder);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync_files(root: &Path) {
+    let Ok(entries) = fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => sync_files(&path),
+            Ok(t) if t.is_file() => {
+                if let Ok(file) = File::open(&path) {
+                    let _ = file.sync_all();
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn remove_any(path: &Path) -> Result<(), OutputError> {

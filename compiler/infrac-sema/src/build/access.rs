@@ -5,7 +5,9 @@ use crate::decls::DeclIdx;
 use crate::fields::Fields;
 use crate::value::Value;
 use infrac_diagnostics::Span;
-use infrac_model::{Bytes, Expose, Mac, Mbps, Megahertz, MilliCpu, Millis, PortSpec, SecretRef, Spanned};
+use infrac_model::{
+    Bytes, Expose, Mac, Mbps, Megahertz, MilliCpu, Millis, PortSpec, SecretRef, Spanned,
+};
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

@@ -16,7 +16,9 @@ impl<'a> Sema<'a> {
             let on = self.decls[d.0 as usize].decl.on.clone();
             let decl = self.decls[d.0 as usize].decl;
             // The head (`bgp on router`) stands for the block in diagnostics.
-            let span = on.as_ref().map_or(decl.kind.span, |on| decl.kind.span.to(on.span));
+            let span = on
+                .as_ref()
+                .map_or(decl.kind.span, |on| decl.kind.span.to(on.span));
             let Some(guest) = self.head_target(d, on.as_ref(), Kind::Guest, &handles.guests) else {
                 continue;
             };
@@ -83,7 +85,9 @@ impl<'a> Sema<'a> {
             let on = self.decls[d.0 as usize].decl.on.clone();
             let decl = self.decls[d.0 as usize].decl;
             // The head (`bgp on router`) stands for the block in diagnostics.
-            let span = on.as_ref().map_or(decl.kind.span, |on| decl.kind.span.to(on.span));
+            let span = on
+                .as_ref()
+                .map_or(decl.kind.span, |on| decl.kind.span.to(on.span));
             let Some(guest) = self.head_target(d, on.as_ref(), Kind::Guest, &handles.guests) else {
                 continue;
             };

@@ -1,0 +1,74 @@
+//! The template environment every target renders through, configured once.
+//!
+//! Templates only loop and format; the view-models they receive are fully decided. The
+//! environment is strict about undefined values (a typo in a template fails its tests),
+//! escapes nothing (each target escapes values for its own language), and lets block tags
+//! leave no blank lines behind.
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+
+/// An environment holding `templates`, given as `(name, source)`.
+///
+/// The templates are compiled into the binary and every one is rendered by its target's
+/// tests, so a broken template is a bug in infrac, not something a lab can cause: it panics.
+pub fn environment(templates: &[(&'static str, &'static str)]) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    if let Ok(syntax) = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    for (name, source) in templates {
+        env.add_template(name, source)
+            .unwrap_or_else(|e| panic!("template {name} does not compile: {e:#}"));
+    }
+    env
+}
+
+/// Renders template `name` of `env` with `context`.
+pub fn render_with(env: &Environment<'static>, name: &str, context: &impl Serialize) -> String {
+    env.get_template(name)
+        .and_then(|template| template.render(minijinja::value::Serde(context)))
+        .unwrap_or_else(|e| panic!("template {name} does not render: {e:#}"))
+}
+
+/// Renders the single template `source` (named `name`) with `context`.
+pub fn render(name: &'static str, source: &'static str, context: &impl Serialize) -> String {
+    render_with(&environment(&[(name, source)]), name, context)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn blocks_leave_no_blank_lines_and_nothing_is_escaped() {
+        let out = render(
+            "t",
+            "{% for x in items %}\n{{ x }}\n{% endfor %}\n",
+            &serde_json_like(),
+        );
+        assert_eq!(out, "<a>\n&b\n");
+    }
+
+    fn serde_json_like() -> std::collections::BTreeMap<&'static str, Vec<&'static str>> {
+        std::collections::BTreeMap::from([("items", vec!["<a>", "&b"])])
+    }
+
+    #[test]
+    #[should_panic(expected = "does not render")]
+    fn undefined_values_fail() {
+        let _ = render(
+            "t",
+            "{{ missing }}",
+            &std::collections::BTreeMap::<&str, &str>::new(),
+        );
+    }
+}
