@@ -77,7 +77,7 @@ fn domains(model: &Model, out: &mut Vec<Diagnostic>) {
         let lower = domain.trim_end_matches('.').to_ascii_lowercase();
         if lower == "local" || lower.ends_with(".local") {
             out.push(
-                Diagnostic::warning(Code::MDNS_DOMAIN, format!("site {} uses the domain `{domain}`, which belongs to multicast DNS", site.name), site.span, "`.local` is reserved for mDNS (RFC 6762)")
+                Diagnostic::warning(Code::MDNS_DOMAIN, format!("site {} uses the domain `{domain}`, which belongs to multicast DNS", site.name), site.domain_span, "`.local` is reserved for mDNS (RFC 6762)")
                     .with_help("unicast DNS under .local breaks name resolution on macOS and Linux clients; use `home.arpa` (RFC 8375) or a domain you own"),
             );
         }

@@ -131,6 +131,9 @@ pub struct Site {
     pub name: String,
     pub doc: Option<String>,
     pub domain: Option<String>,
+    /// Where the domain is written (the site's name when it is not).
+    #[serde(skip)]
+    pub domain_span: Span,
     pub asn: Option<Spanned<u32>>,
     pub ipv4: Option<Spanned<Ipv4Net>>,
     pub ipv6: Option<Spanned<Ipv6Net>>,

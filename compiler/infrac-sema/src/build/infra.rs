@@ -81,6 +81,9 @@ impl<'a> Sema<'a> {
                 name: self.decls[d.0 as usize].name.clone(),
                 doc,
                 domain: f.string("domain"),
+                domain_span: f
+                    .get("domain")
+                    .map_or(self.decls[d.0 as usize].name_span, |field| field.span),
                 asn: f.u32("asn"),
                 ipv4: f.net4("ipv4"),
                 ipv6: f.net6("ipv6"),
@@ -95,6 +98,7 @@ impl<'a> Sema<'a> {
                 name: "default".into(),
                 doc: None,
                 domain: None,
+                domain_span: Default::default(),
                 asn: None,
                 ipv4: None,
                 ipv6: None,
