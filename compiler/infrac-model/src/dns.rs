@@ -79,3 +79,74 @@ pub fn records(model: &Model) -> Vec<Record> {
         .map(|(name, address)| Record { name, address })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::*;
+
+    #[test]
+    fn guests_and_hosts_get_records_under_their_site_domain() {
+        let span = Span::default();
+        let mut model = Model::default();
+        model.sites.push(Site {
+            name: "lab".into(),
+            doc: None,
+            domain: Some("lab.home.arpa".into()),
+            domain_span: span,
+            asn: None,
+            ipv4: None,
+            ipv6: None,
+            dns: Vec::new(),
+            naming: Naming::default(),
+            span,
+        });
+        model.networks.push(Network {
+            name: "lan".into(),
+            doc: None,
+            site: SiteId(0),
+            bridge: None,
+            vlan: None,
+            ipv4: None,
+            gateway: None,
+            dhcp: None,
+            ipv6: None,
+            gateway6: None,
+            dns: Vec::new(),
+            zone: "lan".into(),
+            uplink: false,
+            span,
+        });
+        model.hosts.push(Host {
+            name: "Pve".into(),
+            doc: None,
+            site: SiteId(0),
+            platform: Platform::Proxmox,
+            hardware: None,
+            reserve: Reserve::default(),
+            overcommit: Overcommit::default(),
+            nics: Vec::new(),
+            bridges: Vec::new(),
+            storage: Vec::new(),
+            pci: Vec::new(),
+            address: Some(Placement {
+                address: Spanned::new(
+                    "10.0.0.2"
+                        .parse()
+                        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)),
+                    span,
+                ),
+                network: NetworkId(0),
+            }),
+            bmc: None,
+            bmc_user: None,
+            bmc_password: None,
+            span,
+        });
+        let names: Vec<(String, &str)> = records(&model)
+            .iter()
+            .map(|r| (r.name.clone(), r.kind()))
+            .collect();
+        assert_eq!(names, vec![("pve.lab.home.arpa".to_string(), "A")]);
+    }
+}

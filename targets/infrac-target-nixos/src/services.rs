@@ -234,13 +234,25 @@ fn unbound(view: &GuestView) -> Nix {
         access.extend(network.ipv4.map(|n| format!("{} allow", n.value)));
         access.extend(network.ipv6.map(|n| format!("{} allow", n.value)));
     }
-    let mut settings = vec![(
-        "server",
-        Nix::attrs([
-            ("interface", Nix::strs(interfaces)),
-            ("access-control", Nix::strs(access)),
-        ]),
-    )];
+    let mut server = vec![
+        ("interface", Nix::strs(interfaces)),
+        ("access-control", Nix::strs(access)),
+    ];
+    // The site's own names, derived from the model, answered locally: every guest and
+    // host with a static address, so `ssh netbox.orion.home.arpa` works on the LAN.
+    if let Some(domain) = &view.site().domain {
+        let suffix = format!(".{domain}");
+        let records: Vec<String> = infrac_model::dns::records(view.model)
+            .into_iter()
+            .filter(|r| r.name.ends_with(&suffix))
+            .map(|r| format!("\"{}. {} {}\"", r.name, r.kind(), r.address))
+            .collect();
+        if !records.is_empty() {
+            server.push(("local-zone", Nix::strs([format!("\"{domain}.\" static")])));
+            server.push(("local-data", Nix::strs(records)));
+        }
+    }
+    let mut settings = vec![("server", Nix::attrs(server))];
     let upstream = &view.site().dns;
     if !upstream.is_empty() {
         settings.push((
