@@ -5,6 +5,7 @@ mod check;
 mod docs;
 mod explain;
 mod explain_flow;
+mod lsp;
 mod report;
 mod summary;
 
@@ -61,6 +62,7 @@ enum Command {
     Docs(docs::Args),
     Explain(explain::Args),
     ExplainFlow(explain_flow::Args),
+    Lsp(lsp::Args),
 }
 
 fn use_color(choice: ColorChoice) -> bool {
@@ -92,6 +94,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build::run(args, color),
         Command::Docs(args) => docs::run(args, color),
         Command::Explain(args) => explain::run(args),
+        Command::Lsp(args) => lsp::run(args),
         Command::ExplainFlow(args) => explain_flow::run(args, color),
     }
 }

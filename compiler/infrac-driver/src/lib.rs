@@ -12,7 +12,7 @@ mod output;
 mod sarif;
 pub mod targets;
 
-pub use infrac_sema::Analysis;
+pub use infrac_sema::{Analysis, Loader};
 pub use json::diagnostics_json;
 pub use output::{
     check_output, write_output, Artifact, Drift, DriftKind, OutputError, WriteSummary, MANIFEST,

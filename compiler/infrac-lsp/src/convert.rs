@@ -1,0 +1,124 @@
+//! Conversions between infrac's diagnostics and spans and the LSP's: file URIs, UTF-16
+//! positions, related information.
+
+use infrac_diagnostics::{Diagnostic, Severity, SourceMap, Span};
+use lsp_types::{
+    DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, Range,
+    Uri,
+};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// The path of a `file://` URI, percent-decoded.
+pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
+    let text = uri.as_str().strip_prefix("file://")?;
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok().map(PathBuf::from)
+}
+
+/// The `file://` URI of an absolute path, percent-encoding what a URI cannot hold.
+pub fn path_to_uri(path: &Path) -> Option<Uri> {
+    let mut text = String::from("file://");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            text.push(b as char);
+        } else {
+            text.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Uri::from_str(&text).ok()
+}
+
+/// The LSP position (UTF-16 code units) of a byte offset.
+fn position(text: &str, offset: usize) -> Position {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let character: usize = before[line_start..].chars().map(char::len_utf16).sum();
+    Position::new(line as u32, character as u32)
+}
+
+fn range(map: &SourceMap, span: Span) -> Range {
+    match map.get(span.file) {
+        Some(file) => Range::new(
+            position(&file.text, span.start as usize),
+            position(&file.text, span.end as usize),
+        ),
+        None => Range::default(),
+    }
+}
+
+/// One infrac diagnostic as an LSP diagnostic.
+pub(crate) fn diagnostic(map: &SourceMap, d: &Diagnostic) -> lsp_types::Diagnostic {
+    let mut message = d.message.clone();
+    if !d.primary.message.is_empty() {
+        message.push_str(&format!(": {}", d.primary.message));
+    }
+    for note in &d.notes {
+        message.push_str(&format!("\nnote: {note}"));
+    }
+    if let Some(help) = &d.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    let related: Vec<DiagnosticRelatedInformation> = d
+        .labels
+        .iter()
+        .filter_map(|label| {
+            let file = map.get(label.span.file)?;
+            let uri = path_to_uri(Path::new(&file.name)).filter(|_| !file.name.starts_with('<'))?;
+            Some(DiagnosticRelatedInformation {
+                location: Location::new(uri, range(map, label.span)),
+                message: label.message.clone(),
+            })
+        })
+        .collect();
+    lsp_types::Diagnostic {
+        range: range(map, d.primary.span),
+        severity: Some(match d.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(d.code.0.to_string())),
+        source: Some("infrac".into()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        ..lsp_types::Diagnostic::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_utf16_units() {
+        let text = "a\n€x = 1";
+        assert_eq!(
+            position(text, text.find('x').unwrap_or(0)),
+            Position::new(1, 1)
+        );
+    }
+
+    #[test]
+    fn uris_round_trip() {
+        let path = Path::new("/home/me/my lab/lab.infra");
+        let uri = path_to_uri(path).map(|u| u.as_str().to_string());
+        assert_eq!(uri.as_deref(), Some("file:///home/me/my%20lab/lab.infra"));
+        let back = path_to_uri(path).and_then(|u| uri_to_path(&u));
+        assert_eq!(back.as_deref(), Some(path));
+    }
+}
