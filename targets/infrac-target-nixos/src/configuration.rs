@@ -5,9 +5,9 @@ use crate::guest::GuestView;
 use crate::network::networking;
 use crate::nix::{self, Nix};
 use crate::services::{self, Assignments};
-use crate::text::{file_segment, wrap};
 use infrac_diagnostics::Diagnostic;
 use infrac_model::GuestKind;
+use infrac_templates::text::{file_segment, wrap};
 use serde::Serialize;
 
 /// Width of the note paragraphs in the header.

@@ -8,7 +8,6 @@ mod network;
 mod nix;
 mod render;
 mod services;
-mod text;
 
 use guest::GuestView;
 use infrac_diagnostics::Diagnostic;

@@ -90,12 +90,7 @@ pub(crate) fn string(value: &str) -> String {
     out
 }
 
-/// Makes text safe inside a `#` comment: control characters become spaces.
-pub(crate) fn comment_safe(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
+pub(crate) use infrac_templates::text::comment_safe;
 
 /// Lists and attribute sets that fit within this many columns stay on one line.
 const MAX_WIDTH: usize = 100;

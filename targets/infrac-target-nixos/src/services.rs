@@ -4,9 +4,9 @@
 
 use crate::guest::{first_ipv4, GuestView};
 use crate::nix::Nix;
-use crate::text::file_segment;
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::GuestId;
+use infrac_templates::text::file_segment;
 
 /// Where the secret store puts secrets on a guest.
 pub(crate) const SECRETS_DIR: &str = "/run/secrets";

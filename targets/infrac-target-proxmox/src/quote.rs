@@ -34,53 +34,7 @@ pub fn shell_quote(value: &str) -> String {
     quoted
 }
 
-/// Makes text safe inside a `#` line comment: control characters (a newline would end
-/// the comment and start a command) become spaces.
-pub(crate) fn comment_safe(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
-/// A name usable as one path segment: characters other than ASCII letters, digits, `.`,
-/// `_` and `-` become `_`, and a name of dots only (`.`, `..`) gets a leading `_`.
-pub(crate) fn file_segment(name: &str) -> String {
-    let segment: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if segment.is_empty() || segment.chars().all(|c| c == '.') {
-        format!("_{segment}")
-    } else {
-        segment
-    }
-}
-
-/// Splits text into comment lines of at most `width` characters (a longer word stays
-/// whole), each made comment-safe.
-pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in comment_safe(text).split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
+pub(crate) use infrac_templates::text::{comment_safe, file_segment, wrap};
 
 #[cfg(test)]
 mod tests {
@@ -185,25 +139,5 @@ mod tests {
         let text = String::from_utf8_lossy(&output.stdout);
         let read_back: Vec<&str> = text.split('\0').collect();
         assert_eq!(&read_back[..values.len()], &values[..]);
-    }
-
-    #[test]
-    fn comments_cannot_be_escaped() {
-        assert_eq!(comment_safe("a\nrm -rf /\r"), "a rm -rf / ");
-    }
-
-    #[test]
-    fn file_segments_are_plain() {
-        assert_eq!(file_segment("k3s-worker-1"), "k3s-worker-1");
-        assert_eq!(file_segment("a b/c"), "a_b_c");
-        assert_eq!(file_segment(".."), "_..");
-        assert_eq!(file_segment(""), "_");
-    }
-
-    #[test]
-    fn wrap_keeps_lines_short() {
-        let lines = wrap("one two three four five", 9);
-        assert_eq!(lines, ["one two", "three", "four five"]);
-        assert_eq!(wrap("a\nb", 80), ["a b"]);
     }
 }

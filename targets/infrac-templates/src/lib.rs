@@ -1,9 +1,12 @@
-//! The template environment every target renders through, configured once.
+//! The template environment every target renders through, configured once, and the
+//! text helpers they share ([`text`]).
 //!
 //! Templates only loop and format; the view-models they receive are fully decided. The
 //! environment is strict about undefined values (a typo in a template fails its tests),
 //! escapes nothing (each target escapes values for its own language), and lets block tags
 //! leave no blank lines behind.
+
+pub mod text;
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};

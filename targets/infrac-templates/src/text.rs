@@ -1,11 +1,18 @@
-//! Text helpers: path segments from names, and note paragraphs wrapped for comments.
+//! Text helpers the targets share: names as path segments, and prose made safe for and
+//! wrapped into line comments (`#` in shell, Nix and interfaces files alike).
 
-use crate::nix::comment_safe;
+/// Makes text safe inside a `#` line comment: control characters (a newline would end the
+/// comment and start a command or an expression) become spaces.
+pub fn comment_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
 
-/// A name usable as one path segment (and inside a Nix path literal): characters other
-/// than ASCII letters, digits, `.`, `_` and `-` become `_`, and a name of dots only gets
-/// a leading `_`.
-pub(crate) fn file_segment(name: &str) -> String {
+/// A name usable as one path segment: characters other than ASCII letters, digits, `.`,
+/// `_` and `-` become `_`, and a name of dots only (`.`, `..`) or an empty one gets a
+/// leading `_`.
+pub fn file_segment(name: &str) -> String {
     let segment: String = name
         .chars()
         .map(|c| {
@@ -25,7 +32,7 @@ pub(crate) fn file_segment(name: &str) -> String {
 
 /// Splits text into comment lines of at most `width` characters (a longer word stays
 /// whole), each made comment-safe.
-pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in comment_safe(text).split_whitespace() {
@@ -48,14 +55,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn segments_are_plain() {
-        assert_eq!(file_segment("router"), "router");
-        assert_eq!(file_segment("a b/../c"), "a_b_.._c");
-        assert_eq!(file_segment(".."), "_..");
+    fn comments_cannot_be_escaped() {
+        assert_eq!(comment_safe("a\nrm -rf /\r"), "a rm -rf / ");
     }
 
     #[test]
-    fn wrapped_lines_stay_comments() {
+    fn file_segments_are_plain() {
+        assert_eq!(file_segment("k3s-worker-1"), "k3s-worker-1");
+        assert_eq!(file_segment("a b/../c"), "a_b_.._c");
+        assert_eq!(file_segment(".."), "_..");
+        assert_eq!(file_segment(""), "_");
+    }
+
+    #[test]
+    fn wrap_keeps_lines_short() {
+        assert_eq!(
+            wrap("one two three four five", 9),
+            ["one two", "three", "four five"]
+        );
         assert_eq!(wrap("a\nb c", 3), ["a b", "c"]);
     }
 }
