@@ -63,7 +63,7 @@ fn rules_and_labels(model: &Model, out: &mut Vec<Diagnostic>) {
                 format!("host name `{}` is not a valid hostname", host.name),
                 host.span,
                 format!("not an RFC 1123 label: {why}"),
-            ));
+            ).with_help("the host name becomes its DNS name: use letters, digits and `-`, at most 63 characters"));
         }
         if let Some(rule) = &site.naming.host {
             naming_rule(&host.name, host.span, rule, "host", &site.name, out);
@@ -175,19 +175,24 @@ fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
                 ),
                 app.span,
                 format!("not an RFC 1123 label: {why}"),
-            ));
+            ).with_help("namespaces are lower-case letters, digits and `-`, at most 63 characters: `namespace = \"monitoring\"`"));
         }
         for volume in &app.volumes {
             if let Some(why) = dns_label_problem(&volume.name) {
-                out.push(Diagnostic::error(
-                    Code::INVALID_K8S_NAME,
-                    format!(
-                        "volume `{}` of app {} is not a valid Kubernetes name",
-                        volume.name, app.name
+                out.push(
+                    Diagnostic::error(
+                        Code::INVALID_K8S_NAME,
+                        format!(
+                            "volume `{}` of app {} is not a valid Kubernetes name",
+                            volume.name, app.name
+                        ),
+                        volume.size.span,
+                        format!("not an RFC 1123 label: {why}"),
+                    )
+                    .with_help(
+                        "volume names are lower-case letters, digits and `-`: `volume data { … }`",
                     ),
-                    volume.size.span,
-                    format!("not an RFC 1123 label: {why}"),
-                ));
+                );
             }
         }
     }

@@ -1,10 +1,9 @@
 //! `infrac build` as an operator runs it: exit codes, what lands in the output folder,
 //! `--check` as a drift gate and `--target` selection.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -15,33 +14,6 @@ fn workspace_root() -> &'static Path {
 
 fn orion() -> PathBuf {
     workspace_root().join("examples/orion.infra")
-}
-
-/// A fresh folder under the system temporary folder, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "infrac-build-cli-{}-{}-{name}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create scratch folder");
-        Scratch(path)
-    }
-
-    fn join(&self, rel: &str) -> PathBuf {
-        self.0.join(rel)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn infrac(args: &[&str]) -> Output {
@@ -75,33 +47,11 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Every file below `dir` (including `.infrac-manifest`) with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).expect("read folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                pending.push(path);
-                continue;
-            }
-            let rel = path
-                .strip_prefix(dir)
-                .expect("inside")
-                .to_string_lossy()
-                .into_owned();
-            out.insert(rel, std::fs::read(&path).expect("read file"));
-        }
-    }
-    out
-}
-
 /// The ORION example with one mistake added: a VM on a host that does not exist.
-fn broken_lab(scratch: &Scratch) -> PathBuf {
+fn broken_lab(scratch: &tempfile::TempDir) -> PathBuf {
     let mut text = std::fs::read_to_string(orion()).expect("orion");
     text.push_str("\nvm broken 990 on nowhere {\n  cores = 1\n}\n");
-    let path = scratch.join("broken.infra");
+    let path = scratch.path().join("broken.infra");
     std::fs::write(&path, text).expect("write broken lab");
     path
 }
@@ -124,13 +74,13 @@ fn generated_paths(target: &str) -> BTreeSet<String> {
 
 #[test]
 fn two_builds_are_byte_identical() {
-    let scratch = Scratch::new("twice");
-    let (a, b) = (scratch.join("a"), scratch.join("b"));
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let (a, b) = (scratch.path().join("a"), scratch.path().join("b"));
     let first = build(&orion(), &a, &[]);
     assert_eq!(code(&first), 0, "{}", stderr(&first));
     let second = build(&orion(), &b, &[]);
     assert_eq!(code(&second), 0, "{}", stderr(&second));
-    let (ta, tb) = (tree(&a), tree(&b));
+    let (ta, tb) = (infrac_testkit::tree(&a), infrac_testkit::tree(&b));
     assert!(ta.contains_key("model.json") && ta.contains_key(".infrac-manifest"));
     assert_eq!(ta, tb);
 
@@ -141,30 +91,30 @@ fn two_builds_are_byte_identical() {
         "{}",
         stderr(&again)
     );
-    assert_eq!(tree(&a), ta);
+    assert_eq!(infrac_testkit::tree(&a), ta);
 }
 
 #[test]
 fn a_failed_build_leaves_the_previous_output_exactly_as_it_was() {
-    let scratch = Scratch::new("failed");
-    let out = scratch.join("out");
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
     assert_eq!(code(&build(&orion(), &out, &[])), 0);
     std::fs::write(out.join("NOTES.md"), "kept\n").expect("user file");
-    let before = tree(&out);
+    let before = infrac_testkit::tree(&out);
 
     let failed = build(&broken_lab(&scratch), &out, &[]);
     assert_eq!(code(&failed), 1, "{}", stderr(&failed));
     assert!(stderr(&failed).contains("nowhere"), "{}", stderr(&failed));
     assert!(stderr(&failed).contains("build failed: nothing was written"));
-    assert_eq!(tree(&out), before);
+    assert_eq!(infrac_testkit::tree(&out), before);
 
-    let missing_output = scratch.join("never");
+    let missing_output = scratch.path().join("never");
     assert_eq!(code(&build(&broken_lab(&scratch), &missing_output, &[])), 1);
     assert!(
         !missing_output.exists(),
         "a failed build created its output folder"
     );
-    let names: BTreeSet<String> = std::fs::read_dir(&scratch.0)
+    let names: BTreeSet<String> = std::fs::read_dir(scratch.path())
         .expect("scratch")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
@@ -173,8 +123,8 @@ fn a_failed_build_leaves_the_previous_output_exactly_as_it_was() {
 
 #[test]
 fn user_files_survive_and_stale_generated_files_are_removed() {
-    let scratch = Scratch::new("stale");
-    let out = scratch.join("out");
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
     assert_eq!(code(&build(&orion(), &out, &[])), 0);
     std::fs::write(out.join("NOTES.md"), "operator notes\n").expect("user file");
     std::fs::create_dir_all(out.join("local")).expect("user folder");
@@ -216,11 +166,11 @@ fn user_files_survive_and_stale_generated_files_are_removed() {
 
 #[test]
 fn a_user_file_at_a_generated_path_is_an_error_and_nothing_is_written() {
-    let scratch = Scratch::new("collision");
-    let out = scratch.join("out");
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
     std::fs::create_dir_all(&out).expect("folder");
     std::fs::write(out.join("model.json"), "my own model\n").expect("user file");
-    let before = tree(&out);
+    let before = infrac_testkit::tree(&out);
     let refused = build(&orion(), &out, &[]);
     assert_eq!(code(&refused), 2, "{}", stderr(&refused));
     let message = stderr(&refused);
@@ -228,14 +178,14 @@ fn a_user_file_at_a_generated_path_is_an_error_and_nothing_is_written() {
         message.contains("model.json") && message.contains("did not generate"),
         "{message}"
     );
-    assert_eq!(tree(&out), before);
+    assert_eq!(infrac_testkit::tree(&out), before);
     assert!(!out.join(".infrac-manifest").exists());
 }
 
 #[test]
 fn check_is_a_drift_gate() {
-    let scratch = Scratch::new("check");
-    let out = scratch.join("out");
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
     let missing = build(&orion(), &out, &["--check"]);
     assert_eq!(code(&missing), 1);
     assert!(
@@ -279,17 +229,17 @@ fn check_is_a_drift_gate() {
 
 #[test]
 fn target_selects_what_is_generated() {
-    let scratch = Scratch::new("targets");
-    let out = scratch.join("out");
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
     assert_eq!(code(&build(&orion(), &out, &[])), 0);
-    let everything: BTreeSet<String> = tree(&out).into_keys().collect();
+    let everything: BTreeSet<String> = infrac_testkit::tree(&out).into_keys().collect();
 
     let only = build(&orion(), &out, &["--target", "proxmox"]);
     assert_eq!(code(&only), 0, "{}", stderr(&only));
     let mut expected = generated_paths("proxmox");
     assert!(expected.contains("model.json"), "model is always written");
     expected.insert(".infrac-manifest".into());
-    let written: BTreeSet<String> = tree(&out).into_keys().collect();
+    let written: BTreeSet<String> = infrac_testkit::tree(&out).into_keys().collect();
     assert_eq!(written, expected);
     assert!(written.is_subset(&everything));
 
@@ -298,7 +248,12 @@ fn target_selects_what_is_generated() {
     let mut expected: BTreeSet<String> = generated_paths("nixos");
     expected.extend(generated_paths("proxmox"));
     expected.insert(".infrac-manifest".into());
-    assert_eq!(tree(&out).into_keys().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(
+        infrac_testkit::tree(&out)
+            .into_keys()
+            .collect::<BTreeSet<_>>(),
+        expected
+    );
     assert_eq!(
         code(&build(
             &orion(),
@@ -308,7 +263,7 @@ fn target_selects_what_is_generated() {
         0
     );
 
-    let before = tree(&out);
+    let before = infrac_testkit::tree(&out);
     let unknown = build(&orion(), &out, &["--target", "proxmox,terraform"]);
     assert_eq!(code(&unknown), 2);
     let message = stderr(&unknown);
@@ -319,15 +274,15 @@ fn target_selects_what_is_generated() {
     {
         assert!(message.contains(name), "{name} missing from: {message}");
     }
-    assert_eq!(tree(&out), before);
+    assert_eq!(infrac_testkit::tree(&out), before);
 }
 
 #[test]
 fn the_current_directory_is_never_the_output_folder() {
-    let scratch = Scratch::new("cwd");
-    let out = scratch.join("out");
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
     assert_eq!(code(&build(&orion(), &out, &[])), 0);
-    let before = tree(&out);
+    let before = infrac_testkit::tree(&out);
     let refused = Command::new(env!("CARGO_BIN_EXE_infrac"))
         .args(["build", path_str(&orion()), "-o", "."])
         .env("NO_COLOR", "1")
@@ -340,14 +295,14 @@ fn the_current_directory_is_never_the_output_folder() {
         "{}",
         stderr(&refused)
     );
-    assert_eq!(tree(&out), before);
+    assert_eq!(infrac_testkit::tree(&out), before);
 }
 
 #[test]
 fn an_unreadable_lab_is_a_usage_error() {
-    let scratch = Scratch::new("unreadable");
-    let out = scratch.join("out");
-    let missing = build(&scratch.join("nope.infra"), &out, &[]);
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
+    let missing = build(&scratch.path().join("nope.infra"), &out, &[]);
     assert_eq!(code(&missing), 2);
     assert!(
         stderr(&missing).contains("no such file"),

@@ -6,67 +6,13 @@ use infrac_driver::{
     build_artifacts, check_output, check_with, write_output, Artifact, Drift, DriftKind, FsLoader,
     OutputError, MANIFEST,
 };
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .and_then(Path::parent)
         .unwrap_or(Path::new("."))
-}
-
-/// A fresh folder under the system temporary folder, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "infrac-build-pipeline-{}-{}-{name}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create scratch folder");
-        Scratch(path)
-    }
-
-    fn join(&self, rel: &str) -> PathBuf {
-        self.0.join(rel)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Every file below `dir` with its bytes and permission bits, by relative path.
-fn tree(dir: &Path) -> BTreeMap<String, (u32, Vec<u8>)> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut out = BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).expect("read folder") {
-            let path = entry.expect("entry").path();
-            let meta = std::fs::symlink_metadata(&path).expect("metadata");
-            if meta.is_dir() {
-                pending.push(path);
-                continue;
-            }
-            let rel = path
-                .strip_prefix(dir)
-                .expect("inside")
-                .to_string_lossy()
-                .into_owned();
-            let bytes = std::fs::read(&path).expect("read file");
-            out.insert(rel, (meta.permissions().mode() & 0o777, bytes));
-        }
-    }
-    out
 }
 
 /// Checks and builds the ORION example from scratch, every target.
@@ -87,13 +33,13 @@ fn drift(path: &str, kind: DriftKind) -> Drift {
 
 #[test]
 fn orion_builds_byte_identical_twice() {
-    let scratch = Scratch::new("determinism");
-    let (first, second) = (scratch.join("first"), scratch.join("second"));
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let (first, second) = (scratch.path().join("first"), scratch.path().join("second"));
     let artifacts = orion_artifacts();
     assert!(artifacts.iter().any(|a| a.path == Path::new("model.json")));
     write_output(&first, &artifacts).expect("first build");
     write_output(&second, &orion_artifacts()).expect("second build");
-    let (a, b) = (tree(&first), tree(&second));
+    let (a, b) = (infrac_testkit::tree(&first), infrac_testkit::tree(&second));
     assert_eq!(a.len(), artifacts.len() + 1, "artifacts plus the manifest");
     assert_eq!(a, b, "two builds of the same input differ");
 
@@ -110,8 +56,8 @@ fn orion_builds_byte_identical_twice() {
 
 #[test]
 fn user_files_survive_and_stale_files_go() {
-    let scratch = Scratch::new("ownership");
-    let out = scratch.join("out");
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
     let v1 = vec![
         Artifact::new("model.json", "{}\n"),
         Artifact::new("proxmox/100-mac.sh", "#!/bin/sh\ntrue\n"),
@@ -136,7 +82,7 @@ fn user_files_survive_and_stale_files_go() {
     let summary = write_output(&out, &v2).expect("second build");
     assert_eq!(summary.removed, ["proxmox/100-mac.sh"]);
     assert_eq!(summary.preserved, 2);
-    let files: Vec<String> = tree(&out).into_keys().collect();
+    let files: Vec<String> = infrac_testkit::tree(&out).into_keys().collect();
     assert_eq!(
         files,
         [
@@ -156,13 +102,13 @@ fn user_files_survive_and_stale_files_go() {
 
 #[test]
 fn a_user_file_at_a_generated_path_stops_the_build() {
-    let scratch = Scratch::new("collision");
-    let out = scratch.join("out");
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
     write_output(&out, &[Artifact::new("model.json", "{}\n")]).expect("first build");
     std::fs::create_dir(out.join("nixos")).expect("user folder");
     std::fs::write(out.join("nixos/router.nix"), "{ }\n").expect("user file");
     std::fs::write(out.join("proxmox"), "not a folder\n").expect("user file");
-    let before = tree(&out);
+    let before = infrac_testkit::tree(&out);
 
     let wants_router = vec![
         Artifact::new("model.json", "{\"changed\": true}\n"),
@@ -189,8 +135,12 @@ fn a_user_file_at_a_generated_path_stops_the_build() {
     let err = write_output(&out, &wants_proxmox).expect_err("folder collision accepted");
     assert!(matches!(&err, OutputError::NotGenerated { path, .. } if path == "proxmox"));
 
-    assert_eq!(tree(&out), before, "a refused build changed the folder");
-    let names: Vec<_> = std::fs::read_dir(&scratch.0)
+    assert_eq!(
+        infrac_testkit::tree(&out),
+        before,
+        "a refused build changed the folder"
+    );
+    let names: Vec<_> = std::fs::read_dir(scratch.path())
         .expect("parent")
         .map(|e| e.expect("entry").file_name())
         .collect();
@@ -203,8 +153,8 @@ fn a_user_file_at_a_generated_path_stops_the_build() {
 
 #[test]
 fn drift_lists_missing_changed_and_stale_files() {
-    let scratch = Scratch::new("drift");
-    let out = scratch.join("out");
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
     let artifacts = vec![
         Artifact::new("a.txt", "a\n"),
         Artifact::new("b/script.sh", "#!/bin/sh\necho b\n"),
@@ -251,8 +201,8 @@ fn drift_lists_missing_changed_and_stale_files() {
 #[test]
 fn scripts_are_executable_and_other_files_are_not() {
     use std::os::unix::fs::PermissionsExt;
-    let scratch = Scratch::new("modes");
-    let out = scratch.join("out");
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
     write_output(
         &out,
         &[
@@ -275,8 +225,8 @@ fn scripts_are_executable_and_other_files_are_not() {
 
 #[test]
 fn the_output_folder_must_be_a_folder() {
-    let scratch = Scratch::new("not-a-folder");
-    let file = scratch.join("out");
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let file = scratch.path().join("out");
     std::fs::write(&file, "a file\n").expect("file");
     let err = write_output(&file, &[Artifact::new("model.json", "{}\n")]).expect_err("accepted");
     assert!(matches!(err, OutputError::BadFolder { .. }), "{err}");

@@ -431,14 +431,34 @@ pub struct Guest {
     pub cpu: Option<String>,
     /// QEMU machine type (`q35`).
     pub machine: Option<String>,
-    /// Firmware (`seabios`, `ovmf`).
-    pub bios: Option<String>,
+    /// Firmware, when the source chooses it.
+    pub bios: Option<Firmware>,
     /// Extra QEMU arguments.
     pub args: Option<String>,
     #[serde(skip)]
     pub span: Span,
     #[serde(skip)]
     pub name_span: Span,
+}
+
+/// A VM's firmware.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Firmware {
+    /// Legacy BIOS.
+    Seabios,
+    /// UEFI.
+    Ovmf,
+}
+
+impl Firmware {
+    /// The name Proxmox uses (`qm --bios`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Firmware::Seabios => "seabios",
+            Firmware::Ovmf => "ovmf",
+        }
+    }
 }
 
 /// A disk of a guest (for a container, `root` is its root filesystem).

@@ -76,12 +76,18 @@ impl<'a> Sema<'a> {
                 None
             }
             _ => {
-                self.diags.push(Diagnostic::error(
-                    Code::TYPE_MISMATCH,
-                    format!("expected the name of {}", kind.article()),
-                    path.span,
-                    "a name, not a path",
-                ));
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::TYPE_MISMATCH,
+                        format!("expected the name of {}", kind.article()),
+                        path.span,
+                        "a name, not a path",
+                    )
+                    .with_help(format!(
+                        "write the bare name of {}, or `namespace.name` for a catalogue entry",
+                        kind.article()
+                    )),
+                );
                 None
             }
         }
@@ -127,6 +133,11 @@ impl<'a> Sema<'a> {
                     span,
                     format!("expected {}", kind.article()),
                 )
+                .with_help(format!(
+                    "name {} here; `{name}` is declared as {}",
+                    kind.article(),
+                    o.keyword
+                ))
                 .with_label(o.name_span, format!("`{name}` is declared here")),
             );
             return None;
@@ -225,12 +236,15 @@ impl<'a> Sema<'a> {
         match (ty, value) {
             (Ty::Int(lo, hi), Value::Int(n)) => {
                 if n < *lo || n > *hi {
-                    self.diags.push(Diagnostic::error(
-                        Code::OUT_OF_RANGE,
-                        format!("{n} is out of range"),
-                        span,
-                        format!("expected {}", ty.describe()),
-                    ));
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::OUT_OF_RANGE,
+                            format!("{n} is out of range"),
+                            span,
+                            format!("expected {}", ty.describe()),
+                        )
+                        .with_help(format!("use a value in the range: {}", ty.describe())),
+                    );
                     return None;
                 }
                 Some(Value::Int(n))
@@ -343,6 +357,7 @@ impl<'a> Sema<'a> {
                             span,
                             format!("expected {}", kind.article()),
                         )
+                        .with_help(format!("name {} here", kind.article()))
                         .with_label(decl_span, "declared here"),
                     );
                     None

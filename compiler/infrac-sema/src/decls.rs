@@ -292,35 +292,46 @@ impl<'a> Sema<'a> {
             Value::Range(lo, hi) => match (*lo, *hi) {
                 (Value::Int(lo), Value::Int(hi)) => (lo, hi),
                 _ => {
-                    self.diags.push(Diagnostic::error(
-                        Code::TYPE_MISMATCH,
-                        "a `for` loop needs an integer range",
-                        f.range.span,
-                        "expected a range such as `1..3`",
-                    ));
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::TYPE_MISMATCH,
+                            "a `for` loop needs an integer range",
+                            f.range.span,
+                            "expected a range such as `1..3`",
+                        )
+                        .with_help("loop over whole numbers: `for i in 1..3 { … }`"),
+                    );
                     return None;
                 }
             },
             other => {
-                self.diags.push(Diagnostic::error(
-                    Code::TYPE_MISMATCH,
-                    "a `for` loop needs an integer range",
-                    f.range.span,
-                    format!(
-                        "expected a range such as `1..3`, found {}",
-                        other.describe()
-                    ),
-                ));
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::TYPE_MISMATCH,
+                        "a `for` loop needs an integer range",
+                        f.range.span,
+                        format!(
+                            "expected a range such as `1..3`, found {}",
+                            other.describe()
+                        ),
+                    )
+                    .with_help("loop over whole numbers: `for i in 1..3 { … }`"),
+                );
                 return None;
             }
         };
         if hi < lo || hi - lo >= MAX_ITERATIONS {
-            self.diags.push(Diagnostic::error(
-                Code::OUT_OF_RANGE,
-                format!("`for` range {lo}..{hi} is empty or too long"),
-                f.range.span,
-                format!("a loop runs 1 to {MAX_ITERATIONS} times"),
-            ));
+            self.diags.push(
+                Diagnostic::error(
+                    Code::OUT_OF_RANGE,
+                    format!("`for` range {lo}..{hi} is empty or too long"),
+                    f.range.span,
+                    format!("a loop runs 1 to {MAX_ITERATIONS} times"),
+                )
+                .with_help(
+                    "write the lower bound first, and keep loops to a few thousand iterations",
+                ),
+            );
             return None;
         }
         Some((lo..=hi).collect())
@@ -355,7 +366,7 @@ impl<'a> Sema<'a> {
                 format!("{what} cannot stand at the top level of a `for` loop"),
                 span,
                 "only declarations can be stamped out here",
-            ));
+            ).with_help("move it into a declaration inside the loop: `for i in 1..3 { vm \"w-{i}\" (600 + i) on pve { … } }`"));
         }
     }
 
@@ -371,7 +382,7 @@ impl<'a> Sema<'a> {
                         "a declaration's name cannot be empty",
                         s.span,
                         "empty name",
-                    ));
+                    ).with_help("give the declaration a name; an interpolated name must not come out empty"));
                     return None;
                 }
                 Some((text, s.span))

@@ -64,15 +64,17 @@ fn protocol(p: token::Protocol) -> Protocol {
 }
 
 impl<'a> Sema<'a> {
+    /// Reports an error; every one says what to do about it.
     fn err(
         &mut self,
         code: Code,
         message: impl Into<String>,
         span: Span,
         label: impl Into<String>,
+        help: impl Into<String>,
     ) {
         self.diags
-            .push(Diagnostic::error(code, message, span, label));
+            .push(Diagnostic::error(code, message, span, label).with_help(help));
     }
 
     /// Evaluates an expression in `env`; `ctx` is the declaration it belongs to.
@@ -101,6 +103,7 @@ impl<'a> Sema<'a> {
                         "invalid port range",
                         span,
                         "ports run 1..=65535 and a range must not be reversed",
+                        "write a port as `tcp/443` or a range as `tcp/30000..32767`, lowest first",
                     );
                     return None;
                 }
@@ -180,8 +183,7 @@ impl<'a> Sema<'a> {
                                 Code::UNKNOWN_ATTRIBUTE,
                                 "only attributes can be set on a catalogue entry",
                                 span,
-                                "not an attribute",
-                            );
+                                "not an attribute", "a catalogue entry takes attributes only: `dell.r730 { cpus = 2 * intel.xeon_e5_2690_v4, dimms = 12 * 32GiB }`");
                         }
                     }
                 }
@@ -233,8 +235,7 @@ impl<'a> Sema<'a> {
                         Code::PLAINTEXT_SECRET,
                         "a secret cannot be interpolated into a string",
                         e.span,
-                        "this would write the secret into artifacts",
-                    );
+                        "this would write the secret into artifacts", "pass the secret itself where a secret is expected (`password = secret(\"name\")`); it is resolved at deploy time");
                     complete = false;
                 }
                 Some(other) => {
@@ -242,8 +243,7 @@ impl<'a> Sema<'a> {
                         Code::TYPE_MISMATCH,
                         format!("{} cannot be interpolated into a string", other.describe()),
                         e.span,
-                        "not text",
-                    );
+                        "not text", "interpolate names, numbers, addresses, prefixes or ports: `\"k3s-worker-{i}\"`");
                     complete = false;
                 }
                 None => complete = false,
@@ -304,8 +304,7 @@ impl<'a> Sema<'a> {
                         Code::WRONG_UNIT,
                         format!("{what} must be a whole number"),
                         span,
-                        "a fraction here",
-                    );
+                        "a fraction here", "write a whole number in a smaller unit: `1500m` CPU rather than `1.5` cores in millicores, `90s` rather than `1.5m`");
                     None
                 }
             }
@@ -318,6 +317,7 @@ impl<'a> Sema<'a> {
                     "size too large",
                     span,
                     "sizes must fit in 64 bits of bytes",
+                    "sizes go up to 16 EiB; check the unit (`TiB`, not `PiB`)",
                 );
                 return None;
             }
@@ -508,8 +508,7 @@ impl<'a> Sema<'a> {
                     Code::UNRESOLVED_NAME,
                     "`site` is used but no site is declared",
                     span,
-                    "no `site` declaration in this lab",
-                );
+                    "no `site` declaration in this lab", "declare the site: `site NAME { domain = \"…\", ipv6 = … }`, or write the value itself");
                 None
             }
             1 => Some(sites[0]),
@@ -564,6 +563,7 @@ impl<'a> Sema<'a> {
                 message,
                 use_span,
                 "this reference loops back to where it started",
+                "give one of the attributes in the loop its value directly",
             );
             return None;
         }
@@ -581,6 +581,7 @@ impl<'a> Sema<'a> {
                     format!("{kind} `{decl_name}` does not set `{name}`"),
                     use_span,
                     format!("`{decl_name}.{name}` has no value"),
+                    format!("set `{name}` on {kind} `{decl_name}`, or use a value here instead"),
                 );
             } else {
                 let known: Vec<&str> = schema.attrs.iter().map(|a| a.name).collect();
@@ -696,6 +697,7 @@ impl<'a> Sema<'a> {
                         } else {
                             "out of range".into()
                         },
+                        format!("pick a smaller host number, or a larger prefix than /{len}"),
                     );
                     return None;
                 }
@@ -711,8 +713,7 @@ impl<'a> Sema<'a> {
                         Code::EVALUATION,
                         format!("cannot cut /{new_len} subnets from a /{len}"),
                         values[1].1,
-                        format!("the new length must be {len}..={max}"),
-                    );
+                        format!("the new length must be {len}..={max}"), format!("the new length must be at least {len} (the prefix's own) and at most {max}"));
                     return None;
                 }
                 let extra = (new_len - i128::from(len)) as u32;
@@ -729,6 +730,7 @@ impl<'a> Sema<'a> {
                         ),
                         values[2].1,
                         format!("subnet number {n} is out of range"),
+                        "pick a smaller subnet number, or a shorter new length",
                     );
                     return None;
                 }
@@ -753,6 +755,7 @@ impl<'a> Sema<'a> {
                             "`contains` checks an address or a prefix",
                             values[1].1,
                             format!("found {}", other.describe()),
+                            "write `contains(prefix, address)` or `contains(prefix, prefix)`",
                         );
                         return None;
                     }
@@ -774,6 +777,7 @@ impl<'a> Sema<'a> {
                         "invalid secret name",
                         values[0].1,
                         "use letters, digits, `-`, `_`, `.` and `/`",
+                        "name secrets like paths: `secret(\"grafana/admin\")`",
                     );
                     return None;
                 }
@@ -788,8 +792,7 @@ impl<'a> Sema<'a> {
                             Code::OUT_OF_RANGE,
                             format!("{n} is not a port number"),
                             values[0].1,
-                            "ports are 1..=65535",
-                        );
+                            "ports are 1..=65535", "NodePorts are 30000..32767 unless the API server says otherwise: `nodeport(30080)`");
                         None
                     }
                 }
@@ -851,6 +854,7 @@ impl<'a> Sema<'a> {
                     "expected a prefix",
                     *span,
                     format!("found {}", other.describe()),
+                    "pass a prefix such as `lan.ipv4` or `192.168.100.0/24`",
                 );
                 None
             }
@@ -866,6 +870,7 @@ impl<'a> Sema<'a> {
                     "expected an integer",
                     *span,
                     format!("found {}", other.describe()),
+                    "pass a whole number",
                 );
                 None
             }
@@ -881,6 +886,7 @@ impl<'a> Sema<'a> {
                     "expected a string",
                     *span,
                     format!("found {}", other.describe()),
+                    "pass a quoted string",
                 );
                 None
             }
@@ -895,6 +901,7 @@ impl<'a> Sema<'a> {
                 "arithmetic overflow",
                 span,
                 "the result does not fit",
+                "keep the numbers within 64 bits",
             );
             None
         };
@@ -905,7 +912,13 @@ impl<'a> Sema<'a> {
                     BinOp::Sub => a.checked_sub(b),
                     BinOp::Mul => a.checked_mul(b),
                     BinOp::Div if b == 0 => {
-                        self.err(Code::EVALUATION, "division by zero", rs, "this is zero");
+                        self.err(
+                            Code::EVALUATION,
+                            "division by zero",
+                            rs,
+                            "this is zero",
+                            "make the divisor non-zero",
+                        );
                         return None;
                     }
                     BinOp::Div => a.checked_div(b),
@@ -932,8 +945,7 @@ impl<'a> Sema<'a> {
                             Code::EVALUATION,
                             "address arithmetic leaves the address space",
                             span,
-                            "no such address",
-                        );
+                            "no such address", "keep `address + n` inside the address family (IPv4 stops at 255.255.255.255)");
                         None
                     }
                 }
@@ -961,7 +973,13 @@ impl<'a> Sema<'a> {
                     BinOp::Sub => a - b,
                     BinOp::Mul => a * b,
                     BinOp::Div if b == 0.0 => {
-                        self.err(Code::EVALUATION, "division by zero", rs, "this is zero");
+                        self.err(
+                            Code::EVALUATION,
+                            "division by zero",
+                            rs,
+                            "this is zero",
+                            "make the divisor non-zero",
+                        );
                         return None;
                     }
                     BinOp::Div => a / b,

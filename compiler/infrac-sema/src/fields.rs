@@ -332,12 +332,17 @@ impl<'a> Sema<'a> {
             (block.in_.as_ref().map(|p| p.span), "`in`"),
         ] {
             if let Some(span) = present {
-                self.diags.push(Diagnostic::error(
-                    Code::BAD_DECLARATION_HEAD,
-                    format!("a `{}` block takes no {what}", spec.kind),
-                    span,
-                    "unexpected here",
-                ));
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::BAD_DECLARATION_HEAD,
+                        format!("a `{}` block takes no {what}", spec.kind),
+                        span,
+                        "unexpected here",
+                    )
+                    .with_help(
+                        "only top-level declarations take IDs, `on`, `from` and `in`; remove it",
+                    ),
+                );
             }
         }
         let name = match &block.name {
@@ -360,12 +365,15 @@ impl<'a> Sema<'a> {
             }
             (Some(_), false) => {
                 let span = block.name.as_ref().map_or(block.kind.span, |n| n.span());
-                self.diags.push(Diagnostic::error(
-                    Code::BAD_DECLARATION_HEAD,
-                    format!("a `{}` block takes no name", spec.kind),
-                    span,
-                    "unexpected name",
-                ));
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::BAD_DECLARATION_HEAD,
+                        format!("a `{}` block takes no name", spec.kind),
+                        span,
+                        "unexpected name",
+                    )
+                    .with_help(format!("write `{} {{ … }}` without a name", spec.kind)),
+                );
                 return;
             }
             _ => {}
@@ -389,6 +397,7 @@ impl<'a> Sema<'a> {
                     block.head_span(),
                     "again here",
                 )
+                .with_help("merge the two blocks into one")
                 .with_label(first, "first here"),
             );
             return;

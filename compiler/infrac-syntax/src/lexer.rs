@@ -91,6 +91,7 @@ impl<'a> Lexer<'a> {
         self.out.tokens.push((token, span));
     }
 
+    /// Reports a lexical error; every one says what to do about it.
     fn error(
         &mut self,
         code: Code,
@@ -98,11 +99,12 @@ impl<'a> Lexer<'a> {
         start: usize,
         end: usize,
         label: impl Into<String>,
+        help: impl Into<String>,
     ) {
         let span = self.span(start, end);
         self.out
             .diagnostics
-            .push(Diagnostic::error(code, message, span, label));
+            .push(Diagnostic::error(code, message, span, label).with_help(help));
     }
 
     fn run(&mut self) {
@@ -120,6 +122,7 @@ impl<'a> Lexer<'a> {
                 end,
                 end,
                 "the string is still open at the end of the file",
+                "close the string with `\"`",
             );
             self.push(Token::StrEnd, end);
         }
@@ -196,6 +199,7 @@ impl<'a> Lexer<'a> {
                     start,
                     self.pos,
                     "no token starts with this character",
+                    "names use letters, digits, `_` and `-`; text goes in double quotes",
                 );
             }
         }
@@ -265,6 +269,7 @@ impl<'a> Lexer<'a> {
             start,
             start + 1,
             "this bracket opens one level too many; its contents are skipped",
+            "flatten the expression; nothing in the language needs this depth",
         );
         // The skipped contents stand in as one malformed value, so nothing downstream
         // mistakes the remaining brackets for an empty list or block.
@@ -313,6 +318,7 @@ impl<'a> Lexer<'a> {
                 start,
                 self.pos,
                 "nothing is open here to close",
+                "remove it, or open the bracket it was meant to close",
             );
             return;
         };
@@ -338,7 +344,8 @@ impl<'a> Lexer<'a> {
                     self.span(start, self.pos),
                     format!("expected `{expected}` here"),
                 )
-                .with_label(top_span, "to close this"),
+                .with_label(top_span, "to close this")
+                .with_help(format!("replace it with `{expected}`")),
             );
         } else if outer && !same_line {
             // The closer belongs to an outer bracket and the inner ones were left open:
@@ -376,7 +383,8 @@ impl<'a> Lexer<'a> {
                     self.span(start, self.pos),
                     format!("expected `{expected}` here"),
                 )
-                .with_label(top_span, "to close this"),
+                .with_label(top_span, "to close this")
+                .with_help(format!("replace it with `{expected}`")),
             );
             self.pop_open();
             self.push(closer_token(top), start);
@@ -417,6 +425,7 @@ impl<'a> Lexer<'a> {
                         self.pos,
                         self.pos,
                         "the line ends before the closing `\"`",
+                        "close the string on the same line; write `\\n` for a line break",
                     );
                     self.modes.pop();
                     self.push(Token::StrEnd, self.pos);
@@ -438,6 +447,7 @@ impl<'a> Lexer<'a> {
                                 esc_start,
                                 self.pos + other.len_utf8(),
                                 "not one of \\\" \\\\ \\n \\t \\{ \\}",
+                                "write `\\\\` for a backslash, or use a raw string `r\"…\"`",
                             );
                         }
                         None => {}
@@ -538,6 +548,7 @@ impl<'a> Lexer<'a> {
                             "an IPv{} prefix length is 0..={max}",
                             if max == 32 { 4 } else { 6 }
                         ),
+                        "IPv4 prefixes are /0 to /32, IPv6 prefixes /0 to /128",
                     );
                     self.push(Token::Invalid, start);
                 }
@@ -572,6 +583,7 @@ impl<'a> Lexer<'a> {
                         start,
                         self.pos,
                         "each of the four parts must be 0..=255",
+                        "each of the four parts is 0..=255, as in `192.168.1.10`",
                     );
                     // A prefix length belongs to the broken address, not to a division.
                     if self.peek(0) == Some(b'/')
@@ -611,6 +623,7 @@ impl<'a> Lexer<'a> {
                         start,
                         self.pos,
                         "expected hex digits after `0x` that fit in 64 bits",
+                        "write hex digits after `0x`, as in `0x1000`",
                     );
                     valid = false;
                     Number::Int(0)
@@ -650,6 +663,7 @@ impl<'a> Lexer<'a> {
                             start,
                             self.pos,
                             "integers must fit in 64 bits",
+                            "integers are at most 18446744073709551615",
                         );
                         valid = false;
                         Number::Int(0)
@@ -699,6 +713,7 @@ impl<'a> Lexer<'a> {
                 end,
                 end,
                 "the line ends before the closing `\"`",
+                "close the raw string with `\"` on the same line",
             );
             self.push(Token::StrEnd, end);
         }
@@ -779,6 +794,7 @@ impl<'a> Lexer<'a> {
                 s,
                 e,
                 "ports are 1..=65535",
+                "ports are 1..=65535, as in `tcp/443`",
             );
             self.push(Token::Invalid, start);
             return;

@@ -4,25 +4,12 @@
 
 mod common;
 
-use infrac_diagnostics::{render_human, RenderOptions};
-use infrac_model::Target;
 use infrac_target_bird::BirdTarget;
 use std::process::Command;
 
 /// The emitted files of a lab, or its rendered target diagnostics.
 fn emit(relative: &str) -> Result<Vec<(String, String)>, String> {
-    let model = common::load(relative);
-    match BirdTarget.emit(&model) {
-        Ok(artifacts) => Ok(artifacts
-            .into_iter()
-            .map(|a| (a.path.to_string_lossy().replace('\\', "/"), a.contents))
-            .collect()),
-        Err(diagnostics) => Err(render_human(
-            &model.sources,
-            &diagnostics,
-            RenderOptions { color: false },
-        )),
-    }
+    infrac_testkit::lab_files(&BirdTarget, relative)
 }
 
 /// Every emitted configuration, by lab and path.
@@ -41,16 +28,8 @@ fn snapshots() {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| {
-        for (name, relative) in common::labs() {
-            match emit(&relative) {
-                Ok(files) => {
-                    for (path, contents) in files {
-                        let snapshot = format!("{}@{}", name, path.replace('/', "__"));
-                        insta::assert_snapshot!(snapshot, contents);
-                    }
-                }
-                Err(rendered) => insta::assert_snapshot!(format!("{name}@errors"), rendered),
-            }
+        for (snapshot, contents) in infrac_testkit::snapshot_entries(&BirdTarget, &["router-"]) {
+            insta::assert_snapshot!(snapshot, contents);
         }
     });
 }

@@ -13,11 +13,8 @@ fn snapshots() {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| {
-        for (name, relative) in common::labs(&FIXTURES) {
-            for (path, contents) in common::emit(&K8sTarget, &relative) {
-                let snapshot = format!("{}@{}", name, path.replace('/', "__"));
-                insta::assert_snapshot!(snapshot, contents);
-            }
+        for (snapshot, contents) in infrac_testkit::snapshot_entries(&K8sTarget, &FIXTURES) {
+            insta::assert_snapshot!(snapshot, contents);
         }
     });
 }

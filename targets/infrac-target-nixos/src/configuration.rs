@@ -6,6 +6,7 @@ use crate::network::networking;
 use crate::nix::{self, Nix};
 use crate::services::{self, Assignments};
 use infrac_diagnostics::Diagnostic;
+use infrac_model::Firmware;
 use infrac_model::GuestKind;
 use infrac_templates::text::{file_segment, wrap};
 use serde::Serialize;
@@ -114,7 +115,7 @@ fn hardware(view: &GuestView) -> Assignments {
             "modulesPath + \"/profiles/qemu-guest.nix\"".into(),
         )]),
     )];
-    if guest.bios.as_deref() == Some("ovmf") {
+    if guest.bios == Some(Firmware::Ovmf) {
         out.push(("boot.loader.systemd-boot.enable", Nix::Bool(true)));
         out.push(("boot.loader.efi.canTouchEfiVariables", Nix::Bool(true)));
     } else {

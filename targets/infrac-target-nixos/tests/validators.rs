@@ -10,18 +10,11 @@ use std::path::PathBuf;
 
 /// ORION and every NixOS build fixture.
 fn labs() -> Vec<String> {
-    let mut labs = vec!["examples/orion.infra".to_string()];
-    let dir = root().join("tests/fixtures/build");
-    let mut fixtures: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with("nixos-") && n.ends_with(".infra"))
-        .map(|n| format!("tests/fixtures/build/{n}"))
+    let labs: Vec<String> = infrac_testkit::labs(&["nixos-"])
+        .into_iter()
+        .map(|(_, relative)| relative)
         .collect();
-    fixtures.sort();
-    assert!(!fixtures.is_empty());
-    labs.extend(fixtures);
+    assert!(labs.len() > 1, "no nixos- fixtures");
     labs
 }
 

@@ -5,7 +5,7 @@
 use crate::macos;
 use crate::quote::{comment_safe, file_segment, shell_quote, wrap};
 use infrac_model::roles::{default_route4, default_route6, DefaultRoute4};
-use infrac_model::{Bytes, Guest, GuestId, GuestKind, GuestNic, Image, Model, Network};
+use infrac_model::{Bytes, Firmware, Guest, GuestId, GuestKind, GuestNic, Image, Model, Network};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -302,11 +302,11 @@ fn vm_options(ctx: &Context, script: &mut GuestScript) -> Options {
     if let Some(machine) = machine {
         options.create("machine", machine);
     }
-    let bios = guest.bios.as_deref().or(macos.then_some("ovmf"));
+    let bios = guest.bios.or(macos.then_some(Firmware::Ovmf));
     if let Some(bios) = bios {
-        options.create("bios", bios);
+        options.create("bios", bios.as_str());
     }
-    if bios == Some("ovmf") {
+    if bios == Some(Firmware::Ovmf) {
         match ctx.first_pool() {
             Some(pool) => options.create(
                 "efidisk0",

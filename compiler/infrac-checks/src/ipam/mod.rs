@@ -160,39 +160,30 @@ fn overlaps(model: &Model, out: &mut Vec<Diagnostic>) {
 
 fn network_shapes(model: &Model, out: &mut Vec<Diagnostic>) {
     for n in &model.networks {
-        if let (Some(prefix), Some(gw)) = (n.ipv4, n.gateway) {
-            if !prefix.value.contains(&gw.value) {
+        let gateways = [
+            n.ipv4
+                .zip(n.gateway)
+                .map(|(p, g)| (IpNet::V4(p.value), p.span, IpAddr::V4(g.value), g.span)),
+            n.ipv6
+                .zip(n.gateway6)
+                .map(|(p, g)| (IpNet::V6(p.value), p.span, IpAddr::V6(g.value), g.span)),
+        ];
+        for (prefix, prefix_span, gateway, gateway_span) in gateways.into_iter().flatten() {
+            if !prefix.contains(&gateway) {
                 out.push(
                     Diagnostic::error(
                         Code::DHCP_OR_GATEWAY_OUTSIDE,
                         format!(
-                            "the gateway {} of network {} is outside {}",
-                            gw.value, n.name, prefix.value
+                            "the gateway {gateway} of network {} is outside {prefix}",
+                            n.name
                         ),
-                        gw.span,
-                        format!("not in {}", prefix.value),
+                        gateway_span,
+                        format!("not in {prefix}"),
                     )
-                    .with_label(prefix.span, "the network's prefix")
+                    .with_label(prefix_span, "the network's prefix")
                     .with_help(format!(
-                        "a gateway must be reachable on the link: pick an address in {}",
-                        prefix.value
+                        "a gateway must be reachable on the link: pick an address in {prefix}"
                     )),
-                );
-            }
-        }
-        if let (Some(prefix), Some(gw)) = (n.ipv6, n.gateway6) {
-            if !prefix.value.contains(&gw.value) {
-                out.push(
-                    Diagnostic::error(
-                        Code::DHCP_OR_GATEWAY_OUTSIDE,
-                        format!(
-                            "the gateway {} of network {} is outside {}",
-                            gw.value, n.name, prefix.value
-                        ),
-                        gw.span,
-                        format!("not in {}", prefix.value),
-                    )
-                    .with_label(prefix.span, "the network's prefix"),
                 );
             }
         }

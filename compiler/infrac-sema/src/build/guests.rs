@@ -153,7 +153,11 @@ impl<'a> Sema<'a> {
                 .collect(),
             cpu: f.string("cpu"),
             machine: f.string("machine"),
-            bios: f.string("bios"),
+            bios: f.string("bios").and_then(|b| match b.as_str() {
+                "ovmf" => Some(Firmware::Ovmf),
+                "seabios" => Some(Firmware::Seabios),
+                _ => None,
+            }),
             args: f.string("args"),
             span,
             name_span,

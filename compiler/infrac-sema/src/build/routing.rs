@@ -10,16 +10,26 @@ use infrac_syntax::ast;
 use ipnet::IpNet;
 
 impl<'a> Sema<'a> {
+    /// The guest a `bgp` or `firewall` block is attached to (`on GUEST`), with the span of
+    /// its head (`bgp on router`), which stands for the block in diagnostics.
+    fn attached_guest(
+        &mut self,
+        d: crate::decls::DeclIdx,
+        handles: &Handles,
+    ) -> Option<(GuestId, Span)> {
+        let decl = self.decls[d.0 as usize].decl;
+        let span = decl
+            .on
+            .as_ref()
+            .map_or(decl.kind.span, |on| decl.kind.span.to(on.span));
+        let guest = self.head_target(d, decl.on.as_ref(), Kind::Guest, &handles.guests)?;
+        Some((guest, span))
+    }
+
     pub(crate) fn build_routers(&mut self, model: &mut Model, handles: &Handles) {
         for d in self.decls_of(Kind::Bgp) {
             let (f, _) = self.fields(d);
-            let on = self.decls[d.0 as usize].decl.on.clone();
-            let decl = self.decls[d.0 as usize].decl;
-            // The head (`bgp on router`) stands for the block in diagnostics.
-            let span = on
-                .as_ref()
-                .map_or(decl.kind.span, |on| decl.kind.span.to(on.span));
-            let Some(guest) = self.head_target(d, on.as_ref(), Kind::Guest, &handles.guests) else {
+            let Some((guest, span)) = self.attached_guest(d, handles) else {
                 continue;
             };
             let (Some(asn), Some(router_id)) = (f.u32("asn"), f.ipv4("router_id")) else {
@@ -82,13 +92,7 @@ impl<'a> Sema<'a> {
     pub(crate) fn build_firewalls(&mut self, model: &mut Model, handles: &Handles) {
         for d in self.decls_of(Kind::Firewall) {
             let (f, _) = self.fields(d);
-            let on = self.decls[d.0 as usize].decl.on.clone();
-            let decl = self.decls[d.0 as usize].decl;
-            // The head (`bgp on router`) stands for the block in diagnostics.
-            let span = on
-                .as_ref()
-                .map_or(decl.kind.span, |on| decl.kind.span.to(on.span));
-            let Some(guest) = self.head_target(d, on.as_ref(), Kind::Guest, &handles.guests) else {
+            let Some((guest, span)) = self.attached_guest(d, handles) else {
                 continue;
             };
             let verdict = |name: &str, default: Verdict| match f.string(name).as_deref() {
@@ -197,7 +201,7 @@ impl<'a> Sema<'a> {
                             ),
                             port.span,
                             "not a port",
-                        )),
+                        ).with_help("list ports as `tcp/22, udp/53`, `icmp`, or a service name such as `ssh`")),
                         None => {}
                     }
                 }
@@ -231,12 +235,15 @@ impl<'a> Sema<'a> {
                         name: w,
                         span: zones.span,
                     }),
-                    Some(other) => self.diags.push(Diagnostic::error(
-                        Code::TYPE_MISMATCH,
-                        format!("expected zones, found {}", other.describe()),
-                        zones.span,
-                        "expected `[zone, …]`",
-                    )),
+                    Some(other) => self.diags.push(
+                        Diagnostic::error(
+                            Code::TYPE_MISMATCH,
+                            format!("expected zones, found {}", other.describe()),
+                            zones.span,
+                            "expected `[zone, …]`",
+                        )
+                        .with_help("write the zones as a list: `masquerade [lan, guest] -> wan`"),
+                    ),
                     None => {}
                 }
                 let zones = list.iter().filter_map(|z| self.zone(z, model)).collect();
@@ -260,15 +267,18 @@ impl<'a> Sema<'a> {
                 let port = match port_value {
                     Some(Value::Port(p)) => Some(Spanned::new(p, port.span)),
                     Some(other) => {
-                        self.diags.push(Diagnostic::error(
-                            Code::TYPE_MISMATCH,
-                            format!(
-                                "expected a port such as `tcp/443`, found {}",
-                                other.describe()
-                            ),
-                            port.span,
-                            "not a port",
-                        ));
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::TYPE_MISMATCH,
+                                format!(
+                                    "expected a port such as `tcp/443`, found {}",
+                                    other.describe()
+                                ),
+                                port.span,
+                                "not a port",
+                            )
+                            .with_help("write `forward wan tcp/443 -> proxy:443`"),
+                        );
                         None
                     }
                     None => None,
@@ -285,7 +295,7 @@ impl<'a> Sema<'a> {
                                 "invalid target port",
                                 expr.span,
                                 "ports are 1..=65535",
-                            ));
+                            ).with_help("give the guest's port as a number in 1..=65535: `-> proxy:443`"));
                             None
                         }
                     },
