@@ -124,6 +124,6 @@ mod tests {
             .map(|d| d.message.clone())
             .collect();
         assert!(errors.is_empty(), "{errors:#?}");
-        assert_eq!(analysis.model.guests.len(), 61);
+        assert_eq!(analysis.model.guests().count(), 61);
     }
 }

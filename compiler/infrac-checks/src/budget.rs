@@ -3,7 +3,7 @@
 
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::budget::{format_bytes, format_vcpus, host_budgets, pool_budgets, Usage};
-use infrac_model::{Bytes, GuestId, Model};
+use infrac_model::{Bytes, MachineId, Model};
 use std::collections::BTreeMap;
 
 /// How many of the largest consumers a budget error labels.
@@ -23,7 +23,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
 }
 
 fn hardware(model: &Model, out: &mut Vec<Diagnostic>) {
-    for host in &model.hosts {
+    for (_, host) in model.machines() {
         let Some(hw) = &host.hardware else { continue };
         let chassis = &hw.chassis;
         if hw.cpu_count.value > chassis.sockets {
@@ -31,8 +31,12 @@ fn hardware(model: &Model, out: &mut Vec<Diagnostic>) {
                 Diagnostic::error(
                     Code::CPU_SOCKETS,
                     format!(
-                        "host {} has {} CPUs but a {} has {} sockets",
-                        host.name, hw.cpu_count.value, chassis.model, chassis.sockets
+                        "{} {} has {} CPUs but a {} has {} sockets",
+                        host.noun(),
+                        host.name,
+                        hw.cpu_count.value,
+                        chassis.model,
+                        chassis.sockets
                     ),
                     hw.cpu_count.span,
                     format!("{} CPUs", hw.cpu_count.value),
@@ -48,8 +52,12 @@ fn hardware(model: &Model, out: &mut Vec<Diagnostic>) {
                 Diagnostic::error(
                     Code::DIMM_SLOTS,
                     format!(
-                        "host {} has {} DIMMs but a {} has {} slots",
-                        host.name, hw.dimm_count.value, chassis.model, chassis.dimm_slots
+                        "{} {} has {} DIMMs but a {} has {} slots",
+                        host.noun(),
+                        host.name,
+                        hw.dimm_count.value,
+                        chassis.model,
+                        chassis.dimm_slots
                     ),
                     hw.dimm_count.span,
                     format!("{} DIMMs", hw.dimm_count.value),
@@ -62,7 +70,8 @@ fn hardware(model: &Model, out: &mut Vec<Diagnostic>) {
                 Diagnostic::error(
                     Code::CHASSIS_MEMORY,
                     format!(
-                        "host {} has {} installed but a {} supports at most {}",
+                        "{} {} has {} installed but a {} supports at most {}",
+                        host.noun(),
                         host.name,
                         hw.memory(),
                         chassis.model,
@@ -95,7 +104,7 @@ fn with_consumers(
     for (guest, amount, span) in usage.consumers.iter().take(LARGEST) {
         d = d.with_label(
             *span,
-            format!("{}: {}", model.guest(*guest).name, show(*amount)),
+            format!("{}: {}", model.machine(*guest).name, show(*amount)),
         );
     }
     let rest = &usage.consumers[usage.consumers.len().min(LARGEST)..];
@@ -113,7 +122,7 @@ fn with_consumers(
 
 fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
     for budget in host_budgets(model) {
-        let host = model.host(budget.host);
+        let host = model.machine(budget.host);
         let Some(hw) = &host.hardware else { continue };
         let vcpu = |m: u64| {
             format!(
@@ -219,7 +228,7 @@ fn pools(model: &Model, out: &mut Vec<Diagnostic>) {
         let hosts: Vec<&str> = pool
             .hosts
             .iter()
-            .map(|h| model.host(*h).name.as_str())
+            .map(|h| model.machine(*h).name.as_str())
             .collect();
         let whose = if pool.shared {
             format!("shared pool {} (on {})", pool.name, hosts.join(", "))
@@ -244,48 +253,49 @@ fn pools(model: &Model, out: &mut Vec<Diagnostic>) {
 }
 
 fn pci(model: &Model, out: &mut Vec<Diagnostic>) {
-    let mut holders: BTreeMap<(u32, &str), Vec<GuestId>> = BTreeMap::new();
-    for (g, guest) in model.guests.iter().enumerate() {
+    let mut holders: BTreeMap<(MachineId, &str), Vec<MachineId>> = BTreeMap::new();
+    for (id, _, guest) in model.guests() {
         if !guest.start {
             continue;
         }
         for device in &guest.pci {
             holders
-                .entry((guest.host.0, device.value.as_str()))
+                .entry((guest.host, device.value.as_str()))
                 .or_default()
-                .push(GuestId(g as u32));
+                .push(id);
         }
     }
     for ((host, device), guests) in holders {
         if guests.len() < 2 {
             continue;
         }
-        let span_of = |g: GuestId| {
-            model
-                .guest(g)
-                .pci
+        let span_of = |g: MachineId| {
+            let machine = model.machine(g);
+            machine
+                .guest
                 .iter()
+                .flat_map(|guest| &guest.pci)
                 .find(|p| p.value == device)
-                .map(|p| p.span)
-                .unwrap_or(model.guest(g).span)
+                .map_or(machine.span, |p| p.span)
         };
+        let last = guests[guests.len() - 1];
         let mut d = Diagnostic::error(
             Code::PCI_SHARED,
-            format!("PCI device {device} of host {} is passed through to {} running guests", model.hosts[host as usize].name, guests.len()),
-            span_of(guests[guests.len() - 1]),
-            format!("also given to {}", model.guest(guests[guests.len() - 1]).name),
+            format!("PCI device {device} of host {} is passed through to {} running guests", model.machine(host).name, guests.len()),
+            span_of(last),
+            format!("also given to {}", model.machine(last).name),
         )
         .with_help("a device can be passed through to one running guest; set `start = false` on the others or give each its own device");
         for g in &guests[..guests.len() - 1] {
-            d = d.with_label(span_of(*g), format!("held by {}", model.guest(*g).name));
+            d = d.with_label(span_of(*g), format!("held by {}", model.machine(*g).name));
         }
         out.push(d);
     }
 }
 
 fn numa(model: &Model, out: &mut Vec<Diagnostic>) {
-    for guest in &model.guests {
-        let host = model.host(guest.host);
+    for (_, machine, guest) in model.guests() {
+        let host = model.machine(guest.host);
         let Some(hw) = &host.hardware else { continue };
         let Some(cpu) = &hw.cpu else { continue };
         if hw.cpu_count.value < 2 {
@@ -298,7 +308,7 @@ fn numa(model: &Model, out: &mut Vec<Diagnostic>) {
             out.push(
                 Diagnostic::warning(
                     Code::NUMA_SPAN,
-                    format!("guest {} has {} cores per socket, more than the {} cores of one socket of host {}", guest.name, guest.cores.value, cpu.cores, host.name),
+                    format!("guest {} has {} cores per socket, more than the {} cores of one socket of host {}", machine.name, guest.cores.value, cpu.cores, host.name),
                     guest.cores.span,
                     format!("spans NUMA nodes: each {} has {} cores", cpu.model, cpu.cores),
                 )
@@ -312,57 +322,56 @@ fn numa(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// One app's request of a resource: amount for all replicas, where it is written, app name.
+type Request = (u64, infrac_diagnostics::Span, String);
+
 fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
     for (c, cluster) in model.clusters.iter().enumerate() {
-        let nodes: Vec<GuestId> = cluster
-            .servers
-            .iter()
-            .chain(&cluster.agents)
-            .map(|s| s.value)
-            .collect();
-        let reserve_cpu = u64::from(cluster.reserve.cores) * 1000;
-        let cpu_alloc: u64 = nodes
-            .iter()
-            .map(|g| (u64::from(model.guest(*g).cores.value) * 1000).saturating_sub(reserve_cpu))
-            .sum();
-        let mem_alloc: u64 = nodes
-            .iter()
-            .map(|g| {
-                model
-                    .guest(*g)
-                    .memory
-                    .value
-                    .0
-                    .saturating_sub(cluster.reserve.memory.0)
-            })
-            .sum();
-        let apps: Vec<(usize, &infrac_model::App)> = model
-            .apps
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.cluster.index() == c)
-            .collect();
-        let mut cpu: Vec<(GuestId, u64, infrac_diagnostics::Span, String)> = Vec::new();
-        let mut mem = Vec::new();
-        for (_, app) in &apps {
-            let replicas = u64::from(app.replicas);
-            if let Some(r) = app.requests.cpu {
-                cpu.push((GuestId(0), r.value.0 * replicas, r.span, app.name.clone()));
-            }
-            if let Some(r) = app.requests.memory {
-                mem.push((GuestId(0), r.value.0 * replicas, r.span, app.name.clone()));
+        // A node listed twice is reported by the wiring checks; counting it twice here
+        // would hide a real over-request.
+        let mut nodes: Vec<MachineId> = Vec::new();
+        for (node, _) in cluster.nodes() {
+            if !nodes.contains(&node) {
+                nodes.push(node);
             }
         }
-        let report = |items: &mut Vec<(GuestId, u64, infrac_diagnostics::Span, String)>,
+        // A node whose size the lab does not state (a machine without `hardware`) offers
+        // an unknown amount, so the cluster's allocatable cannot be proven short.
+        let capacities: Option<Vec<(u32, Bytes)>> =
+            nodes.iter().map(|n| model.machine(*n).capacity()).collect();
+        let Some(capacities) = capacities else {
+            continue;
+        };
+        let reserve_cpu = u64::from(cluster.reserve.cores) * 1000;
+        let cpu_alloc: u64 = capacities
+            .iter()
+            .map(|(cpus, _)| (u64::from(*cpus) * 1000).saturating_sub(reserve_cpu))
+            .sum();
+        let mem_alloc: u64 = capacities
+            .iter()
+            .map(|(_, memory)| memory.0.saturating_sub(cluster.reserve.memory.0))
+            .sum();
+        let mut cpu: Vec<Request> = Vec::new();
+        let mut mem: Vec<Request> = Vec::new();
+        for app in model.apps.iter().filter(|a| a.cluster.index() == c) {
+            let replicas = u64::from(app.replicas);
+            if let Some(r) = app.requests.cpu {
+                cpu.push((r.value.0 * replicas, r.span, app.name.clone()));
+            }
+            if let Some(r) = app.requests.memory {
+                mem.push((r.value.0 * replicas, r.span, app.name.clone()));
+            }
+        }
+        let report = |items: &mut Vec<Request>,
                       capacity: u64,
                       what: &str,
                       show: &dyn Fn(u64) -> String,
                       out: &mut Vec<Diagnostic>| {
-            let used: u64 = items.iter().map(|i| i.1).sum();
+            let used: u64 = items.iter().map(|i| i.0).sum();
             if used <= capacity {
                 return;
             }
-            items.sort_by(|a, b| b.1.cmp(&a.1).then(a.3.cmp(&b.3)));
+            items.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2)));
             let mut d = Diagnostic::error(
                 Code::CLUSTER_BUDGET,
                 format!(
@@ -390,7 +399,7 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
                 },
             )
             .with_help("lower requests or replicas, or add nodes to the cluster");
-            for (_, amount, span, name) in items.iter().take(LARGEST) {
+            for (amount, span, name) in items.iter().take(LARGEST) {
                 d = d.with_label(*span, format!("{name}: {} (all replicas)", show(*amount)));
             }
             out.push(d);

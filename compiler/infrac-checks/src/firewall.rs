@@ -10,7 +10,7 @@ use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::policy::{
     self, Chain, Decider, Field, Link, Links, Origin, Packet, Policy, Ranges, Region,
 };
-use infrac_model::{Model, Source, Zone};
+use infrac_model::{Model, NetworkId, Source, Zone};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs the analyser over every firewall.
@@ -156,7 +156,7 @@ fn describe(policy: &Policy, origin: Origin) -> &'static str {
 }
 
 fn matches_nothing(policy: &Policy, origin: Origin, span: Span) -> Diagnostic {
-    let router = &policy.model.guest(policy.router).name;
+    let router = &policy.model.machine(policy.router).name;
     let missing_zone = |zone: &Zone| match zone {
         Zone::Named(z) if policy.zone_interfaces(z).is_empty() => Some(z.clone()),
         _ => None,
@@ -249,29 +249,28 @@ fn shadowed_rule(
     d.with_help("remove the rule, or move it above the rules that decide its traffic")
 }
 
-/// The guests with a NIC in `zone`, and their services, as `name (service port, …)`.
-fn exposed_guests(policy: &Policy, zones: &[String]) -> Vec<String> {
+/// The machines on a network of `zones` (through a NIC or a placed address), and their
+/// services, as `name (service port, …)`.
+fn exposed_machines(policy: &Policy, zones: &[String]) -> Vec<String> {
     let model = policy.model;
+    let in_zones = |n: NetworkId| zones.contains(&model.network(n).zone);
     model
-        .guests
-        .iter()
-        .enumerate()
-        .filter(|(i, g)| {
-            *i != policy.router.index()
-                && g.nics
-                    .iter()
-                    .any(|n| zones.contains(&model.network(n.network).zone))
+        .machines()
+        .filter(|(id, m)| {
+            *id != policy.router
+                && (m.attached().any(|(_, _, n)| in_zones(n))
+                    || m.addresses.iter().any(|p| in_zones(p.network)))
         })
-        .map(|(_, g)| {
-            let services: Vec<String> = g
+        .map(|(_, m)| {
+            let services: Vec<String> = m
                 .services
                 .iter()
                 .flat_map(|s| s.ports.iter().map(move |p| format!("{} {p}", s.name)))
                 .collect();
             if services.is_empty() {
-                g.name.clone()
+                m.name.clone()
             } else {
-                format!("{} ({})", g.name, services.join(", "))
+                format!("{} ({})", m.name, services.join(", "))
             }
         })
         .collect()
@@ -293,7 +292,7 @@ fn uplink_exposure(policy: &Policy, out: &mut Vec<Diagnostic>) {
     let inside_links = inside.iter().fold(Ranges::empty(), |acc, z| {
         acc.union(&policy.link_set(&Links::Zone(z.clone())))
     });
-    let router = &policy.model.guest(policy.router).name;
+    let router = &policy.model.machine(policy.router).name;
     // New connections from an uplink, addressed directly, to the router or an inside zone.
     let targets = [(Chain::Input, None), (Chain::Forward, Some(&inside_links))];
     let mut reported: BTreeSet<Option<Origin>> = BTreeSet::new();
@@ -369,13 +368,13 @@ fn uplink_exposure(policy: &Policy, out: &mut Vec<Diagnostic>) {
                     label,
                 );
                 let guests = if chain == Chain::Input {
-                    let g = policy.model.guest(policy.router);
+                    let g = policy.model.machine(policy.router);
                     g.services
                         .iter()
                         .flat_map(|s| s.ports.iter().map(move |p| format!("{} {p}", s.name)))
                         .collect()
                 } else {
-                    exposed_guests(policy, &zones_reached)
+                    exposed_machines(policy, &zones_reached)
                 };
                 if !guests.is_empty() {
                     d = d.with_note(format!(
@@ -398,11 +397,11 @@ fn bgp_blocked(policy: &Policy, out: &mut Vec<Diagnostic>) {
         .model
         .routers
         .iter()
-        .find(|r| r.guest == policy.router)
+        .find(|r| r.machine == policy.router)
     else {
         return;
     };
-    let name = &policy.model.guest(policy.router).name;
+    let name = &policy.model.machine(policy.router).name;
     for peer in &router.peers {
         let neighbor = peer.neighbor.value;
         let link = match policy.route(neighbor) {

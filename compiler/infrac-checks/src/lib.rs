@@ -11,7 +11,7 @@ pub mod secrets;
 pub mod wiring;
 
 use infrac_diagnostics::Diagnostic;
-use infrac_model::Model;
+use infrac_model::{Machine, Model, NetworkId};
 
 /// Runs every check family and returns their diagnostics in source order.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
@@ -24,4 +24,17 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     diagnostics.extend(firewall::check(model));
     diagnostics.sort_by_key(Diagnostic::sort_key);
     diagnostics
+}
+
+/// The networks a machine is on: through its NICs (addressed or DHCP) and its placed
+/// addresses, in that order, each once. The BMC is a separate device and is left out.
+pub(crate) fn networks_of(machine: &Machine) -> Vec<NetworkId> {
+    let mut out: Vec<NetworkId> = Vec::new();
+    let attached = machine.attached().map(|(_, _, n)| n);
+    for network in attached.chain(machine.addresses.iter().map(|p| p.network)) {
+        if !out.contains(&network) {
+            out.push(network);
+        }
+    }
+    out
 }

@@ -2,7 +2,7 @@
 //! NodePorts, and services listening on the same port.
 
 use infrac_diagnostics::{Code, Diagnostic, Span};
-use infrac_model::{Expose, GuestKind, Model, Protocol};
+use infrac_model::{Expose, GuestKind, MachineId, Model, Protocol, SiteId};
 use std::collections::BTreeMap;
 
 /// Runs every naming check.
@@ -43,30 +43,52 @@ pub fn hostname_problem(name: &str) -> Option<&'static str> {
 }
 
 fn rules_and_labels(model: &Model, out: &mut Vec<Diagnostic>) {
-    for guest in &model.guests {
-        let site = model.site(model.host(guest.host).site);
-        if let Some(why) = hostname_problem(&guest.name) {
+    for (_, machine) in model.machines() {
+        let site = model.site(machine.site);
+        // A guest follows the site's guest rule, every other machine the host rule.
+        let (what, rule) = if machine.guest.is_some() {
+            ("guest", &site.naming.guest)
+        } else {
+            ("host", &site.naming.host)
+        };
+        if let Some(why) = hostname_problem(&machine.name) {
+            let help = if machine.guest.is_some() {
+                "the guest name becomes its hostname and DNS name; use letters, digits and `-`, at most 63 characters"
+            } else {
+                "the host name becomes its DNS name: use letters, digits and `-`, at most 63 characters"
+            };
             out.push(
-                Diagnostic::error(Code::INVALID_HOSTNAME, format!("guest name `{}` is not a valid hostname", guest.name), guest.name_span, format!("not an RFC 1123 label: {why}"))
-                    .with_help("the guest name becomes its hostname and DNS name; use letters, digits and `-`, at most 63 characters"),
+                Diagnostic::error(
+                    Code::INVALID_HOSTNAME,
+                    format!("{what} name `{}` is not a valid hostname", machine.name),
+                    machine.name_span,
+                    format!("not an RFC 1123 label: {why}"),
+                )
+                .with_help(help),
             );
         }
-        if let Some(rule) = &site.naming.guest {
-            naming_rule(&guest.name, guest.name_span, rule, "guest", &site.name, out);
+        if let Some(rule) = rule {
+            naming_rule(
+                &machine.name,
+                machine.name_span,
+                rule,
+                what,
+                &site.name,
+                out,
+            );
         }
     }
-    for host in &model.hosts {
-        let site = model.site(host.site);
-        if let Some(why) = hostname_problem(&host.name) {
-            out.push(Diagnostic::error(
-                Code::INVALID_HOSTNAME,
-                format!("host name `{}` is not a valid hostname", host.name),
-                host.span,
-                format!("not an RFC 1123 label: {why}"),
-            ).with_help("the host name becomes its DNS name: use letters, digits and `-`, at most 63 characters"));
-        }
-        if let Some(rule) = &site.naming.host {
-            naming_rule(&host.name, host.span, rule, "host", &site.name, out);
+    for network in &model.networks {
+        let site = model.site(network.site);
+        if let Some(rule) = &site.naming.network {
+            naming_rule(
+                &network.name,
+                network.span,
+                rule,
+                "network",
+                &site.name,
+                out,
+            );
         }
     }
 }
@@ -110,42 +132,46 @@ fn naming_rule(
 }
 
 fn vmids(model: &Model, out: &mut Vec<Diagnostic>) {
-    let mut seen: BTreeMap<u32, usize> = BTreeMap::new();
-    for (i, guest) in model.guests.iter().enumerate() {
-        let id = guest.vmid.value.0;
-        if let Some(first) = seen.get(&id) {
-            let first = &model.guests[*first];
-            out.push(
-                Diagnostic::error(Code::DUPLICATE_VMID, format!("VMID {id} is used twice"), guest.vmid.span, format!("{} {} has it again", guest.kind.as_str(), guest.name))
-                    .with_label(first.vmid.span, format!("first used by {} {}", first.kind.as_str(), first.name))
+    // Proxmox identifies a guest by its VMID across its cluster, and a Proxmox cluster
+    // does not span sites: the guests of one site's hypervisors share one ID space.
+    let mut seen: BTreeMap<(SiteId, u32), MachineId> = BTreeMap::new();
+    for (id, machine, guest) in model.guests() {
+        let site_id = model.machine(guest.host).site;
+        let vmid = guest.vmid.value.0;
+        let kind = guest.kind.as_str();
+        let first = seen
+            .get(&(site_id, vmid))
+            .map(|first| model.machine(*first))
+            .and_then(|first| first.guest.as_ref().map(|g| (first, g)));
+        match first {
+            Some((first, first_guest)) => out.push(
+                Diagnostic::error(Code::DUPLICATE_VMID, format!("VMID {vmid} is used twice"), guest.vmid.span, format!("{kind} {} has it again", machine.name))
+                    .with_label(first_guest.vmid.span, format!("first used by {} {}", first_guest.kind.as_str(), first.name))
                     .with_help("VMs and containers share one ID space on a Proxmox cluster; give each guest its own ID"),
-            );
-        } else {
-            seen.insert(id, i);
+            ),
+            None => {
+                seen.insert((site_id, vmid), id);
+            }
         }
-        let site = model.site(model.host(guest.host).site);
+        let site = model.site(site_id);
         let range = match guest.kind {
             GuestKind::Vm => site.naming.vmid_vm,
             GuestKind::Lxc => site.naming.vmid_lxc,
         };
         if let Some(range) = range {
             let (lo, hi) = range.value;
-            if !(lo..=hi).contains(&id) {
+            if !(lo..=hi).contains(&vmid) {
                 out.push(
                     Diagnostic::error(
                         Code::VMID_OUT_OF_RANGE,
                         format!(
-                            "VMID {id} of {} {} is outside {lo}..{hi}",
-                            guest.kind.as_str(),
-                            guest.name
+                            "VMID {vmid} of {kind} {} is outside {lo}..{hi}",
+                            machine.name
                         ),
                         guest.vmid.span,
-                        format!("{}s use {lo}..{hi}", guest.kind.as_str()),
+                        format!("{kind}s use {lo}..{hi}"),
                     )
-                    .with_label(
-                        range.span,
-                        format!("the VMID range for {}s", guest.kind.as_str()),
-                    )
+                    .with_label(range.span, format!("the VMID range for {kind}s"))
                     .with_help(format!("pick an ID in {lo}..{hi}")),
                 );
             }
@@ -234,7 +260,7 @@ fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
 }
 
 fn ports(model: &Model, out: &mut Vec<Diagnostic>) {
-    for guest in &model.guests {
+    for (_, guest) in model.machines() {
         let mut seen: Vec<(Protocol, u16, u16, &str, Span)> = Vec::new();
         for service in &guest.services {
             for port in &service.ports {

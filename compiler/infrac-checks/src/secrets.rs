@@ -36,9 +36,9 @@ fn patterns() -> Vec<(Regex, &'static str)> {
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let patterns = patterns();
     let mut texts: Vec<(&str, Span, String)> = Vec::new();
-    for g in &model.guests {
-        if let Some(d) = &g.description {
-            texts.push((d, g.name_span, format!("the description of {}", g.name)));
+    for (_, m) in model.machines() {
+        if let Some(d) = &m.description {
+            texts.push((d, m.name_span, format!("the description of {}", m.name)));
         }
     }
     for a in &model.apps {
@@ -49,9 +49,13 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
         }
         texts.push((&a.image, a.span, format!("the image of app {}", a.name)));
     }
-    for h in &model.hosts {
-        if let Some(u) = &h.bmc_user {
-            texts.push((u, h.span, format!("the BMC user of host {}", h.name)));
+    for (_, m) in model.machines() {
+        if let Some(u) = &m.bmc_user {
+            texts.push((
+                u,
+                m.name_span,
+                format!("the BMC user of {} {}", m.noun(), m.name),
+            ));
         }
     }
     let mut out = Vec::new();

@@ -1,5 +1,7 @@
 //! Wiring: VLANs on bridges, guests on networks their host can reach, firewall zones,
-//! BGP peers and uplinks, and cluster nodes able to hold the cluster's reservation.
+//! BGP peers and uplinks, cluster membership (each node once, at least one server, able
+//! to hold the cluster's reservation), machines on networks of their own site, and NFS
+//! mounts against the exporting machine.
 
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::{Model, Platform, Zone};
@@ -14,6 +16,8 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     zones(model, &mut out);
     bgp(model, &mut out);
     cluster_nodes(model, &mut out);
+    sites(model, &mut out);
+    exports(model, &mut out);
     out
 }
 
@@ -37,7 +41,7 @@ fn vlans(model: &Model, out: &mut Vec<Diagnostic>) {
                 );
             }
             // A tagged network needs a VLAN-aware bridge on every host that has the bridge.
-            for host in &model.hosts {
+            for (_, host) in model.machines() {
                 if let Some(b) = host.bridge(&bridge.value) {
                     if !b.vlan_aware {
                         out.push(
@@ -71,13 +75,18 @@ fn vlans(model: &Model, out: &mut Vec<Diagnostic>) {
 }
 
 fn guest_bridges(model: &Model, out: &mut Vec<Diagnostic>) {
-    for guest in &model.guests {
-        let host = model.host(guest.host);
-        if host.platform != Platform::Proxmox {
-            let platform = if host.platform == Platform::Cloud {
-                "cloud"
-            } else {
-                "baremetal"
+    for (_, machine, guest) in model.guests() {
+        let host = model.machine(guest.host);
+        if !host.platform.is_hypervisor() {
+            let help = match host.platform {
+                Platform::Baremetal | Platform::Cloud => {
+                    "place the guest on a Proxmox host; bare-metal and cloud hosts run no guests"
+                        .to_string()
+                }
+                other => format!(
+                    "place the guest on a Proxmox host; {} machines run no guests",
+                    other.as_str()
+                ),
             };
             out.push(
                 Diagnostic::error(
@@ -85,21 +94,30 @@ fn guest_bridges(model: &Model, out: &mut Vec<Diagnostic>) {
                     format!(
                         "{} {} is placed on host {}, which is not a Proxmox hypervisor",
                         guest.kind.as_str(),
-                        guest.name,
+                        machine.name,
                         host.name
                     ),
-                    guest.name_span,
+                    machine.name_span,
                     format!("`on {}`", host.name),
                 )
-                .with_label(host.span, format!("declared with `platform = {platform}`"))
-                .with_help(
-                    "place the guest on a Proxmox host; bare-metal and cloud hosts run no guests",
-                ),
+                .with_label(
+                    host.name_span,
+                    format!("declared with `platform = {}`", host.platform.as_str()),
+                )
+                .with_help(help),
             );
             continue;
         }
-        for nic in &guest.nics {
-            let network = model.network(nic.network);
+        if host.platform != Platform::Proxmox {
+            continue;
+        }
+        for (_, nic, network_id) in machine.attached() {
+            let network = model.network(network_id);
+            // An overlay is joined inside the guest, over whatever NIC reaches the
+            // internet; it has no bridge on the host.
+            if network.overlay.is_some() {
+                continue;
+            }
             match &network.bridge {
                 Some(bridge) if host.bridge(&bridge.value).is_some() => {}
                 Some(bridge) => out.push(
@@ -107,10 +125,10 @@ fn guest_bridges(model: &Model, out: &mut Vec<Diagnostic>) {
                         Code::BRIDGE_MISSING,
                         format!(
                             "guest {} joins network {} on bridge {}, which host {} does not have",
-                            guest.name, network.name, bridge.value, host.name
+                            machine.name, network.name, bridge.value, host.name
                         ),
                         nic.span,
-                        format!("{} runs on {}", guest.name, host.name),
+                        format!("{} runs on {}", machine.name, host.name),
                     )
                     .with_label(
                         bridge.span,
@@ -139,7 +157,7 @@ fn guest_bridges(model: &Model, out: &mut Vec<Diagnostic>) {
                         Code::BRIDGE_MISSING,
                         format!(
                             "guest {} joins network {}, which names no bridge",
-                            guest.name, network.name
+                            machine.name, network.name
                         ),
                         nic.span,
                         "no bridge to attach to",
@@ -156,7 +174,13 @@ fn zones(model: &Model, out: &mut Vec<Diagnostic>) {
     for fw in &model.firewalls {
         for rule in &fw.rules {
             if let (Zone::Named(a), Zone::Named(b)) = (&rule.from.value, &rule.to.value) {
-                if a == b && rule.allow {
+                // Members of an overlay reach each other through its hub: a rule for the
+                // overlay's own zone on the hub is what lets them.
+                let overlay_zone = model
+                    .networks
+                    .iter()
+                    .any(|n| &n.zone == a && n.overlay.is_some());
+                if a == b && rule.allow && !overlay_zone {
                     out.push(
                         Diagnostic::warning(Code::ZONE_TO_ITSELF, format!("rule lets zone {a} reach itself through the router"), rule.span, "traffic inside one zone never crosses the router")
                             .with_help("hosts in one zone talk directly on their segment; remove the rule, or split the zone into two networks"),
@@ -169,11 +193,10 @@ fn zones(model: &Model, out: &mut Vec<Diagnostic>) {
 
 fn bgp(model: &Model, out: &mut Vec<Diagnostic>) {
     for router in &model.routers {
-        let guest = model.guest(router.guest);
-        let networks: Vec<&infrac_model::Network> = guest
-            .nics
-            .iter()
-            .map(|n| model.network(n.network))
+        let guest = model.machine(router.machine);
+        let networks: Vec<&infrac_model::Network> = crate::networks_of(guest)
+            .into_iter()
+            .map(|n| model.network(n))
             .collect();
         let uplinks: Vec<&&infrac_model::Network> = networks.iter().filter(|n| n.uplink).collect();
         if uplinks.is_empty() {
@@ -215,39 +238,218 @@ fn bgp(model: &Model, out: &mut Vec<Diagnostic>) {
 
 fn cluster_nodes(model: &Model, out: &mut Vec<Diagnostic>) {
     for cluster in &model.clusters {
-        for node in cluster.servers.iter().chain(&cluster.agents) {
-            let guest = model.guest(node.value);
-            let cores_short = cluster.reserve.cores >= guest.cores.value * guest.sockets.max(1)
-                && cluster.reserve.cores > 0;
-            let memory_short =
-                cluster.reserve.memory >= guest.memory.value && cluster.reserve.memory.0 > 0;
-            if cores_short || memory_short {
-                let what = if cores_short {
-                    format!("{} cores of {}", cluster.reserve.cores, guest.cores.value)
+        if cluster.servers.is_empty() {
+            out.push(
+                Diagnostic::error(
+                    Code::CLUSTER_WITHOUT_SERVER,
+                    format!("cluster {} has no server", cluster.name),
+                    cluster.span,
+                    "no node runs the control plane",
+                )
+                .with_help("list at least one node in `servers = [...]`; agents join a server and cannot form a cluster alone"),
+            );
+        }
+        let mut seen: Vec<(infrac_model::MachineId, bool, infrac_diagnostics::Span)> = Vec::new();
+        let listed = cluster
+            .servers
+            .iter()
+            .map(|s| (s, true))
+            .chain(cluster.agents.iter().map(|a| (a, false)));
+        for (node, server) in listed {
+            let role = |server: bool| if server { "server" } else { "agent" };
+            let name = &model.machine(node.value).name;
+            if let Some((_, first_server, first_span)) =
+                seen.iter().find(|(m, _, _)| *m == node.value)
+            {
+                let (message, help) = if *first_server == server {
+                    (
+                        format!("node {name} is listed twice in cluster {}", cluster.name),
+                        "remove the second entry".to_string(),
+                    )
                 } else {
-                    format!("{} of {}", cluster.reserve.memory, guest.memory.value)
+                    (
+                        format!("node {name} is both a server and an agent of cluster {}", cluster.name),
+                        "a k3s server also runs workloads; list the node once, in `servers` or in `agents`".to_string(),
+                    )
                 };
                 out.push(
                     Diagnostic::error(
-                        Code::CLUSTER_RESERVATION,
-                        format!(
-                            "node {} of cluster {} cannot hold the cluster's reservation",
-                            guest.name, cluster.name
-                        ),
+                        Code::CLUSTER_NODE_TWICE,
+                        message,
                         node.span,
-                        format!("the reservation takes {what}"),
+                        format!("listed again as {}", role(server)),
                     )
                     .with_label(
-                        if cores_short {
-                            guest.cores.span
-                        } else {
-                            guest.memory.span
-                        },
-                        format!("{} has this much", guest.name),
+                        *first_span,
+                        format!("first listed as {}", role(*first_server)),
                     )
-                    .with_help("give the node more resources or lower `reserve` in the cluster"),
+                    .with_help(help),
                 );
+                continue;
             }
+            seen.push((node.value, server, node.span));
+            reservation(model, cluster, node, out);
+        }
+    }
+}
+
+/// Whether one node can hold the cluster's per-node reservation.
+fn reservation(
+    model: &Model,
+    cluster: &infrac_model::Cluster,
+    node: &infrac_model::Spanned<infrac_model::MachineId>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let machine = model.machine(node.value);
+    let Some((cpus, memory)) = machine.capacity() else {
+        return;
+    };
+    let cores_short = cluster.reserve.cores >= cpus && cluster.reserve.cores > 0;
+    let memory_short = cluster.reserve.memory >= memory && cluster.reserve.memory.0 > 0;
+    if !cores_short && !memory_short {
+        return;
+    }
+    let what = if cores_short {
+        format!("{} cores of {cpus}", cluster.reserve.cores)
+    } else {
+        format!("{} of {memory}", cluster.reserve.memory)
+    };
+    // Point at what sizes the node: the guest's cores or memory, else its hardware.
+    let size_span = match (&machine.guest, &machine.hardware) {
+        (Some(g), _) if cores_short => g.cores.span,
+        (Some(g), _) => g.memory.span,
+        (None, Some(hw)) => hw.span,
+        (None, None) => machine.name_span,
+    };
+    out.push(
+        Diagnostic::error(
+            Code::CLUSTER_RESERVATION,
+            format!(
+                "node {} of cluster {} cannot hold the cluster's reservation",
+                machine.name, cluster.name
+            ),
+            node.span,
+            format!("the reservation takes {what}"),
+        )
+        .with_label(size_span, format!("{} has this much", machine.name))
+        .with_help("give the node more resources or lower `reserve` in the cluster"),
+    );
+}
+
+/// A machine is cabled to the networks of its own site; only an overlay reaches across.
+fn sites(model: &Model, out: &mut Vec<Diagnostic>) {
+    for (_, machine) in model.machines() {
+        let site = model.site(machine.site);
+        let nics = machine.attached().map(|(_, nic, n)| (n, nic.span));
+        let placed = machine
+            .addresses
+            .iter()
+            .chain(&machine.bmc)
+            .map(|p| (p.network, p.address.span));
+        let mut reported = Vec::new();
+        for (id, span) in nics.chain(placed) {
+            let network = model.network(id);
+            if network.site == machine.site || network.spans_sites() || reported.contains(&id) {
+                continue;
+            }
+            reported.push(id);
+            let other = model.site(network.site);
+            out.push(
+                Diagnostic::error(
+                    Code::FOREIGN_SITE_NETWORK,
+                    format!(
+                        "{} {} of site {} joins network {} of site {}",
+                        machine.noun(),
+                        machine.name,
+                        site.name,
+                        network.name,
+                        other.name
+                    ),
+                    span,
+                    format!("{} is at site {}", machine.name, site.name),
+                )
+                .with_label(network.span, format!("network {} is at site {}", network.name, other.name))
+                .with_help(format!(
+                    "a network is one site's segment; join the sites with an overlay (`overlay = wireguard`) and put {} on that",
+                    machine.name
+                )),
+            );
+        }
+    }
+}
+
+/// A storage pool that mounts an NFS export talks to the exporting machine, from a
+/// network the export admits.
+fn exports(model: &Model, out: &mut Vec<Diagnostic>) {
+    for (_, machine) in model.machines() {
+        for pool in &machine.storage {
+            let Some(export_ref) = &pool.export else {
+                continue;
+            };
+            let server = model.machine(export_ref.machine);
+            if let Some(address) = pool.server {
+                let owned = server.addresses().iter().any(|(_, a)| a.value == address);
+                if !owned {
+                    let known: Vec<String> = server
+                        .addresses()
+                        .iter()
+                        .map(|(_, a)| a.value.to_string())
+                        .collect();
+                    out.push(
+                        Diagnostic::error(
+                            Code::NFS_SERVER_ADDRESS,
+                            format!(
+                                "pool {} mounts export {} of {} from {address}, which is not an address of {}",
+                                pool.name, export_ref.export, server.name, server.name
+                            ),
+                            pool.span,
+                            format!("`server = {address}`"),
+                        )
+                        .with_label(export_ref.span, format!("the export is {}'s", server.name))
+                        .with_help(if known.is_empty() {
+                            format!("give {} a static address and use it as the pool's `server`", server.name)
+                        } else {
+                            format!("use an address of {}: {}", server.name, known.join(", "))
+                        }),
+                    );
+                }
+            }
+            let Some(export) = server.export(&export_ref.export) else {
+                continue;
+            };
+            if export.clients.is_empty() {
+                continue;
+            }
+            let on = crate::networks_of(machine);
+            if export.clients.iter().any(|c| on.contains(c)) {
+                continue;
+            }
+            let clients: Vec<&str> = export
+                .clients
+                .iter()
+                .map(|c| model.network(*c).name.as_str())
+                .collect();
+            out.push(
+                Diagnostic::error(
+                    Code::NFS_CLIENT_NOT_ALLOWED,
+                    format!(
+                        "{} {} mounts export {} of {}, which admits only {}",
+                        machine.noun(),
+                        machine.name,
+                        export.name,
+                        server.name,
+                        clients.join(", ")
+                    ),
+                    export_ref.span,
+                    format!("{} is on none of these networks", machine.name),
+                )
+                .with_label(export.span, format!("clients = [{}]", clients.join(", ")))
+                .with_help(format!(
+                    "give {} an address on {}, or add one of its networks to the export's `clients`",
+                    machine.name,
+                    clients.join(" or ")
+                )),
+            );
         }
     }
 }

@@ -8,7 +8,7 @@ use infrac_model::policy::{
     self, address_value, describe_l4, l4_key, proto, Action, Chain, Decider, Field, Links, Origin,
     Policy, Ranges, Region, Route,
 };
-use infrac_model::{GuestId, IpFamily, Model, Protocol};
+use infrac_model::{IpFamily, MachineId, Model, Protocol};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,8 +18,8 @@ use std::process::ExitCode;
 #[command(
     long_about = "Evaluate the firewall of FILE's router for new connections from SRC to DST on \
 PORT, with the same semantics as the generated nftables ruleset, and print the verdict with the \
-rule that decides it and where that rule is written. SRC and DST are a zone, `router`, a guest \
-name or an address; PORT is `tcp/22`, `udp/53`, `sctp/N`, `icmp` (ping), `icmpv6` or a service \
+rule that decides it and where that rule is written. SRC and DST are a zone, `router`, a \
+machine name or an address; PORT is `tcp/22`, `udp/53`, `sctp/N`, `icmp` (ping), `icmpv6` or a service \
 of DST. Without SRC DST PORT, print what each zone may open toward each other zone.\n\n\
 Exits 0 when every packet of the flow is accepted, 1 when some or all are not (or FILE has \
 errors), 2 on usage errors.",
@@ -31,17 +31,17 @@ pub struct Args {
     /// The lab file
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// Where the flow starts: a zone, `router`, a guest or an address
+    /// Where the flow starts: a zone, `router`, a machine or an address
     #[arg(value_name = "SRC", requires_all = ["dst", "port"])]
     src: Option<String>,
-    /// Where it goes: a zone, `router`, a guest or an address
+    /// Where it goes: a zone, `router`, a machine or an address
     #[arg(value_name = "DST")]
     dst: Option<String>,
     /// What it is: `tcp/22`, `udp/53`, `icmp`, `icmpv6` or a service of DST
     #[arg(value_name = "PORT")]
     port: Option<String>,
     /// The router whose firewall to use, when the lab has several
-    #[arg(long, value_name = "GUEST")]
+    #[arg(long, value_name = "MACHINE")]
     router: Option<String>,
 }
 
@@ -50,7 +50,7 @@ pub struct Args {
 enum Endpoint {
     Router,
     Zone(String),
-    Guest(GuestId),
+    Machine(MachineId),
     Address(IpAddr),
 }
 
@@ -98,7 +98,7 @@ fn pick_firewall(model: &Model, router: Option<&str>) -> Result<usize, String> {
     let names: Vec<&str> = model
         .firewalls
         .iter()
-        .map(|f| model.guest(f.guest).name.as_str())
+        .map(|f| model.machine(f.machine).name.as_str())
         .collect();
     match (router, names.as_slice()) {
         (_, []) => Err("the lab has no `firewall` block".into()),
@@ -118,7 +118,7 @@ fn pick_firewall(model: &Model, router: Option<&str>) -> Result<usize, String> {
 
 fn resolve(policy: &Policy, text: &str) -> Result<Endpoint, String> {
     let model = policy.model;
-    let router = &model.guest(policy.router).name;
+    let router = &model.machine(policy.router).name;
     if text == "router" || text == router {
         return Ok(Endpoint::Router);
     }
@@ -128,18 +128,18 @@ fn resolve(policy: &Policy, text: &str) -> Result<Endpoint, String> {
     if model.networks.iter().any(|n| n.zone == text) {
         return Ok(Endpoint::Zone(text.to_string()));
     }
-    if let Some(id) = model.guest_named(text) {
-        return Ok(Endpoint::Guest(id));
+    if let Some(id) = model.machine_named(text) {
+        return Ok(Endpoint::Machine(id));
     }
     let mut candidates: Vec<&str> = model.networks.iter().map(|n| n.zone.as_str()).collect();
-    candidates.extend(model.guests.iter().map(|g| g.name.as_str()));
+    candidates.extend(model.machines.iter().map(|m| m.name.as_str()));
     candidates.push("router");
     let hint = match did_you_mean(text, candidates.iter().copied()) {
         Some(s) => format!("; did you mean `{s}`?"),
         None => String::new(),
     };
     Err(format!(
-        "`{text}` is not a zone, a guest, `router` or an address{hint}"
+        "`{text}` is not a zone, a machine, `router` or an address{hint}"
     ))
 }
 
@@ -161,16 +161,16 @@ fn parse_traffic(policy: &Policy, dst: &Endpoint, text: &str) -> Result<Traffic,
             _ => Err(format!("`{port}` is not a port number (1..=65535)")),
         };
     }
-    // A service name: of the destination guest, else from the catalogue.
+    // A service name: of the destination machine, else from the catalogue.
     let model = policy.model;
-    let guest = match dst {
-        Endpoint::Guest(g) => Some(*g),
+    let machine = match dst {
+        Endpoint::Machine(m) => Some(*m),
         Endpoint::Router => Some(policy.router),
         _ => None,
     };
-    let from_guest = guest.and_then(|g| {
+    let from_machine = machine.and_then(|m| {
         model
-            .guest(g)
+            .machine(m)
             .services
             .iter()
             .find(|s| s.name == text)
@@ -181,7 +181,7 @@ fn parse_traffic(policy: &Policy, dst: &Endpoint, text: &str) -> Result<Traffic,
         .iter()
         .find(|s| s.name == text)
         .and_then(|s| s.ports.first().copied());
-    match from_guest.or(from_catalogue) {
+    match from_machine.or(from_catalogue) {
         Some(p) => Ok(Traffic::Port(p.protocol, p.first)),
         None => Err(format!(
             "`{text}` is not a port (`tcp/22`), `icmp`, `icmpv6` or a known service"
@@ -202,14 +202,19 @@ fn addresses(policy: &Policy, endpoint: &Endpoint, family: IpFamily) -> Option<V
                 .collect(),
         ),
         Endpoint::Address(a) => Some(if of_family(a) { vec![*a] } else { Vec::new() }),
-        Endpoint::Guest(g) => {
-            let guest = policy.model.guest(*g);
-            let mut out = Vec::new();
-            for nic in &guest.nics {
-                out.extend(nic.ip.map(|a| IpAddr::V4(a.value)));
-                out.extend(nic.ip6.map(|a| IpAddr::V6(a.value)));
-            }
-            Some(out.into_iter().filter(of_family).collect())
+        Endpoint::Machine(m) => {
+            let machine = policy.model.machine(*m);
+            // The BMC is a device of its own, not the machine's operating system.
+            let bmc = machine.bmc.map(|p| p.address.value);
+            Some(
+                machine
+                    .addresses()
+                    .into_iter()
+                    .map(|(_, a)| a.value)
+                    .filter(|a| Some(*a) != bmc)
+                    .filter(of_family)
+                    .collect(),
+            )
         }
     }
 }
@@ -219,17 +224,17 @@ fn links(policy: &Policy, endpoint: &Endpoint, family: IpFamily) -> Option<Range
     match endpoint {
         Endpoint::Router => None,
         Endpoint::Zone(z) => Some(policy.link_set(&Links::Zone(z.clone()))),
-        Endpoint::Address(_) | Endpoint::Guest(_) => {
+        Endpoint::Address(_) | Endpoint::Machine(_) => {
             let mut set = Ranges::empty();
             for a in addresses(policy, endpoint, family).unwrap_or_default() {
                 if let Route::Link(l) = policy.route(a) {
                     set = set.union(&Ranges::single(policy.link_index(l) as u128));
                 }
             }
-            if let Endpoint::Guest(g) = endpoint {
-                // A guest on DHCP has no address to route by; its networks' zones place it.
-                for nic in &policy.model.guest(*g).nics {
-                    let zone = &policy.model.network(nic.network).zone;
+            if let Endpoint::Machine(m) = endpoint {
+                // A NIC on DHCP has no address to route by; its network's zone places it.
+                for (_, nic, network) in policy.model.machine(*m).attached() {
+                    let zone = &policy.model.network(network).zone;
                     if nic.ip.is_none() && nic.ip6.is_none() {
                         set = set.union(&policy.link_set(&Links::Zone(zone.clone())));
                     }
@@ -412,9 +417,9 @@ fn range_text(first: u128, last: u128, family: IpFamily) -> Vec<String> {
 
 fn endpoint_text(policy: &Policy, e: &Endpoint) -> String {
     match e {
-        Endpoint::Router => policy.model.guest(policy.router).name.clone(),
+        Endpoint::Router => policy.model.machine(policy.router).name.clone(),
         Endpoint::Zone(z) => format!("zone {z}"),
-        Endpoint::Guest(g) => policy.model.guest(*g).name.clone(),
+        Endpoint::Machine(m) => policy.model.machine(*m).name.clone(),
         Endpoint::Address(a) => a.to_string(),
     }
 }
@@ -595,8 +600,8 @@ fn forwarded<'p>(
             Endpoint::Router => {
                 dnat.port.protocol == protocol && (dnat.port.first..=dnat.port.last).contains(&port)
             }
-            Endpoint::Guest(g) => {
-                *g == dnat.target && dnat.port.protocol == protocol && dnat.target_port == port
+            Endpoint::Machine(m) => {
+                *m == dnat.target && dnat.port.protocol == protocol && dnat.target_port == port
             }
             Endpoint::Address(a) => {
                 *a == IpAddr::V4(dnat.address)
@@ -636,7 +641,7 @@ fn forwarded<'p>(
 fn matrix(policy: &Policy) -> String {
     let mut zones = policy.zones();
     zones.push("router".into());
-    let router = &policy.model.guest(policy.router).name;
+    let router = &policy.model.machine(policy.router).name;
     let mut out = format!(
         "firewall of {router}: new connections each zone may open (established traffic always returns)\n"
     );
@@ -669,7 +674,7 @@ fn matrix(policy: &Policy) -> String {
                 "  {:>8} {} -> {} {}:{}  ({})\n",
                 if d.zone.is_empty() { "any" } else { &d.zone },
                 d.port,
-                policy.model.guest(d.target).name,
+                policy.model.machine(d.target).name,
                 d.address,
                 d.target_port,
                 policy.location(d.span)

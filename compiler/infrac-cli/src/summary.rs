@@ -1,4 +1,4 @@
-//! `infrac check --summary`: each host's CPU, memory and disk against capacity.
+//! `infrac check --summary`: each hypervisor's CPU, memory and disk against capacity.
 
 use infrac_model::budget::{format_bytes, format_vcpus, host_budgets, pool_budgets, Usage};
 use infrac_model::Model;
@@ -23,10 +23,15 @@ fn row(out: &mut String, resource: &str, usage: &Usage, show: &dyn Fn(u64) -> St
 /// The budget table as text.
 pub fn render(model: &Model) -> String {
     let mut out = String::new();
-    let budgets = host_budgets(model);
+    // Only a hypervisor has guests to budget; a bare-metal machine's hardware runs its
+    // own workloads.
+    let budgets: Vec<_> = host_budgets(model)
+        .into_iter()
+        .filter(|b| model.machine(b.host).platform.is_hypervisor())
+        .collect();
     let pools = pool_budgets(model);
     for budget in &budgets {
-        let host = model.host(budget.host);
+        let host = model.machine(budget.host);
         let _ = writeln!(out, "host {}", host.name);
         let _ = writeln!(
             out,

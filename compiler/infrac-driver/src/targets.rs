@@ -30,9 +30,13 @@ pub fn all_targets() -> Vec<&'static dyn Target> {
         &infrac_target_nixos::NixosTarget,
         &infrac_target_bird::BirdTarget,
         &infrac_target_nftables::NftablesTarget,
+        &infrac_target_openwrt::OpenwrtTarget,
         &infrac_target_k8s::K8sTarget,
+        &infrac_target_k3s::K3sTarget,
         &infrac_target_mermaid::MermaidTarget,
         &infrac_target_docs::DocsTarget,
+        &infrac_target_cloudinit::CloudInitTarget,
+        &infrac_target_wireguard::WireguardTarget,
     ]
 }
 

@@ -66,6 +66,10 @@ fn orion_example_checks_clean() {
         analysis.diagnostics.is_empty(),
         "examples/orion.infra must check clean:\n{rendered}"
     );
-    assert_eq!(analysis.model.guests.len(), 18, "8 VMs and 10 containers");
+    assert_eq!(
+        analysis.model.guests().count(),
+        18,
+        "8 VMs and 10 containers"
+    );
     assert!(analysis.model.routers.iter().any(|r| r.peers.len() == 3));
 }

@@ -3,7 +3,7 @@
 //! Derived once here because the budget checks, `infrac check --summary` and the
 //! generated docs all show the same figures.
 
-use crate::{Bytes, GuestId, HostId, Model, Span};
+use crate::{Bytes, MachineId, Model, Span};
 use std::collections::BTreeMap;
 
 /// Use of one resource against its capacity, with the consumers sorted largest first.
@@ -13,7 +13,7 @@ pub struct Usage {
     pub used: u64,
     pub capacity: u64,
     /// `(guest, amount, span of the attribute that asks for it)`, largest first.
-    pub consumers: Vec<(GuestId, u64, Span)>,
+    pub consumers: Vec<(MachineId, u64, Span)>,
 }
 
 impl Usage {
@@ -42,7 +42,7 @@ impl Usage {
 /// CPU and memory of one hypervisor host.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostBudget {
-    pub host: HostId,
+    pub host: MachineId,
     /// Guests started at boot, in milli-vCPUs against logical CPUs minus the reserve,
     /// times the overcommit ratio.
     pub cpu: Usage,
@@ -59,7 +59,7 @@ pub struct HostBudget {
 pub struct PoolBudget {
     pub name: String,
     /// The hosts that declare this pool (one for a local pool).
-    pub hosts: Vec<HostId>,
+    pub hosts: Vec<MachineId>,
     pub shared: bool,
     /// Bytes of all disks placed on it, started or not, against its size.
     pub usage: Usage,
@@ -75,12 +75,12 @@ fn scaled(capacity: u64, ratio: f64) -> u64 {
     }
 }
 
-fn sorted(mut consumers: Vec<(GuestId, u64, Span)>) -> Vec<(GuestId, u64, Span)> {
+fn sorted(mut consumers: Vec<(MachineId, u64, Span)>) -> Vec<(MachineId, u64, Span)> {
     consumers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     consumers
 }
 
-fn usage(consumers: Vec<(GuestId, u64, Span)>, capacity: u64) -> Usage {
+fn usage(consumers: Vec<(MachineId, u64, Span)>, capacity: u64) -> Usage {
     Usage {
         used: consumers.iter().map(|c| c.1).sum(),
         capacity,
@@ -91,8 +91,7 @@ fn usage(consumers: Vec<(GuestId, u64, Span)>, capacity: u64) -> Usage {
 /// Budgets of every host that has a hardware model.
 pub fn host_budgets(model: &Model) -> Vec<HostBudget> {
     let mut out = Vec::new();
-    for (i, host) in model.hosts.iter().enumerate() {
-        let id = HostId(i as u32);
+    for (id, host) in model.machines() {
         let Some(hw) = &host.hardware else { continue };
         let logical = u64::from(hw.threads().max(hw.cores()));
         let cpu_capacity = scaled(
@@ -105,12 +104,8 @@ pub fn host_budgets(model: &Model) -> Vec<HostBudget> {
         );
         let (mut cpu, mut memory, mut idle_cpu, mut idle_memory) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (g, guest) in model.guests.iter().enumerate() {
-            if guest.host != id {
-                continue;
-            }
-            let gid = GuestId(g as u32);
-            let vcpus = u64::from(guest.cores.value) * u64::from(guest.sockets.max(1)) * 1000;
+        for (gid, _, guest) in model.guests_on(id) {
+            let vcpus = u64::from(guest.vcpus()) * 1000;
             let (c, m) = if guest.start {
                 (&mut cpu, &mut memory)
             } else {
@@ -134,12 +129,12 @@ pub fn host_budgets(model: &Model) -> Vec<HostBudget> {
 pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
     // Key: (site, pool name) for shared pools, (host, pool name) for local ones.
     let mut pools: BTreeMap<(bool, u32, String), PoolBudget> = BTreeMap::new();
-    for (h, host) in model.hosts.iter().enumerate() {
+    for (h, host) in model.machines() {
         for pool in &host.storage {
             let key = if pool.shared {
                 (true, host.site.0, pool.name.clone())
             } else {
-                (false, h as u32, pool.name.clone())
+                (false, h.0, pool.name.clone())
             };
             let entry = pools.entry(key).or_insert_with(|| PoolBudget {
                 name: pool.name.clone(),
@@ -152,12 +147,12 @@ pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
                 },
                 span: pool.size.span,
             });
-            entry.hosts.push(HostId(h as u32));
+            entry.hosts.push(h);
             entry.usage.capacity = entry.usage.capacity.max(pool.size.value.0);
         }
     }
-    for (g, guest) in model.guests.iter().enumerate() {
-        let host = model.host(guest.host);
+    for (g, _, guest) in model.guests() {
+        let host = model.machine(guest.host);
         for disk in &guest.disks {
             let Some(pool) = host.pool(&disk.pool.value) else {
                 continue;
@@ -172,7 +167,7 @@ pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
                 budget
                     .usage
                     .consumers
-                    .push((GuestId(g as u32), disk.size.value.0, disk.size.span));
+                    .push((g, disk.size.value.0, disk.size.span));
             }
         }
     }

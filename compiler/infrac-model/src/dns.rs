@@ -30,11 +30,19 @@ impl Record {
 /// Guests get `NAME.DOMAIN`; hosts `NAME.DOMAIN`; a host's BMC `NAME-bmc.DOMAIN`.
 pub fn records(model: &Model) -> Vec<Record> {
     let mut out: BTreeMap<(String, IpAddr), ()> = BTreeMap::new();
-    for guest in &model.guests {
-        let Some(domain) = &model.site(model.host(guest.host).site).domain else {
+    for machine in &model.machines {
+        let Some(domain) = &model.site(machine.site).domain else {
             continue;
         };
-        for nic in &guest.nics {
+        let name = machine.name.to_ascii_lowercase();
+        for nic in &machine.nics {
+            // Overlay addresses are named by the overlay itself (MagicDNS, peers' hosts).
+            if nic
+                .network
+                .is_none_or(|n| model.network(n).overlay.is_some())
+            {
+                continue;
+            }
             for address in [
                 nic.ip.map(|a| IpAddr::V4(a.value)),
                 nic.ip6.map(|a| IpAddr::V6(a.value)),
@@ -42,37 +50,16 @@ pub fn records(model: &Model) -> Vec<Record> {
             .into_iter()
             .flatten()
             {
-                out.insert(
-                    (
-                        format!("{}.{domain}", guest.name.to_ascii_lowercase()),
-                        address,
-                    ),
-                    (),
-                );
+                out.insert((format!("{name}.{domain}"), address), ());
             }
         }
-    }
-    for host in &model.hosts {
-        let Some(domain) = &model.site(host.site).domain else {
-            continue;
-        };
-        if let Some(p) = host.address {
-            out.insert(
-                (
-                    format!("{}.{domain}", host.name.to_ascii_lowercase()),
-                    p.address.value,
-                ),
-                (),
-            );
+        for p in &machine.addresses {
+            if model.network(p.network).overlay.is_none() {
+                out.insert((format!("{name}.{domain}"), p.address.value), ());
+            }
         }
-        if let Some(p) = host.bmc {
-            out.insert(
-                (
-                    format!("{}-bmc.{domain}", host.name.to_ascii_lowercase()),
-                    p.address.value,
-                ),
-                (),
-            );
+        if let Some(p) = machine.bmc {
+            out.insert((format!("{name}-bmc.{domain}"), p.address.value), ());
         }
     }
     out.into_keys()
@@ -101,48 +88,18 @@ mod tests {
             naming: Naming::default(),
             span,
         });
-        model.networks.push(Network {
-            name: "lan".into(),
-            doc: None,
-            site: SiteId(0),
-            bridge: None,
-            vlan: None,
-            ipv4: None,
-            gateway: None,
-            dhcp: None,
-            ipv6: None,
-            gateway6: None,
-            dns: Vec::new(),
-            zone: "lan".into(),
-            uplink: false,
-            span,
+        model.networks.push(Network::new("lan", SiteId(0), span));
+        let mut pve = Machine::new("Pve", Platform::Proxmox, SiteId(0), span);
+        pve.addresses.push(Placement {
+            address: Spanned::new(
+                "10.0.0.2"
+                    .parse()
+                    .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)),
+                span,
+            ),
+            network: NetworkId(0),
         });
-        model.hosts.push(Host {
-            name: "Pve".into(),
-            doc: None,
-            site: SiteId(0),
-            platform: Platform::Proxmox,
-            hardware: None,
-            reserve: Reserve::default(),
-            overcommit: Overcommit::default(),
-            nics: Vec::new(),
-            bridges: Vec::new(),
-            storage: Vec::new(),
-            pci: Vec::new(),
-            address: Some(Placement {
-                address: Spanned::new(
-                    "10.0.0.2"
-                        .parse()
-                        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)),
-                    span,
-                ),
-                network: NetworkId(0),
-            }),
-            bmc: None,
-            bmc_user: None,
-            bmc_password: None,
-            span,
-        });
+        model.machines.push(pve);
         let names: Vec<(String, &str)> = records(&model)
             .iter()
             .map(|r| (r.name.clone(), r.kind()))

@@ -23,12 +23,10 @@ macro_rules! handle {
 handle! {
     /// Index into [`Model::sites`].
     SiteId;
-    /// Index into [`Model::hosts`].
-    HostId;
+    /// Index into [`Model::machines`].
+    MachineId;
     /// Index into [`Model::networks`].
     NetworkId;
-    /// Index into [`Model::guests`].
-    GuestId;
     /// Index into [`Model::clusters`].
     ClusterId;
     /// Index into [`Model::apps`].
@@ -65,9 +63,9 @@ pub struct Model {
     /// Display name of the root source file (used in generated headers).
     pub source: String,
     pub sites: Vec<Site>,
-    pub hosts: Vec<Host>,
+    /// Every machine of the lab, physical or virtual, in declaration order (hosts first).
+    pub machines: Vec<Machine>,
     pub networks: Vec<Network>,
-    pub guests: Vec<Guest>,
     pub routers: Vec<BgpRouter>,
     pub firewalls: Vec<Firewall>,
     pub clusters: Vec<Cluster>,
@@ -81,17 +79,13 @@ pub struct Model {
 }
 
 impl Model {
-    /// The host behind a handle.
-    pub fn host(&self, id: HostId) -> &Host {
-        &self.hosts[id.index()]
+    /// The machine behind a handle.
+    pub fn machine(&self, id: MachineId) -> &Machine {
+        &self.machines[id.index()]
     }
     /// The network behind a handle.
     pub fn network(&self, id: NetworkId) -> &Network {
         &self.networks[id.index()]
-    }
-    /// The guest behind a handle.
-    pub fn guest(&self, id: GuestId) -> &Guest {
-        &self.guests[id.index()]
     }
     /// The cluster behind a handle.
     pub fn cluster(&self, id: ClusterId) -> &Cluster {
@@ -116,12 +110,39 @@ impl Model {
             .position(|n| n.name == name)
             .map(|i| NetworkId(i as u32))
     }
-    /// A guest by name.
-    pub fn guest_named(&self, name: &str) -> Option<GuestId> {
-        self.guests
+    /// A machine by name.
+    pub fn machine_named(&self, name: &str) -> Option<MachineId> {
+        self.machines
             .iter()
             .position(|g| g.name == name)
-            .map(|i| GuestId(i as u32))
+            .map(|i| MachineId(i as u32))
+    }
+    /// Every machine with its handle.
+    pub fn machines(&self) -> impl Iterator<Item = (MachineId, &Machine)> {
+        self.machines
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (MachineId(i as u32), m))
+    }
+    /// The virtual machines and containers, with their placement.
+    pub fn guests(&self) -> impl Iterator<Item = (MachineId, &Machine, &Guest)> {
+        self.machines()
+            .filter_map(|(id, m)| m.guest.as_ref().map(|g| (id, m, g)))
+    }
+    /// The guests placed on one hypervisor.
+    pub fn guests_on(
+        &self,
+        host: MachineId,
+    ) -> impl Iterator<Item = (MachineId, &Machine, &Guest)> {
+        self.guests().filter(move |(_, _, g)| g.host == host)
+    }
+    /// The machines that host guests (Proxmox nodes), with their handles.
+    pub fn hypervisors(&self) -> impl Iterator<Item = (MachineId, &Machine)> {
+        self.machines().filter(|(_, m)| m.platform.is_hypervisor())
+    }
+    /// The site a machine belongs to.
+    pub fn site_of(&self, id: MachineId) -> &Site {
+        self.site(self.machine(id).site)
     }
 }
 
@@ -150,55 +171,271 @@ pub struct Naming {
     pub guest: Option<Spanned<String>>,
     /// Regular expression every host name must match.
     pub host: Option<Spanned<String>>,
+    /// Regular expression every network name must match.
+    pub network: Option<Spanned<String>>,
     /// Allowed VMIDs for VMs.
     pub vmid_vm: Option<Spanned<(u32, u32)>>,
     /// Allowed VMIDs for containers.
     pub vmid_lxc: Option<Spanned<(u32, u32)>>,
 }
 
-/// What runs on a host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What a machine is, and so what it runs and which files describe it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
-    /// A Proxmox VE hypervisor: has bridges, storage and guests.
+    /// A Proxmox VE node: has bridges and storage pools and runs guests.
     Proxmox,
-    /// A bare-metal machine that is not a hypervisor.
+    /// A bare-metal computer running the operating system named by its `os`.
     Baremetal,
-    /// A machine at a cloud provider.
+    /// A router or access point running OpenWrt.
+    Openwrt,
+    /// A TrueNAS storage server.
+    Truenas,
+    /// Any other box that only needs addresses and services: a switch, an access point,
+    /// a NAS with a vendor OS.
+    Appliance,
+    /// A virtual machine rented from a cloud provider, running its `os`.
     Cloud,
+    /// A Proxmox QEMU virtual machine.
+    Vm,
+    /// A Proxmox LXC container.
+    Lxc,
 }
 
-/// A physical (or cloud) machine.
+impl Platform {
+    /// Every platform with its source word.
+    pub const ALL: [(&'static str, Platform); 8] = [
+        ("proxmox", Platform::Proxmox),
+        ("baremetal", Platform::Baremetal),
+        ("openwrt", Platform::Openwrt),
+        ("truenas", Platform::Truenas),
+        ("appliance", Platform::Appliance),
+        ("cloud", Platform::Cloud),
+        ("vm", Platform::Vm),
+        ("lxc", Platform::Lxc),
+    ];
+    /// The source word.
+    pub fn as_str(self) -> &'static str {
+        Platform::ALL
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map_or("", |(w, _)| w)
+    }
+    /// Whether machines of this platform run guests.
+    pub fn is_hypervisor(self) -> bool {
+        self == Platform::Proxmox
+    }
+    /// Whether this is a guest of a hypervisor.
+    pub fn is_guest(self) -> bool {
+        matches!(self, Platform::Vm | Platform::Lxc)
+    }
+    /// Whether machines of this platform run a general-purpose OS chosen with `os`.
+    pub fn takes_os(self) -> bool {
+        matches!(
+            self,
+            Platform::Baremetal | Platform::Cloud | Platform::Vm | Platform::Lxc
+        )
+    }
+}
+
+/// A computer of the lab: a physical server or mini PC, an appliance, a cloud VM, or a
+/// guest of a hypervisor. Every machine has the same capabilities (NICs with addresses on
+/// any networks, services, PCI devices, docs); what differs is recorded in `platform`,
+/// `hardware` (physical) and `guest` (virtual).
 #[derive(Debug, Clone, Serialize)]
-pub struct Host {
+pub struct Machine {
     pub name: String,
     pub doc: Option<String>,
+    pub description: Option<String>,
     pub site: SiteId,
     pub platform: Platform,
+    /// The OS image it runs (NixOS, Debian, Ubuntu, macOS).
+    pub os: Option<ImageId>,
     pub hardware: Option<Hardware>,
+    /// For a guest: where it runs and its virtual hardware.
+    pub guest: Option<Guest>,
+    /// For a cloud machine: its provider and size.
+    pub cloud: Option<CloudPlacement>,
+    /// Capacity kept back from what runs on this machine (guests, pods, containers).
     pub reserve: Reserve,
     pub overcommit: Overcommit,
-    pub nics: Vec<HostNic>,
+    pub nics: Vec<Nic>,
     pub bridges: Vec<Bridge>,
     pub storage: Vec<StoragePool>,
     pub pci: Vec<PciDevice>,
-    pub address: Option<Placement>,
+    /// Addresses on networks that no declared NIC carries (`address = 192.168.1.10 on
+    /// mgmt`): on a Proxmox node they live on the bridge of that network.
+    pub addresses: Vec<Placement>,
     pub bmc: Option<Placement>,
     pub bmc_user: Option<String>,
     pub bmc_password: Option<SecretRef>,
+    pub services: Vec<MachineService>,
+    /// NFS exports this machine serves.
+    pub exports: Vec<Export>,
+    #[serde(skip)]
+    pub span: Span,
+    #[serde(skip)]
+    pub name_span: Span,
+}
+
+impl Machine {
+    /// A machine with nothing but a name, a platform and a site; the builder and tests
+    /// fill in the rest.
+    pub fn new(name: impl Into<String>, platform: Platform, site: SiteId, span: Span) -> Self {
+        Machine {
+            name: name.into(),
+            doc: None,
+            description: None,
+            site,
+            platform,
+            os: None,
+            hardware: None,
+            guest: None,
+            cloud: None,
+            reserve: Reserve::default(),
+            overcommit: Overcommit::default(),
+            nics: Vec::new(),
+            bridges: Vec::new(),
+            storage: Vec::new(),
+            pci: Vec::new(),
+            addresses: Vec::new(),
+            bmc: None,
+            bmc_user: None,
+            bmc_password: None,
+            services: Vec::new(),
+            exports: Vec::new(),
+            span,
+            name_span: span,
+        }
+    }
+    /// A bridge of this machine by name.
+    pub fn bridge(&self, name: &str) -> Option<&Bridge> {
+        self.bridges.iter().find(|b| b.name == name)
+    }
+    /// A storage pool of this machine by name.
+    pub fn pool(&self, name: &str) -> Option<&StoragePool> {
+        self.storage.iter().find(|p| p.name == name)
+    }
+    /// An NFS export of this machine by name.
+    pub fn export(&self, name: &str) -> Option<&Export> {
+        self.exports.iter().find(|e| e.name == name)
+    }
+    /// Whether this machine runs a service of this name (from the catalogue or its own).
+    pub fn runs(&self, service: &str) -> bool {
+        self.services.iter().any(|s| s.name == service)
+    }
+    /// The word for this machine in messages: `vm`, `lxc`, `host`.
+    pub fn noun(&self) -> &'static str {
+        match self.platform {
+            Platform::Vm => "vm",
+            Platform::Lxc => "lxc",
+            _ => "host",
+        }
+    }
+    /// Every address of this machine with its network and span: NIC addresses first (in
+    /// NIC order, IPv4 before IPv6), then placed addresses, then the BMC.
+    pub fn addresses(&self) -> Vec<(NetworkId, Spanned<IpAddr>)> {
+        let mut out = Vec::new();
+        for nic in &self.nics {
+            let Some(network) = nic.network else { continue };
+            if let Some(ip) = nic.ip {
+                out.push((network, Spanned::new(IpAddr::V4(ip.value), ip.span)));
+            }
+            if let Some(ip) = nic.ip6 {
+                out.push((network, Spanned::new(IpAddr::V6(ip.value), ip.span)));
+            }
+        }
+        for p in self.addresses.iter().chain(&self.bmc) {
+            out.push((p.network, p.address));
+        }
+        out
+    }
+    /// The NICs attached to a network, with their index.
+    pub fn attached(&self) -> impl Iterator<Item = (usize, &Nic, NetworkId)> {
+        self.nics
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| n.network.map(|net| (i, n, net)))
+    }
+    /// The logical CPUs and memory this machine offers to what runs on it: the hardware
+    /// of a physical machine, the size of a guest or cloud machine.
+    pub fn capacity(&self) -> Option<(u32, Bytes)> {
+        if let Some(g) = &self.guest {
+            return Some((g.vcpus(), g.memory.value));
+        }
+        if let Some(hw) = &self.hardware {
+            return Some((hw.threads(), hw.memory()));
+        }
+        self.cloud
+            .as_ref()
+            .and_then(|c| Some((c.cores?, c.memory?)))
+    }
+}
+
+/// Where a cloud machine runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct CloudPlacement {
+    pub provider: String,
+    pub region: Option<String>,
+    pub cores: Option<u32>,
+    pub memory: Option<Bytes>,
+}
+
+/// A network interface of a machine: a physical port, or a guest's virtual NIC.
+#[derive(Debug, Clone, Serialize)]
+pub struct Nic {
+    /// The interface name as declared (`eno1`); a guest's NICs are named by their network
+    /// and get their interface name from [`crate::policy::interface_name`].
+    pub name: Option<String>,
+    pub doc: Option<String>,
+    pub speed: Option<Mbps>,
+    pub mac: Option<Spanned<Mac>>,
+    /// The network this interface is attached to, when it carries addresses itself.
+    pub network: Option<NetworkId>,
+    pub ip: Option<Spanned<Ipv4Addr>>,
+    pub ip6: Option<Spanned<Ipv6Addr>>,
+    pub dhcp: bool,
+    pub firewall: bool,
+    /// This member's keys and endpoint, on a WireGuard overlay.
+    pub wireguard: Option<WireguardMember>,
     #[serde(skip)]
     pub span: Span,
 }
 
-impl Host {
-    /// A bridge of this host by name.
-    pub fn bridge(&self, name: &str) -> Option<&Bridge> {
-        self.bridges.iter().find(|b| b.name == name)
-    }
-    /// A storage pool of this host by name.
-    pub fn pool(&self, name: &str) -> Option<&StoragePool> {
-        self.storage.iter().find(|p| p.name == name)
-    }
+/// A machine's membership in a WireGuard overlay.
+#[derive(Debug, Clone, Serialize)]
+pub struct WireguardMember {
+    /// The member's public key (base64), which the other members list as a peer.
+    pub public_key: Spanned<String>,
+    /// The secret holding the member's private key.
+    pub private_key: Option<SecretRef>,
+    /// Where other members reach this one (`vpn.example.net:51820`); members without one
+    /// are behind NAT and keep their tunnels open to those that have one.
+    pub endpoint: Option<Spanned<String>>,
+    /// The UDP port this member listens on.
+    pub listen_port: Option<u16>,
+}
+
+/// A directory a machine exports over NFS.
+#[derive(Debug, Clone, Serialize)]
+pub struct Export {
+    pub name: String,
+    pub doc: Option<String>,
+    pub path: String,
+    /// The networks allowed to mount it.
+    pub clients: Vec<NetworkId>,
+    pub read_only: bool,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A reference to an NFS export: the exporting machine and the export's name.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportRef {
+    pub machine: MachineId,
+    pub export: String,
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// An address on a network (`192.168.1.10 on mgmt`).
@@ -281,17 +518,6 @@ impl Default for Overcommit {
     }
 }
 
-/// A physical network interface of a host.
-#[derive(Debug, Clone, Serialize)]
-pub struct HostNic {
-    pub name: String,
-    pub doc: Option<String>,
-    pub speed: Option<Mbps>,
-    pub mac: Option<Spanned<Mac>>,
-    #[serde(skip)]
-    pub span: Span,
-}
-
 /// A Linux bridge on a host.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bridge {
@@ -349,6 +575,8 @@ pub struct StoragePool {
     pub size: Spanned<Bytes>,
     pub shared: bool,
     pub server: Option<IpAddr>,
+    /// The NFS export this pool mounts.
+    pub export: Option<ExportRef>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -363,7 +591,7 @@ pub struct PciDevice {
     pub span: Span,
 }
 
-/// A layer-2/3 network segment.
+/// A layer-2/3 network segment, or an overlay across sites.
 #[derive(Debug, Clone, Serialize)]
 pub struct Network {
     pub name: String,
@@ -380,6 +608,91 @@ pub struct Network {
     pub zone: String,
     /// An uplink (WAN) network: addresses come from the provider.
     pub uplink: bool,
+    /// An overlay (Tailscale, WireGuard, ZeroTier): no bridge, may span sites.
+    pub overlay: Option<Overlay>,
+    /// The machine that serves DHCP on this network.
+    pub dhcp_server: Option<Spanned<MachineId>>,
+    /// The machine that answers DNS on this network.
+    pub dns_server: Option<Spanned<MachineId>>,
+    /// Addresses the DHCP server hands to known MACs.
+    pub leases: Vec<Lease>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+impl Network {
+    /// A network with nothing but a name and a site; the builder and tests fill in the rest.
+    pub fn new(name: impl Into<String>, site: SiteId, span: Span) -> Self {
+        let name = name.into();
+        Network {
+            zone: name.clone(),
+            name,
+            doc: None,
+            site,
+            bridge: None,
+            vlan: None,
+            ipv4: None,
+            gateway: None,
+            dhcp: None,
+            ipv6: None,
+            gateway6: None,
+            dns: Vec::new(),
+            uplink: false,
+            overlay: None,
+            dhcp_server: None,
+            dns_server: None,
+            leases: Vec::new(),
+            span,
+        }
+    }
+    /// Whether machines of other sites may join this network.
+    pub fn spans_sites(&self) -> bool {
+        self.overlay.is_some()
+    }
+}
+
+/// An overlay network technology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Overlay {
+    Tailscale,
+    Wireguard,
+    Zerotier,
+}
+
+impl Overlay {
+    /// Every overlay with its source word.
+    pub const ALL: [(&'static str, Overlay); 3] = [
+        ("tailscale", Overlay::Tailscale),
+        ("wireguard", Overlay::Wireguard),
+        ("zerotier", Overlay::Zerotier),
+    ];
+    /// The source word.
+    pub fn as_str(self) -> &'static str {
+        Overlay::ALL
+            .iter()
+            .find(|(_, o)| *o == self)
+            .map_or("", |(w, _)| w)
+    }
+    /// The display name (`Tailscale`).
+    pub fn title(self) -> &'static str {
+        match self {
+            Overlay::Tailscale => "Tailscale",
+            Overlay::Wireguard => "WireGuard",
+            Overlay::Zerotier => "ZeroTier",
+        }
+    }
+}
+
+/// A static DHCP lease: an address reserved for a MAC.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lease {
+    /// The host name handed out with it.
+    pub name: String,
+    pub mac: Spanned<Mac>,
+    pub ip: Spanned<Ipv4Addr>,
+    /// The machine whose NIC this lease is for, when it is one of the lab's.
+    pub machine: Option<MachineId>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -402,30 +715,26 @@ impl GuestKind {
     }
 }
 
-/// A Proxmox guest.
+/// Where a guest runs and its virtual hardware.
 #[derive(Debug, Clone, Serialize)]
 pub struct Guest {
-    pub name: String,
-    pub doc: Option<String>,
     pub kind: GuestKind,
     pub vmid: Spanned<Vmid>,
-    pub host: HostId,
+    /// The hypervisor it runs on.
+    pub host: MachineId,
     pub template: Option<String>,
-    pub os: Option<ImageId>,
     pub cores: Spanned<u32>,
     pub sockets: u32,
     pub memory: Spanned<Bytes>,
     pub balloon: Option<Bytes>,
     pub swap: Option<Bytes>,
     pub disks: Vec<Disk>,
-    pub nics: Vec<GuestNic>,
-    pub services: Vec<GuestService>,
+    /// PCI devices of its host passed through to it.
     pub pci: Vec<Spanned<String>>,
     pub start: bool,
     pub order: Option<u32>,
     pub unprivileged: bool,
     pub nesting: bool,
-    pub description: Option<String>,
     pub tags: Vec<String>,
     /// QEMU CPU type (`host`, `Haswell-noTSX`).
     pub cpu: Option<String>,
@@ -435,10 +744,13 @@ pub struct Guest {
     pub bios: Option<Firmware>,
     /// Extra QEMU arguments.
     pub args: Option<String>,
-    #[serde(skip)]
-    pub span: Span,
-    #[serde(skip)]
-    pub name_span: Span,
+}
+
+impl Guest {
+    /// Virtual CPUs: cores times sockets.
+    pub fn vcpus(&self) -> u32 {
+        self.cores.value.saturating_mul(self.sockets.max(1))
+    }
 }
 
 /// A VM's firmware.
@@ -469,24 +781,13 @@ pub struct Disk {
     pub pool: Spanned<String>,
 }
 
-/// A guest's interface on a network.
+/// A service a machine runs, with the ports it listens on.
 #[derive(Debug, Clone, Serialize)]
-pub struct GuestNic {
-    pub network: NetworkId,
-    pub ip: Option<Spanned<Ipv4Addr>>,
-    pub ip6: Option<Spanned<Ipv6Addr>>,
-    pub dhcp: bool,
-    pub mac: Option<Spanned<Mac>>,
-    pub firewall: bool,
-    #[serde(skip)]
-    pub span: Span,
-}
-
-/// A service a guest runs, with the ports it listens on.
-#[derive(Debug, Clone, Serialize)]
-pub struct GuestService {
+pub struct MachineService {
     pub name: String,
     pub ports: Vec<PortSpec>,
+    /// What it is, from the catalogue or the machine's own `service` block.
+    pub description: Option<String>,
     /// The catalogue entry, when it came from one.
     pub catalogue: Option<ServiceId>,
     #[serde(skip)]
@@ -506,6 +807,30 @@ pub struct Image {
     pub cloud_init: bool,
 }
 
+/// The family of an OS image, which decides the files a machine running it gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OsFamily {
+    Nixos,
+    Debian,
+    Ubuntu,
+    Macos,
+    Other,
+}
+
+impl Image {
+    /// The image's family.
+    pub fn os_family(&self) -> OsFamily {
+        match self.family.as_str() {
+            "nixos" => OsFamily::Nixos,
+            "debian" => OsFamily::Debian,
+            "ubuntu" => OsFamily::Ubuntu,
+            "macos" => OsFamily::Macos,
+            _ => OsFamily::Other,
+        }
+    }
+}
+
 /// A network service (catalogue entry).
 #[derive(Debug, Clone, Serialize)]
 pub struct Service {
@@ -514,10 +839,10 @@ pub struct Service {
     pub description: Option<String>,
 }
 
-/// A BGP speaker on a router guest.
+/// A BGP speaker on a router.
 #[derive(Debug, Clone, Serialize)]
 pub struct BgpRouter {
-    pub guest: GuestId,
+    pub machine: MachineId,
     pub asn: Spanned<u32>,
     pub router_id: Spanned<Ipv4Addr>,
     pub announce: Vec<Spanned<IpNet>>,
@@ -598,10 +923,10 @@ pub enum Verdict {
     Reject,
 }
 
-/// A zone-based firewall on a router guest.
+/// A zone-based firewall on a router.
 #[derive(Debug, Clone, Serialize)]
 pub struct Firewall {
-    pub guest: GuestId,
+    pub machine: MachineId,
     pub input: Verdict,
     pub forward: Verdict,
     pub output: Verdict,
@@ -622,7 +947,7 @@ pub struct Firewall {
 pub enum Zone {
     /// The zone of one or more networks.
     Named(String),
-    /// The firewall's own guest.
+    /// The firewall's own machine.
     Router,
     /// Everywhere.
     Any,
@@ -633,7 +958,7 @@ pub enum Zone {
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     Prefix(IpNet),
-    /// The neighbours of the BGP speaker on the same guest.
+    /// The neighbours of the BGP speaker on the same machine.
     BgpPeers,
 }
 
@@ -660,24 +985,30 @@ pub struct Masquerade {
     pub span: Span,
 }
 
-/// Destination NAT of a port to a guest.
+/// Destination NAT of a port to a machine.
 #[derive(Debug, Clone, Serialize)]
 pub struct PortForward {
     pub from: Spanned<Zone>,
     pub port: Spanned<PortSpec>,
-    pub target: GuestId,
+    pub target: MachineId,
     pub target_port: u16,
     #[serde(skip)]
     pub span: Span,
 }
 
-/// A Kubernetes cluster made of guests.
+/// A Kubernetes cluster made of machines (bare metal or guests, mixed).
 #[derive(Debug, Clone, Serialize)]
 pub struct Cluster {
     pub name: String,
     pub doc: Option<String>,
-    pub servers: Vec<Spanned<GuestId>>,
-    pub agents: Vec<Spanned<GuestId>>,
+    pub servers: Vec<Spanned<MachineId>>,
+    pub agents: Vec<Spanned<MachineId>>,
+    /// The virtual address of the Kubernetes API, shared by the servers.
+    pub api: Option<Spanned<IpAddr>>,
+    /// What holds the API address.
+    pub vip: VipProvider,
+    /// The pinned k3s release installed on nodes that are not NixOS.
+    pub version: Option<String>,
     pub pods: Spanned<IpNet>,
     pub services: Spanned<IpNet>,
     pub pods6: Option<Spanned<IpNet>>,
@@ -687,6 +1018,26 @@ pub struct Cluster {
     pub reserve: Reserve,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// What holds a cluster's API virtual address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VipProvider {
+    /// kube-vip as a static pod on every server (ARP mode).
+    KubeVip,
+    /// keepalived (VRRP) on every server.
+    Keepalived,
+}
+
+impl Cluster {
+    /// Every node with whether it is a server, servers first.
+    pub fn nodes(&self) -> impl Iterator<Item = (MachineId, bool)> + '_ {
+        self.servers
+            .iter()
+            .map(|s| (s.value, true))
+            .chain(self.agents.iter().map(|a| (a.value, false)))
+    }
 }
 
 /// How an app is reachable.
@@ -766,7 +1117,7 @@ pub enum IngressKind {
 #[serde(rename_all = "lowercase")]
 pub enum RouteTarget {
     App(AppId),
-    Guest(GuestId, u16),
+    Machine(MachineId, u16),
 }
 
 /// One host name an ingress serves.
@@ -779,12 +1130,12 @@ pub struct Route {
     pub span: Span,
 }
 
-/// A reverse proxy or tunnel on a guest.
+/// A reverse proxy or tunnel on a machine.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ingress {
     pub name: String,
     pub doc: Option<String>,
-    pub guest: GuestId,
+    pub machine: MachineId,
     pub kind: IngressKind,
     pub routes: Vec<Route>,
     #[serde(skip)]

@@ -21,7 +21,7 @@ pub use network::network;
 pub use topology::topology;
 pub use zones::{access, zone_matrices, zones, Access, Endpoint, Grant, ZoneMatrix};
 
-use crate::{Guest, Model};
+use crate::{Machine, Model};
 
 /// One diagram of the lab: its file stem, a one-line caption and the chart.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,9 +70,13 @@ pub fn lab_name(model: &Model) -> String {
         .unwrap_or_else(|| "lab".into())
 }
 
-/// The key of a guest's node, shared by every view so edges line up.
-pub(crate) fn guest_key(guest: &Guest) -> String {
-    format!("guest:{}", guest.name)
+/// The key of a machine's node, shared by every view so edges line up.
+pub(crate) fn machine_key(machine: &Machine) -> String {
+    if machine.guest.is_some() {
+        format!("guest:{}", machine.name)
+    } else {
+        format!("host:{}", machine.name)
+    }
 }
 
 /// Splits a list of items into label lines of at most `per_line` items each.

@@ -1,4 +1,4 @@
-//! The checked model of a homelab: hosts, networks, guests, routing, firewall, clusters.
+//! The checked model of a homelab: machines, networks, routing, firewall, clusters.
 //!
 //! Everything here is resolved and typed: addresses are `IpAddr`, prefixes `IpNet`,
 //! sizes `Bytes`, references are index handles. Each entity keeps the span it came from
@@ -8,6 +8,8 @@ pub mod budget;
 pub mod dns;
 mod entities;
 pub mod graph;
+pub mod interfaces;
+pub mod layout;
 pub mod policy;
 pub mod roles;
 mod target;

@@ -25,8 +25,8 @@ pub use ranges::Ranges;
 pub use region::{address_value, family_of, l4_key, l4_protocol, proto, Field, Region};
 
 use crate::{
-    Firewall, Guest, GuestId, GuestKind, IpFamily, Model, NetworkId, PortSpec, Protocol, Source,
-    Span, Verdict, Zone,
+    Firewall, IpFamily, MachineId, Model, NetworkId, PortSpec, Protocol, Source, Span, Verdict,
+    Zone,
 };
 use infrac_diagnostics::LineCol;
 use ipnet::IpNet;
@@ -34,18 +34,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
-/// The interface name a guest's NIC gets inside the guest, by its position.
-///
-/// Proxmox puts a VM's `net0`, `net1`, … on PCI slots 18, 19, … of its first bus, so a
-/// systemd-based guest (NixOS, Debian) names them `ens18`, `ens19`, …; a container's
-/// interfaces are `eth0`, `eth1`, … as Proxmox creates them. Every target that names a
-/// guest interface uses this function.
-pub fn interface_name(guest: &Guest, nic_index: usize) -> String {
-    match guest.kind {
-        GuestKind::Vm => format!("ens{}", 18 + nic_index),
-        GuestKind::Lxc => format!("eth{nic_index}"),
-    }
-}
+pub use crate::interfaces::interface_name;
 
 /// Where a span starts, as `file:line:column` pieces, when its file is known.
 pub fn source_location(model: &Model, span: Span) -> Option<(String, LineCol)> {
@@ -307,7 +296,7 @@ pub struct Dnat {
     pub forward: usize,
     pub zone: String,
     pub port: PortSpec,
-    pub target: GuestId,
+    pub target: MachineId,
     pub address: Ipv4Addr,
     pub target_port: u16,
     pub span: Span,
@@ -385,7 +374,7 @@ pub struct Policy<'m> {
     pub firewall: &'m Firewall,
     /// Index into `Model::firewalls`.
     pub index: usize,
-    pub router: GuestId,
+    pub router: MachineId,
     pub interfaces: Vec<Interface>,
     /// The BGP neighbours of the speaker on the same guest, if there is one.
     pub bgp_peers: Option<Vec<IpAddr>>,
@@ -407,18 +396,16 @@ impl<'m> Policy<'m> {
     /// Compiles `model.firewalls[index]`.
     pub fn compile(model: &'m Model, index: usize) -> Policy<'m> {
         let firewall = &model.firewalls[index];
-        let router = firewall.guest;
-        let guest = model.guest(router);
+        let router = firewall.machine;
+        let guest = model.machine(router);
         let interfaces = guest
-            .nics
-            .iter()
-            .enumerate()
-            .map(|(i, nic)| {
-                let network = model.network(nic.network);
+            .attached()
+            .map(|(i, nic, network_id)| {
+                let network = model.network(network_id);
                 Interface {
-                    name: interface_name(guest, i),
+                    name: interface_name(model, guest, i),
                     nic: i,
-                    network: nic.network,
+                    network: network_id,
                     zone: network.zone.clone(),
                     dhcp4: nic.dhcp && nic.ip.is_none(),
                     dhcp6: nic.dhcp && nic.ip6.is_none() && network.ipv6.is_some(),
@@ -429,7 +416,7 @@ impl<'m> Policy<'m> {
         let bgp_peers = model
             .routers
             .iter()
-            .find(|r| r.guest == router)
+            .find(|r| r.machine == router)
             .map(|r| r.peers.iter().map(|p| p.neighbor.value).collect::<Vec<_>>());
         let mut policy = Policy {
             model,
@@ -791,14 +778,18 @@ impl<'m> Policy<'m> {
     /// network the router has an interface on, else any static address.
     pub fn forward_address(&self, index: usize) -> Option<Ipv4Addr> {
         let forward = &self.firewall.forwards[index];
-        let target = self.model.guest(forward.target);
+        let target = self.model.machine(forward.target);
         let routed = |n: NetworkId| self.interfaces.iter().any(|i| i.network == n);
-        target
-            .nics
+        let v4 = |(_, a): &(NetworkId, crate::Spanned<IpAddr>)| match a.value {
+            IpAddr::V4(a) => Some(a),
+            IpAddr::V6(_) => None,
+        };
+        let addresses = target.addresses();
+        addresses
             .iter()
-            .filter(|n| routed(n.network))
-            .chain(target.nics.iter())
-            .find_map(|n| n.ip.map(|a| a.value))
+            .filter(|(n, _)| routed(*n))
+            .find_map(v4)
+            .or_else(|| addresses.iter().find_map(v4))
     }
 
     fn compile_forward(&mut self, index: usize) {
@@ -893,7 +884,7 @@ impl<'m> Policy<'m> {
 
     /// The router's own addresses.
     pub fn local_addresses(&self) -> Vec<IpAddr> {
-        let guest = self.model.guest(self.router);
+        let guest = self.model.machine(self.router);
         guest
             .nics
             .iter()
@@ -1156,20 +1147,20 @@ impl<'m> Policy<'m> {
             .iter()
             .filter(|d| {
                 (d.zone == from || d.zone.is_empty())
-                    && self.zone_of_guest(d.target, d.address).as_deref() == Some(to)
+                    && self.zone_of_machine(d.target, d.address).as_deref() == Some(to)
             })
             .map(|d| d.forward)
             .collect();
         reach
     }
 
-    /// The zone a guest's address is in, as the router sees it.
-    pub fn zone_of_guest(&self, guest: GuestId, address: Ipv4Addr) -> Option<String> {
-        let g = self.model.guest(guest);
-        g.nics
-            .iter()
-            .find(|n| n.ip.map(|a| a.value) == Some(address))
-            .map(|n| self.model.network(n.network).zone.clone())
+    /// The zone a machine's address is in, as the router sees it.
+    pub fn zone_of_machine(&self, machine: MachineId, address: Ipv4Addr) -> Option<String> {
+        let m = self.model.machine(machine);
+        m.addresses()
+            .into_iter()
+            .find(|(_, a)| a.value == IpAddr::V4(address))
+            .map(|(n, _)| self.model.network(n).zone.clone())
     }
 
     /// Where a chain's policy is written, else the firewall block.

@@ -1,21 +1,24 @@
-//! Roles and routes of guests that several targets derive the same way: which guest is a
-//! router, and which interface carries a guest's default route.
+//! Roles and routes of machines that several targets derive the same way: which machine
+//! is a router, and which interface carries a machine's default route.
 //!
 //! Derived once here so the Proxmox scripts (cloud-init, `pct` gateways, apply order) and
 //! the NixOS configurations agree.
 
-use crate::{GuestId, Model};
+use crate::{
+    BgpRouter, ClusterId, Firewall, Lease, MachineId, Model, NetworkId, OsFamily, Platform,
+};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// Whether a guest routes for others: it has a `bgp` or `firewall` block, or holds the
+/// Whether a machine routes for others: it has a `bgp` or `firewall` block, or holds the
 /// gateway address of one of its networks.
-pub fn is_router(model: &Model, id: GuestId) -> bool {
-    if model.routers.iter().any(|r| r.guest == id) || model.firewalls.iter().any(|f| f.guest == id)
+pub fn is_router(model: &Model, id: MachineId) -> bool {
+    if model.routers.iter().any(|r| r.machine == id)
+        || model.firewalls.iter().any(|f| f.machine == id)
     {
         return true;
     }
-    model.guest(id).nics.iter().any(|nic| {
-        let network = model.network(nic.network);
+    model.machine(id).attached().any(|(_, nic, network)| {
+        let network = model.network(network);
         let v4 = matches!((nic.ip, network.gateway), (Some(ip), Some(gw)) if ip.value == gw.value);
         let v6 =
             matches!((nic.ip6, network.gateway6), (Some(ip), Some(gw)) if ip.value == gw.value);
@@ -35,33 +38,140 @@ pub enum DefaultRoute4 {
 /// The IPv4 default route: the first interface that is DHCP or has a static address on a
 /// network whose gateway is another machine. A router holding its networks' gateways gets
 /// its route from the uplink's DHCP (or none).
-pub fn default_route4(model: &Model, id: GuestId) -> Option<DefaultRoute4> {
+pub fn default_route4(model: &Model, id: MachineId) -> Option<DefaultRoute4> {
     model
-        .guest(id)
-        .nics
-        .iter()
-        .enumerate()
-        .find_map(|(index, nic)| {
+        .machine(id)
+        .attached()
+        .filter(|(_, _, n)| model.network(*n).overlay.is_none())
+        .find_map(|(index, nic, network)| {
             if nic.dhcp {
                 return Some(DefaultRoute4::Dhcp(index));
             }
             let ip = nic.ip?.value;
-            let gateway = model.network(nic.network).gateway?.value;
+            let gateway = model.network(network).gateway?.value;
             (gateway != ip).then_some(DefaultRoute4::Static(index, gateway))
         })
 }
 
 /// The IPv6 default route: the first interface with a static IPv6 address on a network
 /// whose IPv6 gateway is another machine, as `(interface index, gateway)`.
-pub fn default_route6(model: &Model, id: GuestId) -> Option<(usize, Ipv6Addr)> {
+pub fn default_route6(model: &Model, id: MachineId) -> Option<(usize, Ipv6Addr)> {
     model
-        .guest(id)
-        .nics
-        .iter()
-        .enumerate()
-        .find_map(|(index, nic)| {
+        .machine(id)
+        .attached()
+        .filter(|(_, _, n)| model.network(*n).overlay.is_none())
+        .find_map(|(index, nic, network)| {
             let ip = nic.ip6?.value;
-            let gateway = model.network(nic.network).gateway6?.value;
+            let gateway = model.network(network).gateway6?.value;
             (gateway != ip).then_some((index, gateway))
         })
+}
+
+/// The machine that serves DHCP on a network: the one the network names, else the
+/// machine holding the network's IPv4 gateway when it runs a DHCP server (Kea, dnsmasq,
+/// or OpenWrt's built-in one). Only networks with a DHCP range have one.
+pub fn dhcp_server(model: &Model, network: NetworkId) -> Option<MachineId> {
+    let net = model.network(network);
+    net.dhcp?;
+    if let Some(server) = net.dhcp_server {
+        return Some(server.value);
+    }
+    gateway_holder(model, network).filter(|id| {
+        let m = model.machine(*id);
+        m.platform == Platform::Openwrt || m.runs("kea") || m.runs("dnsmasq")
+    })
+}
+
+/// The machine that answers DNS on a network: the one the network names, else the
+/// machine holding the network's IPv4 gateway when it runs a resolver (Unbound, dnsmasq,
+/// or OpenWrt's built-in one).
+pub fn dns_server(model: &Model, network: NetworkId) -> Option<MachineId> {
+    let net = model.network(network);
+    if let Some(server) = net.dns_server {
+        return Some(server.value);
+    }
+    gateway_holder(model, network).filter(|id| {
+        let m = model.machine(*id);
+        m.platform == Platform::Openwrt || m.runs("unbound") || m.runs("dnsmasq")
+    })
+}
+
+/// The networks a machine serves DHCP on, in network order.
+pub fn dhcp_networks(model: &Model, machine: MachineId) -> Vec<NetworkId> {
+    (0..model.networks.len())
+        .map(|i| NetworkId(i as u32))
+        .filter(|n| dhcp_server(model, *n) == Some(machine))
+        .collect()
+}
+
+/// The networks a machine answers DNS on, in network order.
+pub fn dns_networks(model: &Model, machine: MachineId) -> Vec<NetworkId> {
+    (0..model.networks.len())
+        .map(|i| NetworkId(i as u32))
+        .filter(|n| dns_server(model, *n) == Some(machine))
+        .collect()
+}
+
+/// The machine whose NIC holds a network's IPv4 gateway address.
+pub fn gateway_holder(model: &Model, network: NetworkId) -> Option<MachineId> {
+    let gateway = model.network(network).gateway?.value;
+    model.machines().find_map(|(id, m)| {
+        m.attached()
+            .any(|(_, nic, n)| n == network && nic.ip.map(|ip| ip.value) == Some(gateway))
+            .then_some(id)
+    })
+}
+
+/// Every static lease of a network: its declared `lease` blocks, then the NICs of the
+/// lab's machines that take their address by DHCP with a reserved address and a MAC.
+pub fn leases(model: &Model, network: NetworkId) -> Vec<Lease> {
+    let mut out = model.network(network).leases.clone();
+    for (id, machine) in model.machines() {
+        for (_, nic, n) in machine.attached() {
+            if n != network || !nic.dhcp {
+                continue;
+            }
+            if let (Some(mac), Some(ip)) = (nic.mac, nic.ip) {
+                out.push(Lease {
+                    name: machine.name.clone(),
+                    mac,
+                    ip,
+                    machine: Some(id),
+                    span: nic.span,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The cluster a machine is a node of, and whether it is a server there.
+pub fn cluster_of(model: &Model, machine: MachineId) -> Option<(ClusterId, bool)> {
+    model.clusters.iter().enumerate().find_map(|(i, c)| {
+        c.nodes()
+            .find(|(m, _)| *m == machine)
+            .map(|(_, server)| (ClusterId(i as u32), server))
+    })
+}
+
+/// The BGP speaker on a machine.
+pub fn bgp_of(model: &Model, machine: MachineId) -> Option<&BgpRouter> {
+    model.routers.iter().find(|r| r.machine == machine)
+}
+
+/// The firewall on a machine, with its index into `model.firewalls`.
+pub fn firewall_of(model: &Model, machine: MachineId) -> Option<(usize, &Firewall)> {
+    model
+        .firewalls
+        .iter()
+        .enumerate()
+        .find(|(_, f)| f.machine == machine)
+}
+
+/// The OS family a machine runs, when it has an OS image.
+pub fn os_family(model: &Model, machine: MachineId) -> Option<OsFamily> {
+    model
+        .machine(machine)
+        .os
+        .map(|i| model.image(i).os_family())
 }

@@ -196,6 +196,9 @@ impl<'a> Sema<'a> {
             (Ty::Placed(_, crate::value::PlaceOn::Network), _) => {
                 Some("say which network: `192.168.1.10 on mgmt`".into())
             }
+            (Ty::Placed(_, crate::value::PlaceOn::Machine), _) => {
+                Some("name the export and its machine: `media on nas`".into())
+            }
             (Ty::List(_), _) => Some("wrap it in a list: `[ … ]`".into()),
             (Ty::Ipv4 | Ty::Ipv6 | Ty::Ip, Value::Net(a, _)) => {
                 Some(format!("drop the prefix length: `{a}`"))
@@ -381,6 +384,11 @@ impl<'a> Sema<'a> {
                 }
                 Some(Value::Word(w))
             }
+            // One placement where a list of them is expected: `address = 10.0.0.2 on mgmt`.
+            (Ty::List(inner @ Ty::Placed(..)), v @ Value::Placed(..)) => {
+                let v = self.coerce(v, span, inner, ctx)?;
+                Some(Value::List(vec![(v, span)]))
+            }
             (Ty::Placed(inner, _), Value::Placed(boxed, target, target_span)) => {
                 let (v, vspan) = *boxed;
                 let v = self.coerce(v, vspan, inner, ctx)?;
@@ -441,7 +449,7 @@ impl<'a> Sema<'a> {
                     .unwrap_or_default();
                 match found
                     .iter()
-                    .find(|d| matches!(self.decls[d.0 as usize].kind, Kind::App | Kind::Guest))
+                    .find(|d| matches!(self.decls[d.0 as usize].kind, Kind::App | Kind::Machine))
                 {
                     Some(d) => Some(Value::Ref(*d)),
                     None if !found.is_empty() => {
@@ -452,16 +460,16 @@ impl<'a> Sema<'a> {
                             .decls
                             .iter()
                             .filter(|d| {
-                                d.namespace.is_none() && matches!(d.kind, Kind::App | Kind::Guest)
+                                d.namespace.is_none() && matches!(d.kind, Kind::App | Kind::Machine)
                             })
                             .map(|d| d.name.clone())
                             .collect();
                         self.diags.push(
                             Diagnostic::error(
                                 Code::UNRESOLVED_NAME,
-                                format!("cannot find an app or guest named `{w}`"),
+                                format!("cannot find an app or machine named `{w}`"),
                                 span,
-                                "no app or guest has this name",
+                                "no app or machine has this name",
                             )
                             .with_help_opt(
                                 did_you_mean(&w, targets.iter().map(String::as_str))

@@ -204,6 +204,25 @@ fn load_one(
             }
             continue;
         }
+        if let Some(alias) = &import.alias {
+            // A relative import merges its declarations into the lab; a namespace would
+            // silently not apply to them.
+            diags.push(
+                Diagnostic::error(
+                    Code::IMPORT_ALIAS,
+                    format!("`as {}` on a relative import", alias.name),
+                    alias.span,
+                    "relative imports have no namespace",
+                )
+                .with_note(
+                    "the declarations of a relative import join the lab under their own names",
+                )
+                .with_help(format!(
+                    "remove `as {}`, and refer to the imported declarations by name",
+                    alias.name
+                )),
+            );
+        }
         let base = Path::new(&key).parent().unwrap_or(Path::new(""));
         let target = normalize(&base.join(path));
         if target == key || stack.iter().any(|(k, _)| *k == target) {
@@ -480,7 +499,7 @@ impl<'a> Sema<'a> {
                     name.span(),
                     format!("`{keyword}` blocks have no name"),
                     "unexpected name",
-                    format!("write `{keyword} on GUEST {{ … }}`"),
+                    format!("write `{keyword} on MACHINE {{ … }}`"),
                 );
             }
         } else if decl.name.is_none() {
@@ -521,7 +540,7 @@ impl<'a> Sema<'a> {
                 if guest {
                     "add `on HOST`".into()
                 } else {
-                    "add `on GUEST`".into()
+                    "add `on MACHINE`".into()
                 },
             ),
             (Some(on), false) => complain(

@@ -479,8 +479,7 @@ impl<'a> Sema<'a> {
         let found = self.index.get(&(None, name.to_string()))?;
         let order = [
             Kind::Network,
-            Kind::Guest,
-            Kind::Host,
+            Kind::Machine,
             Kind::Site,
             Kind::Cluster,
             Kind::App,
@@ -491,6 +490,15 @@ impl<'a> Sema<'a> {
             }
         }
         found.first().copied()
+    }
+
+    /// A `cpu` or `dimm` declared in the lab under this name.
+    fn lab_part(&self, name: &str) -> Option<DeclIdx> {
+        self.index
+            .get(&(None, name.to_string()))?
+            .iter()
+            .copied()
+            .find(|d| matches!(self.decls[d.0 as usize].kind, Kind::Cpu | Kind::Dimm))
     }
 
     /// The site a declaration belongs to: the only one, or the one it names.
@@ -952,6 +960,13 @@ impl<'a> Sema<'a> {
             }
             (BinOp::Mul, Value::Int(n), part @ (Value::Bytes(_) | Value::Ref(_))) if n >= 0 => {
                 Some(Value::Count(n as u64, Box::new(part)))
+            }
+            // A part declared in the lab itself is a bare name: `2 * my-cpu`.
+            (BinOp::Mul, Value::Int(n), Value::Word(w))
+                if n >= 0 && self.lab_part(&w).is_some() =>
+            {
+                let part = self.lab_part(&w)?;
+                Some(Value::Count(n as u64, Box::new(Value::Ref(part))))
             }
             (BinOp::Add, Value::Bytes(a), Value::Bytes(b)) => a
                 .checked_add(b)

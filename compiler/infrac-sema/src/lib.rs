@@ -57,6 +57,9 @@ pub(crate) struct Sema<'a> {
     /// Storage pools that were declared but could not be built (already reported), so
     /// disks placed on them do not cascade into "no such pool".
     pub(crate) broken_pools: HashSet<(u32, String)>,
+    /// Each storage pool's `export = NAME on MACHINE` target, in pool order, resolved once
+    /// every machine is built.
+    pub(crate) pending_exports: Vec<(String, Span)>,
     /// Namespaces of stdlib imports that do not exist.
     pub(crate) missing_namespaces: HashSet<String>,
 }
@@ -80,6 +83,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
         failed_attrs: HashSet::new(),
         catalogue: HashMap::new(),
         broken_pools: HashSet::new(),
+        pending_exports: Vec::new(),
         missing_namespaces: modules
             .iter()
             .filter(|m| m.missing)

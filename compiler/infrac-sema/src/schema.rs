@@ -4,7 +4,7 @@
 //! kind, and `docs/language.md` documents the same table.
 
 use crate::value::{Kind, PlaceOn, Ty};
-use infrac_model::StorageKind;
+use infrac_model::{Overlay, Platform, StorageKind};
 
 /// One attribute a block accepts.
 #[derive(Debug)]
@@ -95,6 +95,26 @@ const STORAGE_KINDS: [&str; StorageKind::ALL.len()] = {
     names
 };
 
+const PLATFORMS: [&str; 6] = {
+    let mut names = [""; 6];
+    let mut i = 0;
+    // The guest platforms (`vm`, `lxc`) are keywords of their own, not `platform` values.
+    while i < names.len() {
+        names[i] = Platform::ALL[i].0;
+        i += 1;
+    }
+    names
+};
+const OVERLAYS: [&str; Overlay::ALL.len()] = {
+    let mut names = [""; Overlay::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = Overlay::ALL[i].0;
+        i += 1;
+    }
+    names
+};
+
 static NAMING: Schema = schema(
     &[
         attr("guest", Ty::Regex),
@@ -126,6 +146,14 @@ static HOST_NIC: Schema = schema(
         attr("speed", Ty::Speed),
         attr("mac", Ty::Mac),
         attr("description", Ty::Str),
+        attr("network", Ty::Ref(Kind::Network)),
+        attr("ip", Ty::Ipv4),
+        attr("ip6", Ty::Ipv6),
+        attr("dhcp", Ty::Bool),
+        attr("public_key", Ty::Str),
+        attr("private_key", Ty::Secret),
+        attr("endpoint", Ty::Str),
+        attr("listen_port", PORT_NUMBER),
     ],
     &[],
 );
@@ -144,23 +172,38 @@ static STORAGE: Schema = schema(
         required("size", Ty::Bytes),
         attr("shared", Ty::Bool),
         attr("server", Ty::Ip),
-        attr("path", Ty::Str),
+        attr("export", Ty::Placed(&Ty::Word(&[]), PlaceOn::Machine)),
+        attr("description", Ty::Str),
+    ],
+    &[],
+);
+static EXPORT: Schema = schema(
+    &[
+        required("path", Ty::Str),
+        attr("clients", Ty::List(&Ty::Ref(Kind::Network))),
+        attr("read_only", Ty::Bool),
         attr("description", Ty::Str),
     ],
     &[],
 );
 static PCI: Schema = schema(&[required("address", Ty::Str), attr("model", Ty::Str)], &[]);
 
-/// `host NAME { … }`.
+/// `host NAME { … }` and `machine NAME { … }`: a physical, appliance or cloud machine.
 pub static HOST: Schema = schema(
     &[
         attr("hardware", Ty::Hardware),
-        attr("platform", Ty::Word(&["proxmox", "baremetal", "cloud"])),
+        attr("platform", Ty::Word(&PLATFORMS)),
+        attr("os", Ty::Ref(Kind::Image)),
         attr("site", Ty::Ref(Kind::Site)),
-        attr("address", Ty::Placed(&Ty::Ip, PlaceOn::Network)),
+        attr("address", Ty::List(&Ty::Placed(&Ty::Ip, PlaceOn::Network))),
         attr("bmc", Ty::Placed(&Ty::Ip, PlaceOn::Network)),
         attr("bmc_user", Ty::Str),
         attr("bmc_password", Ty::Secret),
+        attr("services", Ty::List(&Ty::Ref(Kind::Service))),
+        attr("provider", Ty::Str),
+        attr("region", Ty::Str),
+        attr("cores", Ty::Cores),
+        attr("memory", Ty::Bytes),
         attr("description", Ty::Str),
     ],
     &[
@@ -170,6 +213,8 @@ pub static HOST: Schema = schema(
         block("bridge", true, &BRIDGE),
         block("storage", true, &STORAGE),
         block("pci", true, &PCI),
+        block("service", true, &GUEST_SERVICE),
+        block("export", true, &EXPORT),
     ],
 );
 
@@ -187,10 +232,15 @@ pub static NETWORK: Schema = schema(
         attr("zone", Ty::Word(&[])),
         attr("uplink", Ty::Bool),
         attr("site", Ty::Ref(Kind::Site)),
+        attr("overlay", Ty::Word(&OVERLAYS)),
+        attr("dhcp_server", Ty::Ref(Kind::Machine)),
+        attr("dns_server", Ty::Ref(Kind::Machine)),
         attr("description", Ty::Str),
     ],
-    &[],
+    &[block("lease", true, &LEASE)],
 );
+
+static LEASE: Schema = schema(&[required("mac", Ty::Mac), required("ip", Ty::Ipv4)], &[]);
 
 static GUEST_NIC: Schema = schema(
     &[
@@ -199,6 +249,10 @@ static GUEST_NIC: Schema = schema(
         attr("dhcp", Ty::Bool),
         attr("mac", Ty::Mac),
         attr("firewall", Ty::Bool),
+        attr("public_key", Ty::Str),
+        attr("private_key", Ty::Secret),
+        attr("endpoint", Ty::Str),
+        attr("listen_port", PORT_NUMBER),
     ],
     &[],
 );
@@ -214,50 +268,63 @@ static GUEST_SERVICE: Schema = schema(
     ],
     &[],
 );
-const GUEST_ATTRS_LEN: usize = 20;
-const fn guest_attrs(memory_required: bool) -> [AttrSpec; GUEST_ATTRS_LEN] {
-    [
-        attr("os", Ty::Ref(Kind::Image)),
-        attr("image", Ty::Ref(Kind::Image)),
-        AttrSpec {
-            name: "cores",
-            ty: Ty::Cores,
-            required: memory_required,
-        },
-        attr("sockets", Ty::Int(1, 8)),
-        AttrSpec {
-            name: "memory",
-            ty: Ty::Bytes,
-            required: memory_required,
-        },
-        attr("balloon", Ty::Bytes),
-        attr("swap", Ty::Bytes),
-        attr("disk", Ty::Placed(&Ty::Bytes, PlaceOn::Pool)),
-        attr("services", Ty::List(&Ty::Ref(Kind::Service))),
-        attr("pci", Ty::List(&Ty::Word(&[]))),
-        attr("start", Ty::Bool),
-        attr("order", Ty::Int(0, 10_000)),
-        attr("unprivileged", Ty::Bool),
-        attr("nesting", Ty::Bool),
-        attr("description", Ty::Str),
-        attr("tags", Ty::List(&Ty::Str)),
-        attr("cpu", Ty::Text),
-        attr("machine", Ty::Text),
-        attr("bios", Ty::Word(&["seabios", "ovmf"])),
-        attr("args", Ty::Str),
-    ]
+/// Attributes every guest accepts.
+macro_rules! guest_common {
+    ($($extra:expr),* $(,)?) => {
+        [
+            attr("os", Ty::Ref(Kind::Image)),
+            attr("image", Ty::Ref(Kind::Image)),
+            attr("cores", Ty::Cores),
+            attr("memory", Ty::Bytes),
+            attr("disk", Ty::Placed(&Ty::Bytes, PlaceOn::Pool)),
+            attr("services", Ty::List(&Ty::Ref(Kind::Service))),
+            attr("start", Ty::Bool),
+            attr("order", Ty::Int(0, 10_000)),
+            attr("description", Ty::Str),
+            attr("tags", Ty::List(&Ty::Str)),
+            $($extra),*
+        ]
+    };
 }
-const GUEST_BLOCKS: [BlockSpec; 3] = [
+static VM_ATTRS: [AttrSpec; 17] = guest_common![
+    attr("sockets", Ty::Int(1, 8)),
+    attr("balloon", Ty::Bytes),
+    attr("pci", Ty::List(&Ty::Word(&[]))),
+    attr("cpu", Ty::Text),
+    attr("machine", Ty::Text),
+    attr("bios", Ty::Word(&["seabios", "ovmf"])),
+    attr("args", Ty::Str),
+];
+static LXC_ATTRS: [AttrSpec; 13] = guest_common![
+    attr("swap", Ty::Bytes),
+    attr("unprivileged", Ty::Bool),
+    attr("nesting", Ty::Bool),
+];
+/// A template may be stamped into either kind; the guest's own schema then rejects what
+/// does not apply to it.
+static TEMPLATE_ATTRS: [AttrSpec; 20] = guest_common![
+    attr("sockets", Ty::Int(1, 8)),
+    attr("balloon", Ty::Bytes),
+    attr("pci", Ty::List(&Ty::Word(&[]))),
+    attr("cpu", Ty::Text),
+    attr("machine", Ty::Text),
+    attr("bios", Ty::Word(&["seabios", "ovmf"])),
+    attr("args", Ty::Str),
+    attr("swap", Ty::Bytes),
+    attr("unprivileged", Ty::Bool),
+    attr("nesting", Ty::Bool),
+];
+static GUEST_BLOCK_TABLE: [BlockSpec; 4] = [
     block("nic", true, &GUEST_NIC),
     block("disk", true, &GUEST_DISK),
     block("service", true, &GUEST_SERVICE),
+    block("export", true, &EXPORT),
 ];
-static GUEST_ATTRS: [AttrSpec; GUEST_ATTRS_LEN] = guest_attrs(false);
-static TEMPLATE_ATTRS: [AttrSpec; GUEST_ATTRS_LEN] = guest_attrs(false);
-static GUEST_BLOCK_TABLE: [BlockSpec; 3] = GUEST_BLOCKS;
 
-/// `vm`/`lxc NAME ID on HOST { … }`.
-pub static GUEST: Schema = schema(&GUEST_ATTRS, &GUEST_BLOCK_TABLE);
+/// `vm NAME ID on HOST { … }`.
+pub static VM: Schema = schema(&VM_ATTRS, &GUEST_BLOCK_TABLE);
+/// `lxc NAME ID on HOST { … }`.
+pub static LXC: Schema = schema(&LXC_ATTRS, &GUEST_BLOCK_TABLE);
 /// `template NAME { … }`: like a guest, nothing required.
 pub static TEMPLATE: Schema = schema(&TEMPLATE_ATTRS, &GUEST_BLOCK_TABLE);
 
@@ -281,7 +348,7 @@ static RPKI: Schema = schema(
     &[],
 );
 
-/// `bgp on GUEST { … }`.
+/// `bgp on MACHINE { … }`.
 pub static BGP: Schema = schema(
     &[
         required("asn", ASN),
@@ -293,7 +360,7 @@ pub static BGP: Schema = schema(
 );
 
 const VERDICTS: Ty = Ty::Word(&["accept", "drop", "reject"]);
-/// `firewall on GUEST { … }`.
+/// `firewall on MACHINE { … }`.
 pub static FIREWALL: Schema = Schema {
     attrs: &[
         attr("policy.input", VERDICTS),
@@ -317,8 +384,11 @@ static CLUSTER_RESERVE: Schema = schema(
 pub static CLUSTER: Schema = schema(
     &[
         attr("kind", Ty::Word(&["k3s"])),
-        required("servers", Ty::List(&Ty::Ref(Kind::Guest))),
-        attr("agents", Ty::List(&Ty::Ref(Kind::Guest))),
+        required("servers", Ty::List(&Ty::Ref(Kind::Machine))),
+        attr("agents", Ty::List(&Ty::Ref(Kind::Machine))),
+        attr("api", Ty::Ip),
+        attr("vip", Ty::Word(&["kube-vip", "keepalived"])),
+        attr("version", Ty::Str),
         required("pods", Ty::Net),
         required("services", Ty::Net),
         attr("pods6", Ty::Net6),
@@ -379,7 +449,7 @@ static ROUTE: Schema = schema(
     ],
     &[],
 );
-/// `ingress NAME on GUEST { … }`.
+/// `ingress NAME on MACHINE { … }`.
 pub static INGRESS: Schema = schema(
     &[
         required("kind", Ty::Word(&["reverse-proxy", "tunnel"])),
@@ -475,11 +545,12 @@ pub const VMID_TY: Ty = VMID;
 /// Top-level declaration kinds with their reference kind and schema.
 pub const TOP_LEVEL: &[(&str, Kind, &Schema)] = &[
     ("site", Kind::Site, &SITE),
-    ("host", Kind::Host, &HOST),
+    ("host", Kind::Machine, &HOST),
+    ("machine", Kind::Machine, &HOST),
     ("network", Kind::Network, &NETWORK),
     ("template", Kind::Template, &TEMPLATE),
-    ("vm", Kind::Guest, &GUEST),
-    ("lxc", Kind::Guest, &GUEST),
+    ("vm", Kind::Machine, &VM),
+    ("lxc", Kind::Machine, &LXC),
     ("bgp", Kind::Bgp, &BGP),
     ("firewall", Kind::Firewall, &FIREWALL),
     ("cluster", Kind::Cluster, &CLUSTER),

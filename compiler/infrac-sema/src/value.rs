@@ -93,10 +93,10 @@ impl fmt::Display for Value {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     Site,
-    Host,
+    /// Every machine: `host`, `machine`, `vm` and `lxc` share one namespace.
+    Machine,
     Network,
     Template,
-    Guest,
     Bgp,
     Firewall,
     Cluster,
@@ -114,10 +114,9 @@ impl Kind {
     pub fn article(self) -> &'static str {
         match self {
             Kind::Site => "a site",
-            Kind::Host => "a host",
+            Kind::Machine => "a machine",
             Kind::Network => "a network",
             Kind::Template => "a template",
-            Kind::Guest => "a guest (vm or lxc)",
             Kind::Bgp => "a bgp block",
             Kind::Firewall => "a firewall block",
             Kind::Cluster => "a cluster",
@@ -139,6 +138,8 @@ pub enum PlaceOn {
     Pool,
     /// A network.
     Network,
+    /// A machine (`export = media on nas`).
+    Machine,
 }
 
 /// The type an attribute expects. `'static` so schemas can be constant tables.
@@ -181,7 +182,7 @@ pub enum Ty {
     /// `N * cpu` or `N * dimm`/`N * size`.
     Count(&'static Ty),
     Regex,
-    /// An app or a guest (ingress routes).
+    /// An app or a machine (ingress routes).
     RouteTarget,
 }
 
@@ -223,6 +224,7 @@ impl Ty {
             ),
             Ty::Placed(inner, PlaceOn::Pool) => format!("{} on a storage pool", inner.describe()),
             Ty::Placed(inner, PlaceOn::Network) => format!("{} on a network", inner.describe()),
+            Ty::Placed(_, PlaceOn::Machine) => "an export on a machine: `media on nas`".into(),
             Ty::Secret => "a secret: `secret(\"name\")`".into(),
             Ty::StrOrSecret => "a string or `secret(\"name\")`".into(),
             Ty::Expose => "`clusterip()`, `nodeport(N)` or `loadbalancer()`".into(),
@@ -235,7 +237,7 @@ impl Ty {
                     .trim_start_matches("a ")
             ),
             Ty::Regex => "a regular expression string".into(),
-            Ty::RouteTarget => "an app or a guest".into(),
+            Ty::RouteTarget => "an app or a machine".into(),
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The bird target: `bird/<router>/bird.conf`, the BIRD 2 configuration of every guest
-//! with a `bgp` block.
+//! The bird target: `bird/<machine>/bird.conf`, the BIRD 2 configuration of every machine
+//! with a `bgp` block, whatever its platform.
 //!
 //! Route leaks are impossible by construction: the only routes exported are the static
 //! routes of the announced prefixes, matched exactly. Imports reject bogons, the site's
@@ -11,10 +11,10 @@ mod render;
 mod view;
 
 use infrac_diagnostics::Diagnostic;
-use infrac_model::{Artifact, Model, Target};
+use infrac_model::{layout, Artifact, Model, Target};
 use std::collections::BTreeSet;
 
-/// Emits `bird/<router>/bird.conf` for each BGP router.
+/// Emits `bird/<machine>/bird.conf` for each BGP speaker.
 pub struct BirdTarget;
 
 impl Target for BirdTarget {
@@ -23,7 +23,7 @@ impl Target for BirdTarget {
     }
 
     fn description(&self) -> &'static str {
-        "bird/<router>/bird.conf: BIRD 2 sessions, filters and route origination"
+        "bird/<machine>/bird.conf: BIRD 2 sessions, filters and route origination"
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
@@ -31,13 +31,13 @@ impl Target for BirdTarget {
         let mut problems = Vec::new();
         let mut seen = BTreeSet::new();
         for router in &model.routers {
-            // Semantic analysis reports a second `bgp` block on one guest; emit the first.
-            if !seen.insert(router.guest) {
+            // Semantic analysis reports a second `bgp` block on one machine; emit the first.
+            if !seen.insert(router.machine) {
                 continue;
             }
             match view::bird_conf(model, router) {
                 Ok(conf) => artifacts.push(Artifact::new(
-                    format!("bird/{}/bird.conf", conf.router),
+                    layout::bird_conf(model.machine(router.machine)),
                     render::render(&conf),
                 )),
                 Err(mut d) => problems.append(&mut d),

@@ -3,7 +3,7 @@
 use crate::bogons;
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::policy::{self, interface_name};
-use infrac_model::{BgpPeer, BgpRouter, Community, GuestNic, IpFamily, Model};
+use infrac_model::{BgpPeer, BgpRouter, Community, IpFamily, Model, Nic};
 use ipnet::IpNet;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -176,19 +176,23 @@ pub(crate) fn session_families(router: &BgpRouter, peer: &BgpPeer) -> Vec<IpFami
 
 /// The router's NIC a neighbour is reached through: the one on a network holding the
 /// neighbour's address, else the first uplink.
-fn peer_nic<'m>(model: &'m Model, router: &BgpRouter, neighbor: IpAddr) -> Option<&'m GuestNic> {
-    let guest = model.guest(router.guest);
-    guest
-        .nics
-        .iter()
-        .find(|n| {
-            let net = model.network(n.network);
+fn peer_nic<'m>(model: &'m Model, router: &BgpRouter, neighbor: IpAddr) -> Option<&'m Nic> {
+    let machine = model.machine(router.machine);
+    machine
+        .attached()
+        .find(|(_, _, n)| {
+            let net = model.network(*n);
             match neighbor {
                 IpAddr::V4(a) => net.ipv4.is_some_and(|p| p.value.contains(&a)),
                 IpAddr::V6(a) => net.ipv6.is_some_and(|p| p.value.contains(&a)),
             }
         })
-        .or_else(|| guest.nics.iter().find(|n| model.network(n.network).uplink))
+        .or_else(|| {
+            machine
+                .attached()
+                .find(|(_, _, n)| model.network(*n).uplink)
+        })
+        .map(|(_, nic, _)| nic)
 }
 
 fn family_view(model: &Model, router: &BgpRouter, family: IpFamily) -> FamilyView {
@@ -201,8 +205,7 @@ fn family_view(model: &Model, router: &BgpRouter, family: IpFamily) -> FamilyVie
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let site = model.host(model.guest(router.guest).host).site;
-    let site = model.site(site);
+    let site = model.site_of(router.machine);
     let mut space: BTreeSet<String> = router
         .announce
         .iter()
@@ -249,7 +252,7 @@ fn family_view(model: &Model, router: &BgpRouter, family: IpFamily) -> FamilyVie
 
 /// The view of one BGP router, or the limitations that stop it.
 pub(crate) fn bird_conf(model: &Model, router: &BgpRouter) -> Result<BirdConf, Vec<Diagnostic>> {
-    let guest = model.guest(router.guest);
+    let machine = model.machine(router.machine);
     let mut problems = Vec::new();
     let mut used_ids = BTreeSet::new();
     let mut peers = Vec::new();
@@ -278,7 +281,11 @@ pub(crate) fn bird_conf(model: &Model, router: &BgpRouter) -> Result<BirdConf, V
                 // A direct session can take the interface's IPv6 address at run time;
                 // a multihop one, or one on an interface without IPv6, has nothing to use.
                 let runtime = peer.multihop.is_none()
-                    && nic.is_some_and(|n| model.network(n.network).ipv6.is_some() || n.dhcp);
+                    && nic.is_some_and(|n| {
+                        n.network
+                            .is_some_and(|net| model.network(net).ipv6.is_some())
+                            || n.dhcp
+                    });
                 if next_hop.is_none() && !runtime {
                     problems.push(no_next_hop(model, router, peer));
                 }
@@ -323,11 +330,14 @@ pub(crate) fn bird_conf(model: &Model, router: &BgpRouter) -> Result<BirdConf, V
     let source = policy::source_line(model, router.span);
     Ok(BirdConf {
         source: source.split(':').next().unwrap_or_default().to_string(),
-        router: guest.name.clone(),
+        router: machine.name.clone(),
         router_id: router.router_id.value.to_string(),
         asn: router.asn.value,
-        interfaces: (0..guest.nics.len())
-            .map(|i| format!("\"{}\"", interface_name(guest, i)))
+        // The interfaces that carry addresses; a bare port without a network has no route
+        // to contribute.
+        interfaces: machine
+            .attached()
+            .map(|(i, _, _)| format!("\"{}\"", interface_name(model, machine, i)))
             .collect(),
         families: all_families
             .into_iter()
@@ -342,7 +352,7 @@ pub(crate) fn bird_conf(model: &Model, router: &BgpRouter) -> Result<BirdConf, V
 }
 
 fn no_next_hop(model: &Model, router: &BgpRouter, peer: &BgpPeer) -> Diagnostic {
-    let guest = model.guest(router.guest);
+    let machine = model.machine(router.machine);
     let v6: Vec<String> = router
         .announce
         .iter()
@@ -369,7 +379,7 @@ fn no_next_hop(model: &Model, router: &BgpRouter, peer: &BgpPeer) -> Diagnostic 
     d.with_note(format!(
         "routes to {} must name an IPv6 address of `{}` as their next hop; {}",
         v6.join(", "),
-        guest.name,
+        machine.name,
         if peer.multihop.is_some() {
             "a multihop session has no interface to take one from"
         } else {
@@ -379,6 +389,6 @@ fn no_next_hop(model: &Model, router: &BgpRouter, peer: &BgpPeer) -> Diagnostic 
     .with_help(format!(
         "give `{}` a static IPv6 address on the network toward the peer (`ip6 = …`), \
          add an IPv6 peer, or limit this session with `families = [ipv4]`",
-        guest.name
+        machine.name
     ))
 }

@@ -12,6 +12,40 @@ fn emit(relative: &str) -> Result<Vec<(String, String)>, String> {
     infrac_testkit::lab_files(&BirdTarget, relative)
 }
 
+/// A bare-metal NixOS router speaking BGP over its declared ports: the role follows the
+/// machine, whatever its platform.
+const MACHINES: &str = r#"
+site home { asn = 64512, ipv6 = 2001:db8:5100::/48 }
+network wan { uplink = true }
+network lan {
+  ipv4    = 192.168.30.0/24
+  gateway = 192.168.30.1
+  ipv6    = subnet(site.ipv6, 64, 0x30)
+}
+machine edge {
+  os = nixos("25.05")
+  nic enp1s0 { network = wan, dhcp = true }
+  nic enp2s0 { network = lan, ip = lan.gateway, ip6 = host(lan.ipv6, 1) }
+  nic enp3s0 { speed = 1G }
+  services = [bird]
+}
+bgp on edge {
+  asn       = site.asn
+  router_id = lan.gateway
+  announce  = [site.ipv6]
+  peer upstream { neighbor = 203.0.113.1, asn = 64500 }
+}
+"#;
+
+/// The configurations of [`MACHINES`], by path.
+fn machine_configs() -> Vec<(String, String)> {
+    let model = infrac_testkit::model_of("machines.infra", MACHINES);
+    infrac_testkit::emit(&BirdTarget, &model)
+        .into_iter()
+        .map(|a| (a.path.to_string_lossy().replace('\\', "/"), a.contents))
+        .collect()
+}
+
 /// Every emitted configuration, by lab and path.
 fn all_configs() -> Vec<(String, String, String)> {
     let mut out = Vec::new();
@@ -20,6 +54,11 @@ fn all_configs() -> Vec<(String, String, String)> {
             out.extend(files.into_iter().map(|(p, c)| (name.clone(), p, c)));
         }
     }
+    out.extend(
+        machine_configs()
+            .into_iter()
+            .map(|(p, c)| ("machines".to_string(), p, c)),
+    );
     out
 }
 
@@ -43,6 +82,19 @@ fn labs_without_bgp_get_no_bird_conf() {
     let orion = emit("examples/orion.infra").unwrap_or_default();
     let paths: Vec<&str> = orion.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(paths, ["bird/router/bird.conf"]);
+}
+
+#[test]
+fn every_bgp_speaker_gets_its_file_whatever_its_platform() {
+    let configs = machine_configs();
+    let paths: Vec<&str> = configs.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, ["bird/edge/bird.conf"]);
+    // The interfaces are the declared ports; a port without a network carries no route.
+    assert!(
+        configs[0].1.contains("interface \"enp1s0\", \"enp2s0\";"),
+        "{}",
+        configs[0].1
+    );
 }
 
 #[test]

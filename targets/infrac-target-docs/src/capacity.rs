@@ -1,16 +1,20 @@
-//! The capacity page: used, capacity and headroom of every host's CPU and memory, every
-//! storage pool, and every cluster's allocatable resources against its apps' requests.
-//! The host and pool figures are the budget checks' own ([`infrac_model::budget`]).
+//! The capacity page: used, capacity and headroom of every hypervisor's CPU and memory,
+//! every storage pool, and every cluster's allocatable resources against its apps'
+//! requests. The host and pool figures are the budget checks' own
+//! ([`infrac_model::budget`]); a node's size is [`infrac_model::Machine::capacity`].
 
 use crate::markdown::{cell, percent, Table};
+use crate::storage_kind;
 use infrac_model::budget::{host_budgets, pool_budgets, PoolBudget, Usage};
-use infrac_model::{App, Bytes, Guest, HostId, Model};
+use infrac_model::{App, Bytes, MachineId, Model};
 use serde::Serialize;
 
 #[derive(Serialize)]
 pub(crate) struct CapacityPage {
     header: String,
     hosts: Vec<HostCapacity>,
+    /// Whether any machine runs guests at all.
+    hypervisors: bool,
     shared: Table,
     clusters: Vec<ClusterCapacity>,
 }
@@ -58,11 +62,11 @@ fn usage_row(name: String, usage: &Usage, show: fn(u64) -> String) -> Vec<String
 }
 
 fn pool_row(pool: &PoolBudget, model: &Model) -> Vec<String> {
-    let kind = model
+    let kind = pool
         .hosts
-        .get(pool.hosts.first().map_or(0, |h| h.index()))
-        .and_then(|h| h.pool(&pool.name))
-        .map(|p| format!("{:?}", p.kind).to_lowercase())
+        .first()
+        .and_then(|h| model.machine(*h).pool(&pool.name))
+        .map(|p| storage_kind(p.kind))
         .unwrap_or_default();
     usage_row(
         format!("storage {} ({kind})", cell(&pool.name)),
@@ -75,7 +79,12 @@ pub(crate) fn page(model: &Model, header: &str) -> CapacityPage {
     let pools = pool_budgets(model);
     let mut hosts = Vec::new();
     for budget in host_budgets(model) {
-        let host = model.host(budget.host);
+        let host = model.machine(budget.host);
+        // A bare-metal machine's hardware runs its own workloads, which the cluster
+        // figures below cover; only a hypervisor has guests to budget.
+        if !host.platform.is_hypervisor() {
+            continue;
+        }
         let Some(hw) = &host.hardware else { continue };
         let reserved = if host.reserve.cores == 0 && host.reserve.memory.0 == 0 {
             "nothing reserved for the hypervisor".to_string()
@@ -129,23 +138,19 @@ pub(crate) fn page(model: &Model, header: &str) -> CapacityPage {
         .iter()
         .enumerate()
         .map(|(index, cluster)| {
-            let nodes: Vec<&Guest> = cluster
-                .servers
-                .iter()
-                .chain(&cluster.agents)
-                .map(|g| model.guest(g.value))
+            let nodes: Vec<(u32, Bytes)> = cluster
+                .nodes()
+                .map(|(m, _)| model.machine(m).capacity().unwrap_or((0, Bytes(0))))
                 .collect();
             let node_cpu: u64 = nodes
                 .iter()
-                .map(|g| {
-                    (u64::from(g.cores.value) * u64::from(g.sockets.max(1)))
-                        .saturating_sub(u64::from(cluster.reserve.cores))
-                        * 1000
+                .map(|(cpus, _)| {
+                    u64::from(*cpus).saturating_sub(u64::from(cluster.reserve.cores)) * 1000
                 })
                 .sum();
             let node_memory: u64 = nodes
                 .iter()
-                .map(|g| g.memory.value.0.saturating_sub(cluster.reserve.memory.0))
+                .map(|(_, memory)| memory.0.saturating_sub(cluster.reserve.memory.0))
                 .sum();
             let apps: Vec<&App> = model
                 .apps
@@ -233,12 +238,13 @@ pub(crate) fn page(model: &Model, header: &str) -> CapacityPage {
     CapacityPage {
         header: header.to_string(),
         hosts,
+        hypervisors: model.hypervisors().next().is_some(),
         shared,
         clusters,
     }
 }
 
-fn guests_table(model: &Model, host: HostId) -> Table {
+fn guests_table(model: &Model, host: MachineId) -> Table {
     let mut table = Table::new(&[
         "Guest",
         "ID>",
@@ -247,14 +253,14 @@ fn guests_table(model: &Model, host: HostId) -> Table {
         "Disk>",
         "Starts at boot",
     ]);
-    let mut guests: Vec<&Guest> = model.guests.iter().filter(|g| g.host == host).collect();
-    guests.sort_by_key(|g| g.vmid.value);
-    for guest in guests {
+    let mut guests: Vec<_> = model.guests_on(host).collect();
+    guests.sort_by_key(|(_, _, g)| g.vmid.value);
+    for (_, machine, guest) in guests {
         let disk: u64 = guest.disks.iter().map(|d| d.size.value.0).sum();
         table.row(vec![
-            cell(&guest.name),
+            cell(&machine.name),
             guest.vmid.value.to_string(),
-            (guest.cores.value * guest.sockets.max(1)).to_string(),
+            guest.vcpus().to_string(),
             guest.memory.value.to_string(),
             bytes(disk),
             if guest.start { "yes" } else { "no" }.into(),

@@ -1,10 +1,13 @@
-//! The inventory page: hosts with their NICs, bridges and storage, every guest, the
-//! clusters with their apps, and the ingresses.
+//! The inventory page: every machine that is not a guest with its NICs, bridges, storage
+//! and exports, every guest, the storage shared between machines, the clusters with their
+//! apps, and the ingresses.
 
 use crate::markdown::{cell, doc_block, doc_cell, lines, or_dash, Table};
+use crate::storage_kind;
+use infrac_model::interfaces::interface_name;
 use infrac_model::{
-    App, EnvValue, Expose, Guest, GuestKind, Host, IngressKind, Model, Platform, Resources,
-    RouteTarget,
+    App, EnvValue, Expose, GuestKind, IngressKind, Machine, MachineId, Model, Platform, Resources,
+    RouteTarget, StoragePool,
 };
 use serde::Serialize;
 
@@ -14,6 +17,7 @@ pub(crate) struct InventoryPage {
     hosts_summary: Table,
     hosts: Vec<HostView>,
     guests: Table,
+    storage: Option<StorageView>,
     clusters: Vec<ClusterView>,
     ingresses: Vec<IngressView>,
 }
@@ -22,10 +26,19 @@ pub(crate) struct InventoryPage {
 struct HostView {
     name: String,
     doc: Option<String>,
+    services: Option<String>,
     nics: Table,
     bridges: Table,
     storage: Table,
+    exports: Table,
     pci: Table,
+}
+
+/// Storage that crosses machines: every pool, the NFS exports and who mounts them.
+#[derive(Serialize)]
+struct StorageView {
+    pools: Table,
+    exports: Table,
 }
 
 #[derive(Serialize)]
@@ -44,57 +57,69 @@ struct IngressView {
     routes: Table,
 }
 
+/// Whether the lab has more than one site, so tables name each row's site. A lab of one
+/// site leaves the column out: it would repeat the same name on every row.
+pub(crate) fn multi_site(model: &Model) -> bool {
+    model.sites.len() > 1
+}
+
+/// Machines that are not guests: hypervisors, bare-metal machines, appliances and cloud
+/// machines, each with its own section.
+fn hosts(model: &Model) -> impl Iterator<Item = (MachineId, &Machine)> {
+    model.machines().filter(|(_, m)| m.guest.is_none())
+}
+
 pub(crate) fn page(model: &Model, header: &str) -> InventoryPage {
-    let mut hosts_summary = Table::new(&[
-        "Host", "Platform", "Hardware", "CPU", "Memory", "Address", "BMC",
+    let sites = multi_site(model);
+    let mut columns = vec!["Host"];
+    if sites {
+        columns.push("Site");
+    }
+    columns.extend([
+        "Platform",
+        "Hardware",
+        "CPU",
+        "Memory",
+        "Address",
+        "BMC",
+        "Description",
     ]);
-    for host in &model.hosts {
-        let (hardware, cpu, memory) = match &host.hardware {
-            Some(hw) => (
-                format!("{} {}", hw.chassis.vendor, hw.chassis.model),
-                match &hw.cpu {
-                    Some(c) => format!(
-                        "{} × {} ({} cores / {} threads)",
-                        hw.cpu_count.value,
-                        c.model,
-                        hw.cores(),
-                        hw.threads()
-                    ),
-                    None => "—".into(),
-                },
-                match hw.dimm_size {
-                    Some(size) => format!("{} ({} × {size})", hw.memory(), hw.dimm_count.value),
-                    None => "—".into(),
-                },
-            ),
-            None => ("—".into(), "—".into(), "—".into()),
-        };
-        let placed = |p: &Option<infrac_model::Placement>| {
-            or_dash(p.map(|p| format!("{} on {}", p.address.value, model.network(p.network).name)))
-        };
-        hosts_summary.row(vec![
-            cell(&host.name),
-            platform(host.platform).into(),
+    let mut hosts_summary = Table::new(&columns);
+    for (id, host) in hosts(model) {
+        let (hardware, cpu, memory) = hardware(host);
+        let mut row = vec![cell(&host.name)];
+        if sites {
+            row.push(cell(&model.site_of(id).name));
+        }
+        let bmc = host
+            .bmc
+            .map(|p| format!("{} on {}", p.address.value, model.network(p.network).name));
+        row.extend([
+            cell(&platform(model, host)),
             cell(&hardware),
             cell(&cpu),
             cell(&memory),
-            cell(&placed(&host.address)),
-            cell(&placed(&host.bmc)),
+            or_dash(non_empty(lines(host_addresses(model, host)))),
+            or_dash(bmc.map(|b| cell(&b))),
+            host.description.as_deref().map(cell).unwrap_or_default(),
         ]);
+        hosts_summary.row(row);
     }
     InventoryPage {
         header: header.to_string(),
         hosts_summary,
-        hosts: model.hosts.iter().map(host_view).collect(),
+        hosts: hosts(model)
+            .map(|(id, h)| host_view(model, id, h))
+            .collect(),
         guests: guests_table(model),
+        storage: storage_view(model),
         clusters: model
             .clusters
             .iter()
             .enumerate()
             .map(|(i, cluster)| {
-                let name = |g: &infrac_model::Spanned<infrac_model::GuestId>| {
-                    model.guest(g.value).name.clone()
-                };
+                let name =
+                    |m: &infrac_model::Spanned<MachineId>| model.machine(m.value).name.clone();
                 let mut facts = Table::new(&["Fact", "Value"]);
                 let servers: Vec<String> = cluster.servers.iter().map(name).collect();
                 let agents: Vec<String> = cluster.agents.iter().map(name).collect();
@@ -106,6 +131,15 @@ pub(crate) fn page(model: &Model, header: &str) -> InventoryPage {
                     "Agents".into(),
                     or_dash(non_empty(agents.join(", ")).map(|s| cell(&s))),
                 ]);
+                if let Some(api) = cluster.api {
+                    facts.row(vec![
+                        "API address".into(),
+                        format!("{} ({})", api.value, vip(cluster.vip)),
+                    ]);
+                }
+                if let Some(version) = &cluster.version {
+                    facts.row(vec!["k3s version".into(), cell(version)]);
+                }
                 let mut pods = vec![cluster.pods.value.to_string()];
                 pods.extend(cluster.pods6.map(|p| p.value.to_string()));
                 let mut services = vec![cluster.services.value.to_string()];
@@ -150,7 +184,7 @@ pub(crate) fn page(model: &Model, header: &str) -> InventoryPage {
                 let mut facts = Table::new(&["Fact", "Value"]);
                 facts.row(vec![
                     "Runs on".into(),
-                    cell(&model.guest(ingress.guest).name),
+                    cell(&model.machine(ingress.machine).name),
                 ]);
                 facts.row(vec![
                     "Kind".into(),
@@ -172,7 +206,9 @@ pub(crate) fn page(model: &Model, header: &str) -> InventoryPage {
                                 _ => format!("app {}", app.name),
                             }
                         }
-                        RouteTarget::Guest(g, port) => format!("{}:{port}", model.guest(*g).name),
+                        RouteTarget::Machine(m, port) => {
+                            format!("{}:{port}", model.machine(*m).name)
+                        }
                     };
                     routes.row(vec![
                         cell(&route.host),
@@ -195,20 +231,97 @@ fn non_empty(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-fn platform(p: Platform) -> &'static str {
-    match p {
-        Platform::Proxmox => "Proxmox VE",
-        Platform::Baremetal => "bare metal",
-        Platform::Cloud => "cloud",
+fn vip(provider: infrac_model::VipProvider) -> &'static str {
+    match provider {
+        infrac_model::VipProvider::KubeVip => "kube-vip",
+        infrac_model::VipProvider::Keepalived => "keepalived",
     }
 }
 
-fn host_view(host: &Host) -> HostView {
+/// What a machine is, with the OS it runs when it names one (`bare metal · ubuntu 24.04`).
+fn platform(model: &Model, machine: &Machine) -> String {
+    let name = match machine.platform {
+        Platform::Proxmox => "Proxmox VE",
+        Platform::Baremetal => "bare metal",
+        Platform::Openwrt => "OpenWrt",
+        Platform::Truenas => "TrueNAS",
+        Platform::Appliance => "appliance",
+        Platform::Cloud => "cloud",
+        Platform::Vm => "VM",
+        Platform::Lxc => "LXC",
+    };
+    match machine.os.map(|i| model.image(i)) {
+        Some(image) => format!("{name} · {} {}", image.family, image.version),
+        None => name.into(),
+    }
+}
+
+/// Hardware, CPU and memory cells: the catalogue hardware of a physical machine, the
+/// provider and size of a cloud machine.
+fn hardware(machine: &Machine) -> (String, String, String) {
+    if let Some(hw) = &machine.hardware {
+        return (
+            format!("{} {}", hw.chassis.vendor, hw.chassis.model),
+            match &hw.cpu {
+                Some(c) => format!(
+                    "{} × {} ({} cores / {} threads)",
+                    hw.cpu_count.value,
+                    c.model,
+                    hw.cores(),
+                    hw.threads()
+                ),
+                None => "—".into(),
+            },
+            match hw.dimm_size {
+                Some(size) => format!("{} ({} × {size})", hw.memory(), hw.dimm_count.value),
+                None => "—".into(),
+            },
+        );
+    }
+    if let Some(cloud) = &machine.cloud {
+        let place = match &cloud.region {
+            Some(region) => format!("{} {region}", cloud.provider),
+            None => cloud.provider.clone(),
+        };
+        return (
+            place,
+            or_dash(cloud.cores.map(|c| format!("{c} vCPU"))),
+            or_dash(cloud.memory.map(|m| m.to_string())),
+        );
+    }
+    ("—".into(), "—".into(), "—".into())
+}
+
+/// A machine's addresses as `ADDRESS on NETWORK`, the BMC left out (it has its own
+/// column), and `DHCP on NETWORK` for a NIC that takes its address from DHCP.
+fn host_addresses(model: &Model, machine: &Machine) -> Vec<String> {
+    let bmc = machine.bmc.map(|p| (p.network, p.address.value));
+    let mut out: Vec<String> = machine
+        .addresses()
+        .into_iter()
+        .filter(|(n, a)| Some((*n, a.value)) != bmc)
+        .map(|(n, a)| format!("{} on {}", a.value, model.network(n).name))
+        .collect();
+    out.extend(
+        machine
+            .attached()
+            .filter(|(_, nic, _)| nic.dhcp && nic.ip.is_none())
+            .map(|(_, _, n)| format!("DHCP on {}", model.network(n).name)),
+    );
+    out
+}
+
+fn host_view(model: &Model, id: MachineId, host: &Machine) -> HostView {
     let doc = |d: &Option<String>| d.as_deref().map(doc_cell).unwrap_or_default();
     let mut nics = Table::new(&["NIC", "Speed", "MAC", "Description"]);
-    for nic in &host.nics {
+    for (i, nic) in host.nics.iter().enumerate() {
+        let name = interface_name(model, host, i);
+        let name = match nic.network {
+            Some(n) => format!("{name} on {}", model.network(n).name),
+            None => name,
+        };
         nics.row(vec![
-            cell(&nic.name),
+            cell(&name),
             or_dash(nic.speed.map(|s| speed(s.0))),
             or_dash(nic.mac.map(|m| m.value.to_string())),
             doc(&nic.doc),
@@ -228,11 +341,39 @@ fn host_view(host: &Host) -> HostView {
     for pool in &host.storage {
         storage.row(vec![
             cell(&pool.name),
-            format!("{:?}", pool.kind).to_lowercase(),
+            storage_kind(pool.kind).into(),
             pool.size.value.to_string(),
             if pool.shared { "yes" } else { "no" }.into(),
-            or_dash(pool.server.map(|s| s.to_string())),
+            or_dash(pool_source(model, pool).map(|s| cell(&s))),
             doc(&pool.doc),
+        ]);
+    }
+    let mut exports = Table::new(&[
+        "Export",
+        "Path",
+        "Clients",
+        "Access",
+        "Mounted by",
+        "Description",
+    ]);
+    for export in &host.exports {
+        let clients: Vec<String> = export
+            .clients
+            .iter()
+            .map(|n| model.network(*n).name.clone())
+            .collect();
+        exports.row(vec![
+            cell(&export.name),
+            cell(&export.path),
+            or_dash(non_empty(cell(&clients.join(", ")))),
+            if export.read_only {
+                "read-only"
+            } else {
+                "read-write"
+            }
+            .into(),
+            or_dash(non_empty(lines(mounts(model, id, &export.name)))),
+            doc(&export.doc),
         ]);
     }
     let mut pci = Table::new(&["Device", "Address", "Model"]);
@@ -243,14 +384,102 @@ fn host_view(host: &Host) -> HostView {
             or_dash(device.model.as_deref().map(cell)),
         ]);
     }
+    let services: Vec<&str> = host.services.iter().map(|s| s.name.as_str()).collect();
     HostView {
         name: cell(&host.name),
         doc: doc_block(&host.doc),
+        services: non_empty(cell(&services.join(", "))),
         nics,
         bridges,
         storage,
+        exports,
         pci,
     }
+}
+
+/// Where a network pool's data lives: its server address and, for a pool that mounts an
+/// export of the lab, `MACHINE:PATH`.
+fn pool_source(model: &Model, pool: &StoragePool) -> Option<String> {
+    let export = pool.export.as_ref().map(|e| {
+        let machine = model.machine(e.machine);
+        match machine.export(&e.export) {
+            Some(x) => format!("{}:{}", machine.name, x.path),
+            None => format!("{} export {}", machine.name, e.export),
+        }
+    });
+    match (pool.server, export) {
+        (Some(server), Some(export)) => Some(format!("{server} ({export})")),
+        (Some(server), None) => Some(server.to_string()),
+        (None, export) => export,
+    }
+}
+
+/// The pools that mount an export of a machine, as `MACHINE pool POOL`.
+fn mounts(model: &Model, exporter: MachineId, export: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, machine) in model.machines() {
+        for pool in &machine.storage {
+            let Some(e) = &pool.export else { continue };
+            if e.machine == exporter && e.export == export {
+                out.push(format!("{} pool {}", machine.name, pool.name));
+            }
+        }
+    }
+    out
+}
+
+/// The storage section, for labs whose storage crosses machines: NFS exports, pools that
+/// mount them, or pools shared between hosts. A lab of local pools only has them in each
+/// host's section already.
+fn storage_view(model: &Model) -> Option<StorageView> {
+    let crosses = model.machines().any(|(_, m)| {
+        !m.exports.is_empty() || m.storage.iter().any(|p| p.shared || p.export.is_some())
+    });
+    if !crosses {
+        return None;
+    }
+    let mut pools = Table::new(&["Machine", "Pool", "Kind", "Size>", "Shared", "Source"]);
+    let mut exports = Table::new(&[
+        "Machine",
+        "Export",
+        "Path",
+        "Clients",
+        "Access",
+        "Mounted by",
+    ]);
+    for (id, machine) in model.machines() {
+        for pool in &machine.storage {
+            pools.row(vec![
+                cell(&machine.name),
+                cell(&pool.name),
+                storage_kind(pool.kind).into(),
+                pool.size.value.to_string(),
+                if pool.shared { "yes" } else { "no" }.into(),
+                or_dash(pool_source(model, pool).map(|s| cell(&s))),
+            ]);
+        }
+        for export in &machine.exports {
+            let clients: Vec<String> = export
+                .clients
+                .iter()
+                .map(|n| model.network(*n).name.clone())
+                .collect();
+            exports.row(vec![
+                cell(&machine.name),
+                cell(&export.name),
+                cell(&export.path),
+                or_dash(non_empty(cell(&clients.join(", ")))),
+                if export.read_only {
+                    "read-only"
+                } else {
+                    "read-write"
+                }
+                .into(),
+                or_dash(non_empty(lines(mounts(model, id, &export.name)))),
+            ]);
+        }
+    }
+    Some(StorageView { pools, exports })
 }
 
 /// A link speed in Mbit/s for people (`10G`, `100M`).
@@ -263,11 +492,12 @@ fn speed(mbps: u64) -> String {
 }
 
 fn guests_table(model: &Model) -> Table {
-    let mut table = Table::new(&[
-        "ID>",
-        "Guest",
-        "Kind",
-        "Host",
+    let sites = multi_site(model);
+    let mut columns = vec!["ID>", "Guest", "Kind", "Host"];
+    if sites {
+        columns.push("Site");
+    }
+    columns.extend([
         "OS",
         "vCPU>",
         "Memory>",
@@ -276,22 +506,23 @@ fn guests_table(model: &Model) -> Table {
         "Services",
         "Description",
     ]);
-    let mut guests: Vec<&Guest> = model.guests.iter().collect();
-    guests.sort_by_key(|g| g.vmid.value);
-    for guest in guests {
-        let os = guest.os.map(|i| {
+    let mut table = Table::new(&columns);
+    let mut guests: Vec<_> = model.guests().collect();
+    guests.sort_by_key(|(_, _, g)| g.vmid.value);
+    for (id, machine, guest) in guests {
+        let os = machine.os.map(|i| {
             let image = model.image(i);
             format!("{} {}", image.family, image.version)
         });
         let vcpu = if guest.sockets > 1 {
             format!(
                 "{} ({} × {})",
-                guest.cores.value * guest.sockets,
+                guest.vcpus(),
                 guest.sockets,
                 guest.cores.value
             )
         } else {
-            guest.cores.value.to_string()
+            guest.vcpus().to_string()
         };
         let disks: Vec<String> = guest
             .disks
@@ -299,8 +530,8 @@ fn guests_table(model: &Model) -> Table {
             .map(|d| format!("{} on {}", d.size.value, d.pool.value))
             .collect();
         let mut addresses = Vec::new();
-        for nic in &guest.nics {
-            let network = &model.network(nic.network).name;
+        for (_, nic, network) in machine.attached() {
+            let network = &model.network(network).name;
             if let Some(ip) = &nic.ip {
                 addresses.push(format!("{} ({network})", ip.value));
             } else if nic.dhcp {
@@ -310,21 +541,33 @@ fn guests_table(model: &Model) -> Table {
                 addresses.push(format!("{} ({network})", ip.value));
             }
         }
-        let services: Vec<&str> = guest.services.iter().map(|s| s.name.as_str()).collect();
-        let description = guest
+        for placed in &machine.addresses {
+            addresses.push(format!(
+                "{} ({})",
+                placed.address.value,
+                model.network(placed.network).name
+            ));
+        }
+        let services: Vec<&str> = machine.services.iter().map(|s| s.name.as_str()).collect();
+        let description = machine
             .doc
             .as_deref()
             .map(doc_cell)
-            .or_else(|| guest.description.as_deref().map(cell))
+            .or_else(|| machine.description.as_deref().map(cell))
             .unwrap_or_default();
-        table.row(vec![
+        let mut row = vec![
             guest.vmid.value.to_string(),
-            cell(&guest.name),
+            cell(&machine.name),
             match guest.kind {
                 GuestKind::Vm => "VM".into(),
                 GuestKind::Lxc => "LXC".into(),
             },
-            cell(&model.host(guest.host).name),
+            cell(&model.machine(guest.host).name),
+        ];
+        if sites {
+            row.push(cell(&model.site_of(id).name));
+        }
+        row.extend([
             or_dash(os.map(|o| cell(&o))),
             vcpu,
             guest.memory.value.to_string(),
@@ -333,6 +576,7 @@ fn guests_table(model: &Model) -> Table {
             or_dash(non_empty(cell(&services.join(", ")))),
             description,
         ]);
+        table.row(row);
     }
     table
 }

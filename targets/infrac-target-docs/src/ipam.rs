@@ -1,11 +1,14 @@
 //! The IP plan of a network: who holds which address, and what is still free.
 
-use infrac_model::{Model, Network, NetworkId};
+use crate::storage_kind;
+use infrac_model::{roles, GuestKind, Model, Network, NetworkId};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// Every address assigned on one network, with who holds it (several holders when an
-/// address is shared, e.g. a router's interface that is also the gateway).
+/// address is shared, e.g. a router's interface that is also the gateway): the gateways,
+/// every machine's addresses ([`infrac_model::Machine::addresses`]), the servers of
+/// network storage pools and the static DHCP leases.
 pub fn assignments(model: &Model, id: NetworkId) -> BTreeMap<IpAddr, Vec<String>> {
     let network = model.network(id);
     let mut out: BTreeMap<IpAddr, Vec<String>> = BTreeMap::new();
@@ -21,16 +24,31 @@ pub fn assignments(model: &Model, id: NetworkId) -> BTreeMap<IpAddr, Vec<String>
     if let Some(gateway) = &network.gateway6 {
         add(IpAddr::V6(gateway.value), "gateway".into());
     }
-    for host in &model.hosts {
-        if let Some(p) = host.address.filter(|p| p.network == id) {
-            add(p.address.value, format!("host {}", host.name));
+    for (_, machine) in model.machines() {
+        let who = match &machine.guest {
+            Some(guest) => {
+                let kind = match guest.kind {
+                    GuestKind::Vm => "VM",
+                    GuestKind::Lxc => "LXC",
+                };
+                format!("{} ({kind} {})", machine.name, guest.vmid.value)
+            }
+            None => format!("host {}", machine.name),
+        };
+        let bmc = machine.bmc.map(|p| (p.network, p.address.value));
+        for (n, address) in machine.addresses() {
+            if n != id {
+                continue;
+            }
+            if bmc == Some((n, address.value)) {
+                add(address.value, format!("{who} BMC"));
+            } else {
+                add(address.value, who.clone());
+            }
         }
-        if let Some(p) = host.bmc.filter(|p| p.network == id) {
-            add(p.address.value, format!("host {} BMC", host.name));
-        }
-        for pool in &host.storage {
+        for pool in &machine.storage {
             if let Some(server) = pool.server.filter(|s| contains(network, *s)) {
-                let kind = format!("{:?}", pool.kind).to_uppercase();
+                let kind = storage_kind(pool.kind).to_uppercase();
                 add(
                     server,
                     format!("{kind} server of storage pool {}", pool.name),
@@ -38,19 +56,20 @@ pub fn assignments(model: &Model, id: NetworkId) -> BTreeMap<IpAddr, Vec<String>
             }
         }
     }
-    for guest in &model.guests {
-        for nic in guest.nics.iter().filter(|n| n.network == id) {
-            let kind = match guest.kind {
-                infrac_model::GuestKind::Vm => "VM",
-                infrac_model::GuestKind::Lxc => "LXC",
-            };
-            let who = format!("{} ({kind} {})", guest.name, guest.vmid.value);
-            if let Some(ip) = &nic.ip {
-                add(IpAddr::V4(ip.value), who.clone());
-            }
-            if let Some(ip) = &nic.ip6 {
-                add(IpAddr::V6(ip.value), who);
-            }
+    for lease in roles::leases(model, id) {
+        // A machine's NIC that takes a reserved address by DHCP holds it already.
+        let held = lease.machine.is_some_and(|m| {
+            model
+                .machine(m)
+                .addresses()
+                .iter()
+                .any(|(n, a)| *n == id && a.value == IpAddr::V4(lease.ip.value))
+        });
+        if !held {
+            add(
+                IpAddr::V4(lease.ip.value),
+                format!("{} (static lease, {})", lease.name, lease.mac.value),
+            );
         }
     }
     out

@@ -1,6 +1,7 @@
 //! The IP plan page: every network's prefixes, gateway and DHCP range, every assigned
 //! address, the free ranges and the utilisation of each prefix.
 
+use crate::inventory::multi_site;
 use crate::ipam::{assignments, ipv6_size, usage4};
 use crate::markdown::{cell, doc_block, lines, or_dash, percent, Table};
 use infrac_model::{Model, NetworkId};
@@ -37,28 +38,34 @@ struct NetworkView {
 }
 
 pub(crate) fn page(model: &Model, header: &str) -> IpPlanPage {
-    let mut summary = Table::new(&[
-        "Network",
-        "Zone",
-        "Bridge",
-        "VLAN>",
-        "IPv4",
-        "IPv6",
-        "IPv4 used>",
-    ]);
+    let sites = multi_site(model);
+    let mut columns = vec!["Network"];
+    if sites {
+        columns.push("Site");
+    }
+    columns.extend(["Zone", "Bridge", "VLAN>", "IPv4", "IPv6", "IPv4 used>"]);
+    let mut summary = Table::new(&columns);
     let mut networks = Vec::new();
     for (index, network) in model.networks.iter().enumerate() {
         let id = NetworkId(index as u32);
         let assigned = assignments(model, id);
         let usage = usage4(network, &assigned);
-        summary.row(vec![
-            format!(
-                "[{}](#network-{})",
-                cell(&network.name),
-                anchor(&network.name)
-            ),
+        // An overlay has no bridge: its members reach it through their own interface.
+        let bridge = match network.overlay {
+            Some(overlay) => Some(format!("{} overlay", overlay.title())),
+            None => network.bridge.as_ref().map(|b| b.value.clone()),
+        };
+        let mut row = vec![format!(
+            "[{}](#network-{})",
+            cell(&network.name),
+            anchor(&network.name)
+        )];
+        if sites {
+            row.push(cell(&model.site(network.site).name));
+        }
+        row.extend([
             cell(&network.zone),
-            or_dash(network.bridge.as_ref().map(|b| cell(&b.value))),
+            or_dash(bridge.map(|b| cell(&b))),
             or_dash(network.vlan.map(|v| v.value.to_string())),
             or_dash(network.ipv4.map(|p| p.value.to_string())),
             or_dash(network.ipv6.map(|p| p.value.to_string())),
@@ -68,12 +75,21 @@ pub(crate) fn page(model: &Model, header: &str) -> IpPlanPage {
                     .map(|u| percent(u.used() as f64, u.usable as f64)),
             ),
         ]);
+        summary.row(row);
         let mut facts = Table::new(&["Fact", "Value"]);
         let mut fact = |name: &str, value: Option<String>| {
             facts.row(vec![name.into(), or_dash(value.map(|v| cell(&v)))]);
         };
+        if sites {
+            fact("Site", Some(model.site(network.site).name.clone()));
+        }
+        if let Some(overlay) = network.overlay {
+            fact("Overlay", Some(overlay.title().into()));
+        }
         fact("Zone", Some(network.zone.clone()));
-        fact("Bridge", network.bridge.as_ref().map(|b| b.value.clone()));
+        if network.overlay.is_none() {
+            fact("Bridge", network.bridge.as_ref().map(|b| b.value.clone()));
+        }
         fact("VLAN", network.vlan.map(|v| v.value.to_string()));
         fact(
             "IPv4 prefix",

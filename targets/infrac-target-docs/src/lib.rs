@@ -1,7 +1,8 @@
 //! The docs target: `docs/*.md`, Markdown documentation of the whole lab.
 //!
-//! An index, the inventory (hosts, guests, clusters, apps, ingresses), the IP plan per
-//! network, capacity budgets per host, storage pool and cluster, the BGP summary and the
+//! An index, the inventory (machines, guests, shared storage, clusters, apps, ingresses),
+//! the IP plan per network, capacity budgets per hypervisor, storage pool and cluster, the
+//! BGP summary and the
 //! firewall's zone matrix, with the diagrams of [`infrac_model::graph`] embedded as
 //! Mermaid blocks so GitHub renders them in place. Every `##` doc comment of the source
 //! appears beside what it documents. `infrac docs FILE -o DIR` writes these pages alone.
@@ -16,7 +17,7 @@ mod routing;
 
 use infrac_diagnostics::Diagnostic;
 use infrac_model::graph::{self, lab_name, View};
-use infrac_model::{Artifact, GuestKind, Model, Target};
+use infrac_model::{Artifact, GuestKind, Model, StorageKind, Target};
 use markdown::{cell, doc_block, or_dash, Table};
 use serde::Serialize;
 
@@ -75,6 +76,14 @@ impl Target for DocsTarget {
             .map(|(name, text)| Artifact::new(format!("{DOCS_DIR}/{name}"), text))
             .collect())
     }
+}
+
+/// The source word of a storage kind (`lvmthin`, `nfs`).
+pub(crate) fn storage_kind(kind: StorageKind) -> &'static str {
+    StorageKind::ALL
+        .iter()
+        .find(|(_, k)| *k == kind)
+        .map_or("", |(word, _)| word)
 }
 
 /// A diagram as the templates embed it.
@@ -158,10 +167,11 @@ fn index<'d>(model: &Model, header: &str, diagrams: &'d [Diagram]) -> IndexPage<
             }
         })
         .collect();
+    let hosts = model.machines().filter(|(_, m)| m.guest.is_none()).count();
+    let guests = model.guests().count();
     let vms = model
-        .guests
-        .iter()
-        .filter(|g| g.kind == GuestKind::Vm)
+        .guests()
+        .filter(|(_, _, g)| g.kind == GuestKind::Vm)
         .count();
     let peers: usize = model.routers.iter().map(|r| r.peers.len()).sum();
     let contents = vec![
@@ -169,11 +179,18 @@ fn index<'d>(model: &Model, header: &str, diagrams: &'d [Diagram]) -> IndexPage<
             title: "Inventory",
             file: "inventory.md",
             summary: format!(
-                "{}, {} ({} and {}), {}, {}",
-                plural(model.hosts.len(), "host", "hosts"),
-                plural(model.guests.len(), "guest", "guests"),
-                plural(vms, "VM", "VMs"),
-                plural(model.guests.len() - vms, "container", "containers"),
+                "{}, {}, {}, {}",
+                plural(hosts, "host", "hosts"),
+                if guests == 0 {
+                    "no guests".to_string()
+                } else {
+                    format!(
+                        "{} ({} and {})",
+                        plural(guests, "guest", "guests"),
+                        plural(vms, "VM", "VMs"),
+                        plural(guests - vms, "container", "containers"),
+                    )
+                },
                 plural(model.clusters.len(), "cluster", "clusters"),
                 plural(model.apps.len(), "app", "apps"),
             ),

@@ -27,7 +27,7 @@ pub(crate) fn bgp_page<'d>(model: &Model, header: &str, diagrams: &'d [Diagram])
         .routers
         .iter()
         .map(|router| {
-            let guest = model.guest(router.guest);
+            let machine = model.machine(router.machine);
             let mut facts = Table::new(&["Fact", "Value"]);
             facts.row(vec!["ASN".into(), format!("AS{}", router.asn.value)]);
             facts.row(vec!["Router ID".into(), router.router_id.value.to_string()]);
@@ -77,7 +77,7 @@ pub(crate) fn bgp_page<'d>(model: &Model, header: &str, diagrams: &'d [Diagram])
                 ]);
             }
             Speaker {
-                name: cell(&guest.name),
+                name: cell(&machine.name),
                 facts,
                 peers,
             }
@@ -227,13 +227,13 @@ pub(crate) fn firewall_page<'d>(
                         .iter()
                         .filter(|d| d.zone == from.name() || d.zone.is_empty())
                         .filter(|d| {
-                            policy.zone_of_guest(d.target, d.address).as_deref() == Some(to)
+                            policy.zone_of_machine(d.target, d.address).as_deref() == Some(to)
                         })
                         .map(|d| {
                             format!(
                                 "DNAT {} → {}:{}",
                                 d.port,
-                                model.guest(d.target).name,
+                                model.machine(d.target).name,
                                 d.target_port
                             )
                         })
@@ -271,7 +271,7 @@ pub(crate) fn firewall_page<'d>(
             }
             let mut forwards = Table::new(&["From zone", "Port", "To guest", "Address", "Port>"]);
             for (i, forward) in firewall.forwards.iter().enumerate() {
-                let target = model.guest(forward.target);
+                let target = model.machine(forward.target);
                 let address = policy
                     .dnat
                     .iter()
@@ -286,7 +286,7 @@ pub(crate) fn firewall_page<'d>(
                 ]);
             }
             FirewallView {
-                name: cell(&model.guest(firewall.guest).name),
+                name: cell(&model.machine(firewall.machine).name),
                 policies,
                 zones,
                 matrix: table,

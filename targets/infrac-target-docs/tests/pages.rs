@@ -85,14 +85,17 @@ fn every_doc_comment_appears_next_to_its_subject() {
             .collect();
         let mut docs: Vec<&Option<String>> = Vec::new();
         docs.extend(model.sites.iter().map(|s| &s.doc));
-        for host in &model.hosts {
-            docs.push(&host.doc);
-            docs.extend(host.nics.iter().map(|n| &n.doc));
-            docs.extend(host.bridges.iter().map(|b| &b.doc));
-            docs.extend(host.storage.iter().map(|p| &p.doc));
+        for (_, machine) in model.machines() {
+            docs.push(&machine.doc);
+            // A guest's row has no place for its NICs; every other machine lists them.
+            if machine.guest.is_none() {
+                docs.extend(machine.nics.iter().map(|n| &n.doc));
+            }
+            docs.extend(machine.bridges.iter().map(|b| &b.doc));
+            docs.extend(machine.storage.iter().map(|p| &p.doc));
+            docs.extend(machine.exports.iter().map(|e| &e.doc));
         }
         docs.extend(model.networks.iter().map(|n| &n.doc));
-        docs.extend(model.guests.iter().map(|g| &g.doc));
         docs.extend(model.clusters.iter().map(|c| &c.doc));
         docs.extend(model.apps.iter().map(|a| &a.doc));
         docs.extend(model.ingresses.iter().map(|i| &i.doc));
@@ -109,6 +112,146 @@ fn every_doc_comment_appears_next_to_its_subject() {
         }
     }
     assert!(checked >= 40, "only {checked} doc comments were checked");
+}
+
+/// Two sites, a Tailscale overlay, a TrueNAS box exporting NFS to a Proxmox node, and a
+/// bare-metal Kubernetes node.
+const MACHINES: &str = r#"import "std/os"
+
+site home { domain = "home.arpa", ipv4 = 192.168.50.0/23 }
+site away { domain = "away.example" }
+
+chassis mini {
+  vendor     = "Acme"
+  model      = "Mini"
+  sockets    = 1
+  dimm_slots = 2
+  max_memory = 64GiB
+}
+cpu eight {
+  model   = "Eight-core"
+  cores   = 8
+  threads = 16
+}
+
+## The home LAN.
+network lan { site = home, bridge = vmbr0, ipv4 = 192.168.50.0/24, gateway = 192.168.50.1 }
+## The relative's LAN.
+network far { site = away, ipv4 = 192.168.60.0/24, gateway = 192.168.60.1 }
+## Every machine's tailnet address.
+network tailnet { overlay = tailscale }
+
+## The NAS at the relative's house.
+machine nas {
+  site        = away
+  platform    = truenas
+  description = "four disks in RAIDZ1"
+  nic enp2s0  { network = far, ip = 192.168.60.5 }
+  nic tailnet { ip = 100.81.0.5 }
+  storage tank { kind = zfs, size = 8TiB }
+  ## Films, mounted by the home node.
+  export media { path = "/mnt/tank/media", clients = [tailnet] }
+}
+
+## The home node.
+host pve {
+  site = home
+  nic eno1 { speed = 1G }
+  bridge vmbr0 { ports = [eno1] }
+  address = 192.168.50.10 on lan
+  nic tailnet { ip = 100.81.0.10 }
+  storage media { kind = nfs, size = 8TiB, server = 100.81.0.5, export = media on nas }
+}
+
+## A bare-metal Kubernetes node.
+machine node {
+  site        = home
+  hardware    = mini { cpus = 1 * eight, dimms = 2 * 32GiB }
+  os          = os.ubuntu-24_04-server
+  description = "k3s on a mini PC"
+  nic enp1s0 { network = lan, ip = 192.168.50.20 }
+  services   = [ssh, k3s-api, kubelet]
+}
+
+cluster k3s {
+  servers  = [node]
+  pods     = 10.42.0.0/16
+  services = 10.43.0.0/16
+  reserve  { cores = 1, memory = 2GiB }
+}
+"#;
+
+/// The pages of [`MACHINES`], by file name.
+fn machine_pages() -> Vec<(String, String)> {
+    let model = infrac_testkit::model_of("machines.infra", MACHINES);
+    infrac_testkit::emit(&DocsTarget, &model)
+        .into_iter()
+        .map(|a| (a.path.to_string_lossy().replace('\\', "/"), a.contents))
+        .collect()
+}
+
+fn page<'p>(pages: &'p [(String, String)], name: &str) -> &'p str {
+    pages
+        .iter()
+        .find(|(p, _)| p == name)
+        .map(|(_, c)| c.as_str())
+        .unwrap_or_else(|| panic!("no page {name}"))
+}
+
+#[test]
+fn every_machine_is_in_the_inventory_with_its_site_and_description() {
+    let pages = machine_pages();
+    let inventory = page(&pages, "docs/inventory.md");
+    for row in [
+        "| Host | Site | Platform | Hardware | CPU | Memory | Address | BMC | Description |",
+        "| nas | away | TrueNAS | — | — | — | 192.168.60.5 on far<br>100.81.0.5 on tailnet | — | four disks in RAIDZ1 |",
+        "| node | home | bare metal · ubuntu 24.04 | Acme Mini | 1 × Eight-core (8 cores / 16 threads) | 64 GiB (2 × 32 GiB) | 192.168.50.20 on lan | — | k3s on a mini PC |",
+        "| enp1s0 on lan | — | — |  |",
+        "| tailscale0 on tailnet | — | — |  |",
+    ] {
+        assert!(inventory.contains(row), "no `{row}` in:\n{inventory}");
+    }
+    // A lab of one site has no site column.
+    let orion = common::emit(&DocsTarget, "examples/orion.infra");
+    assert!(page(&orion, "docs/inventory.md").contains("| Host | Platform |"));
+}
+
+#[test]
+fn storage_shared_between_machines_has_its_own_section() {
+    let pages = machine_pages();
+    let inventory = page(&pages, "docs/inventory.md");
+    let storage = &inventory[inventory.find("## Storage").expect("a storage section")..];
+    for row in [
+        "| pve | media | nfs | 8 TiB | yes | 100.81.0.5 (nas:/mnt/tank/media) |",
+        "| nas | media | /mnt/tank/media | tailnet | read-write | pve pool media |",
+    ] {
+        assert!(storage.contains(row), "no `{row}` in:\n{storage}");
+    }
+    // ORION's pools are all local: each host lists its own.
+    let orion = common::emit(&DocsTarget, "examples/orion.infra");
+    assert!(!page(&orion, "docs/inventory.md").contains("## Storage"));
+}
+
+#[test]
+fn overlays_and_node_sizes_reach_the_ip_plan_and_the_capacity() {
+    let pages = machine_pages();
+    let plan = page(&pages, "docs/ip-plan.md");
+    assert!(
+        plan.contains("| [tailnet](#network-tailnet) | home | tailnet | Tailscale overlay | — | 100.64.0.0/10 |"),
+        "{plan}"
+    );
+    assert!(plan.contains("| Overlay | Tailscale |"), "{plan}");
+    assert!(
+        plan.contains("| 100.81.0.5 | host nas<br>NFS server of storage pool media |"),
+        "{plan}"
+    );
+    // The bare-metal node offers its 16 threads, less the one core kept per node.
+    let capacity = page(&pages, "docs/capacity.md");
+    assert!(
+        capacity.contains("| CPU (cores) | 15 | 0 | 15 | 0.0% | 0 |"),
+        "{capacity}"
+    );
+    assert!(capacity.contains("| memory | 62 GiB |"), "{capacity}");
 }
 
 #[test]

@@ -1,15 +1,18 @@
-//! The nftables target: `nftables/<router>.nft`, the zone firewall and NAT of every guest
-//! with a `firewall` block, compiled from the shared policy semantics in
+//! The nftables target: `nftables/<machine>.nft`, the zone firewall and NAT of every
+//! machine with a `firewall` block, compiled from the shared policy semantics in
 //! [`infrac_model::policy`] so the ruleset, the analyser and `infrac explain-flow` agree.
+//!
+//! An OpenWrt router's firewall is not an nftables file: OpenWrt generates its ruleset
+//! from UCI (`/etc/config/firewall`), which the OpenWrt target writes.
 
 mod render;
 mod view;
 
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::policy::Policy;
-use infrac_model::{Artifact, Model, Target};
+use infrac_model::{layout, Artifact, Model, Platform, Target};
 
-/// Emits `nftables/<router>.nft` for each firewall.
+/// Emits `nftables/<machine>.nft` for each firewall outside OpenWrt.
 pub struct NftablesTarget;
 
 impl Target for NftablesTarget {
@@ -18,18 +21,21 @@ impl Target for NftablesTarget {
     }
 
     fn description(&self) -> &'static str {
-        "nftables/<router>.nft: each router's zone firewall and NAT ruleset"
+        "nftables/<machine>.nft: each router's zone firewall and NAT ruleset"
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
         let mut artifacts = Vec::new();
         let mut problems = Vec::new();
-        for index in 0..model.firewalls.len() {
+        for (index, firewall) in model.firewalls.iter().enumerate() {
+            let router = model.machine(firewall.machine);
+            if router.platform == Platform::Openwrt {
+                continue;
+            }
             let policy = Policy::compile(model, index);
             problems.extend(unresolved_forwards(&policy));
-            let router = &model.guest(policy.router).name;
             artifacts.push(Artifact::new(
-                format!("nftables/{router}.nft"),
+                layout::nftables_ruleset(router),
                 render::render(&view::ruleset(&policy)),
             ));
         }
@@ -48,7 +54,7 @@ fn unresolved_forwards(policy: &Policy) -> Vec<Diagnostic> {
         .iter()
         .map(|&i| {
             let forward = &policy.firewall.forwards[i];
-            let target = policy.model.guest(forward.target);
+            let target = policy.model.machine(forward.target);
             Diagnostic::error(
                 Code::NFT_FORWARD_WITHOUT_ADDRESS,
                 format!(

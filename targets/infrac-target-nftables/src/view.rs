@@ -510,7 +510,7 @@ pub(crate) fn ruleset(policy: &Policy) -> Ruleset {
     let source = source.split(':').next().unwrap_or_default().to_string();
     Ruleset {
         source,
-        router: model.guest(policy.router).name.clone(),
+        router: model.machine(policy.router).name.clone(),
         interfaces: policy
             .interfaces
             .iter()

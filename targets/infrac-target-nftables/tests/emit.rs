@@ -30,6 +30,52 @@ fn orion_has_one_ruleset_for_the_router() {
     assert_eq!(paths, ["nftables/router.nft"]);
 }
 
+/// A bare-metal NixOS router and an OpenWrt router, each with a firewall.
+const MACHINES: &str = r#"
+network wan { uplink = true }
+network lan { ipv4 = 192.168.30.0/24, gateway = 192.168.30.1 }
+network home { ipv4 = 192.168.40.0/24, gateway = 192.168.40.1 }
+machine edge {
+  os = nixos("25.05")
+  nic enp1s0 { network = wan, dhcp = true }
+  nic enp2s0 { network = lan, ip = lan.gateway }
+}
+machine gw {
+  platform = openwrt
+  nic wan  { dhcp = true }
+  nic home { ip = home.gateway }
+}
+firewall on edge {
+  policy forward = drop
+  allow lan -> wan
+  masquerade [lan] -> wan
+}
+firewall on gw {
+  policy forward = drop
+  allow home -> wan
+  masquerade [home] -> wan
+}
+"#;
+
+#[test]
+fn every_firewall_but_openwrt_gets_a_ruleset() {
+    let model = infrac_testkit::model_of("machines.infra", MACHINES);
+    let files = infrac_testkit::emit(&NftablesTarget, &model);
+    let paths: Vec<String> = files
+        .iter()
+        .map(|a| a.path.to_string_lossy().replace('\\', "/"))
+        .collect();
+    // OpenWrt builds its own ruleset from UCI; the bare-metal router binds its ports.
+    assert_eq!(paths, ["nftables/edge.nft"]);
+    let ruleset = &files[0].contents;
+    assert!(
+        ruleset.contains("iifname \"enp2s0\"") && ruleset.contains("oifname \"enp1s0\""),
+        "{ruleset}"
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary directory: {e}"));
+    infrac_testkit::validate("nft.sh", &infrac_testkit::write_all(dir.path(), &files));
+}
+
 #[test]
 fn every_ruleset_passes_nft() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary directory: {e}"));

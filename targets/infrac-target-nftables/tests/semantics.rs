@@ -339,6 +339,7 @@ network lan { bridge = vmbr1, ipv4 = 10.0.10.0/24, gateway = 10.0.10.1, ipv6 = 2
 network dmz { bridge = vmbr2, ipv4 = 10.0.20.0/24, gateway = 10.0.20.1 }
 network iso { bridge = vmbr3, ipv4 = 10.0.30.0/24 }
 vm router 200 on pve {
+  os = nixos("24.11")
   cores = 1
   memory = 1GiB
   disk = 4GiB on local-lvm

@@ -1,18 +1,29 @@
-//! One guest's `configuration.nix`: the sections in order, each a list of assignments,
+//! One machine's `configuration.nix`: the sections in order, each a list of assignments,
 //! and the header notes on what the file assumes.
 
-use crate::guest::GuestView;
-use crate::network::networking;
+use crate::machine::{Form, MachineView};
+use crate::network::{links, networking};
 use crate::nix::{self, Nix};
+use crate::overlay;
 use crate::services::{self, Assignments};
 use infrac_diagnostics::Diagnostic;
-use infrac_model::Firmware;
-use infrac_model::GuestKind;
-use infrac_templates::text::{file_segment, wrap};
+use infrac_model::layout::{
+    bird_conf, from_nixos, nftables_ruleset, nixos_configuration, secret_file,
+};
+use infrac_model::{Firmware, VipProvider};
+use infrac_templates::text::wrap;
 use serde::Serialize;
 
 /// Width of the note paragraphs in the header.
 const NOTE_WIDTH: usize = 86;
+
+/// Where the generated configuration is copied to on the machine, and so the folder its
+/// relative paths start from (`/etc/nixos/infrac/nixos/NAME/configuration.nix`).
+const INSTALLED_AT: &str = "/etc/nixos/infrac";
+
+/// The operator's `hardware-configuration.nix` in `/etc/nixos`, seen from the installed
+/// configuration three folders below it.
+const HARDWARE_CONFIGURATION: &str = "../../../hardware-configuration.nix";
 
 /// Everything the template shows.
 #[derive(Debug, Serialize)]
@@ -36,17 +47,27 @@ pub(crate) struct Section {
     pub lines: Vec<String>,
 }
 
-/// The sections as assignments, before rendering: what the tests inspect.
-pub(crate) fn sections(
-    view: &GuestView,
-) -> Result<Vec<(&'static str, Assignments)>, Box<Diagnostic>> {
+/// How the machine is called in comments: a guest is a guest, anything else a machine.
+fn noun(view: &MachineView) -> &'static str {
+    match view.form() {
+        Form::Vm(_) | Form::Lxc(_) => "guest",
+        Form::Baremetal | Form::Cloud(_) => "machine",
+    }
+}
+
+/// The sections as assignments, before rendering.
+pub(crate) fn sections(view: &MachineView) -> Result<Vec<(String, Assignments)>, Box<Diagnostic>> {
     let mut out = vec![
-        ("Hardware and boot", hardware(view)),
-        ("Network", networking(view)),
+        ("Hardware and boot".to_string(), hardware(view)),
+        ("Network".to_string(), networking(view)),
     ];
-    if view.is_router() {
+    let overlays = overlay::overlays(view);
+    if !overlays.is_empty() {
+        out.push(("Overlay networks".to_string(), overlays));
+    }
+    if view.is_router() || overlay::relays(view) {
         out.push((
-            "Routing: this guest forwards between its networks",
+            format!("Routing: this {} forwards between its networks", noun(view)),
             vec![(
                 "boot.kernel.sysctl",
                 Nix::Attrs(vec![
@@ -56,10 +77,13 @@ pub(crate) fn sections(
             )],
         ));
     }
-    if view.has_firewall() {
-        let path = format!("../../nftables/{}.nft", file_segment(&view.guest.name));
+    if view.firewall().is_some() {
+        let path = from_nixos(&nftables_ruleset(view.machine));
         out.push((
-            "Zone firewall and NAT: the nftables target's ruleset for this guest",
+            format!(
+                "Zone firewall and NAT: the nftables target's ruleset for this {}",
+                noun(view)
+            ),
             vec![(
                 "networking.nftables.ruleset",
                 Nix::Expr(format!("builtins.readFile {path}")),
@@ -68,15 +92,15 @@ pub(crate) fn sections(
     }
     let services = services::services(view);
     if !services.is_empty() {
-        out.push(("Services", services));
+        out.push(("Services".to_string(), services));
     }
     let k3s = services::k3s(view)?;
     if !k3s.is_empty() {
-        out.push(("Kubernetes (k3s)", k3s));
+        out.push(("Kubernetes (k3s)".to_string(), k3s));
     }
     if view.runs("ssh") {
         out.push((
-            "Administrator: SSH logins use this account, never root",
+            "Administrator: SSH logins use this account, never root".to_string(),
             vec![(
                 "users.users.admin",
                 Nix::attrs([
@@ -92,23 +116,42 @@ pub(crate) fn sections(
         .clone()
         .unwrap_or_else(|| view.image.version.clone());
     out.push((
-        "The NixOS release this machine was first installed with",
+        "The NixOS release this machine was first installed with".to_string(),
         vec![("system.stateVersion", Nix::Str(state_version))],
     ));
     Ok(out)
 }
 
-/// Imports, boot loader and the QEMU guest agent.
-fn hardware(view: &GuestView) -> Assignments {
-    let guest = view.guest;
-    if guest.kind == GuestKind::Lxc {
-        return vec![(
-            "imports",
-            Nix::List(vec![Nix::Expr(
-                "modulesPath + \"/virtualisation/proxmox-lxc.nix\"".into(),
-            )]),
-        )];
-    }
+/// The import of the operator's own hardware configuration.
+fn hardware_import() -> Nix {
+    Nix::Expr(HARDWARE_CONFIGURATION.into()).commented(
+        "/etc/nixos/hardware-configuration.nix: the machine's own, not generated by infrac",
+    )
+}
+
+/// Imports, boot loader and, on Proxmox, the guest integration.
+fn hardware(view: &MachineView) -> Assignments {
+    let guest = match view.form() {
+        Form::Lxc(_) => {
+            return vec![(
+                "imports",
+                Nix::List(vec![Nix::Expr(
+                    "modulesPath + \"/virtualisation/proxmox-lxc.nix\"".into(),
+                )]),
+            )]
+        }
+        Form::Vm(guest) => guest,
+        Form::Baremetal => {
+            return vec![
+                ("imports", Nix::List(vec![hardware_import()])),
+                ("boot.loader.systemd-boot.enable", Nix::Bool(true)),
+                ("boot.loader.efi.canTouchEfiVariables", Nix::Bool(true)),
+            ]
+        }
+        // The installer's hardware configuration also holds the provider's boot loader
+        // settings.
+        Form::Cloud(_) => return vec![("imports", Nix::List(vec![hardware_import()]))],
+    };
     let mut out = vec![(
         "imports",
         Nix::List(vec![Nix::Expr(
@@ -127,29 +170,38 @@ fn hardware(view: &GuestView) -> Assignments {
     out
 }
 
-/// Header notes: the assumptions and what is left to the operator.
-fn notes(view: &GuestView) -> Vec<Vec<String>> {
-    let guest = view.guest;
-    let mut notes = Vec::new();
-    let name = file_segment(&guest.name);
-    let (hardware, imports) = match guest.kind {
-        GuestKind::Vm => (
-            " beside the hardware-configuration.nix that nixos-generate-config wrote",
-            format!("./hardware-configuration.nix ./infrac/nixos/{name}/configuration.nix"),
+/// How to install the file, and what the machine's interfaces are called.
+fn install_notes(view: &MachineView, notes: &mut Vec<Vec<String>>) {
+    let own = format!("./infrac/{}", nixos_configuration(view.machine));
+    let use_note = match view.form() {
+        Form::Vm(_) => format!(
+            "Use: copy this build's output folder to the guest as {INSTALLED_AT} beside the \
+             hardware-configuration.nix that nixos-generate-config wrote, make \
+             /etc/nixos/configuration.nix `{{ imports = [ ./hardware-configuration.nix {own} \
+             ]; }}` and run `nixos-rebuild switch`. Paths in this file are relative to it, so \
+             the build's folders stay together."
         ),
-        GuestKind::Lxc => ("", format!("./infrac/nixos/{name}/configuration.nix")),
+        Form::Lxc(_) => format!(
+            "Use: copy this build's output folder to the guest as {INSTALLED_AT}, make \
+             /etc/nixos/configuration.nix `{{ imports = [ {own} ]; }}` and run `nixos-rebuild \
+             switch`. Paths in this file are relative to it, so the build's folders stay \
+             together."
+        ),
+        Form::Baremetal | Form::Cloud(_) => format!(
+            "Use: copy this build's output folder to the machine as {INSTALLED_AT}, make \
+             /etc/nixos/configuration.nix `{{ imports = [ {own} ]; }}` and run `nixos-rebuild \
+             switch`. This file imports /etc/nixos/hardware-configuration.nix, the one {} \
+             wrote for this machine's disks and drivers; infrac does not generate it. Paths \
+             in this file are relative to it, so the build's folders stay together.",
+            match view.form() {
+                Form::Cloud(_) => "the NixOS installer (nixos-anywhere, nixos-infect)",
+                _ => "nixos-generate-config",
+            }
+        ),
     };
-    notes.push(wrap(
-        &format!(
-            "Use: copy this build's output folder to the guest as /etc/nixos/infrac{hardware}, \
-             make /etc/nixos/configuration.nix `{{ imports = [ {imports} ]; }}` and run \
-             `nixos-rebuild switch`. Paths in this file are relative to it, so the build's \
-             folders stay together."
-        ),
-        NOTE_WIDTH,
-    ));
-    match guest.kind {
-        GuestKind::Vm => {
+    notes.push(wrap(&use_note, NOTE_WIDTH));
+    match view.form() {
+        Form::Vm(guest) => {
             notes.push(wrap(
                 "Interface names assume Proxmox's default i440fx machine, where net0 is ens18, \
                  net1 ens19 and so on in the order the interfaces are declared.",
@@ -164,11 +216,55 @@ fn notes(view: &GuestView) -> Vec<Vec<String>> {
                 ));
             }
         }
-        GuestKind::Lxc => notes.push(wrap(
+        Form::Lxc(_) => notes.push(wrap(
             "Interfaces are eth0, eth1… in the order they are declared.",
             NOTE_WIDTH,
         )),
+        Form::Baremetal | Form::Cloud(_) => {
+            if matches!(view.form(), Form::Baremetal) {
+                notes.push(wrap(
+                    "Boots with systemd-boot, which needs UEFI firmware: on a machine that \
+                     boots by BIOS, use boot.loader.grub instead.",
+                    NOTE_WIDTH,
+                ));
+            }
+            let unnamed: Vec<&str> = view
+                .machine
+                .attached()
+                .filter(|(_, nic, n)| {
+                    nic.name.is_none() && view.model.network(*n).overlay.is_none()
+                })
+                .map(|(_, _, n)| view.model.network(n).name.as_str())
+                .collect();
+            if !unnamed.is_empty() {
+                notes.push(wrap(
+                    &format!(
+                        "The NICs on {} declare no port name, so their interfaces are named \
+                         after the network here: name each port (`nic eno1 {{ network = … }}`) \
+                         as `ip link` shows it.",
+                        unnamed.join(", ")
+                    ),
+                    NOTE_WIDTH,
+                ));
+            }
+        }
     }
+    for (address, network) in links(view).1 {
+        notes.push(wrap(
+            &format!(
+                "The address {address} on network {} has no interface here (no NIC on that \
+                 network, and not exactly one port without a network): configure it by hand.",
+                view.model.network(network).name
+            ),
+            NOTE_WIDTH,
+        ));
+    }
+}
+
+/// Header notes: the assumptions and what is left to the operator.
+fn notes(view: &MachineView) -> Vec<Vec<String>> {
+    let mut notes = Vec::new();
+    install_notes(view, &mut notes);
     if view.runs("ssh") {
         notes.push(wrap(
             "SSH: root cannot log in and passwords are off. Put the administrator's public key \
@@ -177,15 +273,16 @@ fn notes(view: &GuestView) -> Vec<Vec<String>> {
         ));
     }
     let mut secrets = Vec::new();
-    if let Some((cluster, _)) = view.clusters().first() {
+    if let Some((cluster, _)) = view.cluster() {
         if let Some(token) = &cluster.token {
-            secrets.push(format!("{}/{}", services::SECRETS_DIR, token.0));
+            secrets.push(secret_file(token));
         }
     }
     if view.runs("grafana") {
-        secrets.push(format!("{}/grafana-admin-password", services::SECRETS_DIR));
-        secrets.push(format!("{}/grafana-secret-key", services::SECRETS_DIR));
+        secrets.push(services::secret("grafana-admin-password"));
+        secrets.push(services::secret("grafana-secret-key"));
     }
+    secrets.extend(overlay::secrets(view));
     if !secrets.is_empty() {
         notes.push(wrap(
             &format!(
@@ -195,25 +292,44 @@ fn notes(view: &GuestView) -> Vec<Vec<String>> {
             NOTE_WIDTH,
         ));
     }
-    if view.has_firewall() {
+    if view.firewall().is_some() {
+        let noun = noun(view);
         notes.push(wrap(
             &format!(
-                "The zone firewall and NAT load from nftables/{}.nft of this build, next to the \
-                 NixOS firewall that opens this guest's own service ports: traffic to the guest \
+                "The zone firewall and NAT load from {} of this build, next to the NixOS \
+                 firewall that opens this {noun}'s own service ports: traffic to the {noun} \
                  passes both.",
-                file_segment(&guest.name)
+                nftables_ruleset(view.machine)
             ),
             NOTE_WIDTH,
         ));
     }
-    if view.runs("bird") {
+    if let Some((cluster, true)) = view.cluster() {
+        if let Some(api) = cluster.api {
+            notes.push(wrap(
+                &format!(
+                    "The API address {} of cluster {} is in this server's certificate and is \
+                     where the other nodes join, but this file does not bring it up: run \
+                     the cluster's {} on the servers yourself.",
+                    api.value,
+                    cluster.name,
+                    match cluster.vip {
+                        VipProvider::KubeVip => "kube-vip static pod",
+                        VipProvider::Keepalived => "keepalived",
+                    }
+                ),
+                NOTE_WIDTH,
+            ));
+        }
+    }
+    if view.bgp().is_some() {
         notes.push(wrap(
-            &format!(
-                "BIRD reads bird/{}/bird.conf of this build.",
-                file_segment(&guest.name)
-            ),
+            &format!("BIRD reads {} of this build.", bird_conf(view.machine)),
             NOTE_WIDTH,
         ));
+    }
+    for note in overlay::notes(view) {
+        notes.push(wrap(&note, NOTE_WIDTH));
     }
     let unmapped = services::unmapped(view);
     if !unmapped.is_empty() {
@@ -228,12 +344,37 @@ fn notes(view: &GuestView) -> Vec<Vec<String>> {
     notes
 }
 
-/// The whole configuration of one NixOS guest.
-pub(crate) fn configuration(view: &GuestView) -> Result<Configuration, Box<Diagnostic>> {
+/// What the configuration is for: `VM 200 "router" on host pve`.
+fn summary(view: &MachineView) -> String {
+    let name = &view.machine.name;
+    match view.form() {
+        Form::Vm(guest) | Form::Lxc(guest) => {
+            let noun = if matches!(view.form(), Form::Vm(_)) {
+                "VM"
+            } else {
+                "container"
+            };
+            format!(
+                "{noun} {} \"{name}\" on host {}",
+                guest.vmid.value,
+                view.model.machine(guest.host).name
+            )
+        }
+        Form::Baremetal => format!("bare-metal machine \"{name}\""),
+        Form::Cloud(Some(cloud)) => match &cloud.region {
+            Some(region) => format!("cloud machine \"{name}\" at {} ({region})", cloud.provider),
+            None => format!("cloud machine \"{name}\" at {}", cloud.provider),
+        },
+        Form::Cloud(None) => format!("cloud machine \"{name}\""),
+    }
+}
+
+/// The whole configuration of one NixOS machine.
+pub(crate) fn configuration(view: &MachineView) -> Result<Configuration, Box<Diagnostic>> {
     let sections = sections(view)?
         .into_iter()
         .map(|(title, assignments)| Section {
-            title: nix::comment_safe(title),
+            title: nix::comment_safe(&title),
             lines: assignments
                 .iter()
                 .flat_map(|(path, value)| {
@@ -243,20 +384,10 @@ pub(crate) fn configuration(view: &GuestView) -> Result<Configuration, Box<Diagn
                 .collect(),
         })
         .collect();
-    let guest = view.guest;
-    let noun = match guest.kind {
-        GuestKind::Vm => "VM",
-        GuestKind::Lxc => "container",
-    };
     Ok(Configuration {
-        path: format!("nixos/{}/configuration.nix", file_segment(&guest.name)),
+        path: nixos_configuration(view.machine),
         source: nix::comment_safe(&view.model.source),
-        summary: nix::comment_safe(&format!(
-            "{noun} {} \"{}\" on host {}",
-            guest.vmid.value,
-            guest.name,
-            view.model.host(guest.host).name
-        )),
+        summary: nix::comment_safe(&summary(view)),
         notes: notes(view),
         sections,
     })

@@ -1,19 +1,22 @@
-//! The NixOS target: `nixos/<guest>/configuration.nix` for every guest whose image is
-//! NixOS, with its addresses, gateways, resolvers, nftables firewall, the services it
-//! declares and its k3s role. Secrets are referenced by path, never inlined.
+//! The NixOS target: `nixos/<machine>/configuration.nix` for every machine whose OS is
+//! NixOS (a Proxmox guest, a bare-metal computer or a cloud machine), with its addresses,
+//! gateways, resolvers and overlays, the nftables firewall, BIRD, Kea and Unbound of its
+//! roles, the services it declares and its k3s role. Secrets are referenced by path,
+//! never inlined.
 
 mod configuration;
-mod guest;
+mod machine;
 mod network;
 mod nix;
+mod overlay;
 mod render;
 mod services;
 
-use guest::GuestView;
 use infrac_diagnostics::Diagnostic;
-use infrac_model::{Artifact, GuestId, Model, Target};
+use infrac_model::{Artifact, Model, OsFamily, Target};
+use machine::MachineView;
 
-/// Emits `nixos/<guest>/configuration.nix` for every NixOS guest.
+/// Emits `nixos/<machine>/configuration.nix` for every NixOS machine.
 pub struct NixosTarget;
 
 impl Target for NixosTarget {
@@ -22,23 +25,23 @@ impl Target for NixosTarget {
     }
 
     fn description(&self) -> &'static str {
-        "nixos/: configuration.nix for every NixOS guest"
+        "nixos/: configuration.nix for every NixOS machine"
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
         let mut artifacts = Vec::new();
         let mut problems = Vec::new();
-        for (index, guest) in model.guests.iter().enumerate() {
-            let Some(image) = guest.os.map(|i| model.image(i)) else {
+        for (id, machine) in model.machines() {
+            let Some(image) = machine.os.map(|i| model.image(i)) else {
                 continue;
             };
-            if image.family != "nixos" {
+            if image.os_family() != OsFamily::Nixos {
                 continue;
             }
-            let view = GuestView {
+            let view = MachineView {
                 model,
-                id: GuestId(index as u32),
-                guest,
+                id,
+                machine,
                 image,
             };
             match configuration::configuration(&view) {

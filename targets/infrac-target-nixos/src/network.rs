@@ -1,52 +1,134 @@
-//! A NixOS guest's networking: interface names, static addresses, default gateways,
-//! resolvers and the firewall ports its services (and its cluster) need.
+//! A NixOS machine's networking: its interfaces with their static addresses, default
+//! gateways, resolvers and the firewall ports its services, roles and cluster need.
 
-use crate::guest::GuestView;
+use crate::machine::MachineView;
 use crate::nix::Nix;
+use crate::overlay;
 use infrac_model::roles::{default_route4, default_route6, DefaultRoute4};
-use infrac_model::{GuestKind, PortSpec, Protocol};
+use infrac_model::{NetworkId, PortSpec, Protocol};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-/// The first PCI slot Proxmox gives a VM's `net0` on the default i440fx machine; systemd
-/// names the interface after the slot (`ens18`), and `net1`… follow in the next slots.
-const FIRST_NET_SLOT: usize = 18;
-
-/// The interface name a guest's `index`-th NIC gets inside the guest: `ens18`, `ens19`…
-/// in a VM (Proxmox `net0`, `net1`… on the i440fx machine), `eth0`… in a container.
-pub(crate) fn interface_name(kind: GuestKind, index: usize) -> String {
-    match kind {
-        GuestKind::Vm => format!("ens{}", FIRST_NET_SLOT + index),
-        GuestKind::Lxc => format!("eth{index}"),
-    }
+/// One interface as `networking.interfaces` configures it.
+pub(crate) struct Link {
+    pub name: String,
+    /// The network it is on, which names it in the comment.
+    pub network: NetworkId,
+    pub dhcp: bool,
+    /// Static addresses with their prefix lengths, IPv4 and IPv6 mixed, in order.
+    pub addresses: Vec<(IpAddr, u8)>,
 }
 
-/// `networking.*` of the guest.
-pub(crate) fn networking(view: &GuestView) -> Vec<(&'static str, Nix)> {
+/// The interfaces of the machine and the placed addresses no interface can carry.
+///
+/// Every NIC on a network that is not an overlay (an overlay's daemon creates its own
+/// interface), in NIC order, and every declared port that gets an address. A placed
+/// address (`address = X on net`) goes on the NIC on its network; failing that, on the
+/// machine's only port without a network.
+pub(crate) fn links(view: &MachineView) -> (Vec<Link>, Vec<(IpAddr, NetworkId)>) {
     let model = view.model;
-    let guest = view.guest;
-    let mut out: Vec<(&'static str, Nix)> = vec![("networking.hostName", Nix::str(&guest.name))];
+    let machine = view.machine;
+    let on_overlay = |n: NetworkId| model.network(n).overlay.is_some();
+    let len = |address: IpAddr, network: NetworkId| {
+        let network = model.network(network);
+        match address {
+            IpAddr::V4(_) => network.ipv4.map_or(32, |n| n.value.prefix_len()),
+            IpAddr::V6(_) => network.ipv6.map_or(128, |n| n.value.prefix_len()),
+        }
+    };
+    /// A NIC that may become a link: `network` is `None` for a port until a placed
+    /// address gives it one.
+    struct Port {
+        index: usize,
+        network: Option<NetworkId>,
+        addresses: Vec<(IpAddr, u8)>,
+    }
+    let mut ports: Vec<Port> = Vec::new();
+    for (index, nic) in machine.nics.iter().enumerate() {
+        if nic.network.is_some_and(on_overlay) {
+            continue;
+        }
+        let mut addresses = Vec::new();
+        if let Some(network) = nic.network {
+            let v4 = nic.ip.map(|ip| IpAddr::V4(ip.value));
+            let v6 = nic.ip6.map(|ip| IpAddr::V6(ip.value));
+            for address in v4.into_iter().chain(v6) {
+                addresses.push((address, len(address, network)));
+            }
+        }
+        ports.push(Port {
+            index,
+            network: nic.network,
+            addresses,
+        });
+    }
+    let mut unplaced = Vec::new();
+    for placement in &machine.addresses {
+        let network = placement.network;
+        if on_overlay(network) {
+            continue;
+        }
+        let address = placement.address.value;
+        let free: Vec<usize> = (0..ports.len())
+            .filter(|i| ports[*i].network.is_none())
+            .collect();
+        let target = ports
+            .iter()
+            .position(|p| p.network == Some(network))
+            .or(match free[..] {
+                [only] => Some(only),
+                _ => None,
+            });
+        match target {
+            Some(i) => {
+                ports[i].network = Some(network);
+                ports[i].addresses.push((address, len(address, network)));
+            }
+            None => unplaced.push((address, network)),
+        }
+    }
+    let links = ports
+        .into_iter()
+        .filter_map(|port| {
+            Some(Link {
+                name: view.interface(port.index),
+                network: port.network?,
+                dhcp: machine.nics[port.index].dhcp,
+                addresses: port.addresses,
+            })
+        })
+        .collect();
+    (links, unplaced)
+}
+
+/// `networking.*` of the machine.
+pub(crate) fn networking(view: &MachineView) -> Vec<(&'static str, Nix)> {
+    let model = view.model;
+    let mut out: Vec<(&'static str, Nix)> =
+        vec![("networking.hostName", Nix::str(&view.machine.name))];
     if let Some(domain) = view.domain() {
         out.push(("networking.domain", Nix::str(domain)));
     }
     out.push(("networking.useDHCP", Nix::Bool(false)));
     let mut interfaces = Vec::new();
-    for (index, nic) in guest.nics.iter().enumerate() {
-        let network = model.network(nic.network);
+    for link in links(view).0 {
         let mut settings: Vec<(&str, Nix)> = Vec::new();
-        if nic.dhcp {
+        if link.dhcp {
             settings.push(("useDHCP", Nix::Bool(true)));
         }
-        if let Some(ip) = nic.ip {
-            let len = network.ipv4.map_or(32, |n| n.value.prefix_len());
-            settings.push(("ipv4.addresses", address(IpAddr::V4(ip.value), len)));
+        for (family, key) in [(true, "ipv4.addresses"), (false, "ipv6.addresses")] {
+            let list: Vec<Nix> = link
+                .addresses
+                .iter()
+                .filter(|(ip, _)| ip.is_ipv4() == family)
+                .map(|(ip, len)| address(*ip, *len))
+                .collect();
+            if !list.is_empty() {
+                settings.push((key, Nix::List(list)));
+            }
         }
-        if let Some(ip6) = nic.ip6 {
-            let len = network.ipv6.map_or(128, |n| n.value.prefix_len());
-            settings.push(("ipv6.addresses", address(IpAddr::V6(ip6.value), len)));
-        }
-        let mut value = Nix::attrs(settings);
-        let comment = if network.uplink && nic.dhcp {
+        let network = model.network(link.network);
+        let comment = if network.uplink && link.dhcp {
             format!(
                 "{}: the uplink, addressed by the provider's DHCP",
                 network.name
@@ -54,8 +136,7 @@ pub(crate) fn networking(view: &GuestView) -> Vec<(&'static str, Nix)> {
         } else {
             network.name.clone()
         };
-        value = value.commented(comment);
-        interfaces.push((vec![view.interface(index)], value));
+        interfaces.push((vec![link.name], Nix::attrs(settings).commented(comment)));
     }
     if !interfaces.is_empty() {
         out.push(("networking.interfaces", Nix::Attrs(interfaces)));
@@ -87,23 +168,23 @@ pub(crate) fn networking(view: &GuestView) -> Vec<(&'static str, Nix)> {
     out
 }
 
-/// `{ address = "…"; prefixLength = N; }` in a one-element list.
+/// `{ address = "…"; prefixLength = N; }`.
 fn address(ip: IpAddr, len: u8) -> Nix {
-    Nix::List(vec![Nix::attrs([
+    Nix::attrs([
         ("address", Nix::str(ip.to_string())),
         ("prefixLength", Nix::Int(i64::from(len))),
-    ])])
+    ])
 }
 
-/// Resolvers: the guest's own Unbound when it runs one; otherwise the DNS servers of its
-/// networks in interface order; otherwise the site's.
-pub(crate) fn nameservers(view: &GuestView) -> Vec<String> {
-    if view.runs("unbound") {
+/// Resolvers: the machine's own Unbound when it answers DNS for a network; otherwise the
+/// DNS servers of its networks in interface order; otherwise the site's.
+pub(crate) fn nameservers(view: &MachineView) -> Vec<String> {
+    if !view.dns_networks().is_empty() {
         return vec!["127.0.0.1".into(), "::1".into()];
     }
     let mut servers: Vec<IpAddr> = Vec::new();
-    for nic in &view.guest.nics {
-        for server in &view.model.network(nic.network).dns {
+    for link in links(view).0 {
+        for server in &view.model.network(link.network).dns {
             if !servers.contains(server) {
                 servers.push(*server);
             }
@@ -115,10 +196,26 @@ pub(crate) fn nameservers(view: &GuestView) -> Vec<String> {
     servers.iter().map(ToString::to_string).collect()
 }
 
-/// Every port the guest listens on, with why, sorted by protocol and port.
-pub(crate) fn open_ports(view: &GuestView) -> BTreeMap<PortSpec, Vec<String>> {
+fn tcp(first: u16, last: u16) -> PortSpec {
+    PortSpec {
+        protocol: Protocol::Tcp,
+        first,
+        last,
+    }
+}
+
+fn udp(port: u16) -> PortSpec {
+    PortSpec {
+        protocol: Protocol::Udp,
+        first: port,
+        last: port,
+    }
+}
+
+/// Every port the machine listens on, with why, sorted by protocol and port.
+pub(crate) fn open_ports(view: &MachineView) -> BTreeMap<PortSpec, Vec<String>> {
     let mut ports: BTreeMap<PortSpec, Vec<String>> = BTreeMap::new();
-    for service in &view.guest.services {
+    for service in &view.machine.services {
         for port in &service.ports {
             let reasons = ports.entry(*port).or_default();
             if !reasons.contains(&service.name) {
@@ -126,16 +223,25 @@ pub(crate) fn open_ports(view: &GuestView) -> BTreeMap<PortSpec, Vec<String>> {
             }
         }
     }
-    // What cluster membership needs, unless a declared service already opens the port.
+    // What the machine's roles and cluster membership need, unless a declared service
+    // already opens the port.
     let mut add = |port: PortSpec, why: String| {
         ports.entry(port).or_insert_with(|| vec![why]);
     };
-    for (cluster, server) in view.clusters() {
-        let tcp = |first: u16, last: u16| PortSpec {
-            protocol: Protocol::Tcp,
-            first,
-            last,
-        };
+    if view.bgp().is_some() {
+        add(tcp(179, 179), "BGP sessions (BIRD)".into());
+    }
+    if !view.dns_networks().is_empty() {
+        add(udp(53), "DNS (Unbound)".into());
+        add(tcp(53, 53), "DNS (Unbound)".into());
+    }
+    if !view.dhcp_networks().is_empty() {
+        add(udp(67), "DHCP (Kea)".into());
+    }
+    for (port, why) in overlay::listen_ports(view) {
+        add(udp(port), why);
+    }
+    if let Some((cluster, server)) = view.cluster() {
         let name = &cluster.name;
         if server {
             add(tcp(6443, 6443), format!("k3s API server ({name})"));
@@ -144,14 +250,7 @@ pub(crate) fn open_ports(view: &GuestView) -> BTreeMap<PortSpec, Vec<String>> {
             }
         }
         add(tcp(10250, 10250), format!("kubelet ({name})"));
-        add(
-            PortSpec {
-                protocol: Protocol::Udp,
-                first: 8472,
-                last: 8472,
-            },
-            format!("flannel VXLAN ({name})"),
-        );
+        add(udp(8472), format!("flannel VXLAN ({name})"));
         for app in view
             .model
             .apps
@@ -166,8 +265,8 @@ pub(crate) fn open_ports(view: &GuestView) -> BTreeMap<PortSpec, Vec<String>> {
     ports
 }
 
-/// `networking.firewall`: the guest's ports, one per line with where it comes from.
-fn firewall(view: &GuestView) -> Nix {
+/// `networking.firewall`: the machine's ports, one per line with where it comes from.
+fn firewall(view: &MachineView) -> Nix {
     let ports = open_ports(view);
     let mut entries: Vec<(&str, Nix)> = vec![("enable", Nix::Bool(true))];
     for (protocol, singles, ranges) in [

@@ -1,41 +1,62 @@
-//! The services a NixOS guest declares, as NixOS options: SSH, the node exporter,
-//! Prometheus, Grafana and Alertmanager, Unbound, Kea and BIRD, and k3s for cluster nodes.
-//! Secrets are referenced by their path under `/run/secrets`, never written out.
+//! The services of a NixOS machine as NixOS options: SSH, the node exporter, Prometheus,
+//! Grafana and Alertmanager as it declares them; Unbound, Kea and BIRD for its DNS, DHCP
+//! and BGP roles; k3s for a cluster node. Secrets are referenced by their path under
+//! `/run/secrets`, never written out.
 
-use crate::guest::{first_ipv4, GuestView};
+use crate::machine::{reachable_ipv4, MachineView};
 use crate::nix::Nix;
 use infrac_diagnostics::{Code, Diagnostic};
-use infrac_model::GuestId;
-use infrac_templates::text::file_segment;
+use infrac_model::layout::{bird_conf, from_nixos, secret_file};
+use infrac_model::roles::leases;
+use infrac_model::{NetworkId, Overlay, SecretRef};
+use std::net::IpAddr;
 
-/// Where the secret store puts secrets on a guest.
-pub(crate) const SECRETS_DIR: &str = "/run/secrets";
+/// The file a conventionally named secret is read from (`/run/secrets/NAME`).
+pub(crate) fn secret(name: &str) -> String {
+    secret_file(&SecretRef(name.into()))
+}
 
-/// The services this target configures; the cluster ones are covered by k3s.
-const MAPPED: [&str; 8] = [
+/// The services this target configures whenever a machine declares them.
+const MAPPED: [&str; 5] = [
     "ssh",
     "node-exporter",
     "prometheus",
     "grafana",
     "alertmanager",
-    "unbound",
-    "kea",
-    "bird",
 ];
+/// The services k3s covers on a cluster node.
 const CLUSTER_SERVICES: [&str; 4] = ["k3s-api", "kubelet", "k3s-etcd", "flannel-vxlan"];
 
 /// Assignments of one section, in order.
 pub(crate) type Assignments = Vec<(&'static str, Nix)>;
 
+/// Whether this target configures the declared service `name` on the machine: always for
+/// the mapped ones, and for the daemons of the roles the machine holds.
+fn configured(view: &MachineView, name: &str) -> bool {
+    MAPPED.contains(&name)
+        || match name {
+            "unbound" => !view.dns_networks().is_empty(),
+            "kea" => !view.dhcp_networks().is_empty(),
+            "bird" => view.bgp().is_some(),
+            "wireguard" => view
+                .overlays()
+                .iter()
+                .any(|(_, _, o)| *o == Overlay::Wireguard),
+            "tailscale" => view
+                .overlays()
+                .iter()
+                .any(|(_, _, o)| *o == Overlay::Tailscale),
+            _ => view.cluster().is_some() && CLUSTER_SERVICES.contains(&name),
+        }
+}
+
 /// The declared services this target does not configure (their ports are still open),
 /// as `name (ports)`.
-pub(crate) fn unmapped(view: &GuestView) -> Vec<String> {
-    let in_cluster = !view.clusters().is_empty();
-    view.guest
+pub(crate) fn unmapped(view: &MachineView) -> Vec<String> {
+    view.machine
         .services
         .iter()
-        .filter(|s| !MAPPED.contains(&s.name.as_str()))
-        .filter(|s| !(in_cluster && CLUSTER_SERVICES.contains(&s.name.as_str())))
+        .filter(|s| !configured(view, &s.name))
         .map(|s| {
             let ports: Vec<String> = s.ports.iter().map(ToString::to_string).collect();
             if ports.is_empty() {
@@ -47,8 +68,8 @@ pub(crate) fn unmapped(view: &GuestView) -> Vec<String> {
         .collect()
 }
 
-/// Every mapped service the guest declares.
-pub(crate) fn services(view: &GuestView) -> Assignments {
+/// Every mapped service the machine declares and the daemons of its roles.
+pub(crate) fn services(view: &MachineView) -> Assignments {
     let mut out = Assignments::new();
     if view.runs("ssh") {
         out.push((
@@ -102,14 +123,16 @@ pub(crate) fn services(view: &GuestView) -> Assignments {
     if view.runs("grafana") {
         grafana(view, &mut out);
     }
-    if view.runs("unbound") {
-        out.push(("services.unbound", unbound(view)));
+    let dns = view.dns_networks();
+    if !dns.is_empty() {
+        out.push(("services.unbound", unbound(view, &dns)));
     }
-    if view.runs("kea") {
-        out.push(("services.kea.dhcp4", kea(view)));
+    let dhcp = view.dhcp_networks();
+    if !dhcp.is_empty() {
+        out.push(("services.kea.dhcp4", kea(view, &dhcp)));
     }
-    if view.runs("bird") {
-        let path = format!("../../bird/{}/bird.conf", file_segment(&view.guest.name));
+    if view.bgp().is_some() {
+        let path = from_nixos(&bird_conf(view.machine));
         out.push((
             "services.bird2",
             Nix::attrs([
@@ -121,21 +144,21 @@ pub(crate) fn services(view: &GuestView) -> Assignments {
     out
 }
 
-/// The node exporters Prometheus scrapes: every guest that declares one and has a
+/// The node exporters Prometheus scrapes: every machine that declares one and has a
 /// static IPv4 address, as `address:port`.
-fn node_targets(view: &GuestView) -> Vec<String> {
+fn node_targets(view: &MachineView) -> Vec<String> {
     view.model
-        .guests
+        .machines
         .iter()
-        .filter_map(|g| {
-            let exporter = g.services.iter().find(|s| s.name == "node-exporter")?;
+        .filter_map(|m| {
+            let exporter = m.services.iter().find(|s| s.name == "node-exporter")?;
             let port = exporter.ports.first().map_or(9100, |p| p.first);
-            Some(format!("{}:{port}", first_ipv4(g)?))
+            Some(format!("{}:{port}", reachable_ipv4(view.model, m)?))
         })
         .collect()
 }
 
-fn prometheus(view: &GuestView, out: &mut Assignments) {
+fn prometheus(view: &MachineView, out: &mut Assignments) {
     out.push(("services.prometheus.enable", Nix::Bool(true)));
     out.push((
         "services.prometheus.port",
@@ -166,10 +189,11 @@ fn prometheus(view: &GuestView, out: &mut Assignments) {
     }
 }
 
-fn grafana(view: &GuestView, out: &mut Assignments) {
+fn grafana(view: &MachineView, out: &mut Assignments) {
+    let name = &view.machine.name;
     let fqdn = match view.domain() {
-        Some(domain) => format!("{}.{domain}", view.guest.name),
-        None => view.guest.name.clone(),
+        Some(domain) => format!("{name}.{domain}"),
+        None => name.clone(),
     };
     let mut settings = vec![
         ("enable", Nix::Bool(true)),
@@ -182,11 +206,11 @@ fn grafana(view: &GuestView, out: &mut Assignments) {
         // Grafana reads a `$__file{PATH}` value from that file at start-up.
         (
             "settings.security.admin_password",
-            Nix::str(format!("$__file{{{SECRETS_DIR}/grafana-admin-password}}")),
+            Nix::str(format!("$__file{{{}}}", secret("grafana-admin-password"))),
         ),
         (
             "settings.security.secret_key",
-            Nix::str(format!("$__file{{{SECRETS_DIR}/grafana-secret-key}}")),
+            Nix::str(format!("$__file{{{}}}", secret("grafana-secret-key"))),
         ),
     ];
     if view.runs("prometheus") {
@@ -205,30 +229,26 @@ fn grafana(view: &GuestView, out: &mut Assignments) {
     out.push(("services.grafana", Nix::attrs(settings)));
 }
 
-/// Networks the guest is the IPv4 gateway of, as `(interface index, network)`.
-fn served_networks<'a>(view: &GuestView<'a>) -> Vec<(usize, &'a infrac_model::Network)> {
-    view.guest
-        .nics
-        .iter()
-        .enumerate()
-        .filter_map(|(i, nic)| {
-            let network = view.model.network(nic.network);
-            let ip = nic.ip?.value;
-            (network.gateway.map(|g| g.value) == Some(ip)).then_some((i, network))
-        })
-        .collect()
+/// The machine's NICs on the networks in `served`, in NIC order, one per network:
+/// `(NIC index, network)`.
+fn served_nics(view: &MachineView, served: &[NetworkId]) -> Vec<(usize, NetworkId)> {
+    let mut out: Vec<(usize, NetworkId)> = Vec::new();
+    for (index, _, network) in view.machine.attached() {
+        if served.contains(&network) && !out.iter().any(|(_, n)| *n == network) {
+            out.push((index, network));
+        }
+    }
+    out
 }
 
-/// Unbound: answers on the guest's own addresses on every inside network, for those
-/// networks, and forwards to the site's upstream resolvers.
-fn unbound(view: &GuestView) -> Nix {
+/// Unbound: answers on the machine's own addresses on the networks it is the DNS server
+/// of, for those networks, and forwards to the site's upstream resolvers.
+fn unbound(view: &MachineView, served: &[NetworkId]) -> Nix {
     let mut interfaces = vec!["127.0.0.1".to_string(), "::1".to_string()];
     let mut access = vec!["127.0.0.0/8 allow".to_string(), "::1/128 allow".to_string()];
-    for nic in &view.guest.nics {
-        let network = view.model.network(nic.network);
-        if network.uplink {
-            continue;
-        }
+    for (index, network) in served_nics(view, served) {
+        let nic = &view.machine.nics[index];
+        let network = view.model.network(network);
         interfaces.extend(nic.ip.map(|ip| ip.value.to_string()));
         interfaces.extend(nic.ip6.map(|ip| ip.value.to_string()));
         access.extend(network.ipv4.map(|n| format!("{} allow", n.value)));
@@ -238,8 +258,8 @@ fn unbound(view: &GuestView) -> Nix {
         ("interface", Nix::strs(interfaces)),
         ("access-control", Nix::strs(access)),
     ];
-    // The site's own names, derived from the model, answered locally: every guest and
-    // host with a static address, so `ssh netbox.orion.home.arpa` works on the LAN.
+    // The site's own names, derived from the model, answered locally: every machine with
+    // a static address, so `ssh netbox.orion.home.arpa` works on the LAN.
     if let Some(domain) = &view.site().domain {
         let suffix = format!(".{domain}");
         let records: Vec<String> = infrac_model::dns::records(view.model)
@@ -269,53 +289,67 @@ fn unbound(view: &GuestView) -> Nix {
     ])
 }
 
-/// Kea DHCPv4 for the networks whose gateway the guest holds and that have a range.
-fn kea(view: &GuestView) -> Nix {
-    let served: Vec<(usize, &infrac_model::Network)> = served_networks(view)
+/// Kea DHCPv4 for the networks the machine is the DHCP server of, with their static
+/// leases as reservations.
+fn kea(view: &MachineView, served: &[NetworkId]) -> Nix {
+    let served: Vec<(usize, NetworkId)> = served_nics(view, served)
         .into_iter()
-        .filter(|(_, n)| n.dhcp.is_some() && n.ipv4.is_some())
+        .filter(|(_, n)| {
+            let network = view.model.network(*n);
+            network.dhcp.is_some() && network.ipv4.is_some()
+        })
         .collect();
     let interfaces: Vec<String> = served.iter().map(|(i, _)| view.interface(*i)).collect();
     let subnets = served
         .iter()
         .enumerate()
-        .filter_map(|(n, (i, network))| {
+        .filter_map(|(n, (i, id))| {
+            let network = view.model.network(*id);
             let (first, last) = network.dhcp?.value;
             let prefix = network.ipv4?.value;
             let mut options = Vec::new();
             if let Some(gateway) = network.gateway {
                 options.push(kea_option("routers", gateway.value.to_string()));
             }
-            if !network.dns.is_empty() {
-                let servers: Vec<String> = network
-                    .dns
-                    .iter()
-                    .filter(|d| d.is_ipv4())
-                    .map(ToString::to_string)
-                    .collect();
-                if !servers.is_empty() {
-                    options.push(kea_option("domain-name-servers", servers.join(", ")));
-                }
+            let servers: Vec<String> = network
+                .dns
+                .iter()
+                .filter(|d| d.is_ipv4())
+                .map(ToString::to_string)
+                .collect();
+            if !servers.is_empty() {
+                options.push(kea_option("domain-name-servers", servers.join(", ")));
             }
             if let Some(domain) = view.domain() {
                 options.push(kea_option("domain-name", domain.to_string()));
             }
-            Some(
-                Nix::attrs([
-                    ("id", Nix::Int(n as i64 + 1)),
-                    ("subnet", Nix::str(prefix.to_string())),
-                    ("interface", Nix::str(view.interface(*i))),
-                    (
-                        "pools",
-                        Nix::List(vec![Nix::attrs([(
-                            "pool",
-                            Nix::str(format!("{first} - {last}")),
-                        )])]),
-                    ),
-                    ("option-data", Nix::List(options)),
-                ])
-                .commented(network.name.clone()),
-            )
+            let mut subnet = vec![
+                ("id", Nix::Int(n as i64 + 1)),
+                ("subnet", Nix::str(prefix.to_string())),
+                ("interface", Nix::str(view.interface(*i))),
+                (
+                    "pools",
+                    Nix::List(vec![Nix::attrs([(
+                        "pool",
+                        Nix::str(format!("{first} - {last}")),
+                    )])]),
+                ),
+                ("option-data", Nix::List(options)),
+            ];
+            let reservations: Vec<Nix> = leases(view.model, *id)
+                .iter()
+                .map(|lease| {
+                    Nix::attrs([
+                        ("hw-address", Nix::str(lease.mac.value.to_string())),
+                        ("ip-address", Nix::str(lease.ip.value.to_string())),
+                        ("hostname", Nix::str(&lease.name)),
+                    ])
+                })
+                .collect();
+            if !reservations.is_empty() {
+                subnet.push(("reservations", Nix::List(reservations)));
+            }
+            Some(Nix::attrs(subnet).commented(network.name.clone()))
         })
         .collect();
     Nix::attrs([
@@ -344,19 +378,20 @@ fn kea_option(name: &str, data: String) -> Nix {
 }
 
 /// `services.k3s` for a cluster node, or the diagnostic when it would have to join
-/// without a token.
-pub(crate) fn k3s(view: &GuestView) -> Result<Assignments, Box<Diagnostic>> {
-    let Some((cluster, is_server)) = view.clusters().into_iter().next() else {
+/// without a token. Nodes join through the cluster's API address when it has one, else
+/// through the first server.
+pub(crate) fn k3s(view: &MachineView) -> Result<Assignments, Box<Diagnostic>> {
+    let Some((cluster, is_server)) = view.cluster() else {
         return Ok(Vec::new());
     };
-    let first_server: Option<GuestId> = cluster.servers.first().map(|s| s.value);
+    let first_server = cluster.servers.first().map(|s| s.value);
     let initialises = first_server == Some(view.id);
     let mut settings: Vec<(&str, Nix)> = vec![
         ("enable", Nix::Bool(true)),
         ("role", Nix::str(if is_server { "server" } else { "agent" })),
     ];
     match &cluster.token {
-        Some(token) => settings.push(("tokenFile", Nix::str(format!("{SECRETS_DIR}/{}", token.0)))),
+        Some(token) => settings.push(("tokenFile", Nix::str(secret_file(token)))),
         None if !initialises => {
             let span = cluster
                 .servers
@@ -369,7 +404,7 @@ pub(crate) fn k3s(view: &GuestView) -> Result<Assignments, Box<Diagnostic>> {
                     Code::JOIN_WITHOUT_TOKEN,
                     format!(
                         "{} cannot join cluster {} without a token",
-                        view.guest.name, cluster.name
+                        view.machine.name, cluster.name
                     ),
                     span,
                     "joins the cluster, which has no token",
@@ -377,23 +412,31 @@ pub(crate) fn k3s(view: &GuestView) -> Result<Assignments, Box<Diagnostic>> {
                 .with_label(cluster.span, "declared without `token`")
                 .with_help(format!(
                 "add `token = secret(\"k3s-token\")` to cluster {}; the secret store provides it \
-                 at {SECRETS_DIR}/k3s-token on every node",
-                cluster.name
+                 at {} on every node",
+                cluster.name,
+                secret("k3s-token")
             )),
             ));
         }
         None => {}
     }
+    let api = cluster.api.map(|a| a.value);
     if initialises {
         if cluster.servers.len() > 1 {
             settings.push(("clusterInit", Nix::Bool(true)));
         }
     } else if let Some(first) = first_server {
-        let server = view.model.guest(first);
-        let address = match (first_ipv4(server), view.domain()) {
-            (Some(ip), _) => ip.to_string(),
-            (None, Some(domain)) => format!("{}.{domain}", server.name),
-            (None, None) => server.name.clone(),
+        let address = match api {
+            Some(IpAddr::V4(ip)) => ip.to_string(),
+            Some(IpAddr::V6(ip)) => format!("[{ip}]"),
+            None => {
+                let server = view.model.machine(first);
+                match (reachable_ipv4(view.model, server), view.domain()) {
+                    (Some(ip), _) => ip.to_string(),
+                    (None, Some(domain)) => format!("{}.{domain}", server.name),
+                    (None, None) => server.name.clone(),
+                }
+            }
         };
         settings.push(("serverAddr", Nix::str(format!("https://{address}:6443"))));
     }
@@ -407,10 +450,12 @@ pub(crate) fn k3s(view: &GuestView) -> Result<Assignments, Box<Diagnostic>> {
             Some(v6) => format!("{},{}", cluster.services.value, v6.value),
             None => cluster.services.value.to_string(),
         };
-        settings.push((
-            "extraFlags",
-            Nix::str(format!("--cluster-cidr={pods} --service-cidr={services}")),
-        ));
+        let mut flags = format!("--cluster-cidr={pods} --service-cidr={services}");
+        // The API certificate must also be valid for the address clients use.
+        if let Some(api) = api {
+            flags.push_str(&format!(" --tls-san={api}"));
+        }
+        settings.push(("extraFlags", Nix::str(flags)));
     }
     Ok(vec![("services.k3s", Nix::attrs(settings))])
 }

@@ -4,8 +4,12 @@
 
 use crate::macos;
 use crate::quote::{comment_safe, file_segment, shell_quote, wrap};
+use infrac_model::interfaces::{interface_name, virtual_nics};
+use infrac_model::layout::nixos_configuration;
 use infrac_model::roles::{default_route4, default_route6, DefaultRoute4};
-use infrac_model::{Bytes, Firmware, Guest, GuestId, GuestKind, GuestNic, Image, Model, Network};
+use infrac_model::{
+    Bytes, Firmware, Guest, GuestKind, Image, Machine, MachineId, Model, Network, Nic, OsFamily,
+};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -70,8 +74,8 @@ pub(crate) struct RequiredFile {
 }
 
 /// The script's file name: `<vmid>-<name>.sh`.
-pub(crate) fn file_name(guest: &Guest) -> String {
-    format!("{}-{}.sh", guest.vmid.value.0, file_segment(&guest.name))
+pub(crate) fn file_name(machine: &Machine, guest: &Guest) -> String {
+    format!("{}-{}.sh", guest.vmid.value.0, file_segment(&machine.name))
 }
 
 /// `--flag value`, with the value quoted.
@@ -106,19 +110,20 @@ impl Options {
 /// Facts about one guest that several options need.
 struct Context<'a> {
     model: &'a Model,
-    id: GuestId,
+    id: MachineId,
+    machine: &'a Machine,
     guest: &'a Guest,
     image: Option<&'a Image>,
     /// Position in the apply order, from 1: the boot order.
     position: usize,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     fn is_macos(&self) -> bool {
-        self.image.is_some_and(|i| i.family == "macos")
+        self.image.is_some_and(|i| i.os_family() == OsFamily::Macos)
     }
     fn is_nixos(&self) -> bool {
-        self.image.is_some_and(|i| i.family == "nixos")
+        self.image.is_some_and(|i| i.os_family() == OsFamily::Nixos)
     }
     fn cloud_init(&self) -> bool {
         self.image.is_some_and(|i| i.cloud_init)
@@ -127,26 +132,35 @@ impl Context<'_> {
     fn first_pool(&self) -> Option<&str> {
         self.guest.disks.first().map(|d| d.pool.value.as_str())
     }
+    /// The NICs Proxmox creates (`net0`, `net1`, …) with their index into the machine's
+    /// NICs; overlay memberships are not devices.
+    fn nics(&self) -> Vec<(usize, &'a Nic)> {
+        virtual_nics(self.model, self.machine).collect()
+    }
     /// DNS servers: those of the guest's networks in interface order, else the site's.
+    /// An overlay's resolver is its own daemon's business, not the guest's.
     fn nameservers(&self) -> Vec<IpAddr> {
         let mut servers: Vec<IpAddr> = Vec::new();
-        for nic in &self.guest.nics {
-            for server in &self.model.network(nic.network).dns {
+        for (_, nic) in self.nics() {
+            let Some(network) = nic.network else { continue };
+            for server in &self.model.network(network).dns {
                 if !servers.contains(server) {
                     servers.push(*server);
                 }
             }
         }
         if servers.is_empty() {
-            let site = self.model.host(self.guest.host).site;
-            servers = self.model.site(site).dns.clone();
+            servers = self.model.site_of(self.id).dns.clone();
         }
         servers
     }
     /// The site's DNS domain.
     fn domain(&self) -> Option<&str> {
-        let site = self.model.host(self.guest.host).site;
-        self.model.site(site).domain.as_deref()
+        self.model.site_of(self.id).domain.as_deref()
+    }
+    /// The network a NIC is on.
+    fn network(&self, nic: &Nic) -> Option<&'a Network> {
+        nic.network.map(|n| self.model.network(n))
     }
     fn default_route4_on(&self, index: usize) -> Option<DefaultRoute4> {
         default_route4(self.model, self.id).filter(|route| match route {
@@ -160,21 +174,26 @@ impl Context<'_> {
     }
 }
 
-/// `ip=ADDR/LEN[,gw=GW]` and `ip6=…[,gw6=…]` parts for one interface: what `pct --netN`
-/// and cloud-init's `--ipconfigN` share.
-fn address_parts(ctx: &Context, index: usize, nic: &GuestNic, network: &Network) -> Vec<String> {
+/// `ip=ADDR/LEN[,gw=GW]` and `ip6=…[,gw6=…]` parts for the NIC at `index` of the
+/// machine: what `pct --netN` and cloud-init's `--ipconfigN` share.
+fn address_parts(ctx: &Context, index: usize, nic: &Nic) -> Vec<String> {
+    let network = ctx.network(nic);
     let mut parts = Vec::new();
     if nic.dhcp {
         parts.push("ip=dhcp".to_string());
     } else if let Some(ip) = nic.ip {
-        let len = network.ipv4.map_or(32, |n| n.value.prefix_len());
+        let len = network
+            .and_then(|n| n.ipv4)
+            .map_or(32, |n| n.value.prefix_len());
         parts.push(format!("ip={}/{len}", ip.value));
         if let Some(DefaultRoute4::Static(_, gw)) = ctx.default_route4_on(index) {
             parts.push(format!("gw={gw}"));
         }
     }
     if let Some(ip6) = nic.ip6 {
-        let len = network.ipv6.map_or(128, |n| n.value.prefix_len());
+        let len = network
+            .and_then(|n| n.ipv6)
+            .map_or(128, |n| n.value.prefix_len());
         parts.push(format!("ip6={}/{len}", ip6.value));
         if let Some(gw6) = ctx.gateway6_of(index) {
             parts.push(format!("gw6={gw6}"));
@@ -186,30 +205,29 @@ fn address_parts(ctx: &Context, index: usize, nic: &GuestNic, network: &Network)
 /// `bridge=NAME` for an interface: the bridge of its network. The checks reject a guest
 /// on a network without a bridge (E0443), so the part is only ever left out for a model
 /// that did not pass them.
-fn bridge_part(model: &Model, nic: &GuestNic) -> String {
-    model
-        .network(nic.network)
-        .bridge
-        .as_ref()
+fn bridge_part(ctx: &Context, nic: &Nic) -> String {
+    ctx.network(nic)
+        .and_then(|n| n.bridge.as_ref())
         .map_or_else(String::new, |b| format!(",bridge={}", b.value))
 }
 
-/// The plan of one guest's script.
-pub(crate) fn plan(model: &Model, id: GuestId, position: usize) -> GuestScript {
-    let guest = model.guest(id);
+/// The plan of one guest's script; `guest` is the placement of machine `id`.
+pub(crate) fn plan(model: &Model, id: MachineId, guest: &Guest, position: usize) -> GuestScript {
+    let machine = model.machine(id);
     let ctx = Context {
         model,
         id,
+        machine,
         guest,
-        image: guest.os.map(|i| model.image(i)),
+        image: machine.os.map(|i| model.image(i)),
         position,
     };
     let template = match guest.kind {
         GuestKind::Vm => None,
         GuestKind::Lxc => ctx.image.and_then(|i| i.template.as_deref()),
     };
-    let host = model.host(guest.host);
-    let file_name = file_name(guest);
+    let host = model.machine(guest.host);
+    let file_name = file_name(machine, guest);
     let (noun, tool) = match guest.kind {
         GuestKind::Vm => ("VM", "qm"),
         GuestKind::Lxc => ("container", "pct"),
@@ -220,7 +238,7 @@ pub(crate) fn plan(model: &Model, id: GuestId, position: usize) -> GuestScript {
         source: comment_safe(&model.source),
         summary: comment_safe(&format!(
             "{noun} {} \"{}\" on host {}",
-            guest.vmid.value, guest.name, host.name
+            guest.vmid.value, machine.name, host.name
         )),
         vmid: guest.vmid.value.0,
         tool,
@@ -261,13 +279,12 @@ pub(crate) fn plan(model: &Model, id: GuestId, position: usize) -> GuestScript {
 
 /// Name, description and tags: the same for `qm` and `pct` except the name's flag.
 fn identity(ctx: &Context, options: &mut Options, name_flag: &str) {
-    let guest = ctx.guest;
-    options.both(name_flag, &guest.name);
-    if let Some(description) = &guest.description {
+    options.both(name_flag, &ctx.machine.name);
+    if let Some(description) = &ctx.machine.description {
         options.both("description", description);
     }
-    if !guest.tags.is_empty() {
-        options.both("tags", guest.tags.join(";"));
+    if !ctx.guest.tags.is_empty() {
+        options.both("tags", ctx.guest.tags.join(";"));
     }
 }
 
@@ -357,8 +374,8 @@ fn vm_options(ctx: &Context, script: &mut GuestScript) -> Options {
     }
     let model_name = if macos { "vmxnet3" } else { "virtio" };
     let mut fixed_macs = true;
-    for (i, nic) in guest.nics.iter().enumerate() {
-        let mut value = format!("{model_name}{}", bridge_part(ctx.model, nic));
+    for (i, (_, nic)) in ctx.nics().into_iter().enumerate() {
+        let mut value = format!("{model_name}{}", bridge_part(ctx, nic));
         push_link_options(ctx, nic, &mut value, "macaddr");
         if nic.mac.is_some() {
             options.both(&format!("net{i}"), value);
@@ -376,8 +393,8 @@ fn vm_options(ctx: &Context, script: &mut GuestScript) -> Options {
                 NOTE_WIDTH,
             )),
         }
-        for (i, nic) in guest.nics.iter().enumerate() {
-            let parts = address_parts(ctx, i, nic, ctx.model.network(nic.network));
+        for (i, (index, nic)) in ctx.nics().into_iter().enumerate() {
+            let parts = address_parts(ctx, index, nic);
             if !parts.is_empty() {
                 options.both(&format!("ipconfig{i}"), parts.join(","));
             }
@@ -392,7 +409,7 @@ fn vm_options(ctx: &Context, script: &mut GuestScript) -> Options {
     if ctx.is_nixos() {
         options.both("agent", "enabled=1");
     }
-    let host = ctx.model.host(guest.host);
+    let host = ctx.model.machine(guest.host);
     for (i, name) in guest.pci.iter().enumerate() {
         if let Some(device) = host.pci.iter().find(|p| p.name == name.value) {
             let pcie = if machine.is_some_and(|m| m.contains("q35")) {
@@ -425,8 +442,8 @@ fn vm_options(ctx: &Context, script: &mut GuestScript) -> Options {
 }
 
 /// `,tag=`, the MAC address under `mac_key` and `,firewall=1` of one interface.
-fn push_link_options(ctx: &Context, nic: &GuestNic, value: &mut String, mac_key: &str) {
-    if let Some(vlan) = ctx.model.network(nic.network).vlan {
+fn push_link_options(ctx: &Context, nic: &Nic, value: &mut String, mac_key: &str) {
+    if let Some(vlan) = ctx.network(nic).and_then(|n| n.vlan) {
         value.push_str(&format!(",tag={}", vlan.value));
     }
     if let Some(mac) = nic.mac {
@@ -501,8 +518,8 @@ fn vm_notes(ctx: &Context, script: &mut GuestScript) {
         format!(
             "NixOS: the boot disk starts empty. Install NixOS from its installer ISO (attach it \
              with `qm set {vmid} --ide2 local:iso/FILE,media=cdrom`), then configure it with \
-             nixos/{}/configuration.nix from this build (its header says how).",
-            file_segment(&ctx.guest.name)
+             {} from this build (its header says how).",
+            nixos_configuration(ctx.machine)
         )
     } else if ctx.cloud_init() {
         format!(
@@ -556,9 +573,13 @@ fn lxc_options(ctx: &Context, script: &mut GuestScript) -> Options {
         );
     }
     let mut fixed_macs = true;
-    for (i, nic) in guest.nics.iter().enumerate() {
-        let mut value = format!("name=eth{i}{}", bridge_part(ctx.model, nic));
-        let parts = address_parts(ctx, i, nic, ctx.model.network(nic.network));
+    for (i, (index, nic)) in ctx.nics().into_iter().enumerate() {
+        let mut value = format!(
+            "name={}{}",
+            interface_name(ctx.model, ctx.machine, index),
+            bridge_part(ctx, nic)
+        );
+        let parts = address_parts(ctx, index, nic);
         for part in parts {
             value.push(',');
             value.push_str(&part);

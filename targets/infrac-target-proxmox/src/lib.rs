@@ -1,5 +1,6 @@
-//! The Proxmox target: one idempotent `qm`/`pct` script per guest, `apply.sh` running them
-//! in dependency order, and each Proxmox host's `/etc/network/interfaces`.
+//! The Proxmox target: one idempotent `qm`/`pct` script per guest of a Proxmox host,
+//! `apply.sh` running them in dependency order, and each Proxmox host's
+//! `/etc/network/interfaces`. A lab without a Proxmox host gets no `proxmox/` folder.
 //!
 //! Each script creates its guest when the VMID is free and otherwise updates, with
 //! `qm set`/`pct set`, the settings that can change in place. `--dry-run` prints the
@@ -15,7 +16,7 @@ mod render;
 pub use quote::shell_quote;
 
 use infrac_diagnostics::Diagnostic;
-use infrac_model::{Artifact, Model, Platform, Target};
+use infrac_model::{Artifact, Model, Target};
 use serde::Serialize;
 
 /// Emits `proxmox/`: guest scripts, `apply.sh` and `host/<host>/interfaces`.
@@ -49,10 +50,13 @@ impl Target for ProxmoxTarget {
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
         let mut artifacts = Vec::new();
+        if model.hypervisors().next().is_none() {
+            return Ok(artifacts);
+        }
         let mut steps = Vec::new();
-        for (index, (id, role)) in order::apply_order(model).into_iter().enumerate() {
+        for (index, (id, placement, role)) in order::apply_order(model).into_iter().enumerate() {
             let position = index + 1;
-            let script = guest::plan(model, id, position);
+            let script = guest::plan(model, id, placement, position);
             let comment = match role.reason() {
                 Some(reason) => format!("{position}. {} ({reason})", script.summary),
                 None => format!("{position}. {}", script.summary),
@@ -73,11 +77,7 @@ impl Target for ProxmoxTarget {
             apply.path,
             render::render("apply.sh", &apply),
         ));
-        for host in model
-            .hosts
-            .iter()
-            .filter(|h| h.platform == Platform::Proxmox)
-        {
+        for (_, host) in model.hypervisors() {
             let view = interfaces::host_interfaces(model, host);
             let text = render::render("interfaces", &view);
             artifacts.push(Artifact::new(view.path, text));

@@ -2,8 +2,8 @@
 //! first (everything else needs the network), cluster agents last (they join a server),
 //! everything else by its `order`, then by VMID.
 
-use infrac_model::roles::is_router;
-use infrac_model::{GuestId, Model, Platform};
+use infrac_model::roles::{cluster_of, is_router};
+use infrac_model::{Guest, MachineId, Model};
 
 /// What a guest is to the apply order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,35 +42,26 @@ impl Role {
 }
 
 /// The role of one guest.
-pub(crate) fn role(model: &Model, id: GuestId) -> Role {
+pub(crate) fn role(model: &Model, id: MachineId) -> Role {
     if is_router(model, id) {
-        Role::Router
-    } else if model
-        .clusters
-        .iter()
-        .any(|c| c.servers.iter().any(|s| s.value == id))
-    {
-        Role::ClusterServer
-    } else if model
-        .clusters
-        .iter()
-        .any(|c| c.agents.iter().any(|a| a.value == id))
-    {
-        Role::ClusterAgent
-    } else {
-        Role::Other
+        return Role::Router;
+    }
+    match cluster_of(model, id) {
+        Some((_, true)) => Role::ClusterServer,
+        Some((_, false)) => Role::ClusterAgent,
+        None => Role::Other,
     }
 }
 
-/// The guests on Proxmox hosts in apply order, each with its role.
-pub(crate) fn apply_order(model: &Model) -> Vec<(GuestId, Role)> {
-    let mut guests: Vec<(GuestId, Role)> = (0..model.guests.len())
-        .map(|i| GuestId(i as u32))
-        .filter(|&id| model.host(model.guest(id).host).platform == Platform::Proxmox)
-        .map(|id| (id, role(model, id)))
+/// The guests of Proxmox hosts in apply order, each with its placement and role. Guests
+/// of another hypervisor are not this target's to create.
+pub(crate) fn apply_order(model: &Model) -> Vec<(MachineId, &Guest, Role)> {
+    let mut guests: Vec<(MachineId, &Guest, Role)> = model
+        .guests()
+        .filter(|(_, _, guest)| model.machine(guest.host).platform.is_hypervisor())
+        .map(|(id, _, guest)| (id, guest, role(model, id)))
         .collect();
-    guests.sort_by_key(|&(id, role)| {
-        let guest = model.guest(id);
+    guests.sort_by_key(|&(_, guest, role)| {
         (
             role.tier(),
             guest.order.unwrap_or(u32::MAX),

@@ -82,7 +82,7 @@ fn a_hostile_guest_name_cannot_inject_or_escape_the_folder() {
     "#;
     let analysis = infrac_driver::check_source("hostile-name.infra", source);
     assert_eq!(
-        analysis.model.guests.len(),
+        analysis.model.guests().count(),
         1,
         "{:#?}",
         analysis.diagnostics
@@ -133,5 +133,5 @@ fn a_clean_lab_with_hostile_text_checks_clean() {
     )
     .unwrap_or_default();
     let analysis = analyse_source("proxmox-hostile-description.infra", &source);
-    assert_eq!(analysis.model.guests.len(), 1);
+    assert_eq!(analysis.model.guests().count(), 1);
 }

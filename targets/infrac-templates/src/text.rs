@@ -9,25 +9,9 @@ pub fn comment_safe(text: &str) -> String {
         .collect()
 }
 
-/// A name usable as one path segment: characters other than ASCII letters, digits, `.`,
-/// `_` and `-` become `_`, and a name of dots only (`.`, `..`) or an empty one gets a
-/// leading `_`.
+/// A name usable as one path segment (see [`infrac_model::layout::segment`]).
 pub fn file_segment(name: &str) -> String {
-    let segment: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if segment.is_empty() || segment.chars().all(|c| c == '.') {
-        format!("_{segment}")
-    } else {
-        segment
-    }
+    infrac_model::layout::segment(name)
 }
 
 /// Splits text into comment lines of at most `width` characters (a longer word stays

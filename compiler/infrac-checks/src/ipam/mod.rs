@@ -1,11 +1,16 @@
 //! Addressing: overlapping prefixes, addresses outside their network, reserved addresses,
-//! duplicates, DHCP ranges, the site's IPv6 allocation, cluster CIDRs, BGP announcements.
+//! duplicates, DHCP ranges and static leases, DHCP and DNS servers, the site's address
+//! space and IPv6 allocation, overlay ranges, cluster API addresses and CIDRs, BGP
+//! announcements. Every address of every machine counts, wherever it is declared.
 
 pub mod core;
+mod servers;
 
 use self::core::{free_addresses, is_assignable, overlapping_pairs};
 use infrac_diagnostics::{Code, Diagnostic, Span};
-use infrac_model::{Model, NetworkId};
+use infrac_model::{
+    roles, Cluster, Lease, Mac, MachineId, Model, Network, NetworkId, Overlay, Spanned,
+};
 use ipnet::{IpNet, Ipv6Net};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv6Addr};
@@ -16,7 +21,11 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     overlaps(model, &mut out);
     network_shapes(model, &mut out);
     allocation(model, &mut out);
+    site_space(model, &mut out);
+    overlay_prefixes(model, &mut out);
     assignments(model, &mut out);
+    servers::check(model, &mut out);
+    cluster_api(model, &mut out);
     announcements(model, &mut out);
     cluster_cidrs(model, &mut out);
     out
@@ -269,7 +278,7 @@ fn allocation(model: &Model, out: &mut Vec<Diagnostic>) {
     let mut subnets: Vec<(infrac_model::SiteId, infrac_model::Spanned<Ipv6Net>)> = model
         .networks
         .iter()
-        .filter(|n| !n.uplink)
+        .filter(|n| !n.uplink && !n.spans_sites())
         // Unique-local addresses (fc00::/7) are private by design, never from an allocation.
         .filter(|n| {
             n.ipv6
@@ -281,7 +290,7 @@ fn allocation(model: &Model, out: &mut Vec<Diagnostic>) {
         let Some(node) = c.servers.first() else {
             continue;
         };
-        let site = model.host(model.guest(node.value).host).site;
+        let site = model.machine(node.value).site;
         for cidr in [Some(c.pods), Some(c.services), c.pods6, c.services6]
             .into_iter()
             .flatten()
@@ -324,57 +333,125 @@ fn allocation(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// How an address is held, which decides where it may lie.
+#[derive(Clone, Copy, PartialEq)]
+enum Hold {
+    /// Configured on the machine itself: never inside the DHCP range.
+    Static,
+    /// Reserved for a MAC by the network's DHCP server: inside the range only when the
+    /// network has a DHCP server to honour it.
+    Lease(Mac),
+    /// A cluster's API address: a fixed point that no machine may take.
+    Fixed,
+}
+
 /// An address given to something, for the duplicate and range checks.
 struct Assignment {
     addr: IpAddr,
     span: Span,
     owner: String,
     network: NetworkId,
+    hold: Hold,
+}
+
+/// The prefix addresses of a network of this family must lie in: the declared one, or
+/// the range the overlay assigns from when the network declares none.
+fn prefix_of(network: &Network, v4: bool) -> Option<(IpNet, Span)> {
+    let declared = if v4 {
+        network.ipv4.map(|p| (IpNet::V4(p.value), p.span))
+    } else {
+        network.ipv6.map(|p| (IpNet::V6(p.value), p.span))
+    };
+    declared.or_else(|| overlay_range(network.overlay?, v4).map(|range| (range, network.span)))
+}
+
+/// The range an overlay hands addresses out of, when it has a fixed one.
+fn overlay_range(overlay: Overlay, v4: bool) -> Option<IpNet> {
+    let range = match (overlay, v4) {
+        (Overlay::Tailscale, true) => TAILSCALE_V4,
+        (Overlay::Tailscale, false) => TAILSCALE_V6,
+        _ => return None,
+    };
+    range.parse().ok()
+}
+
+/// Tailscale's CGNAT range and its IPv6 unique-local prefix.
+const TAILSCALE_V4: &str = "100.64.0.0/10";
+const TAILSCALE_V6: &str = "fd7a:115c:a1e0::/48";
+
+/// Every address of the lab: machines' addresses, static leases and clusters' API
+/// addresses, each once.
+fn inventory(model: &Model) -> Vec<Assignment> {
+    let mut all: Vec<Assignment> = Vec::new();
+    let leases: Vec<(NetworkId, Lease)> = (0..model.networks.len())
+        .map(|i| NetworkId(i as u32))
+        .flat_map(|n| roles::leases(model, n).into_iter().map(move |l| (n, l)))
+        .collect();
+    for (_, machine) in model.machines() {
+        let bmc = machine.bmc.map(|p| p.address.span);
+        for (network, address) in machine.addresses() {
+            // A NIC that takes a reserved address by DHCP is counted with the leases.
+            if leases.iter().any(|(_, l)| l.ip.span == address.span) {
+                continue;
+            }
+            let owner = if Some(address.span) == bmc {
+                format!("the BMC of {} {}", machine.noun(), machine.name)
+            } else {
+                format!("{} {}", machine.noun(), machine.name)
+            };
+            all.push(Assignment {
+                addr: address.value,
+                span: address.span,
+                owner,
+                network,
+                hold: Hold::Static,
+            });
+        }
+    }
+    for (network, lease) in leases {
+        let addr = IpAddr::V4(lease.ip.value);
+        // A `lease` block and a NIC that both reserve this address for this MAC are one
+        // reservation.
+        let again = all
+            .iter()
+            .any(|a| a.addr == addr && a.hold == Hold::Lease(lease.mac.value));
+        if again {
+            continue;
+        }
+        let owner = match lease.machine {
+            Some(m) => format!("{} {}", model.machine(m).noun(), model.machine(m).name),
+            None => format!("lease {}", lease.name),
+        };
+        all.push(Assignment {
+            addr,
+            span: lease.ip.span,
+            owner,
+            network,
+            hold: Hold::Lease(lease.mac.value),
+        });
+    }
+    for cluster in &model.clusters {
+        let Some(api) = cluster.api else { continue };
+        let Some(network) = api_network(model, cluster) else {
+            continue;
+        };
+        all.push(Assignment {
+            addr: api.value,
+            span: api.span,
+            owner: format!("the API address of cluster {}", cluster.name),
+            network,
+            hold: Hold::Fixed,
+        });
+    }
+    all
 }
 
 fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
-    let mut all = Vec::new();
-    for host in &model.hosts {
-        for (placement, what) in [(host.address, "host"), (host.bmc, "the BMC of host")] {
-            if let Some(p) = placement {
-                all.push(Assignment {
-                    addr: p.address.value,
-                    span: p.address.span,
-                    owner: format!("{what} {}", host.name),
-                    network: p.network,
-                });
-            }
-        }
-    }
-    for guest in &model.guests {
-        for nic in &guest.nics {
-            let owner = format!("{} {}", guest.kind.as_str(), guest.name);
-            if let Some(ip) = nic.ip {
-                all.push(Assignment {
-                    addr: IpAddr::V4(ip.value),
-                    span: ip.span,
-                    owner: owner.clone(),
-                    network: nic.network,
-                });
-            }
-            if let Some(ip) = nic.ip6 {
-                all.push(Assignment {
-                    addr: IpAddr::V6(ip.value),
-                    span: ip.span,
-                    owner,
-                    network: nic.network,
-                });
-            }
-        }
-    }
+    let all = inventory(model);
     let used: BTreeSet<IpAddr> = all.iter().map(|a| a.addr).collect();
     for a in &all {
         let network = model.network(a.network);
-        let prefix = match a.addr {
-            IpAddr::V4(_) => network.ipv4.map(|p| (IpNet::V4(p.value), p.span)),
-            IpAddr::V6(_) => network.ipv6.map(|p| (IpNet::V6(p.value), p.span)),
-        };
-        let Some((prefix, prefix_span)) = prefix else {
+        let Some((prefix, prefix_span)) = prefix_of(network, a.addr.is_ipv4()) else {
             continue;
         };
         if !prefix.contains(&a.addr) {
@@ -416,15 +493,26 @@ fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
             );
             continue;
         }
-        if let (IpAddr::V4(v4), Some(range)) = (a.addr, network.dhcp) {
+        // The DHCP server knows its own leases and never hands them to anyone else.
+        let leased =
+            matches!(a.hold, Hold::Lease(_)) && roles::dhcp_server(model, a.network).is_some();
+        if let (IpAddr::V4(v4), Some(range), false) = (a.addr, network.dhcp, leased) {
             if (range.value.0..=range.value.1).contains(&v4) {
+                let message = if a.hold == Hold::Fixed {
+                    format!(
+                        "{} ({}) is inside the DHCP range of {}",
+                        a.owner, a.addr, network.name
+                    )
+                } else {
+                    format!(
+                        "static address {} of {} is inside the DHCP range of {}",
+                        a.addr, a.owner, network.name
+                    )
+                };
                 out.push(
                     Diagnostic::error(
                         Code::ADDRESS_IN_DHCP_RANGE,
-                        format!(
-                            "static address {} of {} is inside the DHCP range of {}",
-                            a.addr, a.owner, network.name
-                        ),
+                        message,
                         a.span,
                         "the DHCP server may hand this address to someone else",
                     )
@@ -446,15 +534,13 @@ fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let mut sorted = holders.clone();
-        sorted.sort_by_key(|h| h.span);
+        // A cluster's API address cannot move, so the machine that takes it is the one
+        // to blame, wherever it is written.
+        sorted.sort_by_key(|h| (h.hold != Hold::Fixed, h.span));
         let (first, rest) = (sorted[0], &sorted[1..]);
         for again in rest {
             let network = model.network(again.network);
-            let prefix = match addr {
-                IpAddr::V4(_) => network.ipv4.map(|p| IpNet::V4(p.value)),
-                IpAddr::V6(_) => network.ipv6.map(|p| IpNet::V6(p.value)),
-            };
-            let help = prefix.and_then(|p| {
+            let help = prefix_of(network, addr.is_ipv4()).and_then(|(p, _)| {
                 suggest_free(model, again.network, p, &used, Some(addr))
                     .map(|s| format!("the next free addresses in {} ({p}) are {s}", network.name))
             });
@@ -467,9 +553,201 @@ fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
                 )
                 .with_label(
                     first.span,
-                    format!("first assigned to {} here", first.owner),
+                    if first.hold == Hold::Fixed {
+                        format!("reserved as {}", first.owner)
+                    } else {
+                        format!("first assigned to {} here", first.owner)
+                    },
                 )
                 .with_help_opt(help),
+            );
+        }
+    }
+}
+
+/// The network a cluster's API address lives on: one whose prefix holds it and that
+/// every server is on, else the first whose prefix holds it.
+fn api_network(model: &Model, cluster: &Cluster) -> Option<NetworkId> {
+    let api = cluster.api?.value;
+    let holding = holding_networks(model, api);
+    holding
+        .iter()
+        .copied()
+        .find(|n| servers_missing(model, cluster, *n).is_empty())
+        .or_else(|| holding.first().copied())
+}
+
+/// The networks whose prefix holds an address.
+fn holding_networks(model: &Model, addr: IpAddr) -> Vec<NetworkId> {
+    model
+        .networks
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| prefix_of(n, addr.is_ipv4()).is_some_and(|(p, _)| p.contains(&addr)))
+        .map(|(i, _)| NetworkId(i as u32))
+        .collect()
+}
+
+/// The servers of a cluster that are not on a network.
+fn servers_missing(
+    model: &Model,
+    cluster: &Cluster,
+    network: NetworkId,
+) -> Vec<Spanned<MachineId>> {
+    cluster
+        .servers
+        .iter()
+        .copied()
+        .filter(|s| !crate::networks_of(model.machine(s.value)).contains(&network))
+        .collect()
+}
+
+/// A cluster's API address is announced by the servers on their shared link (ARP or
+/// NDP), so it must lie on a network every server is on.
+fn cluster_api(model: &Model, out: &mut Vec<Diagnostic>) {
+    for cluster in &model.clusters {
+        let Some(api) = cluster.api else { continue };
+        // A cluster without servers is reported by the wiring checks.
+        let Some(first) = cluster.servers.first() else {
+            continue;
+        };
+        let holding = holding_networks(model, api.value);
+        if holding.is_empty() {
+            let shared: Vec<String> = crate::networks_of(model.machine(first.value))
+                .into_iter()
+                .filter(|n| servers_missing(model, cluster, *n).is_empty())
+                .filter_map(|n| {
+                    let network = model.network(n);
+                    let (prefix, _) = prefix_of(network, api.value.is_ipv4())?;
+                    Some(format!("{} ({prefix})", network.name))
+                })
+                .collect();
+            let help = if shared.is_empty() {
+                "put the servers on one network and pick a free address there".to_string()
+            } else {
+                format!(
+                    "pick a free address on {}, which every server is on",
+                    shared.join(" or ")
+                )
+            };
+            out.push(
+                Diagnostic::error(
+                    Code::CLUSTER_API_OFF_NETWORK,
+                    format!(
+                        "the API address {} of cluster {} is in none of the lab's networks",
+                        api.value, cluster.name
+                    ),
+                    api.span,
+                    "in no network's prefix",
+                )
+                .with_help(help),
+            );
+            continue;
+        }
+        if holding
+            .iter()
+            .any(|n| servers_missing(model, cluster, *n).is_empty())
+        {
+            continue;
+        }
+        let network = model.network(holding[0]);
+        let missing = servers_missing(model, cluster, holding[0]);
+        let names: Vec<&str> = missing
+            .iter()
+            .map(|s| model.machine(s.value).name.as_str())
+            .collect();
+        let mut d = Diagnostic::error(
+            Code::CLUSTER_API_OFF_NETWORK,
+            format!(
+                "the API address {} of cluster {} is on network {}, which {} {} not on",
+                api.value,
+                cluster.name,
+                network.name,
+                if names.len() == 1 {
+                    "server"
+                } else {
+                    "servers"
+                },
+                names.join(", ") + if names.len() == 1 { " is" } else { " are" }
+            ),
+            api.span,
+            format!("on {}", network.name),
+        );
+        for server in &missing {
+            d = d.with_label(server.span, format!("not on {}", network.name));
+        }
+        out.push(d.with_help(format!(
+            "the servers answer for the address on their link: give every server a NIC on {}, or pick an address on a network they share",
+            network.name
+        )));
+    }
+}
+
+/// A network's IPv4 prefix lies inside the private space its site declares. Uplinks
+/// carry the provider's addresses and overlays span sites, so neither is held to it.
+fn site_space(model: &Model, out: &mut Vec<Diagnostic>) {
+    for network in &model.networks {
+        if network.uplink || network.spans_sites() {
+            continue;
+        }
+        let site = model.site(network.site);
+        let (Some(prefix), Some(space)) = (network.ipv4, site.ipv4) else {
+            continue;
+        };
+        if space.value.contains(&prefix.value) {
+            continue;
+        }
+        out.push(
+            Diagnostic::error(
+                Code::IPV4_OUTSIDE_SITE,
+                format!(
+                    "{} of network {} is outside the site's address space {}",
+                    prefix.value, network.name, space.value
+                ),
+                prefix.span,
+                format!("not inside {}", space.value),
+            )
+            .with_label(space.span, format!("the IPv4 space of site {}", site.name))
+            .with_help(format!(
+                "pick a prefix inside {}, or widen the site's `ipv4`",
+                space.value
+            )),
+        );
+    }
+}
+
+/// An overlay with a fixed range (Tailscale) hands out addresses only from it.
+fn overlay_prefixes(model: &Model, out: &mut Vec<Diagnostic>) {
+    for network in &model.networks {
+        let Some(overlay) = network.overlay else {
+            continue;
+        };
+        let declared = [
+            network.ipv4.map(|p| (IpNet::V4(p.value), p.span)),
+            network.ipv6.map(|p| (IpNet::V6(p.value), p.span)),
+        ];
+        for (prefix, span) in declared.into_iter().flatten() {
+            let Some(range) = overlay_range(overlay, prefix.addr().is_ipv4()) else {
+                continue;
+            };
+            if range.contains(&prefix) {
+                continue;
+            }
+            out.push(
+                Diagnostic::error(
+                    Code::OVERLAY_PREFIX_OUTSIDE,
+                    format!(
+                        "{prefix} of {} network {} is outside {range}",
+                        overlay.title(),
+                        network.name
+                    ),
+                    span,
+                    format!("{} assigns addresses from {range}", overlay.title()),
+                )
+                .with_help(format!(
+                    "leave the prefix out ({} fills it in) or pick one inside {range}",
+                    overlay.title()
+                )),
             );
         }
     }
@@ -512,8 +790,7 @@ fn suggest_free(
 
 fn announcements(model: &Model, out: &mut Vec<Diagnostic>) {
     for router in &model.routers {
-        let guest = model.guest(router.guest);
-        let site = model.site(model.host(guest.host).site);
+        let site = model.site_of(router.machine);
         for prefix in &router.announce {
             let (allocation, family) = match prefix.value {
                 IpNet::V4(_) => (site.ipv4.map(|a| (IpNet::V4(a.value), a.span)), "IPv4"),

@@ -2,7 +2,7 @@
 //! peer's AS, and the prefixes it announces.
 
 use super::{
-    guest_key, lab_name, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape,
+    lab_name, machine_key, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape,
 };
 
 use crate::Model;
@@ -12,8 +12,8 @@ pub fn bgp(model: &Model) -> Flowchart {
     let mut chart = Flowchart::new(format!("{} BGP", lab_name(model)), Direction::LeftRight);
     let mut peer_groups: Vec<(u32, Group)> = Vec::new();
     for router in &model.routers {
-        let guest = model.guest(router.guest);
-        let speaker = guest_key(guest);
+        let guest = model.machine(router.machine);
+        let speaker = machine_key(guest);
         chart.items.push(Item::Node(Node::new(
             speaker.clone(),
             vec![

@@ -4,10 +4,10 @@
 
 use super::network::zone_key;
 use super::{
-    guest_key, lab_name, wrap, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape,
+    lab_name, machine_key, wrap, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape,
     Tone,
 };
-use crate::{AppId, Expose, Guest, IngressKind, Model, RouteTarget, Zone};
+use crate::{AppId, Expose, IngressKind, Machine, Model, Platform, RouteTarget, Zone};
 use std::collections::BTreeSet;
 
 /// Every entry point from outside a guest or cluster, and where it leads.
@@ -57,7 +57,7 @@ pub fn ingress(model: &Model) -> Flowchart {
         key
     };
     for firewall in &model.firewalls {
-        let router = model.guest(firewall.guest);
+        let router = model.machine(firewall.machine);
         let mut extra = vec!["firewall".to_string()];
         for masquerade in &firewall.masquerade {
             let zones: Vec<String> = masquerade
@@ -85,7 +85,7 @@ pub fn ingress(model: &Model) -> Flowchart {
                 Some((_, ports)) => ports.push(forward.port.value.to_string()),
                 None => inbound.push((from, vec![forward.port.value.to_string()])),
             }
-            let target = model.guest(forward.target);
+            let target = model.machine(forward.target);
             let target_key = draw_guest(
                 &mut chart,
                 &mut drawn,
@@ -118,7 +118,7 @@ pub fn ingress(model: &Model) -> Flowchart {
     }
     let mut apps_drawn: BTreeSet<AppId> = BTreeSet::new();
     for ingress in &model.ingresses {
-        let guest = model.guest(ingress.guest);
+        let guest = model.machine(ingress.machine);
         let kind = match ingress.kind {
             IngressKind::ReverseProxy => "reverse proxy",
             IngressKind::Tunnel => "tunnel",
@@ -151,8 +151,8 @@ pub fn ingress(model: &Model) -> Flowchart {
                         Edge::new(proxy.clone(), format!("app:{}", target.name)).label(lines),
                     );
                 }
-                RouteTarget::Guest(target, port) => {
-                    let target = model.guest(*target);
+                RouteTarget::Machine(target, port) => {
+                    let target = model.machine(*target);
                     let target_key = draw_guest(
                         &mut chart,
                         &mut drawn,
@@ -190,11 +190,11 @@ pub fn ingress(model: &Model) -> Flowchart {
             Class::Cluster,
         );
         group.direction = Some(Direction::LeftRight);
-        let members: Vec<&Guest> = cluster
+        let members: Vec<&Machine> = cluster
             .servers
             .iter()
             .chain(&cluster.agents)
-            .map(|g| model.guest(g.value))
+            .map(|g| model.machine(g.value))
             .collect();
         let nodes_key = format!("nodes:{}", cluster.name);
         let mut node_lines = vec![format!("{} nodes", members.len())];
@@ -273,8 +273,8 @@ pub fn ingress(model: &Model) -> Flowchart {
         let zones: Vec<String> = {
             let mut zones: Vec<String> = Vec::new();
             for guest in &members {
-                for nic in &guest.nics {
-                    let zone = &model.network(nic.network).zone;
+                for (_, _, network) in guest.attached() {
+                    let zone = &model.network(network).zone;
                     if !zones.contains(zone) {
                         zones.push(zone.clone());
                     }
@@ -325,11 +325,11 @@ pub fn ingress(model: &Model) -> Flowchart {
 fn draw_guest(
     chart: &mut Flowchart,
     drawn: &mut BTreeSet<String>,
-    guest: &Guest,
+    guest: &Machine,
     class: Class,
     extra: Vec<String>,
 ) -> String {
-    let key = guest_key(guest);
+    let key = machine_key(guest);
     if drawn.insert(key.clone()) {
         let mut lines = vec![guest.name.clone()];
         lines.extend(extra);
@@ -348,17 +348,19 @@ fn draw_guest(
     key
 }
 
-fn class_of(model: &Model, guest: &Guest) -> Class {
+fn class_of(model: &Model, machine: &Machine) -> Class {
     if model
         .ingresses
         .iter()
-        .any(|i| model.guest(i.guest).name == guest.name)
+        .any(|i| model.machine(i.machine).name == machine.name)
     {
         Class::Proxy
-    } else if guest.kind == crate::GuestKind::Lxc {
-        Class::Lxc
     } else {
-        Class::Vm
+        match machine.platform {
+            Platform::Lxc => Class::Lxc,
+            Platform::Vm => Class::Vm,
+            _ => Class::Host,
+        }
     }
 }
 

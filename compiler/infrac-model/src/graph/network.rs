@@ -2,8 +2,8 @@
 //! through between zones (ports, NAT, port forwards, explicit denies).
 
 use super::{
-    guest_key, lab_name, wrap, zone_matrices, Access, Class, Direction, Edge, Endpoint, Flowchart,
-    Item, Line, Node, Shape, Tone,
+    lab_name, machine_key, wrap, zone_matrices, Access, Class, Direction, Edge, Endpoint,
+    Flowchart, Item, Line, Node, Shape, Tone,
 };
 use crate::{Model, Zone};
 
@@ -61,8 +61,8 @@ pub fn network(model: &Model) -> Flowchart {
     }
     for matrix in zone_matrices(model) {
         let firewall = matrix.policy.firewall;
-        let guest = model.guest(firewall.guest);
-        let router = guest_key(guest);
+        let guest = model.machine(firewall.machine);
+        let router = machine_key(guest);
         chart.items.push(Item::Node(Node::new(
             router.clone(),
             vec![
@@ -128,7 +128,7 @@ pub fn network(model: &Model) -> Flowchart {
         // Port forwards between the same two zones share one edge.
         let mut forwards: Vec<(String, String, Vec<String>)> = Vec::new();
         for dnat in &matrix.policy.dnat {
-            let Some(to) = matrix.policy.zone_of_guest(dnat.target, dnat.address) else {
+            let Some(to) = matrix.policy.zone_of_machine(dnat.target, dnat.address) else {
                 continue;
             };
             // A forward from any zone is drawn from the uplinks, where it matters.
@@ -141,7 +141,7 @@ pub fn network(model: &Model) -> Flowchart {
             let line = format!(
                 "DNAT {} → {}:{}",
                 dnat.port,
-                model.guest(dnat.target).name,
+                model.machine(dnat.target).name,
                 dnat.target_port
             );
             for from in sources.iter().map(|z| zone_key(z)) {

@@ -1,9 +1,9 @@
 //! The topology view: hosts and their guests, clusters with their member guests and apps.
 
 use super::{
-    guest_key, lab_name, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape,
+    lab_name, machine_key, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape,
 };
-use crate::{Expose, Guest, GuestKind, Host, HostId, Model, Platform};
+use crate::{Expose, GuestKind, Machine, MachineId, Model, Platform};
 
 /// Hosts → guests (kind, VMID, vCPUs, memory), clusters → apps by namespace, and which
 /// guests are the clusters' servers and agents.
@@ -12,47 +12,39 @@ pub fn topology(model: &Model) -> Flowchart {
         format!("{} topology", lab_name(model)),
         Direction::LeftRight,
     );
-    for (index, host) in model.hosts.iter().enumerate() {
-        let id = HostId(index as u32);
-        let guests: Vec<&Guest> = model.guests.iter().filter(|g| g.host == id).collect();
-        let key = format!("host:{}", host.name);
-        chart.items.push(Item::Node(Node::new(
-            key.clone(),
-            host_lines(host),
-            Shape::Box,
-            Class::Host,
-        )));
-        for (kind, title, class) in [
-            (GuestKind::Vm, "virtual machines", Class::Vm),
-            (GuestKind::Lxc, "containers", Class::Lxc),
-        ] {
-            let members: Vec<&&Guest> = guests.iter().filter(|g| g.kind == kind).collect();
-            if members.is_empty() {
+    // One site draws flat; several sites each get a group holding their machines.
+    let grouped = model.sites.len() > 1;
+    for (site_index, site) in model.sites.iter().enumerate() {
+        let mut items = Vec::new();
+        let mut edges = Vec::new();
+        for (id, machine) in model.machines() {
+            if machine.guest.is_some() || machine.site.index() != site_index {
                 continue;
             }
-            let group_key = format!("host:{}:{}", host.name, kind.as_str());
-            let mut group = Group::new(
-                group_key.clone(),
-                vec![format!("{title} on {} ({})", host.name, members.len())],
-                class,
-            );
-            // Left to right, nodes of one rank stack vertically: a tall, narrow column
-            // stays readable when the picture is scaled to a page's width.
-            group.direction = Some(Direction::LeftRight);
-            for guest in &members {
-                group.items.push(Item::Node(Node::new(
-                    guest_key(guest),
-                    guest_lines(model, guest),
-                    Shape::Rounded,
-                    class,
-                )));
-            }
-            chart.items.push(Item::Group(group));
-            chart
-                .edges
-                .push(Edge::new(key.clone(), group_key).line(Line::Plain));
+            machine_items(model, id, machine, &mut items, &mut edges);
         }
+        if grouped {
+            if items.is_empty() {
+                continue;
+            }
+            let mut group = Group::new(
+                format!("site:{}", site.name),
+                vec![match &site.domain {
+                    Some(domain) => format!("site {} · {domain}", site.name),
+                    None => format!("site {}", site.name),
+                }],
+                Class::Namespace,
+            );
+            group.direction = Some(Direction::LeftRight);
+            group.items = items;
+            chart.items.push(Item::Group(group));
+        } else {
+            chart.items.extend(items);
+        }
+        chart.edges.extend(edges);
     }
+    overlays(model, &mut chart);
+    storage_edges(model, &mut chart);
     for (index, cluster) in model.clusters.iter().enumerate() {
         let key = format!("cluster:{}", cluster.name);
         let mut group = Group::new(
@@ -118,9 +110,9 @@ pub fn topology(model: &Model) -> Flowchart {
         chart.items.push(Item::Group(group));
         for (members, role) in [(&cluster.servers, "server"), (&cluster.agents, "agent")] {
             for member in members {
-                let guest = model.guest(member.value);
+                let guest = model.machine(member.value);
                 chart.edges.push(
-                    Edge::new(guest_key(guest), key.clone())
+                    Edge::new(machine_key(guest), key.clone())
                         .label(vec![role.into()])
                         .line(Line::Dotted),
                 );
@@ -138,8 +130,109 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-fn host_lines(host: &Host) -> Vec<String> {
-    let mut lines = vec![format!("host {}", host.name)];
+/// A machine that is not a guest, its guests grouped by kind, and the edges to them.
+fn machine_items(
+    model: &Model,
+    id: MachineId,
+    host: &Machine,
+    items: &mut Vec<Item>,
+    edges: &mut Vec<Edge>,
+) {
+    let key = machine_key(host);
+    items.push(Item::Node(Node::new(
+        key.clone(),
+        host_lines(model, host),
+        Shape::Box,
+        Class::Host,
+    )));
+    let guests: Vec<&Machine> = model.guests_on(id).map(|(_, m, _)| m).collect();
+    for (kind, title, class) in [
+        (GuestKind::Vm, "virtual machines", Class::Vm),
+        (GuestKind::Lxc, "containers", Class::Lxc),
+    ] {
+        let members: Vec<&&Machine> = guests
+            .iter()
+            .filter(|g| g.guest.as_ref().is_some_and(|g| g.kind == kind))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let group_key = format!("host:{}:{}", host.name, kind.as_str());
+        let mut group = Group::new(
+            group_key.clone(),
+            vec![format!("{title} on {} ({})", host.name, members.len())],
+            class,
+        );
+        // Left to right, nodes of one rank stack vertically: a tall, narrow column
+        // stays readable when the picture is scaled to a page's width.
+        group.direction = Some(Direction::LeftRight);
+        for guest in &members {
+            group.items.push(Item::Node(Node::new(
+                machine_key(guest),
+                guest_lines(model, guest),
+                Shape::Rounded,
+                class,
+            )));
+        }
+        items.push(Item::Group(group));
+        edges.push(Edge::new(key.clone(), group_key).line(Line::Plain));
+    }
+}
+
+/// Overlay networks (Tailscale, WireGuard, ZeroTier) as nodes joined by their members.
+fn overlays(model: &Model, chart: &mut Flowchart) {
+    for (index, network) in model.networks.iter().enumerate() {
+        let Some(overlay) = network.overlay else {
+            continue;
+        };
+        let key = format!("overlay:{}", network.name);
+        let mut lines = vec![format!("{} {}", overlay.title(), network.name)];
+        lines.extend(network.ipv4.map(|n| n.value.to_string()));
+        chart.items.push(Item::Node(Node::new(
+            key.clone(),
+            lines,
+            Shape::Circle,
+            Class::Network,
+        )));
+        for (_, machine) in model.machines() {
+            for (_, nic, net) in machine.attached() {
+                if net.index() != index {
+                    continue;
+                }
+                let label = nic
+                    .ip
+                    .map(|ip| ip.value.to_string())
+                    .or(nic.ip6.map(|ip| ip.value.to_string()));
+                let mut edge = Edge::new(machine_key(machine), key.clone()).line(Line::Dotted);
+                if let Some(label) = label {
+                    edge = edge.label(vec![label]);
+                }
+                chart.edges.push(edge);
+            }
+        }
+    }
+}
+
+/// Which machine mounts which NFS export for a storage pool.
+fn storage_edges(model: &Model, chart: &mut Flowchart) {
+    for machine in &model.machines {
+        for pool in &machine.storage {
+            let Some(export) = &pool.export else { continue };
+            let server = model.machine(export.machine);
+            chart.edges.push(
+                Edge::new(machine_key(machine), machine_key(server))
+                    .label(vec![format!("NFS {} ({})", export.export, pool.name)])
+                    .line(Line::Dotted),
+            );
+        }
+    }
+}
+
+fn host_lines(model: &Model, host: &Machine) -> Vec<String> {
+    let mut lines = vec![match host.platform {
+        Platform::Proxmox => format!("host {}", host.name),
+        other => format!("{} {}", other.as_str(), host.name),
+    }];
     match &host.hardware {
         Some(hw) => {
             lines.push(format!("{} {}", hw.chassis.vendor, hw.chassis.model));
@@ -151,22 +244,38 @@ fn host_lines(host: &Host) -> Vec<String> {
                 lines.push(format!("{} memory", hw.memory()));
             }
         }
-        None => lines.push(
-            match host.platform {
-                Platform::Proxmox => "proxmox",
-                Platform::Baremetal => "bare metal",
-                Platform::Cloud => "cloud",
-            }
-            .into(),
-        ),
+        None => lines.push(match host.platform {
+            Platform::Proxmox => "proxmox".to_string(),
+            Platform::Baremetal => "bare metal".to_string(),
+            Platform::Cloud => match &host.cloud {
+                Some(c) => format!("cloud · {}", c.provider),
+                None => "cloud".to_string(),
+            },
+            Platform::Openwrt => "OpenWrt".to_string(),
+            Platform::Truenas => "TrueNAS".to_string(),
+            Platform::Appliance => "appliance".to_string(),
+            Platform::Vm | Platform::Lxc => host.platform.as_str().to_string(),
+        }),
     }
-    if let Some(address) = &host.address {
-        lines.push(address.address.value.to_string());
+    if let Some(os) = host.os {
+        let image = model.image(os);
+        lines.push(format!("{} {}", image.family, image.version));
+    }
+    if let Some(address) = host
+        .addresses
+        .first()
+        .map(|p| p.address.value)
+        .or_else(|| host.addresses().first().map(|(_, a)| a.value))
+    {
+        lines.push(address.to_string());
     }
     lines
 }
 
-fn guest_lines(model: &Model, guest: &Guest) -> Vec<String> {
+fn guest_lines(model: &Model, machine: &Machine) -> Vec<String> {
+    let Some(guest) = &machine.guest else {
+        return vec![machine.name.clone()];
+    };
     let kind = match guest.kind {
         GuestKind::Vm => "VM",
         GuestKind::Lxc => "CT",
@@ -177,12 +286,12 @@ fn guest_lines(model: &Model, guest: &Guest) -> Vec<String> {
         format!("{} vCPU", guest.cores.value)
     };
     let mut head = format!("{kind} {}", guest.vmid.value);
-    if let Some(os) = guest.os {
+    if let Some(os) = machine.os {
         let image = model.image(os);
         head.push_str(&format!(" · {} {}", image.family, image.version));
     }
     vec![
-        guest.name.clone(),
+        machine.name.clone(),
         head,
         format!("{cpus} · {}", guest.memory.value),
     ]

@@ -1,8 +1,7 @@
-//! Building VMs and containers.
+//! Building VMs and containers: machines placed on a hypervisor.
 
 use super::Handles;
 use crate::decls::DeclIdx;
-use crate::fields::Fields;
 use crate::schema::VMID_TY;
 use crate::value::{Kind, Value};
 use crate::Sema;
@@ -18,10 +17,15 @@ impl<'a> Sema<'a> {
     }
 
     pub(crate) fn build_guests(&mut self, model: &mut Model, handles: &mut Handles) {
-        for d in self.decls_of(Kind::Guest) {
+        for d in self.decls_of(Kind::Machine) {
+            if !matches!(self.decls[d.0 as usize].keyword, "vm" | "lxc") {
+                continue;
+            }
             if let Some(guest) = self.guest(d, model, handles) {
-                handles.guests.insert(d, GuestId(model.guests.len() as u32));
-                model.guests.push(guest);
+                handles
+                    .machines
+                    .insert(d, MachineId(model.machines.len() as u32));
+                model.machines.push(guest);
             }
         }
     }
@@ -37,7 +41,7 @@ impl<'a> Sema<'a> {
         }
     }
 
-    fn guest(&mut self, d: DeclIdx, model: &Model, handles: &Handles) -> Option<Guest> {
+    fn guest(&mut self, d: DeclIdx, model: &Model, handles: &Handles) -> Option<Machine> {
         let (f, doc) = self.fields(d);
         let inst = &self.decls[d.0 as usize];
         let (name, name_span, span) = (inst.name.clone(), inst.name_span, inst.decl.span);
@@ -49,7 +53,7 @@ impl<'a> Sema<'a> {
         let template = inst.template.map(|t| self.decls[t.0 as usize].name.clone());
         let on = inst.decl.on.clone();
         let vmid = self.vmid(d);
-        let host = self.head_target(d, on.as_ref(), Kind::Host, &handles.hosts);
+        let host = self.head_target(d, on.as_ref(), Kind::Machine, &handles.machines);
         let (Some(vmid), Some(host)) = (vmid, host) else {
             return None;
         };
@@ -89,8 +93,13 @@ impl<'a> Sema<'a> {
             .filter_map(|b| {
                 let network =
                     self.network_by_name(model, b.name.as_deref().unwrap_or(""), b.name_span)?;
-                Some(GuestNic {
-                    network,
+                let wireguard = self.wireguard_member(&b.fields, model, Some(network), b.name_span);
+                Some(Nic {
+                    wireguard,
+                    name: None,
+                    doc: b.doc.clone(),
+                    speed: None,
+                    network: Some(network),
                     ip: b.fields.ipv4("ip"),
                     ip6: b.fields.ipv6("ip6"),
                     dhcp: b.fields.bool("dhcp").unwrap_or(false),
@@ -100,17 +109,18 @@ impl<'a> Sema<'a> {
                 })
             })
             .collect();
-        let services = self.guest_services(&f, model, handles);
+        let services = self.machine_services(&f, model, handles);
+        let exports = self.exports(&f, model);
         let pci = f
             .list("pci")
             .into_iter()
             .filter_map(|(v, span)| match v {
                 Value::Word(w) => {
-                    let device = model.host(host).pci.iter().any(|p| p.name == w);
+                    let device = model.machine(host).pci.iter().any(|p| p.name == w);
                     if !device {
-                        let names: Vec<&str> = model.host(host).pci.iter().map(|p| p.name.as_str()).collect();
+                        let names: Vec<&str> = model.machine(host).pci.iter().map(|p| p.name.as_str()).collect();
                         self.diags.push(
-                            Diagnostic::error(Code::UNRESOLVED_NAME, format!("host `{}` has no PCI device `{w}`", model.host(host).name), span, "not a PCI device of this guest's host")
+                            Diagnostic::error(Code::UNRESOLVED_NAME, format!("host `{}` has no PCI device `{w}`", model.machine(host).name), span, "not a PCI device of this guest's host")
                                 .with_help_opt(did_you_mean(&w, names.iter().copied()).map(|s| format!("did you mean `{s}`?")))
                                 .with_help_opt(names.is_empty().then(|| format!("declare it on the host: `pci {w} {{ address = \"0000:82:00.0\" }}`"))),
                         );
@@ -121,14 +131,11 @@ impl<'a> Sema<'a> {
                 _ => None,
             })
             .collect();
-        Some(Guest {
-            name,
-            doc,
+        let guest = Guest {
             kind,
             vmid,
             host,
             template,
-            os,
             // Proxmox's own defaults: one core and 512 MiB.
             cores: f.u32("cores").unwrap_or(Spanned::new(1, name_span)),
             sockets: f.u32("sockets").map_or(1, |s| s.value),
@@ -138,14 +145,11 @@ impl<'a> Sema<'a> {
             balloon: f.bytes("balloon").map(|b| b.value),
             swap: f.bytes("swap").map(|b| b.value),
             disks,
-            nics,
-            services,
             pci,
             start: f.bool("start").unwrap_or(true),
             order: f.u32("order").map(|o| o.value),
             unprivileged: f.bool("unprivileged").unwrap_or(kind == GuestKind::Lxc),
             nesting: f.bool("nesting").unwrap_or(false),
-            description: f.string("description"),
             tags: f
                 .list("tags")
                 .into_iter()
@@ -159,63 +163,36 @@ impl<'a> Sema<'a> {
                 _ => None,
             }),
             args: f.string("args"),
-            span,
-            name_span,
-        })
-    }
-
-    fn guest_services(
-        &mut self,
-        f: &Fields<'a>,
-        model: &Model,
-        handles: &Handles,
-    ) -> Vec<GuestService> {
-        let mut services: Vec<GuestService> = f
-            .list("services")
-            .into_iter()
-            .filter_map(|(v, span)| {
-                let Value::Ref(d) = v else { return None };
-                let id = *handles.services.get(&d)?;
-                let service = model.service(id);
-                Some(GuestService {
-                    name: service.name.clone(),
-                    ports: service.ports.clone(),
-                    catalogue: Some(id),
-                    span,
-                })
-            })
-            .collect();
-        for b in f.blocks_of("service") {
-            let mut ports: Vec<PortSpec> =
-                b.fields.port("port").map(|p| p.value).into_iter().collect();
-            ports.extend(b.fields.list("ports").into_iter().filter_map(|(v, _)| {
-                if let Value::Port(p) = v {
-                    Some(p)
-                } else {
-                    None
-                }
-            }));
-            services.push(GuestService {
-                name: b.name.clone().unwrap_or_default(),
-                ports,
-                catalogue: None,
-                span: b.name_span,
-            });
-        }
-        services
+        };
+        let platform = match kind {
+            GuestKind::Vm => Platform::Vm,
+            GuestKind::Lxc => Platform::Lxc,
+        };
+        // A guest lives where its host lives.
+        let site = model.machine(host).site;
+        let mut machine = Machine::new(name, platform, site, span);
+        machine.doc = doc;
+        machine.description = f.string("description");
+        machine.os = os;
+        machine.guest = Some(guest);
+        machine.nics = nics;
+        machine.services = services;
+        machine.exports = exports;
+        machine.name_span = name_span;
+        Some(machine)
     }
 
     fn pool(
         &mut self,
         model: &Model,
-        host: HostId,
+        host: MachineId,
         pool: &str,
         span: Span,
     ) -> Option<Spanned<String>> {
         if self.broken_pools.contains(&(host.0, pool.to_string())) {
             return Some(Spanned::new(pool.to_string(), span));
         }
-        let host = model.host(host);
+        let host = model.machine(host);
         if host.pool(pool).is_some() {
             return Some(Spanned::new(pool.to_string(), span));
         }

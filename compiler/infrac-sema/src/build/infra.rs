@@ -1,11 +1,11 @@
-//! Building the catalogue (images, services, hardware), sites, networks and hosts.
+//! Building the catalogue (images, services, hardware), sites and networks.
 
 use super::Handles;
 use crate::decls::DeclIdx;
 use crate::fields::Fields;
 use crate::value::{Kind, Value};
 use crate::Sema;
-use infrac_diagnostics::{did_you_mean, Code, Diagnostic};
+
 use infrac_model::*;
 use std::net::IpAddr;
 
@@ -73,13 +73,15 @@ impl<'a> Sema<'a> {
             let naming = Naming {
                 guest: regex("guest"),
                 host: regex("host"),
+                network: regex("network"),
                 vmid_vm: naming.and_then(|n| n.range_u32("vmid.vm")),
                 vmid_lxc: naming.and_then(|n| n.range_u32("vmid.lxc")),
             };
             handles.sites.insert(d, SiteId(model.sites.len() as u32));
             model.sites.push(Site {
                 name: self.decls[d.0 as usize].name.clone(),
-                doc,
+                // A `description` is the doc comment of a site written as an attribute.
+                doc: doc.or(f.string("description")),
                 domain: f.string("domain"),
                 domain_span: f
                     .get("domain")
@@ -109,179 +111,134 @@ impl<'a> Sema<'a> {
         }
     }
 
-    pub(crate) fn build_networks(&mut self, model: &mut Model, handles: &Handles) {
+    pub(crate) fn build_networks(&mut self, model: &mut Model, handles: &mut Handles) {
         for d in self.decls_of(Kind::Network) {
             let (f, doc) = self.fields(d);
             let name = self.decls[d.0 as usize].name.clone();
             let name_span = self.decls[d.0 as usize].name_span;
-            let site = self.site_of(&f, handles, model, name_span, &format!("network `{name}`"));
             let vlan = f.int("vlan").map(|v| Spanned::new(v.value as u16, v.span));
-            model.networks.push(Network {
-                zone: f.string("zone").unwrap_or_else(|| name.clone()),
-                name,
-                doc,
-                site,
-                bridge: f.word("bridge"),
-                vlan,
-                ipv4: f.net4("ipv4"),
-                gateway: f.ipv4("gateway"),
-                dhcp: f.range_ipv4("dhcp"),
-                ipv6: f.net6("ipv6"),
-                gateway6: f.ipv6("gateway6"),
-                dns: ip_list(&f, "dns"),
-                uplink: f.bool("uplink").unwrap_or(false),
-                span: name_span,
-            });
-        }
-    }
-
-    pub(crate) fn build_hosts(&mut self, model: &mut Model, handles: &mut Handles) {
-        for d in self.decls_of(Kind::Host) {
-            let (f, doc) = self.fields(d);
-            let name = self.decls[d.0 as usize].name.clone();
-            let name_span = self.decls[d.0 as usize].name_span;
-            let site = self.site_of(&f, handles, model, name_span, &format!("host `{name}`"));
-            let platform = match f.string("platform").as_deref() {
-                Some("baremetal") => Platform::Baremetal,
-                Some("cloud") => Platform::Cloud,
-                _ => Platform::Proxmox,
+            let overlay = f
+                .string("overlay")
+                .and_then(|w| Overlay::ALL.iter().find(|(n, _)| *n == w).map(|(_, o)| *o));
+            // An overlay spans sites: it names one only when the lab says so.
+            let site = if overlay.is_some() && f.get("site").is_none() {
+                SiteId(0)
+            } else {
+                self.site_of(&f, handles, model, name_span, &format!("network `{name}`"))
             };
-            let hardware = f
-                .get("hardware")
-                .cloned()
-                .and_then(|field| self.hardware(&field.value, field.span));
-            let reserve = f
-                .block("reserve")
-                .map_or_else(Reserve::default, |b| Reserve {
-                    cores: b.fields.u32("cores").map_or(0, |c| c.value),
-                    memory: b.fields.bytes("memory").map_or(Bytes(0), |m| m.value),
-                });
-            let overcommit =
-                f.block("overcommit")
-                    .map_or_else(Overcommit::default, |b| Overcommit {
-                        cpu: b.fields.float("cpu").unwrap_or(1.0),
-                        memory: b.fields.float("memory").unwrap_or(1.0),
-                    });
-            let nics: Vec<HostNic> = f
-                .blocks_of("nic")
-                .map(|b| HostNic {
-                    name: b.name.clone().unwrap_or_default(),
-                    doc: b.doc.clone(),
-                    speed: b.fields.speed("speed"),
-                    mac: b.fields.mac("mac"),
-                    span: b.name_span,
-                })
-                .collect();
-            let mut bridges = Vec::new();
-            for b in f.blocks_of("bridge") {
-                let mut ports = Vec::new();
-                for (port, span) in b.fields.list("ports") {
-                    let Value::Word(port) = port else { continue };
-                    if !nics.iter().any(|n| n.name == port) && !nics.is_empty() {
-                        let names: Vec<&str> = nics.iter().map(|n| n.name.as_str()).collect();
-                        self.diags.push(
-                            Diagnostic::error(
-                                Code::UNRESOLVED_NAME,
-                                format!("host `{name}` has no NIC `{port}`"),
-                                span,
-                                "not a NIC of this host",
-                            )
-                            .with_help_opt(
-                                did_you_mean(&port, names.iter().copied())
-                                    .map(|s| format!("did you mean `{s}`?")),
-                            )
-                            .with_note(format!(
-                                "the NICs are {}",
-                                names
-                                    .iter()
-                                    .map(|n| format!("`{n}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )),
-                        );
-                    }
-                    ports.push(port);
-                }
-                bridges.push(Bridge {
-                    name: b.name.clone().unwrap_or_default(),
-                    doc: b.doc.clone(),
-                    ports,
-                    vlan_aware: b.fields.bool("vlan_aware").unwrap_or(false),
-                    mtu: b.fields.u32("mtu").map(|m| m.value),
-                    span: b.name_span,
-                });
-            }
-            let host_index = model.hosts.len() as u32;
-            for b in f.blocks_of("storage") {
-                if b.fields.bytes("size").is_none() || b.fields.string("kind").is_none() {
-                    self.broken_pools
-                        .insert((host_index, b.name.clone().unwrap_or_default()));
-                }
-            }
-            let storage = f
-                .blocks_of("storage")
+            // Tailscale numbers every tailnet from the same CGNAT and ULA ranges.
+            let implied4 = (overlay == Some(Overlay::Tailscale))
+                .then(|| Spanned::new(TAILSCALE_V4.parse().expect("valid prefix"), name_span));
+            let implied6 = (overlay == Some(Overlay::Tailscale))
+                .then(|| Spanned::new(TAILSCALE_V6.parse().expect("valid prefix"), name_span));
+            let leases = f
+                .blocks_of("lease")
                 .filter_map(|b| {
-                    let kind = StorageKind::ALL
-                        .iter()
-                        .find(|(n, _)| Some(*n) == b.fields.string("kind").as_deref())?
-                        .1;
-                    Some(StoragePool {
+                    Some(Lease {
                         name: b.name.clone().unwrap_or_default(),
-                        doc: b.doc.clone(),
-                        kind,
-                        size: b.fields.bytes("size")?,
-                        shared: b.fields.bool("shared").unwrap_or(kind.shared_by_default()),
-                        server: b.fields.ip("server").map(|s| s.value),
+                        mac: b.fields.mac("mac")?,
+                        ip: b.fields.ipv4("ip")?,
+                        machine: None,
                         span: b.name_span,
                     })
                 })
                 .collect();
-            let pci = f
-                .blocks_of("pci")
-                .map(|b| PciDevice {
-                    name: b.name.clone().unwrap_or_default(),
-                    address: b.fields.string("address").unwrap_or_default(),
-                    model: b.fields.string("model"),
-                    span: b.name_span,
-                })
-                .collect();
-            let address = self.placement(&f, "address", model);
-            let bmc = self.placement(&f, "bmc", model);
-            handles.hosts.insert(d, HostId(model.hosts.len() as u32));
-            model.hosts.push(Host {
+            handles.network_servers.push((
+                NetworkId(model.networks.len() as u32),
+                f.decl_ref("dhcp_server"),
+                f.decl_ref("dns_server"),
+            ));
+            model.networks.push(Network {
+                zone: f.string("zone").unwrap_or_else(|| name.clone()),
                 name,
-                doc,
+                doc: doc.or(f.string("description")),
                 site,
-                platform,
-                hardware,
-                reserve,
-                overcommit,
-                nics,
-                bridges,
-                storage,
-                pci,
-                address,
-                bmc,
-                bmc_user: f.string("bmc_user"),
-                bmc_password: f.secret("bmc_password"),
+                bridge: f.word("bridge"),
+                vlan,
+                ipv4: f.net4("ipv4").or(implied4),
+                gateway: f.ipv4("gateway"),
+                dhcp: f.range_ipv4("dhcp"),
+                ipv6: f.net6("ipv6").or(implied6),
+                gateway6: f.ipv6("gateway6"),
+                dns: ip_list(&f, "dns"),
+                uplink: f.bool("uplink").unwrap_or(false),
+                overlay,
+                // Resolved once machines exist.
+                dhcp_server: None,
+                dns_server: None,
+                leases,
                 span: name_span,
             });
         }
     }
 
-    fn placement(&mut self, f: &Fields<'a>, name: &str, model: &Model) -> Option<Placement> {
+    /// Resolves the networks' `dhcp_server` and `dns_server` to machines.
+    pub(crate) fn resolve_network_servers(&self, model: &mut Model, handles: &Handles) {
+        let machine = |r: &Option<Spanned<DeclIdx>>| {
+            let r = r.as_ref()?;
+            handles
+                .machines
+                .get(&r.value)
+                .map(|m| Spanned::new(*m, r.span))
+        };
+        for (id, dhcp, dns) in &handles.network_servers {
+            let network = &mut model.networks[id.index()];
+            network.dhcp_server = machine(dhcp);
+            network.dns_server = machine(dns);
+        }
+    }
+
+    pub(crate) fn placement(
+        &mut self,
+        f: &Fields<'a>,
+        name: &str,
+        model: &Model,
+    ) -> Option<Placement> {
         let (value, span, target, target_span) = f.placed(name)?;
+        self.placement_of(value, span, &target, target_span, model)
+    }
+
+    /// Every placement of a list attribute (`address = [a on x, b on y]`).
+    pub(crate) fn placements(
+        &mut self,
+        f: &Fields<'a>,
+        name: &str,
+        model: &Model,
+    ) -> Vec<Placement> {
+        f.list(name)
+            .into_iter()
+            .filter_map(|(v, _)| match v {
+                Value::Placed(boxed, target, target_span) => {
+                    self.placement_of(boxed.0, boxed.1, &target, target_span, model)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn placement_of(
+        &mut self,
+        value: Value,
+        span: infrac_diagnostics::Span,
+        target: &str,
+        target_span: infrac_diagnostics::Span,
+        model: &Model,
+    ) -> Option<Placement> {
         let Value::Ip(address) = value else {
             return None;
         };
-        let network = self.network_by_name(model, &target, target_span)?;
+        let network = self.network_by_name(model, target, target_span)?;
         Some(Placement {
             address: Spanned::new(address, span),
             network,
         })
     }
 
-    fn hardware(&mut self, value: &Value, span: infrac_diagnostics::Span) -> Option<Hardware> {
+    pub(crate) fn hardware(
+        &mut self,
+        value: &Value,
+        span: infrac_diagnostics::Span,
+    ) -> Option<Hardware> {
         let Value::Instance(chassis_decl, attrs) = value else {
             return None;
         };
@@ -342,6 +299,10 @@ impl<'a> Sema<'a> {
         })
     }
 }
+
+/// Tailscale's address ranges: CGNAT space and its ULA.
+const TAILSCALE_V4: &str = "100.64.0.0/10";
+const TAILSCALE_V6: &str = "fd7a:115c:a1e0::/48";
 
 fn ip_list(f: &Fields<'_>, name: &str) -> Vec<IpAddr> {
     f.list(name)

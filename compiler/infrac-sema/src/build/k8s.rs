@@ -11,15 +11,18 @@ impl<'a> Sema<'a> {
         for d in self.decls_of(Kind::Cluster) {
             let (f, doc) = self.fields(d);
             let name_span = self.decls[d.0 as usize].name_span;
-            let guests = |list: Vec<(Value, infrac_diagnostics::Span)>| -> Vec<Spanned<GuestId>> {
+            let guests = |list: Vec<(Value, infrac_diagnostics::Span)>| -> Vec<Spanned<MachineId>> {
                 list.into_iter()
                     .filter_map(|(v, s)| match v {
-                        Value::Ref(g) => handles.guests.get(&g).map(|id| Spanned::new(*id, s)),
+                        Value::Ref(g) => handles.machines.get(&g).map(|id| Spanned::new(*id, s)),
                         _ => None,
                     })
                     .collect()
             };
             let (servers, agents) = (guests(f.list("servers")), guests(f.list("agents")));
+            for node in servers.iter().chain(&agents) {
+                self.check_node_host(model, node.value, node.span);
+            }
             let (Some(pods), Some(services)) = (f.net("pods"), f.net("services")) else {
                 continue;
             };
@@ -38,7 +41,7 @@ impl<'a> Sema<'a> {
                 .insert(d, ClusterId(model.clusters.len() as u32));
             model.clusters.push(Cluster {
                 name: self.decls[d.0 as usize].name.clone(),
-                doc,
+                doc: doc.or(f.string("description")),
                 servers,
                 agents,
                 pods,
@@ -50,6 +53,12 @@ impl<'a> Sema<'a> {
                     .unwrap_or_else(|| "traefik".into()),
                 token: f.secret("token"),
                 reserve,
+                api: f.ip("api"),
+                vip: match f.string("vip").as_deref() {
+                    Some("keepalived") => VipProvider::Keepalived,
+                    _ => VipProvider::KubeVip,
+                },
+                version: f.string("version"),
                 span: name_span,
             });
         }
@@ -123,7 +132,7 @@ impl<'a> Sema<'a> {
                 probe,
                 env,
                 name,
-                doc,
+                doc: doc.or(f.string("description")),
                 cluster,
                 span: name_span,
             });
@@ -135,7 +144,8 @@ impl<'a> Sema<'a> {
             let (f, doc) = self.fields(d);
             let inst = &self.decls[d.0 as usize];
             let (name, name_span, on) = (inst.name.clone(), inst.name_span, inst.decl.on.clone());
-            let Some(guest) = self.head_target(d, on.as_ref(), Kind::Guest, &handles.guests) else {
+            let Some(guest) = self.head_target(d, on.as_ref(), Kind::Machine, &handles.machines)
+            else {
                 continue;
             };
             let kind = match f.string("kind").as_deref() {
@@ -150,9 +160,9 @@ impl<'a> Sema<'a> {
                 let port = b.fields.u32("port").map(|p| p.value as u16);
                 let to = if let Some(app) = handles.apps.get(&target.value) {
                     RouteTarget::App(*app)
-                } else if let Some(g) = handles.guests.get(&target.value) {
+                } else if let Some(g) = handles.machines.get(&target.value) {
                     match port {
-                        Some(port) => RouteTarget::Guest(*g, port),
+                        Some(port) => RouteTarget::Machine(*g, port),
                         None => {
                             self.diags.push(
                                 Diagnostic::error(
@@ -178,8 +188,8 @@ impl<'a> Sema<'a> {
             }
             model.ingresses.push(Ingress {
                 name,
-                doc,
-                guest,
+                doc: doc.or(f.string("description")),
+                machine: guest,
                 kind,
                 routes,
                 span: name_span,

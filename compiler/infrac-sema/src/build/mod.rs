@@ -4,6 +4,7 @@ mod access;
 mod guests;
 mod infra;
 mod k8s;
+mod machines;
 mod routing;
 
 use crate::decls::DeclIdx;
@@ -18,8 +19,13 @@ use std::collections::HashMap;
 #[derive(Default)]
 pub(crate) struct Handles {
     pub sites: HashMap<DeclIdx, SiteId>,
-    pub hosts: HashMap<DeclIdx, HostId>,
-    pub guests: HashMap<DeclIdx, GuestId>,
+    pub machines: HashMap<DeclIdx, MachineId>,
+    /// Each network's `dhcp_server` and `dns_server`, resolved once machines exist.
+    pub network_servers: Vec<(
+        NetworkId,
+        Option<Spanned<DeclIdx>>,
+        Option<Spanned<DeclIdx>>,
+    )>,
     pub clusters: HashMap<DeclIdx, ClusterId>,
     pub apps: HashMap<DeclIdx, AppId>,
     pub images: HashMap<DeclIdx, ImageId>,
@@ -33,10 +39,12 @@ impl<'a> Sema<'a> {
         let mut handles = Handles::default();
         self.build_catalogue(&mut model, &mut handles);
         self.build_sites(&mut model, &mut handles);
-        self.build_networks(&mut model, &handles);
+        self.build_networks(&mut model, &mut handles);
         self.build_hosts(&mut model, &mut handles);
         self.check_templates();
         self.build_guests(&mut model, &mut handles);
+        self.resolve_network_servers(&mut model, &handles);
+        self.resolve_exports(&mut model);
         self.build_routers(&mut model, &handles);
         self.build_firewalls(&mut model, &handles);
         self.build_clusters(&mut model, &mut handles);

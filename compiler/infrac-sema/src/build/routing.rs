@@ -10,20 +10,104 @@ use infrac_syntax::ast;
 use ipnet::IpNet;
 
 impl<'a> Sema<'a> {
-    /// The guest a `bgp` or `firewall` block is attached to (`on GUEST`), with the span of
+    /// The machine a `bgp` or `firewall` block is attached to (`on MACHINE`), with the span of
     /// its head (`bgp on router`), which stands for the block in diagnostics.
     fn attached_guest(
         &mut self,
         d: crate::decls::DeclIdx,
         handles: &Handles,
-    ) -> Option<(GuestId, Span)> {
+    ) -> Option<(MachineId, Span)> {
         let decl = self.decls[d.0 as usize].decl;
         let span = decl
             .on
             .as_ref()
             .map_or(decl.kind.span, |on| decl.kind.span.to(on.span));
-        let guest = self.head_target(d, decl.on.as_ref(), Kind::Guest, &handles.guests)?;
+        let guest = self.head_target(d, decl.on.as_ref(), Kind::Machine, &handles.machines)?;
         Some((guest, span))
+    }
+
+    /// Reports a routing role on a machine whose generated files cannot carry it: BIRD
+    /// and the zone firewall are generated for NixOS, Debian and Ubuntu machines and for
+    /// OpenWrt, not for a hypervisor node, a NAS, an appliance or macOS.
+    pub(crate) fn check_role_host(
+        &mut self,
+        model: &Model,
+        machine: MachineId,
+        span: Span,
+        role: &str,
+        what: &str,
+    ) {
+        let m = model.machine(machine);
+        let family = m.os.map(|os| model.image(os).os_family());
+        // A Linux machine whose distribution the lab does not name still runs the
+        // standalone BIRD configuration and nftables ruleset.
+        let fits = m.platform == Platform::Openwrt
+            || (m.platform.takes_os()
+                && matches!(
+                    family,
+                    None | Some(OsFamily::Nixos | OsFamily::Debian | OsFamily::Ubuntu)
+                ));
+        if fits {
+            return;
+        }
+        let runs = match (m.platform, family) {
+            (p, Some(_)) if p.takes_os() => format!(
+                "{} `{}` runs {}",
+                m.noun(),
+                m.name,
+                m.os.map_or("", |os| model.image(os).family.as_str())
+            ),
+            (p, _) => format!("`{}` is a {} machine", m.name, p.as_str()),
+        };
+        self.diags.push(
+            Diagnostic::error(
+                Code::ROLE_PLATFORM,
+                format!("`{role}` on `{}`, which cannot run {what}", m.name),
+                span,
+                format!("{what} is not generated for this machine"),
+            )
+            .with_label(m.name_span, runs)
+            .with_help(
+                "put it on a machine running NixOS, Debian or Ubuntu (`os = …`), or on an OpenWrt router",
+            ),
+        );
+    }
+
+    /// Reports a cluster node on which nothing can install k3s: only Linux machines
+    /// (bare metal, cloud, guests) run a kubelet that infrac configures.
+    pub(crate) fn check_node_host(&mut self, model: &Model, machine: MachineId, span: Span) {
+        let m = model.machine(machine);
+        let family = m.os.map(|os| model.image(os).os_family());
+        let fits = m.platform.takes_os()
+            && matches!(
+                family,
+                None | Some(OsFamily::Nixos | OsFamily::Debian | OsFamily::Ubuntu)
+            );
+        if fits {
+            return;
+        }
+        let runs = if m.platform.takes_os() {
+            format!(
+                "{} `{}` runs {}",
+                m.noun(),
+                m.name,
+                m.os.map_or("", |os| model.image(os).family.as_str())
+            )
+        } else {
+            format!("`{}` is a {} machine", m.name, m.platform.as_str())
+        };
+        self.diags.push(
+            Diagnostic::error(
+                Code::ROLE_PLATFORM,
+                format!("`{}` cannot be a Kubernetes node", m.name),
+                span,
+                "k3s is not generated for this machine",
+            )
+            .with_label(m.name_span, runs)
+            .with_help(
+                "make a bare-metal, cloud or guest machine running NixOS, Debian or Ubuntu the node; a Proxmox node runs k3s inside a guest",
+            ),
+        );
     }
 
     pub(crate) fn build_routers(&mut self, model: &mut Model, handles: &Handles) {
@@ -32,6 +116,7 @@ impl<'a> Sema<'a> {
             let Some((guest, span)) = self.attached_guest(d, handles) else {
                 continue;
             };
+            self.check_role_host(model, guest, span, "bgp", "BIRD");
             let (Some(asn), Some(router_id)) = (f.u32("asn"), f.ipv4("router_id")) else {
                 continue;
             };
@@ -71,7 +156,7 @@ impl<'a> Sema<'a> {
                 })
                 .collect();
             model.routers.push(BgpRouter {
-                guest,
+                machine: guest,
                 asn,
                 router_id,
                 announce,
@@ -95,6 +180,7 @@ impl<'a> Sema<'a> {
             let Some((guest, span)) = self.attached_guest(d, handles) else {
                 continue;
             };
+            self.check_role_host(model, guest, span, "firewall", "the zone firewall");
             let verdict = |name: &str, default: Verdict| match f.string(name).as_deref() {
                 Some("accept") => Verdict::Accept,
                 Some("drop") => Verdict::Drop,
@@ -102,7 +188,7 @@ impl<'a> Sema<'a> {
                 _ => default,
             };
             let mut firewall = Firewall {
-                guest,
+                machine: guest,
                 input: verdict("policy.input", Verdict::Drop),
                 forward: verdict("policy.forward", Verdict::Drop),
                 output: verdict("policy.output", Verdict::Accept),
@@ -284,8 +370,8 @@ impl<'a> Sema<'a> {
                     None => None,
                 };
                 let target_guest = self
-                    .resolve_name(&target.name, target.span, Kind::Guest)
-                    .and_then(|d| handles.guests.get(&d).copied());
+                    .resolve_name(&target.name, target.span, Kind::Machine)
+                    .and_then(|d| handles.machines.get(&d).copied());
                 let target_port = match target_port {
                     Some(expr) => match self.eval(expr, env, None, None) {
                         Some(Value::Int(n)) if (1..=65535).contains(&n) => Some(n as u16),

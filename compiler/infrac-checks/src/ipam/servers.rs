@@ -1,0 +1,281 @@
+//! The DHCP and DNS servers of networks and the static leases they hand out: a named
+//! server sits on its network with a static address, a DHCP range has exactly one
+//! server, and every MAC address belongs to one interface.
+
+use infrac_diagnostics::{Code, Diagnostic, Span};
+use infrac_model::{roles, Mac, MachineId, Model, NetworkId, Protocol};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Runs the server and lease checks.
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    for index in 0..model.networks.len() {
+        let id = NetworkId(index as u32);
+        named_servers(model, id, out);
+        dhcp_servers(model, id, out);
+    }
+    macs(model, out);
+}
+
+/// How a machine is on a network, for serving it.
+enum Presence {
+    /// With a static address of the wanted family.
+    Static,
+    /// Through a NIC that takes its address by DHCP.
+    Dhcp(Span),
+    /// Not at all, or without an address of the wanted family.
+    Absent,
+}
+
+/// How a machine is on a network: with a static address (IPv4 only when `v4_only`), by
+/// DHCP, or not at all.
+fn presence(model: &Model, machine: MachineId, network: NetworkId, v4_only: bool) -> Presence {
+    let m = model.machine(machine);
+    let placed = m
+        .addresses
+        .iter()
+        .any(|p| p.network == network && (!v4_only || p.address.value.is_ipv4()));
+    let mut dhcp = None;
+    for (_, nic, n) in m.attached() {
+        if n != network {
+            continue;
+        }
+        if nic.dhcp {
+            dhcp = dhcp.or(Some(nic.span));
+        } else if nic.ip.is_some() || (!v4_only && nic.ip6.is_some()) {
+            return Presence::Static;
+        }
+    }
+    match (placed, dhcp) {
+        (true, _) => Presence::Static,
+        (false, Some(span)) => Presence::Dhcp(span),
+        (false, None) => Presence::Absent,
+    }
+}
+
+/// A network's named DHCP and DNS servers must be reachable at a fixed address on it:
+/// clients are told that address (DNS) or find the server by broadcast on the link and
+/// need its answers to come from a stable address (DHCP).
+fn named_servers(model: &Model, id: NetworkId, out: &mut Vec<Diagnostic>) {
+    let network = model.network(id);
+    let named = [
+        (network.dhcp_server, "DHCP", true),
+        (network.dns_server, "DNS", false),
+    ];
+    for (server, what, v4_only) in named {
+        let Some(server) = server else { continue };
+        let machine = model.machine(server.value);
+        let family = if v4_only {
+            "a static IPv4 address"
+        } else {
+            "a static address"
+        };
+        let (message, label_span, label) = match presence(model, server.value, id, v4_only) {
+            Presence::Static => continue,
+            Presence::Dhcp(nic) => (
+                format!(
+                    "the {what} server {} of network {} takes its address there by DHCP",
+                    machine.name, network.name
+                ),
+                nic,
+                format!("{} has no fixed address on {}", machine.name, network.name),
+            ),
+            Presence::Absent => (
+                format!(
+                    "the {what} server {} of network {} is not on it with {family}",
+                    machine.name, network.name
+                ),
+                machine.name_span,
+                format!(
+                    "{} has no {} address on {}",
+                    machine.name,
+                    if v4_only { "IPv4" } else { "static" },
+                    network.name
+                ),
+            ),
+        };
+        out.push(
+            Diagnostic::error(
+                Code::SERVER_OFF_NETWORK,
+                message,
+                server.span,
+                format!("serves {what} on {}", network.name),
+            )
+            .with_label(label_span, label)
+            .with_help(format!(
+                "give {} a NIC on {} with {family} (`nic {} {{ ip = … }}`), or name a machine that has one",
+                machine.name, network.name, network.name
+            )),
+        );
+    }
+}
+
+/// The first service of a machine that answers DHCP (listens on udp/67), with its span.
+fn dhcp_service(model: &Model, machine: MachineId) -> Option<(&str, Span)> {
+    model
+        .machine(machine)
+        .services
+        .iter()
+        .find(|s| s.ports.iter().any(|p| p.contains(Protocol::Udp, 67)))
+        .map(|s| (s.name.as_str(), s.span))
+}
+
+/// The machines that would answer DHCP on a network on their own: they have a static
+/// IPv4 address there and run a DHCP server, but serve no network by role, so nothing
+/// the lab generates confines them to the networks they are meant for.
+fn unassigned_dhcp(model: &Model, id: NetworkId) -> Vec<(MachineId, &str, Span)> {
+    model
+        .machines()
+        .filter(|(m, _)| matches!(presence(model, *m, id, true), Presence::Static))
+        .filter_map(|(m, _)| dhcp_service(model, m).map(|(name, span)| (m, name, span)))
+        .filter(|(m, _, _)| roles::dhcp_networks(model, *m).is_empty())
+        .collect()
+}
+
+/// A DHCP range needs one server: none leaves clients without addresses, two hand out
+/// conflicting leases.
+fn dhcp_servers(model: &Model, id: NetworkId, out: &mut Vec<Diagnostic>) {
+    let network = model.network(id);
+    let Some(range) = network.dhcp else { return };
+    let server = roles::dhcp_server(model, id);
+    let others: Vec<(MachineId, &str, Span)> = unassigned_dhcp(model, id)
+        .into_iter()
+        .filter(|(m, _, _)| Some(*m) != server)
+        .collect();
+    let (server, server_span, server_label, rest) = match (server, others.as_slice()) {
+        (None, []) => {
+            // A gateway outside the lab (the ISP's router) may well serve the range; only
+            // a gateway the lab describes is known not to.
+            let Some(holder) = roles::gateway_holder(model, id) else {
+                return;
+            };
+            let holder = model.machine(holder);
+            out.push(
+                Diagnostic::warning(
+                    Code::DHCP_WITHOUT_SERVER,
+                    format!("network {} has a DHCP range but no DHCP server", network.name),
+                    range.span,
+                    "no machine of the lab hands out these addresses",
+                )
+                .with_label(
+                    holder.name_span,
+                    format!("{} holds the gateway but serves no DHCP", holder.name),
+                )
+                .with_help(format!(
+                    "let {} serve it (`dhcp_server = {}` on network {}, or the `kea` service on NixOS), or name the machine that does",
+                    holder.name, holder.name, network.name
+                )),
+            );
+            return;
+        }
+        (None, [(only, service, _)]) => {
+            let name = &model.machine(*only).name;
+            out.push(
+                Diagnostic::warning(
+                    Code::DHCP_WITHOUT_SERVER,
+                    format!("network {} has a DHCP range but no DHCP server", network.name),
+                    range.span,
+                    "no machine is named to hand out these addresses",
+                )
+                .with_help(format!(
+                    "{name} runs {service} on {}: name it with `dhcp_server = {name}` on the network",
+                    network.name
+                )),
+            );
+            return;
+        }
+        (None, [(first, service, span), rest @ ..]) => (
+            *first,
+            *span,
+            format!("{} runs {service} here", model.machine(*first).name),
+            rest,
+        ),
+        (Some(server), rest) => {
+            let (span, label) = match network.dhcp_server {
+                Some(named) => (
+                    named.span,
+                    format!(
+                        "{} is the network's DHCP server",
+                        model.machine(server).name
+                    ),
+                ),
+                None => (
+                    model.machine(server).name_span,
+                    format!(
+                        "{} holds the gateway of {} and serves its DHCP",
+                        model.machine(server).name,
+                        network.name
+                    ),
+                ),
+            };
+            (server, span, label, rest)
+        }
+    };
+    for (other, service, span) in rest {
+        let name = &model.machine(*other).name;
+        out.push(
+            Diagnostic::error(
+                Code::TWO_DHCP_SERVERS,
+                format!(
+                    "network {} has two DHCP servers: {} and {name}",
+                    network.name,
+                    model.machine(server).name
+                ),
+                *span,
+                format!("{name} runs {service} on {}", network.name),
+            )
+            .with_label(server_span, server_label.clone())
+            .with_help(format!(
+                "two servers on one segment hand out conflicting leases; remove `{service}` from {name}, or take {name} off {}",
+                network.name
+            )),
+        );
+    }
+}
+
+/// Every MAC address belongs to one interface. A `lease` for a MAC that a NIC of the lab
+/// has is that NIC's reservation, not a second interface.
+fn macs(model: &Model, out: &mut Vec<Diagnostic>) {
+    let mut first: BTreeMap<Mac, (Span, String)> = BTreeMap::new();
+    let mut report = |mac: Mac,
+                      span: Span,
+                      owner: String,
+                      seen: &mut BTreeMap<Mac, (Span, String)>| {
+        match seen.get(&mac) {
+            Some((first_span, first_owner)) => out.push(
+                Diagnostic::error(
+                    Code::DUPLICATE_MAC,
+                    format!("MAC address {mac} is used twice"),
+                    span,
+                    format!("used again by {owner}"),
+                )
+                .with_label(*first_span, format!("first used by {first_owner} here"))
+                .with_help("switches and the DHCP server cannot tell two interfaces with one MAC apart; give each its own (a made-up MAC should be locally administered, such as 02:00:00:00:00:01)"),
+            ),
+            None => {
+                seen.insert(mac, (span, owner));
+            }
+        }
+    };
+    let mut nic_macs = BTreeSet::new();
+    for (_, machine) in model.machines() {
+        for nic in &machine.nics {
+            let Some(mac) = nic.mac else { continue };
+            nic_macs.insert(mac.value);
+            let owner = match &nic.name {
+                Some(port) => format!("{port} of {} {}", machine.noun(), machine.name),
+                None => format!("{} {}", machine.noun(), machine.name),
+            };
+            report(mac.value, mac.span, owner, &mut first);
+        }
+    }
+    for network in &model.networks {
+        let mut here: BTreeMap<Mac, (Span, String)> = BTreeMap::new();
+        for lease in &network.leases {
+            if nic_macs.contains(&lease.mac.value) {
+                continue;
+            }
+            let owner = format!("lease {} on {}", lease.name, network.name);
+            report(lease.mac.value, lease.mac.span, owner, &mut here);
+        }
+    }
+}

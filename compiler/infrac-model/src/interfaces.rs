@@ -1,0 +1,132 @@
+//! Interface names inside machines, derived once so the firewall, the routing daemon, the
+//! OS configuration and the hypervisor's NIC list all name the same interface.
+
+use crate::{GuestKind, Machine, Model, Nic, Overlay};
+
+/// The interface name a machine's NIC has inside the machine.
+///
+/// - A NIC declared with a port name (`nic eno1 { network = lan }`) keeps it.
+/// - An overlay NIC is the overlay's own interface: `tailscale0`, `wg-NET`, `zt-NET`.
+/// - A guest's NICs are virtual devices. Proxmox puts a VM's `net0`, `net1`, … on PCI
+///   slots 18, 19, … of its first bus, so a systemd-based guest (NixOS, Debian) names
+///   them `ens18`, `ens19`, …; a container's are `eth0`, `eth1`, … as Proxmox creates
+///   them. Overlay NICs are not devices and are skipped when counting.
+/// - Otherwise the network's name (an OpenWrt logical interface).
+pub fn interface_name(model: &Model, machine: &Machine, nic_index: usize) -> String {
+    let nic = &machine.nics[nic_index];
+    if let Some(name) = &nic.name {
+        return name.clone();
+    }
+    let Some(network) = nic.network.map(|n| model.network(n)) else {
+        return format!("eth{nic_index}");
+    };
+    if let Some(overlay) = network.overlay {
+        return overlay_interface(overlay, &network.name);
+    }
+    if let Some(guest) = &machine.guest {
+        let position = virtual_nics(model, machine)
+            .position(|(i, _)| i == nic_index)
+            .unwrap_or(nic_index);
+        return match guest.kind {
+            GuestKind::Vm => format!("ens{}", 18 + position),
+            GuestKind::Lxc => format!("eth{position}"),
+        };
+    }
+    network.name.clone()
+}
+
+/// The interface an overlay creates on each member. Linux limits names to 15 bytes.
+pub fn overlay_interface(overlay: Overlay, network: &str) -> String {
+    let name = match overlay {
+        Overlay::Tailscale => return "tailscale0".into(),
+        Overlay::Wireguard => format!("wg-{network}"),
+        Overlay::Zerotier => format!("zt-{network}"),
+    };
+    name.chars().take(15).collect()
+}
+
+/// A guest's NICs that the hypervisor creates as devices (`net0`, `net1`, …), in order,
+/// with their index into `machine.nics`: every NIC except overlay memberships.
+pub fn virtual_nics<'m>(
+    model: &'m Model,
+    machine: &'m Machine,
+) -> impl Iterator<Item = (usize, &'m Nic)> + 'm {
+    machine.nics.iter().enumerate().filter(|(_, nic)| {
+        nic.network
+            .is_none_or(|n| model.network(n).overlay.is_none())
+    })
+}
+
+/// One peer of a WireGuard member: another member of the same overlay.
+#[derive(Debug, Clone)]
+pub struct WireguardPeer<'m> {
+    pub machine: &'m Machine,
+    pub member: &'m crate::WireguardMember,
+    /// The peer's overlay addresses as host prefixes (`10.99.0.2/32`).
+    pub allowed_ips: Vec<ipnet::IpNet>,
+    /// Keep the tunnel open from this side: this member has no endpoint of its own, so
+    /// the peer could not reach it through NAT otherwise.
+    pub keepalive: bool,
+}
+
+/// The peers of `machine` on the WireGuard overlay `network`, in machine order. Derived
+/// once so every platform's WireGuard configuration (NixOS, wg-quick, OpenWrt) lists the
+/// same peers.
+///
+/// Members with an `endpoint` are hubs that everyone can reach; members without one are
+/// behind NAT. A hub peers with every other member; a member behind NAT peers only with
+/// the hubs, keeps those tunnels open, and reaches the rest of the overlay through the
+/// first hub, whose allowed IPs are the whole overlay prefix.
+pub fn wireguard_peers<'m>(
+    model: &'m Model,
+    network: crate::NetworkId,
+    machine: &'m Machine,
+) -> Vec<WireguardPeer<'m>> {
+    let member_of = |m: &'m Machine| {
+        m.attached()
+            .find(|(_, _, n)| *n == network)
+            .and_then(|(_, nic, _)| nic.wireguard.as_ref().map(|w| (nic, w)))
+    };
+    let own_is_hub = member_of(machine).is_some_and(|(_, w)| w.endpoint.is_some());
+    let net = model.network(network);
+    let overlay_prefixes: Vec<ipnet::IpNet> = net
+        .ipv4
+        .map(|p| ipnet::IpNet::V4(p.value))
+        .into_iter()
+        .chain(net.ipv6.map(|p| ipnet::IpNet::V6(p.value)))
+        .collect();
+    let mut peers = Vec::new();
+    let mut first_hub = true;
+    for other in &model.machines {
+        if std::ptr::eq(other, machine) {
+            continue;
+        }
+        let Some((nic, member)) = member_of(other) else {
+            continue;
+        };
+        let other_is_hub = member.endpoint.is_some();
+        if !own_is_hub && !other_is_hub {
+            continue;
+        }
+        let allowed_ips = if !own_is_hub && first_hub {
+            first_hub = false;
+            overlay_prefixes.clone()
+        } else {
+            nic.ip
+                .map(|ip| ipnet::IpNet::from(std::net::IpAddr::V4(ip.value)))
+                .into_iter()
+                .chain(
+                    nic.ip6
+                        .map(|ip| ipnet::IpNet::from(std::net::IpAddr::V6(ip.value))),
+                )
+                .collect()
+        };
+        peers.push(WireguardPeer {
+            machine: other,
+            member,
+            allowed_ips,
+            keepalive: !own_is_hub,
+        });
+    }
+    peers
+}

@@ -1,0 +1,62 @@
+//! Paths of generated files that one target writes and another reads (the NixOS
+//! configuration imports the BIRD configuration and the nftables ruleset). Both sides
+//! call these functions, so a rename cannot leave a dangling reference.
+
+use crate::Machine;
+
+/// A name usable as one path segment: characters other than ASCII letters, digits, `.`,
+/// `_` and `-` become `_`, and a name of dots only (`.`, `..`) or an empty one gets a
+/// leading `_`.
+pub fn segment(name: &str) -> String {
+    let segment: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if segment.is_empty() || segment.chars().all(|c| c == '.') {
+        format!("_{segment}")
+    } else {
+        segment
+    }
+}
+
+/// `bird/<machine>/bird.conf`.
+pub fn bird_conf(machine: &Machine) -> String {
+    format!("bird/{}/bird.conf", segment(&machine.name))
+}
+
+/// `nftables/<machine>.nft`.
+pub fn nftables_ruleset(machine: &Machine) -> String {
+    format!("nftables/{}.nft", segment(&machine.name))
+}
+
+/// `nixos/<machine>/configuration.nix`.
+pub fn nixos_configuration(machine: &Machine) -> String {
+    format!("nixos/{}/configuration.nix", segment(&machine.name))
+}
+
+/// The path from a machine's NixOS configuration folder to another generated file.
+pub fn from_nixos(path: &str) -> String {
+    format!("../../{path}")
+}
+
+/// Where a machine reads a secret at run time: `/run/secrets/<name>`, put there by the
+/// operator's secret manager (sops-nix, agenix, a provisioning script). Generated files
+/// name this path and never contain the value.
+pub fn secret_file(secret: &crate::SecretRef) -> String {
+    format!("/run/secrets/{}", segment(&secret.0))
+}
+
+/// `wireguard/<machine>/<interface>.conf`.
+pub fn wireguard_conf(machine: &Machine, interface: &str) -> String {
+    format!(
+        "wireguard/{}/{}.conf",
+        segment(&machine.name),
+        segment(interface)
+    )
+}

@@ -1,0 +1,656 @@
+//! Building machines that are not guests (`host` and `machine`), and the parts every
+//! machine shares: NICs, services and NFS exports.
+
+use super::Handles;
+use crate::fields::Fields;
+use crate::value::{Kind, Value};
+use crate::Sema;
+use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_model::*;
+
+/// Which platforms a setting of a physical machine applies to, and why.
+struct Applies {
+    what: &'static str,
+    platforms: &'static [Platform],
+    reason: &'static str,
+}
+
+const HYPERVISOR: &[Platform] = &[Platform::Proxmox];
+const PHYSICAL: &[Platform] = &[
+    Platform::Proxmox,
+    Platform::Baremetal,
+    Platform::Openwrt,
+    Platform::Truenas,
+    Platform::Appliance,
+];
+
+/// Attributes and blocks that only some platforms give meaning to. Everything not listed
+/// applies to every machine.
+const APPLIES: &[Applies] = &[
+    Applies {
+        what: "bridge",
+        platforms: HYPERVISOR,
+        reason: "bridges are generated into a Proxmox node's /etc/network/interfaces",
+    },
+    Applies {
+        what: "reserve",
+        platforms: HYPERVISOR,
+        reason: "the reserve is what a hypervisor keeps back from its guests",
+    },
+    Applies {
+        what: "overcommit",
+        platforms: HYPERVISOR,
+        reason: "overcommit ratios apply to a hypervisor's guests",
+    },
+    Applies {
+        what: "storage",
+        platforms: &[Platform::Proxmox, Platform::Truenas],
+        reason: "storage pools hold guest disks (Proxmox) or datasets (TrueNAS)",
+    },
+    Applies {
+        what: "hardware",
+        platforms: PHYSICAL,
+        reason: "a cloud machine's size is `cores` and `memory`",
+    },
+    Applies {
+        what: "pci",
+        platforms: PHYSICAL,
+        reason: "PCI devices belong to physical machines; a guest takes one with `pci = [NAME]`",
+    },
+    Applies {
+        what: "bmc",
+        platforms: PHYSICAL,
+        reason: "only physical machines have a baseboard management controller",
+    },
+    Applies {
+        what: "bmc_user",
+        platforms: PHYSICAL,
+        reason: "only physical machines have a baseboard management controller",
+    },
+    Applies {
+        what: "bmc_password",
+        platforms: PHYSICAL,
+        reason: "only physical machines have a baseboard management controller",
+    },
+    Applies {
+        what: "os",
+        platforms: &[Platform::Baremetal, Platform::Cloud],
+        reason: "Proxmox, OpenWrt, TrueNAS and appliances bring their own OS",
+    },
+    Applies {
+        what: "provider",
+        platforms: &[Platform::Cloud],
+        reason: "only cloud machines have a provider",
+    },
+    Applies {
+        what: "region",
+        platforms: &[Platform::Cloud],
+        reason: "only cloud machines have a region",
+    },
+    Applies {
+        what: "cores",
+        platforms: &[Platform::Cloud],
+        reason: "a physical machine's cores come from its `hardware`",
+    },
+    Applies {
+        what: "memory",
+        platforms: &[Platform::Cloud],
+        reason: "a physical machine's memory comes from its `hardware`",
+    },
+];
+
+impl<'a> Sema<'a> {
+    pub(crate) fn build_hosts(&mut self, model: &mut Model, handles: &mut Handles) {
+        for d in self.decls_of(Kind::Machine) {
+            let keyword = self.decls[d.0 as usize].keyword;
+            if matches!(keyword, "vm" | "lxc") {
+                continue;
+            }
+            let (f, doc) = self.fields(d);
+            let name = self.decls[d.0 as usize].name.clone();
+            let name_span = self.decls[d.0 as usize].name_span;
+            let site = self.site_of(&f, handles, model, name_span, &format!("host `{name}`"));
+            let default = if keyword == "machine" {
+                Platform::Baremetal
+            } else {
+                Platform::Proxmox
+            };
+            let platform = f
+                .string("platform")
+                .and_then(|w| Platform::ALL.iter().find(|(n, _)| *n == w).map(|(_, p)| *p))
+                .unwrap_or(default);
+            self.check_platform(&f, platform, &name);
+            let hardware = f
+                .get("hardware")
+                .cloned()
+                .and_then(|field| self.hardware(&field.value, field.span));
+            let mut machine = Machine::new(name.clone(), platform, site, name_span);
+            machine.doc = doc;
+            machine.description = f.string("description");
+            machine.span = name_span;
+            machine.name_span = name_span;
+            machine.hardware = hardware;
+            machine.os = f
+                .decl_ref("os")
+                .and_then(|r| handles.images.get(&r.value).copied());
+            if platform == Platform::Cloud {
+                machine.cloud = Some(CloudPlacement {
+                    provider: f.string("provider").unwrap_or_default(),
+                    region: f.string("region"),
+                    cores: f.u32("cores").map(|c| c.value),
+                    memory: f.bytes("memory").map(|m| m.value),
+                });
+            }
+            machine.reserve = f
+                .block("reserve")
+                .map_or_else(Reserve::default, |b| Reserve {
+                    cores: b.fields.u32("cores").map_or(0, |c| c.value),
+                    memory: b.fields.bytes("memory").map_or(Bytes(0), |m| m.value),
+                });
+            machine.overcommit =
+                f.block("overcommit")
+                    .map_or_else(Overcommit::default, |b| Overcommit {
+                        cpu: b.fields.float("cpu").unwrap_or(1.0),
+                        memory: b.fields.float("memory").unwrap_or(1.0),
+                    });
+            machine.nics = self.physical_nics(&f, model, handles);
+            machine.bridges = self.bridges(&f, &name, &machine.nics);
+            let machine_index = model.machines.len() as u32;
+            for b in f.blocks_of("storage") {
+                if b.fields.bytes("size").is_none() || b.fields.string("kind").is_none() {
+                    self.broken_pools
+                        .insert((machine_index, b.name.clone().unwrap_or_default()));
+                }
+            }
+            machine.storage = self.storage(&f);
+            machine.pci = f
+                .blocks_of("pci")
+                .map(|b| PciDevice {
+                    name: b.name.clone().unwrap_or_default(),
+                    address: b.fields.string("address").unwrap_or_default(),
+                    model: b.fields.string("model"),
+                    span: b.name_span,
+                })
+                .collect();
+            machine.addresses = self.placements(&f, "address", model);
+            machine.bmc = self.placement(&f, "bmc", model);
+            machine.bmc_user = f.string("bmc_user");
+            machine.bmc_password = f.secret("bmc_password");
+            machine.services = self.machine_services(&f, model, handles);
+            machine.exports = self.exports(&f, model);
+            handles.machines.insert(d, MachineId(machine_index));
+            model.machines.push(machine);
+        }
+    }
+
+    /// Reports settings that the machine's platform gives no meaning to.
+    fn check_platform(&mut self, f: &Fields<'a>, platform: Platform, name: &str) {
+        for rule in APPLIES {
+            if rule.platforms.contains(&platform) {
+                continue;
+            }
+            let span = match f.get(rule.what) {
+                Some(field) => field.span,
+                None => match f.blocks_of(rule.what).next() {
+                    Some(b) => b.name_span,
+                    None => continue,
+                },
+            };
+            let allowed: Vec<&str> = rule.platforms.iter().map(|p| p.as_str()).collect();
+            self.diags.push(
+                Diagnostic::error(
+                    Code::PLATFORM_MISMATCH,
+                    format!(
+                        "`{}` does not apply to `{name}`, a {} machine",
+                        rule.what,
+                        platform.as_str()
+                    ),
+                    span,
+                    format!("has no effect on platform `{}`", platform.as_str()),
+                )
+                .with_note(rule.reason)
+                .with_help(format!(
+                    "remove it, or set `platform` to {}",
+                    allowed
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                )),
+            );
+        }
+    }
+
+    /// The NICs of a physical machine: ports named by their interface (`nic eno1 {
+    /// network = lan, ip = … }`), or named after the network they join (`nic tailnet { ip
+    /// = … }`, an OpenWrt logical interface).
+    fn physical_nics(&mut self, f: &Fields<'a>, model: &Model, handles: &Handles) -> Vec<Nic> {
+        let _ = handles;
+        let mut nics = Vec::new();
+        for b in f.blocks_of("nic").collect::<Vec<_>>() {
+            let block_name = b.name.clone().unwrap_or_default();
+            let declared = b.fields.decl_ref("network").and_then(|r| {
+                let name = &self.decls[r.value.0 as usize].name;
+                model.network_named(name)
+            });
+            let (name, network) = match declared {
+                Some(network) => (Some(block_name), Some(network)),
+                None => match model.network_named(&block_name) {
+                    Some(network) => (None, Some(network)),
+                    None => (Some(block_name), None),
+                },
+            };
+            let ip = b.fields.ipv4("ip");
+            let ip6 = b.fields.ipv6("ip6");
+            let dhcp = b.fields.bool("dhcp").unwrap_or(false);
+            if network.is_none() && (ip.is_some() || ip6.is_some() || dhcp) {
+                let span = ip
+                    .map(|i| i.span)
+                    .or(ip6.map(|i| i.span))
+                    .unwrap_or(b.name_span);
+                let names: Vec<&str> = model.networks.iter().map(|n| n.name.as_str()).collect();
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::ADDRESS_WITHOUT_NETWORK,
+                        format!(
+                            "NIC `{}` has an address but joins no network",
+                            b.name.as_deref().unwrap_or_default()
+                        ),
+                        span,
+                        "on which network?",
+                    )
+                    .with_label(b.name_span, "not the name of a network")
+                    .with_help(
+                        match did_you_mean(b.name.as_deref().unwrap_or(""), names.iter().copied()) {
+                            Some(s) => format!("did you mean `nic {s}`, or add `network = {s}`?"),
+                            None => "add `network = NAME` to the NIC".to_string(),
+                        },
+                    ),
+                );
+            }
+            let wireguard = self.wireguard_member(&b.fields, model, network, b.name_span);
+            nics.push(Nic {
+                name,
+                doc: b.doc.clone().or(b.fields.string("description")),
+                speed: b.fields.speed("speed"),
+                mac: b.fields.mac("mac"),
+                network,
+                ip,
+                ip6,
+                dhcp,
+                firewall: false,
+                wireguard,
+                span: b.name_span,
+            });
+        }
+        nics
+    }
+
+    /// A NIC's WireGuard keys and endpoint; they are an error on a NIC that is not on a
+    /// WireGuard overlay, where nothing would use them.
+    pub(crate) fn wireguard_member(
+        &mut self,
+        fields: &Fields<'a>,
+        model: &Model,
+        network: Option<NetworkId>,
+        span: Span,
+    ) -> Option<WireguardMember> {
+        const SETTINGS: [&str; 4] = ["public_key", "private_key", "endpoint", "listen_port"];
+        let is_wireguard =
+            network.is_some_and(|n| model.network(n).overlay == Some(Overlay::Wireguard));
+        if !is_wireguard {
+            for setting in SETTINGS {
+                if let Some(field) = fields.get(setting) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::WIREGUARD_SETTING,
+                            format!("`{setting}` on a NIC that is not on a WireGuard overlay"),
+                            field.span,
+                            "only WireGuard members have keys and endpoints",
+                        )
+                        .with_label(span, "this NIC")
+                        .with_help(
+                            "put it on the NIC of a network with `overlay = wireguard`, or remove it",
+                        ),
+                    );
+                }
+            }
+            return None;
+        }
+        let Some(public_key) = fields.word("public_key") else {
+            if !fields.failed.iter().any(|f| f == "public_key") {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::MISSING_ATTRIBUTE,
+                        "WireGuard member without `public_key`",
+                        span,
+                        "the other members cannot list this one as a peer",
+                    )
+                    .with_help(
+                        "add `public_key = \"…\"` (from `wg pubkey < private.key`) and `private_key = secret(\"…\")`",
+                    ),
+                );
+            }
+            return None;
+        };
+        if !is_wireguard_key(&public_key.value) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::OUT_OF_RANGE,
+                    "not a WireGuard public key",
+                    public_key.span,
+                    "expected 44 characters of base64 ending in `=`",
+                )
+                .with_help("copy the output of `wg pubkey < private.key`"),
+            );
+            return None;
+        }
+        let endpoint = fields.word("endpoint");
+        if let Some(e) = &endpoint {
+            if !is_endpoint(&e.value) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::OUT_OF_RANGE,
+                        format!("`{}` is not a WireGuard endpoint", e.value.escape_debug()),
+                        e.span,
+                        "expected HOST:PORT",
+                    )
+                    .with_help(
+                        "write an address or DNS name and a port: \"vpn.example.net:51820\", \"[2001:db8::1]:51820\"",
+                    ),
+                );
+                return None;
+            }
+        }
+        Some(WireguardMember {
+            public_key,
+            private_key: fields.secret("private_key"),
+            endpoint,
+            listen_port: fields.u32("listen_port").map(|p| p.value as u16),
+        })
+    }
+
+    fn bridges(&mut self, f: &Fields<'a>, name: &str, nics: &[Nic]) -> Vec<Bridge> {
+        let ports_of: Vec<&str> = nics.iter().filter_map(|n| n.name.as_deref()).collect();
+        let mut bridges = Vec::new();
+        for b in f.blocks_of("bridge") {
+            let mut ports = Vec::new();
+            for (port, span) in b.fields.list("ports") {
+                let Value::Word(port) = port else { continue };
+                if !ports_of.contains(&port.as_str()) && !ports_of.is_empty() {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::UNRESOLVED_NAME,
+                            format!("host `{name}` has no NIC `{port}`"),
+                            span,
+                            "not a NIC of this host",
+                        )
+                        .with_help_opt(
+                            did_you_mean(&port, ports_of.iter().copied())
+                                .map(|s| format!("did you mean `{s}`?")),
+                        )
+                        .with_note(format!(
+                            "the NICs are {}",
+                            ports_of
+                                .iter()
+                                .map(|n| format!("`{n}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
+                    );
+                }
+                ports.push(port);
+            }
+            bridges.push(Bridge {
+                name: b.name.clone().unwrap_or_default(),
+                doc: b.doc.clone().or(b.fields.string("description")),
+                ports,
+                vlan_aware: b.fields.bool("vlan_aware").unwrap_or(false),
+                mtu: b.fields.u32("mtu").map(|m| m.value),
+                span: b.name_span,
+            });
+        }
+        bridges
+    }
+
+    fn storage(&mut self, f: &Fields<'a>) -> Vec<StoragePool> {
+        f.blocks_of("storage")
+            .filter_map(|b| {
+                let kind = StorageKind::ALL
+                    .iter()
+                    .find(|(n, _)| Some(*n) == b.fields.string("kind").as_deref())?
+                    .1;
+                let size = b.fields.bytes("size")?;
+                // The export is resolved once every machine exists.
+                let export = b.fields.placed("export").and_then(|(v, span, target, _)| {
+                    let Value::Word(export) = v else { return None };
+                    self.pending_exports.push((target, span));
+                    Some(ExportRef {
+                        machine: MachineId(u32::MAX),
+                        export,
+                        span,
+                    })
+                });
+                Some(StoragePool {
+                    name: b.name.clone().unwrap_or_default(),
+                    doc: b.doc.clone().or(b.fields.string("description")),
+                    kind,
+                    size,
+                    shared: b.fields.bool("shared").unwrap_or(kind.shared_by_default()),
+                    server: b.fields.ip("server").map(|s| s.value),
+                    export,
+                    span: b.name_span,
+                })
+            })
+            .collect()
+    }
+
+    /// Resolves every storage pool's `export = NAME on MACHINE`; a pool whose export does
+    /// not resolve loses it (and is reported).
+    pub(crate) fn resolve_exports(&mut self, model: &mut Model) {
+        let mut pending = std::mem::take(&mut self.pending_exports).into_iter();
+        for m in 0..model.machines.len() {
+            for p in 0..model.machines[m].storage.len() {
+                let Some(export) = model.machines[m].storage[p].export.clone() else {
+                    continue;
+                };
+                let Some((target, target_span)) = pending.next() else {
+                    continue;
+                };
+                let resolved = self.export_target(model, &target, &export, target_span);
+                let pool = &mut model.machines[m].storage[p];
+                match resolved {
+                    Some(machine) => {
+                        if let Some(e) = pool.export.as_mut() {
+                            e.machine = machine;
+                        }
+                    }
+                    None => pool.export = None,
+                }
+            }
+        }
+    }
+
+    fn export_target(
+        &mut self,
+        model: &Model,
+        target: &str,
+        export: &ExportRef,
+        span: Span,
+    ) -> Option<MachineId> {
+        let Some(id) = model.machine_named(target) else {
+            let names: Vec<&str> = model
+                .machines
+                .iter()
+                .filter(|m| !m.exports.is_empty())
+                .map(|m| m.name.as_str())
+                .collect();
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UNRESOLVED_NAME,
+                    format!("cannot find machine `{target}`"),
+                    span,
+                    "no machine has this name",
+                )
+                .with_help(match did_you_mean(target, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if names.is_empty() => {
+                        "declare the export on the NFS server: `export media { path = \"/srv/media\" }`"
+                            .to_string()
+                    }
+                    None => format!(
+                        "machines with exports: {}",
+                        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                }),
+            );
+            return None;
+        };
+        let machine = model.machine(id);
+        if machine.export(&export.export).is_some() {
+            return Some(id);
+        }
+        let names: Vec<&str> = machine.exports.iter().map(|e| e.name.as_str()).collect();
+        self.diags.push(
+            Diagnostic::error(
+                Code::UNRESOLVED_NAME,
+                format!("`{target}` has no export `{}`", export.export),
+                export.span,
+                format!("not an export of `{target}`"),
+            )
+            .with_label(machine.name_span, format!("`{target}` is declared here"))
+            .with_help(match did_you_mean(&export.export, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "declare it on `{target}`: `export {} {{ path = \"/srv/{}\" }}`",
+                    export.export, export.export
+                ),
+            }),
+        );
+        None
+    }
+
+    /// The services a machine runs: catalogue entries listed in `services`, then its own
+    /// `service NAME { … }` blocks.
+    pub(crate) fn machine_services(
+        &mut self,
+        f: &Fields<'a>,
+        model: &Model,
+        handles: &Handles,
+    ) -> Vec<MachineService> {
+        let mut services: Vec<MachineService> = f
+            .list("services")
+            .into_iter()
+            .filter_map(|(v, span)| {
+                let Value::Ref(d) = v else { return None };
+                let id = *handles.services.get(&d)?;
+                let service = model.service(id);
+                Some(MachineService {
+                    name: service.name.clone(),
+                    ports: service.ports.clone(),
+                    description: service.description.clone(),
+                    catalogue: Some(id),
+                    span,
+                })
+            })
+            .collect();
+        for b in f.blocks_of("service") {
+            let mut ports: Vec<PortSpec> =
+                b.fields.port("port").map(|p| p.value).into_iter().collect();
+            ports.extend(b.fields.list("ports").into_iter().filter_map(|(v, _)| {
+                if let Value::Port(p) = v {
+                    Some(p)
+                } else {
+                    None
+                }
+            }));
+            services.push(MachineService {
+                name: b.name.clone().unwrap_or_default(),
+                ports,
+                description: b.doc.clone().or(b.fields.string("description")),
+                catalogue: None,
+                span: b.name_span,
+            });
+        }
+        services
+    }
+
+    /// The NFS exports a machine serves.
+    pub(crate) fn exports(&mut self, f: &Fields<'a>, model: &Model) -> Vec<Export> {
+        f.blocks_of("export")
+            .map(|b| Export {
+                name: b.name.clone().unwrap_or_default(),
+                doc: b.doc.clone().or(b.fields.string("description")),
+                path: b.fields.string("path").unwrap_or_default(),
+                clients: b
+                    .fields
+                    .list("clients")
+                    .into_iter()
+                    .filter_map(|(v, _)| match v {
+                        Value::Ref(d) => model.network_named(&self.decls[d.0 as usize].name),
+                        _ => None,
+                    })
+                    .collect(),
+                read_only: b.fields.bool("read_only").unwrap_or(false),
+                span: b.name_span,
+            })
+            .collect()
+    }
+}
+
+/// A Curve25519 public key in base64: 32 bytes are 43 characters and one `=`, and the
+/// last character carries only 4 bits.
+fn is_wireguard_key(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    bytes.len() == 44
+        && bytes[43] == b'='
+        && bytes[..42]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'+' || *c == b'/')
+        && b"AEIMQUYcgkosw048".contains(&bytes[42])
+}
+
+/// `HOST:PORT` where HOST is an IPv4 address, a bracketed IPv6 address or a DNS name.
+fn is_endpoint(endpoint: &str) -> bool {
+    let Some((host, port)) = endpoint.rsplit_once(':') else {
+        return false;
+    };
+    if port.parse::<u16>().map_or(true, |p| p == 0) {
+        return false;
+    }
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return v6.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    host.parse::<std::net::Ipv4Addr>().is_ok()
+        || (!host.is_empty()
+            && host.len() <= 253
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wireguard_keys_and_endpoints() {
+        assert!(is_wireguard_key(
+            "G80Sj4k3biC5RZ78en46VG9LsURG0mQ1LWFG9ys4mF8="
+        ));
+        assert!(!is_wireguard_key(
+            "G80Sj4k3biC5RZ78en46VG9LsURG0mQ1LWFG9ys4mF9="
+        ));
+        assert!(!is_wireguard_key("short="));
+        assert!(is_endpoint("203.0.113.10:51820"));
+        assert!(is_endpoint("[2001:db8::1]:51820"));
+        assert!(is_endpoint("vpn.example.net:51820"));
+        assert!(!is_endpoint("vpn.example.net"));
+        assert!(!is_endpoint("a;b:51820"));
+        assert!(!is_endpoint("host:0"));
+    }
+}

@@ -1,0 +1,303 @@
+//! A machine's cloud-config: its name, the packages its roles and memberships need
+//! (with Tailscale's apt repository), and the NFS exports its storage pools mount. The
+//! files other targets generate for it (BIRD, nftables, WireGuard) are named in the
+//! header with where they go; they are not copied in, so there is one source for each.
+
+use crate::text;
+use indexmap::IndexMap;
+use infrac_model::interfaces::interface_name;
+use infrac_model::layout::{self, secret_file, segment};
+use infrac_model::{roles, Machine, MachineId, Model, OsFamily, Overlay, SecretRef};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+/// The cloud-config document (`#cloud-config`), in the order cloud-init applies it.
+#[derive(Debug, Serialize)]
+pub(crate) struct CloudConfig {
+    pub hostname: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fqdn: Option<String>,
+    /// Log-ins are by key only.
+    pub ssh_pwauth: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apt: Option<Apt>,
+    /// Commands run early at every boot, before apt is configured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bootcmd: Vec<Vec<String>>,
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub packages: BTreeSet<&'static str>,
+    /// `/etc/fstab` lines: spec, mount point, type, options, dump, pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<[String; 6]>,
+    /// Commands run once, at the end of the first boot, after the packages.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runcmd: Vec<Vec<String>>,
+}
+
+/// Extra apt repositories.
+#[derive(Debug, Serialize)]
+pub(crate) struct Apt {
+    /// By file name under `/etc/apt/sources.list.d/`.
+    pub sources: IndexMap<&'static str, AptSource>,
+}
+
+/// One apt repository line. cloud-init replaces `$RELEASE` with the running release's
+/// code name (`bookworm`, `noble`).
+#[derive(Debug, Serialize)]
+pub(crate) struct AptSource {
+    pub source: String,
+}
+
+// Package names, the same in Debian 12 and Ubuntu 24.04 (packages.debian.org, bookworm:
+// bird2 2.0.12, nftables 1.0.6, nfs-common 2.6.2, wireguard-tools 1.0.20210914;
+// packages.ubuntu.com, noble: bird2 2.14 in universe, the others in main).
+const BIRD: &str = "bird2";
+const NFTABLES: &str = "nftables";
+const NFS_CLIENT: &str = "nfs-common";
+const WIREGUARD_TOOLS: &str = "wireguard-tools";
+/// From Tailscale's repository; the keyring package keeps its key current (both are what
+/// Tailscale's installer installs).
+const TAILSCALE: [&str; 2] = ["tailscale", "tailscale-archive-keyring"];
+
+/// Where Tailscale's repository key goes. From Tailscale's installer
+/// (tailscale/tailscale `scripts/installer.sh`, "keyring" method for Debian 11+ and
+/// Ubuntu 20.04+): the key is `https://pkgs.tailscale.com/stable/<os>/<codename>.noarmor.gpg`
+/// stored as this file, and the repository line is
+/// `deb [signed-by=<this file>] https://pkgs.tailscale.com/stable/<os> <codename> main`
+/// (tailscale/tailscale `clientupdate/clientupdate_test.go`).
+const TAILSCALE_KEYRING: &str = "/usr/share/keyrings/tailscale-archive-keyring.gpg";
+
+/// The user data of machine `id` (running `family`), with the notes for its header.
+pub(crate) fn cloud_config(
+    model: &Model,
+    id: MachineId,
+    family: OsFamily,
+) -> (CloudConfig, Vec<String>) {
+    let machine = model.machine(id);
+    let hostname = text::hostname(&machine.name);
+    let fqdn = model
+        .site_of(id)
+        .domain
+        .as_deref()
+        .and_then(text::domain)
+        .map(|domain| format!("{hostname}.{domain}"));
+    let mut config = CloudConfig {
+        hostname,
+        fqdn,
+        ssh_pwauth: false,
+        apt: None,
+        bootcmd: Vec::new(),
+        packages: BTreeSet::new(),
+        mounts: Vec::new(),
+        runcmd: Vec::new(),
+    };
+    let mut notes = Vec::new();
+    roles_and_files(model, id, &mut config, &mut notes);
+    overlays(model, machine, family, &mut config, &mut notes);
+    nfs_mounts(model, machine, &mut config, &mut notes);
+    (config, notes)
+}
+
+/// BIRD, nftables and k3s: their packages, and where the other targets' files go.
+fn roles_and_files(
+    model: &Model,
+    id: MachineId,
+    config: &mut CloudConfig,
+    notes: &mut Vec<String>,
+) {
+    let machine = model.machine(id);
+    if roles::bgp_of(model, id).is_some() {
+        config.packages.insert(BIRD);
+        notes.push(format!(
+            "BGP: install {} from this build as /etc/bird/bird.conf, then run `systemctl \
+             reload bird`.",
+            layout::bird_conf(machine)
+        ));
+    }
+    if let Some((cluster, server)) = roles::cluster_of(model, id) {
+        notes.push(format!(
+            "Kubernetes: a k3s {} of cluster {}. Run this node's install.sh from the k3s \
+             target's files in this build; it installs the pinned k3s and the node's \
+             config.yaml.",
+            if server { "server" } else { "agent" },
+            model.cluster(cluster).name
+        ));
+    }
+    if roles::firewall_of(model, id).is_some() {
+        config.packages.insert(NFTABLES);
+        notes.push(format!(
+            "Firewall: install {} from this build as /etc/nftables.conf, then run \
+             `systemctl enable --now nftables`.",
+            layout::nftables_ruleset(machine)
+        ));
+    }
+}
+
+/// Tailscale from its own repository, WireGuard's tools and `wg-quick` file; ZeroTier
+/// is only noted (its repository has no stable key location to name).
+fn overlays(
+    model: &Model,
+    machine: &Machine,
+    family: OsFamily,
+    config: &mut CloudConfig,
+    notes: &mut Vec<String>,
+) {
+    for (index, nic, network) in machine.attached() {
+        let net = model.network(network);
+        let Some(overlay) = net.overlay else { continue };
+        let interface = interface_name(model, machine, index);
+        match overlay {
+            Overlay::Tailscale => {
+                tailscale_repository(family, config);
+                config.packages.extend(TAILSCALE);
+                let key = secret_file(&SecretRef(format!(
+                    "tailscale-{}-auth-key",
+                    segment(&net.name)
+                )));
+                notes.push(format!(
+                    "Tailscale ({}): the package comes from Tailscale's repository. Join with \
+                     `tailscale up --auth-key=file:{key}` once the secret store has put the \
+                     auth key there.",
+                    net.name
+                ));
+            }
+            Overlay::Wireguard => {
+                config.packages.insert(WIREGUARD_TOOLS);
+                if nic.wireguard.is_some() {
+                    notes.push(format!(
+                        "WireGuard ({}): install {} from this build as \
+                         /etc/wireguard/{interface}.conf, then run `systemctl enable --now \
+                         wg-quick@{interface}`.",
+                        net.name,
+                        layout::wireguard_conf(machine, &interface)
+                    ));
+                } else {
+                    notes.push(format!(
+                        "WireGuard ({}): the lab gives this member no `public_key`, so there \
+                         is no wg-quick file for {interface}.",
+                        net.name
+                    ));
+                }
+            }
+            Overlay::Zerotier => notes.push(format!(
+                "ZeroTier ({}): install ZeroTier One from ZeroTier's repository and join the \
+                 network with `zerotier-cli join ID`; the lab does not record the network ID.",
+                net.name
+            )),
+        }
+    }
+}
+
+/// Tailscale's apt repository and the boot command that fetches its key.
+///
+/// cloud-init's apt module takes a key inline or from a key server, not from a URL, so
+/// the key is fetched by `bootcmd`, which runs before apt is configured and packages are
+/// installed. It uses Python because cloud-init itself runs on it, while curl and wget
+/// are missing from minimal installs; the file appears whole or not at all.
+fn tailscale_repository(family: OsFamily, config: &mut CloudConfig) {
+    let os = match family {
+        OsFamily::Ubuntu => "ubuntu",
+        _ => "debian",
+    };
+    let sources = &mut config
+        .apt
+        .get_or_insert_with(|| Apt {
+            sources: IndexMap::new(),
+        })
+        .sources;
+    if sources.contains_key("tailscale.list") {
+        return;
+    }
+    sources.insert(
+        "tailscale.list",
+        AptSource {
+            source: format!(
+                "deb [signed-by={TAILSCALE_KEYRING}] https://pkgs.tailscale.com/stable/{os} $RELEASE main"
+            ),
+        },
+    );
+    let fetch = format!(
+        "[ -s {TAILSCALE_KEYRING} ] || {{ . /etc/os-release && python3 -c \"import sys, \
+         urllib.request; urllib.request.urlretrieve(*sys.argv[1:])\" \
+         \"https://pkgs.tailscale.com/stable/{os}/$VERSION_CODENAME.noarmor.gpg\" \
+         {TAILSCALE_KEYRING}.part && mv {TAILSCALE_KEYRING}.part {TAILSCALE_KEYRING}; }}"
+    );
+    config.bootcmd.push(vec!["sh".into(), "-c".into(), fetch]);
+}
+
+/// A field of `/etc/fstab`: blanks and backslashes in the octal escapes `getmntent`
+/// decodes, so a path with a space stays one field.
+fn fstab_field(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            ' ' => out.push_str("\\040"),
+            '\t' => out.push_str("\\011"),
+            '\n' => out.push_str("\\012"),
+            '\\' => out.push_str("\\134"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// NFS mounts of the storage pools that mount an export, at `/mnt/<pool>`.
+fn nfs_mounts(model: &Model, machine: &Machine, config: &mut CloudConfig, notes: &mut Vec<String>) {
+    for pool in &machine.storage {
+        let Some(export_ref) = &pool.export else {
+            continue;
+        };
+        config.packages.insert(NFS_CLIENT);
+        let server = model.machine(export_ref.machine);
+        let Some(export) = server.export(&export_ref.export) else {
+            continue;
+        };
+        let mount_point = format!("/mnt/{}", segment(&pool.name));
+        let Some(address) = pool.server else {
+            notes.push(format!(
+                "Storage {}: mount {}:{} at {mount_point} yourself; the pool names no \
+                 `server` address to write into /etc/fstab.",
+                pool.name, server.name, export.path
+            ));
+            continue;
+        };
+        let host = match address {
+            IpAddr::V4(ip) => ip.to_string(),
+            IpAddr::V6(ip) => format!("[{ip}]"),
+        };
+        let options = if export.read_only {
+            "ro,_netdev,nofail"
+        } else {
+            "rw,_netdev,nofail"
+        };
+        config.mounts.push([
+            fstab_field(&format!("{host}:{}", export.path)),
+            mount_point,
+            "nfs".into(),
+            options.into(),
+            "0".into(),
+            "0".into(),
+        ]);
+    }
+    if !config.mounts.is_empty() {
+        // The mounts module runs before the packages are installed, when `mount.nfs` is
+        // still missing; mount them once it is there.
+        config
+            .runcmd
+            .push(vec!["mount".into(), "-a".into(), "-t".into(), "nfs".into()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fstab_fields_stay_one_field() {
+        assert_eq!(fstab_field("10.0.0.5:/srv/media"), "10.0.0.5:/srv/media");
+        assert_eq!(fstab_field("h:/a b\\c\td"), "h:/a\\040b\\134c\\011d");
+        assert_eq!(fstab_field("h:/a\nb"), "h:/a\\012b");
+    }
+}

@@ -1,0 +1,186 @@
+//! `/etc/config/dhcp`: dnsmasq, OpenWrt's DHCP server and DNS resolver.
+//!
+//! Option names and their meaning are those of OpenWrt's dnsmasq init script
+//! (openwrt/openwrt `package/network/services/dnsmasq/files/dnsmasq.init`, commit
+//! 48615712, the 25.12 series), documented at
+//! <https://openwrt.org/docs/guide-user/base-system/dhcp>. The common options repeat
+//! OpenWrt's shipped defaults (`files/dhcp.conf`), since this file replaces it:
+//! - `config dnsmasq`: `domain` and `local` from the site's domain, so names under it
+//!   are answered here and never forwarded;
+//! - `config dhcp NETWORK` for every network of the router: on the networks it serves,
+//!   the pool as `start` (offset of the range's first address from the network address)
+//!   and `limit` (its size), which the init script turns back into `dhcp-range=FIRST,
+//!   LAST`; on the others `ignore`, so dnsmasq stays silent there;
+//! - `config host` for every static lease of a served network;
+//! - `config domain` for every address record (`infrac_model::dns::records`) on a
+//!   network the router answers DNS on: the init script writes them to dnsmasq's hosts
+//!   file.
+
+use crate::network::{Layout, Proto};
+use crate::uci::Section;
+use crate::Problems;
+use infrac_diagnostics::{Code, Diagnostic, Span};
+use infrac_model::policy::source_line;
+use infrac_model::{dns, roles, MachineId, Model, NetworkId};
+use std::net::{IpAddr, Ipv4Addr};
+
+/// OpenWrt's default lease time (`dhcp.conf`); the lab does not set one.
+const LEASE_TIME: &str = "12h";
+
+/// The sections of `/etc/config/dhcp`.
+pub fn sections(
+    model: &Model,
+    id: MachineId,
+    layout: &Layout,
+    problems: &mut Problems,
+) -> Vec<Section> {
+    let site = model.site_of(id);
+    let domain = site.domain.as_deref().filter(|d| {
+        let ok = is_dns_name(d);
+        if !ok {
+            problems.push(not_a_dns_name(d, site.domain_span, "the site's domain"));
+        }
+        ok
+    });
+    let mut out = vec![Section::new("dnsmasq")
+        .option("domainneeded", 1)
+        .option("boguspriv", 1)
+        .option("localise_queries", 1)
+        .option("rebind_protection", 1)
+        .option("rebind_localhost", 1)
+        .option_opt("local", domain.map(|d| format!("/{d}/")))
+        .option_opt("domain", domain)
+        .option("expandhosts", 1)
+        .option("cachesize", 1000)
+        .option("authoritative", 1)
+        .option("readethers", 1)
+        .option("leasefile", "/tmp/dhcp.leases")
+        .option("resolvfile", "/tmp/resolv.conf.d/resolv.conf.auto")
+        .option("localservice", 1)
+        .option("ednspacket_max", 1232)];
+    let served = roles::dhcp_networks(model, id);
+    let mut hosts = Vec::new();
+    for iface in &layout.ifaces {
+        let network = model.network(iface.network);
+        let pool = served
+            .contains(&iface.network)
+            .then_some(())
+            .filter(|_| iface.proto == Proto::Static)
+            .and(network.ipv4.zip(network.dhcp));
+        let s = Section::named("dhcp", iface.name.clone()).option("interface", iface.name.as_str());
+        let Some((prefix, range)) = pool else {
+            out.push(s.option("ignore", 1));
+            continue;
+        };
+        let base = u32::from(prefix.value.network());
+        let (first, last) = (u32::from(range.value.0), u32::from(range.value.1));
+        let own = own_address(model, id, iface.network);
+        let mut options = Vec::new();
+        if let Some(gateway) = network.gateway.map(|g| g.value).filter(|g| Some(*g) != own) {
+            options.push(format!("3,{gateway}"));
+        }
+        let resolvers = resolvers(model, iface.network);
+        if !resolvers.is_empty() && resolvers != own.into_iter().collect::<Vec<_>>() {
+            let list: Vec<String> = resolvers.iter().map(Ipv4Addr::to_string).collect();
+            options.push(format!("6,{}", list.join(",")));
+        }
+        out.push(
+            s.option("start", first.saturating_sub(base))
+                .option("limit", last.saturating_sub(first) + 1)
+                .option("leasetime", LEASE_TIME)
+                .option("dhcpv4", "server")
+                .list("dhcp_option", options),
+        );
+        for lease in roles::leases(model, iface.network) {
+            let name = lease.name.to_ascii_lowercase();
+            if !is_dns_label(&name) {
+                problems.push(not_a_dns_name(&lease.name, lease.span, "a DHCP host name"));
+                continue;
+            }
+            hosts.push(
+                Section::new("host")
+                    .comment(format!(
+                        "{}: static lease on {}",
+                        source_line(model, lease.span),
+                        network.name
+                    ))
+                    .option("name", name)
+                    .option("mac", lease.mac.value)
+                    .option("ip", lease.ip.value),
+            );
+        }
+    }
+    out.extend(hosts);
+    let answered = roles::dns_networks(model, id);
+    if !answered.is_empty() {
+        for record in dns::records(model) {
+            let on_answered = answered
+                .iter()
+                .any(|&n| crate::network::in_network(model, n, record.address));
+            if on_answered && is_dns_name(&record.name) {
+                out.push(
+                    Section::new("domain")
+                        .option("name", &record.name)
+                        .option("ip", record.address),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The router's own IPv4 address on a network.
+fn own_address(model: &Model, id: MachineId, network: NetworkId) -> Option<Ipv4Addr> {
+    model
+        .machine(id)
+        .attached()
+        .filter(|(_, _, n)| *n == network)
+        .find_map(|(_, nic, _)| nic.ip.map(|a| a.value))
+}
+
+/// The IPv4 resolvers clients of a network are told about: the network's `dns`, else
+/// the address of its DNS server on it.
+fn resolvers(model: &Model, network: NetworkId) -> Vec<Ipv4Addr> {
+    let listed: Vec<Ipv4Addr> = model
+        .network(network)
+        .dns
+        .iter()
+        .filter_map(|a| match a {
+            IpAddr::V4(a) => Some(*a),
+            IpAddr::V6(_) => None,
+        })
+        .collect();
+    if !listed.is_empty() {
+        return listed;
+    }
+    roles::dns_server(model, network)
+        .and_then(|m| own_address(model, m, network))
+        .into_iter()
+        .collect()
+}
+
+/// One DNS label: letters, digits and inner hyphens, at most 63 bytes.
+pub fn is_dns_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= 63
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+}
+
+/// A domain name of DNS labels, at most 253 bytes.
+pub fn is_dns_name(name: &str) -> bool {
+    name.len() <= 253 && name.split('.').all(is_dns_label)
+}
+
+fn not_a_dns_name(name: &str, span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::OPENWRT_CONFIG,
+        format!("`{name}` cannot be {what} in dnsmasq"),
+        span,
+        "DNS names are labels of letters, digits and inner hyphens",
+    )
+    .with_help("rename it without underscores or other characters")
+}
