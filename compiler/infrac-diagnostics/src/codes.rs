@@ -83,7 +83,7 @@ codes! {
     DUPLICATE_ATTRIBUTE = "E0208", "attribute set twice";
     UNKNOWN_FUNCTION = "E0209", "unknown function";
     AMBIGUOUS_SITE = "E0210", "host without a site in a lab with several sites";
-    IMPORT_ALIAS = "E0211", "`as` on a relative import";
+    IMPORT_ALIAS = "E0214", "`as` on a relative import";
     TYPE_MISMATCH = "E0301", "value of the wrong type";
     WRONG_UNIT = "E0302", "wrong or unknown unit";
     ADDRESS_FAMILY = "E0303", "IPv4 and IPv6 mixed up";
