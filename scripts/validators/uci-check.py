@@ -150,9 +150,9 @@ def check(path, schema):
             continue
         for key, (is_list, _values) in options.items():
             if key not in allowed:
-                problems.append(f"line {lineno}: `{key}` is not an option of `config {kind}`")
+                problems.append(f"section at line {lineno}: `{key}` is not an option of `config {kind}`")
             elif is_list and not allowed[key]:
-                problems.append(f"line {lineno}: `{key}` of `config {kind}` cannot be a list")
+                problems.append(f"section at line {lineno}: `{key}` of `config {kind}` cannot be a list")
     return problems
 
 

@@ -371,11 +371,18 @@ fn a_dhcp_range_has_one_server() {
         Ipv4Addr::new(192, 168, 50, 199),
     ));
     lab.net(lan).dhcp = Some(range);
+    let gateway = lab.spans.at(Ipv4Addr::new(192, 168, 50, 1));
+    lab.net(lan).gateway = Some(gateway);
+    // The gateway is outside the lab (the ISP's router), which may serve the range.
+    let d = lab.check();
+    assert_eq!(codes(&d), [] as [&str; 0], "{d:#?}");
+
+    // The lab's own router holds the gateway and serves nothing: the range is orphaned.
+    let router = lab.machine("router", Platform::Baremetal);
+    lab.nic(router, lan, Some("192.168.50.1"));
     let d = lab.check();
     assert_eq!(codes(&d), ["W0410"], "{d:#?}");
 
-    let router = lab.machine("router", Platform::Baremetal);
-    lab.nic(router, lan, Some("192.168.50.1"));
     let named = lab.spans.at(router);
     lab.net(lan).dhcp_server = Some(named);
     let pihole = lab.machine("pihole", Platform::Baremetal);

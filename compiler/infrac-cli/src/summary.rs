@@ -62,7 +62,12 @@ pub fn render(model: &Model) -> String {
         }
         let _ = writeln!(out);
     }
-    if budgets.is_empty() {
+    if model.hypervisors().next().is_none() {
+        let _ = writeln!(
+            out,
+            "no machine runs guests, so there are no budgets to show"
+        );
+    } else if budgets.is_empty() {
         let _ = writeln!(
             out,
             "no host declares its hardware, so there are no budgets to show"

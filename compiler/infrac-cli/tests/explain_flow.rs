@@ -77,6 +77,18 @@ fn services_and_addresses_name_the_flow() {
 }
 
 #[test]
+fn any_machine_is_an_endpoint_not_only_guests() {
+    // The Proxmox host by name: its own address, not its BMC's.
+    let (status, text) = explain_flow(&["lan", "pve", "tcp/8006"]);
+    assert_eq!(status, 0, "{text}");
+    let (_, by_address) = explain_flow(&["lan", "192.168.1.10", "tcp/8006"]);
+    assert_eq!(
+        text.lines().skip(1).collect::<Vec<_>>(),
+        by_address.lines().skip(1).collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn without_a_flow_it_prints_the_zone_matrix() {
     let (status, text) = explain_flow(&[]);
     assert_eq!(status, 0, "{text}");

@@ -98,7 +98,7 @@ codes! {
     PLATFORM_MISMATCH = "E0312", "setting that the machine's platform gives no meaning to";
     ADDRESS_WITHOUT_NETWORK = "E0313", "NIC with an address but no network";
     ROLE_PLATFORM = "E0314", "role on a machine that cannot run it";
-    WIREGUARD_SETTING = "E0315", "WireGuard setting on a NIC that is not a WireGuard member";
+    WIREGUARD_SETTING = "E0315", "overlay setting outside that overlay";
     CPU_BUDGET = "E0401", "guests need more CPU than the host has";
     MEMORY_BUDGET = "E0402", "guests need more memory than the host has";
     STORAGE_BUDGET = "E0403", "disks exceed a storage pool's size";

@@ -408,7 +408,7 @@ pub struct WireguardMember {
     /// The member's public key (base64), which the other members list as a peer.
     pub public_key: Spanned<String>,
     /// The secret holding the member's private key.
-    pub private_key: Option<SecretRef>,
+    pub private_key: SecretRef,
     /// Where other members reach this one (`vpn.example.net:51820`); members without one
     /// are behind NAT and keep their tunnels open to those that have one.
     pub endpoint: Option<Spanned<String>>,
@@ -616,6 +616,8 @@ pub struct Network {
     pub dns_server: Option<Spanned<MachineId>>,
     /// Addresses the DHCP server hands to known MACs.
     pub leases: Vec<Lease>,
+    /// The secret holding the key machines join a Tailscale overlay with.
+    pub auth_key: Option<SecretRef>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -642,6 +644,7 @@ impl Network {
             dhcp_server: None,
             dns_server: None,
             leases: Vec::new(),
+            auth_key: None,
             span,
         }
     }

@@ -130,3 +130,38 @@ pub fn wireguard_peers<'m>(
     }
     peers
 }
+
+/// The NIC that carries each of a machine's placed addresses (`address = X on net`), in
+/// placement order: its NIC on that network, else its only port that joins no network
+/// (claimed by the first placement that needs it), else `None` (the address has no
+/// interface to live on). Overlay placements are left out: the overlay's own interface
+/// carries them. Derived once so every OS configuration puts them on the same port.
+pub fn placed_addresses<'m>(
+    model: &Model,
+    machine: &'m Machine,
+) -> Vec<(&'m crate::Placement, Option<usize>)> {
+    let mut networks: Vec<Option<crate::NetworkId>> =
+        machine.nics.iter().map(|n| n.network).collect();
+    let mut out = Vec::new();
+    for placement in &machine.addresses {
+        let network = placement.network;
+        if model.network(network).overlay.is_some() {
+            continue;
+        }
+        let free: Vec<usize> = (0..networks.len())
+            .filter(|i| networks[*i].is_none())
+            .collect();
+        let target = networks
+            .iter()
+            .position(|n| *n == Some(network))
+            .or(match free[..] {
+                [only] => Some(only),
+                _ => None,
+            });
+        if let Some(i) = target {
+            networks[i] = Some(network);
+        }
+        out.push((placement, target));
+    }
+    out
+}

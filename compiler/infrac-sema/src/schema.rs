@@ -233,6 +233,7 @@ pub static NETWORK: Schema = schema(
         attr("uplink", Ty::Bool),
         attr("site", Ty::Ref(Kind::Site)),
         attr("overlay", Ty::Word(&OVERLAYS)),
+        attr("auth_key", Ty::Secret),
         attr("dhcp_server", Ty::Ref(Kind::Machine)),
         attr("dns_server", Ty::Ref(Kind::Machine)),
         attr("description", Ty::Str),

@@ -9,7 +9,7 @@
 
 use crate::text;
 use indexmap::IndexMap;
-use infrac_model::interfaces::interface_name;
+use infrac_model::interfaces::{self, interface_name};
 use infrac_model::roles::{default_route4, default_route6, DefaultRoute4};
 use infrac_model::{Mac, Machine, MachineId, Model, NetworkId};
 use serde::Serialize;
@@ -142,22 +142,8 @@ fn links(model: &Model, machine: &Machine, notes: &mut Vec<String>) -> Vec<Link>
             addresses,
         });
     }
-    for placement in &machine.addresses {
-        let network = placement.network;
-        if on_overlay(network) {
-            continue;
-        }
-        let address = placement.address.value;
-        let free: Vec<usize> = (0..links.len())
-            .filter(|i| links[*i].network.is_none())
-            .collect();
-        let target = links
-            .iter()
-            .position(|l| l.network == Some(network))
-            .or(match free[..] {
-                [only] => Some(only),
-                _ => None,
-            });
+    for (placement, target) in interfaces::placed_addresses(model, machine) {
+        let (network, address) = (placement.network, placement.address.value);
         match target {
             Some(i) => {
                 links[i].network.get_or_insert(network);

@@ -7,10 +7,9 @@ use crate::text;
 use indexmap::IndexMap;
 use infrac_model::interfaces::interface_name;
 use infrac_model::layout::{self, secret_file, segment};
-use infrac_model::{roles, Machine, MachineId, Model, OsFamily, Overlay, SecretRef};
+use infrac_model::{roles, Machine, MachineId, Model, OsFamily, Overlay};
 use serde::Serialize;
 use std::collections::BTreeSet;
-use std::net::IpAddr;
 
 /// The cloud-config document (`#cloud-config`), in the order cloud-init applies it.
 #[derive(Debug, Serialize)]
@@ -95,7 +94,7 @@ pub(crate) fn cloud_config(
     let mut notes = Vec::new();
     roles_and_files(model, id, &mut config, &mut notes);
     overlays(model, machine, family, &mut config, &mut notes);
-    nfs_mounts(model, machine, &mut config, &mut notes);
+    nfs_mounts(model, id, machine, &mut config, &mut notes);
     (config, notes)
 }
 
@@ -151,16 +150,21 @@ fn overlays(
             Overlay::Tailscale => {
                 tailscale_repository(family, config);
                 config.packages.extend(TAILSCALE);
-                let key = secret_file(&SecretRef(format!(
-                    "tailscale-{}-auth-key",
-                    segment(&net.name)
-                )));
-                notes.push(format!(
-                    "Tailscale ({}): the package comes from Tailscale's repository. Join with \
-                     `tailscale up --auth-key=file:{key}` once the secret store has put the \
-                     auth key there.",
-                    net.name
-                ));
+                notes.push(match &net.auth_key {
+                    Some(secret) => format!(
+                        "Tailscale ({}): the package comes from Tailscale's repository. Join \
+                         with `tailscale up --auth-key=file:{}` once the secret store has put \
+                         the auth key there.",
+                        net.name,
+                        secret_file(secret)
+                    ),
+                    None => format!(
+                        "Tailscale ({}): the package comes from Tailscale's repository. The lab \
+                         names no auth key (`auth_key = secret(\"…\")` on the network): join \
+                         once by hand with `tailscale up`.",
+                        net.name
+                    ),
+                });
             }
             Overlay::Wireguard => {
                 config.packages.insert(WIREGUARD_TOOLS);
@@ -244,36 +248,36 @@ fn fstab_field(text: &str) -> String {
 }
 
 /// NFS mounts of the storage pools that mount an export, at `/mnt/<pool>`.
-fn nfs_mounts(model: &Model, machine: &Machine, config: &mut CloudConfig, notes: &mut Vec<String>) {
+fn nfs_mounts(
+    model: &Model,
+    id: MachineId,
+    machine: &Machine,
+    config: &mut CloudConfig,
+    notes: &mut Vec<String>,
+) {
     for pool in &machine.storage {
         let Some(export_ref) = &pool.export else {
             continue;
         };
         config.packages.insert(NFS_CLIENT);
-        let server = model.machine(export_ref.machine);
-        let Some(export) = server.export(&export_ref.export) else {
-            continue;
-        };
         let mount_point = format!("/mnt/{}", segment(&pool.name));
-        let Some(address) = pool.server else {
+        let Some(source) = roles::nfs_source(model, id, pool) else {
             notes.push(format!(
-                "Storage {}: mount {}:{} at {mount_point} yourself; the pool names no \
-                 `server` address to write into /etc/fstab.",
-                pool.name, server.name, export.path
+                "Storage {}: mount {}'s export {} at {mount_point} yourself; the lab gives no \
+                 address of it that this machine reaches (set the pool's `server`).",
+                pool.name,
+                model.machine(export_ref.machine).name,
+                export_ref.export
             ));
             continue;
         };
-        let host = match address {
-            IpAddr::V4(ip) => ip.to_string(),
-            IpAddr::V6(ip) => format!("[{ip}]"),
-        };
-        let options = if export.read_only {
+        let options = if source.read_only {
             "ro,_netdev,nofail"
         } else {
             "rw,_netdev,nofail"
         };
         config.mounts.push([
-            fstab_field(&format!("{host}:{}", export.path)),
+            fstab_field(&source.device()),
             mount_point,
             "nfs".into(),
             options.into(),

@@ -14,6 +14,8 @@ use std::net::IpAddr;
 pub(crate) struct Ruleset {
     pub source: String,
     pub router: String,
+    /// How the interface names below come about, for the header.
+    pub interfaces_note: &'static str,
     pub interfaces: Vec<InterfaceView>,
     pub sets: Vec<SetView>,
     pub chains: Vec<ChainView>,
@@ -511,6 +513,11 @@ pub(crate) fn ruleset(policy: &Policy) -> Ruleset {
     Ruleset {
         source,
         router: model.machine(policy.router).name.clone(),
+        interfaces_note: if model.machine(policy.router).guest.is_some() {
+            "the guest's NICs in order: ens18, ens19, ... for a VM, eth0, ... for a container"
+        } else {
+            "the machine's NICs, by their declared names"
+        },
         interfaces: policy
             .interfaces
             .iter()

@@ -65,6 +65,10 @@ pub(crate) fn sections(view: &MachineView) -> Result<Vec<(String, Assignments)>,
     if !overlays.is_empty() {
         out.push(("Overlay networks".to_string(), overlays));
     }
+    let mounts = nfs_mounts(view);
+    if !mounts.is_empty() {
+        out.push(("NFS mounts of the storage pools".to_string(), mounts));
+    }
     if view.is_router() || overlay::relays(view) {
         out.push((
             format!("Routing: this {} forwards between its networks", noun(view)),
@@ -120,6 +124,40 @@ pub(crate) fn sections(view: &MachineView) -> Result<Vec<(String, Assignments)>,
         vec![("system.stateVersion", Nix::Str(state_version))],
     ));
     Ok(out)
+}
+
+/// `fileSystems."/mnt/POOL"` for every storage pool that mounts an NFS export the lab
+/// gives an address for.
+fn nfs_mounts(view: &MachineView) -> Assignments {
+    let mounts: Vec<(Vec<String>, Nix)> = view
+        .machine
+        .storage
+        .iter()
+        .filter_map(|pool| {
+            let source = infrac_model::roles::nfs_source(view.model, view.id, pool)?;
+            let options = if source.read_only { "ro" } else { "rw" };
+            Some((
+                vec![format!(
+                    "/mnt/{}",
+                    infrac_model::layout::segment(&pool.name)
+                )],
+                Nix::attrs([
+                    ("device", Nix::str(source.device())),
+                    ("fsType", Nix::str("nfs")),
+                    // Mounted on first access, so boot does not wait for the server.
+                    (
+                        "options",
+                        Nix::strs([options, "x-systemd.automount", "noauto", "_netdev"]),
+                    ),
+                ]),
+            ))
+        })
+        .collect();
+    if mounts.is_empty() {
+        Vec::new()
+    } else {
+        vec![("fileSystems", Nix::Attrs(mounts))]
+    }
 }
 
 /// The import of the operator's own hardware configuration.

@@ -5,7 +5,7 @@ use crate::machine::MachineView;
 use crate::nix::Nix;
 use crate::overlay;
 use infrac_model::roles::{default_route4, default_route6, DefaultRoute4};
-use infrac_model::{NetworkId, PortSpec, Protocol};
+use infrac_model::{interfaces, NetworkId, PortSpec, Protocol};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -63,22 +63,8 @@ pub(crate) fn links(view: &MachineView) -> (Vec<Link>, Vec<(IpAddr, NetworkId)>)
         });
     }
     let mut unplaced = Vec::new();
-    for placement in &machine.addresses {
-        let network = placement.network;
-        if on_overlay(network) {
-            continue;
-        }
-        let address = placement.address.value;
-        let free: Vec<usize> = (0..ports.len())
-            .filter(|i| ports[*i].network.is_none())
-            .collect();
-        let target = ports
-            .iter()
-            .position(|p| p.network == Some(network))
-            .or(match free[..] {
-                [only] => Some(only),
-                _ => None,
-            });
+    for (placement, target) in interfaces::placed_addresses(model, machine) {
+        let (network, address) = (placement.network, placement.address.value);
         match target {
             Some(i) => {
                 ports[i].network = Some(network);

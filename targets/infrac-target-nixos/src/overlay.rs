@@ -42,7 +42,7 @@ fn private_key_file(view: &MachineView, index: usize, network: NetworkId) -> Str
     let declared = view.machine.nics[index]
         .wireguard
         .as_ref()
-        .and_then(|w| w.private_key.clone());
+        .map(|w| w.private_key.clone());
     let secret = declared.unwrap_or_else(|| {
         let name = segment(&view.model.network(network).name);
         SecretRef(format!("wireguard-{name}-private-key"))
@@ -50,10 +50,13 @@ fn private_key_file(view: &MachineView, index: usize, network: NetworkId) -> Str
     secret_file(&secret)
 }
 
-/// The secret file of the key that joins the machine to a tailnet.
-fn auth_key_file(view: &MachineView, network: NetworkId) -> String {
-    let name = segment(&view.model.network(network).name);
-    secret_file(&SecretRef(format!("tailscale-{name}-auth-key")))
+/// The secret file of the key that joins the machine to a tailnet, when the lab names one.
+fn auth_key_file(view: &MachineView, network: NetworkId) -> Option<String> {
+    view.model
+        .network(network)
+        .auth_key
+        .as_ref()
+        .map(secret_file)
 }
 
 /// The UDP ports the overlays listen on, with why, for the firewall.
@@ -84,7 +87,7 @@ pub(crate) fn secrets(view: &MachineView) -> Vec<String> {
     view.overlays()
         .into_iter()
         .filter_map(|(index, network, overlay)| match overlay {
-            Overlay::Tailscale => Some(auth_key_file(view, network)),
+            Overlay::Tailscale => auth_key_file(view, network),
             Overlay::Wireguard => Some(private_key_file(view, index, network)),
             Overlay::Zerotier => None,
         })
@@ -123,16 +126,18 @@ pub(crate) fn overlays(view: &MachineView) -> Assignments {
         } else {
             format!("{name}: {}", assigned.join(", "))
         };
+        let mut settings = vec![
+            ("enable", Nix::Bool(true)),
+            // Opens only Tailscale's own UDP port for direct connections; the machine's
+            // service ports are open on every interface already.
+            ("openFirewall", Nix::Bool(true)),
+        ];
+        if let Some(file) = auth_key_file(view, *network) {
+            settings.push(("authKeyFile", Nix::str(file)));
+        }
         out.push((
             "services.tailscale",
-            Nix::attrs([
-                ("enable", Nix::Bool(true)),
-                // Opens only Tailscale's own UDP port for direct connections; the
-                // machine's service ports are open on every interface already.
-                ("openFirewall", Nix::Bool(true)),
-                ("authKeyFile", Nix::str(auth_key_file(view, *network))),
-            ])
-            .commented(comment),
+            Nix::attrs(settings).commented(comment),
         ));
     }
     let wireguard = wireguard(view);
@@ -183,13 +188,21 @@ pub(crate) fn notes(view: &MachineView) -> Vec<String> {
     for (index, network, overlay) in view.overlays() {
         let net = view.model.network(network);
         match overlay {
-            Overlay::Tailscale => notes.push(format!(
-                "Tailscale ({}): the machine joins with the auth key in {}; the tailnet \
-                 assigns its address, so keep the lab's address for it in line with the admin \
-                 console.",
-                net.name,
-                auth_key_file(view, network)
-            )),
+            Overlay::Tailscale => notes.push(match auth_key_file(view, network) {
+                Some(file) => format!(
+                    "Tailscale ({}): the machine joins with the auth key in {file}; the \
+                     tailnet assigns its address, so keep the lab's address for it in line \
+                     with the admin console.",
+                    net.name
+                ),
+                None => format!(
+                    "Tailscale ({}): the lab names no auth key (`auth_key = secret(\"…\")` on \
+                     the network), so join once by hand with `tailscale up`; the tailnet \
+                     assigns the address, so keep the lab's address in line with the admin \
+                     console.",
+                    net.name
+                ),
+            }),
             Overlay::Wireguard => {
                 if view.machine.nics[index].wireguard.is_none() {
                     notes.push(format!(

@@ -287,7 +287,7 @@ fn plan(policy: &Policy, problems: &mut Problems) -> Plan {
                 let mut demote = |i: Option<usize>| {
                     if let Some(i) = i {
                         if plan.places[chain as usize][i] == Place::Forwarding {
-                            let _ = i;
+                            plan.places[chain as usize][i] = Place::ZoneRule;
                             demoted = true;
                         }
                     }
@@ -430,11 +430,11 @@ fn order_conflict(
             "fw4 checks rules from `any` before every zone's own rules: move this rule above {line}, or write it once per zone"
         ),
         (_, Place::Dnat) => format!(
-            "fw4 accepts forwarded ports after the zone's rules: move the `forward` at {line} below this rule"
+            "fw4 accepts forwarded ports only after the zone's rules: narrow this rule so it leaves the port forwarded at {line} alone"
         ),
         _ => format!("move this rule above {line}"),
     };
-    Diagnostic::error(
+    let diagnostic = Diagnostic::error(
         Code::OPENWRT_FIREWALL,
         format!(
             "OpenWrt's firewall would check this rule before the one at {line} in the {} chain",
@@ -446,24 +446,12 @@ fn order_conflict(
             jumped.action.as_str(),
             earlier.action.as_str()
         ),
-    )
-    .with_help_opt(earlier.span.map(|_| help))
-    .with_label_opt(
-        earlier.span,
-        "the lab decides overlapping traffic here first",
-    )
-}
-
-trait LabelOpt {
-    fn with_label_opt(self, span: Option<Span>, message: &str) -> Self;
-}
-
-impl LabelOpt for Diagnostic {
-    fn with_label_opt(self, span: Option<Span>, message: &str) -> Self {
-        match span {
-            Some(s) => self.with_label(s, message),
-            None => self,
-        }
+    );
+    match earlier.span {
+        Some(at) => diagnostic
+            .with_label(at, "the lab decides overlapping traffic here first")
+            .with_help(help),
+        None => diagnostic,
     }
 }
 

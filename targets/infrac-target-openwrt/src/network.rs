@@ -20,15 +20,17 @@
 //!   network, as in OpenWrt's guest network recipe. The first such NIC on an uplink uses
 //!   the port `wan`, the WAN port's name on DSA switches (most routers since OpenWrt
 //!   21.02); a declared port named `wan` is kept for it.
-//! - An overlay NIC (Tailscale, WireGuard, ZeroTier) is an interface without addresses
-//!   (`proto none`) on the overlay's own device, so the firewall can put it in a zone.
+//! - A Tailscale or ZeroTier NIC is an interface without addresses (`proto none`) on the
+//!   overlay's own device (`tailscale0`), which the overlay's daemon creates, so the
+//!   firewall can put it in a zone. A WireGuard member is refused (E1303): OpenWrt keeps
+//!   the private key in this file, and infrac never writes a secret's value.
 
 use crate::uci::{Name, Section};
 use crate::Problems;
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::interfaces::interface_name;
 use infrac_model::roles::{self, DefaultRoute4};
-use infrac_model::{Machine, MachineId, Model, NetworkId, Nic};
+use infrac_model::{Machine, MachineId, Model, NetworkId, Nic, Overlay};
 use ipnet::{IpNet, Ipv4Net};
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
@@ -177,6 +179,26 @@ pub fn layout(model: &Model, id: MachineId, problems: &mut Problems) -> Layout {
             );
             continue;
         }
+        if network.overlay == Some(Overlay::Wireguard) {
+            // OpenWrt's wireguard protocol handler (wireguard-tools' `wireguard.sh`) reads
+            // the private key from this file, and generates a new one when it is absent.
+            problems.push(
+                Diagnostic::error(
+                    Code::OPENWRT_CONFIG,
+                    format!(
+                        "OpenWrt cannot join `{}` without its private key in the file",
+                        network.name
+                    ),
+                    machine.nics[first].span,
+                    "OpenWrt keeps a WireGuard interface's private key in /etc/config/network",
+                )
+                .with_note("infrac writes references to secrets, never their values")
+                .with_help(
+                    "terminate the WireGuard overlay on another machine of the lab and route to it",
+                ),
+            );
+            continue;
+        }
         let addressed = addressing.first().copied();
         let nic_of = |i: usize| &machine.nics[i];
         let (device, proto) = if network.overlay.is_some() {
@@ -188,25 +210,27 @@ pub fn layout(model: &Model, id: MachineId, problems: &mut Problems) -> Layout {
                 .map(|p| tagged(&p, network.vlan.map(|v| v.value)))
                 .collect();
             let portless = nics.iter().any(|&i| nic_of(i).name.is_none());
-            let device = if network.uplink && portless && ports.is_empty() {
-                if let Some(before) = wan_taken {
-                    problems.push(
-                        Diagnostic::error(
-                            Code::OPENWRT_CONFIG,
-                            format!("`{}` has two uplink NICs without a port name", machine.name),
-                            machine.nics[first].span,
-                            "OpenWrt needs the port this uplink is on",
-                        )
-                        .with_label(
-                            machine.nics[before].span,
-                            "this uplink already uses the port `wan`",
-                        )
-                        .with_help(format!(
-                            "name the port: `nic eth1 {{ network = {}, … }}`",
-                            network.name
-                        )),
-                    );
-                }
+            let portless_uplink = network.uplink && portless && ports.is_empty();
+            if let (true, Some(before)) = (portless_uplink, wan_taken) {
+                problems.push(
+                    Diagnostic::error(
+                        Code::OPENWRT_CONFIG,
+                        format!("`{}` has two uplink NICs without a port name", machine.name),
+                        machine.nics[first].span,
+                        "OpenWrt needs the port this uplink is on",
+                    )
+                    .with_label(
+                        machine.nics[before].span,
+                        "this uplink already uses the port `wan`",
+                    )
+                    .with_help(format!(
+                        "name the port: `nic eth1 {{ network = {}, … }}`",
+                        network.name
+                    )),
+                );
+                continue;
+            }
+            let device = if portless_uplink {
                 wan_taken = Some(first);
                 tagged("wan", network.vlan.map(|v| v.value))
             } else if network.uplink && ports.len() == 1 && !portless {
@@ -369,8 +393,11 @@ pub fn sections(model: &Model, id: MachineId, layout: &Layout) -> Vec<Section> {
     for iface in &layout.ifaces {
         let network = model.network(iface.network);
         let nic: Option<&Nic> = iface.addressed.map(|i| &machine.nics[i]);
-        let mut s = Section::named("interface", iface.name.clone())
-            .comment(format!("network {}", network.name))
+        let mut s = Section::named("interface", iface.name.clone());
+        for line in network.doc.iter().flat_map(|d| d.lines()) {
+            s = s.comment(line);
+        }
+        let mut s = s
             .option("device", &iface.device)
             .option("proto", iface.proto.as_str());
         if let (Proto::Static, Some(nic)) = (iface.proto, nic) {
@@ -406,7 +433,7 @@ pub fn sections(model: &Model, id: MachineId, layout: &Layout) -> Vec<Section> {
         if let Some(v6) = &iface.v6 {
             out.push(
                 Section::named("interface", v6.clone())
-                    .comment(format!("network {}: its DHCPv6 client", network.name))
+                    .comment(format!("the DHCPv6 client of {}", network.name))
                     .option("device", &iface.device)
                     .option("proto", "dhcpv6"),
             );

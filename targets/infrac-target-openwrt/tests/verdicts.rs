@@ -215,6 +215,101 @@ fn fw4_decides_every_flow_as_the_policy_does() {
     );
 }
 
+/// A firewall block of `count` statements drawn by `next` (a linear congruential
+/// generator, so every run checks the same labs).
+fn random_firewall(next: &mut impl FnMut(usize) -> usize, count: usize) -> String {
+    const SIDES: [&str; 5] = ["lan", "guest", "wan", "any", "router"];
+    const WHAT: [&str; 7] = [
+        "",
+        " tcp/25",
+        " udp/53, tcp/53",
+        " tcp/1000..2000",
+        " icmp",
+        " ping",
+        " tcp/443",
+    ];
+    let policies = ["accept", "drop", "reject"];
+    let mut out = format!(
+        "firewall on gw {{\n  policy input = {}\n  policy forward = {}\n  policy output = {}\n",
+        policies[next(3)],
+        policies[next(3)],
+        policies[next(3)]
+    );
+    let forward_at = next(count + 1);
+    for i in 0..count {
+        if i == forward_at {
+            out.push_str("  forward wan tcp/443 -> nas:443\n");
+        }
+        let (from, to) = loop {
+            let (a, b) = (SIDES[next(5)], SIDES[next(5)]);
+            if a != b && !(a == "router" && b == "any") && !(a == "any" && b == "router") {
+                break (a, b);
+            }
+        };
+        let verb = if next(3) == 0 { "deny " } else { "allow" };
+        out.push_str(&format!(
+            "  {verb} {from} -> {to}{}\n",
+            WHAT[next(WHAT.len())]
+        ));
+    }
+    out.push_str("  masquerade [lan, guest] -> wan\n}\n");
+    out
+}
+
+#[test]
+fn random_firewalls_are_written_faithfully_or_refused() {
+    let base = "site home { ipv4 = 192.168.0.0/16 }\n\
+        network wan { uplink = true }\n\
+        network lan { ipv4 = 192.168.50.0/24, gateway = 192.168.50.1 }\n\
+        network guest { ipv4 = 192.168.60.0/24, gateway = 192.168.60.1 }\n\
+        machine gw {\n  platform = openwrt\n  nic wan { dhcp = true }\n  nic lan { ip = lan.gateway }\n  nic guest { ip = guest.gateway }\n}\n\
+        machine nas { nic eno1 { network = lan, ip = 192.168.50.20 } }\n";
+    let mut state: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 33) as usize) % n
+    };
+    let (mut written, mut refused) = (0, 0);
+    for round in 0..80 {
+        let count = 2 + next(6);
+        let text = format!("{base}{}", random_firewall(&mut next, count));
+        let analysis = infrac_testkit::analyse_source("random.infra", &text);
+        if analysis.has_errors() {
+            continue;
+        }
+        let model = analysis.model;
+        match infrac_model::Target::emit(&infrac_target_openwrt::OpenwrtTarget, &model) {
+            Ok(artifacts) => {
+                let file = |name: &str| {
+                    artifacts
+                        .iter()
+                        .find(|a| a.path.ends_with(name))
+                        .map(|a| a.contents.clone())
+                        .unwrap_or_default()
+                };
+                let (compared, _) = compare(&model, 0, &file("firewall"), &file("network"));
+                assert!(compared > 0, "round {round}:\n{text}");
+                written += 1;
+            }
+            Err(diagnostics) => {
+                assert!(
+                    diagnostics
+                        .iter()
+                        .all(|d| d.code == infrac_diagnostics::Code::OPENWRT_FIREWALL),
+                    "round {round}: {diagnostics:?}\n{text}"
+                );
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        written >= 20 && refused >= 3,
+        "written {written}, refused {refused}"
+    );
+}
+
 #[test]
 fn an_order_fw4_cannot_keep_is_refused() {
     let (_, relative) = labs()

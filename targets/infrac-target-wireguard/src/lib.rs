@@ -73,17 +73,15 @@ impl Target for WireguardTarget {
                 if let Some(port) = member.listen_port {
                     let _ = writeln!(out, "ListenPort = {port}");
                 }
-                if let Some(secret) = &member.private_key {
-                    out.push_str(
-                        "# The private key stays in the secret store; it is read when the\n\
-                         # interface comes up.\n",
-                    );
-                    let _ = writeln!(
-                        out,
-                        "PostUp = wg set %i private-key {}",
-                        layout::secret_file(secret)
-                    );
-                }
+                out.push_str(
+                    "# The private key stays in the secret store; it is read when the\n\
+                     # interface comes up.\n",
+                );
+                let _ = writeln!(
+                    out,
+                    "PostUp = wg set %i private-key {}",
+                    layout::secret_file(&member.private_key)
+                );
                 for peer in wireguard_peers(model, network, machine) {
                     let _ = writeln!(out, "\n# {}", comment_safe(&peer.machine.name));
                     out.push_str("[Peer]\n");

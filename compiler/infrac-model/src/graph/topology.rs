@@ -229,13 +229,13 @@ fn storage_edges(model: &Model, chart: &mut Flowchart) {
 }
 
 fn host_lines(model: &Model, host: &Machine) -> Vec<String> {
-    let mut lines = vec![match host.platform {
-        Platform::Proxmox => format!("host {}", host.name),
-        other => format!("{} {}", other.as_str(), host.name),
-    }];
+    let mut lines = vec![format!("host {}", host.name)];
     match &host.hardware {
         Some(hw) => {
             lines.push(format!("{} {}", hw.chassis.vendor, hw.chassis.model));
+            if host.platform != Platform::Proxmox {
+                lines.push(platform_line(host));
+            }
             if let Some(cpu) = &hw.cpu {
                 lines.push(format!("{} × {}", hw.cpu_count.value, cpu.model));
                 lines.push(format!("{} cores / {} threads", hw.cores(), hw.threads()));
@@ -244,18 +244,7 @@ fn host_lines(model: &Model, host: &Machine) -> Vec<String> {
                 lines.push(format!("{} memory", hw.memory()));
             }
         }
-        None => lines.push(match host.platform {
-            Platform::Proxmox => "proxmox".to_string(),
-            Platform::Baremetal => "bare metal".to_string(),
-            Platform::Cloud => match &host.cloud {
-                Some(c) => format!("cloud · {}", c.provider),
-                None => "cloud".to_string(),
-            },
-            Platform::Openwrt => "OpenWrt".to_string(),
-            Platform::Truenas => "TrueNAS".to_string(),
-            Platform::Appliance => "appliance".to_string(),
-            Platform::Vm | Platform::Lxc => host.platform.as_str().to_string(),
-        }),
+        None => lines.push(platform_line(host)),
     }
     if let Some(os) = host.os {
         let image = model.image(os);
@@ -270,6 +259,22 @@ fn host_lines(model: &Model, host: &Machine) -> Vec<String> {
         lines.push(address.to_string());
     }
     lines
+}
+
+/// What a machine that is not a guest is, in words.
+fn platform_line(host: &Machine) -> String {
+    match host.platform {
+        Platform::Proxmox => "proxmox".to_string(),
+        Platform::Baremetal => "bare metal".to_string(),
+        Platform::Cloud => match &host.cloud {
+            Some(c) if !c.provider.is_empty() => format!("cloud · {}", c.provider),
+            _ => "cloud".to_string(),
+        },
+        Platform::Openwrt => "OpenWrt".to_string(),
+        Platform::Truenas => "TrueNAS".to_string(),
+        Platform::Appliance => "appliance".to_string(),
+        Platform::Vm | Platform::Lxc => host.platform.as_str().to_string(),
+    }
 }
 
 fn guest_lines(model: &Model, machine: &Machine) -> Vec<String> {

@@ -5,7 +5,7 @@ use crate::decls::DeclIdx;
 use crate::fields::Fields;
 use crate::value::{Kind, Value};
 use crate::Sema;
-
+use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::*;
 use std::net::IpAddr;
 
@@ -167,9 +167,32 @@ impl<'a> Sema<'a> {
                 dhcp_server: None,
                 dns_server: None,
                 leases,
+                auth_key: self.tailscale_auth_key(&f, overlay),
                 span: name_span,
             });
         }
+    }
+
+    /// A tailnet's auth key; on any other network nothing would read it.
+    fn tailscale_auth_key(
+        &mut self,
+        f: &Fields<'a>,
+        overlay: Option<Overlay>,
+    ) -> Option<SecretRef> {
+        let field = f.get("auth_key")?;
+        if overlay != Some(Overlay::Tailscale) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::WIREGUARD_SETTING,
+                    "`auth_key` on a network that is not a Tailscale overlay",
+                    field.span,
+                    "only machines joining a tailnet use an auth key",
+                )
+                .with_help("set it on the network with `overlay = tailscale`, or remove it"),
+            );
+            return None;
+        }
+        f.secret("auth_key")
     }
 
     /// Resolves the networks' `dhcp_server` and `dns_server` to machines.

@@ -44,8 +44,13 @@ const APPLIES: &[Applies] = &[
     },
     Applies {
         what: "storage",
-        platforms: &[Platform::Proxmox, Platform::Truenas],
-        reason: "storage pools hold guest disks (Proxmox) or datasets (TrueNAS)",
+        platforms: &[
+            Platform::Proxmox,
+            Platform::Truenas,
+            Platform::Baremetal,
+            Platform::Cloud,
+        ],
+        reason: "storage pools hold guest disks (Proxmox) or datasets (TrueNAS), or mount NFS exports (a Linux machine)",
     },
     Applies {
         what: "hardware",
@@ -120,6 +125,7 @@ impl<'a> Sema<'a> {
                 .and_then(|w| Platform::ALL.iter().find(|(n, _)| *n == w).map(|(_, p)| *p))
                 .unwrap_or(default);
             self.check_platform(&f, platform, &name);
+            self.check_mounts(&f, platform, &name);
             let hardware = f
                 .get("hardware")
                 .cloned()
@@ -362,9 +368,25 @@ impl<'a> Sema<'a> {
                 return None;
             }
         }
+        let Some(private_key) = fields.secret("private_key") else {
+            if !fields.failed.iter().any(|f| f == "private_key") {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::MISSING_ATTRIBUTE,
+                        "WireGuard member without `private_key`",
+                        span,
+                        "the interface cannot come up without its private key",
+                    )
+                    .with_help(
+                        "add `private_key = secret(\"wg-NAME\")`: the secret store holds the key, the lab only its name",
+                    ),
+                );
+            }
+            return None;
+        };
         Some(WireguardMember {
             public_key,
-            private_key: fields.secret("private_key"),
+            private_key,
             endpoint,
             listen_port: fields.u32("listen_port").map(|p| p.value as u16),
         })
@@ -411,6 +433,33 @@ impl<'a> Sema<'a> {
             });
         }
         bridges
+    }
+
+    /// On a Linux machine that is not a hypervisor, a storage pool is a mount of an NFS
+    /// export; local disks are the OS installer's business.
+    fn check_mounts(&mut self, f: &Fields<'a>, platform: Platform, name: &str) {
+        if !matches!(platform, Platform::Baremetal | Platform::Cloud) {
+            return;
+        }
+        for b in f.blocks_of("storage") {
+            let is_mount = b.fields.string("kind").as_deref() == Some("nfs")
+                && b.fields.get("export").is_some();
+            if !is_mount {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::PLATFORM_MISMATCH,
+                        format!(
+                            "storage `{}` on `{name}` is not an NFS mount",
+                            b.name.as_deref().unwrap_or_default()
+                        ),
+                        b.name_span,
+                        format!("has no effect on platform `{}`", platform.as_str()),
+                    )
+                    .with_note("on a machine that is not a hypervisor, a storage pool mounts an NFS export at /mnt/NAME")
+                    .with_help("write `storage NAME { kind = nfs, size = …, export = EXPORT on SERVER }`, or remove it"),
+                );
+            }
+        }
     }
 
     fn storage(&mut self, f: &Fields<'a>) -> Vec<StoragePool> {

@@ -15,17 +15,20 @@ use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use infrac_model::*;
 use std::collections::HashMap;
 
+/// A network's `dhcp_server` and `dns_server` references, resolved once machines exist.
+pub(crate) type NetworkServers = (
+    NetworkId,
+    Option<Spanned<DeclIdx>>,
+    Option<Spanned<DeclIdx>>,
+);
+
 /// Handles assigned to declarations while building.
 #[derive(Default)]
 pub(crate) struct Handles {
     pub sites: HashMap<DeclIdx, SiteId>,
     pub machines: HashMap<DeclIdx, MachineId>,
     /// Each network's `dhcp_server` and `dns_server`, resolved once machines exist.
-    pub network_servers: Vec<(
-        NetworkId,
-        Option<Spanned<DeclIdx>>,
-        Option<Spanned<DeclIdx>>,
-    )>,
+    pub network_servers: Vec<NetworkServers>,
     pub clusters: HashMap<DeclIdx, ClusterId>,
     pub apps: HashMap<DeclIdx, AppId>,
     pub images: HashMap<DeclIdx, ImageId>,

@@ -251,11 +251,11 @@ pub fn check_schema(schema: &Schema, file: &str, sections: &[Section]) -> Vec<St
         for (key, value) in &s.options {
             match (options.get(key), value) {
                 (None, _) => problems.push(format!(
-                    "line {}: `{key}` is not an option of `config {}`",
+                    "section at line {}: `{key}` is not an option of `config {}`",
                     s.line, s.kind
                 )),
                 (Some(false), Value::List(_)) => problems.push(format!(
-                    "line {}: `{key}` of `config {}` cannot be a list",
+                    "section at line {}: `{key}` of `config {}` cannot be a list",
                     s.line, s.kind
                 )),
                 _ => {}
