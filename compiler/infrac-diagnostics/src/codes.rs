@@ -83,6 +83,9 @@ codes! {
     DUPLICATE_ATTRIBUTE = "E0208", "attribute set twice";
     UNKNOWN_FUNCTION = "E0209", "unknown function";
     AMBIGUOUS_SITE = "E0210", "host without a site in a lab with several sites";
+    IMPORT_OUTSIDE_LAB = "E0211", "import outside the lab's folder";
+    IMPORT_NOT_REGULAR = "E0212", "import of something that is not a regular file";
+    IMPORT_NOT_A_LAB = "E0213", "imported file does not parse";
     TYPE_MISMATCH = "E0301", "value of the wrong type";
     WRONG_UNIT = "E0302", "wrong or unknown unit";
     ADDRESS_FAMILY = "E0303", "IPv4 and IPv6 mixed up";

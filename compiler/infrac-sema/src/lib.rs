@@ -15,7 +15,7 @@ pub mod schema;
 pub mod stdlib;
 mod value;
 
-pub use decls::Loader;
+pub use decls::{LoadError, Loader};
 
 use decls::{DeclIdx, DeclInst};
 use infrac_diagnostics::{Code, Diagnostic, SourceMap, Span};
