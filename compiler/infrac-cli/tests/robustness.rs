@@ -340,10 +340,27 @@ fn imports_never_print_the_environment_or_other_files() {
     );
     assert_eq!(out.status.code(), Some(1), "{all}");
     for leaked in ["do-not-print-this-marker", "hunter2-marker", "root:"] {
-        assert!(!all.contains(leaked), "`{leaked}` reached the output:\n{all}");
+        assert!(
+            !all.contains(leaked),
+            "`{leaked}` reached the output:\n{all}"
+        );
     }
     let human = infrac(&["check", file.to_str().expect("UTF-8")]);
-    assert!(!human.output().contains("hunter2-marker"), "{}", human.output());
-    assert_eq!(human.output().matches("[E0211]").count(), 4, "{}", human.output());
-    assert_eq!(human.output().matches("[E0213]").count(), 1, "{}", human.output());
+    assert!(
+        !human.output().contains("hunter2-marker"),
+        "{}",
+        human.output()
+    );
+    assert_eq!(
+        human.output().matches("[E0211]").count(),
+        4,
+        "{}",
+        human.output()
+    );
+    assert_eq!(
+        human.output().matches("[E0213]").count(),
+        1,
+        "{}",
+        human.output()
+    );
 }

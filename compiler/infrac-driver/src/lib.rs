@@ -15,7 +15,8 @@ pub mod targets;
 pub use infrac_sema::{Analysis, LoadError, Loader};
 pub use json::diagnostics_json;
 pub use output::{
-    check_output, write_output, Artifact, Drift, DriftKind, OutputError, WriteSummary, MANIFEST,
+    check_output, check_output_as, write_output, write_output_as, Artifact, Drift, DriftKind,
+    OutputError, WriteSummary, Writer, MANIFEST,
 };
 pub use sarif::{diagnostics_github, diagnostics_sarif};
 
@@ -180,6 +181,18 @@ pub fn check_with(name: &str, text: &str, loader: &dyn infrac_sema::Loader) -> A
             .sort_by_key(infrac_diagnostics::Diagnostic::sort_key);
     }
     analysis
+}
+
+/// The lab's own source files (the root and its imports, not the stdlib), as the paths
+/// they were read from; an output folder must not contain them.
+pub fn input_files(analysis: &Analysis) -> Vec<PathBuf> {
+    analysis
+        .sources
+        .iter()
+        .map(|(_, file)| &file.name)
+        .filter(|name| !name.starts_with('<'))
+        .map(PathBuf::from)
+        .collect()
 }
 
 /// The artifacts of the selected targets (all when `selected` is empty), sorted by path.
