@@ -427,3 +427,39 @@ fn a_mount_inside_the_output_folder_is_refused_and_left_alone() {
         "precious\n"
     );
 }
+
+#[test]
+fn build_check_agrees_from_every_working_directory_and_spelling() {
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
+    assert_eq!(code(&build(&orion(), &out, &[])), 0);
+    let examples = workspace_root().join("examples");
+    let absolute = examples.join(".").join("orion.infra");
+    for (cwd, file) in [
+        (
+            workspace_root().to_path_buf(),
+            "examples/orion.infra".to_string(),
+        ),
+        (examples.clone(), "orion.infra".to_string()),
+        (examples.clone(), "./orion.infra".to_string()),
+        (
+            scratch.path().to_path_buf(),
+            path_str(&absolute).to_string(),
+        ),
+    ] {
+        let run = Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .args(["build", &file, "-o", path_str(&out), "--check"])
+            .env("NO_COLOR", "1")
+            .current_dir(&cwd)
+            .output()
+            .expect("run infrac");
+        assert_eq!(
+            code(&run),
+            0,
+            "from {} with {file}:\n{}{}",
+            cwd.display(),
+            stdout(&run),
+            stderr(&run)
+        );
+    }
+}

@@ -125,6 +125,8 @@ codes! {
     NODEPORT_RANGE = "E0435", "NodePort outside 30000..32767";
     DUPLICATE_NODEPORT = "E0436", "NodePort used twice in a cluster";
     PORT_CONFLICT = "E0437", "two services listen on the same address and port";
+    INVALID_DOMAIN = "E0438", "site domain is not a valid DNS name";
+    PEER_DESCRIPTION_TOO_LONG = "E0439", "BGP peer description too long";
     VLAN_RANGE = "E0440", "VLAN ID outside 1..4094";
     VLAN_DUPLICATE = "E0441", "two networks with the same VLAN on one bridge";
     VLAN_UNAWARE_BRIDGE = "E0442", "tagged network on a bridge that is not VLAN-aware";

@@ -152,9 +152,10 @@ pub fn check_path(path: &Path) -> Result<Analysis, LoadError> {
     Ok(check_source(&display_name(path), &text))
 }
 
-/// The name a source file goes by in diagnostics and generated headers: relative to the
-/// working directory when it lies below it, so `lab.infra` and `/home/me/lab/lab.infra`
-/// give byte-identical artifacts (and `build --check` sees no drift between them).
+/// The name a source file goes by in diagnostics: relative to the working directory when
+/// it lies below it, so an editor or terminal can open it. Generated files do not use it:
+/// they cite the file relative to the lab's folder, so they are byte-identical from every
+/// working directory (and `build --check` sees no drift between them).
 pub fn display_name(path: &Path) -> String {
     let relative = std::env::current_dir()
         .ok()
