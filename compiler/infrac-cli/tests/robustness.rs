@@ -364,3 +364,29 @@ fn imports_never_print_the_environment_or_other_files() {
         human.output()
     );
 }
+
+#[test]
+fn eleven_thousand_terms_are_reported_not_a_stack_overflow() {
+    let chain = vec!["1"; 11_000].join(" + ");
+    // Lists add a level each, a chain one per operator: 60 + 99 levels in all.
+    let nested = format!(
+        "{}{}{}",
+        "[".repeat(60),
+        vec!["1"; 100].join(" + "),
+        "]".repeat(60)
+    );
+    for value in [chain, nested] {
+        let file = TempFile::new(
+            "deep.infra",
+            format!("site s {{ asn = {value} }}\n").as_bytes(),
+        );
+        let run = infrac(&["check", file.path()]);
+        assert_eq!(run.code, 1, "{}", run.output());
+        assert_eq!(
+            run.output().matches("[E0107]").count(),
+            1,
+            "{}",
+            run.output()
+        );
+    }
+}

@@ -73,6 +73,7 @@ codes! {
     SYNTAX_BAD_CHARACTER = "E0104", "character that cannot start a token";
     SYNTAX_NOT_TEXT = "E0105", "source file is not UTF-8 text";
     SYNTAX_TOO_DEEP = "E0106", "nesting too deep";
+    SYNTAX_TOO_DEEP_EXPRESSION = "E0107", "expression too deep";
     UNRESOLVED_NAME = "E0201", "unresolved name";
     WRONG_KIND = "E0202", "reference to the wrong kind of thing";
     DUPLICATE_DECLARATION = "E0203", "duplicate declaration";
