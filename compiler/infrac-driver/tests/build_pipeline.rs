@@ -274,3 +274,29 @@ fn a_hostile_file_name_cannot_inject_into_any_artifact() {
     }
     assert!(rulesets > 0, "ORION has a firewall");
 }
+
+/// LF, CRLF and CR-only files are the same lab: a CR-only file used to be one long
+/// comment, an empty lab whose build removed every generated file.
+#[test]
+fn every_line_ending_convention_gives_the_same_artifacts() {
+    let root = workspace_root();
+    let lf = std::fs::read_to_string(root.join("examples/orion.infra")).expect("orion");
+    let expected = orion_artifacts();
+    for (name, text) in [
+        ("crlf", lf.replace('\n', "\r\n")),
+        ("cr", lf.replace('\n', "\r")),
+    ] {
+        let analysis = check_with("examples/orion.infra", &text, &FsLoader::new(root));
+        let rendered = infrac_diagnostics::render_human(
+            &analysis.sources,
+            &analysis.diagnostics,
+            infrac_diagnostics::RenderOptions { color: false },
+        );
+        assert!(analysis.diagnostics.is_empty(), "{name}:\n{rendered}");
+        let artifacts = build_artifacts(&analysis, &[]).expect("targets");
+        assert_eq!(
+            artifacts, expected,
+            "{name} line endings changed the output"
+        );
+    }
+}

@@ -123,16 +123,17 @@ fn is_literal(token: &Token) -> bool {
 
 /// Line numbers of byte offsets, computed once per file instead of per question.
 struct LineIndex {
-    /// Offsets of every `\n` in the file.
+    /// Offsets of every line break in the file: `\n`, and `\r` not followed by `\n`.
     newlines: Vec<u32>,
 }
 
 impl LineIndex {
     fn new(src: &str) -> Self {
-        let newlines = src
-            .bytes()
+        let bytes = src.as_bytes();
+        let newlines = bytes
+            .iter()
             .enumerate()
-            .filter(|(_, b)| *b == b'\n')
+            .filter(|&(i, b)| *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
             .map(|(i, _)| i as u32)
             .collect();
         LineIndex { newlines }
