@@ -2,7 +2,7 @@
 # The project's test command, run by CI (.ci/run) and by hand:
 #   1. install the artifact validators (idempotent; Debian, PyPI and npm packages),
 #   2. prove they work (scripts/validators/selftest.sh),
-#   3. build examples/orion.infra and validate every artifact it generates,
+#   3. build every lab in examples/ and validate every artifact it generates,
 #   4. run the Rust test suite (cargo test --workspace --locked).
 # Any failing step fails the whole run. Works from any working directory.
 set -euo pipefail
@@ -23,10 +23,13 @@ infrac="${CARGO_TARGET_DIR:-$root/target}/debug/infrac"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-step "infrac build examples/orion.infra, then scripts/validators/all.sh on the output"
-"$infrac" build examples/orion.infra -o "$work/out"
-"$infrac" build --check examples/orion.infra -o "$work/out"
-scripts/validators/all.sh "$work/out"
+for lab in examples/*.infra; do
+  name="$(basename "$lab" .infra)"
+  step "infrac build $lab, then scripts/validators/all.sh on the output"
+  "$infrac" build "$lab" -o "$work/$name"
+  "$infrac" build --check "$lab" -o "$work/$name"
+  scripts/validators/all.sh "$work/$name"
+done
 
 step "cargo test --workspace --locked"
 cargo test --workspace --locked

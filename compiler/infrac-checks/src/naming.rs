@@ -10,6 +10,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     rules_and_labels(model, &mut out);
     domains(model, &mut out);
+    peer_descriptions(model, &mut out);
     vmids(model, &mut out);
     kubernetes(model, &mut out);
     ports(model, &mut out);
@@ -93,15 +94,79 @@ fn rules_and_labels(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Why `domain` is not a DNS name (dot-separated RFC 1123 labels, at most 253
+/// characters, an optional final dot), if it is not.
+pub fn domain_problem(domain: &str) -> Option<String> {
+    let name = domain.strip_suffix('.').unwrap_or(domain);
+    if name.is_empty() {
+        return Some("it is empty".into());
+    }
+    if name.len() > 253 {
+        return Some("it is longer than 253 characters".into());
+    }
+    for label in name.split('.') {
+        if let Some(why) = hostname_problem(label) {
+            let shown: String = label
+                .chars()
+                .flat_map(char::escape_debug)
+                .take(40)
+                .collect();
+            return Some(format!("the label `{shown}` is not valid: {why}"));
+        }
+    }
+    None
+}
+
 fn domains(model: &Model, out: &mut Vec<Diagnostic>) {
     for site in &model.sites {
         let Some(domain) = &site.domain else { continue };
+        if let Some(why) = domain_problem(domain) {
+            out.push(
+                Diagnostic::error(
+                    Code::INVALID_DOMAIN,
+                    format!("the domain of site {} is not a valid DNS name", site.name),
+                    site.domain_span,
+                    why,
+                )
+                .with_help(
+                    "a domain is labels of letters, digits and `-` joined by dots, such as \
+                     `home.arpa`; it reaches DNS and DHCP configuration verbatim",
+                ),
+            );
+            continue;
+        }
         let lower = domain.trim_end_matches('.').to_ascii_lowercase();
         if lower == "local" || lower.ends_with(".local") {
             out.push(
                 Diagnostic::warning(Code::MDNS_DOMAIN, format!("site {} uses the domain `{domain}`, which belongs to multicast DNS", site.name), site.domain_span, "`.local` is reserved for mDNS (RFC 6762)")
                     .with_help("unicast DNS under .local breaks name resolution on macOS and Linux clients; use `home.arpa` (RFC 8375) or a domain you own"),
             );
+        }
+    }
+}
+
+/// The longest BGP peer description accepted: BIRD stores it with the protocol and shows it
+/// in `birdc show protocols`, and very long ones make it abort.
+pub const MAX_PEER_DESCRIPTION: usize = 128;
+
+fn peer_descriptions(model: &Model, out: &mut Vec<Diagnostic>) {
+    for router in &model.routers {
+        for peer in &router.peers {
+            let Some(description) = &peer.description else {
+                continue;
+            };
+            let length = description.chars().count();
+            if length > MAX_PEER_DESCRIPTION {
+                out.push(
+                    Diagnostic::error(
+                        Code::PEER_DESCRIPTION_TOO_LONG,
+                        format!("the description of BGP peer {} is too long", peer.name),
+                        peer.span,
+                        format!("{length} characters; at most {MAX_PEER_DESCRIPTION} are accepted"),
+                    )
+                    .with_help("shorten it, and keep longer notes in a `##` doc comment"),
+                );
+            }
         }
     }
 }
@@ -298,6 +363,18 @@ fn ports(model: &Model, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::dns_label_problem;
+
+    #[test]
+    fn domains_are_dns_names() {
+        use super::domain_problem;
+        assert_eq!(domain_problem("orion.home.arpa"), None);
+        assert_eq!(domain_problem("lab."), None);
+        assert!(domain_problem("home.arpa\nforward-zone:").is_some());
+        assert!(domain_problem("a..b").is_some());
+        assert!(domain_problem(".").is_some());
+        assert!(domain_problem(&"a.".repeat(130)).is_some());
+        assert!(domain_problem("x\"; y").is_some());
+    }
 
     #[test]
     fn dns_labels() {

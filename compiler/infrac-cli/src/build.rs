@@ -3,7 +3,10 @@
 
 use crate::report::{plural, print_human};
 use infrac_driver::targets::all_targets;
-use infrac_driver::{build_artifacts, check_output, check_path, write_output, Analysis, MANIFEST};
+use infrac_driver::{
+    build_artifacts, check_output_as, check_path, input_files, write_output_as, Analysis, Writer,
+    MANIFEST,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -113,8 +116,9 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return failed();
         }
     };
+    let writer = Writer::new("build", input_files(&analysis));
     if args.check {
-        return match check_output(&args.output, &artifacts) {
+        return match check_output_as(&args.output, &artifacts, &writer) {
             Ok(drift) if drift.is_empty() => {
                 eprintln!(
                     "`{dir}` is up to date ({} generated file{})",
@@ -142,7 +146,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             }
         };
     }
-    match write_output(&args.output, &artifacts) {
+    match write_output_as(&args.output, &artifacts, &writer) {
         Ok(summary) if summary.unchanged => {
             eprintln!(
                 "`{dir}` is up to date ({} generated file{})",

@@ -2,7 +2,9 @@
 //! alone) into a folder, all or nothing, the way `infrac build` writes its output.
 
 use crate::report::{plural, print_human};
-use infrac_driver::{build_artifacts, check_path, write_output, Analysis, Artifact};
+use infrac_driver::{
+    build_artifacts, check_path, input_files, write_output_as, Analysis, Artifact, Writer,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -71,7 +73,11 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match write_output(&args.output, &pages) {
+    match write_output_as(
+        &args.output,
+        &pages,
+        &Writer::new("docs", input_files(&analysis)),
+    ) {
         Ok(summary) if summary.unchanged => {
             eprintln!(
                 "`{dir}` is up to date ({} page{})",

@@ -16,10 +16,16 @@ pub fn print_human(analysis: &Analysis, color: bool) {
     let errors = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = analysis.diagnostics.len() - errors;
     if errors + warnings > 0 {
+        // The root file as the user named it (the first source), not the model's
+        // folder-relative name for generated files.
+        let root = analysis
+            .sources
+            .iter()
+            .next()
+            .map_or(analysis.model.source.as_str(), |(_, f)| f.name.as_str());
         let _ = writeln!(
             err,
-            "{}: {errors} error{}, {warnings} warning{}",
-            analysis.model.source,
+            "{root}: {errors} error{}, {warnings} warning{}",
             plural(errors),
             plural(warnings)
         );

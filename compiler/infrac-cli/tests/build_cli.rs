@@ -311,3 +311,155 @@ fn an_unreadable_lab_is_a_usage_error() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn the_home_folder_is_never_the_output_folder() {
+    let home = tempfile::tempdir().expect("a home");
+    std::fs::write(home.path().join(".bashrc"), "# mine\n").expect("user file");
+    let out = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(["build", path_str(&orion()), "-o", path_str(home.path())])
+        .env("NO_COLOR", "1")
+        .env("HOME", home.path())
+        .current_dir(workspace_root())
+        .output()
+        .expect("run infrac");
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is your home folder"),
+        "{}",
+        stderr(&out)
+    );
+    let names: Vec<_> = std::fs::read_dir(home.path())
+        .expect("home")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, [".bashrc"]);
+}
+
+#[test]
+fn the_source_folder_is_never_the_output_folder() {
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let lab = scratch.path().join("lab.infra");
+    std::fs::copy(orion(), &lab).expect("copy the lab");
+    let out = build(&lab, scratch.path(), &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the lab's source `lab.infra`"),
+        "{}",
+        stderr(&out)
+    );
+    let check = build(&lab, scratch.path(), &["--check"]);
+    assert_eq!(code(&check), 2, "{}", stderr(&check));
+}
+
+#[test]
+fn docs_refuses_a_build_folder() {
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
+    assert_eq!(code(&build(&orion(), &out, &[])), 0);
+    let before = infrac_testkit::tree(&out);
+    let docs = infrac(&["docs", path_str(&orion()), "-o", path_str(&out)]);
+    assert_eq!(code(&docs), 2, "{}", stderr(&docs));
+    assert!(
+        stderr(&docs).contains("written by `infrac build`"),
+        "{}",
+        stderr(&docs)
+    );
+    assert_eq!(infrac_testkit::tree(&out), before);
+}
+
+/// Runs `script` as root of a private mount namespace, where mounting needs no privilege
+/// on the host; `None` when this system does not allow such namespaces.
+#[cfg(target_os = "linux")]
+fn in_mount_namespace(script: &str) -> Option<Output> {
+    let probe = Command::new("unshare")
+        .args(["-r", "-m", "true"])
+        .output()
+        .ok()?;
+    if !probe.status.success() {
+        eprintln!("skipped: unshare cannot create a mount namespace here");
+        return None;
+    }
+    Command::new("unshare")
+        .args(["-r", "-m", "sh", "-c", script])
+        .env("NO_COLOR", "1")
+        .current_dir(workspace_root())
+        .output()
+        .ok()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_mount_inside_the_output_folder_is_refused_and_left_alone() {
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
+    assert_eq!(code(&build(&orion(), &out, &[])), 0);
+    let data = scratch.path().join("data");
+    std::fs::create_dir(&data).expect("data folder");
+    std::fs::write(data.join("photos.tar"), "precious\n").expect("user data");
+    std::fs::create_dir(out.join("tmpfs")).expect("mount point");
+    std::fs::create_dir(out.join("bind")).expect("mount point");
+    let infrac = env!("CARGO_BIN_EXE_infrac");
+    let (orion, out_s, data_s) = (
+        path_str(&orion()).to_string(),
+        path_str(&out),
+        path_str(&data),
+    );
+    let script = format!(
+        "mount -t tmpfs none {out_s}/tmpfs && echo mine > {out_s}/tmpfs/file && \
+         {infrac} build {orion} -o {out_s}; echo \"tmpfs=$?\"; cat {out_s}/tmpfs/file; \
+         umount {out_s}/tmpfs; mount --bind {data_s} {out_s}/bind && \
+         {infrac} build {orion} -o {out_s}; echo \"bind=$?\"; \
+         {infrac} build {orion} -o {out_s}/bind; echo \"root=$?\""
+    );
+    let Some(run) = in_mount_namespace(&script) else {
+        return;
+    };
+    let (o, e) = (stdout(&run), stderr(&run));
+    assert!(o.contains("tmpfs=2") && o.contains("mine"), "{o}\n{e}");
+    assert!(o.contains("bind=2"), "{o}\n{e}");
+    assert!(o.contains("root=2"), "{o}\n{e}");
+    assert!(e.contains("`tmpfs` inside it is a mount point"), "{e}");
+    assert!(e.contains("`bind` inside it is a mount point"), "{e}");
+    assert!(e.contains("it is a mount point"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(data.join("photos.tar")).expect("still there"),
+        "precious\n"
+    );
+}
+
+#[test]
+fn build_check_agrees_from_every_working_directory_and_spelling() {
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let out = scratch.path().join("out");
+    assert_eq!(code(&build(&orion(), &out, &[])), 0);
+    let examples = workspace_root().join("examples");
+    let absolute = examples.join(".").join("orion.infra");
+    for (cwd, file) in [
+        (
+            workspace_root().to_path_buf(),
+            "examples/orion.infra".to_string(),
+        ),
+        (examples.clone(), "orion.infra".to_string()),
+        (examples.clone(), "./orion.infra".to_string()),
+        (
+            scratch.path().to_path_buf(),
+            path_str(&absolute).to_string(),
+        ),
+    ] {
+        let run = Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .args(["build", &file, "-o", path_str(&out), "--check"])
+            .env("NO_COLOR", "1")
+            .current_dir(&cwd)
+            .output()
+            .expect("run infrac");
+        assert_eq!(
+            code(&run),
+            0,
+            "from {} with {file}:\n{}{}",
+            cwd.display(),
+            stdout(&run),
+            stderr(&run)
+        );
+    }
+}

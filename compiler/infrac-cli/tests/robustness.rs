@@ -312,3 +312,81 @@ fn help_and_version() {
     let nonsense = infrac(&["frobnicate"]);
     assert_eq!(nonsense.code, 2, "an unknown subcommand is a usage error");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn imports_never_print_the_environment_or_other_files() {
+    let lab = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink("/proc/self/environ", lab.path().join("env.infra"))
+        .expect("symlink");
+    std::fs::write(lab.path().join("creds.inc"), "API_TOKEN=hunter2-marker\n").expect("write");
+    let file = lab.path().join("lab.infra");
+    std::fs::write(
+        &file,
+        "import \"/proc/self/environ\"\nimport \"./env.infra\"\nimport \"./creds.inc\"\n\
+         import \"/dev/stdin\"\nimport \"../../../../../../../../etc/passwd\"\n",
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(["check", file.to_str().expect("UTF-8"), "--format", "json"])
+        .env("NO_COLOR", "1")
+        .env("INFRAC_CI_SECRET", "do-not-print-this-marker")
+        .output()
+        .expect("the infrac binary runs");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    for leaked in ["do-not-print-this-marker", "hunter2-marker", "root:"] {
+        assert!(
+            !all.contains(leaked),
+            "`{leaked}` reached the output:\n{all}"
+        );
+    }
+    let human = infrac(&["check", file.to_str().expect("UTF-8")]);
+    assert!(
+        !human.output().contains("hunter2-marker"),
+        "{}",
+        human.output()
+    );
+    assert_eq!(
+        human.output().matches("[E0211]").count(),
+        4,
+        "{}",
+        human.output()
+    );
+    assert_eq!(
+        human.output().matches("[E0213]").count(),
+        1,
+        "{}",
+        human.output()
+    );
+}
+
+#[test]
+fn eleven_thousand_terms_are_reported_not_a_stack_overflow() {
+    let chain = vec!["1"; 11_000].join(" + ");
+    // Lists add a level each, a chain one per operator: 60 + 99 levels in all.
+    let nested = format!(
+        "{}{}{}",
+        "[".repeat(60),
+        vec!["1"; 100].join(" + "),
+        "]".repeat(60)
+    );
+    for value in [chain, nested] {
+        let file = TempFile::new(
+            "deep.infra",
+            format!("site s {{ asn = {value} }}\n").as_bytes(),
+        );
+        let run = infrac(&["check", file.path()]);
+        assert_eq!(run.code, 1, "{}", run.output());
+        assert_eq!(
+            run.output().matches("[E0107]").count(),
+            1,
+            "{}",
+            run.output()
+        );
+    }
+}

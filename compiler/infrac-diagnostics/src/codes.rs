@@ -73,6 +73,7 @@ codes! {
     SYNTAX_BAD_CHARACTER = "E0104", "character that cannot start a token";
     SYNTAX_NOT_TEXT = "E0105", "source file is not UTF-8 text";
     SYNTAX_TOO_DEEP = "E0106", "nesting too deep";
+    SYNTAX_TOO_DEEP_EXPRESSION = "E0107", "expression too deep";
     UNRESOLVED_NAME = "E0201", "unresolved name";
     WRONG_KIND = "E0202", "reference to the wrong kind of thing";
     DUPLICATE_DECLARATION = "E0203", "duplicate declaration";
@@ -83,6 +84,9 @@ codes! {
     DUPLICATE_ATTRIBUTE = "E0208", "attribute set twice";
     UNKNOWN_FUNCTION = "E0209", "unknown function";
     AMBIGUOUS_SITE = "E0210", "host without a site in a lab with several sites";
+    IMPORT_OUTSIDE_LAB = "E0211", "import outside the lab's folder";
+    IMPORT_NOT_REGULAR = "E0212", "import of something that is not a regular file";
+    IMPORT_NOT_A_LAB = "E0213", "imported file does not parse";
     IMPORT_ALIAS = "E0214", "`as` on a relative import";
     TYPE_MISMATCH = "E0301", "value of the wrong type";
     WRONG_UNIT = "E0302", "wrong or unknown unit";
@@ -133,6 +137,8 @@ codes! {
     NODEPORT_RANGE = "E0435", "NodePort outside 30000..32767";
     DUPLICATE_NODEPORT = "E0436", "NodePort used twice in a cluster";
     PORT_CONFLICT = "E0437", "two services listen on the same address and port";
+    INVALID_DOMAIN = "E0438", "site domain is not a valid DNS name";
+    PEER_DESCRIPTION_TOO_LONG = "E0439", "BGP peer description too long";
     VLAN_RANGE = "E0440", "VLAN ID outside 1..4094";
     VLAN_DUPLICATE = "E0441", "two networks with the same VLAN on one bridge";
     VLAN_UNAWARE_BRIDGE = "E0442", "tagged network on a bridge that is not VLAN-aware";

@@ -12,16 +12,18 @@ mod output;
 mod sarif;
 pub mod targets;
 
-pub use infrac_sema::{Analysis, Loader};
+pub use infrac_sema::{Analysis, LoadError, Loader};
 pub use json::diagnostics_json;
 pub use output::{
-    check_output, write_output, Artifact, Drift, DriftKind, OutputError, WriteSummary, MANIFEST,
+    check_output, check_output_as, write_output, write_output_as, Artifact, Drift, DriftKind,
+    OutputError, WriteSummary, Writer, MANIFEST,
 };
 pub use sarif::{diagnostics_github, diagnostics_sarif};
 
 use std::path::{Path, PathBuf};
 
-/// Reads imported files from disk, relative to the working directory of the root.
+/// Reads imported files from disk, relative to a base folder (the working directory of
+/// the root's name).
 #[derive(Debug, Clone)]
 pub struct FsLoader {
     base: PathBuf,
@@ -38,28 +40,95 @@ impl FsLoader {
 pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads a source file as text, with a message fit for a diagnostic when it cannot be.
-pub fn read_source(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| describe_io(&e))?;
-    if meta.is_dir() {
-        return Err("is a directory, not a file".into());
+///
+/// Only regular files are read: a FIFO would block forever, and a device such as
+/// `/dev/zero` never ends. The file is opened without blocking and checked through the
+/// open handle, so it cannot be swapped for something else in between, and at most
+/// [`MAX_SOURCE_BYTES`] are read, whatever size the file system claims (files under
+/// `/proc` claim none).
+pub fn read_source(path: &Path) -> Result<String, LoadError> {
+    use std::io::Read;
+    let file = open_nonblocking(path).map_err(|e| LoadError::Unreadable(describe_io(&e)))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| LoadError::Unreadable(describe_io(&e)))?;
+    if !meta.is_file() {
+        return Err(LoadError::NotRegular(file_kind(&meta).into()));
     }
-    if meta.len() > MAX_SOURCE_BYTES {
-        return Err(format!(
-            "is {} MiB; sources are limited to {} MiB",
-            meta.len() >> 20,
+    let too_large = || {
+        LoadError::Unreadable(format!(
+            "is larger than {} MiB, the limit for a source file",
             MAX_SOURCE_BYTES >> 20
-        ));
+        ))
+    };
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(too_large());
     }
-    let bytes = std::fs::read(path).map_err(|e| describe_io(&e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LoadError::Unreadable(describe_io(&e)))?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(too_large());
+    }
     String::from_utf8(bytes).map_err(|e| {
-        format!(
+        LoadError::NotText(format!(
             "is not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
-        )
+        ))
     })
 }
 
+#[cfg(target_os = "linux")]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
+        .open(path)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() && !meta.is_dir() {
+        // Opening a FIFO would block; refuse it before opening.
+        return Err(std::io::Error::other(format!(
+            "is {}, not a regular file",
+            file_kind(&meta)
+        )));
+    }
+    std::fs::File::open(path)
+}
+
+/// What a non-regular file is, in words.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if meta.is_dir() {
+        "a folder"
+    } else {
+        "a special file"
+    }
+}
+
 fn describe_io(e: &std::io::Error) -> String {
+    #[cfg(target_os = "linux")]
+    if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+        return "its symbolic links form a loop".into();
+    }
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
@@ -68,20 +137,25 @@ fn describe_io(e: &std::io::Error) -> String {
 }
 
 impl infrac_sema::Loader for FsLoader {
-    fn read(&self, path: &Path) -> Result<String, String> {
+    fn read(&self, path: &Path) -> Result<String, LoadError> {
         read_source(&self.base.join(path))
+    }
+
+    fn identity(&self, path: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(self.base.join(path)).ok()
     }
 }
 
 /// Checks the lab rooted at `path`. `Err` means the root itself could not be read.
-pub fn check_path(path: &Path) -> Result<Analysis, String> {
+pub fn check_path(path: &Path) -> Result<Analysis, LoadError> {
     let text = read_source(path)?;
     Ok(check_source(&display_name(path), &text))
 }
 
-/// The name a source file goes by in diagnostics and generated headers: relative to the
-/// working directory when it lies below it, so `lab.infra` and `/home/me/lab/lab.infra`
-/// give byte-identical artifacts (and `build --check` sees no drift between them).
+/// The name a source file goes by in diagnostics: relative to the working directory when
+/// it lies below it, so an editor or terminal can open it. Generated files do not use it:
+/// they cite the file relative to the lab's folder, so they are byte-identical from every
+/// working directory (and `build --check` sees no drift between them).
 pub fn display_name(path: &Path) -> String {
     let relative = std::env::current_dir()
         .ok()
@@ -108,6 +182,18 @@ pub fn check_with(name: &str, text: &str, loader: &dyn infrac_sema::Loader) -> A
             .sort_by_key(infrac_diagnostics::Diagnostic::sort_key);
     }
     analysis
+}
+
+/// The lab's own source files (the root and its imports, not the stdlib), as the paths
+/// they were read from; an output folder must not contain them.
+pub fn input_files(analysis: &Analysis) -> Vec<PathBuf> {
+    analysis
+        .sources
+        .iter()
+        .map(|(_, file)| &file.name)
+        .filter(|name| !name.starts_with('<'))
+        .map(PathBuf::from)
+        .collect()
 }
 
 /// The artifacts of the selected targets (all when `selected` is empty), sorted by path.

@@ -13,13 +13,21 @@
 //!    same place, so leftovers found next to `DIR` can only come from a build that died.
 //! 3. **Recover.** A staging folder `.DIR.infrac-staging-PID` left by a dead build is
 //!    removed. A backup `.DIR.infrac-old-PID` with no `DIR` beside it (a build died inside
-//!    the fallback swap of step 6) is renamed back to `DIR` first.
-//! 4. **Compare.** `DIR/.infrac-manifest` lists the files infrac generated there last
+//!    the fallback swap of step 7) is renamed back to `DIR` first.
+//! 4. **Refuse** (`output/guard.rs`) a folder that a build could only damage: the user's
+//!    home (or a folder containing it), a folder containing the lab's sources or a `.git`
+//!    entry, a folder that is a mount point or holds one (a different device, or a mount
+//!    the kernel lists, which catches bind mounts), one holding anything but regular files,
+//!    folders and symbolic links (a FIFO would block the build while it holds the lock),
+//!    and one whose manifest says another command (`build` or `docs`) wrote it, so neither
+//!    removes the other's files as stale. Carried-over folders, links and copies keep the
+//!    owner and group of the original (a build run as root leaves a user's folders theirs).
+//! 5. **Compare.** `DIR/.infrac-manifest` lists the files infrac generated there last
 //!    time. A path infrac wants to write (or a folder it wants to write into) that exists
 //!    but is not listed is refused with [`OutputError::NotGenerated`], before anything is
 //!    touched. When the folder already holds exactly what would be written, the build
 //!    stops here and touches nothing (so timestamps stay put).
-//! 5. **Stage.** A fresh `.DIR.infrac-staging-PID` is created beside `DIR` (so on the same
+//! 6. **Stage.** A fresh `.DIR.infrac-staging-PID` is created beside `DIR` (so on the same
 //!    file system). The new artifacts are written into it, then everything infrac did not
 //!    generate is carried over from `DIR`: files are hard-linked (the same inode, so it is
 //!    the user's very file and costs no copy) or copied where the file system refuses
@@ -28,7 +36,7 @@
 //!    nor are folders that held nothing else. The manifest is written last; then the
 //!    staged tree is made durable at once (one `syncfs` on Linux, a sync per file
 //!    elsewhere) and every folder is `fsync`ed.
-//! 6. **Swap.** On Linux, `renameat2(RENAME_EXCHANGE)` swaps the staging folder and `DIR` in
+//! 7. **Swap.** On Linux, `renameat2(RENAME_EXCHANGE)` swaps the staging folder and `DIR` in
 //!    one atomic step; the old output is then under the staging name and is deleted. Where
 //!    the platform or file system cannot exchange, `DIR` is renamed to
 //!    `.DIR.infrac-old-PID`, the staging folder to `DIR`, and the backup deleted; a crash
@@ -41,9 +49,10 @@
 //! removes). An error before the swap removes the staging folder. `output/tests.rs` stops a
 //! write at every step, with both swap strategies, and checks exactly that. The one gap is
 //! a user changing `DIR` during a build: a file created (or replaced by a rename) after
-//! step 4 read the folder is not carried over. Files are written with mode 0644, or 0755
+//! step 5 read the folder is not carried over. Files are written with mode 0644, or 0755
 //! when they start with `#!`; drift checks compare contents and that executable bit.
 
+mod guard;
 mod manifest;
 mod swap;
 
@@ -350,13 +359,52 @@ impl Existing {
     }
 }
 
+/// Who writes an output folder: the command, which owns the folder's generated files, and
+/// the files the output is generated from, which must not lie inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Writer {
+    /// `build` or `docs`: a folder whose generated files another command wrote is refused,
+    /// so `infrac docs` never removes `infrac build`'s files as stale.
+    pub command: String,
+    /// The lab's source files.
+    pub inputs: Vec<PathBuf>,
+}
+
+impl Writer {
+    /// `command` writing the output of `inputs`.
+    pub fn new(command: &str, inputs: Vec<PathBuf>) -> Writer {
+        Writer {
+            command: command.to_string(),
+            inputs,
+        }
+    }
+
+    /// `infrac build`, with no inputs to protect.
+    pub fn build() -> Writer {
+        Writer::new("build", Vec::new())
+    }
+}
+
 /// Compares the output folder `dir` with what writing `artifacts` would leave there,
 /// writing nothing. An empty list means the folder is up to date.
 pub fn check_output(dir: &Path, artifacts: &[Artifact]) -> Result<Vec<Drift>, OutputError> {
+    check_output_as(dir, artifacts, &Writer::build())
+}
+
+/// [`check_output`] for `writer`, refusing a folder it could not write.
+pub fn check_output_as(
+    dir: &Path,
+    artifacts: &[Artifact],
+    writer: &Writer,
+) -> Result<Vec<Drift>, OutputError> {
     let planned = plan(artifacts)?;
     let existing = Existing::read(dir)?;
+    if existing.exists {
+        let real = std::fs::canonicalize(dir).map_err(io_error(dir))?;
+        guard::refuse(dir, &real, &existing, writer)?;
+    }
     existing.check_ownership(dir, &planned)?;
-    let manifest = manifest::render(planned.iter().map(|p| p.path.as_str()));
+    let manifest = manifest::render(planned.iter().map(|p| p.path.as_str()), &writer.command);
     existing.drift(dir, &planned, manifest.as_bytes())
 }
 
@@ -364,13 +412,25 @@ pub fn check_output(dir: &Path, artifacts: &[Artifact]) -> Result<Vec<Drift>, Ou
 /// documentation): afterwards the folder holds exactly these artifacts, its manifest and
 /// every file infrac did not generate.
 pub fn write_output(dir: &Path, artifacts: &[Artifact]) -> Result<WriteSummary, OutputError> {
-    write_with(dir, artifacts, swap::Swap::Exchange, &mut || true).map_err(|stop| match stop {
-        swap::Stop::Error(e) => e,
-        swap::Stop::Interrupted => OutputError::Io {
-            path: dir.to_path_buf(),
-            message: "interrupted".into(),
+    write_output_as(dir, artifacts, &Writer::build())
+}
+
+/// [`write_output`] for `writer`: refuses a folder that holds its inputs or another
+/// command's output (see [`Writer`]).
+pub fn write_output_as(
+    dir: &Path,
+    artifacts: &[Artifact],
+    writer: &Writer,
+) -> Result<WriteSummary, OutputError> {
+    write_with(dir, artifacts, writer, swap::Swap::Exchange, &mut || true).map_err(
+        |stop| match stop {
+            swap::Stop::Error(e) => e,
+            swap::Stop::Interrupted => OutputError::Io {
+                path: dir.to_path_buf(),
+                message: "interrupted".into(),
+            },
         },
-    })
+    )
 }
 
 /// [`write_output`] with the swap strategy chosen and a checkpoint called between steps;
@@ -379,6 +439,7 @@ pub fn write_output(dir: &Path, artifacts: &[Artifact]) -> Result<WriteSummary, 
 pub(crate) fn write_with(
     dir: &Path,
     artifacts: &[Artifact],
+    writer: &Writer,
     strategy: swap::Swap,
     checkpoint: &mut dyn FnMut() -> bool,
 ) -> Result<WriteSummary, swap::Stop> {
@@ -390,8 +451,9 @@ pub(crate) fn write_with(
         return Err(swap::Stop::Interrupted);
     }
     let existing = Existing::read(&folder.path)?;
+    guard::refuse(dir, &folder.path, &existing, writer)?;
     existing.check_ownership(dir, &planned)?;
-    let manifest = manifest::render(planned.iter().map(|p| p.path.as_str()));
+    let manifest = manifest::render(planned.iter().map(|p| p.path.as_str()), &writer.command);
     let drift = existing.drift(&folder.path, &planned, manifest.as_bytes())?;
     let removed: Vec<String> = existing.stale(&planned).cloned().collect();
     let preserved = existing

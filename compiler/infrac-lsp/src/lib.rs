@@ -79,11 +79,17 @@ struct Server {
 struct Overlay<'a>(&'a BTreeMap<PathBuf, String>);
 
 impl infrac_driver::Loader for Overlay<'_> {
-    fn read(&self, path: &Path) -> std::result::Result<String, String> {
+    fn read(&self, path: &Path) -> std::result::Result<String, infrac_driver::LoadError> {
         match self.0.get(path) {
             Some(text) => Ok(text.clone()),
             None => read_source(path),
         }
+    }
+
+    fn identity(&self, path: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(path)
+            .ok()
+            .or_else(|| self.0.contains_key(path).then(|| path.to_path_buf()))
     }
 }
 

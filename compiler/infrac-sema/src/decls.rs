@@ -11,10 +11,43 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 /// Reads user files named by relative imports. Implemented by drivers; sema does no I/O.
+///
+/// Sema only asks for paths that lexically stay inside the root lab's folder. A loader that
+/// knows the file system also answers [`Loader::identity`], so two spellings of one file
+/// (or a path through a symbolic link) are one module, a cycle through links is reported
+/// as a cycle, and a link pointing out of the lab's folder is refused.
 pub trait Loader {
-    /// The text of the file at `path`, or a message saying why it cannot be read.
-    fn read(&self, path: &Path) -> Result<String, String>;
+    /// The text of the file at `path`, or why it cannot be read.
+    fn read(&self, path: &Path) -> Result<String, LoadError>;
+
+    /// The canonical identity of the file at `path` (its real path), or `None` when it
+    /// cannot be known; then the normalised path itself identifies the module.
+    fn identity(&self, _path: &Path) -> Option<PathBuf> {
+        None
+    }
 }
+
+/// Why a source file cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    /// It is not a regular file: a folder, a device, a FIFO or a socket (named here).
+    NotRegular(String),
+    /// Its bytes are not UTF-8; the text says where.
+    NotText(String),
+    /// Anything else: missing, unreadable or too large; the text says which.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::NotRegular(what) => write!(f, "is {what}, not a regular file"),
+            LoadError::NotText(why) | LoadError::Unreadable(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
 
 /// Index of a declaration instance in [`Sema::decls`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -26,7 +59,11 @@ pub type Env = Vec<(String, Value)>;
 /// One parsed module.
 #[derive(Debug)]
 pub struct Module {
+    /// The normalised path it was imported by (the stdlib path for stdlib modules).
     pub key: String,
+    /// What tells two modules apart: the file's real path when the loader knows it,
+    /// else `key`.
+    pub identity: String,
     pub ast: ast::File,
     /// The namespace its declarations live in (`dell`); `None` for the lab's own files.
     pub namespace: Option<String>,
@@ -66,46 +103,70 @@ pub fn load_modules(
     loader: &dyn Loader,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Module> {
-    let mut modules = Vec::new();
-    let mut stack = Vec::new();
-    load_one(
-        sema_sources,
+    let root_key = normalize(Path::new(root_name));
+    let root_dir = Path::new(&root_key)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let root_dir_identity = loader.identity(if root_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        &root_dir
+    });
+    let root_identity = identity_key(loader, &root_key);
+    let mut loading = Loading {
+        sources: sema_sources,
+        loader,
+        root_dir,
+        root_dir_identity,
+        modules: Vec::new(),
+        stack: Vec::new(),
+        diags,
+    };
+    loading.load_one(
         root_name.to_string(),
-        normalize(Path::new(root_name)),
+        root_key,
+        root_identity,
         root_text.to_string(),
         None,
-        loader,
-        &mut modules,
-        &mut stack,
-        diags,
+        None,
     );
     for (path, namespace) in stdlib::PRELUDE {
-        if !modules.iter().any(|m| m.key == *path) {
+        if !loading.modules.iter().any(|m| m.key == *path) {
             if let Some((name, text)) = stdlib::module(path) {
-                load_one(
-                    sema_sources,
+                loading.load_one(
                     name,
+                    path.to_string(),
                     path.to_string(),
                     text.to_string(),
                     Some(namespace.to_string()),
-                    loader,
-                    &mut modules,
-                    &mut stack,
-                    diags,
+                    None,
                 );
             }
         }
     }
-    modules
+    loading.modules
 }
 
+/// The identity of the file at `key`: its real path when the loader knows it, else `key`.
+fn identity_key(loader: &dyn Loader, key: &str) -> String {
+    loader
+        .identity(Path::new(key))
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| key.to_string())
+}
+
+/// Resolves `.` and `..` lexically. A `..` cancels only a preceding folder name, so
+/// `../../x` stays `../../x` rather than collapsing into `x`.
 fn normalize(path: &Path) -> String {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else if !out.has_root() {
                     out.push("..");
                 }
             }
@@ -115,99 +176,144 @@ fn normalize(path: &Path) -> String {
     out.to_string_lossy().replace('\\', "/")
 }
 
-#[allow(clippy::too_many_arguments)]
-fn load_one(
-    sources: &mut infrac_diagnostics::SourceMap,
-    display: String,
-    key: String,
-    text: String,
-    namespace: Option<String>,
-    loader: &dyn Loader,
-    modules: &mut Vec<Module>,
-    stack: &mut Vec<(String, Span)>,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let file = sources.add(display, text);
-    let parsed = {
-        let text = sources.get(file).map(|f| f.text.as_str()).unwrap_or("");
-        infrac_syntax::parse(text, file)
-    };
-    diags.extend(parsed.diagnostics);
-    let imports: Vec<ast::Import> = parsed
-        .file
-        .items
-        .iter()
-        .filter_map(|i| match i {
-            ast::Item::Import(import) => Some(import.clone()),
-            _ => None,
-        })
-        .collect();
-    modules.push(Module {
-        key: key.clone(),
-        ast: parsed.file,
-        namespace,
-        missing: false,
-    });
-    for import in imports {
-        let path = import.path.as_str();
-        if path.starts_with("std/") || path == "std" {
-            let namespace = import
-                .alias
-                .as_ref()
-                .map(|a| a.name.clone())
-                .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path).to_string());
-            if let Some(existing) = modules.iter_mut().find(|m| m.key == path) {
-                // Imported twice (or also a prelude module): the first namespace wins.
-                let _ = existing;
-                continue;
+/// The most syntax problems of an imported file listed by position when it does not parse.
+const MAX_LISTED_PROBLEMS: usize = 5;
+
+/// The state of loading one lab's modules.
+struct Loading<'s, 'l> {
+    sources: &'s mut infrac_diagnostics::SourceMap,
+    loader: &'l dyn Loader,
+    /// The root lab's folder, normalised (empty for the working directory): relative
+    /// imports must stay inside it.
+    root_dir: PathBuf,
+    /// The real path of that folder, when the loader knows it.
+    root_dir_identity: Option<PathBuf>,
+    modules: Vec<Module>,
+    /// The modules being loaded, outermost first: identity, display name, and the import
+    /// that led into the next one.
+    stack: Vec<(String, String, Span)>,
+    diags: &'s mut Vec<Diagnostic>,
+}
+
+impl Loading<'_, '_> {
+    /// Parses one module and loads what it imports. `imported_at` is the import that named
+    /// it (`None` for the root and the stdlib).
+    fn load_one(
+        &mut self,
+        display: String,
+        key: String,
+        identity: String,
+        text: String,
+        namespace: Option<String>,
+        imported_at: Option<Span>,
+    ) {
+        let file = infrac_diagnostics::FileId(self.sources.iter().count() as u32);
+        let parsed = infrac_syntax::parse(&text, file);
+        if let Some(at) = imported_at {
+            if parsed.diagnostics.iter().any(Diagnostic::is_error) {
+                // Not a lab: report where it fails, never what it says. It may be any
+                // file of the lab's folder (keys, an environment file), and build logs
+                // are often public.
+                let source = infrac_diagnostics::SourceFile::new(display.as_str(), text);
+                self.diags.push(not_a_lab(&source, &parsed.diagnostics, at));
+                self.sources.add(display, String::new());
+                self.modules.push(Module {
+                    key,
+                    identity,
+                    ast: ast::File::default(),
+                    namespace,
+                    missing: false,
+                });
+                return;
             }
-            match stdlib::module(path) {
-                Some((display, text)) => load_one(
-                    sources,
-                    display,
-                    path.to_string(),
-                    text.to_string(),
-                    Some(namespace),
-                    loader,
-                    modules,
-                    stack,
-                    diags,
-                ),
-                None => {
-                    modules.push(Module {
-                        key: path.to_string(),
-                        ast: ast::File::default(),
-                        namespace: Some(namespace),
-                        missing: true,
-                    });
-                    let known = stdlib::MODULES.iter().map(|(p, _, _)| *p);
-                    diags.push(
-                        Diagnostic::error(
-                            Code::IMPORT_NOT_FOUND,
-                            format!("no stdlib module `{path}`"),
-                            import.path_span,
-                            "not in the standard library",
-                        )
-                        .with_help_opt(
-                            did_you_mean(path, known).map(|s| format!("did you mean `{s}`?")),
-                        )
-                        .with_note(format!(
-                            "the stdlib has {}",
-                            stdlib::MODULES
-                                .iter()
-                                .map(|(p, _, _)| format!("`{p}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    );
-                }
-            }
-            continue;
         }
+        self.sources.add(display.clone(), text);
+        self.diags.extend(parsed.diagnostics);
+        let imports: Vec<ast::Import> = parsed
+            .file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Import(import) => Some(import.clone()),
+                _ => None,
+            })
+            .collect();
+        self.modules.push(Module {
+            key: key.clone(),
+            identity: identity.clone(),
+            ast: parsed.file,
+            namespace,
+            missing: false,
+        });
+        for import in imports {
+            let path = import.path.as_str();
+            if path.starts_with("std/") || path == "std" {
+                self.import_stdlib(&import);
+            } else {
+                self.import_file(&import, &key, &identity, &display);
+            }
+        }
+    }
+
+    fn import_stdlib(&mut self, import: &ast::Import) {
+        let path = import.path.as_str();
+        let namespace = import
+            .alias
+            .as_ref()
+            .map(|a| a.name.clone())
+            .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path).to_string());
+        if self.modules.iter().any(|m| m.key == path) {
+            // Imported twice (or also a prelude module): the first namespace wins.
+            return;
+        }
+        match stdlib::module(path) {
+            Some((display, text)) => self.load_one(
+                display,
+                path.to_string(),
+                path.to_string(),
+                text.to_string(),
+                Some(namespace),
+                None,
+            ),
+            None => {
+                self.modules.push(Module {
+                    key: path.to_string(),
+                    identity: path.to_string(),
+                    ast: ast::File::default(),
+                    namespace: Some(namespace),
+                    missing: true,
+                });
+                let known = stdlib::MODULES.iter().map(|(p, _, _)| *p);
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::IMPORT_NOT_FOUND,
+                        format!("no stdlib module `{path}`"),
+                        import.path_span,
+                        "not in the standard library",
+                    )
+                    .with_help_opt(
+                        did_you_mean(path, known).map(|s| format!("did you mean `{s}`?")),
+                    )
+                    .with_note(format!(
+                        "the stdlib has {}",
+                        stdlib::MODULES
+                            .iter()
+                            .map(|(p, _, _)| format!("`{p}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+            }
+        }
+    }
+
+    /// A relative import of a lab file from the module `key`.
+    fn import_file(&mut self, import: &ast::Import, key: &str, identity: &str, display: &str) {
+        let path = import.path.as_str();
         if let Some(alias) = &import.alias {
             // A relative import merges its declarations into the lab; a namespace would
             // silently not apply to them.
-            diags.push(
+            self.diags.push(
                 Diagnostic::error(
                     Code::IMPORT_ALIAS,
                     format!("`as {}` on a relative import", alias.name),
@@ -223,15 +329,70 @@ fn load_one(
                 )),
             );
         }
-        let base = Path::new(&key).parent().unwrap_or(Path::new(""));
+        let raw = Path::new(path);
+        if raw.has_root() || raw.components().any(|c| matches!(c, Component::Prefix(_))) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::IMPORT_OUTSIDE_LAB,
+                    "import of an absolute path",
+                    import.path_span,
+                    "only relative paths inside the lab's folder can be imported",
+                )
+                .with_help(
+                    "move the file into the lab's folder and import it with a relative path \
+                     such as `./networks.infra`",
+                ),
+            );
+            return;
+        }
+        let base = Path::new(key).parent().unwrap_or(Path::new(""));
         let target = normalize(&base.join(path));
-        if target == key || stack.iter().any(|(k, _)| *k == target) {
-            let mut chain: Vec<String> = stack.iter().map(|(k, _)| k.clone()).collect();
-            chain.push(key.clone());
+        let inside = Path::new(&target)
+            .strip_prefix(&self.root_dir)
+            .is_ok_and(|rest| {
+                !rest.as_os_str().is_empty()
+                    && rest.components().all(|c| matches!(c, Component::Normal(_)))
+            });
+        if !inside {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::IMPORT_OUTSIDE_LAB,
+                    format!("import of `{target}` outside the lab's folder"),
+                    import.path_span,
+                    "this path leaves the folder of the root lab file",
+                )
+                .with_help(
+                    "imports reach only files in the root lab's folder and below it; move the \
+                     file there",
+                ),
+            );
+            return;
+        }
+        let real = self.loader.identity(Path::new(&target));
+        if let (Some(real), Some(root)) = (&real, &self.root_dir_identity) {
+            if !real.starts_with(root) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::IMPORT_OUTSIDE_LAB,
+                        format!("import of `{target}` leads outside the lab's folder"),
+                        import.path_span,
+                        "a symbolic link takes this path out of the root lab's folder",
+                    )
+                    .with_help("copy the file into the lab's folder instead of linking to it"),
+                );
+                return;
+            }
+        }
+        let target_identity = real
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|| target.clone());
+        if target_identity == identity || self.stack.iter().any(|(k, _, _)| *k == target_identity) {
+            let mut chain: Vec<String> = self.stack.iter().map(|(_, d, _)| d.clone()).collect();
+            chain.push(display.to_string());
             chain.push(target.clone());
             let mut d = Diagnostic::error(
                 Code::IMPORT_CYCLE,
-                if target == key {
+                if target_identity == identity {
                     format!("`{target}` imports itself")
                 } else {
                     format!("import cycle through `{target}`")
@@ -241,32 +402,30 @@ fn load_one(
             )
             .with_note(format!("cycle: {}", chain.join(" → ")))
             .with_help("move the shared declarations into a file both can import");
-            for (_, span) in stack.iter() {
+            for (_, _, span) in self.stack.iter() {
                 d = d.with_label(*span, "imported from here");
             }
-            diags.push(d);
-            continue;
+            self.diags.push(d);
+            return;
         }
-        if modules.iter().any(|m| m.key == target) {
-            continue;
+        if self.modules.iter().any(|m| m.identity == target_identity) {
+            return;
         }
-        match loader.read(Path::new(&target)) {
+        match self.loader.read(Path::new(&target)) {
             Ok(text) => {
-                stack.push((key.clone(), import.path_span));
-                load_one(
-                    sources,
+                self.stack
+                    .push((identity.to_string(), display.to_string(), import.path_span));
+                self.load_one(
                     target.clone(),
                     target,
+                    target_identity,
                     text,
                     None,
-                    loader,
-                    modules,
-                    stack,
-                    diags,
+                    Some(import.path_span),
                 );
-                stack.pop();
+                self.stack.pop();
             }
-            Err(why) if why.starts_with("is not UTF-8") => diags.push(
+            Err(LoadError::NotText(why)) => self.diags.push(
                 Diagnostic::error(
                     Code::SYNTAX_NOT_TEXT,
                     format!("imported file `{target}` is not text"),
@@ -275,7 +434,16 @@ fn load_one(
                 )
                 .with_help("an import must name a UTF-8 `.infra` source file"),
             ),
-            Err(why) => diags.push(
+            Err(LoadError::NotRegular(what)) => self.diags.push(
+                Diagnostic::error(
+                    Code::IMPORT_NOT_REGULAR,
+                    format!("imported `{target}` is not a regular file"),
+                    import.path_span,
+                    format!("this is {what}"),
+                )
+                .with_help("an import must name a `.infra` source file"),
+            ),
+            Err(LoadError::Unreadable(why)) => self.diags.push(
                 Diagnostic::error(
                     Code::IMPORT_NOT_FOUND,
                     format!("cannot read imported file `{target}`"),
@@ -286,6 +454,47 @@ fn load_one(
             ),
         }
     }
+}
+
+/// The one diagnostic for an imported file that does not parse: where its problems are,
+/// by line and column and code title, without a line of its text.
+fn not_a_lab(
+    source: &infrac_diagnostics::SourceFile,
+    problems: &[Diagnostic],
+    imported_at: Span,
+) -> Diagnostic {
+    let errors: Vec<&Diagnostic> = problems.iter().filter(|d| d.is_error()).collect();
+    let mut d = Diagnostic::error(
+        Code::IMPORT_NOT_A_LAB,
+        format!("imported file `{}` does not parse", source.name),
+        imported_at,
+        format!(
+            "{} syntax error{} in this file",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        ),
+    )
+    .with_help(format!(
+        "fix the file (`infrac check {}` shows its errors in full) or remove the import",
+        source.name
+    ));
+    for problem in errors.iter().take(MAX_LISTED_PROBLEMS) {
+        let at = source.line_col(problem.primary.span.start as usize);
+        let title = problem.code.info().map_or("syntax error", |i| i.title);
+        d = d.with_note(format!(
+            "{}:{}:{}: {} {title}",
+            source.name, at.line, at.column, problem.code
+        ));
+    }
+    if errors.len() > MAX_LISTED_PROBLEMS {
+        d = d.with_note(format!(
+            "and {} more; the file's text is not shown, since it may not be a lab source",
+            errors.len() - MAX_LISTED_PROBLEMS
+        ));
+    } else {
+        d = d.with_note("the file's text is not shown, since it may not be a lab source");
+    }
+    d
 }
 
 impl<'a> Sema<'a> {
@@ -682,5 +891,19 @@ fn entry_key(entry: &ast::Entry) -> Option<String> {
             }
         )),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use std::path::Path;
+
+    #[test]
+    fn parent_folders_cancel_only_folder_names() {
+        assert_eq!(normalize(Path::new("a/./b/../c")), "a/c");
+        assert_eq!(normalize(Path::new("../a/../../b")), "../../b");
+        assert_eq!(normalize(Path::new("../../x")), "../../x");
+        assert_eq!(normalize(Path::new("/../etc")), "/etc");
     }
 }

@@ -15,7 +15,7 @@ pub mod schema;
 pub mod stdlib;
 mod value;
 
-pub use decls::Loader;
+pub use decls::{LoadError, Loader};
 
 use decls::{DeclIdx, DeclInst};
 use infrac_diagnostics::{Code, Diagnostic, SourceMap, Span};
@@ -92,7 +92,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
     };
     sema.collect(&modules);
     let mut model = sema.build();
-    model.source = root_name.to_string();
+    model.source = source_name(root_name);
     sema.unused_warnings(&modules);
     let mut diagnostics = sema.diags;
     model.sources = sources.clone();
@@ -105,6 +105,17 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
         diagnostics,
         sources,
     }
+}
+
+/// The root file's name as generated files cite it: relative to the lab's folder, which is
+/// the file name itself, so the output is the same from every working directory and for
+/// every spelling of the path (`lab.infra`, `./lab.infra`, `/home/me/lab/lab.infra`).
+fn source_name(root_name: &str) -> String {
+    root_name
+        .rsplit(['/', '\\'])
+        .find(|part| !part.is_empty())
+        .unwrap_or(root_name)
+        .to_string()
 }
 
 impl Sema<'_> {

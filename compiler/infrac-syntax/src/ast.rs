@@ -230,6 +230,51 @@ pub enum BinOp {
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+    /// How many levels the tree below this node has (1 for a leaf). The parser keeps it
+    /// at most [`MAX_EXPR_DEPTH`], so everything that walks an expression recursively
+    /// (evaluation, dropping the tree) has a bounded stack whatever the input.
+    pub depth: u32,
+}
+
+/// The deepest expression tree the parser builds; a deeper one (11,000 `+` terms in a
+/// row, say) is reported and replaced by an error node.
+pub const MAX_EXPR_DEPTH: u32 = 128;
+
+impl Expr {
+    /// A node of `kind` at `span`, its depth computed from its children.
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        let below = match &kind {
+            ExprKind::List(items) | ExprKind::Call(_, items) => {
+                items.iter().map(|e| e.depth).max().unwrap_or(0)
+            }
+            ExprKind::Binary(_, l, r) | ExprKind::Range(l, r) => l.depth.max(r.depth),
+            ExprKind::Placed(value, _) => value.depth,
+            ExprKind::Str(s) => s
+                .parts
+                .iter()
+                .map(|p| match p {
+                    StrPart::Interp(e) => e.depth,
+                    StrPart::Text(_) => 0,
+                })
+                .max()
+                .unwrap_or(0),
+            ExprKind::Instance(_, block) => block
+                .entries
+                .iter()
+                .map(|entry| match entry {
+                    Entry::Attr(attr) => attr.value.depth,
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0),
+            _ => 0,
+        };
+        Expr {
+            kind,
+            span,
+            depth: below + 1,
+        }
+    }
 }
 
 /// What an expression is.

@@ -148,8 +148,11 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         let c = self.bytes[self.pos];
         match c {
-            b' ' | b'\t' | b'\r' => self.pos += 1,
-            b'\n' => {
+            b' ' | b'\t' => self.pos += 1,
+            // CRLF is one line break (the `\n` ends the line); a lone CR, as old Mac
+            // files have, ends one by itself.
+            b'\r' if self.bytes.get(self.pos + 1) == Some(&b'\n') => self.pos += 1,
+            b'\n' | b'\r' => {
                 self.pos += 1;
                 let in_group = self.groups.last().copied().unwrap_or(0) > 0;
                 let last_is_newline =
@@ -214,7 +217,7 @@ impl<'a> Lexer<'a> {
     fn comment(&mut self) {
         let start = self.pos;
         let end = self.src[start..]
-            .find('\n')
+            .find(['\n', '\r'])
             .map_or(self.src.len(), |i| start + i);
         let text = &self.src[start..end];
         if let Some(doc) = text.strip_prefix("##") {
@@ -417,7 +420,7 @@ impl<'a> Lexer<'a> {
                     self.push(Token::InterpOpen, s);
                     return;
                 }
-                b'\n' => {
+                b'\n' | b'\r' => {
                     self.flush_text(&mut text, start);
                     self.error(
                         Code::SYNTAX_UNCLOSED,
@@ -691,7 +694,7 @@ impl<'a> Lexer<'a> {
         self.pos += 2; // `r"`
         let body_start = self.pos;
         let end = self.src[body_start..]
-            .find(['"', '\n'])
+            .find(['"', '\n', '\r'])
             .map_or(self.src.len(), |i| body_start + i);
         let text = self.src[body_start..end].to_string();
         self.out

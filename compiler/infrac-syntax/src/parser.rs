@@ -11,7 +11,9 @@ use crate::token::Token;
 use chumsky::input::{Input as _, ValueInput};
 use chumsky::prelude::*;
 use infrac_diagnostics::{Code, Diagnostic, FileId, Span};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 type Extra<'t> = extra::Err<Rich<'t, Token, SimpleSpan>>;
 
@@ -34,7 +36,24 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
     let interpolations = interpolation_spans(&tokens);
     let eoi = SimpleSpan::from(src.len()..src.len());
     let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
-    let (ast, errors) = file_parser(file).parse(input).into_output_errors();
+    let cuts: Cuts = Rc::default();
+    let (ast, errors) = file_parser(file, cuts.clone())
+        .parse(input)
+        .into_output_errors();
+    for span in cuts.take() {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::SYNTAX_TOO_DEEP_EXPRESSION,
+                format!("expression nested more than {MAX_EXPR_DEPTH} levels deep"),
+                span,
+                "this expression is too deep to evaluate; it is skipped",
+            )
+            .with_help(
+                "write the value out instead; every `+`, `-`, `*` or `/` in a chain and every \
+                 bracket counts one level",
+            ),
+        );
+    }
     // One diagnostic per broken line: the lexer's, if it already spoke.
     let lines = LineIndex::new(src);
     let mut seen_lines: HashSet<usize> = diagnostics
@@ -104,16 +123,17 @@ fn is_literal(token: &Token) -> bool {
 
 /// Line numbers of byte offsets, computed once per file instead of per question.
 struct LineIndex {
-    /// Offsets of every `\n` in the file.
+    /// Offsets of every line break in the file: `\n`, and `\r` not followed by `\n`.
     newlines: Vec<u32>,
 }
 
 impl LineIndex {
     fn new(src: &str) -> Self {
-        let newlines = src
-            .bytes()
+        let bytes = src.as_bytes();
+        let newlines = bytes
+            .iter()
             .enumerate()
-            .filter(|(_, b)| *b == b'\n')
+            .filter(|&(i, b)| *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
             .map(|(i, _)| i as u32)
             .collect();
         LineIndex { newlines }
@@ -123,6 +143,29 @@ impl LineIndex {
     fn line_of(&self, offset: u32) -> usize {
         self.newlines.partition_point(|&n| n < offset)
     }
+}
+
+/// Where the parser cut expressions for being deeper than [`MAX_EXPR_DEPTH`], shared by
+/// the closures that build expressions.
+type Cuts = Rc<RefCell<Vec<Span>>>;
+
+/// A node of `kind` at `span`, or an error node when it would be deeper than
+/// [`MAX_EXPR_DEPTH`]; the children of a cut node are dropped, and its span is recorded
+/// (merged with an overlapping cut, so one long run is one report).
+fn bounded(kind: ExprKind, span: Span, cuts: &Cuts) -> Expr {
+    let expr = Expr::new(kind, span);
+    if expr.depth <= MAX_EXPR_DEPTH {
+        return expr;
+    }
+    drop(expr);
+    let mut cuts = cuts.borrow_mut();
+    match cuts.last_mut() {
+        Some(last) if last.file == span.file && last.start < span.end && span.start < last.end => {
+            *last = last.to(span);
+        }
+        _ => cuts.push(span),
+    }
+    Expr::new(ExprKind::Error, span)
 }
 
 fn to_diagnostic(error: &Rich<'_, Token, SimpleSpan>, file: FileId) -> Diagnostic {
@@ -220,12 +263,12 @@ fn to_diagnostic(error: &Rich<'_, Token, SimpleSpan>, file: FileId) -> Diagnosti
     }
 }
 
-fn file_parser<'t, I>(file: FileId) -> impl Parser<'t, I, File, Extra<'t>>
+fn file_parser<'t, I>(file: FileId, cuts: Cuts) -> impl Parser<'t, I, File, Extra<'t>>
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
 {
     let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
-    let (entry, _expr) = entry_and_expr(file);
+    let (entry, _expr) = entry_and_expr(file, cuts);
 
     let str_text = select! { Token::StrText(s) => s };
     let import = just(Token::Import)
@@ -337,6 +380,7 @@ where
 
 fn entry_and_expr<'t, I>(
     file: FileId,
+    cuts: Cuts,
 ) -> (
     impl Parser<'t, I, Entry, Extra<'t>> + Clone,
     impl Parser<'t, I, Expr, Extra<'t>> + Clone,
@@ -450,17 +494,18 @@ where
         path_or_instance,
         paren,
     ))
-    .map_with(move |kind, e| Expr {
-        kind,
-        span: sp(e.span()),
+    .map_with({
+        let cuts = cuts.clone();
+        move |kind, e| bounded(kind, sp(e.span()), &cuts)
     })
     .labelled("a value")
     .boxed();
 
-    let binary = |op: BinOp| {
-        move |l: Expr, r: Expr| Expr {
-            span: l.span.to(r.span),
-            kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
+    let binary = {
+        let cuts = cuts.clone();
+        move |op: BinOp, l: Expr, r: Expr| {
+            let span = l.span.to(r.span);
+            bounded(ExprKind::Binary(op, Box::new(l), Box::new(r)), span, &cuts)
         }
     };
     let product = atom.clone().foldl(
@@ -470,7 +515,10 @@ where
         ))
         .then(atom.clone())
         .repeated(),
-        move |l, (op, r)| binary(op)(l, r),
+        {
+            let binary = binary.clone();
+            move |l, (op, r)| binary(op, l, r)
+        },
     );
     let sum = product
         .clone()
@@ -481,26 +529,29 @@ where
             ))
             .then(product)
             .repeated(),
-            move |l, (op, r)| binary(op)(l, r),
+            move |l, (op, r)| binary(op, l, r),
         )
         .boxed();
     let range = sum
         .clone()
         .then(just(Token::DotDot).ignore_then(sum).or_not())
-        .map(|(lo, hi)| match hi {
-            Some(hi) => Expr {
-                span: lo.span.to(hi.span),
-                kind: ExprKind::Range(Box::new(lo), Box::new(hi)),
-            },
-            None => lo,
+        .map({
+            let cuts = cuts.clone();
+            move |(lo, hi): (Expr, Option<Expr>)| match hi {
+                Some(hi) => {
+                    let span = lo.span.to(hi.span);
+                    bounded(ExprKind::Range(Box::new(lo), Box::new(hi)), span, &cuts)
+                }
+                None => lo,
+            }
         });
     let placed = range
         .then(just(Token::On).ignore_then(path.clone()).or_not())
-        .map(|(value, target)| match target {
-            Some(target) => Expr {
-                span: value.span.to(target.span),
-                kind: ExprKind::Placed(Box::new(value), target),
-            },
+        .map(move |(value, target): (Expr, Option<Path>)| match target {
+            Some(target) => {
+                let span = value.span.to(target.span);
+                bounded(ExprKind::Placed(Box::new(value), target), span, &cuts)
+            }
             None => value,
         });
     expr.define(placed.labelled("a value"));
@@ -577,10 +628,7 @@ where
         },
         path.clone().map(ExprKind::Path),
     ))
-    .map_with(move |kind, e| Expr {
-        kind,
-        span: sp(e.span()),
-    })
+    .map_with(move |kind, e| Expr::new(kind, sp(e.span())))
     .labelled("a port such as `tcp/22`");
 
     let action = choice((keyword("allow"), keyword("deny"))).map_with(move |t, e| Ident {
@@ -631,10 +679,7 @@ where
             Token::Number(n) => ExprKind::Number(n),
             Token::Invalid => ExprKind::Error,
         }
-        .map_with(move |kind, e| Expr {
-            kind,
-            span: sp(e.span()),
-        })
+        .map_with(move |kind, e| Expr::new(kind, sp(e.span())))
         .labelled("a port number"),
     );
     let forward = keyword("forward")
@@ -662,10 +707,7 @@ where
             Token::Number(n) => ExprKind::Number(n),
             Token::Invalid => ExprKind::Error,
         }
-        .map_with(move |kind, e| Expr {
-            kind,
-            span: sp(e.span()),
-        }),
+        .map_with(move |kind, e| Expr::new(kind, sp(e.span()))),
         expr.clone()
             .delimited_by(just(Token::LParen), just(Token::RParen)),
     ));

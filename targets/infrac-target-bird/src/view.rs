@@ -4,6 +4,7 @@ use crate::bogons;
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::policy::{self, interface_name};
 use infrac_model::{BgpPeer, BgpRouter, Community, IpFamily, Model, Nic};
+use infrac_templates::text::{bird_string, comment_safe};
 use ipnet::IpNet;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -115,17 +116,6 @@ fn identifier(name: &str) -> String {
         id.insert(0, 'p');
     }
     id
-}
-
-/// Text safe inside a BIRD string, which has no escapes: no quotes, no line breaks.
-fn bird_string(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '"' => '\'',
-            '\n' | '\r' | '\t' => ' ',
-            c => c,
-        })
-        .collect()
 }
 
 /// A file name from a secret's name.
@@ -329,7 +319,7 @@ pub(crate) fn bird_conf(model: &Model, router: &BgpRouter) -> Result<BirdConf, V
     }
     let source = policy::source_line(model, router.span);
     Ok(BirdConf {
-        source: source.split(':').next().unwrap_or_default().to_string(),
+        source: comment_safe(source.split(':').next().unwrap_or_default()),
         router: machine.name.clone(),
         router_id: router.router_id.value.to_string(),
         asn: router.asn.value,

@@ -24,7 +24,13 @@ fn snapshots() {
 fn every_file_names_its_lab() {
     for (_, lab) in infrac_testkit::labs(&FIXTURES) {
         let artifacts = emit(&load(&lab));
-        infrac_testkit::assert_generated_headers(&artifacts, &lab, 4);
+        // Headers name the lab by its file name, so they do not depend on where the build
+        // runs.
+        let name = std::path::Path::new(&lab)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        infrac_testkit::assert_generated_headers(&artifacts, &name, 4);
     }
 }
 
@@ -104,7 +110,8 @@ fn a_machine_without_a_network_keeps_its_own_network_setup() {
 fn source_text_cannot_break_out_of_its_place() {
     let model = model_of(
         "cloudinit-hostile.infra",
-        "site s { domain = \"evil.net\\nruncmd: [reboot]\" }\n\
+        // A domain with a newline is refused where it is declared (E0438).
+        "site s { domain = \"evil.net\" }\n\
          image deb { family = \"debian\", version = \"12\\npackages: [x]\", kind = vm, ostype = l26 }\n\
          network lan { ipv4 = 10.0.0.0/24, gateway = 10.0.0.1, dns = [10.0.0.1] }\n\
          machine box {\n  platform = cloud\n  provider = \"a\\n#cloud-config\\nbootcmd: [x]\"\n  \
@@ -125,10 +132,7 @@ fn source_text_cannot_break_out_of_its_place() {
     }
     let user_data = file(&artifacts, "cloud-init/box/user-data");
     assert!(user_data.starts_with("#cloud-config\n"), "{user_data}");
-    assert!(
-        user_data.contains("\nfqdn: box.evil.net-runcmd---reboot\n"),
-        "{user_data}"
-    );
+    assert!(user_data.contains("\nfqdn: box.evil.net\n"), "{user_data}");
 }
 
 #[test]

@@ -86,7 +86,7 @@ fn address_keyword(family: IpFamily) -> &'static str {
 }
 
 fn quoted(name: &str) -> String {
-    format!("\"{name}\"")
+    format!("\"{}\"", infrac_templates::text::nft_string(name))
 }
 
 /// `a` or `{ a, b }`.
@@ -509,7 +509,7 @@ fn sets(policy: &Policy) -> Vec<SetView> {
 pub(crate) fn ruleset(policy: &Policy) -> Ruleset {
     let model = policy.model;
     let source = policy::source_line(model, policy.firewall.span);
-    let source = source.split(':').next().unwrap_or_default().to_string();
+    let source = infrac_templates::text::comment_safe(source.split(':').next().unwrap_or_default());
     Ruleset {
         source,
         router: model.machine(policy.router).name.clone(),

@@ -1,5 +1,8 @@
-//! Text helpers the targets share: names as path segments, and prose made safe for and
-//! wrapped into line comments (`#` in shell, Nix and interfaces files alike).
+//! Text helpers the targets share: names as path segments, and text from the source (file
+//! names included) made safe for each output language it reaches: `#` line comments
+//! (shell, Nix, interfaces, YAML, BIRD and nftables files alike), nftables and BIRD
+//! strings, and HTML comments in Markdown. Every target goes through these, so an
+//! escaping rule is written and tested once per language.
 
 /// Makes text safe inside a `#` line comment: control characters (a newline would end the
 /// comment and start a command or an expression) become spaces.
@@ -7,6 +10,59 @@ pub fn comment_safe(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
+}
+
+/// The longest nftables comment: nft refuses longer ones (`NFT_USERDATA_MAXLEN`).
+pub const NFT_COMMENT_MAX_BYTES: usize = 128;
+
+/// Text for inside an nftables double-quoted string such as `comment "…"`. nft strings
+/// have no escapes and end at the next `"`, so a `"` (which would close the string and let
+/// the rest become rule syntax), a `\` and every control or non-ASCII character become
+/// `_`; the result is cut to [`NFT_COMMENT_MAX_BYTES`].
+pub fn nft_string(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(NFT_COMMENT_MAX_BYTES)
+        .collect()
+}
+
+/// The longest BIRD string infrac writes (a peer's `description`); longer descriptions are
+/// refused by the checks, and cut here as a last resort.
+pub const BIRD_STRING_MAX_CHARS: usize = 128;
+
+/// Text for inside a BIRD double-quoted string such as `description "…"`. BIRD strings
+/// end at a `"` or a line break and have no escapes: `"` becomes `'`, control characters
+/// become spaces, and the result is cut to [`BIRD_STRING_MAX_CHARS`].
+pub fn bird_string(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '"' => '\'',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .take(BIRD_STRING_MAX_CHARS)
+        .collect()
+}
+
+/// Text for inside an HTML comment (`<!-- … -->`, as Markdown headers use): `--` cannot
+/// appear in one and `>` could end it, so both are broken up; control characters become
+/// spaces so the comment stays on its line.
+pub fn html_comment_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in comment_safe(text).chars() {
+        match c {
+            '-' if out.ends_with('-') => out.push('\u{2010}'),
+            '>' | '<' => out.push('_'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A name usable as one path segment (see [`infrac_model::layout::segment`]).
@@ -41,6 +97,33 @@ mod tests {
     #[test]
     fn comments_cannot_be_escaped() {
         assert_eq!(comment_safe("a\nrm -rf /\r"), "a rm -rf / ");
+    }
+
+    #[test]
+    fn nft_strings_cannot_be_closed() {
+        assert_eq!(
+            nft_string("fw\";accept comment \"x.infra:3"),
+            "fw_;accept comment _x.infra:3"
+        );
+        assert_eq!(nft_string("a\nb\\c é"), "a_b_c _");
+        assert_eq!(nft_string(&"x".repeat(500)).len(), NFT_COMMENT_MAX_BYTES);
+    }
+
+    #[test]
+    fn bird_strings_stay_on_one_line_and_short() {
+        assert_eq!(bird_string("a \"b\"\nc"), "a 'b' c");
+        assert_eq!(
+            bird_string(&"é".repeat(4096)).chars().count(),
+            BIRD_STRING_MAX_CHARS
+        );
+    }
+
+    #[test]
+    fn html_comments_cannot_be_closed() {
+        let safe = html_comment_safe("lab--><script>x</script>\n.infra");
+        assert!(!safe.contains("--") && !safe.contains('>') && !safe.contains('\n'));
+        assert_eq!(html_comment_safe("orion.infra"), "orion.infra");
+        assert_eq!(html_comment_safe("a-b"), "a-b");
     }
 
     #[test]

@@ -12,12 +12,18 @@ const HEADER: &str = "\
 # infrac replaces or removes only these; it never touches any other file here.
 ";
 
-/// The manifest listing `paths`.
-pub(crate) fn render<'a>(paths: impl Iterator<Item = &'a str>) -> String {
+/// The header line naming the command that wrote the folder's generated files.
+const WRITTEN_BY: &str = "# Written by: infrac ";
+
+/// The manifest listing `paths`, written by the command `command` (`build`, `docs`).
+pub(crate) fn render<'a>(paths: impl Iterator<Item = &'a str>, command: &str) -> String {
     let mut sorted: Vec<&str> = paths.collect();
     sorted.sort_unstable();
     sorted.dedup();
     let mut text = String::from(HEADER);
+    text.push_str(WRITTEN_BY);
+    text.push_str(command);
+    text.push('\n');
     for path in sorted {
         text.push_str(path);
         text.push('\n');
@@ -42,6 +48,20 @@ pub(crate) fn parse(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// The command that wrote a manifest. Manifests from before this line was written name
+/// none; they are `build`'s when they list `model.json`, which every build writes.
+pub(crate) fn writer(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    if let Some(command) = text.lines().find_map(|l| l.strip_prefix(WRITTEN_BY)) {
+        return command.trim().to_string();
+    }
+    if parse(bytes).iter().any(|p| p == "model.json") {
+        "build".into()
+    } else {
+        "docs".into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,7 +75,9 @@ mod tests {
                 "nixos/router/configuration.nix",
             ]
             .into_iter(),
+            "build",
         );
+        assert_eq!(writer(text.as_bytes()), "build");
         assert_eq!(
             text.lines()
                 .filter(|l| !l.starts_with('#'))
@@ -78,6 +100,8 @@ mod tests {
 
     #[test]
     fn parse_ignores_paths_leaving_the_folder() {
+        assert_eq!(writer(b"# old header\nindex.md\n"), "docs");
+        assert_eq!(writer(b"# old header\nmodel.json\n"), "build");
         let listed =
             parse(b"# header\n../etc/passwd\n/abs\na//b\n./x\nok/file\n.infrac-manifest\n\n");
         assert_eq!(listed, ["ok/file"]);

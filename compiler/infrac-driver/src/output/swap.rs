@@ -41,7 +41,46 @@ pub(crate) enum EntryKind {
     Dir,
     File,
     Symlink,
+    /// A folder that is a mount point: not descended into.
+    Mount,
+    /// A FIFO, a device or a socket.
     Other,
+}
+
+/// Tells mount points below a folder from ordinary folders: another device, or a mount
+/// point the kernel lists (a bind mount keeps the device).
+struct Mounts {
+    #[cfg(unix)]
+    device: u64,
+    listed: BTreeSet<PathBuf>,
+}
+
+impl Mounts {
+    fn below(dir: &Path) -> Result<Mounts, OutputError> {
+        let meta = fs::metadata(dir).map_err(io_error(dir))?;
+        let real = fs::canonicalize(dir).map_err(io_error(dir))?;
+        let _ = &meta;
+        Ok(Mounts {
+            #[cfg(unix)]
+            device: std::os::unix::fs::MetadataExt::dev(&meta),
+            listed: super::guard::mount_points()
+                .into_iter()
+                .filter(|m| m.starts_with(&real) && *m != real)
+                .filter_map(|m| m.strip_prefix(&real).ok().map(Path::to_path_buf))
+                .collect(),
+        })
+    }
+
+    /// Whether the folder `rel` (relative to the scanned folder), with metadata `meta`
+    /// read without following links, is a mount point.
+    fn is_mount(&self, rel: &Path, meta: &fs::Metadata) -> bool {
+        let _ = meta;
+        #[cfg(unix)]
+        if std::os::unix::fs::MetadataExt::dev(meta) != self.device {
+            return true;
+        }
+        self.listed.contains(rel)
+    }
 }
 
 /// Every entry below `dir`, keyed by relative `/`-separated path (lossily converted where
@@ -49,6 +88,7 @@ pub(crate) enum EntryKind {
 /// keys are compared with).
 pub(crate) fn scan(dir: &Path) -> Result<BTreeMap<String, EntryKind>, OutputError> {
     let mut entries = BTreeMap::new();
+    let mounts = Mounts::below(dir)?;
     let mut pending = vec![(dir.to_path_buf(), String::new())];
     while let Some((folder, prefix)) = pending.pop() {
         for entry in fs::read_dir(&folder).map_err(io_error(&folder))? {
@@ -57,8 +97,13 @@ pub(crate) fn scan(dir: &Path) -> Result<BTreeMap<String, EntryKind>, OutputErro
             let file_type = entry.file_type().map_err(io_error(&path))?;
             let rel = join_rel(&prefix, &entry.file_name());
             let kind = if file_type.is_dir() {
-                pending.push((path, rel.clone()));
-                EntryKind::Dir
+                let meta = entry.metadata().map_err(io_error(&path))?;
+                if mounts.is_mount(Path::new(&rel), &meta) {
+                    EntryKind::Mount
+                } else {
+                    pending.push((path, rel.clone()));
+                    EntryKind::Dir
+                }
             } else if file_type.is_file() {
                 EntryKind::File
             } else if file_type.is_symlink() {
@@ -119,6 +164,23 @@ fn set_mode(file: &File, executable: bool) -> std::io::Result<()> {
 fn set_mode(_file: &File, _executable: bool) -> std::io::Result<()> {
     Ok(())
 }
+
+/// Gives `target` (just created) the owner and group of the entry it replaces, so a build
+/// run as root does not leave a user's folders owned by root. Best effort: only a
+/// privileged process can give files away, and an unprivileged one owns both anyway.
+#[cfg(unix)]
+fn keep_owner(original: &fs::Metadata, target: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(now) = fs::symlink_metadata(target) else {
+        return;
+    };
+    if now.uid() != original.uid() || now.gid() != original.gid() {
+        let _ = std::os::unix::fs::lchown(target, Some(original.uid()), Some(original.gid()));
+    }
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_original: &fs::Metadata, _target: &Path) {}
 
 #[cfg(unix)]
 fn copy_symlink(from: &Path, to: &Path) -> std::io::Result<()> {
@@ -347,10 +409,9 @@ impl Folder {
         }
         let mut folders = BTreeSet::from([staging.to_path_buf()]);
         if existing.exists {
-            let permissions = fs::metadata(&self.path)
-                .map_err(io_error(&self.path))?
-                .permissions();
-            fs::set_permissions(staging, permissions).map_err(io_error(staging))?;
+            let meta = fs::metadata(&self.path).map_err(io_error(&self.path))?;
+            fs::set_permissions(staging, meta.permissions()).map_err(io_error(staging))?;
+            keep_owner(&meta, staging);
         }
         for artifact in planned {
             let path = staging.join(&artifact.path);
@@ -463,8 +524,9 @@ fn carry_over(
             let created = !target.is_dir();
             if created {
                 fs::create_dir(&target).map_err(io_error(&target))?;
-                let permissions = entry.metadata().map_err(io_error(&source))?.permissions();
-                fs::set_permissions(&target, permissions).map_err(io_error(&target))?;
+                let meta = entry.metadata().map_err(io_error(&source))?;
+                fs::set_permissions(&target, meta.permissions()).map_err(io_error(&target))?;
+                keep_owner(&meta, &target);
             }
             let had_entries = carry_over(&source, &target, &rel, generated, folders)?;
             // A folder that held only stale generated files goes with them; an empty
@@ -480,8 +542,22 @@ fn carry_over(
             }
         } else if file_type.is_symlink() {
             copy_symlink(&source, &target).map_err(io_error(&source))?;
-        } else if fs::hard_link(&source, &target).is_err() {
-            fs::copy(&source, &target).map_err(io_error(&source))?;
+            keep_owner(&entry.metadata().map_err(io_error(&source))?, &target);
+        } else if file_type.is_file() {
+            if fs::hard_link(&source, &target).is_err() {
+                fs::copy(&source, &target).map_err(io_error(&source))?;
+                keep_owner(&entry.metadata().map_err(io_error(&source))?, &target);
+            }
+        } else {
+            // The scan refuses these; one that appeared since is not opened either (a FIFO
+            // would block the build while it holds the lock).
+            return Err(OutputError::BadFolder {
+                dir: from.to_path_buf(),
+                reason: format!(
+                    "`{rel}` is not a regular file, folder or symbolic link; remove it or \
+                     build elsewhere"
+                ),
+            });
         }
     }
     Ok(had_entries)

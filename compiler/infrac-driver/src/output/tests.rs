@@ -120,10 +120,16 @@ fn interrupted_writes(strategy: Swap) {
         let out = prepared(&scratch.0);
         assert_eq!(tree(&out), old_tree);
         let mut calls = 0;
-        let result = write_with(&out, &new_artifacts(), strategy, &mut || {
-            calls += 1;
-            calls <= stop_at
-        });
+        let result = write_with(
+            &out,
+            &new_artifacts(),
+            &Writer::build(),
+            strategy,
+            &mut || {
+                calls += 1;
+                calls <= stop_at
+            },
+        );
         match result {
             Ok(_) => {
                 assert_eq!(tree(&out), new_tree);
@@ -261,4 +267,99 @@ fn a_manifest_entry_outside_the_folder_is_never_touched() {
         std::fs::read_to_string(&outside).expect("outside"),
         "keep\n"
     );
+}
+
+fn refused(result: Result<WriteSummary, OutputError>, needle: &str) {
+    match result {
+        Err(OutputError::BadFolder { reason, .. }) => {
+            assert!(reason.contains(needle), "unexpected reason: {reason}")
+        }
+        other => panic!("expected the folder to be refused ({needle}), got {other:?}"),
+    }
+}
+
+#[test]
+fn a_fifo_in_the_folder_is_refused_without_blocking() {
+    let scratch = Scratch::new("fifo");
+    let out = prepared(&scratch.0);
+    let status = std::process::Command::new("mkfifo")
+        .arg(out.join("proxmox/pipe"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    let before = tree_without_fifo(&out);
+    refused(
+        write_output(&out, &new_artifacts()),
+        "`proxmox/pipe` inside it is not a regular file",
+    );
+    assert_eq!(tree_without_fifo(&out), before);
+    assert!(matches!(
+        check_output(&out, &new_artifacts()),
+        Err(OutputError::BadFolder { .. })
+    ));
+}
+
+fn tree_without_fifo(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = swap::scan(dir).expect("scan").into_keys().collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_git_repository_is_never_an_output_folder() {
+    let scratch = Scratch::new("git");
+    let out = scratch.0.join("repo");
+    std::fs::create_dir_all(out.join(".git/objects")).expect("a repository");
+    std::fs::write(out.join("README.md"), "mine\n").expect("user file");
+    refused(
+        write_output(&out, &new_artifacts()),
+        "Git repository (`.git`)",
+    );
+    assert_eq!(names_in(&out), [".git", "README.md"]);
+}
+
+#[test]
+fn a_folder_holding_the_sources_is_refused() {
+    let scratch = Scratch::new("sources");
+    let lab = scratch.0.join("lab");
+    std::fs::create_dir_all(lab.join("lib")).expect("folder");
+    std::fs::write(lab.join("lib/net.infra"), "network lan {}\n").expect("source");
+    let writer = Writer::new("build", vec![lab.join("lib/net.infra")]);
+    refused(
+        write_output_as(&lab, &new_artifacts(), &writer),
+        "the lab's source `lib/net.infra`",
+    );
+    assert_eq!(names_in(&lab), ["lib"]);
+}
+
+#[test]
+fn docs_never_removes_the_files_of_a_build() {
+    let scratch = Scratch::new("docs-on-build");
+    let out = prepared(&scratch.0);
+    let before = tree(&out);
+    let pages = vec![Artifact::new("index.md", "# lab\n")];
+    refused(
+        write_output_as(&out, &pages, &Writer::new("docs", Vec::new())),
+        "written by `infrac build`",
+    );
+    assert_eq!(tree(&out), before);
+    // Its own folder is fine, and a build may not take it over either.
+    let docs = scratch.0.join("docs");
+    write_output_as(&docs, &pages, &Writer::new("docs", Vec::new())).expect("docs folder");
+    refused(
+        write_output(&docs, &new_artifacts()),
+        "written by `infrac docs`",
+    );
+}
+
+#[test]
+fn the_next_build_removes_the_staging_debris_of_a_killed_one() {
+    let scratch = Scratch::new("debris");
+    let out = prepared(&scratch.0);
+    // A build killed while staging, under another process id.
+    let debris = scratch.0.join(".out.infrac-staging-999999");
+    std::fs::create_dir_all(debris.join("proxmox")).expect("debris");
+    std::fs::write(debris.join("proxmox/100.sh"), "half").expect("debris");
+    write_output(&out, &new_artifacts()).expect("build");
+    assert_eq!(names_in(&scratch.0), ["out"]);
 }
