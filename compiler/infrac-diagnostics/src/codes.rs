@@ -103,6 +103,8 @@ codes! {
     ADDRESS_WITHOUT_NETWORK = "E0313", "NIC with an address but no network";
     ROLE_PLATFORM = "E0314", "role on a machine that cannot run it";
     WIREGUARD_SETTING = "E0315", "overlay setting outside that overlay";
+    INVALID_SECRET_NAME = "E0316", "invalid secret name";
+    TOO_MANY_INSTANCES = "E0317", "`for` loops expand to too many declarations";
     CPU_BUDGET = "E0401", "guests need more CPU than the host has";
     MEMORY_BUDGET = "E0402", "guests need more memory than the host has";
     STORAGE_BUDGET = "E0403", "disks exceed a storage pool's size";
@@ -129,6 +131,7 @@ codes! {
     SERVICE_CIDR_TOO_LARGE = "E0424", "service CIDR larger than Kubernetes accepts";
     IPV4_OUTSIDE_SITE = "E0425", "IPv4 prefix outside the site's address space";
     OVERLAY_PREFIX_OUTSIDE = "E0426", "overlay prefix outside the range the overlay assigns from";
+    SERVER_WITHOUT_SERVICE = "E0427", "DHCP or DNS server that runs no such service";
     NAMING_RULE = "E0430", "name breaks the site's naming rule";
     INVALID_HOSTNAME = "E0431", "name is not a valid DNS label";
     DUPLICATE_VMID = "E0432", "VMID used twice";
@@ -171,4 +174,5 @@ codes! {
     SHADOWED_RULE = "W0461", "firewall rule shadowed by earlier rules";
     RULE_MATCHES_NOTHING = "W0462", "firewall rule matches no traffic";
     BGP_BLOCKED = "W0463", "the firewall blocks a BGP session in both directions";
+    RELEASE_END_OF_LIFE = "W0470", "a machine runs an OS release past its end of support";
 }

@@ -9,6 +9,7 @@ mod bgp;
 mod flowchart;
 mod ingress;
 mod network;
+mod storage;
 mod topology;
 mod zones;
 
@@ -18,6 +19,7 @@ pub use flowchart::{
 };
 pub use ingress::ingress;
 pub use network::network;
+pub use storage::{has_shared_storage, storage};
 pub use topology::topology;
 pub use zones::{access, zone_matrices, zones, Access, Endpoint, Grant, ZoneMatrix};
 
@@ -26,7 +28,7 @@ use crate::{Machine, Model};
 /// One diagram of the lab: its file stem, a one-line caption and the chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct View {
-    /// `topology`, `network`, `ingress` or `bgp`.
+    /// `topology`, `network`, `ingress`, `bgp` or `storage`.
     pub name: &'static str,
     pub caption: &'static str,
     pub chart: Flowchart,
@@ -34,7 +36,7 @@ pub struct View {
 
 /// Every view, in the order the docs show them.
 pub fn views(model: &Model) -> Vec<View> {
-    vec![
+    let mut views = vec![
         View {
             name: "topology",
             caption: "Hosts, their guests, and the clusters and apps running on them",
@@ -55,7 +57,16 @@ pub fn views(model: &Model) -> Vec<View> {
             caption: "BGP speakers, their peers and the prefixes they announce",
             chart: bgp(model),
         },
-    ]
+    ];
+    // Only a lab whose storage crosses machines has something to show here.
+    if has_shared_storage(model) {
+        views.push(View {
+            name: "storage",
+            caption: "Storage pools and NFS exports, and which pool mounts which export",
+            chart: storage(model),
+        });
+    }
+    views
 }
 
 /// The lab's name for titles: the first site's name, else the source file's stem.

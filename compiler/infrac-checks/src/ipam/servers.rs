@@ -3,7 +3,7 @@
 //! server, and every MAC address belongs to one interface.
 
 use infrac_diagnostics::{Code, Diagnostic, Span};
-use infrac_model::{roles, Mac, MachineId, Model, NetworkId, Protocol};
+use infrac_model::{roles, Mac, MachineId, Model, NetworkId, OsFamily, Platform, Protocol};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs the server and lease checks.
@@ -11,6 +11,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for index in 0..model.networks.len() {
         let id = NetworkId(index as u32);
         named_servers(model, id, out);
+        servers_run_the_service(model, id, out);
         dhcp_servers(model, id, out);
     }
     macs(model, out);
@@ -104,6 +105,46 @@ fn named_servers(model: &Model, id: NetworkId, out: &mut Vec<Diagnostic>) {
             .with_help(format!(
                 "give {} a NIC on {} with {family} (`nic {} {{ ip = … }}`), or name a machine that has one",
                 machine.name, network.name, network.name
+            )),
+        );
+    }
+}
+
+/// A named server must really answer: infrac configures DHCP and DNS on NixOS (Kea,
+/// Unbound) and OpenWrt (dnsmasq); any other machine must declare a service that listens
+/// on the port (udp/67 for DHCP, udp/53 for DNS), since nothing generated would run one.
+fn servers_run_the_service(model: &Model, id: NetworkId, out: &mut Vec<Diagnostic>) {
+    let network = model.network(id);
+    for (server, what, port) in [
+        (network.dhcp_server, "DHCP", 67),
+        (network.dns_server, "DNS", 53),
+    ] {
+        let Some(server) = server else { continue };
+        let machine = model.machine(server.value);
+        let configured = machine.platform == Platform::Openwrt
+            || roles::os_family(model, server.value) == Some(OsFamily::Nixos);
+        let declared = machine
+            .services
+            .iter()
+            .any(|s| s.ports.iter().any(|p| p.contains(Protocol::Udp, port)));
+        if configured || declared {
+            continue;
+        }
+        out.push(
+            Diagnostic::error(
+                Code::SERVER_WITHOUT_SERVICE,
+                format!(
+                    "{} is named {what} server of network {} but runs no {what} server",
+                    machine.name, network.name
+                ),
+                server.span,
+                format!("nothing on {} answers udp/{port}", machine.name),
+            )
+            .with_label(machine.name_span, format!("{} is declared here", machine.name))
+            .with_help(format!(
+                "infrac configures {what} on NixOS and OpenWrt machines; on {} list the service that serves it (`services = [{}]`), or name another machine",
+                machine.name,
+                if port == 67 { "kea" } else { "unbound" }
             )),
         );
     }
