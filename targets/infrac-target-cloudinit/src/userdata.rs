@@ -29,9 +29,20 @@ pub(crate) struct CloudConfig {
     /// `/etc/fstab` lines: spec, mount point, type, options, dump, pass.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mounts: Vec<[String; 6]>,
+    /// Files written before the packages are installed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub write_files: Vec<WriteFile>,
     /// Commands run once, at the end of the first boot, after the packages.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub runcmd: Vec<Vec<String>>,
+}
+
+/// One file of cloud-init's `write_files`.
+#[derive(Debug, Serialize)]
+pub(crate) struct WriteFile {
+    pub path: String,
+    pub permissions: &'static str,
+    pub content: String,
 }
 
 /// Extra apt repositories.
@@ -54,6 +65,10 @@ pub(crate) struct AptSource {
 const BIRD: &str = "bird2";
 const NFTABLES: &str = "nftables";
 const NFS_CLIENT: &str = "nfs-common";
+const NFS_SERVER: &str = "nfs-kernel-server";
+/// nfs-kernel-server reads `/etc/exports` and every `/etc/exports.d/*.exports`
+/// (exports(5)), so the lab's exports live in a file of their own.
+const EXPORTS_FILE: &str = "/etc/exports.d/infrac.exports";
 const WIREGUARD_TOOLS: &str = "wireguard-tools";
 /// From Tailscale's repository; the keyring package keeps its key current (both are what
 /// Tailscale's installer installs).
@@ -89,12 +104,14 @@ pub(crate) fn cloud_config(
         bootcmd: Vec::new(),
         packages: BTreeSet::new(),
         mounts: Vec::new(),
+        write_files: Vec::new(),
         runcmd: Vec::new(),
     };
     let mut notes = Vec::new();
     roles_and_files(model, id, &mut config, &mut notes);
     overlays(model, machine, family, &mut config, &mut notes);
     nfs_mounts(model, id, machine, &mut config, &mut notes);
+    nfs_exports(model, machine, &mut config);
     (config, notes)
 }
 
@@ -245,6 +262,48 @@ fn fstab_field(text: &str) -> String {
         }
     }
     out
+}
+
+/// The machine's NFS exports, each to the prefixes of its client networks (or of the
+/// networks the machine is on, when the export names none).
+fn nfs_exports(model: &Model, machine: &Machine, config: &mut CloudConfig) {
+    if machine.exports.is_empty() {
+        return;
+    }
+    config.packages.insert(NFS_SERVER);
+    let own: Vec<_> = machine.attached().map(|(_, _, n)| n).collect();
+    let mut lines = vec!["# The lab's NFS exports, written by cloud-init from infrac's build.".to_string()];
+    for export in &machine.exports {
+        let networks = if export.clients.is_empty() {
+            &own
+        } else {
+            &export.clients
+        };
+        let access = if export.read_only { "ro" } else { "rw" };
+        let clients: Vec<String> = networks
+            .iter()
+            .flat_map(|n| {
+                let net = model.network(*n);
+                net.ipv4
+                    .map(|p| p.value.to_string())
+                    .into_iter()
+                    .chain(net.ipv6.map(|p| p.value.to_string()))
+            })
+            .map(|prefix| format!("{prefix}({access},sync,no_subtree_check)"))
+            .collect();
+        if clients.is_empty() {
+            continue;
+        }
+        lines.push(format!("{} {}", fstab_field(&export.path), clients.join(" ")));
+    }
+    config.write_files.push(WriteFile {
+        path: EXPORTS_FILE.into(),
+        permissions: "0644",
+        content: lines.join("\n") + "\n",
+    });
+    config
+        .runcmd
+        .push(vec!["exportfs".into(), "-ra".into()]);
 }
 
 /// NFS mounts of the storage pools that mount an export, at `/mnt/<pool>`.

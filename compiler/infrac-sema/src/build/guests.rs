@@ -178,6 +178,7 @@ impl<'a> Sema<'a> {
         machine.nics = nics;
         machine.services = services;
         machine.exports = exports;
+        self.check_exports(model, &machine);
         machine.name_span = name_span;
         Some(machine)
     }

@@ -184,6 +184,7 @@ impl<'a> Sema<'a> {
             machine.bmc_password = f.secret("bmc_password");
             machine.services = self.machine_services(&f, model, handles);
             machine.exports = self.exports(&f, model);
+            self.check_exports(model, &machine);
             handles.machines.insert(d, MachineId(machine_index));
             model.machines.push(machine);
         }
@@ -624,8 +625,64 @@ impl<'a> Sema<'a> {
         services
     }
 
+    /// Reports exports on a machine for which nothing generates an NFS server: exports
+    /// are configured on NixOS (`services.nfs.server`) and on Debian and Ubuntu machines
+    /// outside Proxmox (cloud-init); a TrueNAS box or an appliance serves them from its
+    /// own interface, so the lab documents and checks them.
+    pub(crate) fn check_exports(&mut self, model: &Model, machine: &Machine) {
+        let Some(first) = machine.exports.first() else {
+            return;
+        };
+        let family = machine.os.map(|os| model.image(os).os_family());
+        let served = match machine.platform {
+            Platform::Truenas | Platform::Appliance => true,
+            Platform::Baremetal | Platform::Cloud => matches!(
+                family,
+                Some(OsFamily::Nixos | OsFamily::Debian | OsFamily::Ubuntu)
+            ),
+            Platform::Vm | Platform::Lxc => family == Some(OsFamily::Nixos),
+            Platform::Proxmox | Platform::Openwrt => false,
+        };
+        if served {
+            return;
+        }
+        self.diags.push(
+            Diagnostic::error(
+                Code::PLATFORM_MISMATCH,
+                format!(
+                    "`export` does not apply to `{}`: nothing generated for it runs an NFS server",
+                    machine.name
+                ),
+                first.span,
+                "no NFS server is configured here",
+            )
+            .with_note(
+                "exports are generated for NixOS machines, and for Debian and Ubuntu machines outside Proxmox; a TrueNAS box or appliance serves them itself",
+            )
+            .with_help("export from a NixOS machine, a Debian or Ubuntu machine with `os`, or the NAS"),
+        );
+    }
+
     /// The NFS exports a machine serves.
     pub(crate) fn exports(&mut self, f: &Fields<'a>, model: &Model) -> Vec<Export> {
+        for b in f.blocks_of("export") {
+            let Some(path) = b.fields.get("path") else { continue };
+            let Value::Str(text) = &path.value else { continue };
+            let absolute = text.starts_with('/')
+                && !text.split('/').any(|part| part == "..")
+                && !text.chars().any(char::is_control);
+            if !absolute {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::OUT_OF_RANGE,
+                        format!("export path `{}` is not an absolute path", text.escape_debug()),
+                        path.span,
+                        "NFS exports name a directory from the root",
+                    )
+                    .with_help("write the directory as the server sees it, such as \"/mnt/tank/media\""),
+                );
+            }
+        }
         f.blocks_of("export")
             .map(|b| Export {
                 name: b.name.clone().unwrap_or_default(),
