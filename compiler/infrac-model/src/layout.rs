@@ -52,6 +52,20 @@ pub fn secret_file(secret: &crate::SecretRef) -> String {
     format!("/run/secrets/{}", segment(&secret.0))
 }
 
+/// `k3s/<cluster>/<node>/kube-vip.yaml`: the kube-vip static pod of a server.
+pub fn kube_vip_manifest(cluster: &crate::Cluster, machine: &Machine) -> String {
+    format!(
+        "k3s/{}/{}/kube-vip.yaml",
+        segment(&cluster.name),
+        segment(&machine.name)
+    )
+}
+
+/// `keepalived/<machine>/keepalived.conf`.
+pub fn keepalived_conf(machine: &Machine) -> String {
+    format!("keepalived/{}/keepalived.conf", segment(&machine.name))
+}
+
 /// `wireguard/<machine>/<interface>.conf`.
 pub fn wireguard_conf(machine: &Machine, interface: &str) -> String {
     format!(

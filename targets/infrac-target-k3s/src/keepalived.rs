@@ -27,10 +27,7 @@ const K3S_TLS: &str = "/var/lib/rancher/k3s/server/tls";
 
 /// `keepalived/<server>/keepalived.conf`.
 pub fn path(model: &Model, server: MachineId) -> String {
-    format!(
-        "keepalived/{}/keepalived.conf",
-        crate::text::file_segment(&model.machine(server).name)
-    )
+    infrac_model::layout::keepalived_conf(model.machine(server))
 }
 
 /// The VRRP priority of the server at `position` in `servers`: 150, 140, 130, … and at
@@ -55,9 +52,9 @@ fn router_id(api: IpAddr) -> u8 {
 /// The health check: the API server's `/livez` on this machine. k3s runs kube-apiserver
 /// with `anonymous-auth=false`, so the check presents k3s's admin client certificate
 /// (readable by root only, hence `script_user root`).
-fn check_command() -> String {
+fn check_command(curl: &str) -> String {
     format!(
-        "/usr/bin/curl --fail --silent --max-time 2 --cacert {K3S_TLS}/server-ca.crt \
+        "{curl} --fail --silent --max-time 2 --cacert {K3S_TLS}/server-ca.crt \
          --cert {K3S_TLS}/client-admin.crt --key {K3S_TLS}/client-admin.key \
          https://127.0.0.1:{API_PORT}/livez"
     )
@@ -125,7 +122,15 @@ pub fn keepalived_conf(model: &Model, cluster: &Cluster, server: MachineId) -> S
     out.push_str("}\n\n");
 
     let _ = writeln!(out, "vrrp_script {script} {{");
-    let _ = writeln!(out, "    script \"{}\"", check_command());
+    // NixOS has no /usr/bin/curl; its keepalived service puts curl on the PATH, and
+    // /usr/bin/env exists there as everywhere.
+    let curl =
+        if infrac_model::roles::os_family(model, server) == Some(infrac_model::OsFamily::Nixos) {
+            "/usr/bin/env curl"
+        } else {
+            "/usr/bin/curl"
+        };
+    let _ = writeln!(out, "    script \"{}\"", check_command(curl));
     out.push_str("    interval 2\n");
     out.push_str("    timeout 3\n");
     out.push_str("    rise 2\n");

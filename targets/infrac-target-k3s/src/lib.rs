@@ -275,11 +275,11 @@ fn off_network(
 /// The files of a cluster's nodes that are not NixOS.
 fn cluster_files(model: &Model, cluster: &Cluster) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
     let nodes = configured_nodes(model, cluster);
+    let mut files = nixos_holders(model, cluster);
     if nodes.is_empty() {
-        return Ok(Vec::new());
+        return Ok(files);
     }
     let facts = check(model, cluster, &nodes)?;
-    let mut files = Vec::new();
     for node in &nodes {
         let Some(net) = cluster::node_net(model, facts.network, node.id) else {
             continue;
@@ -287,6 +287,51 @@ fn cluster_files(model: &Model, cluster: &Cluster) -> Result<Vec<Artifact>, Vec<
         files.extend(node_files(model, cluster, &facts, node, &net));
     }
     Ok(files)
+}
+
+/// The API address holder (kube-vip pod or keepalived configuration) of each NixOS
+/// server: NixOS installs k3s itself, and its configuration loads these files from the
+/// build (paths from `infrac_model::layout`).
+fn nixos_holders(model: &Model, cluster: &Cluster) -> Vec<Artifact> {
+    let (Some(api), Some(network)) = (cluster.api, cluster::cluster_network(model, cluster)) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    for server in &cluster.servers {
+        if roles::os_family(model, server.value) != Some(OsFamily::Nixos) {
+            continue;
+        }
+        let Some(net) = cluster::node_net(model, network, server.value) else {
+            continue;
+        };
+        let machine = model.machine(server.value);
+        match cluster.vip {
+            VipProvider::KubeVip => {
+                let about = [format!(
+                    "kube-vip static pod of {}, server of cluster {}: holds the Kubernetes \
+                     API address {} on {} while this server leads. Its NixOS configuration \
+                     links it into {}.",
+                    machine.name,
+                    cluster.name,
+                    api.value,
+                    net.interface,
+                    kube_vip::MANIFEST_PATH
+                )];
+                files.push(Artifact::new(
+                    infrac_model::layout::kube_vip_manifest(cluster, machine),
+                    yaml(
+                        &header(&about, &model.source),
+                        &kube_vip::pod(&net.interface, api.value),
+                    ),
+                ));
+            }
+            VipProvider::Keepalived => files.push(Artifact::new(
+                keepalived::path(model, server.value),
+                keepalived_conf(model, cluster, server.value),
+            )),
+        }
+    }
+    files
 }
 
 /// `config.yaml`, `install.sh` and the API address holder of one node.
@@ -337,7 +382,7 @@ fn node_files(
                     kube_vip::MANIFEST_PATH
                 )];
                 files.push(Artifact::new(
-                    format!("{dir}/kube-vip.yaml"),
+                    infrac_model::layout::kube_vip_manifest(cluster, machine),
                     yaml(
                         &header(&about, &model.source),
                         &kube_vip::pod(&net.interface, api.value),

@@ -322,8 +322,19 @@ fn keepalived_conf_serves_nixos_servers_too() {
              token = secret(\"k3s-token\")",
         ),
     );
-    // The k3s target leaves NixOS servers alone ...
-    assert!(infrac_testkit::emit(&K3sTarget, &model).is_empty());
+    // The k3s target installs nothing on NixOS servers, but writes the API address holder
+    // their NixOS configurations load ...
+    let paths: Vec<String> = infrac_testkit::emit(&K3sTarget, &model)
+        .iter()
+        .map(|a| a.path.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "keepalived/cp-1/keepalived.conf",
+            "keepalived/cp-2/keepalived.conf"
+        ]
+    );
     // ... and its renderer gives the nixos target the same configuration.
     let cluster = &model.clusters[0];
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary directory: {e}"));
@@ -331,6 +342,7 @@ fn keepalived_conf_serves_nixos_servers_too() {
     for server in &cluster.servers {
         let text = keepalived_conf(&model, cluster, server.value);
         assert!(text.contains("192.168.60.99/32 dev eno1\n"), "{text}");
+        assert!(text.contains("script \"/usr/bin/env curl "), "{text}");
         let name = &model.machine(server.value).name;
         let path = dir.path().join(format!("{name}.keepalived.conf"));
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("cannot write: {e}"));
