@@ -85,35 +85,26 @@ const U32: Ty = Ty::Int(0, u32::MAX as i128);
 const ASN: Ty = Ty::Int(1, u32::MAX as i128);
 const VMID: Ty = Ty::Int(100, 999_999_999);
 const PORT_NUMBER: Ty = Ty::Int(1, 65535);
-const STORAGE_KINDS: [&str; StorageKind::ALL.len()] = {
-    let mut names = [""; StorageKind::ALL.len()];
-    let mut i = 0;
-    while i < names.len() {
-        names[i] = StorageKind::ALL[i].0;
-        i += 1;
-    }
-    names
-};
+/// The first `N` source words of a `(word, value)` table such as `StorageKind::ALL`, as a
+/// constant for `Ty::Word`, so the schema and the model spell each word once.
+macro_rules! words {
+    ($table:expr, $n:expr) => {{
+        let mut names = [""; $n];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = $table[i].0;
+            i += 1;
+        }
+        names
+    }};
+}
 
-const PLATFORMS: [&str; 6] = {
-    let mut names = [""; 6];
-    let mut i = 0;
-    // The guest platforms (`vm`, `lxc`) are keywords of their own, not `platform` values.
-    while i < names.len() {
-        names[i] = Platform::ALL[i].0;
-        i += 1;
-    }
-    names
-};
-const OVERLAYS: [&str; Overlay::ALL.len()] = {
-    let mut names = [""; Overlay::ALL.len()];
-    let mut i = 0;
-    while i < names.len() {
-        names[i] = Overlay::ALL[i].0;
-        i += 1;
-    }
-    names
-};
+const STORAGE_KINDS: [&str; StorageKind::ALL.len()] =
+    words!(StorageKind::ALL, StorageKind::ALL.len());
+// The guest platforms (`vm`, `lxc`) come last in `Platform::ALL`: they are keywords of
+// their own, not `platform` values.
+const PLATFORMS: [&str; 6] = words!(Platform::ALL, 6);
+const OVERLAYS: [&str; Overlay::ALL.len()] = words!(Overlay::ALL, Overlay::ALL.len());
 
 static NAMING: Schema = schema(
     &[
@@ -536,6 +527,7 @@ pub static IMAGE: Schema = schema(
         attr("state_version", Ty::Text),
         attr("cloud_init", Ty::Bool),
         attr("description", Ty::Str),
+        attr("eol", Ty::Str),
     ],
     &[],
 );

@@ -3,36 +3,8 @@
 //! are serialised by `serde-saphyr`, which quotes them as YAML needs.
 
 pub(crate) use infrac_templates::text::file_segment;
+pub(crate) use infrac_templates::text::shell_quote;
 use infrac_templates::text::{comment_safe, wrap};
-
-/// Characters that never need quoting inside a bash word that is not the first word of a
-/// command: no expansion, globbing, word splitting or tilde at the start can touch them.
-fn shell_plain(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_./:=,@%+-".contains(c)
-}
-
-/// Quotes `value` as exactly one bash word: plain words stay bare, anything else goes in
-/// double quotes with the four characters still special there (`\`, `"`, `$`, `` ` ``)
-/// escaped. A NUL byte cannot be part of a bash string, so it becomes U+FFFD.
-pub(crate) fn shell_quote(value: &str) -> String {
-    if !value.is_empty() && value.chars().all(shell_plain) {
-        return value.to_string();
-    }
-    let mut quoted = String::with_capacity(value.len() + 2);
-    quoted.push('"');
-    for c in value.chars() {
-        match c {
-            '\\' | '"' | '$' | '`' => {
-                quoted.push('\\');
-                quoted.push(c);
-            }
-            '\0' => quoted.push('\u{FFFD}'),
-            _ => quoted.push(c),
-        }
-    }
-    quoted.push('"');
-    quoted
-}
 
 /// A name as one keepalived word. keepalived splits its configuration at white space,
 /// reads `#` and `!` as the start of a comment, `{`/`}` as blocks and `"` as quoting, and

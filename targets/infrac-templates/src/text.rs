@@ -65,6 +65,39 @@ pub fn html_comment_safe(text: &str) -> String {
     out
 }
 
+/// Characters that never need quoting inside a bash word that is not the first word of a
+/// command: no expansion, globbing, word splitting or tilde at the start can touch them.
+fn shell_plain(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_./:=,@%+-".contains(c)
+}
+
+/// Quotes `value` as exactly one bash word.
+///
+/// Plain words stay bare (`local-lvm:50`); anything else goes in double quotes with the
+/// four characters that stay special there (`\`, `"`, `$`, `` ` ``) escaped. Double
+/// rather than single quotes because shellcheck flags `$` inside single quotes (SC2016)
+/// as a likely mistake. Newlines stay literal inside the quotes. A NUL byte cannot be
+/// part of a bash string, so it becomes U+FFFD.
+pub fn shell_quote(value: &str) -> String {
+    if !value.is_empty() && value.chars().all(shell_plain) {
+        return value.to_string();
+    }
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' | '"' | '$' | '`' => {
+                quoted.push('\\');
+                quoted.push(c);
+            }
+            '\0' => quoted.push('\u{FFFD}'),
+            _ => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 /// A name usable as one path segment (see [`infrac_model::layout::segment`]).
 pub fn file_segment(name: &str) -> String {
     infrac_model::layout::segment(name)
