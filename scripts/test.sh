@@ -3,7 +3,8 @@
 #   1. install the artifact validators (idempotent; Debian, PyPI and npm packages),
 #   2. prove they work (scripts/validators/selftest.sh),
 #   3. build every lab in examples/ and validate every artifact it generates,
-#   4. run the Rust test suite (cargo test --workspace --locked).
+#   4. run the Rust test suite (cargo test --workspace --locked),
+#   5. fuzz the parser and the whole pipeline for 30 s each (fuzz/run.sh, nightly).
 # Any failing step fails the whole run. Works from any working directory.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,5 +34,8 @@ done
 
 step "cargo test --workspace --locked"
 cargo test --workspace --locked
+
+step "fuzz/run.sh 30 (a bounded fuzz run of the parser and the whole pipeline)"
+fuzz/run.sh 30
 
 step "all steps passed"

@@ -134,7 +134,7 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
         let cpu_basis = format!(
             "{} logical CPUs, {} reserved for the hypervisor, overcommit {:.1}",
             hw.threads().max(hw.cores()),
-            host.reserve.cores,
+            host.reserve.cpu,
             host.overcommit.cpu
         );
         let mem_basis = format!(
@@ -342,7 +342,7 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
         let Some(capacities) = capacities else {
             continue;
         };
-        let reserve_cpu = u64::from(cluster.reserve.cores) * 1000;
+        let reserve_cpu = cluster.reserve.cpu.0;
         let cpu_alloc: u64 = capacities
             .iter()
             .map(|(cpus, _)| (u64::from(*cpus) * 1000).saturating_sub(reserve_cpu))
@@ -381,7 +381,7 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
                     show(capacity)
                 ),
                 cluster.span,
-                if cluster.reserve.cores == 0 && cluster.reserve.memory.0 == 0 {
+                if cluster.reserve.cpu.0 == 0 && cluster.reserve.memory.0 == 0 {
                     format!(
                         "{} node{}",
                         nodes.len(),
@@ -389,11 +389,10 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
                     )
                 } else {
                     format!(
-                        "{} node{}, each keeping {} core{} and {} for the system",
+                        "{} node{}, each keeping {} and {} for the system",
                         nodes.len(),
                         if nodes.len() == 1 { "" } else { "s" },
-                        cluster.reserve.cores,
-                        if cluster.reserve.cores == 1 { "" } else { "s" },
+                        cluster.reserve.cpu.cores_text(),
                         cluster.reserve.memory
                     )
                 },

@@ -7,11 +7,12 @@ pub mod budget;
 pub mod firewall;
 pub mod ipam;
 pub mod naming;
+pub mod releases;
 pub mod secrets;
 pub mod wiring;
 
 use infrac_diagnostics::Diagnostic;
-use infrac_model::{Machine, Model, NetworkId};
+use infrac_model::{Date, Machine, Model, NetworkId};
 
 /// Runs every check family and returns their diagnostics in source order.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
@@ -22,6 +23,16 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     diagnostics.extend(wiring::check(model));
     diagnostics.extend(secrets::check(model));
     diagnostics.extend(firewall::check(model));
+    diagnostics.sort_by_key(Diagnostic::sort_key);
+    diagnostics
+}
+
+/// Every check family, plus the ones that depend on the day of the build (images past
+/// their end of support on `today`). The caller passes the day, so a build is a function
+/// of its inputs and tests pin it.
+pub fn check_on(model: &Model, today: Date) -> Vec<Diagnostic> {
+    let mut diagnostics = check(model);
+    diagnostics.extend(releases::check(model, today));
     diagnostics.sort_by_key(Diagnostic::sort_key);
     diagnostics
 }

@@ -35,12 +35,13 @@ fn patterns() -> Vec<(Regex, &'static str)> {
 /// Runs the secrets check over every free-text attribute of the model.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let patterns = patterns();
-    let mut texts: Vec<(&str, Span, String)> = Vec::new();
-    for (_, m) in model.machines() {
-        if let Some(d) = &m.description {
-            texts.push((d, m.name_span, format!("the description of {}", m.name)));
-        }
-    }
+    // Every free text the model can write out, then the strings that are free text here
+    // but typed elsewhere (plain env values, image references, BMC user names).
+    let mut texts: Vec<(&str, Span, String)> = model
+        .free_texts()
+        .into_iter()
+        .map(|t| (t.text, t.span, t.what))
+        .collect();
     for a in &model.apps {
         for (name, value) in &a.env {
             if let infrac_model::EnvValue::Plain(v) = value {

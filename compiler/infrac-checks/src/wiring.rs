@@ -304,13 +304,13 @@ fn reservation(
     let Some((cpus, memory)) = machine.capacity() else {
         return;
     };
-    let cores_short = cluster.reserve.cores >= cpus && cluster.reserve.cores > 0;
+    let cores_short = cluster.reserve.cpu.0 >= u64::from(cpus) * 1000 && cluster.reserve.cpu.0 > 0;
     let memory_short = cluster.reserve.memory >= memory && cluster.reserve.memory.0 > 0;
     if !cores_short && !memory_short {
         return;
     }
     let what = if cores_short {
-        format!("{} cores of {cpus}", cluster.reserve.cores)
+        format!("{} of {cpus} cores", cluster.reserve.cpu.cores_text())
     } else {
         format!("{} of {memory}", cluster.reserve.memory)
     };

@@ -4,8 +4,7 @@
 use crate::report::{plural, print_human};
 use infrac_driver::targets::all_targets;
 use infrac_driver::{
-    build_artifacts, check_output_as, check_path, input_files, write_output_as, Analysis, Writer,
-    MANIFEST,
+    build_artifacts, check_output_as, input_files, write_output_as, Analysis, Writer, MANIFEST,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +13,7 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 #[command(long_about = LONG_ABOUT)]
 pub struct Args {
-    /// The lab file
+    /// The lab file (`-` reads it from standard input)
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// Output folder
@@ -26,6 +25,9 @@ pub struct Args {
     /// Write nothing; exit 1 listing every file in DIR that differs from what would be written
     #[arg(long)]
     check: bool,
+    /// The day to check support dates against (default: today, in UTC)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::check::parse_date)]
+    today: Option<infrac_model::Date>,
 }
 
 const LONG_ABOUT: &str = "\
@@ -94,13 +96,14 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         }
         ExitCode::from(1)
     };
-    let analysis = match check_path(&args.file) {
-        Ok(a) => a,
-        Err(why) => {
-            eprintln!("error: cannot read `{}`: {why}", args.file.display());
-            return ExitCode::from(2);
-        }
-    };
+    let analysis =
+        match crate::input::analyse(&args.file, Some(crate::check::build_day(args.today))) {
+            Ok(a) => a,
+            Err(why) => {
+                eprintln!("error: cannot read `{}`: {why}", args.file.display());
+                return ExitCode::from(2);
+            }
+        };
     print_human(&analysis, color);
     if analysis.has_errors() {
         return failed();

@@ -2,9 +2,8 @@
 
 use crate::report::print_human;
 use clap::ValueEnum;
-use infrac_driver::{
-    check_path, diagnostics_github, diagnostics_json, diagnostics_sarif, Analysis,
-};
+use infrac_driver::{diagnostics_github, diagnostics_json, diagnostics_sarif, Analysis};
+use infrac_model::Date;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,7 +26,7 @@ pub enum Format {
 every diagnostic. Nothing is written. Exits 0 when there are no errors, 1 when there are."
 )]
 pub struct Args {
-    /// The lab files to check
+    /// The lab files to check (`-` reads one from standard input)
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     /// Output format of the diagnostics
@@ -39,13 +38,33 @@ pub struct Args {
     /// Print each host's CPU, memory and disk use against capacity
     #[arg(long)]
     summary: bool,
+    /// The day to check support dates against (default: today, in UTC)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    today: Option<Date>,
+}
+
+/// Reads `--today`.
+pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("`{text}` is not a date (YYYY-MM-DD)"))
+}
+
+/// The day images' support dates are compared with: the one given, else the current UTC
+/// date from the system clock.
+pub(crate) fn build_day(given: Option<Date>) -> Date {
+    given.unwrap_or_else(|| {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_unix_days(seconds / 86_400)
+    })
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
     let mut failed = false;
     let mut all: Vec<Analysis> = Vec::new();
+    let today = build_day(args.today);
     for file in &args.files {
-        let analysis = match check_path(file) {
+        let analysis = match crate::input::analyse(file, Some(today)) {
             Ok(a) => a,
             Err(why) => {
                 eprintln!("error: cannot read `{}`: {why}", file.display());

@@ -11,18 +11,12 @@ this themselves (see editors/vscode); it reports the same diagnostics as `infrac
 pub struct Args {}
 
 pub fn run(_args: Args) -> ExitCode {
-    let (connection, io_threads) = lsp_server::Connection::stdio();
-    let served = infrac_lsp::run(&connection);
-    drop(connection);
-    let joined = io_threads.join();
-    match (served, joined) {
-        (Ok(()), Ok(())) => ExitCode::SUCCESS,
-        (Err(e), _) => {
+    // infrac-lsp's own transport: a malformed message is answered, not fatal.
+    let input = std::io::BufReader::new(std::io::stdin());
+    match infrac_lsp::serve(input, std::io::stdout()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
             eprintln!("error: language server: {e}");
-            ExitCode::from(2)
-        }
-        (_, Err(e)) => {
-            eprintln!("error: language server I/O: {e}");
             ExitCode::from(2)
         }
     }

@@ -2,11 +2,17 @@
 
 mod build;
 mod check;
+mod completions;
 mod docs;
 mod explain;
 mod explain_flow;
+mod fmt;
+mod init;
+mod input;
 mod lsp;
+mod manpage;
 mod report;
+mod stdlib_cmd;
 mod summary;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -62,7 +68,12 @@ enum Command {
     Docs(docs::Args),
     Explain(explain::Args),
     ExplainFlow(explain_flow::Args),
+    Fmt(fmt::Args),
     Lsp(lsp::Args),
+    Init(init::Args),
+    Stdlib(stdlib_cmd::Args),
+    Completions(completions::Args),
+    Manpage(manpage::Args),
 }
 
 fn use_color(choice: ColorChoice) -> bool {
@@ -95,6 +106,11 @@ fn main() -> ExitCode {
         Command::Docs(args) => docs::run(args, color),
         Command::Explain(args) => explain::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Stdlib(args) => stdlib_cmd::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Manpage(args) => manpage::run(args),
         Command::ExplainFlow(args) => explain_flow::run(args, color),
+        Command::Fmt(args) => fmt::run(args, color),
     }
 }

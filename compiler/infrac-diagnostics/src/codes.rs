@@ -162,6 +162,7 @@ codes! {
     OPENWRT_FIREWALL = "E1301", "firewall rule that OpenWrt's firewall cannot express as written";
     OPENWRT_FORWARD_WITHOUT_ADDRESS = "E1302", "OpenWrt cannot forward a port to a machine without a static IPv4 address";
     OPENWRT_CONFIG = "E1303", "name or interface that OpenWrt's configuration cannot express";
+    TOO_MANY_DIAGNOSTICS = "W0001", "more diagnostics than are shown";
     DOC_COMMENT_DETACHED = "W0101", "doc comment attached to nothing";
     UNUSED_IMPORT = "W0201", "unused import";
     TEMPLATE_UNUSED = "W0202", "template never used";

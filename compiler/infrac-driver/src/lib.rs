@@ -8,6 +8,7 @@
 #![doc = include_str!("../../../docs/ARCHITECTURE.md")]
 
 mod json;
+pub mod limit;
 mod output;
 mod sarif;
 pub mod targets;
@@ -170,17 +171,45 @@ pub fn check_source(name: &str, text: &str) -> Analysis {
     check_with(name, text, &FsLoader::new("."))
 }
 
-/// The whole front end: analysis, then (if it found no errors) every check family.
+/// The whole front end: analysis, then (if it found no errors) every check family that
+/// does not depend on the day (see [`check_with_on`]).
 pub fn check_with(name: &str, text: &str, loader: &dyn infrac_sema::Loader) -> Analysis {
+    check_with_on(name, text, loader, None)
+}
+
+/// Checks the lab at `path` as on the day `today` (images past their end of support are
+/// reported); the CLI passes the current UTC date unless told another.
+pub fn check_path_on(
+    path: &Path,
+    today: Option<infrac_model::Date>,
+) -> Result<Analysis, LoadError> {
+    let text = read_source(path)?;
+    Ok(check_with_on(
+        &display_name(path),
+        &text,
+        &FsLoader::new("."),
+        today,
+    ))
+}
+
+/// The whole front end, with the release checks when `today` is given.
+pub fn check_with_on(
+    name: &str,
+    text: &str,
+    loader: &dyn infrac_sema::Loader,
+    today: Option<infrac_model::Date>,
+) -> Analysis {
     let mut analysis = infrac_sema::analyze(name, text, loader);
     if !analysis.has_errors() {
-        analysis
-            .diagnostics
-            .extend(infrac_checks::check(&analysis.model));
+        analysis.diagnostics.extend(match today {
+            Some(today) => infrac_checks::check_on(&analysis.model, today),
+            None => infrac_checks::check(&analysis.model),
+        });
         analysis
             .diagnostics
             .sort_by_key(infrac_diagnostics::Diagnostic::sort_key);
     }
+    limit::cap_per_file(&mut analysis.diagnostics);
     analysis
 }
 

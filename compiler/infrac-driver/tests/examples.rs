@@ -65,6 +65,13 @@ fn references(artifact: &Artifact) -> Vec<String> {
     artifact
         .contents
         .split(|c: char| c.is_whitespace() || matches!(c, ';' | '(' | ')' | '[' | ']'))
+        // `${../../k3s/…}` interpolates a file of the build into a string.
+        .map(|word| {
+            word.trim_start_matches('"')
+                .trim_start_matches("${")
+                .trim_end_matches('"')
+                .trim_end_matches('}')
+        })
         .filter(|word| word.starts_with("../"))
         .map(str::to_string)
         .collect()

@@ -1,10 +1,10 @@
 //! Conversions between infrac's diagnostics and spans and the LSP's: file URIs, UTF-16
 //! positions, related information.
 
-use infrac_diagnostics::{Diagnostic, Severity, SourceMap, Span};
+use infrac_diagnostics::{Code, Diagnostic, Severity, SourceMap, Span};
 use lsp_types::{
-    DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Position, Range,
-    Uri,
+    DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Location, NumberOrString,
+    Range, Uri,
 };
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -42,22 +42,16 @@ pub fn path_to_uri(path: &Path) -> Option<Uri> {
     Uri::from_str(&text).ok()
 }
 
-/// The LSP position (UTF-16 code units) of a byte offset.
-fn position(text: &str, offset: usize) -> Position {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count();
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let character: usize = before[line_start..].chars().map(char::len_utf16).sum();
-    Position::new(line as u32, character as u32)
-}
-
-fn range(map: &SourceMap, span: Span) -> Range {
+/// The LSP range of a span.
+pub(crate) fn range(map: &SourceMap, span: Span) -> Range {
     match map.get(span.file) {
-        Some(file) => Range::new(
-            position(&file.text, span.start as usize),
-            position(&file.text, span.end as usize),
-        ),
+        Some(file) => {
+            let starts = crate::text::line_starts(&file.text);
+            Range::new(
+                crate::text::position(&file.text, &starts, span.start as usize),
+                crate::text::position(&file.text, &starts, span.end as usize),
+            )
+        }
         None => Range::default(),
     }
 }
@@ -96,6 +90,10 @@ pub(crate) fn diagnostic(map: &SourceMap, d: &Diagnostic) -> lsp_types::Diagnost
         source: Some("infrac".into()),
         message,
         related_information: (!related.is_empty()).then_some(related),
+        // Editors fade what can be removed.
+        tags: [Code::UNUSED_IMPORT, Code::TEMPLATE_UNUSED]
+            .contains(&d.code)
+            .then(|| vec![DiagnosticTag::UNNECESSARY]),
         ..lsp_types::Diagnostic::default()
     }
 }
@@ -103,6 +101,11 @@ pub(crate) fn diagnostic(map: &SourceMap, d: &Diagnostic) -> lsp_types::Diagnost
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lsp_types::Position;
+
+    fn position(text: &str, offset: usize) -> Position {
+        crate::text::position(text, &crate::text::line_starts(text), offset)
+    }
 
     #[test]
     fn positions_count_utf16_units() {

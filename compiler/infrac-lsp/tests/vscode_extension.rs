@@ -33,3 +33,27 @@ fn the_extension_manifest_is_wired() {
         "the extension runs `infrac lsp`"
     );
 }
+
+/// The TextMate grammar, tokenised by vscode-textmate (VS Code's own engine): names with
+/// digits, `::1`, units, `###` comments and unterminated strings, and no string or
+/// comment leaking past its line in any example, fixture or stdlib file. Needs `node` and
+/// `npm ci` in editors/vscode (scripts/validators/install.sh runs it); fails without them.
+#[test]
+fn the_textmate_grammar_tokenises_as_the_lexer_does() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../editors/vscode");
+    assert!(
+        dir.join("node_modules/vscode-textmate").is_dir(),
+        "run `npm ci` in editors/vscode (or scripts/validators/install.sh) first"
+    );
+    let output = std::process::Command::new("node")
+        .arg("test/grammar.test.js")
+        .current_dir(&dir)
+        .output()
+        .unwrap_or_else(|e| panic!("node is needed for the grammar test: {e}"));
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -95,7 +95,7 @@ pub fn host_budgets(model: &Model) -> Vec<HostBudget> {
         let Some(hw) = &host.hardware else { continue };
         let logical = u64::from(hw.threads().max(hw.cores()));
         let cpu_capacity = scaled(
-            logical.saturating_sub(u64::from(host.reserve.cores)) * 1000,
+            (logical * 1000).saturating_sub(host.reserve.cpu.0),
             host.overcommit.cpu,
         );
         let memory_capacity = scaled(

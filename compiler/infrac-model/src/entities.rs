@@ -498,7 +498,9 @@ pub struct Cpu {
 /// Capacity kept back for the hypervisor itself.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Reserve {
-    pub cores: u32,
+    /// CPU kept back, in millicores: a host reserves whole cores, a cluster node may
+    /// reserve a fraction (`cpu = 500m`).
+    pub cpu: MilliCpu,
     pub memory: Bytes,
 }
 
@@ -808,6 +810,8 @@ pub struct Image {
     pub template: Option<String>,
     pub state_version: Option<String>,
     pub cloud_init: bool,
+    /// The last day its publisher supports the release (security updates), if known.
+    pub eol: Option<Date>,
 }
 
 /// The family of an OS image, which decides the files a machine running it gets.

@@ -7,8 +7,10 @@
 pub mod budget;
 pub mod dns;
 mod entities;
+mod free_text;
 pub mod graph;
 pub mod interfaces;
+pub mod kube;
 pub mod layout;
 pub mod policy;
 pub mod roles;
@@ -16,5 +18,6 @@ mod target;
 mod units;
 
 pub use entities::*;
+pub use free_text::FreeText;
 pub use target::{Artifact, Target};
 pub use units::*;

@@ -119,6 +119,11 @@ impl<'a> Sema<'a> {
         {
             return Some(*d);
         }
+        if self.unknown_kind_names.contains(name) {
+            // Declared under a misspelled kind, already reported: whatever it was meant
+            // to be, saying it is another kind or missing would be a consequence.
+            return None;
+        }
         if let Some(other) = candidates.first() {
             let o = &self.decls[other.0 as usize];
             self.diags.push(

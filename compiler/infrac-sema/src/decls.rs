@@ -497,14 +497,42 @@ fn not_a_lab(
     d
 }
 
+/// At most this many declarations and attributes stamped out by the `for` loops of a lab.
+/// Each loop is capped on its own; this bounds their product, so nested loops cannot
+/// exhaust memory. (What is written out by hand is bounded by the source file's size.)
+pub(crate) const MAX_INSTANCES: u64 = 100_000;
+
+/// At most this many iterations of one `for` loop.
+const MAX_ITERATIONS: i128 = 4096;
+
 impl<'a> Sema<'a> {
     /// Collects every declaration of every module, expanding `for` loops.
     pub(crate) fn collect(&mut self, modules: &'a [Module]) {
+        // Instances the items expanded so far stamp out: each item is estimated before it
+        // is expanded, so nested loops that would multiply past the cap are refused
+        // without allocating anything.
+        let mut instances: u64 = 0;
         for module in modules {
             for item in &module.ast.items {
                 match item {
-                    ast::Item::Decl(decl) => self.add_decl(decl, Vec::new(), &module.namespace),
-                    ast::Item::For(f) => self.expand_for(f, Vec::new(), &module.namespace),
+                    ast::Item::Decl(decl) => {
+                        let estimate = self.loops_estimate(&decl.body.entries, &Vec::new());
+                        if self.within_instance_cap(&mut instances, estimate, decl.head_span()) {
+                            self.add_decl(decl, Vec::new(), &module.namespace);
+                        }
+                    }
+                    ast::Item::For(f) => {
+                        let estimate = self.loop_estimate(f, &Vec::new());
+                        // The loop's head, `for i in 1..4096`, not its whole body.
+                        let head = Span {
+                            end: f.range.span.end,
+                            ..f.span
+                        };
+                        if self.within_instance_cap(&mut instances, estimate, head) {
+                            let budget = self.decls.len() + MAX_INSTANCES as usize;
+                            self.expand_for(f, Vec::new(), &module.namespace, budget);
+                        }
+                    }
                     ast::Item::Import(_) | ast::Item::Error(_) => {}
                 }
             }
@@ -515,7 +543,6 @@ impl<'a> Sema<'a> {
 
     /// The integer values a `for` range produces, or `None` after reporting why not.
     pub(crate) fn loop_values(&mut self, f: &ast::ForLoop, env: &Env) -> Option<Vec<i128>> {
-        const MAX_ITERATIONS: i128 = 4096;
         let (lo, hi) = match self.eval(&f.range, env, None, None)? {
             Value::Range(lo, hi) => match (*lo, *hi) {
                 (Value::Int(lo), Value::Int(hi)) => (lo, hi),
@@ -565,7 +592,14 @@ impl<'a> Sema<'a> {
         Some((lo..=hi).collect())
     }
 
-    fn expand_for(&mut self, f: &'a ast::ForLoop, env: Env, namespace: &Option<String>) {
+    /// Expands `f`, stopping once `self.decls` holds `budget` declarations.
+    fn expand_for(
+        &mut self,
+        f: &'a ast::ForLoop,
+        env: Env,
+        namespace: &Option<String>,
+        budget: usize,
+    ) {
         let Some(values) = self.loop_values(f, &env) else {
             return;
         };
@@ -575,16 +609,120 @@ impl<'a> Sema<'a> {
             for entry in &f.body {
                 match entry {
                     ast::Entry::Block(decl) => self.add_decl(decl, inner.clone(), namespace),
-                    ast::Entry::For(nested) => self.expand_for(nested, inner.clone(), namespace),
+                    ast::Entry::For(nested) => {
+                        self.expand_for(nested, inner.clone(), namespace, budget)
+                    }
                     ast::Entry::Attr(a) => self.not_at_top_level(a.span, "an attribute"),
                     ast::Entry::Rule(r) => self.not_at_top_level(r.span(), "a firewall rule"),
                     ast::Entry::Error(_) => {}
                 }
             }
+            // The estimate evaluates inner ranges once; this bounds loops whose inner range
+            // grows with the outer variable, reported once, at the innermost loop.
+            if self.decls.len() >= budget {
+                if !self
+                    .diags
+                    .iter()
+                    .any(|d| d.code == Code::TOO_MANY_INSTANCES)
+                {
+                    let head = Span {
+                        end: f.range.span.end,
+                        ..f.span
+                    };
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::TOO_MANY_INSTANCES,
+                            format!("`for` loops would stamp out more than {MAX_INSTANCES} declarations and attributes"),
+                            head,
+                            "its range grows with an outer loop's variable",
+                        )
+                        .with_help("loop over fewer values, or split the lab into smaller labs"),
+                    );
+                }
+                return;
+            }
             if self.diags.iter().filter(|d| d.is_error()).count() > 10_000 {
                 return;
             }
         }
+    }
+
+    /// Adds `estimate` to the running `total`, or reports at `span` (the outermost loop or
+    /// the declaration holding the loops) that the lab's loops would exceed
+    /// [`MAX_INSTANCES`] and returns false.
+    fn within_instance_cap(&mut self, total: &mut u64, estimate: u64, span: Span) -> bool {
+        let sum = total.saturating_add(estimate);
+        if sum > MAX_INSTANCES {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::TOO_MANY_INSTANCES,
+                    format!("`for` loops would stamp out more than {MAX_INSTANCES} declarations and attributes"),
+                    span,
+                    format!("this expands to about {estimate}"),
+                )
+                .with_note("nested `for` loops multiply: two loops of 1000 iterations stamp out a million copies of their body")
+                .with_help("loop over fewer values, or split the lab into smaller labs"),
+            );
+            return false;
+        }
+        *total = sum;
+        true
+    }
+
+    /// An estimate of the instances a declaration stamps out: itself, its attributes and
+    /// blocks, and everything its `for` loops repeat.
+    fn decl_estimate(&mut self, decl: &ast::Decl, env: &Env) -> u64 {
+        1u64.saturating_add(self.entries_estimate(&decl.body.entries, env))
+    }
+
+    /// What the `for` loops among `entries` (and in their blocks) stamp out; a source file
+    /// alone is bounded by its size, loops multiply.
+    fn loops_estimate(&mut self, entries: &[ast::Entry], env: &Env) -> u64 {
+        entries.iter().fold(0u64, |total, entry| {
+            let n = match entry {
+                ast::Entry::Block(decl) => self.loops_estimate(&decl.body.entries, env),
+                ast::Entry::For(f) => self.loop_estimate(f, env),
+                ast::Entry::Attr(_) | ast::Entry::Rule(_) | ast::Entry::Error(_) => 0,
+            };
+            total.saturating_add(n)
+        })
+    }
+
+    fn entries_estimate(&mut self, entries: &[ast::Entry], env: &Env) -> u64 {
+        entries.iter().fold(0u64, |total, entry| {
+            let n = match entry {
+                ast::Entry::Block(decl) => self.decl_estimate(decl, env),
+                ast::Entry::For(f) => self.loop_estimate(f, env),
+                ast::Entry::Attr(_) | ast::Entry::Rule(_) | ast::Entry::Error(_) => 1,
+            };
+            total.saturating_add(n)
+        })
+    }
+
+    /// Iterations times the body's estimate, without expanding: the range is evaluated
+    /// once (inner ranges with the variable at its lower bound) and any diagnostic of that
+    /// evaluation is dropped, since expansion reports it. A range that does not evaluate,
+    /// or that `loop_values` refuses, expands to nothing.
+    fn loop_estimate(&mut self, f: &ast::ForLoop, env: &Env) -> u64 {
+        let reported = self.diags.len();
+        let range = self.eval(&f.range, env, None, None);
+        self.diags.truncate(reported);
+        let Some(Value::Range(lo, hi)) = range else {
+            return 0;
+        };
+        let (Value::Int(lo), Value::Int(hi)) = (*lo, *hi) else {
+            return 0;
+        };
+        // `loop_values` reports a range it refuses, and nothing of the loop is expanded.
+        if hi < lo || hi - lo >= MAX_ITERATIONS {
+            return 0;
+        }
+        let Ok(iterations) = u64::try_from(hi - lo + 1) else {
+            return 0;
+        };
+        let mut inner = env.clone();
+        inner.push((f.var.name.clone(), Value::Int(lo)));
+        iterations.saturating_mul(self.entries_estimate(&f.body, &inner))
     }
 
     fn not_at_top_level(&mut self, span: Span, what: &str) {
@@ -644,6 +782,9 @@ impl<'a> Sema<'a> {
                     ),
                 }),
             );
+            if let Some(ast::DeclName::Ident(name)) = &decl.name {
+                self.unknown_kind_names.insert(name.name.clone());
+            }
             return;
         };
         if !self.check_head(decl, keyword) {

@@ -775,17 +775,19 @@ impl<'a> Sema<'a> {
             }
             "secret" => {
                 let name = self.expect_str(&values[0])?;
-                let valid = !name.is_empty()
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
-                if !valid {
-                    self.err(
-                        Code::EVALUATION,
-                        "invalid secret name",
-                        values[0].1,
-                        "use letters, digits, `-`, `_`, `.` and `/`",
-                        "name secrets like paths: `secret(\"grafana/admin\")`",
+                // One name is the file under /run/secrets and the Kubernetes Secret's name
+                // verbatim, so it must be a DNS label (RFC 1123): no `/` or `..` to leave
+                // the folder, and no case or punctuation the Kubernetes name would fold,
+                // which would make two secrets one.
+                if let Some(problem) = secret_name_problem(&name) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::INVALID_SECRET_NAME,
+                            format!("invalid secret name `{}`", name.escape_debug()),
+                            values[0].1,
+                            problem,
+                        )
+                        .with_help("name secrets with lowercase letters, digits and `-`, up to 63 characters: `secret(\"grafana-admin\")`"),
                     );
                     return None;
                 }
@@ -1015,4 +1017,28 @@ impl<'a> Sema<'a> {
             }
         }
     }
+}
+
+/// Why `name` cannot name a secret, or `None` when it is a DNS label (RFC 1123): 1 to 63
+/// lowercase letters, digits and `-`, starting and ending with a letter or digit.
+pub(crate) fn secret_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("the name is empty".into());
+    }
+    if name.len() > 63 {
+        return Some(format!("{} characters; at most 63", name.len()));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Some(format!(
+            "`{}` is not a lowercase letter, digit or `-`",
+            c.escape_debug()
+        ));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Some("starts or ends with `-`".into());
+    }
+    None
 }

@@ -49,6 +49,9 @@ pub(crate) struct Sema<'a> {
     pub(crate) memo: HashMap<(DeclIdx, String), Option<Value>>,
     pub(crate) in_progress: Vec<(DeclIdx, String)>,
     pub(crate) duplicates: HashSet<DeclIdx>,
+    /// Names declared under a kind that does not exist (`vmm router`, already reported):
+    /// references to them stay quiet instead of claiming a wrong kind or no declaration.
+    pub(crate) unknown_kind_names: HashSet<String>,
     pub(crate) used_templates: HashSet<DeclIdx>,
     /// Required attributes that were present but invalid: not reported again as missing.
     pub(crate) failed_attrs: HashSet<(Span, &'static str)>,
@@ -79,6 +82,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
         memo: HashMap::new(),
         in_progress: Vec::new(),
         duplicates: HashSet::new(),
+        unknown_kind_names: HashSet::new(),
         used_templates: HashSet::new(),
         failed_attrs: HashSet::new(),
         catalogue: HashMap::new(),
@@ -120,7 +124,11 @@ fn source_name(root_name: &str) -> String {
 
 impl Sema<'_> {
     fn unused_warnings(&mut self, modules: &[decls::Module]) {
-        for module in modules {
+        // After an error, evaluation stopped somewhere (a failed reference skips the rest
+        // of its value), so a namespace may be used where it was never reached: an
+        // "unused import" would be a consequence of the error, advising a wrong removal.
+        let complete = !self.diags.iter().any(Diagnostic::is_error);
+        for module in modules.iter().filter(|_| complete) {
             for item in &module.ast.items {
                 let infrac_syntax::ast::Item::Import(import) = item else {
                     continue;
@@ -163,4 +171,38 @@ impl Sema<'_> {
             }
         }
     }
+}
+
+/// An attribute a block accepts, for editors: its name, its type in words, and whether it
+/// must be given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeInfo {
+    pub name: &'static str,
+    pub ty: String,
+    pub required: bool,
+}
+
+/// What the block at `path` accepts, for editors (completion): `path` is a declaration
+/// kind followed by the nested block kinds that lead to the block (`["vm", "nic"]`).
+/// Returns its attributes and the kinds of the blocks it may contain, from the same
+/// schema table that checks labs; `None` when there is no such block.
+pub fn schema_for_kind(path: &[&str]) -> Option<(Vec<AttributeInfo>, Vec<&'static str>)> {
+    let (first, rest) = path.split_first()?;
+    let mut schema: &schema::Schema = schema::TOP_LEVEL
+        .iter()
+        .find(|(keyword, _, _)| keyword == first)
+        .map(|(_, _, schema)| *schema)?;
+    for kind in rest {
+        schema = schema.block(kind)?.schema;
+    }
+    let attrs = schema
+        .attrs
+        .iter()
+        .map(|a| AttributeInfo {
+            name: a.name,
+            ty: a.ty.describe(),
+            required: a.required,
+        })
+        .collect();
+    Some((attrs, schema.blocks.iter().map(|b| b.kind).collect()))
 }

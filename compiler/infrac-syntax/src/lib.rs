@@ -4,8 +4,10 @@
 //! so editors keep working on broken files. No semantics live here.
 
 pub mod ast;
+mod fmt;
 pub mod lexer;
 mod parser;
 pub mod token;
 
+pub use fmt::{format, FormatError};
 pub use parser::parse;

@@ -28,11 +28,12 @@ pub struct Parsed {
 pub fn parse(src: &str, file: FileId) -> Parsed {
     let lexed = lex(src, file);
     let mut diagnostics = lexed.diagnostics;
-    let tokens: Vec<(Token, SimpleSpan)> = lexed
+    let mut tokens: Vec<(Token, SimpleSpan)> = lexed
         .tokens
         .into_iter()
         .map(|(t, s)| (t, SimpleSpan::from(s.start as usize..s.end as usize)))
         .collect();
+    close_unclosed_blocks(&mut tokens, src);
     let interpolations = interpolation_spans(&tokens);
     let eoi = SimpleSpan::from(src.len()..src.len());
     let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
@@ -85,6 +86,68 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
         file: ast,
         diagnostics,
     }
+}
+
+/// Closes blocks left open by a missing `}` where the next top-level declaration starts,
+/// so one missing `}` costs one diagnostic (the lexer's "unclosed `{`") and the
+/// declarations after it are parsed and checked as usual.
+///
+/// The parser knows nothing of declaration kinds (they are ordinary names, given meaning
+/// by sema), so a top-level declaration is recognised by its shape alone: a line that
+/// starts in column 0 with `NAME NAME` (`vm web`, `network lan`), `NAME "NAME"`,
+/// `NAME on` (`firewall on gw`), `import` or `for`. Entries inside a block are indented in every
+/// formatted lab, so such a line inside a block means a `}` is missing before it.
+///
+/// Nothing changes when the file's braces balance (a block whose entries are written in
+/// column 0 is left alone). When they do not, each such line closes, from the innermost
+/// out, as many of the blocks still open as the file lacks `}`s, by inserting zero-width
+/// `}` tokens at the end of the last non-blank line before it.
+fn close_unclosed_blocks(tokens: &mut Vec<(Token, SimpleSpan)>, src: &str) {
+    let opens = tokens.iter().filter(|(t, _)| *t == Token::LBrace).count();
+    let closes = tokens.iter().filter(|(t, _)| *t == Token::RBrace).count();
+    let mut missing = opens.saturating_sub(closes);
+    if missing == 0 {
+        return;
+    }
+    let starts_line = |offset: usize| {
+        offset == 0 || matches!(src.as_bytes().get(offset - 1), Some(b'\n' | b'\r'))
+    };
+    let mut depth = 0usize;
+    let mut out: Vec<(Token, SimpleSpan)> = Vec::with_capacity(tokens.len() + missing);
+    for i in 0..tokens.len() {
+        let (token, span) = &tokens[i];
+        let after_newline = i > 0 && tokens[i - 1].0 == Token::Newline;
+        if missing > 0 && depth > 0 && after_newline && starts_line(span.start) {
+            let next = tokens.get(i + 1).map(|(t, _)| t);
+            let declaration = match token {
+                Token::Import | Token::For => true,
+                Token::Ident(_) => {
+                    matches!(next, Some(Token::Ident(_) | Token::On | Token::StrStart))
+                }
+                _ => false,
+            };
+            if declaration {
+                let close = depth.min(missing);
+                // Before the run of line breaks (and blank lines) that precedes this line.
+                let at = out
+                    .iter()
+                    .rposition(|(t, _)| *t != Token::Newline)
+                    .map_or(0, |p| p + 1);
+                let offset = out.get(at).map_or(span.start, |(_, s)| s.start);
+                let synthetic = (Token::RBrace, SimpleSpan::from(offset..offset));
+                out.splice(at..at, std::iter::repeat_n(synthetic, close));
+                depth -= close;
+                missing -= close;
+            }
+        }
+        match token {
+            Token::LBrace => depth += 1,
+            Token::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        out.push((token.clone(), *span));
+    }
+    *tokens = out;
 }
 
 /// Where each string interpolation `{…}` sits, from its `{` to its `}` (or the string's end).
@@ -861,6 +924,55 @@ mod tests {
         let parsed = parse(src, FileId(0));
         assert!(parsed.diagnostics.is_empty(), "{:#?}", parsed.diagnostics);
         parsed.file
+    }
+
+    /// The names of the top-level declarations, and the codes of the diagnostics.
+    fn outline(src: &str) -> (Vec<String>, Vec<&'static str>) {
+        let parsed = parse(src, FileId(0));
+        let names = parsed
+            .file
+            .items
+            .iter()
+            .map(|item| match item {
+                Item::Decl(d) => format!("{} {}", d.kind.name, d.body.entries.len()),
+                Item::Import(i) => format!("import {}", i.path),
+                Item::For(_) => "for".into(),
+                Item::Error(_) => "error".into(),
+            })
+            .collect();
+        (names, parsed.diagnostics.iter().map(|d| d.code.0).collect())
+    }
+
+    #[test]
+    fn an_unclosed_block_ends_at_the_next_declaration() {
+        let (names, codes) = outline(
+            "vm a 1 on pve {\n  cores = 2\n  nic lan {\n    ip = 10.0.0.1\n\n## Doc.\nvm b 2 on pve {\n  cores = 1\n}\nfirewall on b {\n  allow lan -> b icmp\n}\n",
+        );
+        assert_eq!(names, ["vm 2", "vm 1", "firewall 1"]);
+        assert_eq!(codes, ["E0102", "E0102"], "one diagnostic per missing `}}`");
+        for next in [
+            "import \"./x.infra\"",
+            "for i in 1..2 {\n  vm \"w{i}\" (i) on pve {}\n}",
+            "vm \"q\" 3 on pve {}",
+        ] {
+            let (names, codes) = outline(&format!("host pve {{\n  cores = 2\n{next}\n"));
+            assert_eq!(names.len(), 2, "{next}: {names:?}");
+            assert_eq!(names[0], "host 1");
+            assert_eq!(codes, ["E0102"], "{next}");
+        }
+    }
+
+    #[test]
+    fn balanced_blocks_written_in_column_0_are_left_alone() {
+        let (names, codes) =
+            outline("host pve {\nnic eno1 { speed = 10G }\nstorage local { kind = dir }\n}\n");
+        assert_eq!(names, ["host 2"]);
+        assert!(codes.is_empty(), "{codes:?}");
+        // An attribute in column 0 is not a declaration: the block stays open to the end
+        // of the file (and is dropped there, as before).
+        let (names, codes) = outline("host pve {\n  cores = 2\nmemory = 4GiB\n");
+        assert!(names.is_empty(), "{names:?}");
+        assert_eq!(codes, ["E0102"]);
     }
 
     #[test]

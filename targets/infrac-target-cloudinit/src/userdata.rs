@@ -272,7 +272,8 @@ fn nfs_exports(model: &Model, machine: &Machine, config: &mut CloudConfig) {
     }
     config.packages.insert(NFS_SERVER);
     let own: Vec<_> = machine.attached().map(|(_, _, n)| n).collect();
-    let mut lines = vec!["# The lab's NFS exports, written by cloud-init from infrac's build.".to_string()];
+    let mut lines =
+        vec!["# The lab's NFS exports, written by cloud-init from infrac's build.".to_string()];
     for export in &machine.exports {
         let networks = if export.clients.is_empty() {
             &own
@@ -294,16 +295,18 @@ fn nfs_exports(model: &Model, machine: &Machine, config: &mut CloudConfig) {
         if clients.is_empty() {
             continue;
         }
-        lines.push(format!("{} {}", fstab_field(&export.path), clients.join(" ")));
+        lines.push(format!(
+            "{} {}",
+            fstab_field(&export.path),
+            clients.join(" ")
+        ));
     }
     config.write_files.push(WriteFile {
         path: EXPORTS_FILE.into(),
         permissions: "0644",
         content: lines.join("\n") + "\n",
     });
-    config
-        .runcmd
-        .push(vec!["exportfs".into(), "-ra".into()]);
+    config.runcmd.push(vec!["exportfs".into(), "-ra".into()]);
 }
 
 /// NFS mounts of the storage pools that mount an export, at `/mnt/<pool>`.

@@ -86,13 +86,12 @@ pub(crate) fn page(model: &Model, header: &str) -> CapacityPage {
             continue;
         }
         let Some(hw) = &host.hardware else { continue };
-        let reserved = if host.reserve.cores == 0 && host.reserve.memory.0 == 0 {
+        let reserved = if host.reserve.cpu.0 == 0 && host.reserve.memory.0 == 0 {
             "nothing reserved for the hypervisor".to_string()
         } else {
             format!(
-                "{} core{} and {} reserved for the hypervisor",
-                host.reserve.cores,
-                if host.reserve.cores == 1 { "" } else { "s" },
+                "{} and {} reserved for the hypervisor",
+                host.reserve.cpu.cores_text(),
                 host.reserve.memory
             )
         };
@@ -144,9 +143,7 @@ pub(crate) fn page(model: &Model, header: &str) -> CapacityPage {
                 .collect();
             let node_cpu: u64 = nodes
                 .iter()
-                .map(|(cpus, _)| {
-                    u64::from(*cpus).saturating_sub(u64::from(cluster.reserve.cores)) * 1000
-                })
+                .map(|(cpus, _)| (u64::from(*cpus) * 1000).saturating_sub(cluster.reserve.cpu.0))
                 .sum();
             let node_memory: u64 = nodes
                 .iter()
@@ -222,12 +219,11 @@ pub(crate) fn page(model: &Model, header: &str) -> CapacityPage {
             ClusterCapacity {
                 name: cell(&cluster.name),
                 basis: format!(
-                    "{} node{}, each minus {} core{} and {} reserved for the kubelet and system; \
+                    "{} node{}, each minus {} and {} reserved for the kubelet and system; \
                      app figures are per app, times its replicas.",
                     nodes.len(),
                     if nodes.len() == 1 { "" } else { "s" },
-                    cluster.reserve.cores,
-                    if cluster.reserve.cores == 1 { "" } else { "s" },
+                    cluster.reserve.cpu.cores_text(),
                     cluster.reserve.memory
                 ),
                 budget,

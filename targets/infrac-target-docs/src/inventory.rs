@@ -150,9 +150,8 @@ pub(crate) fn page(model: &Model, header: &str) -> InventoryPage {
                 facts.row(vec![
                     "Reserved per node".into(),
                     format!(
-                        "{} core{}, {}",
-                        cluster.reserve.cores,
-                        if cluster.reserve.cores == 1 { "" } else { "s" },
+                        "{}, {}",
+                        cluster.reserve.cpu.cores_text(),
                         cluster.reserve.memory
                     ),
                 ]);

@@ -12,8 +12,8 @@
 //! and the man page itself advises against it since RFC 3768 removed authentication from
 //! VRRP. `check_unicast_src` is what keeps strangers' adverts out instead.
 
-use crate::cluster::{self, NodeNet, API_PORT};
 use crate::text::{comment, header, keepalived_word};
+use infrac_model::kube::{self as cluster, NodeNet, API_PORT};
 use infrac_model::{Cluster, MachineId, Model};
 use std::fmt::Write;
 use std::net::IpAddr;

@@ -10,8 +10,8 @@
 //! the kubeconfig mounted at kube-vip's default path is k3s's admin kubeconfig
 //! `/etc/rancher/k3s/k3s.yaml`, which talks to the API server on the same machine.
 
-use crate::cluster::API_PORT;
 use crate::versions;
+use infrac_model::kube::API_PORT;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;

@@ -14,7 +14,10 @@
 //! there, the API address) come from [`cluster`]. Secrets are references: the cluster
 //! token is read from its file under `/run/secrets`, never written.
 
-pub mod cluster;
+pub mod cluster {
+    //! The cluster facts, derived in the model.
+    pub use infrac_model::kube::*;
+}
 pub mod config;
 mod install;
 pub mod keepalived;

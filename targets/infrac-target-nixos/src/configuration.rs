@@ -36,6 +36,9 @@ pub(crate) struct Configuration {
     pub summary: String,
     /// Paragraphs of header notes, wrapped into comment lines.
     pub notes: Vec<Vec<String>>,
+    /// The module arguments the file uses (`modulesPath`, and `pkgs` where a package is
+    /// named).
+    pub arguments: String,
     pub sections: Vec<Section>,
 }
 
@@ -69,6 +72,10 @@ pub(crate) fn sections(view: &MachineView) -> Result<Vec<(String, Assignments)>,
     if !mounts.is_empty() {
         out.push(("NFS mounts of the storage pools".to_string(), mounts));
     }
+    let exports = nfs_exports(view);
+    if !exports.is_empty() {
+        out.push(("NFS exports".to_string(), exports));
+    }
     if view.is_router() || overlay::relays(view) {
         out.push((
             format!("Routing: this {} forwards between its networks", noun(view)),
@@ -88,10 +95,16 @@ pub(crate) fn sections(view: &MachineView) -> Result<Vec<(String, Assignments)>,
                 "Zone firewall and NAT: the nftables target's ruleset for this {}",
                 noun(view)
             ),
-            vec![(
-                "networking.nftables.ruleset",
-                Nix::Expr(format!("builtins.readFile {path}")),
-            )],
+            vec![
+                // The ruleset replaces only its own tables; flushing the whole ruleset
+                // (the default with a ruleset) would remove other programs' tables on
+                // every reload, and stopping nftables would drop the filter.
+                ("networking.nftables.flushRuleset", Nix::Bool(false)),
+                (
+                    "networking.nftables.ruleset",
+                    Nix::Expr(format!("builtins.readFile {path}")),
+                ),
+            ],
         ));
     }
     let services = services::services(view);
@@ -158,6 +171,48 @@ fn nfs_mounts(view: &MachineView) -> Assignments {
     } else {
         vec![("fileSystems", Nix::Attrs(mounts))]
     }
+}
+
+/// `services.nfs.server` with the machine's exports, each to the prefixes of its client
+/// networks (or of the networks the machine is on, when the export names none).
+fn nfs_exports(view: &MachineView) -> Assignments {
+    let machine = view.machine;
+    if machine.exports.is_empty() {
+        return Vec::new();
+    }
+    let own: Vec<_> = machine.attached().map(|(_, _, n)| n).collect();
+    let mut lines = Vec::new();
+    for export in &machine.exports {
+        let networks = if export.clients.is_empty() {
+            &own
+        } else {
+            &export.clients
+        };
+        let access = if export.read_only { "ro" } else { "rw" };
+        let clients: Vec<String> = networks
+            .iter()
+            .flat_map(|n| {
+                let net = view.model.network(*n);
+                net.ipv4
+                    .map(|p| p.value.to_string())
+                    .into_iter()
+                    .chain(net.ipv6.map(|p| p.value.to_string()))
+            })
+            .map(|prefix| format!("{prefix}({access},sync,no_subtree_check)"))
+            .collect();
+        if !clients.is_empty() {
+            // exports(5) escapes white space in a path as octal.
+            let path = export.path.replace(' ', "\\040").replace('\t', "\\011");
+            lines.push(format!("{path} {}", clients.join(" ")));
+        }
+    }
+    vec![
+        ("services.nfs.server.enable", Nix::Bool(true)),
+        (
+            "services.nfs.server.exports",
+            Nix::str(lines.join("\n") + "\n"),
+        ),
+    ]
 }
 
 /// The import of the operator's own hardware configuration.
@@ -334,9 +389,13 @@ fn notes(view: &MachineView) -> Vec<Vec<String>> {
         let noun = noun(view);
         notes.push(wrap(
             &format!(
-                "The zone firewall and NAT load from {} of this build, next to the NixOS \
-                 firewall that opens this {noun}'s own service ports: traffic to the {noun} \
-                 passes both.",
+                "The zone firewall and NAT load from {} of this build and are this {noun}'s \
+                 only packet filter: NixOS's own firewall is off here. The ruleset replaces \
+                 only its own tables, so other programs' tables stay, and nftables never \
+                 flushes the whole ruleset. Stopping nftables.service leaves the zone \
+                 tables loaded (its deletion list is empty), so the {noun} is never left \
+                 unfiltered; a reload or restart replaces them, and `nft list tables` \
+                 shows them.",
                 nftables_ruleset(view.machine)
             ),
             NOTE_WIDTH,
@@ -344,17 +403,22 @@ fn notes(view: &MachineView) -> Vec<Vec<String>> {
     }
     if let Some((cluster, true)) = view.cluster() {
         if let Some(api) = cluster.api {
+            let holder = match cluster.vip {
+                VipProvider::KubeVip => format!(
+                    "the kube-vip static pod {} of this build, linked into k3s's pod \
+                     manifests",
+                    infrac_model::layout::kube_vip_manifest(cluster, view.machine)
+                ),
+                VipProvider::Keepalived => format!(
+                    "keepalived with {} of this build (the keepalived-k3s-api service)",
+                    infrac_model::layout::keepalived_conf(view.machine)
+                ),
+            };
             notes.push(wrap(
                 &format!(
                     "The API address {} of cluster {} is in this server's certificate and is \
-                     where the other nodes join, but this file does not bring it up: run \
-                     the cluster's {} on the servers yourself.",
-                    api.value,
-                    cluster.name,
-                    match cluster.vip {
-                        VipProvider::KubeVip => "kube-vip static pod",
-                        VipProvider::Keepalived => "keepalived",
-                    }
+                     where the other nodes join; it is held by {holder}.",
+                    api.value, cluster.name,
                 ),
                 NOTE_WIDTH,
             ));
@@ -409,7 +473,7 @@ fn summary(view: &MachineView) -> String {
 
 /// The whole configuration of one NixOS machine.
 pub(crate) fn configuration(view: &MachineView) -> Result<Configuration, Box<Diagnostic>> {
-    let sections = sections(view)?
+    let sections: Vec<Section> = sections(view)?
         .into_iter()
         .map(|(title, assignments)| Section {
             title: nix::comment_safe(&title),
@@ -422,7 +486,16 @@ pub(crate) fn configuration(view: &MachineView) -> Result<Configuration, Box<Dia
                 .collect(),
         })
         .collect();
+    let uses_pkgs = sections
+        .iter()
+        .flat_map(|s: &Section| &s.lines)
+        .any(|line| line.contains("pkgs."));
     Ok(Configuration {
+        arguments: if uses_pkgs {
+            "modulesPath, pkgs".into()
+        } else {
+            "modulesPath".into()
+        },
         path: nixos_configuration(view.machine),
         source: nix::comment_safe(&view.model.source),
         summary: nix::comment_safe(&summary(view)),

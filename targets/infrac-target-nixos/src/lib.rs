@@ -8,7 +8,11 @@ mod configuration;
 mod machine;
 mod network;
 mod nix;
+// The option table is checked by tests only; the target itself needs no table to emit.
+#[cfg(test)]
+mod options;
 mod overlay;
+mod release;
 mod render;
 mod services;
 

@@ -29,6 +29,10 @@ pub(crate) struct MachineView<'a> {
 }
 
 impl<'a> MachineView<'a> {
+    /// The NixOS release the machine runs.
+    pub(crate) fn release(&self) -> crate::release::Release {
+        crate::release::Release::of(self.image)
+    }
     /// What the machine runs on.
     pub(crate) fn form(&self) -> Form<'a> {
         let machine = self.machine;

@@ -252,7 +252,15 @@ pub(crate) fn open_ports(view: &MachineView) -> BTreeMap<PortSpec, Vec<String>> 
 }
 
 /// `networking.firewall`: the machine's ports, one per line with where it comes from.
+/// On a machine with a `firewall` block the zone ruleset is the only packet filter, so
+/// NixOS's own firewall is off: a packet would otherwise have to pass both.
 fn firewall(view: &MachineView) -> Nix {
+    if view.firewall().is_some() {
+        return Nix::attrs([(
+            "enable",
+            Nix::Bool(false).commented("the zone firewall below filters instead"),
+        )]);
+    }
     let ports = open_ports(view);
     let mut entries: Vec<(&str, Nix)> = vec![("enable", Nix::Bool(true))];
     for (protocol, singles, ranges) in [

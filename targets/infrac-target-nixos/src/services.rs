@@ -5,6 +5,7 @@
 
 use crate::machine::{reachable_ipv4, MachineView};
 use crate::nix::Nix;
+use crate::release;
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::layout::{bird_conf, from_nixos, secret_file};
 use infrac_model::roles::leases;
@@ -38,6 +39,7 @@ fn configured(view: &MachineView, name: &str) -> bool {
             "unbound" => !view.dns_networks().is_empty(),
             "kea" => !view.dhcp_networks().is_empty(),
             "bird" => view.bgp().is_some(),
+            "nfs" => !view.machine.exports.is_empty(),
             "wireguard" => view
                 .overlays()
                 .iter()
@@ -133,13 +135,14 @@ pub(crate) fn services(view: &MachineView) -> Assignments {
     }
     if view.bgp().is_some() {
         let path = from_nixos(&bird_conf(view.machine));
-        out.push((
-            "services.bird2",
-            Nix::attrs([
-                ("enable", Nix::Bool(true)),
-                ("config", Nix::Expr(format!("builtins.readFile {path}"))),
-            ]),
-        ));
+        let (option, package) = release::bird(view.release());
+        let mut settings = vec![("enable", Nix::Bool(true))];
+        if let Some(package) = package {
+            // The bird target writes BIRD 2 syntax; the module's default is BIRD 3.
+            settings.push(("package", Nix::Expr(package.into())));
+        }
+        settings.push(("config", Nix::Expr(format!("builtins.readFile {path}"))));
+        out.push((option, Nix::attrs(settings)));
     }
     out
 }
@@ -457,5 +460,66 @@ pub(crate) fn k3s(view: &MachineView) -> Result<Assignments, Box<Diagnostic>> {
         }
         settings.push(("extraFlags", Nix::str(flags)));
     }
-    Ok(vec![("services.k3s", Nix::attrs(settings))])
+    let mut out = vec![("services.k3s", Nix::attrs(settings))];
+    if is_server {
+        out.extend(api_holder(view, cluster));
+    }
+    Ok(out)
 }
+
+/// What holds the cluster's API address on a server: the kube-vip static pod or the
+/// keepalived configuration the k3s target writes for it (the same files a Debian server
+/// gets), loaded from the build.
+fn api_holder(view: &MachineView, cluster: &infrac_model::Cluster) -> Assignments {
+    use infrac_model::{kube, layout, VipProvider};
+    let Some(api) = cluster.api else {
+        return Vec::new();
+    };
+    // The k3s target writes a holder only for a server on the cluster's network.
+    let on_network = kube::cluster_network(view.model, cluster)
+        .and_then(|n| kube::node_net(view.model, n, view.id))
+        .is_some();
+    if !on_network {
+        return Vec::new();
+    }
+    match cluster.vip {
+        VipProvider::KubeVip => {
+            let manifest = layout::from_nixos(&layout::kube_vip_manifest(cluster, view.machine));
+            vec![(
+                "systemd.tmpfiles.rules",
+                Nix::Expr(format!("[ \"L+ {KUBE_VIP_POD} - - - - ${{{manifest}}}\" ]"))
+                    .commented(format!("kube-vip holds the API address {}", api.value)),
+            )]
+        }
+        VipProvider::Keepalived => {
+            let conf = layout::from_nixos(&layout::keepalived_conf(view.machine));
+            vec![(
+                "systemd.services.keepalived-k3s-api",
+                Nix::attrs([
+                    (
+                        "description",
+                        Nix::str(format!(
+                            "keepalived: the Kubernetes API address {} of cluster {}",
+                            api.value, cluster.name
+                        )),
+                    ),
+                    ("wantedBy", Nix::strs(["multi-user.target"])),
+                    ("after", Nix::strs(["network-online.target", "k3s.service"])),
+                    ("wants", Nix::strs(["network-online.target"])),
+                    // The health check calls curl through /usr/bin/env.
+                    ("path", Nix::Expr("[ pkgs.curl ]".into())),
+                    (
+                        "serviceConfig.ExecStart",
+                        Nix::Expr(format!(
+                            "\"${{pkgs.keepalived}}/bin/keepalived --dont-fork --log-console --use-file ${{{conf}}}\""
+                        )),
+                    ),
+                    ("serviceConfig.Restart", Nix::str("always")),
+                ]),
+            )]
+        }
+    }
+}
+
+/// Where k3s's kubelet picks up static pods.
+const KUBE_VIP_POD: &str = "/var/lib/rancher/k3s/agent/pod-manifests/kube-vip.yaml";

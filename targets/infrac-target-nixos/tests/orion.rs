@@ -45,11 +45,15 @@ fn the_router_serves_its_networks() {
         "services.kea.dhcp4 = {",
         "pool = \"192.168.100.100 - 192.168.100.200\";",
         "pool = \"192.168.200.100 - 192.168.200.200\";",
-        "services.bird2 = {",
+        // NixOS 26.05 has `services.bird`, and BIRD 3 as its default package.
+        "services.bird = {",
+        "package = pkgs.bird2;",
         "config = builtins.readFile ../../bird/router/bird.conf;",
         "networking.nftables.ruleset = builtins.readFile ../../nftables/router.nft;",
         "services.prometheus.exporters.node = {",
-        "system.stateVersion = \"24.11\";",
+        "networking.nftables.flushRuleset = false;",
+        "enable = false; # the zone firewall below filters instead",
+        "system.stateVersion = \"26.05\";",
     ] {
         assert!(router.contains(text), "missing {text}:\n{router}");
     }

@@ -1,7 +1,8 @@
 //! Every configuration the NixOS target writes for ORION and the build fixtures passes
 //! the project's Nix validator: `nix-instantiate --parse` and the offline module
-//! evaluation. The BIRD and nftables targets' files are written beside them because a
-//! router's configuration reads its `bird.conf` and its ruleset.
+//! evaluation. The BIRD, nftables and k3s targets' files are written beside them because a
+//! router's configuration reads its `bird.conf` and its ruleset, and a k3s server its API
+//! address holder.
 
 mod common;
 
@@ -26,7 +27,12 @@ fn every_configuration_parses_and_evaluates_offline() {
         let analysis = analyse(lab);
         let artifacts = infrac_driver::build_artifacts(
             &analysis,
-            &["nixos".into(), "bird".into(), "nftables".into()],
+            &[
+                "nixos".into(),
+                "bird".into(),
+                "nftables".into(),
+                "k3s".into(),
+            ],
         )
         .unwrap_or_else(|d| panic!("{lab}: {d:#?}"));
         let written = write_all(&dir.path().join(i.to_string()), &artifacts);

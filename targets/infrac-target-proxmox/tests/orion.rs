@@ -92,11 +92,11 @@ fn containers_come_from_the_local_template_storage() {
     let artifacts = emit(&analyse("examples/orion.infra"));
     let ollama = file(&artifacts, "proxmox/1000-ollama.sh");
     for option in [
-        "run pct create 1000 local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst \\",
+        "run pct create 1000 local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst \\",
         "--rootfs local-lvm:200 \\",
         "--net0 name=eth0,bridge=vmbr1,ip=192.168.100.40/24,gw=192.168.100.1 \\",
         "--unprivileged 1 \\",
-        "run pveam download local debian-12-standard_12.7-1_amd64.tar.zst",
+        "run pveam download local debian-12-standard_12.12-1_amd64.tar.zst",
     ] {
         assert!(ollama.contains(option), "missing {option}:\n{ollama}");
     }

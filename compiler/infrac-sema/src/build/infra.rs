@@ -17,6 +17,23 @@ impl<'a> Sema<'a> {
                 Some("lxc") => GuestKind::Lxc,
                 _ => GuestKind::Vm,
             };
+            // The end of support is a string (the language has no dates) that must be an
+            // ISO date, so that it can be compared with the day of the build.
+            let eol = f.word("eol").and_then(|text| {
+                let date = Date::parse(&text.value);
+                if date.is_none() {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::TYPE_MISMATCH,
+                            "`eol` is not a date",
+                            text.span,
+                            "expected an ISO date such as \"2026-06-30\"",
+                        )
+                        .with_help("write the last day of support as \"YYYY-MM-DD\""),
+                    );
+                }
+                date
+            });
             handles.images.insert(d, ImageId(model.images.len() as u32));
             model.images.push(Image {
                 name: self.decls[d.0 as usize].name.clone(),
@@ -27,6 +44,7 @@ impl<'a> Sema<'a> {
                 template: f.string("template"),
                 state_version: f.string("state_version"),
                 cloud_init: f.bool("cloud_init").unwrap_or(false),
+                eol,
             });
         }
         for d in self.decls_of(Kind::Service) {

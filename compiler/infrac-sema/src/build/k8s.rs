@@ -29,11 +29,12 @@ impl<'a> Sema<'a> {
             let reserve = f
                 .block("reserve")
                 .map_or_else(Reserve::default, |b| Reserve {
-                    cores: b
+                    // Kept in millicores: a node reserving `500m` keeps half a core.
+                    cpu: b
                         .fields
                         .milli("cores")
                         .or_else(|| b.fields.milli("cpu"))
-                        .map_or(0, |m| m.value.0.div_ceil(1000) as u32),
+                        .map_or(MilliCpu(0), |m| m.value),
                     memory: b.fields.bytes("memory").map_or(Bytes(0), |m| m.value),
                 });
             handles

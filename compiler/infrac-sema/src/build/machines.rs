@@ -150,7 +150,7 @@ impl<'a> Sema<'a> {
             machine.reserve = f
                 .block("reserve")
                 .map_or_else(Reserve::default, |b| Reserve {
-                    cores: b.fields.u32("cores").map_or(0, |c| c.value),
+                    cpu: MilliCpu(b.fields.u32("cores").map_or(0, |c| u64::from(c.value)) * 1000),
                     memory: b.fields.bytes("memory").map_or(Bytes(0), |m| m.value),
                 });
             machine.overcommit =
@@ -666,8 +666,12 @@ impl<'a> Sema<'a> {
     /// The NFS exports a machine serves.
     pub(crate) fn exports(&mut self, f: &Fields<'a>, model: &Model) -> Vec<Export> {
         for b in f.blocks_of("export") {
-            let Some(path) = b.fields.get("path") else { continue };
-            let Value::Str(text) = &path.value else { continue };
+            let Some(path) = b.fields.get("path") else {
+                continue;
+            };
+            let Value::Str(text) = &path.value else {
+                continue;
+            };
             let absolute = text.starts_with('/')
                 && !text.split('/').any(|part| part == "..")
                 && !text.chars().any(char::is_control);
@@ -675,11 +679,16 @@ impl<'a> Sema<'a> {
                 self.diags.push(
                     Diagnostic::error(
                         Code::OUT_OF_RANGE,
-                        format!("export path `{}` is not an absolute path", text.escape_debug()),
+                        format!(
+                            "export path `{}` is not an absolute path",
+                            text.escape_debug()
+                        ),
                         path.span,
                         "NFS exports name a directory from the root",
                     )
-                    .with_help("write the directory as the server sees it, such as \"/mnt/tank/media\""),
+                    .with_help(
+                        "write the directory as the server sees it, such as \"/mnt/tank/media\"",
+                    ),
                 );
             }
         }

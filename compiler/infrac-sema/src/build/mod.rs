@@ -132,6 +132,10 @@ impl<'a> Sema<'a> {
             )),
             None => None,
         };
+        if self.unknown_kind_names.contains(name) {
+            // Declared under a misspelled kind, already reported.
+            return None;
+        }
         let other_kind = self
             .index
             .get(&(None, name.to_string()))

@@ -1,8 +1,9 @@
-//! Where a cluster lives on the lab's networks: the network its nodes share, each node's
-//! interface and static addresses there, and the address of its API. Every file this
-//! target writes reads these facts from here, so they cannot disagree.
+//! Where a Kubernetes cluster lives on the lab's networks: the network its nodes share,
+//! each node's interface and static addresses there, and the address of its API. The k3s
+//! target (nodes that are not NixOS, and every server's API address holder) and the NixOS
+//! target read these facts from here, so they cannot disagree.
 
-use infrac_model::{interfaces, Cluster, MachineId, Model, NetworkId};
+use crate::{interfaces, Cluster, MachineId, Model, NetworkId};
 use ipnet::IpNet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

@@ -1,0 +1,100 @@
+//! Positions in the LSP's terms: lines ended by LF, CRLF or a lone CR (as the lexer and
+//! the source map count them) and characters counted in UTF-16 code units.
+
+use lsp_types::{Position, Range};
+
+/// The byte offset at which each line of `text` starts.
+pub(crate) fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    starts.extend(bytes.iter().enumerate().filter_map(|(i, b)| {
+        let ends_line = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        ends_line.then_some(i + 1)
+    }));
+    starts
+}
+
+/// The byte offset of an LSP position. A character past the end of its line means the
+/// end of the line (before its line break), a line past the end of the text the end of
+/// the text, and a position inside a surrogate pair the start of its character: the
+/// protocol asks servers to clamp rather than fail.
+pub(crate) fn offset(text: &str, starts: &[usize], position: Position) -> usize {
+    let Some(&start) = starts.get(position.line as usize) else {
+        return text.len();
+    };
+    let end = starts
+        .get(position.line as usize + 1)
+        .copied()
+        .unwrap_or(text.len());
+    let line = text.get(start..end).unwrap_or("");
+    let line = line.trim_end_matches(['\n', '\r']);
+    let mut units = 0usize;
+    for (i, c) in line.char_indices() {
+        let next = units + c.len_utf16();
+        if next > position.character as usize {
+            return start + i;
+        }
+        units = next;
+    }
+    start + line.len()
+}
+
+/// The LSP position of a byte offset (clamped into the text and onto a character).
+pub(crate) fn position(text: &str, starts: &[usize], offset: usize) -> Position {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let line = match starts.binary_search(&offset) {
+        Ok(i) => i,
+        Err(i) => i.saturating_sub(1),
+    };
+    let start = starts.get(line).copied().unwrap_or(0);
+    let character: usize = text
+        .get(start..offset)
+        .unwrap_or("")
+        .chars()
+        .map(char::len_utf16)
+        .sum();
+    Position::new(line as u32, character as u32)
+}
+
+/// The byte range of an LSP range, its ends ordered.
+pub(crate) fn byte_range(text: &str, range: Range) -> std::ops::Range<usize> {
+    let starts = line_starts(text);
+    let a = offset(text, &starts, range.start);
+    let b = offset(text, &starts, range.end);
+    a.min(b)..a.max(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(line: u32, character: u32) -> Position {
+        Position::new(line, character)
+    }
+
+    #[test]
+    fn utf16_columns_and_all_line_endings() {
+        let text = "a€😀b\r\nx\ry\nz";
+        let starts = line_starts(text);
+        assert_eq!(starts.len(), 4);
+        // `€` is one UTF-16 unit, `😀` two.
+        assert_eq!(offset(text, &starts, at(0, 2)), "a€".len());
+        assert_eq!(offset(text, &starts, at(0, 4)), "a€😀".len());
+        // Inside the surrogate pair: the start of the emoji.
+        assert_eq!(offset(text, &starts, at(0, 3)), "a€".len());
+        // Past the end of the line: before its CRLF.
+        assert_eq!(offset(text, &starts, at(0, 99)), "a€😀b".len());
+        assert_eq!(offset(text, &starts, at(2, 0)), text.find('y').unwrap_or(0));
+        assert_eq!(offset(text, &starts, at(9, 0)), text.len());
+        // Every offset but the middle of a CRLF (which has no position of its own).
+        for (i, _) in text
+            .char_indices()
+            .filter(|(i, _)| !text[..*i].ends_with('\r'))
+        {
+            assert_eq!(offset(text, &starts, position(text, &starts, i)), i);
+        }
+    }
+}

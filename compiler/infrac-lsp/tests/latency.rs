@@ -1,0 +1,122 @@
+//! Latency figures, not timed tests: keystroke to published diagnostics and hover, in
+//! ORION and in a synthetic 5,000-guest lab open at the same time. Run with
+//! `cargo test --release -p infrac-lsp --test latency -- --ignored --nocapture`.
+
+mod common;
+
+use common::Client;
+use lsp_types::request::{HoverRequest, Request as _};
+use lsp_types::{Position, Range, TextDocumentContentChangeEvent};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i]
+}
+
+/// Types `keys` characters at the end of `path`, one change at a time, waiting for the
+/// publication of each version; returns each keystroke's latency.
+fn type_keys(client: &Client, path: &Path, text: &str, keys: i32) -> Vec<Duration> {
+    let last_line = text.lines().count() as u32;
+    let mut out = Vec::new();
+    for i in 0..keys {
+        let version = 2 + i + client_version_offset(path);
+        let started = Instant::now();
+        client.change(
+            path,
+            version,
+            vec![TextDocumentContentChangeEvent {
+                range: Some(Range::new(
+                    Position::new(last_line, i as u32),
+                    Position::new(last_line, i as u32),
+                )),
+                range_length: None,
+                text: if i == 0 { "#".into() } else { "x".into() },
+            }],
+        );
+        client.publications_until(path, |p| p.version == Some(version));
+        out.push(started.elapsed());
+    }
+    out
+}
+
+fn client_version_offset(path: &Path) -> i32 {
+    // Each file is typed in once per run; distinct offsets keep versions increasing.
+    if path.ends_with("orion.infra") {
+        0
+    } else {
+        1000
+    }
+}
+
+fn hover_times(client: &mut Client, path: &Path, position: Position, n: usize) -> Vec<Duration> {
+    (0..n)
+        .map(|_| {
+            let started = Instant::now();
+            let id = client.request(
+                HoverRequest::METHOD,
+                lsp_types::TextDocumentPositionParams::new(
+                    lsp_types::TextDocumentIdentifier::new(common::uri(path)),
+                    position,
+                ),
+            );
+            client.response(&id);
+            started.elapsed()
+        })
+        .collect()
+}
+
+fn report(what: &str, mut samples: Vec<Duration>) {
+    eprintln!(
+        "{what}: p50 {:?}, p95 {:?}, max {:?} ({} samples)",
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.95),
+        percentile(&mut samples, 1.0),
+        samples.len()
+    );
+}
+
+#[test]
+#[ignore = "a measurement; run with --ignored --release"]
+fn keystroke_and_hover_latency() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let orion = root.join("orion.infra");
+    let orion_text = std::fs::read_to_string(&orion).unwrap_or_default();
+    let big = std::env::temp_dir()
+        .join(format!("infrac-lsp-latency-{}", std::process::id()))
+        .join("big.infra");
+    let big_text = infrac_bench::generate(infrac_bench::LabSize {
+        hosts: 100,
+        guests_per_host: 50,
+    });
+    let mut client = Client::start();
+    client.open(&orion, &orion_text);
+    client.next_publication(&orion);
+    let started = Instant::now();
+    client.open(&big, &big_text);
+    client.publications_until(&big, |_| true);
+    eprintln!(
+        "first check of the 5,000-guest lab: {:?}",
+        started.elapsed()
+    );
+
+    report(
+        "keystroke in ORION to published diagnostics (5,000-guest lab open)",
+        type_keys(&client, &orion, &orion_text, 40),
+    );
+    report(
+        "keystroke in the 5,000-guest lab to published diagnostics",
+        type_keys(&client, &big, &big_text, 10),
+    );
+    report(
+        "hover in ORION",
+        hover_times(&mut client, &orion, Position::new(20, 10), 40),
+    );
+    report(
+        "hover in the 5,000-guest lab",
+        hover_times(&mut client, &big, Position::new(40, 10), 40),
+    );
+    client.shutdown();
+}

@@ -1,0 +1,17 @@
+//! The lexer and parser on arbitrary bytes: they never panic, never overflow the stack,
+//! and every diagnostic's span lies inside the text.
+#![no_main]
+
+use infrac_diagnostics::FileId;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let parsed = infrac_syntax::parse(text, FileId(0));
+    for d in &parsed.diagnostics {
+        let span = d.primary.span;
+        assert!(span.start <= span.end && span.end as usize <= text.len());
+    }
+});
