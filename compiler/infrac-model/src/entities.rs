@@ -73,6 +73,8 @@ pub struct Model {
     pub ingresses: Vec<Ingress>,
     pub images: Vec<Image>,
     pub services: Vec<Service>,
+    /// The people who log in to the lab's machines.
+    pub users: Vec<User>,
     /// The source files, so targets can name the line a setting came from (`orion.infra:42`).
     #[serde(skip)]
     pub sources: infrac_diagnostics::SourceMap,
@@ -795,6 +797,21 @@ pub struct MachineService {
     pub description: Option<String>,
     /// The catalogue entry, when it came from one.
     pub catalogue: Option<ServiceId>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A person who logs in to the machines infrac configures, by SSH key only.
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    /// The login name, a valid Linux user name.
+    pub name: String,
+    pub doc: Option<String>,
+    /// SSH public keys in `authorized_keys` form (`ssh-ed25519 AAAA… comment`).
+    pub keys: Vec<Spanned<String>>,
+    /// Whether the user may run commands as root through sudo (without a password: the
+    /// account has none).
+    pub sudo: bool,
     #[serde(skip)]
     pub span: Span,
 }

@@ -450,6 +450,16 @@ pub static INGRESS: Schema = schema(
     &[block("route", true, &ROUTE)],
 );
 
+/// `user NAME { … }`: a person who logs in to the lab's machines.
+pub static USER: Schema = schema(
+    &[
+        required("keys", Ty::List(&Ty::Str)),
+        attr("sudo", Ty::Bool),
+        attr("description", Ty::Str),
+    ],
+    &[],
+);
+
 /// `service NAME { … }` (catalogue).
 pub static SERVICE: Schema = schema(
     &[
@@ -549,6 +559,7 @@ pub const TOP_LEVEL: &[(&str, Kind, &Schema)] = &[
     ("cluster", Kind::Cluster, &CLUSTER),
     ("app", Kind::App, &APP),
     ("ingress", Kind::Ingress, &INGRESS),
+    ("user", Kind::User, &USER),
     ("service", Kind::Service, &SERVICE),
     ("chassis", Kind::Chassis, &CHASSIS),
     ("cpu", Kind::Cpu, &CPU),

@@ -121,13 +121,15 @@ fn machine_files(
              describes the same addresses for a seed that carries one.",
         );
     }
-    let mut notes = vec![
-        usage,
+    let login = if model.users.is_empty() {
         "Log-in: the lab records no users or SSH keys, so this file creates none and \
          allows no passwords. The image's default user gets the SSH keys the data source \
          provides: the provider's key pair, or `public-keys` in the seed's meta-data."
-            .to_string(),
-    ];
+    } else {
+        "Log-in: the lab's users, by SSH key only (no passwords); the image's default user \
+         stays as the data source sets it up."
+    };
+    let mut notes = vec![usage, login.to_string()];
     notes.extend(role_notes);
     let header = format!(
         "#cloud-config\n{}",

@@ -19,6 +19,9 @@ pub(crate) struct CloudConfig {
     pub fqdn: Option<String>,
     /// Log-ins are by key only.
     pub ssh_pwauth: bool,
+    /// The image's default user first, then the lab's users.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<UserEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apt: Option<Apt>,
     /// Commands run early at every boot, before apt is configured.
@@ -35,6 +38,28 @@ pub(crate) struct CloudConfig {
     /// Commands run once, at the end of the first boot, after the packages.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub runcmd: Vec<Vec<String>>,
+}
+
+/// One entry of cloud-init's `users`: the word `default`, or an account.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub(crate) enum UserEntry {
+    Default(&'static str),
+    Account(Account),
+}
+
+/// A lab user as cloud-init creates it (cc_users_groups).
+#[derive(Debug, Serialize)]
+pub(crate) struct Account {
+    pub name: String,
+    pub shell: &'static str,
+    /// No password: the account is reached by key only.
+    pub lock_passwd: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sudo: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<&'static str>,
+    pub ssh_authorized_keys: Vec<String>,
 }
 
 /// One file of cloud-init's `write_files`.
@@ -100,6 +125,7 @@ pub(crate) fn cloud_config(
         hostname,
         fqdn,
         ssh_pwauth: false,
+        users: users(model),
         apt: None,
         bootcmd: Vec::new(),
         packages: BTreeSet::new(),
@@ -261,6 +287,26 @@ fn fstab_field(text: &str) -> String {
             c => out.push(c),
         }
     }
+    out
+}
+
+/// The lab's users after the image's default one; a sudo user may use it without a
+/// password, since the account has none.
+fn users(model: &Model) -> Vec<UserEntry> {
+    if model.users.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![UserEntry::Default("default")];
+    out.extend(model.users.iter().map(|user| {
+        UserEntry::Account(Account {
+            name: user.name.clone(),
+            shell: "/bin/bash",
+            lock_passwd: true,
+            sudo: user.sudo.then_some("ALL=(ALL) NOPASSWD:ALL"),
+            groups: user.sudo.then_some("sudo"),
+            ssh_authorized_keys: user.keys.iter().map(|k| k.value.clone()).collect(),
+        })
+    }));
     out
 }
 

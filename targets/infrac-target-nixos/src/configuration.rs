@@ -115,7 +115,30 @@ pub(crate) fn sections(view: &MachineView) -> Result<Vec<(String, Assignments)>,
     if !k3s.is_empty() {
         out.push(("Kubernetes (k3s)".to_string(), k3s));
     }
-    if view.runs("ssh") {
+    let users = &view.model.users;
+    if !users.is_empty() {
+        let mut accounts: Vec<(Vec<String>, Nix)> = Vec::new();
+        for user in users {
+            let mut settings = vec![("isNormalUser", Nix::Bool(true))];
+            if user.sudo {
+                settings.push(("extraGroups", Nix::strs(["wheel"])));
+            }
+            settings.push((
+                "openssh.authorizedKeys.keys",
+                Nix::strs(user.keys.iter().map(|k| k.value.clone())),
+            ));
+            accounts.push((vec![user.name.clone()], Nix::attrs(settings)));
+        }
+        let mut assignments = vec![("users.users", Nix::Attrs(accounts))];
+        if users.iter().any(|u| u.sudo) {
+            // The accounts have no password: sudo by key-authenticated session.
+            assignments.push(("security.sudo.wheelNeedsPassword", Nix::Bool(false)));
+        }
+        out.push((
+            "People: SSH logins by key, never as root".to_string(),
+            assignments,
+        ));
+    } else if view.runs("ssh") {
         out.push((
             "Administrator: SSH logins use this account, never root".to_string(),
             vec![(
@@ -358,7 +381,7 @@ fn install_notes(view: &MachineView, notes: &mut Vec<Vec<String>>) {
 fn notes(view: &MachineView) -> Vec<Vec<String>> {
     let mut notes = Vec::new();
     install_notes(view, &mut notes);
-    if view.runs("ssh") {
+    if view.runs("ssh") && view.model.users.is_empty() {
         notes.push(wrap(
             "SSH: root cannot log in and passwords are off. Put the administrator's public key \
              in /home/admin/.ssh/authorized_keys.",

@@ -191,6 +191,52 @@ impl<'a> Sema<'a> {
         }
     }
 
+    pub(crate) fn build_users(&mut self, model: &mut Model) {
+        for d in self.decls_of(Kind::User) {
+            let (f, doc) = self.fields(d);
+            let name = self.decls[d.0 as usize].name.clone();
+            let name_span = self.decls[d.0 as usize].name_span;
+            if !is_login_name(&name) {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::OUT_OF_RANGE,
+                        format!("`{name}` is not a login name"),
+                        name_span,
+                        "Linux user names are lower-case letters, digits, `_` and `-`",
+                    )
+                    .with_help(
+                        "start with a letter or `_`, at most 32 characters: `admin`, `ops_1`",
+                    ),
+                );
+                continue;
+            }
+            let mut keys = Vec::new();
+            for (value, span) in f.list("keys") {
+                let Value::Str(key) = value else { continue };
+                if is_ssh_public_key(&key) {
+                    keys.push(Spanned::new(key, span));
+                } else {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::OUT_OF_RANGE,
+                            "not an SSH public key",
+                            span,
+                            "expected `TYPE BASE64 [COMMENT]` on one line",
+                        )
+                        .with_help("copy a line of `~/.ssh/id_ed25519.pub`: \"ssh-ed25519 AAAA… you@laptop\""),
+                    );
+                }
+            }
+            model.users.push(User {
+                name,
+                doc: doc.or(f.string("description")),
+                keys,
+                sudo: f.bool("sudo").unwrap_or(false),
+                span: name_span,
+            });
+        }
+    }
+
     /// A tailnet's auth key; on any other network nothing would read it.
     fn tailscale_auth_key(
         &mut self,
@@ -339,6 +385,40 @@ impl<'a> Sema<'a> {
             base_clock: f.freq("base_clock"),
         })
     }
+}
+
+/// A Linux login name as `useradd` accepts it by default.
+fn is_login_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && name.len() <= 32
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// An `authorized_keys` line: a known key type, base64 key material, an optional comment,
+/// nothing that would end the line or add options.
+fn is_ssh_public_key(key: &str) -> bool {
+    const TYPES: [&str; 7] = [
+        "ssh-ed25519",
+        "ssh-rsa",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+        "sk-ssh-ed25519@openssh.com",
+        "sk-ecdsa-sha2-nistp256@openssh.com",
+    ];
+    if key.chars().any(|c| c.is_control()) {
+        return false;
+    }
+    let mut parts = key.split(' ');
+    let (Some(kind), Some(material)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    TYPES.contains(&kind)
+        && material.len() >= 16
+        && material
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c))
 }
 
 /// Tailscale's address ranges: CGNAT space and its ULA.

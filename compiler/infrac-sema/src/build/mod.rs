@@ -53,6 +53,7 @@ impl<'a> Sema<'a> {
         self.build_clusters(&mut model, &mut handles);
         self.build_apps(&mut model, &mut handles);
         self.build_ingresses(&mut model, &handles);
+        self.build_users(&mut model);
         model
     }
 
