@@ -225,3 +225,37 @@ impl NfsSource {
         }
     }
 }
+
+/// One line of `/etc/exports` (exports(5)) for an export of `machine`: the path (white
+/// space escaped as octal) and each prefix of its client networks, or of the networks
+/// the machine is on when the export names none. `None` when there is no prefix to
+/// export to. NixOS and cloud-init write the same lines from here.
+pub fn exports_line(
+    model: &Model,
+    machine: &crate::Machine,
+    export: &crate::Export,
+) -> Option<String> {
+    let own: Vec<NetworkId> = machine.attached().map(|(_, _, n)| n).collect();
+    let networks = if export.clients.is_empty() {
+        &own
+    } else {
+        &export.clients
+    };
+    let access = if export.read_only { "ro" } else { "rw" };
+    let clients: Vec<String> = networks
+        .iter()
+        .flat_map(|n| {
+            let net = model.network(*n);
+            net.ipv4
+                .map(|p| p.value.to_string())
+                .into_iter()
+                .chain(net.ipv6.map(|p| p.value.to_string()))
+        })
+        .map(|prefix| format!("{prefix}({access},sync,no_subtree_check)"))
+        .collect();
+    if clients.is_empty() {
+        return None;
+    }
+    let path = export.path.replace(' ', "\\040").replace('\t', "\\011");
+    Some(format!("{path} {}", clients.join(" ")))
+}

@@ -317,36 +317,14 @@ fn nfs_exports(model: &Model, machine: &Machine, config: &mut CloudConfig) {
         return;
     }
     config.packages.insert(NFS_SERVER);
-    let own: Vec<_> = machine.attached().map(|(_, _, n)| n).collect();
     let mut lines =
         vec!["# The lab's NFS exports, written by cloud-init from infrac's build.".to_string()];
-    for export in &machine.exports {
-        let networks = if export.clients.is_empty() {
-            &own
-        } else {
-            &export.clients
-        };
-        let access = if export.read_only { "ro" } else { "rw" };
-        let clients: Vec<String> = networks
+    lines.extend(
+        machine
+            .exports
             .iter()
-            .flat_map(|n| {
-                let net = model.network(*n);
-                net.ipv4
-                    .map(|p| p.value.to_string())
-                    .into_iter()
-                    .chain(net.ipv6.map(|p| p.value.to_string()))
-            })
-            .map(|prefix| format!("{prefix}({access},sync,no_subtree_check)"))
-            .collect();
-        if clients.is_empty() {
-            continue;
-        }
-        lines.push(format!(
-            "{} {}",
-            fstab_field(&export.path),
-            clients.join(" ")
-        ));
-    }
+            .filter_map(|export| roles::exports_line(model, machine, export)),
+    );
     config.write_files.push(WriteFile {
         path: EXPORTS_FILE.into(),
         permissions: "0644",

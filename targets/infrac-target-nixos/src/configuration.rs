@@ -203,32 +203,11 @@ fn nfs_exports(view: &MachineView) -> Assignments {
     if machine.exports.is_empty() {
         return Vec::new();
     }
-    let own: Vec<_> = machine.attached().map(|(_, _, n)| n).collect();
-    let mut lines = Vec::new();
-    for export in &machine.exports {
-        let networks = if export.clients.is_empty() {
-            &own
-        } else {
-            &export.clients
-        };
-        let access = if export.read_only { "ro" } else { "rw" };
-        let clients: Vec<String> = networks
-            .iter()
-            .flat_map(|n| {
-                let net = view.model.network(*n);
-                net.ipv4
-                    .map(|p| p.value.to_string())
-                    .into_iter()
-                    .chain(net.ipv6.map(|p| p.value.to_string()))
-            })
-            .map(|prefix| format!("{prefix}({access},sync,no_subtree_check)"))
-            .collect();
-        if !clients.is_empty() {
-            // exports(5) escapes white space in a path as octal.
-            let path = export.path.replace(' ', "\\040").replace('\t', "\\011");
-            lines.push(format!("{path} {}", clients.join(" ")));
-        }
-    }
+    let lines: Vec<String> = machine
+        .exports
+        .iter()
+        .filter_map(|export| infrac_model::roles::exports_line(view.model, machine, export))
+        .collect();
     vec![
         ("services.nfs.server.enable", Nix::Bool(true)),
         (
