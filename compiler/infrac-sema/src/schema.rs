@@ -452,11 +452,7 @@ pub static INGRESS: Schema = schema(
 
 /// `user NAME { … }`: a person who logs in to the lab's machines.
 pub static USER: Schema = schema(
-    &[
-        required("keys", Ty::List(&Ty::Str)),
-        attr("sudo", Ty::Bool),
-        attr("description", Ty::Str),
-    ],
+    &[required("keys", Ty::List(&Ty::Str)), attr("sudo", Ty::Bool)],
     &[],
 );
 

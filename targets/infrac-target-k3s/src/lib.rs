@@ -307,34 +307,52 @@ fn nixos_holders(model: &Model, cluster: &Cluster) -> Vec<Artifact> {
         let Some(net) = cluster::node_net(model, network, server.value) else {
             continue;
         };
-        let machine = model.machine(server.value);
-        match cluster.vip {
-            VipProvider::KubeVip => {
-                let about = [format!(
-                    "kube-vip static pod of {}, server of cluster {}: holds the Kubernetes \
-                     API address {} on {} while this server leads. Its NixOS configuration \
-                     links it into {}.",
-                    machine.name,
-                    cluster.name,
-                    api.value,
-                    net.interface,
-                    kube_vip::MANIFEST_PATH
-                )];
-                files.push(Artifact::new(
-                    infrac_model::layout::kube_vip_manifest(cluster, machine),
-                    yaml(
-                        &header(&about, &model.source),
-                        &kube_vip::pod(&net.interface, api.value),
-                    ),
-                ));
-            }
-            VipProvider::Keepalived => files.push(Artifact::new(
-                keepalived::path(model, server.value),
-                keepalived_conf(model, cluster, server.value),
-            )),
-        }
+        files.push(holder_file(
+            model,
+            cluster,
+            server.value,
+            &net,
+            api.value,
+            "Its NixOS configuration links it into",
+        ));
     }
     files
+}
+
+/// The file that holds a cluster's API address on one server: its kube-vip static pod
+/// or its keepalived configuration. `installed` says how the pod reaches k3s's manifests.
+fn holder_file(
+    model: &Model,
+    cluster: &Cluster,
+    server: MachineId,
+    net: &NodeNet,
+    api: IpAddr,
+    installed: &str,
+) -> Artifact {
+    let machine = model.machine(server);
+    match cluster.vip {
+        VipProvider::KubeVip => {
+            let about = [format!(
+                "kube-vip static pod of {}, server of cluster {}: holds the Kubernetes API \
+                 address {api} on {} while this server leads. {installed} {}.",
+                machine.name,
+                cluster.name,
+                net.interface,
+                kube_vip::MANIFEST_PATH
+            )];
+            Artifact::new(
+                infrac_model::layout::kube_vip_manifest(cluster, machine),
+                yaml(
+                    &header(&about, &model.source),
+                    &kube_vip::pod(&net.interface, api),
+                ),
+            )
+        }
+        VipProvider::Keepalived => Artifact::new(
+            keepalived::path(model, server),
+            keepalived_conf(model, cluster, server),
+        ),
+    }
 }
 
 /// `config.yaml`, `install.sh` and the API address holder of one node.
@@ -374,22 +392,13 @@ fn node_files(
     let holder = match (node.server, cluster.api) {
         (true, Some(api)) => match cluster.vip {
             VipProvider::KubeVip => {
-                let about = [format!(
-                    "kube-vip static pod of {}, server of cluster {}: holds the Kubernetes \
-                     API address {} on {} while this server leads. install.sh installs it as \
-                     {}.",
-                    machine.name,
-                    cluster.name,
+                files.push(holder_file(
+                    model,
+                    cluster,
+                    node.id,
+                    net,
                     api.value,
-                    net.interface,
-                    kube_vip::MANIFEST_PATH
-                )];
-                files.push(Artifact::new(
-                    infrac_model::layout::kube_vip_manifest(cluster, machine),
-                    yaml(
-                        &header(&about, &model.source),
-                        &kube_vip::pod(&net.interface, api.value),
-                    ),
+                    "install.sh installs it as",
                 ));
                 Holder::KubeVip
             }

@@ -229,7 +229,7 @@ impl<'a> Sema<'a> {
             }
             model.users.push(User {
                 name,
-                doc: doc.or(f.string("description")),
+                doc,
                 keys,
                 sudo: f.bool("sudo").unwrap_or(false),
                 span: name_span,
