@@ -3,7 +3,8 @@
 #   1. install the artifact validators (idempotent; Debian, PyPI and npm packages),
 #   2. prove they work (scripts/validators/selftest.sh),
 #   3. build every lab in examples/ and validate every artifact it generates,
-#   4. run the Rust test suite (cargo test --workspace --locked),
+#   4. run the Rust test suite (cargo test --workspace --locked), which includes the live
+#      router tests (tests/live/*.sh: BIRD and nftables in network namespaces; needs root),
 #   5. fuzz the parser and the whole pipeline for 30 s each (fuzz/run.sh, nightly).
 # Any failing step fails the whole run. Works from any working directory.
 set -euo pipefail

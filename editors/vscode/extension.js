@@ -1,7 +1,11 @@
-// Starts `infrac lsp` for .infra files: the server publishes the same diagnostics as
-// `infrac check` while the file is edited, with related locations for every label.
+// Starts `infrac lsp` for .infra files: diagnostics as `infrac check` gives them, hover,
+// navigation, completion, rename, quick fixes, formatting, semantic tokens and inlay
+// hints. The stdlib's modules open read-only under the `infrac-stdlib:` scheme; their
+// text comes from the server (LSP 3.18's `workspace/textDocumentContent`).
 const vscode = require("vscode");
 const { LanguageClient } = require("vscode-languageclient/node");
+
+const STDLIB_SCHEME = "infrac-stdlib";
 
 let client;
 
@@ -11,9 +15,25 @@ function activate(context) {
     "infrac",
     "infrac",
     { command, args: ["lsp"] },
-    { documentSelector: [{ scheme: "file", language: "infra" }] }
+    {
+      documentSelector: [
+        { scheme: "file", language: "infra" },
+        { scheme: STDLIB_SCHEME, language: "infra" },
+      ],
+    }
   );
-  context.subscriptions.push({ dispose: () => client && client.stop() });
+  const stdlib = {
+    provideTextDocumentContent: async (uri) => {
+      const answer = await client.sendRequest("workspace/textDocumentContent", {
+        uri: uri.toString(),
+      });
+      return answer.text;
+    },
+  };
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(STDLIB_SCHEME, stdlib),
+    { dispose: () => client && client.stop() }
+  );
   return client.start();
 }
 

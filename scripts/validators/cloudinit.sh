@@ -5,14 +5,14 @@
 #       passes through unchanged) must pass `netplan generate`, which rejects unknown keys
 #   meta-data, *.meta-data -> a YAML mapping with a string instance-id (NoCloud seed)
 #   anything else (user-data) -> `cloud-init schema -c FILE`, plus no unknown top-level
-#       key (the packaged schema allows any)
+#       key (the packaged schema allows any), plus the files it writes (see `embedded`)
 # cloud-init 22.4 (Debian 12) has no schema for network config (`--schema-type` came
 # later), hence the rendering. Usage: cloudinit.sh FILE...
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 [ "$#" -gt 0 ] || { echo "usage: $0 user-data|network-config|meta-data..." >&2; exit 2; }
-require_tools cloud-init "cloud-init netplan" "$@" || exit 1
+require_tools cloud-init "cloud-init netplan systemd-analyze" "$@" || exit 1
 # cloud-init's own interpreter, which has its modules (a python3 earlier on PATH may not).
 py=$(sed -n '1s/^#! *//p' "$(command -v cloud-init)")
 tmp=$(mktemp -d)
@@ -48,6 +48,45 @@ if not isinstance(doc, dict) or not isinstance(doc.get("instance-id"), str):
 PY
 }
 
+# The files user data writes (write_files), each checked by its own validator: a
+# compose.yaml and the .env beside it by compose.sh, a systemd unit by
+# `systemd-analyze verify` in a scratch root that holds systemd's own units, stub
+# docker.service and stub Compose commands (the unit's ExecStart must exist there), and
+# that fails on any warning (an unknown key is only a warning to systemd).
+embedded() { # embedded FILE
+  local f=$1 out=$tmp/files root=$tmp/root unit msg status=0 compose=()
+  rm -rf "$out" "$root"
+  "$py" - "$f" "$out" <<'PY' || return 1
+import os, sys, yaml
+with open(sys.argv[1], encoding="utf-8") as f:
+    doc = yaml.safe_load(f)
+for entry in doc.get("write_files") or []:
+    path = os.path.join(sys.argv[2], entry["path"].lstrip("/"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(entry.get("content", ""))
+PY
+  while IFS= read -r -d '' unit; do
+    if [ ! -d "$root" ]; then
+      mkdir -p "$root/usr/lib/systemd" "$root/etc/systemd/system" "$root/usr/bin"
+      cp -r /usr/lib/systemd/system "$root/usr/lib/systemd/"
+      printf '[Service]\nExecStart=/usr/bin/dockerd\n' >"$root/etc/systemd/system/docker.service"
+      for tool in docker docker-compose dockerd; do
+        printf '#!/bin/sh\n' >"$root/usr/bin/$tool" && chmod +x "$root/usr/bin/$tool"
+      done
+    fi
+    cp "$unit" "$root/etc/systemd/system/"
+    msg=$(systemd-analyze verify --man=no --root="$root" "$(basename "$unit")" 2>&1) || status=1
+    if [ -n "$msg" ]; then echo "${unit#"$out"}: $msg"; status=1; fi
+  done < <(find "$out" -name '*.service' -print0 2>/dev/null)
+  while IFS= read -r -d '' unit; do compose+=("$unit"); done \
+    < <(find "$out" \( -name compose.yaml -o -name .env \) -print0 2>/dev/null)
+  if [ "${#compose[@]}" -gt 0 ]; then
+    msg=$(bash "$(dirname "$0")/compose.sh" "${compose[@]}" 2>&1) || { echo "$msg"; status=1; }
+  fi
+  return "$status"
+}
+
 network_config() { # network_config FILE
   local f=$1 out=$tmp/case out_np msg
   rm -rf "$out"
@@ -78,6 +117,8 @@ for f in "$@"; do
         # Drop the empty headings cloud-init prints before its errors.
         fail cloud-init "$f" "$(printf '%s\n' "$out" | sed -E '/^(Cloud config schema deprecations: *|Error:)$/d')"
       elif ! out=$(unknown_keys "$f" 2>&1); then
+        fail cloud-init "$f" "$out"
+      elif ! out=$(embedded "$f" 2>&1); then
         fail cloud-init "$f" "$out"
       else
         pass cloud-init "$f" "cloud-config"

@@ -3,7 +3,7 @@
 
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::budget::{format_bytes, format_vcpus, host_budgets, pool_budgets, Usage};
-use infrac_model::{Bytes, MachineId, Model};
+use infrac_model::{Bytes, GuestKind, MachineId, Model};
 use std::collections::BTreeMap;
 
 /// How many of the largest consumers a budget error labels.
@@ -143,7 +143,15 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
             host.reserve.memory,
             host.overcommit.memory
         );
-        if budget.cpu.over() {
+        // A VM wider than the whole host is its own error (E0490, in `numa`); the
+        // budget it breaks with it is a consequence, reported once that VM is fixed.
+        let threads = hw.threads().max(hw.cores());
+        let too_wide = model.guests().any(|(_, _, g)| {
+            g.host == budget.host
+                && g.kind == GuestKind::Vm
+                && u64::from(g.cores.value.saturating_mul(g.sockets.max(1))) > u64::from(threads)
+        });
+        if budget.cpu.over() && !too_wide {
             let d = Diagnostic::error(
                 Code::CPU_BUDGET,
                 format!("host {} is over its CPU budget: {} of {}", host.name, vcpu(budget.cpu.used), vcpu(budget.cpu.capacity)),
@@ -211,12 +219,44 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
 }
 
 /// `used of capacity` in bytes, exact where rounding would hide the difference.
+/// Use against capacity, with the excess in the same units people write sizes in:
+/// "1.2 TiB of 1 TiB (160 GiB over)", or "84 GiB over its 3.5 TiB" when the two round
+/// to the same figure.
 fn bytes_of(used: u64, capacity: u64) -> String {
     let (u, c) = (format_bytes(used), format_bytes(capacity));
-    if u == c && used > capacity {
-        format!("{c} + {} B of {c}", used - capacity)
+    if used <= capacity {
+        return format!("{u} of {c}");
+    }
+    let excess = format_bytes(used - capacity);
+    if u == c {
+        format!("{excess} over its {c}")
     } else {
-        format!("{u} of {c}")
+        format!("{u} of {c} ({excess} over)")
+    }
+}
+
+#[cfg(test)]
+mod bytes_tests {
+    use super::bytes_of;
+
+    #[test]
+    fn use_that_rounds_to_the_capacity_shows_the_excess() {
+        const GIB: u64 = 1 << 30;
+        let capacity = 3584 * GIB; // 3.5 TiB
+        assert_eq!(
+            bytes_of(capacity + 40 * GIB, capacity),
+            "40 GiB over its 3.5 TiB"
+        );
+        assert_eq!(
+            bytes_of(capacity + 84 * GIB, capacity),
+            "3.6 TiB of 3.5 TiB (84 GiB over)"
+        );
+        assert_eq!(bytes_of(capacity + 1, capacity), "1 B over its 3.5 TiB");
+        assert_eq!(
+            bytes_of(1024 * GIB + 160 * GIB, 1024 * GIB),
+            "1.2 TiB of 1 TiB (160 GiB over)"
+        );
+        assert_eq!(bytes_of(GIB, 2 * GIB), "1 GiB of 2 GiB");
     }
 }
 
@@ -297,6 +337,35 @@ fn numa(model: &Model, out: &mut Vec<Diagnostic>) {
     for (_, machine, guest) in model.guests() {
         let host = model.machine(guest.host);
         let Some(hw) = &host.hardware else { continue };
+        let vcpus = guest.cores.value.saturating_mul(guest.sockets.max(1));
+        let threads = hw.threads().max(hw.cores());
+        // Proxmox refuses to start a VM with more vCPUs than the node has logical CPUs
+        // ("MAX N vcpus allowed per VM on this node", qemu-server's
+        // PVE/QemuServer.pm, config_to_command), whatever the overcommit.
+        if guest.kind == GuestKind::Vm && threads > 0 && u64::from(vcpus) > u64::from(threads) {
+            out.push(
+                Diagnostic::error(
+                    Code::GUEST_MORE_VCPUS_THAN_HOST,
+                    format!(
+                        "vm {} has {vcpus} vCPUs, more than the {threads} logical CPUs of host {}",
+                        machine.name, host.name
+                    ),
+                    guest.cores.span,
+                    if guest.sockets > 1 {
+                        format!("{} sockets × {} cores = {vcpus} vCPUs", guest.sockets, guest.cores.value)
+                    } else {
+                        format!("{vcpus} vCPUs")
+                    },
+                )
+                .with_label(host.name_span, format!("{threads} logical CPUs"))
+                .with_help(format!(
+                    "give {} at most {threads} vCPUs, or move it to a larger host",
+                    machine.name
+                ))
+                .with_note("Proxmox refuses to start a VM with more vCPUs than its node has logical CPUs, however far CPU overcommit is raised"),
+            );
+            continue;
+        }
         let Some(cpu) = &hw.cpu else { continue };
         if hw.cpu_count.value < 2 {
             continue;
@@ -304,7 +373,6 @@ fn numa(model: &Model, out: &mut Vec<Diagnostic>) {
         // A guest sees one NUMA node per virtual socket; what matters is whether one
         // virtual socket has more cores than one physical socket.
         if guest.cores.value > cpu.cores {
-            let sockets = guest.cores.value.div_ceil(cpu.cores).max(2);
             out.push(
                 Diagnostic::warning(
                     Code::NUMA_SPAN,
@@ -312,12 +380,62 @@ fn numa(model: &Model, out: &mut Vec<Diagnostic>) {
                     guest.cores.span,
                     format!("spans NUMA nodes: each {} has {} cores", cpu.model, cpu.cores),
                 )
-                .with_help(format!(
-                    "expose the layout to the guest: `sockets = {sockets}` with `cores = {}`, or keep it within {} cores",
-                    guest.cores.value.div_ceil(sockets),
-                    cpu.cores
-                )),
+                .with_help(numa_layout_help(vcpus, cpu.cores)),
             );
+        }
+    }
+}
+
+/// The help for a guest wider than one physical socket: the fewest virtual sockets
+/// (at least two) that split the guest's vCPUs evenly into sockets no wider than a
+/// physical one, so the suggested layout keeps the vCPU count.
+fn numa_layout_help(vcpus: u32, socket_cores: u32) -> String {
+    let fewest = vcpus.div_ceil(socket_cores.max(1)).max(2);
+    let layout = (fewest..=vcpus)
+        .find(|sockets| vcpus.is_multiple_of(*sockets))
+        .map(|sockets| (sockets, vcpus / sockets));
+    match layout {
+        Some((sockets, cores)) if cores > 1 || socket_cores <= 1 => format!(
+            "expose the layout to the guest: `sockets = {sockets}` with `cores = {cores}` ({vcpus} vCPUs), or keep it within {socket_cores} cores"
+        ),
+        _ => {
+            // A prime count splits only into one-core sockets: round it to a count
+            // that splits, and say so.
+            let even = vcpus.next_multiple_of(fewest);
+            format!(
+                "{vcpus} vCPUs do not split evenly into sockets of at most {socket_cores} cores: use `sockets = {fewest}` with `cores = {}` ({even} vCPUs), or keep it within {socket_cores} cores",
+                even / fewest
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod numa_tests {
+    use super::numa_layout_help;
+
+    #[test]
+    fn the_suggested_layout_keeps_the_vcpu_count() {
+        // 64 vCPUs on 14-core sockets: 5 sockets of 13 would be 65.
+        assert!(numa_layout_help(64, 14).contains("`sockets = 8` with `cores = 8` (64 vCPUs)"));
+        assert!(numa_layout_help(24, 16).contains("`sockets = 2` with `cores = 12` (24 vCPUs)"));
+        // 17 is prime: the help says the count changes.
+        assert!(numa_layout_help(17, 8).contains("do not split evenly"));
+        for vcpus in 2..200 {
+            for socket in 1..40 {
+                let help = numa_layout_help(vcpus, socket);
+                let numbers: Vec<u32> = help
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter_map(|n| n.parse().ok())
+                    .collect();
+                // sockets × cores is the vCPU count the help names.
+                let (sockets, cores) = if help.contains("do not split") {
+                    (numbers[2], numbers[3])
+                } else {
+                    (numbers[0], numbers[1])
+                };
+                assert!(sockets * cores >= vcpus, "{help}");
+            }
         }
     }
 }

@@ -118,6 +118,10 @@ fn blocked_forward(
                 match decider {
                     Decider::Rule(j) if policy.rules(chain)[j].origin == origin => passes = true,
                     _ if action.accepts() => passes = true,
+                    // Built-in drops (forged sources, ICMP from the uplink) take only
+                    // traffic no forward is meant for.
+                    Decider::Rule(j)
+                        if matches!(policy.rules(chain)[j].origin, Origin::Builtin(_)) => {}
                     Decider::Rule(j) => {
                         blockers.insert(policy.rules(chain)[j].origin);
                     }

@@ -4,12 +4,22 @@
 //! Each family owns its codes (E04xx, W04xx) and lives in its own module.
 
 pub mod budget;
+pub mod compose;
+pub mod expect;
 pub mod firewall;
+pub mod host_ports;
 pub mod ipam;
+pub mod ipv6;
+pub mod login;
+pub mod monitoring;
 pub mod naming;
+pub mod pve_cluster;
+pub mod pve_ha;
+pub mod pve_storage;
 pub mod releases;
 pub mod secrets;
 pub mod wiring;
+pub mod workloads;
 
 use infrac_diagnostics::Diagnostic;
 use infrac_model::{Date, Machine, Model, NetworkId};
@@ -18,11 +28,21 @@ use infrac_model::{Date, Machine, Model, NetworkId};
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     diagnostics.extend(budget::check(model));
+    diagnostics.extend(compose::check(model));
+    diagnostics.extend(host_ports::check(model));
     diagnostics.extend(ipam::check(model));
+    diagnostics.extend(ipv6::check(model));
+    diagnostics.extend(login::check(model));
     diagnostics.extend(naming::check(model));
+    diagnostics.extend(pve_cluster::check(model));
+    diagnostics.extend(pve_ha::check(model));
+    diagnostics.extend(pve_storage::check(model));
     diagnostics.extend(wiring::check(model));
     diagnostics.extend(secrets::check(model));
     diagnostics.extend(firewall::check(model));
+    diagnostics.extend(expect::check(model));
+    diagnostics.extend(monitoring::check(model));
+    diagnostics.extend(workloads::check(model));
     diagnostics.sort_by_key(Diagnostic::sort_key);
     diagnostics
 }

@@ -2,8 +2,8 @@
 //! NodePorts, and services listening on the same port.
 
 use infrac_diagnostics::{Code, Diagnostic, Span};
-use infrac_model::{Expose, GuestKind, MachineId, Model, Protocol, SiteId};
-use std::collections::BTreeMap;
+use infrac_model::{Expose, Guest, GuestKind, Machine, MachineId, Model, Protocol, SiteId};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs every naming check.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
@@ -19,12 +19,19 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
 
 /// Why `name` is not a lower-case RFC 1123 DNS label (as Kubernetes requires), if it is not.
 pub fn dns_label_problem(name: &str) -> Option<&'static str> {
-    hostname_problem(name).or_else(|| {
-        name.bytes()
+    const LOWER: &str = "it may contain only lower-case letters, digits and `-`";
+    match hostname_problem(name) {
+        // `Team_A` breaks both rules: name the stricter one, so one fix settles both.
+        Some(LETTERS) => Some(LOWER),
+        Some(problem) => Some(problem),
+        None => name
+            .bytes()
             .any(|b| b.is_ascii_uppercase())
-            .then_some("it may contain only lower-case letters, digits and `-`")
-    })
+            .then_some(LOWER),
+    }
 }
+
+const LETTERS: &str = "it may contain only letters, digits and `-`";
 
 /// Why `name` is not an RFC 1123 hostname label, if it is not (case does not matter in DNS).
 pub fn hostname_problem(name: &str) -> Option<&'static str> {
@@ -35,7 +42,7 @@ pub fn hostname_problem(name: &str) -> Option<&'static str> {
         return Some("it is longer than 63 characters");
     }
     if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Some("it may contain only letters, digits and `-`");
+        return Some(LETTERS);
     }
     if name.starts_with('-') || name.ends_with('-') {
         return Some("it may not start or end with `-`");
@@ -199,25 +206,24 @@ fn naming_rule(
 fn vmids(model: &Model, out: &mut Vec<Diagnostic>) {
     // Proxmox identifies a guest by its VMID across its cluster, and a Proxmox cluster
     // does not span sites: the guests of one site's hypervisors share one ID space.
-    let mut seen: BTreeMap<(SiteId, u32), MachineId> = BTreeMap::new();
-    for (id, machine, guest) in model.guests() {
+    let mut holders: BTreeMap<(SiteId, u32), Vec<MachineId>> = BTreeMap::new();
+    for (id, _, guest) in model.guests() {
+        let site_id = model.machine(guest.host).site;
+        holders
+            .entry((site_id, guest.vmid.value.0))
+            .or_default()
+            .push(id);
+    }
+    let used: BTreeSet<(SiteId, u32)> = holders.keys().copied().collect();
+    for ((site_id, vmid), ids) in &holders {
+        if ids.len() > 1 {
+            out.extend(duplicate_vmid(model, *site_id, *vmid, ids, &used));
+        }
+    }
+    for (_, machine, guest) in model.guests() {
         let site_id = model.machine(guest.host).site;
         let vmid = guest.vmid.value.0;
         let kind = guest.kind.as_str();
-        let first = seen
-            .get(&(site_id, vmid))
-            .map(|first| model.machine(*first))
-            .and_then(|first| first.guest.as_ref().map(|g| (first, g)));
-        match first {
-            Some((first, first_guest)) => out.push(
-                Diagnostic::error(Code::DUPLICATE_VMID, format!("VMID {vmid} is used twice"), guest.vmid.span, format!("{kind} {} has it again", machine.name))
-                    .with_label(first_guest.vmid.span, format!("first used by {} {}", first_guest.kind.as_str(), first.name))
-                    .with_help("VMs and containers share one ID space on a Proxmox cluster; give each guest its own ID"),
-            ),
-            None => {
-                seen.insert((site_id, vmid), id);
-            }
-        }
         let site = model.site(site_id);
         let range = match guest.kind {
             GuestKind::Vm => site.naming.vmid_vm,
@@ -244,6 +250,86 @@ fn vmids(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// One VMID on several guests: neither is more wrong, so every guest is a party and
+/// the help offers a free ID for either, inside the site's range for its kind.
+fn duplicate_vmid(
+    model: &Model,
+    site_id: SiteId,
+    vmid: u32,
+    ids: &[MachineId],
+    used: &BTreeSet<(SiteId, u32)>,
+) -> Option<Diagnostic> {
+    let parties: Vec<(&Machine, &Guest)> = ids
+        .iter()
+        .filter_map(|id| {
+            let m = model.machine(*id);
+            m.guest.as_ref().map(|g| (m, g))
+        })
+        .collect();
+    let names: Vec<String> = parties
+        .iter()
+        .map(|(m, g)| format!("{} {}", g.kind.as_str(), m.name))
+        .collect();
+    let message = match names.as_slice() {
+        [a, b] => format!("VMID {vmid} is used by both {a} and {b}"),
+        _ => format!(
+            "VMID {vmid} is used by {} guests: {}",
+            names.len(),
+            names.join(", ")
+        ),
+    };
+    let ((_, last), earlier) = parties.split_last()?;
+    let mut d = Diagnostic::error(
+        Code::DUPLICATE_VMID,
+        message,
+        last.vmid.span,
+        format!("{} has it", names[names.len() - 1]),
+    );
+    for (i, (_, g)) in earlier.iter().enumerate() {
+        d = d.with_label(g.vmid.span, format!("{} has it", names[i]));
+    }
+    // A free ID for each kind among the parties, from the site's range for that kind.
+    let site = model.site(site_id);
+    let mut offers: Vec<(u32, &str)> = Vec::new();
+    for kind in [GuestKind::Vm, GuestKind::Lxc] {
+        if !parties.iter().any(|(_, g)| g.kind == kind) {
+            continue;
+        }
+        let (lo, hi) = match kind {
+            GuestKind::Vm => site.naming.vmid_vm,
+            GuestKind::Lxc => site.naming.vmid_lxc,
+        }
+        .map_or((100, 999_999_999), |r| r.value);
+        let free = (vmid.max(lo)..=hi)
+            .chain(lo..vmid.min(hi.saturating_add(1)))
+            .find(|n| !used.contains(&(site_id, *n)));
+        if let Some(free) = free {
+            offers.push((free, kind.as_str()));
+        }
+    }
+    let offers: Vec<String> = match offers.as_slice() {
+        [(a, _), (b, _)] if a == b => vec![format!("{a} is free")],
+        [(a, _)] => vec![format!("{a} is free")],
+        _ => offers
+            .iter()
+            .map(|(n, kind)| format!("{n} is free for a {kind}"))
+            .collect(),
+    };
+    let who = if parties.len() == 2 {
+        "either one"
+    } else {
+        "all but one of them"
+    };
+    Some(d.with_help(if offers.is_empty() {
+        format!("give {who} its own ID; VMs and containers share one ID space on a Proxmox cluster")
+    } else {
+        format!(
+            "give {who} its own ID ({}); VMs and containers share one ID space on a Proxmox cluster",
+            offers.join(", ")
+        )
+    }))
+}
+
 fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
     for app in &model.apps {
         // Service names are DNS-1035 labels: they must also start with a letter.
@@ -264,7 +350,7 @@ fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
                     "namespace `{}` of app {} is not a valid Kubernetes name",
                     app.namespace, app.name
                 ),
-                app.span,
+                app.namespace_span,
                 format!("not an RFC 1123 label: {why}"),
             ).with_help("namespaces are lower-case letters, digits and `-`, at most 63 characters: `namespace = \"monitoring\"`"));
         }
@@ -287,7 +373,7 @@ fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    let mut nodeports: BTreeMap<(usize, u16), &infrac_model::App> = BTreeMap::new();
+    let mut nodeports: BTreeMap<(usize, u16), Vec<&infrac_model::App>> = BTreeMap::new();
     for app in &model.apps {
         let Expose::NodePort(port) = app.expose.value else {
             continue;
@@ -298,29 +384,54 @@ fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
                     .with_help("Kubernetes allocates NodePorts from 30000..32767 unless the API server is configured otherwise"),
             );
         }
-        match nodeports.get(&(app.cluster.index(), port)) {
-            Some(first) => out.push(
-                Diagnostic::error(
-                    Code::DUPLICATE_NODEPORT,
-                    format!(
-                        "NodePort {port} is used twice in cluster {}",
-                        model.cluster(app.cluster).name
-                    ),
-                    app.expose.span,
-                    format!("app {} uses it again", app.name),
-                )
-                .with_label(
-                    first.expose.span,
-                    format!("first used by app {}", first.name),
-                )
-                .with_help(
-                    "every node listens on a NodePort, so each may be used once per cluster",
-                ),
+        nodeports
+            .entry((app.cluster.index(), port))
+            .or_default()
+            .push(app);
+    }
+    // Neither app is more entitled to the port: both are parties, and the help names a
+    // free port for either.
+    let taken: BTreeSet<(usize, u16)> = nodeports.keys().copied().collect();
+    for ((cluster, port), apps) in nodeports {
+        let [first, .., last] = apps.as_slice() else {
+            continue;
+        };
+        let names: Vec<String> = apps.iter().map(|a| format!("app {}", a.name)).collect();
+        let message = match names.as_slice() {
+            [a, b] => format!(
+                "NodePort {port} is used by both {a} and {b} in cluster {}",
+                model.cluster(first.cluster).name
             ),
-            None => {
-                nodeports.insert((app.cluster.index(), port), app);
-            }
+            _ => format!(
+                "NodePort {port} is used by {} apps in cluster {}: {}",
+                names.len(),
+                model.cluster(first.cluster).name,
+                names.join(", ")
+            ),
+        };
+        let mut d = Diagnostic::error(
+            Code::DUPLICATE_NODEPORT,
+            message,
+            last.expose.span,
+            format!("app {} has it", last.name),
+        );
+        for app in &apps[..apps.len() - 1] {
+            d = d.with_label(app.expose.span, format!("app {} has it", app.name));
         }
+        let free = (30000..=32767u16)
+            .cycle()
+            .skip(usize::from(port.clamp(30000, 32767) - 30000))
+            .take(2768)
+            .find(|p| !taken.contains(&(cluster, *p)));
+        let who = if apps.len() == 2 {
+            "either one"
+        } else {
+            "all but one of them"
+        };
+        out.push(d.with_help(match free {
+            Some(free) => format!("every node listens on a NodePort, so each may be used once per cluster: give {who} another, such as nodeport({free})"),
+            None => format!("every node listens on a NodePort, so each may be used once per cluster: give {who} another"),
+        }));
     }
 }
 

@@ -3,8 +3,8 @@
 //! to hold the cluster's reservation), machines on networks of their own site, and NFS
 //! mounts against the exporting machine.
 
-use infrac_diagnostics::{Code, Diagnostic};
-use infrac_model::{Model, Platform, Zone};
+use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_model::{MachineId, Model, NetworkId, Platform, Zone};
 use ipnet::IpNet;
 use std::collections::BTreeMap;
 
@@ -26,20 +26,7 @@ fn vlans(model: &Model, out: &mut Vec<Diagnostic>) {
     for n in &model.networks {
         let Some(bridge) = &n.bridge else { continue };
         if let Some(vlan) = n.vlan {
-            if !(1..=4094).contains(&vlan.value) {
-                out.push(
-                    Diagnostic::error(
-                        Code::VLAN_RANGE,
-                        format!(
-                            "VLAN {} of network {} is outside 1..4094",
-                            vlan.value, n.name
-                        ),
-                        vlan.span,
-                        "not a usable 802.1Q VLAN ID",
-                    )
-                    .with_help("VLAN IDs 0 and 4095 are reserved; use 1..4094"),
-                );
-            }
+            // The VLAN ID's range is checked where the network is built, in sema.
             // A tagged network needs a VLAN-aware bridge on every host that has the bridge.
             for (_, host) in model.machines() {
                 if let Some(b) = host.bridge(&bridge.value) {
@@ -75,6 +62,9 @@ fn vlans(model: &Model, out: &mut Vec<Diagnostic>) {
 }
 
 fn guest_bridges(model: &Model, out: &mut Vec<Diagnostic>) {
+    // Guests that miss the same bridge on the same host share one cause: the host's
+    // bridges, reported once with every guest as a consequence.
+    let mut missing: BTreeMap<(MachineId, NetworkId), Vec<(&str, Span)>> = BTreeMap::new();
     for (_, machine, guest) in model.guests() {
         let host = model.machine(guest.host);
         if !host.platform.is_hypervisor() {
@@ -120,38 +110,10 @@ fn guest_bridges(model: &Model, out: &mut Vec<Diagnostic>) {
             }
             match &network.bridge {
                 Some(bridge) if host.bridge(&bridge.value).is_some() => {}
-                Some(bridge) => out.push(
-                    Diagnostic::error(
-                        Code::BRIDGE_MISSING,
-                        format!(
-                            "guest {} joins network {} on bridge {}, which host {} does not have",
-                            machine.name, network.name, bridge.value, host.name
-                        ),
-                        nic.span,
-                        format!("{} runs on {}", machine.name, host.name),
-                    )
-                    .with_label(
-                        bridge.span,
-                        format!("network {} uses bridge {}", network.name, bridge.value),
-                    )
-                    .with_help(format!(
-                        "declare `bridge {} {{ ports = [...] }}` on host {}{}",
-                        bridge.value,
-                        host.name,
-                        if host.bridges.is_empty() {
-                            String::new()
-                        } else {
-                            format!(
-                                " (it has {})",
-                                host.bridges
-                                    .iter()
-                                    .map(|b| b.name.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        }
-                    )),
-                ),
+                Some(_) => missing
+                    .entry((guest.host, network_id))
+                    .or_default()
+                    .push((machine.name.as_str(), nic.span)),
                 None => out.push(
                     Diagnostic::error(
                         Code::BRIDGE_MISSING,
@@ -168,6 +130,101 @@ fn guest_bridges(model: &Model, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+    for ((host, network), guests) in missing {
+        out.push(missing_bridge(model, host, network, &guests));
+    }
+}
+
+/// One diagnostic for a network whose bridge a host lacks. When the host has a bridge no
+/// network uses and whose name is close, that line is the cause (a misnamed bridge);
+/// otherwise the cause is the host, which lacks the bridge.
+fn missing_bridge(
+    model: &Model,
+    host_id: MachineId,
+    network_id: NetworkId,
+    guests: &[(&str, Span)],
+) -> Diagnostic {
+    let host = model.machine(host_id);
+    let network = model.network(network_id);
+    let (wanted, wanted_span) = network
+        .bridge
+        .as_ref()
+        .map_or(("", network.span), |b| (b.value.as_str(), b.span));
+    let unused: Vec<&infrac_model::Bridge> = host
+        .bridges
+        .iter()
+        .filter(|b| {
+            !model
+                .networks
+                .iter()
+                .any(|n| n.bridge.as_ref().is_some_and(|nb| nb.value == b.name))
+        })
+        .collect();
+    let misnamed = did_you_mean(wanted, unused.iter().map(|b| b.name.as_str()))
+        .and_then(|name| unused.iter().find(|b| b.name == name))
+        .or(match unused.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        });
+    let names: Vec<&str> = guests.iter().map(|(name, _)| *name).collect();
+    let guests_text = match names.as_slice() {
+        [one] => format!("guest {one}"),
+        _ => format!("{} guests ({})", names.len(), names.join(", ")),
+    };
+    let mut d = match misnamed {
+        Some(bridge) => Diagnostic::error(
+            Code::BRIDGE_MISSING,
+            format!(
+                "host {} has bridge {} where network {} expects {wanted}",
+                host.name, bridge.name, network.name
+            ),
+            bridge.span,
+            format!("no network uses {}; did you mean {wanted}?", bridge.name),
+        )
+        .with_help(format!(
+            "rename `bridge {}` to `bridge {wanted}` on host {}, or set `bridge = {}` on network {}",
+            bridge.name, host.name, bridge.name, network.name
+        )),
+        None => Diagnostic::error(
+            Code::BRIDGE_MISSING,
+            format!(
+                "host {} has no bridge {wanted}, which network {} uses",
+                host.name, network.name
+            ),
+            host.name_span,
+            format!("no `bridge {wanted}` on {}", host.name),
+        )
+        .with_help(format!(
+            "declare `bridge {wanted} {{ ports = [...] }}` on host {}{}",
+            host.name,
+            if host.bridges.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (it has {})",
+                    host.bridges
+                        .iter()
+                        .map(|b| b.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        )),
+    };
+    d = d.with_label(
+        wanted_span,
+        format!("network {} uses bridge {wanted}", network.name),
+    );
+    for (name, span) in guests {
+        d = d.with_label(
+            *span,
+            format!("{name} joins {} on {}", network.name, host.name),
+        );
+    }
+    d.with_note(format!(
+        "{guests_text} on host {} cannot attach to network {}",
+        host.name, network.name
+    ))
 }
 
 fn zones(model: &Model, out: &mut Vec<Diagnostic>) {
@@ -194,6 +251,22 @@ fn zones(model: &Model, out: &mut Vec<Diagnostic>) {
 fn bgp(model: &Model, out: &mut Vec<Diagnostic>) {
     for router in &model.routers {
         let guest = model.machine(router.machine);
+        // The role must bring the daemon it needs. NixOS and cloud-init machines get
+        // BIRD installed and started with the build's bird.conf; infrac writes an
+        // OpenWrt router's whole configuration (UCI) without BIRD, so the session would
+        // silently never start.
+        if guest.platform == Platform::Openwrt {
+            out.push(
+                Diagnostic::error(
+                    Code::ROLE_WITHOUT_DAEMON,
+                    format!("BGP on {}, an OpenWrt router whose configuration infrac writes without BIRD", guest.name),
+                    router.span,
+                    "nothing would run this BGP session",
+                )
+                .with_label(guest.name_span, format!("{} runs OpenWrt (`platform = openwrt`)", guest.name))
+                .with_help("run BGP on a NixOS, Debian or Ubuntu machine behind or beside the OpenWrt router (infrac installs and starts BIRD there), or remove the `bgp` block"),
+            );
+        }
         let networks: Vec<&infrac_model::Network> = crate::networks_of(guest)
             .into_iter()
             .map(|n| model.network(n))

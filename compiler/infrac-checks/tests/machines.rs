@@ -152,6 +152,7 @@ impl Lab {
             pods6: None,
             services6: None,
             ingress_class: "traefik".into(),
+            issuers: Vec::new(),
             token: None,
             reserve: Reserve::default(),
             span: self.spans.next(),
@@ -219,7 +220,12 @@ fn ipam_covers_every_address_of_every_machine() {
     let dup = only(&d, Code::DUPLICATE_ADDRESS);
     assert_eq!(dup.len(), 1, "{d:#?}");
     assert_eq!(dup[0].primary.span, span);
-    assert_eq!(dup[0].primary.message, "assigned again to host node1");
+    // Two physical machines: neither is a fixed point over the other, so both are parties.
+    assert_eq!(dup[0].primary.message, "host node1 has it");
+    assert_eq!(
+        dup[0].message,
+        "address 192.168.50.20 is assigned to both host nas and host node1"
+    );
 }
 
 #[test]
@@ -253,7 +259,8 @@ fn vmids_are_one_space_per_site() {
     lab.guest("c", 100, pve3);
     let d = lab.check();
     assert_eq!(codes(&d), ["E0432"], "{d:#?}");
-    assert_eq!(d[0].primary.message, "vm b has it again");
+    assert_eq!(d[0].primary.message, "vm b has it");
+    assert_eq!(d[0].message, "VMID 100 is used by both vm a and vm b");
 }
 
 #[test]
@@ -295,6 +302,7 @@ fn cluster_allocatable_counts_vcpus_and_each_node_once() {
         doc: None,
         cluster: infrac_model::ClusterId(c as u32),
         namespace: "default".into(),
+        namespace_span: span,
         image: "nginx".into(),
         replicas: 1,
         port: None,
@@ -308,6 +316,7 @@ fn cluster_allocatable_counts_vcpus_and_each_node_once() {
         volumes: Vec::new(),
         probe: None,
         env: Vec::new(),
+        workload: Default::default(),
         span,
     });
     // 2 cores × 2 sockets = 4 vCPUs, counted once: 3.5 CPUs fit.
@@ -536,6 +545,7 @@ fn nfs_pools_use_the_exporters_address_from_an_admitted_network() {
             export: "media".into(),
             span: ref_span,
         }),
+        proxmox: Default::default(),
         span: pool_span,
     });
     let d = lab.check();

@@ -80,13 +80,17 @@ fn selected_targets(requested: &[String]) -> Result<Vec<String>, String> {
 }
 
 pub fn run(args: Args, color: bool) -> ExitCode {
-    let selected = match selected_targets(&args.targets) {
+    let mut selected = match selected_targets(&args.targets) {
         Ok(s) => s,
         Err(message) => {
             eprintln!("error: {message}");
             return ExitCode::from(2);
         }
     };
+    // A selected target whose files read another target's files brings that target,
+    // so the output never names a file it does not contain.
+    let added = infrac_driver::targets::missing_dependencies(&selected);
+    selected.extend(added.iter().map(|(name, _)| name.to_string()));
     let dir = args.output.display();
     let failed = || {
         if args.check {
@@ -119,6 +123,18 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return failed();
         }
     };
+    for (name, by) in &added {
+        let files = artifacts
+            .iter()
+            .filter(|a| a.path.starts_with(format!("{name}/")))
+            .count();
+        if files > 0 {
+            eprintln!(
+                "note: also built the {name} target ({files} file{}), which the {by} target's files read",
+                plural(files)
+            );
+        }
+    }
     let writer = Writer::new("build", input_files(&analysis));
     if args.check {
         return match check_output_as(&args.output, &artifacts, &writer) {

@@ -3,6 +3,9 @@
 mod build;
 mod check;
 mod completions;
+mod diff;
+mod diff_git;
+mod diff_report;
 mod docs;
 mod explain;
 mod explain_flow;
@@ -65,6 +68,7 @@ enum ColorChoice {
 enum Command {
     Check(check::Args),
     Build(build::Args),
+    Diff(diff::Args),
     Docs(docs::Args),
     Explain(explain::Args),
     ExplainFlow(explain_flow::Args),
@@ -103,6 +107,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args, color),
         Command::Build(args) => build::run(args, color),
+        Command::Diff(args) => diff::run(args, color),
         Command::Docs(args) => docs::run(args, color),
         Command::Explain(args) => explain::run(args),
         Command::Lsp(args) => lsp::run(args),

@@ -49,16 +49,37 @@ pub fn render(model: &Model) -> String {
                 format!("+{}", format_bytes(budget.idle_memory.used))
             );
         }
-        for pool in pools
-            .iter()
-            .filter(|p| p.hosts.first() == Some(&budget.host))
-        {
-            let label = if pool.shared {
-                format!("pool {} (shared)", pool.name)
-            } else {
-                format!("pool {}", pool.name)
-            };
-            row(&mut out, &label, &pool.usage, &format_bytes);
+        // A shared pool is listed under every host that declares it: each host's
+        // guests draw on it, and its row is the same whole-pool figure everywhere.
+        for pool in pools.iter().filter(|p| p.hosts.contains(&budget.host)) {
+            if !pool.shared {
+                row(
+                    &mut out,
+                    &format!("pool {}", pool.name),
+                    &pool.usage,
+                    &format_bytes,
+                );
+                continue;
+            }
+            row(
+                &mut out,
+                &format!("pool {} (shared)", pool.name),
+                &pool.usage,
+                &format_bytes,
+            );
+            let others: Vec<&str> = pool
+                .hosts
+                .iter()
+                .filter(|h| **h != budget.host)
+                .map(|h| model.machine(*h).name.as_str())
+                .collect();
+            if !others.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "    also on {}: the figures are the whole pool's",
+                    others.join(", ")
+                );
+            }
         }
         let _ = writeln!(out);
     }

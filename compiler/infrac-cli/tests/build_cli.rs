@@ -247,6 +247,12 @@ fn target_selects_what_is_generated() {
     assert_eq!(code(&two), 0, "{}", stderr(&two));
     let mut expected: BTreeSet<String> = generated_paths("nixos");
     expected.extend(generated_paths("proxmox"));
+    // NixOS configurations read files of other targets, which the build adds.
+    for (dependency, _) in
+        infrac_driver::targets::missing_dependencies(&["nixos".to_string(), "proxmox".to_string()])
+    {
+        expected.extend(generated_paths(dependency));
+    }
     expected.insert(".infrac-manifest".into());
     assert_eq!(
         infrac_testkit::tree(&out)
@@ -462,4 +468,66 @@ fn build_check_agrees_from_every_working_directory_and_spelling() {
             stderr(&run)
         );
     }
+}
+
+/// Every path a generated NixOS configuration reads from its build (`../../bird/…`,
+/// `../../nftables/…`, `../../k3s/…`).
+fn paths_read_from_the_build(nix: &str) -> Vec<String> {
+    nix.split("../../")
+        .skip(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || "._-/".contains(*c))
+                .collect::<String>()
+        })
+        // `../../../hardware-configuration.nix` is the machine's own file, not the build's.
+        .filter(|path| path.starts_with(|c: char| c.is_ascii_alphanumeric()))
+        .collect()
+}
+
+#[test]
+fn a_target_selection_never_writes_a_file_that_reads_one_it_left_out() {
+    let scratch = tempfile::tempdir().expect("scratch folder");
+    let examples = workspace_root().join("examples");
+    let mut labs: Vec<PathBuf> = std::fs::read_dir(&examples)
+        .expect("examples/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "infra"))
+        .collect();
+    labs.sort();
+    let mut checked = 0;
+    for lab in &labs {
+        let out = scratch.path().join(lab.file_stem().expect("a file name"));
+        let result = build(lab, &out, &["--target", "proxmox,nixos"]);
+        assert_eq!(code(&result), 0, "{}: {}", lab.display(), stderr(&result));
+        let nixos = out.join("nixos");
+        let Ok(machines) = std::fs::read_dir(&nixos) else {
+            continue;
+        };
+        for machine in machines.filter_map(|e| e.ok()) {
+            let config = machine.path().join("configuration.nix");
+            let text = std::fs::read_to_string(&config).unwrap_or_default();
+            for path in paths_read_from_the_build(&text) {
+                checked += 1;
+                assert!(
+                    out.join(&path).is_file(),
+                    "{} reads {path}, which `build --target proxmox,nixos` of {} did not write",
+                    config.display(),
+                    lab.display()
+                );
+            }
+        }
+    }
+    assert!(
+        checked > 0,
+        "no example's NixOS configuration reads another target's file"
+    );
+    // The note says what was added and why.
+    let out = scratch.path().join("orion-note");
+    let result = build(&orion(), &out, &["--target", "nixos"]);
+    assert!(
+        stderr(&result).contains("note: also built the bird target"),
+        "{}",
+        stderr(&result)
+    );
 }

@@ -105,3 +105,124 @@ fn unknown_names_and_ports_are_usage_errors() {
     let (status, _) = explain_flow(&["lan", "netbox"]);
     assert_eq!(status, 2, "SRC and DST without PORT");
 }
+
+#[test]
+fn any_traffic_and_port_ranges() {
+    let (status, text) = explain_flow(&["wan", "mgmt", "any"]);
+    assert_eq!(status, 1, "{text}");
+    assert!(
+        text.starts_with("zone wan -> zone mgmt any traffic\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("result: denied\n"), "{text}");
+    let (status, text) = explain_flow(&["lan", "mgmt", "tcp/22..443"]);
+    assert_eq!(status, 1, "{text}");
+    assert!(text.contains("zone lan -> zone mgmt tcp/22..443"), "{text}");
+    assert!(text.contains("allowed only in part"), "{text}");
+    let (status, text) = explain_flow(&["lan", "mgmt", "tcp/443..22"]);
+    assert_eq!(status, 2, "{text}");
+}
+
+#[test]
+fn an_address_of_the_router_is_the_router() {
+    let (status, text) = explain_flow(&["wan", "2602:f674:0:1000::1", "tcp/22"]);
+    assert_eq!(status, 1, "{text}");
+    assert!(
+        text.starts_with("zone wan -> router (2602:f674:0:1000::1) tcp/22\n"),
+        "{text}"
+    );
+    assert!(text.contains("input chain"), "{text}");
+}
+
+#[test]
+fn every_address_of_the_router_names_it_in_its_own_family() {
+    // Its LAN gateway asked from the WAN: only IPv4, the input chain, not a forward.
+    let (status, text) = explain_flow(&["wan", "192.168.100.1", "tcp/22"]);
+    assert_eq!(status, 1, "{text}");
+    insta::assert_snapshot!(text);
+    // Each static address, IPv4 and IPv6, gives the router's input chain in that family
+    // only, as the same flow addressed to `router` does in that family.
+    for (address, family) in [
+        ("192.168.100.1", "IPv4"),
+        ("192.168.200.1", "IPv4"),
+        ("192.168.1.1", "IPv4"),
+        ("2602:f674::1", "IPv6"),
+        ("2602:f674:0:1000::1", "IPv6"),
+        ("2602:f674:0:2000::1", "IPv6"),
+        ("2602:f674:0:3000::1", "IPv6"),
+    ] {
+        let (status, text) = explain_flow(&["lan", address, "tcp/22"]);
+        assert_eq!(status, 0, "{text}");
+        assert!(
+            text.starts_with(&format!("zone lan -> router ({address}) tcp/22\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("  {family}, input chain (in ens19):")),
+            "{text}"
+        );
+        let other = if family == "IPv4" { "IPv6," } else { "IPv4," };
+        assert!(!text.contains(other), "{text}");
+    }
+}
+
+#[test]
+fn loopback_addresses_never_arrive_from_outside() {
+    for address in ["127.0.0.1", "127.1.2.3", "::1"] {
+        let (status, text) = explain_flow(&["wan", address, "tcp/22"]);
+        assert_eq!(status, 1, "{text}");
+        assert!(
+            text.contains(&format!(
+                "result: never reaches the router: {address} is a loopback address"
+            )),
+            "{text}"
+        );
+    }
+    let (status, text) = explain_flow(&["router", "::1", "tcp/22"]);
+    assert_eq!(status, 0, "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn the_uplinks_dhcp_address_is_router_at_wan() {
+    let (status, text) = explain_flow(&["wan", "router@wan", "tcp/443"]);
+    assert_eq!(
+        status, 1,
+        "forwarded, and dropped when addressed directly:\n{text}"
+    );
+    insta::assert_snapshot!(text);
+    // The router's own name works too, and so does another network's address set.
+    let (status, text) = explain_flow(&["lan", "router@mgmt", "tcp/22"]);
+    assert_eq!(status, 0, "{text}");
+    assert!(
+        text.starts_with("zone lan -> router (192.168.1.1, 2602:f674:0:3000::1) tcp/22\n"),
+        "{text}"
+    );
+    let (status, text) = explain_flow(&["lan", "router@wann", "tcp/22"]);
+    assert_eq!(status, 2, "{text}");
+    assert!(text.contains("did you mean `router@wan`?"), "{text}");
+    let (status, text) = explain_flow(&["lan", "pve@mgmt", "tcp/22"]);
+    assert_eq!(status, 2, "{text}");
+    assert!(text.contains("`pve` is not the router"), "{text}");
+}
+
+#[test]
+fn flows_inside_one_network_do_not_pass_the_router() {
+    let (status, text) = explain_flow(&["netbox", "nginx-proxy-manager", "tcp/22"]);
+    assert_eq!(status, 0, "{text}");
+    insta::assert_snapshot!(text);
+    for (src, dst) in [
+        ("lan", "lan"),
+        ("192.168.200.10", "guest"),
+        ("mgmt", "192.168.1.10"),
+    ] {
+        let (status, text) = explain_flow(&[src, dst, "tcp/22"]);
+        assert_eq!(status, 0, "{text}");
+        assert!(text.contains("result: does not pass the router"), "{text}");
+        assert!(!text.contains("denied"), "{text}");
+    }
+    // Two zones are still filtered.
+    let (status, text) = explain_flow(&["guest", "lan", "tcp/22"]);
+    assert_eq!(status, 1, "{text}");
+    assert!(!text.contains("does not pass"), "{text}");
+}

@@ -86,11 +86,11 @@ fn sarif_format_is_sarif_2_1_0() {
     assert_eq!(result["level"], "error");
     assert_eq!(
         result["locations"][0]["physicalLocation"]["region"]["startLine"],
-        50
+        49
     );
     assert_eq!(
         result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
-        43
+        42
     );
     // The rules table is long and stable; snapshot the results only.
     snapshot(
@@ -104,7 +104,7 @@ fn github_format_is_workflow_commands() {
     let (status, stdout, _) = infrac(&["check", "--format", "github", FIXTURE]);
     assert_eq!(status, 1);
     assert!(stdout.starts_with(
-        "::error file=tests/fixtures/check/ipam-duplicate-address.infra,line=50,col=18,"
+        "::error file=tests/fixtures/check/ipam-duplicate-address.infra,line=49,col=18,"
     ));
     assert_eq!(
         stdout.lines().count(),
@@ -141,4 +141,20 @@ fn summary_table() {
         "tests/fixtures/check/budget-memory-one-byte-over.infra",
     ]);
     assert!(over.contains("OVER"), "{over}");
+}
+
+#[test]
+fn summary_lists_a_shared_pool_under_every_host_that_declares_it() {
+    let (_, stdout, _) = infrac(&[
+        "check",
+        "--summary",
+        "tests/fixtures/check/budget-shared-pool.infra",
+    ]);
+    let pve = stdout.split("host pve2").next().unwrap_or_default();
+    let pve2 = stdout.split("host pve2").nth(1).unwrap_or_default();
+    assert!(pve.contains("pool nas (shared)"), "{stdout}");
+    assert!(pve.contains("also on pve2"), "{stdout}");
+    assert!(pve2.contains("pool nas (shared)"), "{stdout}");
+    assert!(pve2.contains("also on pve:"), "{stdout}");
+    snapshot("format-summary-shared-pool", &stdout);
 }

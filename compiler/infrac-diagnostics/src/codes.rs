@@ -1,7 +1,7 @@
 //! The registry of diagnostic codes. Codes are stable: never reuse or renumber one.
 //!
-//! Ranges: E01xx syntax, E02xx names and resolution, E03xx types and values, E04xx
-//! validation of the checked model, E1xxx targets, Wxxxx warnings. Every code has a long
+//! Ranges: E01xx syntax, E02xx names and resolution, E03xx types and values, E04xx and
+//! E05xx validation of the checked model, E1xxx targets, Wxxxx warnings. Every code has a long
 //! explanation in `docs/diagnostics/CODE.md`, embedded here so `infrac explain` works
 //! from the binary alone.
 
@@ -105,6 +105,14 @@ codes! {
     WIREGUARD_SETTING = "E0315", "overlay setting outside that overlay";
     INVALID_SECRET_NAME = "E0316", "invalid secret name";
     TOO_MANY_INSTANCES = "E0317", "`for` loops expand to too many declarations";
+    INTERFACE_PREFIX_MISMATCH = "E0318", "interface address whose prefix length is not its network's";
+    EXPECT_UNKNOWN = "E0333", "expectation names something the lab does not have";
+    EXPECT_FIREWALL = "E0334", "expectation without a firewall to prove it against";
+    EXPECT_MALFORMED = "E0335", "expectation that says nothing provable";
+    EXPECT_FLOW = "E0480", "the firewall does not do what an expectation says";
+    EXPECT_OVERLAY = "E0481", "an overlay does not carry what an expectation says";
+    EXPECT_EXPOSED = "E0482", "something exposed only through a proxy is reachable another way";
+    EXPECT_VACUOUS = "W0480", "an expectation that holds only because the flow does not exist";
     CPU_BUDGET = "E0401", "guests need more CPU than the host has";
     MEMORY_BUDGET = "E0402", "guests need more memory than the host has";
     STORAGE_BUDGET = "E0403", "disks exceed a storage pool's size";
@@ -155,6 +163,40 @@ codes! {
     FOREIGN_SITE_NETWORK = "E0450", "machine on a network of another site";
     NFS_SERVER_ADDRESS = "E0451", "NFS server address is not the exporting machine's";
     NFS_CLIENT_NOT_ALLOWED = "E0452", "NFS export mounted from a network it does not allow";
+    DHCP6_SETTING = "E0453", "DHCPv6 setting that no server acts on";
+    STATIC_IN_DHCP6_POOL = "E0454", "static IPv6 address inside the DHCPv6 pool";
+    GUEST_MORE_VCPUS_THAN_HOST = "E0490", "a VM has more vCPUs than its host has logical CPUs";
+    ROLE_WITHOUT_DAEMON = "E0491", "a role on a machine whose generated configuration cannot run it";
+    IPV6_NOT_ADVERTISED = "W0450", "a network with an IPv6 prefix has nothing that advertises it";
+    NO_WAY_IN = "W0451", "no administrator can log in to a machine";
+    BGP_PEER_SETTING = "E0470", "BGP peer setting that contradicts another or has nothing to act on";
+    BGP_NEXT_HOP_OFF_LINK = "E0471", "IPv6 next hop that is not the router's address on the link to the peer";
+    COMPOSE_PATH = "E0327", "path in a stack that is not absolute";
+    TUNNEL_ID = "E0328", "tunnel ID that is not a UUID";
+    PVE_NODE_PLATFORM = "E0500", "Proxmox cluster node that is not a Proxmox host";
+    PVE_NODE_TWICE = "E0501", "machine that is a node of two Proxmox clusters, or listed twice";
+    PVE_LINK_ADDRESS = "E0502", "cluster node without an address on a corosync link";
+    PVE_CLUSTER_NAME = "E0503", "cluster name that Proxmox does not accept";
+    PVE_LINKS = "E0504", "corosync links that corosync cannot use as written";
+    PVE_QDEVICE = "E0505", "QDevice that is a node of its cluster or has no address";
+    STORAGE_DISAGREE = "E0506", "one storage ID declared differently on two hosts";
+    STORAGE_CONTENT_GUEST = "E0507", "guest disk on a pool without the content type the guest needs";
+    STORAGE_CONTENT_KIND = "E0508", "content type or storage ID that Proxmox does not accept for the pool";
+    HA_RULE = "E0510", "HA rule with a guest or node outside its cluster, or a guest on local storage";
+    HA_APART = "E0511", "guests an HA rule keeps apart run on the same node";
+    STORAGE_INCOMPLETE = "E0509", "pool without a setting its storage type needs, or with one it does not take";
+    COMPOSE_SECRET_ENV = "E0530", "secret in a stack's environment under a name that does not take a file";
+    COMPOSE_DEPENDS_UNKNOWN = "E0531", "depends_on names no service of the stack";
+    COMPOSE_DEPENDS_CYCLE = "E0532", "services of a stack depend on each other in a cycle";
+    COMPOSE_HOST_MAPPING = "E0533", "port mapping on a service in host network mode";
+    COMPOSE_NAME = "E0534", "stack or service name that Compose does not accept";
+    STACK_PLATFORM = "E0535", "stack on a machine that does not run containers";
+    COMPOSE_NFS_UNREACHABLE = "E0536", "NFS volume whose server shares no network with the stack's machine";
+    HOST_PORT_CLASH = "E0537", "two things listen on one port of a machine";
+    TUNNEL_INCOMPLETE = "E0538", "tunnel without its ID or credentials, or a reverse proxy with them";
+    TUNNEL_ROUTE_UNREACHABLE = "E0539", "tunnel route to a target the tunnel cannot reach";
+    COMPOSE_BIND_ADDRESS = "E0540", "published port bound to an address the machine does not have";
+    COMPOSE_VOLUME_SOURCE = "E0541", "volume with two sources";
     BIRD_NO_NEXT_HOP = "E1001", "bird cannot announce IPv6 routes over an IPv4 session without an IPv6 next hop";
     NFT_FORWARD_WITHOUT_ADDRESS = "E1002", "nftables cannot forward a port to a guest without a static IPv4 address";
     JOIN_WITHOUT_TOKEN = "E1201", "cluster node cannot join without a token";
@@ -162,6 +204,24 @@ codes! {
     OPENWRT_FIREWALL = "E1301", "firewall rule that OpenWrt's firewall cannot express as written";
     OPENWRT_FORWARD_WITHOUT_ADDRESS = "E1302", "OpenWrt cannot forward a port to a machine without a static IPv4 address";
     OPENWRT_CONFIG = "E1303", "name or interface that OpenWrt's configuration cannot express";
+    HELM_VERSION_NOT_PINNED = "E0550", "chart version that is not one exact release";
+    HELM_VALUE_CONFLICT = "E0551", "Helm value set both as a value and as a map";
+    HELM_CHART_SOURCE = "E0552", "chart without a repository the helm controller can use";
+    RECEIVER_INCOMPLETE = "E0553", "alert receiver that cannot deliver as written";
+    APP_PORTS = "E0554", "app ports that a Service cannot carry as written";
+    APP_VOLUME_KIND = "E0555", "app volume that is not one kind of volume";
+    APP_FILE = "E0556", "app file without one content, or outside the lab's folder";
+    APP_PLACEMENT = "E0557", "app pinned to a node or on the host network where it cannot run";
+    APP_GPU = "E0558", "GPU request that no node of the cluster can satisfy";
+    APP_TLS = "E0559", "TLS that no Ingress carries or from an issuer the cluster lacks";
+    DUPLICATE_HOST = "E0560", "host name claimed by two Ingresses of a cluster";
+    ROUTE_PORT_UNSERVED = "E0561", "route to a port nothing serves";
+    ROUTE_HOST_MISMATCH = "E0562", "route whose host name is not the one its app serves";
+    APP_NFS_UNREACHABLE = "E0563", "app NFS volume its nodes cannot mount";
+    CHART_NAME = "E0564", "chart release name or namespace that Helm or Kubernetes rejects";
+    GRAFANA_NODEPORT = "E0565", "Grafana's NodePort taken by an app of the cluster";
+    EXPORTER_NOT_SCRAPED = "W0550", "a machine runs an exporter the monitoring stack cannot scrape";
+    EXPORTER_BLOCKED = "W0551", "the firewall blocks the monitoring stack from an exporter";
     TOO_MANY_DIAGNOSTICS = "W0001", "more diagnostics than are shown";
     DOC_COMMENT_DETACHED = "W0101", "doc comment attached to nothing";
     UNUSED_IMPORT = "W0201", "unused import";
@@ -176,4 +236,11 @@ codes! {
     RULE_MATCHES_NOTHING = "W0462", "firewall rule matches no traffic";
     BGP_BLOCKED = "W0463", "the firewall blocks a BGP session in both directions";
     RELEASE_END_OF_LIFE = "W0470", "a machine runs an OS release past its end of support";
+    COMPOSE_GPU_MISSING = "W0530", "a stack's service asks for a GPU its machine does not declare";
+    PVE_TWO_NODES = "W0500", "a two-node Proxmox cluster without a QDevice";
+    PVE_LINK_SHARED_STORAGE = "W0501", "corosync has no link free of storage traffic";
+    PVE_QDEVICE_ODD = "W0502", "a QDevice on a cluster with an odd number of nodes";
+    HA_N_MINUS_ONE = "W0504", "the other nodes cannot hold an HA rule's guests when one node fails";
+    K8S_SERVERS_SHARE_NODE = "W0505", "Kubernetes servers share one Proxmox node";
+    STORAGE_NFS_PATH = "W0503", "an NFS, CIFS or dir pool without its path or share gets no storage.cfg entry";
 }

@@ -71,11 +71,22 @@ fn targets_depend_only_on_the_model() {
         })
         .count();
     assert_eq!(targets.len(), folders, "{targets:?}");
+    // Format libraries (`infrac-format-*`) hold a file format that several targets write
+    // byte for byte; like targets, they read only the checked model.
+    let shared = ["infrac-model", "infrac-diagnostics", "infrac-templates"];
     for target in targets {
         for dep in deps_of(&all, target) {
             assert!(
-                ["infrac-model", "infrac-diagnostics", "infrac-templates"].contains(&dep.as_str()),
+                shared.contains(&dep.as_str()) || dep.starts_with("infrac-format-"),
                 "{target} depends on {dep}: targets read only the checked model"
+            );
+        }
+    }
+    for (format, deps) in all.iter().filter(|(n, _)| n.starts_with("infrac-format-")) {
+        for dep in deps {
+            assert!(
+                shared.contains(&dep.as_str()),
+                "{format} depends on {dep}: format libraries read only the checked model"
             );
         }
     }

@@ -14,7 +14,8 @@
 //! several open labs shows the union of their diagnostics, without duplicates.
 
 use crate::convert;
-use infrac_driver::{check_with, read_source, Analysis};
+use crate::index::Checked;
+use infrac_driver::{check_with, read_source};
 use lsp_server::{Message, Notification};
 use lsp_types::notification::{Notification as _, PublishDiagnostics};
 use lsp_types::{Diagnostic, PublishDiagnosticsParams};
@@ -49,7 +50,7 @@ pub(crate) struct Shared {
     /// The newest generation posted, readable without the lock.
     latest: AtomicU64,
     /// The last analysis of each open lab, by root, for requests (hover, definition).
-    analyses: Mutex<BTreeMap<PathBuf, Arc<Analysis>>>,
+    analyses: Mutex<BTreeMap<PathBuf, Arc<Checked>>>,
 }
 
 #[derive(Default)]
@@ -91,7 +92,7 @@ impl Shared {
     }
 
     /// The last analysis that covers `path`: the lab rooted there, else one importing it.
-    pub(crate) fn analysis_for(&self, path: &Path) -> Option<Arc<Analysis>> {
+    pub(crate) fn analysis_for(&self, path: &Path) -> Option<Arc<Checked>> {
         let analyses = self.analyses.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(analysis) = analyses.get(path) {
             return Some(Arc::clone(analysis));
@@ -101,6 +102,15 @@ impl Shared {
             .values()
             .find(|a| a.sources.find(&name).is_some())
             .cloned()
+    }
+
+    /// Every lab's last analysis, with its root.
+    pub(crate) fn labs(&self) -> Vec<(PathBuf, Arc<Checked>)> {
+        let analyses = self.analyses.lock().unwrap_or_else(|e| e.into_inner());
+        analyses
+            .iter()
+            .map(|(root, a)| (root.clone(), Arc::clone(a)))
+            .collect()
     }
 
     fn keep_analyses(&self, labs: &BTreeMap<PathBuf, Lab>) {
@@ -136,6 +146,20 @@ pub(crate) fn run(shared: &Shared, sender: &crossbeam_channel::Sender<Message>) 
         }
         checker.published = result.published;
         drop(posted);
+        // With the diagnostics out, build the name index of each new analysis before the
+        // first hover or completion asks for it, on a thread of its own so the next
+        // keystroke's check does not wait for it (a request that comes first waits for
+        // the same build instead of starting another).
+        for lab in checker.labs.values() {
+            if !lab.analysis.has_index() {
+                let analysis = Arc::clone(&lab.analysis);
+                let _ = std::thread::Builder::new()
+                    .name("infrac-lsp-index".into())
+                    .spawn(move || {
+                        analysis.index();
+                    });
+            }
+        }
     }
 }
 
@@ -148,7 +172,7 @@ struct Lab {
     /// The lab's own files (root and imports, no stdlib).
     files: BTreeSet<PathBuf>,
     diagnostics: BTreeMap<PathBuf, Vec<Diagnostic>>,
-    analysis: Arc<Analysis>,
+    analysis: Arc<Checked>,
 }
 
 impl Lab {
@@ -404,6 +428,6 @@ fn check(root: &Path, snapshot: &Snapshot) -> Lab {
         disk_epoch: snapshot.disk_epoch,
         files,
         diagnostics,
-        analysis: Arc::new(analysis),
+        analysis: Arc::new(Checked::new(analysis)),
     }
 }

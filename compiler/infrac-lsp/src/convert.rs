@@ -9,8 +9,22 @@ use lsp_types::{
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-/// The path of a `file://` URI, percent-decoded.
+/// The scheme of the stdlib's read-only documents: `infrac-stdlib:///os.infra` is
+/// `stdlib/os.infra`, embedded in the server, whose source map calls it
+/// `<stdlib/os.infra>`.
+pub const STDLIB_SCHEME: &str = "infrac-stdlib";
+
+/// The path of a `file://` URI, percent-decoded; a stdlib document's URI gives the name
+/// the source map knows it by (`<stdlib/os.infra>`).
 pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
+    if let Some(file) = uri
+        .as_str()
+        .strip_prefix(STDLIB_SCHEME)
+        .and_then(|rest| rest.strip_prefix(":///"))
+    {
+        let name = format!("<stdlib/{file}>");
+        return stdlib_text(Path::new(&name)).map(|_| PathBuf::from(name));
+    }
     let text = uri.as_str().strip_prefix("file://")?;
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -40,6 +54,36 @@ pub fn path_to_uri(path: &Path) -> Option<Uri> {
         }
     }
     Uri::from_str(&text).ok()
+}
+
+/// The URI of a file a source map names: a path, or a stdlib module.
+pub(crate) fn source_uri(name: &str) -> Option<Uri> {
+    if let Some(file) = name
+        .strip_prefix("<stdlib/")
+        .and_then(|n| n.strip_suffix('>'))
+    {
+        return Uri::from_str(&format!("{STDLIB_SCHEME}:///{file}")).ok();
+    }
+    if name.starts_with('<') {
+        return None;
+    }
+    path_to_uri(Path::new(name))
+}
+
+/// The text of a stdlib module by the name the source map gives it.
+pub(crate) fn stdlib_text(path: &Path) -> Option<&'static str> {
+    let name = path.to_str()?;
+    let file = name.strip_prefix("<stdlib/")?.strip_suffix('>')?;
+    infrac_sema::stdlib::MODULES
+        .iter()
+        .find(|(_, f, _)| *f == file)
+        .map(|(_, _, text)| *text)
+}
+
+/// The LSP location of a span.
+pub(crate) fn location(map: &SourceMap, span: Span) -> Option<Location> {
+    let file = map.get(span.file)?;
+    Some(Location::new(source_uri(&file.name)?, range(map, span)))
 }
 
 /// The LSP range of a span.
@@ -73,7 +117,8 @@ pub(crate) fn diagnostic(map: &SourceMap, d: &Diagnostic) -> lsp_types::Diagnost
         .iter()
         .filter_map(|label| {
             let file = map.get(label.span.file)?;
-            let uri = path_to_uri(Path::new(&file.name)).filter(|_| !file.name.starts_with('<'))?;
+            // Labels in the stdlib point into its read-only documents.
+            let uri = source_uri(&file.name)?;
             Some(DiagnosticRelatedInformation {
                 location: Location::new(uri, range(map, label.span)),
                 message: label.message.clone(),
@@ -94,8 +139,23 @@ pub(crate) fn diagnostic(map: &SourceMap, d: &Diagnostic) -> lsp_types::Diagnost
         tags: [Code::UNUSED_IMPORT, Code::TEMPLATE_UNUSED]
             .contains(&d.code)
             .then(|| vec![DiagnosticTag::UNNECESSARY]),
-        ..lsp_types::Diagnostic::default()
+        code_description: explanation_link(d.code),
+        data: crate::actions::fix_of(map, d),
     }
+}
+
+/// Where a code's explanation page is published: `docs/diagnostics/CODE.md` of the
+/// repository the crate declares (the same text `infrac explain CODE` prints).
+pub(crate) fn explanation_link(code: Code) -> Option<lsp_types::CodeDescription> {
+    code.info()?;
+    let href = format!(
+        "{}/blob/main/docs/diagnostics/{}.md",
+        env!("CARGO_PKG_REPOSITORY"),
+        code.0
+    );
+    Some(lsp_types::CodeDescription {
+        href: Uri::from_str(&href).ok()?,
+    })
 }
 
 #[cfg(test)]

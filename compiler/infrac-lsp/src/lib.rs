@@ -7,11 +7,21 @@
 //! answered while a lab is being checked. Secondary labels become `relatedInformation`,
 //! help and notes follow the message. Only this crate knows the LSP types.
 
+mod actions;
 mod checker;
+mod complete;
 mod convert;
-mod features;
+mod facts;
+mod hover;
+mod index;
+mod inlay;
+mod navigate;
+mod outline;
+mod requests;
 mod text;
+mod tokens;
 mod transport;
+mod values;
 
 use checker::{Doc, Shared, Snapshot};
 use lsp_server::{Connection, Message, Notification, Request, Response};
@@ -19,26 +29,34 @@ use lsp_types::notification::{
     DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
     DidSaveTextDocument, LogMessage, Notification as _,
 };
-use lsp_types::request::{
-    Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest, Request as _,
-};
 use lsp_types::{
-    CompletionOptions, HoverProviderCapability, LogMessageParams, MessageType, OneOf, SaveOptions,
-    ServerCapabilities, TextDocumentPositionParams, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
+    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions,
+    FoldingRangeProviderCapability, HoverProviderCapability, InlayHintServerCapabilities,
+    LogMessageParams, MessageType, OneOf, RenameOptions, SaveOptions, SemanticTokensFullOptions,
+    SemanticTokensOptions, SemanticTokensServerCapabilities, ServerCapabilities,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, WorkDoneProgressOptions,
 };
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use convert::{path_to_uri, uri_to_path};
+pub use convert::{path_to_uri, uri_to_path, STDLIB_SCHEME};
 pub use transport::serve;
 
 type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
 
-/// What the server offers, as sent in the `initialize` answer.
-fn capabilities() -> ServerCapabilities {
+/// What the server offers, as sent in the `initialize` answer: the typed capabilities
+/// plus LSP 3.18's `workspace.textDocumentContent` for the stdlib's documents, which
+/// `lsp-types` does not know yet.
+fn capabilities() -> serde_json::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(typed_capabilities())?;
+    value["workspace"]["textDocumentContent"] = serde_json::json!({ "schemes": [STDLIB_SCHEME] });
+    Ok(value)
+}
+
+fn typed_capabilities() -> ServerCapabilities {
     ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Options(
             TextDocumentSyncOptions {
@@ -52,15 +70,42 @@ fn capabilities() -> ServerCapabilities {
         )),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        document_highlight_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })),
         document_symbol_provider: Some(OneOf::Left(true)),
-        completion_provider: Some(CompletionOptions::default()),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
+        folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![".".into(), " ".into()]),
+            ..CompletionOptions::default()
+        }),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            ..CodeActionOptions::default()
+        })),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: tokens::legend(),
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                range: None,
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            },
+        )),
+        inlay_hint_provider: Some(OneOf::Right(InlayHintServerCapabilities::Options(
+            lsp_types::InlayHintOptions::default(),
+        ))),
         ..ServerCapabilities::default()
     }
 }
 
 /// Serves one client on `connection` until it asks to shut down or disconnects.
 pub fn run(connection: &Connection) -> Result<()> {
-    connection.initialize(serde_json::to_value(capabilities())?)?;
+    connection.initialize(capabilities()?)?;
     let shared = Arc::new(Shared::default());
     let checker = {
         let shared = Arc::clone(&shared);
@@ -115,40 +160,7 @@ struct Server {
 impl Server {
     fn request(&mut self, request: Request) {
         let id = request.id.clone();
-        let answer = match request.method.as_str() {
-            HoverRequest::METHOD => self.at_position(request, |analysis, path, position| {
-                serde_json::to_value(features::hover(analysis, path, position))
-            }),
-            GotoDefinition::METHOD => self.at_position(request, |analysis, path, position| {
-                serde_json::to_value(features::definition(analysis, path, position))
-            }),
-            DocumentSymbolRequest::METHOD => {
-                let params: std::result::Result<lsp_types::DocumentSymbolParams, _> =
-                    serde_json::from_value(request.params);
-                params
-                    .map_err(|e| invalid_params(&e))
-                    .and_then(|p| self.open_text(&p.text_document.uri))
-                    .and_then(|text| {
-                        serde_json::to_value(features::document_symbols(&text))
-                            .map_err(|e| internal(&e))
-                    })
-            }
-            Completion::METHOD => {
-                let params: std::result::Result<lsp_types::CompletionParams, _> =
-                    serde_json::from_value(request.params);
-                params.map_err(|e| invalid_params(&e)).and_then(|p| {
-                    let at = p.text_document_position;
-                    let text = self.open_text(&at.text_document.uri)?;
-                    serde_json::to_value(features::completion(&text, at.position))
-                        .map_err(|e| internal(&e))
-                })
-            }
-            method => Err((
-                lsp_server::ErrorCode::MethodNotFound,
-                format!("infrac does not implement {method}"),
-            )),
-        };
-        let response = match answer {
+        let response = match self.answer(request) {
             Ok(value) => Response {
                 id,
                 response_result: Ok(value),
@@ -156,44 +168,6 @@ impl Server {
             Err((code, message)) => Response::new_err(id, code as i32, message),
         };
         self.send(Message::Response(response));
-    }
-
-    /// Answers a request at a position from the last analysis that covers its document
-    /// (`null` before the first one).
-    fn at_position(
-        &self,
-        request: Request,
-        answer: impl Fn(
-            &infrac_driver::Analysis,
-            &std::path::Path,
-            lsp_types::Position,
-        ) -> serde_json::Result<serde_json::Value>,
-    ) -> std::result::Result<serde_json::Value, (lsp_server::ErrorCode, String)> {
-        let params: TextDocumentPositionParams =
-            serde_json::from_value(request.params).map_err(|e| invalid_params(&e))?;
-        let path = path_of(&params.text_document.uri)
-            .map_err(|e| (lsp_server::ErrorCode::InvalidParams, e))?;
-        match self.shared.analysis_for(&path) {
-            Some(analysis) => answer(&analysis, &path, params.position).map_err(|e| internal(&e)),
-            None => Ok(serde_json::Value::Null),
-        }
-    }
-
-    /// The text of an open document.
-    fn open_text(
-        &self,
-        uri: &lsp_types::Uri,
-    ) -> std::result::Result<Arc<str>, (lsp_server::ErrorCode, String)> {
-        let path = path_of(uri).map_err(|e| (lsp_server::ErrorCode::InvalidParams, e))?;
-        self.docs
-            .get(&path)
-            .map(|d| Arc::clone(&d.text))
-            .ok_or_else(|| {
-                (
-                    lsp_server::ErrorCode::InvalidParams,
-                    format!("{} is not open", path.display()),
-                )
-            })
     }
 
     fn notification(&mut self, notification: Notification) {
@@ -225,6 +199,10 @@ impl Server {
     fn open(&mut self, notification: Notification) -> std::result::Result<bool, String> {
         let params: lsp_types::DidOpenTextDocumentParams = extract(notification)?;
         let path = path_of(&params.text_document.uri)?;
+        if convert::stdlib_text(&path).is_some() {
+            // A stdlib module shown read-only: the server has its text already.
+            return Ok(false);
+        }
         let serial = self.next_serial();
         self.docs.insert(
             path,
@@ -266,6 +244,9 @@ impl Server {
     fn close(&mut self, notification: Notification) -> std::result::Result<bool, String> {
         let params: lsp_types::DidCloseTextDocumentParams = extract(notification)?;
         let path = path_of(&params.text_document.uri)?;
+        if convert::stdlib_text(&path).is_some() {
+            return Ok(false);
+        }
         match self.docs.remove(&path) {
             Some(_) => Ok(true),
             None => Err(format!("{} was not open", path.display())),
@@ -294,17 +275,6 @@ impl Server {
         // The client is gone when this fails; the receiving loop ends on its own.
         let _ = self.sender.send(message);
     }
-}
-
-fn invalid_params(e: &serde_json::Error) -> (lsp_server::ErrorCode, String) {
-    (
-        lsp_server::ErrorCode::InvalidParams,
-        format!("bad parameters: {e}"),
-    )
-}
-
-fn internal(e: &serde_json::Error) -> (lsp_server::ErrorCode, String) {
-    (lsp_server::ErrorCode::InternalError, e.to_string())
 }
 
 fn extract<P: serde::de::DeserializeOwned>(

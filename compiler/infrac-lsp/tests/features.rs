@@ -108,11 +108,19 @@ fn hover_and_definition_come_from_the_model() {
         "{text}"
     );
 
-    // Nothing to say about an attribute name.
+    // An attribute name: its type and value.
     let hover = ask(
         &mut client,
         HoverRequest::METHOD,
         at(&lab, find(LAB, "cores", 0, 1)),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(text.contains("a number of cores"), "{text}");
+    // Nothing to say about punctuation between declarations.
+    let hover = ask(
+        &mut client,
+        HoverRequest::METHOD,
+        at(&lab, Position::new(5, 0)),
     );
     assert_eq!(hover, Value::Null);
 

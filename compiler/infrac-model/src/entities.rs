@@ -70,11 +70,23 @@ pub struct Model {
     pub firewalls: Vec<Firewall>,
     pub clusters: Vec<Cluster>,
     pub apps: Vec<App>,
+    /// Helm chart releases, installed by k3s's helm controller.
+    pub helm_charts: Vec<crate::HelmChart>,
+    /// Monitoring stacks (kube-prometheus-stack) in clusters.
+    pub monitoring: Vec<crate::Monitoring>,
     pub ingresses: Vec<Ingress>,
     pub images: Vec<Image>,
     pub services: Vec<Service>,
     /// The people who log in to the lab's machines.
     pub users: Vec<User>,
+    /// Compose stacks, each on one machine.
+    pub stacks: Vec<crate::Stack>,
+    /// Proxmox VE clusters: nodes joined by corosync.
+    pub pve_clusters: Vec<crate::pve::PveCluster>,
+    /// The `expect` statements, proven by the checks. They configure nothing, so no
+    /// artifact (`model.json` included) carries them.
+    #[serde(skip)]
+    pub expectations: Vec<crate::expect::Expectation>,
     /// The source files, so targets can name the line a setting came from (`orion.infra:42`).
     #[serde(skip)]
     pub sources: infrac_diagnostics::SourceMap,
@@ -487,6 +499,41 @@ pub struct Chassis {
     pub drive_bays: Option<u32>,
 }
 
+impl Chassis {
+    /// "Dell PowerEdge R730", or just the model of a chassis without a vendor (a
+    /// custom desktop PC), never with a stray space.
+    pub fn display_name(&self) -> String {
+        [self.vendor.trim(), self.model.trim()]
+            .iter()
+            .filter(|part| !part.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+#[cfg(test)]
+mod chassis_tests {
+    use super::{Bytes, Chassis};
+
+    #[test]
+    fn a_chassis_without_vendor_has_no_leading_space() {
+        let mut chassis = Chassis {
+            name: "desk".into(),
+            vendor: String::new(),
+            model: "desktop PC".into(),
+            sockets: 1,
+            dimm_slots: 2,
+            max_memory: Bytes(64 << 30),
+            bmc: None,
+            drive_bays: None,
+        };
+        assert_eq!(chassis.display_name(), "desktop PC");
+        chassis.vendor = "Beelink".into();
+        assert_eq!(chassis.display_name(), "Beelink desktop PC");
+    }
+}
+
 /// A CPU model (catalogue entry).
 #[derive(Debug, Clone, Serialize)]
 pub struct Cpu {
@@ -581,6 +628,8 @@ pub struct StoragePool {
     pub server: Option<IpAddr>,
     /// The NFS export this pool mounts.
     pub export: Option<ExportRef>,
+    /// What Proxmox's `storage.cfg` says of it beyond kind and sharing.
+    pub proxmox: crate::storage::PoolSettings,
     #[serde(skip)]
     pub span: Span,
 }
@@ -608,6 +657,10 @@ pub struct Network {
     pub dhcp: Option<Spanned<(Ipv4Addr, Ipv4Addr)>>,
     pub ipv6: Option<Spanned<Ipv6Net>>,
     pub gateway6: Option<Spanned<Ipv6Addr>>,
+    /// How hosts get IPv6 addresses here (`ipv6_mode`); `None` means SLAAC.
+    pub ipv6_mode: Option<Spanned<Ipv6Mode>>,
+    /// The DHCPv6 address pool (`dhcp6 = A..B`).
+    pub dhcp6: Option<Spanned<(Ipv6Addr, Ipv6Addr)>>,
     pub dns: Vec<IpAddr>,
     pub zone: String,
     /// An uplink (WAN) network: addresses come from the provider.
@@ -642,6 +695,8 @@ impl Network {
             dhcp: None,
             ipv6: None,
             gateway6: None,
+            ipv6_mode: None,
+            dhcp6: None,
             dns: Vec::new(),
             uplink: false,
             overlay: None,
@@ -655,6 +710,37 @@ impl Network {
     /// Whether machines of other sites may join this network.
     pub fn spans_sites(&self) -> bool {
         self.overlay.is_some()
+    }
+}
+
+/// How the hosts of a network with an IPv6 prefix get their addresses: router
+/// advertisements always announce the prefix and the router; DHCPv6 hands out addresses
+/// from the network's `dhcp6` pool where the mode includes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ipv6Mode {
+    /// Stateless address autoconfiguration from the advertised prefix.
+    Slaac,
+    /// Addresses only from DHCPv6 (the advertisement sets the managed flag).
+    Dhcpv6,
+    /// SLAAC and DHCPv6 addresses side by side.
+    Both,
+}
+
+impl Ipv6Mode {
+    /// Every mode with its source word.
+    pub const ALL: [(&'static str, Ipv6Mode); 3] = [
+        ("slaac", Ipv6Mode::Slaac),
+        ("dhcpv6", Ipv6Mode::Dhcpv6),
+        ("both", Ipv6Mode::Both),
+    ];
+    /// Whether hosts form addresses from the advertised prefix.
+    pub fn slaac(self) -> bool {
+        self != Ipv6Mode::Dhcpv6
+    }
+    /// Whether a DHCPv6 server hands out addresses.
+    pub fn dhcpv6(self) -> bool {
+        self != Ipv6Mode::Slaac
     }
 }
 
@@ -812,6 +898,9 @@ pub struct User {
     /// Whether the user may run commands as root through sudo (without a password: the
     /// account has none).
     pub sudo: bool,
+    /// Supplementary groups the account is a member of (`groups = [...]`), each a valid
+    /// group name; created where the system does not have it.
+    pub groups: Vec<Spanned<String>>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -934,6 +1023,8 @@ pub struct BgpPeer {
     /// The address families the session carries; empty means derived from the neighbour
     /// address and the announced prefixes.
     pub families: Vec<IpFamily>,
+    /// Import and session hygiene as written; [`crate::bgp`] resolves the defaults.
+    pub hygiene: crate::bgp::PeerHygiene,
     #[serde(skip)]
     pub span: Span,
 }
@@ -1038,6 +1129,8 @@ pub struct Cluster {
     pub pods6: Option<Spanned<IpNet>>,
     pub services6: Option<Spanned<IpNet>>,
     pub ingress_class: String,
+    /// cert-manager issuers declared for the cluster's apps.
+    pub issuers: Vec<crate::workloads::CertIssuer>,
     pub token: Option<SecretRef>,
     pub reserve: Reserve,
     #[serde(skip)]
@@ -1086,6 +1179,8 @@ pub struct Volume {
     pub name: String,
     pub size: Spanned<Bytes>,
     pub path: String,
+    /// The StorageClass that provisions it; the cluster's default when `None`.
+    pub storage_class: Option<String>,
 }
 
 /// An HTTP health probe.
@@ -1114,6 +1209,9 @@ pub struct App {
     pub doc: Option<String>,
     pub cluster: ClusterId,
     pub namespace: String,
+    /// Where the namespace is written (the app's name when it is left at `default`).
+    #[serde(skip)]
+    pub namespace_span: Span,
     pub image: String,
     pub replicas: u32,
     pub port: Option<Spanned<PortSpec>>,
@@ -1124,6 +1222,8 @@ pub struct App {
     pub volumes: Vec<Volume>,
     pub probe: Option<Probe>,
     pub env: Vec<(String, EnvValue)>,
+    /// Command, named ports, files, other volumes, host network, GPUs and TLS.
+    pub workload: crate::AppWorkload,
     #[serde(skip)]
     pub span: Span,
 }
@@ -1150,6 +1250,8 @@ pub struct Route {
     pub host: String,
     pub to: RouteTarget,
     pub tls: bool,
+    /// How the proxy speaks to the target.
+    pub origin: crate::Origin,
     #[serde(skip)]
     pub span: Span,
 }
@@ -1162,6 +1264,8 @@ pub struct Ingress {
     pub machine: MachineId,
     pub kind: IngressKind,
     pub routes: Vec<Route>,
+    /// The tunnel a `tunnel` ingress runs.
+    pub tunnel: Option<crate::Tunnel>,
     #[serde(skip)]
     pub span: Span,
 }

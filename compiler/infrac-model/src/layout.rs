@@ -35,6 +35,24 @@ pub fn nftables_ruleset(machine: &Machine) -> String {
     format!("nftables/{}.nft", segment(&machine.name))
 }
 
+/// `compose/<machine>/<stack>/compose.yaml`.
+pub fn compose_file(machine: &Machine, stack: &crate::Stack) -> String {
+    format!("{}/compose.yaml", compose_folder(machine, stack))
+}
+
+/// `compose/<machine>/<stack>/.env`: the variables `compose.yaml` interpolates.
+pub fn compose_env(machine: &Machine, stack: &crate::Stack) -> String {
+    format!("{}/.env", compose_folder(machine, stack))
+}
+
+fn compose_folder(machine: &Machine, stack: &crate::Stack) -> String {
+    format!(
+        "compose/{}/{}",
+        segment(&machine.name),
+        segment(&stack.name)
+    )
+}
+
 /// `nixos/<machine>/configuration.nix`.
 pub fn nixos_configuration(machine: &Machine) -> String {
     format!("nixos/{}/configuration.nix", segment(&machine.name))

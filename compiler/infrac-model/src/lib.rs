@@ -4,20 +4,35 @@
 //! sizes `Bytes`, references are index handles. Each entity keeps the span it came from
 //! so checks can point at it; targets never need spans.
 
+pub mod bgp;
 pub mod budget;
+pub mod charts;
+mod compose;
 pub mod dns;
 mod entities;
+pub mod expect;
 mod free_text;
 pub mod graph;
 pub mod interfaces;
+pub mod ipv6;
 pub mod kube;
 pub mod layout;
+pub mod listeners;
+pub mod plan;
 pub mod policy;
+pub mod pve;
 pub mod roles;
+pub mod storage;
 mod target;
+mod tunnel;
 mod units;
+pub mod workloads;
 
+pub use charts::{HelmChart, HelmValue, Monitoring};
+pub use compose::*;
 pub use entities::*;
 pub use free_text::FreeText;
 pub use target::{Artifact, Target};
+pub use tunnel::*;
 pub use units::*;
+pub use workloads::AppWorkload;

@@ -12,12 +12,17 @@
 //!   through `output`;
 //! - a zone is the set of the router's interfaces on networks of that zone, matched by
 //!   interface name (see [`interface_name`]);
-//! - in each chain the built-in rules come first (ICMP essentials, DHCP client replies,
-//!   BGP only from the declared peers), then every `allow`/`deny` and the accept of every
-//!   port forward in source order; the first matching rule decides, else the chain policy;
+//! - in each chain the built-in rules come first (outside OpenWrt the hardening of
+//!   [`hygiene`]: anti-spoofing, ICMP never accepted from an uplink, BGP bound to each
+//!   neighbour's interface; then ICMP essentials, DHCP client replies, BGP only from the
+//!   declared peers), then every `allow`/`deny` and the accept of every port forward in
+//!   source order; the first matching rule decides, else the chain policy;
 //! - a port forward rewrites IPv4 packets addressed to the router (arriving from its
 //!   zone, on its port) to the target guest before filtering.
 
+pub mod addressed;
+pub mod flow;
+pub mod hygiene;
 mod ranges;
 mod region;
 
@@ -122,8 +127,13 @@ pub enum Builtin {
     IcmpEssentials,
     /// DHCP replies to the router's own DHCP client on an interface.
     DhcpClient,
-    /// BGP (tcp/179) to the router from anyone but a declared peer.
+    /// BGP (tcp/179) to the router from anyone but a declared peer, and on each
+    /// interface from anyone but the peers reached through it.
     BgpGuard,
+    /// A packet whose source address does not belong where it arrived.
+    AntiSpoofing,
+    /// ICMP redirects, router renumbering and node information from an uplink.
+    UplinkIcmpGuard,
 }
 
 impl Builtin {
@@ -135,7 +145,15 @@ impl Builtin {
                 "ICMP errors and IPv6 neighbour discovery are always accepted"
             }
             Builtin::DhcpClient => "DHCP replies to the router's own DHCP client are accepted",
-            Builtin::BgpGuard => "BGP is accepted only from the declared peers",
+            Builtin::BgpGuard => {
+                "BGP is accepted only from the declared peers, on the interface toward each"
+            }
+            Builtin::AntiSpoofing => {
+                "packets are dropped whose source address does not belong to the network they arrive from"
+            }
+            Builtin::UplinkIcmpGuard => {
+                "ICMP redirects, router renumbering and node information are dropped from uplinks"
+            }
         }
     }
 }
@@ -430,6 +448,7 @@ impl<'m> Policy<'m> {
             unresolved_forwards: Vec::new(),
             chains: [Vec::new(), Vec::new(), Vec::new()],
         };
+        policy.compile_hygiene();
         policy.compile_builtins();
         policy.compile_user_rules();
         policy.compile_nat();
@@ -1090,7 +1109,7 @@ impl<'m> Policy<'m> {
             (None, Some(b)) => (Chain::Output, Links::Loopback, b),
             (None, None) => return None,
         };
-        let regions = [IpFamily::Ipv4, IpFamily::Ipv6]
+        let regions: Vec<Region> = [IpFamily::Ipv4, IpFamily::Ipv6]
             .into_iter()
             .map(|f| {
                 Region::universe(f, self.link_count())
@@ -1100,6 +1119,22 @@ impl<'m> Policy<'m> {
             })
             .filter(|r| !r.is_empty())
             .collect();
+        // Forged sources and the ICMP no uplink may send are no zone's traffic: a zone
+        // pair is what the zone's own hosts may open.
+        let forged = |r: &&PolicyRule| {
+            matches!(
+                r.origin,
+                Origin::Builtin(Builtin::AntiSpoofing | Builtin::UplinkIcmpGuard)
+            )
+        };
+        let regions = self
+            .rules(chain)
+            .iter()
+            .filter(forged)
+            .flat_map(|r| r.regions.iter())
+            .fold(regions, |left: Vec<Region>, r| {
+                region::subtract_all(&left, r)
+            });
         Some((chain, regions))
     }
 
@@ -1267,6 +1302,16 @@ pub fn describe_l4(set: &Ranges) -> Vec<String> {
                     .iter()
                     .flat_map(|&(a, b)| ((a & 0xffff) >> 8)..=((b & 0xffff) >> 8))
                     .collect();
+                if types.len() > 128 {
+                    // Most types, as on an uplink that may send every ICMP message but
+                    // the few the firewall never accepts from outside.
+                    let missing: Vec<String> = (0..=255u128)
+                        .filter(|t| !types.contains(t))
+                        .map(|t| t.to_string())
+                        .collect();
+                    out.push(format!("{name} but type {}", missing.join(",")));
+                    continue;
+                }
                 let types: Vec<String> = types.iter().map(u128::to_string).collect();
                 out.push(format!("{name} type {}", types.join(",")));
             }

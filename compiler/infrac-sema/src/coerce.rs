@@ -260,6 +260,10 @@ impl<'a> Sema<'a> {
             (Ty::Float, Value::Int(n)) => Some(Value::Float(n as f64)),
             (Ty::Float, v @ Value::Float(_)) => Some(v),
             (Ty::Bool, v @ Value::Bool(_)) => Some(v),
+            (
+                Ty::Scalar,
+                v @ (Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_)),
+            ) => Some(v),
             (Ty::Str | Ty::Text, v @ Value::Str(_)) => Some(v),
             (Ty::Text, Value::Word(w)) => Some(Value::Str(w)),
             (Ty::Bytes, v @ Value::Bytes(_)) => Some(v),
@@ -289,6 +293,15 @@ impl<'a> Sema<'a> {
                     return None;
                 }
                 Some(Value::Ip(ip))
+            }
+            // `192.168.100.10/24`, as `ip addr` prints it: the address, with the length
+            // kept aside for a check against its network (prefixes.rs).
+            (Ty::Ipv4 | Ty::Ipv6 | Ty::Ip, Value::Net(a, len))
+                if ipnet::IpNet::new(a, len).is_ok_and(|n| n.network() != a) =>
+            {
+                let ip = self.coerce(Value::Ip(a), span, ty, ctx)?;
+                self.written_prefixes.push((span, len));
+                Some(ip)
             }
             (Ty::Net4 | Ty::Net6 | Ty::Net, Value::Net(a, l)) => {
                 if !self.family_ok(ty, a.is_ipv4(), span, &format!("{a}/{l}"), "prefix") {

@@ -122,6 +122,7 @@ pub fn load_modules(
         modules: Vec::new(),
         stack: Vec::new(),
         diags,
+        stdlib_imports: Vec::new(),
     };
     loading.load_one(
         root_name.to_string(),
@@ -158,7 +159,7 @@ fn identity_key(loader: &dyn Loader, key: &str) -> String {
 
 /// Resolves `.` and `..` lexically. A `..` cancels only a preceding folder name, so
 /// `../../x` stays `../../x` rather than collapsing into `x`.
-fn normalize(path: &Path) -> String {
+pub(crate) fn normalize(path: &Path) -> String {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
@@ -193,6 +194,8 @@ struct Loading<'s, 'l> {
     /// that led into the next one.
     stack: Vec<(String, String, Span)>,
     diags: &'s mut Vec<Diagnostic>,
+    /// Each stdlib module imported so far: path, namespace, and the import's span.
+    stdlib_imports: Vec<(String, String, Span)>,
 }
 
 impl Loading<'_, '_> {
@@ -255,6 +258,18 @@ impl Loading<'_, '_> {
         }
     }
 
+    /// A namespace whose import was refused (already reported): its uses are not
+    /// reported again as unknown names.
+    fn unbound_namespace(&mut self, path: &str, namespace: String) {
+        self.modules.push(Module {
+            key: format!("{path} as {namespace}"),
+            identity: format!("{path} as {namespace}"),
+            ast: ast::File::default(),
+            namespace: Some(namespace),
+            missing: true,
+        });
+    }
+
     fn import_stdlib(&mut self, import: &ast::Import) {
         let path = import.path.as_str();
         let namespace = import
@@ -262,8 +277,56 @@ impl Loading<'_, '_> {
             .as_ref()
             .map(|a| a.name.clone())
             .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path).to_string());
+        // A module has one namespace: a second name for it would leave one of the two
+        // names pointing at nothing.
+        let name_span = import.alias.as_ref().map_or(import.path_span, |a| a.span);
+        let earlier = self
+            .stdlib_imports
+            .iter()
+            .find(|(p, _, _)| p == path)
+            .map(|(_, ns, span)| (ns.clone(), *span));
+        let prelude = stdlib::PRELUDE
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, ns)| ns.to_string());
+        match (earlier, prelude) {
+            (Some((first, first_span)), _) if first != namespace => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::DUPLICATE_DECLARATION,
+                        format!("`{path}` is imported twice, as `{first}` and as `{namespace}`"),
+                        name_span,
+                        format!("a second name, `{namespace}`"),
+                    )
+                    .with_label(first_span, format!("imported as `{first}` here"))
+                    .with_help(format!(
+                        "a module has one name: remove this import and write `{first}.…` where `{namespace}.…` is used"
+                    )),
+                );
+                self.unbound_namespace(path, namespace);
+                return;
+            }
+            (None, Some(always)) if always != namespace => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::DUPLICATE_DECLARATION,
+                        format!("`{path}` is always available as `{always}`"),
+                        name_span,
+                        format!("a second name, `{namespace}`"),
+                    )
+                    .with_help(format!(
+                        "remove this import and write `{always}.…` where `{namespace}.…` is used"
+                    )),
+                );
+                self.unbound_namespace(path, namespace);
+                return;
+            }
+            _ => {}
+        }
+        self.stdlib_imports
+            .push((path.to_string(), namespace.clone(), name_span));
         if self.modules.iter().any(|m| m.key == path) {
-            // Imported twice (or also a prelude module): the first namespace wins.
+            // Imported again under the same name: nothing more to load.
             return;
         }
         match stdlib::module(path) {
@@ -533,7 +596,8 @@ impl<'a> Sema<'a> {
                             self.expand_for(f, Vec::new(), &module.namespace, budget);
                         }
                     }
-                    ast::Item::Import(_) | ast::Item::Error(_) => {}
+                    // Expectations are read once the model is built (`build/expect.rs`).
+                    ast::Item::Import(_) | ast::Item::Expect(_) | ast::Item::Error(_) => {}
                 }
             }
         }
@@ -880,7 +944,7 @@ impl<'a> Sema<'a> {
             ),
             _ => {}
         }
-        let needs_on = guest || attached || keyword == "ingress";
+        let needs_on = guest || attached || matches!(keyword, "ingress" | "stack");
         match (&decl.on, needs_on) {
             (None, true) => complain(
                 self,
@@ -898,7 +962,7 @@ impl<'a> Sema<'a> {
                 on.span,
                 format!("`{keyword}` takes no `on`"),
                 "unexpected `on`",
-                "only guests, `bgp`, `firewall` and `ingress` are placed with `on`".into(),
+                "only guests, `bgp`, `firewall`, `ingress` and `stack` are placed with `on`".into(),
             ),
             _ => {}
         }
@@ -913,20 +977,20 @@ impl<'a> Sema<'a> {
                 );
             }
         }
-        match (&decl.in_, keyword == "app") {
+        match (&decl.in_, matches!(keyword, "app" | "helm" | "monitoring")) {
             (None, true) => complain(
                 self,
                 decl.head_span(),
-                "`app` needs `in CLUSTER`".into(),
+                format!("`{keyword}` needs `in CLUSTER`"),
                 "which cluster?",
-                "write `app NAME in CLUSTER { … }`".into(),
+                format!("write `{keyword} NAME in CLUSTER {{ … }}`"),
             ),
             (Some(i), false) => complain(
                 self,
                 i.span,
                 format!("`{keyword}` takes no `in`"),
                 "unexpected `in`",
-                "only apps are placed `in` a cluster".into(),
+                "only apps, helm charts and monitoring are placed `in` a cluster".into(),
             ),
             _ => {}
         }

@@ -21,7 +21,20 @@ const KNOWN_UNITS: [&str; 19] = [
     "B", "KiB", "MiB", "GiB", "TiB", "PiB", "m", "MHz", "GHz", "M", "G", "T", "Mbps", "Gbps", "ms",
     "s", "h", "d", "min",
 ];
-const FUNCTIONS: [&str; 8] = [
+/// The units a value of the expected type can be written in, so a suggestion is never
+/// a unit the attribute then rejects (`speed = 10Gbs` suggests `10Gbps`, not `10GiB`).
+fn units_for(hint: Option<&Ty>) -> &'static [&'static str] {
+    match hint {
+        Some(Ty::Bytes) => &["B", "KiB", "MiB", "GiB", "TiB", "PiB"],
+        Some(Ty::Speed) => &["M", "G", "T", "Mbps", "Gbps"],
+        Some(Ty::Duration) => &["ms", "s", "m", "min", "h", "d"],
+        Some(Ty::Freq) => &["MHz", "GHz"],
+        Some(Ty::Cpu) => &["m"],
+        _ => &KNOWN_UNITS,
+    }
+}
+
+const FUNCTIONS: [&str; 9] = [
     "host",
     "subnet",
     "contains",
@@ -30,6 +43,7 @@ const FUNCTIONS: [&str; 8] = [
     "nodeport",
     "clusterip",
     "loadbalancer",
+    "pad",
 ];
 
 /// Converts an IP address to a 128-bit integer and back, for address arithmetic.
@@ -102,7 +116,7 @@ impl<'a> Sema<'a> {
                         Code::OUT_OF_RANGE,
                         "invalid port range",
                         span,
-                        "ports run 1..=65535 and a range must not be reversed",
+                        "ports run from 1 to 65535 and a range must not be reversed",
                         "write a port as `tcp/443` or a range as `tcp/30000..32767`, lowest first",
                     );
                     return None;
@@ -335,6 +349,28 @@ impl<'a> Sema<'a> {
             ("Gi", "GiB"),
             ("Ti", "TiB"),
         ];
+        // `speed = 10GB`: a byte unit where a link speed is expected. The NIC is rated
+        // in bits per second, so the fix is the speed unit, never a size.
+        let speed_meant = match unit {
+            "KB" | "kB" | "Kb" | "kb" => None,
+            "MB" | "Mb" | "Mbit" => Some("M"),
+            "GB" | "Gb" | "Gbit" => Some("G"),
+            "TB" | "Tb" | "Tbit" => Some("T"),
+            _ => None,
+        };
+        if let (Some(Ty::Speed), Some(speed)) = (hint, speed_meant) {
+            let written = format!("{n}{unit}");
+            self.diags.push(
+                Diagnostic::error(
+                    Code::WRONG_UNIT,
+                    format!("`{written}` is not a link speed"),
+                    span,
+                    "speeds are written in bits per second: M, G or T",
+                )
+                .with_help(format!("write `{n}{speed}` ({n} {speed}bit/s)")),
+            );
+            return None;
+        }
         if let Some((_, binary)) = decimal.iter().find(|(d, _)| *d == unit) {
             let is_k8s = unit.ends_with('i');
             let written = format!("{n}{unit}");
@@ -375,7 +411,7 @@ impl<'a> Sema<'a> {
             _ => {
                 self.diags.push(
                     Diagnostic::error(Code::WRONG_UNIT, format!("unknown unit `{unit}`"), span, "not a unit infrac knows")
-                        .with_help(match did_you_mean(unit, KNOWN_UNITS) {
+                        .with_help(match did_you_mean(unit, units_for(hint).iter().copied()) {
                             Some(u) => format!("did you mean `{n}{u}`?"),
                             None => "sizes use KiB MiB GiB TiB; CPU m; speeds M G; durations ms s m h d; clocks MHz GHz".into(),
                         }),
@@ -629,7 +665,7 @@ impl<'a> Sema<'a> {
         span: Span,
     ) -> Option<Value> {
         let arity = match f.name.as_str() {
-            "host" | "contains" => 2,
+            "host" | "contains" | "pad" => 2,
             "subnet" => 3,
             "nixos" | "secret" | "nodeport" => 1,
             "clusterip" | "loadbalancer" => 0,
@@ -666,6 +702,7 @@ impl<'a> Sema<'a> {
                 "nixos" => "`nixos(\"24.11\")` is the NixOS image of a release",
                 "secret" => "`secret(\"name\")` is a secret resolved at deploy time",
                 "nodeport" => "`nodeport(30080)` exposes an app on a node port",
+                "pad" => "`pad(i, 2)` writes `i` with at least 2 digits: `\"worker-{pad(i, 2)}\"` is `worker-01` for 1",
                 "clusterip" => "`clusterip()` takes no arguments",
                 _ => "`loadbalancer()` takes no arguments",
             };
@@ -721,7 +758,7 @@ impl<'a> Sema<'a> {
                         Code::EVALUATION,
                         format!("cannot cut /{new_len} subnets from a /{len}"),
                         values[1].1,
-                        format!("the new length must be {len}..={max}"), format!("the new length must be at least {len} (the prefix's own) and at most {max}"));
+                        format!("the new length must be from {len} to {max}"), format!("the new length must be at least {len} (the prefix's own) and at most {max}"));
                     return None;
                 }
                 let extra = (new_len - i128::from(len)) as u32;
@@ -802,10 +839,37 @@ impl<'a> Sema<'a> {
                             Code::OUT_OF_RANGE,
                             format!("{n} is not a port number"),
                             values[0].1,
-                            "ports are 1..=65535", "NodePorts are 30000..32767 unless the API server says otherwise: `nodeport(30080)`");
+                            "ports are 1 to 65535", "NodePorts are 30000..32767 unless the API server says otherwise: `nodeport(30080)`");
                         None
                     }
                 }
+            }
+            "pad" => {
+                // Names of the form `<name>-NN` sort and read as a series only when
+                // every number has the same width: `worker-01` … `worker-12`.
+                let n = self.expect_int(&values[0])?;
+                let width = self.expect_int(&values[1])?;
+                if !(1..=20).contains(&width) {
+                    self.err(
+                        Code::BAD_ARGUMENTS,
+                        format!("`pad` cannot write {width} digits"),
+                        values[1].1,
+                        "a width from 1 to 20",
+                        "give the number of digits, such as `pad(i, 2)` for 01 to 99",
+                    );
+                    return None;
+                }
+                if n < 0 {
+                    self.err(
+                        Code::BAD_ARGUMENTS,
+                        format!("`pad` writes whole numbers from 0 up, not {n}"),
+                        values[0].1,
+                        "a negative number",
+                        "count from 0 or 1: `for i in 1..12`",
+                    );
+                    return None;
+                }
+                Some(Value::Str(format!("{n:0width$}", width = width as usize)))
             }
             "clusterip" => Some(Value::Expose(Expose::ClusterIp)),
             "loadbalancer" => Some(Value::Expose(Expose::LoadBalancer)),

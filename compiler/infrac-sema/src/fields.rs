@@ -159,7 +159,8 @@ impl<'a> Sema<'a> {
             (Some(spec), _) => spec.ty,
             (None, Some(ty)) => ty,
             (None, None) => {
-                let known: Vec<&str> = schema.attrs.iter().map(|a| a.name).collect();
+                let all: Vec<&str> = schema.attrs.iter().map(|a| a.name).collect();
+                let known = self.attrs_accepting(schema, attr, env, ctx);
                 let block_named = schema.block(&name).is_some();
                 if let Some(meant) = did_you_mean(&name, known.iter().copied()) {
                     fields.failed.push(meant.to_string());
@@ -176,13 +177,10 @@ impl<'a> Sema<'a> {
                     } else {
                         match did_you_mean(&name, known.iter().copied()) {
                             Some(s) => format!("did you mean `{s}`?"),
-                            None if known.is_empty() => {
-                                "this block takes no attributes".to_string()
-                            }
+                            None if all.is_empty() => "this block takes no attributes".to_string(),
                             None => format!(
                                 "attributes here: {}",
-                                known
-                                    .iter()
+                                all.iter()
                                     .map(|k| format!("`{k}`"))
                                     .collect::<Vec<_>>()
                                     .join(", ")
@@ -203,9 +201,7 @@ impl<'a> Sema<'a> {
                     "set again here",
                 )
                 .with_label(first_span, "first set here")
-                .with_help(
-                    "remove one of them; a template's value is overridden by simply setting it",
-                ),
+                .with_help(self.set_twice_help(&name, &ty, ctx)),
             );
             return;
         }
@@ -244,6 +240,56 @@ impl<'a> Sema<'a> {
                 }
             }
         }
+    }
+
+    /// The fix for an attribute set twice in one block: a list takes every value in one
+    /// attribute; only a guest stamped from a template has a template value to
+    /// override (and overriding needs no second line).
+    fn set_twice_help(&self, name: &str, ty: &Ty, ctx: Option<DeclIdx>) -> String {
+        let templated = ctx.is_some_and(|d| self.decls[d.0 as usize].template.is_some());
+        match ty {
+            Ty::List(_) => format!(
+                "`{name}` takes a list: put every value in one `{name} = [first, second]` and remove the other line"
+            ),
+            _ if templated => format!(
+                "remove one of them; to change the template's `{name}`, setting it once here is enough"
+            ),
+            _ => "remove one of them".to_string(),
+        }
+    }
+
+    /// The attributes of `schema` a misspelt `attr` may have meant: those whose type
+    /// accepts its value, so `gpu = 1` never suggests `cpu` (a CPU type name) and
+    /// `host_network = true` never suggests `host` (a machine). Only a value written
+    /// out in full is tried; one that refers to declarations keeps every attribute.
+    fn attrs_accepting(
+        &mut self,
+        schema: &'static Schema,
+        attr: &'a ast::Attr,
+        env: &Env,
+        ctx: Option<DeclIdx>,
+    ) -> Vec<&'static str> {
+        let all = || schema.attrs.iter().map(|a| a.name).collect();
+        if !self_contained(&attr.value) {
+            return all();
+        }
+        // Trying is silent: whatever a try reports is dropped.
+        let mark = self.diags.len();
+        let Some(value) = self.eval(&attr.value, env, ctx, None) else {
+            self.diags.truncate(mark);
+            return all();
+        };
+        let mut fitting = Vec::new();
+        for spec in schema.attrs {
+            if self
+                .coerce(value.clone(), attr.value.span, &spec.ty, ctx)
+                .is_some()
+            {
+                fitting.push(spec.name);
+            }
+        }
+        self.diags.truncate(mark);
+        fitting
     }
 
     /// Evaluates a top-level attribute through the memo table.
@@ -419,5 +465,25 @@ impl<'a> Sema<'a> {
             doc: block.doc.clone(),
             fields: inner,
         });
+    }
+}
+
+/// Whether an expression is a literal whose value needs nothing but itself: numbers,
+/// quantities, booleans, plain strings, addresses, prefixes, MACs, ports, and lists and
+/// ranges of those.
+fn self_contained(expr: &ast::Expr) -> bool {
+    match &expr.kind {
+        ast::ExprKind::Number(_)
+        | ast::ExprKind::Quantity(..)
+        | ast::ExprKind::Bool(_)
+        | ast::ExprKind::Ipv4(_)
+        | ast::ExprKind::Ipv6(_)
+        | ast::ExprKind::Prefix(..)
+        | ast::ExprKind::Mac(_)
+        | ast::ExprKind::Port(..) => true,
+        ast::ExprKind::Str(s) => s.as_plain().is_some(),
+        ast::ExprKind::List(items) => items.iter().all(self_contained),
+        ast::ExprKind::Range(a, b) => self_contained(a) && self_contained(b),
+        _ => false,
     }
 }

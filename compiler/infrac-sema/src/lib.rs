@@ -11,6 +11,7 @@ mod coerce;
 mod decls;
 mod eval;
 mod fields;
+mod prefixes;
 pub mod schema;
 pub mod stdlib;
 mod value;
@@ -65,6 +66,13 @@ pub(crate) struct Sema<'a> {
     pub(crate) pending_exports: Vec<(String, Span)>,
     /// Namespaces of stdlib imports that do not exist.
     pub(crate) missing_namespaces: HashSet<String>,
+    /// Reads the files beside the lab that declarations name (an app's config files).
+    pub(crate) loader: &'a dyn Loader,
+    /// The root lab's folder, normalised (empty for the working directory).
+    pub(crate) root_dir: String,
+    /// Addresses written with a prefix length (`192.168.100.10/24`): the value's span and
+    /// the length, checked against the address's network once the model is built.
+    pub(crate) written_prefixes: Vec<(Span, u8)>,
 }
 
 /// Analyses the lab whose root file is `root_name` with text `root_text`; relative
@@ -93,9 +101,17 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
             .filter(|m| m.missing)
             .filter_map(|m| m.namespace.clone())
             .collect(),
+        loader,
+        root_dir: std::path::Path::new(&decls::normalize(std::path::Path::new(root_name)))
+            .parent()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        written_prefixes: Vec::new(),
     };
     sema.collect(&modules);
     let mut model = sema.build();
+    sema.check_written_prefixes(&model);
+    sema.build_expectations(&mut model, &modules);
     model.source = source_name(root_name);
     sema.unused_warnings(&modules);
     let mut diagnostics = sema.diags;

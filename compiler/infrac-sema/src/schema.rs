@@ -101,6 +101,10 @@ macro_rules! words {
 
 const STORAGE_KINDS: [&str; StorageKind::ALL.len()] =
     words!(StorageKind::ALL, StorageKind::ALL.len());
+const CONTENT_TYPES: [&str; infrac_model::storage::Content::ALL.len()] = words!(
+    infrac_model::storage::Content::ALL,
+    infrac_model::storage::Content::ALL.len()
+);
 // The guest platforms (`vm`, `lxc`) come last in `Platform::ALL`: they are keywords of
 // their own, not `platform` values.
 const PLATFORMS: [&str; 6] = words!(Platform::ALL, 6);
@@ -164,6 +168,12 @@ static STORAGE: Schema = schema(
         attr("shared", Ty::Bool),
         attr("server", Ty::Ip),
         attr("export", Ty::Placed(&Ty::Word(&[]), PlaceOn::Machine)),
+        attr("content", Ty::List(&Ty::Word(&CONTENT_TYPES))),
+        attr("path", Ty::Str),
+        attr("vg", Ty::Str),
+        attr("thinpool", Ty::Str),
+        attr("pool", Ty::Str),
+        attr("share", Ty::Str),
         attr("description", Ty::Str),
     ],
     &[],
@@ -213,12 +223,14 @@ pub static HOST: Schema = schema(
 pub static NETWORK: Schema = schema(
     &[
         attr("bridge", Ty::Word(&[])),
-        attr("vlan", Ty::Int(0, 65535)),
+        attr("vlan", Ty::Int(i64::MIN as i128, i64::MAX as i128)),
         attr("ipv4", Ty::Net4),
         attr("gateway", Ty::Ipv4),
         attr("dhcp", Ty::Range(&Ty::Ipv4)),
         attr("ipv6", Ty::Net6),
         attr("gateway6", Ty::Ipv6),
+        attr("ipv6_mode", Ty::Word(&["slaac", "dhcpv6", "both"])),
+        attr("dhcp6", Ty::Range(&Ty::Ipv6)),
         attr("dns", Ty::List(&Ty::Ip)),
         attr("zone", Ty::Word(&[])),
         attr("uplink", Ty::Bool),
@@ -331,9 +343,34 @@ static PEER: Schema = schema(
         attr("accept_default", Ty::Bool),
         attr("communities", Ty::List(&Ty::Str)),
         attr("families", Ty::List(&Ty::Word(&["ipv4", "ipv6"]))),
+        // Import hygiene, each overriding a default of `infrac_model::bgp`.
+        attr("receive.ipv4", RECEIVE),
+        attr("receive.ipv6", RECEIVE),
+        attr("max_prefixes.ipv4", Ty::Int(1, 10_000_000)),
+        attr("max_prefixes.ipv6", Ty::Int(1, 10_000_000)),
+        attr(
+            "max_prefixes_action",
+            Ty::Word(&["warn", "block", "restart", "disable"]),
+        ),
+        attr("min_length.ipv4", Ty::Int(0, 32)),
+        attr("min_length.ipv6", Ty::Int(0, 128)),
+        attr("max_length.ipv4", Ty::Int(0, 32)),
+        attr("max_length.ipv6", Ty::Int(0, 128)),
+        attr("max_path_length", Ty::Int(1, 255)),
+        attr("enforce_first_as", Ty::Bool),
+        attr("reject_bogon_asns", Ty::Bool),
+        attr("rpki", Ty::Bool),
+        attr("ttl_security", Ty::Bool),
+        attr("bfd", Ty::Bool),
+        attr("graceful_restart", Ty::Bool),
+        attr("hold_time", Ty::Duration),
+        attr("prefer", Ty::Int(1, 9)),
+        attr("local_pref", Ty::Int(0, u32::MAX as i128)),
+        attr("next_hop6", Ty::Ipv6),
     ],
     &[],
 );
+const RECEIVE: Ty = Ty::Word(&["full", "default", "none"]);
 
 static RPKI: Schema = schema(
     &[required("server", Ty::Ip), attr("port", PORT_NUMBER)],
@@ -389,12 +426,46 @@ pub static CLUSTER: Schema = schema(
         attr("token", Ty::Secret),
         attr("description", Ty::Str),
     ],
-    &[block("reserve", false, &CLUSTER_RESERVE)],
+    &[
+        block("reserve", false, &CLUSTER_RESERVE),
+        block("issuer", true, &ISSUER),
+    ],
 );
+
+/// `issuer NAME { … }` in a cluster: a cert-manager ACME ClusterIssuer.
+static ISSUER: Schema = schema(&[required("email", Ty::Str), attr("server", Ty::Str)], &[]);
 
 static RESOURCES: Schema = schema(&[attr("cpu", Ty::Cpu), attr("memory", Ty::Bytes)], &[]);
 static VOLUME: Schema = schema(
-    &[required("size", Ty::Bytes), required("path", Ty::Str)],
+    &[
+        required("path", Ty::Str),
+        attr("size", Ty::Bytes),
+        attr("storage_class", Ty::Str),
+        attr("nfs", Ty::Placed(&Ty::Word(&[]), PlaceOn::Machine)),
+        attr("host_path", Ty::Str),
+        attr("scratch", Ty::Bool),
+    ],
+    &[],
+);
+static APP_PORTS: Schema = Schema {
+    attrs: &[],
+    blocks: &[],
+    rules: false,
+    free: Some(Ty::Port),
+};
+static APP_FILE: Schema = schema(
+    &[
+        required("path", Ty::Str),
+        attr("content", Ty::Str),
+        attr("source", Ty::Str),
+    ],
+    &[],
+);
+static GPU: Schema = schema(
+    &[
+        required("vendor", Ty::Word(&["nvidia", "amd"])),
+        attr("count", Ty::Int(1, 64)),
+    ],
     &[],
 );
 static PROBE: Schema = schema(
@@ -422,14 +493,76 @@ pub static APP: Schema = schema(
         attr("port", Ty::Port),
         attr("expose", Ty::Expose),
         attr("host", Ty::Str),
+        attr("tls", Ty::Word(&[])),
+        attr("command", Ty::List(&Ty::Str)),
+        attr("args", Ty::List(&Ty::Str)),
+        attr("host_network", Ty::Bool),
+        attr("node", Ty::Ref(Kind::Machine)),
+        attr("fs_group", Ty::Int(0, 2_147_483_647)),
         attr("description", Ty::Str),
     ],
     &[
         block("requests", false, &RESOURCES),
         block("limits", false, &RESOURCES),
+        block("ports", false, &APP_PORTS),
         block("volume", true, &VOLUME),
+        block("file", true, &APP_FILE),
         block("probe", false, &PROBE),
+        block("liveness", false, &PROBE),
+        block("gpu", false, &GPU),
         block("env", false, &ENV),
+    ],
+);
+
+static HELM_VALUES: Schema = Schema {
+    attrs: &[],
+    blocks: &[],
+    rules: false,
+    free: Some(Ty::Scalar),
+};
+
+/// `helm NAME in CLUSTER { … }`: a chart release through k3s's helm controller.
+pub static HELM: Schema = schema(
+    &[
+        attr("repo", Ty::Str),
+        required("chart", Ty::Str),
+        required("version", Ty::Str),
+        attr("namespace", Ty::Str),
+        attr("description", Ty::Str),
+    ],
+    &[block("values", false, &HELM_VALUES)],
+);
+
+static RECEIVER: Schema = schema(
+    &[
+        attr("webhook", Ty::Str),
+        attr("email", Ty::Str),
+        attr("sender", Ty::Str),
+        attr("smarthost", Ty::Str),
+        attr("password", Ty::Secret),
+    ],
+    &[],
+);
+static GRAFANA: Schema = schema(
+    &[
+        attr("nodeport", Ty::Int(30000, 32767)),
+        attr("host", Ty::Str),
+        attr("admin_password", Ty::Secret),
+    ],
+    &[],
+);
+/// `monitoring NAME in CLUSTER { … }`: kube-prometheus-stack scraping the lab.
+pub static MONITORING: Schema = schema(
+    &[
+        attr("namespace", Ty::Str),
+        attr("version", Ty::Str),
+        attr("retention", Ty::Duration),
+        attr("storage", Ty::Bytes),
+        attr("description", Ty::Str),
+    ],
+    &[
+        block("receiver", true, &RECEIVER),
+        block("grafana", false, &GRAFANA),
     ],
 );
 
@@ -438,6 +571,8 @@ static ROUTE: Schema = schema(
         required("to", Ty::RouteTarget),
         attr("port", PORT_NUMBER),
         attr("tls", Ty::Bool),
+        attr("origin", Ty::Word(&["http", "https"])),
+        attr("no_tls_verify", Ty::Bool),
     ],
     &[],
 );
@@ -445,14 +580,43 @@ static ROUTE: Schema = schema(
 pub static INGRESS: Schema = schema(
     &[
         required("kind", Ty::Word(&["reverse-proxy", "tunnel"])),
+        attr("tunnel", Ty::Str),
+        attr("credentials", Ty::Secret),
         attr("description", Ty::Str),
     ],
     &[block("route", true, &ROUTE)],
 );
 
+/// `ha NAME { … }` in a Proxmox cluster: guests Proxmox's HA manager restarts elsewhere
+/// when their node fails, the nodes they prefer, and whether they keep apart.
+static PVE_HA: Schema = schema(
+    &[
+        required("guests", Ty::List(&Ty::Ref(Kind::Machine))),
+        attr("nodes", Ty::List(&Ty::Ref(Kind::Machine))),
+        attr("strict", Ty::Bool),
+        attr("apart", Ty::Bool),
+    ],
+    &[],
+);
+
+/// `proxmox NAME { … }`: a Proxmox VE cluster, its nodes, corosync links and QDevice.
+pub static PVE_CLUSTER: Schema = schema(
+    &[
+        required("nodes", Ty::List(&Ty::Ref(Kind::Machine))),
+        required("links", Ty::List(&Ty::Ref(Kind::Network))),
+        attr("qdevice", Ty::Ref(Kind::Machine)),
+        attr("description", Ty::Str),
+    ],
+    &[block("ha", true, &PVE_HA)],
+);
+
 /// `user NAME { … }`: a person who logs in to the lab's machines.
 pub static USER: Schema = schema(
-    &[required("keys", Ty::List(&Ty::Str)), attr("sudo", Ty::Bool)],
+    &[
+        required("keys", Ty::List(&Ty::Str)),
+        attr("sudo", Ty::Bool),
+        attr("groups", Ty::List(&Ty::Str)),
+    ],
     &[],
 );
 
@@ -538,6 +702,9 @@ pub static IMAGE: Schema = schema(
     &[],
 );
 
+mod compose;
+pub use compose::STACK;
+
 /// The VMID type (kept here so the head check and the schema agree).
 pub const VMID_TY: Ty = VMID;
 
@@ -554,7 +721,11 @@ pub const TOP_LEVEL: &[(&str, Kind, &Schema)] = &[
     ("firewall", Kind::Firewall, &FIREWALL),
     ("cluster", Kind::Cluster, &CLUSTER),
     ("app", Kind::App, &APP),
+    ("helm", Kind::Helm, &HELM),
+    ("monitoring", Kind::Monitoring, &MONITORING),
     ("ingress", Kind::Ingress, &INGRESS),
+    ("stack", Kind::Stack, &STACK),
+    ("proxmox", Kind::PveCluster, &PVE_CLUSTER),
     ("user", Kind::User, &USER),
     ("service", Kind::Service, &SERVICE),
     ("chassis", Kind::Chassis, &CHASSIS),

@@ -101,7 +101,15 @@ pub enum Kind {
     Firewall,
     Cluster,
     App,
+    /// `helm NAME in CLUSTER`.
+    Helm,
+    /// `monitoring NAME in CLUSTER`.
+    Monitoring,
     Ingress,
+    /// A Compose project on a machine.
+    Stack,
+    /// `proxmox NAME { … }`: a Proxmox VE cluster.
+    PveCluster,
     User,
     Service,
     Chassis,
@@ -122,7 +130,11 @@ impl Kind {
             Kind::Firewall => "a firewall block",
             Kind::Cluster => "a cluster",
             Kind::App => "an app",
+            Kind::Helm => "a helm chart",
+            Kind::Monitoring => "a monitoring stack",
             Kind::Ingress => "an ingress",
+            Kind::Stack => "a stack",
+            Kind::PveCluster => "a proxmox cluster",
             Kind::User => "a user",
             Kind::Service => "a service",
             Kind::Chassis => "a chassis",
@@ -186,14 +198,16 @@ pub enum Ty {
     Regex,
     /// An app or a machine (ingress routes).
     RouteTarget,
+    /// A string, number or boolean (Helm values).
+    Scalar,
 }
 
 impl Ty {
     /// The type in words, for "expected X" messages.
     pub fn describe(&self) -> String {
         match self {
-            Ty::Int(lo, hi) if *lo == 0 && *hi >= u32::MAX as i128 => "an integer".into(),
-            Ty::Int(lo, hi) => format!("an integer in {lo}..={hi}"),
+            Ty::Int(lo, hi) if *lo <= 0 && *hi >= u32::MAX as i128 => "an integer".into(),
+            Ty::Int(lo, hi) => format!("an integer from {lo} to {hi}"),
             Ty::Float => "a number".into(),
             Ty::Bool => "`true` or `false`".into(),
             Ty::Str => "a string".into(),
@@ -240,6 +254,7 @@ impl Ty {
             ),
             Ty::Regex => "a regular expression string".into(),
             Ty::RouteTarget => "an app or a machine".into(),
+            Ty::Scalar => "a string, number or `true`/`false`".into(),
         }
     }
 }

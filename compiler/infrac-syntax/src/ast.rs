@@ -27,8 +27,26 @@ pub enum Item {
     Import(Import),
     Decl(Decl),
     For(ForLoop),
+    /// `expect FROM -> TO …`: an intent the checker proves.
+    Expect(Expect),
     /// A stretch of source that did not parse; already reported.
     Error(Span),
+}
+
+/// `expect FROM -> TO [PORTS] OUTCOME… [on ROUTER]`: what must (not) be reachable.
+/// The syntax only splits the words; sema gives them meaning.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expect {
+    /// A name (`Path` of one segment) or an address literal.
+    pub from: Expr,
+    pub to: Expr,
+    /// Port literals and service names, as in a firewall rule; empty means any traffic.
+    pub ports: Vec<Expr>,
+    /// The outcome words: `allowed`, `denied`, `reachable over NET`, `only through NAME`.
+    pub outcome: Vec<Ident>,
+    /// The router whose firewall is asked, when the lab has several.
+    pub on: Option<Ident>,
+    pub span: Span,
 }
 
 /// `import "std/os" [as name]`.

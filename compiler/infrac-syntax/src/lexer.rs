@@ -548,7 +548,7 @@ impl<'a> Lexer<'a> {
                         len_start - 1,
                         end,
                         format!(
-                            "an IPv{} prefix length is 0..={max}",
+                            "an IPv{} prefix length is 0 to {max}",
                             if max == 32 { 4 } else { 6 }
                         ),
                         "IPv4 prefixes are /0 to /32, IPv6 prefixes /0 to /128",
@@ -585,8 +585,8 @@ impl<'a> Lexer<'a> {
                         format!("`{text}` is not an IPv4 address"),
                         start,
                         self.pos,
-                        "each of the four parts must be 0..=255",
-                        "each of the four parts is 0..=255, as in `192.168.1.10`",
+                        "each of the four parts must be 0 to 255",
+                        "each of the four parts is 0 to 255, as in `192.168.1.10`",
                     );
                     // A prefix length belongs to the broken address, not to a division.
                     if self.peek(0) == Some(b'/')
@@ -796,8 +796,8 @@ impl<'a> Lexer<'a> {
                 "port number out of range",
                 s,
                 e,
-                "ports are 1..=65535",
-                "ports are 1..=65535, as in `tcp/443`",
+                "ports are 1 to 65535",
+                "ports are 1 to 65535, as in `tcp/443`",
             );
             self.push(Token::Invalid, start);
             return;

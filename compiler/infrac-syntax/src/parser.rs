@@ -15,6 +15,10 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+mod expect;
+
+pub(crate) use expect::OUTCOME_WORDS;
+
 type Extra<'t> = extra::Err<Rich<'t, Token, SimpleSpan>>;
 
 /// The result of parsing one file: always a tree, plus whatever went wrong.
@@ -352,25 +356,27 @@ where
             })
         });
 
-    let item = import.or(entry.validate(move |entry, e, emitter| match entry {
-        Entry::Block(decl) => Item::Decl(decl),
-        Entry::For(f) => Item::For(f),
-        Entry::Error(span) => Item::Error(span),
-        Entry::Attr(attr) => {
-            emitter.emit(Rich::custom(
-                e.span(),
-                "attributes belong inside a declaration's `{ }`",
-            ));
-            Item::Error(attr.span)
-        }
-        Entry::Rule(rule) => {
-            emitter.emit(Rich::custom(
-                e.span(),
-                "firewall rules belong inside a `firewall on GUEST { }` block",
-            ));
-            Item::Error(rule.span())
-        }
-    }));
+    let item = import
+        .or(expect::expect_item(file))
+        .or(entry.validate(move |entry, e, emitter| match entry {
+            Entry::Block(decl) => Item::Decl(decl),
+            Entry::For(f) => Item::For(f),
+            Entry::Error(span) => Item::Error(span),
+            Entry::Attr(attr) => {
+                emitter.emit(Rich::custom(
+                    e.span(),
+                    "attributes belong inside a declaration's `{ }`",
+                ));
+                Item::Error(attr.span)
+            }
+            Entry::Rule(rule) => {
+                emitter.emit(Rich::custom(
+                    e.span(),
+                    "firewall rules belong inside a `firewall on GUEST { }` block",
+                ));
+                Item::Error(rule.span())
+            }
+        }));
 
     let newlines = just(Token::Newline).repeated();
     newlines
@@ -937,6 +943,7 @@ mod tests {
                 Item::Decl(d) => format!("{} {}", d.kind.name, d.body.entries.len()),
                 Item::Import(i) => format!("import {}", i.path),
                 Item::For(_) => "for".into(),
+                Item::Expect(_) => "expect".into(),
                 Item::Error(_) => "error".into(),
             })
             .collect();

@@ -140,7 +140,7 @@ function walk(dir, out) {
     lines += text.length;
     const tokens = tokenize(g, text);
     text.forEach((line, n) => {
-      const m = /^(site|host|machine|network|template|vm|lxc|cluster|app|ingress|service|chassis|cpu|dimm|image)\s+[A-Za-z_"]/.exec(line);
+      const m = /^(site|host|machine|network|template|vm|lxc|cluster|app|ingress|stack|service|chassis|cpu|dimm|image)\s+[A-Za-z_"]/.exec(line);
       if (!m) return;
       const first = tokens.find((t) => t.line === n);
       const scopes = first ? first.scopes.join(" ") : "";

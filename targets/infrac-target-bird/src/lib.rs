@@ -2,12 +2,15 @@
 //! with a `bgp` block, whatever its platform.
 //!
 //! Route leaks are impossible by construction: the only routes exported are the static
-//! routes of the announced prefixes, matched exactly. Imports reject bogons, the site's
-//! own space, too-specific prefixes, default routes (unless a peer accepts one) and, with
-//! an `rpki` cache, RPKI-invalid routes.
+//! routes of the announced prefixes, matched exactly. Each session learns the full table,
+//! only the default route or nothing per family ([`infrac_model::bgp`] decides), and its
+//! imports reject bogons, the site's own space, too short and too long prefixes, default
+//! routes (unless accepted), bad AS paths, more routes than the limit and, with an `rpki`
+//! cache, RPKI-invalid routes. `docs/targets/bird.md` names the practice each follows.
 
 mod bogons;
 mod render;
+mod session;
 mod view;
 
 use infrac_diagnostics::Diagnostic;

@@ -1,14 +1,14 @@
 //! The view-model of one `bird.conf`: sessions, channels and filter contents decided here.
 
-use crate::bogons;
+use crate::{bogons, session};
 use infrac_diagnostics::{Code, Diagnostic};
+use infrac_model::bgp::{self, session_families, NextHop6, Receive};
 use infrac_model::policy::{self, interface_name};
-use infrac_model::{BgpPeer, BgpRouter, Community, IpFamily, Model, Nic};
+use infrac_model::{BgpPeer, BgpRouter, Community, IpFamily, Model};
 use infrac_templates::text::{bird_string, comment_safe};
 use ipnet::IpNet;
 use serde::Serialize;
 use std::collections::BTreeSet;
-use std::net::IpAddr;
 
 /// The whole file.
 #[derive(Debug, Serialize)]
@@ -21,6 +21,10 @@ pub(crate) struct BirdConf {
     pub interfaces: Vec<String>,
     pub families: Vec<FamilyView>,
     pub rpki: Option<RpkiView>,
+    /// Set elements of `BOGON_ASNS`, one per line, when a peer checks paths against it.
+    pub bogon_asns: Vec<String>,
+    /// Whether a session uses BFD, so the BFD protocol runs.
+    pub bfd: bool,
     pub peers: Vec<PeerView>,
 }
 
@@ -40,8 +44,6 @@ pub(crate) struct FamilyView {
     /// Set elements with their trailing comma and comment, one per line.
     pub bogons: Vec<String>,
     pub default_route: &'static str,
-    /// The longest prefix accepted from a neighbour.
-    pub max_length: u8,
     /// For IPv6: only global unicast is accepted.
     pub global_unicast: Option<&'static str>,
 }
@@ -69,6 +71,15 @@ pub(crate) struct PeerView {
     pub multihop: Option<u8>,
     /// The secret file holding `password "…";`.
     pub password_file: Option<String>,
+    pub hold_time: u16,
+    pub graceful_restart: bool,
+    pub ttl_security: bool,
+    pub bfd: bool,
+    /// The AS path checks, as BIRD conditions each followed by `then reject;`.
+    pub path_checks: Vec<String>,
+    /// Set elements of this peer's own bogon ASN set (`BOGON_ASNS_<id>`), when its ASN
+    /// is itself private or reserved and is cut out of the shared set.
+    pub own_bogon_asns: Vec<String>,
     pub channels: Vec<ChannelView>,
 }
 
@@ -80,17 +91,22 @@ pub(crate) struct ChannelView {
     pub upper: &'static str,
     pub next_hop: Option<String>,
     pub extended_next_hop: bool,
+    /// `full`, `default` or `none`.
+    pub receive: &'static str,
     pub accept_default: bool,
     pub default_route: &'static str,
+    pub min_length: u8,
+    pub max_length: u8,
+    /// `import limit` with its action (`1500000 action restart`).
+    pub limit: Option<String>,
+    pub local_pref: u32,
     pub rpki: bool,
     /// Whether the site announces anything in this family.
     pub announces: bool,
-    /// `bgp_community.add((…));` statements for exported routes.
-    pub communities: Vec<String>,
+    /// `bgp_community.add((…));` and `bgp_path.prepend(LOCAL_AS);` statements for
+    /// exported routes.
+    pub export_statements: Vec<String>,
 }
-
-/// Where secret files are deployed; each holds one BIRD statement.
-pub(crate) const SECRET_DIR: &str = "/run/secrets/bird";
 
 fn family_names(family: IpFamily) -> (&'static str, &'static str, &'static str) {
     match family {
@@ -118,71 +134,11 @@ fn identifier(name: &str) -> String {
     id
 }
 
-/// A file name from a secret's name.
-fn secret_file(name: &str) -> String {
-    let clean: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{SECRET_DIR}/{}.conf", clean.trim_start_matches('.'))
-}
-
 fn community_statement(c: &Community) -> String {
     match c {
         Community::Standard(a, b) => format!("bgp_community.add(({a}, {b}));"),
         Community::Large(a, b, c) => format!("bgp_large_community.add(({a}, {b}, {c}));"),
     }
-}
-
-/// The families a session carries: as declared, else the neighbour's own family plus
-/// any announced family no neighbour of that family exists for (so an IPv6 prefix is
-/// announced over IPv4 sessions only when there is no IPv6 session to carry it).
-pub(crate) fn session_families(router: &BgpRouter, peer: &BgpPeer) -> Vec<IpFamily> {
-    if !peer.families.is_empty() {
-        let set: BTreeSet<IpFamily> = peer.families.iter().copied().collect();
-        return set.into_iter().collect();
-    }
-    let own = policy::family_of(peer.neighbor.value);
-    let mut set = BTreeSet::from([own]);
-    for net in &router.announce {
-        let f = net_family(&net.value);
-        if f != own
-            && !router
-                .peers
-                .iter()
-                .any(|p| policy::family_of(p.neighbor.value) == f)
-        {
-            set.insert(f);
-        }
-    }
-    set.into_iter().collect()
-}
-
-/// The router's NIC a neighbour is reached through: the one on a network holding the
-/// neighbour's address, else the first uplink.
-fn peer_nic<'m>(model: &'m Model, router: &BgpRouter, neighbor: IpAddr) -> Option<&'m Nic> {
-    let machine = model.machine(router.machine);
-    machine
-        .attached()
-        .find(|(_, _, n)| {
-            let net = model.network(*n);
-            match neighbor {
-                IpAddr::V4(a) => net.ipv4.is_some_and(|p| p.value.contains(&a)),
-                IpAddr::V6(a) => net.ipv6.is_some_and(|p| p.value.contains(&a)),
-            }
-        })
-        .or_else(|| {
-            machine
-                .attached()
-                .find(|(_, _, n)| model.network(*n).uplink)
-        })
-        .map(|(_, nic, _)| nic)
 }
 
 fn family_view(model: &Model, router: &BgpRouter, family: IpFamily) -> FamilyView {
@@ -229,10 +185,6 @@ fn family_view(model: &Model, router: &BgpRouter, family: IpFamily) -> FamilyVie
             IpFamily::Ipv4 => "0.0.0.0/0",
             IpFamily::Ipv6 => "::/0",
         },
-        max_length: match family {
-            IpFamily::Ipv4 => 24,
-            IpFamily::Ipv6 => 48,
-        },
         global_unicast: match family {
             IpFamily::Ipv4 => None,
             IpFamily::Ipv6 => Some("2000::/3+"),
@@ -259,25 +211,33 @@ pub(crate) fn bird_conf(model: &Model, router: &BgpRouter) -> Result<BirdConf, V
             n += 1;
         }
         let session = policy::family_of(peer.neighbor.value);
-        let nic = peer_nic(model, router, peer.neighbor.value);
+        let next_hop6 = bgp::ipv6_next_hop(model, router, peer);
         let mut channels = Vec::new();
-        for family in session_families(router, peer) {
+        let families = session_families(router, peer);
+        for &family in &families {
+            let policy = peer.channel_policy(router, family);
+            // A channel that neither learns nor announces anything is left out, unless
+            // the session would have none.
+            let idle = policy.receive == Receive::None && !bgp::announces(router, family);
+            if idle && families.len() > 1 {
+                continue;
+            }
             all_families.insert(family);
             let (name, suffix, upper) = family_names(family);
             let fv = family_view(model, router, family);
             let mut next_hop = None;
-            if session == IpFamily::Ipv4 && family == IpFamily::Ipv6 && !fv.own.is_empty() {
-                next_hop = nic.and_then(|n| n.ip6).map(|a| a.value.to_string());
-                // A direct session can take the interface's IPv6 address at run time;
-                // a multihop one, or one on an interface without IPv6, has nothing to use.
-                let runtime = peer.multihop.is_none()
-                    && nic.is_some_and(|n| {
-                        n.network
-                            .is_some_and(|net| model.network(net).ipv6.is_some())
-                            || n.dhcp
-                    });
-                if next_hop.is_none() && !runtime {
-                    problems.push(no_next_hop(model, router, peer));
+            if family == IpFamily::Ipv6 {
+                match next_hop6 {
+                    Some(NextHop6::Declared(a) | NextHop6::Interface(a)) => {
+                        next_hop = Some(a.to_string())
+                    }
+                    // A direct session takes the interface's IPv6 address at run time.
+                    Some(NextHop6::Runtime) | None => {}
+                    Some(NextHop6::Missing) => {
+                        if !fv.own.is_empty() {
+                            problems.push(no_next_hop(model, router, peer));
+                        }
+                    }
                 }
             }
             channels.push(ChannelView {
@@ -286,11 +246,18 @@ pub(crate) fn bird_conf(model: &Model, router: &BgpRouter) -> Result<BirdConf, V
                 upper,
                 next_hop,
                 extended_next_hop: session == IpFamily::Ipv6 && family == IpFamily::Ipv4,
-                accept_default: peer.accept_default,
+                receive: policy.receive.as_str(),
+                accept_default: policy.accept_default,
                 default_route: fv.default_route,
-                rpki: router.rpki.is_some(),
+                min_length: policy.min_length,
+                max_length: policy.max_length,
+                limit: policy
+                    .max_prefixes
+                    .map(|n| format!("{n} action {}", policy.limit_action.as_str())),
+                local_pref: peer.local_pref(),
+                rpki: peer.rpki(router),
                 announces: !fv.own.is_empty(),
-                communities: router
+                export_statements: router
                     .communities
                     .iter()
                     .chain(&peer.communities)
@@ -298,19 +265,36 @@ pub(crate) fn bird_conf(model: &Model, router: &BgpRouter) -> Result<BirdConf, V
                     .collect::<BTreeSet<_>>()
                     .iter()
                     .map(community_statement)
+                    .chain((0..peer.prepends()).map(|_| "bgp_path.prepend(LOCAL_AS);".to_string()))
                     .collect(),
             });
         }
+        let receives = channels.iter().any(|c| c.receive != Receive::None.as_str());
+        let own_bogons = peer.reject_bogon_asns() && bgp::is_bogon_asn(peer.asn.value);
         peers.push(PeerView {
             protocol: format!("bgp_{id}"),
             name: peer.name.clone(),
-            id,
             description: peer.description.as_deref().map(bird_string),
             neighbor: peer.neighbor.value.to_string(),
             asn: peer.asn.value,
             source_address: peer.source.map(|a| a.to_string()),
             multihop: peer.multihop,
-            password_file: peer.password.as_ref().map(|s| secret_file(&s.0)),
+            password_file: peer.password.as_ref().map(|s| bgp::password_file(&s.0)),
+            hold_time: peer.hold_time(),
+            graceful_restart: peer.graceful_restart(),
+            ttl_security: peer.ttl_security(),
+            bfd: peer.hygiene.bfd,
+            path_checks: if receives {
+                session::path_checks(peer, &id, own_bogons)
+            } else {
+                Vec::new()
+            },
+            own_bogon_asns: if own_bogons && receives {
+                session::asn_set(&bgp::bogon_asns_except(peer.asn.value))
+            } else {
+                Vec::new()
+            },
+            id,
             channels,
         });
     }
@@ -337,6 +321,15 @@ pub(crate) fn bird_conf(model: &Model, router: &BgpRouter) -> Result<BirdConf, V
             server: r.server.value.to_string(),
             port: r.port,
         }),
+        bogon_asns: if peers
+            .iter()
+            .any(|p| p.path_checks.iter().any(|c| c.ends_with("~ BOGON_ASNS")))
+        {
+            session::asn_set(&bgp::BOGON_ASNS)
+        } else {
+            Vec::new()
+        },
+        bfd: peers.iter().any(|p| p.bfd),
         peers,
     })
 }

@@ -13,6 +13,7 @@
 //! nftables, WireGuard, k3s) are named in the header with where they go, never copied.
 
 mod network;
+mod stacks;
 mod text;
 mod userdata;
 

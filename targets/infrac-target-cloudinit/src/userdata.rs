@@ -57,8 +57,9 @@ pub(crate) struct Account {
     pub lock_passwd: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sudo: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub groups: Option<&'static str>,
+    /// Supplementary groups; cloud-init creates one the image lacks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
     pub ssh_authorized_keys: Vec<String>,
 }
 
@@ -138,7 +139,52 @@ pub(crate) fn cloud_config(
     overlays(model, machine, family, &mut config, &mut notes);
     nfs_mounts(model, id, machine, &mut config, &mut notes);
     nfs_exports(model, machine, &mut config);
+    crate::stacks::stacks(model, id, family, &mut config, &mut notes);
+    let left = left_to_operator(model, id);
+    if !left.is_empty() {
+        notes.push(format!(
+            "Left to the operator: declared, but this file neither installs nor configures \
+             them: {}.",
+            left.join(", ")
+        ));
+    }
     (config, notes)
+}
+
+/// The declared services this file does nothing for, as `name (ports)`: everything but
+/// SSH (the cloud images run it), NFS for a machine with exports, and the daemons of the
+/// machine's BGP, overlay and cluster roles, which the notes above cover.
+fn left_to_operator(model: &Model, id: MachineId) -> Vec<String> {
+    let machine = model.machine(id);
+    let overlay = |kind: Overlay| {
+        machine
+            .attached()
+            .any(|(_, _, n)| model.network(n).overlay == Some(kind))
+    };
+    let covered = |name: &str| match name {
+        "ssh" => true,
+        "nfs" => !machine.exports.is_empty(),
+        "bird" => roles::bgp_of(model, id).is_some(),
+        "wireguard" => overlay(Overlay::Wireguard),
+        "tailscale" => overlay(Overlay::Tailscale),
+        "k3s-api" | "kubelet" | "k3s-etcd" | "flannel-vxlan" => {
+            roles::cluster_of(model, id).is_some()
+        }
+        _ => false,
+    };
+    machine
+        .services
+        .iter()
+        .filter(|s| !covered(&s.name))
+        .map(|s| {
+            let ports: Vec<String> = s.ports.iter().map(ToString::to_string).collect();
+            if ports.is_empty() {
+                s.name.clone()
+            } else {
+                format!("{} ({})", s.name, ports.join(", "))
+            }
+        })
+        .collect()
 }
 
 /// BIRD, nftables and k3s: their packages, and where the other targets' files go.
@@ -303,7 +349,17 @@ fn users(model: &Model) -> Vec<UserEntry> {
             shell: "/bin/bash",
             lock_passwd: true,
             sudo: user.sudo.then_some("ALL=(ALL) NOPASSWD:ALL"),
-            groups: user.sudo.then_some("sudo"),
+            groups: user
+                .sudo
+                .then(|| "sudo".to_string())
+                .into_iter()
+                .chain(user.groups.iter().map(|g| g.value.clone()))
+                .fold(Vec::new(), |mut all, g| {
+                    if !all.contains(&g) {
+                        all.push(g);
+                    }
+                    all
+                }),
             ssh_authorized_keys: user.keys.iter().map(|k| k.value.clone()).collect(),
         })
     }));

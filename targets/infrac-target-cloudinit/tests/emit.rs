@@ -159,6 +159,7 @@ fn a_pool_mounting_an_export_gets_nfs_and_its_mount() {
             export: "media".into(),
             span,
         }),
+        proxmox: Default::default(),
         span,
     });
     let artifacts = emit(&model);

@@ -20,6 +20,7 @@ fn labs() -> Vec<String> {
     assert!(labs.len() > 3, "no cloudinit- fixtures");
     labs.push("examples/two-sites.infra".into());
     labs.push("examples/minipc-k3s.infra".into());
+    labs.push("examples/docker-host.infra".into());
     labs
 }
 
@@ -88,6 +89,20 @@ fn the_validators_reject_broken_files() {
             "network:\n  version: 2\n  ethernets:\n    eno1:\n      addresses: [10.0.0.300/24]\n",
         ),
         ("cloudinit.sh", "meta-data", "local-hostname: a\n"),
+        // A file it writes is checked too: a unit with a misspelt key, a Compose file
+        // with an unknown option.
+        (
+            "cloudinit.sh",
+            "user-data",
+            "#cloud-config\nwrite_files:\n  - path: /etc/systemd/system/a.service\n    \
+             content: \"[Service]\\nType=oneshot\\nExecStart=/usr/bin/docker-compose up\\nExecStrat=/bin/true\\n\"\n",
+        ),
+        (
+            "cloudinit.sh",
+            "user-data",
+            "#cloud-config\nwrite_files:\n  - path: /etc/infrac/compose/a/compose.yaml\n    \
+             content: \"services:\\n  a:\\n    image: nginx\\n    imge: nginx\\n\"\n",
+        ),
         (
             "netplan.sh",
             "50-infrac.yaml",

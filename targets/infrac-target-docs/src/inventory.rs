@@ -260,7 +260,7 @@ fn platform(model: &Model, machine: &Machine) -> String {
 fn hardware(machine: &Machine) -> (String, String, String) {
     if let Some(hw) = &machine.hardware {
         return (
-            format!("{} {}", hw.chassis.vendor, hw.chassis.model),
+            hw.chassis.display_name(),
             match &hw.cpu {
                 Some(c) => format!(
                     "{} × {} ({} cores / {} threads)",

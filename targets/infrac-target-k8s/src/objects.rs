@@ -87,9 +87,91 @@ pub struct PodTemplate {
 }
 
 /// A pod spec.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PodSpec {
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub host_network: bool,
+    /// `ClusterFirstWithHostNet` for a pod on the host network, so it still resolves
+    /// cluster names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_policy: Option<&'static str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_class_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<PodSecurityContext>,
     pub containers: Vec<Container>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<PodVolume>,
+}
+
+/// The pod's security context: who owns its volumes.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSecurityContext {
+    pub fs_group: u32,
+    /// Only re-own a volume whose root has the wrong group, so a large volume does not
+    /// delay every start.
+    pub fs_group_change_policy: &'static str,
+}
+
+/// A volume of a pod (claims of a StatefulSet are its claim templates instead).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodVolume {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_map: Option<ConfigMapVolume>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nfs: Option<NfsVolume>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_path: Option<HostPathVolume>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub empty_dir: Option<EmptyDirVolume>,
+}
+
+/// A ConfigMap as a volume.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigMapVolume {
+    pub name: String,
+}
+
+/// An NFS export as a volume.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NfsVolume {
+    pub server: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+}
+
+/// A folder of the node as a volume.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostPathVolume {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+}
+
+/// Scratch space as a volume.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmptyDirVolume {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_limit: Option<String>,
+}
+
+/// A `v1/ConfigMap` holding an app's files.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigMap {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: ObjectMeta,
+    pub data: BTreeMap<String, String>,
 }
 
 /// One container.
@@ -98,6 +180,10 @@ pub struct PodSpec {
 pub struct Container {
     pub name: String,
     pub image: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<ContainerPort>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -186,6 +272,11 @@ pub struct HttpGet {
 pub struct VolumeMount {
     pub name: String,
     pub mount_path: String,
+    /// One key of a ConfigMap mounted as one file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_path: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
 }
 
 /// A `v1/PersistentVolumeClaim`, as a StatefulSet's claim template.
@@ -210,6 +301,8 @@ pub struct ClaimMeta {
 #[serde(rename_all = "camelCase")]
 pub struct ClaimSpec {
     pub access_modes: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_class_name: Option<String>,
     pub resources: ClaimResources,
 }
 
@@ -231,9 +324,13 @@ pub struct Service {
 
 /// The spec of a Service.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ServiceSpec {
     #[serde(rename = "type")]
     pub type_: &'static str,
+
+    #[serde(rename = "clusterIP", skip_serializing_if = "Option::is_none")]
+    pub cluster_ip: Option<&'static str>,
     pub selector: BTreeMap<String, String>,
     pub ports: Vec<ServicePort>,
 }
@@ -265,7 +362,19 @@ pub struct Ingress {
 #[serde(rename_all = "camelCase")]
 pub struct IngressSpec {
     pub ingress_class_name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tls: Vec<IngressTls>,
     pub rules: Vec<IngressRule>,
+}
+
+/// TLS for host names of an Ingress: the certificate in `secretName`, or the ingress
+/// controller's default certificate when none is named.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressTls {
+    pub hosts: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_name: Option<String>,
 }
 
 /// One host name of an Ingress.

@@ -42,18 +42,17 @@ fn orion_files_and_kustomization_agree() {
         listed, objects,
         "the kustomization lists every object, in order"
     );
-    // Namespaces come first so `kubectl apply -k` creates them before what lives in them.
+    // Namespaces come first so `kubectl apply -k` creates them before what lives in them,
+    // then the HelmCharts, so the helm controller starts installing at once.
     assert_eq!(
         &listed[..3],
         [
-            "monitoring/namespace.yaml",
             "apps/namespace.yaml",
-            "ai-agents/namespace.yaml"
+            "ai-agents/namespace.yaml",
+            "kube-system/monitoring-helmchart.yaml"
         ]
     );
-    // Apps with volumes are StatefulSets, the others Deployments; only apps with a port
-    // get a Service.
-    assert!(paths.contains(&"k8s/k3s/monitoring/grafana-statefulset.yaml"));
+    // Apps without claims are Deployments; only apps with a port get a Service.
     assert!(paths.contains(&"k8s/k3s/apps/backstage-deployment.yaml"));
     assert!(!paths.iter().any(|p| p.contains("devops-agent-service")));
 }

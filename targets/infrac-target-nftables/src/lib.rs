@@ -5,6 +5,7 @@
 //! An OpenWrt router's firewall is not an nftables file: OpenWrt generates its ruleset
 //! from UCI (`/etc/config/firewall`), which the OpenWrt target writes.
 
+mod hardening;
 mod render;
 mod view;
 

@@ -1,5 +1,6 @@
 //! The view-model of one ruleset: every rule line decided here, from the compiled policy.
 
+use crate::hardening;
 use infrac_model::policy::{
     self, Action, AddrSet, Chain, Links, Origin, Policy, PolicyRule, Snat, Sources, L4,
 };
@@ -35,6 +36,8 @@ pub(crate) struct InterfaceView {
 pub(crate) struct SetView {
     pub name: String,
     pub ty: &'static str,
+    /// Statements after the type (`flags dynamic; …`), for the meters.
+    pub flags: Option<&'static str>,
     pub elements: Vec<String>,
 }
 
@@ -233,8 +236,8 @@ fn set_match(keyword: &str, negate: bool, set: &AddrSet, family: IpFamily) -> St
 fn verdict(action: Action) -> &'static str {
     match action {
         Action::Accept => "accept",
-        Action::Drop => "drop",
-        Action::Reject => "reject with icmpx admin-prohibited",
+        Action::Drop => "counter drop",
+        Action::Reject => "counter reject with icmpx admin-prohibited",
     }
 }
 
@@ -254,6 +257,8 @@ pub(crate) fn builtin_label(builtin: policy::Builtin) -> &'static str {
         policy::Builtin::IcmpEssentials => "built-in: icmp essentials",
         policy::Builtin::DhcpClient => "built-in: dhcp client",
         policy::Builtin::BgpGuard => "built-in: bgp from declared peers only",
+        policy::Builtin::AntiSpoofing => "built-in: anti-spoofing",
+        policy::Builtin::UplinkIcmpGuard => "built-in: icmp never accepted from an uplink",
     }
 }
 
@@ -299,7 +304,15 @@ fn rule_lines(policy: &Policy, rule: &PolicyRule) -> Vec<String> {
         }
     }
     let tail = format!("{} comment {}", verdict(rule.action), quoted(&note));
-    let l4 = l4_matches(&rule.l4, rule.family);
+    let mut l4 = l4_matches(&rule.l4, rule.family);
+    if rule.origin == Origin::Builtin(policy::Builtin::DhcpClient) {
+        // Only a server's replies: DHCPv4 servers send from port 67, DHCPv6 from 547.
+        for m in &mut l4 {
+            *m = m
+                .replace("udp dport 68", "udp sport 67 udp dport 68")
+                .replace("udp dport 546", "udp sport 547 udp dport 546");
+        }
+    }
     let mut lines = Vec::new();
     if l4.is_empty() {
         head.push(tail);
@@ -316,12 +329,26 @@ fn rule_lines(policy: &Policy, rule: &PolicyRule) -> Vec<String> {
 }
 
 fn filter_chain(policy: &Policy, chain: Chain) -> ChainView {
-    let mut lines = vec![
-        "ct state established,related accept".to_string(),
-        "ct state invalid drop".to_string(),
-    ];
     let rules = policy.rules(chain);
+    let spoofing = |r: &PolicyRule| r.origin == Origin::Builtin(policy::Builtin::AntiSpoofing);
+    // Anti-spoofing comes before connection tracking, so a forged packet cannot ride an
+    // established connection either.
+    let mut lines: Vec<String> = rules
+        .iter()
+        .filter(|r| spoofing(r) && !r.matches_nothing())
+        .flat_map(|r| rule_lines(policy, r))
+        .collect();
+    // Echo requests of one ping share a connection, so the rate limits come before
+    // connection tracking accepts the second one.
+    if chain == Chain::Input && policy.hardened() {
+        lines.extend(hardening::rate_limits(policy));
+    }
+    lines.push("ct state established,related accept".to_string());
+    lines.push("ct state invalid counter drop".to_string());
     for (i, rule) in rules.iter().enumerate() {
+        if spoofing(rule) {
+            continue;
+        }
         // A rule split by address family may match nothing in one family; that is only
         // worth a line when no part of it matches anything in this chain.
         let siblings = || rules.iter().filter(|r| r.origin == rule.origin);
@@ -332,6 +359,9 @@ fn filter_chain(policy: &Policy, chain: Chain) -> ChainView {
         lines.extend(rule_lines(policy, rule));
     }
     let action = policy.policy(chain);
+    if action != Action::Accept {
+        lines.extend(hardening::policy_drop_log(chain));
+    }
     if action == Action::Reject {
         lines.push(format!(
             "{} comment \"policy {} = reject\"",
@@ -476,6 +506,7 @@ fn sets(policy: &Policy) -> Vec<SetView> {
         .map(|z| SetView {
             name: zone_set(z),
             ty: "ifname",
+            flags: None,
             elements: policy
                 .zone_interfaces(z)
                 .into_iter()
@@ -498,10 +529,12 @@ fn sets(policy: &Policy) -> Vec<SetView> {
                     IpFamily::Ipv4 => "ipv4_addr",
                     IpFamily::Ipv6 => "ipv6_addr",
                 },
+                flags: None,
                 elements: elements.iter().map(IpAddr::to_string).collect(),
             });
         }
     }
+    out.extend(hardening::meter_sets(policy));
     out
 }
 

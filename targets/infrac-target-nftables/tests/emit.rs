@@ -116,3 +116,88 @@ fn every_ruleset_passes_nft() {
         "every file must pass:\n{report}"
     );
 }
+
+/// The lines of chain `name` of the filter table.
+fn chain<'a>(ruleset: &'a str, name: &str) -> Vec<&'a str> {
+    let head = format!("chain {name} {{");
+    ruleset
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| *l != head)
+        .skip(2)
+        .take_while(|l| *l != "}")
+        .collect()
+}
+
+#[test]
+fn every_ruleset_is_hardened_the_same_way() {
+    let orion = &emit("examples/orion.infra").unwrap_or_default()[0].1;
+    for name in ["input", "forward"] {
+        let lines = chain(orion, name);
+        let ct = lines
+            .iter()
+            .position(|l| l.starts_with("ct state established"))
+            .unwrap_or_else(|| panic!("{name}: no connection tracking"));
+        // Anti-spoofing before connection tracking: the uplink refuses inside sources,
+        // each inside network accepts only its own.
+        let spoofing: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].contains("built-in: anti-spoofing"))
+            .collect();
+        assert!(
+            spoofing.len() >= 4 && spoofing.iter().all(|&i| i < ct),
+            "{name}: {lines:#?}"
+        );
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("iifname \"ens18\" ip saddr { 192.168.100.0/24")));
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("iifname \"ens19\" ip saddr != { 0.0.0.0, 192.168.100.0/24 }")));
+        // No redirect or router renumbering from the uplink, whatever the lab allows.
+        let guard = lines
+            .iter()
+            .position(|l| l.contains("icmpv6 type { nd-redirect, 138, 139, 140 }"))
+            .unwrap_or_else(|| panic!("{name}: no uplink ICMPv6 guard"));
+        let user = lines
+            .iter()
+            .position(|l| l.contains("orion.infra:"))
+            .unwrap_or(lines.len());
+        assert!(guard < user, "{name}");
+        // Drops are counted, and what the policy drops is logged at a bounded rate.
+        assert!(
+            lines
+                .iter()
+                .filter(|l| l.ends_with("drop") || l.contains(" drop comment"))
+                .all(|l| l.contains("counter")),
+            "{name}"
+        );
+        assert!(lines
+            .iter()
+            .any(|l| l.starts_with("limit rate 10/minute burst 5 packets log prefix")));
+    }
+    let input = chain(orion, "input");
+    let ct = input
+        .iter()
+        .position(|l| l.starts_with("ct state established"))
+        .unwrap_or(0);
+    let ping = input
+        .iter()
+        .position(|l| l.starts_with("icmp type echo-request limit rate over"))
+        .unwrap_or(usize::MAX);
+    assert!(
+        ping < ct,
+        "echo requests are limited before conntrack accepts them"
+    );
+    assert!(input
+        .iter()
+        .any(|l| l.starts_with("tcp dport { 22, 9100 } ct state new add @management_rate_v4")));
+    // The DHCP client takes only a server's replies, and BGP only from the peers on the
+    // uplink.
+    assert!(input
+        .iter()
+        .any(|l| l
+            .starts_with("iifname \"ens18\" meta nfproto ipv4 udp sport 67 udp dport 68 accept")));
+    assert!(input
+        .iter()
+        .any(|l| l.starts_with("iifname \"ens19\" meta nfproto ipv4 tcp dport 179 counter drop")));
+}

@@ -81,10 +81,15 @@ pub(crate) fn sections(view: &MachineView) -> Result<Vec<(String, Assignments)>,
             format!("Routing: this {} forwards between its networks", noun(view)),
             vec![(
                 "boot.kernel.sysctl",
-                Nix::Attrs(vec![
-                    (vec!["net.ipv4.ip_forward".into()], Nix::Int(1)),
-                    (vec!["net.ipv6.conf.all.forwarding".into()], Nix::Int(1)),
-                ]),
+                Nix::Attrs(
+                    [
+                        (vec!["net.ipv4.ip_forward".into()], Nix::Int(1)),
+                        (vec!["net.ipv6.conf.all.forwarding".into()], Nix::Int(1)),
+                    ]
+                    .into_iter()
+                    .chain(crate::ipv6::uplink_accept_ra(view))
+                    .collect(),
+                ),
             )],
         ));
     }
@@ -111,6 +116,18 @@ pub(crate) fn sections(view: &MachineView) -> Result<Vec<(String, Assignments)>,
     if !services.is_empty() {
         out.push(("Services".to_string(), services));
     }
+    let stacks = crate::stacks::stacks(view);
+    if !stacks.is_empty() {
+        out.push(("Compose stacks".to_string(), stacks));
+    }
+    let advertisements = crate::ipv6::advertisements(view);
+    if !advertisements.is_empty() {
+        out.push((
+            "IPv6 router advertisements (and DHCPv6) on the networks this machine routes"
+                .to_string(),
+            advertisements,
+        ));
+    }
     let k3s = services::k3s(view)?;
     if !k3s.is_empty() {
         out.push(("Kubernetes (k3s)".to_string(), k3s));
@@ -120,8 +137,14 @@ pub(crate) fn sections(view: &MachineView) -> Result<Vec<(String, Assignments)>,
         let mut accounts: Vec<(Vec<String>, Nix)> = Vec::new();
         for user in users {
             let mut settings = vec![("isNormalUser", Nix::Bool(true))];
-            if user.sudo {
-                settings.push(("extraGroups", Nix::strs(["wheel"])));
+            let mut groups: Vec<&str> = user.sudo.then_some("wheel").into_iter().collect();
+            for group in &user.groups {
+                if !groups.contains(&group.value.as_str()) {
+                    groups.push(&group.value);
+                }
+            }
+            if !groups.is_empty() {
+                settings.push(("extraGroups", Nix::strs(groups)));
             }
             settings.push((
                 "openssh.authorizedKeys.keys",
@@ -130,6 +153,17 @@ pub(crate) fn sections(view: &MachineView) -> Result<Vec<(String, Assignments)>,
             accounts.push((vec![user.name.clone()], Nix::attrs(settings)));
         }
         let mut assignments = vec![("users.users", Nix::Attrs(accounts))];
+        // A group the system does not define otherwise is created, so membership in it
+        // never names a group that does not exist.
+        let mut groups: Vec<(Vec<String>, Nix)> = Vec::new();
+        for group in users.iter().flat_map(|u| &u.groups) {
+            if group.value != "wheel" && !groups.iter().any(|(g, _)| g[0] == group.value) {
+                groups.push((vec![group.value.clone()], Nix::Attrs(Vec::new())));
+            }
+        }
+        if !groups.is_empty() {
+            assignments.push(("users.groups", Nix::Attrs(groups)));
+        }
         if users.iter().any(|u| u.sudo) {
             // The accounts have no password: sudo by key-authenticated session.
             assignments.push(("security.sudo.wheelNeedsPassword", Nix::Bool(false)));
@@ -137,17 +171,6 @@ pub(crate) fn sections(view: &MachineView) -> Result<Vec<(String, Assignments)>,
         out.push((
             "People: SSH logins by key, never as root".to_string(),
             assignments,
-        ));
-    } else if view.runs("ssh") {
-        out.push((
-            "Administrator: SSH logins use this account, never root".to_string(),
-            vec![(
-                "users.users.admin",
-                Nix::attrs([
-                    ("isNormalUser", Nix::Bool(true)),
-                    ("extraGroups", Nix::strs(["wheel"])),
-                ]),
-            )],
         ));
     }
     let state_version = view
@@ -360,24 +383,21 @@ fn install_notes(view: &MachineView, notes: &mut Vec<Vec<String>>) {
 fn notes(view: &MachineView) -> Vec<Vec<String>> {
     let mut notes = Vec::new();
     install_notes(view, &mut notes);
-    if view.runs("ssh") && view.model.users.is_empty() {
-        notes.push(wrap(
-            "SSH: root cannot log in and passwords are off. Put the administrator's public key \
-             in /home/admin/.ssh/authorized_keys.",
-            NOTE_WIDTH,
-        ));
-    }
     let mut secrets = Vec::new();
     if let Some((cluster, _)) = view.cluster() {
         if let Some(token) = &cluster.token {
             secrets.push(secret_file(token));
         }
     }
+    if view.runs("netbox") {
+        secrets.push(crate::webapps::netbox_secret());
+    }
     if view.runs("grafana") {
         secrets.push(services::secret("grafana-admin-password"));
         secrets.push(services::secret("grafana-secret-key"));
     }
     secrets.extend(overlay::secrets(view));
+    secrets.extend(crate::stacks::secrets(view));
     if !secrets.is_empty() {
         notes.push(wrap(
             &format!(
@@ -432,6 +452,9 @@ fn notes(view: &MachineView) -> Vec<Vec<String>> {
             NOTE_WIDTH,
         ));
     }
+    for note in crate::stacks::notes(view) {
+        notes.push(wrap(&note, NOTE_WIDTH));
+    }
     for note in overlay::notes(view) {
         notes.push(wrap(&note, NOTE_WIDTH));
     }
@@ -439,7 +462,9 @@ fn notes(view: &MachineView) -> Vec<Vec<String>> {
     if !unmapped.is_empty() {
         notes.push(wrap(
             &format!(
-                "Declared but not configured here (their ports are open in the firewall): {}.",
+                "Left to the operator: declared, but this file neither configures them nor \
+                 opens their ports, since nothing would listen there yet; set them up and add \
+                 their ports to networking.firewall: {}.",
                 unmapped.join(", ")
             ),
             NOTE_WIDTH,

@@ -5,6 +5,7 @@
 //! never inlined.
 
 mod configuration;
+mod ipv6;
 mod machine;
 mod network;
 mod nix;
@@ -15,6 +16,8 @@ mod overlay;
 mod release;
 mod render;
 mod services;
+mod stacks;
+mod webapps;
 
 use infrac_diagnostics::Diagnostic;
 use infrac_model::{Artifact, Model, OsFamily, Target};

@@ -6,7 +6,7 @@ use crate::nix::Nix;
 use crate::overlay;
 use infrac_model::roles::{default_route4, default_route6, DefaultRoute4};
 use infrac_model::{interfaces, NetworkId, PortSpec, Protocol};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 /// One interface as `networking.interfaces` configures it.
@@ -198,45 +198,169 @@ fn udp(port: u16) -> PortSpec {
     }
 }
 
-/// Every port the machine listens on, with why, sorted by protocol and port.
-pub(crate) fn open_ports(view: &MachineView) -> BTreeMap<PortSpec, Vec<String>> {
-    let mut ports: BTreeMap<PortSpec, Vec<String>> = BTreeMap::new();
+/// A port the machine opens: why, and on which interfaces.
+pub(crate) struct Opening {
+    pub why: Vec<String>,
+    pub interfaces: BTreeSet<String>,
+}
+
+/// Every interface of the machine: its links and its overlay interfaces.
+fn all_interfaces(view: &MachineView) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = links(view).0.into_iter().map(|l| l.name).collect();
+    for (_, network, overlay) in view.overlays() {
+        out.insert(interfaces::overlay_interface(
+            overlay,
+            &view.model.network(network).name,
+        ));
+    }
+    out
+}
+
+/// The interfaces of the machine's links on the networks in `networks`.
+fn interfaces_on(view: &MachineView, networks: &[NetworkId]) -> BTreeSet<String> {
+    links(view)
+        .0
+        .into_iter()
+        .filter(|l| networks.contains(&l.network))
+        .map(|l| l.name)
+        .collect()
+}
+
+/// The interfaces a declared service is open on: every interface but the uplinks, so a
+/// router's SSH and exporters are not offered to the internet; on a machine whose only
+/// links are uplinks (a cloud machine), those too, or nobody could reach it.
+fn service_interfaces(view: &MachineView) -> BTreeSet<String> {
+    let uplinks: BTreeSet<String> = links(view)
+        .0
+        .into_iter()
+        .filter(|l| view.model.network(l.network).uplink)
+        .map(|l| l.name)
+        .collect();
+    let all = all_interfaces(view);
+    let inside: BTreeSet<String> = all.difference(&uplinks).cloned().collect();
+    let has_inside_link = links(view)
+        .0
+        .iter()
+        .any(|l| !view.model.network(l.network).uplink);
+    if has_inside_link {
+        inside
+    } else {
+        all
+    }
+}
+
+/// Every port the machine listens on, with why and on which interfaces, sorted by
+/// protocol and port. A declared service this target configures is open on the
+/// interfaces of `service_interfaces`; a role's daemon only on the networks it serves;
+/// the cluster's node traffic only on the cluster's network; BGP and overlay endpoints
+/// on every link. A declared service this target does not configure gets no port:
+/// nothing would listen on it.
+pub(crate) fn open_ports(view: &MachineView) -> BTreeMap<PortSpec, Opening> {
+    let everywhere = service_interfaces(view);
+    let mut ports: BTreeMap<PortSpec, Opening> = BTreeMap::new();
+    // A role's port that a declared service already opens keeps the service's name as
+    // its reason, and is opened on the role's interfaces as well.
+    let mut declared: BTreeSet<PortSpec> = BTreeSet::new();
+    let mut open = |port: PortSpec, why: String, on: &BTreeSet<String>, service: bool| {
+        if on.is_empty() {
+            return;
+        }
+        let entry = ports.entry(port).or_insert_with(|| Opening {
+            why: Vec::new(),
+            interfaces: BTreeSet::new(),
+        });
+        if service {
+            declared.insert(port);
+        }
+        if !entry.why.contains(&why) && (service || !declared.contains(&port)) {
+            entry.why.push(why);
+        }
+        entry.interfaces.extend(on.iter().cloned());
+    };
+    let underlay: BTreeSet<String> = links(view).0.into_iter().map(|l| l.name).collect();
     for service in &view.machine.services {
+        if !crate::services::configured(view, &service.name) {
+            continue;
+        }
         for port in &service.ports {
-            let reasons = ports.entry(*port).or_default();
-            if !reasons.contains(&service.name) {
-                reasons.push(service.name.clone());
-            }
+            let on = match service.name.as_str() {
+                // The daemons of roles answer only where they serve.
+                "unbound" | "dns" => interfaces_on(view, &view.dns_networks()),
+                "kea" => interfaces_on(view, &view.dhcp_networks()),
+                // Sessions and tunnels arrive over the links, never through an overlay.
+                "bird" | "wireguard" | "tailscale" => underlay.clone(),
+                _ => everywhere.clone(),
+            };
+            open(*port, service.name.clone(), &on, true);
         }
     }
-    // What the machine's roles and cluster membership need, unless a declared service
-    // already opens the port.
-    let mut add = |port: PortSpec, why: String| {
-        ports.entry(port).or_insert_with(|| vec![why]);
-    };
+    // A Compose service in host network mode listens on the host itself. A published
+    // port needs no opening: Docker's own NAT rules take it to the container before the
+    // input filter sees it.
+    for listener in infrac_model::listeners::listeners(view.model) {
+        if listener.machine == view.id
+            && listener.kind == infrac_model::listeners::ListenerKind::ComposeHost
+        {
+            open(listener.port, listener.owner, &everywhere, false);
+        }
+    }
+    // What the machine's roles and cluster membership need.
     if view.bgp().is_some() {
-        add(tcp(179, 179), "BGP sessions (BIRD)".into());
+        open(
+            tcp(179, 179),
+            "BGP sessions (BIRD)".into(),
+            &underlay,
+            false,
+        );
     }
-    if !view.dns_networks().is_empty() {
-        add(udp(53), "DNS (Unbound)".into());
-        add(tcp(53, 53), "DNS (Unbound)".into());
-    }
-    if !view.dhcp_networks().is_empty() {
-        add(udp(67), "DHCP (Kea)".into());
-    }
+    let dns = interfaces_on(view, &view.dns_networks());
+    open(udp(53), "DNS (Unbound)".into(), &dns, false);
+    open(tcp(53, 53), "DNS (Unbound)".into(), &dns, false);
+    open(
+        udp(67),
+        "DHCP (Kea)".into(),
+        &interfaces_on(view, &view.dhcp_networks()),
+        false,
+    );
+    open(
+        udp(547),
+        "DHCPv6 (Kea)".into(),
+        &interfaces_on(view, &crate::ipv6::dhcp6_networks(view)),
+        false,
+    );
     for (port, why) in overlay::listen_ports(view) {
-        add(udp(port), why);
+        open(udp(port), why, &underlay, false);
     }
     if let Some((cluster, server)) = view.cluster() {
         let name = &cluster.name;
+        // Node-to-node traffic stays on the cluster's network.
+        let nodes: BTreeSet<String> = infrac_model::kube::cluster_network(view.model, cluster)
+            .and_then(|n| infrac_model::kube::node_net(view.model, n, view.id))
+            .map_or_else(|| everywhere.clone(), |n| [n.interface].into());
         if server {
-            add(tcp(6443, 6443), format!("k3s API server ({name})"));
+            // kubectl and the other nodes alike reach the API.
+            open(
+                tcp(6443, 6443),
+                format!("k3s API server ({name})"),
+                &everywhere,
+                false,
+            );
             if cluster.servers.len() > 1 {
-                add(tcp(2379, 2380), format!("k3s embedded etcd ({name})"));
+                open(
+                    tcp(2379, 2380),
+                    format!("k3s embedded etcd ({name})"),
+                    &nodes,
+                    false,
+                );
             }
         }
-        add(tcp(10250, 10250), format!("kubelet ({name})"));
-        add(udp(8472), format!("flannel VXLAN ({name})"));
+        open(
+            tcp(10250, 10250),
+            format!("kubelet ({name})"),
+            &nodes,
+            false,
+        );
+        open(udp(8472), format!("flannel VXLAN ({name})"), &nodes, false);
         for app in view
             .model
             .apps
@@ -244,16 +368,37 @@ pub(crate) fn open_ports(view: &MachineView) -> BTreeMap<PortSpec, Vec<String>> 
             .filter(|a| view.model.cluster(a.cluster).name == *name)
         {
             if let infrac_model::Expose::NodePort(port) = app.expose.value {
-                add(tcp(port, port), format!("NodePort of app {}", app.name));
+                open(
+                    tcp(port, port),
+                    format!("NodePort of app {}", app.name),
+                    &everywhere,
+                    false,
+                );
+            }
+        }
+        for stack in view
+            .model
+            .monitoring
+            .iter()
+            .filter(|m| view.model.cluster(m.cluster).name == *name)
+        {
+            if let Some(port) = stack.grafana.nodeport {
+                open(
+                    tcp(port, port),
+                    format!("NodePort of Grafana ({})", stack.name),
+                    &everywhere,
+                    false,
+                );
             }
         }
     }
     ports
 }
 
-/// `networking.firewall`: the machine's ports, one per line with where it comes from.
-/// On a machine with a `firewall` block the zone ruleset is the only packet filter, so
-/// NixOS's own firewall is off: a packet would otherwise have to pass both.
+/// `networking.firewall`: per interface, the ports open there, one per line with where
+/// it comes from. On a machine with a `firewall` block the zone ruleset is the only
+/// packet filter, so NixOS's own firewall is off: a packet would otherwise have to pass
+/// both.
 fn firewall(view: &MachineView) -> Nix {
     if view.firewall().is_some() {
         return Nix::attrs([(
@@ -262,33 +407,45 @@ fn firewall(view: &MachineView) -> Nix {
         )]);
     }
     let ports = open_ports(view);
-    let mut entries: Vec<(&str, Nix)> = vec![("enable", Nix::Bool(true))];
-    for (protocol, singles, ranges) in [
-        (Protocol::Tcp, "allowedTCPPorts", "allowedTCPPortRanges"),
-        (Protocol::Udp, "allowedUDPPorts", "allowedUDPPortRanges"),
-    ] {
-        let mut single = Vec::new();
-        let mut range = Vec::new();
-        for (port, why) in ports.iter().filter(|(p, _)| p.protocol == protocol) {
-            let why = why.join(", ");
-            if port.first == port.last {
-                single.push(Nix::Int(i64::from(port.first)).commented(why));
-            } else {
-                range.push(
-                    Nix::attrs([
-                        ("from", Nix::Int(i64::from(port.first))),
-                        ("to", Nix::Int(i64::from(port.last))),
-                    ])
-                    .commented(why),
-                );
+    let mut entries: Vec<(Vec<String>, Nix)> = vec![(vec!["enable".into()], Nix::Bool(true))];
+    let names: BTreeSet<&String> = ports.values().flat_map(|o| &o.interfaces).collect();
+    let mut per_interface = Vec::new();
+    for name in names {
+        let mut settings: Vec<(Vec<String>, Nix)> = Vec::new();
+        for (protocol, singles, ranges) in [
+            (Protocol::Tcp, "allowedTCPPorts", "allowedTCPPortRanges"),
+            (Protocol::Udp, "allowedUDPPorts", "allowedUDPPortRanges"),
+        ] {
+            let mut single = Vec::new();
+            let mut range = Vec::new();
+            for (port, opening) in ports
+                .iter()
+                .filter(|(p, o)| p.protocol == protocol && o.interfaces.contains(name))
+            {
+                let why = opening.why.join(", ");
+                if port.first == port.last {
+                    single.push(Nix::Int(i64::from(port.first)).commented(why));
+                } else {
+                    range.push(
+                        Nix::attrs([
+                            ("from", Nix::Int(i64::from(port.first))),
+                            ("to", Nix::Int(i64::from(port.last))),
+                        ])
+                        .commented(why),
+                    );
+                }
+            }
+            if !single.is_empty() {
+                settings.push((vec![singles.into()], Nix::List(single)));
+            }
+            if !range.is_empty() {
+                settings.push((vec![ranges.into()], Nix::List(range)));
             }
         }
-        if !single.is_empty() {
-            entries.push((singles, Nix::List(single)));
-        }
-        if !range.is_empty() {
-            entries.push((ranges, Nix::List(range)));
-        }
+        per_interface.push((vec![name.clone()], Nix::Attrs(settings)));
     }
-    Nix::attrs(entries)
+    if !per_interface.is_empty() {
+        entries.push((vec!["interfaces".into()], Nix::Attrs(per_interface)));
+    }
+    Nix::Attrs(entries)
 }

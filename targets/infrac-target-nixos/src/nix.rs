@@ -16,6 +16,9 @@ pub(crate) enum Nix {
     Expr(String),
     /// A value followed by a `#` comment on its line.
     Commented(Box<Nix>, String),
+    /// A multi-line string (a daemon's configuration file), written as an indented
+    /// `''…''` string with one source line per line, each ending in a newline.
+    Lines(Vec<String>),
 }
 
 impl Nix {
@@ -90,6 +93,26 @@ pub(crate) fn string(value: &str) -> String {
     out
 }
 
+/// One line of an indented `''…''` string: `''` and `${` escaped so the line reads back
+/// unchanged, and control characters (which would break the line or its indentation)
+/// replaced.
+fn indented(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' if chars.peek() == Some(&'\'') => {
+                chars.next();
+                out.push_str("'''");
+            }
+            '$' if chars.peek() == Some(&'{') => out.push_str("''$"),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 pub(crate) use infrac_templates::text::comment_safe;
 
 /// Lists and attribute sets that fit within this many columns stay on one line.
@@ -103,7 +126,7 @@ fn inline(value: &Nix) -> Option<String> {
         Nix::Int(n) => Some(n.to_string()),
         Nix::Bool(b) => Some(b.to_string()),
         Nix::Expr(e) => Some(e.clone()),
-        Nix::Commented(..) => None,
+        Nix::Commented(..) | Nix::Lines(_) => None,
         Nix::List(items) if items.is_empty() => Some("[ ]".into()),
         Nix::List(items) => {
             let parts: Option<Vec<String>> = items.iter().map(inline_item).collect();
@@ -186,6 +209,16 @@ fn write_value(value: &Nix, indent: usize, column: usize, out: &mut String) {
     }
     match value {
         Nix::Commented(inner, _) => write_value(inner, indent, column, out),
+        Nix::Lines(lines) => {
+            out.push_str("''\n");
+            for line in lines {
+                if !line.is_empty() {
+                    let _ = write!(out, "{}{}", " ".repeat(indent + 2), indented(line));
+                }
+                out.push('\n');
+            }
+            let _ = write!(out, "{}''", " ".repeat(indent));
+        }
         Nix::List(items) => {
             out.push_str("[\n");
             for item in items {
@@ -351,5 +384,34 @@ mod tests {
         let read_back: Vec<String> = serde_json::from_str(printed.trim())
             .unwrap_or_else(|e| panic!("not a JSON list: {printed}: {e}"));
         assert_eq!(read_back, values);
+    }
+
+    /// Nix reads an indented string back as the lines, each ending in a newline, with
+    /// `''` and `${` kept literally and the indentation removed.
+    #[test]
+    fn nix_reads_indented_lines_back_unchanged() {
+        let lines = vec![
+            "interface ens19 {".to_string(),
+            "  AdvSendAdvert on;".to_string(),
+            String::new(),
+            "quote '' and ${x} and $y".to_string(),
+            "};".to_string(),
+        ];
+        let expr = format!("let x = {}; in x", render(&Nix::Lines(lines.clone()), 4));
+        let output = std::process::Command::new("nix-instantiate")
+            .args([
+                "--store", "dummy://", "--eval", "--strict", "--json", "--expr", &expr,
+            ])
+            .output()
+            .unwrap_or_else(|e| panic!("nix-instantiate is needed for this test: {e}"));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let printed = String::from_utf8_lossy(&output.stdout);
+        let read_back: String = serde_json::from_str(printed.trim())
+            .unwrap_or_else(|e| panic!("not a JSON string: {printed}: {e}"));
+        assert_eq!(read_back, lines.join("\n") + "\n");
     }
 }

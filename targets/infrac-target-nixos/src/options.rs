@@ -159,15 +159,47 @@ mod tests {
         );
     }
 
+    /// The NixOS releases of the stdlib's images, oldest first.
+    fn stdlib_releases() -> Vec<String> {
+        let analysis = infrac_testkit::analyse("examples/orion.infra");
+        let mut versions: Vec<String> = analysis
+            .model
+            .images
+            .iter()
+            .filter(|i| i.os_family() == OsFamily::Nixos)
+            .map(|i| i.version.clone())
+            .collect();
+        versions.sort();
+        versions.dedup();
+        versions
+    }
+
+    #[test]
+    fn the_option_table_covers_every_release_of_the_stdlib() {
+        // An image of a release newer than the table's would be checked against options
+        // nobody recorded for it: record its options (and NEWEST) first.
+        let releases = stdlib_releases();
+        assert!(releases.len() >= 2, "{releases:?}");
+        for version in releases {
+            let release = Release::parse(&version).expect("stdlib NixOS versions are YY.MM");
+            assert!(
+                release <= Release::NEWEST,
+                "stdlib has NixOS {version}, the option table ends at {}",
+                Release::NEWEST
+            );
+        }
+    }
+
     #[test]
     fn every_option_written_exists_in_every_supported_release() {
-        // The same configurations as if each machine ran 25.11 and 26.05, so that a lab
-        // moved to another release keeps evaluating.
+        // The same configurations as if each machine ran every release of the stdlib,
+        // so that a lab moved to another release keeps evaluating.
         let table = table();
+        let releases = stdlib_releases();
         every_configuration(|name, view| {
-            for version in ["24.11", "25.11", "26.05"] {
+            for version in &releases {
                 let mut image = view.image.clone();
-                image.version = version.into();
+                image.version = version.clone();
                 let moved = MachineView {
                     model: view.model,
                     id: view.id,

@@ -18,12 +18,14 @@ pub(crate) fn secret(name: &str) -> String {
 }
 
 /// The services this target configures whenever a machine declares them.
-const MAPPED: [&str; 5] = [
+const MAPPED: [&str; 7] = [
     "ssh",
     "node-exporter",
     "prometheus",
     "grafana",
     "alertmanager",
+    "netbox",
+    "postgresql",
 ];
 /// The services k3s covers on a cluster node.
 const CLUSTER_SERVICES: [&str; 4] = ["k3s-api", "kubelet", "k3s-etcd", "flannel-vxlan"];
@@ -33,7 +35,7 @@ pub(crate) type Assignments = Vec<(&'static str, Nix)>;
 
 /// Whether this target configures the declared service `name` on the machine: always for
 /// the mapped ones, and for the daemons of the roles the machine holds.
-fn configured(view: &MachineView, name: &str) -> bool {
+pub(crate) fn configured(view: &MachineView, name: &str) -> bool {
     MAPPED.contains(&name)
         || match name {
             "unbound" => !view.dns_networks().is_empty(),
@@ -52,8 +54,8 @@ fn configured(view: &MachineView, name: &str) -> bool {
         }
 }
 
-/// The declared services this target does not configure (their ports are still open),
-/// as `name (ports)`.
+/// The declared services this target does not configure (their ports stay closed until
+/// the operator sets them up), as `name (ports)`.
 pub(crate) fn unmapped(view: &MachineView) -> Vec<String> {
     view.machine
         .services
@@ -125,6 +127,12 @@ pub(crate) fn services(view: &MachineView) -> Assignments {
     if view.runs("grafana") {
         grafana(view, &mut out);
     }
+    if view.runs("netbox") {
+        crate::webapps::netbox(view, &mut out);
+    }
+    if view.runs("postgresql") {
+        crate::webapps::postgresql(view, &mut out);
+    }
     let dns = view.dns_networks();
     if !dns.is_empty() {
         out.push(("services.unbound", unbound(view, &dns)));
@@ -142,6 +150,28 @@ pub(crate) fn services(view: &MachineView) -> Assignments {
             settings.push(("package", Nix::Expr(package.into())));
         }
         settings.push(("config", Nix::Expr(format!("builtins.readFile {path}"))));
+        if view
+            .bgp()
+            .is_some_and(|r| r.peers.iter().any(|p| p.password.is_some()))
+        {
+            // The build-time `bird -p` runs where the session password files do not
+            // exist: it checks a copy whose includes are stand-in passwords.
+            let file = if option == "services.bird2" {
+                "bird2.conf"
+            } else {
+                "bird.conf"
+            };
+            let dir = infrac_model::bgp::PASSWORD_DIR;
+            settings.push((
+                "preCheckConfig",
+                Nix::Lines(vec![
+                    format!("rm {file}"),
+                    format!(
+                        "sed 's|include \"{dir}/[^\"]*\";|password \"stand-in\";|' $out > {file}"
+                    ),
+                ]),
+            ));
+        }
         out.push((option, Nix::attrs(settings)));
     }
     out

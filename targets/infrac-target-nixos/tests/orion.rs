@@ -85,7 +85,7 @@ fn cluster_nodes_join_with_the_token_file() {
         assert!(text.contains(
             "networking.defaultGateway = { address = \"192.168.100.1\"; interface = \"ens18\"; };"
         ));
-        assert!(text.contains("30080 # NodePort of app grafana"));
+        assert!(text.contains("30080 # NodePort of Grafana (monitoring)"));
     }
 }
 

@@ -21,7 +21,7 @@ use crate::uci::Section;
 use crate::Problems;
 use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::policy::source_line;
-use infrac_model::{dns, roles, MachineId, Model, NetworkId};
+use infrac_model::{dns, ipv6, roles, MachineId, Model, NetworkId};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// OpenWrt's default lease time (`dhcp.conf`); the lab does not set one.
@@ -59,6 +59,10 @@ pub fn sections(
         .option("localservice", 1)
         .option("ednspacket_max", 1232)];
     let served = roles::dhcp_networks(model, id);
+    let advertised: Vec<NetworkId> = ipv6::advertised(model, id)
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
     let mut hosts = Vec::new();
     for iface in &layout.ifaces {
         let network = model.network(iface.network);
@@ -67,9 +71,19 @@ pub fn sections(
             .then_some(())
             .filter(|_| iface.proto == Proto::Static)
             .and(network.ipv4.zip(network.dhcp));
-        let s = Section::named("dhcp", iface.name.clone()).option("interface", iface.name.as_str());
+        let mut s =
+            Section::named("dhcp", iface.name.clone()).option("interface", iface.name.as_str());
+        if advertised.contains(&iface.network) {
+            s = advertise(model, iface.network, s);
+        }
         let Some((prefix, range)) = pool else {
-            out.push(s.option("ignore", 1));
+            // odhcpd ignores a section with `ignore` entirely, so an advertised network
+            // only turns DHCPv4 off.
+            out.push(if advertised.contains(&iface.network) {
+                s.option("dhcpv4", "disabled")
+            } else {
+                s.option("ignore", 1)
+            });
             continue;
         };
         let base = u32::from(prefix.value.network());
@@ -127,6 +141,39 @@ pub fn sections(
         }
     }
     out
+}
+
+/// odhcpd's router advertisements (and DHCPv6) on a network the router advertises, as
+/// the options of openwrt/odhcpd's README ("Sections of type dhcp"): `ra server`; SLAAC
+/// (`ra_slaac`) unless the network's mode is `dhcpv6`; for a DHCPv6 mode the managed and
+/// other-configuration flags and `dhcpv6 server`, which assigns from the whole prefix;
+/// the network's IPv6 resolvers (else odhcpd announces the router itself, where
+/// dnsmasq answers) and the site's domain.
+fn advertise(model: &Model, network: NetworkId, section: Section) -> Section {
+    let net = model.network(network);
+    let mode = ipv6::mode(net);
+    let flags: &[&str] = if mode.dhcpv6() {
+        &["managed-config", "other-config"]
+    } else {
+        &["none"]
+    };
+    let resolvers = net
+        .dns
+        .iter()
+        .filter(|a| a.is_ipv6())
+        .map(IpAddr::to_string);
+    let domain = model
+        .site(net.site)
+        .domain
+        .as_deref()
+        .filter(|d| is_dns_name(d));
+    section
+        .option("ra", "server")
+        .option("ra_slaac", u8::from(mode.slaac()))
+        .list("ra_flags", flags)
+        .option("dhcpv6", if mode.dhcpv6() { "server" } else { "disabled" })
+        .list("dns", resolvers)
+        .list("domain", domain)
 }
 
 /// The router's own IPv4 address on a network.

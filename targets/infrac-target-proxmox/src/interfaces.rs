@@ -257,13 +257,20 @@ pub(crate) fn host_interfaces(model: &Model, host: &Machine) -> HostInterfaces {
     }
     for port in ports {
         let own = take_for(&mut addresses, &port);
+        // A bridge inherits its MTU from its ports (ifupdown2 warns about an `mtu` on a
+        // bridge with ports), so a bridge's MTU is set on each of its ports.
+        let mtu = host
+            .bridges
+            .iter()
+            .filter(|b| b.ports.contains(&port))
+            .find_map(|b| b.mtu);
         let mut stanza = Stanza {
             comment: Vec::new(),
-            auto: !own.is_empty(),
+            auto: !own.is_empty() || mtu.is_some(),
             name: port,
             family: "inet",
             method: "manual",
-            options: Vec::new(),
+            options: mtu.map(|m| format!("mtu {m}")).into_iter().collect(),
         };
         let rest = merge_own(&mut stanza, own);
         stanzas.push(stanza);
@@ -286,7 +293,7 @@ pub(crate) fn host_interfaces(model: &Model, host: &Machine) -> HostInterfaces {
             options.push("bridge-vlan-aware yes".into());
             options.push("bridge-vids 2-4094".into());
         }
-        if let Some(mtu) = bridge.mtu {
+        if let (Some(mtu), true) = (bridge.mtu, bridge.ports.is_empty()) {
             options.push(format!("mtu {mtu}"));
         }
         let mut stanza = Stanza {

@@ -6,12 +6,19 @@
 //! `qm set`/`pct set`, the settings that can change in place. `--dry-run` prints the
 //! commands instead of running them. Every value from the source is shell-quoted.
 
+mod corosync;
 mod guest;
+mod ha;
+mod images;
 mod interfaces;
+mod lxc;
 mod macos;
 mod order;
 mod quote;
 mod render;
+mod storage_cfg;
+mod users;
+mod vm;
 
 pub use quote::shell_quote;
 
@@ -29,6 +36,10 @@ struct Step {
     comment: String,
     /// The script's file name (plain characters only, so it needs no quoting).
     script: String,
+    /// The guest's node, quoted.
+    node: String,
+    /// `VMID NAME on NODE`, quoted, for the progress lines and the summary.
+    label: String,
 }
 
 /// The view of `apply.sh`.
@@ -61,10 +72,23 @@ impl Target for ProxmoxTarget {
                 Some(reason) => format!("{position}. {} ({reason})", script.summary),
                 None => format!("{position}. {}", script.summary),
             };
+            let node = &model.machine(placement.host).name;
             steps.push(Step {
                 comment,
                 script: script.file_name.clone(),
+                node: shell_quote(node),
+                label: shell_quote(&format!(
+                    "{} {} on {node}",
+                    placement.vmid.value,
+                    model.machine(id).name
+                )),
             });
+            if let Some(snippet) = &script.snippet {
+                artifacts.push(Artifact::new(
+                    format!("proxmox/snippets/{}", snippet.file),
+                    snippet.text.clone(),
+                ));
+            }
             let text = render::render("guest.sh", &script);
             artifacts.push(Artifact::new(script.path, text));
         }
@@ -77,6 +101,9 @@ impl Target for ProxmoxTarget {
             apply.path,
             render::render("apply.sh", &apply),
         ));
+        artifacts.extend(corosync::artifacts(model));
+        artifacts.extend(storage_cfg::artifacts(model));
+        artifacts.extend(ha::artifacts(model));
         for (_, host) in model.hypervisors() {
             let view = interfaces::host_interfaces(model, host);
             let text = render::render("interfaces", &view);

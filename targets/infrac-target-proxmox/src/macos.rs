@@ -14,6 +14,11 @@ const DEFAULT_CPU_MODEL: &str = "Haswell-noTSX";
 /// The OpenCore boot image OSX-PROXMOX's setup writes to `local:iso/`.
 pub(crate) const OPENCORE_IMAGE: &str = "opencore-osx-proxmox-vm.iso";
 
+/// Where OSX-PROXMOX's setup downloads that image from (`update_opencore_iso` in its
+/// `setup`, luchina-gabriel/OSX-PROXMOX at commit a60e53cb).
+pub(crate) const OPENCORE_URL: &str =
+    "https://github.com/luchina-gabriel/OSX-PROXMOX/raw/main/EFI/opencore-osx-proxmox-vm.iso";
+
 /// The QEMU arguments a macOS guest needs (`qm --args`): the Apple SMC with its key, an
 /// SMBIOS type 2 table, xHCI keyboard and tablet, the ACPI hotplug quirk for q35 on
 /// QEMU 6.1 and later, and the CPU model with the flags macOS expects. Proxmox appends

@@ -3,10 +3,11 @@
 
 use serde::Serialize;
 
-const TEMPLATES: [(&str, &str); 3] = [
+const TEMPLATES: [(&str, &str); 4] = [
     ("guest.sh", include_str!("../templates/guest.sh.j2")),
     ("apply.sh", include_str!("../templates/apply.sh.j2")),
     ("interfaces", include_str!("../templates/interfaces.j2")),
+    ("cluster.sh", include_str!("../templates/cluster.sh.j2")),
 ];
 
 /// Renders template `name` with `context`.

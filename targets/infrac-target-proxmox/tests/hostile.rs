@@ -120,7 +120,7 @@ fn a_hostile_guest_name_cannot_inject_or_escape_the_folder() {
     let summary = text.lines().nth(1).unwrap_or_default();
     assert!(
         summary.starts_with("# proxmox/150-")
-            && summary.contains(" ../../etc/passwd\" on host pve."),
+            && summary.contains(" ../../etc/passwd\" on node pve."),
         "{summary}"
     );
 }

@@ -10,8 +10,8 @@ fn orion_proxmox_files() {
     let artifacts = emit(&analyse("examples/orion.infra"));
     assert_eq!(
         artifacts.len(),
-        18 + 2,
-        "one script per guest, apply.sh and one interfaces file"
+        18 + 3,
+        "one script per guest, apply.sh, the host's interfaces and storage.cfg"
     );
     for artifact in &artifacts {
         let path = artifact.path.to_string_lossy().replace('/', "__");
@@ -25,8 +25,8 @@ fn apply_runs_the_router_first_and_agents_after_the_server() {
     let apply = file(&artifacts, "proxmox/apply.sh");
     let order: Vec<&str> = apply
         .lines()
-        .filter_map(|l| l.strip_prefix("bash \"$here\"/"))
-        .map(|l| l.trim_end_matches(" \"$@\""))
+        .filter_map(|l| l.strip_prefix("guest "))
+        .filter_map(|l| l.rsplit(' ').next())
         .collect();
     assert_eq!(order.len(), 18);
     assert_eq!(order[0], "200-router.sh");
@@ -55,10 +55,11 @@ fn the_router_is_a_vm_with_four_bridged_interfaces() {
     let artifacts = emit(&analyse("examples/orion.infra"));
     let router = file(&artifacts, "proxmox/200-router.sh");
     for option in [
-        "run qm create 200 \\",
+        "run qm create \"$vmid\" \\",
         "--cores 8 \\",
         "--memory 32768 \\",
-        "--scsi0 local-lvm:50,iothread=1,discard=on \\",
+        "--scsi0 local-lvm:0,import-from=/var/lib/vz/import/nixos-router.qcow2,iothread=1,discard=on \\",
+        "run qm disk resize \"$vmid\" scsi0 50G",
         "--net0 virtio,bridge=vmbr0 \\",
         "--net3 virtio,bridge=vmbr4 \\",
         "--startup order=1",
@@ -79,8 +80,9 @@ fn the_macos_vm_follows_osx_proxmox() {
         "--net0 vmxnet3,bridge=vmbr2",
         "isa-applesmc,osk=",
         "-cpu Haswell-noTSX,vendor=GenuineIntel",
-        "--ide0 local:iso/opencore-osx-proxmox-vm.iso,cache=unsafe",
-        "--ide2 local:iso/recovery-sequoia.iso,cache=unsafe",
+        "--ide0 local:iso/opencore-osx-proxmox-vm.iso,media=cdrom,cache=unsafe",
+        "--ide2 local:iso/recovery-sequoia.iso,media=cdrom,cache=unsafe",
+        "run sed -i \"s/media=cdrom/media=disk/\" \"/etc/pve/qemu-server/${vmid}.conf\"",
         "require /var/lib/vz/template/iso/recovery-sequoia.iso",
     ] {
         assert!(mac.contains(option), "missing {option}:\n{mac}");
@@ -92,11 +94,13 @@ fn containers_come_from_the_local_template_storage() {
     let artifacts = emit(&analyse("examples/orion.infra"));
     let ollama = file(&artifacts, "proxmox/1000-ollama.sh");
     for option in [
-        "run pct create 1000 local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst \\",
+        "run pct create \"$vmid\" \"local:vztmpl/$template\" \\",
+        "grep -E \"^debian-12-standard_[^_]+_amd64\\\\.tar\\\\.(zst|xz|gz)\\$\"",
+        "printf '%s\\n' \"${found:-debian-12-standard_12.12-1_amd64.tar.zst}\"",
         "--rootfs local-lvm:200 \\",
         "--net0 name=eth0,bridge=vmbr1,ip=192.168.100.40/24,gw=192.168.100.1 \\",
         "--unprivileged 1 \\",
-        "run pveam download local debian-12-standard_12.12-1_amd64.tar.zst",
+        "run pveam download local \"$template\"",
     ] {
         assert!(ollama.contains(option), "missing {option}:\n{ollama}");
     }

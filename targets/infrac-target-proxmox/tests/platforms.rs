@@ -32,6 +32,7 @@ fn a_machine_beside_a_proxmox_host_gets_no_script() {
         [
             "proxmox/100-app.sh",
             "proxmox/apply.sh",
+            "proxmox/host/pve/storage.cfg",
             "proxmox/host/pve/interfaces"
         ]
     );

@@ -71,3 +71,35 @@ fn scripts_reject_unknown_arguments() {
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
 }
+
+#[test]
+fn every_corosync_conf_passes_corosync_t_as_each_node() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut confs: Vec<PathBuf> = Vec::new();
+    for (i, lab) in labs().iter().enumerate() {
+        let written = write_all(&dir.path().join(i.to_string()), &emit(&analyse(lab)));
+        confs.extend(
+            written
+                .into_iter()
+                .filter(|p| p.file_name().is_some_and(|n| n == "corosync.conf")),
+        );
+    }
+    assert!(!confs.is_empty(), "no fixture declares a cluster");
+    validate("corosync.sh", &confs);
+}
+
+#[test]
+fn every_interfaces_file_passes_ifupdown2() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut files: Vec<PathBuf> = Vec::new();
+    for (i, lab) in labs().iter().enumerate() {
+        let written = write_all(&dir.path().join(i.to_string()), &emit(&analyse(lab)));
+        files.extend(
+            written
+                .into_iter()
+                .filter(|p| p.file_name().is_some_and(|n| n == "interfaces")),
+        );
+    }
+    assert!(files.len() > 5, "{files:?}");
+    validate("ifupdown2.sh", &files);
+}

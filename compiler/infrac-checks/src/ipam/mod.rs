@@ -4,21 +4,23 @@
 //! announcements. Every address of every machine counts, wherever it is declared.
 
 pub mod core;
+mod duplicates;
+mod overlaps;
 mod servers;
 
-use self::core::{free_addresses, is_assignable, overlapping_pairs};
+use self::core::{free_addresses, is_assignable};
 use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::{
     roles, Cluster, Lease, Mac, MachineId, Model, Network, NetworkId, Overlay, Spanned,
 };
 use ipnet::{IpNet, Ipv6Net};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv6Addr};
 
 /// Runs every addressing check.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    overlaps(model, &mut out);
+    overlaps::check(model, &mut out);
     network_shapes(model, &mut out);
     allocation(model, &mut out);
     site_space(model, &mut out);
@@ -58,11 +60,11 @@ fn cluster_cidrs(model: &Model, out: &mut Vec<Diagnostic>) {
                 out.push(
                     Diagnostic::error(
                         Code::POD_CIDR_TOO_SMALL,
-                        format!("pod CIDR {} of cluster {} holds {subnets} node subnet{} for {nodes} nodes", pods.value, c.name, if subnets == 1 { "" } else { "s" }),
+                        format!("pod CIDR {} of cluster {} holds {subnets} node subnet{} for {nodes} node{}", pods.value, c.name, if subnets == 1 { "" } else { "s" }, if nodes == 1 { "" } else { "s" }),
                         pods.span,
                         format!("each node takes a /{mask} out of it"),
                     )
-                    .with_help(format!("use a prefix of at most /{} for {nodes} nodes (k3s default: 10.42.0.0/16; IPv6: a /56)", mask.saturating_sub(nodes.next_power_of_two().trailing_zeros() as u8))),
+                    .with_help(format!("use a prefix of at most /{} for {nodes} node{} (k3s default: 10.42.0.0/16; IPv6: a /56)", mask.saturating_sub(nodes.next_power_of_two().trailing_zeros() as u8), if nodes == 1 { "" } else { "s" })),
                 );
             }
         }
@@ -85,85 +87,6 @@ fn cluster_cidrs(model: &Model, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-    }
-}
-
-/// One prefix in the lab and what it belongs to.
-struct PrefixUse {
-    net: IpNet,
-    span: Span,
-    what: String,
-    cluster: bool,
-}
-
-fn overlaps(model: &Model, out: &mut Vec<Diagnostic>) {
-    let mut uses = Vec::new();
-    for n in &model.networks {
-        if let Some(p) = n.ipv4 {
-            uses.push(PrefixUse {
-                net: IpNet::V4(p.value),
-                span: p.span,
-                what: format!("network {}", n.name),
-                cluster: false,
-            });
-        }
-        if let Some(p) = n.ipv6 {
-            uses.push(PrefixUse {
-                net: IpNet::V6(p.value),
-                span: p.span,
-                what: format!("network {}", n.name),
-                cluster: false,
-            });
-        }
-    }
-    for c in &model.clusters {
-        let cidrs = [
-            (Some(c.pods), "pod CIDR"),
-            (Some(c.services), "service CIDR"),
-            (c.pods6, "IPv6 pod CIDR"),
-            (c.services6, "IPv6 service CIDR"),
-        ];
-        for (cidr, what) in cidrs {
-            if let Some(p) = cidr {
-                uses.push(PrefixUse {
-                    net: p.value,
-                    span: p.span,
-                    what: format!("the {what} of cluster {}", c.name),
-                    cluster: true,
-                });
-            }
-        }
-    }
-    let nets: Vec<IpNet> = uses.iter().map(|u| u.net).collect();
-    for (i, j) in overlapping_pairs(&nets) {
-        let (a, b) = (&uses[i], &uses[j]);
-        let (first, second) = if a.span <= b.span { (a, b) } else { (b, a) };
-        let code = if a.cluster || b.cluster {
-            Code::CLUSTER_CIDR_COLLISION
-        } else {
-            Code::OVERLAPPING_PREFIXES
-        };
-        let relation = if first.net.trunc() == second.net.trunc() {
-            "the same prefix as".to_string()
-        } else if first.net.contains(&second.net) {
-            "inside".to_string()
-        } else {
-            "around".to_string()
-        };
-        let relation = if relation == "inside" {
-            format!("inside {} ({})", first.what, first.net)
-        } else {
-            format!("{relation} {} ({})", first.what, first.net)
-        };
-        out.push(
-            Diagnostic::error(code, format!("{} ({}) overlaps {} ({})", second.what, second.net, first.what, first.net), second.span, relation)
-                .with_label(first.span, format!("{} is {}", first.what, first.net))
-                .with_help(if code == Code::CLUSTER_CIDR_COLLISION {
-                    "pod and service CIDRs are routed inside the cluster; pick ranges no real network uses (k3s defaults: 10.42.0.0/16 and 10.43.0.0/16)".to_string()
-                } else {
-                    "give each network its own prefix".to_string()
-                }),
-        );
     }
 }
 
@@ -350,6 +273,8 @@ struct Assignment {
     addr: IpAddr,
     span: Span,
     owner: String,
+    /// The machine that holds it, if a machine does (not a cluster's API address).
+    machine: Option<MachineId>,
     network: NetworkId,
     hold: Hold,
 }
@@ -387,7 +312,7 @@ fn inventory(model: &Model) -> Vec<Assignment> {
         .map(|i| NetworkId(i as u32))
         .flat_map(|n| roles::leases(model, n).into_iter().map(move |l| (n, l)))
         .collect();
-    for (_, machine) in model.machines() {
+    for (id, machine) in model.machines() {
         let bmc = machine.bmc.map(|p| p.address.span);
         for (network, address) in machine.addresses() {
             // A NIC that takes a reserved address by DHCP is counted with the leases.
@@ -403,6 +328,7 @@ fn inventory(model: &Model) -> Vec<Assignment> {
                 addr: address.value,
                 span: address.span,
                 owner,
+                machine: Some(id),
                 network,
                 hold: Hold::Static,
             });
@@ -426,6 +352,7 @@ fn inventory(model: &Model) -> Vec<Assignment> {
             addr,
             span: lease.ip.span,
             owner,
+            machine: lease.machine,
             network,
             hold: Hold::Lease(lease.mac.value),
         });
@@ -439,6 +366,7 @@ fn inventory(model: &Model) -> Vec<Assignment> {
             addr: api.value,
             span: api.span,
             owner: format!("the API address of cluster {}", cluster.name),
+            machine: None,
             network,
             hold: Hold::Fixed,
         });
@@ -525,44 +453,7 @@ fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    let mut by_addr: BTreeMap<IpAddr, Vec<&Assignment>> = BTreeMap::new();
-    for a in &all {
-        by_addr.entry(a.addr).or_default().push(a);
-    }
-    for (addr, holders) in by_addr {
-        if holders.len() < 2 {
-            continue;
-        }
-        let mut sorted = holders.clone();
-        // A cluster's API address cannot move, so the machine that takes it is the one
-        // to blame, wherever it is written.
-        sorted.sort_by_key(|h| (h.hold != Hold::Fixed, h.span));
-        let (first, rest) = (sorted[0], &sorted[1..]);
-        for again in rest {
-            let network = model.network(again.network);
-            let help = prefix_of(network, addr.is_ipv4()).and_then(|(p, _)| {
-                suggest_free(model, again.network, p, &used, Some(addr))
-                    .map(|s| format!("the next free addresses in {} ({p}) are {s}", network.name))
-            });
-            out.push(
-                Diagnostic::error(
-                    Code::DUPLICATE_ADDRESS,
-                    format!("address {addr} is assigned twice"),
-                    again.span,
-                    format!("assigned again to {}", again.owner),
-                )
-                .with_label(
-                    first.span,
-                    if first.hold == Hold::Fixed {
-                        format!("reserved as {}", first.owner)
-                    } else {
-                        format!("first assigned to {} here", first.owner)
-                    },
-                )
-                .with_help_opt(help),
-            );
-        }
-    }
+    duplicates::check(model, &all, &used, out);
 }
 
 /// The network a cluster's API address lives on: one whose prefix holds it and that

@@ -273,50 +273,132 @@ fn dhcp_servers(model: &Model, id: NetworkId, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// One holder of a MAC address: where it is written, who has it, and whether it is a
+/// physical machine's own (burned-in) address, which the lab cannot change.
+struct MacHolder {
+    span: Span,
+    owner: String,
+    physical: bool,
+}
+
 /// Every MAC address belongs to one interface. A `lease` for a MAC that a NIC of the lab
-/// has is that NIC's reservation, not a second interface.
+/// has is that NIC's reservation, not a second interface. When one holder is a physical
+/// NIC, the made-up MAC of the other side is the mistake; otherwise neither is more
+/// wrong, and one diagnostic names them all.
 fn macs(model: &Model, out: &mut Vec<Diagnostic>) {
-    let mut first: BTreeMap<Mac, (Span, String)> = BTreeMap::new();
-    let mut report = |mac: Mac,
-                      span: Span,
-                      owner: String,
-                      seen: &mut BTreeMap<Mac, (Span, String)>| {
-        match seen.get(&mac) {
-            Some((first_span, first_owner)) => out.push(
-                Diagnostic::error(
-                    Code::DUPLICATE_MAC,
-                    format!("MAC address {mac} is used twice"),
-                    span,
-                    format!("used again by {owner}"),
-                )
-                .with_label(*first_span, format!("first used by {first_owner} here"))
-                .with_help("switches and the DHCP server cannot tell two interfaces with one MAC apart; give each its own (a made-up MAC should be locally administered, such as 02:00:00:00:00:01)"),
-            ),
-            None => {
-                seen.insert(mac, (span, owner));
-            }
-        }
-    };
-    let mut nic_macs = BTreeSet::new();
+    let mut used: BTreeSet<Mac> = BTreeSet::new();
+    let mut groups: Vec<BTreeMap<Mac, Vec<MacHolder>>> = Vec::new();
+    let mut nics: BTreeMap<Mac, Vec<MacHolder>> = BTreeMap::new();
     for (_, machine) in model.machines() {
         for nic in &machine.nics {
             let Some(mac) = nic.mac else { continue };
-            nic_macs.insert(mac.value);
+            used.insert(mac.value);
             let owner = match &nic.name {
                 Some(port) => format!("{port} of {} {}", machine.noun(), machine.name),
                 None => format!("{} {}", machine.noun(), machine.name),
             };
-            report(mac.value, mac.span, owner, &mut first);
+            nics.entry(mac.value).or_default().push(MacHolder {
+                span: mac.span,
+                owner,
+                physical: machine.guest.is_none(),
+            });
         }
     }
+    let nic_macs: BTreeSet<Mac> = nics.keys().copied().collect();
+    groups.push(nics);
     for network in &model.networks {
-        let mut here: BTreeMap<Mac, (Span, String)> = BTreeMap::new();
+        let mut here: BTreeMap<Mac, Vec<MacHolder>> = BTreeMap::new();
         for lease in &network.leases {
             if nic_macs.contains(&lease.mac.value) {
                 continue;
             }
-            let owner = format!("lease {} on {}", lease.name, network.name);
-            report(lease.mac.value, lease.mac.span, owner, &mut here);
+            used.insert(lease.mac.value);
+            here.entry(lease.mac.value).or_default().push(MacHolder {
+                span: lease.mac.span,
+                owner: format!("lease {} on {}", lease.name, network.name),
+                physical: false,
+            });
+        }
+        groups.push(here);
+    }
+    let free = free_mac(&used);
+    for group in groups {
+        for (mac, mut holders) in group {
+            if holders.len() < 2 {
+                continue;
+            }
+            holders.sort_by_key(|h| h.span);
+            out.extend(duplicate_mac(mac, &holders, free));
         }
     }
+}
+
+/// The first locally administered MAC address (02:00:00:00:00:01 on) the lab does not use.
+fn free_mac(used: &BTreeSet<Mac>) -> Option<Mac> {
+    (1u32..=0xff_ffff)
+        .map(|n| {
+            let [_, a, b, c] = n.to_be_bytes();
+            Mac([0x02, 0, 0, a, b, c])
+        })
+        .find(|m| !used.contains(m))
+}
+
+fn duplicate_mac(mac: Mac, holders: &[MacHolder], free: Option<Mac>) -> Vec<Diagnostic> {
+    let why = "switches and the DHCP server cannot tell two interfaces with one MAC apart";
+    let physical: Vec<&MacHolder> = holders.iter().filter(|h| h.physical).collect();
+    if let [anchor] = physical.as_slice() {
+        return holders
+            .iter()
+            .filter(|h| !h.physical)
+            .map(|blamed| {
+                Diagnostic::error(
+                    Code::DUPLICATE_MAC,
+                    format!(
+                        "{} takes MAC address {mac}, the address of {}",
+                        blamed.owner, anchor.owner
+                    ),
+                    blamed.span,
+                    format!("{mac} is the address of {}", anchor.owner),
+                )
+                .with_label(anchor.span, format!("the MAC of {}", anchor.owner))
+                .with_help(match free {
+                    Some(free) => format!(
+                        "{why}; give {} a MAC of its own, such as {free} (locally administered)",
+                        blamed.owner
+                    ),
+                    None => format!("{why}; give {} a MAC of its own", blamed.owner),
+                })
+            })
+            .collect();
+    }
+    let names: Vec<&str> = holders.iter().map(|h| h.owner.as_str()).collect();
+    let message = match names.as_slice() {
+        [a, b] => format!("MAC address {mac} is used by both {a} and {b}"),
+        _ => format!(
+            "MAC address {mac} is used by {} interfaces: {}",
+            names.len(),
+            names.join(", ")
+        ),
+    };
+    let last = &holders[holders.len() - 1];
+    let mut d = Diagnostic::error(
+        Code::DUPLICATE_MAC,
+        message,
+        last.span,
+        format!("{} has it", last.owner),
+    );
+    for h in &holders[..holders.len() - 1] {
+        d = d.with_label(h.span, format!("{} has it", h.owner));
+    }
+    let who = if holders.len() == 2 {
+        "either one"
+    } else {
+        "all but one of them"
+    };
+    vec![d.with_help(match free {
+        Some(free) => {
+            format!("{why}; give {who} a MAC of its own, such as {free} (locally administered)")
+        }
+        None => format!("{why}; give {who} a MAC of its own"),
+    })]
 }

@@ -1,6 +1,8 @@
 //! A scripted LSP client over an in-memory connection, shared by the protocol tests.
 #![allow(dead_code)]
 
+pub mod labs;
+
 use lsp_server::{Connection, Message, Notification, Request, RequestId};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Exit, Initialized,
@@ -20,6 +22,8 @@ pub fn uri(path: &Path) -> Uri {
 }
 
 pub struct Client {
+    /// What the server announced in its `initialize` answer.
+    pub capabilities: serde_json::Value,
     connection: Connection,
     thread: Option<std::thread::JoinHandle<Result<(), String>>>,
     next_id: i32,
@@ -31,6 +35,7 @@ impl Client {
         let thread =
             std::thread::spawn(move || infrac_lsp::run(&server).map_err(|e| e.to_string()));
         let mut client = Client {
+            capabilities: serde_json::Value::Null,
             connection,
             thread: Some(thread),
             next_id: 1,
@@ -39,6 +44,7 @@ impl Client {
         let response = client.response(&id);
         let sync = &response["capabilities"]["textDocumentSync"];
         assert_eq!(sync["change"], 2, "incremental sync is offered: {sync}");
+        client.capabilities = response["capabilities"].clone();
         client.notify(Initialized::METHOD, lsp_types::InitializedParams {});
         client
     }
@@ -86,6 +92,23 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// The result or the error of request `id`, skipping other messages.
+    pub fn outcome(&self, id: &RequestId) -> Result<serde_json::Value, lsp_server::ResponseError> {
+        loop {
+            if let Message::Response(r) = self.recv() {
+                if &r.id == id {
+                    return r.response_result;
+                }
+            }
+        }
+    }
+
+    /// Sends a request and waits for its result.
+    pub fn ask<P: serde::Serialize>(&mut self, method: &str, params: P) -> serde_json::Value {
+        let id = self.request(method, params);
+        self.response(&id)
     }
 
     pub fn open(&self, path: &Path, text: &str) {

@@ -117,39 +117,66 @@ pub fn ingress(model: &Model) -> Flowchart {
         }
     }
     let mut apps_drawn: BTreeSet<AppId> = BTreeSet::new();
+    let kind_of = |kind: IngressKind| match kind {
+        IngressKind::ReverseProxy => "reverse proxy",
+        IngressKind::Tunnel => "tunnel",
+    };
+    // Every proxy is drawn before any route, so a proxy that is also a route's target
+    // still says what it is.
     for ingress in &model.ingresses {
         let guest = model.machine(ingress.machine);
-        let kind = match ingress.kind {
-            IngressKind::ReverseProxy => "reverse proxy",
-            IngressKind::Tunnel => "tunnel",
-        };
-        let proxy = draw_guest(
-            &mut chart,
-            &mut drawn,
-            guest,
-            Class::Proxy,
-            vec![format!("{kind} {}", ingress.name)],
-        );
+        let extra = model
+            .ingresses
+            .iter()
+            .filter(|i| i.machine == ingress.machine)
+            .map(|i| format!("{} {}", kind_of(i.kind), i.name))
+            .collect();
+        draw_guest(&mut chart, &mut drawn, guest, Class::Proxy, extra);
+    }
+    for ingress in &model.ingresses {
+        let proxy = machine_key(model.machine(ingress.machine));
         if ingress.kind == IngressKind::Tunnel {
             chart.edges.push(
                 Edge::new(internet.clone(), proxy.clone())
-                    .label(vec!["tunnel".into()])
+                    .label(vec![format!("tunnel {}", ingress.name)])
                     .line(Line::Dotted),
             );
         }
-        for route in &ingress.routes {
+        // The split by host name: one node per name the proxy serves, then where the
+        // proxy sends it (for a tunnel, the origin its config.yml names).
+        for (index, route) in ingress.routes.iter().enumerate() {
             let scheme = if route.tls { "https" } else { "http" };
+            let name_key = format!("route:{}:{}", ingress.name, route.host);
+            chart.items.push(Item::Node(Node::new(
+                name_key.clone(),
+                vec![route.host.clone()],
+                Shape::Stadium,
+                Class::Proxy,
+            )));
+            chart
+                .edges
+                .push(Edge::new(proxy.clone(), name_key.clone()).label(vec![scheme.into()]));
+            let origin = match ingress.kind {
+                IngressKind::Tunnel => crate::origin_url(model, ingress, index).ok().map(|o| {
+                    let mut lines = vec![format!("→ {}", o.url())];
+                    if let Some(host) = o.host_header {
+                        lines.push(format!("Host: {host}"));
+                    }
+                    lines
+                }),
+                IngressKind::ReverseProxy => None,
+            };
             match &route.to {
                 RouteTarget::App(app) => {
                     apps_drawn.insert(*app);
                     let target = &model.apps[app.index()];
-                    let mut lines = vec![format!("{scheme}://{}", route.host)];
-                    if let Expose::NodePort(p) = target.expose.value {
-                        lines.push(format!("via NodePort {p}"));
-                    }
-                    chart.edges.push(
-                        Edge::new(proxy.clone(), format!("app:{}", target.name)).label(lines),
-                    );
+                    let lines = origin.unwrap_or_else(|| match target.expose.value {
+                        Expose::NodePort(p) => vec![format!("via NodePort {p}")],
+                        _ => Vec::new(),
+                    });
+                    chart
+                        .edges
+                        .push(Edge::new(name_key, format!("app:{}", target.name)).label(lines));
                 }
                 RouteTarget::Machine(target, port) => {
                     let target = model.machine(*target);
@@ -160,12 +187,12 @@ pub fn ingress(model: &Model) -> Flowchart {
                         class_of(model, target),
                         Vec::new(),
                     );
+                    let origin_scheme = if route.origin.https { "https" } else { "http" };
+                    let lines =
+                        origin.unwrap_or_else(|| vec![format!("→ {origin_scheme} :{port}")]);
                     chart
                         .edges
-                        .push(Edge::new(proxy.clone(), target_key).label(vec![
-                            format!("{scheme}://{}", route.host),
-                            format!("→ :{port}"),
-                        ]));
+                        .push(Edge::new(name_key, target_key).label(lines));
                 }
             }
         }
@@ -197,7 +224,11 @@ pub fn ingress(model: &Model) -> Flowchart {
             .map(|g| model.machine(g.value))
             .collect();
         let nodes_key = format!("nodes:{}", cluster.name);
-        let mut node_lines = vec![format!("{} nodes", members.len())];
+        let mut node_lines = vec![format!(
+            "{} node{}",
+            members.len(),
+            if members.len() == 1 { "" } else { "s" }
+        )];
         let addresses: Vec<String> = members
             .iter()
             .filter_map(|g| {

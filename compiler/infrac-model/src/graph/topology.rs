@@ -232,7 +232,7 @@ fn host_lines(model: &Model, host: &Machine) -> Vec<String> {
     let mut lines = vec![format!("host {}", host.name)];
     match &host.hardware {
         Some(hw) => {
-            lines.push(format!("{} {}", hw.chassis.vendor, hw.chassis.model));
+            lines.push(hw.chassis.display_name());
             if host.platform != Platform::Proxmox {
                 lines.push(platform_line(host));
             }

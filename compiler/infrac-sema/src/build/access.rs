@@ -180,6 +180,15 @@ impl Fields<'_> {
             _ => None,
         })
     }
+    pub(crate) fn range_ipv6(&self, name: &str) -> Option<Spanned<(Ipv6Addr, Ipv6Addr)>> {
+        self.with(name, |v| match v {
+            Value::Range(lo, hi) => match (lo.as_ref(), hi.as_ref()) {
+                (Value::Ip(IpAddr::V6(a)), Value::Ip(IpAddr::V6(b))) => Some((*a, *b)),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
     /// `value on target`: the value with its span, and the target name with its span.
     pub(crate) fn placed(&self, name: &str) -> Option<(Value, Span, String, Span)> {
         match self.get(name).map(|f| &f.value) {

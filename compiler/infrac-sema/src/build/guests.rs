@@ -57,11 +57,12 @@ impl<'a> Sema<'a> {
         let (Some(vmid), Some(host)) = (vmid, host) else {
             return None;
         };
+        let guest_name = self.decls[d.0 as usize].name.clone();
         let image_ref = f.decl_ref("os").or_else(|| f.decl_ref("image"));
         let os = image_ref.and_then(|r| handles.images.get(&r.value).copied());
         let mut disks = Vec::new();
         if let Some((Value::Bytes(size), size_span, pool, pool_span)) = f.placed("disk") {
-            let pool = self.pool(model, host, &pool, pool_span);
+            let pool = self.pool(model, host, &guest_name, &pool, pool_span);
             if let Some(pool) = pool {
                 disks.push(Disk {
                     name: if kind == GuestKind::Lxc {
@@ -78,7 +79,7 @@ impl<'a> Sema<'a> {
             let (Some(size), Some(pool)) = (b.fields.bytes("size"), b.fields.word("pool")) else {
                 continue;
             };
-            if let Some(pool) = self.pool(model, host, &pool.value, pool.span) {
+            if let Some(pool) = self.pool(model, host, &guest_name, &pool.value, pool.span) {
                 disks.push(Disk {
                     name: b.name.clone().unwrap_or_default(),
                     size,
@@ -118,12 +119,7 @@ impl<'a> Sema<'a> {
                 Value::Word(w) => {
                     let device = model.machine(host).pci.iter().any(|p| p.name == w);
                     if !device {
-                        let names: Vec<&str> = model.machine(host).pci.iter().map(|p| p.name.as_str()).collect();
-                        self.diags.push(
-                            Diagnostic::error(Code::UNRESOLVED_NAME, format!("host `{}` has no PCI device `{w}`", model.machine(host).name), span, "not a PCI device of this guest's host")
-                                .with_help_opt(did_you_mean(&w, names.iter().copied()).map(|s| format!("did you mean `{s}`?")))
-                                .with_help_opt(names.is_empty().then(|| format!("declare it on the host: `pci {w} {{ address = \"0000:82:00.0\" }}`"))),
-                        );
+                        self.diags.push(missing_pci_device(model, host, &w, span));
                         return None;
                     }
                     Some(Spanned::new(w, span))
@@ -149,7 +145,11 @@ impl<'a> Sema<'a> {
             start: f.bool("start").unwrap_or(true),
             order: f.u32("order").map(|o| o.value),
             unprivileged: f.bool("unprivileged").unwrap_or(kind == GuestKind::Lxc),
-            nesting: f.bool("nesting").unwrap_or(false),
+            // systemd in current Debian and Ubuntu templates needs nesting in an
+            // unprivileged container; Proxmox's own wizard turns it on for those.
+            nesting: f
+                .bool("nesting")
+                .unwrap_or(kind == GuestKind::Lxc && f.bool("unprivileged").unwrap_or(true)),
             tags: f
                 .list("tags")
                 .into_iter()
@@ -187,6 +187,7 @@ impl<'a> Sema<'a> {
         &mut self,
         model: &Model,
         host: MachineId,
+        guest: &str,
         pool: &str,
         span: Span,
     ) -> Option<Spanned<String>> {
@@ -194,8 +195,47 @@ impl<'a> Sema<'a> {
             return Some(Spanned::new(pool.to_string(), span));
         }
         let host = model.machine(host);
-        if host.pool(pool).is_some() {
+        // A machine that runs no guests has no pools to offer: the checks report the
+        // misplaced guest itself (E0447), which is the cause.
+        if host.pool(pool).is_some() || !host.platform.is_hypervisor() {
             return Some(Spanned::new(pool.to_string(), span));
+        }
+        // A shared pool declared on other nodes but not on this one: every node that uses
+        // a shared pool declares it (its storage.cfg entry lists the nodes).
+        let elsewhere: Vec<&Machine> = model
+            .machines
+            .iter()
+            .filter(|m| m.site == host.site && m.pool(pool).is_some_and(|p| p.shared))
+            .collect();
+        if let Some(first) = elsewhere.first() {
+            let declared = first.pool(pool).map_or(Span::default(), |p| p.span);
+            let declaration = first
+                .pool(pool)
+                .map(|p| pool_declaration(model, p))
+                .unwrap_or_default();
+            let on: Vec<String> = elsewhere.iter().map(|m| format!("`{}`", m.name)).collect();
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UNRESOLVED_NAME,
+                    format!(
+                        "`{guest}` uses shared pool `{pool}` on host `{}`, which does not declare it",
+                        host.name
+                    ),
+                    span,
+                    format!("`{pool}` is not declared on `{}`", host.name),
+                )
+                .with_label(declared, format!("declared on {}", on.join(", ")))
+                .with_note(format!(
+                    "a shared pool has to be declared on every host that uses it; `{guest}` \
+                     runs on `{}`",
+                    host.name
+                ))
+                .with_help(format!(
+                    "declare it on host `{}` as on `{}`: `{declaration}`",
+                    host.name, first.name
+                )),
+            );
+            return None;
         }
         let names: Vec<&str> = host.storage.iter().map(|p| p.name.as_str()).collect();
         self.diags.push(
@@ -222,5 +262,85 @@ impl<'a> Sema<'a> {
             }),
         );
         None
+    }
+}
+
+/// A pool's declaration in source form, for a help that copies it to another host.
+fn pool_declaration(model: &Model, pool: &StoragePool) -> String {
+    let kind = StorageKind::ALL
+        .iter()
+        .find(|(_, k)| *k == pool.kind)
+        .map_or("dir", |(w, _)| w);
+    let mut parts = vec![
+        format!("kind = {kind}"),
+        format!("size = {}", size_literal(pool.size.value)),
+    ];
+    if pool.shared != pool.kind.shared_by_default() {
+        parts.push(format!("shared = {}", pool.shared));
+    }
+    if let Some(server) = pool.server {
+        parts.push(format!("server = {server}"));
+    }
+    if let Some(export) = &pool.export {
+        parts.push(format!(
+            "export = {} on {}",
+            export.export,
+            model.machine(export.machine).name
+        ));
+    }
+    format!("storage {} {{ {} }}", pool.name, parts.join(", "))
+}
+
+/// A size as the language writes it, in the largest binary unit that divides it.
+fn size_literal(size: Bytes) -> String {
+    for (unit, name) in [
+        (Bytes::TIB, "TiB"),
+        (Bytes::GIB, "GiB"),
+        (Bytes::MIB, "MiB"),
+        (Bytes::KIB, "KiB"),
+    ] {
+        if size.0 >= unit && size.0.is_multiple_of(unit) {
+            return format!("{}{name}", size.0 / unit);
+        }
+    }
+    format!("{}B", size.0)
+}
+
+/// A guest names a PCI device its host lacks. A device of that name on another host is
+/// almost always the one meant, so the diagnostic says where it is; the guest moves
+/// there, or its own host declares a device with the address `lspci -D` prints there.
+fn missing_pci_device(model: &Model, host: MachineId, name: &str, span: Span) -> Diagnostic {
+    let host = model.machine(host);
+    let names: Vec<&str> = host.pci.iter().map(|p| p.name.as_str()).collect();
+    let elsewhere: Vec<(&Machine, &PciDevice)> = model
+        .machines()
+        .filter(|(_, m)| m.name != host.name)
+        .filter_map(|(_, m)| m.pci.iter().find(|p| p.name == name).map(|p| (m, p)))
+        .collect();
+    let mut d = Diagnostic::error(
+        Code::UNRESOLVED_NAME,
+        format!("host `{}` has no PCI device `{name}`", host.name),
+        span,
+        "not a PCI device of this guest's host",
+    );
+    for (m, p) in &elsewhere {
+        d = d.with_label(p.span, format!("`{name}` is on host {}", m.name));
+    }
+    if let Some(meant) = did_you_mean(name, names.iter().copied()) {
+        return d.with_help(format!("did you mean `{meant}`?"));
+    }
+    match elsewhere.as_slice() {
+        [(m, _)] => d.with_help(format!(
+            "place the guest on host {} (`on {}`), which has `{name}`; or give host {} a device of its own (`pci {name} {{ address = \"…\" }}` with the address `lspci -D` prints on {})",
+            m.name, m.name, host.name, host.name
+        )),
+        [] => d.with_help(format!(
+            "declare the device on host {}: `pci {name} {{ address = \"…\" }}` with the address `lspci -D` prints there",
+            host.name
+        )),
+        _ => d.with_help(format!(
+            "place the guest on a host that has `{name}`, or give host {} a device of its own",
+            host.name
+        )),
     }
 }

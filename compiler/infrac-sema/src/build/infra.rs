@@ -134,7 +134,23 @@ impl<'a> Sema<'a> {
             let (f, doc) = self.fields(d);
             let name = self.decls[d.0 as usize].name.clone();
             let name_span = self.decls[d.0 as usize].name_span;
-            let vlan = f.int("vlan").map(|v| Spanned::new(v.value as u16, v.span));
+            // The one place the VLAN range is checked: the schema takes any integer, so
+            // 0, 4095 and 70000 get the same message.
+            let vlan = f.int("vlan").and_then(|v| match u16::try_from(v.value) {
+                Ok(id) if (1..=4094).contains(&id) => Some(Spanned::new(id, v.span)),
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::VLAN_RANGE,
+                            format!("VLAN {} of network {name} is outside 1..4094", v.value),
+                            v.span,
+                            "not a usable 802.1Q VLAN ID",
+                        )
+                        .with_help("802.1Q VLAN IDs run from 1 to 4094 (0 and 4095 are reserved): pick one in 1..4094"),
+                    );
+                    None
+                }
+            });
             let overlay = f
                 .string("overlay")
                 .and_then(|w| Overlay::ALL.iter().find(|(n, _)| *n == w).map(|(_, o)| *o));
@@ -178,6 +194,11 @@ impl<'a> Sema<'a> {
                 dhcp: f.range_ipv4("dhcp"),
                 ipv6: f.net6("ipv6").or(implied6),
                 gateway6: f.ipv6("gateway6"),
+                ipv6_mode: f.word("ipv6_mode").and_then(|w| {
+                    let mode = Ipv6Mode::ALL.iter().find(|(n, _)| *n == w.value)?.1;
+                    Some(Spanned::new(mode, w.span))
+                }),
+                dhcp6: f.range_ipv6("dhcp6"),
                 dns: ip_list(&f, "dns"),
                 uplink: f.bool("uplink").unwrap_or(false),
                 overlay,
@@ -227,11 +248,29 @@ impl<'a> Sema<'a> {
                     );
                 }
             }
+            let mut groups: Vec<Spanned<String>> = Vec::new();
+            for (value, span) in f.list("groups") {
+                let Value::Str(group) = value else { continue };
+                if !is_login_name(&group) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::OUT_OF_RANGE,
+                            format!("`{group}` is not a group name"),
+                            span,
+                            "Linux group names are lower-case letters, digits, `_` and `-`",
+                        )
+                        .with_help("start with a letter or `_`, at most 32 characters: `docker`, `dialout`"),
+                    );
+                } else if !groups.iter().any(|g| g.value == group) {
+                    groups.push(Spanned::new(group, span));
+                }
+            }
             model.users.push(User {
                 name,
                 doc,
                 keys,
                 sudo: f.bool("sudo").unwrap_or(false),
+                groups,
                 span: name_span,
             });
         }

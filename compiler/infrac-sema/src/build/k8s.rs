@@ -40,6 +40,9 @@ impl<'a> Sema<'a> {
             handles
                 .clusters
                 .insert(d, ClusterId(model.clusters.len() as u32));
+            let ingress_class = f
+                .string("ingress_class")
+                .unwrap_or_else(|| "traefik".into());
             model.clusters.push(Cluster {
                 name: self.decls[d.0 as usize].name.clone(),
                 doc: doc.or(f.string("description")),
@@ -49,9 +52,8 @@ impl<'a> Sema<'a> {
                 services,
                 pods6: f.net("pods6"),
                 services6: f.net("services6"),
-                ingress_class: f
-                    .string("ingress_class")
-                    .unwrap_or_else(|| "traefik".into()),
+                issuers: self.issuers(&f, &ingress_class),
+                ingress_class,
                 token: f.secret("token"),
                 reserve,
                 api: f.ip("api"),
@@ -81,16 +83,10 @@ impl<'a> Sema<'a> {
                         memory: b.fields.bytes("memory"),
                     })
             };
-            let volumes = f
-                .blocks_of("volume")
-                .filter_map(|b| {
-                    Some(Volume {
-                        name: b.name.clone()?,
-                        size: b.fields.bytes("size")?,
-                        path: b.fields.string("path")?,
-                    })
-                })
-                .collect();
+            let mut built = self.app_workload(model, handles, &f, cluster, &name, name_span);
+            if let Some(workloads::Tls::Issuer { secret, .. }) = &mut built.workload.tls {
+                *secret = format!("{name}-tls");
+            }
             let probe = f.block("probe").and_then(|b| {
                 Some(Probe {
                     path: b.fields.string("path")?,
@@ -120,18 +116,20 @@ impl<'a> Sema<'a> {
             let limits = resources("limits");
             model.apps.push(App {
                 namespace: f.string("namespace").unwrap_or_else(|| "default".into()),
+                namespace_span: f.get("namespace").map_or(name_span, |a| a.span),
                 image: f.string("image").unwrap_or_default(),
                 replicas: f.u32("replicas").map_or(1, |r| r.value),
-                port: f.port("port"),
+                port: built.port,
                 expose: f
                     .expose("expose")
                     .unwrap_or(Spanned::new(Expose::ClusterIp, name_span)),
                 host: f.string("host"),
                 requests,
                 limits,
-                volumes,
+                volumes: built.claims,
                 probe,
                 env,
+                workload: built.workload,
                 name,
                 doc: doc.or(f.string("description")),
                 cluster,
@@ -184,15 +182,18 @@ impl<'a> Sema<'a> {
                     host: b.name.clone().unwrap_or_default(),
                     to,
                     tls: b.fields.bool("tls").unwrap_or(true),
+                    origin: super::tunnel::route_origin(&b.fields),
                     span: b.name_span,
                 });
             }
+            let tunnel = self.ingress_tunnel(&f, kind, name_span);
             model.ingresses.push(Ingress {
                 name,
                 doc: doc.or(f.string("description")),
                 machine: guest,
                 kind,
                 routes,
+                tunnel,
                 span: name_span,
             });
         }

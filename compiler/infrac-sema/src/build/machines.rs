@@ -489,6 +489,7 @@ impl<'a> Sema<'a> {
                     shared: b.fields.bool("shared").unwrap_or(kind.shared_by_default()),
                     server: b.fields.ip("server").map(|s| s.value),
                     export,
+                    proxmox: pool_settings(&b.fields),
                     span: b.name_span,
                 })
             })
@@ -746,6 +747,29 @@ fn is_endpoint(endpoint: &str) -> bool {
                     && !label.ends_with('-')
                     && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             }))
+}
+
+/// A pool's `storage.cfg` settings (`content`, `path`, `vg`, `thinpool`, `pool`, `share`).
+fn pool_settings(f: &crate::fields::Fields) -> infrac_model::storage::PoolSettings {
+    use infrac_model::storage::{Content, PoolSettings};
+    PoolSettings {
+        content: f
+            .list("content")
+            .into_iter()
+            .filter_map(|(v, _)| match v {
+                Value::Word(w) => Content::ALL
+                    .iter()
+                    .find(|(name, _)| *name == w)
+                    .map(|(_, c)| *c),
+                _ => None,
+            })
+            .collect(),
+        path: f.string("path"),
+        vg: f.string("vg"),
+        thinpool: f.string("thinpool"),
+        pool: f.string("pool"),
+        share: f.string("share"),
+    }
 }
 
 #[cfg(test)]

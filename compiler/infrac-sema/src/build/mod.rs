@@ -1,11 +1,19 @@
 //! Building the model from checked declarations, resolving what references point at.
 
 mod access;
+mod bgp;
+mod charts;
+mod compose;
+mod compose_stack;
+mod expect;
 mod guests;
 mod infra;
 mod k8s;
 mod machines;
+mod pve;
 mod routing;
+mod tunnel;
+mod workloads;
 
 use crate::decls::DeclIdx;
 use crate::fields::Fields;
@@ -52,8 +60,12 @@ impl<'a> Sema<'a> {
         self.build_firewalls(&mut model, &handles);
         self.build_clusters(&mut model, &mut handles);
         self.build_apps(&mut model, &mut handles);
+        self.build_helm_charts(&mut model, &handles);
+        self.build_monitoring(&mut model, &handles);
         self.build_ingresses(&mut model, &handles);
+        self.build_stacks(&mut model, &handles);
         self.build_users(&mut model);
+        self.build_pve_clusters(&mut model, &handles);
         model
     }
 

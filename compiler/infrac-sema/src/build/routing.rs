@@ -2,6 +2,7 @@
 
 use super::Handles;
 use crate::decls::Env;
+use crate::fields::Fields;
 use crate::value::{Kind, Value};
 use crate::Sema;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
@@ -128,10 +129,10 @@ impl<'a> Sema<'a> {
                     _ => None,
                 })
                 .collect();
-            let peers = f
+            let peers: Vec<(BgpPeer, &Fields)> = f
                 .blocks_of("peer")
                 .filter_map(|b| {
-                    Some(BgpPeer {
+                    let peer = BgpPeer {
                         name: b.name.clone().unwrap_or_default(),
                         neighbor: b.fields.ip("neighbor")?,
                         asn: b.fields.u32("asn")?,
@@ -151,16 +152,18 @@ impl<'a> Sema<'a> {
                                 _ => None,
                             })
                             .collect(),
+                        hygiene: super::bgp::peer_hygiene(&b.fields),
                         span: b.name_span,
-                    })
+                    };
+                    Some((peer, &b.fields))
                 })
                 .collect();
-            model.routers.push(BgpRouter {
+            let router = BgpRouter {
                 machine: guest,
                 asn,
                 router_id,
                 announce,
-                peers,
+                peers: peers.iter().map(|(p, _)| p.clone()).collect(),
                 communities: self.communities(f.list("communities")),
                 rpki: f.block("rpki").and_then(|b| {
                     Some(Rpki {
@@ -170,7 +173,12 @@ impl<'a> Sema<'a> {
                     })
                 }),
                 span,
-            });
+            };
+            for (peer, fields) in &peers {
+                self.check_peer(&router, peer, fields);
+                self.check_peer_link(model, &router, peer, fields);
+            }
+            model.routers.push(router);
         }
     }
 
@@ -380,8 +388,8 @@ impl<'a> Sema<'a> {
                                 Code::OUT_OF_RANGE,
                                 "invalid target port",
                                 expr.span,
-                                "ports are 1..=65535",
-                            ).with_help("give the guest's port as a number in 1..=65535: `-> proxy:443`"));
+                                "ports are 1 to 65535",
+                            ).with_help("give the guest's port as a number from 1 to 65535: `-> proxy:443`"));
                             None
                         }
                     },
@@ -443,7 +451,7 @@ impl<'a> Sema<'a> {
                                 Code::OUT_OF_RANGE,
                                 format!("standard community `{text}` does not fit in 16:16 bits"),
                                 span,
-                                "both halves of a standard community are 0..=65535",
+                                "both halves of a standard community are 0 to 65535",
                             )
                             .with_help(format!(
                                 "use a large community for a 32-bit ASN: \"{a}:0:{b}\""

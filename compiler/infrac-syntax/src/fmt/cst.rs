@@ -72,6 +72,8 @@ pub(super) enum Node {
     },
     /// `masquerade ZONES -> ZONE`.
     Masquerade { zones: Expr, to: String },
+    /// `expect FROM -> REST`, `REST` laid out (`TO [PORTS] OUTCOME… [on ROUTER]`).
+    Expect { from: String, rest: String },
 }
 
 /// A declaration.
@@ -389,6 +391,8 @@ impl<'a> Reader<'a> {
             let leading = self.trivia_between(prev_line, self.line_of_token(first));
             let node = if self.peek() == Some(&Token::Import) {
                 self.import()?
+            } else if self.is_ident(0, "expect") && self.peek_at(2) == Some(&Token::Arrow) {
+                self.expect_item()?
             } else {
                 self.entry_node()?
             };
@@ -570,6 +574,56 @@ impl<'a> Reader<'a> {
             target,
             target_port,
         })
+    }
+
+    /// `expect FROM -> TO [PORTS] OUTCOME… [on ROUTER]`, as `parser/expect.rs` reads it.
+    fn expect_item(&mut self) -> R<Node> {
+        self.pos += 1;
+        let from = self.endpoint()?;
+        self.expect(&Token::Arrow, "`->`")?;
+        let mut rest = self.endpoint()?;
+        let mut ports = Vec::new();
+        loop {
+            match self.peek() {
+                Some(Token::Port(..)) => {
+                    self.pos += 1;
+                    ports.push(self.text_of(self.pos - 1).to_string());
+                }
+                Some(Token::Ident(word))
+                    if !crate::parser::OUTCOME_WORDS.contains(&word.as_str()) =>
+                {
+                    ports.push(self.path()?)
+                }
+                _ => break,
+            }
+            if !self.eat(&Token::Comma) {
+                break;
+            }
+        }
+        if !ports.is_empty() {
+            rest.push(' ');
+            rest.push_str(&ports.join(", "));
+        }
+        while matches!(self.peek(), Some(Token::Ident(_))) {
+            rest.push(' ');
+            rest.push_str(&self.ident()?);
+        }
+        if self.eat(&Token::On) {
+            rest.push_str(" on ");
+            rest.push_str(&self.ident()?);
+        }
+        Ok(Node::Expect { from, rest })
+    }
+
+    /// A name or address literal as written.
+    fn endpoint(&mut self) -> R<String> {
+        match self.peek() {
+            Some(Token::Ipv4(_) | Token::Ipv6(_)) => {
+                self.pos += 1;
+                Ok(self.text_of(self.pos - 1).to_string())
+            }
+            _ => self.ident(),
+        }
     }
 
     /// An entry must end its line, as in the parser; used where an alternative may fail.

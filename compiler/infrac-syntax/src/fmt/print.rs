@@ -175,6 +175,7 @@ fn flat_node(node: &Node) -> Option<String> {
             forward_rest(target, target_port)
         ),
         Node::Masquerade { zones, to } => format!("masquerade {} -> {to}", flat_expr(zones)?),
+        Node::Expect { from, rest } => format!("expect {from} -> {rest}"),
     })
 }
 
@@ -430,6 +431,12 @@ fn shape(entry: &Entry, ind: usize) -> Shape {
             from: from.clone(),
             port: flat_expr(port).unwrap_or_default(),
             rest: forward_rest(target, target_port),
+        },
+        // Consecutive expectations line up their arrows, like `allow`/`deny` rules.
+        Node::Expect { from, rest } => Shape::Filter {
+            action: "expect".into(),
+            from: from.clone(),
+            rest: rest.clone(),
         },
         Node::Import(_) | Node::Masquerade { .. } => {
             Shape::Plain(flat_node(&entry.node).unwrap_or_default())

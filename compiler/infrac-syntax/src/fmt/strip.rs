@@ -23,6 +23,16 @@ pub(super) fn strip(mut file: File) -> File {
             }
             Item::Decl(d) => decl(d),
             Item::For(f) => for_loop(f),
+            Item::Expect(x) => {
+                x.span = NOWHERE;
+                expr(&mut x.from);
+                expr(&mut x.to);
+                x.ports.iter_mut().for_each(expr);
+                x.outcome.iter_mut().for_each(ident);
+                if let Some(on) = &mut x.on {
+                    ident(on);
+                }
+            }
             Item::Error(span) => *span = NOWHERE,
         }
     }

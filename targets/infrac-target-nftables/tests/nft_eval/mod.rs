@@ -338,12 +338,44 @@ fn run_rule(ruleset: &Ruleset, state: &State, rule: &Rule) -> Outcome {
                 }
             }
             "tcp" | "udp" | "sctp" => {
-                let _dport = take(&mut i);
+                let field = take(&mut i);
                 let arg = take(&mut i);
+                // Evaluated packets carry a destination port only: a source port match
+                // (`udp sport 67` of the DHCP client rule) is taken to hold, as for the
+                // server's reply it describes.
                 p.protocol == protocol_number(&word)
-                    && elements(ruleset, state.table, arg)
-                        .iter()
-                        .any(|e| port_in(e, p.value))
+                    && (field == "sport"
+                        || elements(ruleset, state.table, arg)
+                            .iter()
+                            .any(|e| port_in(e, p.value)))
+            }
+            // Statements that never decide one packet: counters, logging, and rate limits,
+            // which a single packet stays under (`limit rate over …` does not match it;
+            // `limit rate …` does).
+            "counter" => true,
+            "log" => {
+                while matches!(t.get(i).map(String::as_str), Some("prefix" | "level")) {
+                    i += 2;
+                }
+                true
+            }
+            "limit" => {
+                let _rate = take(&mut i);
+                let over = t.get(i).map(String::as_str) == Some("over");
+                if over {
+                    i += 1;
+                }
+                let _per = take(&mut i);
+                if t.get(i).map(String::as_str) == Some("burst") {
+                    i += 3;
+                }
+                !over
+            }
+            "add" => {
+                // `add @meter { SOURCE limit rate over … }`: one packet is under the rate.
+                let _set = take(&mut i);
+                let _element = take(&mut i);
+                false
             }
             "icmp" | "icmpv6" => {
                 let _type = take(&mut i);
@@ -406,7 +438,8 @@ fn run_rule(ruleset: &Ruleset, state: &State, rule: &Rule) -> Outcome {
     match verdict {
         Some(Outcome::Verdict(a, _)) => Outcome::Verdict(a, comment),
         Some(other) => other,
-        None => panic!("rule without verdict: {t:?}"),
+        // A rule that only counts or logs lets the packet go on.
+        None => Outcome::NoMatch,
     }
 }
 

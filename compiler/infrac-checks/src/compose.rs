@@ -1,0 +1,232 @@
+//! Whether stacks and tunnels reach what they name: a stack's NFS volume its server
+//! (E0536), a tunnel each route's target (E0539), both over the model's derivations
+//! (`nfs_volume_source`, `origin_url`) that the targets render; and a service's GPU the
+//! machine (W0530).
+
+use infrac_diagnostics::{Code, Diagnostic};
+use infrac_model::{
+    nfs_volume_source, origin_url, ComposeGpu, GuestKind, IngressKind, Model, RouteTarget,
+    Unreachable, VolumeSource,
+};
+
+pub fn check(model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    nfs_volumes(model, &mut out);
+    tunnel_routes(model, &mut out);
+    gpus(model, &mut out);
+    out
+}
+
+/// An NVIDIA or AMD GPU asked for by a service must be a PCI device of its machine (for a
+/// guest, one passed through to it), named by its model. Intel GPUs are integrated and
+/// seldom declared, so they are not checked.
+fn gpus(model: &Model, out: &mut Vec<Diagnostic>) {
+    for stack in &model.stacks {
+        let machine = model.machine(stack.machine);
+        let devices: Vec<&infrac_model::PciDevice> = match &machine.guest {
+            // A container uses its host's devices (/dev/dri, /dev/kfd bound in).
+            Some(guest) if guest.kind == GuestKind::Lxc => {
+                model.machine(guest.host).pci.iter().collect()
+            }
+            Some(guest) => {
+                let host = model.machine(guest.host);
+                guest
+                    .pci
+                    .iter()
+                    .filter_map(|name| host.pci.iter().find(|p| p.name == name.value))
+                    .collect()
+            }
+            None => machine.pci.iter().collect(),
+        };
+        for service in &stack.services {
+            let (vendor, words): (&str, &[&str]) = match service.gpu {
+                Some(ComposeGpu::Nvidia) => ("NVIDIA", &["nvidia", "geforce", "quadro", "tesla"]),
+                Some(ComposeGpu::Amd) => ("AMD", &["amd", "radeon", "instinct"]),
+                _ => continue,
+            };
+            let found = devices.iter().any(|d| {
+                let model = d.model.as_deref().unwrap_or_default().to_ascii_lowercase();
+                words.iter().any(|w| model.contains(w))
+            });
+            if found {
+                continue;
+            }
+            let vm = machine.guest.as_ref().filter(|g| g.kind == GuestKind::Vm);
+            let (where_, help) = if let Some(guest) =
+                machine.guest.as_ref().filter(|g| g.kind == GuestKind::Lxc)
+            {
+                let host = model.machine(guest.host);
+                (
+                    format!("its host {} declares no {vendor} GPU", host.name),
+                    format!(
+                        "declare it on {}: `pci gpu0 {{ address = \"0000:01:00.0\", model = \"…\" }}` with the card's model",
+                        host.name
+                    ),
+                )
+            } else if let Some(guest) = vm {
+                let host = model.machine(guest.host);
+                let on_host = host.pci.iter().find(|d| {
+                    let model = d.model.as_deref().unwrap_or_default().to_ascii_lowercase();
+                    words.iter().any(|w| model.contains(w))
+                });
+                (
+                    format!("no {vendor} GPU is passed through to {}", machine.name),
+                    match on_host {
+                        Some(d) => format!("pass it through: `pci = [{}]` on {}", d.name, machine.name),
+                        None => format!(
+                            "declare the GPU on {} (`pci gpu0 {{ address = \"0000:01:00.0\", model = \"…\" }}`) and pass it through with `pci = [gpu0]` on {}",
+                            host.name, machine.name
+                        ),
+                    },
+                )
+            } else {
+                (
+                    format!("{} declares no {vendor} GPU", machine.name),
+                    format!(
+                        "declare it on {}: `pci gpu0 {{ address = \"0000:01:00.0\", model = \"…\" }}` with the card's model",
+                        machine.name
+                    ),
+                )
+            };
+            out.push(
+                Diagnostic::warning(
+                    Code::COMPOSE_GPU_MISSING,
+                    format!(
+                        "service {} of stack {} asks for an {vendor} GPU, but {where_}",
+                        service.name, stack.name
+                    ),
+                    service.span,
+                    format!("`gpu = {}` without the card", vendor.to_ascii_lowercase()),
+                )
+                .with_label(
+                    machine.name_span,
+                    format!("{} is declared here", machine.name),
+                )
+                .with_help(help),
+            );
+        }
+    }
+}
+
+fn nfs_volumes(model: &Model, out: &mut Vec<Diagnostic>) {
+    for stack in &model.stacks {
+        let machine = model.machine(stack.machine);
+        for service in &stack.services {
+            for volume in &service.volumes {
+                let VolumeSource::Nfs { export } = &volume.source else {
+                    continue;
+                };
+                let server = model.machine(export.machine);
+                let Some(source) = nfs_volume_source(model, stack.machine, export) else {
+                    out.push(
+                        Diagnostic::error(
+                            Code::COMPOSE_NFS_UNREACHABLE,
+                            format!(
+                                "volume {} of {} mounts an export of {}, which shares no network with {}",
+                                volume.name, service.name, server.name, machine.name
+                            ),
+                            export.span,
+                            format!("{} cannot reach {}", machine.name, server.name),
+                        )
+                        .with_label(server.name_span, format!("{} is declared here", server.name))
+                        .with_help(format!(
+                            "give {} an address on one of {}'s networks, or mount an export of a server it can reach",
+                            machine.name, server.name
+                        )),
+                    );
+                    continue;
+                };
+                let Some(e) = server.export(&export.export) else {
+                    continue;
+                };
+                let on_client = machine
+                    .addresses()
+                    .iter()
+                    .any(|(n, _)| e.clients.is_empty() || e.clients.contains(n));
+                if !on_client {
+                    let clients: Vec<&str> = e
+                        .clients
+                        .iter()
+                        .map(|n| model.network(*n).name.as_str())
+                        .collect();
+                    out.push(
+                        Diagnostic::error(
+                            Code::COMPOSE_NFS_UNREACHABLE,
+                            format!(
+                                "volume {} of {} mounts export {} of {} from {}, which it does not admit",
+                                volume.name, service.name, e.name, server.name, source.address
+                            ),
+                            export.span,
+                            format!("{} is on none of the export's client networks", machine.name),
+                        )
+                        .with_label(e.span, format!("clients = [{}]", clients.join(", ")))
+                        .with_help(format!(
+                            "give {} an address on {}, or add one of its networks to the export's `clients`",
+                            machine.name,
+                            clients.join(" or ")
+                        )),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn tunnel_routes(model: &Model, out: &mut Vec<Diagnostic>) {
+    for ingress in &model.ingresses {
+        if ingress.kind != IngressKind::Tunnel || ingress.tunnel.is_none() {
+            continue;
+        }
+        let machine = model.machine(ingress.machine);
+        for (index, route) in ingress.routes.iter().enumerate() {
+            let Err(why) = origin_url(model, ingress, index) else {
+                continue;
+            };
+            // An app no proxy can reach (only inside its cluster, or without a port) is
+            // the workloads check's E0561, for tunnels and reverse proxies alike.
+            if matches!(why, Unreachable::ClusterOnly | Unreachable::NoPort) {
+                continue;
+            }
+            let (target, reason, help) = match (&route.to, why) {
+                (RouteTarget::Machine(m, _), _) => {
+                    let m = model.machine(*m);
+                    (
+                        m.name.clone(),
+                        format!("{} shares no network with {}", m.name, machine.name),
+                        format!(
+                            "give {} an address on one of {}'s networks",
+                            machine.name, m.name
+                        ),
+                    )
+                }
+                (RouteTarget::App(a), _) => {
+                    let a = &model.apps[a.index()];
+                    (
+                        format!("app {}", a.name),
+                        format!(
+                            "no node of its cluster shares a network with {}",
+                            machine.name
+                        ),
+                        format!("give {} an address on the cluster's network", machine.name),
+                    )
+                }
+            };
+            out.push(
+                Diagnostic::error(
+                    Code::TUNNEL_ROUTE_UNREACHABLE,
+                    format!(
+                        "tunnel {} on {} cannot reach {target}",
+                        ingress.name, machine.name
+                    ),
+                    route.span,
+                    reason,
+                )
+                .with_label(
+                    ingress.span,
+                    format!("cloudflared runs on {}", machine.name),
+                )
+                .with_help(help),
+            );
+        }
+    }
+}

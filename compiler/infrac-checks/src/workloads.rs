@@ -1,0 +1,330 @@
+//! Whether apps and the routes to them fit together: a host name claimed by two
+//! Ingresses of a cluster (E0560; two routes of one proxy are E0203), a route to a port
+//! nothing serves (E0561), a route whose host name is not the one its app serves
+//! (E0562), an app's NFS volume its nodes cannot mount (E0563), and more GPUs requested
+//! by a cluster's apps together than its nodes have (E0558; one app's request alone is
+//! checked in sema), and a NodePort both Grafana and an app want (E0565).
+
+use infrac_diagnostics::{Code, Diagnostic};
+use infrac_model::listeners::listeners;
+use infrac_model::workloads::{machine_gpus, nfs_for_nodes, GpuVendor, MountSource};
+use infrac_model::{Expose, MachineId, Model, Protocol, RouteTarget};
+use std::collections::BTreeMap;
+
+/// Runs the workload checks.
+pub fn check(model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    duplicate_hosts(model, &mut out);
+    routes(model, &mut out);
+    nfs_mounts(model, &mut out);
+    gpu_totals(model, &mut out);
+    grafana_node_ports(model, &mut out);
+    out
+}
+
+fn duplicate_hosts(model: &Model, out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    for (i, app) in model.apps.iter().enumerate() {
+        let Some(host) = &app.host else { continue };
+        let key = (app.cluster.index(), host.to_ascii_lowercase());
+        match seen.get(&key) {
+            Some(&first) => {
+                let other = &model.apps[first];
+                let domain = host.split_once('.').map_or(host.as_str(), |(_, d)| d);
+                out.push(
+                    Diagnostic::error(
+                        Code::DUPLICATE_HOST,
+                        format!(
+                            "apps `{}` and `{}` both claim host name `{host}`",
+                            other.name, app.name
+                        ),
+                        app.span,
+                        format!("its Ingress claims `{host}` too"),
+                    )
+                    .with_label(other.span, "the first Ingress for this host name")
+                    .with_note(
+                        "the ingress controller sends a host name's requests to one backend; \
+                         which one would depend on the order the Ingresses were created",
+                    )
+                    .with_help(format!(
+                        "give `{}` its own host name, e.g. `host = \"{}.{domain}\"`",
+                        app.name, app.name
+                    )),
+                );
+            }
+            None => {
+                seen.insert(key, i);
+            }
+        }
+    }
+}
+
+/// Whether something listens on TCP `port` of `machine`: its services, its Compose
+/// services, Kubernetes on a node, or an app on the node's own network.
+fn served(model: &Model, machine: MachineId, port: u16) -> bool {
+    listeners(model)
+        .iter()
+        .any(|l| l.machine == machine && l.port.contains(Protocol::Tcp, port))
+}
+
+fn routes(model: &Model, out: &mut Vec<Diagnostic>) {
+    for ingress in &model.ingresses {
+        for route in &ingress.routes {
+            match &route.to {
+                RouteTarget::Machine(machine, port) => {
+                    if served(model, *machine, *port) {
+                        continue;
+                    }
+                    let m = model.machine(*machine);
+                    let mut open: Vec<u16> = listeners(model)
+                        .iter()
+                        .filter(|l| l.machine == *machine && l.port.protocol == Protocol::Tcp)
+                        .map(|l| l.port.first)
+                        .collect();
+                    open.sort_unstable();
+                    open.dedup();
+                    let nearest = open.iter().min_by_key(|p| p.abs_diff(*port)).copied();
+                    out.push(
+                        Diagnostic::error(
+                            Code::ROUTE_PORT_UNSERVED,
+                            format!(
+                                "route `{}` leads to tcp/{port} of `{}`, where nothing listens",
+                                route.host, m.name
+                            ),
+                            route.span,
+                            format!("no service of `{}` listens on tcp/{port}", m.name),
+                        )
+                        .with_label(m.name_span, format!("`{}` is declared here", m.name))
+                        .with_help(match nearest {
+                            Some(p) => format!(
+                                "route to a port `{}` serves ({}): `port = {p}`",
+                                m.name,
+                                open.iter()
+                                    .map(|p| format!("tcp/{p}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                            None => format!(
+                                "declare what `{}` runs on tcp/{port}: `service NAME {{ port = tcp/{port} }}` in the machine",
+                                m.name
+                            ),
+                        }),
+                    );
+                }
+                RouteTarget::App(id) => app_route(route, &model.apps[id.index()], out),
+            }
+        }
+    }
+}
+
+fn app_route(route: &infrac_model::Route, app: &infrac_model::App, out: &mut Vec<Diagnostic>) {
+    match &app.host {
+        Some(host) if !host.eq_ignore_ascii_case(&route.host) => out.push(
+            Diagnostic::error(
+                Code::ROUTE_HOST_MISMATCH,
+                format!(
+                    "route `{}` leads to app `{}`, which serves `{host}`",
+                    route.host, app.name
+                ),
+                route.span,
+                format!(
+                    "the cluster's ingress controller routes `{host}` to this app, not `{}`",
+                    route.host
+                ),
+            )
+            .with_label(app.span, format!("`{}` serves `{host}`", app.name))
+            .with_help(format!(
+                "route the app's host name: `route \"{host}\" {{ to = {} }}`, or set the app's `host = \"{}\"`",
+                app.name, route.host
+            )),
+        ),
+        Some(_) => {}
+        None if app.workload.ports.is_empty() => out.push(
+            Diagnostic::error(
+                Code::ROUTE_PORT_UNSERVED,
+                format!(
+                    "route `{}` leads to app `{}`, which serves no port",
+                    route.host, app.name
+                ),
+                route.span,
+                "nothing to send requests to",
+            )
+            .with_label(app.span, format!("`{}` has no `port` or `ports`", app.name))
+            .with_help(format!(
+                "give `{}` the port it listens on: `port = tcp/8080`",
+                app.name
+            )),
+        ),
+        None if app.expose.value == Expose::ClusterIp && !app.workload.host_network => out.push(
+            Diagnostic::error(
+                Code::ROUTE_PORT_UNSERVED,
+                format!(
+                    "route `{}` leads to app `{}`, which nothing outside its cluster can reach",
+                    route.host, app.name
+                ),
+                route.span,
+                "the app has no host name, NodePort or load balancer",
+            )
+            .with_label(app.expose.span, "reachable only inside the cluster")
+            .with_help(format!(
+                "give `{}` the host name: `host = \"{}\"`",
+                app.name, route.host
+            )),
+        ),
+        None => {}
+    }
+}
+
+fn nfs_mounts(model: &Model, out: &mut Vec<Diagnostic>) {
+    for app in &model.apps {
+        let cluster = model.cluster(app.cluster);
+        let nodes: Vec<MachineId> = match app.workload.node {
+            Some(n) => vec![n.value],
+            None => cluster.nodes().map(|(m, _)| m).collect(),
+        };
+        for mount in &app.workload.mounts {
+            let MountSource::Nfs { export } = &mount.source else {
+                continue;
+            };
+            let server = model.machine(export.machine);
+            let Some(exported) = server.export(&export.export) else {
+                continue;
+            };
+            let unreachable = nfs_for_nodes(model, export, &nodes).is_none();
+            let networks: Vec<_> = nodes
+                .iter()
+                .flat_map(|n| model.machine(*n).addresses())
+                .map(|(net, _)| net)
+                .collect();
+            let admitted = exported.clients.is_empty()
+                || networks.iter().any(|n| exported.clients.contains(n));
+            if !unreachable && admitted {
+                continue;
+            }
+            let label = if unreachable {
+                format!("`{}` shares no network with the app's nodes", server.name)
+            } else {
+                "the export admits none of the networks the app's nodes are on".to_string()
+            };
+            out.push(
+                Diagnostic::error(
+                    Code::APP_NFS_UNREACHABLE,
+                    format!(
+                        "app `{}` mounts `{}` of `{}`, which its nodes cannot mount",
+                        app.name, export.export, server.name
+                    ),
+                    export.span,
+                    label,
+                )
+                .with_label(exported.span, "the export")
+                .with_help(if unreachable {
+                    format!(
+                        "give `{}` an address on a network of the cluster's nodes",
+                        server.name
+                    )
+                } else {
+                    "add a network of the cluster's nodes to the export's `clients`".to_string()
+                }),
+            );
+        }
+    }
+}
+
+/// The GPUs a cluster's apps request together, every replica counted, against the GPUs
+/// of its nodes: a device is given to one container at a time.
+fn gpu_totals(model: &Model, out: &mut Vec<Diagnostic>) {
+    for (index, cluster) in model.clusters.iter().enumerate() {
+        for vendor in [GpuVendor::Nvidia, GpuVendor::Amd] {
+            let have: usize = cluster
+                .nodes()
+                .map(|(m, _)| {
+                    machine_gpus(model, m)
+                        .iter()
+                        .filter(|v| **v == vendor)
+                        .count()
+                })
+                .sum();
+            let users: Vec<(&infrac_model::App, u32, infrac_diagnostics::Span)> = model
+                .apps
+                .iter()
+                .filter(|a| a.cluster.index() == index)
+                .filter_map(|a| {
+                    let g = a.workload.gpu.filter(|g| g.vendor == vendor)?;
+                    Some((a, g.count * a.replicas, g.span))
+                })
+                .collect();
+            let want: u32 = users.iter().map(|(_, n, _)| n).sum();
+            let Some(((last, _, span), earlier)) = users.split_last() else {
+                continue;
+            };
+            if want as usize <= have {
+                continue;
+            }
+            let mut d = Diagnostic::error(
+                Code::APP_GPU,
+                format!(
+                    "the apps of cluster `{}` request {want} {} GPU(s), its nodes have {have}",
+                    cluster.name,
+                    vendor.as_str()
+                ),
+                *span,
+                format!("`{}` requests more than is left", last.name),
+            );
+            for (app, n, s) in earlier {
+                d = d.with_label(*s, format!("`{}` takes {n}", app.name));
+            }
+            out.push(d.with_help(format!(
+                "lower the requests or replicas to {have} GPU(s) in all, or give the cluster's nodes more GPUs"
+            )));
+        }
+    }
+}
+
+/// Grafana's NodePort against the apps' of the same cluster: kube-proxy gives a node
+/// port to one Service.
+fn grafana_node_ports(model: &Model, out: &mut Vec<Diagnostic>) {
+    for stack in &model.monitoring {
+        let Some(port) = stack.grafana.nodeport else {
+            continue;
+        };
+        for app in model.apps.iter().filter(|a| a.cluster == stack.cluster) {
+            if app.expose.value != Expose::NodePort(port) {
+                continue;
+            }
+            out.push(
+                Diagnostic::error(
+                    Code::GRAFANA_NODEPORT,
+                    format!(
+                        "Grafana of `{}` and app `{}` both want NodePort {}",
+                        stack.name, app.name, port
+                    ),
+                    stack.grafana.nodeport_span,
+                    "Grafana's Service asks for this port",
+                )
+                .with_label(app.expose.span, format!("`{}` has it", app.name))
+                .with_help(format!(
+                    "give Grafana a free port from 30000 to 32767, e.g. `nodeport = {}`",
+                    free_node_port(model, stack.cluster, port)
+                )),
+            );
+        }
+    }
+}
+
+/// The first NodePort after `from` (wrapping within 30000..=32767) that no app of the
+/// cluster uses.
+fn free_node_port(model: &Model, cluster: infrac_model::ClusterId, from: u16) -> u16 {
+    let used: Vec<u16> = model
+        .apps
+        .iter()
+        .filter(|a| a.cluster == cluster)
+        .filter_map(|a| match a.expose.value {
+            Expose::NodePort(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    (1..=2768u16)
+        .map(|i| 30000 + (from.saturating_sub(30000) + i) % 2768)
+        .find(|p| !used.contains(p))
+        .unwrap_or(from)
+}

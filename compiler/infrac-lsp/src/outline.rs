@@ -1,0 +1,163 @@
+//! The outline of one document from its own parse: document symbols and folding ranges.
+
+use crate::text;
+use infrac_syntax::ast;
+use lsp_types::{DocumentSymbol, FoldingRange, FoldingRangeKind, Range};
+
+/// The declarations of a document and the blocks inside them.
+pub(crate) fn document_symbols(source: &str) -> Vec<DocumentSymbol> {
+    let parsed = infrac_syntax::parse(source, infrac_diagnostics::FileId(0));
+    let starts = text::line_starts(source);
+    let range = |span: infrac_diagnostics::Span| {
+        Range::new(
+            text::position(source, &starts, span.start as usize),
+            text::position(source, &starts, span.end as usize),
+        )
+    };
+    fn symbols(
+        decls: &mut dyn Iterator<Item = &ast::Decl>,
+        range: &dyn Fn(infrac_diagnostics::Span) -> Range,
+    ) -> Vec<DocumentSymbol> {
+        decls
+            .map(|decl| {
+                let name = match &decl.name {
+                    Some(ast::DeclName::Ident(i)) => i.name.clone(),
+                    Some(ast::DeclName::Str(s)) => s
+                        .parts
+                        .iter()
+                        .map(|part| match part {
+                            ast::StrPart::Text(t) => t.as_str(),
+                            ast::StrPart::Interp(_) => "{…}",
+                        })
+                        .collect(),
+                    None => decl
+                        .on
+                        .as_ref()
+                        .map(|on| format!("on {}", on.dotted()))
+                        .unwrap_or_default(),
+                };
+                let children = symbols(
+                    &mut decl.body.entries.iter().filter_map(|e| match e {
+                        ast::Entry::Block(d) => Some(d),
+                        _ => None,
+                    }),
+                    range,
+                );
+                #[allow(deprecated)]
+                DocumentSymbol {
+                    name: format!("{} {name}", decl.kind.name).trim().to_string(),
+                    detail: decl.doc.clone(),
+                    kind: crate::navigate::symbol_kind(&decl.kind.name),
+                    tags: None,
+                    deprecated: None,
+                    range: range(decl.span),
+                    selection_range: range(decl.head_span()),
+                    children: (!children.is_empty()).then_some(children),
+                }
+            })
+            .collect()
+    }
+    symbols(
+        &mut parsed.file.items.iter().filter_map(|item| match item {
+            ast::Item::Decl(d) => Some(d),
+            _ => None,
+        }),
+        &range,
+    )
+}
+
+/// Folding ranges: every block, list and loop over more than one line, runs of imports,
+/// and runs of two or more comment lines.
+pub(crate) fn folding_ranges(source: &str) -> Vec<FoldingRange> {
+    let parsed = infrac_syntax::parse(source, infrac_diagnostics::FileId(0));
+    let starts = text::line_starts(source);
+    let line = |offset: u32| text::position(source, &starts, offset as usize).line;
+    let mut out = Vec::new();
+    let mut fold = |start: u32, end: u32, kind: Option<FoldingRangeKind>| {
+        let (a, b) = (line(start), line(end));
+        if b > a {
+            out.push(FoldingRange {
+                start_line: a,
+                end_line: b,
+                kind,
+                ..FoldingRange::default()
+            });
+        }
+    };
+    fn expr(e: &ast::Expr, fold: &mut dyn FnMut(u32, u32, Option<FoldingRangeKind>)) {
+        match &e.kind {
+            ast::ExprKind::List(items) | ast::ExprKind::Call(_, items) => {
+                fold(e.span.start, e.span.end, None);
+                items.iter().for_each(|i| expr(i, fold));
+            }
+            ast::ExprKind::Instance(_, block) => {
+                fold(block.span.start, block.span.end, None);
+                entries(&block.entries, fold);
+            }
+            _ => {}
+        }
+    }
+    fn entries(list: &[ast::Entry], fold: &mut dyn FnMut(u32, u32, Option<FoldingRangeKind>)) {
+        for entry in list {
+            match entry {
+                ast::Entry::Block(d) => {
+                    fold(d.span.start, d.body.span.end, None);
+                    entries(&d.body.entries, fold);
+                }
+                ast::Entry::For(l) => {
+                    fold(l.span.start, l.span.end, None);
+                    entries(&l.body, fold);
+                }
+                ast::Entry::Attr(a) => expr(&a.value, fold),
+                _ => {}
+            }
+        }
+    }
+    let mut imports: Option<(u32, u32)> = None;
+    for item in &parsed.file.items {
+        match item {
+            ast::Item::Import(i) => {
+                imports =
+                    Some(imports.map_or((i.span.start, i.span.end), |(a, _)| (a, i.span.end)));
+                continue;
+            }
+            ast::Item::Decl(d) => {
+                fold(d.span.start, d.body.span.end, None);
+                entries(&d.body.entries, &mut fold);
+            }
+            ast::Item::For(l) => {
+                fold(l.span.start, l.span.end, None);
+                entries(&l.body, &mut fold);
+            }
+            ast::Item::Expect(_) | ast::Item::Error(_) => {}
+        }
+        if let Some((a, b)) = imports.take() {
+            fold(a, b, Some(FoldingRangeKind::Imports));
+        }
+    }
+    if let Some((a, b)) = imports.take() {
+        fold(a, b, Some(FoldingRangeKind::Imports));
+    }
+    // Comment runs: consecutive lines whose first non-blank character is `#`.
+    let lines: Vec<&str> = source.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].trim_start().starts_with('#') {
+            let first = i;
+            while i + 1 < lines.len() && lines[i + 1].trim_start().starts_with('#') {
+                i += 1;
+            }
+            if i > first {
+                out.push(FoldingRange {
+                    start_line: first as u32,
+                    end_line: i as u32,
+                    kind: Some(FoldingRangeKind::Comment),
+                    ..FoldingRange::default()
+                });
+            }
+        }
+        i += 1;
+    }
+    out.sort_by_key(|f| (f.start_line, f.end_line));
+    out
+}

@@ -1,0 +1,266 @@
+//! What the server tells about a lab: hover facts (budgets, addresses, firewall rules),
+//! completion by kind, semantic tokens and inlay hints, over the protocol.
+
+mod common;
+
+use common::Client;
+use lsp_types::request::{
+    Completion, HoverRequest, InlayHintRequest, Request as _, SemanticTokensFullRequest,
+};
+use lsp_types::Position;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+use common::labs as navigation;
+
+fn lab_folder(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("infrac-lsp-insight-{}", std::process::id()))
+        .join(test);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("nets.infra"), navigation::NETS).unwrap_or_else(|e| panic!("{e}"));
+    dir.join("lab.infra")
+}
+
+fn find(text: &str, needle: &str, nth: usize, shift: u32) -> Position {
+    let offset = text
+        .match_indices(needle)
+        .nth(nth)
+        .map(|(i, _)| i)
+        .unwrap_or_else(|| panic!("no {needle:?}"));
+    let line = text[..offset].matches('\n').count() as u32;
+    let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    Position::new(line, column as u32 + shift)
+}
+
+fn at(path: &Path, position: Position) -> Value {
+    json!({"textDocument": {"uri": common::uri(path)}, "position": position})
+}
+
+fn hover_text(client: &mut Client, path: &Path, position: Position) -> String {
+    let hover = client.ask(HoverRequest::METHOD, at(path, position));
+    hover["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn labels(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| i["label"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+const LAB: &str = navigation::LAB;
+
+#[test]
+fn hover_shows_values_types_and_budgets() {
+    let lab = lab_folder("hover");
+    let mut client = Client::start();
+    client.open(&lab, LAB);
+    client.next_publication(&lab);
+
+    // The evaluated value of a computed address, and the attribute's type.
+    let text = hover_text(&mut client, &lab, find(LAB, "host(lan.ipv4, 61)", 0, 1));
+    assert!(text.contains("value `192.168.10.61`"), "{text}");
+    let text = hover_text(&mut client, &lab, find(LAB, "cores  = 2", 0, 1));
+    assert!(text.contains("a number of cores"), "{text}");
+    assert!(text.contains("value `2`"), "{text}");
+
+    // A host: its CPU, memory and pool headroom (56 threads, 4 × 32 GiB; the guests ask
+    // for 4 vCPUs, 6 GiB and 96 GiB of the 500 GiB pool).
+    let text = hover_text(&mut client, &lab, find(LAB, "on pve", 0, 4));
+    assert!(text.contains("CPU: 4 of 56 used"), "{text}");
+    assert!(text.contains("memory: 6 GiB of 128 GiB used"), "{text}");
+    assert!(
+        text.contains("pool `local-lvm`: 96 GiB of 500 GiB used"),
+        "{text}"
+    );
+    // A pool where a disk is placed.
+    let text = hover_text(&mut client, &lab, find(LAB, "on local-lvm", 0, 4));
+    assert!(text.contains("404 GiB free"), "{text}");
+    // A network: used and free addresses and the next free one.
+    let text = hover_text(&mut client, &lab, find(LAB, "nic lan", 1, 5));
+    assert!(text.contains("3 used, 251 free of 254"), "{text}");
+    assert!(text.contains("next free 192.168.10.2"), "{text}");
+    // A stdlib entry: its kind, namespace and doc.
+    let text = hover_text(&mut client, &lab, find(LAB, "dell.r730", 0, 6));
+    assert!(text.contains("chassis dell.r730"), "{text}");
+    assert!(text.contains("stdlib/hardware/dell.infra"), "{text}");
+    client.shutdown();
+}
+
+#[test]
+fn hover_on_a_firewall_rule_tells_what_it_decides_and_whether_it_is_shadowed() {
+    let orion = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/orion.infra");
+    let text = std::fs::read_to_string(&orion).unwrap_or_else(|e| panic!("{e}"));
+    // An extra rule no packet reaches: `allow lan -> wan` already decides all of it.
+    let text = text.replacen(
+        "  allow lan   -> wan\n",
+        "  allow lan   -> wan\n  deny  lan   -> wan tcp/25\n",
+        1,
+    ) + "\nexpect lan -> wan tcp/443 allowed\n";
+    let lab = lab_folder("firewall");
+    let mut client = Client::start();
+    client.open(&lab, &text);
+    client.next_publication(&lab);
+    let hover = hover_text(&mut client, &lab, find(&text, "allow lan   -> wan", 0, 2));
+    assert!(hover.contains("forward chain"), "{hover}");
+    assert!(
+        hover.contains("first match for new connections lan → wan"),
+        "{hover}"
+    );
+    assert!(!hover.contains("shadowed"), "{hover}");
+    // The expectation it proves.
+    assert!(
+        hover.contains("- `expect lan -> wan tcp/443 allowed` (lab.infra:"),
+        "{hover}"
+    );
+    let hover = hover_text(&mut client, &lab, find(&text, "deny  lan   -> wan", 0, 2));
+    assert!(hover.contains("**shadowed**"), "{hover}");
+    assert!(hover.contains("lab.infra:"), "{hover}");
+    client.shutdown();
+}
+
+#[test]
+fn completion_offers_names_by_kind_units_and_stdlib_entries() {
+    let lab = lab_folder("completion");
+    let mut client = Client::start();
+    client.open(&lab, LAB);
+    client.next_publication(&lab);
+    // Later requests read the text as typed now; the names come from the last check.
+    let typing = format!(
+        "{LAB}\nvm cache 102 on p {{\n  disk = 8GiB on l\n  nic l\n  memory = 512M\n  os = os.deb\n}}\n"
+    );
+    client.change(
+        &lab,
+        2,
+        vec![lsp_types::TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: typing.clone(),
+        }],
+    );
+    let complete = |client: &mut Client, position: Position| {
+        client.ask(Completion::METHOD, at(&lab, position))
+    };
+    let end_of = |needle: &str| find(&typing, needle, 0, needle.len() as u32);
+    let hosts = labels(&complete(&mut client, end_of("vm cache 102 on p")));
+    assert_eq!(hosts, ["pve"]);
+    let pools = labels(&complete(&mut client, end_of("disk = 8GiB on l")));
+    assert_eq!(pools, ["local-lvm"]);
+    let networks = labels(&complete(&mut client, end_of("  nic l")));
+    assert_eq!(networks, ["lan"]);
+    let units = complete(&mut client, end_of("memory = 512M"));
+    let unit_labels = labels(&units);
+    assert!(
+        unit_labels.contains(&"512MiB".to_string()),
+        "{unit_labels:?}"
+    );
+    assert!(
+        unit_labels.contains(&"512GiB".to_string()),
+        "{unit_labels:?}"
+    );
+    let images = labels(&complete(&mut client, end_of("os = os.deb")));
+    assert!(images.contains(&"debian-12-vm".to_string()), "{images:?}");
+    client.shutdown();
+}
+
+/// The semantic tokens as `(line, column, length, type)`, decoded with the legend.
+fn decoded(legend: &Value, data: &Value) -> Vec<(u32, u32, u32, String)> {
+    let types: Vec<String> = legend["tokenTypes"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let numbers: Vec<u32> = data
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.as_u64().map(|n| n as u32))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (mut line, mut column) = (0, 0);
+    numbers
+        .chunks(5)
+        .map(|c| {
+            if c[0] > 0 {
+                column = 0;
+            }
+            line += c[0];
+            column += c[1];
+            (line, column, c[2], types[c[3] as usize].clone())
+        })
+        .collect()
+}
+
+#[test]
+fn semantic_tokens_and_inlay_hints() {
+    let lab = lab_folder("tokens");
+    let mut client = Client::start();
+    client.open(&lab, LAB);
+    client.next_publication(&lab);
+    let tokens = client.ask(
+        SemanticTokensFullRequest::METHOD,
+        json!({"textDocument": {"uri": common::uri(&lab)}}),
+    );
+    let legend = client.capabilities["semanticTokensProvider"]["legend"].clone();
+    let tokens = decoded(&legend, &tokens["data"]);
+    let token_at = |needle: &str, nth: usize| {
+        let p = find(LAB, needle, nth, 0);
+        tokens
+            .iter()
+            .find(|t| t.0 == p.line && t.1 == p.character)
+            .map(|t| t.3.clone())
+            .unwrap_or_else(|| panic!("no token at {needle}: {tokens:?}"))
+    };
+    assert_eq!(token_at("import", 0), "keyword");
+    assert_eq!(token_at("\"./nets.infra\"", 0), "string");
+    assert_eq!(token_at("## The only", 0), "comment");
+    assert_eq!(token_at("host pve", 0), "keyword");
+    assert_eq!(token_at("pve {", 0), "class");
+    assert_eq!(token_at("dell.r730", 0), "namespace");
+    assert_eq!(token_at("platform", 0), "property");
+    assert_eq!(token_at("10G", 0), "number");
+    assert_eq!(token_at("host(", 0), "function");
+    assert_eq!(token_at("lan {", 0), "enum");
+
+    let hints = client.ask(
+        InlayHintRequest::METHOD,
+        json!({"textDocument": {"uri": common::uri(&lab)},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}}}),
+    );
+    let labels: Vec<(u64, String)> = hints
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|h| {
+                    (
+                        h["position"]["line"].as_u64().unwrap_or(0),
+                        h["label"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let line = |needle: &str| u64::from(find(LAB, needle, 0, 0).line);
+    assert!(
+        labels.contains(&(line("host(lan.ipv4, 61)"), "= 192.168.10.61".into())),
+        "{labels:?}"
+    );
+    // Literals get no hint.
+    assert!(
+        !labels.iter().any(|(l, _)| *l == line("192.168.10.62")),
+        "{labels:?}"
+    );
+    client.shutdown();
+}

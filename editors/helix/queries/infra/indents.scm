@@ -1,0 +1,13 @@
+; Helix indentation: one level inside every bracket pair.
+[
+  (block)
+  (list)
+  (call)
+  (parenthesized_expression)
+] @indent
+
+[
+  "}"
+  "]"
+  ")"
+] @outdent
