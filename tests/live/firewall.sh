@@ -154,7 +154,14 @@ results="$(xargs -P 16 -L 1 bash -c 'run_flow "$@"' _ <"$flows")"
 total="$(wc -l <"$flows")"
 accepted="$(grep -c ' accept$' "$flows" || true)"
 mismatches="$(grep '^MISMATCH' <<<"$results" || true)"
-if [ -z "$mismatches" ]; then
+answered="$(grep -cE '^(ok|MISMATCH) ' <<<"$results" || true)"
+# A flow that printed nothing (the probe did not run) or a list with nothing to send, or
+# nothing the firewall lets through, proves nothing: each is a failure, not a pass.
+if [ "$total" -eq 0 ] || [ "$accepted" -eq 0 ] || [ "$accepted" -eq "$total" ]; then
+  fail "the flow list is degenerate: $total flows, $accepted expected to be accepted"
+elif [ "$answered" -ne "$total" ]; then
+  fail "only $answered of $total flows were probed"
+elif [ -z "$mismatches" ]; then
   pass "$total flows ($accepted accepted) agree with explain-flow"
 else
   while read -r line; do fail "$line"; done <<<"$mismatches"

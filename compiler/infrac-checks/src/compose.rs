@@ -4,6 +4,7 @@
 //! machine (W0530).
 
 use infrac_diagnostics::{Code, Diagnostic};
+use infrac_model::workloads::{machine_pci, GpuVendor};
 use infrac_model::{
     nfs_volume_source, origin_url, ComposeGpu, GuestKind, IngressKind, Model, RouteTarget,
     Unreachable, VolumeSource,
@@ -28,26 +29,21 @@ fn gpus(model: &Model, out: &mut Vec<Diagnostic>) {
             Some(guest) if guest.kind == GuestKind::Lxc => {
                 model.machine(guest.host).pci.iter().collect()
             }
-            Some(guest) => {
-                let host = model.machine(guest.host);
-                guest
-                    .pci
-                    .iter()
-                    .filter_map(|name| host.pci.iter().find(|p| p.name == name.value))
-                    .collect()
-            }
-            None => machine.pci.iter().collect(),
+            _ => machine_pci(model, stack.machine),
         };
         for service in &stack.services {
-            let (vendor, words): (&str, &[&str]) = match service.gpu {
-                Some(ComposeGpu::Nvidia) => ("NVIDIA", &["nvidia", "geforce", "quadro", "tesla"]),
-                Some(ComposeGpu::Amd) => ("AMD", &["amd", "radeon", "instinct"]),
-                _ => continue,
+            let Some(gpu_vendor) = service.gpu.and_then(ComposeGpu::vendor) else {
+                continue;
             };
-            let found = devices.iter().any(|d| {
-                let model = d.model.as_deref().unwrap_or_default().to_ascii_lowercase();
-                words.iter().any(|w| model.contains(w))
-            });
+            let vendor = match gpu_vendor {
+                GpuVendor::Nvidia => "NVIDIA",
+                GpuVendor::Amd => "AMD",
+            };
+            // The one reading of a device's model text, shared with the Kubernetes checks.
+            let is_card = |d: &infrac_model::PciDevice| {
+                d.model.as_deref().and_then(GpuVendor::of_model) == Some(gpu_vendor)
+            };
+            let found = devices.iter().any(|d| is_card(d));
             if found {
                 continue;
             }
@@ -65,10 +61,7 @@ fn gpus(model: &Model, out: &mut Vec<Diagnostic>) {
                 )
             } else if let Some(guest) = vm {
                 let host = model.machine(guest.host);
-                let on_host = host.pci.iter().find(|d| {
-                    let model = d.model.as_deref().unwrap_or_default().to_ascii_lowercase();
-                    words.iter().any(|w| model.contains(w))
-                });
+                let on_host = host.pci.iter().find(|d| is_card(d));
                 (
                     format!("no {vendor} GPU is passed through to {}", machine.name),
                     match on_host {
@@ -96,7 +89,7 @@ fn gpus(model: &Model, out: &mut Vec<Diagnostic>) {
                         service.name, stack.name
                     ),
                     service.span,
-                    format!("`gpu = {}` without the card", vendor.to_ascii_lowercase()),
+                    format!("`gpu = {}` without the card", gpu_vendor.as_str()),
                 )
                 .with_label(
                     machine.name_span,

@@ -61,6 +61,10 @@ fn overlay_expectations_depend_on_no_rule() {
         .collect();
     assert_eq!(overlay.len(), 3);
     let firewall = &model.firewalls[0];
+    assert!(
+        !firewall.rules.is_empty(),
+        "the lab's firewall has no rules"
+    );
     for span in firewall.rules.iter().map(|r| r.span) {
         let decided = expectations_decided_by(&model, span);
         assert!(overlay.iter().all(|i| !decided.contains(i)));

@@ -101,8 +101,10 @@ pub const MIN_LENGTH: [u8; 2] = [8, 16];
 pub const MAX_LENGTH: [u8; 2] = [24, 48];
 /// The longest AS path accepted (NLNOG "long AS paths": 100 is safe).
 pub const MAX_PATH_LENGTH: u8 = 100;
-/// The BGP hold time in seconds (RFC 4271 section 10 suggests 90; BIRD's own default
-/// is 240).
+/// The BGP hold time in seconds (RFC 4271 section 10 suggests 90,
+/// https://www.rfc-editor.org/rfc/rfc4271#section-10; BIRD's own default is 240:
+/// `BGP_CFG->hold_time = 240` in proto/bgp/config.Y of BIRD v2.19.2, CZ-NIC/bird mirror
+/// snapshot of 2026-08-20, documented as `bgp-hold-time` in doc/bird.sgml).
 pub const HOLD_TIME: u16 = 90;
 /// The local preference of routes from a peer without `prefer` or `local_pref`.
 pub const DEFAULT_LOCAL_PREF: u32 = 100;

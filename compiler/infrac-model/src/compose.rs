@@ -158,6 +158,16 @@ impl ComposeGpu {
         ("amd", ComposeGpu::Amd),
         ("intel", ComposeGpu::Intel),
     ];
+
+    /// The vendor whose PCI devices serve this request, where infrac can tell a card of
+    /// that vendor from its model text (`GpuVendor::of_model`); Intel cannot be told.
+    pub fn vendor(self) -> Option<crate::workloads::GpuVendor> {
+        match self {
+            ComposeGpu::Nvidia => Some(crate::workloads::GpuVendor::Nvidia),
+            ComposeGpu::Amd => Some(crate::workloads::GpuVendor::Amd),
+            ComposeGpu::Intel => None,
+        }
+    }
 }
 
 /// A container health check.

@@ -153,27 +153,30 @@ pub struct CertIssuer {
     pub span: Span,
 }
 
-/// The GPUs a machine has: its own PCI devices, or for a guest the host devices passed
-/// through to it, by vendor.
-pub fn machine_gpus(model: &Model, id: MachineId) -> Vec<GpuVendor> {
+/// The PCI devices a machine has: its own, or for a guest the host devices passed
+/// through to it (`pci = [...]`).
+pub fn machine_pci(model: &Model, id: MachineId) -> Vec<&crate::PciDevice> {
     let machine = model.machine(id);
-    let models: Vec<&str> = match &machine.guest {
+    match &machine.guest {
         Some(guest) => {
             let host = model.machine(guest.host);
             guest
                 .pci
                 .iter()
                 .filter_map(|name| host.pci.iter().find(|p| p.name == name.value))
-                .filter_map(|p| p.model.as_deref())
                 .collect()
         }
-        None => machine
-            .pci
-            .iter()
-            .filter_map(|p| p.model.as_deref())
-            .collect(),
-    };
-    models.into_iter().filter_map(GpuVendor::of_model).collect()
+        None => machine.pci.iter().collect(),
+    }
+}
+
+/// The GPUs a machine has (`machine_pci`), by vendor.
+pub fn machine_gpus(model: &Model, id: MachineId) -> Vec<GpuVendor> {
+    machine_pci(model, id)
+        .into_iter()
+        .filter_map(|p| p.model.as_deref())
+        .filter_map(GpuVendor::of_model)
+        .collect()
 }
 
 /// A port an app takes on its node's own addresses: its ports when it runs in the

@@ -528,7 +528,6 @@ pub static HELM: Schema = schema(
         required("chart", Ty::Str),
         required("version", Ty::Str),
         attr("namespace", Ty::Str),
-        attr("description", Ty::Str),
     ],
     &[block("values", false, &HELM_VALUES)],
 );
@@ -558,7 +557,6 @@ pub static MONITORING: Schema = schema(
         attr("version", Ty::Str),
         attr("retention", Ty::Duration),
         attr("storage", Ty::Bytes),
-        attr("description", Ty::Str),
     ],
     &[
         block("receiver", true, &RECEIVER),
@@ -605,7 +603,6 @@ pub static PVE_CLUSTER: Schema = schema(
         required("nodes", Ty::List(&Ty::Ref(Kind::Machine))),
         required("links", Ty::List(&Ty::Ref(Kind::Network))),
         attr("qdevice", Ty::Ref(Kind::Machine)),
-        attr("description", Ty::Str),
     ],
     &[block("ha", true, &PVE_HA)],
 );

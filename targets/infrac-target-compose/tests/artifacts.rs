@@ -113,10 +113,12 @@ fn secrets_are_named_never_written() {
 
 #[test]
 fn the_catch_all_rule_is_last() {
-    for (path, contents) in common::emit(
+    let files = common::emit(
         &CloudflaredTarget,
         "tests/fixtures/build/compose-edge-cases.infra",
-    ) {
+    );
+    assert!(!files.is_empty(), "the lab emits no cloudflared config");
+    for (path, contents) in files {
         let services: Vec<&str> = contents
             .lines()
             .filter_map(|l| l.trim().trim_start_matches("- ").strip_prefix("service: "))

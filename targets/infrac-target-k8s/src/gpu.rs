@@ -4,8 +4,10 @@
 //!
 //! Versions: NVIDIA k8s-device-plugin chart 0.20.0 (NVIDIA/k8s-device-plugin, tag
 //! v0.20.0, 2026-08-19; repository `https://nvidia.github.io/k8s-device-plugin`); ROCm
-//! `amd-gpu` chart 0.21.0 (ROCm/k8s-device-plugin, tag amd-gpu-helm-0.21.0; published by
-//! chart-releaser to the repository's GitHub Pages, `https://rocm.github.io/k8s-device-plugin`).
+//! `amd-gpu` chart 0.21.0 (ROCm/k8s-device-plugin, tag amd-gpu-helm-0.21.0 at e7b9edac,
+//! 2025-12-24, still the newest chart tag in the repository snapshot of 2026-08-11;
+//! published by chart-releaser to the repository's GitHub Pages,
+//! `https://rocm.github.io/k8s-device-plugin`).
 
 use crate::helm::{helm_chart_object, HelmChartObject, Values};
 use crate::objects::ObjectMeta;

@@ -1,8 +1,9 @@
 //! `HelmChart` objects (`helm.cattle.io/v1`) for k3s's helm controller: one per chart
 //! release, in `kube-system`, installing into the release's own namespace.
 //!
-//! The resource's schema is the CRD of k3s-io/helm-controller v0.17.7
-//! (`pkg/crds/yaml/generated/helm.cattle.io_helmcharts.yaml`), vendored for the validator.
+//! The resource's schema is the CRD of k3s-io/helm-controller v0.17.7 (tag at 21a911f8,
+//! 2026-07-27; `pkg/crds/yaml/generated/helm.cattle.io_helmcharts.yaml`), vendored for
+//! the validator.
 
 use crate::objects::ObjectMeta;
 use crate::quantity::dns_label;

@@ -106,8 +106,30 @@ fn rule_id(name: &str, suffix: &str) -> String {
     format!("{base}_{suffix}")
 }
 
+/// The rule IDs of one `rules.cfg`, kept distinct: names that differ only in characters
+/// an ID cannot hold (`web-a`, `web_a`) would otherwise share an ID, and the HA manager
+/// would keep only one of the two sections. A repeated ID gets `_2`, `_3`, …; an ID from
+/// [`rule_id`] ends in its suffix, so a numbered one never equals another rule's.
+#[derive(Default)]
+struct RuleIds(Vec<String>);
+
+impl RuleIds {
+    fn take(&mut self, name: &str, suffix: &str) -> String {
+        let base = rule_id(name, suffix);
+        let mut id = base.clone();
+        let mut n = 2;
+        while self.0.contains(&id) {
+            id = format!("{base}_{n}");
+            n += 1;
+        }
+        self.0.push(id.clone());
+        id
+    }
+}
+
 fn rules(model: &Model, cluster: &PveCluster) -> String {
     let mut text = String::new();
+    let mut ids = RuleIds::default();
     for rule in &cluster.ha {
         let resources: Vec<String> = rule
             .guests
@@ -125,7 +147,7 @@ fn rules(model: &Model, cluster: &PveCluster) -> String {
                 .collect();
             text.push_str(&format!(
                 "\nnode-affinity: {}\n\tresources {}\n\tnodes {}\n\tstrict {}\n",
-                rule_id(&rule.name, "nodes"),
+                ids.take(&rule.name, "nodes"),
                 resources.join(","),
                 nodes.join(","),
                 u8::from(rule.strict)
@@ -134,7 +156,7 @@ fn rules(model: &Model, cluster: &PveCluster) -> String {
         if rule.apart && resources.len() > 1 {
             text.push_str(&format!(
                 "\nresource-affinity: {}\n\tresources {}\n\taffinity negative\n",
-                rule_id(&rule.name, "apart"),
+                ids.take(&rule.name, "apart"),
                 resources.join(",")
             ));
         }
@@ -151,5 +173,14 @@ mod tests {
         assert_eq!(rule_id("k3s", "apart"), "k3s_apart");
         assert_eq!(rule_id("web-front", "nodes"), "web_front_nodes");
         assert_eq!(rule_id("1st", "nodes"), "ha_1st_nodes");
+    }
+
+    #[test]
+    fn rules_whose_names_differ_only_in_punctuation_get_distinct_ids() {
+        let mut ids = RuleIds::default();
+        assert_eq!(ids.take("web-a", "nodes"), "web_a_nodes");
+        assert_eq!(ids.take("web_a", "nodes"), "web_a_nodes_2");
+        assert_eq!(ids.take("web.a", "nodes"), "web_a_nodes_3");
+        assert_eq!(ids.take("web-a", "apart"), "web_a_apart");
     }
 }

@@ -34,7 +34,7 @@ impl<'a> Sema<'a> {
             model.helm_charts.push(HelmChart {
                 namespace: f.string("namespace").unwrap_or_else(|| name.clone()),
                 name,
-                doc: doc.or(f.string("description")),
+                doc,
                 cluster,
                 repo: repo.map(|r| r.value),
                 chart: chart.value,
@@ -74,7 +74,7 @@ impl<'a> Sema<'a> {
             model.monitoring.push(Monitoring {
                 namespace: f.string("namespace").unwrap_or_else(|| "monitoring".into()),
                 name,
-                doc: doc.or(f.string("description")),
+                doc,
                 cluster,
                 version,
                 retention: f.duration("retention"),

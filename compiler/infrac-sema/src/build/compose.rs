@@ -8,7 +8,7 @@ use super::Handles;
 use crate::fields::{Fields, SubBlock};
 use crate::value::{Kind, Value};
 use crate::Sema;
-use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::*;
 
 /// Compose's rule for project names: lower-case letters, digits, `-` and `_`, starting
@@ -240,7 +240,7 @@ impl<'a> Sema<'a> {
             .collect();
         Some(ComposeService {
             name,
-            doc: b.doc.clone().or(f.string("description")),
+            doc: b.doc.clone(),
             image: f.string("image").unwrap_or_default(),
             command: f
                 .list("command")
@@ -428,49 +428,9 @@ impl<'a> Sema<'a> {
         server: &str,
         server_span: Span,
     ) -> Option<ExportRef> {
-        let Some(id) = model.machine_named(server) else {
-            let names: Vec<&str> = model
-                .machines
-                .iter()
-                .filter(|m| !m.exports.is_empty())
-                .map(|m| m.name.as_str())
-                .collect();
-            self.diags.push(
-                Diagnostic::error(
-                    Code::UNRESOLVED_NAME,
-                    format!("cannot find machine `{server}`"),
-                    server_span,
-                    "no machine has this name",
-                )
-                .with_help_opt(
-                    did_you_mean(server, names.iter().copied())
-                        .map(|s| format!("did you mean `{s}`?")),
-                ),
-            );
-            return None;
-        };
-        let m = model.machine(id);
-        if m.export(export).is_none() {
-            let names: Vec<&str> = m.exports.iter().map(|e| e.name.as_str()).collect();
-            self.diags.push(
-                Diagnostic::error(
-                    Code::UNRESOLVED_NAME,
-                    format!("`{server}` has no export `{export}`"),
-                    export_span,
-                    format!("not an export of `{server}`"),
-                )
-                .with_label(m.name_span, format!("`{server}` is declared here"))
-                .with_help(match did_you_mean(export, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!(
-                        "declare it on `{server}`: `export {export} {{ path = \"/srv/{export}\" }}`"
-                    ),
-                }),
-            );
-            return None;
-        }
+        let machine = self.export_target(model, server, export, export_span, server_span)?;
         Some(ExportRef {
-            machine: id,
+            machine,
             export: export.to_string(),
             span: export_span,
         })

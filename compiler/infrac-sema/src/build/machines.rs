@@ -508,7 +508,8 @@ impl<'a> Sema<'a> {
                 let Some((target, target_span)) = pending.next() else {
                     continue;
                 };
-                let resolved = self.export_target(model, &target, &export, target_span);
+                let resolved =
+                    self.export_target(model, &target, &export.export, export.span, target_span);
                 let pool = &mut model.machines[m].storage[p];
                 match resolved {
                     Some(machine) => {
@@ -522,11 +523,14 @@ impl<'a> Sema<'a> {
         }
     }
 
-    fn export_target(
+    /// Resolves `export = NAME on MACHINE` (a pool's, a stack's or an app's NFS volume) to
+    /// the machine, reporting an unknown machine or export.
+    pub(crate) fn export_target(
         &mut self,
         model: &Model,
         target: &str,
-        export: &ExportRef,
+        export: &str,
+        export_span: Span,
         span: Span,
     ) -> Option<MachineId> {
         let Some(id) = model.machine_named(target) else {
@@ -558,23 +562,22 @@ impl<'a> Sema<'a> {
             return None;
         };
         let machine = model.machine(id);
-        if machine.export(&export.export).is_some() {
+        if machine.export(export).is_some() {
             return Some(id);
         }
         let names: Vec<&str> = machine.exports.iter().map(|e| e.name.as_str()).collect();
         self.diags.push(
             Diagnostic::error(
                 Code::UNRESOLVED_NAME,
-                format!("`{target}` has no export `{}`", export.export),
-                export.span,
+                format!("`{target}` has no export `{export}`"),
+                export_span,
                 format!("not an export of `{target}`"),
             )
             .with_label(machine.name_span, format!("`{target}` is declared here"))
-            .with_help(match did_you_mean(&export.export, names.iter().copied()) {
+            .with_help(match did_you_mean(export, names.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!(
-                    "declare it on `{target}`: `export {} {{ path = \"/srv/{}\" }}`",
-                    export.export, export.export
+                    "declare it on `{target}`: `export {export} {{ path = \"/srv/{export}\" }}`"
                 ),
             }),
         );

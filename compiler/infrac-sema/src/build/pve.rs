@@ -61,7 +61,7 @@ impl<'a> Sema<'a> {
                 .collect();
             model.pve_clusters.push(PveCluster {
                 name,
-                doc: doc.or(f.string("description")),
+                doc,
                 nodes,
                 links,
                 qdevice,

@@ -333,41 +333,9 @@ impl<'a> Sema<'a> {
         server: &str,
         server_span: Span,
     ) -> Option<ExportRef> {
-        let Some(id) = model.machine_named(server) else {
-            let names = model.machines.iter().map(|m| m.name.as_str());
-            self.diags.push(
-                Diagnostic::error(
-                    Code::UNRESOLVED_NAME,
-                    format!("cannot find machine `{server}`"),
-                    server_span,
-                    "no machine has this name",
-                )
-                .with_help_opt(did_you_mean(server, names).map(|s| format!("did you mean `{s}`?"))),
-            );
-            return None;
-        };
-        let machine = model.machine(id);
-        if machine.export(export).is_none() {
-            let names = machine.exports.iter().map(|e| e.name.as_str());
-            self.diags.push(
-                Diagnostic::error(
-                    Code::UNRESOLVED_NAME,
-                    format!("`{server}` has no export `{export}`"),
-                    export_span,
-                    format!("not an export of `{server}`"),
-                )
-                .with_label(machine.name_span, format!("`{server}` is declared here"))
-                .with_help(match did_you_mean(export, names) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!(
-                        "declare it on `{server}`: `export {export} {{ path = \"/srv/{export}\" }}`"
-                    ),
-                }),
-            );
-            return None;
-        }
+        let machine = self.export_target(model, server, export, export_span, server_span)?;
         Some(ExportRef {
-            machine: id,
+            machine,
             export: export.to_string(),
             span: export_span,
         })

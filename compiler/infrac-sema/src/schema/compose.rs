@@ -44,7 +44,7 @@ static HEALTHCHECK: Schema = schema(
     &[],
 );
 
-static SERVICE_ATTRS: [AttrSpec; 9] = [
+static SERVICE_ATTRS: [AttrSpec; 8] = [
     required("image", Ty::Str),
     attr("command", Ty::List(&Ty::Str)),
     attr("ports", Ty::List(&Ty::Port)),
@@ -53,7 +53,6 @@ static SERVICE_ATTRS: [AttrSpec; 9] = [
     attr("devices", Ty::List(&Ty::Str)),
     attr("gpu", Ty::Word(&GPUS)),
     attr("depends_on", Ty::List(&Ty::Word(&[]))),
-    attr("description", Ty::Str),
 ];
 
 static SERVICE: Schema = schema(
