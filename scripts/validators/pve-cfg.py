@@ -20,6 +20,10 @@ targets/infrac-target-proxmox/tests/storage_cfg.rs and ha_cfg.rs cite):
   and since commit 067bb678 (Rules/NodeAffinity.pm) node-affinity also takes an optional
   `affinity` whose only value is positive; `nodes` is a pve-ha-node-list (node[:priority]),
   rule IDs pve-configid ^[a-z][a-z0-9_]+$ (case-insensitive), resources vm:ID/ct:ID lists.
+- proxmox/pve-cluster at commit 7091d92e, src/PVE/DataCenterConfig.pm: datacenter.cfg is
+  PVE::JSONSchema::parse_config's `KEY: VALUE` lines (`#` lines are the datacenter's
+  notes); `migration` is a property string of `type` (secure|insecure, the default key)
+  and `network` (a CIDR). Only the keys infrac writes are accepted.
 Usage: pve-cfg.py FILE  (the kind is chosen by file name)
 """
 import re
@@ -156,6 +160,53 @@ def read(path, kind):
     return errors
 
 
+def read_datacenter(path):
+    import ipaddress
+    errors, seen = [], set()
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    for n, line in enumerate(lines, 1):
+        if line.startswith("#") or not line.strip():
+            continue
+        m = re.match(r"^([a-z][a-z0-9_-]*):\s*(\S.*)$", line)
+        if not m:
+            errors.append(f"line {n}: not `key: value`: {line!r}")
+            continue
+        key, value = m.groups()
+        if key in seen:
+            errors.append(f"line {n}: `{key}` twice")
+        seen.add(key)
+        if key != "migration":
+            errors.append(f"line {n}: unexpected key `{key}`")
+            continue
+        parts, props = value.split(","), {}
+        for i, part in enumerate(parts):
+            k, eq, v = part.partition("=")
+            if not eq:
+                if i != 0:
+                    errors.append(f"line {n}: `{part}` without a key after the first")
+                    continue
+                k, v = "type", part
+            if k in props:
+                errors.append(f"line {n}: migration `{k}` twice")
+            props[k] = v
+        for k, v in props.items():
+            if k == "type" and v not in ("secure", "insecure"):
+                errors.append(f"line {n}: migration type `{v}` is not secure or insecure")
+            elif k == "network":
+                try:
+                    if "/" not in v:
+                        raise ValueError("no prefix length")
+                    ipaddress.ip_network(v, strict=False)
+                except ValueError as e:
+                    errors.append(f"line {n}: migration network `{v}` is not a CIDR ({e})")
+            elif k not in ("type", "network"):
+                errors.append(f"line {n}: unknown migration property `{k}`")
+    if not seen:
+        errors.append("no settings")
+    return errors
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: pve-cfg.py FILE", file=sys.stderr)
@@ -167,6 +218,11 @@ def main():
         kind = "resources"
     elif path.endswith("ha/rules.cfg"):
         kind = "rules"
+    elif path.endswith("datacenter.cfg"):
+        errors = read_datacenter(path)
+        for e in errors:
+            print(f"{path}: {e}")
+        return 1 if errors else 0
     else:
         print(f"{path}: not storage.cfg, ha/resources.cfg or ha/rules.cfg", file=sys.stderr)
         return 2

@@ -167,12 +167,26 @@ fn nfs_volumes(model: &Model, out: &mut Vec<Diagnostic>) {
 
 fn tunnel_routes(model: &Model, out: &mut Vec<Diagnostic>) {
     for ingress in &model.ingresses {
-        if ingress.kind != IngressKind::Tunnel || ingress.tunnel.is_none() {
+        // A tunnel's cloudflared and the Caddy infrac runs for a reverse proxy dial the
+        // targets themselves; a proxy the operator runs is theirs to configure.
+        let (code, what, runs) = if ingress.kind == IngressKind::Tunnel {
+            if ingress.tunnel.is_none() {
+                continue;
+            }
+            (Code::TUNNEL_ROUTE_UNREACHABLE, "tunnel", "cloudflared")
+        } else if infrac_model::proxy::runs_caddy(model, ingress) {
+            (Code::PROXY_ROUTE_UNREACHABLE, "reverse proxy", "Caddy")
+        } else {
             continue;
-        }
+        };
         let machine = model.machine(ingress.machine);
         for (index, route) in ingress.routes.iter().enumerate() {
-            let Err(why) = origin_url(model, ingress, index) else {
+            let origin = if code == Code::PROXY_ROUTE_UNREACHABLE {
+                infrac_model::proxy::caddy_origin(model, ingress, index)
+            } else {
+                origin_url(model, ingress, index)
+            };
+            let Err(why) = origin else {
                 continue;
             };
             // An app no proxy can reach (only inside its cluster, or without a port) is
@@ -180,7 +194,26 @@ fn tunnel_routes(model: &Model, out: &mut Vec<Diagnostic>) {
             if matches!(why, Unreachable::ClusterOnly | Unreachable::NoPort) {
                 continue;
             }
+            let proxy = code == Code::PROXY_ROUTE_UNREACHABLE;
             let (target, reason, help) = match (&route.to, why) {
+                // Caddy dials through its gateway, so only a target without any address
+                // is out of its reach.
+                (RouteTarget::Machine(m, _), _) if proxy => {
+                    let m = model.machine(*m);
+                    (
+                        m.name.clone(),
+                        format!("{} has no address to send requests to", m.name),
+                        format!("give {} an address on one of the lab's networks", m.name),
+                    )
+                }
+                (RouteTarget::App(a), _) if proxy => {
+                    let a = &model.apps[a.index()];
+                    (
+                        format!("app {}", a.name),
+                        "no node of its cluster has an address".to_string(),
+                        "give the cluster's nodes addresses on the lab's networks".to_string(),
+                    )
+                }
                 (RouteTarget::Machine(m, _), _) => {
                     let m = model.machine(*m);
                     (
@@ -206,18 +239,15 @@ fn tunnel_routes(model: &Model, out: &mut Vec<Diagnostic>) {
             };
             out.push(
                 Diagnostic::error(
-                    Code::TUNNEL_ROUTE_UNREACHABLE,
+                    code,
                     format!(
-                        "tunnel {} on {} cannot reach {target}",
+                        "{what} {} on {} cannot reach {target}",
                         ingress.name, machine.name
                     ),
                     route.span,
                     reason,
                 )
-                .with_label(
-                    ingress.span,
-                    format!("cloudflared runs on {}", machine.name),
-                )
+                .with_label(ingress.span, format!("{runs} runs on {}", machine.name))
                 .with_help(help),
             );
         }

@@ -13,6 +13,8 @@ pub mod ipv6;
 pub mod login;
 pub mod monitoring;
 pub mod naming;
+pub mod pve_bond;
+pub mod pve_ceph;
 pub mod pve_cluster;
 pub mod pve_ha;
 pub mod pve_storage;
@@ -34,6 +36,8 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     diagnostics.extend(ipv6::check(model));
     diagnostics.extend(login::check(model));
     diagnostics.extend(naming::check(model));
+    diagnostics.extend(pve_bond::check(model));
+    diagnostics.extend(pve_ceph::check(model));
     diagnostics.extend(pve_cluster::check(model));
     diagnostics.extend(pve_ha::check(model));
     diagnostics.extend(pve_storage::check(model));

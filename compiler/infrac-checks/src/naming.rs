@@ -2,7 +2,7 @@
 //! NodePorts, and services listening on the same port.
 
 use infrac_diagnostics::{Code, Diagnostic, Span};
-use infrac_model::{Expose, Guest, GuestKind, Machine, MachineId, Model, Protocol, SiteId};
+use infrac_model::{Expose, Guest, GuestKind, Machine, MachineId, Model, Protocol};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs every naming check.
@@ -203,21 +203,34 @@ fn naming_rule(
     }
 }
 
+/// The VMID space a guest's ID lives in: its host's Proxmox cluster, or the host alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum IdSpace {
+    Cluster(usize),
+    Host(MachineId),
+}
+
+fn id_space(model: &Model, host: MachineId) -> IdSpace {
+    match infrac_model::pve::pve_cluster_of(model, host) {
+        Some((index, _)) => IdSpace::Cluster(index),
+        None => IdSpace::Host(host),
+    }
+}
+
 fn vmids(model: &Model, out: &mut Vec<Diagnostic>) {
-    // Proxmox identifies a guest by its VMID across its cluster, and a Proxmox cluster
-    // does not span sites: the guests of one site's hypervisors share one ID space.
-    let mut holders: BTreeMap<(SiteId, u32), Vec<MachineId>> = BTreeMap::new();
+    // Proxmox identifies a guest by its VMID across its cluster (`/etc/pve/qemu-server`
+    // and `lxc` are cluster-wide); hosts outside a cluster each have IDs of their own.
+    let mut holders: BTreeMap<(IdSpace, u32), Vec<MachineId>> = BTreeMap::new();
     for (id, _, guest) in model.guests() {
-        let site_id = model.machine(guest.host).site;
         holders
-            .entry((site_id, guest.vmid.value.0))
+            .entry((id_space(model, guest.host), guest.vmid.value.0))
             .or_default()
             .push(id);
     }
-    let used: BTreeSet<(SiteId, u32)> = holders.keys().copied().collect();
-    for ((site_id, vmid), ids) in &holders {
+    let used: BTreeSet<(IdSpace, u32)> = holders.keys().copied().collect();
+    for ((space, vmid), ids) in &holders {
         if ids.len() > 1 {
-            out.extend(duplicate_vmid(model, *site_id, *vmid, ids, &used));
+            out.extend(duplicate_vmid(model, *space, *vmid, ids, &used));
         }
     }
     for (_, machine, guest) in model.guests() {
@@ -254,10 +267,10 @@ fn vmids(model: &Model, out: &mut Vec<Diagnostic>) {
 /// the help offers a free ID for either, inside the site's range for its kind.
 fn duplicate_vmid(
     model: &Model,
-    site_id: SiteId,
+    space: IdSpace,
     vmid: u32,
     ids: &[MachineId],
-    used: &BTreeSet<(SiteId, u32)>,
+    used: &BTreeSet<(IdSpace, u32)>,
 ) -> Option<Diagnostic> {
     let parties: Vec<(&Machine, &Guest)> = ids
         .iter()
@@ -289,7 +302,7 @@ fn duplicate_vmid(
         d = d.with_label(g.vmid.span, format!("{} has it", names[i]));
     }
     // A free ID for each kind among the parties, from the site's range for that kind.
-    let site = model.site(site_id);
+    let site = model.site_of(ids[0]);
     let mut offers: Vec<(u32, &str)> = Vec::new();
     for kind in [GuestKind::Vm, GuestKind::Lxc] {
         if !parties.iter().any(|(_, g)| g.kind == kind) {
@@ -302,7 +315,7 @@ fn duplicate_vmid(
         .map_or((100, 999_999_999), |r| r.value);
         let free = (vmid.max(lo)..=hi)
             .chain(lo..vmid.min(hi.saturating_add(1)))
-            .find(|n| !used.contains(&(site_id, *n)));
+            .find(|n| !used.contains(&(space, *n)));
         if let Some(free) = free {
             offers.push((free, kind.as_str()));
         }

@@ -387,5 +387,12 @@ fn storage_networks(model: &Model, cluster: &PveCluster) -> HashMap<NetworkId, S
             }
         }
     }
+    // Ceph replicates over its cluster network, else over its public one.
+    if let Some(ceph) = &cluster.ceph {
+        if let Some(network) = ceph.cluster_network.or(ceph.network) {
+            out.entry(network.value)
+                .or_insert_with(|| "Ceph replication".to_string());
+        }
+    }
     out
 }

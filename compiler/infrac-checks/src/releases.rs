@@ -1,15 +1,36 @@
-//! Releases: machines whose OS image is past its publisher's end of support (W0470).
+//! Releases: machines whose OS image, or Proxmox VE nodes whose Proxmox VE release, is
+//! past its publisher's end of support (W0470).
 //!
-//! The catalogue gives each image the last day it is supported (`eol`); this family
-//! compares it with the day of the build, which the caller passes in, so the check stays
-//! a pure function of its inputs and tests pin the day.
+//! The catalogue gives each image the last day it is supported (`eol`); a Proxmox VE
+//! node's release is looked up in [`PROXMOX_VE`]. This family compares the day with the
+//! day of the build, which the caller passes in, so the check stays a pure function of
+//! its inputs and tests pin the day.
 
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::{Date, Model};
 
-/// Every machine that runs an image whose support ended before `today`.
+/// Proxmox VE major releases: the Debian release each is built on and the last day
+/// Proxmox supports it. From the table "How long will my Proxmox VE version be
+/// supported?" of the Proxmox VE FAQ (proxmox/pve-docs, pve-faq.adoc at commit
+/// e5010dcea566a205770572cfbc5fe0af220d5077, 2026-04-30), whose "Proxmox EOL" column
+/// gives a month, taken here as its last day. Proxmox VE 9 (Debian 13) is "tba" there.
+/// The host schema's `proxmox` attribute accepts 1 to the newest major listed here.
+pub const PROXMOX_VE: &[(u32, &str, Option<&str>)] = &[
+    (9, "13", None),
+    (8, "12", Some("2026-08-31")),
+    (7, "11", Some("2024-07-31")),
+    (6, "10", Some("2022-09-30")),
+    (5, "9", Some("2020-07-31")),
+    (4, "8", Some("2018-06-30")),
+    (3, "7", Some("2017-02-28")),
+    (2, "6", Some("2014-05-31")),
+    (1, "5", Some("2013-01-31")),
+];
+
+/// Every machine that runs an image, and every Proxmox VE node that runs a release,
+/// whose support ended before `today`.
 pub fn check(model: &Model, today: Date) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
+    let mut out = proxmox_nodes(model, today);
     for machine in &model.machines {
         let Some(id) = machine.os else { continue };
         let image = model.image(id);
@@ -43,6 +64,66 @@ pub fn check(model: &Model, today: Date) -> Vec<Diagnostic> {
                 ),
                 machine.name_span,
                 format!("runs image `{}`, supported until {eol}", image.name),
+            )
+            .with_note(
+                "past that day the release gets no security updates, and installers and \
+                 templates for it may no longer be downloadable",
+            )
+            .with_help(help),
+        );
+    }
+    out
+}
+
+/// Proxmox VE nodes that declare a release whose support ended before `today`.
+fn proxmox_nodes(model: &Model, today: Date) -> Vec<Diagnostic> {
+    let newest = PROXMOX_VE
+        .iter()
+        .map(|(major, _, _)| *major)
+        .max()
+        .unwrap_or(0);
+    let mut out = Vec::new();
+    for machine in &model.machines {
+        let Some(major) = machine.proxmox else {
+            continue;
+        };
+        let Some((_, debian, Some(eol))) = PROXMOX_VE.iter().find(|(m, _, _)| *m == major.value)
+        else {
+            continue;
+        };
+        let Some(eol) = Date::parse(eol) else {
+            continue;
+        };
+        if eol >= today {
+            continue;
+        }
+        let next = major.value + 1;
+        let help = if next == 9 {
+            // pve8to9 is the checklist Proxmox VE 8.4 ships for this upgrade
+            // (proxmox/pve-manager bin/pve8to9 at commit 4b29c4c2; `pve8to9 --full` as
+            // pve.proxmox.com/wiki/Upgrade_from_8_to_9 runs it).
+            format!(
+                "upgrade {} to Proxmox VE 9 (run `pve8to9 --full` on the node first)",
+                machine.name
+            )
+        } else {
+            format!(
+                "upgrade {} release by release to Proxmox VE {newest}",
+                machine.name
+            )
+        };
+        out.push(
+            Diagnostic::warning(
+                Code::RELEASE_END_OF_LIFE,
+                format!(
+                    "{} runs Proxmox VE {}, whose support ended on {eol}",
+                    machine.name, major.value
+                ),
+                major.span,
+                format!(
+                    "Proxmox VE {} (Debian {debian}), supported until {eol}",
+                    major.value
+                ),
             )
             .with_note(
                 "past that day the release gets no security updates, and installers and \
@@ -112,6 +193,50 @@ mod tests {
     fn the_last_day_of_support_is_still_supported() {
         assert!(check(&lab(0), day("2026-06-30")).is_empty());
         assert_eq!(check(&lab(0), day("2026-07-01")).len(), 1);
+    }
+
+    fn node(major: u32) -> Model {
+        let mut model = Model::default();
+        let mut machine = Machine::new("pve", Platform::Proxmox, SiteId(0), Span::default());
+        machine.proxmox = Some(infrac_model::Spanned::new(major, Span::default()));
+        model.machines.push(machine);
+        model
+    }
+
+    #[test]
+    fn a_proxmox_node_past_its_release_end_is_reported() {
+        assert!(check(&node(8), day("2026-08-31")).is_empty());
+        let found = check(&node(8), day("2026-09-01"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].code, Code::RELEASE_END_OF_LIFE);
+        assert_eq!(
+            found[0].message,
+            "pve runs Proxmox VE 8, whose support ended on 2026-08-31"
+        );
+        assert!(found[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("pve8to9")));
+        // 9 has no announced end, so it is never reported.
+        assert!(check(&node(9), day("2040-01-01")).is_empty());
+        let old = check(&node(6), day("2026-12-01"));
+        assert_eq!(
+            old[0].help.as_deref(),
+            Some("upgrade pve release by release to Proxmox VE 9")
+        );
+    }
+
+    #[test]
+    fn the_release_table_is_newest_first_with_real_dates() {
+        for pair in PROXMOX_VE.windows(2) {
+            assert_eq!(pair[0].0, pair[1].0 + 1);
+        }
+        for (major, _, eol) in PROXMOX_VE {
+            assert!(
+                eol.is_none_or(|d| Date::parse(d).is_some()),
+                "{major}: {eol:?}"
+            );
+        }
     }
 
     #[test]

@@ -247,20 +247,34 @@ fn naming_rules_cover_every_machine_and_network() {
 }
 
 #[test]
-fn vmids_are_one_space_per_site() {
+fn vmids_are_one_space_per_cluster() {
     let mut lab = Lab::new();
-    let attic = lab.site("attic");
     let pve1 = lab.machine("pve1", Platform::Proxmox);
     let pve2 = lab.machine("pve2", Platform::Proxmox);
     let pve3 = lab.machine("pve3", Platform::Proxmox);
-    lab.m(pve3).site = attic;
+    let pve4 = lab.machine("pve4", Platform::Proxmox);
+    let span = Span::default();
+    lab.model.pve_clusters.push(infrac_model::pve::PveCluster {
+        name: "homelab".into(),
+        doc: None,
+        nodes: vec![Spanned::new(pve1, span), Spanned::new(pve2, span)],
+        links: Vec::new(),
+        qdevice: None,
+        ha: Vec::new(),
+        migration: None,
+        ceph: None,
+        span,
+    });
     lab.guest("a", 100, pve1);
     lab.guest("b", 100, pve2);
+    // Standalone hosts each have IDs of their own, even on one site.
     lab.guest("c", 100, pve3);
+    lab.guest("d", 100, pve4);
     let d = lab.check();
-    assert_eq!(codes(&d), ["E0432"], "{d:#?}");
-    assert_eq!(d[0].primary.message, "vm b has it");
-    assert_eq!(d[0].message, "VMID 100 is used by both vm a and vm b");
+    let vmids = only(&d, Code::DUPLICATE_VMID);
+    assert_eq!(vmids.len(), 1, "{d:#?}");
+    assert_eq!(vmids[0].primary.message, "vm b has it");
+    assert_eq!(vmids[0].message, "VMID 100 is used by both vm a and vm b");
 }
 
 #[test]

@@ -184,6 +184,14 @@ codes! {
     STORAGE_CONTENT_KIND = "E0508", "content type or storage ID that Proxmox does not accept for the pool";
     HA_RULE = "E0510", "HA rule with a guest or node outside its cluster, or a guest on local storage";
     HA_APART = "E0511", "guests an HA rule keeps apart run on the same node";
+    CEPH_REPLICAS = "E0512", "Ceph pool with more replicas than nodes with OSDs";
+    CEPH_NO_OSDS = "E0513", "Ceph pools on a cluster none of whose nodes has an OSD";
+    CEPH_MIN_SIZE = "E0514", "Ceph pool whose min_size is larger than its size";
+    CEPH_OSD_PLACEMENT = "E0515", "OSD on a machine that is not a node of a cluster running Ceph";
+    CEPH_NETWORK = "E0516", "Ceph node without an address on a Ceph network";
+    CEPH_POOL_NAME = "E0517", "Ceph pool whose name is taken by another storage of the cluster";
+    CEPH_OSD_DEVICE = "E0518", "OSD device that is not a /dev path, or is given twice";
+    PVE_MIGRATION_NETWORK = "E0519", "migration network that a node has no address on, or without a prefix";
     STORAGE_INCOMPLETE = "E0509", "pool without a setting its storage type needs, or with one it does not take";
     COMPOSE_SECRET_ENV = "E0530", "secret in a stack's environment under a name that does not take a file";
     COMPOSE_DEPENDS_UNKNOWN = "E0531", "depends_on names no service of the stack";
@@ -197,6 +205,11 @@ codes! {
     TUNNEL_ROUTE_UNREACHABLE = "E0539", "tunnel route to a target the tunnel cannot reach";
     COMPOSE_BIND_ADDRESS = "E0540", "published port bound to an address the machine does not have";
     COMPOSE_VOLUME_SOURCE = "E0541", "volume with two sources";
+    ROUTE_CERTIFICATE = "E0542", "route certificate that is incomplete or given twice";
+    ROUTE_TLS_UNUSED = "E0543", "certificate setting on a route where no proxy of the lab terminates TLS";
+    PROXY_ROUTE_UNREACHABLE = "E0544", "reverse-proxy route to a target the proxy cannot reach";
+    ROUTE_HOST_NAME = "E0545", "route host name that is not a DNS name";
+    APP_HOST_PORT = "E0546", "app host port that is not one of its ports, or on a host-network pod";
     BIRD_NO_NEXT_HOP = "E1001", "bird cannot announce IPv6 routes over an IPv4 session without an IPv6 next hop";
     NFT_FORWARD_WITHOUT_ADDRESS = "E1002", "nftables cannot forward a port to a guest without a static IPv4 address";
     JOIN_WITHOUT_TOKEN = "E1201", "cluster node cannot join without a token";
@@ -220,6 +233,7 @@ codes! {
     APP_NFS_UNREACHABLE = "E0563", "app NFS volume its nodes cannot mount";
     CHART_NAME = "E0564", "chart release name or namespace that Helm or Kubernetes rejects";
     GRAFANA_NODEPORT = "E0565", "Grafana's NodePort taken by an app of the cluster";
+    PVE_BOND = "E0570", "bond that cannot be built as written";
     EXPORTER_NOT_SCRAPED = "W0550", "a machine runs an exporter the monitoring stack cannot scrape";
     EXPORTER_BLOCKED = "W0551", "the firewall blocks the monitoring stack from an exporter";
     TOO_MANY_DIAGNOSTICS = "W0001", "more diagnostics than are shown";
@@ -242,5 +256,6 @@ codes! {
     PVE_QDEVICE_ODD = "W0502", "a QDevice on a cluster with an odd number of nodes";
     HA_N_MINUS_ONE = "W0504", "the other nodes cannot hold an HA rule's guests when one node fails";
     K8S_SERVERS_SHARE_NODE = "W0505", "Kubernetes servers share one Proxmox node";
+    CEPH_MIN_SIZE_ONE = "W0506", "a Ceph pool that accepts writes with a single replica";
     STORAGE_NFS_PATH = "W0503", "an NFS, CIFS or dir pool without its path or share gets no storage.cfg entry";
 }

@@ -39,6 +39,7 @@ pub fn all_targets() -> Vec<&'static dyn Target> {
         &infrac_target_wireguard::WireguardTarget,
         &infrac_target_compose::ComposeTarget,
         &infrac_target_compose::CloudflaredTarget,
+        &infrac_target_compose::CaddyTarget,
     ]
 }
 

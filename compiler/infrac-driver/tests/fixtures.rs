@@ -16,16 +16,29 @@ fn workspace_root() -> &'static Path {
         .unwrap_or(Path::new("."))
 }
 
-fn expectation(source: &str) -> Option<&str> {
+/// The value of a `# KEY = "VALUE"` line among the first five.
+fn header<'a>(source: &'a str, key: &str) -> Option<&'a str> {
     source.lines().take(5).find_map(|line| {
         let rest = line
             .trim()
             .strip_prefix('#')?
             .trim()
-            .strip_prefix("expect")?
+            .strip_prefix(key)?
             .trim()
             .strip_prefix('=')?;
         Some(rest.trim().trim_matches('"'))
+    })
+}
+
+fn expectation(source: &str) -> Option<&str> {
+    header(source, "expect")
+}
+
+/// `# today = "YYYY-MM-DD"`: the fixture is checked as on that day, with the release
+/// checks; without it the checks that depend on the day are left out.
+fn today(source: &str) -> Option<infrac_model::Date> {
+    header(source, "today").map(|d| {
+        infrac_model::Date::parse(d).unwrap_or_else(|| panic!("`# today = \"{d}\"` is not a date"))
     })
 }
 
@@ -39,7 +52,7 @@ fn fixtures() {
         insta::glob!("../../../tests/fixtures", "**/*.infra", |path| {
             let relative = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
             let source = std::fs::read_to_string(path).unwrap_or_default();
-            let analysis = infrac_driver::check_with(&relative, &source, &FsLoader::new(root));
+            let analysis = infrac_driver::check_with_on(&relative, &source, &FsLoader::new(root), today(&source));
             let rendered = render_human(&analysis.sources, &analysis.diagnostics, RenderOptions { color: false });
             match expectation(&source) {
                 Some("clean") => assert!(!analysis.has_errors(), "{relative} expected clean:\n{rendered}"),

@@ -54,7 +54,8 @@ pub struct HostBudget {
     pub idle_memory: Usage,
 }
 
-/// One storage pool's budget. Shared pools (NFS, Ceph) are one budget per site.
+/// One storage pool's budget. Shared pools (NFS, Ceph) are one budget per Proxmox
+/// cluster, or per site outside a cluster.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolBudget {
     pub name: String,
@@ -125,28 +126,44 @@ pub fn host_budgets(model: &Model) -> Vec<HostBudget> {
     out
 }
 
+/// Where a pool's budget is kept: shared pools once per Proxmox cluster (or per site,
+/// for hosts outside one), local pools per host.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+// Local pools sort first, as they are declared first on a host.
+enum PoolKey {
+    Host(u32, String),
+    Cluster(usize, String),
+    Site(u32, String),
+}
+
+fn pool_key(model: &Model, host: MachineId, pool: &crate::StoragePool) -> PoolKey {
+    if !pool.shared {
+        return PoolKey::Host(host.0, pool.name.clone());
+    }
+    match crate::pve::pve_cluster_of(model, host) {
+        Some((index, _)) => PoolKey::Cluster(index, pool.name.clone()),
+        None => PoolKey::Site(model.machine(host).site.0, pool.name.clone()),
+    }
+}
+
 /// Budgets of every storage pool.
 pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
-    // Key: (site, pool name) for shared pools, (host, pool name) for local ones.
-    let mut pools: BTreeMap<(bool, u32, String), PoolBudget> = BTreeMap::new();
+    let mut pools: BTreeMap<PoolKey, PoolBudget> = BTreeMap::new();
     for (h, host) in model.machines() {
         for pool in &host.storage {
-            let key = if pool.shared {
-                (true, host.site.0, pool.name.clone())
-            } else {
-                (false, h.0, pool.name.clone())
-            };
-            let entry = pools.entry(key).or_insert_with(|| PoolBudget {
-                name: pool.name.clone(),
-                hosts: Vec::new(),
-                shared: pool.shared,
-                usage: Usage {
-                    used: 0,
-                    capacity: pool.size.value.0,
-                    consumers: Vec::new(),
-                },
-                span: pool.size.span,
-            });
+            let entry = pools
+                .entry(pool_key(model, h, pool))
+                .or_insert_with(|| PoolBudget {
+                    name: pool.name.clone(),
+                    hosts: Vec::new(),
+                    shared: pool.shared,
+                    usage: Usage {
+                        used: 0,
+                        capacity: pool.size.value.0,
+                        consumers: Vec::new(),
+                    },
+                    span: pool.size.span,
+                });
             entry.hosts.push(h);
             entry.usage.capacity = entry.usage.capacity.max(pool.size.value.0);
         }
@@ -157,12 +174,7 @@ pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
             let Some(pool) = host.pool(&disk.pool.value) else {
                 continue;
             };
-            let key = if pool.shared {
-                (true, host.site.0, pool.name.clone())
-            } else {
-                (false, guest.host.0, pool.name.clone())
-            };
-            if let Some(budget) = pools.get_mut(&key) {
+            if let Some(budget) = pools.get_mut(&pool_key(model, guest.host, pool)) {
                 budget.usage.used += disk.size.value.0;
                 budget
                     .usage
@@ -171,6 +183,7 @@ pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
             }
         }
     }
+    ceph_capacities(model, &mut pools);
     pools
         .into_values()
         .map(|mut p| {
@@ -178,6 +191,33 @@ pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
             p
         })
         .collect()
+}
+
+/// Ceph pools share their cluster's OSDs: each one's capacity is what the others leave.
+fn ceph_capacities(model: &Model, pools: &mut BTreeMap<PoolKey, PoolBudget>) {
+    for (index, cluster) in model.pve_clusters.iter().enumerate() {
+        let Some(ceph) = &cluster.ceph else { continue };
+        let nodes: Vec<MachineId> = cluster.nodes.iter().map(|n| n.value).collect();
+        let raw: Vec<u64> = crate::ceph::raw_by_node(model, &nodes)
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
+        let key = |name: &str| PoolKey::Cluster(index, name.to_string());
+        let used: BTreeMap<String, u64> = ceph
+            .pools
+            .iter()
+            .filter_map(|p| {
+                pools
+                    .get(&key(&p.name))
+                    .map(|b| (p.name.clone(), b.usage.used))
+            })
+            .collect();
+        for (name, capacity) in crate::ceph::shared_capacities(&raw, ceph, &used) {
+            if let Some(budget) = pools.get_mut(&key(&name)) {
+                budget.usage.capacity = capacity;
+            }
+        }
+    }
 }
 
 /// Formats milli-vCPUs as vCPUs (`12`, `12.5`).

@@ -265,6 +265,9 @@ pub struct Machine {
     pub platform: Platform,
     /// The OS image it runs (NixOS, Debian, Ubuntu, macOS).
     pub os: Option<ImageId>,
+    /// For a Proxmox VE node: the major release it runs, when the lab declares it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxmox: Option<Spanned<u32>>,
     pub hardware: Option<Hardware>,
     /// For a guest: where it runs and its virtual hardware.
     pub guest: Option<Guest>,
@@ -275,7 +278,13 @@ pub struct Machine {
     pub overcommit: Overcommit,
     pub nics: Vec<Nic>,
     pub bridges: Vec<Bridge>,
+    /// Bonds of a Proxmox node's ports.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bonds: Vec<crate::pve::Bond>,
     pub storage: Vec<StoragePool>,
+    /// Disks given to Ceph (a node of a cluster with a `ceph` block).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub osds: Vec<crate::ceph::Osd>,
     pub pci: Vec<PciDevice>,
     /// Addresses on networks that no declared NIC carries (`address = 192.168.1.10 on
     /// mgmt`): on a Proxmox node they live on the bridge of that network.
@@ -303,6 +312,7 @@ impl Machine {
             site,
             platform,
             os: None,
+            proxmox: None,
             hardware: None,
             guest: None,
             cloud: None,
@@ -310,7 +320,9 @@ impl Machine {
             overcommit: Overcommit::default(),
             nics: Vec::new(),
             bridges: Vec::new(),
+            bonds: Vec::new(),
             storage: Vec::new(),
+            osds: Vec::new(),
             pci: Vec::new(),
             addresses: Vec::new(),
             bmc: None,
@@ -1252,6 +1264,8 @@ pub struct Route {
     pub tls: bool,
     /// How the proxy speaks to the target.
     pub origin: crate::Origin,
+    /// Where a reverse proxy gets the certificate of an HTTPS route.
+    pub certificate: crate::proxy::RouteCertificate,
     #[serde(skip)]
     pub span: Span,
 }

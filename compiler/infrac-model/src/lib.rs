@@ -6,6 +6,7 @@
 
 pub mod bgp;
 pub mod budget;
+pub mod ceph;
 pub mod charts;
 mod compose;
 pub mod dns;
@@ -20,6 +21,7 @@ pub mod layout;
 pub mod listeners;
 pub mod plan;
 pub mod policy;
+pub mod proxy;
 pub mod pve;
 pub mod roles;
 pub mod storage;

@@ -1,8 +1,10 @@
 //! What listens on which port of which machine: the machine's own services, Compose
-//! services, on every Kubernetes node the cluster's ingress controller and NodePorts, and
-//! on its node the pods of an app with `host_network`.
-//! The port-clash check reads this one list. A reverse proxy (`ingress`) is not listed:
-//! it is one of these (a service of its machine, a Compose service), already counted.
+//! services, on every Kubernetes node the cluster's ingress controller and NodePorts
+//! (apps' and the monitoring stack's Grafana), on its node the pods of an app with
+//! `host_network`, and on every node it can run on an app's `host_ports`.
+//! The port-clash check reads this one list. A reverse proxy (`ingress`) that infrac runs
+//! as Caddy is listed on 80 and 443; one the operator runs is one of the others (a
+//! service of its machine, a Compose service), already counted.
 
 use crate::{Expose, MachineId, Model, NetworkMode, PortSpec, Protocol, Span};
 use std::net::IpAddr;
@@ -132,6 +134,20 @@ pub fn listeners(model: &Model) -> Vec<Listener> {
                 ));
             }
         }
+        // The monitoring stack's Grafana Service, a NodePort when it asks for one.
+        for stack in model
+            .monitoring
+            .iter()
+            .filter(|m| m.cluster.index() == index)
+        {
+            if let Some(port) = stack.grafana.nodeport {
+                ports.push((
+                    tcp(port),
+                    format!("NodePort {port} of Grafana in monitoring {}", stack.name),
+                    stack.grafana.nodeport_span,
+                ));
+            }
+        }
         for (node, _) in cluster.nodes() {
             for (port, owner, span) in &ports {
                 out.push(Listener {
@@ -145,7 +161,29 @@ pub fn listeners(model: &Model) -> Vec<Listener> {
             }
         }
     }
-    for (app, port) in crate::workloads::app_host_ports(model) {
+    for ingress in &model.ingresses {
+        if !crate::proxy::runs_caddy(model, ingress) {
+            continue;
+        }
+        for port in crate::proxy::CADDY_PORTS {
+            out.push(Listener {
+                machine: ingress.machine,
+                port: tcp(port),
+                address: None,
+                owner: format!("Caddy of reverse proxy {}", ingress.name),
+                span: ingress.span,
+                kind: ListenerKind::Service,
+            });
+        }
+    }
+    // Pods on the host's network, and container ports bound on the host (`hostPort`).
+    let host_network = crate::workloads::app_host_ports(model)
+        .into_iter()
+        .map(|p| (p, "host network"));
+    let bindings = crate::workloads::app_host_port_bindings(model)
+        .into_iter()
+        .map(|p| (p, "hostPort"));
+    for ((app, port), how) in host_network.chain(bindings) {
         out.push(Listener {
             machine: port.machine,
             port: PortSpec {
@@ -154,7 +192,7 @@ pub fn listeners(model: &Model) -> Vec<Listener> {
                 last: port.port,
             },
             address: None,
-            owner: format!("app {} (host network)", model.apps[app.index()].name),
+            owner: format!("app {} ({how})", model.apps[app.index()].name),
             span: port.span,
             kind: ListenerKind::HostNetwork,
         });

@@ -27,6 +27,37 @@ pub struct PveCluster {
     pub qdevice: Option<Spanned<MachineId>>,
     /// HA rules: guests the HA manager restarts on another node when theirs fails.
     pub ha: Vec<HaRule>,
+    /// The network live migrations use (`datacenter.cfg` `migration: secure,network=…`);
+    /// `None`: the cluster's default, its first link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<Spanned<NetworkId>>,
+    /// Ceph on the nodes, when the cluster runs it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ceph: Option<crate::ceph::Ceph>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// The bond modes ifupdown2 accepts by name (ifupdown2 3.0.0, `addons/bond.py`,
+/// `bond-mode` `validvals`, which also take each by its number 0 to 6).
+pub const BOND_MODES: [&str; 7] = [
+    "balance-rr",
+    "active-backup",
+    "balance-xor",
+    "broadcast",
+    "802.3ad",
+    "balance-tlb",
+    "balance-alb",
+];
+
+/// A bond of a Proxmox node's ports (`bond bond0 { ports = [eno1, eno2], mode = "802.3ad" }`),
+/// which a bridge may take as its port.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bond {
+    pub name: String,
+    pub ports: Vec<Spanned<String>>,
+    /// One of [`BOND_MODES`].
+    pub mode: String,
     #[serde(skip)]
     pub span: Span,
 }

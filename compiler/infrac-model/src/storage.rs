@@ -137,6 +137,10 @@ pub struct PoolSettings {
     pub pool: Option<String>,
     /// SMB share (`cifs`).
     pub share: Option<String>,
+    /// Whether RBD images are mapped by the kernel driver (`rbd`: `krbd`).
+    pub krbd: Option<bool>,
+    /// The CephFS file system (`cephfs`: `fs-name`).
+    pub fs_name: Option<String>,
 }
 
 impl crate::StoragePool {

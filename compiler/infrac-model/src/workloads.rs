@@ -21,6 +21,8 @@ pub struct AppWorkload {
     pub mounts: Vec<Mount>,
     /// Whether the pod uses its node's network namespace.
     pub host_network: bool,
+    /// Ports of the container its node also binds (`hostPort`, the same number).
+    pub host_ports: Vec<Spanned<PortSpec>>,
     /// The node the pod is pinned to.
     pub node: Option<Spanned<MachineId>>,
     /// GPUs the container requests.
@@ -210,6 +212,35 @@ pub fn app_host_ports(model: &Model) -> Vec<(crate::AppId, HostPort)> {
                         span: p.port.span,
                     },
                 ));
+            }
+        }
+    }
+    out
+}
+
+/// The `host_ports` of every app: each binds its port on every node the pod can run on
+/// (the node it is pinned to, else every node of its cluster).
+pub fn app_host_port_bindings(model: &Model) -> Vec<(crate::AppId, HostPort)> {
+    let mut out = Vec::new();
+    for (i, app) in model.apps.iter().enumerate() {
+        let w = &app.workload;
+        let nodes: Vec<MachineId> = match w.node {
+            Some(node) => vec![node.value],
+            None => model.cluster(app.cluster).nodes().map(|(m, _)| m).collect(),
+        };
+        for p in &w.host_ports {
+            for node in &nodes {
+                for port in p.value.first..=p.value.last {
+                    out.push((
+                        crate::AppId(i as u32),
+                        HostPort {
+                            machine: *node,
+                            protocol: p.value.protocol,
+                            port,
+                            span: p.span,
+                        },
+                    ));
+                }
             }
         }
     }

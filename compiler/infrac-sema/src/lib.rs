@@ -73,6 +73,8 @@ pub(crate) struct Sema<'a> {
     /// Addresses written with a prefix length (`192.168.100.10/24`): the value's span and
     /// the length, checked against the address's network once the model is built.
     pub(crate) written_prefixes: Vec<(Span, u8)>,
+    /// Proxmox clusters checked before guests are built, finished after.
+    pub(crate) pending_clusters: Vec<build::pve::PendingCluster<'a>>,
 }
 
 /// Analyses the lab whose root file is `root_name` with text `root_text`; relative
@@ -107,6 +109,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default(),
         written_prefixes: Vec::new(),
+        pending_clusters: Vec::new(),
     };
     sema.collect(&modules);
     let mut model = sema.build();

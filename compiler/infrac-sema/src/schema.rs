@@ -188,6 +188,16 @@ static EXPORT: Schema = schema(
     &[],
 );
 static PCI: Schema = schema(&[required("address", Ty::Str), attr("model", Ty::Str)], &[]);
+/// `bond NAME { … }`: ports of a Proxmox node bonded into one interface.
+static BOND: Schema = schema(
+    &[
+        required("ports", Ty::List(&Ty::Word(&[]))),
+        required("mode", Ty::Word(&infrac_model::pve::BOND_MODES)),
+    ],
+    &[],
+);
+/// `osd NAME { … }`: a disk given to Ceph; the device is `/dev/NAME` unless named.
+static OSD: Schema = schema(&[required("size", Ty::Bytes), attr("device", Ty::Str)], &[]);
 
 /// `host NAME { … }` and `machine NAME { … }`: a physical, appliance or cloud machine.
 pub static HOST: Schema = schema(
@@ -195,6 +205,9 @@ pub static HOST: Schema = schema(
         attr("hardware", Ty::Hardware),
         attr("platform", Ty::Word(&PLATFORMS)),
         attr("os", Ty::Ref(Kind::Image)),
+        // The Proxmox VE major release a node runs: 1 to the newest that
+        // infrac-checks' `PROXMOX_VE` table knows.
+        attr("proxmox", Ty::Int(1, 9)),
         attr("site", Ty::Ref(Kind::Site)),
         attr("address", Ty::List(&Ty::Placed(&Ty::Ip, PlaceOn::Network))),
         attr("bmc", Ty::Placed(&Ty::Ip, PlaceOn::Network)),
@@ -212,10 +225,12 @@ pub static HOST: Schema = schema(
         block("overcommit", false, &OVERCOMMIT),
         block("nic", true, &HOST_NIC),
         block("bridge", true, &BRIDGE),
+        block("bond", true, &BOND),
         block("storage", true, &STORAGE),
         block("pci", true, &PCI),
         block("service", true, &GUEST_SERVICE),
         block("export", true, &EXPORT),
+        block("osd", true, &OSD),
     ],
 );
 
@@ -497,6 +512,7 @@ pub static APP: Schema = schema(
         attr("command", Ty::List(&Ty::Str)),
         attr("args", Ty::List(&Ty::Str)),
         attr("host_network", Ty::Bool),
+        attr("host_ports", Ty::List(&Ty::Port)),
         attr("node", Ty::Ref(Kind::Machine)),
         attr("fs_group", Ty::Int(0, 2_147_483_647)),
         attr("description", Ty::Str),
@@ -571,6 +587,9 @@ static ROUTE: Schema = schema(
         attr("tls", Ty::Bool),
         attr("origin", Ty::Word(&["http", "https"])),
         attr("no_tls_verify", Ty::Bool),
+        attr("certificate", Ty::Word(&["acme", "internal"])),
+        attr("cert", Ty::Secret),
+        attr("key", Ty::Secret),
     ],
     &[],
 );
@@ -597,14 +616,43 @@ static PVE_HA: Schema = schema(
     &[],
 );
 
+/// Replicas per object and replicas needed for I/O: pveceph takes 1 to 7
+/// (proxmox/pve-manager at commit 14a22df3, `PVE/API2/Ceph/Pool.pm`).
+const CEPH_REPLICAS: Ty = Ty::Int(1, 7);
+static CEPH_POOL: Schema = schema(
+    &[
+        attr("size", CEPH_REPLICAS),
+        attr("min_size", CEPH_REPLICAS),
+        attr("content", Ty::List(&Ty::Word(&CONTENT_TYPES))),
+        attr("krbd", Ty::Bool),
+    ],
+    &[],
+);
+static CEPH_FS: Schema = schema(
+    &[
+        attr("size", CEPH_REPLICAS),
+        attr("min_size", CEPH_REPLICAS),
+        attr("content", Ty::List(&Ty::Word(&CONTENT_TYPES))),
+    ],
+    &[],
+);
+static CEPH: Schema = schema(
+    &[
+        required("network", Ty::Ref(Kind::Network)),
+        attr("cluster_network", Ty::Ref(Kind::Network)),
+    ],
+    &[block("pool", true, &CEPH_POOL), block("fs", true, &CEPH_FS)],
+);
+
 /// `proxmox NAME { … }`: a Proxmox VE cluster, its nodes, corosync links and QDevice.
 pub static PVE_CLUSTER: Schema = schema(
     &[
         required("nodes", Ty::List(&Ty::Ref(Kind::Machine))),
         required("links", Ty::List(&Ty::Ref(Kind::Network))),
         attr("qdevice", Ty::Ref(Kind::Machine)),
+        attr("migration", Ty::Ref(Kind::Network)),
     ],
-    &[block("ha", true, &PVE_HA)],
+    &[block("ha", true, &PVE_HA), block("ceph", false, &CEPH)],
 );
 
 /// `user NAME { … }`: a person who logs in to the lab's machines.

@@ -7,6 +7,8 @@
 //! passes [`text`]. Secrets are never written: a service's `*_FILE` variable holds the
 //! in-container path of a Compose secret whose host file `.env` names.
 
+pub mod caddy;
+pub mod debian;
 pub mod file;
 pub mod text;
 

@@ -1,33 +1,11 @@
-//! Compose stacks on a Debian or Ubuntu machine: Docker and Compose from the
-//! distribution, the stacks' files from this build written under
-//! `/etc/infrac/compose/<stack>`, and a systemd unit per stack that brings it up.
+//! Compose stacks and Caddy on a Debian or Ubuntu machine: Docker, Compose and Caddy from
+//! the distribution, the stacks' files from this build written under
+//! `/etc/infrac/compose/<stack>` with a systemd unit per stack that brings it up, and the
+//! Caddyfile (`infrac_format_compose::debian`).
 
 use crate::userdata::{CloudConfig, WriteFile};
-use infrac_model::{ComposeGpu, MachineId, Model, OsFamily, StackUnit};
-
-/// The engine, from the distribution's own archive (Docker Inc.'s repository is not
-/// needed): `docker.io` in Debian main and Ubuntu universe.
-const ENGINE: &str = "docker.io";
-/// NFS volumes are mounted by the engine's local driver with the kernel's NFS client;
-/// `nfs-common` brings the helpers (`mount.nfs`, `rpc.statd` for NFSv3 locking).
-const NFS_CLIENT: &str = "nfs-common";
-
-/// Compose from the distribution, and how to call it.
-///
-/// - Debian: `docker-compose` in main; bookworm has Compose 1.29.2 (the Python
-///   implementation), trixie Compose v2, whose package installs both
-///   `/usr/bin/docker-compose` and the `docker compose` plugin
-///   (packages.debian.org/trixie/docker-compose/filelist). `/usr/bin/docker-compose`
-///   works on both.
-/// - Ubuntu 24.04 and 26.04: `docker-compose-v2` in universe (2.24.6 on noble, 2.40.3 on
-///   resolute; packages.ubuntu.com/noble/docker-compose-v2), the `docker compose` plugin
-///   at `/usr/libexec/docker/cli-plugins/docker-compose`, depending on `docker.io`.
-fn compose(family: OsFamily) -> (&'static str, &'static str) {
-    match family {
-        OsFamily::Ubuntu => ("docker-compose-v2", "/usr/bin/docker compose"),
-        _ => ("docker-compose", "/usr/bin/docker-compose"),
-    }
-}
+use infrac_format_compose::debian;
+use infrac_model::{MachineId, Model, OsFamily};
 
 /// Packages, files and start commands of the machine's stacks, and the header notes.
 pub(crate) fn stacks(
@@ -37,61 +15,23 @@ pub(crate) fn stacks(
     config: &mut CloudConfig,
     notes: &mut Vec<String>,
 ) {
-    let units = model.stack_units(id);
-    if units.is_empty() {
+    let Some(provision) = debian::provision(model, id, family, "cloud-init") else {
         return;
-    }
-    let (package, command) = compose(family);
-    config.packages.insert(ENGINE);
-    config.packages.insert(package);
-    if units.iter().any(|u| u.nfs) {
-        config.packages.insert(NFS_CLIENT);
-    }
-    for unit in &units {
-        let (compose_yaml, env) = infrac_format_compose::render_stack(model, unit.stack);
-        config.write_files.push(WriteFile {
-            path: format!("{}/compose.yaml", unit.folder),
-            permissions: "0644",
-            content: compose_yaml,
-        });
-        // It names secret files, never their contents.
-        config.write_files.push(WriteFile {
-            path: format!("{}/.env", unit.folder),
-            permissions: "0644",
-            content: env,
-        });
-        config.write_files.push(WriteFile {
-            path: format!("/etc/systemd/system/{}.service", unit.unit),
-            permissions: "0644",
-            content: unit_file(unit, command),
-        });
-    }
-    // write_files runs before the packages are installed; the units start once Docker
-    // is there, at the end of the first boot.
+    };
+    config.packages.extend(provision.packages.iter().copied());
     config
-        .runcmd
-        .push(vec!["systemctl".into(), "daemon-reload".into()]);
-    let mut enable: Vec<String> = vec!["systemctl".into(), "enable".into(), "--now".into()];
-    enable.extend(units.iter().map(|u| format!("{}.service", u.unit)));
-    config.runcmd.push(enable);
-    let names: Vec<String> = units
-        .iter()
-        .map(|u| format!("{} ({}.service, from {})", u.stack.name, u.unit, u.folder))
-        .collect();
-    notes.push(format!(
-        "Compose stacks run by Docker: {}. Each unit runs `{command} up -d \
-         --remove-orphans` in its folder; `systemctl reload` applies a changed compose.yaml.",
-        names.join(", ")
-    ));
-    let mut secrets: Vec<String> = Vec::new();
-    for unit in &units {
-        for (_, secret) in unit.stack.services.iter().flat_map(|s| &s.secret_env) {
-            let file = infrac_model::layout::secret_file(secret);
-            if !secrets.contains(&file) {
-                secrets.push(file);
-            }
-        }
-    }
+        .write_files
+        .extend(provision.files.iter().map(|f| WriteFile {
+            path: f.path.clone(),
+            permissions: f.mode,
+            content: f.content.clone(),
+            defer: f.after_packages,
+        }));
+    // write_files runs before the packages are installed (except the deferred ones);
+    // the units start once Docker is there, at the end of the first boot.
+    config.runcmd.extend(provision.start());
+    notes.extend(provision.notes());
+    let secrets = provision.secret_files();
     if !secrets.is_empty() {
         notes.push(format!(
             "The stacks read secrets from files the secret store provides, never written \
@@ -99,16 +39,7 @@ pub(crate) fn stacks(
             secrets.join(", ")
         ));
     }
-    let nvidia: Vec<&str> = units
-        .iter()
-        .filter(|u| {
-            u.stack
-                .services
-                .iter()
-                .any(|s| s.gpu == Some(ComposeGpu::Nvidia))
-        })
-        .map(|u| u.stack.name.as_str())
-        .collect();
+    let nvidia = provision.nvidia_stacks();
     if !nvidia.is_empty() {
         notes.push(format!(
             "Left to the operator: an NVIDIA GPU for the stacks {}, which needs the \
@@ -117,40 +48,6 @@ pub(crate) fn stacks(
             nvidia.join(", ")
         ));
     }
-}
-
-/// The systemd unit of one stack: a oneshot that stays active while the stack is up,
-/// after Docker, the network and the file systems its bind mounts live on.
-fn unit_file(unit: &StackUnit, command: &str) -> String {
-    // network-online: the engine mounts the stack's NFS volumes itself when a container
-    // starts, and images are pulled from registries.
-    let after = ["docker.service", "network-online.target"];
-    let mut text = format!(
-        "# Compose stack {name}, written by cloud-init from infrac's build.\n\
-         [Unit]\n\
-         Description=Compose stack {name}\n\
-         Requires=docker.service\n\
-         After={after}\n\
-         Wants=network-online.target\n",
-        name = unit.stack.name,
-        after = after.join(" "),
-    );
-    for path in unit.requires_mounts_for() {
-        text.push_str(&format!("RequiresMountsFor={path}\n"));
-    }
-    text.push_str(&format!(
-        "\n[Service]\n\
-         Type=oneshot\n\
-         RemainAfterExit=yes\n\
-         WorkingDirectory={folder}\n\
-         ExecStart={command} --env-file .env up -d --remove-orphans\n\
-         ExecReload={command} --env-file .env up -d --remove-orphans\n\
-         ExecStop={command} --env-file .env down\n\
-         \n[Install]\n\
-         WantedBy=multi-user.target\n",
-        folder = unit.folder,
-    ));
-    text
 }
 
 #[cfg(test)]

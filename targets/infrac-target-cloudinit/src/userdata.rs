@@ -69,6 +69,12 @@ pub(crate) struct WriteFile {
     pub path: String,
     pub permissions: &'static str,
     pub content: String,
+    /// Written in the final stage, after the packages are installed (cloud-init's
+    /// `write_files_deferred` runs after `package_update_upgrade_install` and before
+    /// `scripts_user`, cloud-init `config/cloud.cfg.tmpl`): for a file a package ships
+    /// as a conffile, which dpkg would otherwise ask about.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub defer: bool,
 }
 
 /// Extra apt repositories.
@@ -385,6 +391,7 @@ fn nfs_exports(model: &Model, machine: &Machine, config: &mut CloudConfig) {
         path: EXPORTS_FILE.into(),
         permissions: "0644",
         content: lines.join("\n") + "\n",
+        defer: false,
     });
     config.runcmd.push(vec!["exportfs".into(), "-ra".into()]);
 }

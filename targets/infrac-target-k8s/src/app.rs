@@ -199,6 +199,14 @@ impl AppObjects {
                 .map(|p| ContainerPort {
                     name: p.name.clone(),
                     container_port: p.port.value.first,
+                    host_port: w
+                        .host_ports
+                        .iter()
+                        .any(|h| {
+                            h.value.protocol == p.port.value.protocol
+                                && h.value.first == p.port.value.first
+                        })
+                        .then_some(p.port.value.first),
                     protocol: protocol(p.port.value.protocol),
                 })
                 .collect(),

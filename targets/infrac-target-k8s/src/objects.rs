@@ -204,6 +204,9 @@ pub struct Container {
 pub struct ContainerPort {
     pub name: String,
     pub container_port: u16,
+    /// The node's port bound to it (the app's `host_ports`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<u16>,
     pub protocol: &'static str,
 }
 

@@ -32,9 +32,14 @@ fn named_ports_are_in_container_and_service() {
         "    - name: grpc\n      port: 6334\n      targetPort: grpc\n",
     );
     let statefulset = file("ai/qdrant-statefulset.yaml");
+    // `host_ports = [tcp/6334]`: the gRPC port also on the node, the HTTP port not.
     has(
         &statefulset,
-        "            - name: grpc\n              containerPort: 6334\n",
+        "            - name: grpc\n              containerPort: 6334\n              hostPort: 6334\n",
+    );
+    has(
+        &statefulset,
+        "            - name: http\n              containerPort: 6333\n              protocol: TCP\n",
     );
 }
 

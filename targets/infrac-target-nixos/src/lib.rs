@@ -11,6 +11,8 @@ mod network;
 mod nix;
 // The option table is checked by tests only; the target itself needs no table to emit.
 #[cfg(test)]
+mod option_type;
+#[cfg(test)]
 mod options;
 mod overlay;
 mod release;

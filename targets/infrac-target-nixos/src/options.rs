@@ -1,37 +1,73 @@
-//! The NixOS options this target may write, per release, from `data/options.txt`, and
-//! the check that a configuration sets only options its release declares. A removed or
-//! renamed option (such as `services.bird2` in 25.05) then fails a test instead of a
+//! The NixOS options this target may write, per release, with their declared types, from
+//! `data/options.txt`, and the check that a configuration sets only options its release
+//! declares, each with a value of the declared type. A removed or renamed option (such as
+//! `services.bird2` in 25.05) or a mistyped value then fails a test instead of a
 //! machine's `nixos-rebuild`.
 
 use crate::nix::Nix;
+use crate::option_type::OptionType;
 use crate::release::Release;
 
 /// The option table: see the header of the file for its format and sources.
 const OPTIONS: &str = include_str!("../data/options.txt");
 
 /// One declared option (or option subtree whose attribute names are free, `<name>`),
-/// with the first and last release that declares it.
+/// with the first and last release that declares it, its type and where that type was
+/// read (a key of the table's `source` lines).
 #[derive(Debug)]
 pub(crate) struct Declared {
     pub pattern: Vec<String>,
     pub from: Option<Release>,
     pub until: Option<Release>,
+    pub ty: OptionType,
+    pub source: Option<String>,
 }
 
-/// Every line of the table.
-pub(crate) fn table() -> Vec<Declared> {
+/// A module file of nixpkgs, read at one commit: `source KEY PATH COMMIT`.
+#[derive(Debug)]
+pub(crate) struct Source {
+    pub key: String,
+    pub path: String,
+    pub commit: String,
+}
+
+fn lines() -> impl Iterator<Item = &'static str> {
     OPTIONS
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// Every `source` line of the table.
+pub(crate) fn sources() -> Vec<Source> {
+    lines()
+        .filter_map(|l| l.strip_prefix("source "))
+        .map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            assert_eq!(words.len(), 3, "`source KEY PATH COMMIT`: {l}");
+            Source {
+                key: words[0].into(),
+                path: words[1].into(),
+                commit: words[2].into(),
+            }
+        })
+        .collect()
+}
+
+/// Every option line of the table.
+pub(crate) fn table() -> Vec<Declared> {
+    lines()
+        .filter(|l| !l.starts_with("source "))
         .map(|line| {
-            let mut words = line.split_whitespace();
-            let pattern = words.next().unwrap_or_default();
-            let release = |w: Option<&str>| w.and_then(Release::parse);
+            let words: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(words.len(), 5, "`PATH FROM UNTIL TYPE SOURCE`: {line}");
+            let release = |w: &str| Release::parse(w);
             Declared {
-                pattern: pattern.split('.').map(str::to_string).collect(),
-                from: release(words.next()),
-                until: release(words.next()),
+                pattern: words[0].split('.').map(str::to_string).collect(),
+                from: release(words[1]),
+                until: release(words[2]),
+                ty: OptionType::parse(words[3]).unwrap_or_else(|e| panic!("{line}: {e}")),
+                source: (words[4] != "-").then(|| words[4].to_string()),
             }
         })
         .collect()
@@ -50,22 +86,57 @@ impl Declared {
     }
 }
 
-/// The paths set by `assignments` that `release` declares no option for. A path that
-/// is an option is not looked into (its value may be an attribute set of any shape);
-/// an attribute set that is not an option is looked into, down to the options.
-pub(crate) fn undeclared(
+/// What is wrong with one assignment of a configuration.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Problem {
+    /// No option of that path in the release.
+    Undeclared(String),
+    /// The option exists, but its type does not accept the value.
+    Mistyped { path: String, why: String },
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Undeclared(path) => write!(f, "{path}: no such option"),
+            Problem::Mistyped { path, why } => write!(f, "{path}: {why}"),
+        }
+    }
+}
+
+/// The problems of `assignments` on `release`. A path that is an option is not looked
+/// into (its value may be an attribute set of any shape) but its value is checked
+/// against the option's type; an attribute set that is not an option is looked into,
+/// down to the options.
+pub(crate) fn check(
     table: &[Declared],
     release: Release,
     assignments: &[(&str, Nix)],
-) -> Vec<String> {
+) -> Vec<Problem> {
+    fn declared<'t>(
+        table: &'t [Declared],
+        path: &[String],
+        release: Release,
+    ) -> Option<&'t Declared> {
+        table.iter().find(|d| d.matches(path, release))
+    }
+    fn typed(option: &Declared, path: &[String], value: &Nix, out: &mut Vec<Problem>) {
+        if let Some(why) = option.ty.rejects(value) {
+            out.push(Problem::Mistyped {
+                path: path.join("."),
+                why,
+            });
+        }
+    }
     fn walk(
         table: &[Declared],
         release: Release,
         path: &mut Vec<String>,
         value: &Nix,
-        out: &mut Vec<String>,
+        out: &mut Vec<Problem>,
     ) {
-        if table.iter().any(|d| d.matches(path, release)) {
+        if let Some(option) = declared(table, path, release) {
+            typed(option, path, value, out);
             return;
         }
         let value = match value {
@@ -77,24 +148,25 @@ pub(crate) fn undeclared(
                 for (key, value) in entries {
                     let depth = path.len();
                     // A dotted key (`settings.PermitRootLogin = …`) is nested sets: stop
-                    // at the first prefix that is an option.
-                    let (last, inner) = key.split_last().expect("attribute paths are not empty");
-                    let mut declared = false;
-                    for segment in inner {
+                    // at the first prefix that is an option, whose value is the rest.
+                    let mut found = false;
+                    for (i, segment) in key.iter().enumerate().take(key.len() - 1) {
                         path.push(segment.clone());
-                        if table.iter().any(|d| d.matches(path, release)) {
-                            declared = true;
+                        if let Some(option) = declared(table, path, release) {
+                            let nested = Nix::Attrs(vec![(key[i + 1..].to_vec(), value.clone())]);
+                            typed(option, path, &nested, out);
+                            found = true;
                             break;
                         }
                     }
-                    if !declared {
-                        path.push(last.clone());
+                    if !found {
+                        path.push(key[key.len() - 1].clone());
                         walk(table, release, path, value, out);
                     }
                     path.truncate(depth);
                 }
             }
-            _ => out.push(path.join(".")),
+            _ => out.push(Problem::Undeclared(path.join("."))),
         }
     }
     let mut out = Vec::new();
@@ -111,13 +183,22 @@ mod tests {
     use crate::machine::MachineView;
     use infrac_model::OsFamily;
 
-    /// ORION and every NixOS fixture, with each NixOS machine's assignments.
+    /// Every example and every build fixture, with each NixOS machine's view.
     fn every_configuration(mut visit: impl FnMut(&str, &MachineView)) {
-        let mut labs = vec!["examples/orion.infra".to_string()];
+        let root = infrac_testkit::root();
+        let mut labs: Vec<String> = std::fs::read_dir(root.join("examples"))
+            .expect("examples/")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".infra"))
+            .map(|n| format!("examples/{n}"))
+            .collect();
+        labs.sort();
         labs.extend(
-            infrac_testkit::labs(&["nixos-"])
+            infrac_testkit::labs(&[""])
                 .into_iter()
-                .map(|(_, relative)| relative),
+                .map(|(_, relative)| relative)
+                .filter(|relative| relative.starts_with("tests/")),
         );
         for lab in labs {
             let analysis = infrac_testkit::analyse(&lab);
@@ -144,19 +225,18 @@ mod tests {
     fn every_option_written_exists_in_the_machines_release() {
         let table = table();
         let mut problems = Vec::new();
+        let mut machines = 0;
         every_configuration(|name, view| {
+            machines += 1;
             let sections = crate::configuration::sections(view).unwrap_or_default();
             for (_, assignments) in &sections {
-                for missing in undeclared(&table, view.release(), assignments) {
-                    problems.push(format!("{name} (NixOS {}): {missing}", view.release()));
+                for problem in check(&table, view.release(), assignments) {
+                    problems.push(format!("{name} (NixOS {}): {problem}", view.release()));
                 }
             }
         });
-        assert!(
-            problems.is_empty(),
-            "no such option:\n{}",
-            problems.join("\n")
-        );
+        assert!(machines > 10, "only {machines} NixOS machines were checked");
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
     /// The NixOS releases of the stdlib's images, oldest first.
@@ -208,8 +288,8 @@ mod tests {
                 };
                 let sections = crate::configuration::sections(&moved).unwrap_or_default();
                 for (_, assignments) in &sections {
-                    let missing = undeclared(&table, moved.release(), assignments);
-                    assert!(missing.is_empty(), "{name} on {version}: {missing:?}");
+                    let problems = check(&table, moved.release(), assignments);
+                    assert!(problems.is_empty(), "{name} on {version}: {problems:?}");
                 }
             }
         });
@@ -220,19 +300,92 @@ mod tests {
         let table = table();
         let on = |v| Release::parse(v).expect("release");
         let bird2 = [("services.bird2", Nix::attrs([("enable", Nix::Bool(true))]))];
-        assert!(undeclared(&table, on("24.11"), &bird2).is_empty());
+        assert!(check(&table, on("24.11"), &bird2).is_empty());
         assert_eq!(
-            undeclared(&table, on("25.05"), &bird2),
-            ["services.bird2.enable"]
+            check(&table, on("25.05"), &bird2),
+            [Problem::Undeclared("services.bird2.enable".into())]
+        );
+        assert_eq!(
+            check(&table, on("26.05"), &bird2)[0].to_string(),
+            "services.bird2.enable: no such option"
         );
         let bird = [(
             "services.bird",
             Nix::attrs([("package", Nix::Expr("pkgs.bird2".into()))]),
         )];
         assert_eq!(
-            undeclared(&table, on("24.11"), &bird),
-            ["services.bird.package"]
+            check(&table, on("24.11"), &bird),
+            [Problem::Undeclared("services.bird.package".into())]
         );
-        assert!(undeclared(&table, on("26.05"), &bird).is_empty());
+        assert!(check(&table, on("26.05"), &bird).is_empty());
+    }
+
+    #[test]
+    fn a_mistyped_value_is_caught() {
+        let table = table();
+        let on = Release::NEWEST;
+        let ssh = [(
+            "services.openssh",
+            Nix::attrs([
+                ("enable", Nix::str("yes")),
+                ("ports", Nix::List(vec![Nix::Int(22)])),
+            ]),
+        )];
+        assert_eq!(
+            check(&table, on, &ssh),
+            [Problem::Mistyped {
+                path: "services.openssh.enable".into(),
+                why: "the string \"yes\" is not of type bool".into()
+            }]
+        );
+        // A dotted key reaches the option through its prefix.
+        let k3s = [("services.k3s.role", Nix::str("master"))];
+        assert_eq!(check(&table, on, &k3s).len(), 1);
+        let ports = [(
+            "networking.firewall.interfaces",
+            Nix::Attrs(vec![(
+                vec!["eth0".into(), "allowedTCPPorts".into()],
+                Nix::List(vec![Nix::str("22")]),
+            )]),
+        )];
+        assert_eq!(
+            check(&table, on, &ports).len(),
+            1,
+            "{:?}",
+            check(&table, on, &ports)
+        );
+    }
+
+    #[test]
+    fn every_recorded_type_names_a_source_read_at_a_commit() {
+        let sources = sources();
+        for source in &sources {
+            assert!(
+                source.commit.len() == 40 && source.commit.chars().all(|c| c.is_ascii_hexdigit()),
+                "{source:?}: a source is pinned to a full commit"
+            );
+            assert!(source.path.starts_with("nixos/"), "{source:?}");
+        }
+        for option in table() {
+            let name = option.pattern.join(".");
+            match (&option.ty, &option.source) {
+                (OptionType::Unrecorded, None) => {}
+                (OptionType::Unrecorded, Some(_)) => panic!("{name}: a source but no type"),
+                (_, None) => panic!("{name}: a type without its source"),
+                (_, Some(key)) => assert!(
+                    sources.iter().any(|s| &s.key == key),
+                    "{name}: no `source {key}` line"
+                ),
+            }
+        }
+        for source in &sources {
+            assert!(
+                table()
+                    .iter()
+                    .any(|o| o.source.as_ref() == Some(&source.key)),
+                "source {} is not used",
+                source.key
+            );
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The NixOS release a machine runs, and what differs between releases in the options
 //! this target writes. `data/options.txt` lists every option path the target can write
-//! with the releases that declare it; a test checks every generated file against it.
+//! with the releases that declare it and its declared type; a test checks every
+//! generated configuration against it.
 
 use infrac_model::Image;
 

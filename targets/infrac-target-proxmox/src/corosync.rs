@@ -27,8 +27,29 @@ pub(crate) fn artifacts(model: &Model) -> Vec<Artifact> {
             format!("{dir}/cluster.sh"),
             crate::render::render("cluster.sh", &cluster_view(model, cluster, &dir)),
         ));
+        if let Some(migration) = migration_option(model, cluster) {
+            // No comment lines: Proxmox shows a datacenter.cfg's comments as the
+            // datacenter's notes (pve-cluster `parse_datacenter_config`).
+            out.push(Artifact::new(
+                format!("{dir}/datacenter.cfg"),
+                format!("migration: {migration}\n"),
+            ));
+        }
     }
     out
+}
+
+/// The `migration` option of `datacenter.cfg`: `secure,network=CIDR` (pve-cluster at
+/// commit 7091d92e, `src/PVE/DataCenterConfig.pm`, `$migration_format`: `type`
+/// secure|insecure as the default key, `network` a CIDR). Migrations stay encrypted: the
+/// lab says which network, not that it is private enough to go without SSH.
+fn migration_option(model: &Model, cluster: &PveCluster) -> Option<String> {
+    let network = model.network(cluster.migration?.value);
+    let cidr = network
+        .ipv4
+        .map(|p| p.value.to_string())
+        .or(network.ipv6.map(|p| p.value.to_string()))?;
+    Some(format!("secure,network={cidr}"))
 }
 
 /// A corosync value: names and addresses are plain words already (sema and the checks
@@ -112,6 +133,8 @@ struct ClusterView {
     source: String,
     name: String,
     steps: Vec<Step>,
+    /// The `--migration` value for `pvesh set /cluster/options`, quoted, and its network.
+    migration: Option<(String, String)>,
 }
 
 /// `--linkN ADDRESS` options of a node.
@@ -186,5 +209,9 @@ fn cluster_view(model: &Model, cluster: &PveCluster, dir: &str) -> ClusterView {
         source: comment_safe(&model.source),
         name: comment_safe(&cluster.name),
         steps,
+        migration: migration_option(model, cluster).and_then(|option| {
+            let network = model.network(cluster.migration?.value);
+            Some((shell_quote(&option), comment_safe(&network.name)))
+        }),
     }
 }

@@ -51,6 +51,9 @@ pub(crate) struct GuestScript {
     pub snippet: Option<Snippet>,
     /// For a container with the lab's users: the script that creates them, quoted.
     pub users: Option<String>,
+    /// For a Debian or Ubuntu container with Compose stacks or Caddy: the script that
+    /// installs them with their files, quoted.
+    pub stacks: Option<String>,
     /// Whether the guest starts at boot (a container started to set up its users is shut
     /// down again when it does not).
     pub start: bool,
@@ -309,6 +312,7 @@ pub(crate) fn plan(model: &Model, id: MachineId, guest: &Guest, position: usize)
         image: None,
         snippet: None,
         users: None,
+        stacks: None,
         start: guest.start,
         required_files: Vec::new(),
         cannot_create: None,

@@ -250,7 +250,8 @@ pub(crate) fn host_interfaces(model: &Model, host: &Machine) -> HostInterfaces {
         .collect();
     for bridge in &host.bridges {
         for port in &bridge.ports {
-            if !ports.contains(port) {
+            let bond = host.bonds.iter().any(|b| &b.name == port);
+            if !ports.contains(port) && !bond {
                 ports.push(port.clone());
             }
         }
@@ -273,6 +274,32 @@ pub(crate) fn host_interfaces(model: &Model, host: &Machine) -> HostInterfaces {
             options: mtu.map(|m| format!("mtu {m}")).into_iter().collect(),
         };
         let rest = merge_own(&mut stanza, own);
+        stanzas.push(stanza);
+        stanzas.extend(rest);
+    }
+    for bond in &host.bonds {
+        // ifupdown2's default `bond-miimon` is 0 (`addons/bond.py`): no link monitoring,
+        // so a port whose link is down would keep its share of the traffic.
+        let mut stanza = Stanza {
+            comment: Vec::new(),
+            auto: true,
+            name: bond.name.clone(),
+            family: "inet",
+            method: "manual",
+            options: vec![
+                format!(
+                    "bond-slaves {}",
+                    bond.ports
+                        .iter()
+                        .map(|p| p.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                "bond-miimon 100".into(),
+                format!("bond-mode {}", bond.mode),
+            ],
+        };
+        let rest = merge_own(&mut stanza, take_for(&mut addresses, &bond.name));
         stanzas.push(stanza);
         stanzas.extend(rest);
     }

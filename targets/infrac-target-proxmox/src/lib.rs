@@ -6,6 +6,7 @@
 //! `qm set`/`pct set`, the settings that can change in place. `--dry-run` prints the
 //! commands instead of running them. Every value from the source is shell-quoted.
 
+mod ceph;
 mod corosync;
 mod guest;
 mod ha;
@@ -16,6 +17,7 @@ mod macos;
 mod order;
 mod quote;
 mod render;
+mod stacks;
 mod storage_cfg;
 mod users;
 mod vm;
@@ -102,6 +104,7 @@ impl Target for ProxmoxTarget {
             render::render("apply.sh", &apply),
         ));
         artifacts.extend(corosync::artifacts(model));
+        artifacts.extend(ceph::artifacts(model));
         artifacts.extend(storage_cfg::artifacts(model));
         artifacts.extend(ha::artifacts(model));
         for (_, host) in model.hypervisors() {

@@ -67,8 +67,15 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
     }
     dns(ctx, &mut options);
     options.create("unprivileged", u8::from(guest.unprivileged));
+    let mut features = Vec::new();
     if guest.nesting {
-        options.both("features", "nesting=1");
+        features.push("nesting=1");
+    }
+    if crate::stacks::needs_keyctl(ctx) {
+        features.push("keyctl=1");
+    }
+    if !features.is_empty() {
+        options.both("features", features.join(","));
     }
     startup(ctx, &mut options);
     if !mounts.is_empty() {
@@ -90,6 +97,9 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
         ));
     }
     users(ctx, script);
+    let stacks = crate::stacks::provision(ctx);
+    crate::stacks::notes(ctx, stacks.as_ref(), script);
+    script.stacks = stacks.as_ref().map(crate::stacks::container_script);
     let mut kept = String::from(
         "Left alone on an existing container: its root and mount-point disks (grow them \
          with `pct resize`), its template and its privilege mode (both fixed at creation)",

@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 
-const TEMPLATES: [(&str, &str); 4] = [
+const TEMPLATES: [(&str, &str); 5] = [
     ("guest.sh", include_str!("../templates/guest.sh.j2")),
     ("apply.sh", include_str!("../templates/apply.sh.j2")),
     ("interfaces", include_str!("../templates/interfaces.j2")),
     ("cluster.sh", include_str!("../templates/cluster.sh.j2")),
+    ("ceph.sh", include_str!("../templates/ceph.sh.j2")),
 ];
 
 /// Renders template `name` with `context`.

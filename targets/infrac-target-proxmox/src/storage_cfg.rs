@@ -9,7 +9,11 @@
 //! The properties each type takes are the plugins' `options` (`*Plugin.pm`), with these
 //! fixed (required) ones: `dir` `path`; `lvm` `vgname`; `lvmthin` `vgname`, `thinpool`;
 //! `zfspool` `pool`; `nfs` `server`, `export`, `path`; `cifs` `server`, `share`, `path`;
-//! `cephfs` `path`. Only `dir` and `lvm` take `shared`: the network types are shared by
+//! `cephfs` `path`. A pool of the cluster's own Ceph (`ceph { pool …, fs … }`) takes no
+//! `monhost`: pve-storage then reads /etc/pve/ceph.conf (`PVE/CephConfig.pm`,
+//! `ceph_connect_option`: a storage without `monhost` is "pveceph managed"); `krbd` maps
+//! its images with the kernel driver, `fs-name` names its CephFS. Only `dir` and `lvm`
+//! take `shared`: the network types are shared by
 //! nature and the others local. NFS, CIFS and CephFS storages are mounted at
 //! `/mnt/pve/ID` (pve-storage's default `path` for them). The strict reader in
 //! `tests/storage_cfg.rs` holds the same facts and checks every emitted file against them.
@@ -163,10 +167,16 @@ fn section(model: &Model, entry: &Entry, node_count: usize) -> Result<String, St
             ));
         }
         StorageKind::Rbd => {
-            props.push(("pool", s.pool.clone().unwrap_or_else(|| pool.name.clone())))
+            props.push(("pool", s.pool.clone().unwrap_or_else(|| pool.name.clone())));
+            if let Some(krbd) = s.krbd {
+                props.push(("krbd", if krbd { "1" } else { "0" }.into()));
+            }
         }
         StorageKind::Cephfs => {
             props.push(("path", mount()));
+            if let Some(fs) = &s.fs_name {
+                props.push(("fs-name", fs.clone()));
+            }
             if let Some(subdir) = &s.path {
                 props.push(("subdir", subdir.clone()));
             }

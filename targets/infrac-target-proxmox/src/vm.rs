@@ -114,6 +114,12 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
             options.create(&format!("net{i}"), value);
         }
     }
+    // Only cloud-init can place them in a VM at its first boot.
+    let stacks = ctx
+        .cloud_init()
+        .then(|| crate::stacks::provision(ctx))
+        .flatten();
+    crate::stacks::notes(ctx, stacks.as_ref(), script);
     if ctx.cloud_init() {
         match ctx.first_pool() {
             Some(pool) => options.create("ide2", format!("{pool}:cloudinit")),
@@ -130,7 +136,12 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
             }
         }
         dns(ctx, &mut options);
-        if let Some(snippet) = user_data(ctx.model, ctx.machine, ctx.guest.vmid.value.0) {
+        if let Some(snippet) = user_data(
+            ctx.model,
+            ctx.machine,
+            ctx.guest.vmid.value.0,
+            stacks.as_ref(),
+        ) {
             options.both("cicustom", &snippet.cicustom);
             script.snippet = Some(snippet);
         }
@@ -296,7 +307,16 @@ fn vm_notes(ctx: &Context, script: &mut GuestScript) {
             nixos_configuration(ctx.machine)
         )
     } else if ctx.cloud_init() {
-        let login = if ctx.model.users.is_empty() {
+        let stacks = crate::stacks::provision(ctx).is_some();
+        let login = if ctx.model.users.is_empty() && stacks {
+            // qm.conf(5), cicustom: "Specify custom files to replace the automatically
+            // generated ones at start", so the user part from --ciuser/--sshkeys is gone.
+            "The lab declares no users, and the user data is a snippet in the `local` storage \
+             (--cicustom, for its Compose stacks or Caddy), which replaces Proxmox's own: --ciuser \
+             and --sshkeys do not apply, so the image's default user has no key. Declare the \
+             lab's users (`user NAME { keys = [...] }`) to log in."
+                .to_string()
+        } else if ctx.model.users.is_empty() {
             "The lab declares no users: the image's default user has no key, so give \
              cloud-init one (`qm set VMID --ciuser NAME --sshkeys FILE`)."
                 .to_string()

@@ -60,6 +60,43 @@ fn apply_dry_run_prints_every_guest_without_qm_or_pct() {
 }
 
 #[test]
+fn ceph_dry_run_prints_every_step_on_its_node() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    write_all(
+        dir.path(),
+        &emit(&analyse("tests/fixtures/build/proxmox-ceph.infra")),
+    );
+    let output = std::process::Command::new("bash")
+        .arg(dir.path().join("proxmox/cluster/lab/ceph.sh"))
+        .arg("--dry-run")
+        .output()
+        .unwrap_or_else(|e| panic!("bash: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let steps: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        steps.first().copied(),
+        Some("on pve1: pveceph init --network 10.0.0.0/24 --cluster-network 10.20.0.0/24"),
+        "{stdout}"
+    );
+    // Three monitors, two more managers, four OSDs, three MDS, the pool (create and set)
+    // and the file system (create and two sets).
+    assert_eq!(steps.len(), 1 + 3 + 2 + 4 + 3 + 2 + 3, "{stdout}");
+    assert!(
+        steps.contains(&"on pve1: pveceph osd create /dev/disk/by-id/nvme-SAMSUNG_MZ1L21T9_S1"),
+        "{stdout}"
+    );
+    assert!(
+        steps.contains(&"on pve3: pveceph mon create --mon-address 10.0.0.13"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn scripts_reject_unknown_arguments() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     write_all(dir.path(), &emit(&analyse("examples/orion.infra")));

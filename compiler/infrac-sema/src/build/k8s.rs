@@ -178,11 +178,17 @@ impl<'a> Sema<'a> {
                 } else {
                     continue;
                 };
+                let host = b.name.clone().unwrap_or_default();
+                if !self.check_route_host(&host, b.name_span) {
+                    continue;
+                }
+                let certificate = self.route_certificate(&b.fields, kind, b.name_span);
                 routes.push(Route {
-                    host: b.name.clone().unwrap_or_default(),
+                    host,
                     to,
                     tls: b.fields.bool("tls").unwrap_or(true),
                     origin: super::tunnel::route_origin(&b.fields),
+                    certificate,
                     span: b.name_span,
                 });
             }

@@ -83,6 +83,11 @@ const APPLIES: &[Applies] = &[
         reason: "Proxmox, OpenWrt, TrueNAS and appliances bring their own OS",
     },
     Applies {
+        what: "proxmox",
+        platforms: HYPERVISOR,
+        reason: "only a Proxmox VE node runs Proxmox VE",
+    },
+    Applies {
         what: "provider",
         platforms: &[Platform::Cloud],
         reason: "only cloud machines have a provider",
@@ -139,6 +144,7 @@ impl<'a> Sema<'a> {
             machine.os = f
                 .decl_ref("os")
                 .and_then(|r| handles.images.get(&r.value).copied());
+            machine.proxmox = f.u32("proxmox");
             if platform == Platform::Cloud {
                 machine.cloud = Some(CloudPlacement {
                     provider: f.string("provider").unwrap_or_default(),
@@ -169,6 +175,8 @@ impl<'a> Sema<'a> {
                 }
             }
             machine.storage = self.storage(&f);
+            machine.osds = self.osds(&f);
+            machine.bonds = self.bonds(&f);
             machine.pci = f
                 .blocks_of("pci")
                 .map(|b| PciDevice {
@@ -394,7 +402,13 @@ impl<'a> Sema<'a> {
     }
 
     fn bridges(&mut self, f: &Fields<'a>, name: &str, nics: &[Nic]) -> Vec<Bridge> {
-        let ports_of: Vec<&str> = nics.iter().filter_map(|n| n.name.as_deref()).collect();
+        // A bridge's port is a NIC or a bond of this host.
+        let bonds: Vec<String> = f.blocks_of("bond").filter_map(|b| b.name.clone()).collect();
+        let ports_of: Vec<&str> = nics
+            .iter()
+            .filter_map(|n| n.name.as_deref())
+            .chain(bonds.iter().map(String::as_str))
+            .collect();
         let mut bridges = Vec::new();
         for b in f.blocks_of("bridge") {
             let mut ports = Vec::new();
@@ -772,6 +786,8 @@ fn pool_settings(f: &crate::fields::Fields) -> infrac_model::storage::PoolSettin
         thinpool: f.string("thinpool"),
         pool: f.string("pool"),
         share: f.string("share"),
+        krbd: None,
+        fs_name: None,
     }
 }
 

@@ -160,6 +160,7 @@ impl<'a> Sema<'a> {
                 .and_then(documented_liveness),
         };
         let port = ports.first().map(|p| p.port);
+        let host_ports = self.app_host_ports(f, &ports, host_network);
         Built {
             workload: AppWorkload {
                 command: strings(f.list("command")),
@@ -168,6 +169,7 @@ impl<'a> Sema<'a> {
                 files,
                 mounts,
                 host_network,
+                host_ports,
                 node,
                 gpu,
                 liveness,
