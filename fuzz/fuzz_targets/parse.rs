@@ -1,5 +1,6 @@
 //! The lexer and parser on arbitrary bytes: they never panic, never overflow the stack,
-//! and every diagnostic's span lies inside the text.
+//! every diagnostic's span lies inside the text, and the direct parser agrees with the
+//! combinator parser (same tree on clean input, gives up on the rest).
 #![no_main]
 
 use infrac_diagnostics::FileId;
@@ -14,4 +15,5 @@ fuzz_target!(|data: &[u8]| {
         let span = d.primary.span;
         assert!(span.start <= span.end && span.end as usize <= text.len());
     }
+    infrac_syntax::assert_parsers_agree(text);
 });

@@ -5,6 +5,10 @@
 //! Run with `cargo bench -p infrac-bench --bench lsp`. Each sample is one round trip over
 //! an in-memory connection to `infrac_lsp::run`, the same server `infrac lsp` runs.
 
+// The allocator the CLI uses, so the figures are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -49,10 +53,7 @@ impl Session {
         let big_path = std::env::temp_dir()
             .join(format!("infrac-bench-lsp-{}", std::process::id()))
             .join("big.infra");
-        let big_text = infrac_bench::generate(infrac_bench::LabSize {
-            hosts: 100,
-            guests_per_host: 50,
-        });
+        let big_text = infrac_bench::generate(infrac_bench::LabSize::standard(5_000));
         let mut session = Session {
             connection,
             thread: Some(thread),

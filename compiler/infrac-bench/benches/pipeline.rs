@@ -1,40 +1,101 @@
-//! Benchmarks of each pipeline stage on synthetic labs of growing size.
+//! Benchmarks of each pipeline stage, and of the whole check and build, on synthetic labs
+//! of growing size (`LabSize::standard`: one host per 50 guests, one network per four
+//! hosts), plus ORION.
 //!
-//! Run with `cargo bench -p infrac-bench`. Sizes are total guests.
+//! Run with `cargo bench -p infrac-bench --bench pipeline`; `scripts/bench-table.sh`
+//! prints the figures that docs/performance.md records. Sizes are total guests.
 
 use infrac_bench::{generate, LabSize};
+use std::path::Path;
+
+// The allocator the CLI uses, so the figures are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     divan::main();
 }
 
-const SIZES: [usize; 3] = [100, 1_000, 10_000];
+const SIZES: [usize; 4] = [100, 1_000, 10_000, 100_000];
 
 fn lab(guests: usize) -> String {
-    let guests_per_host = 250.min(guests);
-    generate(LabSize {
-        hosts: guests.div_ceil(guests_per_host),
-        guests_per_host,
-    })
+    generate(LabSize::standard(guests))
 }
 
-#[divan::bench(args = SIZES, sample_count = 10)]
+fn file() -> infrac_diagnostics::FileId {
+    infrac_diagnostics::FileId(0)
+}
+
+#[divan::bench(args = SIZES, sample_count = 5)]
+fn lex(bencher: divan::Bencher, guests: usize) {
+    let text = lab(guests);
+    bencher
+        .counter(divan::counter::BytesCount::new(text.len()))
+        .bench(|| infrac_syntax::lexer::lex(divan::black_box(&text), file()));
+}
+
+#[divan::bench(args = SIZES, sample_count = 5)]
 fn parse(bencher: divan::Bencher, guests: usize) {
     let text = lab(guests);
     bencher
         .counter(divan::counter::BytesCount::new(text.len()))
-        .bench(|| infrac_syntax::parse(divan::black_box(&text), infrac_diagnostics::FileId(0)));
+        .bench(|| infrac_syntax::parse(divan::black_box(&text), file()));
 }
 
-#[divan::bench(args = SIZES, sample_count = 10)]
+/// Loading, collecting, checking fields and building the model (parsing included).
+#[divan::bench(args = SIZES, sample_count = 5)]
+fn analyze(bencher: divan::Bencher, guests: usize) {
+    let text = lab(guests);
+    let loader = infrac_driver::FsLoader::new(".");
+    bencher.bench(|| infrac_sema::analyze("synth.infra", divan::black_box(&text), &loader));
+}
+
+/// The check families alone, on a built model.
+#[divan::bench(args = SIZES, sample_count = 5)]
+fn check_families(bencher: divan::Bencher, guests: usize) {
+    let text = lab(guests);
+    let analysis = infrac_driver::check_source("synth.infra", &text);
+    bencher.bench(|| infrac_checks::check(divan::black_box(&analysis.model)));
+}
+
+/// What `infrac check` does, short of reading the file and printing.
+#[divan::bench(args = SIZES, sample_count = 5)]
 fn check(bencher: divan::Bencher, guests: usize) {
     let text = lab(guests);
     bencher.bench(|| infrac_driver::check_source("synth.infra", divan::black_box(&text)));
 }
 
-#[divan::bench(args = SIZES, sample_count = 10)]
+/// Every target, in memory.
+#[divan::bench(args = SIZES, sample_count = 5)]
 fn build(bencher: divan::Bencher, guests: usize) {
     let text = lab(guests);
     let analysis = infrac_driver::check_source("synth.infra", &text);
     bencher.bench(|| infrac_driver::build_artifacts(divan::black_box(&analysis), &[]));
+}
+
+fn orion() -> (String, String) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/orion.infra");
+    let text = std::fs::read_to_string(&path).expect("examples/orion.infra");
+    (path.display().to_string(), text)
+}
+
+/// ORION, checked.
+#[divan::bench(sample_count = 50)]
+fn orion_check(bencher: divan::Bencher) {
+    let (path, text) = orion();
+    let loader = infrac_driver::FsLoader::new(".");
+    bencher.bench(|| infrac_driver::check_with(&path, divan::black_box(&text), &loader));
+}
+
+/// ORION, checked, every target built and the output folder written, as `infrac build`.
+#[divan::bench(sample_count = 20)]
+fn orion_build_written(bencher: divan::Bencher) {
+    let (path, text) = orion();
+    let loader = infrac_driver::FsLoader::new(".");
+    let out = tempfile::tempdir().expect("a temporary folder");
+    bencher.bench(|| {
+        let analysis = infrac_driver::check_with(&path, &text, &loader);
+        let artifacts = infrac_driver::build_artifacts(&analysis, &[]).expect("ORION builds");
+        infrac_driver::write_output(&out.path().join("out"), &artifacts).expect("written")
+    });
 }

@@ -1,6 +1,19 @@
-//! Writes a synthetic lab to stdout: `cargo run -p infrac-bench --example synth -- HOSTS GUESTS_PER_HOST`.
+//! Writes a synthetic lab to stdout:
+//! `cargo run -p infrac-bench --example synth -- HOSTS GUESTS_PER_HOST` (one network per
+//! host), or `-- --standard GUESTS` (one host per 50 guests, one network per four hosts).
 
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--standard") {
+        let guests = std::env::args()
+            .nth(2)
+            .and_then(|g| g.parse().ok())
+            .unwrap_or(10_000);
+        print!(
+            "{}",
+            infrac_bench::generate(infrac_bench::LabSize::standard(guests))
+        );
+        return;
+    }
     let mut args = std::env::args()
         .skip(1)
         .map(|a| a.parse::<usize>().unwrap_or(1));
@@ -8,9 +21,6 @@ fn main() {
     let guests_per_host = args.next().unwrap_or(25);
     print!(
         "{}",
-        infrac_bench::generate(infrac_bench::LabSize {
-            hosts,
-            guests_per_host
-        })
+        infrac_bench::generate(infrac_bench::LabSize::per_host(hosts, guests_per_host))
     );
 }

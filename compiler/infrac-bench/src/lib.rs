@@ -8,6 +8,8 @@ use std::fmt::Write;
 pub struct LabSize {
     pub hosts: usize,
     pub guests_per_host: usize,
+    /// How many guest networks the hosts share (at most one per host).
+    pub networks: usize,
 }
 
 impl LabSize {
@@ -15,11 +17,31 @@ impl LabSize {
     pub fn guests(self) -> usize {
         self.hosts * self.guests_per_host
     }
+
+    /// One network per host, each host's guests on its own network.
+    pub fn per_host(hosts: usize, guests_per_host: usize) -> LabSize {
+        LabSize {
+            hosts,
+            guests_per_host,
+            networks: hosts,
+        }
+    }
+
+    /// The shape of the published comparison: `guests` VMs on one host per 50 guests
+    /// and one network per four hosts (10,000 VMs: 200 hosts, 50 networks).
+    pub fn standard(guests: usize) -> LabSize {
+        let hosts = guests.div_ceil(50).max(1);
+        LabSize {
+            hosts,
+            guests_per_host: guests / hosts,
+            networks: hosts.div_ceil(4),
+        }
+    }
 }
 
 /// Generates a lab of `size` that checks clean: every host an R730 with room for its
-/// guests, one VLAN per host on a VLAN-aware bridge, every guest with a static address,
-/// plus a router with BGP and a firewall and a small Kubernetes cluster.
+/// guests, the networks as VLANs on a VLAN-aware bridge of every host, every guest with
+/// static IPv4 and IPv6 addresses, plus a router with BGP and a firewall.
 pub fn generate(size: LabSize) -> String {
     let mut s = String::with_capacity(size.guests() * 220 + 4096);
     let _ = writeln!(
@@ -40,6 +62,30 @@ site synth {{
 network wan {{ bridge = vmbr0, uplink = true }}
 "#
     );
+    let networks = size.networks.clamp(1, size.hosts.max(1));
+    for n in 0..networks {
+        let _ = writeln!(
+            s,
+            r#"network net{n} {{
+  bridge  = vmbr1
+  vlan    = {vlan}
+  ipv4    = 10.{a}.{b}.0/{len}
+  gateway = 10.{a}.{b}.1
+  ipv6    = subnet(site.ipv6, 64, {n})
+}}
+"#,
+            vlan = n + 2,
+            a = n / 64,
+            b = (n % 64) * 4,
+            len = 22,
+        );
+    }
+    // The hosts sharing a network take turns in its address range.
+    let hosts_per_network = size.hosts.div_ceil(networks);
+    assert!(
+        hosts_per_network * size.guests_per_host + 10 < 1022,
+        "a /22 holds 1,021 guests; use more networks"
+    );
     for h in 0..size.hosts {
         let _ = writeln!(
             s,
@@ -53,25 +99,16 @@ network wan {{ bridge = vmbr0, uplink = true }}
   bridge vmbr1 {{ ports = [eno2], vlan_aware = true }}
   storage local-lvm {{ kind = lvmthin, size = 64TiB }}
 }}
-
-network net{h} {{
-  bridge  = vmbr1
-  vlan    = {vlan}
-  ipv4    = 10.{a}.{b}.0/22
-  gateway = 10.{a}.{b}.1
-  ipv6    = subnet(site.ipv6, 64, {h})
-}}
-"#,
-            vlan = h + 2,
-            a = h / 64,
-            b = (h % 64) * 4,
+"#
         );
+        let net = h % networks;
+        let turn = h / networks;
         for g in 0..size.guests_per_host {
             let id = 100 + h * size.guests_per_host + g;
-            let offset = 10 + g;
+            let offset = 10 + turn * size.guests_per_host + g;
             let _ = writeln!(
                 s,
-                "vm g{h}-{g} {id} on pve{h} {{\n  cores  = 2\n  memory = 2GiB\n  disk   = 32GiB on local-lvm\n  nic net{h} {{ ip = host(net{h}.ipv4, {offset}), ip6 = host(net{h}.ipv6, {offset}) }}\n}}\n"
+                "vm g{h}-{g} {id} on pve{h} {{\n  cores  = 2\n  memory = 2GiB\n  disk   = 32GiB on local-lvm\n  nic net{net} {{ ip = host(net{net}.ipv4, {offset}), ip6 = host(net{net}.ipv6, {offset}) }}\n}}\n"
             );
         }
     }
@@ -112,10 +149,10 @@ mod tests {
 
     #[test]
     fn synthetic_labs_check_clean() {
-        let text = generate(LabSize {
-            hosts: 3,
-            guests_per_host: 20,
-        });
+        let text = generate(LabSize::per_host(3, 20));
+        let analysis = infrac_driver::check_source("synth.infra", &text);
+        assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);
+        let text = generate(LabSize::standard(1_000));
         let analysis = infrac_driver::check_source("synth.infra", &text);
         let errors: Vec<String> = analysis
             .diagnostics
@@ -124,6 +161,6 @@ mod tests {
             .map(|d| d.message.clone())
             .collect();
         assert!(errors.is_empty(), "{errors:#?}");
-        assert_eq!(analysis.model.guests().count(), 61);
+        assert_eq!(analysis.model.guests().count(), 1_001);
     }
 }

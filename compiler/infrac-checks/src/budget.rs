@@ -146,9 +146,8 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
         // A VM wider than the whole host is its own error (E0490, in `numa`); the
         // budget it breaks with it is a consequence, reported once that VM is fixed.
         let threads = hw.threads().max(hw.cores());
-        let too_wide = model.guests().any(|(_, _, g)| {
-            g.host == budget.host
-                && g.kind == GuestKind::Vm
+        let too_wide = model.guests_on(budget.host).any(|(_, _, g)| {
+            g.kind == GuestKind::Vm
                 && u64::from(g.cores.value.saturating_mul(g.sockets.max(1))) > u64::from(threads)
         });
         if budget.cpu.over() && !too_wide {

@@ -34,7 +34,9 @@ fn patterns() -> Vec<(Regex, &'static str)> {
 
 /// Runs the secrets check over every free-text attribute of the model.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
-    let patterns = patterns();
+    // Compiled once per process: the language server checks on every keystroke.
+    static PATTERNS: std::sync::OnceLock<Vec<(Regex, &'static str)>> = std::sync::OnceLock::new();
+    let patterns = PATTERNS.get_or_init(patterns);
     // Every free text the model can write out, then the strings that are free text here
     // but typed elsewhere (plain env values, image references, BMC user names).
     let mut texts: Vec<(&str, Span, String)> = model

@@ -23,21 +23,32 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
 
 fn vlans(model: &Model, out: &mut Vec<Diagnostic>) {
     let mut per_bridge: BTreeMap<(&str, Option<u16>), &infrac_model::Network> = BTreeMap::new();
+    // The bridges that pass only untagged frames, by name, in machine order: one pass
+    // over the machines rather than one per tagged network.
+    let mut unaware: BTreeMap<&str, Vec<(&infrac_model::Machine, &infrac_model::Bridge)>> =
+        BTreeMap::new();
+    for (_, host) in model.machines() {
+        for b in host.bridges.iter().filter(|b| !b.vlan_aware) {
+            // `Machine::bridge` finds the first bridge of a name; so does this.
+            if host
+                .bridge(&b.name)
+                .is_some_and(|first| std::ptr::eq(first, b))
+            {
+                unaware.entry(b.name.as_str()).or_default().push((host, b));
+            }
+        }
+    }
     for n in &model.networks {
         let Some(bridge) = &n.bridge else { continue };
         if let Some(vlan) = n.vlan {
             // The VLAN ID's range is checked where the network is built, in sema.
             // A tagged network needs a VLAN-aware bridge on every host that has the bridge.
-            for (_, host) in model.machines() {
-                if let Some(b) = host.bridge(&bridge.value) {
-                    if !b.vlan_aware {
-                        out.push(
-                            Diagnostic::error(Code::VLAN_UNAWARE_BRIDGE, format!("network {} is tagged with VLAN {} but bridge {} on host {} is not VLAN-aware", n.name, vlan.value, b.name, host.name), vlan.span, "a tagged network")
-                                .with_label(b.span, "this bridge passes only untagged frames")
-                                .with_help(format!("add `vlan_aware = true` to bridge {}", b.name)),
-                        );
-                    }
-                }
+            for &(host, b) in unaware.get(bridge.value.as_str()).into_iter().flatten() {
+                out.push(
+                    Diagnostic::error(Code::VLAN_UNAWARE_BRIDGE, format!("network {} is tagged with VLAN {} but bridge {} on host {} is not VLAN-aware", n.name, vlan.value, b.name, host.name), vlan.span, "a tagged network")
+                        .with_label(b.span, "this bridge passes only untagged frames")
+                        .with_help(format!("add `vlan_aware = true` to bridge {}", b.name)),
+                );
             }
         }
         let key = (bridge.value.as_str(), n.vlan.map(|v| v.value));

@@ -87,10 +87,7 @@ fn keystroke_and_hover_latency() {
     let big = std::env::temp_dir()
         .join(format!("infrac-lsp-latency-{}", std::process::id()))
         .join("big.infra");
-    let big_text = infrac_bench::generate(infrac_bench::LabSize {
-        hosts: 100,
-        guests_per_host: 50,
-    });
+    let big_text = infrac_bench::generate(infrac_bench::LabSize::standard(5_000));
     let mut client = Client::start();
     client.open(&orion, &orion_text);
     client.next_publication(&orion);

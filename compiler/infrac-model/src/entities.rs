@@ -90,6 +90,10 @@ pub struct Model {
     /// The source files, so targets can name the line a setting came from (`orion.infra:42`).
     #[serde(skip)]
     pub sources: infrac_diagnostics::SourceMap,
+    /// Each hypervisor's guests, in machine order, once the model is complete (see
+    /// [`Model::index_guests`]); checks and targets ask for them once per host.
+    #[serde(skip)]
+    guests_by_host: Option<(usize, Vec<Vec<MachineId>>)>,
 }
 
 impl Model {
@@ -143,12 +147,38 @@ impl Model {
         self.machines()
             .filter_map(|(id, m)| m.guest.as_ref().map(|g| (id, m, g)))
     }
-    /// The guests placed on one hypervisor.
+    /// The guests placed on one hypervisor, in declaration order.
     pub fn guests_on(
         &self,
         host: MachineId,
-    ) -> impl Iterator<Item = (MachineId, &Machine, &Guest)> {
-        self.guests().filter(move |(_, _, g)| g.host == host)
+    ) -> Box<dyn Iterator<Item = (MachineId, &Machine, &Guest)> + '_> {
+        match &self.guests_by_host {
+            // Machines added since the index was made would be missing from it.
+            Some((machines, index)) if *machines == self.machines.len() => Box::new(
+                index
+                    .get(host.index())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|&id| {
+                        let m = self.machine(id);
+                        m.guest.as_ref().map(|g| (id, m, g))
+                    }),
+            ),
+            _ => Box::new(self.guests().filter(move |(_, _, g)| g.host == host)),
+        }
+    }
+
+    /// Indexes the guests by hypervisor, so [`Model::guests_on`] costs the guests of one
+    /// host rather than a pass over every machine: without it, a check that visits each
+    /// host's guests grows with hosts × machines.
+    pub fn index_guests(&mut self) {
+        let mut index = vec![Vec::new(); self.machines.len()];
+        for (id, _, guest) in self.guests() {
+            if let Some(list) = index.get_mut(guest.host.index()) {
+                list.push(id);
+            }
+        }
+        self.guests_by_host = Some((self.machines.len(), index));
     }
     /// The machines that host guests (Proxmox nodes), with their handles.
     pub fn hypervisors(&self) -> impl Iterator<Item = (MachineId, &Machine)> {

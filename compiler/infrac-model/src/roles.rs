@@ -146,6 +146,35 @@ pub fn leases(model: &Model, network: NetworkId) -> Vec<Lease> {
     out
 }
 
+/// The static leases of every network, network by network in the order [`leases`] gives
+/// them, in one pass over the machines.
+pub fn all_leases(model: &Model) -> Vec<(NetworkId, Lease)> {
+    let mut by_network: Vec<Vec<Lease>> = model.networks.iter().map(|n| n.leases.clone()).collect();
+    for (id, machine) in model.machines() {
+        for (_, nic, n) in machine.attached() {
+            if !nic.dhcp {
+                continue;
+            }
+            if let (Some(mac), Some(ip), Some(list)) =
+                (nic.mac, nic.ip, by_network.get_mut(n.0 as usize))
+            {
+                list.push(Lease {
+                    name: machine.name.clone(),
+                    mac,
+                    ip,
+                    machine: Some(id),
+                    span: nic.span,
+                });
+            }
+        }
+    }
+    by_network
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, list)| list.into_iter().map(move |l| (NetworkId(i as u32), l)))
+        .collect()
+}
+
 /// The cluster a machine is a node of, and whether it is a server there.
 pub fn cluster_of(model: &Model, machine: MachineId) -> Option<(ClusterId, bool)> {
     model.clusters.iter().enumerate().find_map(|(i, c)| {

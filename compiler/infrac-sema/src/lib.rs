@@ -21,7 +21,8 @@ pub use decls::{LoadError, Loader};
 use decls::{DeclIdx, DeclInst};
 use infrac_diagnostics::{Code, Diagnostic, SourceMap, Span};
 use infrac_model::Model;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeSet;
 use value::Value;
 
 /// The outcome of analysing a lab: the model (partial if there were errors), every
@@ -85,18 +86,18 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
     let modules = decls::load_modules(&mut sources, root_name, root_text, loader, &mut diags);
     let mut sema = Sema {
         decls: Vec::new(),
-        index: HashMap::new(),
+        index: HashMap::default(),
         namespaces: modules.iter().filter_map(|m| m.namespace.clone()).collect(),
-        used_namespaces: HashSet::new(),
+        used_namespaces: HashSet::default(),
         diags,
-        memo: HashMap::new(),
+        memo: HashMap::default(),
         in_progress: Vec::new(),
-        duplicates: HashSet::new(),
-        unknown_kind_names: HashSet::new(),
-        used_templates: HashSet::new(),
-        failed_attrs: HashSet::new(),
-        catalogue: HashMap::new(),
-        broken_pools: HashSet::new(),
+        duplicates: HashSet::default(),
+        unknown_kind_names: HashSet::default(),
+        used_templates: HashSet::default(),
+        failed_attrs: HashSet::default(),
+        catalogue: HashMap::default(),
+        broken_pools: HashSet::default(),
         pending_exports: Vec::new(),
         missing_namespaces: modules
             .iter()
@@ -115,6 +116,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
     let mut model = sema.build();
     sema.check_written_prefixes(&model);
     sema.build_expectations(&mut model, &modules);
+    model.index_guests();
     model.source = source_name(root_name);
     sema.unused_warnings(&modules);
     let mut diagnostics = sema.diags;

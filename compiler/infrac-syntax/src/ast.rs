@@ -128,6 +128,10 @@ pub struct Attr {
 impl Attr {
     /// The dotted name, e.g. `vmid.vm`.
     pub fn name(&self) -> String {
+        // Most attributes have one segment; no list to join for them.
+        if let [only] = self.path.as_slice() {
+            return only.name.clone();
+        }
         self.path
             .iter()
             .map(|i| i.name.as_str())

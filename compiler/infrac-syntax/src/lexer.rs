@@ -57,7 +57,12 @@ pub fn lex(src: &str, file: FileId) -> Lexed {
         bytes: src.as_bytes(),
         pos: 0,
         file,
-        out: Lexed::default(),
+        out: Lexed {
+            // Labs average about four bytes per token; growing the vector by doubling
+            // would copy every token several times over.
+            tokens: Vec::with_capacity(src.len() / 4 + 16),
+            ..Lexed::default()
+        },
         modes: vec![Mode::Code {
             interp: false,
             braces: 0,
@@ -148,7 +153,12 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         let c = self.bytes[self.pos];
         match c {
-            b' ' | b'\t' => self.pos += 1,
+            b' ' | b'\t' => {
+                self.pos += 1;
+                while matches!(self.bytes.get(self.pos), Some(b' ' | b'\t')) {
+                    self.pos += 1;
+                }
+            }
             // CRLF is one line break (the `\n` ends the line); a lone CR, as old Mac
             // files have, ends one by itself.
             b'\r' if self.bytes.get(self.pos + 1) == Some(&b'\n') => self.pos += 1,

@@ -15,8 +15,13 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+mod agree;
+#[cfg(test)]
+mod differential;
+mod direct;
 mod expect;
 
+pub use agree::assert_parsers_agree;
 pub(crate) use expect::OUTCOME_WORDS;
 
 type Extra<'t> = extra::Err<Rich<'t, Token, SimpleSpan>>;
@@ -31,6 +36,29 @@ pub struct Parsed {
 /// Parses `src` (file `file`) into an AST. Never fails and never panics.
 pub fn parse(src: &str, file: FileId) -> Parsed {
     let lexed = lex(src, file);
+    if lexed.diagnostics.is_empty() {
+        if let Some(mut ast) = direct::parse(&lexed.tokens) {
+            let mut diagnostics = Vec::new();
+            if !lexed.docs.is_empty() {
+                attach_docs(
+                    &mut ast,
+                    &lexed.docs,
+                    &LineIndex::new(src),
+                    &mut diagnostics,
+                );
+                diagnostics.sort_by_key(Diagnostic::sort_key);
+            }
+            return Parsed {
+                file: ast,
+                diagnostics,
+            };
+        }
+    }
+    parse_with_recovery(src, file, lexed)
+}
+
+/// The combinator parser, which explains and recovers from every error.
+fn parse_with_recovery(src: &str, file: FileId, lexed: crate::lexer::Lexed) -> Parsed {
     let mut diagnostics = lexed.diagnostics;
     let mut tokens: Vec<(Token, SimpleSpan)> = lexed
         .tokens

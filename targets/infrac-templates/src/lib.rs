@@ -11,6 +11,8 @@ pub mod text;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// An environment holding `templates`, given as `(name, source)`.
 ///
@@ -43,8 +45,24 @@ pub fn render_with(env: &Environment<'static>, name: &str, context: &impl Serial
 }
 
 /// Renders the single template `source` (named `name`) with `context`.
+///
+/// Each template is compiled once per process: a target renders the same template for
+/// every guest, and compiling it anew each time was most of a large lab's build.
 pub fn render(name: &'static str, source: &'static str, context: &impl Serialize) -> String {
-    render_with(&environment(&[(name, source)]), name, context)
+    type Compiled = HashMap<(&'static str, usize), Arc<Environment<'static>>>;
+    static COMPILED: OnceLock<RwLock<Compiled>> = OnceLock::new();
+    let compiled = COMPILED.get_or_init(RwLock::default);
+    // Two templates may share a name across targets; their text tells them apart.
+    let key = (name, source.as_ptr() as usize);
+    let cached = compiled.read().ok().and_then(|map| map.get(&key).cloned());
+    let env = cached.unwrap_or_else(|| {
+        let env = Arc::new(environment(&[(name, source)]));
+        if let Ok(mut map) = compiled.write() {
+            map.insert(key, env.clone());
+        }
+        env
+    });
+    render_with(&env, name, context)
 }
 
 #[cfg(test)]

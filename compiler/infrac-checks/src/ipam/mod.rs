@@ -308,15 +308,13 @@ const TAILSCALE_V6: &str = "fd7a:115c:a1e0::/48";
 /// addresses, each once.
 fn inventory(model: &Model) -> Vec<Assignment> {
     let mut all: Vec<Assignment> = Vec::new();
-    let leases: Vec<(NetworkId, Lease)> = (0..model.networks.len())
-        .map(|i| NetworkId(i as u32))
-        .flat_map(|n| roles::leases(model, n).into_iter().map(move |l| (n, l)))
-        .collect();
+    let leases: Vec<(NetworkId, Lease)> = roles::all_leases(model);
+    let leased: std::collections::HashSet<Span> = leases.iter().map(|(_, l)| l.ip.span).collect();
     for (id, machine) in model.machines() {
         let bmc = machine.bmc.map(|p| p.address.span);
         for (network, address) in machine.addresses() {
             // A NIC that takes a reserved address by DHCP is counted with the leases.
-            if leases.iter().any(|(_, l)| l.ip.span == address.span) {
+            if leased.contains(&address.span) {
                 continue;
             }
             let owner = if Some(address.span) == bmc {

@@ -23,7 +23,7 @@ use crate::value::Kind;
 use crate::Sema;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use infrac_model::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// A network's `dhcp_server` and `dns_server` references, resolved once machines exist.
 pub(crate) type NetworkServers = (

@@ -1,0 +1,68 @@
+//! The direct parser held to the combinator parser, for the differential tests and the
+//! `parse` fuzz target.
+
+use super::{direct, parse_with_recovery};
+use crate::ast::{Entry, File, Item};
+use crate::lexer::lex;
+use infrac_diagnostics::{Code, FileId};
+
+/// Parses `src` with both parsers and panics where they disagree: where the direct parser
+/// builds a tree, the combinator parser must build the same one without a diagnostic, and
+/// where the combinator parser finds nothing wrong, the direct parser must not give up.
+/// For the differential tests and the fuzz target.
+#[doc(hidden)]
+pub fn assert_parsers_agree(src: &str) {
+    let file = FileId(0);
+    let lexed = lex(src, file);
+    let direct = if lexed.diagnostics.is_empty() {
+        direct::parse(&lexed.tokens)
+    } else {
+        None
+    };
+    let full = parse_with_recovery(src, file, lexed);
+    // Detached doc comments are warnings both paths add after parsing.
+    let clean = full
+        .diagnostics
+        .iter()
+        .all(|d| d.code == Code::DOC_COMMENT_DETACHED);
+    match direct {
+        Some(tree) => {
+            assert!(
+                clean,
+                "the direct parser accepted what the grammar reports: {:#?}",
+                full.diagnostics
+            );
+            let mut expected = full.file;
+            strip_docs(&mut expected);
+            assert!(tree == expected, "the two parsers built different trees");
+        }
+        None => assert!(!clean, "the direct parser gave up on a clean file"),
+    }
+}
+
+/// The tree without doc comments, as the direct parser builds it (`parse` attaches them
+/// to either tree afterwards).
+fn strip_docs(file: &mut File) {
+    fn entries(list: &mut [Entry]) {
+        for entry in list {
+            match entry {
+                Entry::Block(decl) => {
+                    decl.doc = None;
+                    entries(&mut decl.body.entries);
+                }
+                Entry::For(f) => entries(&mut f.body),
+                _ => {}
+            }
+        }
+    }
+    for item in &mut file.items {
+        match item {
+            Item::Decl(decl) => {
+                decl.doc = None;
+                entries(&mut decl.body.entries);
+            }
+            Item::For(f) => entries(&mut f.body),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,586 @@
+//! The direct parser: a hand-written recursive descent over the tokens of a well-formed file.
+//!
+//! Most parses are of files without a single error (every build, every CI run, most
+//! keystrokes), and for them the combinator parser's generality is pure cost: it records
+//! what every failed alternative expected, in case an error has to be explained. This
+//! parser follows the same grammar, alternative for alternative in the same order, but
+//! explains nothing: at the first thing the grammar would report or recover from, it gives
+//! up, and `parse` hands the file to the combinator parser, whose diagnostics and recovery
+//! are the only ones there are. So it must accept exactly the files the combinator parser
+//! accepts without a diagnostic, and build the same tree for them, spans included; the
+//! differential tests in `parser/differential.rs` and the `parse` fuzz target hold it
+//! to that.
+
+use super::OUTCOME_WORDS;
+use crate::ast::*;
+use crate::token::Token;
+use infrac_diagnostics::Span;
+
+mod expr;
+
+/// Why parsing stopped: the grammar would report an error or recover here.
+pub(super) struct GiveUp;
+
+/// A parse that can fail softly (`Ok(None)`: this alternative does not apply, try the next
+/// one from the same place) or give up on the whole file (`Err`).
+pub(super) type Step<T> = Result<Option<T>, GiveUp>;
+
+/// Parses `tokens` (the lexer's output, without diagnostics) into a file, or `None` when
+/// the combinator parser would have something to say about it.
+pub(super) fn parse(tokens: &[(Token, Span)]) -> Option<File> {
+    let mut parser = Direct { tokens, pos: 0 };
+    parser.file().ok()
+}
+
+struct Direct<'t> {
+    tokens: &'t [(Token, Span)],
+    pos: usize,
+}
+
+impl<'t> Direct<'t> {
+    fn peek(&self) -> Option<&'t Token> {
+        self.tokens.get(self.pos).map(|(t, _)| t)
+    }
+
+    fn peek_at(&self, ahead: usize) -> Option<&'t Token> {
+        self.tokens.get(self.pos + ahead).map(|(t, _)| t)
+    }
+
+    fn at(&self, token: &Token) -> bool {
+        self.peek() == Some(token)
+    }
+
+    fn at_word(&self, word: &str) -> bool {
+        matches!(self.peek(), Some(Token::Ident(w)) if w == word)
+    }
+
+    /// The span of the token at `pos`.
+    fn span_at(&self, pos: usize) -> Span {
+        self.tokens[pos].1
+    }
+
+    /// The span from the token at `start` to the last token consumed.
+    fn span_from(&self, start: usize) -> Span {
+        self.span_at(start).to(self.span_at(self.pos - 1))
+    }
+
+    fn eat(&mut self, token: &Token) -> bool {
+        if self.at(token) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn ident(&mut self) -> Option<Ident> {
+        match self.tokens.get(self.pos) {
+            Some((Token::Ident(name), span)) => {
+                self.pos += 1;
+                Some(Ident {
+                    name: name.clone(),
+                    span: *span,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// `NAME (. NAME)*`; a dot not followed by a name is left alone.
+    fn path(&mut self) -> Option<Path> {
+        let start = self.pos;
+        let mut segments = vec![self.ident()?];
+        while self.at(&Token::Dot) {
+            let before = self.pos;
+            self.pos += 1;
+            match self.ident() {
+                Some(segment) => segments.push(segment),
+                None => {
+                    self.pos = before;
+                    break;
+                }
+            }
+        }
+        Some(Path {
+            segments,
+            span: self.span_from(start),
+        })
+    }
+
+    /// Runs `f`; when it fails softly, puts the position back where it was.
+    fn attempt<T>(&mut self, f: impl FnOnce(&mut Self) -> Step<T>) -> Step<T> {
+        let before = self.pos;
+        let out = f(self)?;
+        if out.is_none() {
+            self.pos = before;
+        }
+        Ok(out)
+    }
+
+    // ---- items -------------------------------------------------------------------------
+
+    fn file(&mut self) -> Result<File, GiveUp> {
+        self.skip(&[Token::Newline]);
+        let mut items = Vec::new();
+        while self.peek().is_some() {
+            items.push(self.item()?);
+            match self.peek() {
+                None => break,
+                Some(Token::Newline) => self.skip(&[Token::Newline]),
+                Some(_) => return Err(GiveUp),
+            }
+        }
+        Ok(File { items })
+    }
+
+    fn skip(&mut self, tokens: &[Token]) {
+        while self.peek().is_some_and(|t| tokens.contains(t)) {
+            self.pos += 1;
+        }
+    }
+
+    fn item(&mut self) -> Result<Item, GiveUp> {
+        if self.at(&Token::Import) {
+            return self.import().map(Item::Import).ok_or(GiveUp);
+        }
+        if self.at_word("expect") {
+            if let Some(expect) = self.attempt(|p| Ok(p.expect()))? {
+                return Ok(Item::Expect(expect));
+            }
+        }
+        match self.entry()? {
+            Entry::Block(decl) => Ok(Item::Decl(decl)),
+            Entry::For(f) => Ok(Item::For(f)),
+            // Attributes and rules are errors at the top level.
+            _ => Err(GiveUp),
+        }
+    }
+
+    fn import(&mut self) -> Option<Import> {
+        let start = self.pos;
+        self.pos += 1;
+        let path_start = self.pos;
+        if !self.eat(&Token::StrStart) {
+            return None;
+        }
+        let path = match self.peek() {
+            Some(Token::StrText(text)) => {
+                self.pos += 1;
+                text.clone()
+            }
+            _ => String::new(),
+        };
+        if !self.eat(&Token::StrEnd) {
+            return None;
+        }
+        let path_span = self.span_from(path_start);
+        let mut alias = None;
+        if self.at(&Token::As) {
+            self.pos += 1;
+            alias = self.ident();
+            if alias.is_none() {
+                self.pos -= 1;
+            }
+        }
+        Some(Import {
+            path,
+            path_span,
+            alias,
+            span: self.span_from(start),
+        })
+    }
+
+    /// `expect FROM -> TO [PORTS] [OUTCOME] [on ROUTER]`, as `parser/expect.rs` reads it.
+    fn expect(&mut self) -> Option<Expect> {
+        let start = self.pos;
+        self.pos += 1;
+        let from = self.endpoint()?;
+        if !self.eat(&Token::Arrow) {
+            return None;
+        }
+        let to = self.endpoint()?;
+        let mut ports = Vec::new();
+        loop {
+            let before = self.pos;
+            if !ports.is_empty() && !self.eat(&Token::Comma) {
+                break;
+            }
+            match self.expect_port() {
+                Some(port) => ports.push(port),
+                None => {
+                    self.pos = before;
+                    break;
+                }
+            }
+        }
+        let mut outcome = Vec::new();
+        if matches!(self.peek(), Some(Token::Ident(w)) if OUTCOME_WORDS.contains(&w.as_str())) {
+            while outcome.len() < 3 {
+                match self.ident() {
+                    Some(word) => outcome.push(word),
+                    None => break,
+                }
+            }
+        }
+        let mut on = None;
+        if self.at(&Token::On) {
+            self.pos += 1;
+            on = self.ident();
+            if on.is_none() {
+                self.pos -= 1;
+            }
+        }
+        Some(Expect {
+            from,
+            to,
+            ports,
+            outcome,
+            on,
+            span: self.span_from(start),
+        })
+    }
+
+    fn endpoint(&mut self) -> Option<Expr> {
+        let (token, span) = self.tokens.get(self.pos)?;
+        let kind = match token {
+            Token::Ipv4(a) => ExprKind::Ipv4(*a),
+            Token::Ipv6(a) => ExprKind::Ipv6(*a),
+            Token::Ident(name) => ExprKind::Path(Path {
+                segments: vec![Ident {
+                    name: name.clone(),
+                    span: *span,
+                }],
+                span: *span,
+            }),
+            _ => return None,
+        };
+        self.pos += 1;
+        Some(Expr::new(kind, *span))
+    }
+
+    fn expect_port(&mut self) -> Option<Expr> {
+        let start = self.pos;
+        let kind = match self.peek()? {
+            Token::Port(p, lo, hi) => {
+                self.pos += 1;
+                ExprKind::Port(*p, *lo, *hi)
+            }
+            _ => {
+                let path = self.path()?;
+                if path.segments.len() == 1
+                    && OUTCOME_WORDS.contains(&path.segments[0].name.as_str())
+                {
+                    return None;
+                }
+                ExprKind::Path(path)
+            }
+        };
+        Some(Expr::new(kind, self.span_from(start)))
+    }
+
+    // ---- entries -----------------------------------------------------------------------
+
+    /// One entry: the first alternative that parses, which must end its line.
+    fn entry(&mut self) -> Result<Entry, GiveUp> {
+        let entry = match self.peek() {
+            Some(Token::For) => self.for_loop()?,
+            Some(Token::Ident(_)) => {
+                let mut found = self.attempt(Self::attr)?;
+                if found.is_none() && self.at_word("policy") {
+                    found = self.attempt(Self::policy)?;
+                }
+                if found.is_none() && (self.at_word("allow") || self.at_word("deny")) {
+                    found = self.attempt(Self::filter)?;
+                }
+                if found.is_none() && self.at_word("masquerade") {
+                    found = self.attempt(Self::masquerade)?;
+                }
+                if found.is_none() && self.at_word("forward") {
+                    found = self.attempt(Self::forward)?;
+                }
+                match found {
+                    Some(entry) => Some(entry),
+                    None => self.attempt(Self::decl)?.map(Entry::Block),
+                }
+            }
+            _ => None,
+        };
+        let entry = entry.ok_or(GiveUp)?;
+        match self.peek() {
+            None | Some(Token::Newline | Token::Comma | Token::RBrace) => Ok(entry),
+            Some(_) => Err(GiveUp),
+        }
+    }
+
+    fn for_loop(&mut self) -> Step<Entry> {
+        let start = self.pos;
+        self.pos += 1;
+        let Some(var) = self.ident() else {
+            return Ok(None);
+        };
+        if !self.eat(&Token::In) {
+            return Ok(None);
+        }
+        let Some(range) = self.expr()? else {
+            return Ok(None);
+        };
+        let Some(body) = self.block()? else {
+            return Ok(None);
+        };
+        Ok(Some(Entry::For(ForLoop {
+            var,
+            range,
+            body: body.entries,
+            span: self.span_from(start),
+        })))
+    }
+
+    fn attr(&mut self) -> Step<Entry> {
+        let start = self.pos;
+        let mut path = vec![self.ident().ok_or(GiveUp)?];
+        while self.at(&Token::Dot) {
+            self.pos += 1;
+            match self.ident() {
+                Some(segment) => path.push(segment),
+                None => return Ok(None),
+            }
+        }
+        if !self.eat(&Token::Eq) {
+            return Ok(None);
+        }
+        let Some(value) = self.expr()? else {
+            return Ok(None);
+        };
+        Ok(Some(Entry::Attr(Attr {
+            path,
+            value,
+            span: self.span_from(start),
+        })))
+    }
+
+    fn policy(&mut self) -> Step<Entry> {
+        let start = self.pos;
+        let keyword = Ident {
+            name: "policy".into(),
+            span: self.span_at(start),
+        };
+        self.pos += 1;
+        let Some(chain) = self.ident() else {
+            return Ok(None);
+        };
+        if !self.eat(&Token::Eq) {
+            return Ok(None);
+        }
+        let Some(value) = self.expr()? else {
+            return Ok(None);
+        };
+        Ok(Some(Entry::Attr(Attr {
+            path: vec![keyword, chain],
+            value,
+            span: self.span_from(start),
+        })))
+    }
+
+    /// A port in a firewall rule: a port literal or a service's name.
+    fn rule_port(&mut self) -> Option<Expr> {
+        let start = self.pos;
+        let kind = match self.peek()? {
+            Token::Port(p, lo, hi) => {
+                self.pos += 1;
+                ExprKind::Port(*p, *lo, *hi)
+            }
+            _ => ExprKind::Path(self.path()?),
+        };
+        Some(Expr::new(kind, self.span_from(start)))
+    }
+
+    fn filter(&mut self) -> Step<Entry> {
+        let start = self.pos;
+        let action = self.ident().ok_or(GiveUp)?;
+        let Some(from) = self.ident() else {
+            return Ok(None);
+        };
+        if !self.eat(&Token::Arrow) {
+            return Ok(None);
+        }
+        let Some(to) = self.ident() else {
+            return Ok(None);
+        };
+        let mut ports = Vec::new();
+        if let Some(first) = self.rule_port() {
+            ports.push(first);
+            while self.at(&Token::Comma) {
+                let before = self.pos;
+                self.pos += 1;
+                match self.rule_port() {
+                    Some(port) => ports.push(port),
+                    None => {
+                        self.pos = before;
+                        break;
+                    }
+                }
+            }
+        }
+        let mut sources = None;
+        if self.at(&Token::From) {
+            let before = self.pos;
+            self.pos += 1;
+            sources = self.expr()?;
+            if sources.is_none() {
+                self.pos = before;
+            }
+        }
+        Ok(Some(Entry::Rule(Rule::Filter {
+            action,
+            from,
+            to,
+            ports,
+            sources,
+            span: self.span_from(start),
+        })))
+    }
+
+    fn masquerade(&mut self) -> Step<Entry> {
+        let start = self.pos;
+        self.pos += 1;
+        let Some(zones) = self.expr()? else {
+            return Ok(None);
+        };
+        if !self.eat(&Token::Arrow) {
+            return Ok(None);
+        }
+        let Some(to) = self.ident() else {
+            return Ok(None);
+        };
+        Ok(Some(Entry::Rule(Rule::Masquerade {
+            zones,
+            to,
+            span: self.span_from(start),
+        })))
+    }
+
+    fn forward(&mut self) -> Step<Entry> {
+        let start = self.pos;
+        self.pos += 1;
+        let Some(from) = self.ident() else {
+            return Ok(None);
+        };
+        let Some(port) = self.rule_port() else {
+            return Ok(None);
+        };
+        if !self.eat(&Token::Arrow) {
+            return Ok(None);
+        }
+        let Some(target) = self.ident() else {
+            return Ok(None);
+        };
+        let mut target_port = None;
+        if self.at(&Token::Colon) {
+            if let Some((Token::Number(n), span)) = self.tokens.get(self.pos + 1) {
+                self.pos += 2;
+                target_port = Some(Expr::new(ExprKind::Number(*n), *span));
+            }
+        }
+        Ok(Some(Entry::Rule(Rule::Forward {
+            from,
+            port,
+            target,
+            target_port,
+            span: self.span_from(start),
+        })))
+    }
+
+    /// `KIND [NAME] [ID] [on PATH] [from PATH] [in PATH] { … }`.
+    fn decl(&mut self) -> Step<Decl> {
+        let start = self.pos;
+        let kind = self.ident().ok_or(GiveUp)?;
+        let name = match self.peek() {
+            Some(Token::Ident(_)) => self.ident().map(DeclName::Ident),
+            Some(Token::StrStart) => self.attempt(Self::string)?.map(DeclName::Str),
+            _ => None,
+        };
+        let id = match self.tokens.get(self.pos) {
+            Some((Token::Number(n), span)) => {
+                self.pos += 1;
+                Some(Expr::new(ExprKind::Number(*n), *span))
+            }
+            Some((Token::LParen, _)) => self.attempt(|p| {
+                p.pos += 1;
+                let Some(inner) = p.expr()? else {
+                    return Ok(None);
+                };
+                Ok(p.eat(&Token::RParen).then_some(inner))
+            })?,
+            _ => None,
+        };
+        let on = self.placement(&Token::On);
+        let from = self.placement(&Token::From);
+        let in_ = self.placement(&Token::In);
+        let Some(body) = self.block()? else {
+            return Ok(None);
+        };
+        Ok(Some(Decl {
+            doc: None,
+            kind,
+            name,
+            id,
+            on,
+            from,
+            in_,
+            body,
+            span: self.span_from(start),
+        }))
+    }
+
+    /// `KEYWORD PATH`, or nothing (and nothing consumed).
+    fn placement(&mut self, keyword: &Token) -> Option<Path> {
+        if !self.at(keyword) {
+            return None;
+        }
+        self.pos += 1;
+        let path = self.path();
+        if path.is_none() {
+            self.pos -= 1;
+        }
+        path
+    }
+
+    /// `{ entries }`; once the `{` is there, anything wrong inside is an error.
+    fn block(&mut self) -> Step<Block> {
+        let start = self.pos;
+        if !self.eat(&Token::LBrace) {
+            return Ok(None);
+        }
+        let separators = [Token::Newline, Token::Comma];
+        self.skip(&separators);
+        let mut entries = Vec::new();
+        while !self.at(&Token::RBrace) {
+            entries.push(self.entry()?);
+            if !self.peek().is_some_and(|t| separators.contains(t)) {
+                break;
+            }
+            self.skip(&separators);
+        }
+        if !self.eat(&Token::RBrace) {
+            return Err(GiveUp);
+        }
+        Ok(Some(Block {
+            entries,
+            span: self.span_from(start),
+        }))
+    }
+}
+
+/// A node, unless it is deeper than the parser allows: that is reported, so give up.
+pub(super) fn bounded(kind: ExprKind, span: Span) -> Result<Expr, GiveUp> {
+    let expr = Expr::new(kind, span);
+    if expr.depth > MAX_EXPR_DEPTH {
+        return Err(GiveUp);
+    }
+    Ok(expr)
+}
+
+pub(super) fn binary(op: BinOp, left: Expr, right: Expr) -> Result<Expr, GiveUp> {
+    let span = left.span.to(right.span);
+    bounded(ExprKind::Binary(op, Box::new(left), Box::new(right)), span)
+}

@@ -1,0 +1,203 @@
+//! Expressions: `VALUE [.. VALUE] [on PATH]` over sums, products and atoms.
+
+use super::{binary, bounded, Direct, GiveUp, Step};
+use crate::ast::*;
+use crate::token::Token;
+
+impl Direct<'_> {
+    /// `RANGE [on PATH]`.
+    pub(super) fn expr(&mut self) -> Step<Expr> {
+        let Some(value) = self.range()? else {
+            return Ok(None);
+        };
+        match self.placement(&Token::On) {
+            Some(target) => {
+                let span = value.span.to(target.span);
+                bounded(ExprKind::Placed(Box::new(value), target), span).map(Some)
+            }
+            None => Ok(Some(value)),
+        }
+    }
+
+    /// `SUM [.. SUM]`.
+    pub(super) fn range(&mut self) -> Step<Expr> {
+        let Some(lo) = self.sum()? else {
+            return Ok(None);
+        };
+        if !self.at(&Token::DotDot) {
+            return Ok(Some(lo));
+        }
+        let before = self.pos;
+        self.pos += 1;
+        match self.sum()? {
+            Some(hi) => {
+                let span = lo.span.to(hi.span);
+                bounded(ExprKind::Range(Box::new(lo), Box::new(hi)), span).map(Some)
+            }
+            None => {
+                self.pos = before;
+                Ok(Some(lo))
+            }
+        }
+    }
+
+    pub(super) fn sum(&mut self) -> Step<Expr> {
+        let Some(mut left) = self.product()? else {
+            return Ok(None);
+        };
+        loop {
+            let op = match self.peek() {
+                Some(Token::Plus) => BinOp::Add,
+                Some(Token::Minus) => BinOp::Sub,
+                _ => return Ok(Some(left)),
+            };
+            let before = self.pos;
+            self.pos += 1;
+            match self.product()? {
+                Some(right) => left = binary(op, left, right)?,
+                None => {
+                    self.pos = before;
+                    return Ok(Some(left));
+                }
+            }
+        }
+    }
+
+    pub(super) fn product(&mut self) -> Step<Expr> {
+        let Some(mut left) = self.atom()? else {
+            return Ok(None);
+        };
+        loop {
+            let op = match self.peek() {
+                Some(Token::Star) => BinOp::Mul,
+                Some(Token::Slash) => BinOp::Div,
+                _ => return Ok(Some(left)),
+            };
+            let before = self.pos;
+            self.pos += 1;
+            match self.atom()? {
+                Some(right) => left = binary(op, left, right)?,
+                None => {
+                    self.pos = before;
+                    return Ok(Some(left));
+                }
+            }
+        }
+    }
+
+    pub(super) fn atom(&mut self) -> Step<Expr> {
+        let start = self.pos;
+        let Some(token) = self.peek() else {
+            return Ok(None);
+        };
+        let kind = match token {
+            Token::Number(n) => ExprKind::Number(*n),
+            Token::Quantity(n, unit) => ExprKind::Quantity(*n, unit.clone()),
+            Token::True => ExprKind::Bool(true),
+            Token::False => ExprKind::Bool(false),
+            Token::Ipv4(a) => ExprKind::Ipv4(*a),
+            Token::Ipv6(a) => ExprKind::Ipv6(*a),
+            Token::Prefix(a, len) => ExprKind::Prefix(*a, *len),
+            Token::Mac(m) => ExprKind::Mac(*m),
+            Token::Port(p, lo, hi) => ExprKind::Port(*p, *lo, *hi),
+            Token::StrStart => match self.attempt(Self::string)? {
+                Some(s) => return bounded(ExprKind::Str(s), self.span_from(start)).map(Some),
+                None => return Ok(None),
+            },
+            Token::LBracket => {
+                let items = self.list(Token::RBracket)?;
+                return bounded(ExprKind::List(items), self.span_from(start)).map(Some);
+            }
+            Token::Ident(_) => {
+                if self.peek_at(1) == Some(&Token::LParen) {
+                    let call = self.attempt(|p| {
+                        let name = p.ident().ok_or(GiveUp)?;
+                        p.pos += 1;
+                        Ok(p.arguments()?.map(|args| ExprKind::Call(name, args)))
+                    })?;
+                    if let Some(call) = call {
+                        return bounded(call, self.span_from(start)).map(Some);
+                    }
+                }
+                let path = self.path().ok_or(GiveUp)?;
+                let kind = match self.block()? {
+                    Some(block) => ExprKind::Instance(path, block),
+                    None => ExprKind::Path(path),
+                };
+                return bounded(kind, self.span_from(start)).map(Some);
+            }
+            Token::LParen => {
+                self.pos += 1;
+                let inner = self.expr()?.ok_or(GiveUp)?;
+                if !self.eat(&Token::RParen) {
+                    return Err(GiveUp);
+                }
+                return bounded(inner.kind, self.span_from(start)).map(Some);
+            }
+            _ => return Ok(None),
+        };
+        self.pos += 1;
+        bounded(kind, self.span_at(start)).map(Some)
+    }
+
+    /// `[a, b, …]` with a trailing comma allowed; once `[` is there, it must close.
+    pub(super) fn list(&mut self, close: Token) -> Result<Vec<Expr>, GiveUp> {
+        self.pos += 1;
+        let items = self.separated()?;
+        if !self.eat(&close) {
+            return Err(GiveUp);
+        }
+        Ok(items)
+    }
+
+    /// A call's arguments after its `(`; a call that does not close is not a call.
+    pub(super) fn arguments(&mut self) -> Step<Vec<Expr>> {
+        let items = self.separated()?;
+        Ok(self.eat(&Token::RParen).then_some(items))
+    }
+
+    /// Expressions separated by commas, with a trailing comma allowed.
+    pub(super) fn separated(&mut self) -> Result<Vec<Expr>, GiveUp> {
+        let mut items = Vec::new();
+        while let Some(item) = self.expr()? {
+            items.push(item);
+            if !self.eat(&Token::Comma) {
+                break;
+            }
+        }
+        Ok(items)
+    }
+
+    /// `"text {interpolation} text"`.
+    pub(super) fn string(&mut self) -> Step<StrLit> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut parts = Vec::new();
+        loop {
+            match self.peek() {
+                Some(Token::StrText(text)) => {
+                    self.pos += 1;
+                    parts.push(StrPart::Text(text.clone()));
+                }
+                Some(Token::InterpOpen) => {
+                    self.pos += 1;
+                    let Some(inner) = self.expr()? else {
+                        return Ok(None);
+                    };
+                    if !self.eat(&Token::InterpClose) {
+                        return Ok(None);
+                    }
+                    parts.push(StrPart::Interp(inner));
+                }
+                _ => break,
+            }
+        }
+        if !self.eat(&Token::StrEnd) {
+            return Ok(None);
+        }
+        Ok(Some(StrLit {
+            parts,
+            span: self.span_from(start),
+        }))
+    }
+}
