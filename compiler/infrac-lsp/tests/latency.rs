@@ -113,7 +113,21 @@ fn keystroke_and_hover_latency() {
     );
     report(
         "hover in the 5,000-guest lab",
-        hover_times(&mut client, &big, Position::new(40, 10), 40),
+        hover_times(&mut client, &big, on_a_host(&big_text), 40),
     );
     client.shutdown();
+}
+
+/// On the host name of a guest's `on pve7`: the hover with the most facts (budgets, pools).
+fn on_a_host(text: &str) -> Position {
+    let line = text
+        .lines()
+        .position(|l| l.contains(" on pve7 {"))
+        .unwrap_or(0);
+    let column = text
+        .lines()
+        .nth(line)
+        .and_then(|l| l.find("pve7"))
+        .unwrap_or(0);
+    Position::new(line as u32, column as u32 + 1)
 }

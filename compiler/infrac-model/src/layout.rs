@@ -53,6 +53,11 @@ fn compose_folder(machine: &Machine, stack: &crate::Stack) -> String {
     )
 }
 
+/// `caddy/<machine>/Caddyfile`: the sites of the reverse proxies Caddy runs there.
+pub fn caddyfile(machine: &Machine) -> String {
+    format!("caddy/{}/Caddyfile", segment(&machine.name))
+}
+
 /// `nixos/<machine>/configuration.nix`.
 pub fn nixos_configuration(machine: &Machine) -> String {
     format!("nixos/{}/configuration.nix", segment(&machine.name))

@@ -34,9 +34,17 @@ pub fn caddyfile(model: &Model, machine: MachineId) -> Option<String> {
         comment_safe(&names.join(", ")),
         comment_safe(&model.source),
     );
-    let mut notes = vec![format!(
-        "Caddy reads it from {CADDYFILE_ON_MACHINE}; `systemctl reload caddy` applies a change."
-    )];
+    let nixos =
+        infrac_model::roles::os_family(model, machine) == Some(infrac_model::OsFamily::Nixos);
+    let mut notes = vec![if nixos {
+        "NixOS's caddy service reads it (services.caddy.configFile); `nixos-rebuild switch` \
+         reloads Caddy when it changes."
+            .to_string()
+    } else {
+        format!(
+            "Caddy reads it from {CADDYFILE_ON_MACHINE}; `systemctl reload caddy` applies a change."
+        )
+    }];
     if sites.iter().any(|s| s.tls == Some(RouteCertificate::Acme)) {
         notes.push(
             "Sites without a `tls` line get their certificate by ACME (Caddy's automatic \

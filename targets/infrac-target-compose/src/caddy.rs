@@ -4,7 +4,7 @@
 
 use infrac_diagnostics::Diagnostic;
 use infrac_format_compose::caddy::caddyfile;
-use infrac_model::layout::segment;
+use infrac_model::layout;
 use infrac_model::{Artifact, Model, Target};
 
 /// Emits `caddy/<machine>/Caddyfile`.
@@ -23,10 +23,7 @@ impl Target for CaddyTarget {
         let mut artifacts = Vec::new();
         for (id, machine) in model.machines() {
             if let Some(text) = caddyfile(model, id) {
-                artifacts.push(Artifact::new(
-                    format!("caddy/{}/Caddyfile", segment(&machine.name)),
-                    text,
-                ));
+                artifacts.push(Artifact::new(layout::caddyfile(machine), text));
             }
         }
         Ok(artifacts)

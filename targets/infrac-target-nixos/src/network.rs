@@ -304,6 +304,17 @@ pub(crate) fn open_ports(view: &MachineView) -> BTreeMap<PortSpec, Opening> {
             open(listener.port, listener.owner, &everywhere, false);
         }
     }
+    // Caddy, configured by `webapps::caddy`, answers the reverse proxies' routes.
+    if infrac_model::proxy::runs_caddy_on(view.model, view.id) {
+        for port in infrac_model::proxy::CADDY_PORTS {
+            open(
+                tcp(port, port),
+                "Caddy (reverse proxy)".into(),
+                &everywhere,
+                false,
+            );
+        }
+    }
     // What the machine's roles and cluster membership need.
     if view.bgp().is_some() {
         open(

@@ -130,6 +130,9 @@ pub(crate) fn services(view: &MachineView) -> Assignments {
     if view.runs("netbox") {
         crate::webapps::netbox(view, &mut out);
     }
+    if infrac_model::proxy::runs_caddy_on(view.model, view.id) {
+        crate::webapps::caddy(view, &mut out);
+    }
     if view.runs("postgresql") {
         crate::webapps::postgresql(view, &mut out);
     }

@@ -84,6 +84,24 @@ pub(crate) fn netbox(view: &MachineView, out: &mut Assignments) {
     ));
 }
 
+/// Caddy with the Caddyfile of this build (`caddy/<machine>/Caddyfile`, validated by
+/// `caddy validate` in the test command). A `configFile` of our own makes the module use
+/// the `caddyfile` adapter and leave its generated configuration aside (nixpkgs
+/// nixos/modules/services/web-servers/caddy/default.nix at 0145c6da, `adapter`'s default).
+pub(crate) fn caddy(view: &MachineView, out: &mut Assignments) {
+    let file = infrac_model::layout::caddyfile(view.machine);
+    out.push((
+        "services.caddy",
+        Nix::attrs([
+            ("enable", Nix::Bool(true)),
+            (
+                "configFile",
+                Nix::Expr(infrac_model::layout::from_nixos(&file)),
+            ),
+        ]),
+    ));
+}
+
 /// PostgreSQL listening on the machine's addresses, with password (SCRAM) logins from
 /// the prefixes of its networks; roles and databases are the operator's.
 pub(crate) fn postgresql(view: &MachineView, out: &mut Assignments) {
