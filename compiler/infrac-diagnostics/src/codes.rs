@@ -109,6 +109,7 @@ codes! {
     EXPECT_UNKNOWN = "E0333", "expectation names something the lab does not have";
     EXPECT_FIREWALL = "E0334", "expectation without a firewall to prove it against";
     EXPECT_MALFORMED = "E0335", "expectation that says nothing provable";
+    INTERFACE_NAME_INVALID = "E0336", "NIC, bridge or bond name that is not a Linux interface name";
     EXPECT_FLOW = "E0480", "the firewall does not do what an expectation says";
     EXPECT_OVERLAY = "E0481", "an overlay does not carry what an expectation says";
     EXPECT_EXPOSED = "E0482", "something exposed only through a proxy is reachable another way";

@@ -177,6 +177,7 @@ impl<'a> Sema<'a> {
             machine.storage = self.storage(&f);
             machine.osds = self.osds(&f);
             machine.bonds = self.bonds(&f);
+            self.check_interface_names(&f, model);
             machine.pci = f
                 .blocks_of("pci")
                 .map(|b| PciDevice {

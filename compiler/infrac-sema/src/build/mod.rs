@@ -9,6 +9,7 @@ mod expect;
 mod guests;
 mod host_ports;
 mod infra;
+mod interface_names;
 mod k8s;
 mod machines;
 pub(crate) mod pve;
