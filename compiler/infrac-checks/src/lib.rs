@@ -47,6 +47,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     diagnostics.extend(expect::check(model));
     diagnostics.extend(monitoring::check(model));
     diagnostics.extend(workloads::check(model));
+    diagnostics.extend(releases::newer_than_known(model));
     diagnostics.sort_by_key(Diagnostic::sort_key);
     diagnostics
 }

@@ -1,5 +1,6 @@
 //! Releases: machines whose OS image, or Proxmox VE nodes whose Proxmox VE release, is
-//! past its publisher's end of support (W0470).
+//! past its publisher's end of support (W0470); NixOS machines on a release newer than
+//! the newest whose options infrac records (W0471).
 //!
 //! The catalogue gives each image the last day it is supported (`eol`); a Proxmox VE
 //! node's release is looked up in [`PROXMOX_VE`]. This family compares the day with the
@@ -7,7 +8,7 @@
 //! its inputs and tests pin the day.
 
 use infrac_diagnostics::{Code, Diagnostic};
-use infrac_model::{Date, Model};
+use infrac_model::{Date, Model, NIXOS_NEWEST_KNOWN};
 
 /// Proxmox VE major releases: the Debian release each is built on and the last day
 /// Proxmox supports it. From the table "How long will my Proxmox VE version be
@@ -70,6 +71,49 @@ pub fn check(model: &Model, today: Date) -> Vec<Diagnostic> {
                  templates for it may no longer be downloadable",
             )
             .with_help(help),
+        );
+    }
+    out
+}
+
+/// NixOS machines on a release newer than [`NIXOS_NEWEST_KNOWN`]: their configuration is
+/// written with what infrac knows of that release's options, and an option renamed or
+/// removed since is not caught.
+/// This does not depend on the day, so it runs with the families of `check`.
+pub fn newer_than_known(model: &Model) -> Vec<Diagnostic> {
+    let (year, month) = NIXOS_NEWEST_KNOWN;
+    let known = format!("{year}.{month:02}");
+    let mut out = Vec::new();
+    for machine in &model.machines {
+        let Some(id) = machine.os else { continue };
+        let image = model.image(id);
+        let Some(release) = image.nixos_release() else {
+            continue;
+        };
+        if release <= NIXOS_NEWEST_KNOWN {
+            continue;
+        }
+        out.push(
+            Diagnostic::warning(
+                Code::RELEASE_NEWER_THAN_KNOWN,
+                format!(
+                    "{} runs NixOS {}, newer than the newest release infrac knows ({known})",
+                    machine.name, image.version
+                ),
+                machine.name_span,
+                format!("runs image `{}`", image.name),
+            )
+            .with_note(format!(
+                "infrac writes its configuration with the options NixOS {known} declares \
+                 and checks it against them; an option renamed or removed in {} is not \
+                 caught",
+                image.version
+            ))
+            .with_help(format!(
+                "build the configuration on NixOS {} (`nixos-rebuild build`) before \
+                 switching to it, or keep {} on NixOS {known}",
+                image.version, machine.name
+            )),
         );
     }
     out

@@ -251,6 +251,7 @@ codes! {
     RULE_MATCHES_NOTHING = "W0462", "firewall rule matches no traffic";
     BGP_BLOCKED = "W0463", "the firewall blocks a BGP session in both directions";
     RELEASE_END_OF_LIFE = "W0470", "a machine runs an OS release past its end of support";
+    RELEASE_NEWER_THAN_KNOWN = "W0471", "a NixOS machine runs a release newer than infrac knows the options of";
     COMPOSE_GPU_MISSING = "W0530", "a stack's service asks for a GPU its machine does not declare";
     PVE_TWO_NODES = "W0500", "a two-node Proxmox cluster without a QDevice";
     PVE_LINK_SHARED_STORAGE = "W0501", "corosync has no link free of storage traffic";

@@ -973,7 +973,22 @@ pub enum OsFamily {
     Other,
 }
 
+/// The newest NixOS release whose option declarations infrac records (the NixOS
+/// target's `data/options.txt`). A configuration for a newer release is written and
+/// checked as for this one, and check family `releases` says so (W0471).
+pub const NIXOS_NEWEST_KNOWN: (u16, u8) = (26, 5);
+
 impl Image {
+    /// A NixOS image's release as `(year, month)`, from its `YY.MM` version; `None` for
+    /// another family or a version of another shape (a custom image).
+    pub fn nixos_release(&self) -> Option<(u16, u8)> {
+        if self.os_family() != OsFamily::Nixos {
+            return None;
+        }
+        let (year, month) = self.version.split_once('.')?;
+        Some((year.parse().ok()?, month.parse().ok()?))
+    }
+
     /// The image's family.
     pub fn os_family(&self) -> OsFamily {
         match self.family.as_str() {

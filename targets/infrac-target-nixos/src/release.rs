@@ -32,8 +32,12 @@ impl Release {
         Release::parse(&image.version).unwrap_or(Release::NEWEST)
     }
 
-    /// The newest release whose options `data/options.txt` records.
-    pub(crate) const NEWEST: Release = Release { year: 26, month: 5 };
+    /// The newest release whose options `data/options.txt` records; the model holds it,
+    /// so the check that warns about newer releases (W0471) reads the same number.
+    pub(crate) const NEWEST: Release = Release {
+        year: infrac_model::NIXOS_NEWEST_KNOWN.0,
+        month: infrac_model::NIXOS_NEWEST_KNOWN.1,
+    };
 }
 
 impl std::fmt::Display for Release {
