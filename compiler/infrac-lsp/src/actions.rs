@@ -192,7 +192,7 @@ fn allocations(
                 _ => None,
             });
             let network = explicit.or_else(|| match &nic.name {
-                Some(ast::DeclName::Ident(i)) => Some(i.name.clone()),
+                Some(ast::DeclName::Ident(i)) => Some(i.name.to_string()),
                 _ => None,
             });
             let Some(network) = network.and_then(|n| model.network_named(&n)) else {

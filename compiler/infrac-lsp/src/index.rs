@@ -111,7 +111,7 @@ impl Index {
                     };
                     let namespace = import.alias.as_ref().map_or_else(
                         || import.path.rsplit('/').next().unwrap_or("").to_string(),
-                        |a| a.name.clone(),
+                        |a| a.name.to_string(),
                     );
                     index.namespaces.entry(namespace).or_insert(module);
                 }
@@ -131,7 +131,7 @@ impl Index {
                 let Some(ast::DeclName::Ident(ident)) = &decl.name else {
                     continue;
                 };
-                let key = (namespace.clone(), ident.name.clone());
+                let key = (namespace.clone(), ident.name.to_string());
                 if index.by_name.contains_key(&key) {
                     continue;
                 }
@@ -142,8 +142,8 @@ impl Index {
                     is_definition: true,
                 });
                 index.symbols.push(Symbol {
-                    kind: decl.kind.name.clone(),
-                    name: ident.name.clone(),
+                    kind: decl.kind.name.to_string(),
+                    name: ident.name.to_string(),
                     namespace: namespace.clone(),
                     name_span: ident.span,
                     span: decl.span,
@@ -232,12 +232,12 @@ impl Walker<'_> {
         let Some(first) = path.segments.first() else {
             return;
         };
-        if self.scope.contains(&first.name) {
+        if self.scope.iter().any(|s| *s == first.name) {
             return;
         }
         if let Some(second) = path.segments.get(1) {
-            if self.index.namespaces.contains_key(&first.name) {
-                let key = (Some(first.name.clone()), second.name.clone());
+            if self.index.namespaces.contains_key(first.name.as_str()) {
+                let key = (Some(first.name.to_string()), second.name.to_string());
                 if let Some(&symbol) = self.index.by_name.get(&key) {
                     self.note(symbol, second.span);
                 }
@@ -286,7 +286,7 @@ impl Walker<'_> {
 
     fn for_loop(&mut self, f: &ast::ForLoop) {
         self.expr(&f.range);
-        self.scope.push(f.var.name.clone());
+        self.scope.push(f.var.name.to_string());
         for entry in &f.body {
             match entry {
                 ast::Entry::Block(decl) => self.decl(decl, false),

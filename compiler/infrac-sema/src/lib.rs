@@ -18,6 +18,7 @@ mod value;
 
 pub use decls::{LoadError, Loader};
 
+use compact_str::CompactString;
 use decls::{DeclIdx, DeclInst};
 use infrac_diagnostics::{Code, Diagnostic, SourceMap, Span};
 use infrac_model::Model;
@@ -44,11 +45,12 @@ impl Analysis {
 /// The working state of one analysis.
 pub(crate) struct Sema<'a> {
     pub(crate) decls: Vec<DeclInst<'a>>,
-    pub(crate) index: HashMap<(Option<String>, String), Vec<DeclIdx>>,
+    // Keys are inline strings, so building one to look a name up allocates nothing.
+    pub(crate) index: HashMap<(Option<CompactString>, CompactString), Vec<DeclIdx>>,
     pub(crate) namespaces: BTreeSet<String>,
     pub(crate) used_namespaces: HashSet<String>,
     pub(crate) diags: Vec<Diagnostic>,
-    pub(crate) memo: HashMap<(DeclIdx, String), Option<Value>>,
+    pub(crate) memo: HashMap<DeclIdx, Vec<(String, Option<Value>)>>,
     pub(crate) in_progress: Vec<(DeclIdx, String)>,
     pub(crate) duplicates: HashSet<DeclIdx>,
     /// Names declared under a kind that does not exist (`vmm router`, already reported):
@@ -160,7 +162,7 @@ impl Sema<'_> {
                 let ns = import
                     .alias
                     .as_ref()
-                    .map(|a| a.name.clone())
+                    .map(|a| a.name.to_string())
                     .unwrap_or_else(|| import.path.rsplit('/').next().unwrap_or("").to_string());
                 let is_prelude = stdlib::PRELUDE.iter().any(|(p, _)| *p == import.path);
                 if !is_prelude
