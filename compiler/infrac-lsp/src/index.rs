@@ -8,7 +8,7 @@
 //! again rather than asking sema, so it also works on a lab with errors. A loop
 //! variable shadows a declaration of the same name inside its loop.
 
-use infrac_diagnostics::{FileId, SourceMap, Span};
+use infrac_diagnostics::{FileId, Span};
 use infrac_syntax::ast;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -35,8 +35,7 @@ impl Checked {
     }
 
     pub(crate) fn index(&self) -> &Index {
-        self.index
-            .get_or_init(|| Index::build(&self.analysis.sources))
+        self.index.get_or_init(|| Index::build(&self.analysis))
     }
 }
 
@@ -83,16 +82,15 @@ fn stdlib_file(path: &str) -> Option<String> {
 }
 
 impl Index {
-    /// Indexes every file of `sources` (a lab's root, imports and stdlib modules).
-    pub(crate) fn build(sources: &SourceMap) -> Index {
-        let parsed: Vec<(FileId, String, ast::File)> = sources
+    /// Indexes every file of an analysis (a lab's root, imports and stdlib modules),
+    /// from the syntax trees the analysis kept.
+    pub(crate) fn build(analysis: &infrac_driver::Analysis) -> Index {
+        let parsed: Vec<(FileId, &str, &ast::File)> = analysis
+            .files
             .iter()
-            .map(|(id, file)| {
-                (
-                    id,
-                    file.name.clone(),
-                    infrac_syntax::parse(&file.text, id).file,
-                )
+            .filter_map(|parsed| {
+                let file = analysis.sources.get(parsed.file)?;
+                Some((parsed.file, file.name.as_str(), &parsed.ast))
             })
             .collect();
         let mut index = Index::default();
@@ -123,7 +121,7 @@ impl Index {
             .map(|(ns, file)| (file.clone(), ns.clone()))
             .collect();
         for (_, name, file) in &parsed {
-            let namespace = file_namespace.get(name).cloned();
+            let namespace = file_namespace.get(*name).cloned();
             for item in &file.items {
                 let ast::Item::Decl(decl) = item else {
                     continue;
@@ -154,7 +152,7 @@ impl Index {
         for (_, name, file) in &parsed {
             let mut walker = Walker {
                 index: &mut index,
-                namespace: file_namespace.get(name).cloned(),
+                namespace: file_namespace.get(*name).cloned(),
                 scope: Vec::new(),
             };
             for item in &file.items {

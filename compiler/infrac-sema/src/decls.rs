@@ -64,6 +64,9 @@ pub struct Module {
     /// What tells two modules apart: the file's real path when the loader knows it,
     /// else `key`.
     pub identity: String,
+    /// The source file it was parsed from; `None` for a namespace whose import was
+    /// refused, which has no file.
+    pub file: Option<infrac_diagnostics::FileId>,
     pub ast: ast::File,
     /// The namespace its declarations live in (`dell`); `None` for the lab's own files.
     pub namespace: Option<String>,
@@ -223,6 +226,7 @@ impl Loading<'_, '_> {
                 self.modules.push(Module {
                     key,
                     identity,
+                    file: Some(file),
                     ast: ast::File::default(),
                     namespace,
                     missing: false,
@@ -244,6 +248,7 @@ impl Loading<'_, '_> {
         self.modules.push(Module {
             key: key.clone(),
             identity: identity.clone(),
+            file: Some(file),
             ast: parsed.file,
             namespace,
             missing: false,
@@ -264,6 +269,7 @@ impl Loading<'_, '_> {
         self.modules.push(Module {
             key: format!("{path} as {namespace}"),
             identity: format!("{path} as {namespace}"),
+            file: None,
             ast: ast::File::default(),
             namespace: Some(namespace),
             missing: true,
@@ -342,6 +348,7 @@ impl Loading<'_, '_> {
                 self.modules.push(Module {
                     key: path.to_string(),
                     identity: path.to_string(),
+                    file: None,
                     ast: ast::File::default(),
                     namespace: Some(namespace),
                     missing: true,

@@ -33,6 +33,16 @@ pub struct Analysis {
     pub model: Model,
     pub diagnostics: Vec<Diagnostic>,
     pub sources: SourceMap,
+    /// The syntax tree of every file in `sources`, as analysed: an editor's index reads
+    /// them instead of parsing the files again.
+    pub files: Vec<ParsedFile>,
+}
+
+/// One source file's syntax tree.
+#[derive(Debug)]
+pub struct ParsedFile {
+    pub file: infrac_diagnostics::FileId,
+    pub ast: infrac_syntax::ast::File,
 }
 
 impl Analysis {
@@ -127,10 +137,20 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
     diagnostics.dedup_by(|a, b| {
         a.code == b.code && a.primary.span == b.primary.span && a.message == b.message
     });
+    let files = modules
+        .into_iter()
+        .filter_map(|m| {
+            Some(ParsedFile {
+                file: m.file?,
+                ast: m.ast,
+            })
+        })
+        .collect();
     Analysis {
         model,
         diagnostics,
         sources,
+        files,
     }
 }
 
