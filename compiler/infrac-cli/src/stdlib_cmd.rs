@@ -47,7 +47,7 @@ fn entries() -> Vec<Entry> {
             // Services are found by their bare name (`services = [ssh]`); everything else
             // through its module's namespace.
             let reference = if *module == "std/services" {
-                name.name.clone()
+                name.name.to_string()
             } else {
                 format!("{namespace}.{}", name.name)
             };
@@ -56,7 +56,7 @@ fn entries() -> Vec<Entry> {
                 .unwrap_or_default();
             let summary = first_sentence(decl.doc.as_deref().unwrap_or_default());
             out.push(Entry {
-                kind: decl.kind.name.clone(),
+                kind: decl.kind.name.to_string(),
                 haystack: format!(
                     "{reference} {module} {} {source}",
                     decl.doc.as_deref().unwrap_or_default()

@@ -76,6 +76,11 @@ impl SourceFile {
         }
     }
 
+    /// The byte offset at which each line starts (LF, CRLF and a lone CR end a line).
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
     /// The line and column of a byte offset (clamped into the file).
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.text.len());

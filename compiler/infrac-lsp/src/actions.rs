@@ -52,9 +52,9 @@ pub(crate) fn fix_of(map: &SourceMap, d: &Diagnostic) -> Option<serde_json::Valu
     let file = map.get(d.primary.span.file)?;
     let fix = if d.code == Code::UNUSED_IMPORT {
         // The whole line (lines) of the import, line break included.
-        let starts = text::line_starts(&file.text);
-        let start = text::position(&file.text, &starts, d.primary.span.start as usize);
-        let end = text::position(&file.text, &starts, d.primary.span.end as usize);
+        let starts = file.line_starts();
+        let start = text::position(&file.text, starts, d.primary.span.start as usize);
+        let end = text::position(&file.text, starts, d.primary.span.end as usize);
         Fix {
             title: "Remove the unused import".into(),
             range: Range::new(Position::new(start.line, 0), Position::new(end.line + 1, 0)),
@@ -192,7 +192,7 @@ fn allocations(
                 _ => None,
             });
             let network = explicit.or_else(|| match &nic.name {
-                Some(ast::DeclName::Ident(i)) => Some(i.name.clone()),
+                Some(ast::DeclName::Ident(i)) => Some(i.name.to_string()),
                 _ => None,
             });
             let Some(network) = network.and_then(|n| model.network_named(&n)) else {

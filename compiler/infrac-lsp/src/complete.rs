@@ -258,8 +258,10 @@ fn enclosing_decl(source: &str, at: usize) -> Option<(String, String)> {
     let from_parse = parsed.file.items.iter().find_map(|item| match item {
         ast::Item::Decl(d) if d.body.span.start < at as u32 && (at as u32) < d.body.span.end => {
             match &d.name {
-                Some(ast::DeclName::Ident(i)) => Some((d.kind.name.clone(), i.name.clone())),
-                _ => Some((d.kind.name.clone(), String::new())),
+                Some(ast::DeclName::Ident(i)) => {
+                    Some((d.kind.name.to_string(), i.name.to_string()))
+                }
+                _ => Some((d.kind.name.to_string(), String::new())),
             }
         }
         _ => None,
@@ -293,18 +295,18 @@ fn schema_completion(source: &str, at: usize) -> Vec<CompletionItem> {
         .items
         .iter()
         .filter_map(|i| match i {
-            ast::Item::Decl(d) => Some(d),
+            ast::Item::Decl(d) => Some(&**d),
             _ => None,
         })
         .collect();
     while let Some(decl) = entries.iter().find(|d| inside(d)) {
-        path.push(decl.kind.name.clone());
+        path.push(decl.kind.name.to_string());
         entries = decl
             .body
             .entries
             .iter()
             .filter_map(|e| match e {
-                ast::Entry::Block(d) => Some(d),
+                ast::Entry::Block(d) => Some(&**d),
                 _ => None,
             })
             .collect();

@@ -89,13 +89,12 @@ pub(crate) fn location(map: &SourceMap, span: Span) -> Option<Location> {
 /// The LSP range of a span.
 pub(crate) fn range(map: &SourceMap, span: Span) -> Range {
     match map.get(span.file) {
-        Some(file) => {
-            let starts = crate::text::line_starts(&file.text);
-            Range::new(
-                crate::text::position(&file.text, &starts, span.start as usize),
-                crate::text::position(&file.text, &starts, span.end as usize),
-            )
-        }
+        // The file's own line index: indexing the text again per range would make
+        // publishing a large file's diagnostics quadratic.
+        Some(file) => Range::new(
+            crate::text::position(&file.text, file.line_starts(), span.start as usize),
+            crate::text::position(&file.text, file.line_starts(), span.end as usize),
+        ),
         None => Range::default(),
     }
 }

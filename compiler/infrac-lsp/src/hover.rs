@@ -173,7 +173,7 @@ fn rule_span_at(at: &At) -> Option<Span> {
 /// Calls `f` with every entry of every block, and the block kinds that lead to it.
 pub(crate) fn visit_entries(file: &ast::File, f: &mut dyn FnMut(&[String], &ast::Entry)) {
     fn decl(d: &ast::Decl, path: &mut Vec<String>, f: &mut dyn FnMut(&[String], &ast::Entry)) {
-        path.push(d.kind.name.clone());
+        path.push(d.kind.name.to_string());
         entries(&d.body.entries, path, f);
         path.pop();
     }

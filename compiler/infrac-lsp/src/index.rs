@@ -8,7 +8,7 @@
 //! again rather than asking sema, so it also works on a lab with errors. A loop
 //! variable shadows a declaration of the same name inside its loop.
 
-use infrac_diagnostics::{FileId, SourceMap, Span};
+use infrac_diagnostics::{FileId, Span};
 use infrac_syntax::ast;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -35,8 +35,7 @@ impl Checked {
     }
 
     pub(crate) fn index(&self) -> &Index {
-        self.index
-            .get_or_init(|| Index::build(&self.analysis.sources))
+        self.index.get_or_init(|| Index::build(&self.analysis))
     }
 }
 
@@ -83,16 +82,15 @@ fn stdlib_file(path: &str) -> Option<String> {
 }
 
 impl Index {
-    /// Indexes every file of `sources` (a lab's root, imports and stdlib modules).
-    pub(crate) fn build(sources: &SourceMap) -> Index {
-        let parsed: Vec<(FileId, String, ast::File)> = sources
+    /// Indexes every file of an analysis (a lab's root, imports and stdlib modules),
+    /// from the syntax trees the analysis kept.
+    pub(crate) fn build(analysis: &infrac_driver::Analysis) -> Index {
+        let parsed: Vec<(FileId, &str, &ast::File)> = analysis
+            .files
             .iter()
-            .map(|(id, file)| {
-                (
-                    id,
-                    file.name.clone(),
-                    infrac_syntax::parse(&file.text, id).file,
-                )
+            .filter_map(|parsed| {
+                let file = analysis.sources.get(parsed.file)?;
+                Some((parsed.file, file.name.as_str(), &parsed.ast))
             })
             .collect();
         let mut index = Index::default();
@@ -111,7 +109,7 @@ impl Index {
                     };
                     let namespace = import.alias.as_ref().map_or_else(
                         || import.path.rsplit('/').next().unwrap_or("").to_string(),
-                        |a| a.name.clone(),
+                        |a| a.name.to_string(),
                     );
                     index.namespaces.entry(namespace).or_insert(module);
                 }
@@ -123,7 +121,7 @@ impl Index {
             .map(|(ns, file)| (file.clone(), ns.clone()))
             .collect();
         for (_, name, file) in &parsed {
-            let namespace = file_namespace.get(name).cloned();
+            let namespace = file_namespace.get(*name).cloned();
             for item in &file.items {
                 let ast::Item::Decl(decl) = item else {
                     continue;
@@ -131,7 +129,7 @@ impl Index {
                 let Some(ast::DeclName::Ident(ident)) = &decl.name else {
                     continue;
                 };
-                let key = (namespace.clone(), ident.name.clone());
+                let key = (namespace.clone(), ident.name.to_string());
                 if index.by_name.contains_key(&key) {
                     continue;
                 }
@@ -142,8 +140,8 @@ impl Index {
                     is_definition: true,
                 });
                 index.symbols.push(Symbol {
-                    kind: decl.kind.name.clone(),
-                    name: ident.name.clone(),
+                    kind: decl.kind.name.to_string(),
+                    name: ident.name.to_string(),
                     namespace: namespace.clone(),
                     name_span: ident.span,
                     span: decl.span,
@@ -154,7 +152,7 @@ impl Index {
         for (_, name, file) in &parsed {
             let mut walker = Walker {
                 index: &mut index,
-                namespace: file_namespace.get(name).cloned(),
+                namespace: file_namespace.get(*name).cloned(),
                 scope: Vec::new(),
             };
             for item in &file.items {
@@ -232,12 +230,12 @@ impl Walker<'_> {
         let Some(first) = path.segments.first() else {
             return;
         };
-        if self.scope.contains(&first.name) {
+        if self.scope.iter().any(|s| *s == first.name) {
             return;
         }
         if let Some(second) = path.segments.get(1) {
-            if self.index.namespaces.contains_key(&first.name) {
-                let key = (Some(first.name.clone()), second.name.clone());
+            if self.index.namespaces.contains_key(first.name.as_str()) {
+                let key = (Some(first.name.to_string()), second.name.to_string());
                 if let Some(&symbol) = self.index.by_name.get(&key) {
                     self.note(symbol, second.span);
                 }
@@ -286,7 +284,7 @@ impl Walker<'_> {
 
     fn for_loop(&mut self, f: &ast::ForLoop) {
         self.expr(&f.range);
-        self.scope.push(f.var.name.clone());
+        self.scope.push(f.var.name.to_string());
         for entry in &f.body {
             match entry {
                 ast::Entry::Block(decl) => self.decl(decl, false),

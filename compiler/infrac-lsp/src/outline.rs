@@ -21,7 +21,7 @@ pub(crate) fn document_symbols(source: &str) -> Vec<DocumentSymbol> {
         decls
             .map(|decl| {
                 let name = match &decl.name {
-                    Some(ast::DeclName::Ident(i)) => i.name.clone(),
+                    Some(ast::DeclName::Ident(i)) => i.name.to_string(),
                     Some(ast::DeclName::Str(s)) => s
                         .parts
                         .iter()
@@ -38,7 +38,7 @@ pub(crate) fn document_symbols(source: &str) -> Vec<DocumentSymbol> {
                 };
                 let children = symbols(
                     &mut decl.body.entries.iter().filter_map(|e| match e {
-                        ast::Entry::Block(d) => Some(d),
+                        ast::Entry::Block(d) => Some(&**d),
                         _ => None,
                     }),
                     range,
@@ -59,7 +59,7 @@ pub(crate) fn document_symbols(source: &str) -> Vec<DocumentSymbol> {
     }
     symbols(
         &mut parsed.file.items.iter().filter_map(|item| match item {
-            ast::Item::Decl(d) => Some(d),
+            ast::Item::Decl(d) => Some(&**d),
             _ => None,
         }),
         &range,

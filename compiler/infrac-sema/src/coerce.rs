@@ -11,10 +11,10 @@ impl<'a> Sema<'a> {
     /// Resolves `path` to a declaration of `kind`, reporting what went wrong if it cannot.
     pub(crate) fn resolve_path_as(&mut self, path: &ast::Path, kind: Kind) -> Option<DeclIdx> {
         match path.segments.as_slice() {
-            [ns, ..] if self.missing_namespaces.contains(&ns.name) => None,
+            [ns, ..] if self.missing_namespaces.contains(ns.name.as_str()) => None,
             [name] => self.resolve_name(&name.name, name.span, kind),
-            [ns, name] if self.namespaces.contains(&ns.name) => {
-                self.used_namespaces.insert(ns.name.clone());
+            [ns, name] if self.namespaces.contains(ns.name.as_str()) => {
+                self.used_namespaces.insert(ns.name.to_string());
                 let found = self
                     .index
                     .get(&(Some(ns.name.clone()), name.name.clone()))
@@ -97,7 +97,7 @@ impl<'a> Sema<'a> {
     pub(crate) fn resolve_name(&mut self, name: &str, span: Span, kind: Kind) -> Option<DeclIdx> {
         let mut candidates: Vec<DeclIdx> = self
             .index
-            .get(&(None, name.to_string()))
+            .get(&(None, name.into()))
             .cloned()
             .unwrap_or_default();
         let prelude_ns = match kind {
@@ -108,7 +108,7 @@ impl<'a> Sema<'a> {
         if let Some(ns) = prelude_ns {
             candidates.extend(
                 self.index
-                    .get(&(Some(ns.to_string()), name.to_string()))
+                    .get(&(Some(ns.into()), name.into()))
                     .cloned()
                     .unwrap_or_default(),
             );
@@ -462,7 +462,7 @@ impl<'a> Sema<'a> {
             (Ty::RouteTarget, Value::Word(w)) => {
                 let found = self
                     .index
-                    .get(&(None, w.clone()))
+                    .get(&(None, w.as_str().into()))
                     .cloned()
                     .unwrap_or_default();
                 match found

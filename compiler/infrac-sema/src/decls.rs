@@ -7,7 +7,7 @@ use crate::value::{Kind, Value};
 use crate::Sema;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use infrac_syntax::ast;
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Component, Path, PathBuf};
 
 /// Reads user files named by relative imports. Implemented by drivers; sema does no I/O.
@@ -64,6 +64,9 @@ pub struct Module {
     /// What tells two modules apart: the file's real path when the loader knows it,
     /// else `key`.
     pub identity: String,
+    /// The source file it was parsed from; `None` for a namespace whose import was
+    /// refused, which has no file.
+    pub file: Option<infrac_diagnostics::FileId>,
     pub ast: ast::File,
     /// The namespace its declarations live in (`dell`); `None` for the lab's own files.
     pub namespace: Option<String>,
@@ -223,6 +226,7 @@ impl Loading<'_, '_> {
                 self.modules.push(Module {
                     key,
                     identity,
+                    file: Some(file),
                     ast: ast::File::default(),
                     namespace,
                     missing: false,
@@ -244,6 +248,7 @@ impl Loading<'_, '_> {
         self.modules.push(Module {
             key: key.clone(),
             identity: identity.clone(),
+            file: Some(file),
             ast: parsed.file,
             namespace,
             missing: false,
@@ -264,6 +269,7 @@ impl Loading<'_, '_> {
         self.modules.push(Module {
             key: format!("{path} as {namespace}"),
             identity: format!("{path} as {namespace}"),
+            file: None,
             ast: ast::File::default(),
             namespace: Some(namespace),
             missing: true,
@@ -275,7 +281,7 @@ impl Loading<'_, '_> {
         let namespace = import
             .alias
             .as_ref()
-            .map(|a| a.name.clone())
+            .map(|a| a.name.to_string())
             .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path).to_string());
         // A module has one namespace: a second name for it would leave one of the two
         // names pointing at nothing.
@@ -342,6 +348,7 @@ impl Loading<'_, '_> {
                 self.modules.push(Module {
                     key: path.to_string(),
                     identity: path.to_string(),
+                    file: None,
                     ast: ast::File::default(),
                     namespace: Some(namespace),
                     missing: true,
@@ -669,7 +676,7 @@ impl<'a> Sema<'a> {
         };
         for n in values {
             let mut inner = env.clone();
-            inner.push((f.var.name.clone(), Value::Int(n)));
+            inner.push((f.var.name.to_string(), Value::Int(n)));
             for entry in &f.body {
                 match entry {
                     ast::Entry::Block(decl) => self.add_decl(decl, inner.clone(), namespace),
@@ -785,7 +792,7 @@ impl<'a> Sema<'a> {
             return 0;
         };
         let mut inner = env.clone();
-        inner.push((f.var.name.clone(), Value::Int(lo)));
+        inner.push((f.var.name.to_string(), Value::Int(lo)));
         iterations.saturating_mul(self.entries_estimate(&f.body, &inner))
     }
 
@@ -803,7 +810,7 @@ impl<'a> Sema<'a> {
     /// The declared name, evaluated if it is an interpolated string.
     fn decl_name(&mut self, decl: &ast::Decl, env: &Env) -> Option<(String, Span)> {
         match &decl.name {
-            Some(ast::DeclName::Ident(i)) => Some((i.name.clone(), i.span)),
+            Some(ast::DeclName::Ident(i)) => Some((i.name.to_string(), i.span)),
             Some(ast::DeclName::Str(s)) => {
                 let text = self.interpolate(s, env, None)?;
                 if text.is_empty() {
@@ -847,7 +854,7 @@ impl<'a> Sema<'a> {
                 }),
             );
             if let Some(ast::DeclName::Ident(name)) = &decl.name {
-                self.unknown_kind_names.insert(name.name.clone());
+                self.unknown_kind_names.insert(name.name.to_string());
             }
             return;
         };
@@ -876,7 +883,7 @@ impl<'a> Sema<'a> {
             .collect();
         let idx = DeclIdx(self.decls.len() as u32);
         self.index
-            .entry((namespace.clone(), name.clone()))
+            .entry((namespace.as_deref().map(Into::into), name.as_str().into()))
             .or_default()
             .push(idx);
         self.decls.push(DeclInst {
@@ -999,14 +1006,17 @@ impl<'a> Sema<'a> {
 
     /// Reports names declared twice within one kind (VMs and containers share one space).
     fn check_duplicates(&mut self) {
-        let mut seen: BTreeMap<(Option<String>, Kind, String), DeclIdx> = BTreeMap::new();
+        let mut seen: HashMap<(Option<&str>, Kind, &str), DeclIdx> = HashMap::default();
+        seen.reserve(self.decls.len());
         let mut found = Vec::new();
         for (i, d) in self.decls.iter().enumerate() {
-            let key = (d.namespace.clone(), d.kind, d.name.clone());
-            match seen.get(&key) {
-                Some(first) => found.push((*first, DeclIdx(i as u32))),
-                None => {
-                    seen.insert(key, DeclIdx(i as u32));
+            let key = (d.namespace.as_deref(), d.kind, d.name.as_str());
+            match seen.entry(key) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    found.push((*first.get(), DeclIdx(i as u32)))
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(DeclIdx(i as u32));
                 }
             }
         }
@@ -1091,7 +1101,7 @@ fn entry_key(entry: &ast::Entry) -> Option<String> {
             "{} {}",
             b.kind.name,
             match &b.name {
-                Some(ast::DeclName::Ident(i)) => i.name.clone(),
+                Some(ast::DeclName::Ident(i)) => i.name.to_string(),
                 _ => String::new(),
             }
         )),

@@ -277,7 +277,7 @@ impl<'a> Sema<'a> {
         };
         let known = env.iter().any(|(n, _)| *n == name.name)
             || self.index.contains_key(&(None, name.name.clone()))
-            || self.namespaces.contains(&name.name);
+            || self.namespaces.contains(name.name.as_str());
         if known {
             return false;
         }
@@ -428,18 +428,18 @@ impl<'a> Sema<'a> {
             if let Some((_, v)) = env.iter().rev().find(|(n, _)| *n == first.name) {
                 return Some(v.clone());
             }
-            return Some(Value::Word(first.name.clone()));
+            return Some(Value::Word(first.name.to_string()));
         }
         if first.name == "bgp" && segments.len() == 2 && segments[1].name == "peers" {
             return Some(Value::BgpPeers);
         }
         let (decl, rest) =
-            if first.name == "site" && !self.index.contains_key(&(None, "site".to_string())) {
+            if first.name == "site" && !self.index.contains_key(&(None, "site".into())) {
                 (self.current_site(ctx, first.span)?, &segments[1..])
-            } else if self.missing_namespaces.contains(&first.name) {
+            } else if self.missing_namespaces.contains(first.name.as_str()) {
                 return None;
-            } else if self.namespaces.contains(&first.name) {
-                self.used_namespaces.insert(first.name.clone());
+            } else if self.namespaces.contains(first.name.as_str()) {
+                self.used_namespaces.insert(first.name.to_string());
                 let entry = &segments[1];
                 let found = self
                     .index
@@ -453,7 +453,7 @@ impl<'a> Sema<'a> {
                             .index
                             .keys()
                             .filter(|(n, _)| n.as_deref() == Some(ns.as_str()))
-                            .map(|(_, k)| k.clone())
+                            .map(|(_, k)| k.to_string())
                             .collect();
                         self.diags.push(
                             Diagnostic::error(
@@ -478,7 +478,7 @@ impl<'a> Sema<'a> {
                             .index
                             .keys()
                             .filter(|(n, _)| n.is_none())
-                            .map(|(_, k)| k.clone())
+                            .map(|(_, k)| k.to_string())
                             .collect();
                         names.extend(self.namespaces.iter().cloned());
                         self.diags.push(
@@ -512,7 +512,7 @@ impl<'a> Sema<'a> {
     /// A top-level declaration of the lab by bare name, preferring the kinds that
     /// expressions usually reach into.
     fn global_decl(&self, name: &str) -> Option<DeclIdx> {
-        let found = self.index.get(&(None, name.to_string()))?;
+        let found = self.index.get(&(None, name.into()))?;
         let order = [
             Kind::Network,
             Kind::Machine,
@@ -531,7 +531,7 @@ impl<'a> Sema<'a> {
     /// A `cpu` or `dimm` declared in the lab under this name.
     fn lab_part(&self, name: &str) -> Option<DeclIdx> {
         self.index
-            .get(&(None, name.to_string()))?
+            .get(&(None, name.into()))?
             .iter()
             .copied()
             .find(|d| matches!(self.decls[d.0 as usize].kind, Kind::Cpu | Kind::Dimm))
@@ -580,7 +580,7 @@ impl<'a> Sema<'a> {
         let has = self.decls[decl.0 as usize]
             .entries
             .iter()
-            .any(|e| matches!(e.entry, ast::Entry::Attr(a) if a.name() == name));
+            .any(|e| matches!(e.entry, ast::Entry::Attr(a) if a.is_named(name)));
         if has {
             self.attr_value(decl, name, Span::default())
         } else {
@@ -595,11 +595,20 @@ impl<'a> Sema<'a> {
         name: &str,
         use_span: Span,
     ) -> Option<Value> {
-        let key = (decl, name.to_string());
-        if let Some(v) = self.memo.get(&key) {
+        // Memoised per declaration in a short list: a lookup compares names without
+        // building a key, and a declaration has a few attributes.
+        if let Some((_, v)) = self
+            .memo
+            .get(&decl)
+            .and_then(|attrs| attrs.iter().find(|(n, _)| n == name))
+        {
             return v.clone();
         }
-        if self.in_progress.contains(&key) {
+        if self
+            .in_progress
+            .iter()
+            .any(|(d, n)| *d == decl && n == name)
+        {
             let d = &self.decls[decl.0 as usize];
             let message = format!("`{}.{name}` depends on itself", d.name);
             self.err(
@@ -614,7 +623,7 @@ impl<'a> Sema<'a> {
         let inst = &self.decls[decl.0 as usize];
         let schema = inst.schema;
         let found = inst.entries.iter().find_map(|e| match e.entry {
-            ast::Entry::Attr(a) if a.name() == name => Some((a, e.env.clone())),
+            ast::Entry::Attr(a) if a.is_named(name) => Some((a, e.env.clone())),
             _ => None,
         });
         let Some((attr, env)) = found else {
@@ -644,15 +653,18 @@ impl<'a> Sema<'a> {
             return None;
         };
         let ty = schema.attr(name).map(|a| a.ty);
-        self.in_progress.push(key.clone());
+        self.in_progress.push((decl, name.to_string()));
         let value = self
             .eval(&attr.value, &env, Some(decl), ty.as_ref())
             .and_then(|v| match ty {
                 Some(ty) => self.coerce(v, attr.value.span, &ty, Some(decl)),
                 None => Some(v),
             });
-        self.in_progress.retain(|k| *k != key);
-        self.memo.insert(key, value.clone());
+        self.in_progress.retain(|(d, n)| !(*d == decl && n == name));
+        self.memo
+            .entry(decl)
+            .or_default()
+            .push((name.to_string(), value.clone()));
         value
     }
 

@@ -131,7 +131,7 @@ impl<'a> Sema<'a> {
                 };
                 for n in values {
                     let mut env = entry.env.clone();
-                    env.push((f.var.name.clone(), Value::Int(n)));
+                    env.push((f.var.name.to_string(), Value::Int(n)));
                     for inner in &f.body {
                         let r = EntryRef {
                             entry: inner,
@@ -392,7 +392,7 @@ impl<'a> Sema<'a> {
             }
         }
         let name = match &block.name {
-            Some(ast::DeclName::Ident(i)) => Some(i.name.clone()),
+            Some(ast::DeclName::Ident(i)) => Some(i.name.to_string()),
             Some(ast::DeclName::Str(s)) => self.interpolate(s, env, ctx),
             None => None,
         };

@@ -18,6 +18,7 @@ mod value;
 
 pub use decls::{LoadError, Loader};
 
+use compact_str::CompactString;
 use decls::{DeclIdx, DeclInst};
 use infrac_diagnostics::{Code, Diagnostic, SourceMap, Span};
 use infrac_model::Model;
@@ -32,6 +33,16 @@ pub struct Analysis {
     pub model: Model,
     pub diagnostics: Vec<Diagnostic>,
     pub sources: SourceMap,
+    /// The syntax tree of every file in `sources`, as analysed: an editor's index reads
+    /// them instead of parsing the files again.
+    pub files: Vec<ParsedFile>,
+}
+
+/// One source file's syntax tree.
+#[derive(Debug)]
+pub struct ParsedFile {
+    pub file: infrac_diagnostics::FileId,
+    pub ast: infrac_syntax::ast::File,
 }
 
 impl Analysis {
@@ -44,11 +55,12 @@ impl Analysis {
 /// The working state of one analysis.
 pub(crate) struct Sema<'a> {
     pub(crate) decls: Vec<DeclInst<'a>>,
-    pub(crate) index: HashMap<(Option<String>, String), Vec<DeclIdx>>,
+    // Keys are inline strings, so building one to look a name up allocates nothing.
+    pub(crate) index: HashMap<(Option<CompactString>, CompactString), Vec<DeclIdx>>,
     pub(crate) namespaces: BTreeSet<String>,
     pub(crate) used_namespaces: HashSet<String>,
     pub(crate) diags: Vec<Diagnostic>,
-    pub(crate) memo: HashMap<(DeclIdx, String), Option<Value>>,
+    pub(crate) memo: HashMap<DeclIdx, Vec<(String, Option<Value>)>>,
     pub(crate) in_progress: Vec<(DeclIdx, String)>,
     pub(crate) duplicates: HashSet<DeclIdx>,
     /// Names declared under a kind that does not exist (`vmm router`, already reported):
@@ -125,10 +137,20 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
     diagnostics.dedup_by(|a, b| {
         a.code == b.code && a.primary.span == b.primary.span && a.message == b.message
     });
+    let files = modules
+        .into_iter()
+        .filter_map(|m| {
+            Some(ParsedFile {
+                file: m.file?,
+                ast: m.ast,
+            })
+        })
+        .collect();
     Analysis {
         model,
         diagnostics,
         sources,
+        files,
     }
 }
 
@@ -160,7 +182,7 @@ impl Sema<'_> {
                 let ns = import
                     .alias
                     .as_ref()
-                    .map(|a| a.name.clone())
+                    .map(|a| a.name.to_string())
                     .unwrap_or_else(|| import.path.rsplit('/').next().unwrap_or("").to_string());
                 let is_prelude = stdlib::PRELUDE.iter().any(|(p, _)| *p == import.path);
                 if !is_prelude

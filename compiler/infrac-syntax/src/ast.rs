@@ -2,13 +2,15 @@
 //! nodes so the rest of a file still has a tree.
 
 use crate::token::{Number, Protocol};
+use compact_str::CompactString;
 use infrac_diagnostics::Span;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A name as written, with its span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {
-    pub name: String,
+    /// Inline for names up to 24 bytes, which is nearly all of them.
+    pub name: CompactString,
     pub span: Span,
 }
 
@@ -19,14 +21,14 @@ pub struct File {
 }
 
 /// A top-level item.
-// Items are built once per parse and moved, never copied in bulk; boxing the large
-// variant would only add an indirection to every walk.
+// Declarations and loops are boxed like in `Entry`, so an entry that becomes an item
+// (or the reverse) moves a pointer.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Import(Import),
-    Decl(Decl),
-    For(ForLoop),
+    Decl(Box<Decl>),
+    For(Box<ForLoop>),
     /// `expect FROM -> TO …`: an intent the checker proves.
     Expect(Expect),
     /// A stretch of source that did not parse; already reported.
@@ -106,14 +108,15 @@ pub struct Block {
     pub span: Span,
 }
 
-/// One line of a block.
-#[allow(clippy::large_enum_variant)]
+/// One line of a block. Attributes, by far the most common entry, are stored inline;
+/// the larger, rarer variants are boxed so a block of attributes is not as wide as a
+/// nested declaration per line (the AST of a large lab is most of its memory).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Entry {
     Attr(Attr),
-    Block(Decl),
-    Rule(Rule),
-    For(ForLoop),
+    Block(Box<Decl>),
+    Rule(Box<Rule>),
+    For(Box<ForLoop>),
     Error(Span),
 }
 
@@ -130,13 +133,34 @@ impl Attr {
     pub fn name(&self) -> String {
         // Most attributes have one segment; no list to join for them.
         if let [only] = self.path.as_slice() {
-            return only.name.clone();
+            return only.name.to_string();
         }
         self.path
             .iter()
             .map(|i| i.name.as_str())
             .collect::<Vec<_>>()
             .join(".")
+    }
+
+    /// Whether the dotted name is `name`, without building it.
+    pub fn is_named(&self, name: &str) -> bool {
+        if let [only] = self.path.as_slice() {
+            return only.name == name;
+        }
+        let mut rest = name;
+        for (i, segment) in self.path.iter().enumerate() {
+            if i > 0 {
+                match rest.strip_prefix('.') {
+                    Some(r) => rest = r,
+                    None => return false,
+                }
+            }
+            match rest.strip_prefix(segment.name.as_str()) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        rest.is_empty()
     }
 
     /// Span of the attribute's name.
@@ -234,7 +258,7 @@ impl StrLit {
 /// A piece of a string literal.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StrPart {
-    Text(String),
+    Text(CompactString),
     Interp(Expr),
 }
 
@@ -303,7 +327,7 @@ impl Expr {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Number(Number),
-    Quantity(Number, String),
+    Quantity(Number, CompactString),
     Bool(bool),
     Str(StrLit),
     Ipv4(Ipv4Addr),
@@ -321,4 +345,50 @@ pub enum ExprKind {
     /// `base { attrs }`: a catalogue entry instantiated with attributes.
     Instance(Path, Block),
     Error,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attr(path: &[&str]) -> Attr {
+        let ident = |name: &str| Ident {
+            name: name.into(),
+            span: Span::default(),
+        };
+        Attr {
+            path: path.iter().map(|p| ident(p)).collect(),
+            value: Expr::new(ExprKind::Bool(true), Span::default()),
+            span: Span::default(),
+        }
+    }
+
+    #[test]
+    fn is_named_agrees_with_name() {
+        let names = [
+            "vmid",
+            "vmid.vm",
+            "policy.input",
+            "a.b.c",
+            "",
+            "vmid.",
+            ".vm",
+            "vm",
+        ];
+        for path in [
+            &["vmid"][..],
+            &["vmid", "vm"],
+            &["policy", "input"],
+            &["a", "b", "c"],
+        ] {
+            let a = attr(path);
+            for name in names {
+                assert_eq!(
+                    a.is_named(name),
+                    a.name() == name,
+                    "{path:?} against {name:?}"
+                );
+            }
+        }
+    }
 }

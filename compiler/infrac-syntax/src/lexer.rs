@@ -58,9 +58,11 @@ pub fn lex(src: &str, file: FileId) -> Lexed {
         pos: 0,
         file,
         out: Lexed {
-            // Labs average about four bytes per token; growing the vector by doubling
-            // would copy every token several times over.
-            tokens: Vec::with_capacity(src.len() / 4 + 16),
+            // Generated labs (aligned attributes, short names) run to about one token
+            // per three bytes, written ones to fewer. Growing by doubling would copy
+            // every token again; capacity never written to is never touched, so
+            // reserving for the dense case costs address space, not memory.
+            tokens: Vec::with_capacity(src.len() / 3 + 16),
             ..Lexed::default()
         },
         modes: vec![Mode::Code {
@@ -482,7 +484,7 @@ impl<'a> Lexer<'a> {
             let span = self.span(start, self.pos);
             self.out
                 .tokens
-                .push((Token::StrText(std::mem::take(text)), span));
+                .push((Token::StrText(std::mem::take(text).into()), span));
         }
     }
 
@@ -691,7 +693,7 @@ impl<'a> Lexer<'a> {
         if !valid {
             self.push(Token::Invalid, start);
         } else if self.pos > unit_start {
-            let unit = self.src[unit_start..self.pos].to_string();
+            let unit = self.src[unit_start..self.pos].into();
             self.push(Token::Quantity(value, unit), start);
         } else {
             self.push(Token::Number(value), start);
@@ -713,7 +715,7 @@ impl<'a> Lexer<'a> {
         if !text.is_empty() {
             self.out
                 .tokens
-                .push((Token::StrText(text), self.span(body_start, end)));
+                .push((Token::StrText(text.into()), self.span(body_start, end)));
         }
         if self.bytes.get(end) == Some(&b'"') {
             self.pos = end + 1;
@@ -771,7 +773,7 @@ impl<'a> Lexer<'a> {
             "from" => Token::From,
             "true" => Token::True,
             "false" => Token::False,
-            _ => Token::Ident(text.to_string()),
+            _ => Token::Ident(text.into()),
         };
         self.push(token, start);
     }

@@ -10,6 +10,7 @@ use crate::lexer::{lex, DocComment};
 use crate::token::Token;
 use chumsky::input::{Input as _, ValueInput};
 use chumsky::prelude::*;
+use compact_str::CompactString;
 use infrac_diagnostics::{Code, Diagnostic, FileId, Span};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -377,7 +378,7 @@ where
         .then(just(Token::As).ignore_then(ident(file)).or_not())
         .map_with(move |((path, path_span), alias), e| {
             Item::Import(Import {
-                path,
+                path: path.to_string(),
                 path_span,
                 alias,
                 span: sp(e.span()),
@@ -438,7 +439,7 @@ fn keyword<'t, I>(word: &'static str) -> impl Parser<'t, I, Token, Extra<'t>> + 
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
 {
-    just(Token::Ident(word.to_string()))
+    just(Token::Ident(word.into()))
 }
 
 /// Skips one line of tokens, stepping over balanced brackets; the recovery for entries.
@@ -731,7 +732,7 @@ where
     let action = choice((keyword("allow"), keyword("deny"))).map_with(move |t, e| Ident {
         name: match t {
             Token::Ident(s) => s,
-            _ => String::new(),
+            _ => CompactString::default(),
         },
         span: sp(e.span()),
     });
@@ -749,14 +750,14 @@ where
         )
         .then(just(Token::From).ignore_then(expr.clone()).or_not())
         .map_with(move |((((action, from), to), ports), sources), e| {
-            Entry::Rule(Rule::Filter {
+            Entry::Rule(Box::new(Rule::Filter {
                 action,
                 from,
                 to,
                 ports: ports.unwrap_or_default(),
                 sources,
                 span: sp(e.span()),
-            })
+            }))
         });
 
     let masquerade = keyword("masquerade")
@@ -764,11 +765,11 @@ where
         .then_ignore(just(Token::Arrow))
         .then(name.clone())
         .map_with(move |(zones, to), e| {
-            Entry::Rule(Rule::Masquerade {
+            Entry::Rule(Box::new(Rule::Masquerade {
                 zones,
                 to,
                 span: sp(e.span()),
-            })
+            }))
         });
 
     let target_port = just(Token::Colon).ignore_then(
@@ -786,13 +787,13 @@ where
         .then(name.clone())
         .then(target_port.or_not())
         .map_with(move |(((from, port), target), target_port), e| {
-            Entry::Rule(Rule::Forward {
+            Entry::Rule(Box::new(Rule::Forward {
                 from,
                 port,
                 target,
                 target_port,
                 span: sp(e.span()),
-            })
+            }))
         });
 
     let decl_name = choice((
@@ -836,12 +837,12 @@ where
         .then(expr.clone())
         .then(block.clone())
         .map_with(move |((var, range), body), e| {
-            Entry::For(ForLoop {
+            Entry::For(Box::new(ForLoop {
                 var,
                 range,
                 body: body.entries,
                 span: sp(e.span()),
-            })
+            }))
         });
 
     entry.define(
@@ -852,7 +853,7 @@ where
             filter,
             masquerade,
             forward,
-            decl.map(Entry::Block),
+            decl.map(|d| Entry::Block(Box::new(d))),
         ))
         // An entry must end its line; otherwise the failure belongs to this entry, and
         // recovery stays local instead of discarding the enclosing block.

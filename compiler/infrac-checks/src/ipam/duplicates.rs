@@ -29,10 +29,10 @@ enum Firmness {
 /// How firmly `a` holds its address, and the words for it.
 fn firmness(model: &Model, a: &Assignment) -> (Firmness, String) {
     if a.hold == Hold::Fixed {
-        return (Firmness::Vip, a.owner.clone());
+        return (Firmness::Vip, a.owner.to_string());
     }
     let Some(id) = a.machine else {
-        return (Firmness::Movable, a.owner.clone());
+        return (Firmness::Movable, a.owner.to_string());
     };
     let network = model.network(a.network);
     let gateway = network.gateway.map(|g| IpAddr::V4(g.value)) == Some(a.addr)
@@ -51,7 +51,7 @@ fn firmness(model: &Model, a: &Assignment) -> (Firmness, String) {
     if model.machine(id).guest.is_none() {
         return (Firmness::Physical, format!("the address of {}", a.owner));
     }
-    (Firmness::Movable, a.owner.clone())
+    (Firmness::Movable, a.owner.to_string())
 }
 
 /// One diagnostic per clash: against the fixed point when there is exactly one, else
@@ -135,7 +135,8 @@ fn neutral(
 ) -> Diagnostic {
     let mut holders: Vec<&Assignment> = ranked.iter().map(|(_, _, h)| *h).collect();
     holders.sort_by_key(|h| h.span);
-    let names: Vec<&str> = holders.iter().map(|h| h.owner.as_str()).collect();
+    let names: Vec<String> = holders.iter().map(|h| h.owner.to_string()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let (message, who) = match names.as_slice() {
         [a, b] => (
             format!("address {addr} is assigned to both {a} and {b}"),

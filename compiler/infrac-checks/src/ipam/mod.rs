@@ -269,14 +269,36 @@ enum Hold {
 }
 
 /// An address given to something, for the duplicate and range checks.
-struct Assignment {
+struct Assignment<'m> {
     addr: IpAddr,
     span: Span,
-    owner: String,
+    owner: Owner<'m>,
     /// The machine that holds it, if a machine does (not a cluster's API address).
     machine: Option<MachineId>,
     network: NetworkId,
     hold: Hold,
+}
+
+/// Who holds an address, in the words of a message. Written out only when a message
+/// needs it: a large lab has tens of thousands of addresses and few problems.
+#[derive(Debug, Clone)]
+enum Owner<'m> {
+    Machine(&'static str, &'m str),
+    Bmc(&'static str, &'m str),
+    /// Leases are collected by value (`roles::all_leases`), so the name is owned.
+    Lease(String),
+    Api(&'m str),
+}
+
+impl std::fmt::Display for Owner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Owner::Machine(noun, name) => write!(f, "{noun} {name}"),
+            Owner::Bmc(noun, name) => write!(f, "the BMC of {noun} {name}"),
+            Owner::Lease(name) => write!(f, "lease {name}"),
+            Owner::Api(cluster) => write!(f, "the API address of cluster {cluster}"),
+        }
+    }
 }
 
 /// The prefix addresses of a network of this family must lie in: the declared one, or
@@ -306,7 +328,7 @@ const TAILSCALE_V6: &str = "fd7a:115c:a1e0::/48";
 
 /// Every address of the lab: machines' addresses, static leases and clusters' API
 /// addresses, each once.
-fn inventory(model: &Model) -> Vec<Assignment> {
+fn inventory(model: &Model) -> Vec<Assignment<'_>> {
     let mut all: Vec<Assignment> = Vec::new();
     let leases: Vec<(NetworkId, Lease)> = roles::all_leases(model);
     let leased: std::collections::HashSet<Span> = leases.iter().map(|(_, l)| l.ip.span).collect();
@@ -318,9 +340,9 @@ fn inventory(model: &Model) -> Vec<Assignment> {
                 continue;
             }
             let owner = if Some(address.span) == bmc {
-                format!("the BMC of {} {}", machine.noun(), machine.name)
+                Owner::Bmc(machine.noun(), &machine.name)
             } else {
-                format!("{} {}", machine.noun(), machine.name)
+                Owner::Machine(machine.noun(), &machine.name)
             };
             all.push(Assignment {
                 addr: address.value,
@@ -343,8 +365,8 @@ fn inventory(model: &Model) -> Vec<Assignment> {
             continue;
         }
         let owner = match lease.machine {
-            Some(m) => format!("{} {}", model.machine(m).noun(), model.machine(m).name),
-            None => format!("lease {}", lease.name),
+            Some(m) => Owner::Machine(model.machine(m).noun(), &model.machine(m).name),
+            None => Owner::Lease(lease.name.clone()),
         };
         all.push(Assignment {
             addr,
@@ -363,7 +385,7 @@ fn inventory(model: &Model) -> Vec<Assignment> {
         all.push(Assignment {
             addr: api.value,
             span: api.span,
-            owner: format!("the API address of cluster {}", cluster.name),
+            owner: Owner::Api(&cluster.name),
             machine: None,
             network,
             hold: Hold::Fixed,

@@ -155,7 +155,7 @@ impl<'a> Sema<'a> {
         }
         let other_kind = self
             .index
-            .get(&(None, name.to_string()))
+            .get(&(None, name.into()))
             .and_then(|v| v.first())
             .map(|d| self.decls[d.0 as usize].keyword);
         match other_kind {

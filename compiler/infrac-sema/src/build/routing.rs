@@ -321,12 +321,15 @@ impl<'a> Sema<'a> {
                     Some(Value::List(items)) => {
                         for (v, s) in items {
                             if let Value::Word(w) = v {
-                                list.push(ast::Ident { name: w, span: s });
+                                list.push(ast::Ident {
+                                    name: w.into(),
+                                    span: s,
+                                });
                             }
                         }
                     }
                     Some(Value::Word(w)) => list.push(ast::Ident {
-                        name: w,
+                        name: w.into(),
                         span: zones.span,
                     }),
                     Some(other) => self.diags.push(

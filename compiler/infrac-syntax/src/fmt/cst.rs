@@ -306,7 +306,7 @@ impl<'a> Reader<'a> {
     fn ident(&mut self) -> R<String> {
         match self.peek() {
             Some(Token::Ident(name)) => {
-                let name = name.clone();
+                let name = name.to_string();
                 self.pos += 1;
                 Ok(name)
             }

@@ -94,7 +94,7 @@ fn entry(e: &mut Entry) {
             expr(&mut a.value);
         }
         Entry::Block(d) => decl(d),
-        Entry::Rule(rule) => match rule {
+        Entry::Rule(rule) => match &mut **rule {
             Rule::Filter {
                 action,
                 from,

@@ -166,7 +166,7 @@ impl<'t> Direct<'t> {
         let path = match self.peek() {
             Some(Token::StrText(text)) => {
                 self.pos += 1;
-                text.clone()
+                text.to_string()
             }
             _ => String::new(),
         };
@@ -300,7 +300,7 @@ impl<'t> Direct<'t> {
                 }
                 match found {
                     Some(entry) => Some(entry),
-                    None => self.attempt(Self::decl)?.map(Entry::Block),
+                    None => self.attempt(Self::decl)?.map(|d| Entry::Block(Box::new(d))),
                 }
             }
             _ => None,
@@ -327,12 +327,12 @@ impl<'t> Direct<'t> {
         let Some(body) = self.block()? else {
             return Ok(None);
         };
-        Ok(Some(Entry::For(ForLoop {
+        Ok(Some(Entry::For(Box::new(ForLoop {
             var,
             range,
             body: body.entries,
             span: self.span_from(start),
-        })))
+        }))))
     }
 
     fn attr(&mut self) -> Step<Entry> {
@@ -430,14 +430,14 @@ impl<'t> Direct<'t> {
                 self.pos = before;
             }
         }
-        Ok(Some(Entry::Rule(Rule::Filter {
+        Ok(Some(Entry::Rule(Box::new(Rule::Filter {
             action,
             from,
             to,
             ports,
             sources,
             span: self.span_from(start),
-        })))
+        }))))
     }
 
     fn masquerade(&mut self) -> Step<Entry> {
@@ -452,11 +452,11 @@ impl<'t> Direct<'t> {
         let Some(to) = self.ident() else {
             return Ok(None);
         };
-        Ok(Some(Entry::Rule(Rule::Masquerade {
+        Ok(Some(Entry::Rule(Box::new(Rule::Masquerade {
             zones,
             to,
             span: self.span_from(start),
-        })))
+        }))))
     }
 
     fn forward(&mut self) -> Step<Entry> {
@@ -481,13 +481,13 @@ impl<'t> Direct<'t> {
                 target_port = Some(Expr::new(ExprKind::Number(*n), *span));
             }
         }
-        Ok(Some(Entry::Rule(Rule::Forward {
+        Ok(Some(Entry::Rule(Box::new(Rule::Forward {
             from,
             port,
             target,
             target_port,
             span: self.span_from(start),
-        })))
+        }))))
     }
 
     /// `KIND [NAME] [ID] [on PATH] [from PATH] [in PATH] { … }`.
