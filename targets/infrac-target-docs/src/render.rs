@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-const TEMPLATES: [(&str, &str); 7] = [
+static TEMPLATES: [(&str, &str); 7] = [
     ("macros.md", include_str!("../templates/macros.md.j2")),
     ("index.md", include_str!("../templates/index.md.j2")),
     ("inventory.md", include_str!("../templates/inventory.md.j2")),
@@ -15,11 +15,7 @@ const TEMPLATES: [(&str, &str); 7] = [
 
 /// Renders page template `name` with `context`, with runs of blank lines collapsed.
 pub(crate) fn render(name: &str, context: &impl Serialize) -> String {
-    tidy(&infrac_templates::render_with(
-        &infrac_templates::environment(&TEMPLATES),
-        name,
-        context,
-    ))
+    tidy(&infrac_templates::render_in(&TEMPLATES, name, context))
 }
 
 /// At most one blank line in a row, none at the end, and a final newline: optional

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-const TEMPLATES: [(&str, &str); 5] = [
+static TEMPLATES: [(&str, &str); 5] = [
     ("guest.sh", include_str!("../templates/guest.sh.j2")),
     ("apply.sh", include_str!("../templates/apply.sh.j2")),
     ("interfaces", include_str!("../templates/interfaces.j2")),
@@ -13,5 +13,5 @@ const TEMPLATES: [(&str, &str); 5] = [
 
 /// Renders template `name` with `context`.
 pub(crate) fn render(name: &str, context: &impl Serialize) -> String {
-    infrac_templates::render_with(&infrac_templates::environment(&TEMPLATES), name, context)
+    infrac_templates::render_in(&TEMPLATES, name, context)
 }

@@ -37,6 +37,32 @@ pub fn environment(templates: &[(&'static str, &'static str)]) -> Environment<'s
     env
 }
 
+/// Renders template `name` of the environment holding `templates` with `context`.
+///
+/// The environment is built once per process for each set of templates (told apart by
+/// where the set lives, so pass a `static`): a target renders a script per guest, and
+/// compiling every template of the target for each of them was most of a large lab's
+/// build.
+pub fn render_in(
+    templates: &'static [(&'static str, &'static str)],
+    name: &str,
+    context: &impl Serialize,
+) -> String {
+    type Built = HashMap<usize, Arc<Environment<'static>>>;
+    static BUILT: OnceLock<RwLock<Built>> = OnceLock::new();
+    let built = BUILT.get_or_init(RwLock::default);
+    let key = templates.as_ptr() as usize;
+    let cached = built.read().ok().and_then(|map| map.get(&key).cloned());
+    let env = cached.unwrap_or_else(|| {
+        let env = Arc::new(environment(templates));
+        if let Ok(mut map) = built.write() {
+            map.insert(key, env.clone());
+        }
+        env
+    });
+    render_with(&env, name, context)
+}
+
 /// Renders template `name` of `env` with `context`.
 pub fn render_with(env: &Environment<'static>, name: &str, context: &impl Serialize) -> String {
     env.get_template(name)
