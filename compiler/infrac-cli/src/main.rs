@@ -27,6 +27,15 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Asks Linux not to back this process with transparent huge pages. The allocator maps
+/// large regions and touches them sparsely; with huge pages each first touch zeroes 2 MiB,
+/// which was half the time of a large build and a third of its memory. A kernel that
+/// does not know the request leaves things as they were.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
+}
+
 const ABOUT: &str = "Type-check a homelab described in .infra and generate its configuration";
 
 const LONG_ABOUT: &str = "\
@@ -97,6 +106,7 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn main() -> ExitCode {
+    no_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

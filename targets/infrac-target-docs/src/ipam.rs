@@ -5,24 +5,34 @@ use infrac_model::{roles, GuestKind, Model, Network, NetworkId};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-/// Every address assigned on one network, with who holds it (several holders when an
-/// address is shared, e.g. a router's interface that is also the gateway): the gateways,
-/// every machine's addresses ([`infrac_model::Machine::addresses`]), the servers of
-/// network storage pools and the static DHCP leases.
-pub fn assignments(model: &Model, id: NetworkId) -> BTreeMap<IpAddr, Vec<String>> {
-    let network = model.network(id);
-    let mut out: BTreeMap<IpAddr, Vec<String>> = BTreeMap::new();
-    let mut add = |address: IpAddr, who: String| {
-        let holders = out.entry(address).or_default();
+/// Who holds which address, per network.
+pub type Assigned = BTreeMap<IpAddr, Vec<String>>;
+
+/// Every address assigned on each network (indexed like `model.networks`), with who holds
+/// it (several holders when an address is shared, e.g. a router's interface that is also
+/// the gateway): the gateways, every machine's addresses
+/// ([`infrac_model::Machine::addresses`]), the servers of network storage pools and the
+/// static DHCP leases. One pass over the machines for all networks: a large lab has
+/// hundreds of networks and tens of thousands of machines.
+pub fn all_assignments(model: &Model) -> Vec<Assigned> {
+    let mut out: Vec<Assigned> = vec![BTreeMap::new(); model.networks.len()];
+    let add = |out: &mut Vec<Assigned>, id: NetworkId, address: IpAddr, who: String| {
+        let Some(plan) = out.get_mut(id.0 as usize) else {
+            return;
+        };
+        let holders = plan.entry(address).or_default();
         if !holders.contains(&who) {
             holders.push(who);
         }
     };
-    if let Some(gateway) = &network.gateway {
-        add(IpAddr::V4(gateway.value), "gateway".into());
-    }
-    if let Some(gateway) = &network.gateway6 {
-        add(IpAddr::V6(gateway.value), "gateway".into());
+    for (index, network) in model.networks.iter().enumerate() {
+        let id = NetworkId(index as u32);
+        if let Some(gateway) = &network.gateway {
+            add(&mut out, id, IpAddr::V4(gateway.value), "gateway".into());
+        }
+        if let Some(gateway) = &network.gateway6 {
+            add(&mut out, id, IpAddr::V6(gateway.value), "gateway".into());
+        }
     }
     for (_, machine) in model.machines() {
         let who = match &machine.guest {
@@ -37,26 +47,28 @@ pub fn assignments(model: &Model, id: NetworkId) -> BTreeMap<IpAddr, Vec<String>
         };
         let bmc = machine.bmc.map(|p| (p.network, p.address.value));
         for (n, address) in machine.addresses() {
-            if n != id {
-                continue;
-            }
             if bmc == Some((n, address.value)) {
-                add(address.value, format!("{who} BMC"));
+                add(&mut out, n, address.value, format!("{who} BMC"));
             } else {
-                add(address.value, who.clone());
+                add(&mut out, n, address.value, who.clone());
             }
         }
         for pool in &machine.storage {
-            if let Some(server) = pool.server.filter(|s| contains(network, *s)) {
-                let kind = storage_kind(pool.kind).to_uppercase();
-                add(
-                    server,
-                    format!("{kind} server of storage pool {}", pool.name),
-                );
+            let Some(server) = pool.server else { continue };
+            for (index, network) in model.networks.iter().enumerate() {
+                if contains(network, server) {
+                    let kind = storage_kind(pool.kind).to_uppercase();
+                    add(
+                        &mut out,
+                        NetworkId(index as u32),
+                        server,
+                        format!("{kind} server of storage pool {}", pool.name),
+                    );
+                }
             }
         }
     }
-    for lease in roles::leases(model, id) {
+    for (id, lease) in roles::all_leases(model) {
         // A machine's NIC that takes a reserved address by DHCP holds it already.
         let held = lease.machine.is_some_and(|m| {
             model
@@ -67,6 +79,8 @@ pub fn assignments(model: &Model, id: NetworkId) -> BTreeMap<IpAddr, Vec<String>
         });
         if !held {
             add(
+                &mut out,
+                id,
                 IpAddr::V4(lease.ip.value),
                 format!("{} (static lease, {})", lease.name, lease.mac.value),
             );

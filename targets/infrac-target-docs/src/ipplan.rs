@@ -2,9 +2,9 @@
 //! address, the free ranges and the utilisation of each prefix.
 
 use crate::inventory::multi_site;
-use crate::ipam::{assignments, ipv6_size, usage4};
+use crate::ipam::{all_assignments, ipv6_size, usage4};
 use crate::markdown::{cell, doc_block, lines, or_dash, percent, Table};
-use infrac_model::{Model, NetworkId};
+use infrac_model::Model;
 use ipnet::IpNet;
 use serde::Serialize;
 use std::net::IpAddr;
@@ -46,9 +46,7 @@ pub(crate) fn page(model: &Model, header: &str) -> IpPlanPage {
     columns.extend(["Zone", "Bridge", "VLAN>", "IPv4", "IPv6", "IPv4 used>"]);
     let mut summary = Table::new(&columns);
     let mut networks = Vec::new();
-    for (index, network) in model.networks.iter().enumerate() {
-        let id = NetworkId(index as u32);
-        let assigned = assignments(model, id);
+    for (network, assigned) in model.networks.iter().zip(all_assignments(model)) {
         let usage = usage4(network, &assigned);
         // An overlay has no bridge: its members reach it through their own interface.
         let bridge = match network.overlay {
