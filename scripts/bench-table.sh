@@ -9,7 +9,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 target="${CARGO_TARGET_DIR:-$root/target}"
 
-cargo build --release --locked -q -p infrac-cli -p infrac-bench --examples
+# `--examples` selects only examples, so the CLI's binary is built on its own.
+cargo build --release --locked -q -p infrac-cli --bin infrac
+cargo build --release --locked -q -p infrac-bench --examples
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 for guests in 1000 10000 100000; do

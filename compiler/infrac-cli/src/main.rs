@@ -27,10 +27,12 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Asks Linux not to back this process with transparent huge pages. The allocator maps
-/// large regions and touches them sparsely; with huge pages each first touch zeroes 2 MiB,
-/// which was half the time of a large build and a third of its memory. A kernel that
-/// does not know the request leaves things as they were.
+/// Asks Linux not to back this process with transparent huge pages, for the commands that
+/// render every target. They keep every artifact in memory and the allocator touches its
+/// regions sparsely: with huge pages each first touch zeroes 2 MiB, a third more memory
+/// and CPU time on a 10,000-guest build (339 against 220 MiB, 1.17 against 0.80 s). A
+/// check touches its memory densely and is faster with them (0.17 against 0.25 s), so it
+/// keeps the system's setting. A kernel that does not know the request changes nothing.
 fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
@@ -106,7 +108,6 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn main() -> ExitCode {
-    no_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -121,9 +122,18 @@ fn main() -> ExitCode {
     let color = use_color(cli.color);
     match cli.command {
         Command::Check(args) => check::run(args, color),
-        Command::Build(args) => build::run(args, color),
-        Command::Diff(args) => diff::run(args, color),
-        Command::Docs(args) => docs::run(args, color),
+        Command::Build(args) => {
+            no_huge_pages();
+            build::run(args, color)
+        }
+        Command::Diff(args) => {
+            no_huge_pages();
+            diff::run(args, color)
+        }
+        Command::Docs(args) => {
+            no_huge_pages();
+            docs::run(args, color)
+        }
         Command::Explain(args) => explain::run(args),
         Command::Lsp(args) => lsp::run(args),
         Command::Init(args) => init::run(args),
