@@ -266,6 +266,10 @@ mod tests {
         assert_eq!(replacement("write the lower bound first"), None);
         assert_eq!(replacement("sizes need a unit: `2048MiB`"), Some("2048MiB"));
         assert_eq!(replacement("strings are quoted: \"web\""), Some("\"web\""));
+        assert_eq!(
+            replacement("this attribute takes text, written in quotes: `\"802.3ad\"`"),
+            Some("\"802.3ad\"")
+        );
         assert_eq!(replacement("add a prefix length, e.g. `10.0.0.1/24`"), None);
         assert_eq!(
             replacement("place it on a storage pool: `50GiB on local-lvm`"),

@@ -408,6 +408,27 @@ impl<'a> Sema<'a> {
             "s" => Value::Duration(whole(self, "seconds")? * 1000),
             "h" => Value::Duration(whole(self, "hours")? * 3_600_000),
             "d" => Value::Duration(whole(self, "days")? * 86_400_000),
+            // Text that starts with digits (`802.3ad`) lexes as a number with a unit; where
+            // text is expected, that is what was meant.
+            _ if matches!(
+                hint,
+                Some(Ty::Str | Ty::Text | Ty::Word(_) | Ty::StrOrSecret)
+            ) =>
+            {
+                let written = format!("{n}{unit}");
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::WRONG_UNIT,
+                        format!("`{written}` is read as a number with the unit `{unit}`"),
+                        span,
+                        "digits followed by letters make a quantity",
+                    )
+                    .with_help(format!(
+                        "this attribute takes text, written in quotes: `\"{written}\"`"
+                    )),
+                );
+                return None;
+            }
             _ => {
                 self.diags.push(
                     Diagnostic::error(Code::WRONG_UNIT, format!("unknown unit `{unit}`"), span, "not a unit infrac knows")
