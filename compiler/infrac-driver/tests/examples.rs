@@ -6,21 +6,9 @@
 //! two targets disagreeing about a path.
 
 use infrac_driver::{build_artifacts, check_with, write_output, Artifact, FsLoader};
-use infrac_testkit::root;
+use infrac_testkit::{examples, root};
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
-
-fn examples() -> Vec<String> {
-    let mut labs: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .expect("examples folder")
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".infra"))
-        .map(|n| format!("examples/{n}"))
-        .collect();
-    labs.sort();
-    labs
-}
 
 fn build(relative: &str) -> Vec<Artifact> {
     let source = std::fs::read_to_string(root().join(relative)).expect("example source");

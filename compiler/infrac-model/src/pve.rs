@@ -40,15 +40,72 @@ pub struct PveCluster {
 
 /// The bond modes ifupdown2 accepts by name (ifupdown2 3.0.0, `addons/bond.py`,
 /// `bond-mode` `validvals`, which also take each by its number 0 to 6).
-pub const BOND_MODES: [&str; 7] = [
-    "balance-rr",
-    "active-backup",
-    "balance-xor",
-    "broadcast",
-    "802.3ad",
-    "balance-tlb",
-    "balance-alb",
-];
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum BondMode {
+    #[serde(rename = "balance-rr")]
+    BalanceRr,
+    #[serde(rename = "active-backup")]
+    ActiveBackup,
+    #[serde(rename = "balance-xor")]
+    BalanceXor,
+    #[serde(rename = "broadcast")]
+    Broadcast,
+    /// IEEE 802.3ad link aggregation (LACP).
+    #[serde(rename = "802.3ad")]
+    Lacp,
+    #[serde(rename = "balance-tlb")]
+    BalanceTlb,
+    #[serde(rename = "balance-alb")]
+    BalanceAlb,
+}
+
+impl BondMode {
+    /// Every mode, in ifupdown2's numbering (0 to 6).
+    pub const ALL: [BondMode; 7] = [
+        BondMode::BalanceRr,
+        BondMode::ActiveBackup,
+        BondMode::BalanceXor,
+        BondMode::Broadcast,
+        BondMode::Lacp,
+        BondMode::BalanceTlb,
+        BondMode::BalanceAlb,
+    ];
+
+    /// The name ifupdown2's `bond-mode` takes.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BondMode::BalanceRr => "balance-rr",
+            BondMode::ActiveBackup => "active-backup",
+            BondMode::BalanceXor => "balance-xor",
+            BondMode::Broadcast => "broadcast",
+            BondMode::Lacp => "802.3ad",
+            BondMode::BalanceTlb => "balance-tlb",
+            BondMode::BalanceAlb => "balance-alb",
+        }
+    }
+
+    /// The mode named `name`.
+    pub fn parse(name: &str) -> Option<BondMode> {
+        BondMode::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for BondMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The names of [`BondMode::ALL`], the words the `mode` attribute accepts.
+pub const BOND_MODES: [&str; 7] = {
+    let mut names = [""; 7];
+    let mut i = 0;
+    while i < 7 {
+        names[i] = BondMode::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
 
 /// A bond of a Proxmox node's ports (`bond bond0 { ports = [eno1, eno2], mode = "802.3ad" }`),
 /// which a bridge may take as its port.
@@ -56,8 +113,7 @@ pub const BOND_MODES: [&str; 7] = [
 pub struct Bond {
     pub name: String,
     pub ports: Vec<Spanned<String>>,
-    /// One of [`BOND_MODES`].
-    pub mode: String,
+    pub mode: BondMode,
     #[serde(skip)]
     pub span: Span,
 }
@@ -140,4 +196,18 @@ pub fn qdevice_address(model: &Model, cluster: &PveCluster) -> Option<IpAddr> {
                 .first()
                 .map(|(_, a)| a.value)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bond_modes_round_trip_by_name() {
+        for (mode, name) in BondMode::ALL.into_iter().zip(BOND_MODES) {
+            assert_eq!(mode.as_str(), name);
+            assert_eq!(BondMode::parse(name), Some(mode));
+        }
+        assert_eq!(BondMode::parse("lacp"), None);
+    }
 }

@@ -58,6 +58,19 @@ pub fn load(relative: &str) -> Model {
     analyse(relative).model
 }
 
+/// Every lab in `examples/`, as paths relative to the root, sorted.
+pub fn examples() -> Vec<String> {
+    let mut labs: Vec<String> = std::fs::read_dir(root().join("examples"))
+        .expect("examples folder")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".infra"))
+        .map(|n| format!("examples/{n}"))
+        .collect();
+    labs.sort();
+    labs
+}
+
 /// The ORION example and every `tests/fixtures/build/PREFIX*.infra` for each prefix, as
 /// `(short name, path relative to the root)`, in a stable order.
 pub fn labs(prefixes: &[&str]) -> Vec<(String, String)> {

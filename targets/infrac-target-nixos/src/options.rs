@@ -185,15 +185,7 @@ mod tests {
 
     /// Every example and every build fixture, with each NixOS machine's view.
     fn every_configuration(mut visit: impl FnMut(&str, &MachineView)) {
-        let root = infrac_testkit::root();
-        let mut labs: Vec<String> = std::fs::read_dir(root.join("examples"))
-            .expect("examples/")
-            .filter_map(Result::ok)
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".infra"))
-            .map(|n| format!("examples/{n}"))
-            .collect();
-        labs.sort();
+        let mut labs = infrac_testkit::examples();
         labs.extend(
             infrac_testkit::labs(&[""])
                 .into_iter()

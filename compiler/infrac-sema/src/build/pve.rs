@@ -85,7 +85,7 @@ impl<'a> Sema<'a> {
                             _ => None,
                         })
                         .collect(),
-                    mode: b.fields.string("mode")?,
+                    mode: infrac_model::pve::BondMode::parse(&b.fields.string("mode")?)?,
                     span: b.name_span,
                 })
             })
