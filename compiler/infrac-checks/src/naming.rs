@@ -51,6 +51,8 @@ pub fn hostname_problem(name: &str) -> Option<&'static str> {
 }
 
 fn rules_and_labels(model: &Model, out: &mut Vec<Diagnostic>) {
+    // Each rule is compiled once, not once per name it is checked against.
+    let mut compiled = Rules::default();
     for (_, machine) in model.machines() {
         let site = model.site(machine.site);
         // A guest follows the site's guest rule, every other machine the host rule.
@@ -77,6 +79,7 @@ fn rules_and_labels(model: &Model, out: &mut Vec<Diagnostic>) {
         }
         if let Some(rule) = rule {
             naming_rule(
+                &mut compiled,
                 &machine.name,
                 machine.name_span,
                 rule,
@@ -90,6 +93,7 @@ fn rules_and_labels(model: &Model, out: &mut Vec<Diagnostic>) {
         let site = model.site(network.site);
         if let Some(rule) = &site.naming.network {
             naming_rule(
+                &mut compiled,
                 &network.name,
                 network.span,
                 rule,
@@ -178,15 +182,26 @@ fn peer_descriptions(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn naming_rule(
+/// Naming rules compiled so far, by their text; `None` for one that does not compile
+/// (sema reports it).
+#[derive(Default)]
+struct Rules<'m>(std::collections::HashMap<&'m str, Option<regex::Regex>>);
+
+#[allow(clippy::too_many_arguments)]
+fn naming_rule<'m>(
+    compiled: &mut Rules<'m>,
     name: &str,
     span: Span,
-    rule: &infrac_model::Spanned<String>,
+    rule: &'m infrac_model::Spanned<String>,
     what: &str,
     site: &str,
     out: &mut Vec<Diagnostic>,
 ) {
-    let Ok(re) = regex::Regex::new(&rule.value) else {
+    let re = compiled
+        .0
+        .entry(rule.value.as_str())
+        .or_insert_with(|| regex::Regex::new(&rule.value).ok());
+    let Some(re) = re else {
         return;
     };
     if !re.is_match(name) {

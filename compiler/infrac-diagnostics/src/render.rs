@@ -33,32 +33,65 @@ impl ariadne::Span for AriadneSpan {
 
 struct MapCache<'a> {
     map: &'a SourceMap,
-    sources: Vec<(String, ariadne::Source<&'a str>)>,
+    /// For each file, the byte offset up to which the reports read it.
+    needed: Vec<usize>,
+    sources: Vec<Option<ariadne::Source<&'a str>>>,
 }
 
 impl<'a> MapCache<'a> {
-    fn new(map: &'a SourceMap) -> Self {
-        let sources = map
-            .iter()
-            .map(|(_, f)| (f.name.clone(), ariadne::Source::from(f.text.as_str())))
-            .collect();
-        MapCache { map, sources }
+    fn new(map: &'a SourceMap, diagnostics: &[Diagnostic]) -> Self {
+        let mut needed = vec![0; map.iter().count()];
+        for d in diagnostics {
+            let spans = std::iter::once(d.primary.span).chain(d.labels.iter().map(|l| l.span));
+            for span in spans {
+                if let Some(n) = needed.get_mut(span.file.0 as usize) {
+                    *n = (*n).max(span.end as usize);
+                }
+            }
+        }
+        let sources = needed.iter().map(|_| None).collect();
+        MapCache {
+            map,
+            needed,
+            sources,
+        }
     }
+}
+
+/// The start of the file up to the end of the line after the one holding `needed`.
+/// ariadne indexes every line of the text it is given, character by character, and a
+/// report only ever reads the lines its labels sit on; line numbers within the prefix
+/// are those of the whole file. The extra line keeps a label that ends at a line break
+/// inside the prefix.
+fn prefix(text: &str, needed: usize) -> &str {
+    let bytes = text.as_bytes();
+    let mut end = needed.min(bytes.len());
+    for _ in 0..2 {
+        match memchr::memchr(b'\n', &bytes[end..]) {
+            Some(i) => end += i + 1,
+            None => return text,
+        }
+    }
+    // A lone CR ends a line too; a prefix cut between lines is the same text for it.
+    &text[..end]
 }
 
 impl<'a> ariadne::Cache<String> for MapCache<'a> {
     type Storage = &'a str;
 
     fn fetch(&mut self, id: &String) -> Result<&ariadne::Source<&'a str>, impl fmt::Debug> {
-        self.sources
-            .iter()
-            .find(|(name, _)| name == id)
-            .map(|(_, s)| s)
-            .ok_or_else(|| format!("unknown file {id}"))
+        let map: &'a SourceMap = self.map;
+        let Some((file, f)) = map.iter().find(|(_, f)| &f.name == id) else {
+            return Err(format!("unknown file {id}"));
+        };
+        let i = file.0 as usize;
+        let needed = self.needed.get(i).copied().unwrap_or(usize::MAX);
+        let source = self.sources[i]
+            .get_or_insert_with(|| ariadne::Source::from(prefix(f.text.as_str(), needed)));
+        Ok(source)
     }
 
     fn display<'b>(&self, id: &'b String) -> Option<impl fmt::Display + 'b> {
-        let _ = self.map;
         Some(id.clone())
     }
 }
@@ -87,7 +120,7 @@ fn to_ariadne(map: &SourceMap, span: Span) -> AriadneSpan {
 pub fn render_human(map: &SourceMap, diagnostics: &[Diagnostic], options: RenderOptions) -> String {
     let mut out = Vec::new();
     // Indexing a file's lines costs a pass over its text: once per file, not per report.
-    let mut cache = MapCache::new(map);
+    let mut cache = MapCache::new(map, diagnostics);
     for diagnostic in diagnostics {
         render_one(map, &mut cache, diagnostic, options, &mut out);
     }

@@ -1,6 +1,7 @@
 //! Source files, their identities and byte spans into them.
 
 use serde::Serialize;
+use std::sync::OnceLock;
 
 /// Identifies one loaded source file inside a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
@@ -55,40 +56,35 @@ pub struct LineCol {
 pub struct SourceFile {
     pub name: String,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Built on first use: a command-line check that renders with ariadne never needs
+    /// it, and indexing a large lab costs a pass over its text.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     /// Index `text` under the display name `name`.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        let text = text.into();
-        let mut line_starts = vec![0];
-        // LF and CRLF end a line at the `\n`; a lone CR ends one by itself.
-        let bytes = text.as_bytes();
-        line_starts.extend(bytes.iter().enumerate().filter_map(|(i, b)| {
-            let ends_line = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
-            ends_line.then_some(i + 1)
-        }));
         SourceFile {
             name: name.into(),
-            text,
-            line_starts,
+            text: text.into(),
+            line_starts: OnceLock::new(),
         }
     }
 
     /// The byte offset at which each line starts (LF, CRLF and a lone CR end a line).
     pub fn line_starts(&self) -> &[usize] {
-        &self.line_starts
+        self.line_starts.get_or_init(|| line_starts(&self.text))
     }
 
     /// The line and column of a byte offset (clamped into the file).
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
+        let starts = self.line_starts();
+        let line = match starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line];
+        let start = starts[line];
         let column = self
             .text
             .get(start..offset)
@@ -144,5 +140,36 @@ impl SourceMap {
         self.get(span.file)
             .and_then(|f| f.text.get(span.range()))
             .unwrap_or("")
+    }
+}
+
+/// Where each line starts. LF and CRLF end a line at the `\n`; a lone CR ends one by
+/// itself. Files without a CR, nearly all of them, are searched for `\n` alone.
+fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
+    starts.push(0);
+    if memchr::memchr(b'\r', bytes).is_none() {
+        starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+        return starts;
+    }
+    starts.extend(bytes.iter().enumerate().filter_map(|(i, b)| {
+        let ends_line = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        ends_line.then_some(i + 1)
+    }));
+    starts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_end_at_lf_crlf_and_lone_cr() {
+        assert_eq!(line_starts("a\nb\r\nc\rd"), vec![0, 2, 5, 7]);
+        assert_eq!(line_starts("a\nbc\n\nd"), vec![0, 2, 5, 6]);
+        assert_eq!(line_starts(""), vec![0]);
+        let file = SourceFile::new("f", "ab\r\ncd");
+        assert_eq!(file.line_col(5), LineCol { line: 2, column: 2 });
     }
 }

@@ -289,7 +289,7 @@ impl<'a> Sema<'a> {
             | (Ty::Speed, v @ Value::Speed(_))
             | (Ty::Duration, v @ Value::Duration(_)) => Some(v),
             (Ty::Ipv4 | Ty::Ipv6 | Ty::Ip, Value::Ip(ip)) => {
-                if !self.family_ok(ty, ip.is_ipv4(), span, &ip.to_string(), "address") {
+                if !self.family_ok(ty, ip.is_ipv4(), span, &ip, "address") {
                     return None;
                 }
                 Some(Value::Ip(ip))
@@ -304,7 +304,7 @@ impl<'a> Sema<'a> {
                 Some(ip)
             }
             (Ty::Net4 | Ty::Net6 | Ty::Net, Value::Net(a, l)) => {
-                if !self.family_ok(ty, a.is_ipv4(), span, &format!("{a}/{l}"), "prefix") {
+                if !self.family_ok(ty, a.is_ipv4(), span, &format_args!("{a}/{l}"), "prefix") {
                     return None;
                 }
                 let net = ipnet::IpNet::new(a, l).ok()?;
@@ -505,7 +505,16 @@ impl<'a> Sema<'a> {
         }
     }
 
-    fn family_ok(&mut self, ty: &Ty, is_v4: bool, span: Span, text: &str, what: &str) -> bool {
+    /// `text` is written out only in the diagnostic: formatting every address of a
+    /// large lab, to throw it away, cost more than checking it.
+    fn family_ok(
+        &mut self,
+        ty: &Ty,
+        is_v4: bool,
+        span: Span,
+        text: &dyn std::fmt::Display,
+        what: &str,
+    ) -> bool {
         let wants_v4 = match ty {
             Ty::Ipv4 | Ty::Net4 => Some(true),
             Ty::Ipv6 | Ty::Net6 => Some(false),

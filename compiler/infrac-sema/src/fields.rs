@@ -61,20 +61,30 @@ impl<'a> Sema<'a> {
         let inst = &self.decls[decl.0 as usize];
         let entries = inst.entries.clone();
         let schema = inst.schema;
-        let what = match inst.kind {
-            Kind::Bgp | Kind::Firewall => format!("`{} on {}`", inst.keyword, inst.name),
-            _ => format!("{} `{}`", inst.keyword, inst.name),
-        };
         let head = inst.name_span;
         let mut fields = Fields::default();
         for entry in &entries {
             self.check_entry(entry, schema, Some(decl), &mut fields, true);
         }
+        // The words for the declaration are needed only when something is missing.
+        let what = |sema: &Self| {
+            let inst = &sema.decls[decl.0 as usize];
+            match inst.kind {
+                Kind::Bgp | Kind::Firewall => format!("`{} on {}`", inst.keyword, inst.name),
+                _ => format!("{} `{}`", inst.keyword, inst.name),
+            }
+        };
         self.check_required(&fields, schema, head, &what);
         fields
     }
 
-    fn check_required(&mut self, fields: &Fields<'a>, schema: &Schema, head: Span, what: &str) {
+    fn check_required(
+        &mut self,
+        fields: &Fields<'a>,
+        schema: &Schema,
+        head: Span,
+        what: &dyn Fn(&Self) -> String,
+    ) {
         if fields.broken {
             return;
         }
@@ -82,6 +92,7 @@ impl<'a> Sema<'a> {
             let reported = self.failed_attrs.contains(&(head, spec.name))
                 || fields.failed.iter().any(|f| f == spec.name);
             if fields.get(spec.name).is_none() && !reported {
+                let what = what(self);
                 self.diags.push(
                     Diagnostic::error(
                         Code::MISSING_ATTRIBUTE,
@@ -392,7 +403,7 @@ impl<'a> Sema<'a> {
             }
         }
         let name = match &block.name {
-            Some(ast::DeclName::Ident(i)) => Some(i.name.to_string()),
+            Some(ast::DeclName::Ident(i)) => Some(i.name.as_str().to_owned()),
             Some(ast::DeclName::Str(s)) => self.interpolate(s, env, ctx),
             None => None,
         };
@@ -424,8 +435,9 @@ impl<'a> Sema<'a> {
             }
             _ => {}
         }
-        // A name written as a string is shown as one: `route "chat.lab"`.
-        let shown = match (&name, &block.name) {
+        // A name written as a string is shown as one: `route "chat.lab"`. Only a
+        // diagnostic needs it.
+        let shown = || match (&name, &block.name) {
             (Some(n), Some(ast::DeclName::Str(_))) => format!("{} \"{n}\"", spec.kind),
             (Some(n), _) => format!("{} {n}", spec.kind),
             (None, _) => spec.kind.to_string(),
@@ -439,7 +451,7 @@ impl<'a> Sema<'a> {
             self.diags.push(
                 Diagnostic::error(
                     Code::DUPLICATE_DECLARATION,
-                    format!("`{shown}` appears twice in one block"),
+                    format!("`{}` appears twice in one block", shown()),
                     block.head_span(),
                     "again here",
                 )
@@ -456,8 +468,9 @@ impl<'a> Sema<'a> {
             };
             self.check_entry(&r, spec.schema, ctx, &mut inner, false);
         }
-        let what = format!("`{shown}`");
-        self.check_required(&inner, spec.schema, block.head_span(), &what);
+        self.check_required(&inner, spec.schema, block.head_span(), &|_| {
+            format!("`{}`", shown())
+        });
         fields.blocks.push(SubBlock {
             kind: spec.kind.to_string(),
             name,

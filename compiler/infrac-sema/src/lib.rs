@@ -88,6 +88,8 @@ pub(crate) struct Sema<'a> {
     pub(crate) written_prefixes: Vec<(Span, u8)>,
     /// Proxmox clusters checked before guests are built, finished after.
     pub(crate) pending_clusters: Vec<build::pve::PendingCluster<'a>>,
+    /// The model's networks by name, for the references every guest's NICs make.
+    pub(crate) network_names: build::NetworkNames,
 }
 
 /// Analyses the lab whose root file is `root_name` with text `root_text`; relative
@@ -123,6 +125,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
             .unwrap_or_default(),
         written_prefixes: Vec::new(),
         pending_clusters: Vec::new(),
+        network_names: build::NetworkNames::default(),
     };
     sema.collect(&modules);
     let mut model = sema.build();

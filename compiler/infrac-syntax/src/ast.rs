@@ -133,7 +133,8 @@ impl Attr {
     pub fn name(&self) -> String {
         // Most attributes have one segment; no list to join for them.
         if let [only] = self.path.as_slice() {
-            return only.name.to_string();
+            // Through `&str`: a `CompactString`'s `to_string` goes through `Display`.
+            return only.name.as_str().to_owned();
         }
         self.path
             .iter()

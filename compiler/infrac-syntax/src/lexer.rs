@@ -93,6 +93,7 @@ impl<'a> Lexer<'a> {
         self.bytes.get(self.pos + ahead).copied()
     }
 
+    #[inline]
     fn push(&mut self, token: Token, start: usize) {
         let span = self.span(start, self.pos);
         self.out.tokens.push((token, span));
@@ -202,7 +203,7 @@ impl<'a> Lexer<'a> {
             b'.' => self.single(Token::Dot),
             b':' if !self.try_address() => self.single(Token::Colon),
             b':' => {}
-            c if c.is_ascii_hexdigit() && self.try_address() => {}
+            c if c.is_ascii_hexdigit() && self.colon_follows_group() && self.try_address() => {}
             c if c.is_ascii_digit() => self.number(),
             c if is_ident_start(c) => self.ident(),
             _ => {
@@ -510,12 +511,25 @@ impl<'a> Lexer<'a> {
         len
     }
 
+    /// Whether a `:` follows at most four hex digits here. Every IPv6 address and MAC
+    /// that starts with a hex digit does so (a group is one to four digits), and nearly
+    /// every name and number does not, which spares them [`Self::try_address`].
+    fn colon_follows_group(&self) -> bool {
+        let rest = &self.bytes[self.pos..];
+        let digits = rest
+            .iter()
+            .take(5)
+            .take_while(|c| c.is_ascii_hexdigit())
+            .count();
+        digits <= 4 && rest.get(digits) == Some(&b':')
+    }
+
     /// Lexes an IPv6 address, prefix or MAC if one starts here.
     fn try_address(&mut self) -> bool {
         let start = self.pos;
         let len = self.address_run();
         let text = &self.src[start..start + len];
-        if text.matches(':').count() < 2 {
+        if text.bytes().filter(|&c| c == b':').count() < 2 {
             return false;
         }
         if self
@@ -581,7 +595,7 @@ impl<'a> Lexer<'a> {
         // Dotted quads first: digits and single dots.
         let run = self.address_run();
         let text = &self.src[start..start + run];
-        if text.matches('.').count() == 3 && !text.contains(':') {
+        if text.bytes().filter(|&c| c == b'.').count() == 3 && !text.contains(':') {
             let after = self.bytes.get(start + run).copied();
             let ends_cleanly = !after.is_some_and(is_ident_char);
             match text.parse::<Ipv4Addr>() {
@@ -625,10 +639,7 @@ impl<'a> Lexer<'a> {
             {
                 self.pos += 1;
             }
-            let digits: String = self.src[digits_start..self.pos]
-                .chars()
-                .filter(|&c| c != '_')
-                .collect();
+            let digits = without_underscores(&self.src[digits_start..self.pos]);
             match u64::from_str_radix(&digits, 16) {
                 Ok(n) => Number::Int(n),
                 Err(_) => {
@@ -662,10 +673,7 @@ impl<'a> Lexer<'a> {
                     self.pos += 1;
                 }
             }
-            let digits: String = self.src[start..self.pos]
-                .chars()
-                .filter(|&c| c != '_')
-                .collect();
+            let digits = without_underscores(&self.src[start..self.pos]);
             if is_float {
                 Number::Float(digits.parse().unwrap_or(0.0))
             } else {
@@ -815,6 +823,20 @@ impl<'a> Lexer<'a> {
             return;
         }
         self.push(Token::Port(protocol, lo.unwrap_or(0), hi), start);
+    }
+}
+
+/// A numeral with its `_` separators removed; borrowed when it has none, as nearly
+/// every numeral has.
+fn without_underscores(digits: &str) -> std::borrow::Cow<'_, str> {
+    if digits.contains('_') {
+        digits
+            .chars()
+            .filter(|&c| c != '_')
+            .collect::<String>()
+            .into()
+    } else {
+        digits.into()
     }
 }
 

@@ -136,3 +136,22 @@ impl fmt::Display for Token {
         }
     }
 }
+
+impl Token {
+    /// Whether the token carries nothing beyond its kind (punctuation, keywords).
+    #[inline]
+    pub fn is_bare(&self) -> bool {
+        !matches!(
+            self,
+            Token::Ident(_)
+                | Token::Number(_)
+                | Token::Quantity(..)
+                | Token::Ipv4(_)
+                | Token::Ipv6(_)
+                | Token::Prefix(..)
+                | Token::Mac(_)
+                | Token::Port(..)
+                | Token::StrText(_)
+        )
+    }
+}

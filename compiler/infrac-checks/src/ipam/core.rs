@@ -5,7 +5,6 @@
 //! matters for labs generated with thousands of networks.
 
 use ipnet::IpNet;
-use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 /// Every pair `(i, j)`, `i < j`, of prefixes in `nets` that overlap.
@@ -77,11 +76,47 @@ fn from_u128(v4: bool, n: u128) -> IpAddr {
     }
 }
 
+/// The addresses a lab holds, sorted once and searched by bisection: a lab holds tens
+/// of thousands of them, and a tree of that many costs more to build than the checks
+/// that look them up.
+#[derive(Debug, Default)]
+pub struct Used(Vec<(bool, u128)>);
+
+impl Used {
+    /// Whether `addr` is held.
+    pub fn contains(&self, addr: &IpAddr) -> bool {
+        self.0.binary_search(&order_key(*addr)).is_ok()
+    }
+}
+
+impl Used {
+    /// The addresses of `keys`, which are sorted by [`order_key`].
+    pub fn from_sorted(keys: impl Iterator<Item = (bool, u128)>) -> Self {
+        let mut all: Vec<(bool, u128)> = keys.collect();
+        all.dedup();
+        Used(all)
+    }
+}
+
+impl FromIterator<IpAddr> for Used {
+    fn from_iter<I: IntoIterator<Item = IpAddr>>(iter: I) -> Self {
+        let mut all: Vec<(bool, u128)> = iter.into_iter().map(order_key).collect();
+        all.sort_unstable();
+        Used::from_sorted(all.into_iter())
+    }
+}
+
+/// An address as two integers that order the way `IpAddr` does (IPv4 before IPv6,
+/// numerically within a family) and compare far faster.
+pub fn order_key(addr: IpAddr) -> (bool, u128) {
+    (addr.is_ipv6(), to_u128(addr))
+}
+
 /// Up to `count` assignable addresses of `net` that are neither in `used` nor `excluded`,
 /// searching upwards from `from` and wrapping around to the start of the prefix.
 pub fn free_addresses(
     net: IpNet,
-    used: &BTreeSet<IpAddr>,
+    used: &Used,
     excluded: &dyn Fn(IpAddr) -> bool,
     from: IpAddr,
     count: usize,
@@ -135,9 +170,14 @@ mod tests {
         }
 
         #[test]
+        fn order_keys_order_as_addresses_do(a in any::<IpAddr>(), b in any::<IpAddr>()) {
+            prop_assert_eq!(order_key(a).cmp(&order_key(b)), a.cmp(&b));
+        }
+
+        #[test]
         fn free_addresses_are_free_and_in_order(len in 24u8..=30, used_bits in proptest::collection::btree_set(0u32..256, 0..200), from in 0u32..256) {
             let net = IpNet::new(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 0)), len).map(|n| n.trunc()).unwrap_or_default();
-            let used: BTreeSet<IpAddr> = used_bits.iter().map(|b| IpAddr::V4(Ipv4Addr::new(192, 168, 1, *b as u8))).collect();
+            let used: Used = used_bits.iter().map(|b| IpAddr::V4(Ipv4Addr::new(192, 168, 1, *b as u8))).collect();
             let from = IpAddr::V4(Ipv4Addr::new(192, 168, 1, from as u8));
             let found = free_addresses(net, &used, &|_| false, from, 3);
             // Brute force: every assignable, unused address of the prefix, in wrap-around order from `from`.

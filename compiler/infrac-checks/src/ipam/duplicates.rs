@@ -7,10 +7,9 @@
 //! than the other, so the diagnostic names both as parties and suggests a free address
 //! for either.
 
-use super::{prefix_of, suggest_free, Assignment, Hold};
+use super::{core::Used, prefix_of, suggest_free, Assignment, Hold};
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::Model;
-use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 /// How firmly an address is tied to its holder; lower is firmer.
@@ -59,17 +58,18 @@ fn firmness(model: &Model, a: &Assignment) -> (Firmness, String) {
 pub(super) fn check(
     model: &Model,
     all: &[Assignment],
-    used: &BTreeSet<IpAddr>,
+    by_addr: &[((bool, u128), u32)],
+    used: &Used,
     out: &mut Vec<Diagnostic>,
 ) {
-    let mut by_addr: BTreeMap<IpAddr, Vec<&Assignment>> = BTreeMap::new();
-    for a in all {
-        by_addr.entry(a.addr).or_default().push(a);
-    }
-    for (addr, holders) in by_addr {
-        if holders.len() < 2 {
+    // `by_addr` groups the assignments by address in address order, each group in
+    // declaration order.
+    for group in by_addr.chunk_by(|a, b| a.0 == b.0) {
+        if group.len() < 2 {
             continue;
         }
+        let holders: Vec<&Assignment> = group.iter().map(|(_, i)| &all[*i as usize]).collect();
+        let addr = holders[0].addr;
         let mut ranked: Vec<(Firmness, String, &Assignment)> = holders
             .iter()
             .map(|h| {
@@ -94,7 +94,7 @@ pub(super) fn check(
 }
 
 /// The next free addresses of the network `a` is on, as a help sentence's tail.
-fn free_for(model: &Model, a: &Assignment, used: &BTreeSet<IpAddr>) -> Option<String> {
+fn free_for(model: &Model, a: &Assignment, used: &Used) -> Option<String> {
     let network = model.network(a.network);
     let (prefix, _) = prefix_of(network, a.addr.is_ipv4())?;
     suggest_free(model, a.network, prefix, used, Some(a.addr)).map(|s| {
@@ -111,7 +111,7 @@ fn against_fixed_point(
     fixed: &str,
     anchor: &Assignment,
     blamed: &Assignment,
-    used: &BTreeSet<IpAddr>,
+    used: &Used,
 ) -> Diagnostic {
     let help = match free_for(model, blamed, used) {
         Some(free) => format!("give {} another address: {free}", blamed.owner),
@@ -131,7 +131,7 @@ fn neutral(
     model: &Model,
     addr: IpAddr,
     ranked: &[(Firmness, String, &Assignment)],
-    used: &BTreeSet<IpAddr>,
+    used: &Used,
 ) -> Diagnostic {
     let mut holders: Vec<&Assignment> = ranked.iter().map(|(_, _, h)| *h).collect();
     holders.sort_by_key(|h| h.span);

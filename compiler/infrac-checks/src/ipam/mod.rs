@@ -8,13 +8,12 @@ mod duplicates;
 mod overlaps;
 mod servers;
 
-use self::core::{free_addresses, is_assignable};
+use self::core::{free_addresses, is_assignable, order_key, Used};
 use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::{
     roles, Cluster, Lease, Mac, MachineId, Model, Network, NetworkId, Overlay, Spanned,
 };
 use ipnet::{IpNet, Ipv6Net};
-use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv6Addr};
 
 /// Runs every addressing check.
@@ -396,7 +395,15 @@ fn inventory(model: &Model) -> Vec<Assignment<'_>> {
 
 fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
     let all = inventory(model);
-    let used: BTreeSet<IpAddr> = all.iter().map(|a| a.addr).collect();
+    // Every assignment in address order, ties in declaration order: one sort serves
+    // both the set of used addresses and the grouping of duplicates.
+    let mut by_addr: Vec<((bool, u128), u32)> = all
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (order_key(a.addr), i as u32))
+        .collect();
+    by_addr.sort_unstable();
+    let used = Used::from_sorted(by_addr.iter().map(|(key, _)| *key));
     for a in &all {
         let network = model.network(a.network);
         let Some((prefix, prefix_span)) = prefix_of(network, a.addr.is_ipv4()) else {
@@ -473,7 +480,7 @@ fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    duplicates::check(model, &all, &used, out);
+    duplicates::check(model, &all, &by_addr, &used, out);
 }
 
 /// The network a cluster's API address lives on: one whose prefix holds it and that
@@ -670,7 +677,7 @@ fn suggest_free(
     model: &Model,
     network: NetworkId,
     prefix: IpNet,
-    used: &BTreeSet<IpAddr>,
+    used: &Used,
     after: Option<IpAddr>,
 ) -> Option<String> {
     let n = model.network(network);

@@ -46,6 +46,24 @@ pub(crate) struct Handles {
     pub services: HashMap<DeclIdx, ServiceId>,
 }
 
+/// The model's networks by name. Networks are only ever appended while the model is
+/// built, so the index is brought up to date by indexing the ones added since the last
+/// lookup; the first of two networks with one name wins, as a search in order would.
+#[derive(Default)]
+pub(crate) struct NetworkNames(HashMap<String, NetworkId>, usize);
+
+impl NetworkNames {
+    pub(crate) fn get(&mut self, model: &Model, name: &str) -> Option<NetworkId> {
+        for (i, network) in model.networks.iter().enumerate().skip(self.1) {
+            self.0
+                .entry(network.name.clone())
+                .or_insert(NetworkId(i as u32));
+        }
+        self.1 = model.networks.len();
+        self.0.get(name).copied()
+    }
+}
+
 impl<'a> Sema<'a> {
     /// Builds the model, reporting every problem on the way.
     pub(crate) fn build(&mut self) -> Model {
@@ -133,7 +151,7 @@ impl<'a> Sema<'a> {
         name: &str,
         span: Span,
     ) -> Option<NetworkId> {
-        if let Some(id) = model.network_named(name) {
+        if let Some(id) = self.network_names.get(model, name) {
             return Some(id);
         }
         let names: Vec<&str> = model.networks.iter().map(|n| n.name.as_str()).collect();

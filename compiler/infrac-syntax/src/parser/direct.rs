@@ -46,8 +46,17 @@ impl<'t> Direct<'t> {
         self.tokens.get(self.pos + ahead).map(|(t, _)| t)
     }
 
+    /// Whether the next token is `token`. The parser asks this of punctuation and
+    /// keywords, which carry nothing, so comparing the variants is enough and much
+    /// cheaper than the derived comparison; tokens that carry a value compare whole.
+    #[inline]
     fn at(&self, token: &Token) -> bool {
-        self.peek() == Some(token)
+        match self.peek() {
+            Some(next) if token.is_bare() => {
+                std::mem::discriminant(next) == std::mem::discriminant(token)
+            }
+            next => next == Some(token),
+        }
     }
 
     fn at_word(&self, word: &str) -> bool {
