@@ -17,6 +17,7 @@ pub struct Span {
 
 impl Span {
     /// A span covering `start..end` in `file`.
+    #[inline]
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
         let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Span {

@@ -10,7 +10,8 @@ use infrac_syntax::ast;
 /// One checked attribute: its value (already of the schema's type) and where it is.
 #[derive(Debug, Clone)]
 pub struct Field {
-    pub name: String,
+    /// Inline for any name up to 24 bytes: a lab has one field per attribute written.
+    pub name: compact_str::CompactString,
     pub value: Value,
     /// The value's span.
     pub span: Span,
@@ -165,7 +166,7 @@ impl<'a> Sema<'a> {
         fields: &mut Fields<'a>,
         top: bool,
     ) {
-        let name = attr.name();
+        let name = attr.compact_name();
         let ty: Ty = match (schema.attr(&name), schema.free) {
             (Some(spec), _) => spec.ty,
             (None, Some(ty)) => ty,
@@ -241,7 +242,7 @@ impl<'a> Sema<'a> {
                 })
             }
             None => {
-                fields.failed.push(name.clone());
+                fields.failed.push(name.to_string());
                 if let Some(decl) = ctx {
                     let head = self.decls[decl.0 as usize].name_span;
                     let static_name = schema.attr(&name).map(|a| a.name);

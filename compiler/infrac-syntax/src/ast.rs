@@ -143,6 +143,21 @@ impl Attr {
             .join(".")
     }
 
+    /// The dotted name, stored inline when it is short, as nearly every name is.
+    pub fn compact_name(&self) -> CompactString {
+        if let [only] = self.path.as_slice() {
+            return only.name.clone();
+        }
+        let mut name = CompactString::default();
+        for (i, segment) in self.path.iter().enumerate() {
+            if i > 0 {
+                name.push('.');
+            }
+            name.push_str(&segment.name);
+        }
+        name
+    }
+
     /// Whether the dotted name is `name`, without building it.
     pub fn is_named(&self, name: &str) -> bool {
         if let [only] = self.path.as_slice() {

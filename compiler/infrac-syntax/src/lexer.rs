@@ -80,8 +80,22 @@ fn is_ident_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
 
+/// Which bytes continue a name: letters, digits, `_` and `-`. A table, because every
+/// byte of every name is tested.
+static IDENT_CHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        c += 1;
+    }
+    table
+};
+
+#[inline]
 fn is_ident_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+    IDENT_CHAR[c as usize]
 }
 
 impl<'a> Lexer<'a> {
@@ -157,10 +171,11 @@ impl<'a> Lexer<'a> {
         let c = self.bytes[self.pos];
         match c {
             b' ' | b'\t' => {
-                self.pos += 1;
-                while matches!(self.bytes.get(self.pos), Some(b' ' | b'\t')) {
-                    self.pos += 1;
-                }
+                let rest = &self.bytes[self.pos + 1..];
+                self.pos += 1 + rest
+                    .iter()
+                    .position(|&c| c != b' ' && c != b'\t')
+                    .unwrap_or(rest.len());
             }
             // CRLF is one line break (the `\n` ends the line); a lone CR, as old Mac
             // files have, ends one by itself.
@@ -748,17 +763,20 @@ impl<'a> Lexer<'a> {
             self.raw_string();
             return;
         }
-        while self.peek(0).is_some_and(is_ident_char) {
+        let bytes = self.bytes;
+        let mut pos = self.pos;
+        while pos < bytes.len() && is_ident_char(bytes[pos]) {
             // A hyphen belongs to a name only when a name character follows it.
-            if self.peek(0) == Some(b'-')
-                && !self
-                    .peek(1)
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+            if bytes[pos] == b'-'
+                && !bytes
+                    .get(pos + 1)
+                    .is_some_and(|&c| c != b'-' && is_ident_char(c))
             {
                 break;
             }
-            self.pos += 1;
+            pos += 1;
         }
+        self.pos = pos;
         let text = &self.src[start..self.pos];
         let protocol = match text {
             "tcp" => Some(Protocol::Tcp),

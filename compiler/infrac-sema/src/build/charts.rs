@@ -206,9 +206,9 @@ impl<'a> Sema<'a> {
             });
             if let Some((other, _, other_span)) = clash {
                 let (short, long) = if other.len() < path.len() {
-                    (other.join("."), field.name.clone())
+                    (other.join("."), field.name.to_string())
                 } else {
-                    (field.name.clone(), other.join("."))
+                    (field.name.to_string(), other.join("."))
                 };
                 self.diags.push(
                     Diagnostic::error(

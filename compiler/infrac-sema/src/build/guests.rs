@@ -17,10 +17,15 @@ impl<'a> Sema<'a> {
     }
 
     pub(crate) fn build_guests(&mut self, model: &mut Model, handles: &mut Handles) {
-        for d in self.decls_of(Kind::Machine) {
-            if !matches!(self.decls[d.0 as usize].keyword, "vm" | "lxc") {
-                continue;
-            }
+        let guests: Vec<DeclIdx> = self
+            .decls_of(Kind::Machine)
+            .into_iter()
+            .filter(|d| matches!(self.decls[d.0 as usize].keyword, "vm" | "lxc"))
+            .collect();
+        // A machine is a large record: growing the list by doubling would leave up to
+        // half of it allocated and unused in a large lab.
+        model.machines.reserve_exact(guests.len());
+        for d in guests {
             if let Some(guest) = self.guest(d, model, handles) {
                 handles
                     .machines
@@ -60,7 +65,9 @@ impl<'a> Sema<'a> {
         let guest_name = self.decls[d.0 as usize].name.clone();
         let image_ref = f.decl_ref("os").or_else(|| f.decl_ref("image"));
         let os = image_ref.and_then(|r| handles.images.get(&r.value).copied());
-        let mut disks = Vec::new();
+        // Sized exactly: a lab has as many of these lists as guests.
+        let mut disks =
+            Vec::with_capacity(usize::from(f.get("disk").is_some()) + f.blocks_of("disk").count());
         if let Some((Value::Bytes(size), size_span, pool, pool_span)) = f.placed("disk") {
             let pool = self.pool(model, host, &guest_name, &pool, pool_span);
             if let Some(pool) = pool {
@@ -87,29 +94,26 @@ impl<'a> Sema<'a> {
                 });
             }
         }
-        let nics = f
-            .blocks_of("nic")
-            .collect::<Vec<_>>()
-            .into_iter()
-            .filter_map(|b| {
-                let network =
-                    self.network_by_name(model, b.name.as_deref().unwrap_or(""), b.name_span)?;
-                let wireguard = self.wireguard_member(&b.fields, model, Some(network), b.name_span);
-                Some(Nic {
-                    wireguard,
-                    name: None,
-                    doc: b.doc.clone(),
-                    speed: None,
-                    network: Some(network),
-                    ip: b.fields.ipv4("ip"),
-                    ip6: b.fields.ipv6("ip6"),
-                    dhcp: b.fields.bool("dhcp").unwrap_or(false),
-                    mac: b.fields.mac("mac"),
-                    firewall: b.fields.bool("firewall").unwrap_or(false),
-                    span: b.name_span,
-                })
+        let nic_blocks = f.blocks_of("nic").collect::<Vec<_>>();
+        let mut nics = Vec::with_capacity(nic_blocks.len());
+        nics.extend(nic_blocks.into_iter().filter_map(|b| {
+            let network =
+                self.network_by_name(model, b.name.as_deref().unwrap_or(""), b.name_span)?;
+            let wireguard = self.wireguard_member(&b.fields, model, Some(network), b.name_span);
+            Some(Nic {
+                wireguard,
+                name: None,
+                doc: b.doc.clone(),
+                speed: None,
+                network: Some(network),
+                ip: b.fields.ipv4("ip"),
+                ip6: b.fields.ipv6("ip6"),
+                dhcp: b.fields.bool("dhcp").unwrap_or(false),
+                mac: b.fields.mac("mac"),
+                firewall: b.fields.bool("firewall").unwrap_or(false),
+                span: b.name_span,
             })
-            .collect();
+        }));
         let services = self.machine_services(&f, model, handles);
         let exports = self.exports(&f, model);
         let pci = f

@@ -102,9 +102,9 @@ impl<'a> Sema<'a> {
                         .attrs
                         .iter()
                         .filter_map(|a| match &a.value {
-                            Value::Str(s) => Some((a.name.clone(), EnvValue::Plain(s.clone()))),
+                            Value::Str(s) => Some((a.name.to_string(), EnvValue::Plain(s.clone()))),
                             Value::Secret(s) => {
-                                Some((a.name.clone(), EnvValue::Secret(SecretRef(s.clone()))))
+                                Some((a.name.to_string(), EnvValue::Secret(SecretRef(s.clone()))))
                             }
                             _ => None,
                         })

@@ -207,7 +207,7 @@ impl<'a> Sema<'a> {
                         continue;
                     }
                     out.push(NamedPort {
-                        name: a.name.clone(),
+                        name: a.name.to_string(),
                         port: Spanned::new(*p, a.span),
                     });
                 }

@@ -46,17 +46,14 @@ impl<'t> Direct<'t> {
         self.tokens.get(self.pos + ahead).map(|(t, _)| t)
     }
 
-    /// Whether the next token is `token`. The parser asks this of punctuation and
-    /// keywords, which carry nothing, so comparing the variants is enough and much
-    /// cheaper than the derived comparison; tokens that carry a value compare whole.
-    #[inline]
+    /// Whether the next token is `token`, which is punctuation or a keyword: tokens that
+    /// carry nothing, so comparing the variants is enough and much cheaper than the
+    /// derived comparison.
+    #[inline(always)]
     fn at(&self, token: &Token) -> bool {
-        match self.peek() {
-            Some(next) if token.is_bare() => {
-                std::mem::discriminant(next) == std::mem::discriminant(token)
-            }
-            next => next == Some(token),
-        }
+        debug_assert!(token.is_bare(), "`at` compares variants only");
+        self.peek()
+            .is_some_and(|next| std::mem::discriminant(next) == std::mem::discriminant(token))
     }
 
     fn at_word(&self, word: &str) -> bool {
@@ -129,21 +126,21 @@ impl<'t> Direct<'t> {
     // ---- items -------------------------------------------------------------------------
 
     fn file(&mut self) -> Result<File, GiveUp> {
-        self.skip(&[Token::Newline]);
+        self.skip_newlines();
         let mut items = Vec::new();
         while self.peek().is_some() {
             items.push(self.item()?);
             match self.peek() {
                 None => break,
-                Some(Token::Newline) => self.skip(&[Token::Newline]),
+                Some(Token::Newline) => self.skip_newlines(),
                 Some(_) => return Err(GiveUp),
             }
         }
         Ok(File { items })
     }
 
-    fn skip(&mut self, tokens: &[Token]) {
-        while self.peek().is_some_and(|t| tokens.contains(t)) {
+    fn skip_newlines(&mut self) {
+        while matches!(self.peek(), Some(Token::Newline)) {
             self.pos += 1;
         }
     }
@@ -345,6 +342,18 @@ impl<'t> Direct<'t> {
     }
 
     fn attr(&mut self) -> Step<Entry> {
+        // Most entries that start with a name are blocks: look for `NAME(.NAME)* =`
+        // before building anything.
+        let mut ahead = self.pos + 1;
+        while matches!(self.peek_at(ahead - self.pos), Some(Token::Dot)) {
+            if !matches!(self.peek_at(ahead + 1 - self.pos), Some(Token::Ident(_))) {
+                return Ok(None);
+            }
+            ahead += 2;
+        }
+        if !matches!(self.peek_at(ahead - self.pos), Some(Token::Eq)) {
+            return Ok(None);
+        }
         let start = self.pos;
         let mut path = vec![self.ident().ok_or(GiveUp)?];
         while self.at(&Token::Dot) {
@@ -560,15 +569,19 @@ impl<'t> Direct<'t> {
         if !self.eat(&Token::LBrace) {
             return Ok(None);
         }
-        let separators = [Token::Newline, Token::Comma];
-        self.skip(&separators);
+        let separator = |t: Option<&Token>| matches!(t, Some(Token::Newline | Token::Comma));
+        while separator(self.peek()) {
+            self.pos += 1;
+        }
         let mut entries = Vec::new();
         while !self.at(&Token::RBrace) {
             entries.push(self.entry()?);
-            if !self.peek().is_some_and(|t| separators.contains(t)) {
+            if !separator(self.peek()) {
                 break;
             }
-            self.skip(&separators);
+            while separator(self.peek()) {
+                self.pos += 1;
+            }
         }
         if !self.eat(&Token::RBrace) {
             return Err(GiveUp);

@@ -109,7 +109,7 @@ impl Direct<'_> {
                 return bounded(ExprKind::List(items), self.span_from(start)).map(Some);
             }
             Token::Ident(_) => {
-                if self.peek_at(1) == Some(&Token::LParen) {
+                if matches!(self.peek_at(1), Some(Token::LParen)) {
                     let call = self.attempt(|p| {
                         let name = p.ident().ok_or(GiveUp)?;
                         p.pos += 1;
@@ -158,7 +158,9 @@ impl Direct<'_> {
 
     /// Expressions separated by commas, with a trailing comma allowed.
     pub(super) fn separated(&mut self) -> Result<Vec<Expr>, GiveUp> {
-        let mut items = Vec::new();
+        // Room for two: most calls and lists are that short, and the default of four
+        // would leave half of every such list unused.
+        let mut items = Vec::with_capacity(2);
         while let Some(item) = self.expr()? {
             items.push(item);
             if !self.eat(&Token::Comma) {
