@@ -12,5 +12,5 @@ mod suggest;
 pub use codes::{Code, CodeInfo, CODES};
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use render::{render_human, RenderOptions};
-pub use source::{FileId, LineCol, SourceFile, SourceMap, Span};
+pub use source::{line_starts, FileId, LineCol, SourceFile, SourceMap, Span};
 pub use suggest::did_you_mean;

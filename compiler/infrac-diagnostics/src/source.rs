@@ -146,7 +146,7 @@ impl SourceMap {
 
 /// Where each line starts. LF and CRLF end a line at the `\n`; a lone CR ends one by
 /// itself. Files without a CR, nearly all of them, are searched for `\n` alone.
-fn line_starts(text: &str) -> Vec<usize> {
+pub fn line_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut starts = Vec::with_capacity(bytes.len() / 32 + 1);
     starts.push(0);

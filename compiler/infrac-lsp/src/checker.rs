@@ -122,8 +122,14 @@ impl Shared {
     }
 }
 
+/// How long the editor must be quiet before the checker builds the name index of a new
+/// analysis. Built at once, it would share the machine with the check of the next
+/// keystroke while someone types (at ten keys a second, one every 100 ms); a request
+/// that comes before it builds the index itself.
+const INDEX_AFTER_QUIET: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// Runs the checker until [`Shared::stop`].
-pub(crate) fn run(shared: &Shared, sender: &crossbeam_channel::Sender<Message>) {
+pub(crate) fn run(shared: &Arc<Shared>, sender: &crossbeam_channel::Sender<Message>) {
     let mut checker = Checker::default();
     while let Some(snapshot) = shared.take() {
         let generation = snapshot.generation;
@@ -147,18 +153,28 @@ pub(crate) fn run(shared: &Shared, sender: &crossbeam_channel::Sender<Message>) 
         checker.published = result.published;
         drop(posted);
         // With the diagnostics out, build the name index of each new analysis before the
-        // first hover or completion asks for it, on a thread of its own so the next
-        // keystroke's check does not wait for it (a request that comes first waits for
-        // the same build instead of starting another).
-        for lab in checker.labs.values() {
-            if !lab.analysis.has_index() {
-                let analysis = Arc::clone(&lab.analysis);
-                let _ = std::thread::Builder::new()
-                    .name("infrac-lsp-index".into())
-                    .spawn(move || {
+        // first hover or completion asks for it, once typing pauses, on a thread of its
+        // own so no check waits for it (a request that comes first waits for the same
+        // build instead of starting another).
+        let fresh: Vec<Arc<Checked>> = checker
+            .labs
+            .values()
+            .filter(|lab| !lab.analysis.has_index())
+            .map(|lab| Arc::clone(&lab.analysis))
+            .collect();
+        if !fresh.is_empty() {
+            let shared = Arc::clone(shared);
+            let _ = std::thread::Builder::new()
+                .name("infrac-lsp-index".into())
+                .spawn(move || {
+                    std::thread::sleep(INDEX_AFTER_QUIET);
+                    if shared.superseded(generation) {
+                        return;
+                    }
+                    for analysis in fresh {
                         analysis.index();
-                    });
-            }
+                    }
+                });
         }
     }
 }
@@ -229,7 +245,8 @@ impl Checker {
             if superseded() {
                 return None;
             }
-            let lab = check(&root, snapshot);
+            let previous = self.labs.get(&root).map(|lab| Arc::clone(&lab.analysis));
+            let lab = check(&root, snapshot, previous.as_deref());
             self.labs.insert(root, lab);
         }
         let roots = self.roots(snapshot);
@@ -359,6 +376,8 @@ fn syntax_diagnostics(path: &Path, text: &str) -> Vec<Diagnostic> {
 struct Overlay<'a> {
     docs: &'a BTreeMap<PathBuf, Doc>,
     reads: Mutex<BTreeMap<PathBuf, Option<u64>>>,
+    /// The lab's previous analysis, whose trees are reparsed where an edit touched them.
+    previous: Option<&'a Checked>,
 }
 
 impl Overlay<'_> {
@@ -379,6 +398,24 @@ impl infrac_driver::Loader for Overlay<'_> {
         }
     }
 
+    /// The previous tree of the same file, with only what the edit touched parsed again:
+    /// a keystroke in a large lab no longer lexes and parses the whole file.
+    fn parse(
+        &self,
+        path: &Path,
+        text: &str,
+        file: infrac_diagnostics::FileId,
+    ) -> Option<infrac_syntax::Parsed> {
+        let previous = self.previous?;
+        let old = previous.sources.find(&path.to_string_lossy())?;
+        let tree = previous.files.iter().find(|f| f.file == old)?;
+        if old != file || !tree.clean {
+            return None;
+        }
+        let old_text = &previous.sources.get(old)?.text;
+        infrac_syntax::reparse(old_text, &tree.ast, text, file)
+    }
+
     fn identity(&self, path: &Path) -> Option<PathBuf> {
         self.note(path);
         std::fs::canonicalize(path)
@@ -388,10 +425,11 @@ impl infrac_driver::Loader for Overlay<'_> {
 }
 
 /// Checks the lab rooted at the open document `root`.
-fn check(root: &Path, snapshot: &Snapshot) -> Lab {
+fn check(root: &Path, snapshot: &Snapshot, previous: Option<&Checked>) -> Lab {
     let overlay = Overlay {
         docs: &snapshot.docs,
         reads: Mutex::new(BTreeMap::new()),
+        previous,
     };
     overlay.note(root);
     let text = snapshot

@@ -3,15 +3,9 @@
 
 use lsp_types::{Position, Range};
 
-/// The byte offset at which each line of `text` starts.
+/// The byte offset at which each line of `text` starts, as the source map counts lines.
 pub(crate) fn line_starts(text: &str) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    let mut starts = vec![0];
-    starts.extend(bytes.iter().enumerate().filter_map(|(i, b)| {
-        let ends_line = *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
-        ends_line.then_some(i + 1)
-    }));
-    starts
+    infrac_diagnostics::line_starts(text)
 }
 
 /// The byte offset of an LSP position. A character past the end of its line means the

@@ -2,6 +2,11 @@
 //! ORION and in a synthetic 5,000-guest lab open at the same time. Run with
 //! `cargo test --release -p infrac-lsp --test latency -- --ignored --nocapture`.
 
+// The server runs inside this test binary: give it the allocator `infrac lsp` runs
+// with, so the figures are the editor's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod common;
 
 use common::Client;

@@ -20,6 +20,18 @@ pub trait Loader {
     /// The text of the file at `path`, or why it cannot be read.
     fn read(&self, path: &Path) -> Result<String, LoadError>;
 
+    /// The parse of `text`, the text of the file at `path` as file `file`, when the
+    /// loader can give it more cheaply than a whole parse (a language server reparses
+    /// only the declarations an edit touched). `None`: parse it whole.
+    fn parse(
+        &self,
+        _path: &Path,
+        _text: &str,
+        _file: infrac_diagnostics::FileId,
+    ) -> Option<infrac_syntax::Parsed> {
+        None
+    }
+
     /// The canonical identity of the file at `path` (its real path), or `None` when it
     /// cannot be known; then the normalised path itself identifies the module.
     fn identity(&self, _path: &Path) -> Option<PathBuf> {
@@ -73,6 +85,9 @@ pub struct Module {
     /// A stdlib import that does not exist (already reported): uses of its namespace
     /// stay quiet instead of cascading.
     pub missing: bool,
+    /// Whether its text parsed without a single diagnostic: only such a tree can be the
+    /// start of a reparse after an edit.
+    pub clean: bool,
 }
 
 /// An entry of a declaration's body together with the loop variables in force.
@@ -214,7 +229,11 @@ impl Loading<'_, '_> {
         imported_at: Option<Span>,
     ) {
         let file = infrac_diagnostics::FileId(self.sources.iter().count() as u32);
-        let parsed = infrac_syntax::parse(&text, file);
+        let parsed = self
+            .loader
+            .parse(Path::new(&display), &text, file)
+            .unwrap_or_else(|| infrac_syntax::parse(&text, file));
+        let clean = parsed.diagnostics.is_empty();
         if let Some(at) = imported_at {
             if parsed.diagnostics.iter().any(Diagnostic::is_error) {
                 // Not a lab: report where it fails, never what it says. It may be any
@@ -230,6 +249,7 @@ impl Loading<'_, '_> {
                     ast: ast::File::default(),
                     namespace,
                     missing: false,
+                    clean: false,
                 });
                 return;
             }
@@ -252,6 +272,7 @@ impl Loading<'_, '_> {
             ast: parsed.file,
             namespace,
             missing: false,
+            clean,
         });
         for import in imports {
             let path = import.path.as_str();
@@ -273,6 +294,7 @@ impl Loading<'_, '_> {
             ast: ast::File::default(),
             namespace: Some(namespace),
             missing: true,
+            clean: false,
         });
     }
 
@@ -281,7 +303,7 @@ impl Loading<'_, '_> {
         let namespace = import
             .alias
             .as_ref()
-            .map(|a| a.name.to_string())
+            .map(|a| a.name.as_str().to_owned())
             .unwrap_or_else(|| path.rsplit('/').next().unwrap_or(path).to_string());
         // A module has one namespace: a second name for it would leave one of the two
         // names pointing at nothing.
@@ -352,6 +374,7 @@ impl Loading<'_, '_> {
                     ast: ast::File::default(),
                     namespace: Some(namespace),
                     missing: true,
+                    clean: false,
                 });
                 let known = stdlib::MODULES.iter().map(|(p, _, _)| *p);
                 self.diags.push(
@@ -676,7 +699,7 @@ impl<'a> Sema<'a> {
         };
         for n in values {
             let mut inner = env.clone();
-            inner.push((f.var.name.to_string(), Value::Int(n)));
+            inner.push((f.var.name.as_str().to_owned(), Value::Int(n)));
             for entry in &f.body {
                 match entry {
                     ast::Entry::Block(decl) => self.add_decl(decl, inner.clone(), namespace),
@@ -792,7 +815,7 @@ impl<'a> Sema<'a> {
             return 0;
         };
         let mut inner = env.clone();
-        inner.push((f.var.name.to_string(), Value::Int(lo)));
+        inner.push((f.var.name.as_str().to_owned(), Value::Int(lo)));
         iterations.saturating_mul(self.entries_estimate(&f.body, &inner))
     }
 
@@ -810,7 +833,7 @@ impl<'a> Sema<'a> {
     /// The declared name, evaluated if it is an interpolated string.
     fn decl_name(&mut self, decl: &ast::Decl, env: &Env) -> Option<(String, Span)> {
         match &decl.name {
-            Some(ast::DeclName::Ident(i)) => Some((i.name.to_string(), i.span)),
+            Some(ast::DeclName::Ident(i)) => Some((i.name.as_str().to_owned(), i.span)),
             Some(ast::DeclName::Str(s)) => {
                 let text = self.interpolate(s, env, None)?;
                 if text.is_empty() {
@@ -854,7 +877,8 @@ impl<'a> Sema<'a> {
                 }),
             );
             if let Some(ast::DeclName::Ident(name)) = &decl.name {
-                self.unknown_kind_names.insert(name.name.to_string());
+                self.unknown_kind_names
+                    .insert(name.name.as_str().to_owned());
             }
             return;
         };
@@ -1101,7 +1125,7 @@ fn entry_key(entry: &ast::Entry) -> Option<String> {
             "{} {}",
             b.kind.name,
             match &b.name {
-                Some(ast::DeclName::Ident(i)) => i.name.to_string(),
+                Some(ast::DeclName::Ident(i)) => i.name.as_str().to_owned(),
                 _ => String::new(),
             }
         )),

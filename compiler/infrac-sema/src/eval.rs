@@ -449,7 +449,7 @@ impl<'a> Sema<'a> {
             if let Some((_, v)) = env.iter().rev().find(|(n, _)| *n == first.name) {
                 return Some(v.clone());
             }
-            return Some(Value::Word(first.name.to_string()));
+            return Some(Value::Word(first.name.as_str().to_owned()));
         }
         if first.name == "bgp" && segments.len() == 2 && segments[1].name == "peers" {
             return Some(Value::BgpPeers);
@@ -460,7 +460,7 @@ impl<'a> Sema<'a> {
             } else if self.missing_namespaces.contains(first.name.as_str()) {
                 return None;
             } else if self.namespaces.contains(first.name.as_str()) {
-                self.used_namespaces.insert(first.name.to_string());
+                self.used_namespaces.insert(first.name.as_str().to_owned());
                 let entry = &segments[1];
                 let found = self
                     .index
@@ -521,12 +521,15 @@ impl<'a> Sema<'a> {
         if rest.is_empty() {
             return Some(Value::Ref(decl));
         }
+        let span = rest[0].span.to(rest[rest.len() - 1].span);
+        if let [only] = rest {
+            return self.attr_value(decl, &only.name, span);
+        }
         let name = rest
             .iter()
             .map(|s| s.name.as_str())
             .collect::<Vec<_>>()
             .join(".");
-        let span = rest[0].span.to(rest[rest.len() - 1].span);
         self.attr_value(decl, &name, span)
     }
 

@@ -143,7 +143,7 @@ impl<'a> Sema<'a> {
                 };
                 for n in values {
                     let mut env = entry.env.clone();
-                    env.push((f.var.name.to_string(), Value::Int(n)));
+                    env.push((f.var.name.as_str().to_owned(), Value::Int(n)));
                     for inner in &f.body {
                         let r = EntryRef {
                             entry: inner,

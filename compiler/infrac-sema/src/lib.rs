@@ -43,6 +43,8 @@ pub struct Analysis {
 pub struct ParsedFile {
     pub file: infrac_diagnostics::FileId,
     pub ast: infrac_syntax::ast::File,
+    /// Whether the file parsed without a diagnostic (see `infrac_syntax::reparse`).
+    pub clean: bool,
 }
 
 impl Analysis {
@@ -146,6 +148,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
             Some(ParsedFile {
                 file: m.file?,
                 ast: m.ast,
+                clean: m.clean,
             })
         })
         .collect();
@@ -185,7 +188,7 @@ impl Sema<'_> {
                 let ns = import
                     .alias
                     .as_ref()
-                    .map(|a| a.name.to_string())
+                    .map(|a| a.name.as_str().to_owned())
                     .unwrap_or_else(|| import.path.rsplit('/').next().unwrap_or("").to_string());
                 let is_prelude = stdlib::PRELUDE.iter().any(|(p, _)| *p == import.path);
                 if !is_prelude

@@ -10,4 +10,4 @@ mod parser;
 pub mod token;
 
 pub use fmt::{format, FormatError};
-pub use parser::{assert_parsers_agree, parse};
+pub use parser::{assert_parsers_agree, parse, reparse, Parsed};

@@ -21,9 +21,11 @@ mod agree;
 mod differential;
 mod direct;
 mod expect;
+mod incremental;
 
 pub use agree::assert_parsers_agree;
 pub(crate) use expect::OUTCOME_WORDS;
+pub use incremental::reparse;
 
 type Extra<'t> = extra::Err<Rich<'t, Token, SimpleSpan>>;
 

@@ -206,9 +206,9 @@ impl<'a> Sema<'a> {
             });
             if let Some((other, _, other_span)) = clash {
                 let (short, long) = if other.len() < path.len() {
-                    (other.join("."), field.name.to_string())
+                    (other.join("."), field.name.as_str().to_owned())
                 } else {
-                    (field.name.to_string(), other.join("."))
+                    (field.name.as_str().to_owned(), other.join("."))
                 };
                 self.diags.push(
                     Diagnostic::error(

@@ -444,9 +444,9 @@ impl<'a> Sema<'a> {
         };
         for a in &b.fields.attrs {
             match &a.value {
-                Value::Str(s) => plain.push((a.name.to_string(), s.clone())),
+                Value::Str(s) => plain.push((a.name.as_str().to_owned(), s.clone())),
                 Value::Secret(s) if takes_file(&a.name) => {
-                    secret.push((a.name.to_string(), SecretRef(s.clone())))
+                    secret.push((a.name.as_str().to_owned(), SecretRef(s.clone())))
                 }
                 Value::Secret(s) => self.diags.push(
                     Diagnostic::error(

@@ -102,10 +102,13 @@ impl<'a> Sema<'a> {
                         .attrs
                         .iter()
                         .filter_map(|a| match &a.value {
-                            Value::Str(s) => Some((a.name.to_string(), EnvValue::Plain(s.clone()))),
-                            Value::Secret(s) => {
-                                Some((a.name.to_string(), EnvValue::Secret(SecretRef(s.clone()))))
+                            Value::Str(s) => {
+                                Some((a.name.as_str().to_owned(), EnvValue::Plain(s.clone())))
                             }
+                            Value::Secret(s) => Some((
+                                a.name.as_str().to_owned(),
+                                EnvValue::Secret(SecretRef(s.clone())),
+                            )),
                             _ => None,
                         })
                         .collect()

@@ -207,7 +207,7 @@ impl<'a> Sema<'a> {
                         continue;
                     }
                     out.push(NamedPort {
-                        name: a.name.to_string(),
+                        name: a.name.as_str().to_owned(),
                         port: Spanned::new(*p, a.span),
                     });
                 }
