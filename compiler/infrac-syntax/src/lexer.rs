@@ -606,6 +606,9 @@ impl<'a> Lexer<'a> {
     }
 
     fn number(&mut self) {
+        if self.plain_integer() {
+            return;
+        }
         let start = self.pos;
         // Dotted quads first: digits and single dots.
         let run = self.address_run();
@@ -721,6 +724,44 @@ impl<'a> Lexer<'a> {
         } else {
             self.push(Token::Number(value), start);
         }
+    }
+
+    /// The common case of [`Self::number`]: decimal digits that fit in 64 bits, not
+    /// followed by `.`, `_` or (after a leading `0`) `x`, with an optional unit. Nothing
+    /// else can start that way, so the general path's address and float checks are
+    /// skipped. `false` (nothing consumed) for anything else.
+    fn plain_integer(&mut self) -> bool {
+        let bytes = self.bytes;
+        let start = self.pos;
+        let mut end = start;
+        let mut value: u64 = 0;
+        while let Some(&c) = bytes.get(end).filter(|c| c.is_ascii_digit()) {
+            let Some(next) = value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(c - b'0')))
+            else {
+                return false;
+            };
+            value = next;
+            end += 1;
+        }
+        match bytes.get(end) {
+            Some(b'.' | b'_') => return false,
+            Some(b'x' | b'X') if end == start + 1 && bytes[start] == b'0' => return false,
+            _ => {}
+        }
+        let mut unit_end = end;
+        while bytes.get(unit_end).is_some_and(u8::is_ascii_alphabetic) {
+            unit_end += 1;
+        }
+        self.pos = unit_end;
+        let token = if unit_end > end {
+            Token::Quantity(Number::Int(value), self.src[end..unit_end].into())
+        } else {
+            Token::Number(Number::Int(value))
+        };
+        self.push(token, start);
+        true
     }
 
     /// `r"..."`: a raw string, no escapes and no interpolation (for regular expressions).
