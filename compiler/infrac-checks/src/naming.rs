@@ -187,7 +187,16 @@ fn peer_descriptions(model: &Model, out: &mut Vec<Diagnostic>) {
 #[derive(Default)]
 struct Rules<'m>(std::collections::HashMap<&'m str, Option<regex::Regex>>);
 
-#[allow(clippy::too_many_arguments)]
+impl<'m> Rules<'m> {
+    /// `rule` compiled, the first time it is asked for.
+    fn regex(&mut self, rule: &'m str) -> Option<&regex::Regex> {
+        self.0
+            .entry(rule)
+            .or_insert_with(|| regex::Regex::new(rule).ok())
+            .as_ref()
+    }
+}
+
 fn naming_rule<'m>(
     compiled: &mut Rules<'m>,
     name: &str,
@@ -197,11 +206,7 @@ fn naming_rule<'m>(
     site: &str,
     out: &mut Vec<Diagnostic>,
 ) {
-    let re = compiled
-        .0
-        .entry(rule.value.as_str())
-        .or_insert_with(|| regex::Regex::new(&rule.value).ok());
-    let Some(re) = re else {
+    let Some(re) = compiled.regex(&rule.value) else {
         return;
     };
     if !re.is_match(name) {

@@ -126,7 +126,7 @@ fn allocations(
     analysis: &Analysis,
 ) -> Vec<CodeActionOrCommand> {
     let model = &analysis.model;
-    let starts = text::line_starts(source);
+    let starts = infrac_diagnostics::line_starts(source);
     let at = text::offset(source, &starts, range.start) as u32;
     let pos = |offset: u32| text::position(source, &starts, offset as usize);
     let parsed = infrac_syntax::parse(source, infrac_diagnostics::FileId(0));

@@ -42,7 +42,7 @@ pub(crate) fn completion(
     position: Position,
     analysis: Option<&Checked>,
 ) -> Vec<CompletionItem> {
-    let starts = text::line_starts(source);
+    let starts = infrac_diagnostics::line_starts(source);
     let at = text::offset(source, &starts, position);
     let line_start = starts
         .get(position.line as usize)

@@ -163,7 +163,7 @@ mod tests {
     use lsp_types::Position;
 
     fn position(text: &str, offset: usize) -> Position {
-        crate::text::position(text, &crate::text::line_starts(text), offset)
+        crate::text::position(text, &infrac_diagnostics::line_starts(text), offset)
     }
 
     #[test]

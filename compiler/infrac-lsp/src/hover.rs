@@ -21,7 +21,7 @@ impl<'a> At<'a> {
     pub(crate) fn new(analysis: &'a Analysis, path: &Path, position: Position) -> Option<Self> {
         let file = analysis.sources.find(&path.to_string_lossy())?;
         let source = analysis.sources.get(file)?.text.as_str();
-        let starts = text::line_starts(source);
+        let starts = infrac_diagnostics::line_starts(source);
         let offset = text::offset(source, &starts, position) as u32;
         Some(At {
             file,
@@ -31,7 +31,7 @@ impl<'a> At<'a> {
     }
 
     pub(crate) fn range(&self, span: Span) -> Range {
-        let starts = text::line_starts(self.source);
+        let starts = infrac_diagnostics::line_starts(self.source);
         Range::new(
             text::position(self.source, &starts, span.start as usize),
             text::position(self.source, &starts, span.end as usize),

@@ -283,7 +283,7 @@ fn breaks(
             let mut spans: Vec<(usize, usize)> = edits
                 .iter()
                 .map(|(l, _)| {
-                    let starts = crate::text::line_starts(&file.text);
+                    let starts = infrac_diagnostics::line_starts(&file.text);
                     (
                         crate::text::offset(&file.text, &starts, l.range.start),
                         crate::text::offset(&file.text, &starts, l.range.end),

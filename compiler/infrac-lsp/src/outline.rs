@@ -7,7 +7,7 @@ use lsp_types::{DocumentSymbol, FoldingRange, FoldingRangeKind, Range};
 /// The declarations of a document and the blocks inside them.
 pub(crate) fn document_symbols(source: &str) -> Vec<DocumentSymbol> {
     let parsed = infrac_syntax::parse(source, infrac_diagnostics::FileId(0));
-    let starts = text::line_starts(source);
+    let starts = infrac_diagnostics::line_starts(source);
     let range = |span: infrac_diagnostics::Span| {
         Range::new(
             text::position(source, &starts, span.start as usize),
@@ -70,7 +70,7 @@ pub(crate) fn document_symbols(source: &str) -> Vec<DocumentSymbol> {
 /// and runs of two or more comment lines.
 pub(crate) fn folding_ranges(source: &str) -> Vec<FoldingRange> {
     let parsed = infrac_syntax::parse(source, infrac_diagnostics::FileId(0));
-    let starts = text::line_starts(source);
+    let starts = infrac_diagnostics::line_starts(source);
     let line = |offset: u32| text::position(source, &starts, offset as usize).line;
     let mut out = Vec::new();
     let mut fold = |start: u32, end: u32, kind: Option<FoldingRangeKind>| {

@@ -242,7 +242,7 @@ fn format(text: &str) -> Answer {
     match infrac_syntax::format(text) {
         Ok(out) if out == text => json(Vec::<TextEdit>::new()),
         Ok(out) => {
-            let starts = crate::text::line_starts(text);
+            let starts = infrac_diagnostics::line_starts(text);
             let end = crate::text::position(text, &starts, text.len());
             json(vec![TextEdit::new(
                 lsp_types::Range::new(Position::new(0, 0), end),

@@ -3,11 +3,6 @@
 
 use lsp_types::{Position, Range};
 
-/// The byte offset at which each line of `text` starts, as the source map counts lines.
-pub(crate) fn line_starts(text: &str) -> Vec<usize> {
-    infrac_diagnostics::line_starts(text)
-}
-
 /// The byte offset of an LSP position. A character past the end of its line means the
 /// end of the line (before its line break), a line past the end of the text the end of
 /// the text, and a position inside a surrogate pair the start of its character: the
@@ -55,7 +50,7 @@ pub(crate) fn position(text: &str, starts: &[usize], offset: usize) -> Position 
 
 /// The byte range of an LSP range, its ends ordered.
 pub(crate) fn byte_range(text: &str, range: Range) -> std::ops::Range<usize> {
-    let starts = line_starts(text);
+    let starts = infrac_diagnostics::line_starts(text);
     let a = offset(text, &starts, range.start);
     let b = offset(text, &starts, range.end);
     a.min(b)..a.max(b)
@@ -64,6 +59,7 @@ pub(crate) fn byte_range(text: &str, range: Range) -> std::ops::Range<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use infrac_diagnostics::line_starts;
 
     fn at(line: u32, character: u32) -> Position {
         Position::new(line, character)

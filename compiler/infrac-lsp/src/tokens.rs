@@ -188,7 +188,7 @@ pub(crate) fn semantic_tokens(source: &str, index: Option<&Index>) -> SemanticTo
 
 /// Relative encoding, one token per line piece, lengths in UTF-16 units.
 fn encode(source: &str, raw: &[Raw]) -> SemanticTokens {
-    let starts = text::line_starts(source);
+    let starts = infrac_diagnostics::line_starts(source);
     let mut data = Vec::new();
     let (mut last_line, mut last_char) = (0u32, 0u32);
     for (start, end, t, modifiers) in raw {

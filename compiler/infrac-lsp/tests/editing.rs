@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::labs::ONE_FILE as LAB;
 use common::Client;
 use lsp_types::request::{CodeActionRequest, FoldingRangeRequest, Formatting, Request as _};
 use lsp_types::Position;
@@ -14,33 +15,6 @@ fn folder(test: &str) -> PathBuf {
         .join(format!("infrac-lsp-editing-{}", std::process::id()))
         .join(test)
 }
-
-const LAB: &str = "import \"std/hardware/dell\"
-
-host pve {
-  nic eno1 { speed = 10G }
-  bridge vmbr0 { ports = [eno1] }
-}
-
-network lan {
-  bridge  = vmbr0
-  ipv4    = 192.168.10.0/24
-  gateway = 192.168.10.1
-  dhcp    = 192.168.10.2..192.168.10.9
-}
-
-vm web 100 on pve {
-  cores  = 2
-  memory = 2GiB
-  nic lan { ip = 192.168.10.10 }
-}
-
-vm db 101 on pve {
-  cores  = 2
-  memory = 4GiB
-  nic lan {}
-}
-";
 
 /// Applies LSP text edits to `text` (later ones first).
 fn apply(text: &str, edits: &Value) -> String {

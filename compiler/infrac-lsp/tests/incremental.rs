@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::labs::ONE_FILE;
 use common::Client;
 use lsp_types::{Diagnostic, Position, Range, TextDocumentContentChangeEvent};
 use std::path::PathBuf;
@@ -14,33 +15,16 @@ fn folder(test: &str) -> PathBuf {
         .join(test)
 }
 
-const LAB: &str = "import \"std/hardware/dell\"
-
-## The only hypervisor.
-host pve {
-  nic eno1 { speed = 10G }
-  bridge vmbr0 { ports = [eno1] }
+/// The shared one-file lab, with a doc comment, a duplicate address and a memory size
+/// without a unit: problems whose places an edit above them must move.
+fn lab_text() -> String {
+    ONE_FILE
+        .replace("host pve {", "## The only hypervisor.\nhost pve {")
+        .replace(
+            "  memory = 4GiB\n  nic lan {}",
+            "  memory = 2048\n  nic lan { ip = 192.168.10.10 }",
+        )
 }
-
-network lan {
-  bridge  = vmbr0
-  ipv4    = 192.168.10.0/24
-  gateway = 192.168.10.1
-  dhcp    = 192.168.10.2..192.168.10.9
-}
-
-vm web 100 on pve {
-  cores  = 2
-  memory = 2GiB
-  nic lan { ip = 192.168.10.10 }
-}
-
-vm db 101 on pve {
-  cores  = 2
-  memory = 2048
-  nic lan { ip = 192.168.10.10 }
-}
-";
 
 /// The position of a byte offset in ASCII text.
 fn position(text: &str, offset: usize) -> Position {
@@ -73,7 +57,7 @@ fn shown(diagnostics: &[Diagnostic]) -> Vec<String> {
 fn diagnostics_after_each_edit_are_those_of_the_whole_new_text() {
     let lab = folder("edited").join("lab.infra");
     let client = Client::start();
-    let mut text = LAB.to_string();
+    let mut text = lab_text();
     client.open(&lab, &text);
     client.next_publication(&lab);
     // Each edit replaces the first occurrence of a text: above, inside and below

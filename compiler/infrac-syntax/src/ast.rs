@@ -131,16 +131,7 @@ pub struct Attr {
 impl Attr {
     /// The dotted name, e.g. `vmid.vm`.
     pub fn name(&self) -> String {
-        // Most attributes have one segment; no list to join for them.
-        if let [only] = self.path.as_slice() {
-            // Through `&str`: a `CompactString`'s `to_string` goes through `Display`.
-            return only.name.as_str().to_owned();
-        }
-        self.path
-            .iter()
-            .map(|i| i.name.as_str())
-            .collect::<Vec<_>>()
-            .join(".")
+        self.compact_name().into_string()
     }
 
     /// The dotted name, stored inline when it is short, as nearly every name is.

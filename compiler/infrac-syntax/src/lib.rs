@@ -7,6 +7,7 @@ pub mod ast;
 mod fmt;
 pub mod lexer;
 mod parser;
+mod spans;
 pub mod token;
 
 pub use fmt::{format, FormatError};

@@ -87,9 +87,7 @@ impl Used {
     pub fn contains(&self, addr: &IpAddr) -> bool {
         self.0.binary_search(&order_key(*addr)).is_ok()
     }
-}
 
-impl Used {
     /// The addresses of `keys`, which are sorted by [`order_key`].
     pub fn from_sorted(keys: impl Iterator<Item = (bool, u128)>) -> Self {
         let mut all: Vec<(bool, u128)> = keys.collect();

@@ -42,3 +42,31 @@ vm db 101 on pve {
   nic lan { ip = 192.168.10.62 }
 }
 ";
+
+/// A lab in one file: a hypervisor, a network and two guests.
+pub const ONE_FILE: &str = "import \"std/hardware/dell\"
+
+host pve {
+  nic eno1 { speed = 10G }
+  bridge vmbr0 { ports = [eno1] }
+}
+
+network lan {
+  bridge  = vmbr0
+  ipv4    = 192.168.10.0/24
+  gateway = 192.168.10.1
+  dhcp    = 192.168.10.2..192.168.10.9
+}
+
+vm web 100 on pve {
+  cores  = 2
+  memory = 2GiB
+  nic lan { ip = 192.168.10.10 }
+}
+
+vm db 101 on pve {
+  cores  = 2
+  memory = 4GiB
+  nic lan {}
+}
+";

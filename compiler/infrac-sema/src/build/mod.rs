@@ -50,17 +50,21 @@ pub(crate) struct Handles {
 /// built, so the index is brought up to date by indexing the ones added since the last
 /// lookup; the first of two networks with one name wins, as a search in order would.
 #[derive(Default)]
-pub(crate) struct NetworkNames(HashMap<String, NetworkId>, usize);
+pub(crate) struct NetworkNames {
+    ids: HashMap<String, NetworkId>,
+    /// How many of the model's networks are indexed.
+    indexed: usize,
+}
 
 impl NetworkNames {
     pub(crate) fn get(&mut self, model: &Model, name: &str) -> Option<NetworkId> {
-        for (i, network) in model.networks.iter().enumerate().skip(self.1) {
-            self.0
+        for (i, network) in model.networks.iter().enumerate().skip(self.indexed) {
+            self.ids
                 .entry(network.name.clone())
                 .or_insert(NetworkId(i as u32));
         }
-        self.1 = model.networks.len();
-        self.0.get(name).copied()
+        self.indexed = model.networks.len();
+        self.ids.get(name).copied()
     }
 }
 

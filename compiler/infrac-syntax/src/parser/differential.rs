@@ -8,7 +8,8 @@ use crate::lexer::lex;
 use infrac_diagnostics::FileId;
 use std::path::{Path, PathBuf};
 
-fn repository_labs() -> Vec<PathBuf> {
+/// Every `.infra` file of the repository: labs, fixtures, the stdlib and the live tests.
+pub(super) fn repository_labs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut out = Vec::new();
     let mut dirs = vec![

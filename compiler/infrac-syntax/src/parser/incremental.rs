@@ -15,6 +15,7 @@
 use super::{attach_docs, direct, LineIndex, Parsed};
 use crate::ast::*;
 use crate::lexer::lex;
+use crate::spans::Spans;
 use infrac_diagnostics::{FileId, Span};
 
 /// The parse of `new_text` (file `file`), from `old`, the tree of `old_text` in the same
@@ -56,14 +57,14 @@ pub fn reparse(old_text: &str, old: &File, new_text: &str, file: FileId) -> Opti
     let region = new_text.get(region_start..region_new_end)?;
     let mut fresh = parse_alone(region, file)?;
     for item in &mut fresh {
-        item.shift(region_start as i64);
+        item.each_span(&mut |span| moved(span, region_start as i64));
     }
     let mut out = Vec::with_capacity(first + fresh.len() + items.len() - last);
     out.extend(items[..first].iter().cloned());
     out.extend(fresh);
     for item in &items[last..] {
         let mut item = item.clone();
-        item.shift(delta);
+        item.each_span(&mut |span| moved(span, delta));
         out.push(item);
     }
     Some(Parsed {
@@ -115,309 +116,31 @@ fn item_span(item: &Item) -> Span {
     }
 }
 
-/// Moving every span of a tree by a number of bytes. Every node is taken apart field by
-/// field, so a field added to the tree without being moved here does not compile.
-trait Shift {
-    fn shift(&mut self, by: i64);
-}
-
-impl Shift for Span {
-    fn shift(&mut self, by: i64) {
-        let moved = |n: u32| u32::try_from(i64::from(n) + by).unwrap_or(0);
-        self.start = moved(self.start);
-        self.end = moved(self.end);
-    }
-}
-
-impl<T: Shift> Shift for Vec<T> {
-    fn shift(&mut self, by: i64) {
-        for x in self {
-            x.shift(by);
-        }
-    }
-}
-
-impl<T: Shift> Shift for Option<T> {
-    fn shift(&mut self, by: i64) {
-        if let Some(x) = self {
-            x.shift(by);
-        }
-    }
-}
-
-impl<T: Shift> Shift for Box<T> {
-    fn shift(&mut self, by: i64) {
-        (**self).shift(by);
-    }
-}
-
-impl Shift for Ident {
-    fn shift(&mut self, by: i64) {
-        let Ident { name: _, span } = self;
-        span.shift(by);
-    }
-}
-
-impl Shift for Item {
-    fn shift(&mut self, by: i64) {
-        match self {
-            Item::Import(import) => import.shift(by),
-            Item::Decl(decl) => decl.shift(by),
-            Item::For(f) => f.shift(by),
-            Item::Expect(expect) => expect.shift(by),
-            Item::Error(span) => span.shift(by),
-        }
-    }
-}
-
-impl Shift for Import {
-    fn shift(&mut self, by: i64) {
-        let Import {
-            path: _,
-            path_span,
-            alias,
-            span,
-        } = self;
-        path_span.shift(by);
-        alias.shift(by);
-        span.shift(by);
-    }
-}
-
-impl Shift for Expect {
-    fn shift(&mut self, by: i64) {
-        let Expect {
-            from,
-            to,
-            ports,
-            outcome,
-            on,
-            span,
-        } = self;
-        from.shift(by);
-        to.shift(by);
-        ports.shift(by);
-        outcome.shift(by);
-        on.shift(by);
-        span.shift(by);
-    }
-}
-
-impl Shift for Decl {
-    fn shift(&mut self, by: i64) {
-        let Decl {
-            doc: _,
-            kind,
-            name,
-            id,
-            on,
-            from,
-            in_,
-            body,
-            span,
-        } = self;
-        kind.shift(by);
-        name.shift(by);
-        id.shift(by);
-        on.shift(by);
-        from.shift(by);
-        in_.shift(by);
-        body.shift(by);
-        span.shift(by);
-    }
-}
-
-impl Shift for DeclName {
-    fn shift(&mut self, by: i64) {
-        match self {
-            DeclName::Ident(ident) => ident.shift(by),
-            DeclName::Str(s) => s.shift(by),
-        }
-    }
-}
-
-impl Shift for Block {
-    fn shift(&mut self, by: i64) {
-        let Block { entries, span } = self;
-        entries.shift(by);
-        span.shift(by);
-    }
-}
-
-impl Shift for Entry {
-    fn shift(&mut self, by: i64) {
-        match self {
-            Entry::Attr(attr) => attr.shift(by),
-            Entry::Block(decl) => decl.shift(by),
-            Entry::Rule(rule) => rule.shift(by),
-            Entry::For(f) => f.shift(by),
-            Entry::Error(span) => span.shift(by),
-        }
-    }
-}
-
-impl Shift for Attr {
-    fn shift(&mut self, by: i64) {
-        let Attr { path, value, span } = self;
-        path.shift(by);
-        value.shift(by);
-        span.shift(by);
-    }
-}
-
-impl Shift for Rule {
-    fn shift(&mut self, by: i64) {
-        match self {
-            Rule::Filter {
-                action,
-                from,
-                to,
-                ports,
-                sources,
-                span,
-            } => {
-                action.shift(by);
-                from.shift(by);
-                to.shift(by);
-                ports.shift(by);
-                sources.shift(by);
-                span.shift(by);
-            }
-            Rule::Masquerade { zones, to, span } => {
-                zones.shift(by);
-                to.shift(by);
-                span.shift(by);
-            }
-            Rule::Forward {
-                from,
-                port,
-                target,
-                target_port,
-                span,
-            } => {
-                from.shift(by);
-                port.shift(by);
-                target.shift(by);
-                target_port.shift(by);
-                span.shift(by);
-            }
-        }
-    }
-}
-
-impl Shift for ForLoop {
-    fn shift(&mut self, by: i64) {
-        let ForLoop {
-            var,
-            range,
-            body,
-            span,
-        } = self;
-        var.shift(by);
-        range.shift(by);
-        body.shift(by);
-        span.shift(by);
-    }
-}
-
-impl Shift for Path {
-    fn shift(&mut self, by: i64) {
-        let Path { segments, span } = self;
-        segments.shift(by);
-        span.shift(by);
-    }
-}
-
-impl Shift for StrLit {
-    fn shift(&mut self, by: i64) {
-        let StrLit { parts, span } = self;
-        parts.shift(by);
-        span.shift(by);
-    }
-}
-
-impl Shift for StrPart {
-    fn shift(&mut self, by: i64) {
-        match self {
-            StrPart::Text(_) => {}
-            StrPart::Interp(expr) => expr.shift(by),
-        }
-    }
-}
-
-impl Shift for Expr {
-    fn shift(&mut self, by: i64) {
-        let Expr {
-            kind,
-            span,
-            depth: _,
-        } = self;
-        span.shift(by);
-        match kind {
-            ExprKind::Number(_)
-            | ExprKind::Quantity(..)
-            | ExprKind::Bool(_)
-            | ExprKind::Ipv4(_)
-            | ExprKind::Ipv6(_)
-            | ExprKind::Prefix(..)
-            | ExprKind::Mac(_)
-            | ExprKind::Port(..)
-            | ExprKind::Error => {}
-            ExprKind::Str(s) => s.shift(by),
-            ExprKind::Path(path) => path.shift(by),
-            ExprKind::List(items) => items.shift(by),
-            ExprKind::Call(name, args) => {
-                name.shift(by);
-                args.shift(by);
-            }
-            ExprKind::Binary(_, left, right) | ExprKind::Range(left, right) => {
-                left.shift(by);
-                right.shift(by);
-            }
-            ExprKind::Placed(value, target) => {
-                value.shift(by);
-                target.shift(by);
-            }
-            ExprKind::Instance(base, block) => {
-                base.shift(by);
-                block.shift(by);
-            }
-        }
-    }
+/// `span` moved by `by` bytes.
+fn moved(span: &mut Span, by: i64) {
+    let at = |n: u32| u32::try_from(i64::from(n) + by).unwrap_or(0);
+    span.start = at(span.start);
+    span.end = at(span.end);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::parse;
+    use crate::parser::differential::repository_labs;
 
-    /// Every clean `.infra` file of the repository: examples, fixtures and the stdlib.
+    /// Every `.infra` file of the repository that parses without a diagnostic.
     fn clean_files() -> Vec<(String, String)> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut out = Vec::new();
-        let mut stack = vec![
-            root.join("examples"),
-            root.join("stdlib"),
-            root.join("tests/fixtures"),
-        ];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "infra") {
-                    let text = std::fs::read_to_string(&path).unwrap_or_default();
-                    if parse(&text, FileId(0)).diagnostics.is_empty() {
-                        out.push((path.display().to_string(), text));
-                    }
-                }
-            }
-        }
-        out.sort();
-        out
+        repository_labs()
+            .into_iter()
+            .filter_map(|path| {
+                let text = std::fs::read_to_string(&path).ok()?;
+                parse(&text, FileId(0))
+                    .diagnostics
+                    .is_empty()
+                    .then(|| (path.display().to_string(), text))
+            })
+            .collect()
     }
 
     /// Edits at `at`: insertions of text that keeps a file clean or breaks it, and
