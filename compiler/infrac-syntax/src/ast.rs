@@ -21,13 +21,14 @@ pub struct File {
 }
 
 /// A top-level item.
-// Declarations and loops are boxed like in `Entry`, so an entry that becomes an item
-// (or the reverse) moves a pointer.
+// Loops are boxed like in `Entry`, so an entry that becomes an item moves a pointer.
+// Declarations are shared: the tree reparsed after an edit takes every declaration the
+// edit did not move from the previous tree without copying it.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Import(Import),
-    Decl(Box<Decl>),
+    Decl(std::sync::Arc<Decl>),
     For(Box<ForLoop>),
     /// `expect FROM -> TO …`: an intent the checker proves.
     Expect(Expect),

@@ -390,7 +390,7 @@ where
     let item = import
         .or(expect::expect_item(file))
         .or(entry.validate(move |entry, e, emitter| match entry {
-            Entry::Block(decl) => Item::Decl(decl),
+            Entry::Block(decl) => Item::Decl(decl.into()),
             Entry::For(f) => Item::For(f),
             Entry::Error(span) => Item::Error(span),
             Entry::Attr(attr) => {
@@ -929,6 +929,8 @@ fn attach_docs(
     for item in &mut file.items {
         match item {
             Item::Decl(decl) => {
+                // A fresh parse owns its declarations: this never copies.
+                let decl = std::sync::Arc::make_mut(decl);
                 visit(decl);
                 walk_entries(&mut decl.body.entries, &mut visit);
             }

@@ -51,7 +51,7 @@ impl Spans for Item {
     fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
         match self {
             Item::Import(import) => import.each_span(f),
-            Item::Decl(decl) => decl.each_span(f),
+            Item::Decl(decl) => std::sync::Arc::make_mut(decl).each_span(f),
             Item::For(for_loop) => for_loop.each_span(f),
             Item::Expect(expect) => expect.each_span(f),
             Item::Error(span) => span.each_span(f),

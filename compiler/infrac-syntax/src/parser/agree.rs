@@ -58,6 +58,7 @@ fn strip_docs(file: &mut File) {
     for item in &mut file.items {
         match item {
             Item::Decl(decl) => {
+                let decl = std::sync::Arc::make_mut(decl);
                 decl.doc = None;
                 entries(&mut decl.body.entries);
             }

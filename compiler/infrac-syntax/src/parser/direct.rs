@@ -155,7 +155,7 @@ impl<'t> Direct<'t> {
             }
         }
         match self.entry()? {
-            Entry::Block(decl) => Ok(Item::Decl(decl)),
+            Entry::Block(decl) => Ok(Item::Decl(decl.into())),
             Entry::For(f) => Ok(Item::For(f)),
             // Attributes and rules are errors at the top level.
             _ => Err(GiveUp),

@@ -76,13 +76,32 @@ pub fn reparse(old_text: &str, old: &File, new_text: &str, file: FileId) -> Opti
 /// The edit that turns `old` into `new`: it starts at `.0` and ends at `.1` in `old`, at
 /// `.2` in `new` (the longest common prefix and, after it, the longest common suffix).
 fn edited_range(old: &[u8], new: &[u8]) -> (usize, usize, usize) {
-    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
-    let room = old.len().min(new.len()) - prefix;
-    let suffix = old
+    // Whole chunks are compared as slices (a vectorised comparison), then bytes: the
+    // texts are the whole file, a megabyte in a large lab, and differ in a few bytes.
+    const CHUNK: usize = 64;
+    let common = old.len().min(new.len());
+    let mut prefix = 0;
+    while prefix + CHUNK <= common && old[prefix..prefix + CHUNK] == new[prefix..prefix + CHUNK] {
+        prefix += CHUNK;
+    }
+    prefix += old[prefix..common]
+        .iter()
+        .zip(&new[prefix..common])
+        .take_while(|(a, b)| a == b)
+        .count();
+    let room = common - prefix;
+    let mut suffix = 0;
+    while suffix + CHUNK <= room
+        && old[old.len() - suffix - CHUNK..old.len() - suffix]
+            == new[new.len() - suffix - CHUNK..new.len() - suffix]
+    {
+        suffix += CHUNK;
+    }
+    suffix += old[..old.len() - suffix]
         .iter()
         .rev()
-        .zip(new.iter().rev())
-        .take(room)
+        .zip(new[..new.len() - suffix].iter().rev())
+        .take(room - suffix)
         .take_while(|(a, b)| a == b)
         .count();
     (prefix, old.len() - suffix, new.len() - suffix)
@@ -217,6 +236,32 @@ mod tests {
         assert_eq!(edited_range(b"abcdef", b"abcdef"), (6, 6, 6));
         assert_eq!(edited_range(b"aaaa", b"aaaaa"), (4, 4, 5));
         assert_eq!(edited_range(b"abc", b""), (0, 3, 0));
+        // Longer than the chunks compared at once, with the edit inside, at and across
+        // their edges, and repeated text on both sides of it.
+        let text: Vec<u8> = (0..300u32).map(|i| b"ab\n"[i as usize % 3]).collect();
+        for at in [0, 1, 63, 64, 65, 127, 128, 200, 236, 237, 299, 300] {
+            for cut in [0, 1, 64, 65] {
+                let end = (at + cut).min(text.len());
+                for put in [&b""[..], b"x", b"ab\n"] {
+                    let mut new = text[..at].to_vec();
+                    new.extend_from_slice(put);
+                    new.extend_from_slice(&text[end..]);
+                    let slow = {
+                        let prefix = text.iter().zip(&new).take_while(|(a, b)| a == b).count();
+                        let room = text.len().min(new.len()) - prefix;
+                        let suffix = text
+                            .iter()
+                            .rev()
+                            .zip(new.iter().rev())
+                            .take(room)
+                            .take_while(|(a, b)| a == b)
+                            .count();
+                        (prefix, text.len() - suffix, new.len() - suffix)
+                    };
+                    assert_eq!(edited_range(&text, &new), slow, "edit at {at}, cut {cut}");
+                }
+            }
+        }
     }
 
     #[test]
