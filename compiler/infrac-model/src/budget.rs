@@ -130,19 +130,20 @@ pub fn host_budgets(model: &Model) -> Vec<HostBudget> {
 /// for hosts outside one), local pools per host.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 // Local pools sort first, as they are declared first on a host.
-enum PoolKey {
-    Host(u32, String),
-    Cluster(usize, String),
-    Site(u32, String),
+// Names are borrowed from the model: every guest's disk looks its pool up.
+enum PoolKey<'m> {
+    Host(u32, &'m str),
+    Cluster(usize, &'m str),
+    Site(u32, &'m str),
 }
 
-fn pool_key(model: &Model, host: MachineId, pool: &crate::StoragePool) -> PoolKey {
+fn pool_key<'m>(model: &Model, host: MachineId, pool: &'m crate::StoragePool) -> PoolKey<'m> {
     if !pool.shared {
-        return PoolKey::Host(host.0, pool.name.clone());
+        return PoolKey::Host(host.0, &pool.name);
     }
     match crate::pve::pve_cluster_of(model, host) {
-        Some((index, _)) => PoolKey::Cluster(index, pool.name.clone()),
-        None => PoolKey::Site(model.machine(host).site.0, pool.name.clone()),
+        Some((index, _)) => PoolKey::Cluster(index, &pool.name),
+        None => PoolKey::Site(model.machine(host).site.0, &pool.name),
     }
 }
 
@@ -194,7 +195,7 @@ pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
 }
 
 /// Ceph pools share their cluster's OSDs: each one's capacity is what the others leave.
-fn ceph_capacities(model: &Model, pools: &mut BTreeMap<PoolKey, PoolBudget>) {
+fn ceph_capacities<'m>(model: &'m Model, pools: &mut BTreeMap<PoolKey<'m>, PoolBudget>) {
     for (index, cluster) in model.pve_clusters.iter().enumerate() {
         let Some(ceph) = &cluster.ceph else { continue };
         let nodes: Vec<MachineId> = cluster.nodes.iter().map(|n| n.value).collect();
@@ -202,7 +203,7 @@ fn ceph_capacities(model: &Model, pools: &mut BTreeMap<PoolKey, PoolBudget>) {
             .into_iter()
             .map(|(_, r)| r)
             .collect();
-        let key = |name: &str| PoolKey::Cluster(index, name.to_string());
+        let key = |name: &'m str| PoolKey::Cluster(index, name);
         let used: BTreeMap<String, u64> = ceph
             .pools
             .iter()
@@ -213,7 +214,10 @@ fn ceph_capacities(model: &Model, pools: &mut BTreeMap<PoolKey, PoolBudget>) {
             })
             .collect();
         for (name, capacity) in crate::ceph::shared_capacities(&raw, ceph, &used) {
-            if let Some(budget) = pools.get_mut(&key(&name)) {
+            let Some(pool) = ceph.pools.iter().find(|p| p.name == name) else {
+                continue;
+            };
+            if let Some(budget) = pools.get_mut(&key(&pool.name)) {
                 budget.usage.capacity = capacity;
             }
         }

@@ -677,7 +677,7 @@ impl<'a> Sema<'a> {
             return None;
         };
         let ty = schema.attr(name).map(|a| a.ty);
-        self.in_progress.push((decl, name.to_string()));
+        self.in_progress.push((decl, name.into()));
         let value = self
             .eval(&attr.value, &env, Some(decl), ty.as_ref())
             .and_then(|v| match ty {
@@ -688,7 +688,7 @@ impl<'a> Sema<'a> {
         self.memo
             .entry(decl)
             .or_default()
-            .push((name.to_string(), value.clone()));
+            .push((name.into(), value.clone()));
         value
     }
 

@@ -20,7 +20,8 @@ pub struct Field {
 /// A checked nested block.
 #[derive(Debug, Clone)]
 pub struct SubBlock<'a> {
-    pub kind: String,
+    /// The schema's name for the kind: a lab has one sub-block per nested block written.
+    pub kind: &'static str,
     pub name: Option<String>,
     pub name_span: Span,
     pub doc: Option<String>,
@@ -60,12 +61,12 @@ impl<'a> Sema<'a> {
     /// Checks a declaration's whole body against its schema.
     pub(crate) fn check_decl(&mut self, decl: DeclIdx) -> Fields<'a> {
         let inst = &self.decls[decl.0 as usize];
-        let entries = inst.entries.clone();
-        let schema = inst.schema;
-        let head = inst.name_span;
+        let (schema, head) = (inst.schema, inst.name_span);
         let mut fields = Fields::default();
-        for entry in &entries {
-            self.check_entry(entry, schema, Some(decl), &mut fields, true);
+        // One entry at a time instead of a copy of the list: checking needs `self`.
+        for i in 0..inst.entries.len() {
+            let entry = self.decls[decl.0 as usize].entries[i].clone();
+            self.check_entry(&entry, schema, Some(decl), &mut fields, true);
         }
         // The words for the declaration are needed only when something is missing.
         let what = |sema: &Self| {
@@ -306,7 +307,7 @@ impl<'a> Sema<'a> {
 
     /// Evaluates a top-level attribute through the memo table.
     fn attr_value_at(&mut self, decl: DeclIdx, attr: &'a ast::Attr, env: &Env) -> Option<Value> {
-        let name = attr.name();
+        let name = attr.compact_name();
         // The first attribute of that name is the memoised one; a duplicate is caught above.
         let _ = env;
         self.attr_value(decl, &name, attr.name_span())
@@ -473,7 +474,7 @@ impl<'a> Sema<'a> {
             format!("`{}`", shown())
         });
         fields.blocks.push(SubBlock {
-            kind: spec.kind.to_string(),
+            kind: spec.kind,
             name,
             name_span: block.head_span(),
             doc: block.doc.clone(),

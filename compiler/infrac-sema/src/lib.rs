@@ -62,8 +62,8 @@ pub(crate) struct Sema<'a> {
     pub(crate) namespaces: BTreeSet<String>,
     pub(crate) used_namespaces: HashSet<String>,
     pub(crate) diags: Vec<Diagnostic>,
-    pub(crate) memo: HashMap<DeclIdx, Vec<(String, Option<Value>)>>,
-    pub(crate) in_progress: Vec<(DeclIdx, String)>,
+    pub(crate) memo: HashMap<DeclIdx, Vec<(CompactString, Option<Value>)>>,
+    pub(crate) in_progress: Vec<(DeclIdx, CompactString)>,
     pub(crate) duplicates: HashSet<DeclIdx>,
     /// Names declared under a kind that does not exist (`vmm router`, already reported):
     /// references to them stay quiet instead of claiming a wrong kind or no declaration.

@@ -190,10 +190,10 @@ impl Fields<'_> {
         })
     }
     /// `value on target`: the value with its span, and the target name with its span.
-    pub(crate) fn placed(&self, name: &str) -> Option<(Value, Span, String, Span)> {
+    pub(crate) fn placed(&self, name: &str) -> Option<(&Value, Span, &str, Span)> {
         match self.get(name).map(|f| &f.value) {
             Some(Value::Placed(boxed, target, target_span)) => {
-                Some((boxed.0.clone(), boxed.1, target.clone(), *target_span))
+                Some((&boxed.0, boxed.1, target.as_str(), *target_span))
             }
             _ => None,
         }

@@ -382,7 +382,7 @@ impl<'a> Sema<'a> {
         let source = match (source, export) {
             (Some((path, _)), None) => VolumeSource::Bind { path },
             (None, Some((Value::Word(export), export_span, server, server_span))) => {
-                let export = self.export_of(model, &export, export_span, &server, server_span)?;
+                let export = self.export_of(model, export, export_span, server, server_span)?;
                 VolumeSource::Nfs { export }
             }
             _ => VolumeSource::Named,

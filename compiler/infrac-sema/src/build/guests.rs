@@ -62,14 +62,13 @@ impl<'a> Sema<'a> {
         let (Some(vmid), Some(host)) = (vmid, host) else {
             return None;
         };
-        let guest_name = self.decls[d.0 as usize].name.clone();
         let image_ref = f.decl_ref("os").or_else(|| f.decl_ref("image"));
         let os = image_ref.and_then(|r| handles.images.get(&r.value).copied());
         // Sized exactly: a lab has as many of these lists as guests.
         let mut disks =
             Vec::with_capacity(usize::from(f.get("disk").is_some()) + f.blocks_of("disk").count());
-        if let Some((Value::Bytes(size), size_span, pool, pool_span)) = f.placed("disk") {
-            let pool = self.pool(model, host, &guest_name, &pool, pool_span);
+        if let Some((&Value::Bytes(size), size_span, pool, pool_span)) = f.placed("disk") {
+            let pool = self.pool(model, host, &name, pool, pool_span);
             if let Some(pool) = pool {
                 disks.push(Disk {
                     name: if kind == GuestKind::Lxc {
@@ -86,7 +85,7 @@ impl<'a> Sema<'a> {
             let (Some(size), Some(pool)) = (b.fields.bytes("size"), b.fields.word("pool")) else {
                 continue;
             };
-            if let Some(pool) = self.pool(model, host, &guest_name, &pool.value, pool.span) {
+            if let Some(pool) = self.pool(model, host, &name, &pool.value, pool.span) {
                 disks.push(Disk {
                     name: b.name.clone().unwrap_or_default(),
                     size,
@@ -195,7 +194,9 @@ impl<'a> Sema<'a> {
         pool: &str,
         span: Span,
     ) -> Option<Spanned<String>> {
-        if self.broken_pools.contains(&(host.0, pool.to_string())) {
+        // Looked up only when some pool broke: building the key allocates, per disk.
+        if !self.broken_pools.is_empty() && self.broken_pools.contains(&(host.0, pool.to_string()))
+        {
             return Some(Spanned::new(pool.to_string(), span));
         }
         let host = model.machine(host);

@@ -321,7 +321,7 @@ impl<'a> Sema<'a> {
         model: &Model,
     ) -> Option<Placement> {
         let (value, span, target, target_span) = f.placed(name)?;
-        self.placement_of(value, span, &target, target_span, model)
+        self.placement_of(value.clone(), span, target, target_span, model)
     }
 
     /// Every placement of a list attribute (`address = [a on x, b on y]`).

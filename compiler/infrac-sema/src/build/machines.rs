@@ -489,10 +489,10 @@ impl<'a> Sema<'a> {
                 // The export is resolved once every machine exists.
                 let export = b.fields.placed("export").and_then(|(v, span, target, _)| {
                     let Value::Word(export) = v else { return None };
-                    self.pending_exports.push((target, span));
+                    self.pending_exports.push((target.to_string(), span));
                     Some(ExportRef {
                         machine: MachineId(u32::MAX),
-                        export,
+                        export: export.clone(),
                         span,
                     })
                 });

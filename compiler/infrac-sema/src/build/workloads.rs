@@ -296,7 +296,7 @@ impl<'a> Sema<'a> {
                 let Value::Word(export) = value else {
                     return None;
                 };
-                let export = self.app_export(model, &export, export_span, &server, server_span)?;
+                let export = self.app_export(model, export, export_span, server, server_span)?;
                 Some(Err(mount(MountSource::Nfs { export })))
             }
             "host_path" => {
