@@ -240,17 +240,19 @@ fn id_space(model: &Model, host: MachineId) -> IdSpace {
 fn vmids(model: &Model, out: &mut Vec<Diagnostic>) {
     // Proxmox identifies a guest by its VMID across its cluster (`/etc/pve/qemu-server`
     // and `lxc` are cluster-wide); hosts outside a cluster each have IDs of their own.
-    let mut holders: BTreeMap<(IdSpace, u32), Vec<MachineId>> = BTreeMap::new();
-    for (id, _, guest) in model.guests() {
-        holders
-            .entry((id_space(model, guest.host), guest.vmid.value.0))
-            .or_default()
-            .push(id);
-    }
-    let used: BTreeSet<(IdSpace, u32)> = holders.keys().copied().collect();
-    for ((space, vmid), ids) in &holders {
-        if ids.len() > 1 {
-            out.extend(duplicate_vmid(model, *space, *vmid, ids, &used));
+    // One sorted list instead of a map of lists: nearly every ID has one holder. The
+    // sort is stable, so each ID's holders stay in model order.
+    let mut holders: Vec<((IdSpace, u32), MachineId)> = model
+        .guests()
+        .map(|(id, _, guest)| ((id_space(model, guest.host), guest.vmid.value.0), id))
+        .collect();
+    holders.sort_by_key(|(key, _)| *key);
+    let mut used: Option<BTreeSet<(IdSpace, u32)>> = None;
+    for group in holders.chunk_by(|a, b| a.0 == b.0) {
+        if let [((space, vmid), _), _, ..] = group {
+            let ids: Vec<MachineId> = group.iter().map(|(_, id)| *id).collect();
+            let used = used.get_or_insert_with(|| holders.iter().map(|(key, _)| *key).collect());
+            out.extend(duplicate_vmid(model, *space, *vmid, &ids, used));
         }
     }
     for (_, machine, guest) in model.guests() {
