@@ -563,14 +563,30 @@ impl<'a> Sema<'a> {
 
     /// The site a declaration belongs to: the only one, or the one it names.
     pub(crate) fn current_site(&mut self, ctx: Option<DeclIdx>, span: Span) -> Option<DeclIdx> {
-        let sites: Vec<DeclIdx> = (0..self.decls.len())
-            .map(|i| DeclIdx(i as u32))
-            .filter(|d| {
-                self.decls[d.0 as usize].kind == Kind::Site
-                    && self.decls[d.0 as usize].namespace.is_none()
-            })
-            .collect();
-        match sites.len() {
+        // Every `site.…` reference asks; a pass over every declaration each time would
+        // make a lab whose guests all name `site.domain` quadratic. Declarations are
+        // only ever appended, so the list is current while their count is unchanged.
+        let known = self.decls.len();
+        if self
+            .site_decls
+            .as_ref()
+            .is_none_or(|(count, _)| *count != known)
+        {
+            let sites = (0..known)
+                .map(|i| DeclIdx(i as u32))
+                .filter(|d| {
+                    self.decls[d.0 as usize].kind == Kind::Site
+                        && self.decls[d.0 as usize].namespace.is_none()
+                })
+                .collect();
+            self.site_decls = Some((known, sites));
+        }
+        let sites = self
+            .site_decls
+            .as_ref()
+            .map_or(&[][..], |(_, s)| s.as_slice());
+        let (count, only) = (sites.len(), sites.first().copied());
+        match count {
             0 => {
                 self.err(
                     Code::UNRESOLVED_NAME,
@@ -579,7 +595,7 @@ impl<'a> Sema<'a> {
                     "no `site` declaration in this lab", "declare the site: `site NAME { domain = \"…\", ipv6 = … }`, or write the value itself");
                 None
             }
-            1 => Some(sites[0]),
+            1 => only,
             _ => {
                 if let Some(ctx) = ctx {
                     if let Some(Value::Ref(site)) = self.attr_value_quiet(ctx, "site") {
@@ -684,7 +700,9 @@ impl<'a> Sema<'a> {
                 Some(ty) => self.coerce(v, attr.value.span, &ty, Some(decl)),
                 None => Some(v),
             });
-        self.in_progress.retain(|(d, n)| !(*d == decl && n == name));
+        // Evaluations nest, so this one's entry is the last (a loop was refused above).
+        let done = self.in_progress.pop();
+        debug_assert!(done.is_some_and(|(d, n)| d == decl && n == name));
         self.memo
             .entry(decl)
             .or_default()
