@@ -92,8 +92,8 @@ pub(crate) struct Sema<'a> {
     pub(crate) pending_clusters: Vec<build::pve::PendingCluster<'a>>,
     /// The model's networks by name, for the references every guest's NICs make.
     pub(crate) network_names: build::NetworkNames,
-    /// The lab's own sites, with the number of declarations they were found among.
-    pub(crate) site_decls: Option<(usize, Vec<DeclIdx>)>,
+    /// Declarations by kind ([`Sema::of_kind`]), with how many of `decls` it holds.
+    pub(crate) kinds: (usize, HashMap<value::Kind, Vec<DeclIdx>>),
 }
 
 /// Analyses the lab whose root file is `root_name` with text `root_text`; relative
@@ -130,7 +130,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
         written_prefixes: Vec::new(),
         pending_clusters: Vec::new(),
         network_names: build::NetworkNames::default(),
-        site_decls: None,
+        kinds: (0, HashMap::default()),
     };
     sema.collect(&modules);
     let mut model = sema.build();
