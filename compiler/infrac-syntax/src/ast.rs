@@ -234,6 +234,10 @@ pub struct Path {
 impl Path {
     /// The path as written, `a.b.c`.
     pub fn dotted(&self) -> String {
+        // Nearly every path written is one name (`on pve1`, `disk = 32GiB on local`).
+        if let [only] = self.segments.as_slice() {
+            return only.name.to_string();
+        }
         self.segments
             .iter()
             .map(|s| s.name.as_str())
