@@ -1,0 +1,66 @@
+//! What the language server's checker does on a keystroke, without the protocol: the
+//! check of a synthetic lab after one character typed at its end, with the file reparsed
+//! from the previous analysis's tree as `Loader::parse` lets the checker do.
+//!
+//! `cargo run --release -p infrac-bench --example keystroke -- [GUESTS] [KEYS]` prints each
+//! keystroke's check time. Under `valgrind --tool=callgrind`, the difference between KEYS
+//! of 0 and of 5, divided by 5, is the instructions of one keystroke (the first check and
+//! the generation of the lab cancel out; dropping the previous analysis is counted, which
+//! the language server does on another thread).
+
+// The allocator the CLI uses, so the figures are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use infrac_diagnostics::FileId;
+use infrac_sema::{Analysis, LoadError, Loader};
+use std::path::{Path, PathBuf};
+
+const NAME: &str = "big.infra";
+
+/// The lab's one file, from memory, and its previous analysis to reparse from.
+struct Editor<'a> {
+    text: &'a str,
+    previous: Option<&'a Analysis>,
+}
+
+impl Loader for Editor<'_> {
+    fn read(&self, _path: &Path) -> Result<String, LoadError> {
+        Ok(self.text.to_string())
+    }
+
+    fn identity(&self, path: &Path) -> Option<PathBuf> {
+        Some(path.to_path_buf())
+    }
+
+    fn parse(&self, path: &Path, text: &str, file: FileId) -> Option<infrac_syntax::Parsed> {
+        let previous = self.previous?;
+        let old = previous.sources.find(&path.to_string_lossy())?;
+        let tree = previous.files.iter().find(|f| f.file == old && f.clean)?;
+        infrac_syntax::reparse(&previous.sources.get(old)?.text, &tree.ast, text, file)
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let guests: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5_000);
+    let keys: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
+    let mut text = infrac_bench::generate(infrac_bench::LabSize::standard(guests));
+    let editor = Editor {
+        text: &text,
+        previous: None,
+    };
+    let mut previous = infrac_driver::check_with(NAME, &text, &editor);
+    text.push('#');
+    for _ in 0..keys {
+        text.push('x');
+        let started = std::time::Instant::now();
+        let editor = Editor {
+            text: &text,
+            previous: Some(&previous),
+        };
+        let analysis = infrac_driver::check_with(NAME, &text, &editor);
+        println!("{:?}", started.elapsed());
+        previous = analysis;
+    }
+}
