@@ -34,10 +34,7 @@ impl Loader for Editor<'_> {
     }
 
     fn parse(&self, path: &Path, text: &str, file: FileId) -> Option<infrac_syntax::Parsed> {
-        let previous = self.previous?;
-        let old = previous.sources.find(&path.to_string_lossy())?;
-        let tree = previous.files.iter().find(|f| f.file == old && f.clean)?;
-        infrac_syntax::reparse(&previous.sources.get(old)?.text, &tree.ast, text, file)
+        self.previous?.reparse(&path.to_string_lossy(), text, file)
     }
 }
 

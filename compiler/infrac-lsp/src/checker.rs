@@ -406,14 +406,7 @@ impl infrac_driver::Loader for Overlay<'_> {
         text: &str,
         file: infrac_diagnostics::FileId,
     ) -> Option<infrac_syntax::Parsed> {
-        let previous = self.previous?;
-        let old = previous.sources.find(&path.to_string_lossy())?;
-        let tree = previous.files.iter().find(|f| f.file == old)?;
-        if old != file || !tree.clean {
-            return None;
-        }
-        let old_text = &previous.sources.get(old)?.text;
-        infrac_syntax::reparse(old_text, &tree.ast, text, file)
+        self.previous?.reparse(&path.to_string_lossy(), text, file)
     }
 
     fn identity(&self, path: &Path) -> Option<PathBuf> {

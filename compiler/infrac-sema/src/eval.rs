@@ -561,28 +561,11 @@ impl<'a> Sema<'a> {
             .find(|d| matches!(self.decls[d.0 as usize].kind, Kind::Cpu | Kind::Dimm))
     }
 
-    /// Every declaration of `kind`, in order. Each `site.…` reference and `nixos(…)`
-    /// call asks; a pass over every declaration each time would make a lab whose guests
-    /// all use one quadratic. Declarations are only ever appended, so the index takes in
-    /// those added since it was last asked.
-    pub(crate) fn of_kind(&mut self, kind: Kind) -> &[DeclIdx] {
-        let (indexed, by_kind) = &mut self.kinds;
-        for (i, inst) in self.decls.iter().enumerate().skip(*indexed) {
-            by_kind
-                .entry(inst.kind)
-                .or_default()
-                .push(DeclIdx(i as u32));
-        }
-        *indexed = self.decls.len();
-        by_kind.get(&kind).map_or(&[], Vec::as_slice)
-    }
-
     /// The site a declaration belongs to: the only one, or the one it names.
     pub(crate) fn current_site(&mut self, ctx: Option<DeclIdx>, span: Span) -> Option<DeclIdx> {
-        self.of_kind(Kind::Site);
+        self.kinds.update(&self.decls);
         let decls = &self.decls;
-        let mut sites = (self.kinds.1.get(&Kind::Site).map_or(&[][..], Vec::as_slice))
-            .iter()
+        let mut sites = (self.kinds.get(Kind::Site).iter())
             .copied()
             .filter(|d| decls[d.0 as usize].namespace.is_none());
         let only = sites.next();
@@ -933,7 +916,8 @@ impl<'a> Sema<'a> {
     }
 
     fn find_image(&mut self, family: &str, version: &str, span: Span) -> Option<Value> {
-        let images: Vec<DeclIdx> = self.of_kind(Kind::Image).to_vec();
+        self.kinds.update(&self.decls);
+        let images = self.kinds.get(Kind::Image).to_vec();
         let mut versions = Vec::new();
         for image in images {
             let fam = self.attr_value(image, "family", span);

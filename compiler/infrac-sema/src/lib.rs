@@ -48,6 +48,24 @@ pub struct ParsedFile {
 }
 
 impl Analysis {
+    /// The parse of `text`, the new text of the file this analysis read as `name`, from
+    /// that file's tree with only what the edit touched parsed again
+    /// (`infrac_syntax::reparse`); `None` when the file was not read, will not be file
+    /// `file` again, or did not parse cleanly: then parse it whole.
+    pub fn reparse(
+        &self,
+        name: &str,
+        text: &str,
+        file: infrac_diagnostics::FileId,
+    ) -> Option<infrac_syntax::Parsed> {
+        let old = self.sources.find(name)?;
+        let tree = self.files.iter().find(|f| f.file == old)?;
+        if old != file || !tree.clean {
+            return None;
+        }
+        infrac_syntax::reparse(&self.sources.get(old)?.text, &tree.ast, text, file)
+    }
+
     /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
@@ -92,8 +110,8 @@ pub(crate) struct Sema<'a> {
     pub(crate) pending_clusters: Vec<build::pve::PendingCluster<'a>>,
     /// The model's networks by name, for the references every guest's NICs make.
     pub(crate) network_names: build::NetworkNames,
-    /// Declarations by kind ([`Sema::of_kind`]), with how many of `decls` it holds.
-    pub(crate) kinds: (usize, HashMap<value::Kind, Vec<DeclIdx>>),
+    /// The declarations of each kind.
+    pub(crate) kinds: build::KindIndex,
 }
 
 /// Analyses the lab whose root file is `root_name` with text `root_text`; relative
@@ -130,7 +148,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
         written_prefixes: Vec::new(),
         pending_clusters: Vec::new(),
         network_names: build::NetworkNames::default(),
-        kinds: (0, HashMap::default()),
+        kinds: build::KindIndex::default(),
     };
     sema.collect(&modules);
     let mut model = sema.build();

@@ -68,6 +68,34 @@ impl NetworkNames {
     }
 }
 
+/// The declarations of each kind, in order. Every `site.…` reference and `nixos(…)` call
+/// asks; a pass over every declaration each time would make a lab whose guests all use
+/// one quadratic. Declarations are only ever appended (loops expand while they are
+/// collected), so the index takes in those added since it was last brought up to date.
+#[derive(Default)]
+pub(crate) struct KindIndex {
+    by_kind: HashMap<Kind, Vec<DeclIdx>>,
+    /// How many of the declarations are indexed.
+    indexed: usize,
+}
+
+impl KindIndex {
+    pub(crate) fn update(&mut self, decls: &[crate::decls::DeclInst<'_>]) {
+        for (i, inst) in decls.iter().enumerate().skip(self.indexed) {
+            self.by_kind
+                .entry(inst.kind)
+                .or_default()
+                .push(DeclIdx(i as u32));
+        }
+        self.indexed = decls.len();
+    }
+
+    /// The declarations of `kind` as of the last [`KindIndex::update`].
+    pub(crate) fn get(&self, kind: Kind) -> &[DeclIdx] {
+        self.by_kind.get(&kind).map_or(&[], Vec::as_slice)
+    }
+}
+
 impl<'a> Sema<'a> {
     /// Builds the model, reporting every problem on the way.
     pub(crate) fn build(&mut self) -> Model {
@@ -96,13 +124,13 @@ impl<'a> Sema<'a> {
     }
 
     /// The lab's own declarations of one kind, in source order, skipping duplicates.
-    pub(crate) fn decls_of(&self, kind: Kind) -> Vec<DeclIdx> {
-        (0..self.decls.len())
-            .map(|i| DeclIdx(i as u32))
-            .filter(|d| {
-                let inst = &self.decls[d.0 as usize];
-                inst.kind == kind && !self.duplicates.contains(d)
-            })
+    pub(crate) fn decls_of(&mut self, kind: Kind) -> Vec<DeclIdx> {
+        self.kinds.update(&self.decls);
+        self.kinds
+            .get(kind)
+            .iter()
+            .copied()
+            .filter(|d| !self.duplicates.contains(d))
             .collect()
     }
 
