@@ -94,6 +94,11 @@ pub struct Model {
     /// [`Model::index_guests`]); checks and targets ask for them once per host.
     #[serde(skip)]
     guests_by_host: Option<(usize, Vec<Vec<MachineId>>)>,
+    /// Each firewall's zone-to-zone access, derived on first use
+    /// ([`crate::graph::zone_matrices`]): the diagrams and the docs' firewall pages both
+    /// show it, and classifying every zone pair's packets is most of either's work.
+    #[serde(skip)]
+    pub(crate) zone_access: std::sync::OnceLock<Vec<crate::graph::ZoneCells>>,
 }
 
 impl Model {

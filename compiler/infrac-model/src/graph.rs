@@ -21,7 +21,7 @@ pub use ingress::ingress;
 pub use network::network;
 pub use storage::{has_shared_storage, storage};
 pub use topology::topology;
-pub use zones::{access, zone_matrices, zones, Access, Endpoint, Grant, ZoneMatrix};
+pub use zones::{access, zone_matrices, zones, Access, Endpoint, Grant, ZoneCells, ZoneMatrix};
 
 use crate::{Machine, Model};
 

@@ -126,28 +126,42 @@ pub fn zones(model: &Model) -> Vec<String> {
     out
 }
 
-/// The matrix of each firewall, in declaration order.
+/// One firewall's `cells[from][to]`, in the order of its endpoints.
+pub type ZoneCells = Vec<Vec<Option<Access>>>;
+
+/// The matrix of each firewall, in declaration order. The cells are derived once per
+/// model and shared by every caller.
 pub fn zone_matrices(model: &Model) -> Vec<ZoneMatrix<'_>> {
-    crate::policy::policies(model)
+    let policies = crate::policy::policies(model);
+    let cells = model
+        .zone_access
+        .get_or_init(|| policies.iter().map(|p| cells(p, &endpoints(p))).collect());
+    policies
         .into_iter()
-        .map(|policy| {
-            let mut endpoints: Vec<Endpoint> =
-                policy.zones().into_iter().map(Endpoint::Zone).collect();
-            endpoints.push(Endpoint::Router);
-            let cells = endpoints
+        .zip(cells)
+        .map(|(policy, cells)| ZoneMatrix {
+            endpoints: endpoints(&policy),
+            policy,
+            cells: cells.clone(),
+        })
+        .collect()
+}
+
+/// Rows and columns of a firewall's matrix: its zones, then the router.
+fn endpoints(policy: &Policy<'_>) -> Vec<Endpoint> {
+    let mut endpoints: Vec<Endpoint> = policy.zones().into_iter().map(Endpoint::Zone).collect();
+    endpoints.push(Endpoint::Router);
+    endpoints
+}
+
+fn cells(policy: &Policy<'_>, endpoints: &[Endpoint]) -> ZoneCells {
+    endpoints
+        .iter()
+        .map(|from| {
+            endpoints
                 .iter()
-                .map(|from| {
-                    endpoints
-                        .iter()
-                        .map(|to| (from != to).then(|| access(&policy, from, to)))
-                        .collect()
-                })
-                .collect();
-            ZoneMatrix {
-                policy,
-                endpoints,
-                cells,
-            }
+                .map(|to| (from != to).then(|| access(policy, from, to)))
+                .collect()
         })
         .collect()
 }
