@@ -118,38 +118,90 @@ pub(crate) use infrac_templates::text::comment_safe;
 /// Lists and attribute sets that fit within this many columns stay on one line.
 const MAX_WIDTH: usize = 100;
 
-/// The one-line form of a value, if it has one: scalars, and lists and attribute sets
-/// made of one-line values without comments.
-fn inline(value: &Nix) -> Option<String> {
-    match value {
-        Nix::Str(s) => Some(string(s)),
-        Nix::Int(n) => Some(n.to_string()),
-        Nix::Bool(b) => Some(b.to_string()),
-        Nix::Expr(e) => Some(e.clone()),
-        Nix::Commented(..) | Nix::Lines(_) => None,
-        Nix::List(items) if items.is_empty() => Some("[ ]".into()),
-        Nix::List(items) => {
-            let parts: Option<Vec<String>> = items.iter().map(inline_item).collect();
-            Some(format!("[ {} ]", parts?.join(" ")))
-        }
-        Nix::Attrs(entries) if entries.is_empty() => Some("{ }".into()),
-        Nix::Attrs(entries) => {
-            let parts: Option<Vec<String>> = entries
-                .iter()
-                .map(|(path, value)| Some(format!("{} = {};", keys(path), inline(value)?)))
-                .collect();
-            Some(format!("{{ {} }}", parts?.join(" ")))
-        }
-    }
+/// The one-line form of a value, if it has one no wider than `limit` characters:
+/// scalars, and lists and attribute sets made of one-line values without comments.
+/// Writing stops as soon as the line is too wide, so asking at every level of a deep
+/// value costs no more than the part of it that fits.
+fn inline(value: &Nix, limit: usize) -> Option<String> {
+    let mut line = Line::new(limit);
+    line.value(value)?;
+    Some(line.text)
 }
 
-/// A list item on one line: expressions with spaces and negative numbers need
-/// parentheses inside a list.
-fn inline_item(item: &Nix) -> Option<String> {
-    match item {
-        Nix::Expr(e) if e.contains(char::is_whitespace) => Some(format!("({e})")),
-        Nix::Int(n) if *n < 0 => Some(format!("({n})")),
-        _ => inline(item),
+/// The one-line form of a value that starts at `column`, if it ends before
+/// [`MAX_WIDTH`].
+fn inline_at(value: &Nix, column: usize) -> Option<String> {
+    inline(value, MAX_WIDTH.checked_sub(column + 1)?)
+}
+
+/// A line being written, with its width in characters.
+struct Line {
+    text: String,
+    width: usize,
+    limit: usize,
+}
+
+impl Line {
+    fn new(limit: usize) -> Self {
+        Line {
+            text: String::new(),
+            width: 0,
+            limit,
+        }
+    }
+
+    fn push(&mut self, s: &str) -> Option<()> {
+        self.width += s.chars().count();
+        if self.width > self.limit {
+            return None;
+        }
+        self.text.push_str(s);
+        Some(())
+    }
+
+    fn value(&mut self, value: &Nix) -> Option<()> {
+        match value {
+            Nix::Str(s) => self.push(&string(s)),
+            Nix::Int(n) => self.push(&n.to_string()),
+            Nix::Bool(b) => self.push(if *b { "true" } else { "false" }),
+            Nix::Expr(e) => self.push(e),
+            Nix::Commented(..) | Nix::Lines(_) => None,
+            Nix::List(items) if items.is_empty() => self.push("[ ]"),
+            Nix::List(items) => {
+                self.push("[")?;
+                for item in items {
+                    self.push(" ")?;
+                    self.item(item)?;
+                }
+                self.push(" ]")
+            }
+            Nix::Attrs(entries) if entries.is_empty() => self.push("{ }"),
+            Nix::Attrs(entries) => {
+                self.push("{")?;
+                for (path, value) in entries {
+                    self.push(" ")?;
+                    self.push(&keys(path))?;
+                    self.push(" = ")?;
+                    self.value(value)?;
+                    self.push(";")?;
+                }
+                self.push(" }")
+            }
+        }
+    }
+
+    /// A list item: expressions with spaces and negative numbers need parentheses
+    /// inside a list.
+    fn item(&mut self, item: &Nix) -> Option<()> {
+        match item {
+            Nix::Expr(e) if e.contains(char::is_whitespace) => {
+                self.push("(")?;
+                self.push(e)?;
+                self.push(")")
+            }
+            Nix::Int(n) if *n < 0 => self.push(&format!("({n})")),
+            _ => self.value(item),
+        }
     }
 }
 
@@ -181,7 +233,7 @@ fn write_assignment(path: &[String], value: &Nix, indent: usize, out: &mut Strin
     };
     let head = format!("{} = ", keys(path));
     let column = indent + head.chars().count();
-    let one_line = inline(value).filter(|s| column + s.chars().count() < MAX_WIDTH);
+    let one_line = inline_at(value, column);
     match (one_line, comment) {
         (Some(text), comment) => {
             let _ = write!(out, "{head}{text};");
@@ -203,7 +255,7 @@ fn write_assignment(path: &[String], value: &Nix, indent: usize, out: &mut Strin
 /// Writes `value` whose first line continues at `column`, with following lines
 /// indented from `indent`.
 fn write_value(value: &Nix, indent: usize, column: usize, out: &mut String) {
-    if let Some(text) = inline(value).filter(|s| column + s.chars().count() < MAX_WIDTH) {
+    if let Some(text) = inline_at(value, column) {
         out.push_str(&text);
         return;
     }
@@ -227,8 +279,10 @@ fn write_value(value: &Nix, indent: usize, column: usize, out: &mut String) {
                     Nix::Commented(inner, comment) => (inner.as_ref(), Some(comment_safe(comment))),
                     _ => (item, None),
                 };
-                let one_line =
-                    inline_item(item).filter(|s| indent + 2 + s.chars().count() <= MAX_WIDTH);
+                let one_line = MAX_WIDTH.checked_sub(indent + 2).and_then(|limit| {
+                    let mut line = Line::new(limit);
+                    line.item(item).map(|()| line.text)
+                });
                 match one_line {
                     Some(text) => {
                         let _ = write!(out, "{pad}{text}");
@@ -258,7 +312,7 @@ fn write_value(value: &Nix, indent: usize, column: usize, out: &mut String) {
             let _ = write!(out, "{}}}", " ".repeat(indent));
         }
         // Scalars always have a one-line form; a too-long one is written as it is.
-        _ => out.push_str(&inline(value).unwrap_or_default()),
+        _ => out.push_str(&inline(value, usize::MAX).unwrap_or_default()),
     }
 }
 
