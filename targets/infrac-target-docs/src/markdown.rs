@@ -55,7 +55,11 @@ pub fn doc_block(doc: &Option<String>) -> Option<String> {
 }
 
 /// A table: header cells, column alignment, rows of already escaped cells.
-#[derive(Debug, Clone, Serialize)]
+///
+/// A page's template sees it as `rows`, how many there are, and `markdown`, the table
+/// written out: a lab's inventory and address plan have a row per guest and per address,
+/// which the template engine would convert and join cell by cell.
+#[derive(Debug, Clone)]
 pub struct Table {
     pub head: Vec<String>,
     /// `---` or `---:` per column.
@@ -80,10 +84,40 @@ impl Table {
         }
     }
 
+    /// The table in Markdown: a line for the header, the alignment and each row.
+    pub fn markdown(&self) -> String {
+        fn line<S: AsRef<str>>(out: &mut String, cells: &[S]) {
+            out.push('|');
+            for cell in cells {
+                out.push(' ');
+                out.push_str(cell.as_ref());
+                out.push_str(" |");
+            }
+            out.push('\n');
+        }
+        let mut out = String::new();
+        line(&mut out, &self.head);
+        line(&mut out, &self.align);
+        for row in &self.rows {
+            line(&mut out, row);
+        }
+        out
+    }
+
     /// Adds a row of escaped cells; missing cells are left blank.
     pub fn row(&mut self, mut cells: Vec<String>) {
         cells.resize(self.head.len(), String::new());
         self.rows.push(cells);
+    }
+}
+
+impl Serialize for Table {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut table = serializer.serialize_struct("Table", 2)?;
+        table.serialize_field("rows", &self.rows.len())?;
+        table.serialize_field("markdown", &self.markdown())?;
+        table.end()
     }
 }
 
