@@ -7,6 +7,11 @@
 /// Makes text safe inside a `#` line comment: control characters (a newline would end the
 /// comment and start a command or an expression) become spaces.
 pub fn comment_safe(text: &str) -> String {
+    // Control characters are C0, DEL and C1; UTF-8 writes C1 after a 0xC2 byte, which
+    // only sends the rare text holding U+00A0–U+00BF the long way.
+    if text.bytes().all(|b| b >= 0x20 && b != 0x7f && b != 0xc2) {
+        return text.to_string();
+    }
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
@@ -108,14 +113,20 @@ pub fn file_segment(name: &str) -> String {
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
+    // The line's width in characters, kept as words are added.
+    let mut used = 0;
     for word in comment_safe(text).split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+        let chars = word.chars().count();
+        if !line.is_empty() && used + 1 + chars > width {
             lines.push(std::mem::take(&mut line));
+            used = 0;
         }
         if !line.is_empty() {
             line.push(' ');
+            used += 1;
         }
         line.push_str(word);
+        used += chars;
     }
     if !line.is_empty() {
         lines.push(line);
@@ -130,6 +141,11 @@ mod tests {
     #[test]
     fn comments_cannot_be_escaped() {
         assert_eq!(comment_safe("a\nrm -rf /\r"), "a rm -rf / ");
+        assert_eq!(comment_safe("a\u{7f}b\u{85}c\u{a0}d é"), "a b c\u{a0}d é");
+        assert_eq!(
+            comment_safe("plain text, nothing to do"),
+            "plain text, nothing to do"
+        );
     }
 
     #[test]
