@@ -68,35 +68,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
 /// another. The families are independent and read the model only; in an editor the
 /// check is on the path from a keystroke to its diagnostics.
 fn run_families(model: &Model, families: &[Family]) -> Vec<Vec<Diagnostic>> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::OnceLock;
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(families.len());
-    if workers <= 1 {
-        return families.iter().map(|family| family(model)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let found: Vec<OnceLock<Vec<Diagnostic>>> = families.iter().map(|_| OnceLock::new()).collect();
-    // Each worker takes the next family not yet taken, so a slow family (addressing in
-    // a large lab) does not hold up the rest.
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(family) = families.get(i) else {
-            break;
-        };
-        let _ = found[i].set(family(model));
-    };
-    std::thread::scope(|scope| {
-        for _ in 1..workers {
-            scope.spawn(work);
-        }
-        work();
-    });
-    found
-        .into_iter()
-        .map(|slot| slot.into_inner().unwrap_or_default())
-        .collect()
+    infrac_model::parallel::map(families, |family| family(model))
 }
 
 /// Every check family, plus the ones that depend on the day of the build (images past

@@ -19,6 +19,7 @@ pub mod ipv6;
 pub mod kube;
 pub mod layout;
 pub mod listeners;
+pub mod parallel;
 pub mod plan;
 pub mod policy;
 pub mod proxy;

@@ -1,0 +1,51 @@
+//! Independent work over the checked model, on the machine's cores, with results in a
+//! fixed order: the check families and the targets read the model only, and what they
+//! return must not depend on which finished first.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+/// `f` applied to every item, on up to as many threads as the machine has cores, in the
+/// order of `items`: the same result as `items.iter().map(f).collect()`. Each thread takes
+/// the next item not yet taken, so one slow item does not hold up the rest; put the
+/// slowest first.
+pub fn map<T: Sync, R: Send + Sync>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len());
+    if workers <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let done: Vec<OnceLock<R>> = items.iter().map(|_| OnceLock::new()).collect();
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(item) = items.get(i) else {
+            break;
+        };
+        let _ = done[i].set(f(item));
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..workers {
+            scope.spawn(work);
+        }
+        work();
+    });
+    // Every slot is set: the loop above leaves no index untaken, and a panic in `f`
+    // propagates out of the scope before this point.
+    done.into_iter().filter_map(OnceLock::into_inner).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keeps_the_order_of_the_items() {
+        let items: Vec<u64> = (0..200).collect();
+        let squares = super::map(&items, |i| {
+            // Later items finish first.
+            std::thread::sleep(std::time::Duration::from_micros(200 - i));
+            i * i
+        });
+        assert_eq!(squares, items.iter().map(|i| i * i).collect::<Vec<_>>());
+    }
+}
