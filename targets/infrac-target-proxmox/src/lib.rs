@@ -66,33 +66,41 @@ impl Target for ProxmoxTarget {
         if model.hypervisors().next().is_none() {
             return Ok(artifacts);
         }
-        let mut steps = Vec::new();
-        for (index, (id, placement, role)) in order::apply_order(model).into_iter().enumerate() {
+        let order: Vec<_> = order::apply_order(model).into_iter().enumerate().collect();
+        // A script per guest, each planned and rendered on its own: on the machine's cores
+        // they are most of a large lab's build.
+        let guests = infrac_model::parallel::map(&order, |(index, (id, placement, role))| {
             let position = index + 1;
-            let script = guest::plan(model, id, placement, position);
+            let script = guest::plan(model, *id, placement, position);
             let comment = match role.reason() {
                 Some(reason) => format!("{position}. {} ({reason})", script.summary),
                 None => format!("{position}. {}", script.summary),
             };
             let node = &model.machine(placement.host).name;
-            steps.push(Step {
+            let step = Step {
                 comment,
                 script: script.file_name.clone(),
                 node: shell_quote(node),
                 label: shell_quote(&format!(
                     "{} {} on {node}",
                     placement.vmid.value,
-                    model.machine(id).name
+                    model.machine(*id).name
                 )),
-            });
-            if let Some(snippet) = &script.snippet {
-                artifacts.push(Artifact::new(
+            };
+            let snippet = script.snippet.as_ref().map(|snippet| {
+                Artifact::new(
                     format!("proxmox/snippets/{}", snippet.file),
                     snippet.text.clone(),
-                ));
-            }
+                )
+            });
             let text = render::render("guest.sh", &script);
-            artifacts.push(Artifact::new(script.path, text));
+            (step, snippet, Artifact::new(script.path, text))
+        });
+        let mut steps = Vec::with_capacity(guests.len());
+        for (step, snippet, script) in guests {
+            steps.push(step);
+            artifacts.extend(snippet);
+            artifacts.push(script);
         }
         let apply = Apply {
             path: "proxmox/apply.sh",
