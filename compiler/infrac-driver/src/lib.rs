@@ -240,7 +240,9 @@ pub fn build_artifacts(
         .collect();
     // The targets read the model only; on the machine's cores they take the time of the
     // slowest (Proxmox's, a script per guest) rather than of all of them.
-    let emitted = infrac_model::parallel::map(&chosen, |target| target.emit(&analysis.model));
+    let emitted = infrac_model::parallel::map(&analysis.model, &chosen, |target| {
+        target.emit(&analysis.model)
+    });
     let mut artifacts = Vec::new();
     let mut problems = Vec::new();
     for result in emitted {

@@ -69,33 +69,34 @@ impl Target for ProxmoxTarget {
         let order: Vec<_> = order::apply_order(model).into_iter().enumerate().collect();
         // A script per guest, each planned and rendered on its own: on the machine's cores
         // they are most of a large lab's build.
-        let guests = infrac_model::parallel::map(&order, |(index, (id, placement, role))| {
-            let position = index + 1;
-            let script = guest::plan(model, *id, placement, position);
-            let comment = match role.reason() {
-                Some(reason) => format!("{position}. {} ({reason})", script.summary),
-                None => format!("{position}. {}", script.summary),
-            };
-            let node = &model.machine(placement.host).name;
-            let step = Step {
-                comment,
-                script: script.file_name.clone(),
-                node: shell_quote(node),
-                label: shell_quote(&format!(
-                    "{} {} on {node}",
-                    placement.vmid.value,
-                    model.machine(*id).name
-                )),
-            };
-            let snippet = script.snippet.as_ref().map(|snippet| {
-                Artifact::new(
-                    format!("proxmox/snippets/{}", snippet.file),
-                    snippet.text.clone(),
-                )
+        let guests =
+            infrac_model::parallel::map(model, &order, |(index, (id, placement, role))| {
+                let position = index + 1;
+                let script = guest::plan(model, *id, placement, position);
+                let comment = match role.reason() {
+                    Some(reason) => format!("{position}. {} ({reason})", script.summary),
+                    None => format!("{position}. {}", script.summary),
+                };
+                let node = &model.machine(placement.host).name;
+                let step = Step {
+                    comment,
+                    script: script.file_name.clone(),
+                    node: shell_quote(node),
+                    label: shell_quote(&format!(
+                        "{} {} on {node}",
+                        placement.vmid.value,
+                        model.machine(*id).name
+                    )),
+                };
+                let snippet = script.snippet.as_ref().map(|snippet| {
+                    Artifact::new(
+                        format!("proxmox/snippets/{}", snippet.file),
+                        snippet.text.clone(),
+                    )
+                });
+                let text = render::render("guest.sh", &script);
+                (step, snippet, Artifact::new(script.path, text))
             });
-            let text = render::render("guest.sh", &script);
-            (step, snippet, Artifact::new(script.path, text))
-        });
         let mut steps = Vec::with_capacity(guests.len());
         for (step, snippet, script) in guests {
             steps.push(step);
