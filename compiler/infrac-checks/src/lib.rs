@@ -68,7 +68,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
 /// another. The families are independent and read the model only; in an editor the
 /// check is on the path from a keystroke to its diagnostics.
 fn run_families(model: &Model, families: &[Family]) -> Vec<Vec<Diagnostic>> {
-    infrac_model::parallel::map(model, families, |family| family(model))
+    infrac_model::parallel::map_on_cores(families, |family| family(model))
 }
 
 /// Every check family, plus the ones that depend on the day of the build (images past
