@@ -95,30 +95,29 @@ impl<'a> Sema<'a> {
 
     /// Resolves a bare name to a declaration of `kind` in the lab (or its prelude).
     pub(crate) fn resolve_name(&mut self, name: &str, span: Span, kind: Kind) -> Option<DeclIdx> {
-        let mut candidates: Vec<DeclIdx> = self
-            .index
-            .get(&(None, name.into()))
-            .cloned()
-            .unwrap_or_default();
         let prelude_ns = match kind {
             Kind::Service => Some("services"),
             Kind::Image => Some("os"),
             _ => None,
         };
-        if let Some(ns) = prelude_ns {
-            candidates.extend(
-                self.index
-                    .get(&(Some(ns.into()), name.into()))
-                    .cloned()
-                    .unwrap_or_default(),
-            );
-        }
-        if let Some(d) = candidates
+        // The lab's own declarations of that name, then the prelude's, looked up in place:
+        // every guest resolves its host and pools here.
+        let empty: &[DeclIdx] = &[];
+        let global = self
+            .index
+            .get(&(None, name.into()))
+            .map_or(empty, Vec::as_slice);
+        let prelude = prelude_ns
+            .and_then(|ns| self.index.get(&(Some(ns.into()), name.into())))
+            .map_or(empty, Vec::as_slice);
+        if let Some(d) = global
             .iter()
+            .chain(prelude)
             .find(|d| self.decls[d.0 as usize].kind == kind)
         {
             return Some(*d);
         }
+        let candidates: Vec<DeclIdx> = global.iter().chain(prelude).copied().collect();
         if self.unknown_kind_names.contains(name) {
             // Declared under a misspelled kind, already reported: whatever it was meant
             // to be, saying it is another kind or missing would be a consequence.

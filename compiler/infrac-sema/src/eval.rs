@@ -623,7 +623,7 @@ impl<'a> Sema<'a> {
         // building a key, and a declaration has a few attributes.
         if let Some((_, v)) = self
             .memo
-            .get(&decl)
+            .get(decl.0 as usize)
             .and_then(|attrs| attrs.iter().find(|(n, _)| n == name))
         {
             return v.clone();
@@ -687,10 +687,12 @@ impl<'a> Sema<'a> {
         // Evaluations nest, so this one's entry is the last (a loop was refused above).
         let done = self.in_progress.pop();
         debug_assert!(done.is_some_and(|(d, n)| d == decl && n == name));
-        self.memo
-            .entry(decl)
-            .or_default()
-            .push((name.into(), value.clone()));
+        let at = decl.0 as usize;
+        if self.memo.len() <= at {
+            self.memo
+                .resize_with(self.decls.len().max(at + 1), Vec::new);
+        }
+        self.memo[at].push((name.into(), value.clone()));
         value
     }
 
@@ -760,7 +762,7 @@ impl<'a> Sema<'a> {
             );
             return None;
         }
-        let mut values = Vec::new();
+        let mut values = Vec::with_capacity(args.len());
         for a in args {
             values.push((self.eval(a, env, ctx, None)?, a.span));
         }

@@ -80,7 +80,9 @@ pub(crate) struct Sema<'a> {
     pub(crate) namespaces: BTreeSet<String>,
     pub(crate) used_namespaces: HashSet<String>,
     pub(crate) diags: Vec<Diagnostic>,
-    pub(crate) memo: HashMap<DeclIdx, Vec<(CompactString, Option<Value>)>>,
+    /// Each declaration's evaluated attributes, by declaration: a short list per
+    /// declaration, compared by name, found without hashing.
+    pub(crate) memo: Vec<Vec<(CompactString, Option<Value>)>>,
     pub(crate) in_progress: Vec<(DeclIdx, CompactString)>,
     pub(crate) duplicates: HashSet<DeclIdx>,
     /// Names declared under a kind that does not exist (`vmm router`, already reported):
@@ -126,7 +128,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
         namespaces: modules.iter().filter_map(|m| m.namespace.clone()).collect(),
         used_namespaces: HashSet::default(),
         diags,
-        memo: HashMap::default(),
+        memo: Vec::new(),
         in_progress: Vec::new(),
         duplicates: HashSet::default(),
         unknown_kind_names: HashSet::default(),
