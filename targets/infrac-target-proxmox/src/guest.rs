@@ -10,7 +10,6 @@ use infrac_model::roles::{default_route4, default_route6, DefaultRoute4};
 use infrac_model::{
     Bytes, Guest, GuestKind, Image, Machine, MachineId, Model, Network, Nic, OsFamily,
 };
-use serde::Serialize;
 use std::net::IpAddr;
 
 /// The storage that holds container templates and ISO images: Proxmox's `local`
@@ -23,8 +22,8 @@ pub(crate) const LOCAL_ISO_DIR: &str = "/var/lib/vz/template/iso";
 /// Width of the note paragraphs in the script header.
 pub(crate) const NOTE_WIDTH: usize = 86;
 
-/// Everything the guest script template shows.
-#[derive(Debug, Serialize)]
+/// Everything a guest's script shows (`guest_script.rs` lays it out).
+#[derive(Debug)]
 pub(crate) struct GuestScript {
     /// Path of the artifact (`proxmox/200-router.sh`).
     pub path: String,
@@ -75,7 +74,7 @@ pub(crate) struct GuestScript {
 
 /// A container template: the newest of its OS in the appliance index at apply time, the
 /// pinned name when the index cannot be read.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(crate) struct ContainerTemplate {
     /// The OS, for the comment (`debian-13-standard`), comment-safe.
     pub os: String,
@@ -125,7 +124,7 @@ fn regex_escape(text: &str) -> String {
 }
 
 /// A file the script checks for before creating the guest.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(crate) struct RequiredFile {
     /// Absolute path on the node, quoted.
     pub path: String,

@@ -20,7 +20,6 @@
 use crate::quote::shell_quote;
 use infrac_model::layout::nixos_configuration;
 use infrac_model::{Firmware, Guest, Image, Machine, OsFamily};
-use serde::Serialize;
 
 /// Where disk images wait on a node to be imported: the `import` folder of the `local`
 /// directory storage, which Proxmox VE 8.2 and later use for importable disk images.
@@ -73,15 +72,14 @@ const CLOUD_IMAGES: [CloudImage; 4] = [
     },
 ];
 
-/// The image a VM's boot disk is imported from, as the script template shows it.
-#[derive(Debug, Serialize)]
+/// The image a VM's boot disk is imported from, as the guest's script shows it.
+#[derive(Debug)]
 pub(crate) struct DiskImage {
     /// The folder on the node, quoted.
     pub dir: String,
     /// The image's path on the node, quoted.
     pub path: String,
     /// The unquoted path, for `import-from`.
-    #[serde(skip)]
     pub raw_path: String,
     /// One sentence on where the image comes from, comment-safe.
     pub what: String,
@@ -94,7 +92,6 @@ pub(crate) struct DiskImage {
     /// `sha512sum` or `sha256sum`.
     pub hash: Option<&'static str>,
     /// For an image built elsewhere: how to build it and bring it here, quoted.
-    #[serde(skip)]
     pub build_hint: Option<String>,
 }
 

@@ -9,6 +9,7 @@
 mod ceph;
 mod corosync;
 mod guest;
+mod guest_script;
 mod ha;
 mod images;
 mod interfaces;
@@ -94,7 +95,7 @@ impl Target for ProxmoxTarget {
                         snippet.text.clone(),
                     )
                 });
-                let text = render::render("guest.sh", &script);
+                let text = guest_script::write(&script);
                 (step, snippet, Artifact::new(script.path, text))
             });
         let mut steps = Vec::with_capacity(guests.len());

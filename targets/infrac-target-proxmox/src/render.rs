@@ -3,8 +3,7 @@
 
 use serde::Serialize;
 
-static TEMPLATES: [(&str, &str); 5] = [
-    ("guest.sh", include_str!("../templates/guest.sh.j2")),
+static TEMPLATES: [(&str, &str); 4] = [
     ("apply.sh", include_str!("../templates/apply.sh.j2")),
     ("interfaces", include_str!("../templates/interfaces.j2")),
     ("cluster.sh", include_str!("../templates/cluster.sh.j2")),

@@ -18,7 +18,7 @@ const SNIPPET_DIR: &str = "/var/lib/vz/snippets";
 const SUDO_RULE: &str = "ALL=(ALL) NOPASSWD:ALL";
 
 /// A cloud-init user-data snippet of a VM.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub(crate) struct Snippet {
     /// The storage it lives in.
     pub storage: &'static str,
@@ -29,13 +29,10 @@ pub(crate) struct Snippet {
     /// What to do when the storage does not take snippets, quoted.
     pub missing: String,
     /// `user=local:snippets/FILE`, for `--cicustom`.
-    #[serde(skip)]
     pub cicustom: String,
     /// The unquoted contents, also written as an artifact for the validator.
-    #[serde(skip)]
     pub text: String,
     /// The file name.
-    #[serde(skip)]
     pub file: String,
 }
 
