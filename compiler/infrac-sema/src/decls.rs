@@ -605,6 +605,10 @@ impl<'a> Sema<'a> {
         // is expanded, so nested loops that would multiply past the cap are refused
         // without allocating anything.
         let mut instances: u64 = 0;
+        // One declaration per item, loops aside: the lists grow once, not by doubling.
+        let items = modules.iter().map(|m| m.ast.items.len()).sum::<usize>();
+        self.decls.reserve(items);
+        self.index.reserve(items);
         for module in modules {
             for item in &module.ast.items {
                 match item {

@@ -25,6 +25,7 @@ impl<'a> Sema<'a> {
         // A machine is a large record: growing the list by doubling would leave up to
         // half of it allocated and unused in a large lab.
         model.machines.reserve_exact(guests.len());
+        handles.machines.reserve(guests.len());
         for d in guests {
             if let Some(guest) = self.guest(d, model, handles) {
                 handles
