@@ -110,7 +110,8 @@ fn keystroke_and_hover_latency() {
     );
     report(
         "keystroke in the 5,000-guest lab to published diagnostics",
-        type_keys(&client, &big, &big_text, 10),
+        // Forty, so the 95th percentile is not simply the slowest keystroke.
+        type_keys(&client, &big, &big_text, 40),
     );
     report(
         "hover in ORION",
