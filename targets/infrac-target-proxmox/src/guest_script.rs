@@ -220,10 +220,13 @@ have_template() {
             &image.path,
             "\n",
         ]);
-        if let Some(url) = image.url.as_deref().filter(|u| !u.is_empty()) {
-            let sums_url = none_word(image.sums_url.as_deref());
-            let file = none_word(image.file.as_deref());
-            let hash = none_word(image.hash);
+        if let Some(download) = &image.download {
+            let (url, sums_url, file, hash) = (
+                download.url.as_str(),
+                download.sums_url.as_str(),
+                download.file.as_str(),
+                download.hash,
+            );
             o.put(&[
                 r#"
 # Downloads the cloud image once per node, with the checksum list published beside it,
@@ -273,8 +276,8 @@ fetch_image() {
             ]);
         }
     }
-    let users = present(&s.users);
-    let stacks = present(&s.stacks);
+    let users = s.users.as_deref();
+    let stacks = s.stacks.as_deref();
     if users.is_some() || stacks.is_some() {
         o.put(&[r#"
 # Waits for the running container to answer `pct exec`, which waits for nothing: tries for
@@ -359,7 +362,7 @@ running() {
 else
 "#,
     ]);
-    if let Some(reason) = present(&s.cannot_create) {
+    if let Some(reason) = &s.cannot_create {
         o.put(&["  fail ", reason, "\n"]);
     } else {
         for file in &s.required_files {
@@ -376,10 +379,7 @@ else
                 "\n",
             ]);
         }
-        if s.image
-            .as_ref()
-            .is_some_and(|i| i.url.as_deref().is_some_and(|u| !u.is_empty()))
-        {
+        if s.image.as_ref().is_some_and(|i| i.download.is_some()) {
             o.put(&["  fetch_image\n"]);
         }
         if let Some(template) = &s.template {
@@ -427,15 +427,4 @@ impl Out {
             self.0.push_str(part);
         }
     }
-}
-
-/// A text the script shows only when it is there: an empty one counts as absent, as in
-/// a template's test.
-fn present(text: &Option<String>) -> Option<&str> {
-    text.as_deref().filter(|t| !t.is_empty())
-}
-
-/// What a template shows for an absent value.
-fn none_word(text: Option<&str>) -> &str {
-    text.unwrap_or("none")
 }

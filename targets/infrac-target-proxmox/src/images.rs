@@ -83,16 +83,23 @@ pub(crate) struct DiskImage {
     pub raw_path: String,
     /// One sentence on where the image comes from, comment-safe.
     pub what: String,
-    /// For a published image: its address, quoted.
-    pub url: Option<String>,
-    /// Its checksum list's address, quoted.
-    pub sums_url: Option<String>,
-    /// The file name the checksum list gives it, quoted.
-    pub file: Option<String>,
-    /// `sha512sum` or `sha256sum`.
-    pub hash: Option<&'static str>,
+    /// For a published image: where the script downloads it from.
+    pub download: Option<Download>,
     /// For an image built elsewhere: how to build it and bring it here, quoted.
     pub build_hint: Option<String>,
+}
+
+/// A published image's download, checked against its publisher's checksum list.
+#[derive(Debug)]
+pub(crate) struct Download {
+    /// The image's address, quoted.
+    pub url: String,
+    /// Its checksum list's address, quoted.
+    pub sums_url: String,
+    /// The file name the checksum list gives it, quoted.
+    pub file: String,
+    /// `sha512sum` or `sha256sum`.
+    pub hash: &'static str,
 }
 
 /// The published cloud image of an image entry, if infrac knows one.
@@ -116,10 +123,12 @@ pub(crate) fn cloud_disk(image: &Image) -> Option<DiskImage> {
             "It is the cloud image its publisher keeps at {}, checked against {}.",
             cloud.url, cloud.sums_url
         ),
-        url: Some(shell_quote(cloud.url)),
-        sums_url: Some(shell_quote(cloud.sums_url)),
-        file: Some(shell_quote(cloud.file)),
-        hash: Some(cloud.hash),
+        download: Some(Download {
+            url: shell_quote(cloud.url),
+            sums_url: shell_quote(cloud.sums_url),
+            file: shell_quote(cloud.file),
+            hash: cloud.hash,
+        }),
         build_hint: None,
     })
 }
@@ -154,10 +163,7 @@ pub(crate) fn nixos_disk(machine: &Machine, guest: &Guest, image: &Image, node: 
              the VM boots that configuration.",
             nixos_configuration(machine)
         ),
-        url: None,
-        sums_url: None,
-        file: None,
-        hash: None,
+        download: None,
         build_hint: Some(shell_quote(&hint)),
     }
 }
@@ -191,8 +197,10 @@ mod tests {
             let disk =
                 cloud_disk(&image(family, version)).unwrap_or_else(|| panic!("{family} {version}"));
             assert_eq!(disk.raw_path, format!("{IMPORT_DIR}/{file}"));
-            let url = disk.url.unwrap_or_default();
-            let sums = disk.sums_url.unwrap_or_default();
+            let download = disk
+                .download
+                .unwrap_or_else(|| panic!("{family} {version}"));
+            let (url, sums) = (download.url, download.sums_url);
             assert!(url.ends_with(file), "{url}");
             assert_eq!(
                 url.rsplit_once('/').map(|p| p.0),
