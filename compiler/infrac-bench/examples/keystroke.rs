@@ -36,6 +36,14 @@ impl Loader for Editor<'_> {
     fn parse(&self, path: &Path, text: &str, file: FileId) -> Option<infrac_syntax::Parsed> {
         self.previous?.reparse(&path.to_string_lossy(), text, file)
     }
+
+    fn keeps_records(&self) -> bool {
+        true
+    }
+
+    fn reuse(&self) -> Option<std::sync::Arc<infrac_sema::Reuse>> {
+        self.previous?.reuse.clone()
+    }
 }
 
 fn main() {

@@ -409,6 +409,16 @@ impl infrac_driver::Loader for Overlay<'_> {
         self.previous?.reparse(&path.to_string_lossy(), text, file)
     }
 
+    fn keeps_records(&self) -> bool {
+        true
+    }
+
+    /// The previous analysis's declaration checks, replayed where the edit cannot have
+    /// changed them.
+    fn reuse(&self) -> Option<Arc<infrac_sema::Reuse>> {
+        self.previous?.reuse.clone()
+    }
+
     fn identity(&self, path: &Path) -> Option<PathBuf> {
         self.note(path);
         std::fs::canonicalize(path)

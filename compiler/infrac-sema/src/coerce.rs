@@ -14,7 +14,7 @@ impl<'a> Sema<'a> {
             [ns, ..] if self.missing_namespaces.contains(ns.name.as_str()) => None,
             [name] => self.resolve_name(&name.name, name.span, kind),
             [ns, name] if self.namespaces.contains(ns.name.as_str()) => {
-                self.used_namespaces.insert(ns.name.as_str().to_owned());
+                self.use_namespace(ns.name.as_str());
                 let found = self
                     .index
                     .get(&(Some(ns.name.clone()), name.name.clone()))

@@ -37,6 +37,18 @@ pub trait Loader {
     fn identity(&self, _path: &Path) -> Option<PathBuf> {
         None
     }
+
+    /// Whether the analysis keeps what the next analysis of the lab needs to reuse its
+    /// declaration checks ([`crate::Reuse`]): a language server asks, a build does not.
+    fn keeps_records(&self) -> bool {
+        false
+    }
+
+    /// The previous analysis's records, when [`Loader::parse`] makes trees from its
+    /// trees: declarations the edit cannot have changed are not checked again.
+    fn reuse(&self) -> Option<std::sync::Arc<crate::Reuse>> {
+        None
+    }
 }
 
 /// Why a source file cannot be read.
@@ -88,6 +100,9 @@ pub struct Module {
     /// Whether its text parsed without a single diagnostic: only such a tree can be the
     /// start of a reparse after an edit.
     pub clean: bool,
+    /// What was parsed again when the tree was made from the previous analysis's
+    /// (`None`: parsed whole), for reusing that analysis's checks.
+    pub edit: Option<infrac_syntax::Edit>,
 }
 
 /// An entry of a declaration's body together with the loop variables in force.
@@ -250,6 +265,7 @@ impl Loading<'_, '_> {
                     namespace,
                     missing: false,
                     clean: false,
+                    edit: None,
                 });
                 return;
             }
@@ -273,6 +289,7 @@ impl Loading<'_, '_> {
             namespace,
             missing: false,
             clean,
+            edit: parsed.edit,
         });
         for import in imports {
             let path = import.path.as_str();
@@ -295,6 +312,7 @@ impl Loading<'_, '_> {
             namespace: Some(namespace),
             missing: true,
             clean: false,
+            edit: None,
         });
     }
 
@@ -375,6 +393,7 @@ impl Loading<'_, '_> {
                     namespace: Some(namespace),
                     missing: true,
                     clean: false,
+                    edit: None,
                 });
                 let known = stdlib::MODULES.iter().map(|(p, _, _)| *p);
                 self.diags.push(

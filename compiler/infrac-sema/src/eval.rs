@@ -460,7 +460,7 @@ impl<'a> Sema<'a> {
             } else if self.missing_namespaces.contains(first.name.as_str()) {
                 return None;
             } else if self.namespaces.contains(first.name.as_str()) {
-                self.used_namespaces.insert(first.name.as_str().to_owned());
+                self.use_namespace(first.name.as_str());
                 let entry = &segments[1];
                 let found = self
                     .index
@@ -601,6 +601,7 @@ impl<'a> Sema<'a> {
     }
 
     fn attr_value_quiet(&mut self, decl: DeclIdx, name: &str) -> Option<Value> {
+        self.note_read(decl);
         let has = self.decls[decl.0 as usize]
             .entries
             .iter()
@@ -626,8 +627,11 @@ impl<'a> Sema<'a> {
             .get(decl.0 as usize)
             .and_then(|attrs| attrs.iter().find(|(n, _)| n == name))
         {
-            return v.clone();
+            let v = v.clone();
+            self.note_hit(decl, name);
+            return v;
         }
+        self.note_read(decl);
         if self
             .in_progress
             .iter()
@@ -678,6 +682,7 @@ impl<'a> Sema<'a> {
         };
         let ty = schema.attr(name).map(|a| a.ty);
         self.in_progress.push((decl, name.into()));
+        self.note_evaluating();
         let value = self
             .eval(&attr.value, &env, Some(decl), ty.as_ref())
             .and_then(|v| match ty {
@@ -693,6 +698,7 @@ impl<'a> Sema<'a> {
                 .resize_with(self.decls.len().max(at + 1), Vec::new);
         }
         self.memo[at].push((name.into(), value.clone()));
+        self.note_evaluated(decl, name, &value);
         value
     }
 

@@ -58,8 +58,21 @@ impl<'a> Fields<'a> {
 }
 
 impl<'a> Sema<'a> {
-    /// Checks a declaration's whole body against its schema.
+    /// Checks a declaration's whole body against its schema, or replays the previous
+    /// analysis's check of it where that still holds (`reuse.rs`).
     pub(crate) fn check_decl(&mut self, decl: DeclIdx) -> Fields<'a> {
+        if let Some(fields) = self.replay(decl) {
+            return fields;
+        }
+        let recording = self.open_window(decl);
+        let fields = self.check_decl_afresh(decl);
+        if recording {
+            self.close_window(decl, &fields);
+        }
+        fields
+    }
+
+    fn check_decl_afresh(&mut self, decl: DeclIdx) -> Fields<'a> {
         let inst = &self.decls[decl.0 as usize];
         let (schema, head) = (inst.schema, inst.name_span);
         let mut fields = Fields::default();
@@ -248,7 +261,7 @@ impl<'a> Sema<'a> {
                     let head = self.decls[decl.0 as usize].name_span;
                     let static_name = schema.attr(&name).map(|a| a.name);
                     if let Some(n) = static_name {
-                        self.failed_attrs.insert((head, n));
+                        self.fail_attr(head, n);
                     }
                 }
             }

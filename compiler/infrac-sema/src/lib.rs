@@ -12,11 +12,13 @@ mod decls;
 mod eval;
 mod fields;
 mod prefixes;
+mod reuse;
 pub mod schema;
 pub mod stdlib;
 mod value;
 
 pub use decls::{LoadError, Loader};
+pub use reuse::Reuse;
 
 use compact_str::CompactString;
 use decls::{DeclIdx, DeclInst};
@@ -36,6 +38,9 @@ pub struct Analysis {
     /// The syntax tree of every file in `sources`, as analysed: an editor's index reads
     /// them instead of parsing the files again.
     pub files: Vec<ParsedFile>,
+    /// What the next analysis of the lab needs to reuse this one's declaration checks,
+    /// when the loader asked for it ([`Loader::keeps_records`]).
+    pub reuse: Option<std::sync::Arc<Reuse>>,
 }
 
 /// One source file's syntax tree.
@@ -114,6 +119,8 @@ pub(crate) struct Sema<'a> {
     pub(crate) network_names: build::NetworkNames,
     /// The declarations of each kind.
     pub(crate) kinds: build::KindIndex,
+    /// The records kept for the next analysis, and the previous analysis's, when asked.
+    pub(crate) trace: Option<reuse::Trace>,
 }
 
 /// Analyses the lab whose root file is `root_name` with text `root_text`; relative
@@ -151,14 +158,19 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
         pending_clusters: Vec::new(),
         network_names: build::NetworkNames::default(),
         kinds: build::KindIndex::default(),
+        trace: loader
+            .keeps_records()
+            .then(|| reuse::Trace::new(loader.reuse())),
     };
     sema.collect(&modules);
+    sema.plan_reuse(&modules);
     let mut model = sema.build();
     sema.check_written_prefixes(&model);
     sema.build_expectations(&mut model, &modules);
     model.index_guests();
     model.source = source_name(root_name);
     sema.unused_warnings(&modules);
+    let reuse = sema.finish_reuse(&sources).map(std::sync::Arc::new);
     let mut diagnostics = sema.diags;
     model.sources = sources.clone();
     diagnostics.sort_by_key(Diagnostic::sort_key);
@@ -180,6 +192,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
         diagnostics,
         sources,
         files,
+        reuse,
     }
 }
 

@@ -34,6 +34,20 @@ type Extra<'t> = extra::Err<Rich<'t, Token, SimpleSpan>>;
 pub struct Parsed {
     pub file: File,
     pub diagnostics: Vec<Diagnostic>,
+    /// Set when the tree was made from the previous one by [`reparse`]: the stretch of
+    /// text that was parsed again. Everything outside it is the previous tree, moved.
+    pub edit: Option<Edit>,
+}
+
+/// The stretch a [`reparse`] parsed again: `start..old_end` in the previous text became
+/// `start..new_end` in the new one; text after it moved by `new_end - old_end` bytes.
+/// Whole top-level items, so no node of the previous tree straddles it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edit {
+    pub file: FileId,
+    pub start: u32,
+    pub old_end: u32,
+    pub new_end: u32,
 }
 
 /// Parses `src` (file `file`) into an AST. Never fails and never panics.
@@ -54,6 +68,7 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
             return Parsed {
                 file: ast,
                 diagnostics,
+                edit: None,
             };
         }
     }
@@ -120,6 +135,7 @@ fn parse_with_recovery(src: &str, file: FileId, lexed: crate::lexer::Lexed) -> P
     Parsed {
         file: ast,
         diagnostics,
+        edit: None,
     }
 }
 

@@ -12,7 +12,7 @@
 //! that parsing the whole new text gives (`tests` and the differential tests hold it to
 //! that). Anything else, and the caller parses the whole text.
 
-use super::{attach_docs, direct, LineIndex, Parsed};
+use super::{attach_docs, direct, Edit, LineIndex, Parsed};
 use crate::ast::*;
 use crate::lexer::lex;
 use crate::spans::Spans;
@@ -70,6 +70,12 @@ pub fn reparse(old_text: &str, old: &File, new_text: &str, file: FileId) -> Opti
     Some(Parsed {
         file: File { items: out },
         diagnostics: Vec::new(),
+        edit: Some(Edit {
+            file,
+            start: u32::try_from(region_start).ok()?,
+            old_end: u32::try_from(region_old_end).ok()?,
+            new_end: u32::try_from(region_new_end).ok()?,
+        }),
     })
 }
 
