@@ -1,9 +1,11 @@
 //! What the language server's checker does on a keystroke, without the protocol: the
-//! check of a synthetic lab after one character typed at its end, with the file reparsed
-//! from the previous analysis's tree as `Loader::parse` lets the checker do.
+//! check of a synthetic lab after one character typed at its end (or, with `middle`, in
+//! a guest's value in the middle), with the file reparsed from the previous analysis's
+//! tree and its declaration checks reused as `Loader::parse` and `Loader::reuse` let the
+//! checker do.
 //!
-//! `cargo run --release -p infrac-bench --example keystroke -- [GUESTS] [KEYS]` prints each
-//! keystroke's check time. Under `valgrind --tool=callgrind`, the difference between KEYS
+//! `cargo run --release -p infrac-bench --example keystroke -- [GUESTS] [KEYS] [middle]`
+//! prints each keystroke's check time. Under `valgrind --tool=callgrind`, the difference between KEYS
 //! of 0 and of 5, divided by 5, is the instructions of one keystroke (the first check and
 //! the generation of the lab cancel out; dropping the previous analysis is counted, which
 //! the language server does on another thread).
@@ -56,9 +58,28 @@ fn main() {
         previous: None,
     };
     let mut previous = infrac_driver::check_with(NAME, &text, &editor);
-    text.push('#');
-    for _ in 0..keys {
-        text.push('x');
+    // `middle`: a digit typed after the core count of the guest in the middle of the lab
+    // and deleted again, so every declaration after it moves; else a comment typed at
+    // the end.
+    let middle = args.next().is_some_and(|a| a == "middle");
+    let cores = text[text.len() / 2..]
+        .find("cores")
+        .and_then(|at| {
+            let at = text.len() / 2 + at;
+            text[at..].find('\n').map(|end| at + end)
+        })
+        .unwrap_or(text.len());
+    if !middle {
+        text.push('#');
+    }
+    for key in 0..keys {
+        if !middle {
+            text.push('x');
+        } else if key % 2 == 0 {
+            text.insert(cores, '1');
+        } else {
+            text.remove(cores);
+        }
         let started = std::time::Instant::now();
         let editor = Editor {
             text: &text,

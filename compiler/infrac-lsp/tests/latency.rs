@@ -25,20 +25,34 @@ fn percentile(samples: &mut [Duration], p: f64) -> Duration {
 /// publication of each version; returns each keystroke's latency.
 fn type_keys(client: &Client, path: &Path, text: &str, keys: i32) -> Vec<Duration> {
     let last_line = text.lines().count() as u32;
+    let first = 2 + client_version_offset(path);
+    edit_keys(client, path, keys, first, |i| {
+        let at = Position::new(last_line, i as u32);
+        (Range::new(at, at), if i == 0 { "#" } else { "x" })
+    })
+}
+
+/// Sends `keys` edits, the first with version `first_version`, waiting for the
+/// publication of each; `edit` gives each keystroke's range and text.
+fn edit_keys(
+    client: &Client,
+    path: &Path,
+    keys: i32,
+    first_version: i32,
+    edit: impl Fn(i32) -> (Range, &'static str),
+) -> Vec<Duration> {
     let mut out = Vec::new();
     for i in 0..keys {
-        let version = 2 + i + client_version_offset(path);
+        let version = first_version + i;
+        let (range, text) = edit(i);
         let started = Instant::now();
         client.change(
             path,
             version,
             vec![TextDocumentContentChangeEvent {
-                range: Some(Range::new(
-                    Position::new(last_line, i as u32),
-                    Position::new(last_line, i as u32),
-                )),
+                range: Some(range),
                 range_length: None,
-                text: if i == 0 { "#".into() } else { "x".into() },
+                text: text.into(),
             }],
         );
         client.publications_until(path, |p| p.version == Some(version));
@@ -113,6 +127,20 @@ fn keystroke_and_hover_latency() {
         // Forty, so the 95th percentile is not simply the slowest keystroke.
         type_keys(&client, &big, &big_text, 40),
     );
+    // A digit typed after a guest's core count and deleted again, forty times: every
+    // declaration after it moves, and the guest is checked again each time.
+    let cores = middle_cores(&big_text);
+    let after = Position::new(cores.line, cores.character + 1);
+    report(
+        "keystroke in a guest's value in the middle of the 5,000-guest lab",
+        edit_keys(&client, &big, 40, 3000, |i| {
+            if i % 2 == 0 {
+                (Range::new(cores, cores), "1")
+            } else {
+                (Range::new(cores, after), "")
+            }
+        }),
+    );
     report(
         "hover in ORION",
         hover_times(&mut client, &orion, Position::new(20, 10), 40),
@@ -122,6 +150,15 @@ fn keystroke_and_hover_latency() {
         hover_times(&mut client, &big, on_a_host(&big_text), 40),
     );
     client.shutdown();
+}
+
+/// Just after the `cores = N` of the guest in the middle of the lab.
+fn middle_cores(text: &str) -> Position {
+    let lines: Vec<&str> = text.lines().collect();
+    let line = (lines.len() / 2..lines.len())
+        .find(|&i| lines[i].trim_start().starts_with("cores"))
+        .unwrap_or(0);
+    Position::new(line as u32, lines.get(line).map_or(0, |l| l.len()) as u32)
 }
 
 /// On the host name of a guest's `on pve7`: the hover with the most facts (budgets, pools).

@@ -61,6 +61,12 @@ impl<'a> Sema<'a> {
     /// Checks a declaration's whole body against its schema, or replays the previous
     /// analysis's check of it where that still holds (`reuse.rs`).
     pub(crate) fn check_decl(&mut self, decl: DeclIdx) -> Fields<'a> {
+        std::sync::Arc::unwrap_or_clone(self.check_decl_shared(decl))
+    }
+
+    /// [`Sema::check_decl`] for a builder that only reads the fields: a replayed check
+    /// is then not copied.
+    pub(crate) fn check_decl_shared(&mut self, decl: DeclIdx) -> std::sync::Arc<Fields<'a>> {
         if let Some(fields) = self.replay(decl) {
             return fields;
         }
@@ -69,7 +75,7 @@ impl<'a> Sema<'a> {
         if recording {
             self.close_window(decl, &fields);
         }
-        fields
+        std::sync::Arc::new(fields)
     }
 
     fn check_decl_afresh(&mut self, decl: DeclIdx) -> Fields<'a> {

@@ -74,7 +74,9 @@ struct Header {
 /// One declaration's check and its effects.
 #[derive(Debug, Clone)]
 struct Record {
-    fields: Fields<'static>,
+    /// Shared with the builder that asked, which only reads it; unshared again by the
+    /// next analysis, which moves its spans in place.
+    fields: Arc<Fields<'static>>,
     diags: Vec<Diagnostic>,
     /// Attribute values it evaluated, of any declaration, with what each read.
     created: Vec<(DeclIdx, CompactString, Option<Value>, Vec<DeclIdx>)>,
@@ -340,7 +342,7 @@ impl<'a> Sema<'a> {
     /// The fields of `decl` from the previous analysis's record of its check, with the
     /// check's effects on this analysis; `None` when the record does not hold: then
     /// check it.
-    pub(crate) fn replay(&mut self, decl: DeclIdx) -> Option<Fields<'a>> {
+    pub(crate) fn replay(&mut self, decl: DeclIdx) -> Option<Arc<Fields<'a>>> {
         let trace = self.trace.as_mut()?;
         if trace.window.is_some() || !self.in_progress.is_empty() || trace.checked.contains(&decl) {
             return None;
@@ -397,7 +399,7 @@ impl<'a> Sema<'a> {
         }
         self.written_prefixes
             .extend(record.written_prefixes.iter().copied());
-        let fields = record.fields.clone();
+        let fields = Arc::clone(&record.fields);
         if let Some(trace) = &mut self.trace {
             trace.records[record_slot] = Some(record);
         }
@@ -444,7 +446,7 @@ impl<'a> Sema<'a> {
         if !window.recordable || window.decl != decl {
             return;
         }
-        let Some(fields) = detach(fields) else {
+        let Some(fields) = detach(fields).map(Arc::new) else {
             return;
         };
         let record = Record {
@@ -540,8 +542,8 @@ fn detach(fields: &Fields<'_>) -> Option<Fields<'static>> {
 }
 
 /// Moves every span of `record` with `moved`; `false` when one cannot be moved.
-fn move_record(record: &mut Record, moved: &dyn Fn(&mut Span) -> bool) -> bool {
-    let mut ok = move_fields(&mut record.fields, moved);
+fn move_record(record: &mut Record, moved: &impl Fn(&mut Span) -> bool) -> bool {
+    let mut ok = move_fields(Arc::make_mut(&mut record.fields), moved);
     for d in &mut record.diags {
         ok &= moved(&mut d.primary.span);
         for label in &mut d.labels {
@@ -562,7 +564,7 @@ fn move_record(record: &mut Record, moved: &dyn Fn(&mut Span) -> bool) -> bool {
     ok
 }
 
-fn move_fields(fields: &mut Fields<'_>, moved: &dyn Fn(&mut Span) -> bool) -> bool {
+fn move_fields(fields: &mut Fields<'_>, moved: &impl Fn(&mut Span) -> bool) -> bool {
     let mut ok = true;
     for Field { value, span, .. } in &mut fields.attrs {
         ok &= moved(span) && move_value(value, moved);
@@ -573,7 +575,7 @@ fn move_fields(fields: &mut Fields<'_>, moved: &dyn Fn(&mut Span) -> bool) -> bo
     ok
 }
 
-fn move_value(value: &mut Value, moved: &dyn Fn(&mut Span) -> bool) -> bool {
+fn move_value(value: &mut Value, moved: &impl Fn(&mut Span) -> bool) -> bool {
     match value {
         Value::Range(lo, hi) => move_value(lo, moved) && move_value(hi, moved),
         Value::List(items) => items

@@ -48,7 +48,7 @@ impl<'a> Sema<'a> {
     }
 
     fn guest(&mut self, d: DeclIdx, model: &Model, handles: &Handles) -> Option<Machine> {
-        let (f, doc) = self.fields(d);
+        let (f, doc) = self.shared_fields(d);
         let inst = &self.decls[d.0 as usize];
         let (name, name_span, span) = (inst.name.clone(), inst.name_span, inst.decl.span);
         let kind = if inst.keyword == "lxc" {

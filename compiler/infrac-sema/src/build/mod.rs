@@ -140,6 +140,15 @@ impl<'a> Sema<'a> {
         (fields, self.decls[decl.0 as usize].decl.doc.clone())
     }
 
+    /// [`Sema::fields`] for a builder that only reads them.
+    pub(crate) fn shared_fields(
+        &mut self,
+        decl: DeclIdx,
+    ) -> (std::sync::Arc<Fields<'a>>, Option<String>) {
+        let fields = self.check_decl_shared(decl);
+        (fields, self.decls[decl.0 as usize].decl.doc.clone())
+    }
+
     /// The site a host or network belongs to.
     pub(crate) fn site_of(
         &mut self,
