@@ -113,12 +113,17 @@ impl Shared {
             .collect()
     }
 
-    fn keep_analyses(&self, labs: &BTreeMap<PathBuf, Lab>) {
+    /// Keeps the labs' analyses for requests; returns the ones they replace, for the
+    /// caller to drop once it has published (freeing a large lab's analysis takes a few
+    /// milliseconds the editor should not wait for).
+    fn keep_analyses(&self, labs: &BTreeMap<PathBuf, Lab>) -> BTreeMap<PathBuf, Arc<Checked>> {
         let mut analyses = self.analyses.lock().unwrap_or_else(|e| e.into_inner());
-        *analyses = labs
-            .iter()
-            .map(|(root, lab)| (root.clone(), Arc::clone(&lab.analysis)))
-            .collect();
+        std::mem::replace(
+            &mut *analyses,
+            labs.iter()
+                .map(|(root, lab)| (root.clone(), Arc::clone(&lab.analysis)))
+                .collect(),
+        )
     }
 }
 
@@ -134,7 +139,8 @@ pub(crate) fn run(shared: &Arc<Shared>, sender: &crossbeam_channel::Sender<Messa
     while let Some(snapshot) = shared.take() {
         let generation = snapshot.generation;
         let result = checker.pass(&snapshot, || shared.superseded(generation));
-        shared.keep_analyses(&checker.labs);
+        // Dropped at the end of this round, after publishing.
+        let _replaced = shared.keep_analyses(&checker.labs);
         let Some(result) = result else {
             continue;
         };
