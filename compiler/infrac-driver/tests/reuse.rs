@@ -20,12 +20,14 @@ fn workspace_root() -> &'static Path {
         .unwrap_or(Path::new("."))
 }
 
-/// The lab's root file from memory, its imports from disk; reparsing and reusing the
-/// previous analysis when there is one, as the language server does.
+/// The lab's root file from memory, and any other file `open` holds, the rest from disk;
+/// reparsing and reusing the previous analysis when there is one, as the language server
+/// does.
 struct Editor<'a> {
     fs: FsLoader,
     root: &'a Path,
     text: &'a str,
+    open: &'a [(PathBuf, String)],
     previous: Option<&'a Analysis>,
     records: bool,
 }
@@ -34,6 +36,9 @@ impl Loader for Editor<'_> {
     fn read(&self, path: &Path) -> Result<String, LoadError> {
         if path == self.root {
             return Ok(self.text.to_string());
+        }
+        if let Some((_, text)) = self.open.iter().find(|(p, _)| p == path) {
+            return Ok(text.clone());
         }
         self.fs.read(path)
     }
@@ -60,11 +65,18 @@ impl Loader for Editor<'_> {
     }
 }
 
-fn analyse(root: &Path, text: &str, previous: Option<&Analysis>, records: bool) -> Analysis {
+fn analyse(
+    root: &Path,
+    text: &str,
+    open: &[(PathBuf, String)],
+    previous: Option<&Analysis>,
+    records: bool,
+) -> Analysis {
     let editor = Editor {
         fs: FsLoader::new("."),
         root,
         text,
+        open,
         previous,
         records,
     };
@@ -74,11 +86,20 @@ fn analyse(root: &Path, text: &str, previous: Option<&Analysis>, records: bool) 
 /// Analyses each text in turn from the previous step's analysis, compares each with a
 /// fresh analysis, and returns how many declaration checks were replayed in all.
 fn follow(root: &Path, texts: &[String]) -> usize {
-    let mut previous = analyse(root, &texts[0], None, true);
+    let steps: Vec<(String, Vec<(PathBuf, String)>)> =
+        texts.iter().map(|t| (t.clone(), Vec::new())).collect();
+    follow_files(root, &steps)
+}
+
+/// [`follow`] for a lab whose other files change too: each step is the root's text and
+/// the texts of the other files held in memory.
+fn follow_files(root: &Path, steps: &[(String, Vec<(PathBuf, String)>)]) -> usize {
+    let (first, open) = &steps[0];
+    let mut previous = analyse(root, first, open, None, true);
     let mut replayed = 0;
-    for (step, text) in texts.iter().enumerate().skip(1) {
-        let edited = analyse(root, text, Some(&previous), true);
-        let fresh = analyse(root, text, None, false);
+    for (step, (text, open)) in steps.iter().enumerate().skip(1) {
+        let edited = analyse(root, text, open, Some(&previous), true);
+        let fresh = analyse(root, text, open, None, false);
         let context = format!("{} step {step}", root.display());
         same(
             "diagnostics",
@@ -302,4 +323,59 @@ fn every_sema_fixture_replayed_in_place_and_moved_analyses_as_it_does_afresh() {
         replayed += follow(lab, &[original, commented, moved]);
     }
     assert!(replayed > 500, "declaration checks replayed: {replayed}");
+}
+
+/// A lab of two files: the networks in an imported file, the hosts and guests in the
+/// root. Editing the imported file checks again what reads it; editing the root replays
+/// the imported file's declarations.
+#[test]
+fn a_lab_edited_in_its_imported_file_analyses_as_it_does_afresh() {
+    let dir = std::env::temp_dir().join(format!("infrac-reuse-import-{}", std::process::id()));
+    let root = dir.join("lab.infra");
+    let networks = dir.join("networks.inc");
+    let lab = infrac_bench::generate(infrac_bench::LabSize::standard(100));
+    // The networks move to the imported file; the rest stays in the root.
+    let (mut body, mut inc) = (String::new(), String::new());
+    let mut in_network = false;
+    for line in lab.lines() {
+        in_network |= line.starts_with("network ");
+        if in_network {
+            inc.push_str(line);
+            inc.push('\n');
+        } else if !line.starts_with("import") {
+            body.push_str(line);
+            body.push('\n');
+        }
+        if in_network && line == "}" || line.starts_with("network wan") {
+            in_network = false;
+        }
+    }
+    let imports: String = lab
+        .lines()
+        .filter(|l| l.starts_with("import"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut root_text = format!("{imports}import \"./networks.inc\"\n{body}");
+    let ipv4 = inc
+        .lines()
+        .find(|l| l.trim_start().starts_with("ipv4"))
+        .unwrap_or_default()
+        .to_string();
+    let step =
+        |root: &str, inc: &str| (root.to_string(), vec![(networks.clone(), inc.to_string())]);
+    let mut steps = vec![step(&root_text, &inc)];
+    // A network's prefix, in the imported file, and back.
+    let moved = inc.replacen(&ipv4, &ipv4.replacen(".0.0/", ".16.0/", 1), 1);
+    assert_ne!(moved, inc, "no prefix to change in:\n{inc}");
+    steps.push(step(&root_text, &moved));
+    steps.push(step(&root_text, &inc));
+    // A comment in the root, then one in the imported file.
+    let commented = format!("# the lab\n{root_text}");
+    steps.push(step(&commented, &inc));
+    inc = format!("# the networks\n{inc}");
+    steps.push(step(&commented, &inc));
+    root_text = commented.replacen("cores  = 2", "cores  = 3", 1);
+    steps.push(step(&root_text, &inc));
+    let replayed = follow_files(&root, &steps);
+    assert!(replayed > 300, "declaration checks replayed: {replayed}");
 }
