@@ -19,21 +19,22 @@ pub struct Field {
 
 /// A checked nested block.
 #[derive(Debug, Clone)]
-pub struct SubBlock<'a> {
+pub struct SubBlock {
     /// The schema's name for the kind: a lab has one sub-block per nested block written.
     pub kind: &'static str,
     pub name: Option<String>,
     pub name_span: Span,
     pub doc: Option<String>,
-    pub fields: Fields<'a>,
+    pub fields: Fields,
 }
 
 /// The checked content of a block.
 #[derive(Debug, Clone, Default)]
-pub struct Fields<'a> {
+pub struct Fields {
     pub attrs: Vec<Field>,
-    pub blocks: Vec<SubBlock<'a>>,
-    pub rules: Vec<(&'a ast::Rule, Env)>,
+    pub blocks: Vec<SubBlock>,
+    /// Firewall rules, with the loop variables in force where each is written.
+    pub rules: Vec<(ast::Rule, Env)>,
     /// Attributes that were written but already reported (invalid, or a misspelling of
     /// this name): never reported again as missing.
     pub failed: Vec<String>,
@@ -42,17 +43,17 @@ pub struct Fields<'a> {
     pub broken: bool,
 }
 
-impl<'a> Fields<'a> {
+impl Fields {
     /// The field named `name`.
     pub fn get(&self, name: &str) -> Option<&Field> {
         self.attrs.iter().find(|f| f.name == name)
     }
     /// The nested blocks of one kind.
-    pub fn blocks_of<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s SubBlock<'a>> + 's {
+    pub fn blocks_of<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s SubBlock> + 's {
         self.blocks.iter().filter(move |b| b.kind == kind)
     }
     /// The single nested block of a kind, if present.
-    pub fn block(&self, kind: &str) -> Option<&SubBlock<'a>> {
+    pub fn block(&self, kind: &str) -> Option<&SubBlock> {
         self.blocks.iter().find(|b| b.kind == kind)
     }
 }
@@ -60,25 +61,25 @@ impl<'a> Fields<'a> {
 impl<'a> Sema<'a> {
     /// Checks a declaration's whole body against its schema, or replays the previous
     /// analysis's check of it where that still holds (`reuse.rs`).
-    pub(crate) fn check_decl(&mut self, decl: DeclIdx) -> Fields<'a> {
+    pub(crate) fn check_decl(&mut self, decl: DeclIdx) -> Fields {
         std::sync::Arc::unwrap_or_clone(self.check_decl_shared(decl))
     }
 
     /// [`Sema::check_decl`] for a builder that only reads the fields: a replayed check
     /// is then not copied.
-    pub(crate) fn check_decl_shared(&mut self, decl: DeclIdx) -> std::sync::Arc<Fields<'a>> {
+    pub(crate) fn check_decl_shared(&mut self, decl: DeclIdx) -> std::sync::Arc<Fields> {
         if let Some(fields) = self.replay(decl) {
             return fields;
         }
         let recording = self.open_window(decl);
-        let fields = self.check_decl_afresh(decl);
+        let fields = std::sync::Arc::new(self.check_decl_afresh(decl));
         if recording {
             self.close_window(decl, &fields);
         }
-        std::sync::Arc::new(fields)
+        fields
     }
 
-    fn check_decl_afresh(&mut self, decl: DeclIdx) -> Fields<'a> {
+    fn check_decl_afresh(&mut self, decl: DeclIdx) -> Fields {
         let inst = &self.decls[decl.0 as usize];
         let (schema, head) = (inst.schema, inst.name_span);
         let mut fields = Fields::default();
@@ -101,7 +102,7 @@ impl<'a> Sema<'a> {
 
     fn check_required(
         &mut self,
-        fields: &Fields<'a>,
+        fields: &Fields,
         schema: &Schema,
         head: Span,
         what: &dyn Fn(&Self) -> String,
@@ -136,7 +137,7 @@ impl<'a> Sema<'a> {
         entry: &EntryRef<'a>,
         schema: &'static Schema,
         ctx: Option<DeclIdx>,
-        fields: &mut Fields<'a>,
+        fields: &mut Fields,
         top: bool,
     ) {
         match entry.entry {
@@ -144,7 +145,7 @@ impl<'a> Sema<'a> {
             ast::Entry::Block(block) => self.check_block(block, &entry.env, schema, ctx, fields),
             ast::Entry::Rule(rule) => {
                 if schema.rules {
-                    fields.rules.push((rule, entry.env.clone()));
+                    fields.rules.push(((**rule).clone(), entry.env.clone()));
                 } else {
                     self.diags.push(
                         Diagnostic::error(
@@ -183,7 +184,7 @@ impl<'a> Sema<'a> {
         env: &Env,
         schema: &'static Schema,
         ctx: Option<DeclIdx>,
-        fields: &mut Fields<'a>,
+        fields: &mut Fields,
         top: bool,
     ) {
         let name = attr.compact_name();
@@ -369,7 +370,7 @@ impl<'a> Sema<'a> {
         env: &Env,
         schema: &'static Schema,
         ctx: Option<DeclIdx>,
-        fields: &mut Fields<'a>,
+        fields: &mut Fields,
     ) {
         let Some(spec) = schema.block(&block.kind.name) else {
             let known: Vec<&str> = schema.blocks.iter().map(|b| b.kind).collect();

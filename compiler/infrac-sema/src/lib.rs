@@ -97,7 +97,7 @@ pub(crate) struct Sema<'a> {
     /// Required attributes that were present but invalid: not reported again as missing.
     pub(crate) failed_attrs: HashSet<(Span, &'static str)>,
     /// Checked hardware catalogue entries, read when hosts instantiate them.
-    pub(crate) catalogue: HashMap<DeclIdx, fields::Fields<'a>>,
+    pub(crate) catalogue: HashMap<DeclIdx, fields::Fields>,
     /// Storage pools that were declared but could not be built (already reported), so
     /// disks placed on them do not cascade into "no such pool".
     pub(crate) broken_pools: HashSet<(u32, String)>,
@@ -114,7 +114,7 @@ pub(crate) struct Sema<'a> {
     /// the length, checked against the address's network once the model is built.
     pub(crate) written_prefixes: Vec<(Span, u8)>,
     /// Proxmox clusters checked before guests are built, finished after.
-    pub(crate) pending_clusters: Vec<build::pve::PendingCluster<'a>>,
+    pub(crate) pending_clusters: Vec<build::pve::PendingCluster>,
     /// The model's networks by name, for the references every guest's NICs make.
     pub(crate) network_names: build::NetworkNames,
     /// The declarations of each kind.

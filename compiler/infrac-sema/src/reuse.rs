@@ -27,7 +27,7 @@
 //! the two).
 
 use crate::decls::{DeclIdx, Env};
-use crate::fields::{Field, Fields, SubBlock};
+use crate::fields::{Field, Fields};
 use crate::value::{Kind, Value};
 use crate::Sema;
 use compact_str::CompactString;
@@ -74,9 +74,9 @@ struct Header {
 /// One declaration's check and its effects.
 #[derive(Debug, Clone)]
 struct Record {
-    /// Shared with the builder that asked, which only reads it; unshared again by the
-    /// next analysis, which moves its spans in place.
-    fields: Arc<Fields<'static>>,
+    /// Shared with the builder that asked; unshared again (or copied, if a builder kept
+    /// it) by the next analysis, which moves its spans in place.
+    fields: Arc<Fields>,
     diags: Vec<Diagnostic>,
     /// Attribute values it evaluated, of any declaration, with what each read.
     created: Vec<(DeclIdx, CompactString, Option<Value>, Vec<DeclIdx>)>,
@@ -342,7 +342,7 @@ impl<'a> Sema<'a> {
     /// The fields of `decl` from the previous analysis's record of its check, with the
     /// check's effects on this analysis; `None` when the record does not hold: then
     /// check it.
-    pub(crate) fn replay(&mut self, decl: DeclIdx) -> Option<Arc<Fields<'a>>> {
+    pub(crate) fn replay(&mut self, decl: DeclIdx) -> Option<Arc<Fields>> {
         let trace = self.trace.as_mut()?;
         if trace.window.is_some() || !self.in_progress.is_empty() || trace.checked.contains(&decl) {
             return None;
@@ -434,7 +434,7 @@ impl<'a> Sema<'a> {
     }
 
     /// Finishes recording the check of `decl`, which gave `fields`.
-    pub(crate) fn close_window(&mut self, decl: DeclIdx, fields: &Fields<'a>) {
+    pub(crate) fn close_window(&mut self, decl: DeclIdx, fields: &Arc<Fields>) {
         let Some(trace) = &mut self.trace else {
             return;
         };
@@ -446,9 +446,7 @@ impl<'a> Sema<'a> {
         if !window.recordable || window.decl != decl {
             return;
         }
-        let Some(fields) = detach(fields).map(Arc::new) else {
-            return;
-        };
+        let fields = Arc::clone(fields);
         let record = Record {
             fields,
             diags: self.diags[window.diags_at..].to_vec(),
@@ -515,32 +513,6 @@ fn entry_span(entry: &infrac_syntax::ast::Entry) -> Span {
     }
 }
 
-/// `fields` without the borrowed syntax firewall rules point at; `None` when it has rules.
-fn detach(fields: &Fields<'_>) -> Option<Fields<'static>> {
-    if !fields.rules.is_empty() {
-        return None;
-    }
-    Some(Fields {
-        attrs: fields.attrs.clone(),
-        blocks: fields
-            .blocks
-            .iter()
-            .map(|b| {
-                Some(SubBlock {
-                    kind: b.kind,
-                    name: b.name.clone(),
-                    name_span: b.name_span,
-                    doc: b.doc.clone(),
-                    fields: detach(&b.fields)?,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?,
-        rules: Vec::new(),
-        failed: fields.failed.clone(),
-        broken: fields.broken,
-    })
-}
-
 /// Moves every span of `record` with `moved`; `false` when one cannot be moved.
 fn move_record(record: &mut Record, moved: &impl Fn(&mut Span) -> bool) -> bool {
     let mut ok = move_fields(Arc::make_mut(&mut record.fields), moved);
@@ -564,13 +536,19 @@ fn move_record(record: &mut Record, moved: &impl Fn(&mut Span) -> bool) -> bool 
     ok
 }
 
-fn move_fields(fields: &mut Fields<'_>, moved: &impl Fn(&mut Span) -> bool) -> bool {
+fn move_fields(fields: &mut Fields, moved: &impl Fn(&mut Span) -> bool) -> bool {
     let mut ok = true;
     for Field { value, span, .. } in &mut fields.attrs {
         ok &= moved(span) && move_value(value, moved);
     }
     for block in &mut fields.blocks {
         ok &= moved(&mut block.name_span) && move_fields(&mut block.fields, moved);
+    }
+    for (rule, env) in &mut fields.rules {
+        rule.each_span_mut(&mut |span| ok &= moved(span));
+        for (_, value) in env {
+            ok &= move_value(value, moved);
+        }
     }
     ok
 }

@@ -274,3 +274,11 @@ impl Spans for Expr {
         }
     }
 }
+
+impl Rule {
+    /// Calls `f` on every span of the rule: sema moves the rules of a declaration check
+    /// it reuses after an edit.
+    pub fn each_span_mut(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        self.each_span(f);
+    }
+}

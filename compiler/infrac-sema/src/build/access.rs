@@ -11,7 +11,7 @@ use infrac_model::{
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-impl Fields<'_> {
+impl Fields {
     fn with<T>(&self, name: &str, f: impl FnOnce(&Value) -> Option<T>) -> Option<Spanned<T>> {
         let field = self.get(name)?;
         f(&field.value).map(|v| Spanned::new(v, field.span))

@@ -89,7 +89,7 @@ impl<'a> Sema<'a> {
     /// A release's name is a Helm release name (a DNS-1123 label of at most 53
     /// characters, as `helm install` requires) and the HelmChart object's name; its
     /// namespace a namespace. The k8s target would otherwise have to rename them.
-    fn check_release_names(&mut self, what: &str, name: &str, name_span: Span, f: &Fields<'a>) {
+    fn check_release_names(&mut self, what: &str, name: &str, name_span: Span, f: &Fields) {
         let namespace = spanned_string(f, "namespace");
         let parts = [
             Some((name.to_string(), name_span, 53, "release name")),
@@ -186,7 +186,7 @@ impl<'a> Sema<'a> {
 
     /// The scalar values by dotted path; a path that is both a value and the parent of
     /// another value cannot be written as YAML.
-    fn helm_values(&mut self, fields: &Fields<'a>) -> Vec<(Vec<String>, HelmValue)> {
+    fn helm_values(&mut self, fields: &Fields) -> Vec<(Vec<String>, HelmValue)> {
         let mut out: Vec<(Vec<String>, HelmValue, Span)> = Vec::new();
         for field in &fields.attrs {
             let value = match &field.value {
@@ -230,7 +230,7 @@ impl<'a> Sema<'a> {
     }
 
     /// An Alertmanager receiver: a webhook, or mail with its sender and server.
-    fn receiver(&mut self, name: String, f: &Fields<'a>, span: Span) -> Option<Receiver> {
+    fn receiver(&mut self, name: String, f: &Fields, span: Span) -> Option<Receiver> {
         if f.broken {
             // What the broken line set is unknown; its syntax error is reported.
             return None;
@@ -327,7 +327,7 @@ fn label_problem(name: &str, max: usize) -> Option<String> {
 }
 
 /// A string attribute with the span of its value.
-fn spanned_string(f: &Fields<'_>, name: &str) -> Option<Spanned<String>> {
+fn spanned_string(f: &Fields, name: &str) -> Option<Spanned<String>> {
     let field = f.get(name)?;
     match &field.value {
         Value::Str(s) => Some(Spanned::new(s.clone(), field.span)),

@@ -128,7 +128,7 @@ impl<'a> Sema<'a> {
         &mut self,
         model: &Model,
         machine: MachineId,
-        b: &SubBlock<'a>,
+        b: &SubBlock,
     ) -> Option<ComposeService> {
         let name = b.name.clone()?;
         if !service_name_ok(&name) {
@@ -269,7 +269,7 @@ impl<'a> Sema<'a> {
         model: &Model,
         machine: MachineId,
         mode: NetworkMode,
-        b: &SubBlock<'a>,
+        b: &SubBlock,
     ) -> Option<ComposePort> {
         let host = b.fields.port("host")?;
         let container = b.fields.u32("container");
@@ -335,7 +335,7 @@ impl<'a> Sema<'a> {
         })
     }
 
-    fn compose_volume(&mut self, model: &Model, b: &SubBlock<'a>) -> Option<ComposeVolume> {
+    fn compose_volume(&mut self, model: &Model, b: &SubBlock) -> Option<ComposeVolume> {
         let name = b.name.clone()?;
         if !service_name_ok(&name) {
             self.diags.push(
@@ -437,7 +437,7 @@ impl<'a> Sema<'a> {
     }
 
     /// Plain variables, and secrets as the path of their mounted file.
-    fn compose_env(&mut self, f: &Fields<'a>) -> EnvLists {
+    fn compose_env(&mut self, f: &Fields) -> EnvLists {
         let (mut plain, mut secret) = (Vec::new(), Vec::new());
         let Some(b) = f.block("env") else {
             return (plain, secret);

@@ -14,7 +14,7 @@ impl<'a> Sema<'a> {
     /// the pod is on the host network, where every port already is the node's.
     pub(crate) fn app_host_ports(
         &mut self,
-        f: &Fields<'a>,
+        f: &Fields,
         ports: &[NamedPort],
         host_network: bool,
     ) -> Vec<Spanned<PortSpec>> {

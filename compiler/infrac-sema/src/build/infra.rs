@@ -277,11 +277,7 @@ impl<'a> Sema<'a> {
     }
 
     /// A tailnet's auth key; on any other network nothing would read it.
-    fn tailscale_auth_key(
-        &mut self,
-        f: &Fields<'a>,
-        overlay: Option<Overlay>,
-    ) -> Option<SecretRef> {
+    fn tailscale_auth_key(&mut self, f: &Fields, overlay: Option<Overlay>) -> Option<SecretRef> {
         let field = f.get("auth_key")?;
         if overlay != Some(Overlay::Tailscale) {
             self.diags.push(
@@ -314,23 +310,13 @@ impl<'a> Sema<'a> {
         }
     }
 
-    pub(crate) fn placement(
-        &mut self,
-        f: &Fields<'a>,
-        name: &str,
-        model: &Model,
-    ) -> Option<Placement> {
+    pub(crate) fn placement(&mut self, f: &Fields, name: &str, model: &Model) -> Option<Placement> {
         let (value, span, target, target_span) = f.placed(name)?;
         self.placement_of(value.clone(), span, target, target_span, model)
     }
 
     /// Every placement of a list attribute (`address = [a on x, b on y]`).
-    pub(crate) fn placements(
-        &mut self,
-        f: &Fields<'a>,
-        name: &str,
-        model: &Model,
-    ) -> Vec<Placement> {
+    pub(crate) fn placements(&mut self, f: &Fields, name: &str, model: &Model) -> Vec<Placement> {
         f.list(name)
             .into_iter()
             .filter_map(|(v, _)| match v {
@@ -464,7 +450,7 @@ fn is_ssh_public_key(key: &str) -> bool {
 const TAILSCALE_V4: &str = "100.64.0.0/10";
 const TAILSCALE_V6: &str = "fd7a:115c:a1e0::/48";
 
-fn ip_list(f: &Fields<'_>, name: &str) -> Vec<IpAddr> {
+fn ip_list(f: &Fields, name: &str) -> Vec<IpAddr> {
     f.list(name)
         .into_iter()
         .filter_map(|(v, _)| match v {

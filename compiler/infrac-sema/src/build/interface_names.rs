@@ -10,7 +10,7 @@ impl<'a> Sema<'a> {
     /// interface names into `/etc/network/interfaces`, NixOS and OpenWrt configuration:
     /// each must be one the kernel accepts (Linux net/core/dev.c, `dev_valid_name`: 1 to 15 bytes, no `/`,
     /// `:` or whitespace) and one word in those files, so letters, digits, `.`, `_`, `-`.
-    pub(crate) fn check_interface_names(&mut self, f: &Fields<'a>, model: &infrac_model::Model) {
+    pub(crate) fn check_interface_names(&mut self, f: &Fields, model: &infrac_model::Model) {
         for kind in ["nic", "bridge", "bond"] {
             for b in f.blocks_of(kind) {
                 let Some(name) = &b.name else { continue };

@@ -200,7 +200,7 @@ impl<'a> Sema<'a> {
     }
 
     /// Reports settings that the machine's platform gives no meaning to.
-    fn check_platform(&mut self, f: &Fields<'a>, platform: Platform, name: &str) {
+    fn check_platform(&mut self, f: &Fields, platform: Platform, name: &str) {
         for rule in APPLIES {
             if rule.platforms.contains(&platform) {
                 continue;
@@ -240,7 +240,7 @@ impl<'a> Sema<'a> {
     /// The NICs of a physical machine: ports named by their interface (`nic eno1 {
     /// network = lan, ip = … }`), or named after the network they join (`nic tailnet { ip
     /// = … }`, an OpenWrt logical interface).
-    fn physical_nics(&mut self, f: &Fields<'a>, model: &Model, handles: &Handles) -> Vec<Nic> {
+    fn physical_nics(&mut self, f: &Fields, model: &Model, handles: &Handles) -> Vec<Nic> {
         let _ = handles;
         let mut nics = Vec::new();
         for b in f.blocks_of("nic").collect::<Vec<_>>() {
@@ -306,7 +306,7 @@ impl<'a> Sema<'a> {
     /// WireGuard overlay, where nothing would use them.
     pub(crate) fn wireguard_member(
         &mut self,
-        fields: &Fields<'a>,
+        fields: &Fields,
         model: &Model,
         network: Option<NetworkId>,
         span: Span,
@@ -402,7 +402,7 @@ impl<'a> Sema<'a> {
         })
     }
 
-    fn bridges(&mut self, f: &Fields<'a>, name: &str, nics: &[Nic]) -> Vec<Bridge> {
+    fn bridges(&mut self, f: &Fields, name: &str, nics: &[Nic]) -> Vec<Bridge> {
         // A bridge's port is a NIC or a bond of this host.
         let bonds: Vec<String> = f.blocks_of("bond").filter_map(|b| b.name.clone()).collect();
         let ports_of: Vec<&str> = nics
@@ -453,7 +453,7 @@ impl<'a> Sema<'a> {
 
     /// On a Linux machine that is not a hypervisor, a storage pool is a mount of an NFS
     /// export; local disks are the OS installer's business.
-    fn check_mounts(&mut self, f: &Fields<'a>, platform: Platform, name: &str) {
+    fn check_mounts(&mut self, f: &Fields, platform: Platform, name: &str) {
         if !matches!(platform, Platform::Baremetal | Platform::Cloud) {
             return;
         }
@@ -478,7 +478,7 @@ impl<'a> Sema<'a> {
         }
     }
 
-    fn storage(&mut self, f: &Fields<'a>) -> Vec<StoragePool> {
+    fn storage(&mut self, f: &Fields) -> Vec<StoragePool> {
         f.blocks_of("storage")
             .filter_map(|b| {
                 let kind = StorageKind::ALL
@@ -603,7 +603,7 @@ impl<'a> Sema<'a> {
     /// `service NAME { … }` blocks.
     pub(crate) fn machine_services(
         &mut self,
-        f: &Fields<'a>,
+        f: &Fields,
         model: &Model,
         handles: &Handles,
     ) -> Vec<MachineService> {
@@ -683,7 +683,7 @@ impl<'a> Sema<'a> {
     }
 
     /// The NFS exports a machine serves.
-    pub(crate) fn exports(&mut self, f: &Fields<'a>, model: &Model) -> Vec<Export> {
+    pub(crate) fn exports(&mut self, f: &Fields, model: &Model) -> Vec<Export> {
         for b in f.blocks_of("export") {
             let Some(path) = b.fields.get("path") else {
                 continue;

@@ -135,7 +135,7 @@ impl<'a> Sema<'a> {
     }
 
     /// Checks a declaration's body, remembering its doc comment for the model.
-    pub(crate) fn fields(&mut self, decl: DeclIdx) -> (Fields<'a>, Option<String>) {
+    pub(crate) fn fields(&mut self, decl: DeclIdx) -> (Fields, Option<String>) {
         let fields = self.check_decl(decl);
         (fields, self.decls[decl.0 as usize].decl.doc.clone())
     }
@@ -144,7 +144,7 @@ impl<'a> Sema<'a> {
     pub(crate) fn shared_fields(
         &mut self,
         decl: DeclIdx,
-    ) -> (std::sync::Arc<Fields<'a>>, Option<String>) {
+    ) -> (std::sync::Arc<Fields>, Option<String>) {
         let fields = self.check_decl_shared(decl);
         (fields, self.decls[decl.0 as usize].decl.doc.clone())
     }
@@ -152,7 +152,7 @@ impl<'a> Sema<'a> {
     /// The site a host or network belongs to.
     pub(crate) fn site_of(
         &mut self,
-        fields: &Fields<'a>,
+        fields: &Fields,
         handles: &Handles,
         model: &Model,
         name_span: Span,

@@ -17,9 +17,9 @@ use infrac_model::storage::{Content, PoolSettings};
 use infrac_model::*;
 
 /// A cluster declaration checked in the first pass, finished in the second.
-pub(crate) struct PendingCluster<'a> {
+pub(crate) struct PendingCluster {
     decl: crate::decls::DeclIdx,
-    fields: Fields<'a>,
+    fields: Fields,
     doc: Option<String>,
     nodes: Vec<Spanned<MachineId>>,
     ceph: Option<Ceph>,
@@ -50,7 +50,7 @@ fn content(fields: &Fields) -> Vec<Content> {
 
 impl<'a> Sema<'a> {
     /// A host's OSDs (`osd NAME { size, device }`).
-    pub(crate) fn osds(&mut self, f: &Fields<'a>) -> Vec<Osd> {
+    pub(crate) fn osds(&mut self, f: &Fields) -> Vec<Osd> {
         f.blocks_of("osd")
             .filter_map(|b| {
                 let name = b.name.clone()?;
@@ -71,7 +71,7 @@ impl<'a> Sema<'a> {
 
     /// A host's bonds (`bond NAME { ports, mode }`); the checks say whether the ports are
     /// NICs of the host.
-    pub(crate) fn bonds(&mut self, f: &Fields<'a>) -> Vec<infrac_model::pve::Bond> {
+    pub(crate) fn bonds(&mut self, f: &Fields) -> Vec<infrac_model::pve::Bond> {
         f.blocks_of("bond")
             .filter_map(|b| {
                 Some(infrac_model::pve::Bond {
@@ -112,7 +112,7 @@ impl<'a> Sema<'a> {
         }
     }
 
-    fn ceph(&mut self, block: &SubBlock<'a>, model: &Model) -> Ceph {
+    fn ceph(&mut self, block: &SubBlock, model: &Model) -> Ceph {
         let network = |name: &str| {
             block.fields.decl_ref(name).and_then(|n| {
                 model
@@ -154,7 +154,7 @@ impl<'a> Sema<'a> {
         model: &mut Model,
         nodes: &[Spanned<MachineId>],
         ceph: &Ceph,
-        fields: &Fields<'a>,
+        fields: &Fields,
     ) {
         let ids: Vec<MachineId> = nodes.iter().map(|n| n.value).collect();
         let raw: Vec<u64> = ceph::raw_by_node(model, &ids)

@@ -50,7 +50,7 @@ impl<'a> Sema<'a> {
     /// conflict, are incomplete, or have nothing to act on.
     pub(crate) fn route_certificate(
         &mut self,
-        f: &Fields<'a>,
+        f: &Fields,
         kind: IngressKind,
         route_span: Span,
     ) -> RouteCertificate {

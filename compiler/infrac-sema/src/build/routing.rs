@@ -208,7 +208,7 @@ impl<'a> Sema<'a> {
                     .map(|name| f.get(name).map(|field| field.span)),
             };
             for (rule, env) in f.rules.clone() {
-                self.firewall_rule(rule, &env, model, handles, &mut firewall);
+                self.firewall_rule(&rule, &env, model, handles, &mut firewall);
             }
             model.firewalls.push(firewall);
         }
@@ -252,7 +252,7 @@ impl<'a> Sema<'a> {
 
     fn firewall_rule(
         &mut self,
-        rule: &'a ast::Rule,
+        rule: &ast::Rule,
         env: &Env,
         model: &Model,
         handles: &Handles,

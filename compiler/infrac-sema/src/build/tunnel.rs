@@ -6,7 +6,7 @@ use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::{IngressKind, Origin, SecretRef, Spanned, Tunnel};
 
 /// A route's `origin = https` and `no_tls_verify = true`.
-pub(crate) fn route_origin(f: &Fields<'_>) -> Origin {
+pub(crate) fn route_origin(f: &Fields) -> Origin {
     Origin {
         https: f.string("origin").as_deref() == Some("https"),
         no_tls_verify: f.bool("no_tls_verify").unwrap_or(false),
@@ -29,7 +29,7 @@ impl<'a> Sema<'a> {
     /// reverse proxy (which has no tunnel to run).
     pub(crate) fn ingress_tunnel(
         &mut self,
-        f: &Fields<'a>,
+        f: &Fields,
         kind: IngressKind,
         name_span: Span,
     ) -> Option<Tunnel> {

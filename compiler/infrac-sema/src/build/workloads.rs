@@ -64,7 +64,7 @@ pub(crate) struct Built {
 
 impl<'a> Sema<'a> {
     /// The cluster's `issuer NAME { email, server }` blocks.
-    pub(crate) fn issuers(&mut self, f: &Fields<'a>, ingress_class: &str) -> Vec<CertIssuer> {
+    pub(crate) fn issuers(&mut self, f: &Fields, ingress_class: &str) -> Vec<CertIssuer> {
         f.blocks_of("issuer")
             .filter_map(|b| {
                 Some(CertIssuer {
@@ -86,7 +86,7 @@ impl<'a> Sema<'a> {
         &mut self,
         model: &Model,
         handles: &Handles,
-        f: &Fields<'a>,
+        f: &Fields,
         cluster: ClusterId,
         name: &str,
         name_span: Span,
@@ -144,7 +144,7 @@ impl<'a> Sema<'a> {
             .u32("fs_group")
             .map(|g| g.value)
             .or(writes.then_some(DEFAULT_FS_GROUP));
-        let probe = |b: &SubBlock<'a>| {
+        let probe = |b: &SubBlock| {
             Some(Probe {
                 path: b.fields.string("path")?,
                 port: b.fields.port("port").map(|p| p.value.first),
@@ -182,7 +182,7 @@ impl<'a> Sema<'a> {
     }
 
     /// `port = tcp/80` (named after protocol and number) or `ports { http = tcp/80, … }`.
-    fn app_ports(&mut self, f: &Fields<'a>) -> Vec<NamedPort> {
+    fn app_ports(&mut self, f: &Fields) -> Vec<NamedPort> {
         let single = f.port("port");
         let named = f.block("ports");
         match (single, named) {
@@ -233,7 +233,7 @@ impl<'a> Sema<'a> {
     }
 
     /// A claim (`Ok`) or another kind of volume (`Err`), by the attributes it sets.
-    fn app_volume(&mut self, model: &Model, b: &SubBlock<'a>) -> Option<Result<Volume, Mount>> {
+    fn app_volume(&mut self, model: &Model, b: &SubBlock) -> Option<Result<Volume, Mount>> {
         let name = b.name.clone()?;
         let path = b.fields.string("path")?;
         let size = b.fields.bytes("size");
@@ -344,7 +344,7 @@ impl<'a> Sema<'a> {
     }
 
     /// `file NAME { path, content }` or `{ path, source }` (a file beside the lab).
-    fn config_file(&mut self, b: &SubBlock<'a>) -> Option<ConfigFile> {
+    fn config_file(&mut self, b: &SubBlock) -> Option<ConfigFile> {
         let name = b.name.clone()?;
         let path = b.fields.string("path")?;
         let content = match (b.fields.get("content"), b.fields.get("source")) {
@@ -445,7 +445,7 @@ impl<'a> Sema<'a> {
     fn check_placement(
         &mut self,
         model: &Model,
-        f: &Fields<'a>,
+        f: &Fields,
         cluster: ClusterId,
         name: &str,
         name_span: Span,
@@ -569,7 +569,7 @@ impl<'a> Sema<'a> {
 
     /// `tls = ISSUER` (a cert-manager Certificate) or `tls = default` (the ingress
     /// controller's default certificate), for an app with a host name.
-    fn app_tls(&mut self, model: &Model, f: &Fields<'a>, cluster: ClusterId) -> Option<Tls> {
+    fn app_tls(&mut self, model: &Model, f: &Fields, cluster: ClusterId) -> Option<Tls> {
         let word = f.word("tls")?;
         if f.get("host").is_none() {
             self.diags.push(
