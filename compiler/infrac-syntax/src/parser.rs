@@ -22,6 +22,8 @@ mod differential;
 mod direct;
 mod expect;
 mod incremental;
+#[cfg(test)]
+mod recovery_prefix;
 
 pub use agree::assert_parsers_agree;
 pub(crate) use expect::OUTCOME_WORDS;
@@ -77,6 +79,23 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
 
 /// The combinator parser, which explains and recovers from every error.
 fn parse_with_recovery(src: &str, file: FileId, lexed: crate::lexer::Lexed) -> Parsed {
+    parse_with_recovery_from(src, file, lexed, true)
+}
+
+/// [`parse_with_recovery`]; with `prefix`, the declarations before the first broken one
+/// are taken from the direct parser (`direct::parse_prefix`), which gives the same tree
+/// for them, and the recovering parser starts there.
+fn parse_with_recovery_from(
+    src: &str,
+    file: FileId,
+    lexed: crate::lexer::Lexed,
+    prefix: bool,
+) -> Parsed {
+    let (mut items, mut resume) = if prefix {
+        direct::parse_prefix(&lexed.tokens)
+    } else {
+        (Vec::new(), 0)
+    };
     let mut diagnostics = lexed.diagnostics;
     let mut tokens: Vec<(Token, SimpleSpan)> = lexed
         .tokens
@@ -84,13 +103,26 @@ fn parse_with_recovery(src: &str, file: FileId, lexed: crate::lexer::Lexed) -> P
         .map(|(t, s)| (t, SimpleSpan::from(s.start as usize..s.end as usize)))
         .collect();
     close_unclosed_blocks(&mut tokens, src);
+    // A brace closed for an unclosed block inside the prefix (a nested line that looks
+    // like a declaration) changes the prefix: then the recovering parser parses it all.
+    if tokens[..resume.min(tokens.len())]
+        .iter()
+        .any(|(t, s)| *t == Token::RBrace && s.start == s.end)
+    {
+        items.clear();
+        resume = 0;
+    }
     let interpolations = interpolation_spans(&tokens);
     let eoi = SimpleSpan::from(src.len()..src.len());
-    let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
+    let input = tokens[resume.min(tokens.len())..].map(eoi, |(t, s)| (t, s));
     let cuts: Cuts = Rc::default();
     let (ast, errors) = file_parser(file, cuts.clone())
         .parse(input)
         .into_output_errors();
+    let ast = ast.map(|mut rest| {
+        items.append(&mut rest.items);
+        File { items }
+    });
     for span in cuts.take() {
         diagnostics.push(
             Diagnostic::error(

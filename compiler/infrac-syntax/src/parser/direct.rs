@@ -32,6 +32,37 @@ pub(super) fn parse(tokens: &[(Token, Span)]) -> Option<File> {
     parser.file().ok()
 }
 
+/// The top-level items at the start of `tokens` that parse, but the last of them, and
+/// the index of the token where the rest begins. The recovering parser, which is far
+/// slower, then parses only the rest: a file with one broken declaration near its end is
+/// not parsed twice. The last item that parses is left to it as well, so whatever the
+/// broken one does to its neighbour is decided as in a parse of the whole file.
+pub(super) fn parse_prefix(tokens: &[(Token, Span)]) -> (Vec<Item>, usize) {
+    let mut parser = Direct { tokens, pos: 0 };
+    parser.skip_newlines();
+    let mut items = Vec::new();
+    let mut starts = Vec::new();
+    while parser.peek().is_some() {
+        let start = parser.pos;
+        let Ok(item) = parser.item() else {
+            break;
+        };
+        if !matches!(parser.peek(), Some(Token::Newline)) {
+            break;
+        }
+        items.push(item);
+        starts.push(start);
+        parser.skip_newlines();
+    }
+    match starts.pop() {
+        Some(start) => {
+            items.pop();
+            (items, start)
+        }
+        None => (Vec::new(), 0),
+    }
+}
+
 struct Direct<'t> {
     tokens: &'t [(Token, Span)],
     pos: usize,
