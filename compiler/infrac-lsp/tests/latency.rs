@@ -141,6 +141,25 @@ fn keystroke_and_hover_latency() {
             }
         }),
     );
+    // A new guest typed at the end of the lab, one character at a time: until its block
+    // is closed, most keystrokes leave a syntax error.
+    const NEW_GUEST: &str = "\nvm typed 99999 on pve0 {\n  cores = 2\n}\n";
+    // After the comment of forty characters typed above, on the lab's last line.
+    let end = Position::new(big_text.lines().count() as u32, 40);
+    let typed = std::cell::Cell::new(end);
+    report(
+        "keystroke typing a new guest at the end of the 5,000-guest lab",
+        edit_keys(&client, &big, NEW_GUEST.len() as i32, 4000, |i| {
+            let at = typed.get();
+            let key = &NEW_GUEST[i as usize..i as usize + 1];
+            typed.set(if key == "\n" {
+                Position::new(at.line + 1, 0)
+            } else {
+                Position::new(at.line, at.character + 1)
+            });
+            (Range::new(at, at), key)
+        }),
+    );
     report(
         "hover in ORION",
         hover_times(&mut client, &orion, Position::new(20, 10), 40),
