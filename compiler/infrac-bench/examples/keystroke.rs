@@ -4,7 +4,8 @@
 //! tree and its declaration checks reused as `Loader::parse` and `Loader::reuse` let the
 //! checker do.
 //!
-//! `cargo run --release -p infrac-bench --example keystroke -- [GUESTS] [KEYS] [middle]`
+//! `cargo run --release -p infrac-bench --example keystroke -- [GUESTS] [KEYS] [middle|new]`
+//! (`new`: a new guest typed at the end, most keystrokes leaving a syntax error)
 //! prints each keystroke's check time. Under `valgrind --tool=callgrind`, the difference between KEYS
 //! of 0 and of 5, divided by 5, is the instructions of one keystroke (the first check and
 //! the generation of the lab cancel out; dropping the previous analysis is counted, which
@@ -61,7 +62,12 @@ fn main() {
     // `middle`: a digit typed after the core count of the guest in the middle of the lab
     // and deleted again, so every declaration after it moves; else a comment typed at
     // the end.
-    let middle = args.next().is_some_and(|a| a == "middle");
+    let mode = args.next().unwrap_or_default();
+    let middle = mode == "middle";
+    // `new`: a new guest typed at the end, one character at a time; most keystrokes
+    // leave a syntax error until its block is closed.
+    const NEW_GUEST: &str = "\nvm typed 99999 on pve0 {\n  cores = 2\n}\n";
+    let new = mode == "new";
     let cores = text[text.len() / 2..]
         .find("cores")
         .and_then(|at| {
@@ -69,11 +75,13 @@ fn main() {
             text[at..].find('\n').map(|end| at + end)
         })
         .unwrap_or(text.len());
-    if !middle {
+    if !middle && !new {
         text.push('#');
     }
     for key in 0..keys {
-        if !middle {
+        if new {
+            text.push_str(&NEW_GUEST[key % NEW_GUEST.len()..][..1]);
+        } else if !middle {
             text.push('x');
         } else if key % 2 == 0 {
             text.insert(cores, '1');

@@ -86,6 +86,11 @@ fn analyse(
 /// Analyses each text in turn from the previous step's analysis, compares each with a
 /// fresh analysis, and returns how many declaration checks were replayed in all.
 fn follow(root: &Path, texts: &[String]) -> usize {
+    follow_counting(root, texts).0
+}
+
+/// [`follow`], also counting the checks replayed in texts with a syntax error.
+fn follow_counting(root: &Path, texts: &[String]) -> (usize, usize) {
     let steps: Vec<(String, Vec<(PathBuf, String)>)> =
         texts.iter().map(|t| (t.clone(), Vec::new())).collect();
     follow_files(root, &steps)
@@ -93,10 +98,11 @@ fn follow(root: &Path, texts: &[String]) -> usize {
 
 /// [`follow`] for a lab whose other files change too: each step is the root's text and
 /// the texts of the other files held in memory.
-fn follow_files(root: &Path, steps: &[(String, Vec<(PathBuf, String)>)]) -> usize {
+fn follow_files(root: &Path, steps: &[(String, Vec<(PathBuf, String)>)]) -> (usize, usize) {
     let (first, open) = &steps[0];
     let mut previous = analyse(root, first, open, None, true);
     let mut replayed = 0;
+    let mut replayed_broken = 0;
     for (step, (text, open)) in steps.iter().enumerate().skip(1) {
         let edited = analyse(root, text, open, Some(&previous), true);
         let fresh = analyse(root, text, open, None, false);
@@ -113,10 +119,14 @@ fn follow_files(root: &Path, steps: &[(String, Vec<(PathBuf, String)>)]) -> usiz
             &format!("{:?}", fresh.model),
             &context,
         );
-        replayed += edited.reuse.as_ref().map_or(0, |r| r.replayed());
+        let now = edited.reuse.as_ref().map_or(0, |r| r.replayed());
+        replayed += now;
+        if edited.files.iter().any(|f| !f.clean) {
+            replayed_broken += now;
+        }
         previous = edited;
     }
-    replayed
+    (replayed, replayed_broken)
 }
 
 /// Fails with where `edited` and `fresh` first differ (the texts are long).
@@ -244,13 +254,20 @@ fn every_lab_edited_step_by_step_analyses_as_it_does_afresh() {
         "examples and fixtures found: {}",
         labs.len()
     );
-    let mut replayed = 0;
+    let (mut replayed, mut replayed_broken) = (0, 0);
     for (i, lab) in labs.iter().enumerate() {
         let original = std::fs::read_to_string(lab).unwrap_or_else(|e| panic!("{lab:?}: {e}"));
-        replayed += follow(lab, &edits(&original, 7 + i as u64, 6));
+        let (all, broken) = follow_counting(lab, &edits(&original, 7 + i as u64, 6));
+        replayed += all;
+        replayed_broken += broken;
     }
-    // The comparison means something only if checks were replayed.
+    // The comparison means something only if checks were replayed, in texts that parse
+    // and in texts with a syntax error.
     assert!(replayed > 1_000, "declaration checks replayed: {replayed}");
+    assert!(
+        replayed_broken > 1_000,
+        "declaration checks replayed in broken texts: {replayed_broken}"
+    );
 }
 
 #[test]
@@ -376,6 +393,6 @@ fn a_lab_edited_in_its_imported_file_analyses_as_it_does_afresh() {
     steps.push(step(&commented, &inc));
     root_text = commented.replacen("cores  = 2", "cores  = 3", 1);
     steps.push(step(&root_text, &inc));
-    let replayed = follow_files(&root, &steps);
+    let (replayed, _) = follow_files(&root, &steps);
     assert!(replayed > 300, "declaration checks replayed: {replayed}");
 }

@@ -55,8 +55,9 @@ pub struct ParsedFile {
 impl Analysis {
     /// The parse of `text`, the new text of the file this analysis read as `name`, from
     /// that file's tree with only what the edit touched parsed again
-    /// (`infrac_syntax::reparse`); `None` when the file was not read, will not be file
-    /// `file` again, or did not parse cleanly: then parse it whole.
+    /// (`infrac_syntax::reparse`), or where that cannot be, parsed whole with what did not
+    /// change marked (`infrac_syntax::parse_beside`); `None` when the file was not read or
+    /// will not be file `file` again: then parse it whole.
     pub fn reparse(
         &self,
         name: &str,
@@ -65,10 +66,18 @@ impl Analysis {
     ) -> Option<infrac_syntax::Parsed> {
         let old = self.sources.find(name)?;
         let tree = self.files.iter().find(|f| f.file == old)?;
-        if old != file || !tree.clean {
+        if old != file {
             return None;
         }
-        infrac_syntax::reparse(&self.sources.get(old)?.text, &tree.ast, text, file)
+        let old_text = &self.sources.get(old)?.text;
+        if tree.clean {
+            if let Some(parsed) = infrac_syntax::reparse(old_text, &tree.ast, text, file) {
+                return Some(parsed);
+            }
+        }
+        // Parsed whole, with the declarations before the edit that did not change marked,
+        // so their checks can still be reused.
+        Some(infrac_syntax::parse_beside(old_text, &tree.ast, text, file))
     }
 
     /// Whether any diagnostic is an error.

@@ -11,4 +11,4 @@ mod spans;
 pub mod token;
 
 pub use fmt::{format, FormatError};
-pub use parser::{assert_parsers_agree, parse, reparse, Edit, Parsed};
+pub use parser::{assert_parsers_agree, parse, parse_beside, reparse, Edit, Parsed};

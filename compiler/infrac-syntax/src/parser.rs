@@ -27,7 +27,7 @@ mod recovery_prefix;
 
 pub use agree::assert_parsers_agree;
 pub(crate) use expect::OUTCOME_WORDS;
-pub use incremental::reparse;
+pub use incremental::{parse_beside, reparse};
 
 type Extra<'t> = extra::Err<Rich<'t, Token, SimpleSpan>>;
 
@@ -56,22 +56,25 @@ pub struct Edit {
 pub fn parse(src: &str, file: FileId) -> Parsed {
     let lexed = lex(src, file);
     if lexed.diagnostics.is_empty() {
-        if let Some(mut ast) = direct::parse(&lexed.tokens) {
-            let mut diagnostics = Vec::new();
-            if !lexed.docs.is_empty() {
-                attach_docs(
-                    &mut ast,
-                    &lexed.docs,
-                    &LineIndex::new(src),
-                    &mut diagnostics,
-                );
-                diagnostics.sort_by_key(Diagnostic::sort_key);
+        match direct::parse_or_prefix(&lexed.tokens) {
+            Ok(mut ast) => {
+                let mut diagnostics = Vec::new();
+                if !lexed.docs.is_empty() {
+                    attach_docs(
+                        &mut ast,
+                        &lexed.docs,
+                        &LineIndex::new(src),
+                        &mut diagnostics,
+                    );
+                    diagnostics.sort_by_key(Diagnostic::sort_key);
+                }
+                return Parsed {
+                    file: ast,
+                    diagnostics,
+                    edit: None,
+                };
             }
-            return Parsed {
-                file: ast,
-                diagnostics,
-                edit: None,
-            };
+            Err(prefix) => return parse_with_recovery_from(src, file, lexed, prefix),
         }
     }
     parse_with_recovery(src, file, lexed)
@@ -79,23 +82,20 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
 
 /// The combinator parser, which explains and recovers from every error.
 fn parse_with_recovery(src: &str, file: FileId, lexed: crate::lexer::Lexed) -> Parsed {
-    parse_with_recovery_from(src, file, lexed, true)
+    let prefix = direct::parse_prefix(&lexed.tokens);
+    parse_with_recovery_from(src, file, lexed, prefix)
 }
 
-/// [`parse_with_recovery`]; with `prefix`, the declarations before the first broken one
-/// are taken from the direct parser (`direct::parse_prefix`), which gives the same tree
-/// for them, and the recovering parser starts there.
+/// [`parse_with_recovery`] after `prefix`: the declarations the direct parser took before
+/// the first broken one (`direct::parse_prefix`), which are the tree the recovering parser
+/// gives for them, and the token where it starts.
 fn parse_with_recovery_from(
     src: &str,
     file: FileId,
     lexed: crate::lexer::Lexed,
-    prefix: bool,
+    prefix: (Vec<Item>, usize),
 ) -> Parsed {
-    let (mut items, mut resume) = if prefix {
-        direct::parse_prefix(&lexed.tokens)
-    } else {
-        (Vec::new(), 0)
-    };
+    let (mut items, mut resume) = prefix;
     let mut diagnostics = lexed.diagnostics;
     let mut tokens: Vec<(Token, SimpleSpan)> = lexed
         .tokens

@@ -38,28 +38,52 @@ pub(super) fn parse(tokens: &[(Token, Span)]) -> Option<File> {
 /// not parsed twice. The last item that parses is left to it as well, so whatever the
 /// broken one does to its neighbour is decided as in a parse of the whole file.
 pub(super) fn parse_prefix(tokens: &[(Token, Span)]) -> (Vec<Item>, usize) {
+    // When every item parses, the lexer found the problem: recovery parses it all.
+    match parse_or_prefix(tokens) {
+        Ok(_) => (Vec::new(), 0),
+        Err(prefix) => prefix,
+    }
+}
+
+/// The whole file when it parses; else [`parse_prefix`]'s items and resuming token, from
+/// the same single pass.
+pub(super) fn parse_or_prefix(tokens: &[(Token, Span)]) -> Result<File, (Vec<Item>, usize)> {
     let mut parser = Direct { tokens, pos: 0 };
     parser.skip_newlines();
     let mut items = Vec::new();
-    let mut starts = Vec::new();
+    let mut last_start = None;
+    let mut broken = false;
     while parser.peek().is_some() {
         let start = parser.pos;
         let Ok(item) = parser.item() else {
+            broken = true;
             break;
         };
-        if !matches!(parser.peek(), Some(Token::Newline)) {
-            break;
+        match parser.peek() {
+            None => {
+                items.push(item);
+                break;
+            }
+            Some(Token::Newline) => {
+                items.push(item);
+                last_start = Some(start);
+                parser.skip_newlines();
+            }
+            Some(_) => {
+                broken = true;
+                break;
+            }
         }
-        items.push(item);
-        starts.push(start);
-        parser.skip_newlines();
     }
-    match starts.pop() {
+    if !broken {
+        return Ok(File { items });
+    }
+    match last_start {
         Some(start) => {
             items.pop();
-            (items, start)
+            Err((items, start))
         }
-        None => (Vec::new(), 0),
+        None => Err((Vec::new(), 0)),
     }
 }
 

@@ -79,6 +79,37 @@ pub fn reparse(old_text: &str, old: &File, new_text: &str, file: FileId) -> Opti
     })
 }
 
+/// The whole parse of `new_text` (file `file`), with [`Parsed::edit`] set from `old`, the
+/// tree of `old_text` in the same file: the top-level items before the first byte the edit
+/// changed that equal the previous tree's are left out of it, everything after them is
+/// the edit. For a text [`reparse`] cannot confine (a syntax error, before or after the
+/// edit), so that what reads the tree can still reuse what it made of those items.
+pub fn parse_beside(old_text: &str, old: &File, new_text: &str, file: FileId) -> Parsed {
+    let mut parsed = crate::parse(new_text, file);
+    let (start, _, _) = edited_range(old_text.as_bytes(), new_text.as_bytes());
+    let same = old
+        .items
+        .iter()
+        .zip(&parsed.file.items)
+        .take_while(|(a, b)| {
+            let span = item_span(a);
+            span.file == file && span.end as usize <= start && a == b
+        })
+        .count();
+    let from = same
+        .checked_sub(1)
+        .map_or(0, |last| item_span(&parsed.file.items[last]).end);
+    parsed.edit = (|| {
+        Some(Edit {
+            file,
+            start: from,
+            old_end: u32::try_from(old_text.len()).ok()?,
+            new_end: u32::try_from(new_text.len()).ok()?,
+        })
+    })();
+    parsed
+}
+
 /// The edit that turns `old` into `new`: it starts at `.0` and ends at `.1` in `old`, at
 /// `.2` in `new` (the longest common prefix and, after it, the longest common suffix).
 fn edited_range(old: &[u8], new: &[u8]) -> (usize, usize, usize) {
@@ -234,6 +265,28 @@ mod tests {
             reused * 3 > checked,
             "only {reused} of {checked} edits were reparsed"
         );
+    }
+
+    #[test]
+    fn a_whole_parse_beside_the_previous_tree_marks_what_did_not_change() {
+        let text = "vm a 100 on pve {}\n\nvm b 101 on pve {}\n\nvm c 102 on pve {}\n";
+        let old = parse(text, FileId(0)).file;
+        let broken = text.replace("vm b 101 on pve {}", "vm b 101 on pve { = }");
+        let beside = parse_beside(text, &old, &broken, FileId(0));
+        let whole = parse(&broken, FileId(0));
+        assert_eq!(beside.file, whole.file);
+        assert_eq!(beside.diagnostics, whole.diagnostics);
+        let edit = beside.edit.unwrap_or_else(|| panic!("no edit"));
+        // `a` is before the edit and unchanged; `b` and everything after it is the edit.
+        assert_eq!(edit.start, item_span(&old.items[0]).end);
+        assert_eq!(
+            (edit.old_end, edit.new_end),
+            (text.len() as u32, broken.len() as u32)
+        );
+        // An edit in the first item leaves nothing out.
+        let first = text.replacen("{}", "{ = }", 1);
+        let beside = parse_beside(text, &old, &first, FileId(0));
+        assert_eq!(beside.edit.map(|e| e.start), Some(0));
     }
 
     #[test]

@@ -31,7 +31,13 @@ fn broken(text: &str, at: usize) -> Vec<String> {
 }
 
 fn recovered(text: &str, prefix: bool) -> Parsed {
-    parse_with_recovery_from(text, FileId(2), lex(text, FileId(2)), prefix)
+    let lexed = lex(text, FileId(2));
+    let prefix = if prefix {
+        direct::parse_prefix(&lexed.tokens)
+    } else {
+        (Vec::new(), 0)
+    };
+    parse_with_recovery_from(text, FileId(2), lexed, prefix)
 }
 
 #[test]
