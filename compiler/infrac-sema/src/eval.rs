@@ -3,6 +3,7 @@
 use crate::decls::{DeclIdx, Env};
 use crate::value::{Kind, Ty, Value};
 use crate::Sema;
+use compact_str::CompactString;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use infrac_model::{Expose, PortSpec, Protocol};
 use infrac_syntax::ast::{self, BinOp, ExprKind};
@@ -620,13 +621,7 @@ impl<'a> Sema<'a> {
         name: &str,
         use_span: Span,
     ) -> Option<Value> {
-        // Memoised per declaration in a short list: a lookup compares names without
-        // building a key, and a declaration has a few attributes.
-        if let Some((_, v)) = self
-            .memo
-            .get(decl.0 as usize)
-            .and_then(|attrs| attrs.iter().find(|(n, _)| n == name))
-        {
+        if let Some(v) = self.memoised(decl, name) {
             let v = v.clone();
             self.note_hit(decl, name);
             return v;
@@ -692,14 +687,29 @@ impl<'a> Sema<'a> {
         // Evaluations nest, so this one's entry is the last (a loop was refused above).
         let done = self.in_progress.pop();
         debug_assert!(done.is_some_and(|(d, n)| d == decl && n == name));
+        self.memoise(decl, name.into(), value.clone());
+        self.note_evaluated(decl, name, &value);
+        value
+    }
+
+    /// The memoised value of attribute `name` of `decl`, if it was evaluated. Memoised per
+    /// declaration in a short list: a lookup compares names without building a key, and a
+    /// declaration has a few attributes.
+    pub(crate) fn memoised(&self, decl: DeclIdx, name: &str) -> Option<&Option<Value>> {
+        self.memo
+            .get(decl.0 as usize)?
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+
+    pub(crate) fn memoise(&mut self, decl: DeclIdx, name: CompactString, value: Option<Value>) {
         let at = decl.0 as usize;
         if self.memo.len() <= at {
             self.memo
                 .resize_with(self.decls.len().max(at + 1), Vec::new);
         }
-        self.memo[at].push((name.into(), value.clone()));
-        self.note_evaluated(decl, name, &value);
-        value
+        self.memo[at].push((name, value));
     }
 
     fn call(

@@ -60,7 +60,7 @@ impl Reuse {
 }
 
 /// What identifies a declaration for name resolution.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 struct Header {
     keyword: &'static str,
     kind: Kind,
@@ -78,15 +78,30 @@ struct Record {
     /// it) by the next analysis, which moves its spans in place.
     fields: Arc<Fields>,
     diags: Vec<Diagnostic>,
-    /// Attribute values it evaluated, of any declaration, with what each read.
-    created: Vec<(DeclIdx, CompactString, Option<Value>, Vec<DeclIdx>)>,
+    effects: Effects,
+    written_prefixes: Vec<(Span, u8)>,
+    /// The declarations it read.
+    deps: Vec<DeclIdx>,
+}
+
+/// What a check did to the analysis besides reporting, noted while it ran.
+#[derive(Debug, Clone, Default)]
+struct Effects {
+    /// Attribute values it evaluated, of any declaration.
+    created: Vec<Evaluated>,
     /// Attribute values it found evaluated.
     hits: Vec<(DeclIdx, CompactString)>,
     used_namespaces: Vec<String>,
     failed_attrs: Vec<(Span, &'static str)>,
-    written_prefixes: Vec<(Span, u8)>,
-    /// The declarations it read.
-    deps: Vec<DeclIdx>,
+}
+
+/// An attribute value a check evaluated, and the declarations its evaluation read.
+#[derive(Debug, Clone)]
+struct Evaluated {
+    decl: DeclIdx,
+    attr: CompactString,
+    value: Option<Value>,
+    read: Vec<DeclIdx>,
 }
 
 /// The bookkeeping of an analysis that keeps records.
@@ -109,10 +124,7 @@ struct Window {
     decl: DeclIdx,
     diags_at: usize,
     written_at: usize,
-    created: Vec<(DeclIdx, CompactString, Option<Value>, Vec<DeclIdx>)>,
-    hits: Vec<(DeclIdx, CompactString)>,
-    used_namespaces: Vec<String>,
-    failed_attrs: Vec<(Span, &'static str)>,
+    effects: Effects,
     recordable: bool,
 }
 
@@ -133,7 +145,7 @@ impl Previous {
             return false;
         };
         if span.end <= edit.start {
-            return span.start <= span.end;
+            return true;
         }
         if span.start >= edit.old_end {
             let delta = i64::from(edit.new_end) - i64::from(edit.old_end);
@@ -180,12 +192,17 @@ impl Trace {
     }
 
     fn deps_mut(&mut self, decl: DeclIdx) -> &mut Vec<DeclIdx> {
-        let at = decl.0 as usize;
-        if self.deps.len() <= at {
-            self.deps.resize_with(at + 1, Vec::new);
-        }
-        &mut self.deps[at]
+        slot(&mut self.deps, decl)
     }
+}
+
+/// The entry of `decl` in a table by declaration, grown to hold it.
+fn slot<T: Default>(table: &mut Vec<T>, decl: DeclIdx) -> &mut T {
+    let at = decl.0 as usize;
+    if table.len() <= at {
+        table.resize_with(at + 1, T::default);
+    }
+    &mut table[at]
 }
 
 impl<'a> Sema<'a> {
@@ -201,7 +218,7 @@ impl<'a> Sema<'a> {
         if let Some(trace) = &mut self.trace {
             trace.read(decl);
             if let Some(window) = &mut trace.window {
-                window.hits.push((decl, name.into()));
+                window.effects.hits.push((decl, name.into()));
             }
         }
     }
@@ -222,16 +239,19 @@ impl<'a> Sema<'a> {
         trace.deps_mut(decl).extend(read.iter().copied());
         trace.read(decl);
         if let Some(window) = &mut trace.window {
-            window
-                .created
-                .push((decl, name.into(), value.clone(), read));
+            window.effects.created.push(Evaluated {
+                decl,
+                attr: name.into(),
+                value: value.clone(),
+                read,
+            });
         }
     }
 
     pub(crate) fn use_namespace(&mut self, ns: &str) {
         if let Some(window) = self.trace.as_mut().and_then(|t| t.window.as_mut()) {
             if !self.used_namespaces.contains(ns) {
-                window.used_namespaces.push(ns.to_owned());
+                window.effects.used_namespaces.push(ns.to_owned());
             }
         }
         self.used_namespaces.insert(ns.to_owned());
@@ -239,7 +259,7 @@ impl<'a> Sema<'a> {
 
     pub(crate) fn fail_attr(&mut self, head: Span, name: &'static str) {
         if let Some(window) = self.trace.as_mut().and_then(|t| t.window.as_mut()) {
-            window.failed_attrs.push((head, name));
+            window.effects.failed_attrs.push((head, name));
         }
         self.failed_attrs.insert((head, name));
     }
@@ -275,9 +295,6 @@ impl<'a> Sema<'a> {
             *edits.get_mut(file.0 as usize)? = Some(edit);
         }
         previous.edits = edits.into_iter().collect::<Option<Vec<_>>>()?;
-        if previous.edits.len() != reuse.files {
-            return None;
-        }
         if self.decls.len() != reuse.headers.len()
             || self.unknown_kind_names.len() != reuse.unknown_kind_names.len()
             || !reuse
@@ -343,11 +360,11 @@ impl<'a> Sema<'a> {
     /// check's effects on this analysis; `None` when the record does not hold: then
     /// check it.
     pub(crate) fn replay(&mut self, decl: DeclIdx) -> Option<Arc<Fields>> {
-        let trace = self.trace.as_mut()?;
+        let trace = self.trace.as_ref()?;
         if trace.window.is_some() || !self.in_progress.is_empty() || trace.checked.contains(&decl) {
             return None;
         }
-        let previous = trace.previous.as_mut()?;
+        let previous = trace.previous.as_ref()?;
         if !previous
             .clean
             .get(decl.0 as usize)
@@ -356,52 +373,40 @@ impl<'a> Sema<'a> {
         {
             return None;
         }
-        let slot = previous.records.get_mut(decl.0 as usize)?;
-        let old = slot.as_ref()?;
-        let memo = |d: DeclIdx, n: &str| {
-            self.memo
-                .get(d.0 as usize)
-                .is_some_and(|attrs| attrs.iter().any(|(m, _)| m == n))
-        };
-        if !old.hits.iter().all(|(d, n)| memo(*d, n))
-            || old.created.iter().any(|(d, n, _, _)| memo(*d, n))
+        let old = previous.records.get(decl.0 as usize)?.as_ref()?;
+        let memo = |d: DeclIdx, n: &str| self.memoised(d, n).is_some();
+        if !old.effects.hits.iter().all(|(d, n)| memo(*d, n))
+            || old.effects.created.iter().any(|e| memo(e.decl, &e.attr))
         {
             return None;
         }
-        let mut record = slot.take()?;
+        let trace = self.trace.as_mut()?;
+        let previous = trace.previous.as_mut()?;
+        let mut record = previous.records.get_mut(decl.0 as usize)?.take()?;
         if !move_record(&mut record, &|span| previous.moved(span)) {
             return None;
         }
         trace.checked.insert(decl);
         trace.replayed += 1;
         trace.deps_mut(decl).extend(record.deps.iter().copied());
-        for (d, _, _, read) in &record.created {
-            trace.deps_mut(*d).extend(read.iter().copied());
-        }
-        let record_slot = decl.0 as usize;
-        if trace.records.len() <= record_slot {
-            trace.records.resize_with(record_slot + 1, || None);
+        for e in &record.effects.created {
+            trace.deps_mut(e.decl).extend(e.read.iter().copied());
         }
         self.diags.extend(record.diags.iter().cloned());
-        for (d, n, v, _) in &record.created {
-            let at = d.0 as usize;
-            if self.memo.len() <= at {
-                self.memo
-                    .resize_with(self.decls.len().max(at + 1), Vec::new);
-            }
-            self.memo[at].push((n.clone(), v.clone()));
+        for e in &record.effects.created {
+            self.memoise(e.decl, e.attr.clone(), e.value.clone());
         }
-        for ns in &record.used_namespaces {
+        for ns in &record.effects.used_namespaces {
             self.used_namespaces.insert(ns.clone());
         }
-        for f in &record.failed_attrs {
+        for f in &record.effects.failed_attrs {
             self.failed_attrs.insert(*f);
         }
         self.written_prefixes
             .extend(record.written_prefixes.iter().copied());
         let fields = Arc::clone(&record.fields);
         if let Some(trace) = &mut self.trace {
-            trace.records[record_slot] = Some(record);
+            *slot(&mut trace.records, decl) = Some(record);
         }
         Some(fields)
     }
@@ -424,10 +429,7 @@ impl<'a> Sema<'a> {
             decl,
             diags_at: self.diags.len(),
             written_at: self.written_prefixes.len(),
-            created: Vec::new(),
-            hits: Vec::new(),
-            used_namespaces: Vec::new(),
-            failed_attrs: Vec::new(),
+            effects: Effects::default(),
             recordable: true,
         });
         true
@@ -446,22 +448,13 @@ impl<'a> Sema<'a> {
         if !window.recordable || window.decl != decl {
             return;
         }
-        let fields = Arc::clone(fields);
-        let record = Record {
-            fields,
+        *slot(&mut trace.records, decl) = Some(Record {
+            fields: Arc::clone(fields),
             diags: self.diags[window.diags_at..].to_vec(),
-            created: window.created,
-            hits: window.hits,
-            used_namespaces: window.used_namespaces,
-            failed_attrs: window.failed_attrs,
+            effects: window.effects,
             written_prefixes: self.written_prefixes[window.written_at..].to_vec(),
             deps: read,
-        };
-        let at = decl.0 as usize;
-        if trace.records.len() <= at {
-            trace.records.resize_with(at + 1, || None);
-        }
-        trace.records[at] = Some(record);
+        });
     }
 
     /// The records this analysis leaves for the next one.
@@ -522,12 +515,12 @@ fn move_record(record: &mut Record, moved: &impl Fn(&mut Span) -> bool) -> bool 
             ok &= moved(&mut label.span);
         }
     }
-    for (_, _, value, _) in &mut record.created {
-        if let Some(value) = value {
+    for e in &mut record.effects.created {
+        if let Some(value) = &mut e.value {
             ok &= move_value(value, moved);
         }
     }
-    for (span, _) in &mut record.failed_attrs {
+    for (span, _) in &mut record.effects.failed_attrs {
         ok &= moved(span);
     }
     for (span, _) in &mut record.written_prefixes {

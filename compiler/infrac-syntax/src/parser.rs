@@ -36,8 +36,9 @@ type Extra<'t> = extra::Err<Rich<'t, Token, SimpleSpan>>;
 pub struct Parsed {
     pub file: File,
     pub diagnostics: Vec<Diagnostic>,
-    /// Set when the tree was made from the previous one by [`reparse`]: the stretch of
-    /// text that was parsed again. Everything outside it is the previous tree, moved.
+    /// Set when the tree was made beside the previous one ([`reparse`],
+    /// [`parse_beside`]): the stretch of text that may differ from it. Everything outside
+    /// it is the previous tree, moved.
     pub edit: Option<Edit>,
 }
 
@@ -93,9 +94,12 @@ fn parse_with_recovery_from(
     src: &str,
     file: FileId,
     lexed: crate::lexer::Lexed,
-    prefix: (Vec<Item>, usize),
+    prefix: direct::Prefix,
 ) -> Parsed {
-    let (mut items, mut resume) = prefix;
+    let direct::Prefix {
+        mut items,
+        mut resume,
+    } = prefix;
     let mut diagnostics = lexed.diagnostics;
     let mut tokens: Vec<(Token, SimpleSpan)> = lexed
         .tokens

@@ -142,3 +142,37 @@ fn grammar_corners() {
     let nested = format!("a {{ x = {}1{} }}\n", "(".repeat(60), ")".repeat(60));
     agree(&nested, "nested brackets");
 }
+
+/// Edits of `text` at `at`, as an editor makes them while typing: insertions that keep a
+/// file clean or break it (an opened or closed brace or string, a stray `=`, a half-typed
+/// declaration), and deletions of a byte, a line and a stretch.
+pub(super) fn edits_at(text: &str, at: usize) -> Vec<String> {
+    let insert = |s: &str| format!("{}{s}{}", &text[..at], &text[at..]);
+    let mut out = vec![
+        insert("x"),
+        insert(" "),
+        insert("\n"),
+        insert("\n# a comment\n"),
+        insert("\n## a doc comment\n"),
+        insert("{"),
+        insert("}"),
+        insert("\""),
+        insert(" = "),
+        insert("\nvm extra 9999 on pve { cores = 1 }\n"),
+        insert("\nvm broken 1 on {\n"),
+    ];
+    let mut end = at + 1;
+    while end < text.len() && !text.is_char_boundary(end) {
+        end += 1;
+    }
+    if end <= text.len() {
+        out.push(format!("{}{}", &text[..at], &text[end..]));
+    }
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+    out.push(format!("{}{}", &text[..at], &text[line_end..]));
+    let far = (at + 200).min(text.len());
+    if text.is_char_boundary(far) {
+        out.push(format!("{}{}", &text[..at], &text[far..]));
+    }
+    out
+}

@@ -28,8 +28,15 @@ pub(super) type Step<T> = Result<Option<T>, GiveUp>;
 /// Parses `tokens` (the lexer's output, without diagnostics) into a file, or `None` when
 /// the combinator parser would have something to say about it.
 pub(super) fn parse(tokens: &[(Token, Span)]) -> Option<File> {
-    let mut parser = Direct { tokens, pos: 0 };
-    parser.file().ok()
+    parse_or_prefix(tokens).ok()
+}
+
+/// The top-level items the direct parser took before the first broken one (but the last
+/// of them), and the index of the token where the recovering parser starts.
+#[derive(Debug, Default)]
+pub(super) struct Prefix {
+    pub items: Vec<Item>,
+    pub resume: usize,
 }
 
 /// The top-level items at the start of `tokens` that parse, but the last of them, and
@@ -37,17 +44,14 @@ pub(super) fn parse(tokens: &[(Token, Span)]) -> Option<File> {
 /// slower, then parses only the rest: a file with one broken declaration near its end is
 /// not parsed twice. The last item that parses is left to it as well, so whatever the
 /// broken one does to its neighbour is decided as in a parse of the whole file.
-pub(super) fn parse_prefix(tokens: &[(Token, Span)]) -> (Vec<Item>, usize) {
+pub(super) fn parse_prefix(tokens: &[(Token, Span)]) -> Prefix {
     // When every item parses, the lexer found the problem: recovery parses it all.
-    match parse_or_prefix(tokens) {
-        Ok(_) => (Vec::new(), 0),
-        Err(prefix) => prefix,
-    }
+    parse_or_prefix(tokens).err().unwrap_or_default()
 }
 
 /// The whole file when it parses; else [`parse_prefix`]'s items and resuming token, from
 /// the same single pass.
-pub(super) fn parse_or_prefix(tokens: &[(Token, Span)]) -> Result<File, (Vec<Item>, usize)> {
+pub(super) fn parse_or_prefix(tokens: &[(Token, Span)]) -> Result<File, Prefix> {
     let mut parser = Direct { tokens, pos: 0 };
     parser.skip_newlines();
     let mut items = Vec::new();
@@ -79,11 +83,11 @@ pub(super) fn parse_or_prefix(tokens: &[(Token, Span)]) -> Result<File, (Vec<Ite
         return Ok(File { items });
     }
     match last_start {
-        Some(start) => {
+        Some(resume) => {
             items.pop();
-            Err((items, start))
+            Err(Prefix { items, resume })
         }
-        None => Err((Vec::new(), 0)),
+        None => Err(Prefix::default()),
     }
 }
 
@@ -179,20 +183,6 @@ impl<'t> Direct<'t> {
     }
 
     // ---- items -------------------------------------------------------------------------
-
-    fn file(&mut self) -> Result<File, GiveUp> {
-        self.skip_newlines();
-        let mut items = Vec::new();
-        while self.peek().is_some() {
-            items.push(self.item()?);
-            match self.peek() {
-                None => break,
-                Some(Token::Newline) => self.skip_newlines(),
-                Some(_) => return Err(GiveUp),
-            }
-        }
-        Ok(File { items })
-    }
 
     fn skip_newlines(&mut self) {
         while matches!(self.peek(), Some(Token::Newline)) {
