@@ -110,9 +110,9 @@ pub(crate) struct Sema<'a> {
     /// Storage pools that were declared but could not be built (already reported), so
     /// disks placed on them do not cascade into "no such pool".
     pub(crate) broken_pools: HashSet<(u32, String)>,
-    /// Each storage pool's `export = NAME on MACHINE` target, in pool order, resolved once
-    /// every machine is built.
-    pub(crate) pending_exports: Vec<(String, Span)>,
+    /// Each storage pool's `export = NAME on MACHINE` target as written, resolved once
+    /// every machine is built (guests can serve exports too).
+    pub(crate) pending_exports: Vec<build::PendingExport>,
     /// Namespaces of stdlib imports that do not exist.
     pub(crate) missing_namespaces: HashSet<String>,
     /// Reads the files beside the lab that declarations name (an app's config files).

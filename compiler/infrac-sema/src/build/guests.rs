@@ -208,18 +208,26 @@ impl<'a> Sema<'a> {
         }
         // A shared pool declared on other nodes but not on this one: every node that uses
         // a shared pool declares it (its storage.cfg entry lists the nodes).
-        let elsewhere: Vec<&Machine> = model
+        let elsewhere: Vec<(MachineId, &Machine)> = model
             .machines
             .iter()
-            .filter(|m| m.site == host.site && m.pool(pool).is_some_and(|p| p.shared))
+            .enumerate()
+            .filter(|(_, m)| m.site == host.site && m.pool(pool).is_some_and(|p| p.shared))
+            .map(|(i, m)| (MachineId(i as u32), m))
             .collect();
-        if let Some(first) = elsewhere.first() {
+        if let Some(&(first_id, first)) = elsewhere.first() {
             let declared = first.pool(pool).map_or(Span::default(), |p| p.span);
+            // Guests are built before exports resolve: the export is copied as written.
             let declaration = first
-                .pool(pool)
-                .map(|p| pool_declaration(model, p))
+                .storage
+                .iter()
+                .position(|p| p.name == pool)
+                .map(|i| pool_declaration(&first.storage[i], self.written_export(first_id, i)))
                 .unwrap_or_default();
-            let on: Vec<String> = elsewhere.iter().map(|m| format!("`{}`", m.name)).collect();
+            let on: Vec<String> = elsewhere
+                .iter()
+                .map(|(_, m)| format!("`{}`", m.name))
+                .collect();
             self.diags.push(
                 Diagnostic::error(
                     Code::UNRESOLVED_NAME,
@@ -272,7 +280,7 @@ impl<'a> Sema<'a> {
 }
 
 /// A pool's declaration in source form, for a help that copies it to another host.
-fn pool_declaration(model: &Model, pool: &StoragePool) -> String {
+fn pool_declaration(pool: &StoragePool, export: Option<String>) -> String {
     let kind = StorageKind::ALL
         .iter()
         .find(|(_, k)| *k == pool.kind)
@@ -287,12 +295,8 @@ fn pool_declaration(model: &Model, pool: &StoragePool) -> String {
     if let Some(server) = pool.server {
         parts.push(format!("server = {server}"));
     }
-    if let Some(export) = &pool.export {
-        parts.push(format!(
-            "export = {} on {}",
-            export.export,
-            model.machine(export.machine).name
-        ));
+    if let Some(export) = export {
+        parts.push(format!("export = {export}"));
     }
     format!("storage {} {{ {} }}", pool.name, parts.join(", "))
 }

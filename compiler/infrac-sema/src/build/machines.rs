@@ -1,7 +1,7 @@
 //! Building machines that are not guests (`host` and `machine`), and the parts every
 //! machine shares: NICs, services and NFS exports.
 
-use super::Handles;
+use super::{Handles, PendingExport};
 use crate::fields::Fields;
 use crate::value::{Kind, Value};
 use crate::Sema;
@@ -174,7 +174,7 @@ impl<'a> Sema<'a> {
                         .insert((machine_index, b.name.clone().unwrap_or_default()));
                 }
             }
-            machine.storage = self.storage(&f);
+            machine.storage = self.storage(&f, MachineId(machine_index));
             machine.osds = self.osds(&f);
             machine.bonds = self.bonds(&f);
             self.check_interface_names(&f, model);
@@ -478,64 +478,80 @@ impl<'a> Sema<'a> {
         }
     }
 
-    fn storage(&mut self, f: &Fields) -> Vec<StoragePool> {
-        f.blocks_of("storage")
-            .filter_map(|b| {
-                let kind = StorageKind::ALL
-                    .iter()
-                    .find(|(n, _)| Some(*n) == b.fields.string("kind").as_deref())?
-                    .1;
-                let size = b.fields.bytes("size")?;
-                // The export is resolved once every machine exists.
-                let export = b.fields.placed("export").and_then(|(v, span, target, _)| {
+    fn storage(&mut self, f: &Fields, machine: MachineId) -> Vec<StoragePool> {
+        let mut pools = Vec::new();
+        for b in f.blocks_of("storage") {
+            let Some(kind) = StorageKind::ALL
+                .iter()
+                .find(|(n, _)| Some(*n) == b.fields.string("kind").as_deref())
+                .map(|(_, k)| *k)
+            else {
+                continue;
+            };
+            let Some(size) = b.fields.bytes("size") else {
+                continue;
+            };
+            // The export's machine is resolved once every machine exists; until then the
+            // pool has none, and the target as written waits in `pending_exports`.
+            let export = b
+                .fields
+                .placed("export")
+                .and_then(|(v, span, target, target_span)| {
                     let Value::Word(export) = v else { return None };
-                    self.pending_exports.push((target.to_string(), span));
-                    Some(ExportRef {
-                        machine: MachineId(u32::MAX),
+                    self.pending_exports.push(PendingExport {
+                        machine,
+                        pool: pools.len(),
                         export: export.clone(),
                         span,
-                    })
+                        target: target.to_string(),
+                        target_span,
+                    });
+                    None
                 });
-                Some(StoragePool {
-                    name: b.name.clone().unwrap_or_default(),
-                    doc: b.doc.clone().or(b.fields.string("description")),
-                    kind,
-                    size,
-                    shared: b.fields.bool("shared").unwrap_or(kind.shared_by_default()),
-                    server: b.fields.ip("server").map(|s| s.value),
-                    export,
-                    proxmox: pool_settings(&b.fields),
-                    span: b.name_span,
-                })
-            })
-            .collect()
+            pools.push(StoragePool {
+                name: b.name.clone().unwrap_or_default(),
+                doc: b.doc.clone().or(b.fields.string("description")),
+                kind,
+                size,
+                shared: b.fields.bool("shared").unwrap_or(kind.shared_by_default()),
+                server: b.fields.ip("server").map(|s| s.value),
+                export,
+                proxmox: pool_settings(&b.fields),
+                span: b.name_span,
+            });
+        }
+        pools
     }
 
     /// Resolves every storage pool's `export = NAME on MACHINE`; a pool whose export does
-    /// not resolve loses it (and is reported).
+    /// not resolve has none (and is reported).
     pub(crate) fn resolve_exports(&mut self, model: &mut Model) {
-        let mut pending = std::mem::take(&mut self.pending_exports).into_iter();
-        for m in 0..model.machines.len() {
-            for p in 0..model.machines[m].storage.len() {
-                let Some(export) = model.machines[m].storage[p].export.clone() else {
-                    continue;
-                };
-                let Some((target, target_span)) = pending.next() else {
-                    continue;
-                };
-                let resolved =
-                    self.export_target(model, &target, &export.export, export.span, target_span);
-                let pool = &mut model.machines[m].storage[p];
-                match resolved {
-                    Some(machine) => {
-                        if let Some(e) = pool.export.as_mut() {
-                            e.machine = machine;
-                        }
-                    }
-                    None => pool.export = None,
-                }
+        for pending in std::mem::take(&mut self.pending_exports) {
+            let resolved = self.export_target(
+                model,
+                &pending.target,
+                &pending.export,
+                pending.span,
+                pending.target_span,
+            );
+            if let Some(machine) = resolved {
+                model.machines[pending.machine.index()].storage[pending.pool].export =
+                    Some(ExportRef {
+                        machine,
+                        export: pending.export,
+                        span: pending.span,
+                    });
             }
         }
+    }
+
+    /// The `export = NAME on MACHINE` of a pool as written, before the machines are all
+    /// built and it resolves.
+    pub(crate) fn written_export(&self, machine: MachineId, pool: usize) -> Option<String> {
+        self.pending_exports
+            .iter()
+            .find(|p| p.machine == machine && p.pool == pool)
+            .map(|p| format!("{} on {}", p.export, p.target))
     }
 
     /// Resolves `export = NAME on MACHINE` (a pool's, a stack's or an app's NFS volume) to

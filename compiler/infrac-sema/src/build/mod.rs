@@ -27,6 +27,17 @@ use infrac_model::*;
 use rustc_hash::FxHashMap as HashMap;
 
 /// A network's `dhcp_server` and `dns_server` references, resolved once machines exist.
+/// A storage pool's `export = EXPORT on TARGET`, waiting for every machine to be built.
+pub(crate) struct PendingExport {
+    /// The machine that declares the pool, and the pool's index in its storage.
+    pub(crate) machine: MachineId,
+    pub(crate) pool: usize,
+    pub(crate) export: String,
+    pub(crate) span: Span,
+    pub(crate) target: String,
+    pub(crate) target_span: Span,
+}
+
 pub(crate) type NetworkServers = (
     NetworkId,
     Option<Spanned<DeclIdx>>,
