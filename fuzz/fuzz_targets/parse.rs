@@ -1,7 +1,8 @@
 //! The lexer and parser on arbitrary bytes: they never panic, never overflow the stack,
 //! every diagnostic's span lies inside the text, the direct parser agrees with the
-//! combinator parser (same tree on clean input, gives up on the rest), and a reparse
-//! after an edit of clean input is the parse of the whole edited text.
+//! combinator parser (same tree on clean input, gives up on the rest), a reparse after
+//! an edit of clean input is the parse of the whole edited text, and so is a parse beside
+//! the previous tree after an edit of any input.
 #![no_main]
 
 use infrac_diagnostics::FileId;
@@ -17,20 +18,44 @@ fuzz_target!(|data: &[u8]| {
         assert!(span.start <= span.end && span.end as usize <= text.len());
     }
     infrac_syntax::assert_parsers_agree(text);
-    if parsed.diagnostics.is_empty() {
-        let boundary = |n: usize| (0..=n).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-        let (a, b) = (boundary(text.len() / 3), boundary(2 * text.len() / 3));
-        let edits = [
-            format!("{}{}", &text[..a], &text[b..]),
-            format!("{}x\n{}", &text[..a], &text[a..]),
-            format!("{}}}{}", &text[..b], &text[b..]),
-        ];
-        for new in edits {
+    let boundary = |n: usize| {
+        (0..=n)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0)
+    };
+    let (a, b) = (boundary(text.len() / 3), boundary(2 * text.len() / 3));
+    let edits = [
+        format!("{}{}", &text[..a], &text[b..]),
+        format!("{}x\n{}", &text[..a], &text[a..]),
+        format!("{}}}{}", &text[..b], &text[b..]),
+        format!("{}{{\n{}", &text[..b], &text[b..]),
+    ];
+    for new in edits {
+        if parsed.diagnostics.is_empty() {
             if let Some(quick) = infrac_syntax::reparse(text, &parsed.file, &new, FileId(0)) {
                 let whole = infrac_syntax::parse(&new, FileId(0));
-                assert!(whole.diagnostics.is_empty(), "a reparse of text with problems");
-                assert_eq!(quick.file, whole.file, "a reparse differs from a whole parse");
+                assert!(
+                    whole.diagnostics.is_empty(),
+                    "a reparse of text with problems"
+                );
+                assert_eq!(
+                    quick.file, whole.file,
+                    "a reparse differs from a whole parse"
+                );
             }
         }
+        // From any previous parse, broken or not, taking what came before the edit.
+        let beside =
+            infrac_syntax::parse_beside(text, &parsed.file, parsed.direct, &new, FileId(0));
+        let whole = infrac_syntax::parse(&new, FileId(0));
+        assert_eq!(
+            beside.file, whole.file,
+            "a parse beside differs from a whole parse"
+        );
+        assert_eq!(
+            beside.diagnostics, whole.diagnostics,
+            "a parse beside reports otherwise than a whole parse"
+        );
     }
 });

@@ -100,6 +100,8 @@ pub struct Module {
     /// Whether its text parsed without a single diagnostic: only such a tree can be the
     /// start of a reparse after an edit.
     pub clean: bool,
+    /// How many of its first items the direct parser made (`infrac_syntax::Parsed::direct`).
+    pub direct: usize,
     /// What was parsed again when the tree was made from the previous analysis's
     /// (`None`: parsed whole), for reusing that analysis's checks.
     pub edit: Option<infrac_syntax::Edit>,
@@ -265,6 +267,7 @@ impl Loading<'_, '_> {
                     namespace,
                     missing: false,
                     clean: false,
+                    direct: 0,
                     edit: None,
                 });
                 return;
@@ -289,6 +292,7 @@ impl Loading<'_, '_> {
             namespace,
             missing: false,
             clean,
+            direct: parsed.direct,
             edit: parsed.edit,
         });
         for import in imports {
@@ -312,6 +316,7 @@ impl Loading<'_, '_> {
             namespace: Some(namespace),
             missing: true,
             clean: false,
+            direct: 0,
             edit: None,
         });
     }
@@ -393,6 +398,7 @@ impl Loading<'_, '_> {
                     namespace: Some(namespace),
                     missing: true,
                     clean: false,
+                    direct: 0,
                     edit: None,
                 });
                 let known = stdlib::MODULES.iter().map(|(p, _, _)| *p);
@@ -742,19 +748,7 @@ impl<'a> Sema<'a> {
                     .iter()
                     .any(|d| d.code == Code::TOO_MANY_INSTANCES)
                 {
-                    let head = Span {
-                        end: f.range.span.end,
-                        ..f.span
-                    };
-                    self.diags.push(
-                        Diagnostic::error(
-                            Code::TOO_MANY_INSTANCES,
-                            format!("`for` loops would stamp out more than {MAX_INSTANCES} declarations and attributes"),
-                            head,
-                            "its range grows with an outer loop's variable",
-                        )
-                        .with_help("loop over fewer values, or split the lab into smaller labs"),
-                    );
+                    self.diags.push(range_grows_past_cap(f));
                 }
                 return;
             }
@@ -1168,4 +1162,22 @@ mod tests {
         assert_eq!(normalize(Path::new("../../x")), "../../x");
         assert_eq!(normalize(Path::new("/../etc")), "/etc");
     }
+}
+
+/// E0317 at a loop whose range grows with an outer loop's variable: the cap was checked
+/// against an estimate that evaluates inner ranges once, and expanding passed it.
+pub(crate) fn range_grows_past_cap(f: &ast::ForLoop) -> Diagnostic {
+    let head = Span {
+        end: f.range.span.end,
+        ..f.span
+    };
+    Diagnostic::error(
+        Code::TOO_MANY_INSTANCES,
+        format!(
+            "`for` loops would stamp out more than {MAX_INSTANCES} declarations and attributes"
+        ),
+        head,
+        "its range grows with an outer loop's variable",
+    )
+    .with_help("loop over fewer values, or split the lab into smaller labs")
 }

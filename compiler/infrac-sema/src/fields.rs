@@ -41,9 +41,43 @@ pub struct Fields {
     /// Whether an entry of the block did not parse; what it set is unknown, so no
     /// attribute is reported missing.
     pub broken: bool,
+    /// Where each nested block is, by kind and name, once there are many (a `for` loop
+    /// stamps out thousands): finding a repeated one by a scan would be quadratic.
+    many_blocks: Option<rustc_hash::FxHashMap<(&'static str, Option<String>), Span>>,
 }
 
+/// Below this many nested blocks, a repeated one is found by a scan.
+const FEW_BLOCKS: usize = 16;
+
 impl Fields {
+    /// Where the nested block of kind `kind` named `name` is, if there is one already.
+    fn find_block(&self, kind: &str, name: &Option<String>) -> Option<Span> {
+        match &self.many_blocks {
+            Some(index) => index.get(&(kind, name.clone())).copied(),
+            None => self
+                .blocks
+                .iter()
+                .find(|b| b.kind == kind && &b.name == name)
+                .map(|b| b.name_span),
+        }
+    }
+
+    fn add_block(&mut self, block: SubBlock) {
+        if self.many_blocks.is_none() && self.blocks.len() >= FEW_BLOCKS {
+            let mut index = rustc_hash::FxHashMap::default();
+            for b in &self.blocks {
+                index.entry((b.kind, b.name.clone())).or_insert(b.name_span);
+            }
+            self.many_blocks = Some(index);
+        }
+        if let Some(index) = &mut self.many_blocks {
+            index
+                .entry((block.kind, block.name.clone()))
+                .or_insert(block.name_span);
+        }
+        self.blocks.push(block);
+    }
+
     /// The field named `name`.
     pub fn get(&self, name: &str) -> Option<&Field> {
         self.attrs.iter().find(|f| f.name == name)
@@ -83,11 +117,14 @@ impl<'a> Sema<'a> {
         let inst = &self.decls[decl.0 as usize];
         let (schema, head) = (inst.schema, inst.name_span);
         let mut fields = Fields::default();
+        // Checking a declaration can check another (a value it reads): each counts its own.
+        let outer = std::mem::take(&mut self.stamped);
         // One entry at a time instead of a copy of the list: checking needs `self`.
         for i in 0..inst.entries.len() {
             let entry = self.decls[decl.0 as usize].entries[i].clone();
             self.check_entry(&entry, schema, Some(decl), &mut fields, true);
         }
+        self.stamped = outer;
         // The words for the declaration are needed only when something is missing.
         let what = |sema: &Self| {
             let inst = &sema.decls[decl.0 as usize];
@@ -98,6 +135,15 @@ impl<'a> Sema<'a> {
         };
         self.check_required(&fields, schema, head, &what);
         fields
+    }
+
+    /// Reports, once per declaration, that the loops in its body stamp out more entries
+    /// than [`crate::decls::MAX_INSTANCES`]; what they stamped before stands.
+    fn too_many_stamped(&mut self, f: &ast::ForLoop) {
+        if self.stamped != u64::MAX {
+            self.stamped = u64::MAX;
+            self.diags.push(crate::decls::range_grows_past_cap(f));
+        }
     }
 
     fn check_required(
@@ -163,6 +209,13 @@ impl<'a> Sema<'a> {
                     return;
                 };
                 for n in values {
+                    // The cap was checked against an estimate that evaluates inner ranges
+                    // once; this bounds a range that grows with an outer loop's variable.
+                    if self.stamped >= crate::decls::MAX_INSTANCES {
+                        self.too_many_stamped(f);
+                        return;
+                    }
+                    self.stamped += f.body.len() as u64;
                     let mut env = entry.env.clone();
                     env.push((f.var.name.as_str().to_owned(), Value::Int(n)));
                     for inner in &f.body {
@@ -373,6 +426,10 @@ impl<'a> Sema<'a> {
         fields: &mut Fields,
     ) {
         let Some(spec) = schema.block(&block.kind.name) else {
+            // The same block, repeated by a loop, says the same: it is reported once.
+            if !self.unknown_blocks.insert(block.kind.span) {
+                return;
+            }
             let known: Vec<&str> = schema.blocks.iter().map(|b| b.kind).collect();
             let is_attr = schema.attr(&block.kind.name).is_some();
             self.diags.push(
@@ -464,12 +521,7 @@ impl<'a> Sema<'a> {
             (Some(n), _) => format!("{} {n}", spec.kind),
             (None, _) => spec.kind.to_string(),
         };
-        let existing = fields
-            .blocks
-            .iter()
-            .find(|b| b.kind == spec.kind && b.name == name)
-            .map(|b| b.name_span);
-        if let Some(first) = existing {
+        if let Some(first) = fields.find_block(spec.kind, &name) {
             self.diags.push(
                 Diagnostic::error(
                     Code::DUPLICATE_DECLARATION,
@@ -493,7 +545,7 @@ impl<'a> Sema<'a> {
         self.check_required(&inner, spec.schema, block.head_span(), &|_| {
             format!("`{}`", shown())
         });
-        fields.blocks.push(SubBlock {
+        fields.add_block(SubBlock {
             kind: spec.kind,
             name,
             name_span: block.head_span(),

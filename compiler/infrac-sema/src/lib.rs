@@ -50,6 +50,8 @@ pub struct ParsedFile {
     pub ast: infrac_syntax::ast::File,
     /// Whether the file parsed without a diagnostic (see `infrac_syntax::reparse`).
     pub clean: bool,
+    /// How many of its first items the direct parser made (`infrac_syntax::Parsed::direct`).
+    pub direct: usize,
 }
 
 impl Analysis {
@@ -77,7 +79,13 @@ impl Analysis {
         }
         // Parsed whole, with the declarations before the edit that did not change marked,
         // so their checks can still be reused.
-        Some(infrac_syntax::parse_beside(old_text, &tree.ast, text, file))
+        Some(infrac_syntax::parse_beside(
+            old_text,
+            &tree.ast,
+            tree.direct,
+            text,
+            file,
+        ))
     }
 
     /// Whether any diagnostic is an error.
@@ -130,6 +138,13 @@ pub(crate) struct Sema<'a> {
     pub(crate) kinds: build::KindIndex,
     /// The records kept for the next analysis, and the previous analysis's, when asked.
     pub(crate) trace: Option<reuse::Trace>,
+    /// Unknown nested blocks already reported: a `for` loop inside a block repeats one
+    /// written block up to the expansion cap, and its "did you mean" costs far more than
+    /// the check.
+    pub(crate) unknown_blocks: HashSet<Span>,
+    /// Entries the `for` loops in the body of the declaration being checked have stamped
+    /// out; `u64::MAX` once that passed the cap and was reported.
+    pub(crate) stamped: u64,
 }
 
 /// Analyses the lab whose root file is `root_name` with text `root_text`; relative
@@ -150,6 +165,8 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
         unknown_kind_names: HashSet::default(),
         used_templates: HashSet::default(),
         failed_attrs: HashSet::default(),
+        unknown_blocks: HashSet::default(),
+        stamped: 0,
         catalogue: HashMap::default(),
         broken_pools: HashSet::default(),
         pending_exports: Vec::new(),
@@ -193,6 +210,7 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
                 file: m.file?,
                 ast: m.ast,
                 clean: m.clean,
+                direct: m.direct,
             })
         })
         .collect();

@@ -52,17 +52,23 @@ struct Lexer<'a> {
 
 /// Splits `src` into tokens. Never fails: problems become diagnostics.
 pub fn lex(src: &str, file: FileId) -> Lexed {
+    lex_from(src, file, 0)
+}
+
+/// The tokens of `src` from byte `from` on, with spans in `src`: what [`lex`] gives after
+/// `from` when a token ended there and no string or bracket was open.
+pub(crate) fn lex_from(src: &str, file: FileId, from: usize) -> Lexed {
     let mut lexer = Lexer {
         src,
         bytes: src.as_bytes(),
-        pos: 0,
+        pos: from,
         file,
         out: Lexed {
             // Generated labs (aligned attributes, short names) run to about one token
             // per three bytes, written ones to fewer. Growing by doubling would copy
             // every token again; capacity never written to is never touched, so
             // reserving for the dense case costs address space, not memory.
-            tokens: Vec::with_capacity(src.len() / 3 + 16),
+            tokens: Vec::with_capacity(src.len().saturating_sub(from) / 3 + 16),
             ..Lexed::default()
         },
         modes: vec![Mode::Code {

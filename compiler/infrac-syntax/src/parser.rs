@@ -6,7 +6,7 @@
 //! brackets are broken is skipped as a whole.
 
 use crate::ast::*;
-use crate::lexer::{lex, DocComment};
+use crate::lexer::{lex_from, DocComment};
 use crate::token::Token;
 use chumsky::input::{Input as _, ValueInput};
 use chumsky::prelude::*;
@@ -40,6 +40,11 @@ pub struct Parsed {
     /// [`parse_beside`]): the stretch of text that may differ from it. Everything outside
     /// it is the previous tree, moved.
     pub edit: Option<Edit>,
+    /// How many of the first items are known to be what the direct parser makes of a
+    /// fresh lex, each ending before the first diagnostic: a later parse can take them as
+    /// they are ([`parse_beside`]). The recovering parser's items are not counted, though
+    /// on a well-formed declaration it agrees with the direct parser.
+    pub direct: usize,
 }
 
 /// The stretch a [`reparse`] parsed again: `start..old_end` in the previous text became
@@ -55,7 +60,24 @@ pub struct Edit {
 
 /// Parses `src` (file `file`) into an AST. Never fails and never panics.
 pub fn parse(src: &str, file: FileId) -> Parsed {
-    let lexed = lex(src, file);
+    parse_after(src, file, Kept::default())
+}
+
+/// Top-level items of a previous tree that the text keeps unchanged at its start, and
+/// the byte after the last of them, where lexing and parsing resume. They must be items
+/// the direct parser made without a diagnostic ([`Parsed::direct`]), followed in the new
+/// text by one more such item unchanged: then parsing from `from` and putting them first
+/// is parsing the whole text (the lexer is between tokens there with nothing open, and
+/// the direct parser takes them and the item after them as it did before).
+#[derive(Debug, Default)]
+pub(crate) struct Kept {
+    pub items: Vec<Item>,
+    pub from: usize,
+}
+
+/// [`parse`], with the items before `kept.from` taken from `kept`.
+pub(crate) fn parse_after(src: &str, file: FileId, kept: Kept) -> Parsed {
+    let lexed = lex_from(src, file, kept.from);
     if lexed.diagnostics.is_empty() {
         match direct::parse_or_prefix(&lexed.tokens) {
             Ok(mut ast) => {
@@ -64,69 +86,123 @@ pub fn parse(src: &str, file: FileId) -> Parsed {
                     attach_docs(
                         &mut ast,
                         &lexed.docs,
-                        &LineIndex::new(src),
+                        &LineIndex::after(src, kept.from),
                         &mut diagnostics,
                     );
                     diagnostics.sort_by_key(Diagnostic::sort_key);
                 }
-                return Parsed {
-                    file: ast,
-                    diagnostics,
-                    edit: None,
-                };
+                let direct = ast.items.len();
+                return assemble(kept.items, ast, direct, diagnostics);
             }
-            Err(prefix) => return parse_with_recovery_from(src, file, lexed, prefix),
+            Err(prefix) => return parse_with_recovery_from(src, file, lexed, kept, prefix),
         }
     }
-    parse_with_recovery(src, file, lexed)
+    let prefix = direct::parse_prefix(&lexed.tokens);
+    parse_with_recovery_from(src, file, lexed, kept, prefix)
 }
 
 /// The combinator parser, which explains and recovers from every error.
 fn parse_with_recovery(src: &str, file: FileId, lexed: crate::lexer::Lexed) -> Parsed {
     let prefix = direct::parse_prefix(&lexed.tokens);
-    parse_with_recovery_from(src, file, lexed, prefix)
+    parse_with_recovery_from(src, file, lexed, Kept::default(), prefix)
 }
 
-/// [`parse_with_recovery`] after `prefix`: the declarations the direct parser took before
+/// `kept`'s items, then `ast`'s, the first `direct` of which the direct parser made.
+fn assemble(
+    mut kept: Vec<Item>,
+    mut ast: File,
+    direct: usize,
+    diagnostics: Vec<Diagnostic>,
+) -> Parsed {
+    let first_problem = diagnostics
+        .iter()
+        .map(|d| d.primary.span.start)
+        .min()
+        .unwrap_or(u32::MAX);
+    let direct = kept.len()
+        + ast.items[..direct.min(ast.items.len())]
+            .iter()
+            .take_while(|item| item_span(item).end <= first_problem)
+            .count();
+    if !kept.is_empty() {
+        kept.append(&mut ast.items);
+        ast.items = kept;
+    }
+    Parsed {
+        file: ast,
+        diagnostics,
+        edit: None,
+        direct,
+    }
+}
+
+/// Where a top-level item is, from its first token to its last.
+fn item_span(item: &Item) -> Span {
+    match item {
+        Item::Import(import) => import.span,
+        Item::Decl(decl) => decl.span,
+        Item::For(f) => f.span,
+        Item::Expect(expect) => expect.span,
+        Item::Error(span) => *span,
+    }
+}
+
+/// The recovering parser after `prefix`: the declarations the direct parser took before
 /// the first broken one (`direct::parse_prefix`), which are the tree the recovering parser
-/// gives for them, and the token where it starts.
+/// gives for them, and the token where it starts. Blocks left open are closed after the
+/// prefix only: its declarations parsed whole, so none of their braces is missing.
 fn parse_with_recovery_from(
     src: &str,
     file: FileId,
     lexed: crate::lexer::Lexed,
+    kept: Kept,
     prefix: direct::Prefix,
 ) -> Parsed {
-    let direct::Prefix {
-        mut items,
-        mut resume,
-    } = prefix;
-    let mut diagnostics = lexed.diagnostics;
-    let mut tokens: Vec<(Token, SimpleSpan)> = lexed
-        .tokens
+    let close_from = prefix.resume;
+    recover(src, file, lexed, kept, prefix, close_from)
+}
+
+/// [`parse_with_recovery_from`], closing unclosed blocks from token `close_from` on only
+/// (at or after the prefix's end; before it for the tests that hold the prefix to a
+/// recovery over the whole file).
+fn recover(
+    src: &str,
+    file: FileId,
+    lexed: crate::lexer::Lexed,
+    kept: Kept,
+    prefix: direct::Prefix,
+    close_from: usize,
+) -> Parsed {
+    let direct::Prefix { mut items, resume } = prefix;
+    let crate::lexer::Lexed {
+        tokens: mut all,
+        docs,
+        mut diagnostics,
+    } = lexed;
+    let direct = items.len();
+    let mut tokens: Vec<(Token, SimpleSpan)> = all
+        .split_off(resume.min(all.len()))
         .into_iter()
         .map(|(t, s)| (t, SimpleSpan::from(s.start as usize..s.end as usize)))
         .collect();
-    close_unclosed_blocks(&mut tokens, src);
-    // A brace closed for an unclosed block inside the prefix (a nested line that looks
-    // like a declaration) changes the prefix: then the recovering parser parses it all.
-    if tokens[..resume.min(tokens.len())]
-        .iter()
-        .any(|(t, s)| *t == Token::RBrace && s.start == s.end)
-    {
-        items.clear();
-        resume = 0;
-    }
+    close_unclosed_blocks(&mut tokens, src, close_from.saturating_sub(resume));
     let interpolations = interpolation_spans(&tokens);
     let eoi = SimpleSpan::from(src.len()..src.len());
-    let input = tokens[resume.min(tokens.len())..].map(eoi, |(t, s)| (t, s));
+    let input = tokens[..].map(eoi, |(t, s)| (t, s));
     let cuts: Cuts = Rc::default();
     let (ast, errors) = file_parser(file, cuts.clone())
         .parse(input)
         .into_output_errors();
-    let ast = ast.map(|mut rest| {
-        items.append(&mut rest.items);
-        File { items }
-    });
+    let mut ast = match ast {
+        Some(mut rest) => {
+            items.append(&mut rest.items);
+            File { items }
+        }
+        // The recovering parser gave up: the file has no items, and every doc comment in
+        // it is detached, those before the items kept as well.
+        None if !kept.items.is_empty() => return parse(src, file),
+        None => File::default(),
+    };
     for span in cuts.take() {
         diagnostics.push(
             Diagnostic::error(
@@ -142,7 +218,7 @@ fn parse_with_recovery_from(
         );
     }
     // One diagnostic per broken line: the lexer's, if it already spoke.
-    let lines = LineIndex::new(src);
+    let lines = LineIndex::after(src, kept.from);
     let mut seen_lines: HashSet<usize> = diagnostics
         .iter()
         .map(|d| lines.line_of(d.primary.span.start))
@@ -165,14 +241,9 @@ fn parse_with_recovery_from(
             diagnostics.push(d);
         }
     }
-    let mut ast = ast.unwrap_or_default();
-    attach_docs(&mut ast, &lexed.docs, &lines, &mut diagnostics);
+    attach_docs(&mut ast, &docs, &lines, &mut diagnostics);
     diagnostics.sort_by_key(Diagnostic::sort_key);
-    Parsed {
-        file: ast,
-        diagnostics,
-        edit: None,
-    }
+    assemble(kept.items, ast, direct, diagnostics)
 }
 
 /// Closes blocks left open by a missing `}` where the next top-level declaration starts,
@@ -189,9 +260,20 @@ fn parse_with_recovery_from(
 /// column 0 is left alone). When they do not, each such line closes, from the innermost
 /// out, as many of the blocks still open as the file lacks `}`s, by inserting zero-width
 /// `}` tokens at the end of the last non-blank line before it.
-fn close_unclosed_blocks(tokens: &mut Vec<(Token, SimpleSpan)>, src: &str) {
-    let opens = tokens.iter().filter(|(t, _)| *t == Token::LBrace).count();
-    let closes = tokens.iter().filter(|(t, _)| *t == Token::RBrace).count();
+///
+/// Tokens before `from` are left alone: they are declarations the direct parser took
+/// whole, so none of their braces is missing, even when a nested line of theirs starts
+/// in column 0.
+fn close_unclosed_blocks(tokens: &mut Vec<(Token, SimpleSpan)>, src: &str, from: usize) {
+    let from = from.min(tokens.len());
+    let opens = tokens[from..]
+        .iter()
+        .filter(|(t, _)| *t == Token::LBrace)
+        .count();
+    let closes = tokens[from..]
+        .iter()
+        .filter(|(t, _)| *t == Token::RBrace)
+        .count();
     let mut missing = opens.saturating_sub(closes);
     if missing == 0 {
         return;
@@ -201,7 +283,8 @@ fn close_unclosed_blocks(tokens: &mut Vec<(Token, SimpleSpan)>, src: &str) {
     };
     let mut depth = 0usize;
     let mut out: Vec<(Token, SimpleSpan)> = Vec::with_capacity(tokens.len() + missing);
-    for i in 0..tokens.len() {
+    out.extend_from_slice(&tokens[..from]);
+    for i in from..tokens.len() {
         let (token, span) = &tokens[i];
         let after_newline = i > 0 && tokens[i - 1].0 == Token::Newline;
         if missing > 0 && depth > 0 && after_newline && starts_line(span.start) {
@@ -279,10 +362,17 @@ struct LineIndex {
 
 impl LineIndex {
     fn new(src: &str) -> Self {
+        Self::after(src, 0)
+    }
+
+    /// The lines of `src` from byte `from` on, counted from there: what is asked of them
+    /// is whether two offsets share a line or follow each other.
+    fn after(src: &str, from: usize) -> Self {
         let bytes = src.as_bytes();
         let newlines = bytes
             .iter()
             .enumerate()
+            .skip(from)
             .filter(|&(i, b)| *b == b'\n' || (*b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
             .map(|(i, _)| i as u32)
             .collect();

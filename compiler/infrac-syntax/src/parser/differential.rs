@@ -146,6 +146,14 @@ fn grammar_corners() {
 /// Edits of `text` at `at`, as an editor makes them while typing: insertions that keep a
 /// file clean or break it (an opened or closed brace or string, a stray `=`, a half-typed
 /// declaration), and deletions of a byte, a line and a stretch.
+/// `n - 1` places spread evenly through `text`, each on a character boundary.
+pub(super) fn places(text: &str, n: usize) -> Vec<usize> {
+    (1..n)
+        .map(|k| text.len() * k / n)
+        .filter(|&at| text.is_char_boundary(at))
+        .collect()
+}
+
 pub(super) fn edits_at(text: &str, at: usize) -> Vec<String> {
     let insert = |s: &str| format!("{}{s}{}", &text[..at], &text[at..]);
     let mut out = vec![

@@ -12,7 +12,7 @@
 //! that parsing the whole new text gives (`tests` and the differential tests hold it to
 //! that). Anything else, and the caller parses the whole text.
 
-use super::{attach_docs, direct, Edit, LineIndex, Parsed};
+use super::{attach_docs, direct, item_span, parse_after, Edit, Kept, LineIndex, Parsed};
 use crate::ast::*;
 use crate::lexer::lex;
 use crate::spans::Spans;
@@ -68,6 +68,7 @@ pub fn reparse(old_text: &str, old: &File, new_text: &str, file: FileId) -> Opti
         out.push(item);
     }
     Some(Parsed {
+        direct: out.len(),
         file: File { items: out },
         diagnostics: Vec::new(),
         edit: Some(Edit {
@@ -80,22 +81,53 @@ pub fn reparse(old_text: &str, old: &File, new_text: &str, file: FileId) -> Opti
 }
 
 /// The whole parse of `new_text` (file `file`), with [`Parsed::edit`] set from `old`, the
-/// tree of `old_text` in the same file: the top-level items before the first byte the edit
-/// changed that equal the previous tree's are left out of it, everything after them is
-/// the edit. For a text [`reparse`] cannot confine (a syntax error, before or after the
-/// edit), so that what reads the tree can still reuse what it made of those items.
-pub fn parse_beside(old_text: &str, old: &File, new_text: &str, file: FileId) -> Parsed {
-    let mut parsed = crate::parse(new_text, file);
+/// tree of `old_text` in the same file, whose first `old_direct` items the direct parser
+/// made ([`Parsed::direct`]): the top-level items before the first byte the edit changed
+/// that equal the previous tree's are left out of it, everything after them is the edit.
+/// For a text [`reparse`] cannot confine (a syntax error, before or after the edit), so
+/// that what reads the tree can still reuse what it made of those items.
+///
+/// Those of the items before the edit that the direct parser made are not lexed or parsed
+/// again but the last: they are taken from `old`, and the text is parsed from the end of
+/// the last one taken ([`Kept`]).
+pub fn parse_beside(
+    old_text: &str,
+    old: &File,
+    old_direct: usize,
+    new_text: &str,
+    file: FileId,
+) -> Parsed {
     let (start, _, _) = edited_range(old_text.as_bytes(), new_text.as_bytes());
-    let same = old
-        .items
+    // Items that end before the edit, with at least one unchanged byte after them: the
+    // lexer ended a token there in the old text and does so in the new one.
+    let before = old.items[..old_direct.min(old.items.len())]
         .iter()
-        .zip(&parsed.file.items)
-        .take_while(|(a, b)| {
-            let span = item_span(a);
-            span.file == file && span.end as usize <= start && a == b
+        .take_while(|item| {
+            let span = item_span(item);
+            span.file == file && (span.end as usize) < start
         })
         .count();
+    let taken = before.saturating_sub(1);
+    let kept = match taken.checked_sub(1) {
+        Some(last) => Kept {
+            items: old.items[..taken].to_vec(),
+            from: item_span(&old.items[last]).end as usize,
+        },
+        None => Kept::default(),
+    };
+    let mut parsed = parse_after(new_text, file, kept);
+    // The items taken lead the new tree, unless the recovering parser gave up and the
+    // text was parsed whole (`parse_after`).
+    let taken = if parsed.direct >= taken { taken } else { 0 };
+    let same = taken
+        + old.items[taken..]
+            .iter()
+            .zip(&parsed.file.items[taken..])
+            .take_while(|(a, b)| {
+                let span = item_span(a);
+                span.file == file && span.end as usize <= start && a == b
+            })
+            .count();
     let from = same
         .checked_sub(1)
         .map_or(0, |last| item_span(&parsed.file.items[last]).end);
@@ -163,16 +195,6 @@ fn parse_alone(src: &str, file: FileId) -> Option<Vec<Item>> {
     diagnostics.is_empty().then_some(ast.items)
 }
 
-fn item_span(item: &Item) -> Span {
-    match item {
-        Item::Import(import) => import.span,
-        Item::Decl(decl) => decl.span,
-        Item::For(f) => f.span,
-        Item::Expect(expect) => expect.span,
-        Item::Error(span) => *span,
-    }
-}
-
 /// `span` moved by `by` bytes.
 fn moved(span: &mut Span, by: i64) {
     let at = |n: u32| u32::try_from(i64::from(n) + by).unwrap_or(0);
@@ -184,7 +206,7 @@ fn moved(span: &mut Span, by: i64) {
 mod tests {
     use super::*;
     use crate::parse;
-    use crate::parser::differential::{edits_at as edits, repository_labs};
+    use crate::parser::differential::{edits_at as edits, places, repository_labs};
 
     /// Every `.infra` file of the repository that parses without a diagnostic.
     fn clean_files() -> Vec<(String, String)> {
@@ -237,12 +259,66 @@ mod tests {
         );
     }
 
+    /// `parse_beside` takes the items before an edit from the previous tree, which may
+    /// itself have had errors; what it gives must be the parse of the whole new text.
+    #[test]
+    fn a_parse_beside_the_previous_tree_is_the_parse_of_the_whole_new_text() {
+        let mut compared = 0;
+        let mut taken = 0;
+        // Every other file, at three places: the recovering parser is slow in a debug
+        // build, and each edit is parsed three times.
+        for path in repository_labs().into_iter().step_by(2) {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let positions = places(&text, 4);
+            // Each edit from the file as it is, and a second edit further on from the
+            // file as the first left it (often broken, as while typing).
+            let mut pairs = Vec::new();
+            for (n, &at) in positions.iter().enumerate() {
+                for first in edits(&text, at) {
+                    pairs.push((text.clone(), first.clone()));
+                    if let Some(&later) = positions.get(n + 1) {
+                        let later = later.min(first.len());
+                        if first.is_char_boundary(later) {
+                            for second in edits(&first, later).into_iter().take(2) {
+                                pairs.push((first.clone(), second));
+                            }
+                        }
+                    }
+                }
+            }
+            for (before, after) in pairs {
+                let old = parse(&before, FileId(1));
+                let beside = parse_beside(&before, &old.file, old.direct, &after, FileId(1));
+                let whole = parse(&after, FileId(1));
+                compared += 1;
+                taken += beside.direct.min(old.direct);
+                assert_eq!(
+                    beside.file,
+                    whole.file,
+                    "{}: the trees differ for:\n{after}",
+                    path.display()
+                );
+                assert_eq!(
+                    beside.diagnostics,
+                    whole.diagnostics,
+                    "{}: the diagnostics differ for:\n{after}",
+                    path.display()
+                );
+            }
+        }
+        assert!(compared > 5_000, "only {compared} edits compared");
+        assert!(taken > 20_000, "only {taken} items were taken");
+    }
+
     #[test]
     fn a_whole_parse_beside_the_previous_tree_marks_what_did_not_change() {
         let text = "vm a 100 on pve {}\n\nvm b 101 on pve {}\n\nvm c 102 on pve {}\n";
-        let old = parse(text, FileId(0)).file;
+        let old = parse(text, FileId(0));
+        let (direct, old) = (old.direct, old.file);
         let broken = text.replace("vm b 101 on pve {}", "vm b 101 on pve { = }");
-        let beside = parse_beside(text, &old, &broken, FileId(0));
+        let beside = parse_beside(text, &old, direct, &broken, FileId(0));
         let whole = parse(&broken, FileId(0));
         assert_eq!(beside.file, whole.file);
         assert_eq!(beside.diagnostics, whole.diagnostics);
@@ -255,7 +331,7 @@ mod tests {
         );
         // An edit in the first item leaves nothing out.
         let first = text.replacen("{}", "{ = }", 1);
-        let beside = parse_beside(text, &old, &first, FileId(0));
+        let beside = parse_beside(text, &old, direct, &first, FileId(0));
         assert_eq!(beside.edit.map(|e| e.start), Some(0));
     }
 

@@ -1,20 +1,25 @@
 //! The recovering parser starts after the declarations the direct parser takes: what it
-//! gives must be what recovering over the whole file gives, tree and diagnostics, for
-//! every repository file edited in the ways an editor breaks one while typing.
+//! gives must be what recovering over the whole file (with the same blocks closed) gives,
+//! tree and diagnostics, for every repository file edited in the ways an editor breaks one
+//! while typing.
 
-use super::differential::{edits_at, repository_labs};
-use super::{direct, parse_with_recovery_from, Parsed};
+use super::differential::{edits_at, places, repository_labs};
+use super::{direct, recover, Kept, Parsed};
 use crate::lexer::lex;
 use infrac_diagnostics::FileId;
 
-fn recovered(text: &str, prefix: bool) -> Parsed {
+/// The recovering parser's result for `text`, starting after the direct parser's prefix,
+/// or at the start of the file; either way blocks are closed after the prefix only.
+fn recovered(text: &str, after_prefix: bool) -> Parsed {
     let lexed = lex(text, FileId(2));
-    let prefix = if prefix {
-        direct::parse_prefix(&lexed.tokens)
+    let prefix = direct::parse_prefix(&lexed.tokens);
+    let close_from = prefix.resume;
+    let prefix = if after_prefix {
+        prefix
     } else {
         direct::Prefix::default()
     };
-    parse_with_recovery_from(text, FileId(2), lexed, prefix)
+    recover(text, FileId(2), lexed, Kept::default(), prefix, close_from)
 }
 
 #[test]
@@ -25,10 +30,7 @@ fn recovery_after_the_prefix_is_recovery_over_the_whole_file() {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        let positions: Vec<usize> = (1..8)
-            .map(|k| text.len() * k / 8)
-            .filter(|&at| text.is_char_boundary(at))
-            .collect();
+        let positions = places(&text, 8);
         let mut variants = vec![text.clone()];
         for at in positions {
             variants.extend(edits_at(&text, at));
