@@ -15,7 +15,7 @@ fi
 # that are never freed, about 6 KB per parse; leak checking is off until that is fixed,
 # or it would stop every run at its first input.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-for target in parse pipeline; do
+for target in parse pipeline reuse; do
   # Crashes found before, replayed first so a fix that regresses fails at once.
   mapfile -t found < <(find "regressions/$target" -type f ! -name '.*' | sort)
   if [ "${#found[@]}" -gt 0 ]; then

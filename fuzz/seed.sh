@@ -4,7 +4,7 @@
 set -euo pipefail
 fuzz="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$fuzz")"
-for target in parse pipeline; do
+for target in parse pipeline reuse; do
   mkdir -p "$fuzz/corpus/$target"
   find "$root/tests/fixtures" "$root/examples" "$root/stdlib" -name '*.infra' -print0 |
     while IFS= read -r -d '' lab; do

@@ -5,7 +5,7 @@
 #   3. build every lab in examples/ and validate every artifact it generates,
 #   4. run the Rust test suite (cargo test --workspace --locked), which includes the live
 #      router tests (tests/live/*.sh: BIRD and nftables in network namespaces; needs root),
-#   5. fuzz the parser and the whole pipeline for 30 s each (fuzz/run.sh, nightly).
+#   5. fuzz the parser, the whole pipeline and reuse after an edit for 30 s each (fuzz/run.sh, nightly).
 # Any failing step fails the whole run. Works from any working directory.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,7 +36,7 @@ done
 step "cargo test --workspace --locked"
 cargo test --workspace --locked
 
-step "fuzz/run.sh 30 (a bounded fuzz run of the parser and the whole pipeline)"
+step "fuzz/run.sh 30 (a bounded fuzz run of the parser, the whole pipeline and reuse after an edit)"
 fuzz/run.sh 30
 
 step "all steps passed"

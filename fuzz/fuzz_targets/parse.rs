@@ -8,6 +8,9 @@
 use infrac_diagnostics::FileId;
 use libfuzzer_sys::fuzz_target;
 
+#[path = "edits.rs"]
+mod edits;
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -18,19 +21,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(span.start <= span.end && span.end as usize <= text.len());
     }
     infrac_syntax::assert_parsers_agree(text);
-    let boundary = |n: usize| {
-        (0..=n)
-            .rev()
-            .find(|&i| text.is_char_boundary(i))
-            .unwrap_or(0)
-    };
-    let (a, b) = (boundary(text.len() / 3), boundary(2 * text.len() / 3));
-    let edits = [
-        format!("{}{}", &text[..a], &text[b..]),
-        format!("{}x\n{}", &text[..a], &text[a..]),
-        format!("{}}}{}", &text[..b], &text[b..]),
-        format!("{}{{\n{}", &text[..b], &text[b..]),
-    ];
+    let edits = edits::edits(text);
     for new in edits {
         if parsed.diagnostics.is_empty() {
             if let Some(quick) = infrac_syntax::reparse(text, &parsed.file, &new, FileId(0)) {

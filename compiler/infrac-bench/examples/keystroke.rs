@@ -15,37 +15,23 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use infrac_diagnostics::FileId;
-use infrac_sema::{Analysis, LoadError, Loader};
+use infrac_sema::{Beside, LoadError, Loader};
 use std::path::{Path, PathBuf};
 
 const NAME: &str = "big.infra";
 
-/// The lab's one file, from memory, and its previous analysis to reparse from.
-struct Editor<'a> {
+/// The lab's one file, from memory.
+struct Memory<'a> {
     text: &'a str,
-    previous: Option<&'a Analysis>,
 }
 
-impl Loader for Editor<'_> {
+impl Loader for Memory<'_> {
     fn read(&self, _path: &Path) -> Result<String, LoadError> {
         Ok(self.text.to_string())
     }
 
     fn identity(&self, path: &Path) -> Option<PathBuf> {
         Some(path.to_path_buf())
-    }
-
-    fn parse(&self, path: &Path, text: &str, file: FileId) -> Option<infrac_syntax::Parsed> {
-        self.previous?.reparse(&path.to_string_lossy(), text, file)
-    }
-
-    fn keeps_records(&self) -> bool {
-        true
-    }
-
-    fn reuse(&self) -> Option<std::sync::Arc<infrac_sema::Reuse>> {
-        self.previous?.reuse.clone()
     }
 }
 
@@ -54,8 +40,8 @@ fn main() {
     let guests: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5_000);
     let keys: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
     let mut text = infrac_bench::generate(infrac_bench::LabSize::standard(guests));
-    let editor = Editor {
-        text: &text,
+    let editor = Beside {
+        files: Memory { text: &text },
         previous: None,
     };
     let mut previous = infrac_driver::check_with(NAME, &text, &editor);
@@ -89,8 +75,8 @@ fn main() {
             text.remove(cores);
         }
         let started = std::time::Instant::now();
-        let editor = Editor {
-            text: &text,
+        let editor = Beside {
+            files: Memory { text: &text },
             previous: Some(&previous),
         };
         let analysis = infrac_driver::check_with(NAME, &text, &editor);

@@ -13,7 +13,7 @@ mod output;
 mod sarif;
 pub mod targets;
 
-pub use infrac_sema::{Analysis, LoadError, Loader, Reuse};
+pub use infrac_sema::{Analysis, Beside, LoadError, Loader, Reuse};
 pub use json::diagnostics_json;
 pub use output::{
     check_output, check_output_as, write_output, write_output_as, Artifact, Drift, DriftKind,

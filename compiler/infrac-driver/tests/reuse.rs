@@ -8,10 +8,9 @@
 //! lab is edited where reuse matters most: a guest's size, a network's prefix that
 //! every guest on it reads, a host's memory, a guest's name.
 
-use infrac_driver::{check_with, Analysis, FsLoader};
+use infrac_driver::{check_with, Analysis, Beside, FsLoader};
 use infrac_driver::{LoadError, Loader};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 fn workspace_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -20,16 +19,12 @@ fn workspace_root() -> &'static Path {
         .unwrap_or(Path::new("."))
 }
 
-/// The lab's root file from memory, and any other file `open` holds, the rest from disk;
-/// reparsing and reusing the previous analysis when there is one, as the language server
-/// does.
+/// The lab's root file from memory, and any other file `open` holds, the rest from disk.
 struct Editor<'a> {
     fs: FsLoader,
     root: &'a Path,
     text: &'a str,
     open: &'a [(PathBuf, String)],
-    previous: Option<&'a Analysis>,
-    records: bool,
 }
 
 impl Loader for Editor<'_> {
@@ -46,23 +41,6 @@ impl Loader for Editor<'_> {
     fn identity(&self, path: &Path) -> Option<PathBuf> {
         self.fs.identity(path)
     }
-
-    fn parse(
-        &self,
-        path: &Path,
-        text: &str,
-        file: infrac_diagnostics::FileId,
-    ) -> Option<infrac_syntax::Parsed> {
-        self.previous?.reparse(&path.to_string_lossy(), text, file)
-    }
-
-    fn keeps_records(&self) -> bool {
-        self.records
-    }
-
-    fn reuse(&self) -> Option<Arc<infrac_driver::Reuse>> {
-        self.previous?.reuse.clone()
-    }
 }
 
 fn analyse(
@@ -77,10 +55,21 @@ fn analyse(
         root,
         text,
         open,
-        previous,
-        records,
     };
-    check_with(&root.to_string_lossy(), text, &editor)
+    let name = root.to_string_lossy();
+    if records {
+        check_with(
+            &name,
+            text,
+            &Beside {
+                files: editor,
+                previous,
+            },
+        )
+    } else {
+        assert!(previous.is_none(), "reuse keeps records");
+        check_with(&name, text, &editor)
+    }
 }
 
 /// Analyses each text in turn from the previous step's analysis, compares each with a

@@ -382,8 +382,6 @@ fn syntax_diagnostics(path: &Path, text: &str) -> Vec<Diagnostic> {
 struct Overlay<'a> {
     docs: &'a BTreeMap<PathBuf, Doc>,
     reads: Mutex<BTreeMap<PathBuf, Option<u64>>>,
-    /// The lab's previous analysis, whose trees are reparsed where an edit touched them.
-    previous: Option<&'a Checked>,
 }
 
 impl Overlay<'_> {
@@ -404,27 +402,6 @@ impl infrac_driver::Loader for Overlay<'_> {
         }
     }
 
-    /// The previous tree of the same file, with only what the edit touched parsed again:
-    /// a keystroke in a large lab no longer lexes and parses the whole file.
-    fn parse(
-        &self,
-        path: &Path,
-        text: &str,
-        file: infrac_diagnostics::FileId,
-    ) -> Option<infrac_syntax::Parsed> {
-        self.previous?.reparse(&path.to_string_lossy(), text, file)
-    }
-
-    fn keeps_records(&self) -> bool {
-        true
-    }
-
-    /// The previous analysis's declaration checks, replayed where the edit cannot have
-    /// changed them.
-    fn reuse(&self) -> Option<Arc<infrac_sema::Reuse>> {
-        self.previous?.reuse.clone()
-    }
-
     fn identity(&self, path: &Path) -> Option<PathBuf> {
         self.note(path);
         std::fs::canonicalize(path)
@@ -438,7 +415,6 @@ fn check(root: &Path, snapshot: &Snapshot, previous: Option<&Checked>) -> Lab {
     let overlay = Overlay {
         docs: &snapshot.docs,
         reads: Mutex::new(BTreeMap::new()),
-        previous,
     };
     overlay.note(root);
     let text = snapshot
@@ -447,7 +423,14 @@ fn check(root: &Path, snapshot: &Snapshot, previous: Option<&Checked>) -> Lab {
         .map(|d| d.text.to_string())
         .unwrap_or_default();
     let name = root.to_string_lossy().into_owned();
-    let analysis = check_with(&name, &text, &overlay);
+    // Each tree is made from the previous analysis's, with only what the edit touched
+    // parsed again, and its declaration checks are replayed where the edit cannot have
+    // changed them: a keystroke in a large lab costs about what it changed.
+    let beside = infrac_driver::Beside {
+        files: &overlay,
+        previous: previous.map(|c| &c.analysis),
+    };
+    let analysis = check_with(&name, &text, &beside);
     let mut diagnostics: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
     let mut files = BTreeSet::new();
     for (_, file) in analysis.sources.iter() {

@@ -123,6 +123,11 @@ impl<'a> Sema<'a> {
             // to be, saying it is another kind or missing would be a consequence.
             return None;
         }
+        // A name a loop repeats is written once, and says the same each time: it is
+        // reported once (building the report looks at every declaration).
+        if !self.unresolved.first((span, kind), span, &self.diags) {
+            return None;
+        }
         if let Some(other) = candidates.first() {
             let o = &self.decls[other.0 as usize];
             self.diags.push(

@@ -469,6 +469,14 @@ impl<'a> Sema<'a> {
                     .and_then(|v| v.first().copied());
                 match found {
                     Some(d) => (d, &segments[2..]),
+                    // A path a loop repeats is reported once: the suggestion looks at
+                    // every name.
+                    None if !self
+                        .unresolved_paths
+                        .first(entry.span, entry.span, &self.diags) =>
+                    {
+                        return None
+                    }
                     None => {
                         let ns = first.name.clone();
                         let names: Vec<String> = self
@@ -495,6 +503,12 @@ impl<'a> Sema<'a> {
             } else {
                 match self.global_decl(&first.name) {
                     Some(d) => (d, &segments[1..]),
+                    None if !self
+                        .unresolved_paths
+                        .first(first.span, first.span, &self.diags) =>
+                    {
+                        return None
+                    }
                     None => {
                         let mut names: Vec<String> = self
                             .index

@@ -427,7 +427,10 @@ impl<'a> Sema<'a> {
     ) {
         let Some(spec) = schema.block(&block.kind.name) else {
             // The same block, repeated by a loop, says the same: it is reported once.
-            if !self.unknown_blocks.insert(block.kind.span) {
+            if !self
+                .unknown_blocks
+                .first(block.kind.span, block.kind.span, &self.diags)
+            {
                 return;
             }
             let known: Vec<&str> = schema.blocks.iter().map(|b| b.kind).collect();

@@ -6,6 +6,7 @@
 //! stops at the first problem: it always returns the model it could build, so editors
 //! have something to work with, plus every diagnostic.
 
+mod beside;
 mod build;
 mod coerce;
 mod decls;
@@ -17,6 +18,7 @@ pub mod schema;
 pub mod stdlib;
 mod value;
 
+pub use beside::Beside;
 pub use decls::{LoadError, Loader};
 pub use reuse::Reuse;
 
@@ -141,10 +143,43 @@ pub(crate) struct Sema<'a> {
     /// Unknown nested blocks already reported: a `for` loop inside a block repeats one
     /// written block up to the expansion cap, and its "did you mean" costs far more than
     /// the check.
-    pub(crate) unknown_blocks: HashSet<Span>,
+    pub(crate) unknown_blocks: Reported<Span>,
+    /// Names already reported as unresolved, by where they are written and the kind
+    /// looked for.
+    pub(crate) unresolved: Reported<(Span, value::Kind)>,
+    /// Paths (`os.debian-13`, `lan.ipv4`) already reported as naming nothing.
+    pub(crate) unresolved_paths: Reported<Span>,
+    /// Disks on pools their host lacks, already reported, by host and where the pool is
+    /// named.
+    pub(crate) unresolved_pools: Reported<(infrac_model::MachineId, Span)>,
     /// Entries the `for` loops in the body of the declaration being checked have stamped
     /// out; `u64::MAX` once that passed the cap and was reported.
     pub(crate) stamped: u64,
+}
+
+/// Problems reported once although met many times (a `for` loop repeats what is written
+/// once), by key, with where each report went in the diagnostics. A report that a silent
+/// try dropped again (`Sema::diags` truncated) no longer counts.
+pub(crate) struct Reported<K>(HashMap<K, usize>);
+
+impl<K> Default for Reported<K> {
+    fn default() -> Self {
+        Reported(HashMap::default())
+    }
+}
+
+impl<K: std::hash::Hash + Eq> Reported<K> {
+    /// Whether the problem at `key` still stands reported at `span` in `diags`; if not,
+    /// it is noted as reported by the diagnostic about to be pushed there.
+    pub(crate) fn first(&mut self, key: K, span: Span, diags: &[Diagnostic]) -> bool {
+        let next = diags.len();
+        let at = self.0.entry(key).or_insert(next);
+        if *at != next && diags.get(*at).is_some_and(|d| d.primary.span == span) {
+            return false;
+        }
+        *at = next;
+        true
+    }
 }
 
 /// Analyses the lab whose root file is `root_name` with text `root_text`; relative
@@ -165,7 +200,10 @@ pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysi
         unknown_kind_names: HashSet::default(),
         used_templates: HashSet::default(),
         failed_attrs: HashSet::default(),
-        unknown_blocks: HashSet::default(),
+        unknown_blocks: Reported::default(),
+        unresolved: Reported::default(),
+        unresolved_paths: Reported::default(),
+        unresolved_pools: Reported::default(),
         stamped: 0,
         catalogue: HashMap::default(),
         broken_pools: HashSet::default(),

@@ -200,11 +200,19 @@ impl<'a> Sema<'a> {
         {
             return Some(Spanned::new(pool.to_string(), span));
         }
+        let host_id = host;
         let host = model.machine(host);
         // A machine that runs no guests has no pools to offer: the checks report the
         // misplaced guest itself (E0447), which is the cause.
         if host.pool(pool).is_some() || !host.platform.is_hypervisor() {
             return Some(Spanned::new(pool.to_string(), span));
+        }
+        // A disk a loop repeats is reported once: the report looks at every machine.
+        if !self
+            .unresolved_pools
+            .first((host_id, span), span, &self.diags)
+        {
+            return None;
         }
         // A shared pool declared on other nodes but not on this one: every node that uses
         // a shared pool declares it (its storage.cfg entry lists the nodes).
