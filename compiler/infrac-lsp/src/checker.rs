@@ -417,19 +417,19 @@ fn check(root: &Path, snapshot: &Snapshot, previous: Option<&Checked>) -> Lab {
         reads: Mutex::new(BTreeMap::new()),
     };
     overlay.note(root);
+    // Each tree is made from the previous analysis's, with only what the edit touched
+    // parsed again, and its declaration checks are replayed where the edit cannot have
+    // changed them: a keystroke in a large lab costs about what it changed.
+    let beside = infrac_driver::Beside {
+        files: overlay,
+        previous: previous.map(|c| &c.analysis),
+    };
     let text = snapshot
         .docs
         .get(root)
         .map(|d| d.text.to_string())
         .unwrap_or_default();
     let name = root.to_string_lossy().into_owned();
-    // Each tree is made from the previous analysis's, with only what the edit touched
-    // parsed again, and its declaration checks are replayed where the edit cannot have
-    // changed them: a keystroke in a large lab costs about what it changed.
-    let beside = infrac_driver::Beside {
-        files: &overlay,
-        previous: previous.map(|c| &c.analysis),
-    };
     let analysis = check_with(&name, &text, &beside);
     let mut diagnostics: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
     let mut files = BTreeSet::new();
@@ -451,7 +451,8 @@ fn check(root: &Path, snapshot: &Snapshot, previous: Option<&Checked>) -> Lab {
             .push(convert::diagnostic(&analysis.sources, diagnostic));
     }
     Lab {
-        reads: overlay
+        reads: beside
+            .files
             .reads
             .into_inner()
             .unwrap_or_else(|e| e.into_inner()),

@@ -40,31 +40,3 @@ impl<L: Loader> Loader for Beside<'_, L> {
         self.previous?.reuse.clone()
     }
 }
-
-/// A loader borrowed: what [`Beside`] wraps when its owner reads what the loader noted.
-impl<L: Loader + ?Sized> Loader for &L {
-    fn read(&self, path: &Path) -> Result<String, LoadError> {
-        (**self).read(path)
-    }
-
-    fn parse(
-        &self,
-        path: &Path,
-        text: &str,
-        file: infrac_diagnostics::FileId,
-    ) -> Option<infrac_syntax::Parsed> {
-        (**self).parse(path, text, file)
-    }
-
-    fn identity(&self, path: &Path) -> Option<PathBuf> {
-        (**self).identity(path)
-    }
-
-    fn keeps_records(&self) -> bool {
-        (**self).keeps_records()
-    }
-
-    fn reuse(&self) -> Option<Arc<Reuse>> {
-        (**self).reuse()
-    }
-}
