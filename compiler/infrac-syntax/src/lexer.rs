@@ -48,6 +48,9 @@ struct Lexer<'a> {
     groups: Vec<usize>,
     /// Every open bracket, for unclosed-delimiter reports and the nesting limit.
     open: Vec<(u8, Span)>,
+    /// Set when the last token is a line break outside every bracket and string: the end
+    /// of a top-level item, where [`Lines`] hands out what it lexed so far.
+    line_done: bool,
 }
 
 /// Splits `src` into tokens. Never fails: problems become diagnostics.
@@ -58,28 +61,51 @@ pub fn lex(src: &str, file: FileId) -> Lexed {
 /// The tokens of `src` from byte `from` on, with spans in `src`: what [`lex`] gives after
 /// `from` when a token ended there and no string or bracket was open.
 pub(crate) fn lex_from(src: &str, file: FileId, from: usize) -> Lexed {
-    let mut lexer = Lexer {
-        src,
-        bytes: src.as_bytes(),
-        pos: from,
-        file,
-        out: Lexed {
-            // Generated labs (aligned attributes, short names) run to about one token
-            // per three bytes, written ones to fewer. Growing by doubling would copy
-            // every token again; capacity never written to is never touched, so
-            // reserving for the dense case costs address space, not memory.
-            tokens: Vec::with_capacity(src.len().saturating_sub(from) / 3 + 16),
-            ..Lexed::default()
-        },
-        modes: vec![Mode::Code {
-            interp: false,
-            braces: 0,
-        }],
-        groups: vec![0],
-        open: Vec::new(),
-    };
+    // Generated labs (aligned attributes, short names) run to about one token per three
+    // bytes, written ones to fewer. Growing by doubling would copy every token again;
+    // capacity never written to is never touched, so reserving for the dense case costs
+    // address space, not memory.
+    let tokens = Vec::with_capacity(src.len().saturating_sub(from) / 3 + 16);
+    let mut lexer = Lexer::new(src, file, from, tokens);
     lexer.run();
     lexer.out
+}
+
+/// The tokens of `src` from byte `from` on, one top-level line at a time: what [`lex_from`]
+/// gives, cut after each line break outside every bracket and string. A parser that
+/// needs one top-level item at a time holds the tokens of one item instead of the file's
+/// (half a million tokens, 30 MiB, in a 10,000-guest lab).
+pub(crate) struct Lines<'a> {
+    lexer: Lexer<'a>,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(src: &'a str, file: FileId, from: usize) -> Self {
+        Lines {
+            lexer: Lexer::new(src, file, from, Vec::new()),
+        }
+    }
+
+    /// Puts into `out` (emptied first) the tokens up to and including the next line break
+    /// outside every bracket and string, or up to the end of the text; false when the
+    /// text has ended.
+    pub(crate) fn next_line(&mut self, out: &mut Vec<(Token, Span)>) -> bool {
+        out.clear();
+        std::mem::swap(&mut self.lexer.out.tokens, out);
+        let more = self.lexer.run_line();
+        std::mem::swap(&mut self.lexer.out.tokens, out);
+        more
+    }
+
+    /// Whether the lexer reported anything in what it lexed so far.
+    pub(crate) fn failed(&self) -> bool {
+        !self.lexer.out.diagnostics.is_empty()
+    }
+
+    /// The doc comments lexed so far.
+    pub(crate) fn into_docs(self) -> Vec<DocComment> {
+        self.lexer.out.docs
+    }
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -105,6 +131,26 @@ fn is_ident_char(c: u8) -> bool {
 }
 
 impl<'a> Lexer<'a> {
+    fn new(src: &'a str, file: FileId, from: usize, tokens: Vec<(Token, Span)>) -> Self {
+        Lexer {
+            src,
+            bytes: src.as_bytes(),
+            pos: from,
+            file,
+            out: Lexed {
+                tokens,
+                ..Lexed::default()
+            },
+            modes: vec![Mode::Code {
+                interp: false,
+                braces: 0,
+            }],
+            groups: vec![0],
+            open: Vec::new(),
+            line_done: false,
+        }
+    }
+
     fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, start, end)
     }
@@ -136,12 +182,33 @@ impl<'a> Lexer<'a> {
     }
 
     fn run(&mut self) {
+        while self.run_line() {}
+    }
+
+    /// Lexes up to the end of the next top-level line; false, with the end of the text
+    /// handled, when the text ends first.
+    fn run_line(&mut self) -> bool {
         while self.pos < self.bytes.len() {
-            match self.modes.last().copied() {
-                Some(Mode::Str) => self.string_part(),
-                _ => self.code_token(),
+            self.step();
+            if self.line_done {
+                self.line_done = false;
+                return true;
             }
         }
+        self.finish();
+        false
+    }
+
+    #[inline(always)]
+    fn step(&mut self) {
+        match self.modes.last().copied() {
+            Some(Mode::Str) => self.string_part(),
+            _ => self.code_token(),
+        }
+    }
+
+    /// What is still open at the end of the text.
+    fn finish(&mut self) {
         if let Some(Mode::Str) = self.modes.last() {
             let end = self.src.len();
             self.error(
@@ -193,6 +260,7 @@ impl<'a> Lexer<'a> {
                     matches!(self.out.tokens.last(), Some((Token::Newline, _)) | None);
                 if !in_group && !last_is_newline {
                     self.push(Token::Newline, start);
+                    self.line_done = self.open.is_empty() && self.modes.len() == 1;
                 }
             }
             b'#' => self.comment(),

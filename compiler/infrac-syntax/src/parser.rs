@@ -77,26 +77,23 @@ pub(crate) struct Kept {
 
 /// [`parse`], with the items before `kept.from` taken from `kept`.
 pub(crate) fn parse_after(src: &str, file: FileId, kept: Kept) -> Parsed {
-    let lexed = lex_from(src, file, kept.from);
-    if lexed.diagnostics.is_empty() {
-        match direct::parse_or_prefix(&lexed.tokens) {
-            Ok(mut ast) => {
-                let mut diagnostics = Vec::new();
-                if !lexed.docs.is_empty() {
-                    attach_docs(
-                        &mut ast,
-                        &lexed.docs,
-                        &LineIndex::after(src, kept.from),
-                        &mut diagnostics,
-                    );
-                    diagnostics.sort_by_key(Diagnostic::sort_key);
-                }
-                let direct = ast.items.len();
-                return assemble(kept.items, ast, direct, diagnostics);
-            }
-            Err(prefix) => return parse_with_recovery_from(src, file, lexed, kept, prefix),
+    if let Some((mut ast, docs)) = direct::parse_lines(src, file, kept.from) {
+        let mut diagnostics = Vec::new();
+        if !docs.is_empty() {
+            attach_docs(
+                &mut ast,
+                &docs,
+                &LineIndex::after(src, kept.from),
+                &mut diagnostics,
+            );
+            diagnostics.sort_by_key(Diagnostic::sort_key);
         }
+        let direct = ast.items.len();
+        return assemble(kept.items, ast, direct, diagnostics);
     }
+    // Something is wrong: lexed whole, the recovering parser explains it after the items
+    // the direct parser takes (none when the lexer found the problem).
+    let lexed = lex_from(src, file, kept.from);
     let prefix = direct::parse_prefix(&lexed.tokens);
     parse_with_recovery_from(src, file, lexed, kept, prefix)
 }

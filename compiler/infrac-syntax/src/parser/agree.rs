@@ -9,7 +9,9 @@ use infrac_diagnostics::{Code, FileId};
 /// Parses `src` with both parsers and panics where they disagree: where the direct parser
 /// builds a tree, the combinator parser must build the same one without a diagnostic, and
 /// where the combinator parser finds nothing wrong, the direct parser must not give up.
-/// For the differential tests and the fuzz target.
+/// The direct parser fed one top-level line at a time, as `parse` runs it, must build the
+/// tree it builds from the whole file's tokens, or give up where that gives up. For the
+/// differential tests and the fuzz target.
 #[doc(hidden)]
 pub fn assert_parsers_agree(src: &str) {
     let file = FileId(0);
@@ -19,6 +21,18 @@ pub fn assert_parsers_agree(src: &str) {
     } else {
         None
     };
+    match (&direct, direct::parse_lines(src, file, 0)) {
+        (Some(tree), Some((by_line, docs))) => assert!(
+            *tree == by_line && docs == lexed.docs,
+            "a line at a time, the direct parser built another tree"
+        ),
+        (None, None) => {}
+        (whole, by_line) => panic!(
+            "the direct parser {} the whole file but {} it a line at a time",
+            if whole.is_some() { "parsed" } else { "gave up on" },
+            if by_line.is_some() { "parsed" } else { "gave up on" },
+        ),
+    }
     let full = parse_with_recovery(src, file, lexed);
     // Detached doc comments are warnings both paths add after parsing.
     let clean = full

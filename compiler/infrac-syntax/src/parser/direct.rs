@@ -13,8 +13,9 @@
 
 use super::OUTCOME_WORDS;
 use crate::ast::*;
+use crate::lexer::{DocComment, Lines};
 use crate::token::Token;
-use infrac_diagnostics::Span;
+use infrac_diagnostics::{FileId, Span};
 
 mod expr;
 
@@ -37,6 +38,38 @@ pub(super) fn parse(tokens: &[(Token, Span)]) -> Option<File> {
 pub(super) struct Prefix {
     pub items: Vec<Item>,
     pub resume: usize,
+}
+
+/// The file `src` from byte `from` on, and its doc comments, when it lexes without a
+/// diagnostic and parses: what [`parse`] gives for the tokens of `lex_from(src, file,
+/// from)`, lexed and parsed one top-level line at a time, so the tokens of only one item
+/// are held at once. A top-level item ends its line, and nothing in it reads past the
+/// line break that ends it, so each is parsed from its own tokens as from the file's.
+pub(super) fn parse_lines(src: &str, file: FileId, from: usize) -> Option<(File, Vec<DocComment>)> {
+    let mut lines = Lines::new(src, file, from);
+    let mut tokens = Vec::new();
+    let mut items = Vec::new();
+    loop {
+        let more = lines.next_line(&mut tokens);
+        if lines.failed() {
+            return None;
+        }
+        let mut parser = Direct {
+            tokens: &tokens,
+            pos: 0,
+        };
+        parser.skip_newlines();
+        if parser.peek().is_some() {
+            items.push(parser.item().ok()?);
+            parser.skip_newlines();
+            if parser.peek().is_some() {
+                return None;
+            }
+        }
+        if !more {
+            return Some((File { items }, lines.into_docs()));
+        }
+    }
 }
 
 /// The top-level items at the start of `tokens` that parse, but the last of them, and
