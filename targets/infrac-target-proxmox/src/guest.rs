@@ -3,13 +3,16 @@
 //! to the operator. Every value from the source is shell-quoted here.
 
 use crate::images::DiskImage;
-use crate::quote::{comment_safe, file_segment, shell_quote, wrap};
+use crate::quote::{
+    comment_safe, file_segment, is_shell_word, push_shell_quoted, shell_quote, wrap,
+};
 use crate::users::Snippet;
 use infrac_model::interfaces::virtual_nics;
 use infrac_model::roles::{default_route4, default_route6, DefaultRoute4};
 use infrac_model::{
     Bytes, Guest, GuestKind, Image, Machine, MachineId, Model, Network, Nic, OsFamily,
 };
+use std::fmt::{Display, Write};
 use std::net::IpAddr;
 
 /// The storage that holds container templates and ISO images: Proxmox's `local`
@@ -138,8 +141,19 @@ pub(crate) fn file_name(machine: &Machine, guest: &Guest) -> String {
 }
 
 /// `--flag value`, with the value quoted.
-pub(crate) fn opt(flag: &str, value: impl ToString) -> String {
-    format!("--{flag} {}", shell_quote(&value.to_string()))
+pub(crate) fn opt(flag: &str, value: impl Display) -> String {
+    let mut option = String::with_capacity(flag.len() + 24);
+    option.push_str("--");
+    option.push_str(flag);
+    option.push(' ');
+    // Most values are numbers and names that need no quotes: written straight in.
+    let start = option.len();
+    write!(option, "{value}").expect("writing to a String cannot fail");
+    if !is_shell_word(&option[start..]) {
+        let value = option.split_off(start);
+        push_shell_quoted(&mut option, &value);
+    }
+    option
 }
 
 /// A size in whole GiB as Proxmox allocates it (`POOL:SIZE`), rounded up, at least 1.
@@ -156,12 +170,12 @@ pub(crate) struct Options {
 }
 
 impl Options {
-    pub(crate) fn both(&mut self, flag: &str, value: impl ToString) {
+    pub(crate) fn both(&mut self, flag: &str, value: impl Display) {
         let option = opt(flag, value);
         self.create.push(option.clone());
         self.update.push(option);
     }
-    pub(crate) fn create(&mut self, flag: &str, value: impl ToString) {
+    pub(crate) fn create(&mut self, flag: &str, value: impl Display) {
         self.create.push(opt(flag, value));
     }
 }

@@ -2,7 +2,9 @@
 //! or end a comment early.
 
 pub use infrac_templates::text::shell_quote;
-pub(crate) use infrac_templates::text::{comment_safe, file_segment, wrap};
+pub(crate) use infrac_templates::text::{
+    comment_safe, file_segment, is_shell_word, push_shell_quoted, wrap,
+};
 
 #[cfg(test)]
 mod tests {

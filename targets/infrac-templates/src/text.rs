@@ -73,7 +73,7 @@ pub fn html_comment_safe(text: &str) -> String {
 /// Characters that never need quoting inside a bash word that is not the first word of a
 /// command: no expansion, globbing, word splitting or tilde at the start can touch them.
 fn shell_plain(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_./:=,@%+-".contains(c)
+    matches!(c, 'a'..='z' | 'A'..='Z' | '0'..='9' | '_' | '.' | '/' | ':' | '=' | ',' | '@' | '%' | '+' | '-')
 }
 
 /// Quotes `value` as exactly one bash word.
@@ -84,10 +84,23 @@ fn shell_plain(c: char) -> bool {
 /// as a likely mistake. Newlines stay literal inside the quotes. A NUL byte cannot be
 /// part of a bash string, so it becomes U+FFFD.
 pub fn shell_quote(value: &str) -> String {
-    if !value.is_empty() && value.chars().all(shell_plain) {
-        return value.to_string();
-    }
     let mut quoted = String::with_capacity(value.len() + 2);
+    push_shell_quoted(&mut quoted, value);
+    quoted
+}
+
+/// Whether `value` is one bash word as it stands: [`shell_quote`] leaves it alone.
+pub fn is_shell_word(value: &str) -> bool {
+    !value.is_empty() && value.chars().all(shell_plain)
+}
+
+/// Appends `value` to `out` quoted as exactly one bash word, as [`shell_quote`] writes it.
+pub fn push_shell_quoted(out: &mut String, value: &str) {
+    if is_shell_word(value) {
+        out.push_str(value);
+        return;
+    }
+    let quoted = out;
     quoted.push('"');
     for c in value.chars() {
         match c {
@@ -100,7 +113,6 @@ pub fn shell_quote(value: &str) -> String {
         }
     }
     quoted.push('"');
-    quoted
 }
 
 /// A name usable as one path segment (see [`infrac_model::layout::segment`]).
@@ -111,14 +123,30 @@ pub fn file_segment(name: &str) -> String {
 /// Splits text into comment lines of at most `width` characters (a longer word stays
 /// whole), each made comment-safe.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let safe = comment_safe(text);
+    // Comment-safe ASCII has no whitespace but spaces, so its words are found by a byte
+    // search and counted in bytes; the Proxmox target wraps notes of hundreds of
+    // characters for every guest.
+    if safe.is_ascii() {
+        wrap_words(safe.split(' ').filter(|w| !w.is_empty()), width, str::len)
+    } else {
+        wrap_words(safe.split_whitespace(), width, |w| w.chars().count())
+    }
+}
+
+fn wrap_words<'a>(
+    words: impl Iterator<Item = &'a str>,
+    width: usize,
+    chars: impl Fn(&str) -> usize,
+) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     // The line's width in characters, kept as words are added.
     let mut used = 0;
-    for word in comment_safe(text).split_whitespace() {
-        let chars = word.chars().count();
+    for word in words {
+        let chars = chars(word);
         if !line.is_empty() && used + 1 + chars > width {
-            lines.push(std::mem::take(&mut line));
+            lines.push(std::mem::replace(&mut line, String::with_capacity(width)));
             used = 0;
         }
         if !line.is_empty() {
@@ -137,6 +165,17 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapping_counts_characters_and_keeps_long_words() {
+        let text = "one two  three\tfour\u{a0}five é é é averyveryverylongword end";
+        assert_eq!(
+            wrap(text, 10),
+            ["one two", "three four", "five é é é", "averyveryverylongword", "end"]
+        );
+        assert_eq!(wrap("one two  three four", 9), ["one two", "three", "four"]);
+        assert_eq!(wrap("", 10), Vec::<String>::new());
+    }
 
     #[test]
     fn comments_cannot_be_escaped() {
