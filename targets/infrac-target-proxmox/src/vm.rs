@@ -12,6 +12,7 @@ use crate::quote::{shell_quote, wrap};
 use crate::users::user_data;
 use infrac_model::layout::nixos_configuration;
 use infrac_model::Firmware;
+use std::sync::OnceLock;
 
 /// The options of a VM's `qm create` and `qm set`.
 pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
@@ -176,19 +177,31 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
         options.both("args", args);
     }
     startup(ctx, &mut options);
-    let mut kept = String::from(
-        "Left alone on an existing VM: its disks (grow them with `qm disk resize`), machine \
-         type and firmware",
-    );
-    if !fixed_macs {
-        kept.push_str(
-            ", and interfaces without a declared MAC address (setting them again would \
-             give them new MAC addresses)",
-        );
-    }
-    kept.push('.');
-    script.kept = wrap(&kept, NOTE_WIDTH);
+    script.kept = kept_note(fixed_macs);
     options
+}
+
+/// What `qm set` leaves alone on an existing VM, wrapped once per process: the same
+/// two texts end every VM's script.
+fn kept_note(fixed_macs: bool) -> Vec<String> {
+    static NOTES: OnceLock<[Vec<String>; 2]> = OnceLock::new();
+    let notes = NOTES.get_or_init(|| {
+        [false, true].map(|fixed_macs| {
+            let mut kept = String::from(
+                "Left alone on an existing VM: its disks (grow them with `qm disk resize`), \
+                 machine type and firmware",
+            );
+            if !fixed_macs {
+                kept.push_str(
+                    ", and interfaces without a declared MAC address (setting them again would \
+                     give them new MAC addresses)",
+                );
+            }
+            kept.push('.');
+            wrap(&kept, NOTE_WIDTH)
+        })
+    });
+    notes[usize::from(fixed_macs)].clone()
 }
 
 /// The image the boot disk is imported from: the published cloud image of a cloud-init
