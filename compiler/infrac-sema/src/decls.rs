@@ -280,7 +280,7 @@ impl Loading<'_, '_> {
             .items
             .iter()
             .filter_map(|i| match i {
-                ast::Item::Import(import) => Some(import.clone()),
+                ast::Item::Import(import) => Some(ast::Import::clone(import)),
                 _ => None,
             })
             .collect();

@@ -518,12 +518,12 @@ where
         )
         .then(just(Token::As).ignore_then(ident(file)).or_not())
         .map_with(move |((path, path_span), alias), e| {
-            Item::Import(Import {
+            Item::Import(Box::new(Import {
                 path: path.to_string(),
                 path_span,
                 alias,
                 span: sp(e.span()),
-            })
+            }))
         });
 
     let item = import

@@ -171,7 +171,13 @@ mod tests {
         let text = "one two  three\tfour\u{a0}five é é é averyveryverylongword end";
         assert_eq!(
             wrap(text, 10),
-            ["one two", "three four", "five é é é", "averyveryverylongword", "end"]
+            [
+                "one two",
+                "three four",
+                "five é é é",
+                "averyveryverylongword",
+                "end"
+            ]
         );
         assert_eq!(wrap("one two  three four", 9), ["one two", "three", "four"]);
         assert_eq!(wrap("", 10), Vec::<String>::new());

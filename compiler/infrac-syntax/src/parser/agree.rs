@@ -29,8 +29,16 @@ pub fn assert_parsers_agree(src: &str) {
         (None, None) => {}
         (whole, by_line) => panic!(
             "the direct parser {} the whole file but {} it a line at a time",
-            if whole.is_some() { "parsed" } else { "gave up on" },
-            if by_line.is_some() { "parsed" } else { "gave up on" },
+            if whole.is_some() {
+                "parsed"
+            } else {
+                "gave up on"
+            },
+            if by_line.is_some() {
+                "parsed"
+            } else {
+                "gave up on"
+            },
         ),
     }
     let full = parse_with_recovery(src, file, lexed);

@@ -225,11 +225,14 @@ impl<'t> Direct<'t> {
 
     fn item(&mut self) -> Result<Item, GiveUp> {
         if self.at(&Token::Import) {
-            return self.import().map(Item::Import).ok_or(GiveUp);
+            return self
+                .import()
+                .map(|import| Item::Import(Box::new(import)))
+                .ok_or(GiveUp);
         }
         if self.at_word("expect") {
             if let Some(expect) = self.attempt(|p| Ok(p.expect()))? {
-                return Ok(Item::Expect(expect));
+                return Ok(Item::Expect(Box::new(expect)));
             }
         }
         match self.entry()? {

@@ -78,14 +78,14 @@ where
         )
         .then(just(Token::On).ignore_then(name).or_not())
         .map_with(move |((((from, to), ports), outcome), on), e| {
-            Item::Expect(Expect {
+            Item::Expect(Box::new(Expect {
                 from,
                 to,
                 ports,
                 outcome,
                 on,
                 span: sp(e.span()),
-            })
+            }))
         })
 }
 
@@ -103,7 +103,7 @@ mod tests {
             .items
             .into_iter()
             .filter_map(|i| match i {
-                Item::Expect(e) => Some(e),
+                Item::Expect(e) => Some(*e),
                 _ => None,
             })
             .collect()
