@@ -49,6 +49,7 @@ pub(super) fn parse_lines(src: &str, file: FileId, from: usize) -> Option<(File,
     let mut lines = Lines::new(src, file, from);
     let mut tokens = Vec::new();
     let mut items = Vec::new();
+    let mut entries = Vec::new();
     loop {
         let more = lines.next_line(&mut tokens);
         if lines.failed() {
@@ -57,6 +58,7 @@ pub(super) fn parse_lines(src: &str, file: FileId, from: usize) -> Option<(File,
         let mut parser = Direct {
             tokens: &tokens,
             pos: 0,
+            entries: std::mem::take(&mut entries),
         };
         parser.skip_newlines();
         if parser.peek().is_some() {
@@ -66,6 +68,7 @@ pub(super) fn parse_lines(src: &str, file: FileId, from: usize) -> Option<(File,
                 return None;
             }
         }
+        entries = parser.entries;
         if !more {
             return Some((File { items }, lines.into_docs()));
         }
@@ -85,7 +88,11 @@ pub(super) fn parse_prefix(tokens: &[(Token, Span)]) -> Prefix {
 /// The whole file when it parses; else [`parse_prefix`]'s items and resuming token, from
 /// the same single pass.
 pub(super) fn parse_or_prefix(tokens: &[(Token, Span)]) -> Result<File, Prefix> {
-    let mut parser = Direct { tokens, pos: 0 };
+    let mut parser = Direct {
+        tokens,
+        pos: 0,
+        entries: Vec::new(),
+    };
     parser.skip_newlines();
     let mut items = Vec::new();
     let mut last_start = None;
@@ -127,6 +134,10 @@ pub(super) fn parse_or_prefix(tokens: &[(Token, Span)]) -> Result<File, Prefix> 
 struct Direct<'t> {
     tokens: &'t [(Token, Span)],
     pos: usize,
+    /// The entries of the blocks being parsed, innermost last: each block takes its own
+    /// off the top when it closes, into a list of exactly their number. Grown by doubling,
+    /// a block of two entries would hold room for four, a fifth of a large lab's tree.
+    entries: Vec<Entry>,
 }
 
 impl<'t> Direct<'t> {
@@ -192,7 +203,11 @@ impl<'t> Direct<'t> {
             let before = self.pos;
             self.pos += 1;
             match self.ident() {
-                Some(segment) => segments.push(segment),
+                Some(segment) => {
+                    // Paths are short (`lan.ipv4`): room for exactly their segments.
+                    segments.reserve_exact(1);
+                    segments.push(segment)
+                }
                 None => {
                     self.pos = before;
                     break;
@@ -654,9 +669,15 @@ impl<'t> Direct<'t> {
         while separator(self.peek()) {
             self.pos += 1;
         }
-        let mut entries = Vec::new();
+        let mark = self.entries.len();
         while !self.at(&Token::RBrace) {
-            entries.push(self.entry()?);
+            match self.entry() {
+                Ok(entry) => self.entries.push(entry),
+                Err(give_up) => {
+                    self.entries.truncate(mark);
+                    return Err(give_up);
+                }
+            }
             if !separator(self.peek()) {
                 break;
             }
@@ -664,6 +685,7 @@ impl<'t> Direct<'t> {
                 self.pos += 1;
             }
         }
+        let entries: Vec<Entry> = self.entries.drain(mark..).collect();
         if !self.eat(&Token::RBrace) {
             return Err(GiveUp);
         }
