@@ -723,7 +723,19 @@ impl<'a> Sema<'a> {
             self.memo
                 .resize_with(self.decls.len().max(at + 1), Vec::new);
         }
-        self.memo[at].push((name, value));
+        let memo = &mut self.memo[at];
+        if memo.capacity() == 0 {
+            // Room for every attribute the declaration has, not a doubling's worth more:
+            // ten thousand guests memoise three each.
+            let attrs = self.decls.get(at).map_or(1, |d| {
+                d.entries
+                    .iter()
+                    .filter(|e| matches!(e.entry, ast::Entry::Attr(_)))
+                    .count()
+            });
+            memo.reserve_exact(attrs.max(1));
+        }
+        memo.push((name, value));
     }
 
     fn call(
