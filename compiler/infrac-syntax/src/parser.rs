@@ -77,25 +77,28 @@ pub(crate) struct Kept {
 
 /// [`parse`], with the items before `kept.from` taken from `kept`.
 pub(crate) fn parse_after(src: &str, file: FileId, kept: Kept) -> Parsed {
-    if let Some((mut ast, docs)) = direct::parse_lines(src, file, kept.from) {
-        let mut diagnostics = Vec::new();
-        if !docs.is_empty() {
-            attach_docs(
-                &mut ast,
-                &docs,
-                &LineIndex::after(src, kept.from),
-                &mut diagnostics,
-            );
-            diagnostics.sort_by_key(Diagnostic::sort_key);
+    let (mut ast, docs) = match direct::parse_lines(src, file, kept.from) {
+        Ok(parsed) => parsed,
+        Err(stopped) => {
+            // Something is wrong: lexed whole, the recovering parser explains it after the
+            // items the direct parser took (none when the lexer found the problem).
+            let lexed = lex_from(src, file, kept.from);
+            let prefix = stopped.prefix(&lexed.tokens);
+            return parse_with_recovery_from(src, file, lexed, kept, prefix);
         }
-        let direct = ast.items.len();
-        return assemble(kept.items, ast, direct, diagnostics);
+    };
+    let mut diagnostics = Vec::new();
+    if !docs.is_empty() {
+        attach_docs(
+            &mut ast,
+            &docs,
+            &LineIndex::after(src, kept.from),
+            &mut diagnostics,
+        );
+        diagnostics.sort_by_key(Diagnostic::sort_key);
     }
-    // Something is wrong: lexed whole, the recovering parser explains it after the items
-    // the direct parser takes (none when the lexer found the problem).
-    let lexed = lex_from(src, file, kept.from);
-    let prefix = direct::parse_prefix(&lexed.tokens);
-    parse_with_recovery_from(src, file, lexed, kept, prefix)
+    let direct = ast.items.len();
+    assemble(kept.items, ast, direct, diagnostics)
 }
 
 /// The combinator parser, which explains and recovers from every error.

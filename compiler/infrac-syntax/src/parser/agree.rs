@@ -22,24 +22,31 @@ pub fn assert_parsers_agree(src: &str) {
         None
     };
     match (&direct, direct::parse_lines(src, file, 0)) {
-        (Some(tree), Some((by_line, docs))) => assert!(
+        (Some(tree), Ok((by_line, docs))) => assert!(
             *tree == by_line && docs == lexed.docs,
             "a line at a time, the direct parser built another tree"
         ),
-        (None, None) => {}
-        (whole, by_line) => panic!(
-            "the direct parser {} the whole file but {} it a line at a time",
-            if whole.is_some() {
-                "parsed"
-            } else {
-                "gave up on"
-            },
-            if by_line.is_some() {
-                "parsed"
-            } else {
-                "gave up on"
-            },
-        ),
+        (None, Err(stopped)) => {
+            let by_line = stopped.prefix(&lexed.tokens);
+            let whole = direct::parse_prefix(&lexed.tokens);
+            assert!(
+                by_line.items == whole.items && by_line.resume == whole.resume,
+                "a line at a time, the direct parser stopped elsewhere: resuming at token {} \
+                 after {} items, not at {} after {}",
+                by_line.resume,
+                by_line.items.len(),
+                whole.resume,
+                whole.items.len(),
+            );
+        }
+        (whole, by_line) => {
+            let verb = |parsed: bool| if parsed { "parsed" } else { "gave up on" };
+            panic!(
+                "the direct parser {} the whole file but {} it a line at a time",
+                verb(whole.is_some()),
+                verb(by_line.is_ok()),
+            )
+        }
     }
     let full = parse_with_recovery(src, file, lexed);
     // Detached doc comments are warnings both paths add after parsing.

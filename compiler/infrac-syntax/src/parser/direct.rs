@@ -40,20 +40,59 @@ pub(super) struct Prefix {
     pub resume: usize,
 }
 
+/// Why [`parse_lines`] stopped.
+#[derive(Debug)]
+pub(super) enum Stopped {
+    /// The lexer reported something.
+    Lexer,
+    /// An item did not parse: the items before it, and the byte where the last of them
+    /// starts (none when the first item is the broken one).
+    Parser {
+        items: Vec<Item>,
+        last_start: Option<u32>,
+    },
+}
+
+impl Stopped {
+    /// What [`parse_prefix`] gives for `tokens`, the tokens `parse_lines` lexed a line at
+    /// a time, lexed whole: the items before the broken one but the last, and the token
+    /// where the last starts. The direct parser stops at the same item whichever way it
+    /// is fed; only when the lexer spoke is the whole file parsed again.
+    pub(super) fn prefix(self, tokens: &[(Token, Span)]) -> Prefix {
+        match self {
+            Stopped::Parser {
+                mut items,
+                last_start: Some(start),
+            } => {
+                items.pop();
+                let resume = tokens.partition_point(|(_, span)| span.start < start);
+                Prefix { items, resume }
+            }
+            Stopped::Parser { .. } => Prefix::default(),
+            Stopped::Lexer => parse_prefix(tokens),
+        }
+    }
+}
+
 /// The file `src` from byte `from` on, and its doc comments, when it lexes without a
 /// diagnostic and parses: what [`parse`] gives for the tokens of `lex_from(src, file,
 /// from)`, lexed and parsed one top-level line at a time, so the tokens of only one item
 /// are held at once. A top-level item ends its line, and nothing in it reads past the
 /// line break that ends it, so each is parsed from its own tokens as from the file's.
-pub(super) fn parse_lines(src: &str, file: FileId, from: usize) -> Option<(File, Vec<DocComment>)> {
+pub(super) fn parse_lines(
+    src: &str,
+    file: FileId,
+    from: usize,
+) -> Result<(File, Vec<DocComment>), Stopped> {
     let mut lines = Lines::new(src, file, from);
     let mut tokens = Vec::new();
     let mut items = Vec::new();
+    let mut last_start = None;
     let mut entries = Vec::new();
     loop {
         let more = lines.next_line(&mut tokens);
         if lines.failed() {
-            return None;
+            return Err(Stopped::Lexer);
         }
         let mut parser = Direct {
             tokens: &tokens,
@@ -61,16 +100,21 @@ pub(super) fn parse_lines(src: &str, file: FileId, from: usize) -> Option<(File,
             entries: std::mem::take(&mut entries),
         };
         parser.skip_newlines();
-        if parser.peek().is_some() {
-            items.push(parser.item().ok()?);
+        if let Some((_, span)) = parser.tokens.get(parser.pos) {
+            let start = span.start;
+            let item = parser.item();
             parser.skip_newlines();
-            if parser.peek().is_some() {
-                return None;
+            match item {
+                Ok(item) if parser.peek().is_none() => {
+                    items.push(item);
+                    last_start = Some(start);
+                }
+                _ => return Err(Stopped::Parser { items, last_start }),
             }
         }
         entries = parser.entries;
         if !more {
-            return Some((File { items }, lines.into_docs()));
+            return Ok((File { items }, lines.into_docs()));
         }
     }
 }
