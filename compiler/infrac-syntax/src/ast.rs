@@ -350,13 +350,15 @@ pub enum ExprKind {
     Port(Protocol, u16, Option<u16>),
     Path(Path),
     List(Vec<Expr>),
-    Call(Ident, Vec<Expr>),
+    /// The function's name is boxed, like an instance's base, so every expression is as
+    /// narrow as a placed value (most attributes hold a number, a size or a name).
+    Call(Box<Ident>, Vec<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Range(Box<Expr>, Box<Expr>),
     /// `value on target`: a size on a pool, an address on a network.
     Placed(Box<Expr>, Path),
     /// `base { attrs }`: a catalogue entry instantiated with attributes.
-    Instance(Path, Block),
+    Instance(Box<Path>, Block),
     Error,
 }
 

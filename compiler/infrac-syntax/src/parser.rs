@@ -704,13 +704,13 @@ where
                 .collect::<Vec<_>>()
                 .delimited_by(just(Token::LParen), just(Token::RParen)),
         )
-        .map(|(f, args)| ExprKind::Call(f, args));
+        .map(|(f, args)| ExprKind::Call(Box::new(f), args));
 
     let path_or_instance =
         path.clone()
             .then(block.clone().or_not())
             .map(|(p, b): (Path, Option<Block>)| match b {
-                Some(b) => ExprKind::Instance(p, b),
+                Some(b) => ExprKind::Instance(Box::new(p), b),
                 None => ExprKind::Path(p),
             });
 

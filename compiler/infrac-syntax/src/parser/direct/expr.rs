@@ -113,7 +113,8 @@ impl Direct<'_> {
                     let call = self.attempt(|p| {
                         let name = p.ident().ok_or(GiveUp)?;
                         p.pos += 1;
-                        Ok(p.arguments()?.map(|args| ExprKind::Call(name, args)))
+                        Ok(p.arguments()?
+                            .map(|args| ExprKind::Call(Box::new(name), args)))
                     })?;
                     if let Some(call) = call {
                         return bounded(call, self.span_from(start)).map(Some);
@@ -121,7 +122,7 @@ impl Direct<'_> {
                 }
                 let path = self.path().ok_or(GiveUp)?;
                 let kind = match self.block()? {
-                    Some(block) => ExprKind::Instance(path, block),
+                    Some(block) => ExprKind::Instance(Box::new(path), block),
                     None => ExprKind::Path(path),
                 };
                 return bounded(kind, self.span_from(start)).map(Some);
