@@ -264,7 +264,10 @@ impl Walker<'_> {
         if let Some(id) = &decl.id {
             self.expr(id);
         }
-        for path in [&decl.on, &decl.from, &decl.in_].into_iter().flatten() {
+        for path in [decl.on.as_ref(), decl.from.as_deref(), decl.in_.as_deref()]
+            .into_iter()
+            .flatten()
+        {
             self.path(path);
         }
         self.entries(&decl.body.entries);

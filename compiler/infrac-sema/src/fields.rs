@@ -467,8 +467,8 @@ impl<'a> Sema<'a> {
         for (present, what) in [
             (block.id.as_ref().map(|e| e.span), "an ID"),
             (block.on.as_ref().map(|p| p.span), "`on`"),
-            (block.from.as_ref().map(|p| p.span), "`from`"),
-            (block.in_.as_ref().map(|p| p.span), "`in`"),
+            (block.from.as_deref().map(|p| p.span), "`from`"),
+            (block.in_.as_deref().map(|p| p.span), "`in`"),
         ] {
             if let Some(span) = present {
                 self.diags.push(

@@ -87,8 +87,10 @@ pub struct Decl {
     pub name: Option<DeclName>,
     pub id: Option<Expr>,
     pub on: Option<Path>,
-    pub from: Option<Path>,
-    pub in_: Option<Path>,
+    // Rare (templates, zones): boxed so the declarations that do not use them, nearly all,
+    // are narrower.
+    pub from: Option<Box<Path>>,
+    pub in_: Option<Box<Path>>,
     pub body: Block,
     pub span: Span,
 }

@@ -72,7 +72,8 @@ impl<'a> Sema<'a> {
             let (f, doc) = self.fields(d);
             let inst = &self.decls[d.0 as usize];
             let (name, name_span, in_) = (inst.name.clone(), inst.name_span, inst.decl.in_.clone());
-            let Some(cluster) = self.head_target(d, in_.as_ref(), Kind::Cluster, &handles.clusters)
+            let Some(cluster) =
+                self.head_target(d, in_.as_deref(), Kind::Cluster, &handles.clusters)
             else {
                 continue;
             };

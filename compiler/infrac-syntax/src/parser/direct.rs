@@ -672,8 +672,8 @@ impl<'t> Direct<'t> {
             _ => None,
         };
         let on = self.placement(&Token::On);
-        let from = self.placement(&Token::From);
-        let in_ = self.placement(&Token::In);
+        let from = self.placement(&Token::From).map(Box::new);
+        let in_ = self.placement(&Token::In).map(Box::new);
         let Some(body) = self.block()? else {
             return Ok(None);
         };
