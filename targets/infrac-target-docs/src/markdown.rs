@@ -6,6 +6,20 @@ use serde::Serialize;
 /// end the cell, start markup or HTML are escaped, line breaks become spaces.
 pub fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    push_cell(&mut out, text);
+    out
+}
+
+/// Appends `text` to `out` as [`cell`] writes it.
+fn push_cell(out: &mut String, text: &str) {
+    // Names and addresses, most cells of a large lab's tables, need no escaping.
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'.' | b'-' | b':' | b'/' | b','))
+    {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '#' => {
@@ -20,7 +34,6 @@ pub fn cell(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// Several values in one cell, one per line.
@@ -29,11 +42,14 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    items
-        .into_iter()
-        .map(|s| cell(s.as_ref()))
-        .collect::<Vec<_>>()
-        .join("<br>")
+    let mut out = String::new();
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str("<br>");
+        }
+        push_cell(&mut out, item.as_ref());
+    }
+    out
 }
 
 /// A doc comment in a table cell: its Markdown is kept, only what would break the
@@ -155,6 +171,17 @@ mod tests {
             doc_cell("Keep `code`\nand | pipes"),
             "Keep `code` and \\| pipes"
         );
+    }
+
+    #[test]
+    fn plain_cells_and_lines_are_kept_as_they_are() {
+        assert_eq!(
+            cell("web-1 10.0.0.1/24, fe80::1"),
+            "web-1 10.0.0.1/24, fe80::1"
+        );
+        assert_eq!(cell("é\u{7}x"), "éx");
+        assert_eq!(lines(["a_b", "c"]), "a\\_b<br>c");
+        assert_eq!(lines(Vec::<String>::new()), "");
     }
 
     #[test]
