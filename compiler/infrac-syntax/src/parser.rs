@@ -79,12 +79,24 @@ pub(crate) struct Kept {
 pub(crate) fn parse_after(src: &str, file: FileId, kept: Kept) -> Parsed {
     let (mut ast, docs) = match direct::parse_lines(src, file, kept.from) {
         Ok(parsed) => parsed,
-        Err(stopped) => {
-            // Something is wrong: lexed whole, the recovering parser explains it after the
-            // items the direct parser took (none when the lexer found the problem).
-            let lexed = lex_from(src, file, kept.from);
-            let prefix = stopped.prefix(&lexed.tokens);
-            return parse_with_recovery_from(src, file, lexed, kept, prefix);
+        Err((stopped, mut docs)) => {
+            // Something is wrong: the recovering parser explains it after the items the
+            // direct parser took but the last, lexed from that one on (the doc comments
+            // before it are those lexed a line at a time).
+            let tail = stopped.lex_from(kept.from);
+            let mut lexed = lex_from(src, file, tail);
+            return match stopped.prefix(&lexed.tokens) {
+                Some(prefix) => {
+                    docs.retain(|doc| (doc.span.start as usize) < tail);
+                    docs.append(&mut lexed.docs);
+                    lexed.docs = docs;
+                    parse_with_recovery_from(src, file, lexed, kept, prefix)
+                }
+                None => {
+                    let lexed = lex_from(src, file, kept.from);
+                    parse_with_recovery_from(src, file, lexed, kept, direct::Prefix::default())
+                }
+            };
         }
     };
     let mut diagnostics = Vec::new();

@@ -26,8 +26,18 @@ pub fn assert_parsers_agree(src: &str) {
             *tree == by_line && docs == lexed.docs,
             "a line at a time, the direct parser built another tree"
         ),
-        (None, Err(stopped)) => {
-            let by_line = stopped.prefix(&lexed.tokens);
+        (None, Err((stopped, _))) => {
+            let tail = stopped.lex_from(0);
+            let offset = lexed
+                .tokens
+                .partition_point(|(_, span)| (span.start as usize) < tail);
+            let by_line = match stopped.prefix(&lexed.tokens[offset..]) {
+                Some(mut prefix) => {
+                    prefix.resume += offset;
+                    prefix
+                }
+                None => direct::Prefix::default(),
+            };
             let whole = direct::parse_prefix(&lexed.tokens);
             assert!(
                 by_line.items == whole.items && by_line.resume == whole.resume,
@@ -48,6 +58,14 @@ pub fn assert_parsers_agree(src: &str) {
             )
         }
     }
+    // `parse`, which lexes again only from the last item the direct parser took, must
+    // give what lexing and parsing the whole file gives.
+    let parsed = super::parse(src, file);
+    let whole = parse_with_recovery(src, file, lex(src, file));
+    assert!(
+        parsed.file == whole.file && parsed.diagnostics == whole.diagnostics,
+        "parsing after the items the direct parser took differs from parsing the whole file"
+    );
     let full = parse_with_recovery(src, file, lexed);
     // Detached doc comments are warnings both paths add after parsing.
     let clean = full

@@ -40,13 +40,19 @@ pub(super) struct Prefix {
     pub resume: usize,
 }
 
-/// Why [`parse_lines`] stopped.
+/// Why [`parse_lines`] stopped, with the items it took before: the byte where the last of
+/// them starts (none when there are none), and for the lexer, the byte where the line it
+/// reported on starts.
 #[derive(Debug)]
 pub(super) enum Stopped {
-    /// The lexer reported something.
-    Lexer,
-    /// An item did not parse: the items before it, and the byte where the last of them
-    /// starts (none when the first item is the broken one).
+    /// The lexer reported something on the line starting at `at`; the items before it
+    /// parsed.
+    Lexer {
+        items: Vec<Item>,
+        last_start: Option<u32>,
+        at: u32,
+    },
+    /// An item did not parse.
     Parser {
         items: Vec<Item>,
         last_start: Option<u32>,
@@ -54,22 +60,42 @@ pub(super) enum Stopped {
 }
 
 impl Stopped {
-    /// What [`parse_prefix`] gives for `tokens`, the tokens `parse_lines` lexed a line at
-    /// a time, lexed whole: the items before the broken one but the last, and the token
-    /// where the last starts. The direct parser stops at the same item whichever way it
-    /// is fed; only when the lexer spoke is the whole file parsed again.
-    pub(super) fn prefix(self, tokens: &[(Token, Span)]) -> Prefix {
+    /// Where the recovering parser's tokens must start: the last item taken, which it
+    /// parses again, or the first byte when none was taken. Nothing is open there, so
+    /// lexing from it gives the whole file's tokens from it on.
+    pub(super) fn lex_from(&self, from: usize) -> usize {
+        let (Stopped::Lexer { last_start, .. } | Stopped::Parser { last_start, .. }) = self;
+        last_start.map_or(from, |start| start as usize)
+    }
+
+    /// What [`parse_prefix`] gives for the tokens `parse_lines` lexed a line at a time,
+    /// lexed whole, when `tokens` are those from [`Stopped::lex_from`] on: the items
+    /// before the broken one but the last, and the token of `tokens` where the last
+    /// starts. The direct parser takes the same items whichever way it is
+    /// fed, so none is parsed twice: after a broken item it stops there; after the
+    /// lexer's line it goes on from that line over the whole file's tokens.
+    ///
+    /// `None` when the lexer spoke and every item parses: then the recovering parser
+    /// parses the whole file, and needs its tokens from the first byte.
+    pub(super) fn prefix(self, tokens: &[(Token, Span)]) -> Option<Prefix> {
+        let token_at = |byte: u32| tokens.partition_point(|(_, span)| span.start < byte);
         match self {
             Stopped::Parser {
                 mut items,
                 last_start: Some(start),
             } => {
                 items.pop();
-                let resume = tokens.partition_point(|(_, span)| span.start < start);
-                Prefix { items, resume }
+                Some(Prefix {
+                    items,
+                    resume: token_at(start),
+                })
             }
-            Stopped::Parser { .. } => Prefix::default(),
-            Stopped::Lexer => parse_prefix(tokens),
+            Stopped::Parser { .. } => Some(Prefix::default()),
+            Stopped::Lexer {
+                items,
+                last_start,
+                at,
+            } => parse_or_prefix_from(tokens, token_at(at), items, last_start.map(token_at)).err(),
         }
     }
 }
@@ -79,11 +105,12 @@ impl Stopped {
 /// from)`, lexed and parsed one top-level line at a time, so the tokens of only one item
 /// are held at once. A top-level item ends its line, and nothing in it reads past the
 /// line break that ends it, so each is parsed from its own tokens as from the file's.
+/// When it stops, the doc comments lexed so far come with the reason.
 pub(super) fn parse_lines(
     src: &str,
     file: FileId,
     from: usize,
-) -> Result<(File, Vec<DocComment>), Stopped> {
+) -> Result<(File, Vec<DocComment>), (Stopped, Vec<DocComment>)> {
     let mut lines = Lines::new(src, file, from);
     let mut tokens = Vec::new();
     let mut items = Vec::new();
@@ -92,7 +119,13 @@ pub(super) fn parse_lines(
     loop {
         let more = lines.next_line(&mut tokens);
         if lines.failed() {
-            return Err(Stopped::Lexer);
+            let at = tokens.first().map_or(u32::MAX, |(_, span)| span.start);
+            let stopped = Stopped::Lexer {
+                items,
+                last_start,
+                at,
+            };
+            return Err((stopped, lines.into_docs()));
         }
         let mut parser = Direct {
             tokens: &tokens,
@@ -109,7 +142,7 @@ pub(super) fn parse_lines(
                     items.push(item);
                     last_start = Some(start);
                 }
-                _ => return Err(Stopped::Parser { items, last_start }),
+                _ => return Err((Stopped::Parser { items, last_start }, lines.into_docs())),
             }
         }
         entries = parser.entries;
@@ -132,14 +165,23 @@ pub(super) fn parse_prefix(tokens: &[(Token, Span)]) -> Prefix {
 /// The whole file when it parses; else [`parse_prefix`]'s items and resuming token, from
 /// the same single pass.
 pub(super) fn parse_or_prefix(tokens: &[(Token, Span)]) -> Result<File, Prefix> {
+    parse_or_prefix_from(tokens, 0, Vec::new(), None)
+}
+
+/// [`parse_or_prefix`] going on from token `pos`, where an item starts, after `items`,
+/// the last of which starts at token `last_start`.
+fn parse_or_prefix_from(
+    tokens: &[(Token, Span)],
+    pos: usize,
+    mut items: Vec<Item>,
+    mut last_start: Option<usize>,
+) -> Result<File, Prefix> {
     let mut parser = Direct {
         tokens,
-        pos: 0,
+        pos,
         entries: Vec::new(),
     };
     parser.skip_newlines();
-    let mut items = Vec::new();
-    let mut last_start = None;
     let mut broken = false;
     while parser.peek().is_some() {
         let start = parser.pos;
