@@ -1,7 +1,7 @@
 //! Source files, their identities and byte spans into them.
 
 use serde::Serialize;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Identifies one loaded source file inside a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
@@ -98,9 +98,12 @@ impl SourceFile {
 }
 
 /// Every file loaded in one compilation, addressed by [`FileId`].
+///
+/// Files are shared: the analysis and the model it builds each hold the map, and a copy
+/// of a large lab's text each (1.7 MB for 10,000 guests) would be a copy for nothing.
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    files: Vec<Arc<SourceFile>>,
 }
 
 impl SourceMap {
@@ -111,13 +114,13 @@ impl SourceMap {
 
     /// Adds a file and returns its id.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
-        self.files.push(SourceFile::new(name, text));
+        self.files.push(Arc::new(SourceFile::new(name, text)));
         FileId(self.files.len() as u32 - 1)
     }
 
     /// The file behind `id`.
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
-        self.files.get(id.0 as usize)
+        self.files.get(id.0 as usize).map(|f| &**f)
     }
 
     /// The id of the file with this display name, if loaded.
@@ -133,7 +136,7 @@ impl SourceMap {
         self.files
             .iter()
             .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+            .map(|(i, f)| (FileId(i as u32), &**f))
     }
 
     /// The source text a span covers (empty when out of range).
