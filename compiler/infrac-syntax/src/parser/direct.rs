@@ -40,63 +40,56 @@ pub(super) struct Prefix {
     pub resume: usize,
 }
 
-/// Why [`parse_lines`] stopped, with the items it took before: the byte where the last of
-/// them starts (none when there are none), and for the lexer, the byte where the line it
-/// reported on starts.
+/// Why [`parse_lines`] stopped, with the items it took before.
 #[derive(Debug)]
-pub(super) enum Stopped {
-    /// The lexer reported something on the line starting at `at`; the items before it
-    /// parsed.
-    Lexer {
-        items: Vec<Item>,
-        last_start: Option<u32>,
-        at: u32,
-    },
-    /// An item did not parse.
-    Parser {
-        items: Vec<Item>,
-        last_start: Option<u32>,
-    },
+pub(super) struct Stopped {
+    items: Vec<Item>,
+    /// The byte where the last of `items` starts; none when there are none.
+    last_start: Option<u32>,
+    /// Set when the lexer reported something: the byte where the line it reported on
+    /// starts (`u32::MAX`, past every token, when that line holds none). Unset when an
+    /// item did not parse.
+    lexer_at: Option<u32>,
 }
 
 impl Stopped {
     /// Where the recovering parser's tokens must start: the last item taken, which it
-    /// parses again, or the first byte when none was taken. Nothing is open there, so
-    /// lexing from it gives the whole file's tokens from it on.
+    /// parses again, or `from` when none was taken. Nothing is open there, so lexing
+    /// from it gives the whole file's tokens from it on.
     pub(super) fn lex_from(&self, from: usize) -> usize {
-        let (Stopped::Lexer { last_start, .. } | Stopped::Parser { last_start, .. }) = self;
-        last_start.map_or(from, |start| start as usize)
+        self.last_start.map_or(from, |start| start as usize)
     }
 
     /// What [`parse_prefix`] gives for the tokens `parse_lines` lexed a line at a time,
     /// lexed whole, when `tokens` are those from [`Stopped::lex_from`] on: the items
     /// before the broken one but the last, and the token of `tokens` where the last
-    /// starts. The direct parser takes the same items whichever way it is
-    /// fed, so none is parsed twice: after a broken item it stops there; after the
-    /// lexer's line it goes on from that line over the whole file's tokens.
+    /// starts. The direct parser takes the same items whichever way it is fed, so none
+    /// is parsed twice: after a broken item it stops there; after the lexer's line it
+    /// goes on from that line over the whole file's tokens.
     ///
     /// `None` when the lexer spoke and every item parses: then the recovering parser
     /// parses the whole file, and needs its tokens from the first byte.
     pub(super) fn prefix(self, tokens: &[(Token, Span)]) -> Option<Prefix> {
         let token_at = |byte: u32| tokens.partition_point(|(_, span)| span.start < byte);
-        match self {
-            Stopped::Parser {
-                mut items,
-                last_start: Some(start),
-            } => {
+        let Stopped {
+            mut items,
+            last_start,
+            lexer_at,
+        } = self;
+        if let Some(at) = lexer_at {
+            return parse_or_prefix_from(tokens, token_at(at), items, last_start.map(token_at))
+                .err();
+        }
+        Some(match last_start {
+            Some(start) => {
                 items.pop();
-                Some(Prefix {
+                Prefix {
                     items,
                     resume: token_at(start),
-                })
+                }
             }
-            Stopped::Parser { .. } => Some(Prefix::default()),
-            Stopped::Lexer {
-                items,
-                last_start,
-                at,
-            } => parse_or_prefix_from(tokens, token_at(at), items, last_start.map(token_at)).err(),
-        }
+            None => Prefix::default(),
+        })
     }
 }
 
@@ -119,11 +112,10 @@ pub(super) fn parse_lines(
     loop {
         let more = lines.next_line(&mut tokens);
         if lines.failed() {
-            let at = tokens.first().map_or(u32::MAX, |(_, span)| span.start);
-            let stopped = Stopped::Lexer {
+            let stopped = Stopped {
                 items,
                 last_start,
-                at,
+                lexer_at: Some(tokens.first().map_or(u32::MAX, |(_, span)| span.start)),
             };
             return Err((stopped, lines.into_docs()));
         }
@@ -142,7 +134,14 @@ pub(super) fn parse_lines(
                     items.push(item);
                     last_start = Some(start);
                 }
-                _ => return Err((Stopped::Parser { items, last_start }, lines.into_docs())),
+                _ => {
+                    let stopped = Stopped {
+                        items,
+                        last_start,
+                        lexer_at: None,
+                    };
+                    return Err((stopped, lines.into_docs()));
+                }
             }
         }
         entries = parser.entries;
