@@ -240,16 +240,24 @@ impl<'a> Lexer<'a> {
     }
 
     fn code_token(&mut self) {
-        let start = self.pos;
-        let c = self.bytes[self.pos];
-        match c {
-            b' ' | b'\t' => {
-                let rest = &self.bytes[self.pos + 1..];
-                self.pos += 1 + rest
-                    .iter()
-                    .position(|&c| c != b' ' && c != b'\t')
-                    .unwrap_or(rest.len());
+        let mut c = self.bytes[self.pos];
+        // Blanks, which separate nearly every pair of tokens, are skipped here rather
+        // than as a step of their own.
+        if c == b' ' || c == b'\t' {
+            let rest = &self.bytes[self.pos + 1..];
+            match rest.iter().position(|&c| c != b' ' && c != b'\t') {
+                Some(i) => {
+                    self.pos += 1 + i;
+                    c = rest[i];
+                }
+                None => {
+                    self.pos = self.bytes.len();
+                    return;
+                }
             }
+        }
+        let start = self.pos;
+        match c {
             // CRLF is one line break (the `\n` ends the line); a lone CR, as old Mac
             // files have, ends one by itself.
             b'\r' if self.bytes.get(self.pos + 1) == Some(&b'\n') => self.pos += 1,
@@ -893,29 +901,13 @@ impl<'a> Lexer<'a> {
         }
         self.pos = pos;
         let text = &self.src[start..self.pos];
-        let protocol = match text {
-            "tcp" => Some(Protocol::Tcp),
-            "udp" => Some(Protocol::Udp),
-            "sctp" => Some(Protocol::Sctp),
-            _ => None,
-        };
-        if let Some(protocol) = protocol {
+        if let Some(protocol) = protocol(text) {
             if self.peek(0) == Some(b'/') && self.peek(1).is_some_and(|c| c.is_ascii_digit()) {
                 self.port(protocol, start);
                 return;
             }
         }
-        let token = match text {
-            "import" => Token::Import,
-            "as" => Token::As,
-            "for" => Token::For,
-            "in" => Token::In,
-            "on" => Token::On,
-            "from" => Token::From,
-            "true" => Token::True,
-            "false" => Token::False,
-            _ => Token::Ident(text.into()),
-        };
+        let token = keyword(text).unwrap_or_else(|| Token::Ident(text.into()));
         self.push(token, start);
     }
 
@@ -961,6 +953,46 @@ impl<'a> Lexer<'a> {
 
 /// A numeral with its `_` separators removed; borrowed when it has none, as nearly
 /// every numeral has.
+/// The protocol a port literal starts with: `tcp`, `udp` or `sctp`.
+#[inline]
+fn protocol(text: &str) -> Option<Protocol> {
+    // Names are rarely three or four letters starting `t`, `u` or `s`: test that first.
+    match (text.len(), text.as_bytes().first()) {
+        (3, Some(b't')) if text == "tcp" => Some(Protocol::Tcp),
+        (3, Some(b'u')) if text == "udp" => Some(Protocol::Udp),
+        (4, Some(b's')) if text == "sctp" => Some(Protocol::Sctp),
+        _ => None,
+    }
+}
+
+/// The keyword `text` is, if it is one. Every name of a lab is tested, so the length and
+/// first letter rule out nearly all of them before any comparison.
+#[inline]
+fn keyword(text: &str) -> Option<Token> {
+    let token = match (text.len(), text.as_bytes().first()) {
+        (2, Some(b'a')) => Token::As,
+        (2, Some(b'i')) => Token::In,
+        (2, Some(b'o')) => Token::On,
+        (3, Some(b'f')) => Token::For,
+        (4, Some(b'f')) => Token::From,
+        (4, Some(b't')) => Token::True,
+        (5, Some(b'f')) => Token::False,
+        (6, Some(b'i')) => Token::Import,
+        _ => return None,
+    };
+    let word = match token {
+        Token::As => "as",
+        Token::In => "in",
+        Token::On => "on",
+        Token::For => "for",
+        Token::From => "from",
+        Token::True => "true",
+        Token::False => "false",
+        _ => "import",
+    };
+    (text == word).then_some(token)
+}
+
 fn without_underscores(digits: &str) -> std::borrow::Cow<'_, str> {
     if digits.contains('_') {
         digits

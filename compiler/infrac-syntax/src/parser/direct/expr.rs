@@ -7,9 +7,27 @@ use crate::token::Token;
 impl Direct<'_> {
     /// `RANGE [on PATH]`.
     pub(super) fn expr(&mut self) -> Step<Expr> {
-        let Some(value) = self.range()? else {
+        let Some(atom) = self.atom()? else {
             return Ok(None);
         };
+        // Nearly every value is one atom that ends its entry or argument: no operator
+        // follows, so the levels above it would each only look and hand it back.
+        if !matches!(
+            self.peek(),
+            Some(
+                Token::Star | Token::Slash | Token::Plus | Token::Minus | Token::DotDot | Token::On
+            )
+        ) {
+            return Ok(Some(atom));
+        }
+        let product = self.product_after(atom)?;
+        let sum = self.sum_after(product)?;
+        let range = self.range_after(sum)?;
+        self.placed_after(range)
+    }
+
+    /// `value [on PATH]`, after the value.
+    fn placed_after(&mut self, value: Expr) -> Step<Expr> {
         match self.placement(&Token::On) {
             Some(target) => {
                 let span = value.span.to(target.span);
@@ -19,37 +37,39 @@ impl Direct<'_> {
         }
     }
 
-    /// `SUM [.. SUM]`.
-    pub(super) fn range(&mut self) -> Step<Expr> {
-        let Some(lo) = self.sum()? else {
-            return Ok(None);
-        };
+    /// `SUM [.. SUM]`, after the first sum.
+    fn range_after(&mut self, lo: Expr) -> Result<Expr, GiveUp> {
         if !self.at(&Token::DotDot) {
-            return Ok(Some(lo));
+            return Ok(lo);
         }
         let before = self.pos;
         self.pos += 1;
         match self.sum()? {
             Some(hi) => {
                 let span = lo.span.to(hi.span);
-                bounded(ExprKind::Range(Box::new(lo), Box::new(hi)), span).map(Some)
+                bounded(ExprKind::Range(Box::new(lo), Box::new(hi)), span)
             }
             None => {
                 self.pos = before;
-                Ok(Some(lo))
+                Ok(lo)
             }
         }
     }
 
     pub(super) fn sum(&mut self) -> Step<Expr> {
-        let Some(mut left) = self.product()? else {
-            return Ok(None);
-        };
+        match self.product()? {
+            Some(left) => self.sum_after(left).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The rest of a sum after its first product.
+    fn sum_after(&mut self, mut left: Expr) -> Result<Expr, GiveUp> {
         loop {
             let op = match self.peek() {
                 Some(Token::Plus) => BinOp::Add,
                 Some(Token::Minus) => BinOp::Sub,
-                _ => return Ok(Some(left)),
+                _ => return Ok(left),
             };
             let before = self.pos;
             self.pos += 1;
@@ -57,21 +77,26 @@ impl Direct<'_> {
                 Some(right) => left = binary(op, left, right)?,
                 None => {
                     self.pos = before;
-                    return Ok(Some(left));
+                    return Ok(left);
                 }
             }
         }
     }
 
     pub(super) fn product(&mut self) -> Step<Expr> {
-        let Some(mut left) = self.atom()? else {
-            return Ok(None);
-        };
+        match self.atom()? {
+            Some(left) => self.product_after(left).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The rest of a product after its first atom.
+    fn product_after(&mut self, mut left: Expr) -> Result<Expr, GiveUp> {
         loop {
             let op = match self.peek() {
                 Some(Token::Star) => BinOp::Mul,
                 Some(Token::Slash) => BinOp::Div,
-                _ => return Ok(Some(left)),
+                _ => return Ok(left),
             };
             let before = self.pos;
             self.pos += 1;
@@ -79,7 +104,7 @@ impl Direct<'_> {
                 Some(right) => left = binary(op, left, right)?,
                 None => {
                     self.pos = before;
-                    return Ok(Some(left));
+                    return Ok(left);
                 }
             }
         }
