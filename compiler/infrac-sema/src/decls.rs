@@ -1150,20 +1150,6 @@ fn entry_key(entry: &ast::Entry) -> Option<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::normalize;
-    use std::path::Path;
-
-    #[test]
-    fn parent_folders_cancel_only_folder_names() {
-        assert_eq!(normalize(Path::new("a/./b/../c")), "a/c");
-        assert_eq!(normalize(Path::new("../a/../../b")), "../../b");
-        assert_eq!(normalize(Path::new("../../x")), "../../x");
-        assert_eq!(normalize(Path::new("/../etc")), "/etc");
-    }
-}
-
 /// E0317 at a loop whose range grows with an outer loop's variable: the cap was checked
 /// against an estimate that evaluates inner ranges once, and expanding passed it.
 pub(crate) fn range_grows_past_cap(f: &ast::ForLoop) -> Diagnostic {
@@ -1180,4 +1166,18 @@ pub(crate) fn range_grows_past_cap(f: &ast::ForLoop) -> Diagnostic {
         "its range grows with an outer loop's variable",
     )
     .with_help("loop over fewer values, or split the lab into smaller labs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use std::path::Path;
+
+    #[test]
+    fn parent_folders_cancel_only_folder_names() {
+        assert_eq!(normalize(Path::new("a/./b/../c")), "a/c");
+        assert_eq!(normalize(Path::new("../a/../../b")), "../../b");
+        assert_eq!(normalize(Path::new("../../x")), "../../x");
+        assert_eq!(normalize(Path::new("/../etc")), "/etc");
+    }
 }
