@@ -241,7 +241,8 @@ impl<'a> Sema<'a> {
         top: bool,
     ) {
         let name = attr.compact_name();
-        let ty: Ty = match (schema.attr(&name), schema.free) {
+        let spec = schema.attr(&name);
+        let ty: Ty = match (spec, schema.free) {
             (Some(spec), _) => spec.ty,
             (None, Some(ty)) => ty,
             (None, None) => {
@@ -295,10 +296,11 @@ impl<'a> Sema<'a> {
         // (`lan.gateway`) and the declaration itself share one evaluation.
         let value = match (top, ctx) {
             (true, Some(decl))
-                if schema.attr(&name).is_some()
-                    && std::ptr::eq(self.decls[decl.0 as usize].schema, schema) =>
+                if spec.is_some() && std::ptr::eq(self.decls[decl.0 as usize].schema, schema) =>
             {
-                self.attr_value_at(decl, attr, env)
+                // The first attribute of that name is the memoised one; a duplicate is
+                // caught above.
+                self.attr_value(decl, &name, attr.name_span())
             }
             _ => self
                 .eval(&attr.value, env, ctx, Some(&ty))
@@ -379,13 +381,6 @@ impl<'a> Sema<'a> {
     }
 
     /// Evaluates a top-level attribute through the memo table.
-    fn attr_value_at(&mut self, decl: DeclIdx, attr: &'a ast::Attr, env: &Env) -> Option<Value> {
-        let name = attr.compact_name();
-        // The first attribute of that name is the memoised one; a duplicate is caught above.
-        let _ = env;
-        self.attr_value(decl, &name, attr.name_span())
-    }
-
     fn check_free_secret(&mut self, name: &str, value: &Value, span: Span) {
         let upper = name.to_ascii_uppercase();
         let sensitive = [
