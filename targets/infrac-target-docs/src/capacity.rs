@@ -253,14 +253,14 @@ fn guests_table(model: &Model, host: MachineId) -> Table {
     guests.sort_by_key(|(_, _, g)| g.vmid.value);
     for (_, machine, guest) in guests {
         let disk: u64 = guest.disks.iter().map(|d| d.size.value.0).sum();
-        table.row(vec![
-            cell(&machine.name),
-            guest.vmid.value.to_string(),
-            guest.vcpus().to_string(),
-            guest.memory.value.to_string(),
-            bytes(disk),
-            if guest.start { "yes" } else { "no" }.into(),
-        ]);
+        table.add(|row| {
+            row.cell(&machine.name)
+                .display(guest.vmid.value)
+                .display(guest.vcpus())
+                .display(guest.memory.value)
+                .display(Bytes(disk))
+                .raw(if guest.start { "yes" } else { "no" });
+        });
     }
     table
 }
