@@ -4,6 +4,7 @@
 
 use crate::markdown::{cell, doc_block, doc_cell, lines, or_dash, Table};
 use crate::storage_kind;
+use crate::text::{push_int, push_ip, Shown};
 use infrac_model::interfaces::interface_name;
 use infrac_model::{
     App, EnvValue, Expose, GuestKind, IngressKind, Machine, MachineId, Model, Platform, Resources,
@@ -511,9 +512,10 @@ fn guests_table(model: &Model) -> Table {
     let mut guests: Vec<_> = model.guests().collect();
     guests.sort_by_key(|(_, _, g)| g.vmid.value);
     // A row per guest, its cells written straight into the table.
+    let mut sizes = Shown::default();
     for (id, machine, guest) in guests {
         table.add(|row| {
-            row.display(guest.vmid.value)
+            row.int(guest.vmid.value.0)
                 .cell(&machine.name)
                 .raw(match guest.kind {
                     GuestKind::Vm => "VM",
@@ -539,20 +541,25 @@ fn guests_table(model: &Model) -> Table {
                         guest.cores.value
                     );
                 } else {
-                    let _ = write!(out, "{}", guest.vcpus());
+                    push_int(out, guest.vcpus());
                 }
             })
-            .display(guest.memory.value)
+            .raw(sizes.get(guest.memory.value))
             .lines_or_dash(&guest.disks, |out, d| {
-                let _ = write!(out, "{} on {}", d.size.value, d.pool.value);
+                out.push_str(sizes.get(d.size.value));
+                out.push_str(" on ");
+                out.push_str(&d.pool.value);
             })
             .lines_or_dash(
                 guest_addresses(model, machine),
                 |out, (address, network)| {
-                    let _ = match address {
-                        Some(ip) => write!(out, "{ip} ({network})"),
-                        None => write!(out, "DHCP ({network})"),
-                    };
+                    match address {
+                        Some(ip) => push_ip(out, ip),
+                        None => out.push_str("DHCP"),
+                    }
+                    out.push_str(" (");
+                    out.push_str(network);
+                    out.push(')');
                 },
             )
             .with_or_dash(|out| {

@@ -4,6 +4,7 @@
 use crate::inventory::multi_site;
 use crate::ipam::{all_assignments, ipv6_size, usage4};
 use crate::markdown::{cell, doc_block, lines, or_dash, percent, Table};
+use crate::text::push_ip;
 use infrac_model::Model;
 use ipnet::IpNet;
 use serde::Serialize;
@@ -136,10 +137,8 @@ pub(crate) fn page(model: &Model, header: &str) -> IpPlanPage {
                 dhcp = None;
             }
             addresses.add(|row| {
-                row.raw_with(|out| {
-                    let _ = write!(out, "{address}");
-                })
-                .lines(holders, |out, holder| out.push_str(holder));
+                row.raw_with(|out| push_ip(out, *address))
+                    .lines(holders, |out, holder| out.push_str(holder));
             });
         }
         if let Some((first, last)) = dhcp {

@@ -1,7 +1,7 @@
 //! Markdown building blocks the pages share: escaped table cells, tables, percentages.
 
+use crate::text::push_int;
 use serde::Serialize;
-use std::fmt::Write;
 
 /// Text made safe for one GitHub-flavoured Markdown table cell: characters that would
 /// end the cell, start markup or HTML are escaped, line breaks become spaces.
@@ -40,13 +40,23 @@ fn escape_at(bytes: &[u8], i: usize) -> Option<(&'static str, usize)> {
 /// (names, addresses, `g1 (VM 100)`) be copied as they are. It only errs towards yes
 /// (any `C2` byte, though only C1 controls start with it).
 fn may_escape(text: &str) -> bool {
-    text.bytes().any(|b| {
-        matches!(
-            b,
-            b'|' | b'\\' | b'*' | b'_' | b'`' | b'[' | b']' | b'#' | b'<' | b'>' | b'&' | 0
-                ..=0x1f | 0x7f | 0xc2
-        )
-    })
+    // A table of the bytes that start a character `escape_at` changes.
+    const MAY_ESCAPE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            table[b] = b < 0x20
+                || matches!(
+                    b as u8,
+                    b'|' | b'\\' | b'*' | b'_' | b'`' | b'[' | b']' | b'#' | b'<' | b'>' | b'&'
+                );
+            // DEL, and the lead byte of the C1 controls.
+            table[b] |= b == 0x7f || b == 0xc2;
+            b += 1;
+        }
+        table
+    };
+    text.bytes().any(|b| MAY_ESCAPE[usize::from(b)])
 }
 
 /// Appends `text` to `out` as [`cell`] writes it: the runs between characters that
@@ -225,11 +235,9 @@ impl Row<'_> {
         self.raw_with(|out| out.push_str(text))
     }
 
-    /// A cell of a number or address as `Display` writes it, which needs no escaping.
-    pub fn display(&mut self, value: impl std::fmt::Display) -> &mut Self {
-        self.raw_with(|out| {
-            let _ = write!(out, "{value}");
-        })
+    /// A cell of a whole number.
+    pub fn int(&mut self, n: impl Into<u64>) -> &mut Self {
+        self.raw_with(|out| push_int(out, n))
     }
 
     /// A cell written by `write` as it is (see [`Row::raw`]).
@@ -352,12 +360,20 @@ mod tests {
     }
 
     #[test]
+    fn the_quick_test_misses_nothing_the_escaping_changes() {
+        for c in (0..0x1000u32).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            assert!(may_escape(&text) || cell(&text) == text, "{c:?}");
+        }
+    }
+
+    #[test]
     fn tables_write_rows_cell_by_cell() {
         let mut table = Table::new(&["Name", "Size>", "Notes"]);
         table.row(vec!["a".into(), "1".into(), "x".into(), "dropped".into()]);
         table.add(|row| {
             row.cell("b|c")
-                .display(2)
+                .int(2u8)
                 .lines_or_dash(["u_v", "w"], |out, s| out.push_str(s));
         });
         table.add(|row| {
