@@ -5,6 +5,7 @@
 
 use crate::markdown::{cell, percent, Table};
 use crate::storage_kind;
+use crate::text::Shown;
 use infrac_model::budget::{host_budgets, pool_budgets, PoolBudget, Usage};
 use infrac_model::{App, Bytes, MachineId, Model};
 use serde::Serialize;
@@ -251,16 +252,18 @@ fn guests_table(model: &Model, host: MachineId) -> Table {
     ]);
     let mut guests: Vec<_> = model.guests_on(host).collect();
     guests.sort_by_key(|(_, _, g)| g.vmid.value);
+    // A lab's guests come in a few sizes: each is formatted once.
+    let mut sizes = Shown::default();
     for (_, machine, guest) in guests {
         let disk: u64 = guest.disks.iter().map(|d| d.size.value.0).sum();
-        table.row(vec![
-            cell(&machine.name),
-            guest.vmid.value.to_string(),
-            guest.vcpus().to_string(),
-            guest.memory.value.to_string(),
-            bytes(disk),
-            if guest.start { "yes" } else { "no" }.into(),
-        ]);
+        table.add(|row| {
+            row.cell(&machine.name)
+                .int(guest.vmid.value.0)
+                .int(guest.vcpus())
+                .raw(sizes.get(guest.memory.value))
+                .raw(sizes.get(Bytes(disk)))
+                .raw(if guest.start { "yes" } else { "no" });
+        });
     }
     table
 }

@@ -4,12 +4,15 @@
 
 use crate::markdown::{cell, doc_block, doc_cell, lines, or_dash, Table};
 use crate::storage_kind;
+use crate::text::{push_int, push_ip, Shown};
 use infrac_model::interfaces::interface_name;
 use infrac_model::{
     App, EnvValue, Expose, GuestKind, IngressKind, Machine, MachineId, Model, Platform, Resources,
     RouteTarget, StoragePool,
 };
 use serde::Serialize;
+use std::fmt::Write;
+use std::net::IpAddr;
 
 #[derive(Serialize)]
 pub(crate) struct InventoryPage {
@@ -508,76 +511,96 @@ fn guests_table(model: &Model) -> Table {
     let mut table = Table::new(&columns);
     let mut guests: Vec<_> = model.guests().collect();
     guests.sort_by_key(|(_, _, g)| g.vmid.value);
+    // A row per guest, its cells written straight into the table.
+    let mut sizes = Shown::default();
     for (id, machine, guest) in guests {
-        let os = machine.os.map(|i| {
-            let image = model.image(i);
-            format!("{} {}", image.family, image.version)
-        });
-        let vcpu = if guest.sockets > 1 {
-            format!(
-                "{} ({} × {})",
-                guest.vcpus(),
-                guest.sockets,
-                guest.cores.value
+        table.add(|row| {
+            row.int(guest.vmid.value.0)
+                .cell(&machine.name)
+                .raw(match guest.kind {
+                    GuestKind::Vm => "VM",
+                    GuestKind::Lxc => "LXC",
+                })
+                .cell(&model.machine(guest.host).name);
+            if sites {
+                row.cell(&model.site_of(id).name);
+            }
+            match machine.os.map(|i| model.image(i)) {
+                Some(image) => row.with(|out| {
+                    let _ = write!(out, "{} {}", image.family, image.version);
+                }),
+                None => row.raw("—"),
+            };
+            row.raw_with(|out| {
+                if guest.sockets > 1 {
+                    let _ = write!(
+                        out,
+                        "{} ({} × {})",
+                        guest.vcpus(),
+                        guest.sockets,
+                        guest.cores.value
+                    );
+                } else {
+                    push_int(out, guest.vcpus());
+                }
+            })
+            .raw(sizes.get(guest.memory.value))
+            .lines_or_dash(&guest.disks, |out, d| {
+                out.push_str(sizes.get(d.size.value));
+                out.push_str(" on ");
+                out.push_str(&d.pool.value);
+            })
+            .lines_or_dash(
+                guest_addresses(model, machine),
+                |out, (address, network)| {
+                    match address {
+                        Some(ip) => push_ip(out, ip),
+                        None => out.push_str("DHCP"),
+                    }
+                    out.push_str(" (");
+                    out.push_str(network);
+                    out.push(')');
+                },
             )
-        } else {
-            guest.vcpus().to_string()
-        };
-        let disks: Vec<String> = guest
-            .disks
-            .iter()
-            .map(|d| format!("{} on {}", d.size.value, d.pool.value))
-            .collect();
-        let mut addresses = Vec::new();
-        for (_, nic, network) in machine.attached() {
-            let network = &model.network(network).name;
-            if let Some(ip) = &nic.ip {
-                addresses.push(format!("{} ({network})", ip.value));
-            } else if nic.dhcp {
-                addresses.push(format!("DHCP ({network})"));
-            }
-            if let Some(ip) = &nic.ip6 {
-                addresses.push(format!("{} ({network})", ip.value));
-            }
-        }
-        for placed in &machine.addresses {
-            addresses.push(format!(
-                "{} ({})",
-                placed.address.value,
-                model.network(placed.network).name
-            ));
-        }
-        let services: Vec<&str> = machine.services.iter().map(|s| s.name.as_str()).collect();
-        let description = machine
-            .doc
-            .as_deref()
-            .map(doc_cell)
-            .or_else(|| machine.description.as_deref().map(cell))
-            .unwrap_or_default();
-        let mut row = vec![
-            guest.vmid.value.to_string(),
-            cell(&machine.name),
-            match guest.kind {
-                GuestKind::Vm => "VM".into(),
-                GuestKind::Lxc => "LXC".into(),
-            },
-            cell(&model.machine(guest.host).name),
-        ];
-        if sites {
-            row.push(cell(&model.site_of(id).name));
-        }
-        row.extend([
-            or_dash(os.map(|o| cell(&o))),
-            vcpu,
-            guest.memory.value.to_string(),
-            or_dash(non_empty(lines(&disks))),
-            or_dash(non_empty(lines(&addresses))),
-            or_dash(non_empty(cell(&services.join(", ")))),
-            description,
-        ]);
-        table.row(row);
+            .with_or_dash(|out| {
+                for (i, service) in machine.services.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&service.name);
+                }
+            });
+            match machine.doc.as_deref() {
+                Some(doc) => row.raw(&doc_cell(doc)),
+                None => row.cell(machine.description.as_deref().unwrap_or_default()),
+            };
+        });
     }
     table
+}
+
+/// A guest's addresses in the guests table, each with its network's name: a NIC's IPv4
+/// address (`None` for DHCP) and IPv6 address, then the machine's placed addresses.
+fn guest_addresses<'m>(
+    model: &'m Model,
+    machine: &'m Machine,
+) -> impl Iterator<Item = (Option<IpAddr>, &'m str)> + 'm {
+    let nics = machine.attached().flat_map(move |(_, nic, network)| {
+        let network = model.network(network).name.as_str();
+        let v4 = match &nic.ip {
+            Some(ip) => Some((Some(IpAddr::V4(ip.value)), network)),
+            None => nic.dhcp.then_some((None, network)),
+        };
+        let v6 = nic.ip6.map(|ip| (Some(IpAddr::V6(ip.value)), network));
+        v4.into_iter().chain(v6)
+    });
+    let placed = machine.addresses.iter().map(move |placed| {
+        (
+            Some(placed.address.value),
+            model.network(placed.network).name.as_str(),
+        )
+    });
+    nics.chain(placed)
 }
 
 fn resources(r: &Resources) -> String {

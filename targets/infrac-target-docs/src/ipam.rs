@@ -1,6 +1,7 @@
 //! The IP plan of a network: who holds which address, and what is still free.
 
 use crate::storage_kind;
+use crate::text::push_int;
 use infrac_model::{roles, GuestKind, Model, Network, NetworkId};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -35,16 +36,24 @@ pub fn all_assignments(model: &Model) -> Vec<Assigned> {
         }
     }
     for (_, machine) in model.machines() {
-        let who = match &machine.guest {
+        // `NAME (VM 100)` or `host NAME`, written piece by piece: this runs for every
+        // machine of the lab.
+        let mut who = String::with_capacity(machine.name.len() + 16);
+        match &machine.guest {
             Some(guest) => {
-                let kind = match guest.kind {
-                    GuestKind::Vm => "VM",
-                    GuestKind::Lxc => "LXC",
-                };
-                format!("{} ({kind} {})", machine.name, guest.vmid.value)
+                who.push_str(&machine.name);
+                who.push_str(match guest.kind {
+                    GuestKind::Vm => " (VM ",
+                    GuestKind::Lxc => " (LXC ",
+                });
+                push_int(&mut who, guest.vmid.value.0);
+                who.push(')');
             }
-            None => format!("host {}", machine.name),
-        };
+            None => {
+                who.push_str("host ");
+                who.push_str(&machine.name);
+            }
+        }
         let bmc = machine.bmc.map(|p| (p.network, p.address.value));
         for (n, address) in machine.addresses() {
             if bmc == Some((n, address.value)) {

@@ -4,10 +4,12 @@
 use crate::inventory::multi_site;
 use crate::ipam::{all_assignments, ipv6_size, usage4};
 use crate::markdown::{cell, doc_block, lines, or_dash, percent, Table};
+use crate::text::push_ip;
 use infrac_model::Model;
 use ipnet::IpNet;
 use serde::Serialize;
-use std::net::IpAddr;
+use std::fmt::Write;
+use std::net::{IpAddr, Ipv4Addr};
 
 #[derive(Serialize)]
 pub(crate) struct IpPlanPage {
@@ -124,26 +126,23 @@ pub(crate) fn page(model: &Model, header: &str) -> IpPlanPage {
             "Uplink",
             Some(if network.uplink { "yes" } else { "no" }.into()),
         );
-        // Rows in address order, the DHCP pool at its first address.
-        let mut rows: Vec<(IpAddr, Vec<String>)> = assigned
-            .iter()
-            .map(|(address, holders)| (*address, vec![address.to_string(), lines(holders)]))
-            .collect();
-        if let Some(d) = network.dhcp {
-            let size =
-                u64::from(u32::from(d.value.1)).saturating_sub(u64::from(u32::from(d.value.0))) + 1;
-            rows.push((
-                IpAddr::V4(d.value.0),
-                vec![
-                    format!("{} – {}", d.value.0, d.value.1),
-                    format!("DHCP pool ({size} addresses)"),
-                ],
-            ));
-        }
-        rows.sort_by_key(|a| a.0);
+        // Rows in address order, the DHCP pool at its first address, after any address
+        // assigned there: the assignments come sorted, so the pool's row is the only one
+        // to place.
         let mut addresses = Table::new(&["Address", "Assigned to"]);
-        for (_, row) in rows {
-            addresses.row(row);
+        let mut dhcp = network.dhcp.map(|d| d.value);
+        for (address, holders) in &assigned {
+            if let Some((first, last)) = dhcp.filter(|(first, _)| IpAddr::V4(*first) < *address) {
+                dhcp_row(&mut addresses, first, last);
+                dhcp = None;
+            }
+            addresses.add(|row| {
+                row.raw_with(|out| push_ip(out, *address))
+                    .lines(holders, |out, holder| out.push_str(holder));
+            });
+        }
+        if let Some((first, last)) = dhcp {
+            dhcp_row(&mut addresses, first, last);
         }
         let mut free4 = Table::new(&["First", "Last", "Addresses>"]);
         if let Some(u) = &usage {
@@ -241,6 +240,19 @@ pub(crate) fn page(model: &Model, header: &str) -> IpPlanPage {
         networks,
         clusters,
     }
+}
+
+/// The row of a network's DHCP pool in its table of assigned addresses.
+fn dhcp_row(addresses: &mut Table, first: Ipv4Addr, last: Ipv4Addr) {
+    let size = u64::from(u32::from(last)).saturating_sub(u64::from(u32::from(first))) + 1;
+    addresses.add(|row| {
+        row.raw_with(|out| {
+            let _ = write!(out, "{first} – {last}");
+        })
+        .raw_with(|out| {
+            let _ = write!(out, "DHCP pool ({size} addresses)");
+        });
+    });
 }
 
 /// The GitHub heading anchor of `## Network NAME`.

@@ -14,6 +14,7 @@ mod ipplan;
 mod markdown;
 mod render;
 mod routing;
+mod text;
 
 use infrac_diagnostics::Diagnostic;
 use infrac_model::graph::{self, lab_name, View};

@@ -1,5 +1,6 @@
 //! Markdown building blocks the pages share: escaped table cells, tables, percentages.
 
+use crate::text::push_int;
 use serde::Serialize;
 
 /// Text made safe for one GitHub-flavoured Markdown table cell: characters that would
@@ -10,29 +11,81 @@ pub fn cell(text: &str) -> String {
     out
 }
 
-/// Appends `text` to `out` as [`cell`] writes it.
-fn push_cell(out: &mut String, text: &str) {
-    // Names and addresses, most cells of a large lab's tables, need no escaping.
-    if text
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'.' | b'-' | b':' | b'/' | b','))
-    {
-        out.push_str(text);
-        return;
-    }
-    for c in text.chars() {
-        match c {
-            '|' | '\\' | '*' | '_' | '`' | '[' | ']' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
+/// What [`cell`] writes instead of the character that starts at byte `i` of `bytes`, and
+/// that character's length in bytes; `None` for a character it keeps as it is.
+fn escape_at(bytes: &[u8], i: usize) -> Option<(&'static str, usize)> {
+    let with = match bytes[i] {
+        b'|' => "\\|",
+        b'\\' => "\\\\",
+        b'*' => "\\*",
+        b'_' => "\\_",
+        b'`' => "\\`",
+        b'[' => "\\[",
+        b']' => "\\]",
+        b'#' => "\\#",
+        b'<' => "&lt;",
+        b'>' => "&gt;",
+        b'&' => "&amp;",
+        b'\n' | b'\r' | b'\t' => " ",
+        // The other control characters are dropped: C0 and DEL here, C1 (U+0080 to
+        // U+009F, encoded C2 80 to C2 9F) below.
+        0..=0x1f | 0x7f => "",
+        0xc2 if matches!(bytes.get(i + 1), Some(0x80..=0x9f)) => return Some(("", 2)),
+        _ => return None,
+    };
+    Some((with, 1))
+}
+
+/// Whether [`cell`] may change `text`: a quick test that lets most cells of a large lab
+/// (names, addresses, `g1 (VM 100)`) be copied as they are. It only errs towards yes
+/// (any `C2` byte, though only C1 controls start with it).
+fn may_escape(text: &str) -> bool {
+    // A table of the bytes that start a character `escape_at` changes.
+    const MAY_ESCAPE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            table[b] = b < 0x20
+                || matches!(
+                    b as u8,
+                    b'|' | b'\\' | b'*' | b'_' | b'`' | b'[' | b']' | b'#' | b'<' | b'>' | b'&'
+                );
+            // DEL, and the lead byte of the C1 controls.
+            table[b] |= b == 0x7f || b == 0xc2;
+            b += 1;
         }
+        table
+    };
+    text.bytes().any(|b| MAY_ESCAPE[usize::from(b)])
+}
+
+/// Appends `text` to `out` as [`cell`] writes it: the runs between characters that
+/// change are copied whole.
+pub fn push_cell(out: &mut String, text: &str) {
+    let bytes = text.as_bytes();
+    let (mut i, mut kept) = (0, 0);
+    while i < bytes.len() {
+        match escape_at(bytes, i) {
+            // `i` and `i + len` are character boundaries: the escaped characters are ASCII
+            // or a whole two-byte C1 control.
+            Some((with, len)) => {
+                out.push_str(&text[kept..i]);
+                out.push_str(with);
+                i += len;
+                kept = i;
+            }
+            None => i += 1,
+        }
+    }
+    out.push_str(&text[kept..]);
+}
+
+/// Escapes, as [`cell`] does, what was appended to `out` since byte `start`: cells written
+/// in place with `write!` pass the same escaping as any other.
+pub fn escape_from(out: &mut String, start: usize) {
+    if may_escape(&out[start..]) {
+        let written = out.split_off(start);
+        push_cell(out, &written);
     }
 }
 
@@ -70,60 +123,176 @@ pub fn doc_block(doc: &Option<String>) -> Option<String> {
         .filter(|d| !d.is_empty())
 }
 
-/// A table: header cells, column alignment, rows of already escaped cells.
+/// A table, written out as its rows are added.
 ///
 /// A page's template sees it as `rows`, how many there are, and `markdown`, the table
 /// written out: a lab's inventory and address plan have a row per guest and per address,
-/// which the template engine would convert and join cell by cell.
+/// which the template engine would convert and join cell by cell. Large tables write
+/// their cells straight into the text with [`Table::add`] instead of a `String` per cell.
 #[derive(Debug, Clone)]
 pub struct Table {
-    pub head: Vec<String>,
-    /// `---` or `---:` per column.
-    pub align: Vec<&'static str>,
-    pub rows: Vec<Vec<String>>,
+    columns: usize,
+    rows: usize,
+    /// The header line, the alignment line and a line per row.
+    text: String,
 }
 
 impl Table {
     /// An empty table with these columns; a column whose name ends in `>` is
     /// right-aligned (numbers), the marker is dropped.
     pub fn new(columns: &[&str]) -> Table {
+        let mut text = String::from("|");
+        for column in columns {
+            text.push(' ');
+            push_cell(&mut text, column.trim_end_matches('>'));
+            text.push_str(" |");
+        }
+        text.push_str("\n|");
+        for column in columns {
+            text.push_str(if column.ends_with('>') {
+                " ---: |"
+            } else {
+                " --- |"
+            });
+        }
+        text.push('\n');
         Table {
-            head: columns
-                .iter()
-                .map(|c| cell(c.trim_end_matches('>')))
-                .collect(),
-            align: columns
-                .iter()
-                .map(|c| if c.ends_with('>') { "---:" } else { "---" })
-                .collect(),
-            rows: Vec::new(),
+            columns: columns.len(),
+            rows: 0,
+            text,
         }
     }
 
-    /// The table in Markdown: a line for the header, the alignment and each row.
-    pub fn markdown(&self) -> String {
-        fn line<S: AsRef<str>>(out: &mut String, cells: &[S]) {
-            out.push('|');
-            for cell in cells {
-                out.push(' ');
-                out.push_str(cell.as_ref());
-                out.push_str(" |");
+    /// Adds a row of escaped cells; missing cells are left blank, extra ones dropped.
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.add(|row| {
+            for cell in cells.iter().take(row.columns) {
+                row.raw(cell);
             }
-            out.push('\n');
-        }
-        let mut out = String::new();
-        line(&mut out, &self.head);
-        line(&mut out, &self.align);
-        for row in &self.rows {
-            line(&mut out, row);
-        }
-        out
+        });
     }
 
-    /// Adds a row of escaped cells; missing cells are left blank.
-    pub fn row(&mut self, mut cells: Vec<String>) {
-        cells.resize(self.head.len(), String::new());
-        self.rows.push(cells);
+    /// Adds the row `write` writes cell by cell; cells it leaves out are blank.
+    pub fn add(&mut self, write: impl FnOnce(&mut Row)) {
+        self.text.push('|');
+        let mut row = Row {
+            out: &mut self.text,
+            columns: self.columns,
+            cells: 0,
+        };
+        write(&mut row);
+        debug_assert!(
+            row.cells <= row.columns,
+            "a row with more cells than columns"
+        );
+        for _ in row.cells..row.columns {
+            row.out.push_str("  |");
+        }
+        self.text.push('\n');
+        self.rows += 1;
+    }
+}
+
+/// A row of a [`Table`] being written: each method writes one cell.
+pub struct Row<'t> {
+    out: &'t mut String,
+    columns: usize,
+    cells: usize,
+}
+
+impl Row<'_> {
+    /// A cell written by `write` and then escaped as [`cell`] escapes text.
+    pub fn with(&mut self, write: impl FnOnce(&mut String)) -> &mut Self {
+        self.out.push(' ');
+        let start = self.out.len();
+        write(self.out);
+        escape_from(self.out, start);
+        self.end_cell()
+    }
+
+    /// A cell as [`Row::with`] writes it, `—` when it is empty.
+    pub fn with_or_dash(&mut self, write: impl FnOnce(&mut String)) -> &mut Self {
+        self.out.push(' ');
+        let start = self.out.len();
+        write(self.out);
+        escape_from(self.out, start);
+        if self.out.len() == start {
+            self.out.push('—');
+        }
+        self.end_cell()
+    }
+
+    /// A cell of text, escaped as [`cell`] escapes it.
+    pub fn cell(&mut self, text: &str) -> &mut Self {
+        self.out.push(' ');
+        push_cell(self.out, text);
+        self.end_cell()
+    }
+
+    /// A cell written as it is: text already escaped, or a number or fixed word that
+    /// escaping would leave unchanged anyway.
+    pub fn raw(&mut self, text: &str) -> &mut Self {
+        self.raw_with(|out| out.push_str(text))
+    }
+
+    /// A cell of a whole number.
+    pub fn int(&mut self, n: impl Into<u64>) -> &mut Self {
+        self.raw_with(|out| push_int(out, n))
+    }
+
+    /// A cell written by `write` as it is (see [`Row::raw`]).
+    pub fn raw_with(&mut self, write: impl FnOnce(&mut String)) -> &mut Self {
+        self.out.push(' ');
+        write(self.out);
+        self.end_cell()
+    }
+
+    /// Several values in one cell as [`lines`] writes them, each written by `write` and
+    /// escaped.
+    pub fn lines<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        write: impl FnMut(&mut String, T),
+    ) -> &mut Self {
+        self.out.push(' ');
+        self.push_lines(items, write);
+        self.end_cell()
+    }
+
+    /// A cell as [`Row::lines`] writes it, `—` when the values write nothing.
+    pub fn lines_or_dash<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        write: impl FnMut(&mut String, T),
+    ) -> &mut Self {
+        self.out.push(' ');
+        let start = self.out.len();
+        self.push_lines(items, write);
+        if self.out.len() == start {
+            self.out.push('—');
+        }
+        self.end_cell()
+    }
+
+    fn push_lines<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut write: impl FnMut(&mut String, T),
+    ) {
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push_str("<br>");
+            }
+            let start = self.out.len();
+            write(self.out, item);
+            escape_from(self.out, start);
+        }
+    }
+
+    fn end_cell(&mut self) -> &mut Self {
+        self.out.push_str(" |");
+        self.cells += 1;
+        self
     }
 }
 
@@ -131,8 +300,8 @@ impl Serialize for Table {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut table = serializer.serialize_struct("Table", 2)?;
-        table.serialize_field("rows", &self.rows.len())?;
-        table.serialize_field("markdown", &self.markdown())?;
+        table.serialize_field("rows", &self.rows)?;
+        table.serialize_field("markdown", &self.text)?;
         table.end()
     }
 }
@@ -182,6 +351,45 @@ mod tests {
         assert_eq!(cell("é\u{7}x"), "éx");
         assert_eq!(lines(["a_b", "c"]), "a\\_b<br>c");
         assert_eq!(lines(Vec::<String>::new()), "");
+    }
+
+    #[test]
+    fn escaping_keeps_unicode_and_drops_control_characters() {
+        assert_eq!(cell("naïve\u{85}|x\u{9f}\u{a0}y"), "naïve\\|x\u{a0}y");
+        assert_eq!(cell("\u{7f}a&b#\\"), "a&amp;b\\#\\\\");
+    }
+
+    #[test]
+    fn the_quick_test_misses_nothing_the_escaping_changes() {
+        for c in (0..0x1000u32).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            assert!(may_escape(&text) || cell(&text) == text, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn tables_write_rows_cell_by_cell() {
+        let mut table = Table::new(&["Name", "Size>", "Notes"]);
+        table.row(vec!["a".into(), "1".into(), "x".into(), "dropped".into()]);
+        table.add(|row| {
+            row.cell("b|c")
+                .int(2u8)
+                .lines_or_dash(["u_v", "w"], |out, s| out.push_str(s));
+        });
+        table.add(|row| {
+            row.with(|out| out.push_str("<d>"))
+                .with_or_dash(|_| {})
+                .lines_or_dash(Vec::<&str>::new(), |out, s| out.push_str(s));
+        });
+        table.add(|row| {
+            row.raw("e");
+        });
+        assert_eq!(
+            table.text,
+            "| Name | Size | Notes |\n| --- | ---: | --- |\n| a | 1 | x |\n\
+             | b\\|c | 2 | u\\_v<br>w |\n| &lt;d&gt; | — | — |\n| e |  |  |\n"
+        );
+        assert_eq!(table.rows, 4);
     }
 
     #[test]

@@ -24,11 +24,13 @@ fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut blank = 0;
     let mut fence = false;
-    for line in text.lines() {
+    for line in lines(text) {
         if line.starts_with("```") {
             fence = !fence;
         }
-        if line.trim().is_empty() && !fence {
+        // A line of whitespace alone trims to nothing from either end.
+        let kept = line.trim_end();
+        if kept.is_empty() && !fence {
             blank += 1;
             if blank > 1 {
                 continue;
@@ -36,11 +38,62 @@ fn tidy(text: &str) -> String {
         } else {
             blank = 0;
         }
-        out.push_str(line.trim_end());
+        out.push_str(kept);
         out.push('\n');
     }
     while out.ends_with("\n\n") {
         out.pop();
     }
     out
+}
+
+/// The lines of `text` as `str::lines` gives them (without their line break), found with
+/// `memchr`: a page is megabytes of short table rows.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .map(Some)
+        .chain([None])
+        .filter_map(move |end| {
+            let Some(end) = end else {
+                // The last line, when the text does not end with a line break.
+                return (start < text.len()).then(|| &text[start..]);
+            };
+            let line = &text[start..end];
+            start = end + 1;
+            // `\r\n` ends a line as `\n` does.
+            Some(line.strip_suffix('\r').unwrap_or(line))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{lines, tidy};
+
+    #[test]
+    fn lines_are_those_of_str_lines() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "a\r\nb",
+            "\n\n",
+            "a\n\nb\r\n",
+            "\r",
+            "x\r\r\n",
+        ] {
+            assert_eq!(
+                lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn blank_runs_collapse_outside_fences() {
+        assert_eq!(
+            tidy("a  \n\n \n\u{a0}\nb\n```\n\n\n```\n\n\n"),
+            "a\n\nb\n```\n\n\n```\n"
+        );
+    }
 }

@@ -32,8 +32,8 @@ use serde::Serialize;
 /// Emits `proxmox/`: guest scripts, `apply.sh` and `host/<host>/interfaces`.
 pub struct ProxmoxTarget;
 
-/// One line of `apply.sh`.
-#[derive(Debug, Serialize)]
+/// One guest's lines in `apply.sh`.
+#[derive(Debug)]
 struct Step {
     /// `N. what (why)`, comment-safe.
     comment: String,
@@ -50,7 +50,33 @@ struct Step {
 struct Apply {
     path: &'static str,
     source: String,
-    steps: Vec<Step>,
+    /// How many guests it applies.
+    steps: usize,
+    /// The lines that apply them, written out: a large lab has tens of thousands, which
+    /// the template engine would loop over value by value.
+    runs: String,
+}
+
+/// The lines of `apply.sh` that apply each guest in turn, each after a blank line:
+/// `# N. what (why)` and `guest LABEL NODE SCRIPT`.
+fn runs(steps: &[Step]) -> String {
+    let mut out = String::with_capacity(steps.len() * 160);
+    for step in steps {
+        for part in [
+            "\n# ",
+            &step.comment,
+            "\nguest ",
+            &step.label,
+            " ",
+            &step.node,
+            " ",
+            &step.script,
+            "\n",
+        ] {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 impl Target for ProxmoxTarget {
@@ -107,7 +133,8 @@ impl Target for ProxmoxTarget {
         let apply = Apply {
             path: "proxmox/apply.sh",
             source: quote::comment_safe(&model.source),
-            steps,
+            steps: steps.len(),
+            runs: runs(&steps),
         };
         artifacts.push(Artifact::new(
             apply.path,

@@ -297,10 +297,17 @@ fn macos_options(ctx: &Context, options: &mut Options, script: &mut GuestScript)
 
 /// What the operator still does for a VM, by kind of image.
 fn vm_notes(ctx: &Context, script: &mut GuestScript) {
-    let vmid = ctx.guest.vmid.value;
-    let node = &ctx.model.machine(ctx.guest.host).name;
-    let note = if ctx.is_macos() {
-        "macOS, set up the way OSX-PROXMOX does: OVMF firmware, the q35 machine, the Apple \
+    // The notes that name nothing of their VM are the same for every VM of their kind,
+    // most of a large lab's VMs: they are wrapped once per process.
+    static MACOS: OnceLock<Vec<String>> = OnceLock::new();
+    static NO_OS: OnceLock<Vec<String>> = OnceLock::new();
+    let once = |wrapped: &OnceLock<Vec<String>>, note: &str| {
+        wrapped.get_or_init(|| wrap(note, NOTE_WIDTH)).clone()
+    };
+    if ctx.is_macos() {
+        script.notes.push(once(
+            &MACOS,
+            "macOS, set up the way OSX-PROXMOX does: OVMF firmware, the q35 machine, the Apple \
          SMC and an Intel CPU model in --args, the OpenCore image (ide0) and the recovery \
          image (ide2) from the `local` storage, switched to disks after creation, a SATA disk \
          and a vmxnet3 interface (macOS has drivers for neither virtio-scsi nor, before macOS \
@@ -308,9 +315,20 @@ fn vm_notes(ctx: &Context, script: &mut GuestScript) {
          host: OSX-PROXMOX's setup also edits GRUB, blacklists drivers and sets `options kvm \
          ignore_msrs=Y` in /etc/modprobe.d; macOS needs that last one (check \
          /sys/module/kvm/parameters/ignore_msrs). Installing macOS from the recovery image is \
-         done in the console. Apple's licence permits macOS only on Apple hardware."
-            .to_string()
-    } else if ctx.is_nixos() {
+             done in the console. Apple's licence permits macOS only on Apple hardware.",
+        ));
+        return;
+    }
+    if ctx.image.is_none() {
+        script.notes.push(once(
+            &NO_OS,
+            "No operating system is declared: the boot disk starts empty.",
+        ));
+        return;
+    }
+    let vmid = ctx.guest.vmid.value;
+    let node = &ctx.model.machine(ctx.guest.host).name;
+    let note = if ctx.is_nixos() {
         format!(
             "NixOS: the boot disk is imported from an image built from {} with `nixos-rebuild \
              build-image`, so the VM boots its configuration without an installer. Build the \
@@ -346,13 +364,11 @@ fn vm_notes(ctx: &Context, script: &mut GuestScript) {
              (ide2). {login}"
         )
         .replace("VMID", &vmid.to_string())
-    } else if ctx.image.is_some() {
+    } else {
         format!(
             "The boot disk starts empty: install the operating system from its installer \
              image (`qm set {vmid} --ide2 local:iso/FILE,media=cdrom`)."
         )
-    } else {
-        "No operating system is declared: the boot disk starts empty.".to_string()
     };
     script.notes.push(wrap(&note, NOTE_WIDTH));
 }

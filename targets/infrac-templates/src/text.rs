@@ -91,7 +91,8 @@ pub fn shell_quote(value: &str) -> String {
 
 /// Whether `value` is one bash word as it stands: [`shell_quote`] leaves it alone.
 pub fn is_shell_word(value: &str) -> bool {
-    !value.is_empty() && value.chars().all(shell_plain)
+    // Byte by byte: every plain character is ASCII, and no byte of a longer character is.
+    !value.is_empty() && value.bytes().all(|b| shell_plain(char::from(b)))
 }
 
 /// Appends `value` to `out` quoted as exactly one bash word, as [`shell_quote`] writes it.
