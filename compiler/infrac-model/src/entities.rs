@@ -99,6 +99,11 @@ pub struct Model {
     /// show it, and classifying every zone pair's packets is most of either's work.
     #[serde(skip)]
     pub(crate) zone_access: std::sync::OnceLock<Vec<crate::graph::ZoneCells>>,
+    /// Every view written as Mermaid, derived on first use ([`crate::graph::drawings`]):
+    /// the Mermaid target ships the same text the docs embed, and building and writing
+    /// the views is most of either's work.
+    #[serde(skip)]
+    pub(crate) drawings: std::sync::OnceLock<Vec<crate::graph::Drawing>>,
 }
 
 impl Model {

@@ -69,6 +69,30 @@ pub fn views(model: &Model) -> Vec<View> {
     views
 }
 
+/// A view written as Mermaid: its file stem, caption and text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawing {
+    pub name: &'static str,
+    pub caption: &'static str,
+    /// Mermaid flowchart source, ending with a newline.
+    pub mermaid: String,
+}
+
+/// Every view written as Mermaid, in the order of [`views`]. Drawn once per model and
+/// kept in it: the Mermaid target and the docs show the same text.
+pub fn drawings(model: &Model) -> &[Drawing] {
+    model.drawings.get_or_init(|| {
+        views(model)
+            .into_iter()
+            .map(|view| Drawing {
+                name: view.name,
+                caption: view.caption,
+                mermaid: view.chart.to_mermaid(),
+            })
+            .collect()
+    })
+}
+
 /// The lab's name for titles: the first site's name, else the source file's stem.
 pub fn lab_name(model: &Model) -> String {
     if let Some(site) = model.sites.first() {

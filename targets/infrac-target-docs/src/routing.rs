@@ -12,7 +12,7 @@ use serde::Serialize;
 pub(crate) struct BgpPage<'d> {
     header: String,
     speakers: Vec<Speaker>,
-    diagram: Option<&'d Diagram>,
+    diagram: Option<&'d Diagram<'d>>,
 }
 
 #[derive(Serialize)]
@@ -22,7 +22,11 @@ struct Speaker {
     peers: Table,
 }
 
-pub(crate) fn bgp_page<'d>(model: &Model, header: &str, diagrams: &'d [Diagram]) -> BgpPage<'d> {
+pub(crate) fn bgp_page<'d>(
+    model: &Model,
+    header: &str,
+    diagrams: &'d [Diagram<'d>],
+) -> BgpPage<'d> {
     let speakers = model
         .routers
         .iter()
@@ -96,8 +100,8 @@ pub(crate) fn bgp_page<'d>(model: &Model, header: &str, diagrams: &'d [Diagram])
 pub(crate) struct FirewallPage<'d> {
     header: String,
     firewalls: Vec<FirewallView>,
-    network: Option<&'d Diagram>,
-    ingress: Option<&'d Diagram>,
+    network: Option<&'d Diagram<'d>>,
+    ingress: Option<&'d Diagram<'d>>,
 }
 
 #[derive(Serialize)]
@@ -164,7 +168,7 @@ fn rule_text(rule: &FilterRule) -> String {
 pub(crate) fn firewall_page<'d>(
     model: &Model,
     header: &str,
-    diagrams: &'d [Diagram],
+    diagrams: &'d [Diagram<'d>],
 ) -> FirewallPage<'d> {
     let firewalls = zone_matrices(model)
         .into_iter()

@@ -20,12 +20,12 @@ impl Target for MermaidTarget {
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
-        Ok(graph::views(model)
-            .into_iter()
-            .map(|view| {
+        Ok(graph::drawings(model)
+            .iter()
+            .map(|drawing| {
                 Artifact::new(
-                    format!("diagrams/{}.mmd", view.name),
-                    view.chart.to_mermaid(),
+                    format!("diagrams/{}.mmd", drawing.name),
+                    drawing.mermaid.clone(),
                 )
             })
             .collect())
