@@ -107,11 +107,15 @@ pub fn lab_name(model: &Model) -> String {
 
 /// The key of a machine's node, shared by every view so edges line up.
 pub(crate) fn machine_key(machine: &Machine) -> String {
-    if machine.guest.is_some() {
-        format!("guest:{}", machine.name)
+    let kind = if machine.guest.is_some() {
+        "guest:"
     } else {
-        format!("host:{}", machine.name)
-    }
+        "host:"
+    };
+    let mut key = String::with_capacity(kind.len() + machine.name.len());
+    key.push_str(kind);
+    key.push_str(&machine.name);
+    key
 }
 
 /// Splits a list of items into label lines of at most `per_line` items each.

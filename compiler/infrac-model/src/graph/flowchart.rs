@@ -5,7 +5,6 @@
 //! every label, so names with hyphens, dots, spaces or quotes never break the syntax.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// The direction a flowchart (or one group of it) is laid out in.
@@ -241,7 +240,7 @@ impl Flowchart {
     /// The chart in Mermaid flowchart syntax, ending with a newline.
     pub fn to_mermaid(&self) -> String {
         let ids = Ids::assign(self);
-        let mut out = String::new();
+        let mut out = String::with_capacity(4096);
         let _ = writeln!(out, "---\ntitle: {}\n---", yaml_string(&self.title));
         let _ = writeln!(out, "flowchart {}", self.direction.as_str());
         let mut used = Vec::new();
@@ -249,7 +248,8 @@ impl Flowchart {
             write_item(&mut out, item, &ids, 1, &mut used);
         }
         // `linkStyle` counts the edges as written, so skipped ones must not be counted.
-        let mut styled: BTreeMap<usize, Tone> = BTreeMap::new();
+        // In edge order, so already sorted by index.
+        let mut styled: Vec<(usize, Tone)> = Vec::new();
         let mut index = 0;
         for edge in &self.edges {
             let (Some(from), Some(to)) = (ids.get(&edge.from), ids.get(&edge.to)) else {
@@ -262,13 +262,20 @@ impl Flowchart {
                 Line::Plain => "---",
                 Line::Invisible => "~~~",
             };
-            if edge.lines.is_empty() || edge.line == Line::Invisible {
-                let _ = writeln!(out, "    {from} {arrow} {to}");
-            } else {
-                let _ = writeln!(out, "    {from} {arrow}|\"{}\"| {to}", label(&edge.lines));
+            out.push_str("    ");
+            out.push_str(from);
+            out.push(' ');
+            out.push_str(arrow);
+            if !edge.lines.is_empty() && edge.line != Line::Invisible {
+                out.push_str("|\"");
+                label_into(&mut out, &edge.lines);
+                out.push_str("\"|");
             }
+            out.push(' ');
+            out.push_str(to);
+            out.push('\n');
             if edge.tone != Tone::Normal {
-                styled.insert(index, edge.tone);
+                styled.push((index, edge.tone));
             }
             index += 1;
         }
@@ -280,7 +287,7 @@ impl Flowchart {
         for tone in [Tone::Denied, Tone::Translated] {
             let indices: Vec<String> = styled
                 .iter()
-                .filter(|(_, t)| **t == tone)
+                .filter(|(_, t)| *t == tone)
                 .map(|(i, _)| i.to_string())
                 .collect();
             if indices.is_empty() {
@@ -297,7 +304,11 @@ impl Flowchart {
 }
 
 fn write_item(out: &mut String, item: &Item, ids: &Ids, depth: usize, used: &mut Vec<Class>) {
-    let indent = "    ".repeat(depth);
+    let indent = |out: &mut String| {
+        for _ in 0..depth {
+            out.push_str("    ");
+        }
+    };
     match item {
         Item::Node(node) => {
             let Some(id) = ids.get(&node.key) else { return };
@@ -309,51 +320,69 @@ fn write_item(out: &mut String, item: &Item, ids: &Ids, depth: usize, used: &mut
                 Shape::Cylinder => ("[(", ")]"),
                 Shape::Hexagon => ("{{", "}}"),
             };
-            let _ = writeln!(
-                out,
-                "{indent}{id}{open}\"{}\"{close}:::{}",
-                label(&node.lines),
-                node.class.name()
-            );
+            indent(out);
+            out.push_str(id);
+            out.push_str(open);
+            out.push('"');
+            label_into(out, &node.lines);
+            out.push('"');
+            out.push_str(close);
+            out.push_str(":::");
+            out.push_str(node.class.name());
+            out.push('\n');
             used.push(node.class);
         }
         Item::Group(group) => {
             let Some(id) = ids.get(&group.key) else {
                 return;
             };
-            let _ = writeln!(out, "{indent}subgraph {id} [\"{}\"]", label(&group.lines));
+            indent(out);
+            out.push_str("subgraph ");
+            out.push_str(id);
+            out.push_str(" [\"");
+            label_into(out, &group.lines);
+            out.push_str("\"]\n");
             if let Some(direction) = group.direction {
-                let _ = writeln!(out, "{indent}    direction {}", direction.as_str());
+                indent(out);
+                out.push_str("    direction ");
+                out.push_str(direction.as_str());
+                out.push('\n');
             }
             for inner in &group.items {
                 write_item(out, inner, ids, depth + 1, used);
             }
-            let _ = writeln!(out, "{indent}end");
+            indent(out);
+            out.push_str("end\n");
             // `class` is ignored on a subgraph that edges point at; `style` is not.
-            let _ = writeln!(out, "{indent}style {id} {}", group.class.style());
+            indent(out);
+            out.push_str("style ");
+            out.push_str(id);
+            out.push(' ');
+            out.push_str(group.class.style());
+            out.push('\n');
         }
     }
 }
 
 /// Mermaid identifiers for every key in a chart, assigned in order of appearance.
-struct Ids {
-    by_key: FxHashMap<String, String>,
+struct Ids<'c> {
+    by_key: FxHashMap<&'c str, String>,
 }
 
-impl Ids {
-    fn assign(chart: &Flowchart) -> Ids {
+impl<'c> Ids<'c> {
+    fn assign(chart: &'c Flowchart) -> Ids<'c> {
         // Hashed, not ordered: the identifiers depend on the order items are visited in,
         // never on the maps' order, and a diagram of 10,000 guests looks up 20,000 keys.
         let mut ids = Ids {
             by_key: FxHashMap::default(),
         };
         let mut taken = FxHashSet::default();
-        fn visit(item: &Item, ids: &mut Ids, taken: &mut FxHashSet<String>) {
+        fn visit<'c>(item: &'c Item, ids: &mut Ids<'c>, taken: &mut FxHashSet<String>) {
             let key = match item {
                 Item::Node(n) => &n.key,
                 Item::Group(g) => &g.key,
             };
-            if !ids.by_key.contains_key(key) {
+            if !ids.by_key.contains_key(key.as_str()) {
                 let base = identifier(key);
                 let mut id = base.clone();
                 let mut n = 2;
@@ -362,7 +391,7 @@ impl Ids {
                     n += 1;
                 }
                 taken.insert(id.clone());
-                ids.by_key.insert(key.clone(), id);
+                ids.by_key.insert(key, id);
             }
             if let Item::Group(g) = item {
                 for inner in &g.items {
@@ -393,8 +422,10 @@ pub fn identifier(key: &str) -> String {
             id.push('_');
         }
     }
-    let id = id.trim_end_matches('_').to_string();
-    match id.chars().next() {
+    while id.ends_with('_') {
+        id.pop();
+    }
+    match id.as_bytes().first() {
         Some(c) if c.is_ascii_alphabetic() => id,
         _ => format!("n_{id}"),
     }
@@ -405,15 +436,30 @@ pub fn identifier(key: &str) -> String {
 /// Mermaid decodes `#name;` and `#code;` entities inside labels, so every character that
 /// could end the label or be read as markup is written as one.
 pub fn label(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|line| escape(line))
-        .collect::<Vec<_>>()
-        .join("<br/>")
+    let mut out = String::new();
+    label_into(&mut out, lines);
+    out
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// [`label`], appended to `out`.
+fn label_into(out: &mut String, lines: &[String]) {
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str("<br/>");
+        }
+        escape_into(out, line);
+    }
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    // Fast path: a line of printable ASCII without any of the escaped characters is
+    // written as it is, which is what the loop below would write.
+    if text.bytes().all(|b| {
+        (b' '..=b'~').contains(&b) && !matches!(b, b'#' | b'"' | b'<' | b'>' | b'&' | b'|' | b'`')
+    }) {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '#' => out.push_str("#35;"),
@@ -428,7 +474,6 @@ fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// A double-quoted YAML string for the front matter's title.

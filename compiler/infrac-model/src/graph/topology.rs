@@ -4,6 +4,7 @@ use super::{
     lab_name, machine_key, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape,
 };
 use crate::{Expose, GuestKind, Machine, MachineId, Model, Platform};
+use std::fmt::Write;
 
 /// Hosts → guests (kind, VMID, vCPUs, memory), clusters → apps by namespace, and which
 /// guests are the clusters' servers and agents.
@@ -285,19 +286,23 @@ fn guest_lines(model: &Model, machine: &Machine) -> Vec<String> {
         GuestKind::Vm => "VM",
         GuestKind::Lxc => "CT",
     };
-    let cpus = if guest.sockets > 1 {
-        format!("{}×{} vCPU", guest.sockets, guest.cores.value)
-    } else {
-        format!("{} vCPU", guest.cores.value)
-    };
-    let mut head = format!("{kind} {}", guest.vmid.value);
+    // One buffer per line, written piece by piece: this runs for every guest.
+    let mut head = String::with_capacity(48);
+    head.push_str(kind);
+    let _ = write!(head, " {}", guest.vmid.value);
     if let Some(os) = machine.os {
         let image = model.image(os);
-        head.push_str(&format!(" · {} {}", image.family, image.version));
+        let _ = write!(head, " · {} {}", image.family, image.version);
     }
-    vec![
-        machine.name.clone(),
-        head,
-        format!("{cpus} · {}", guest.memory.value),
-    ]
+    let mut size = String::with_capacity(32);
+    let _ = if guest.sockets > 1 {
+        write!(
+            size,
+            "{}×{} vCPU · {}",
+            guest.sockets, guest.cores.value, guest.memory.value
+        )
+    } else {
+        write!(size, "{} vCPU · {}", guest.cores.value, guest.memory.value)
+    };
+    vec![machine.name.clone(), head, size]
 }
