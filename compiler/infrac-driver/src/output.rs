@@ -163,51 +163,60 @@ pub(crate) struct Planned<'a> {
 }
 
 /// Checks that every artifact path can be written inside the folder and nowhere else.
+///
+/// The errors are those of checking the artifacts one by one in order (the first bad,
+/// reserved or repeated path), then each path in sorted order for a planned ancestor; the
+/// paths are sorted once instead of kept in a sorted map, which a 10,000-guest lab's
+/// 10,000 paths made a fifth of the work.
 fn plan(artifacts: &[Artifact]) -> Result<Vec<Planned<'_>>, OutputError> {
     let bad = |path: &Path, reason: &str| OutputError::BadArtifact {
         path: path.to_path_buf(),
         reason: reason.to_string(),
     };
-    let mut planned: BTreeMap<String, Planned<'_>> = BTreeMap::new();
-    for artifact in artifacts {
-        let mut parts = Vec::new();
-        for component in artifact.path.components() {
-            match component {
-                Component::Normal(part) => match part.to_str() {
-                    Some(s) if !s.contains('\\') => parts.push(s),
-                    _ => return Err(bad(&artifact.path, "the path is not portable UTF-8")),
+    let mut planned: Vec<(usize, Planned<'_>)> = Vec::with_capacity(artifacts.len());
+    let mut refused = None;
+    for (index, artifact) in artifacts.iter().enumerate() {
+        let path = match normalise(&artifact.path) {
+            Ok(path) if path == MANIFEST => Err("the name is reserved for infrac itself"),
+            other => other,
+        };
+        match path {
+            Ok(path) => planned.push((
+                index,
+                Planned {
+                    path,
+                    contents: artifact.contents.as_bytes(),
+                    executable: artifact.contents.starts_with("#!"),
                 },
-                Component::CurDir => {}
-                _ => {
-                    return Err(bad(
-                        &artifact.path,
-                        "the path must stay inside the output folder",
-                    ))
-                }
+            )),
+            Err(reason) => {
+                refused = Some(bad(&artifact.path, reason));
+                break;
             }
         }
-        if parts.is_empty() {
-            return Err(bad(&artifact.path, "the path is empty"));
-        }
-        let path = parts.join("/");
-        if path == MANIFEST {
-            return Err(bad(
-                &artifact.path,
-                "the name is reserved for infrac itself",
-            ));
-        }
-        let entry = Planned {
-            path: path.clone(),
-            contents: artifact.contents.as_bytes(),
-            executable: artifact.contents.starts_with("#!"),
-        };
-        if planned.insert(path, entry).is_some() {
-            return Err(bad(&artifact.path, "two artifacts have this path"));
-        }
     }
-    for path in planned.keys() {
+    // Stable: artifacts with one path stay in their order, so the second of each run is
+    // the first to repeat it.
+    planned.sort_by(|a, b| a.1.path.cmp(&b.1.path));
+    let repeated = planned
+        .windows(2)
+        .filter(|pair| pair[0].1.path == pair[1].1.path)
+        .map(|pair| pair[1].0)
+        .min();
+    if let Some(index) = repeated {
+        return Err(bad(&artifacts[index].path, "two artifacts have this path"));
+    }
+    if let Some(error) = refused {
+        return Err(error);
+    }
+    let planned: Vec<Planned<'_>> = planned.into_iter().map(|(_, p)| p).collect();
+    for artifact in &planned {
+        let path = &artifact.path;
         for parent in ancestors(path) {
-            if planned.contains_key(parent) {
+            if planned
+                .binary_search_by(|p| p.path.as_str().cmp(parent))
+                .is_ok()
+            {
                 return Err(bad(
                     Path::new(path),
                     &format!("it would sit inside the artifact `{parent}`"),
@@ -215,7 +224,39 @@ fn plan(artifacts: &[Artifact]) -> Result<Vec<Planned<'_>>, OutputError> {
             }
         }
     }
-    Ok(planned.into_values().collect())
+    Ok(planned)
+}
+
+/// An artifact path as `/`-separated relative text, or why it cannot be written.
+fn normalise(path: &Path) -> Result<String, &'static str> {
+    // Fast path: on Unix, text whose `/`-separated parts are all plain names (none empty,
+    // `.` or `..`, no `\`) has exactly those parts as its components, so the joined
+    // parts are the text itself.
+    if cfg!(unix) {
+        if let Some(text) = path.to_str() {
+            if !text.is_empty()
+                && !text.contains('\\')
+                && text.split('/').all(|part| !matches!(part, "" | "." | ".."))
+            {
+                return Ok(text.to_string());
+            }
+        }
+    }
+    let mut parts = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => match part.to_str() {
+                Some(s) if !s.contains('\\') => parts.push(s),
+                _ => return Err("the path is not portable UTF-8"),
+            },
+            Component::CurDir => {}
+            _ => return Err("the path must stay inside the output folder"),
+        }
+    }
+    if parts.is_empty() {
+        return Err("the path is empty");
+    }
+    Ok(parts.join("/"))
 }
 
 /// `a`, `a/b` for `a/b/c`: the folders a relative path lies in.
