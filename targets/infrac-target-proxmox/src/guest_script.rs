@@ -324,8 +324,8 @@ running() {
 "#]);
     }
     o.put(&["\nif exists; then\n  run ", tool, " set \"$vmid\""]);
-    for option in &s.update {
-        o.put(&[" \\\n    ", option]);
+    for &index in &s.update {
+        o.put(&[" \\\n    ", &s.create[index]]);
     }
     o.put(&["\n"]);
     if let Some(snippet) = &s.snippet {

@@ -94,12 +94,13 @@ impl Target for ProxmoxTarget {
             return Ok(artifacts);
         }
         let order: Vec<_> = order::apply_order(model).into_iter().enumerate().collect();
+        let source: std::sync::Arc<str> = quote::comment_safe(&model.source).into();
         // A script per guest, each planned and rendered on its own: on the machine's cores
         // they are most of a large lab's build.
         let guests =
             infrac_model::parallel::map(model, &order, |(index, (id, placement, role))| {
                 let position = index + 1;
-                let script = guest::plan(model, *id, placement, position);
+                let script = guest::plan(model, &source, *id, placement, position);
                 let comment = match role.reason() {
                     Some(reason) => format!("{position}. {} ({reason})", script.summary),
                     None => format!("{position}. {}", script.summary),
@@ -132,7 +133,7 @@ impl Target for ProxmoxTarget {
         }
         let apply = Apply {
             path: "proxmox/apply.sh",
-            source: quote::comment_safe(&model.source),
+            source: source.to_string(),
             steps: steps.len(),
             runs: runs(&steps),
         };
