@@ -16,14 +16,12 @@ pub type Assigned = BTreeMap<IpAddr, Vec<String>>;
 /// static DHCP leases. One pass over the machines for all networks: a large lab has
 /// hundreds of networks and tens of thousands of machines.
 pub fn all_assignments(model: &Model) -> Vec<Assigned> {
-    let mut out: Vec<Assigned> = vec![BTreeMap::new(); model.networks.len()];
-    let add = |out: &mut Vec<Assigned>, id: NetworkId, address: IpAddr, who: String| {
-        let Some(plan) = out.get_mut(id.0 as usize) else {
-            return;
-        };
-        let holders = plan.entry(address).or_default();
-        if !holders.contains(&who) {
-            holders.push(who);
+    // Listed as found, then sorted once per network: inserting each of a large lab's
+    // tens of thousands of addresses into a sorted map cost far more.
+    let mut out: Vec<Vec<(IpAddr, String)>> = vec![Vec::new(); model.networks.len()];
+    let add = |out: &mut Vec<Vec<(IpAddr, String)>>, id: NetworkId, address: IpAddr, who| {
+        if let Some(found) = out.get_mut(id.0 as usize) {
+            found.push((address, who));
         }
     };
     for (index, network) in model.networks.iter().enumerate() {
@@ -95,7 +93,25 @@ pub fn all_assignments(model: &Model) -> Vec<Assigned> {
             );
         }
     }
-    out
+    out.into_iter().map(holders_by_address).collect()
+}
+
+/// Addresses in order, each with its holders in the order they were found, once each.
+fn holders_by_address(mut found: Vec<(IpAddr, String)>) -> Assigned {
+    // Stable, so an address's holders keep the order they were found in.
+    found.sort_by_key(|a| a.0);
+    let mut plan: Vec<(IpAddr, Vec<String>)> = Vec::with_capacity(found.len());
+    for (address, who) in found {
+        match plan.last_mut() {
+            Some((last, holders)) if *last == address => {
+                if !holders.contains(&who) {
+                    holders.push(who);
+                }
+            }
+            _ => plan.push((address, vec![who])),
+        }
+    }
+    plan.into_iter().collect()
 }
 
 fn contains(network: &Network, address: IpAddr) -> bool {
