@@ -4,7 +4,7 @@
 
 use crate::markdown::{cell, doc_block, doc_cell, lines, or_dash, Table};
 use crate::storage_kind;
-use crate::text::{push_int, push_ip, Shown};
+use crate::text::{push_decimal, push_ip, Shown};
 use infrac_model::interfaces::interface_name;
 use infrac_model::{
     App, EnvValue, Expose, GuestKind, IngressKind, Machine, MachineId, Model, Platform, Resources,
@@ -541,7 +541,7 @@ fn guests_table(model: &Model) -> Table {
                         guest.cores.value
                     );
                 } else {
-                    push_int(out, guest.vcpus());
+                    push_decimal(out, guest.vcpus());
                 }
             })
             .raw(sizes.get(guest.memory.value))

@@ -1,7 +1,7 @@
 //! The IP plan of a network: who holds which address, and what is still free.
 
 use crate::storage_kind;
-use crate::text::push_int;
+use crate::text::push_decimal;
 use infrac_model::{roles, GuestKind, Model, Network, NetworkId};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -44,7 +44,7 @@ pub fn all_assignments(model: &Model) -> Vec<Assigned> {
                     GuestKind::Vm => " (VM ",
                     GuestKind::Lxc => " (LXC ",
                 });
-                push_int(&mut who, guest.vmid.value.0);
+                push_decimal(&mut who, guest.vmid.value.0);
                 who.push(')');
             }
             None => {

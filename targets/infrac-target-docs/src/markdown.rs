@@ -1,6 +1,6 @@
 //! Markdown building blocks the pages share: escaped table cells, tables, percentages.
 
-use crate::text::push_int;
+use crate::text::push_decimal;
 use serde::Serialize;
 
 /// Text made safe for one GitHub-flavoured Markdown table cell: characters that would
@@ -237,7 +237,7 @@ impl Row<'_> {
 
     /// A cell of a whole number.
     pub fn int(&mut self, n: impl Into<u64>) -> &mut Self {
-        self.raw_with(|out| push_int(out, n))
+        self.raw_with(|out| push_decimal(out, n))
     }
 
     /// A cell written by `write` as it is (see [`Row::raw`]).

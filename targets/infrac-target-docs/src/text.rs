@@ -10,23 +10,7 @@ use std::fmt::Display;
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// Appends `n` in decimal.
-pub fn push_int(out: &mut String, n: impl Into<u64>) {
-    let mut n = n.into();
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &digit in &digits[start..] {
-        out.push(char::from(digit));
-    }
-}
+pub use infrac_templates::text::push_decimal;
 
 /// The `Display` text of values that repeat down a long table (a lab's guests come in a
 /// few sizes), each formatted once.
@@ -59,11 +43,11 @@ pub fn push_ipv4(out: &mut String, address: Ipv4Addr) {
         if i > 0 {
             out.push('.');
         }
-        push_decimal(out, octet);
+        push_octet(out, octet);
     }
 }
 
-fn push_decimal(out: &mut String, n: u8) {
+fn push_octet(out: &mut String, n: u8) {
     if n >= 100 {
         out.push(char::from(b'0' + n / 100));
     }
@@ -170,7 +154,7 @@ mod tests {
     fn integers_and_remembered_values_match_display() {
         for n in [0u64, 7, 10, 99, 100, 4_294_967_295, u64::MAX] {
             let mut out = String::from("x");
-            push_int(&mut out, n);
+            push_decimal(&mut out, n);
             assert_eq!(out, format!("x{n}"));
         }
         let mut shown = Shown::default();

@@ -12,6 +12,7 @@ use infrac_model::roles::{default_route4, default_route6, DefaultRoute4};
 use infrac_model::{
     Bytes, Guest, GuestKind, Image, Machine, MachineId, Model, Network, Nic, OsFamily,
 };
+use infrac_templates::text::push_decimal;
 use std::fmt::Write;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -217,23 +218,6 @@ unsigned_values!(u8, u16, u32, u64);
 impl OptionValue for usize {
     fn write_to(&self, out: &mut String) {
         push_decimal(out, *self as u64);
-    }
-}
-
-/// `n` in decimal, as `Display` writes it.
-fn push_decimal(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
     }
 }
 
