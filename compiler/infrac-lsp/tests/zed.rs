@@ -2,7 +2,8 @@
 //! manifest and language configuration read the way Zed reads them (the fields of Zed's
 //! `ExtensionManifest`, crates/extension/src/extension_manifest.rs), everything they name
 //! exists, and its Rust part builds for `wasm32-wasip2`, the target Zed compiles
-//! extensions for, into a WebAssembly component. Needs that target
+//! extensions for (zed_extension_api 0.7.0's README; zed.dev/docs/extensions/
+//! developing-extensions), into a WebAssembly component. Needs that target
 //! (`scripts/validators/install.sh` adds it with rustup); fails without it.
 
 use serde::Deserialize;

@@ -969,26 +969,16 @@ fn protocol(text: &str) -> Option<Protocol> {
 /// first letter rule out nearly all of them before any comparison.
 #[inline]
 fn keyword(text: &str) -> Option<Token> {
-    let token = match (text.len(), text.as_bytes().first()) {
-        (2, Some(b'a')) => Token::As,
-        (2, Some(b'i')) => Token::In,
-        (2, Some(b'o')) => Token::On,
-        (3, Some(b'f')) => Token::For,
-        (4, Some(b'f')) => Token::From,
-        (4, Some(b't')) => Token::True,
-        (5, Some(b'f')) => Token::False,
-        (6, Some(b'i')) => Token::Import,
+    let (word, token) = match (text.len(), text.as_bytes().first()) {
+        (2, Some(b'a')) => ("as", Token::As),
+        (2, Some(b'i')) => ("in", Token::In),
+        (2, Some(b'o')) => ("on", Token::On),
+        (3, Some(b'f')) => ("for", Token::For),
+        (4, Some(b'f')) => ("from", Token::From),
+        (4, Some(b't')) => ("true", Token::True),
+        (5, Some(b'f')) => ("false", Token::False),
+        (6, Some(b'i')) => ("import", Token::Import),
         _ => return None,
-    };
-    let word = match token {
-        Token::As => "as",
-        Token::In => "in",
-        Token::On => "on",
-        Token::For => "for",
-        Token::From => "from",
-        Token::True => "true",
-        Token::False => "false",
-        _ => "import",
     };
     (text == word).then_some(token)
 }

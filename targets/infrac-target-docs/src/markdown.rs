@@ -203,23 +203,20 @@ pub struct Row<'t> {
 impl Row<'_> {
     /// A cell written by `write` and then escaped as [`cell`] escapes text.
     pub fn with(&mut self, write: impl FnOnce(&mut String)) -> &mut Self {
-        self.out.push(' ');
-        let start = self.out.len();
-        write(self.out);
-        escape_from(self.out, start);
-        self.end_cell()
+        self.escaped(write, false)
     }
 
     /// A cell as [`Row::with`] writes it, `—` when it is empty.
     pub fn with_or_dash(&mut self, write: impl FnOnce(&mut String)) -> &mut Self {
+        self.escaped(write, true)
+    }
+
+    fn escaped(&mut self, write: impl FnOnce(&mut String), dash: bool) -> &mut Self {
         self.out.push(' ');
         let start = self.out.len();
         write(self.out);
         escape_from(self.out, start);
-        if self.out.len() == start {
-            self.out.push('—');
-        }
-        self.end_cell()
+        self.end_cell_from(start, dash)
     }
 
     /// A cell of text, escaped as [`cell`] escapes it.
@@ -254,9 +251,7 @@ impl Row<'_> {
         items: impl IntoIterator<Item = T>,
         write: impl FnMut(&mut String, T),
     ) -> &mut Self {
-        self.out.push(' ');
-        self.push_lines(items, write);
-        self.end_cell()
+        self.lines_cell(items, write, false)
     }
 
     /// A cell as [`Row::lines`] writes it, `—` when the values write nothing.
@@ -265,20 +260,17 @@ impl Row<'_> {
         items: impl IntoIterator<Item = T>,
         write: impl FnMut(&mut String, T),
     ) -> &mut Self {
-        self.out.push(' ');
-        let start = self.out.len();
-        self.push_lines(items, write);
-        if self.out.len() == start {
-            self.out.push('—');
-        }
-        self.end_cell()
+        self.lines_cell(items, write, true)
     }
 
-    fn push_lines<T>(
+    fn lines_cell<T>(
         &mut self,
         items: impl IntoIterator<Item = T>,
         mut write: impl FnMut(&mut String, T),
-    ) {
+        dash: bool,
+    ) -> &mut Self {
+        self.out.push(' ');
+        let cell_start = self.out.len();
         for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
                 self.out.push_str("<br>");
@@ -287,6 +279,16 @@ impl Row<'_> {
             write(self.out, item);
             escape_from(self.out, start);
         }
+        self.end_cell_from(cell_start, dash)
+    }
+
+    /// Ends the cell that starts at byte `start`, with `—` in it when `dash` is asked for
+    /// and nothing was written.
+    fn end_cell_from(&mut self, start: usize, dash: bool) -> &mut Self {
+        if dash && self.out.len() == start {
+            self.out.push('—');
+        }
+        self.end_cell()
     }
 
     fn end_cell(&mut self) -> &mut Self {

@@ -24,7 +24,7 @@ fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut blank = 0;
     let mut fence = false;
-    for line in lines(text) {
+    for line in text.lines() {
         if line.starts_with("```") {
             fence = !fence;
         }
@@ -47,47 +47,9 @@ fn tidy(text: &str) -> String {
     out
 }
 
-/// The lines of `text` as `str::lines` gives them (without their line break), found with
-/// `memchr`: a page is megabytes of short table rows.
-fn lines(text: &str) -> impl Iterator<Item = &str> {
-    let mut start = 0;
-    memchr::memchr_iter(b'\n', text.as_bytes())
-        .map(Some)
-        .chain([None])
-        .filter_map(move |end| {
-            let Some(end) = end else {
-                // The last line, when the text does not end with a line break.
-                return (start < text.len()).then(|| &text[start..]);
-            };
-            let line = &text[start..end];
-            start = end + 1;
-            // `\r\n` ends a line as `\n` does.
-            Some(line.strip_suffix('\r').unwrap_or(line))
-        })
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{lines, tidy};
-
-    #[test]
-    fn lines_are_those_of_str_lines() {
-        for text in [
-            "",
-            "a",
-            "a\n",
-            "a\r\nb",
-            "\n\n",
-            "a\n\nb\r\n",
-            "\r",
-            "x\r\r\n",
-        ] {
-            assert_eq!(
-                lines(text).collect::<Vec<_>>(),
-                text.lines().collect::<Vec<_>>()
-            );
-        }
-    }
+    use super::tidy;
 
     #[test]
     fn blank_runs_collapse_outside_fences() {
