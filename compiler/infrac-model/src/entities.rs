@@ -308,11 +308,13 @@ pub struct Machine {
     /// For a Proxmox VE node: the major release it runs, when the lab declares it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proxmox: Option<Spanned<u32>>,
-    pub hardware: Option<Hardware>,
+    // Boxed, like `cloud`: only physical machines have it, and a lab's machines are
+    // mostly guests, ten thousand of them in a large lab, each as wide as its fields.
+    pub hardware: Option<Box<Hardware>>,
     /// For a guest: where it runs and its virtual hardware.
     pub guest: Option<Guest>,
     /// For a cloud machine: its provider and size.
-    pub cloud: Option<CloudPlacement>,
+    pub cloud: Option<Box<CloudPlacement>>,
     /// Capacity kept back from what runs on this machine (guests, pods, containers).
     pub reserve: Reserve,
     pub overcommit: Overcommit,
@@ -463,7 +465,8 @@ pub struct Nic {
     pub dhcp: bool,
     pub firewall: bool,
     /// This member's keys and endpoint, on a WireGuard overlay.
-    pub wireguard: Option<WireguardMember>,
+    // Boxed: few NICs are overlay members, and every guest has a NIC.
+    pub wireguard: Option<Box<WireguardMember>>,
     #[serde(skip)]
     pub span: Span,
 }

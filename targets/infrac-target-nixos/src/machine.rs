@@ -41,7 +41,7 @@ impl<'a> MachineView<'a> {
                 GuestKind::Vm => Form::Vm(guest),
                 GuestKind::Lxc => Form::Lxc(guest),
             },
-            (None, Platform::Cloud) => Form::Cloud(machine.cloud.as_ref()),
+            (None, Platform::Cloud) => Form::Cloud(machine.cloud.as_deref()),
             (None, _) => Form::Baremetal,
         }
     }

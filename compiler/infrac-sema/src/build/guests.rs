@@ -101,7 +101,7 @@ impl<'a> Sema<'a> {
                 self.network_by_name(model, b.name.as_deref().unwrap_or(""), b.name_span)?;
             let wireguard = self.wireguard_member(&b.fields, model, Some(network), b.name_span);
             Some(Nic {
-                wireguard,
+                wireguard: wireguard.map(Box::new),
                 name: None,
                 doc: b.doc.clone(),
                 speed: None,

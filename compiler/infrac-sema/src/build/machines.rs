@@ -140,18 +140,18 @@ impl<'a> Sema<'a> {
             machine.description = f.string("description");
             machine.span = name_span;
             machine.name_span = name_span;
-            machine.hardware = hardware;
+            machine.hardware = hardware.map(Box::new);
             machine.os = f
                 .decl_ref("os")
                 .and_then(|r| handles.images.get(&r.value).copied());
             machine.proxmox = f.u32("proxmox");
             if platform == Platform::Cloud {
-                machine.cloud = Some(CloudPlacement {
+                machine.cloud = Some(Box::new(CloudPlacement {
                     provider: f.string("provider").unwrap_or_default(),
                     region: f.string("region"),
                     cores: f.u32("cores").map(|c| c.value),
                     memory: f.bytes("memory").map(|m| m.value),
-                });
+                }));
             }
             machine.reserve = f
                 .block("reserve")
@@ -295,7 +295,7 @@ impl<'a> Sema<'a> {
                 ip6,
                 dhcp,
                 firewall: false,
-                wireguard,
+                wireguard: wireguard.map(Box::new),
                 span: b.name_span,
             });
         }
