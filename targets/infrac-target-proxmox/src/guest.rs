@@ -13,6 +13,7 @@ use infrac_model::{
     Bytes, Guest, GuestKind, Image, Machine, MachineId, Model, Network, Nic, OsFamily,
 };
 use infrac_templates::text::push_decimal;
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -65,8 +66,9 @@ pub(crate) struct GuestScript {
     pub required_files: Vec<RequiredFile>,
     /// Why the script cannot create the guest (quoted), when it cannot.
     pub cannot_create: Option<String>,
-    /// Paragraphs of notes, already wrapped into comment lines.
-    pub notes: Vec<Vec<String>>,
+    /// Paragraphs of notes, already wrapped into comment lines. Those that name nothing of
+    /// their guest are wrapped once per process and shared.
+    pub notes: Notes,
     /// Words after `qm create ID` / `pct create ID`, one option per line.
     pub create: Vec<String>,
     /// Commands (words after `run`) that finish a new guest.
@@ -74,7 +76,22 @@ pub(crate) struct GuestScript {
     /// Words after `qm set ID` / `pct set ID`: indices into `create`.
     pub update: Vec<usize>,
     /// What the update leaves alone, wrapped into comment lines.
-    pub kept: Vec<String>,
+    pub kept: Cow<'static, [String]>,
+}
+
+/// A script's notes, each a paragraph of comment lines.
+#[derive(Debug, Default)]
+pub(crate) struct Notes(Vec<Cow<'static, [String]>>);
+
+impl Notes {
+    /// Adds a paragraph: its own lines, or lines wrapped once and shared by every guest.
+    pub(crate) fn push(&mut self, lines: impl Into<Cow<'static, [String]>>) {
+        self.0.push(lines.into());
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[String]> {
+        self.0.iter().map(|note| &**note)
+    }
 }
 
 /// A container template: the newest of its OS in the appliance index at apply time, the
@@ -139,14 +156,21 @@ pub(crate) struct RequiredFile {
 
 /// The script's file name: `<vmid>-<name>.sh`.
 pub(crate) fn file_name(machine: &Machine, guest: &Guest) -> String {
-    format!("{}-{}.sh", guest.vmid.value.0, file_segment(&machine.name))
+    let segment = file_segment(&machine.name);
+    let mut name = String::with_capacity(segment.len() + 24);
+    push_decimal(&mut name, guest.vmid.value.0);
+    name.push('-');
+    name.push_str(&segment);
+    name.push_str(".sh");
+    name
 }
 
-/// `--flag value`, with the value quoted.
-pub(crate) fn opt(flag: &str, value: impl OptionValue) -> String {
-    let mut option = String::with_capacity(flag.len() + 24);
+/// `--flag value`, with the value quoted. Flags are fixed words or a word and a number
+/// (`("net", 0)`), never from the source.
+pub(crate) fn opt(flag: impl OptionValue, value: impl OptionValue) -> String {
+    let mut option = String::with_capacity(40);
     option.push_str("--");
-    option.push_str(flag);
+    flag.write_to(&mut option);
     option.push(' ');
     // Most values are numbers and names that need no quotes: written straight in.
     let start = option.len();
@@ -183,13 +207,17 @@ impl<T: OptionValue + ?Sized> OptionValue for &T {
     }
 }
 
-/// Two values written one after the other (`("order=", 3)`).
-impl<A: OptionValue, B: OptionValue> OptionValue for (A, B) {
-    fn write_to(&self, out: &mut String) {
-        self.0.write_to(out);
-        self.1.write_to(out);
-    }
+/// Values written one after the other (`("order=", 3)`).
+macro_rules! tuple_values {
+    ($(($($t:ident $i:tt),+)),*) => {$(
+        impl<$($t: OptionValue),+> OptionValue for ($($t,)+) {
+            fn write_to(&self, out: &mut String) {
+                $(self.$i.write_to(out);)+
+            }
+        }
+    )*};
 }
+tuple_values!((A 0, B 1), (A 0, B 1, C 2), (A 0, B 1, C 2, D 3));
 
 impl OptionValue for std::fmt::Arguments<'_> {
     fn write_to(&self, out: &mut String) {
@@ -236,11 +264,11 @@ pub(crate) struct Options {
 }
 
 impl Options {
-    pub(crate) fn both(&mut self, flag: &str, value: impl OptionValue) {
+    pub(crate) fn both(&mut self, flag: impl OptionValue, value: impl OptionValue) {
         self.update.push(self.create.len());
         self.create.push(opt(flag, value));
     }
-    pub(crate) fn create(&mut self, flag: &str, value: impl OptionValue) {
+    pub(crate) fn create(&mut self, flag: impl OptionValue, value: impl OptionValue) {
         self.create.push(opt(flag, value));
     }
 }
@@ -340,13 +368,14 @@ pub(crate) fn address_parts(ctx: &Context, index: usize, nic: &Nic) -> Vec<Strin
     parts
 }
 
-/// `bridge=NAME` for an interface: the bridge of its network. The checks reject a guest
+/// `,bridge=NAME` for an interface: the bridge of its network. The checks reject a guest
 /// on a network without a bridge (E0443), so the part is only ever left out for a model
 /// that did not pass them.
-pub(crate) fn bridge_part(ctx: &Context, nic: &Nic) -> String {
-    ctx.network(nic)
-        .and_then(|n| n.bridge.as_ref())
-        .map_or_else(String::new, |b| format!(",bridge={}", b.value))
+pub(crate) fn push_bridge_part(ctx: &Context, nic: &Nic, value: &mut String) {
+    if let Some(bridge) = ctx.network(nic).and_then(|n| n.bridge.as_ref()) {
+        value.push_str(",bridge=");
+        value.push_str(&bridge.value);
+    }
 }
 
 /// The plan of one guest's script; `guest` is the placement of machine `id`.
@@ -376,14 +405,19 @@ pub(crate) fn plan(
         GuestKind::Vm => ("VM", "qm"),
         GuestKind::Lxc => ("container", "pct"),
     };
+    let mut summary = String::with_capacity(machine.name.len() + host.name.len() + 32);
+    summary.push_str(noun);
+    summary.push(' ');
+    push_decimal(&mut summary, guest.vmid.value.0);
+    summary.push_str(" \"");
+    summary.push_str(&machine.name);
+    summary.push_str("\" on node ");
+    summary.push_str(&host.name);
     let mut script = GuestScript {
-        path: format!("proxmox/{file_name}"),
+        path: ["proxmox/", &file_name].concat(),
         file_name,
         source: Arc::clone(source),
-        summary: comment_safe(&format!(
-            "{noun} {} \"{}\" on node {}",
-            guest.vmid.value, machine.name, host.name
-        )),
+        summary: comment_safe(&summary),
         vmid: guest.vmid.value.0,
         node: shell_quote(&host.name),
         tool,
@@ -400,11 +434,11 @@ pub(crate) fn plan(
         start: guest.start,
         required_files: Vec::new(),
         cannot_create: None,
-        notes: Vec::new(),
+        notes: Notes::default(),
         create: Vec::new(),
         after_create: Vec::new(),
         update: Vec::new(),
-        kept: Vec::new(),
+        kept: Cow::Borrowed(&[]),
     };
     if guest.kind == GuestKind::Lxc && template.is_none() {
         // Without a template there is nothing to create the container from; the script
@@ -461,7 +495,8 @@ pub(crate) fn dns(ctx: &Context, options: &mut Options) {
 /// `,tag=`, the MAC address under `mac_key` and `,firewall=1` of one interface.
 pub(crate) fn push_link_options(ctx: &Context, nic: &Nic, value: &mut String, mac_key: &str) {
     if let Some(vlan) = ctx.network(nic).and_then(|n| n.vlan) {
-        value.push_str(&format!(",tag={}", vlan.value));
+        value.push_str(",tag=");
+        push_decimal(value, vlan.value);
     }
     if let Some(mac) = nic.mac {
         value.push_str(&format!(

@@ -35,10 +35,10 @@ pub(crate) fn write(s: &GuestScript) -> String {
         "` acts on the node it runs on, so the script\n\
          # refuses to run anywhere else (apply.sh, from any node, runs it there).\n#\n",
     ]);
-    for line in &s.kept {
+    for line in s.kept.iter() {
         o.put(&["# ", line, "\n"]);
     }
-    for note in &s.notes {
+    for note in s.notes.iter() {
         o.put(&["#\n"]);
         for line in note {
             o.put(&["# ", line, "\n"]);

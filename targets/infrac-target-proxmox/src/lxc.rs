@@ -1,7 +1,7 @@
 //! The `pct` options of a container, its template and the lab's users inside it.
 
 use crate::guest::{
-    address_parts, bridge_part, dns, gib_ceil, identity, push_link_options, startup, Context,
+    address_parts, dns, gib_ceil, identity, push_bridge_part, push_link_options, startup, Context,
     GuestScript, Options, NOTE_WIDTH, TEMPLATE_STORAGE,
 };
 use crate::quote::{file_segment, wrap};
@@ -36,7 +36,7 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
     }
     for (i, disk) in mounts.iter().enumerate() {
         options.create(
-            &format!("mp{i}"),
+            ("mp", i),
             format!(
                 "{}:{},mp=/mnt/{}",
                 disk.pool.value,
@@ -47,11 +47,8 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
     }
     let mut fixed_macs = true;
     for (i, (index, nic)) in ctx.nics().into_iter().enumerate() {
-        let mut value = format!(
-            "name={}{}",
-            interface_name(ctx.model, ctx.machine, index),
-            bridge_part(ctx, nic)
-        );
+        let mut value = format!("name={}", interface_name(ctx.model, ctx.machine, index));
+        push_bridge_part(ctx, nic, &mut value);
         let parts = address_parts(ctx, index, nic);
         for part in parts {
             value.push(',');
@@ -59,10 +56,10 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
         }
         push_link_options(ctx, nic, &mut value, "hwaddr");
         if nic.mac.is_some() {
-            options.both(&format!("net{i}"), value);
+            options.both(("net", i), value);
         } else {
             fixed_macs = false;
-            options.create(&format!("net{i}"), value);
+            options.create(("net", i), value);
         }
     }
     dns(ctx, &mut options);
@@ -111,7 +108,7 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
         );
     }
     kept.push('.');
-    script.kept = wrap(&kept, NOTE_WIDTH);
+    script.kept = wrap(&kept, NOTE_WIDTH).into();
     options
 }
 

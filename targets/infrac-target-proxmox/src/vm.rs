@@ -3,8 +3,8 @@
 //! setup of OSX-PROXMOX.
 
 use crate::guest::{
-    address_parts, bridge_part, dns, gib_ceil, identity, push_link_options, startup, Context,
-    GuestScript, Options, RequiredFile, LOCAL_ISO_DIR, NOTE_WIDTH, TEMPLATE_STORAGE,
+    address_parts, dns, gib_ceil, identity, push_bridge_part, push_link_options, startup, Context,
+    GuestScript, OptionValue, Options, RequiredFile, LOCAL_ISO_DIR, NOTE_WIDTH, TEMPLATE_STORAGE,
 };
 use crate::images::{cloud_disk, nixos_disk, DiskImage};
 use crate::macos;
@@ -12,6 +12,7 @@ use crate::quote::{shell_quote, wrap};
 use crate::users::user_data;
 use infrac_model::layout::nixos_configuration;
 use infrac_model::Firmware;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// The options of a VM's `qm create` and `qm set`.
@@ -71,7 +72,7 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
     if macos {
         for (i, disk) in guest.disks.iter().enumerate() {
             options.create(
-                &format!("sata{i}"),
+                ("sata", i),
                 format!(
                     "{}:{},cache=none,ssd=1,discard=on",
                     disk.pool.value,
@@ -97,22 +98,34 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
                         disk.pool.value, image.raw_path
                     )
                 }
-                _ => format!("{}:{size},iothread=1,discard=on", disk.pool.value),
+                _ => {
+                    let mut value = String::with_capacity(disk.pool.value.len() + 32);
+                    (
+                        disk.pool.value.as_str(),
+                        ":",
+                        size,
+                        ",iothread=1,discard=on",
+                    )
+                        .write_to(&mut value);
+                    value
+                }
             };
-            options.create(&format!("scsi{i}"), value);
+            options.create(("scsi", i), value);
         }
         script.image = boot_image;
     }
     let model_name = if macos { "vmxnet3" } else { "virtio" };
     let mut fixed_macs = true;
     for (i, (_, nic)) in ctx.nics().into_iter().enumerate() {
-        let mut value = format!("{model_name}{}", bridge_part(ctx, nic));
+        let mut value = String::with_capacity(48);
+        value.push_str(model_name);
+        push_bridge_part(ctx, nic, &mut value);
         push_link_options(ctx, nic, &mut value, "macaddr");
         if nic.mac.is_some() {
-            options.both(&format!("net{i}"), value);
+            options.both(("net", i), value);
         } else {
             fixed_macs = false;
-            options.create(&format!("net{i}"), value);
+            options.create(("net", i), value);
         }
     }
     // Only cloud-init can place them in a VM at its first boot.
@@ -133,7 +146,7 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
         for (i, (index, nic)) in ctx.nics().into_iter().enumerate() {
             let parts = address_parts(ctx, index, nic);
             if !parts.is_empty() {
-                options.both(&format!("ipconfig{i}"), parts.join(","));
+                options.both(("ipconfig", i), parts.join(","));
             }
         }
         dns(ctx, &mut options);
@@ -168,7 +181,7 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
             } else {
                 ""
             };
-            options.both(&format!("hostpci{i}"), format!("{}{pcie}", device.address));
+            options.both(("hostpci", i), format!("{}{pcie}", device.address));
         }
     }
     if macos {
@@ -177,13 +190,13 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
         options.both("args", args);
     }
     startup(ctx, &mut options);
-    script.kept = kept_note(fixed_macs);
+    script.kept = Cow::Borrowed(kept_note(fixed_macs));
     options
 }
 
 /// What `qm set` leaves alone on an existing VM, wrapped once per process: the same
 /// two texts end every VM's script.
-fn kept_note(fixed_macs: bool) -> Vec<String> {
+fn kept_note(fixed_macs: bool) -> &'static [String] {
     static NOTES: OnceLock<[Vec<String>; 2]> = OnceLock::new();
     let notes = NOTES.get_or_init(|| {
         [false, true].map(|fixed_macs| {
@@ -201,7 +214,7 @@ fn kept_note(fixed_macs: bool) -> Vec<String> {
             wrap(&kept, NOTE_WIDTH)
         })
     });
-    notes[usize::from(fixed_macs)].clone()
+    &notes[usize::from(fixed_macs)]
 }
 
 /// The image the boot disk is imported from: the published cloud image of a cloud-init
@@ -301,8 +314,8 @@ fn vm_notes(ctx: &Context, script: &mut GuestScript) {
     // most of a large lab's VMs: they are wrapped once per process.
     static MACOS: OnceLock<Vec<String>> = OnceLock::new();
     static NO_OS: OnceLock<Vec<String>> = OnceLock::new();
-    let once = |wrapped: &OnceLock<Vec<String>>, note: &str| {
-        wrapped.get_or_init(|| wrap(note, NOTE_WIDTH)).clone()
+    let once = |wrapped: &'static OnceLock<Vec<String>>, note: &str| -> &'static [String] {
+        wrapped.get_or_init(|| wrap(note, NOTE_WIDTH))
     };
     if ctx.is_macos() {
         script.notes.push(once(
