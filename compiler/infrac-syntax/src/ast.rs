@@ -239,7 +239,8 @@ impl Path {
     pub fn dotted(&self) -> String {
         // Nearly every path written is one name (`on pve1`, `disk = 32GiB on local`).
         if let [only] = self.segments.as_slice() {
-            return only.name.to_string();
+            // Copied, not `to_string`: that goes through the formatting machinery.
+            return String::from(only.name.as_str());
         }
         self.segments
             .iter()
