@@ -131,18 +131,23 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
                 if m == 1000 { "" } else { "s" }
             )
         };
-        let cpu_basis = format!(
-            "{} logical CPUs, {} reserved for the hypervisor, overcommit {:.1}",
-            hw.threads().max(hw.cores()),
-            host.reserve.cpu,
-            host.overcommit.cpu
-        );
-        let mem_basis = format!(
-            "{} installed, {} reserved for the hypervisor, overcommit {:.1}",
-            hw.memory(),
-            host.reserve.memory,
-            host.overcommit.memory
-        );
+        // Written out only for a diagnostic: most hosts of a large lab have none.
+        let cpu_basis = || {
+            format!(
+                "{} logical CPUs, {} reserved for the hypervisor, overcommit {:.1}",
+                hw.threads().max(hw.cores()),
+                host.reserve.cpu,
+                host.overcommit.cpu
+            )
+        };
+        let mem_basis = || {
+            format!(
+                "{} installed, {} reserved for the hypervisor, overcommit {:.1}",
+                hw.memory(),
+                host.reserve.memory,
+                host.overcommit.memory
+            )
+        };
         // A VM wider than the whole host is its own error (E0490, in `numa`); the
         // budget it breaks with it is a consequence, reported once that VM is fixed.
         let threads = hw.threads().max(hw.cores());
@@ -155,7 +160,7 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
                 Code::CPU_BUDGET,
                 format!("host {} is over its CPU budget: {} of {}", host.name, vcpu(budget.cpu.used), vcpu(budget.cpu.capacity)),
                 host.span,
-                cpu_basis.clone(),
+                cpu_basis(),
             )
             .with_help("lower a guest's cores, move a guest to another host, or raise the host's `overcommit { cpu = … }`");
             out.push(with_consumers(d, model, &budget.cpu, vcpu));
@@ -169,7 +174,7 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
                     bytes_of(budget.memory.used, budget.memory.capacity)
                 ),
                 host.span,
-                mem_basis.clone(),
+                mem_basis(),
             )
             .with_help(
                 "lower a guest's memory, move it to another host, or raise the host's overcommit",
@@ -191,7 +196,7 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
                     vcpu(budget.cpu.capacity)
                 ),
                 host.span,
-                cpu_basis,
+                cpu_basis(),
             )
             .with_help("these guests are declared with `start = false`; starting them would overload the host");
             out.push(with_consumers(d, model, &budget.idle_cpu, vcpu));
@@ -209,7 +214,7 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
                     format_bytes(budget.memory.capacity)
                 ),
                 host.span,
-                mem_basis,
+                mem_basis(),
             )
             .with_help("these guests are declared with `start = false`; starting them would overload the host");
             out.push(with_consumers(d, model, &budget.idle_memory, format_bytes));

@@ -27,17 +27,26 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
             }
         }
     }
+    // The content types of every pool, by machine and pool: a large lab has a disk per
+    // guest but few pools.
+    let contents: Vec<Vec<Vec<Content>>> = model
+        .machines
+        .iter()
+        .map(|m| m.storage.iter().map(StoragePool::content).collect())
+        .collect();
     for (_, machine, guest) in model.guests() {
         let host = model.machine(guest.host);
         for disk in &guest.disks {
-            let Some(pool) = host.pool(&disk.pool.value) else {
+            // The first pool of the name, as `Machine::pool` finds it.
+            let Some(index) = host.storage.iter().position(|p| p.name == disk.pool.value) else {
                 continue;
             };
+            let pool = &host.storage[index];
             let needed = match guest.kind {
                 GuestKind::Vm => Content::Images,
                 GuestKind::Lxc => Content::Rootdir,
             };
-            if pool.content().contains(&needed) {
+            if contents[guest.host.index()][index].contains(&needed) {
                 continue;
             }
             let can = pool.kind.supported_content().contains(&needed);

@@ -149,12 +149,16 @@ fn pool_key<'m>(model: &Model, host: MachineId, pool: &'m crate::StoragePool) ->
 
 /// Budgets of every storage pool.
 pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
-    let mut pools: BTreeMap<PoolKey, PoolBudget> = BTreeMap::new();
+    // The budgets in the order they are first met, found by key through `keys`; each
+    // pool of each machine remembers its budget, as every guest's disk adds to one.
+    let mut budgets: Vec<PoolBudget> = Vec::new();
+    let mut keys: BTreeMap<PoolKey, usize> = BTreeMap::new();
+    let mut slots: Vec<Vec<usize>> = Vec::with_capacity(model.machines.len());
     for (h, host) in model.machines() {
+        let mut of_host = Vec::with_capacity(host.storage.len());
         for pool in &host.storage {
-            let entry = pools
-                .entry(pool_key(model, h, pool))
-                .or_insert_with(|| PoolBudget {
+            let slot = *keys.entry(pool_key(model, h, pool)).or_insert_with(|| {
+                budgets.push(PoolBudget {
                     name: pool.name.clone(),
                     hosts: Vec::new(),
                     shared: pool.shared,
@@ -165,28 +169,34 @@ pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
                     },
                     span: pool.size.span,
                 });
+                budgets.len() - 1
+            });
+            let entry = &mut budgets[slot];
             entry.hosts.push(h);
             entry.usage.capacity = entry.usage.capacity.max(pool.size.value.0);
+            of_host.push(slot);
         }
+        slots.push(of_host);
     }
     for (g, _, guest) in model.guests() {
         let host = model.machine(guest.host);
         for disk in &guest.disks {
-            let Some(pool) = host.pool(&disk.pool.value) else {
+            // The first pool of the name, as `Machine::pool` finds it.
+            let Some(index) = host.storage.iter().position(|p| p.name == disk.pool.value) else {
                 continue;
             };
-            if let Some(budget) = pools.get_mut(&pool_key(model, guest.host, pool)) {
-                budget.usage.used += disk.size.value.0;
-                budget
-                    .usage
-                    .consumers
-                    .push((g, disk.size.value.0, disk.size.span));
-            }
+            let budget = &mut budgets[slots[guest.host.index()][index]];
+            budget.usage.used += disk.size.value.0;
+            budget
+                .usage
+                .consumers
+                .push((g, disk.size.value.0, disk.size.span));
         }
     }
-    ceph_capacities(model, &mut pools);
-    pools
-        .into_values()
+    ceph_capacities(model, &keys, &mut budgets);
+    let mut budgets: Vec<Option<PoolBudget>> = budgets.into_iter().map(Some).collect();
+    keys.into_values()
+        .filter_map(|slot| budgets[slot].take())
         .map(|mut p| {
             p.usage.consumers = sorted(std::mem::take(&mut p.usage.consumers));
             p
@@ -195,7 +205,11 @@ pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
 }
 
 /// Ceph pools share their cluster's OSDs: each one's capacity is what the others leave.
-fn ceph_capacities<'m>(model: &'m Model, pools: &mut BTreeMap<PoolKey<'m>, PoolBudget>) {
+fn ceph_capacities<'m>(
+    model: &'m Model,
+    keys: &BTreeMap<PoolKey<'m>, usize>,
+    budgets: &mut [PoolBudget],
+) {
     for (index, cluster) in model.pve_clusters.iter().enumerate() {
         let Some(ceph) = &cluster.ceph else { continue };
         let nodes: Vec<MachineId> = cluster.nodes.iter().map(|n| n.value).collect();
@@ -208,17 +222,16 @@ fn ceph_capacities<'m>(model: &'m Model, pools: &mut BTreeMap<PoolKey<'m>, PoolB
             .pools
             .iter()
             .filter_map(|p| {
-                pools
-                    .get(&key(&p.name))
-                    .map(|b| (p.name.clone(), b.usage.used))
+                keys.get(&key(&p.name))
+                    .map(|&slot| (p.name.clone(), budgets[slot].usage.used))
             })
             .collect();
         for (name, capacity) in crate::ceph::shared_capacities(&raw, ceph, &used) {
             let Some(pool) = ceph.pools.iter().find(|p| p.name == name) else {
                 continue;
             };
-            if let Some(budget) = pools.get_mut(&key(&pool.name)) {
-                budget.usage.capacity = capacity;
+            if let Some(&slot) = keys.get(&key(&pool.name)) {
+                budgets[slot].usage.capacity = capacity;
             }
         }
     }

@@ -403,20 +403,20 @@ impl Machine {
     /// Every address of this machine with its network and span: NIC addresses first (in
     /// NIC order, IPv4 before IPv6), then placed addresses, then the BMC.
     pub fn addresses(&self) -> Vec<(NetworkId, Spanned<IpAddr>)> {
-        let mut out = Vec::new();
-        for nic in &self.nics {
-            let Some(network) = nic.network else { continue };
-            if let Some(ip) = nic.ip {
-                out.push((network, Spanned::new(IpAddr::V4(ip.value), ip.span)));
-            }
-            if let Some(ip) = nic.ip6 {
-                out.push((network, Spanned::new(IpAddr::V6(ip.value), ip.span)));
-            }
-        }
-        for p in self.addresses.iter().chain(&self.bmc) {
-            out.push((p.network, p.address));
-        }
-        out
+        self.each_address().collect()
+    }
+    /// [`Machine::addresses`] one at a time, for a pass over every machine of a lab.
+    pub fn each_address(&self) -> impl Iterator<Item = (NetworkId, Spanned<IpAddr>)> + '_ {
+        let nics = self.nics.iter().flat_map(|nic| {
+            let on = |ip: Option<Spanned<IpAddr>>| Some((nic.network?, ip?));
+            let v4 = nic.ip.map(|ip| Spanned::new(IpAddr::V4(ip.value), ip.span));
+            let v6 = nic
+                .ip6
+                .map(|ip| Spanned::new(IpAddr::V6(ip.value), ip.span));
+            on(v4).into_iter().chain(on(v6))
+        });
+        let placed = self.addresses.iter().chain(&self.bmc);
+        nics.chain(placed.map(|p| (p.network, p.address)))
     }
     /// The NICs attached to a network, with their index.
     pub fn attached(&self) -> impl Iterator<Item = (usize, &Nic, NetworkId)> {

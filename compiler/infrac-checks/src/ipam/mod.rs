@@ -328,14 +328,21 @@ const TAILSCALE_V6: &str = "fd7a:115c:a1e0::/48";
 /// Every address of the lab: machines' addresses, static leases and clusters' API
 /// addresses, each once.
 fn inventory(model: &Model) -> Vec<Assignment<'_>> {
-    let mut all: Vec<Assignment> = Vec::new();
     let leases: Vec<(NetworkId, Lease)> = roles::all_leases(model);
+    // Sized for every address up front: a large lab has tens of thousands, and growing
+    // the list by doubling copies it over and over.
+    let addresses: usize = model
+        .machines
+        .iter()
+        .map(|m| 2 * m.nics.len() + m.addresses.len() + usize::from(m.bmc.is_some()))
+        .sum();
+    let mut all: Vec<Assignment> = Vec::with_capacity(addresses + leases.len());
     let leased: std::collections::HashSet<Span> = leases.iter().map(|(_, l)| l.ip.span).collect();
     for (id, machine) in model.machines() {
         let bmc = machine.bmc.map(|p| p.address.span);
-        for (network, address) in machine.addresses() {
+        for (network, address) in machine.each_address() {
             // A NIC that takes a reserved address by DHCP is counted with the leases.
-            if leased.contains(&address.span) {
+            if !leased.is_empty() && leased.contains(&address.span) {
                 continue;
             }
             let owner = if Some(address.span) == bmc {
@@ -395,21 +402,21 @@ fn inventory(model: &Model) -> Vec<Assignment<'_>> {
 
 fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
     let all = inventory(model);
-    // Every assignment in address order, ties in declaration order: one sort serves
-    // both the set of used addresses and the grouping of duplicates.
-    let mut by_addr: Vec<((bool, u128), u32)> = all
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (order_key(a.addr), i as u32))
-        .collect();
-    by_addr.sort_unstable();
+    let by_addr = address_order(&all);
     let used = Used::from_sorted(by_addr.iter().map(|(key, _)| *key));
+    let bounds: Vec<[Option<Bounds>; 2]> = model
+        .networks
+        .iter()
+        .map(|n| [Bounds::of(n, true), Bounds::of(n, false)])
+        .collect();
     for a in &all {
         let network = model.network(a.network);
-        let Some((prefix, prefix_span)) = prefix_of(network, a.addr.is_ipv4()) else {
+        let Some(bounds) = &bounds[a.network.0 as usize][usize::from(a.addr.is_ipv6())] else {
             continue;
         };
-        if !prefix.contains(&a.addr) {
+        let (prefix, prefix_span) = (bounds.prefix, bounds.span);
+        let key = order_key(a.addr).1;
+        if !bounds.contains(key) {
             out.push(
                 Diagnostic::error(
                     Code::ADDRESS_OUTSIDE_NETWORK,
@@ -428,7 +435,7 @@ fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
             );
             continue;
         }
-        if !is_assignable(prefix, a.addr) {
+        if !bounds.assignable(key) {
             let which = if a.addr == prefix.network() {
                 "network address"
             } else {
@@ -481,6 +488,65 @@ fn assignments(model: &Model, out: &mut Vec<Diagnostic>) {
         }
     }
     duplicates::check(model, &all, &by_addr, &used, out);
+}
+
+/// Every assignment in address order, ties in declaration order: one sort serves both
+/// the set of used addresses and the grouping of duplicates. The families are sorted
+/// apart (IPv4 first), IPv4 address and index in one integer. The sorts are stable and
+/// find runs: a lab lists each host's guests with consecutive addresses.
+fn address_order(all: &[Assignment]) -> Vec<((bool, u128), u32)> {
+    let count_v4 = all.iter().filter(|a| a.addr.is_ipv4()).count();
+    let mut v4: Vec<u64> = Vec::with_capacity(count_v4);
+    let mut v6: Vec<(u128, u32)> = Vec::with_capacity(all.len() - count_v4);
+    for (i, a) in all.iter().enumerate() {
+        match a.addr {
+            IpAddr::V4(v) => v4.push(u64::from(u32::from(v)) << 32 | i as u64),
+            IpAddr::V6(v) => v6.push((u128::from(v), i as u32)),
+        }
+    }
+    v4.sort();
+    // Stable by address alone: equal addresses keep their declaration order.
+    v6.sort_by_key(|&(addr, _)| addr);
+    let mut out = Vec::with_capacity(all.len());
+    out.extend(
+        v4.into_iter()
+            .map(|k| ((false, u128::from(k >> 32)), k as u32)),
+    );
+    out.extend(v6.into_iter().map(|(addr, i)| ((true, addr), i)));
+    out
+}
+
+/// A network's prefix for one family, with its first and last address as integers:
+/// every address of the lab is tested against its network's.
+struct Bounds {
+    prefix: IpNet,
+    span: Span,
+    first: u128,
+    last: u128,
+}
+
+impl Bounds {
+    fn of(network: &Network, v4: bool) -> Option<Self> {
+        let (prefix, span) = prefix_of(network, v4)?;
+        Some(Bounds {
+            prefix,
+            span,
+            first: order_key(prefix.network()).1,
+            last: order_key(prefix.broadcast()).1,
+        })
+    }
+
+    /// Whether the address of this family with the key `key` is in the prefix.
+    fn contains(&self, key: u128) -> bool {
+        (self.first..=self.last).contains(&key)
+    }
+
+    /// [`is_assignable`] for an address of this family that the prefix contains.
+    fn assignable(&self, key: u128) -> bool {
+        let v4 = self.prefix.addr().is_ipv4();
+        let max = if v4 { 32 } else { 128 };
+        self.prefix.prefix_len() >= max - 1 || (key != self.first && !(v4 && key == self.last))
+    }
 }
 
 /// The network a cluster's API address lives on: one whose prefix holds it and that

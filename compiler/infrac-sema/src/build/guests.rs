@@ -1,5 +1,7 @@
 //! Building VMs and containers: machines placed on a hypervisor.
 
+use super::access::attrs;
+use super::machines::NicAttrs;
 use super::Handles;
 use crate::decls::DeclIdx;
 use crate::schema::VMID_TY;
@@ -7,6 +9,38 @@ use crate::value::{Kind, Value};
 use crate::Sema;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use infrac_model::*;
+use infrac_syntax::ast::Path;
+use rustc_hash::FxHashMap;
+
+attrs! {
+    /// What a guest's builder reads; the attributes every guest sets come first.
+    struct GuestAttrs {
+        cores: "cores",
+        memory: "memory",
+        disk: "disk",
+        os: "os",
+        image: "image",
+        pci: "pci",
+        sockets: "sockets",
+        balloon: "balloon",
+        swap: "swap",
+        start: "start",
+        order: "order",
+        unprivileged: "unprivileged",
+        nesting: "nesting",
+        tags: "tags",
+        cpu: "cpu",
+        machine: "machine",
+        bios: "bios",
+        args: "args",
+        description: "description",
+        services: "services",
+    }
+}
+
+/// The declarations guests' heads name as their host, by name.
+#[derive(Default)]
+struct HostNames<'a>(FxHashMap<&'a str, DeclIdx>);
 
 impl<'a> Sema<'a> {
     /// Checks template bodies once, so their mistakes are reported even if unused.
@@ -26,14 +60,39 @@ impl<'a> Sema<'a> {
         // half of it allocated and unused in a large lab.
         model.machines.reserve_exact(guests.len());
         handles.machines.reserve(guests.len());
+        let mut hosts = HostNames::default();
         for d in guests {
-            if let Some(guest) = self.guest(d, model, handles) {
-                handles
-                    .machines
-                    .insert(d, MachineId(model.machines.len() as u32));
-                model.machines.push(guest);
+            if let Some(id) = self.guest(d, model, handles, &mut hosts) {
+                handles.machines.insert(d, id);
             }
         }
+    }
+
+    /// The host a guest's head names (`on HOST`). A lab places thousands of guests on a
+    /// few hosts: a name that resolved once resolves the same way again, and is looked
+    /// up without building the index's key.
+    fn guest_host(
+        &mut self,
+        d: DeclIdx,
+        handles: &Handles,
+        hosts: &mut HostNames<'a>,
+    ) -> Option<MachineId> {
+        let on: Option<&'a Path> = self.decls[d.0 as usize].decl.on.as_ref();
+        let name = match on.map(|p| p.segments.as_slice()) {
+            Some([only]) => Some(only.name.as_str()),
+            _ => None,
+        };
+        let target = match name.and_then(|n| hosts.0.get(n)) {
+            Some(&target) => target,
+            None => {
+                let target = self.resolve_path_as(on?, Kind::Machine)?;
+                if let Some(name) = name {
+                    hosts.0.insert(name, target);
+                }
+                target
+            }
+        };
+        handles.machines.get(&target).copied()
     }
 
     fn vmid(&mut self, d: DeclIdx) -> Option<Spanned<Vmid>> {
@@ -47,7 +106,14 @@ impl<'a> Sema<'a> {
         }
     }
 
-    fn guest(&mut self, d: DeclIdx, model: &Model, handles: &Handles) -> Option<Machine> {
+    /// Builds a guest and adds it to the model, returning its handle.
+    fn guest(
+        &mut self,
+        d: DeclIdx,
+        model: &mut Model,
+        handles: &Handles,
+        hosts: &mut HostNames<'a>,
+    ) -> Option<MachineId> {
         let (f, doc) = self.shared_fields(d);
         let inst = &self.decls[d.0 as usize];
         let (name, name_span, span) = (inst.name.clone(), inst.name_span, inst.decl.span);
@@ -57,18 +123,18 @@ impl<'a> Sema<'a> {
             GuestKind::Vm
         };
         let template = inst.template.map(|t| self.decls[t.0 as usize].name.clone());
-        let on = inst.decl.on.clone();
         let vmid = self.vmid(d);
-        let host = self.head_target(d, on.as_ref(), Kind::Machine, &handles.machines);
+        let host = self.guest_host(d, handles, hosts);
         let (Some(vmid), Some(host)) = (vmid, host) else {
             return None;
         };
-        let image_ref = f.decl_ref("os").or_else(|| f.decl_ref("image"));
+        let a = GuestAttrs::of(&f);
+        let image_ref = a.os.decl_ref().or_else(|| a.image.decl_ref());
         let os = image_ref.and_then(|r| handles.images.get(&r.value).copied());
         // Sized exactly: a lab has as many of these lists as guests.
         let mut disks =
-            Vec::with_capacity(usize::from(f.get("disk").is_some()) + f.blocks_of("disk").count());
-        if let Some((&Value::Bytes(size), size_span, pool, pool_span)) = f.placed("disk") {
+            Vec::with_capacity(usize::from(a.disk.field().is_some()) + f.blocks_of("disk").count());
+        if let Some((&Value::Bytes(size), size_span, pool, pool_span)) = a.disk.placed() {
             let pool = self.pool(model, host, &name, pool, pool_span);
             if let Some(pool) = pool {
                 disks.push(Disk {
@@ -94,39 +160,44 @@ impl<'a> Sema<'a> {
                 });
             }
         }
-        let nic_blocks = f.blocks_of("nic").collect::<Vec<_>>();
-        let mut nics = Vec::with_capacity(nic_blocks.len());
-        nics.extend(nic_blocks.into_iter().filter_map(|b| {
-            let network =
-                self.network_by_name(model, b.name.as_deref().unwrap_or(""), b.name_span)?;
-            let wireguard = self.wireguard_member(&b.fields, model, Some(network), b.name_span);
-            Some(Nic {
+        let mut nics = Vec::with_capacity(f.blocks_of("nic").count());
+        for b in f.blocks_of("nic") {
+            let Some(network) =
+                self.network_by_name(model, b.name.as_deref().unwrap_or(""), b.name_span)
+            else {
+                continue;
+            };
+            let nic = NicAttrs::of(&b.fields);
+            let wireguard =
+                self.wireguard_member(&b.fields, &nic, model, Some(network), b.name_span);
+            nics.push(Nic {
                 wireguard: wireguard.map(Box::new),
                 name: None,
                 doc: b.doc.clone(),
                 speed: None,
                 network: Some(network),
-                ip: b.fields.ipv4("ip"),
-                ip6: b.fields.ipv6("ip6"),
-                dhcp: b.fields.bool("dhcp").unwrap_or(false),
-                mac: b.fields.mac("mac"),
-                firewall: b.fields.bool("firewall").unwrap_or(false),
+                ip: nic.ip.ipv4(),
+                ip6: nic.ip6.ipv6(),
+                dhcp: nic.dhcp.bool().unwrap_or(false),
+                mac: nic.mac.mac(),
+                firewall: nic.firewall.bool().unwrap_or(false),
                 span: b.name_span,
-            })
-        }));
-        let services = self.machine_services(&f, model, handles);
+            });
+        }
+        let services = self.machine_services(&f, a.services, model, handles);
         let exports = self.exports(&f, model);
-        let pci = f
-            .list("pci")
-            .into_iter()
+        let pci = a
+            .pci
+            .items()
+            .iter()
             .filter_map(|(v, span)| match v {
                 Value::Word(w) => {
-                    let device = model.machine(host).pci.iter().any(|p| p.name == w);
+                    let device = model.machine(host).pci.iter().any(|p| p.name == *w);
                     if !device {
-                        self.diags.push(missing_pci_device(model, host, &w, span));
+                        self.diags.push(missing_pci_device(model, host, w, *span));
                         return None;
                     }
-                    Some(Spanned::new(w, span))
+                    Some(Spanned::new(w.clone(), *span))
                 }
                 _ => None,
             })
@@ -137,36 +208,42 @@ impl<'a> Sema<'a> {
             host,
             template,
             // Proxmox's own defaults: one core and 512 MiB.
-            cores: f.u32("cores").unwrap_or(Spanned::new(1, name_span)),
-            sockets: f.u32("sockets").map_or(1, |s| s.value),
-            memory: f
-                .bytes("memory")
+            cores: a.cores.u32().unwrap_or(Spanned::new(1, name_span)),
+            sockets: a.sockets.u32().map_or(1, |s| s.value),
+            memory: a
+                .memory
+                .bytes()
                 .unwrap_or(Spanned::new(Bytes(512 * Bytes::MIB), name_span)),
-            balloon: f.bytes("balloon").map(|b| b.value),
-            swap: f.bytes("swap").map(|b| b.value),
+            balloon: a.balloon.bytes().map(|b| b.value),
+            swap: a.swap.bytes().map(|b| b.value),
             disks,
             pci,
-            start: f.bool("start").unwrap_or(true),
-            order: f.u32("order").map(|o| o.value),
-            unprivileged: f.bool("unprivileged").unwrap_or(kind == GuestKind::Lxc),
+            start: a.start.bool().unwrap_or(true),
+            order: a.order.u32().map(|o| o.value),
+            unprivileged: a.unprivileged.bool().unwrap_or(kind == GuestKind::Lxc),
             // systemd in current Debian and Ubuntu templates needs nesting in an
             // unprivileged container; Proxmox's own wizard turns it on for those.
-            nesting: f
-                .bool("nesting")
-                .unwrap_or(kind == GuestKind::Lxc && f.bool("unprivileged").unwrap_or(true)),
-            tags: f
-                .list("tags")
-                .into_iter()
-                .filter_map(|(v, _)| if let Value::Str(s) = v { Some(s) } else { None })
+            nesting: a
+                .nesting
+                .bool()
+                .unwrap_or(kind == GuestKind::Lxc && a.unprivileged.bool().unwrap_or(true)),
+            tags: a
+                .tags
+                .items()
+                .iter()
+                .filter_map(|(v, _)| match v {
+                    Value::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
                 .collect(),
-            cpu: f.string("cpu"),
-            machine: f.string("machine"),
-            bios: f.string("bios").and_then(|b| match b.as_str() {
+            cpu: a.cpu.string(),
+            machine: a.machine.string(),
+            bios: a.bios.string().and_then(|b| match b.as_str() {
                 "ovmf" => Some(Firmware::Ovmf),
                 "seabios" => Some(Firmware::Seabios),
                 _ => None,
             }),
-            args: f.string("args"),
+            args: a.args.string(),
         };
         let platform = match kind {
             GuestKind::Vm => Platform::Vm,
@@ -176,7 +253,7 @@ impl<'a> Sema<'a> {
         let site = model.machine(host).site;
         let mut machine = Machine::new(name, platform, site, span);
         machine.doc = doc;
-        machine.description = f.string("description");
+        machine.description = a.description.string();
         machine.os = os;
         machine.guest = Some(guest);
         machine.nics = nics;
@@ -184,7 +261,9 @@ impl<'a> Sema<'a> {
         machine.exports = exports;
         self.check_exports(model, &machine);
         machine.name_span = name_span;
-        Some(machine)
+        let id = MachineId(model.machines.len() as u32);
+        model.machines.push(machine);
+        Some(id)
     }
 
     fn pool(

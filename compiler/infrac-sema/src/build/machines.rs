@@ -1,6 +1,7 @@
 //! Building machines that are not guests (`host` and `machine`), and the parts every
 //! machine shares: NICs, services and NFS exports.
 
+use super::access::{attrs, Attr};
 use super::{Handles, PendingExport};
 use crate::fields::Fields;
 use crate::value::{Kind, Value};
@@ -109,6 +110,21 @@ const APPLIES: &[Applies] = &[
     },
 ];
 
+attrs! {
+    /// What the NIC builders read: a lab has a NIC or more per machine.
+    pub(super) struct NicAttrs {
+        ip: "ip",
+        ip6: "ip6",
+        dhcp: "dhcp",
+        mac: "mac",
+        firewall: "firewall",
+        public_key: "public_key",
+        private_key: "private_key",
+        endpoint: "endpoint",
+        listen_port: "listen_port",
+    }
+}
+
 impl<'a> Sema<'a> {
     pub(crate) fn build_hosts(&mut self, model: &mut Model, handles: &mut Handles) {
         for d in self.decls_of(Kind::Machine) {
@@ -191,7 +207,7 @@ impl<'a> Sema<'a> {
             machine.bmc = self.placement(&f, "bmc", model);
             machine.bmc_user = f.string("bmc_user");
             machine.bmc_password = f.secret("bmc_password");
-            machine.services = self.machine_services(&f, model, handles);
+            machine.services = self.machine_services(&f, f.attr("services"), model, handles);
             machine.exports = self.exports(&f, model);
             self.check_exports(model, &machine);
             handles.machines.insert(d, MachineId(machine_index));
@@ -256,9 +272,10 @@ impl<'a> Sema<'a> {
                     None => (Some(block_name), None),
                 },
             };
-            let ip = b.fields.ipv4("ip");
-            let ip6 = b.fields.ipv6("ip6");
-            let dhcp = b.fields.bool("dhcp").unwrap_or(false);
+            let attrs = NicAttrs::of(&b.fields);
+            let ip = attrs.ip.ipv4();
+            let ip6 = attrs.ip6.ipv6();
+            let dhcp = attrs.dhcp.bool().unwrap_or(false);
             if network.is_none() && (ip.is_some() || ip6.is_some() || dhcp) {
                 let span = ip
                     .map(|i| i.span)
@@ -284,12 +301,12 @@ impl<'a> Sema<'a> {
                     ),
                 );
             }
-            let wireguard = self.wireguard_member(&b.fields, model, network, b.name_span);
+            let wireguard = self.wireguard_member(&b.fields, &attrs, model, network, b.name_span);
             nics.push(Nic {
                 name,
                 doc: b.doc.clone().or(b.fields.string("description")),
                 speed: b.fields.speed("speed"),
-                mac: b.fields.mac("mac"),
+                mac: attrs.mac.mac(),
                 network,
                 ip,
                 ip6,
@@ -304,9 +321,10 @@ impl<'a> Sema<'a> {
 
     /// A NIC's WireGuard keys and endpoint; they are an error on a NIC that is not on a
     /// WireGuard overlay, where nothing would use them.
-    pub(crate) fn wireguard_member(
+    pub(super) fn wireguard_member(
         &mut self,
         fields: &Fields,
+        nic: &NicAttrs,
         model: &Model,
         network: Option<NetworkId>,
         span: Span,
@@ -315,8 +333,14 @@ impl<'a> Sema<'a> {
         let is_wireguard =
             network.is_some_and(|n| model.network(n).overlay == Some(Overlay::Wireguard));
         if !is_wireguard {
-            for setting in SETTINGS {
-                if let Some(field) = fields.get(setting) {
+            let attrs = [
+                nic.public_key,
+                nic.private_key,
+                nic.endpoint,
+                nic.listen_port,
+            ];
+            for (setting, attr) in SETTINGS.into_iter().zip(attrs) {
+                if let Some(field) = attr.field() {
                     self.diags.push(
                         Diagnostic::error(
                             Code::WIREGUARD_SETTING,
@@ -333,7 +357,7 @@ impl<'a> Sema<'a> {
             }
             return None;
         }
-        let Some(public_key) = fields.word("public_key") else {
+        let Some(public_key) = nic.public_key.word() else {
             if !fields.failed.iter().any(|f| f == "public_key") {
                 self.diags.push(
                     Diagnostic::error(
@@ -361,7 +385,7 @@ impl<'a> Sema<'a> {
             );
             return None;
         }
-        let endpoint = fields.word("endpoint");
+        let endpoint = nic.endpoint.word();
         if let Some(e) = &endpoint {
             if !is_endpoint(&e.value) {
                 self.diags.push(
@@ -378,7 +402,7 @@ impl<'a> Sema<'a> {
                 return None;
             }
         }
-        let Some(private_key) = fields.secret("private_key") else {
+        let Some(private_key) = nic.private_key.secret() else {
             if !fields.failed.iter().any(|f| f == "private_key") {
                 self.diags.push(
                     Diagnostic::error(
@@ -398,7 +422,7 @@ impl<'a> Sema<'a> {
             public_key,
             private_key,
             endpoint,
-            listen_port: fields.u32("listen_port").map(|p| p.value as u16),
+            listen_port: nic.listen_port.u32().map(|p| p.value as u16),
         })
     }
 
@@ -620,14 +644,20 @@ impl<'a> Sema<'a> {
     pub(crate) fn machine_services(
         &mut self,
         f: &Fields,
+        listed: Attr,
         model: &Model,
         handles: &Handles,
     ) -> Vec<MachineService> {
-        let mut services: Vec<MachineService> = f
-            .list("services")
-            .into_iter()
+        let listed = listed.items();
+        if listed.is_empty() && f.block("service").is_none() {
+            // Most machines of a large lab run none.
+            return Vec::new();
+        }
+        let mut services: Vec<MachineService> = listed
+            .iter()
             .filter_map(|(v, span)| {
-                let Value::Ref(d) = v else { return None };
+                let &Value::Ref(d) = v else { return None };
+                let span = *span;
                 let id = *handles.services.get(&d)?;
                 let service = model.service(id);
                 Some(MachineService {
@@ -700,6 +730,9 @@ impl<'a> Sema<'a> {
 
     /// The NFS exports a machine serves.
     pub(crate) fn exports(&mut self, f: &Fields, model: &Model) -> Vec<Export> {
+        if f.block("export").is_none() {
+            return Vec::new();
+        }
         for b in f.blocks_of("export") {
             let Some(path) = b.fields.get("path") else {
                 continue;
