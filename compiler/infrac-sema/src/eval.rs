@@ -646,15 +646,7 @@ impl<'a> Sema<'a> {
             .iter()
             .any(|(d, n)| *d == decl && n == name)
         {
-            let d = &self.decls[decl.0 as usize];
-            let message = format!("`{}.{name}` depends on itself", d.name);
-            self.err(
-                Code::EVALUATION,
-                message,
-                use_span,
-                "this reference loops back to where it started",
-                "give one of the attributes in the loop its value directly",
-            );
+            self.depends_on_itself(decl, name, use_span);
             return None;
         }
         let inst = &self.decls[decl.0 as usize];
@@ -690,10 +682,62 @@ impl<'a> Sema<'a> {
             return None;
         };
         let ty = schema.attr(name).map(|a| a.ty);
+        self.evaluate_attr(decl, name, attr, &env, ty)
+    }
+
+    /// [`Sema::attr_value`] for the check of `decl` itself, at `attr`, an attribute of
+    /// type `ty` written directly in its body and the first there named `name`.
+    pub(crate) fn own_attr_value(
+        &mut self,
+        decl: DeclIdx,
+        name: &str,
+        attr: &ast::Attr,
+        env: &Env,
+        ty: Ty,
+    ) -> Option<Value> {
+        if let Some(v) = self.memoised(decl, name) {
+            let v = v.clone();
+            self.note_hit(decl, name);
+            return v;
+        }
+        self.note_read(decl);
+        if self
+            .in_progress
+            .iter()
+            .any(|(d, n)| *d == decl && n == name)
+        {
+            self.depends_on_itself(decl, name, attr.name_span());
+            return None;
+        }
+        self.evaluate_attr(decl, name, attr, env, Some(ty))
+    }
+
+    fn depends_on_itself(&mut self, decl: DeclIdx, name: &str, use_span: Span) {
+        let d = &self.decls[decl.0 as usize];
+        let message = format!("`{}.{name}` depends on itself", d.name);
+        self.err(
+            Code::EVALUATION,
+            message,
+            use_span,
+            "this reference loops back to where it started",
+            "give one of the attributes in the loop its value directly",
+        );
+    }
+
+    /// Evaluates attribute `attr` of `decl`, named `name`, found not yet evaluated, and
+    /// memoises its value.
+    fn evaluate_attr(
+        &mut self,
+        decl: DeclIdx,
+        name: &str,
+        attr: &ast::Attr,
+        env: &Env,
+        ty: Option<Ty>,
+    ) -> Option<Value> {
         self.in_progress.push((decl, name.into()));
         self.note_evaluating();
         let value = self
-            .eval(&attr.value, &env, Some(decl), ty.as_ref())
+            .eval(&attr.value, env, Some(decl), ty.as_ref())
             .and_then(|v| match ty {
                 Some(ty) => self.coerce(v, attr.value.span, &ty, Some(decl)),
                 None => Some(v),

@@ -1,6 +1,6 @@
 //! Checking a block's entries against its schema into typed fields.
 
-use crate::decls::{DeclIdx, EntryRef, Env};
+use crate::decls::{DeclIdx, Env};
 use crate::schema::Schema;
 use crate::value::{Kind, Ty, Value};
 use crate::Sema;
@@ -44,6 +44,18 @@ pub struct Fields {
     /// Where each nested block is, by kind and name, once there are many (a `for` loop
     /// stamps out thousands): finding a repeated one by a scan would be quadratic.
     many_blocks: Option<rustc_hash::FxHashMap<(&'static str, Option<String>), Span>>,
+}
+
+/// Where an entry is written, which decides how a top-level attribute is evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// Directly in a declaration's body: its attributes are memoised.
+    Top,
+    /// In a `for` loop of a declaration's body: its attributes read the memoised value
+    /// of the body's attribute of that name.
+    TopLoop,
+    /// In a nested block.
+    Nested,
 }
 
 /// Below this many nested blocks, a repeated one is found by a scan.
@@ -121,8 +133,15 @@ impl<'a> Sema<'a> {
         let outer = std::mem::take(&mut self.stamped);
         // One entry at a time instead of a copy of the list: checking needs `self`.
         for i in 0..inst.entries.len() {
-            let entry = self.decls[decl.0 as usize].entries[i].clone();
-            self.check_entry(&entry, schema, Some(decl), &mut fields, true);
+            let at = &self.decls[decl.0 as usize].entries[i];
+            let entry = at.entry;
+            // Nearly every entry is outside any loop: an empty list costs nothing to make.
+            let env = if at.env.is_empty() {
+                Env::new()
+            } else {
+                at.env.clone()
+            };
+            self.check_entry(entry, &env, schema, Some(decl), &mut fields, Level::Top);
         }
         self.stamped = outer;
         // The words for the declaration are needed only when something is missing.
@@ -180,18 +199,19 @@ impl<'a> Sema<'a> {
 
     fn check_entry(
         &mut self,
-        entry: &EntryRef<'a>,
+        entry: &'a ast::Entry,
+        env: &Env,
         schema: &'static Schema,
         ctx: Option<DeclIdx>,
         fields: &mut Fields,
-        top: bool,
+        level: Level,
     ) {
-        match entry.entry {
-            ast::Entry::Attr(attr) => self.check_attr(attr, &entry.env, schema, ctx, fields, top),
-            ast::Entry::Block(block) => self.check_block(block, &entry.env, schema, ctx, fields),
+        match entry {
+            ast::Entry::Attr(attr) => self.check_attr(attr, env, schema, ctx, fields, level),
+            ast::Entry::Block(block) => self.check_block(block, env, schema, ctx, fields),
             ast::Entry::Rule(rule) => {
                 if schema.rules {
-                    fields.rules.push(((**rule).clone(), entry.env.clone()));
+                    fields.rules.push(((**rule).clone(), env.clone()));
                 } else {
                     self.diags.push(
                         Diagnostic::error(
@@ -205,8 +225,12 @@ impl<'a> Sema<'a> {
                 }
             }
             ast::Entry::For(f) => {
-                let Some(values) = self.loop_values(f, &entry.env) else {
+                let Some(values) = self.loop_values(f, env) else {
                     return;
+                };
+                let inner_level = match level {
+                    Level::Top => Level::TopLoop,
+                    other => other,
                 };
                 for n in values {
                     // The cap was checked against an estimate that evaluates inner ranges
@@ -216,14 +240,10 @@ impl<'a> Sema<'a> {
                         return;
                     }
                     self.stamped += f.body.len() as u64;
-                    let mut env = entry.env.clone();
+                    let mut env = env.clone();
                     env.push((f.var.name.as_str().to_owned(), Value::Int(n)));
                     for inner in &f.body {
-                        let r = EntryRef {
-                            entry: inner,
-                            env: env.clone(),
-                        };
-                        self.check_entry(&r, schema, ctx, fields, top);
+                        self.check_entry(inner, &env, schema, ctx, fields, inner_level);
                     }
                 }
             }
@@ -238,7 +258,7 @@ impl<'a> Sema<'a> {
         schema: &'static Schema,
         ctx: Option<DeclIdx>,
         fields: &mut Fields,
-        top: bool,
+        level: Level,
     ) {
         let name = attr.compact_name();
         let spec = schema.attr(&name);
@@ -294,8 +314,16 @@ impl<'a> Sema<'a> {
         }
         // Top-level attributes of a declaration are memoised, so references to them
         // (`lan.gateway`) and the declaration itself share one evaluation.
-        let value = match (top, ctx) {
-            (true, Some(decl))
+        let value = match (level, ctx) {
+            // Written directly in the body, not memoised yet: this is the first attribute of
+            // its name there (an earlier one was memoised when checked, or is a duplicate
+            // caught above), the one `attr_value` would find.
+            (Level::Top, Some(decl))
+                if spec.is_some() && std::ptr::eq(self.decls[decl.0 as usize].schema, schema) =>
+            {
+                self.own_attr_value(decl, &name, attr, env, ty)
+            }
+            (Level::TopLoop, Some(decl))
                 if spec.is_some() && std::ptr::eq(self.decls[decl.0 as usize].schema, schema) =>
             {
                 // The first attribute of that name is the memoised one; a duplicate is
@@ -534,11 +562,7 @@ impl<'a> Sema<'a> {
         }
         let mut inner = Fields::default();
         for entry in &block.body.entries {
-            let r = EntryRef {
-                entry,
-                env: env.clone(),
-            };
-            self.check_entry(&r, spec.schema, ctx, &mut inner, false);
+            self.check_entry(entry, env, spec.schema, ctx, &mut inner, Level::Nested);
         }
         self.check_required(&inner, spec.schema, block.head_span(), &|_| {
             format!("`{}`", shown())
