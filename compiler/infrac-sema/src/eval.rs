@@ -63,6 +63,14 @@ pub(crate) fn u128_to_ip(v4: bool, n: u128) -> Option<IpAddr> {
     }
 }
 
+/// [`ast::Path::dotted`], kept inline: every disk is placed on a pool named by one name.
+fn dotted(path: &ast::Path) -> CompactString {
+    match path.segments.as_slice() {
+        [only] => only.name.clone(),
+        _ => path.dotted().into(),
+    }
+}
+
 fn number_value(n: Number) -> Value {
     match n {
         Number::Int(i) => Value::Int(i128::from(i)),
@@ -170,7 +178,7 @@ impl<'a> Sema<'a> {
                     _ => None,
                 };
                 let v = self.eval(value, env, ctx, inner)?;
-                Value::Placed(Box::new((v, value.span)), target.dotted(), target.span)
+                Value::Placed(Box::new((v, value.span)), dotted(target), target.span)
             }
             ExprKind::Instance(path, block) => {
                 let base = self.resolve_path_as(path, Kind::Chassis)?;
@@ -848,21 +856,25 @@ impl<'a> Sema<'a> {
             );
             return None;
         }
-        let mut values = Vec::with_capacity(args.len());
-        for a in args {
-            values.push((self.eval(a, env, ctx, None)?, a.span));
-        }
+        // Every argument is evaluated before any is checked, and a broken one stops the
+        // call. No function takes more than three; each value is consumed by its check.
+        let arg = |this: &mut Self, i: usize| match args.get(i) {
+            Some(a) => this.eval(a, env, ctx, None).map(Some),
+            None => Some(None),
+        };
+        let (v0, v1, v2) = (arg(self, 0)?, arg(self, 1)?, arg(self, 2)?);
+        let at = |i: usize| args[i].span;
         match f.name.as_str() {
             "host" => {
-                let (addr, len) = self.expect_net(&values[0])?;
-                let n = self.expect_int(&values[1])?;
+                let (addr, len) = self.expect_net(v0, at(0))?;
+                let n = self.expect_int(v1, at(1))?;
                 let size_bits = if addr.is_ipv4() { 32 } else { 128 } - u32::from(len);
                 let fits = n >= 0 && (size_bits >= 127 || (n as u128) < (1u128 << size_bits));
                 if !fits {
                     self.err(
                         Code::EVALUATION,
                         format!("address number {n} is outside {addr}/{len}"),
-                        values[1].1,
+                        at(1),
                         if size_bits < 127 {
                             format!("{addr}/{len} has {} addresses", 1u128 << size_bits)
                         } else {
@@ -875,15 +887,15 @@ impl<'a> Sema<'a> {
                 u128_to_ip(addr.is_ipv4(), ip_to_u128(addr) + n as u128).map(Value::Ip)
             }
             "subnet" => {
-                let (addr, len) = self.expect_net(&values[0])?;
-                let new_len = self.expect_int(&values[1])?;
-                let n = self.expect_int(&values[2])?;
+                let (addr, len) = self.expect_net(v0, at(0))?;
+                let new_len = self.expect_int(v1, at(1))?;
+                let n = self.expect_int(v2, at(2))?;
                 let max = if addr.is_ipv4() { 32 } else { 128 };
                 if new_len < i128::from(len) || new_len > max {
                     self.err(
                         Code::EVALUATION,
                         format!("cannot cut /{new_len} subnets from a /{len}"),
-                        values[1].1,
+                        at(1),
                         format!("the new length must be from {len} to {max}"), format!("the new length must be at least {len} (the prefix's own) and at most {max}"));
                     return None;
                 }
@@ -899,7 +911,7 @@ impl<'a> Sema<'a> {
                                 "many".into()
                             }
                         ),
-                        values[2].1,
+                        at(2),
                         format!("subnet number {n} is out of range"),
                         "pick a smaller subnet number, or a shorter new length",
                     );
@@ -915,16 +927,16 @@ impl<'a> Sema<'a> {
                 u128_to_ip(addr.is_ipv4(), base + offset).map(|a| Value::Net(a, new_len as u8))
             }
             "contains" => {
-                let (addr, len) = self.expect_net(&values[0])?;
+                let (addr, len) = self.expect_net(v0, at(0))?;
                 let net = ipnet::IpNet::new(addr, len).ok()?.trunc();
-                Some(Value::Bool(match &values[1].0 {
-                    Value::Ip(ip) => net.contains(ip),
-                    Value::Net(a, l) => ipnet::IpNet::new(*a, *l).is_ok_and(|n| net.contains(&n)),
+                Some(Value::Bool(match v1? {
+                    Value::Ip(ip) => net.contains(&ip),
+                    Value::Net(a, l) => ipnet::IpNet::new(a, l).is_ok_and(|n| net.contains(&n)),
                     other => {
                         self.err(
                             Code::TYPE_MISMATCH,
                             "`contains` checks an address or a prefix",
-                            values[1].1,
+                            at(1),
                             format!("found {}", other.describe()),
                             "write `contains(prefix, address)` or `contains(prefix, prefix)`",
                         );
@@ -933,11 +945,11 @@ impl<'a> Sema<'a> {
                 }))
             }
             "nixos" => {
-                let version = self.expect_str(&values[0])?;
-                self.find_image("nixos", &version, values[0].1)
+                let version = self.expect_str(v0, at(0))?;
+                self.find_image("nixos", &version, at(0))
             }
             "secret" => {
-                let name = self.expect_str(&values[0])?;
+                let name = self.expect_str(v0, at(0))?;
                 // One name is the file under /run/secrets and the Kubernetes Secret's name
                 // verbatim, so it must be a DNS label (RFC 1123): no `/` or `..` to leave
                 // the folder, and no case or punctuation the Kubernetes name would fold,
@@ -947,7 +959,7 @@ impl<'a> Sema<'a> {
                         Diagnostic::error(
                             Code::INVALID_SECRET_NAME,
                             format!("invalid secret name `{}`", name.escape_debug()),
-                            values[0].1,
+                            at(0),
                             problem,
                         )
                         .with_help("name secrets with lowercase letters, digits and `-`, up to 63 characters: `secret(\"grafana-admin\")`"),
@@ -957,14 +969,14 @@ impl<'a> Sema<'a> {
                 Some(Value::Secret(name))
             }
             "nodeport" => {
-                let n = self.expect_int(&values[0])?;
+                let n = self.expect_int(v0, at(0))?;
                 match u16::try_from(n) {
                     Ok(p) => Some(Value::Expose(Expose::NodePort(p))),
                     Err(_) => {
                         self.err(
                             Code::OUT_OF_RANGE,
                             format!("{n} is not a port number"),
-                            values[0].1,
+                            at(0),
                             "ports are 1 to 65535", "NodePorts are 30000..32767 unless the API server says otherwise: `nodeport(30080)`");
                         None
                     }
@@ -973,13 +985,13 @@ impl<'a> Sema<'a> {
             "pad" => {
                 // Names of the form `<name>-NN` sort and read as a series only when
                 // every number has the same width: `worker-01` … `worker-12`.
-                let n = self.expect_int(&values[0])?;
-                let width = self.expect_int(&values[1])?;
+                let n = self.expect_int(v0, at(0))?;
+                let width = self.expect_int(v1, at(1))?;
                 if !(1..=20).contains(&width) {
                     self.err(
                         Code::BAD_ARGUMENTS,
                         format!("`pad` cannot write {width} digits"),
-                        values[1].1,
+                        at(1),
                         "a width from 1 to 20",
                         "give the number of digits, such as `pad(i, 2)` for 01 to 99",
                     );
@@ -989,7 +1001,7 @@ impl<'a> Sema<'a> {
                     self.err(
                         Code::BAD_ARGUMENTS,
                         format!("`pad` writes whole numbers from 0 up, not {n}"),
-                        values[0].1,
+                        at(0),
                         "a negative number",
                         "count from 0 or 1: `for i in 1..12`",
                     );
@@ -1043,14 +1055,14 @@ impl<'a> Sema<'a> {
         None
     }
 
-    fn expect_net(&mut self, (v, span): &(Value, Span)) -> Option<(IpAddr, u8)> {
-        match v {
-            Value::Net(a, l) => Some((*a, *l)),
+    fn expect_net(&mut self, v: Option<Value>, span: Span) -> Option<(IpAddr, u8)> {
+        match v? {
+            Value::Net(a, l) => Some((a, l)),
             other => {
                 self.err(
                     Code::TYPE_MISMATCH,
                     "expected a prefix",
-                    *span,
+                    span,
                     format!("found {}", other.describe()),
                     "pass a prefix such as `lan.ipv4` or `192.168.100.0/24`",
                 );
@@ -1059,14 +1071,14 @@ impl<'a> Sema<'a> {
         }
     }
 
-    fn expect_int(&mut self, (v, span): &(Value, Span)) -> Option<i128> {
-        match v {
-            Value::Int(n) => Some(*n),
+    fn expect_int(&mut self, v: Option<Value>, span: Span) -> Option<i128> {
+        match v? {
+            Value::Int(n) => Some(n),
             other => {
                 self.err(
                     Code::TYPE_MISMATCH,
                     "expected an integer",
-                    *span,
+                    span,
                     format!("found {}", other.describe()),
                     "pass a whole number",
                 );
@@ -1075,14 +1087,14 @@ impl<'a> Sema<'a> {
         }
     }
 
-    fn expect_str(&mut self, (v, span): &(Value, Span)) -> Option<String> {
-        match v {
-            Value::Str(s) => Some(s.clone()),
+    fn expect_str(&mut self, v: Option<Value>, span: Span) -> Option<String> {
+        match v? {
+            Value::Str(s) => Some(s),
             other => {
                 self.err(
                     Code::TYPE_MISMATCH,
                     "expected a string",
-                    *span,
+                    span,
                     format!("found {}", other.describe()),
                     "pass a quoted string",
                 );

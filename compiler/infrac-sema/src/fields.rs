@@ -62,6 +62,24 @@ enum Level {
 const FEW_BLOCKS: usize = 16;
 
 impl Fields {
+    /// Empty fields with room for the attributes and blocks written directly in
+    /// `entries`, each list allocated once at its size.
+    fn sized_for<'e>(entries: impl Iterator<Item = &'e ast::Entry>) -> Fields {
+        let (mut attrs, mut blocks) = (0, 0);
+        for entry in entries {
+            match entry {
+                ast::Entry::Attr(_) => attrs += 1,
+                ast::Entry::Block(_) => blocks += 1,
+                _ => {}
+            }
+        }
+        Fields {
+            attrs: Vec::with_capacity(attrs),
+            blocks: Vec::with_capacity(blocks),
+            ..Fields::default()
+        }
+    }
+
     /// Where the nested block of kind `kind` named `name` is, if there is one already.
     fn find_block(&self, kind: &str, name: &Option<String>) -> Option<Span> {
         match &self.many_blocks {
@@ -128,7 +146,7 @@ impl<'a> Sema<'a> {
     fn check_decl_afresh(&mut self, decl: DeclIdx) -> Fields {
         let inst = &self.decls[decl.0 as usize];
         let (schema, head) = (inst.schema, inst.name_span);
-        let mut fields = Fields::default();
+        let mut fields = Fields::sized_for(inst.entries.iter().map(|e| e.entry));
         // Checking a declaration can check another (a value it reads): each counts its own.
         let outer = std::mem::take(&mut self.stamped);
         // One entry at a time instead of a copy of the list: checking needs `self`.
@@ -175,25 +193,27 @@ impl<'a> Sema<'a> {
         if fields.broken {
             return;
         }
-        for spec in schema.attrs.iter().filter(|a| a.required) {
-            let reported = self.failed_attrs.contains(&(head, spec.name))
-                || fields.failed.iter().any(|f| f == spec.name);
-            if fields.get(spec.name).is_none() && !reported {
-                let what = what(self);
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::MISSING_ATTRIBUTE,
-                        format!("{what} is missing `{}`", spec.name),
-                        head,
-                        format!("`{}` is required here", spec.name),
-                    )
-                    .with_help(format!(
-                        "add `{} = …` ({})",
-                        spec.name,
-                        spec.ty.describe()
-                    )),
-                );
+        for spec in schema.required() {
+            if fields.get(spec.name).is_some()
+                || self.failed_attrs.contains(&(head, spec.name))
+                || fields.failed.iter().any(|f| f == spec.name)
+            {
+                continue;
             }
+            let what = what(self);
+            self.diags.push(
+                Diagnostic::error(
+                    Code::MISSING_ATTRIBUTE,
+                    format!("{what} is missing `{}`", spec.name),
+                    head,
+                    format!("`{}` is required here", spec.name),
+                )
+                .with_help(format!(
+                    "add `{} = …` ({})",
+                    spec.name,
+                    spec.ty.describe()
+                )),
+            );
         }
     }
 
@@ -560,7 +580,7 @@ impl<'a> Sema<'a> {
             );
             return;
         }
-        let mut inner = Fields::default();
+        let mut inner = Fields::sized_for(block.body.entries.iter());
         for entry in &block.body.entries {
             self.check_entry(entry, env, spec.schema, ctx, &mut inner, Level::Nested);
         }
