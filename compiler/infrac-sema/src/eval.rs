@@ -466,6 +466,13 @@ impl<'a> Sema<'a> {
         let (decl, rest) =
             if first.name == "site" && !self.index.contains_key(&(None, "site".into())) {
                 (self.current_site(ctx, first.span)?, &segments[1..])
+            } else if let Some(d) = self
+                .global_decl(&first.name)
+                .filter(|d| !self.decls[d.0 as usize].shadowed)
+            {
+                // No namespace has the name (nearly every path: `lan.ipv4`): the one
+                // lookup below is the declaration's.
+                (d, &segments[1..])
             } else if self.missing_namespaces.contains(first.name.as_str()) {
                 return None;
             } else if self.namespaces.contains(first.name.as_str()) {
@@ -558,8 +565,8 @@ impl<'a> Sema<'a> {
 
     /// A top-level declaration of the lab by bare name, preferring the kinds that
     /// expressions usually reach into.
-    fn global_decl(&self, name: &str) -> Option<DeclIdx> {
-        let found = self.index.get(&(None, name.into()))?;
+    fn global_decl(&self, name: &CompactString) -> Option<DeclIdx> {
+        let found = self.index.get(&(None, name.clone()))?;
         let order = [
             Kind::Network,
             Kind::Machine,
@@ -690,7 +697,7 @@ impl<'a> Sema<'a> {
             return None;
         };
         let ty = schema.attr(name).map(|a| a.ty);
-        self.evaluate_attr(decl, name, attr, &env, ty)
+        self.evaluate_attr(decl, name.into(), attr, &env, ty)
     }
 
     /// [`Sema::attr_value`] for the check of `decl` itself, at `attr`, an attribute of
@@ -698,7 +705,7 @@ impl<'a> Sema<'a> {
     pub(crate) fn own_attr_value(
         &mut self,
         decl: DeclIdx,
-        name: &str,
+        name: &CompactString,
         attr: &ast::Attr,
         env: &Env,
         ty: Ty,
@@ -717,7 +724,7 @@ impl<'a> Sema<'a> {
             self.depends_on_itself(decl, name, attr.name_span());
             return None;
         }
-        self.evaluate_attr(decl, name, attr, env, Some(ty))
+        self.evaluate_attr(decl, name.clone(), attr, env, Some(ty))
     }
 
     fn depends_on_itself(&mut self, decl: DeclIdx, name: &str, use_span: Span) {
@@ -737,12 +744,12 @@ impl<'a> Sema<'a> {
     fn evaluate_attr(
         &mut self,
         decl: DeclIdx,
-        name: &str,
+        name: CompactString,
         attr: &ast::Attr,
         env: &Env,
         ty: Option<Ty>,
     ) -> Option<Value> {
-        self.in_progress.push((decl, name.into()));
+        self.in_progress.push((decl, name.clone()));
         self.note_evaluating();
         let value = self
             .eval(&attr.value, env, Some(decl), ty.as_ref())
@@ -753,8 +760,8 @@ impl<'a> Sema<'a> {
         // Evaluations nest, so this one's entry is the last (a loop was refused above).
         let done = self.in_progress.pop();
         debug_assert!(done.is_some_and(|(d, n)| d == decl && n == name));
-        self.memoise(decl, name.into(), value.clone());
-        self.note_evaluated(decl, name, &value);
+        self.note_evaluated(decl, &name, &value);
+        self.memoise(decl, name, value.clone());
         value
     }
 
