@@ -411,10 +411,11 @@ impl<'a> Sema<'a> {
                 let v = self.coerce(v, span, inner, ctx)?;
                 Some(Value::List(vec![(v, span)]))
             }
-            (Ty::Placed(inner, _), Value::Placed(boxed, target, target_span)) => {
-                let (v, vspan) = *boxed;
-                let v = self.coerce(v, vspan, inner, ctx)?;
-                Some(Value::Placed(Box::new((v, vspan)), target, target_span))
+            (Ty::Placed(inner, _), Value::Placed(mut boxed, target, target_span)) => {
+                // The value is checked in its box: no new one for every disk.
+                let (v, vspan) = std::mem::replace(&mut *boxed, (Value::BgpPeers, span));
+                *boxed = (self.coerce(v, vspan, inner, ctx)?, vspan);
+                Some(Value::Placed(boxed, target, target_span))
             }
             (Ty::Secret | Ty::StrOrSecret, v @ Value::Secret(_)) => Some(v),
             (Ty::StrOrSecret, v @ Value::Str(_)) => Some(v),

@@ -128,6 +128,9 @@ pub struct DeclInst<'a> {
     /// The body, with template entries merged in.
     pub entries: Vec<EntryRef<'a>>,
     pub template: Option<DeclIdx>,
+    /// Whether an import binds its name too, so a path starting with it names the
+    /// namespace's entries, not this declaration's attributes.
+    pub shadowed: bool,
 }
 
 /// Loads `root` and everything it imports into `modules`, reporting import problems.
@@ -922,6 +925,7 @@ impl<'a> Sema<'a> {
                 env: env.clone(),
             })
             .collect();
+        let shadowed = self.namespaces.contains(&name);
         let idx = DeclIdx(self.decls.len() as u32);
         self.index
             .entry((namespace.as_deref().map(Into::into), name.as_str().into()))
@@ -938,6 +942,7 @@ impl<'a> Sema<'a> {
             namespace: namespace.clone(),
             entries,
             template: None,
+            shadowed,
         });
     }
 

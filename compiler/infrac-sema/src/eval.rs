@@ -63,6 +63,14 @@ pub(crate) fn u128_to_ip(v4: bool, n: u128) -> Option<IpAddr> {
     }
 }
 
+/// [`ast::Path::dotted`], kept inline: every disk is placed on a pool named by one name.
+fn dotted(path: &ast::Path) -> CompactString {
+    match path.segments.as_slice() {
+        [only] => only.name.clone(),
+        _ => path.dotted().into(),
+    }
+}
+
 fn number_value(n: Number) -> Value {
     match n {
         Number::Int(i) => Value::Int(i128::from(i)),
@@ -170,7 +178,7 @@ impl<'a> Sema<'a> {
                     _ => None,
                 };
                 let v = self.eval(value, env, ctx, inner)?;
-                Value::Placed(Box::new((v, value.span)), target.dotted(), target.span)
+                Value::Placed(Box::new((v, value.span)), dotted(target), target.span)
             }
             ExprKind::Instance(path, block) => {
                 let base = self.resolve_path_as(path, Kind::Chassis)?;
@@ -458,6 +466,13 @@ impl<'a> Sema<'a> {
         let (decl, rest) =
             if first.name == "site" && !self.index.contains_key(&(None, "site".into())) {
                 (self.current_site(ctx, first.span)?, &segments[1..])
+            } else if let Some(d) = self
+                .global_decl(&first.name)
+                .filter(|d| !self.decls[d.0 as usize].shadowed)
+            {
+                // No namespace has the name (nearly every path: `lan.ipv4`): the one
+                // lookup below is the declaration's.
+                (d, &segments[1..])
             } else if self.missing_namespaces.contains(first.name.as_str()) {
                 return None;
             } else if self.namespaces.contains(first.name.as_str()) {
@@ -550,8 +565,8 @@ impl<'a> Sema<'a> {
 
     /// A top-level declaration of the lab by bare name, preferring the kinds that
     /// expressions usually reach into.
-    fn global_decl(&self, name: &str) -> Option<DeclIdx> {
-        let found = self.index.get(&(None, name.into()))?;
+    fn global_decl(&self, name: &CompactString) -> Option<DeclIdx> {
+        let found = self.index.get(&(None, name.clone()))?;
         let order = [
             Kind::Network,
             Kind::Machine,
@@ -646,15 +661,7 @@ impl<'a> Sema<'a> {
             .iter()
             .any(|(d, n)| *d == decl && n == name)
         {
-            let d = &self.decls[decl.0 as usize];
-            let message = format!("`{}.{name}` depends on itself", d.name);
-            self.err(
-                Code::EVALUATION,
-                message,
-                use_span,
-                "this reference loops back to where it started",
-                "give one of the attributes in the loop its value directly",
-            );
+            self.depends_on_itself(decl, name, use_span);
             return None;
         }
         let inst = &self.decls[decl.0 as usize];
@@ -690,10 +697,62 @@ impl<'a> Sema<'a> {
             return None;
         };
         let ty = schema.attr(name).map(|a| a.ty);
-        self.in_progress.push((decl, name.into()));
+        self.evaluate_attr(decl, name.into(), attr, &env, ty)
+    }
+
+    /// [`Sema::attr_value`] for the check of `decl` itself, at `attr`, an attribute of
+    /// type `ty` written directly in its body and the first there named `name`.
+    pub(crate) fn own_attr_value(
+        &mut self,
+        decl: DeclIdx,
+        name: &CompactString,
+        attr: &ast::Attr,
+        env: &Env,
+        ty: Ty,
+    ) -> Option<Value> {
+        if let Some(v) = self.memoised(decl, name) {
+            let v = v.clone();
+            self.note_hit(decl, name);
+            return v;
+        }
+        self.note_read(decl);
+        if self
+            .in_progress
+            .iter()
+            .any(|(d, n)| *d == decl && n == name)
+        {
+            self.depends_on_itself(decl, name, attr.name_span());
+            return None;
+        }
+        self.evaluate_attr(decl, name.clone(), attr, env, Some(ty))
+    }
+
+    fn depends_on_itself(&mut self, decl: DeclIdx, name: &str, use_span: Span) {
+        let d = &self.decls[decl.0 as usize];
+        let message = format!("`{}.{name}` depends on itself", d.name);
+        self.err(
+            Code::EVALUATION,
+            message,
+            use_span,
+            "this reference loops back to where it started",
+            "give one of the attributes in the loop its value directly",
+        );
+    }
+
+    /// Evaluates attribute `attr` of `decl`, named `name`, found not yet evaluated, and
+    /// memoises its value.
+    fn evaluate_attr(
+        &mut self,
+        decl: DeclIdx,
+        name: CompactString,
+        attr: &ast::Attr,
+        env: &Env,
+        ty: Option<Ty>,
+    ) -> Option<Value> {
+        self.in_progress.push((decl, name.clone()));
         self.note_evaluating();
         let value = self
-            .eval(&attr.value, &env, Some(decl), ty.as_ref())
+            .eval(&attr.value, env, Some(decl), ty.as_ref())
             .and_then(|v| match ty {
                 Some(ty) => self.coerce(v, attr.value.span, &ty, Some(decl)),
                 None => Some(v),
@@ -701,8 +760,8 @@ impl<'a> Sema<'a> {
         // Evaluations nest, so this one's entry is the last (a loop was refused above).
         let done = self.in_progress.pop();
         debug_assert!(done.is_some_and(|(d, n)| d == decl && n == name));
-        self.memoise(decl, name.into(), value.clone());
-        self.note_evaluated(decl, name, &value);
+        self.note_evaluated(decl, &name, &value);
+        self.memoise(decl, name, value.clone());
         value
     }
 
@@ -804,21 +863,25 @@ impl<'a> Sema<'a> {
             );
             return None;
         }
-        let mut values = Vec::with_capacity(args.len());
-        for a in args {
-            values.push((self.eval(a, env, ctx, None)?, a.span));
-        }
+        // Every argument is evaluated before any is checked, and a broken one stops the
+        // call. No function takes more than three; each value is consumed by its check.
+        let arg = |this: &mut Self, i: usize| match args.get(i) {
+            Some(a) => this.eval(a, env, ctx, None).map(Some),
+            None => Some(None),
+        };
+        let (v0, v1, v2) = (arg(self, 0)?, arg(self, 1)?, arg(self, 2)?);
+        let at = |i: usize| args[i].span;
         match f.name.as_str() {
             "host" => {
-                let (addr, len) = self.expect_net(&values[0])?;
-                let n = self.expect_int(&values[1])?;
+                let (addr, len) = self.expect_net(v0, at(0))?;
+                let n = self.expect_int(v1, at(1))?;
                 let size_bits = if addr.is_ipv4() { 32 } else { 128 } - u32::from(len);
                 let fits = n >= 0 && (size_bits >= 127 || (n as u128) < (1u128 << size_bits));
                 if !fits {
                     self.err(
                         Code::EVALUATION,
                         format!("address number {n} is outside {addr}/{len}"),
-                        values[1].1,
+                        at(1),
                         if size_bits < 127 {
                             format!("{addr}/{len} has {} addresses", 1u128 << size_bits)
                         } else {
@@ -831,15 +894,15 @@ impl<'a> Sema<'a> {
                 u128_to_ip(addr.is_ipv4(), ip_to_u128(addr) + n as u128).map(Value::Ip)
             }
             "subnet" => {
-                let (addr, len) = self.expect_net(&values[0])?;
-                let new_len = self.expect_int(&values[1])?;
-                let n = self.expect_int(&values[2])?;
+                let (addr, len) = self.expect_net(v0, at(0))?;
+                let new_len = self.expect_int(v1, at(1))?;
+                let n = self.expect_int(v2, at(2))?;
                 let max = if addr.is_ipv4() { 32 } else { 128 };
                 if new_len < i128::from(len) || new_len > max {
                     self.err(
                         Code::EVALUATION,
                         format!("cannot cut /{new_len} subnets from a /{len}"),
-                        values[1].1,
+                        at(1),
                         format!("the new length must be from {len} to {max}"), format!("the new length must be at least {len} (the prefix's own) and at most {max}"));
                     return None;
                 }
@@ -855,7 +918,7 @@ impl<'a> Sema<'a> {
                                 "many".into()
                             }
                         ),
-                        values[2].1,
+                        at(2),
                         format!("subnet number {n} is out of range"),
                         "pick a smaller subnet number, or a shorter new length",
                     );
@@ -871,16 +934,16 @@ impl<'a> Sema<'a> {
                 u128_to_ip(addr.is_ipv4(), base + offset).map(|a| Value::Net(a, new_len as u8))
             }
             "contains" => {
-                let (addr, len) = self.expect_net(&values[0])?;
+                let (addr, len) = self.expect_net(v0, at(0))?;
                 let net = ipnet::IpNet::new(addr, len).ok()?.trunc();
-                Some(Value::Bool(match &values[1].0 {
-                    Value::Ip(ip) => net.contains(ip),
-                    Value::Net(a, l) => ipnet::IpNet::new(*a, *l).is_ok_and(|n| net.contains(&n)),
+                Some(Value::Bool(match v1? {
+                    Value::Ip(ip) => net.contains(&ip),
+                    Value::Net(a, l) => ipnet::IpNet::new(a, l).is_ok_and(|n| net.contains(&n)),
                     other => {
                         self.err(
                             Code::TYPE_MISMATCH,
                             "`contains` checks an address or a prefix",
-                            values[1].1,
+                            at(1),
                             format!("found {}", other.describe()),
                             "write `contains(prefix, address)` or `contains(prefix, prefix)`",
                         );
@@ -889,11 +952,11 @@ impl<'a> Sema<'a> {
                 }))
             }
             "nixos" => {
-                let version = self.expect_str(&values[0])?;
-                self.find_image("nixos", &version, values[0].1)
+                let version = self.expect_str(v0, at(0))?;
+                self.find_image("nixos", &version, at(0))
             }
             "secret" => {
-                let name = self.expect_str(&values[0])?;
+                let name = self.expect_str(v0, at(0))?;
                 // One name is the file under /run/secrets and the Kubernetes Secret's name
                 // verbatim, so it must be a DNS label (RFC 1123): no `/` or `..` to leave
                 // the folder, and no case or punctuation the Kubernetes name would fold,
@@ -903,7 +966,7 @@ impl<'a> Sema<'a> {
                         Diagnostic::error(
                             Code::INVALID_SECRET_NAME,
                             format!("invalid secret name `{}`", name.escape_debug()),
-                            values[0].1,
+                            at(0),
                             problem,
                         )
                         .with_help("name secrets with lowercase letters, digits and `-`, up to 63 characters: `secret(\"grafana-admin\")`"),
@@ -913,14 +976,14 @@ impl<'a> Sema<'a> {
                 Some(Value::Secret(name))
             }
             "nodeport" => {
-                let n = self.expect_int(&values[0])?;
+                let n = self.expect_int(v0, at(0))?;
                 match u16::try_from(n) {
                     Ok(p) => Some(Value::Expose(Expose::NodePort(p))),
                     Err(_) => {
                         self.err(
                             Code::OUT_OF_RANGE,
                             format!("{n} is not a port number"),
-                            values[0].1,
+                            at(0),
                             "ports are 1 to 65535", "NodePorts are 30000..32767 unless the API server says otherwise: `nodeport(30080)`");
                         None
                     }
@@ -929,13 +992,13 @@ impl<'a> Sema<'a> {
             "pad" => {
                 // Names of the form `<name>-NN` sort and read as a series only when
                 // every number has the same width: `worker-01` … `worker-12`.
-                let n = self.expect_int(&values[0])?;
-                let width = self.expect_int(&values[1])?;
+                let n = self.expect_int(v0, at(0))?;
+                let width = self.expect_int(v1, at(1))?;
                 if !(1..=20).contains(&width) {
                     self.err(
                         Code::BAD_ARGUMENTS,
                         format!("`pad` cannot write {width} digits"),
-                        values[1].1,
+                        at(1),
                         "a width from 1 to 20",
                         "give the number of digits, such as `pad(i, 2)` for 01 to 99",
                     );
@@ -945,7 +1008,7 @@ impl<'a> Sema<'a> {
                     self.err(
                         Code::BAD_ARGUMENTS,
                         format!("`pad` writes whole numbers from 0 up, not {n}"),
-                        values[0].1,
+                        at(0),
                         "a negative number",
                         "count from 0 or 1: `for i in 1..12`",
                     );
@@ -999,14 +1062,14 @@ impl<'a> Sema<'a> {
         None
     }
 
-    fn expect_net(&mut self, (v, span): &(Value, Span)) -> Option<(IpAddr, u8)> {
-        match v {
-            Value::Net(a, l) => Some((*a, *l)),
+    fn expect_net(&mut self, v: Option<Value>, span: Span) -> Option<(IpAddr, u8)> {
+        match v? {
+            Value::Net(a, l) => Some((a, l)),
             other => {
                 self.err(
                     Code::TYPE_MISMATCH,
                     "expected a prefix",
-                    *span,
+                    span,
                     format!("found {}", other.describe()),
                     "pass a prefix such as `lan.ipv4` or `192.168.100.0/24`",
                 );
@@ -1015,14 +1078,14 @@ impl<'a> Sema<'a> {
         }
     }
 
-    fn expect_int(&mut self, (v, span): &(Value, Span)) -> Option<i128> {
-        match v {
-            Value::Int(n) => Some(*n),
+    fn expect_int(&mut self, v: Option<Value>, span: Span) -> Option<i128> {
+        match v? {
+            Value::Int(n) => Some(n),
             other => {
                 self.err(
                     Code::TYPE_MISMATCH,
                     "expected an integer",
-                    *span,
+                    span,
                     format!("found {}", other.describe()),
                     "pass a whole number",
                 );
@@ -1031,14 +1094,14 @@ impl<'a> Sema<'a> {
         }
     }
 
-    fn expect_str(&mut self, (v, span): &(Value, Span)) -> Option<String> {
-        match v {
-            Value::Str(s) => Some(s.clone()),
+    fn expect_str(&mut self, v: Option<Value>, span: Span) -> Option<String> {
+        match v? {
+            Value::Str(s) => Some(s),
             other => {
                 self.err(
                     Code::TYPE_MISMATCH,
                     "expected a string",
-                    *span,
+                    span,
                     format!("found {}", other.describe()),
                     "pass a quoted string",
                 );

@@ -1,6 +1,6 @@
 //! Checking a block's entries against its schema into typed fields.
 
-use crate::decls::{DeclIdx, EntryRef, Env};
+use crate::decls::{DeclIdx, Env};
 use crate::schema::Schema;
 use crate::value::{Kind, Ty, Value};
 use crate::Sema;
@@ -46,10 +46,40 @@ pub struct Fields {
     many_blocks: Option<rustc_hash::FxHashMap<(&'static str, Option<String>), Span>>,
 }
 
+/// Where an entry is written, which decides how a top-level attribute is evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// Directly in a declaration's body: its attributes are memoised.
+    Top,
+    /// In a `for` loop of a declaration's body: its attributes read the memoised value
+    /// of the body's attribute of that name.
+    TopLoop,
+    /// In a nested block.
+    Nested,
+}
+
 /// Below this many nested blocks, a repeated one is found by a scan.
 const FEW_BLOCKS: usize = 16;
 
 impl Fields {
+    /// Empty fields with room for the attributes and blocks written directly in
+    /// `entries`, each list allocated once at its size.
+    fn sized_for<'e>(entries: impl Iterator<Item = &'e ast::Entry>) -> Fields {
+        let (mut attrs, mut blocks) = (0, 0);
+        for entry in entries {
+            match entry {
+                ast::Entry::Attr(_) => attrs += 1,
+                ast::Entry::Block(_) => blocks += 1,
+                _ => {}
+            }
+        }
+        Fields {
+            attrs: Vec::with_capacity(attrs),
+            blocks: Vec::with_capacity(blocks),
+            ..Fields::default()
+        }
+    }
+
     /// Where the nested block of kind `kind` named `name` is, if there is one already.
     fn find_block(&self, kind: &str, name: &Option<String>) -> Option<Span> {
         match &self.many_blocks {
@@ -116,13 +146,20 @@ impl<'a> Sema<'a> {
     fn check_decl_afresh(&mut self, decl: DeclIdx) -> Fields {
         let inst = &self.decls[decl.0 as usize];
         let (schema, head) = (inst.schema, inst.name_span);
-        let mut fields = Fields::default();
+        let mut fields = Fields::sized_for(inst.entries.iter().map(|e| e.entry));
         // Checking a declaration can check another (a value it reads): each counts its own.
         let outer = std::mem::take(&mut self.stamped);
         // One entry at a time instead of a copy of the list: checking needs `self`.
         for i in 0..inst.entries.len() {
-            let entry = self.decls[decl.0 as usize].entries[i].clone();
-            self.check_entry(&entry, schema, Some(decl), &mut fields, true);
+            let at = &self.decls[decl.0 as usize].entries[i];
+            let entry = at.entry;
+            // Nearly every entry is outside any loop: an empty list costs nothing to make.
+            let env = if at.env.is_empty() {
+                Env::new()
+            } else {
+                at.env.clone()
+            };
+            self.check_entry(entry, &env, schema, Some(decl), &mut fields, Level::Top);
         }
         self.stamped = outer;
         // The words for the declaration are needed only when something is missing.
@@ -156,42 +193,45 @@ impl<'a> Sema<'a> {
         if fields.broken {
             return;
         }
-        for spec in schema.attrs.iter().filter(|a| a.required) {
-            let reported = self.failed_attrs.contains(&(head, spec.name))
-                || fields.failed.iter().any(|f| f == spec.name);
-            if fields.get(spec.name).is_none() && !reported {
-                let what = what(self);
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::MISSING_ATTRIBUTE,
-                        format!("{what} is missing `{}`", spec.name),
-                        head,
-                        format!("`{}` is required here", spec.name),
-                    )
-                    .with_help(format!(
-                        "add `{} = …` ({})",
-                        spec.name,
-                        spec.ty.describe()
-                    )),
-                );
+        for spec in schema.required() {
+            if fields.get(spec.name).is_some()
+                || self.failed_attrs.contains(&(head, spec.name))
+                || fields.failed.iter().any(|f| f == spec.name)
+            {
+                continue;
             }
+            let what = what(self);
+            self.diags.push(
+                Diagnostic::error(
+                    Code::MISSING_ATTRIBUTE,
+                    format!("{what} is missing `{}`", spec.name),
+                    head,
+                    format!("`{}` is required here", spec.name),
+                )
+                .with_help(format!(
+                    "add `{} = …` ({})",
+                    spec.name,
+                    spec.ty.describe()
+                )),
+            );
         }
     }
 
     fn check_entry(
         &mut self,
-        entry: &EntryRef<'a>,
+        entry: &'a ast::Entry,
+        env: &Env,
         schema: &'static Schema,
         ctx: Option<DeclIdx>,
         fields: &mut Fields,
-        top: bool,
+        level: Level,
     ) {
-        match entry.entry {
-            ast::Entry::Attr(attr) => self.check_attr(attr, &entry.env, schema, ctx, fields, top),
-            ast::Entry::Block(block) => self.check_block(block, &entry.env, schema, ctx, fields),
+        match entry {
+            ast::Entry::Attr(attr) => self.check_attr(attr, env, schema, ctx, fields, level),
+            ast::Entry::Block(block) => self.check_block(block, env, schema, ctx, fields),
             ast::Entry::Rule(rule) => {
                 if schema.rules {
-                    fields.rules.push(((**rule).clone(), entry.env.clone()));
+                    fields.rules.push(((**rule).clone(), env.clone()));
                 } else {
                     self.diags.push(
                         Diagnostic::error(
@@ -205,8 +245,12 @@ impl<'a> Sema<'a> {
                 }
             }
             ast::Entry::For(f) => {
-                let Some(values) = self.loop_values(f, &entry.env) else {
+                let Some(values) = self.loop_values(f, env) else {
                     return;
+                };
+                let inner_level = match level {
+                    Level::Top => Level::TopLoop,
+                    other => other,
                 };
                 for n in values {
                     // The cap was checked against an estimate that evaluates inner ranges
@@ -216,14 +260,10 @@ impl<'a> Sema<'a> {
                         return;
                     }
                     self.stamped += f.body.len() as u64;
-                    let mut env = entry.env.clone();
+                    let mut env = env.clone();
                     env.push((f.var.name.as_str().to_owned(), Value::Int(n)));
                     for inner in &f.body {
-                        let r = EntryRef {
-                            entry: inner,
-                            env: env.clone(),
-                        };
-                        self.check_entry(&r, schema, ctx, fields, top);
+                        self.check_entry(inner, &env, schema, ctx, fields, inner_level);
                     }
                 }
             }
@@ -238,7 +278,7 @@ impl<'a> Sema<'a> {
         schema: &'static Schema,
         ctx: Option<DeclIdx>,
         fields: &mut Fields,
-        top: bool,
+        level: Level,
     ) {
         let name = attr.compact_name();
         let spec = schema.attr(&name);
@@ -294,8 +334,16 @@ impl<'a> Sema<'a> {
         }
         // Top-level attributes of a declaration are memoised, so references to them
         // (`lan.gateway`) and the declaration itself share one evaluation.
-        let value = match (top, ctx) {
-            (true, Some(decl))
+        let value = match (level, ctx) {
+            // Written directly in the body, not memoised yet: this is the first attribute of
+            // its name there (an earlier one was memoised when checked, or is a duplicate
+            // caught above), the one `attr_value` would find.
+            (Level::Top, Some(decl))
+                if spec.is_some() && std::ptr::eq(self.decls[decl.0 as usize].schema, schema) =>
+            {
+                self.own_attr_value(decl, &name, attr, env, ty)
+            }
+            (Level::TopLoop, Some(decl))
                 if spec.is_some() && std::ptr::eq(self.decls[decl.0 as usize].schema, schema) =>
             {
                 // The first attribute of that name is the memoised one; a duplicate is
@@ -532,13 +580,9 @@ impl<'a> Sema<'a> {
             );
             return;
         }
-        let mut inner = Fields::default();
+        let mut inner = Fields::sized_for(block.body.entries.iter());
         for entry in &block.body.entries {
-            let r = EntryRef {
-                entry,
-                env: env.clone(),
-            };
-            self.check_entry(&r, spec.schema, ctx, &mut inner, false);
+            self.check_entry(entry, env, spec.schema, ctx, &mut inner, Level::Nested);
         }
         self.check_required(&inner, spec.schema, block.head_span(), &|_| {
             format!("`{}`", shown())

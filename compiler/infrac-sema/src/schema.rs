@@ -32,6 +32,8 @@ pub struct Schema {
     pub rules: bool,
     /// Accepts attributes of any name with this type (`env { NAME = … }`).
     pub free: Option<Ty>,
+    /// Whether any attribute is required: most blocks have none to look for.
+    any_required: bool,
 }
 
 impl Schema {
@@ -39,6 +41,12 @@ impl Schema {
     pub fn attr(&self, name: &str) -> Option<&'static AttrSpec> {
         let attrs: &'static [AttrSpec] = self.attrs;
         attrs.iter().find(|a| a.name == name)
+    }
+
+    /// The attributes that must be given.
+    pub fn required(&self) -> impl Iterator<Item = &'static AttrSpec> {
+        let attrs: &'static [AttrSpec] = if self.any_required { self.attrs } else { &[] };
+        attrs.iter().filter(|a| a.required)
     }
 
     /// The block spec for `kind`.
@@ -73,11 +81,18 @@ const fn block(kind: &'static str, named: bool, schema: &'static Schema) -> Bloc
 }
 
 const fn schema(attrs: &'static [AttrSpec], blocks: &'static [BlockSpec]) -> Schema {
+    let mut any_required = false;
+    let mut i = 0;
+    while i < attrs.len() {
+        any_required |= attrs[i].required;
+        i += 1;
+    }
     Schema {
         attrs,
         blocks,
         rules: false,
         free: None,
+        any_required,
     }
 }
 
@@ -406,14 +421,15 @@ pub static BGP: Schema = schema(
 const VERDICTS: Ty = Ty::Word(&["accept", "drop", "reject"]);
 /// `firewall on MACHINE { … }`.
 pub static FIREWALL: Schema = Schema {
-    attrs: &[
-        attr("policy.input", VERDICTS),
-        attr("policy.forward", VERDICTS),
-        attr("policy.output", VERDICTS),
-    ],
-    blocks: &[],
     rules: true,
-    free: None,
+    ..schema(
+        &[
+            attr("policy.input", VERDICTS),
+            attr("policy.forward", VERDICTS),
+            attr("policy.output", VERDICTS),
+        ],
+        &[],
+    )
 };
 
 static CLUSTER_RESERVE: Schema = schema(
@@ -463,10 +479,8 @@ static VOLUME: Schema = schema(
     &[],
 );
 static APP_PORTS: Schema = Schema {
-    attrs: &[],
-    blocks: &[],
-    rules: false,
     free: Some(Ty::Port),
+    ..schema(&[], &[])
 };
 static APP_FILE: Schema = schema(
     &[
@@ -493,10 +507,8 @@ static PROBE: Schema = schema(
     &[],
 );
 static ENV: Schema = Schema {
-    attrs: &[],
-    blocks: &[],
-    rules: false,
     free: Some(Ty::StrOrSecret),
+    ..schema(&[], &[])
 };
 
 /// `app NAME in CLUSTER { … }`.
@@ -531,10 +543,8 @@ pub static APP: Schema = schema(
 );
 
 static HELM_VALUES: Schema = Schema {
-    attrs: &[],
-    blocks: &[],
-    rules: false,
     free: Some(Ty::Scalar),
+    ..schema(&[], &[])
 };
 
 /// `helm NAME in CLUSTER { … }`: a chart release through k3s's helm controller.

@@ -29,8 +29,9 @@ pub enum Value {
     Ref(DeclIdx),
     /// A bare name that was not resolved; the expected type decides what it names.
     Word(String),
-    /// `value on target`.
-    Placed(Box<(Value, Span)>, String, Span),
+    /// `value on target`; the target is a pool, network or machine name, short enough
+    /// to stay inline.
+    Placed(Box<(Value, Span)>, compact_str::CompactString, Span),
     /// A catalogue entry with attributes set: `dell.r730 { cpus = … }`.
     Instance(DeclIdx, Vec<(String, Value, Span)>),
     /// `N * part`.
