@@ -850,7 +850,23 @@ pub(super) fn bounded(kind: ExprKind, span: Span) -> Result<Expr, GiveUp> {
     Ok(expr)
 }
 
+/// [`bounded`] for a node whose children's deepest is `below` levels deep, known to the
+/// caller: what [`Expr::new`] would find by looking again.
+#[inline]
+pub(super) fn above(kind: ExprKind, span: Span, below: u32) -> Result<Expr, GiveUp> {
+    let depth = below + 1;
+    if depth > MAX_EXPR_DEPTH {
+        return Err(GiveUp);
+    }
+    Ok(Expr { kind, span, depth })
+}
+
 pub(super) fn binary(op: BinOp, left: Expr, right: Expr) -> Result<Expr, GiveUp> {
     let span = join(left.span, right.span);
-    bounded(ExprKind::Binary(op, Box::new(left), Box::new(right)), span)
+    let below = left.depth.max(right.depth);
+    above(
+        ExprKind::Binary(op, Box::new(left), Box::new(right)),
+        span,
+        below,
+    )
 }

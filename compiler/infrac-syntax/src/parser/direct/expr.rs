@@ -1,6 +1,6 @@
 //! Expressions: `VALUE [.. VALUE] [on PATH]` over sums, products and atoms.
 
-use super::{binary, bounded, join, leaf, Direct, GiveUp, Step};
+use super::{above, binary, bounded, join, leaf, Direct, GiveUp, Step};
 use crate::ast::*;
 use crate::token::Token;
 
@@ -31,7 +31,8 @@ impl Direct<'_> {
         match self.placement(&Token::On) {
             Some(target) => {
                 let span = join(value.span, target.span);
-                bounded(ExprKind::Placed(Box::new(value), target), span).map(Some)
+                let below = value.depth;
+                above(ExprKind::Placed(Box::new(value), target), span, below).map(Some)
             }
             None => Ok(Some(value)),
         }
@@ -47,7 +48,8 @@ impl Direct<'_> {
         match self.sum()? {
             Some(hi) => {
                 let span = join(lo.span, hi.span);
-                bounded(ExprKind::Range(Box::new(lo), Box::new(hi)), span)
+                let below = lo.depth.max(hi.depth);
+                above(ExprKind::Range(Box::new(lo), Box::new(hi)), span, below)
             }
             None => {
                 self.pos = before;
@@ -142,7 +144,8 @@ impl Direct<'_> {
                             span: *span,
                         });
                         let span = self.span_from(start);
-                        return bounded(ExprKind::Call(name, args), span).map(Some);
+                        let below = args.iter().map(|arg| arg.depth).max().unwrap_or(0);
+                        return above(ExprKind::Call(name, args), span, below).map(Some);
                     }
                     self.pos = start;
                 }
