@@ -16,6 +16,7 @@ use crate::ast::*;
 use crate::lexer::{DocComment, Lines};
 use crate::token::Token;
 use infrac_diagnostics::{FileId, Span};
+use std::sync::Arc;
 
 mod expr;
 
@@ -254,8 +255,9 @@ impl<'t> Direct<'t> {
     }
 
     /// The span from the token at `start` to the last token consumed.
+    #[inline]
     fn span_from(&self, start: usize) -> Span {
-        self.span_at(start).to(self.span_at(self.pos - 1))
+        join(self.span_at(start), self.span_at(self.pos - 1))
     }
 
     fn eat(&mut self, token: &Token) -> bool {
@@ -267,38 +269,68 @@ impl<'t> Direct<'t> {
         }
     }
 
-    fn ident(&mut self) -> Option<Ident> {
-        match self.tokens.get(self.pos) {
-            Some((Token::Ident(name), span)) => {
-                self.pos += 1;
-                Some(Ident {
-                    name: name.clone(),
-                    span: *span,
-                })
-            }
+    /// The name at token `pos`, if that is a name.
+    #[inline]
+    fn name_at(&self, pos: usize) -> Option<Ident> {
+        match self.tokens.get(pos) {
+            Some((Token::Ident(name), span)) => Some(Ident {
+                name: name.clone(),
+                span: *span,
+            }),
             _ => None,
         }
+    }
+
+    fn ident(&mut self) -> Option<Ident> {
+        let ident = self.name_at(self.pos)?;
+        self.pos += 1;
+        Some(ident)
+    }
+
+    /// How many names `NAME (. NAME)*` has from token `pos` on (none when there is no
+    /// name there); a dot not followed by a name ends it.
+    fn dotted_len(&self, pos: usize) -> usize {
+        let is = |at: usize, dot: bool| match self.tokens.get(at) {
+            Some((Token::Dot, _)) => dot,
+            Some((Token::Ident(_), _)) => !dot,
+            _ => false,
+        };
+        if !is(pos, false) {
+            return 0;
+        }
+        let mut len = 1;
+        while is(pos + 2 * len - 1, true) && is(pos + 2 * len, false) {
+            len += 1;
+        }
+        len
+    }
+
+    /// The `len` names of a dotted name at token `pos` (see [`Direct::dotted_len`]).
+    fn dotted(&self, pos: usize, len: usize) -> Vec<Ident> {
+        // Counted first, so a path (`lan.ipv4`) has room for exactly its segments and is
+        // never reallocated.
+        let mut segments = Vec::with_capacity(len);
+        let names = self.tokens.get(pos..).unwrap_or_default();
+        for (token, span) in names.iter().step_by(2).take(len) {
+            if let Token::Ident(name) = token {
+                segments.push(Ident {
+                    name: name.clone(),
+                    span: *span,
+                });
+            }
+        }
+        segments
     }
 
     /// `NAME (. NAME)*`; a dot not followed by a name is left alone.
     fn path(&mut self) -> Option<Path> {
         let start = self.pos;
-        let mut segments = vec![self.ident()?];
-        while self.at(&Token::Dot) {
-            let before = self.pos;
-            self.pos += 1;
-            match self.ident() {
-                Some(segment) => {
-                    // Paths are short (`lan.ipv4`): room for exactly their segments.
-                    segments.reserve_exact(1);
-                    segments.push(segment)
-                }
-                None => {
-                    self.pos = before;
-                    break;
-                }
-            }
+        let len = self.dotted_len(start);
+        if len == 0 {
+            return None;
         }
+        let segments = self.dotted(start, len);
+        self.pos = start + 2 * len - 1;
         Some(Path {
             segments,
             span: self.span_from(start),
@@ -335,12 +367,14 @@ impl<'t> Direct<'t> {
                 return Ok(Item::Expect(Box::new(expect)));
             }
         }
-        match self.entry()? {
-            Entry::Block(decl) => Ok(Item::Decl(decl.into())),
-            Entry::For(f) => Ok(Item::For(f)),
-            // Attributes and rules are errors at the top level.
-            _ => Err(GiveUp),
-        }
+        self.entry_as(
+            |decl| Item::Decl(Arc::new(decl)),
+            |entry| match entry {
+                Entry::For(f) => Some(Item::For(f)),
+                // Attributes and rules are errors at the top level.
+                _ => None,
+            },
+        )
     }
 
     fn import(&mut self) -> Option<Import> {
@@ -442,7 +476,7 @@ impl<'t> Direct<'t> {
             _ => return None,
         };
         self.pos += 1;
-        Some(Expr::new(kind, *span))
+        Some(leaf(kind, *span))
     }
 
     fn expect_port(&mut self) -> Option<Expr> {
@@ -462,39 +496,49 @@ impl<'t> Direct<'t> {
                 ExprKind::Path(path)
             }
         };
-        Some(Expr::new(kind, self.span_from(start)))
+        Some(leaf(kind, self.span_from(start)))
     }
 
     // ---- entries -----------------------------------------------------------------------
 
     /// One entry: the first alternative that parses, which must end its line.
     fn entry(&mut self) -> Result<Entry, GiveUp> {
-        let entry = match self.peek() {
-            Some(Token::For) => self.for_loop()?,
-            Some(Token::Ident(_)) => {
+        self.entry_as(|decl| Entry::Block(Box::new(decl)), Some)
+    }
+
+    /// [`Direct::entry`], with a declaration put where it goes by `decl` (so it is moved
+    /// into its box, or its shared node at the top level, once) and any other entry by
+    /// `other`, which refuses those that are not allowed there.
+    #[inline(always)]
+    fn entry_as<T>(
+        &mut self,
+        decl: impl FnOnce(Decl) -> T,
+        other: impl FnOnce(Entry) -> Option<T>,
+    ) -> Result<T, GiveUp> {
+        let found = match self.peek() {
+            Some(Token::For) => self.for_loop()?.and_then(other),
+            Some(Token::Ident(word)) => {
                 let mut found = self.attempt(Self::attr)?;
-                if found.is_none() && self.at_word("policy") {
-                    found = self.attempt(Self::policy)?;
-                }
-                if found.is_none() && (self.at_word("allow") || self.at_word("deny")) {
-                    found = self.attempt(Self::filter)?;
-                }
-                if found.is_none() && self.at_word("masquerade") {
-                    found = self.attempt(Self::masquerade)?;
-                }
-                if found.is_none() && self.at_word("forward") {
-                    found = self.attempt(Self::forward)?;
+                if found.is_none() {
+                    // The rules' keywords are names too; at most one of them applies.
+                    found = match word.as_str() {
+                        "policy" => self.attempt(Self::policy)?,
+                        "allow" | "deny" => self.attempt(Self::filter)?,
+                        "masquerade" => self.attempt(Self::masquerade)?,
+                        "forward" => self.attempt(Self::forward)?,
+                        _ => None,
+                    };
                 }
                 match found {
-                    Some(entry) => Some(entry),
-                    None => self.attempt(Self::decl)?.map(|d| Entry::Block(Box::new(d))),
+                    Some(entry) => other(entry),
+                    None => self.attempt(Self::decl)?.map(decl),
                 }
             }
             _ => None,
         };
-        let entry = entry.ok_or(GiveUp)?;
+        let found = found.ok_or(GiveUp)?;
         match self.peek() {
-            None | Some(Token::Newline | Token::Comma | Token::RBrace) => Ok(entry),
+            None | Some(Token::Newline | Token::Comma | Token::RBrace) => Ok(found),
             Some(_) => Err(GiveUp),
         }
     }
@@ -525,28 +569,13 @@ impl<'t> Direct<'t> {
     fn attr(&mut self) -> Step<Entry> {
         // Most entries that start with a name are blocks: look for `NAME(.NAME)* =`
         // before building anything.
-        let mut ahead = self.pos + 1;
-        while matches!(self.peek_at(ahead - self.pos), Some(Token::Dot)) {
-            if !matches!(self.peek_at(ahead + 1 - self.pos), Some(Token::Ident(_))) {
-                return Ok(None);
-            }
-            ahead += 2;
-        }
-        if !matches!(self.peek_at(ahead - self.pos), Some(Token::Eq)) {
-            return Ok(None);
-        }
         let start = self.pos;
-        let mut path = vec![self.ident().ok_or(GiveUp)?];
-        while self.at(&Token::Dot) {
-            self.pos += 1;
-            match self.ident() {
-                Some(segment) => path.push(segment),
-                None => return Ok(None),
-            }
-        }
-        if !self.eat(&Token::Eq) {
+        let len = self.dotted_len(start);
+        if len == 0 || !matches!(self.tokens.get(start + 2 * len - 1), Some((Token::Eq, _))) {
             return Ok(None);
         }
+        let path = self.dotted(start, len);
+        self.pos = start + 2 * len;
         let Some(value) = self.expr()? else {
             return Ok(None);
         };
@@ -590,7 +619,7 @@ impl<'t> Direct<'t> {
             }
             _ => ExprKind::Path(self.path()?),
         };
-        Some(Expr::new(kind, self.span_from(start)))
+        Some(leaf(kind, self.span_from(start)))
     }
 
     fn filter(&mut self) -> Step<Entry> {
@@ -677,7 +706,7 @@ impl<'t> Direct<'t> {
         if self.at(&Token::Colon) {
             if let Some((Token::Number(n), span)) = self.tokens.get(self.pos + 1) {
                 self.pos += 2;
-                target_port = Some(Expr::new(ExprKind::Number(*n), *span));
+                target_port = Some(leaf(ExprKind::Number(*n), *span));
             }
         }
         Ok(Some(Entry::Rule(Box::new(Rule::Forward {
@@ -701,7 +730,7 @@ impl<'t> Direct<'t> {
         let id = match self.tokens.get(self.pos) {
             Some((Token::Number(n), span)) => {
                 self.pos += 1;
-                Some(Expr::new(ExprKind::Number(*n), *span))
+                Some(leaf(ExprKind::Number(*n), *span))
             }
             Some((Token::LParen, _)) => self.attempt(|p| {
                 p.pos += 1;
@@ -770,7 +799,15 @@ impl<'t> Direct<'t> {
                 self.pos += 1;
             }
         }
-        let entries: Vec<Entry> = self.entries.drain(mark..).collect();
+        // Moved out in one copy, into a list of exactly their number. `split_off(0)`
+        // would hand the whole stack over instead, with its room.
+        let entries = if mark == 0 {
+            let mut entries = Vec::with_capacity(self.entries.len());
+            entries.append(&mut self.entries);
+            entries
+        } else {
+            self.entries.split_off(mark)
+        };
         if !self.eat(&Token::RBrace) {
             return Err(GiveUp);
         }
@@ -778,6 +815,29 @@ impl<'t> Direct<'t> {
             entries,
             span: self.span_from(start),
         }))
+    }
+}
+
+/// [`Span::to`], which lives in another crate and so is a call for every node.
+#[inline(always)]
+fn join(from: Span, to: Span) -> Span {
+    if from.file != to.file {
+        return from;
+    }
+    Span {
+        file: from.file,
+        start: from.start.min(to.start),
+        end: from.end.max(to.end),
+    }
+}
+
+/// A node without expressions below it: what [`Expr::new`] makes of it, without looking.
+#[inline]
+pub(super) fn leaf(kind: ExprKind, span: Span) -> Expr {
+    Expr {
+        kind,
+        span,
+        depth: 1,
     }
 }
 
@@ -790,7 +850,23 @@ pub(super) fn bounded(kind: ExprKind, span: Span) -> Result<Expr, GiveUp> {
     Ok(expr)
 }
 
+/// [`bounded`] for a node whose children's deepest is `below` levels deep, known to the
+/// caller: what [`Expr::new`] would find by looking again.
+#[inline]
+pub(super) fn above(kind: ExprKind, span: Span, below: u32) -> Result<Expr, GiveUp> {
+    let depth = below + 1;
+    if depth > MAX_EXPR_DEPTH {
+        return Err(GiveUp);
+    }
+    Ok(Expr { kind, span, depth })
+}
+
 pub(super) fn binary(op: BinOp, left: Expr, right: Expr) -> Result<Expr, GiveUp> {
-    let span = left.span.to(right.span);
-    bounded(ExprKind::Binary(op, Box::new(left), Box::new(right)), span)
+    let span = join(left.span, right.span);
+    let below = left.depth.max(right.depth);
+    above(
+        ExprKind::Binary(op, Box::new(left), Box::new(right)),
+        span,
+        below,
+    )
 }

@@ -1,6 +1,6 @@
 //! Expressions: `VALUE [.. VALUE] [on PATH]` over sums, products and atoms.
 
-use super::{binary, bounded, Direct, GiveUp, Step};
+use super::{above, binary, bounded, join, leaf, Direct, GiveUp, Step};
 use crate::ast::*;
 use crate::token::Token;
 
@@ -30,8 +30,9 @@ impl Direct<'_> {
     fn placed_after(&mut self, value: Expr) -> Step<Expr> {
         match self.placement(&Token::On) {
             Some(target) => {
-                let span = value.span.to(target.span);
-                bounded(ExprKind::Placed(Box::new(value), target), span).map(Some)
+                let span = join(value.span, target.span);
+                let below = value.depth;
+                above(ExprKind::Placed(Box::new(value), target), span, below).map(Some)
             }
             None => Ok(Some(value)),
         }
@@ -46,8 +47,9 @@ impl Direct<'_> {
         self.pos += 1;
         match self.sum()? {
             Some(hi) => {
-                let span = lo.span.to(hi.span);
-                bounded(ExprKind::Range(Box::new(lo), Box::new(hi)), span)
+                let span = join(lo.span, hi.span);
+                let below = lo.depth.max(hi.depth);
+                above(ExprKind::Range(Box::new(lo), Box::new(hi)), span, below)
             }
             None => {
                 self.pos = before;
@@ -112,7 +114,7 @@ impl Direct<'_> {
 
     pub(super) fn atom(&mut self) -> Step<Expr> {
         let start = self.pos;
-        let Some(token) = self.peek() else {
+        let Some((token, span)) = self.tokens.get(start) else {
             return Ok(None);
         };
         let kind = match token {
@@ -133,24 +135,31 @@ impl Direct<'_> {
                 let items = self.list(Token::RBracket)?;
                 return bounded(ExprKind::List(items), self.span_from(start)).map(Some);
             }
-            Token::Ident(_) => {
+            Token::Ident(name) => {
                 if matches!(self.peek_at(1), Some(Token::LParen)) {
-                    let call = self.attempt(|p| {
-                        let name = p.ident().ok_or(GiveUp)?;
-                        p.pos += 1;
-                        Ok(p.arguments()?
-                            .map(|args| ExprKind::Call(Box::new(name), args)))
-                    })?;
-                    if let Some(call) = call {
-                        return bounded(call, self.span_from(start)).map(Some);
+                    self.pos += 2;
+                    if let Some(args) = self.arguments()? {
+                        let name = Box::new(Ident {
+                            name: name.clone(),
+                            span: *span,
+                        });
+                        let span = self.span_from(start);
+                        let below = args.iter().map(|arg| arg.depth).max().unwrap_or(0);
+                        return above(ExprKind::Call(name, args), span, below).map(Some);
                     }
+                    self.pos = start;
                 }
                 let path = self.path().ok_or(GiveUp)?;
-                let kind = match self.block()? {
-                    Some(block) => ExprKind::Instance(Box::new(path), block),
-                    None => ExprKind::Path(path),
+                return match self.block()? {
+                    Some(block) => {
+                        let kind = ExprKind::Instance(Box::new(path), block);
+                        bounded(kind, self.span_from(start)).map(Some)
+                    }
+                    None => {
+                        let span = path.span;
+                        Ok(Some(leaf(ExprKind::Path(path), span)))
+                    }
                 };
-                return bounded(kind, self.span_from(start)).map(Some);
             }
             Token::LParen => {
                 self.pos += 1;
@@ -163,7 +172,7 @@ impl Direct<'_> {
             _ => return Ok(None),
         };
         self.pos += 1;
-        bounded(kind, self.span_at(start)).map(Some)
+        Ok(Some(leaf(kind, *span)))
     }
 
     /// `[a, b, …]` with a trailing comma allowed; once `[` is there, it must close.
