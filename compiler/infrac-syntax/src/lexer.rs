@@ -48,9 +48,8 @@ struct Lexer<'a> {
     groups: Vec<usize>,
     /// Every open bracket, for unclosed-delimiter reports and the nesting limit.
     open: Vec<(u8, Span)>,
-    /// Set when the last token is a line break outside every bracket and string: the end
-    /// of a top-level item, where [`Lines`] hands out what it lexed so far.
-    line_done: bool,
+    /// Whether offsets can pass `u32::MAX`, where spans are clamped ([`Span::new`]).
+    huge: bool,
 }
 
 /// Splits `src` into tokens. Never fails: problems become diagnostics.
@@ -108,10 +107,6 @@ impl<'a> Lines<'a> {
     }
 }
 
-fn is_ident_start(c: u8) -> bool {
-    c.is_ascii_alphabetic() || c == b'_'
-}
-
 /// Which bytes continue a name: letters, digits, `_` and `-`. A table, because every
 /// byte of every name is tested.
 static IDENT_CHAR: [bool; 256] = {
@@ -128,6 +123,92 @@ static IDENT_CHAR: [bool; 256] = {
 #[inline]
 fn is_ident_char(c: u8) -> bool {
     IDENT_CHAR[c as usize]
+}
+
+/// What a byte starts in code: one table lookup and one jump pick the token.
+#[derive(Clone, Copy)]
+enum Start {
+    Other,
+    Blank,
+    Newline,
+    Return,
+    Hash,
+    Quote,
+    LBrace,
+    LBracket,
+    LParen,
+    RBrace,
+    RBracket,
+    RParen,
+    Comma,
+    Eq,
+    Plus,
+    Star,
+    Slash,
+    Minus,
+    Dot,
+    Colon,
+    Digit,
+    /// A letter or `_`: a name, or a raw string after `r`, or a literal that starts
+    /// with a hex digit.
+    Letter,
+}
+
+static START: [Start; 256] = {
+    let mut table = [Start::Other; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = match b {
+            b' ' | b'\t' => Start::Blank,
+            b'\n' => Start::Newline,
+            b'\r' => Start::Return,
+            b'#' => Start::Hash,
+            b'"' => Start::Quote,
+            b'{' => Start::LBrace,
+            b'[' => Start::LBracket,
+            b'(' => Start::LParen,
+            b'}' => Start::RBrace,
+            b']' => Start::RBracket,
+            b')' => Start::RParen,
+            b',' => Start::Comma,
+            b'=' => Start::Eq,
+            b'+' => Start::Plus,
+            b'*' => Start::Star,
+            b'/' => Start::Slash,
+            b'-' => Start::Minus,
+            b'.' => Start::Dot,
+            b':' => Start::Colon,
+            b'0'..=b'9' => Start::Digit,
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => Start::Letter,
+            _ => Start::Other,
+        };
+        c += 1;
+    }
+    table
+};
+
+/// [`IDENT_CHAR`] without `-`: the bytes a hyphen in a name must be followed by.
+static WORD_CHAR: [bool; 256] = {
+    let mut table = IDENT_CHAR;
+    table[b'-' as usize] = false;
+    table
+};
+
+/// Where the name going on at `pos` ends: letters, digits and `_`, and each `-` that one
+/// of those follows.
+#[inline]
+fn name_end(bytes: &[u8], mut pos: usize) -> usize {
+    while let Some(&c) = bytes.get(pos) {
+        if WORD_CHAR[c as usize] {
+            pos += 1;
+        } else if c == b'-' && bytes.get(pos + 1).is_some_and(|&n| WORD_CHAR[n as usize]) {
+            pos += 2;
+        } else {
+            break;
+        }
+    }
+    pos
 }
 
 impl<'a> Lexer<'a> {
@@ -147,7 +228,7 @@ impl<'a> Lexer<'a> {
             }],
             groups: vec![0],
             open: Vec::new(),
-            line_done: false,
+            huge: u32::try_from(src.len()).is_err(),
         }
     }
 
@@ -159,9 +240,19 @@ impl<'a> Lexer<'a> {
         self.bytes.get(self.pos + ahead).copied()
     }
 
+    /// Appends a token ending here; `start` is never past the current position.
     #[inline]
     fn push(&mut self, token: Token, start: usize) {
-        let span = self.span(start, self.pos);
+        let span = if self.huge {
+            self.span(start, self.pos)
+        } else {
+            // Offsets in a text under 4 GiB fit: the clamping of `Span::new` is moot.
+            Span {
+                file: self.file,
+                start: start as u32,
+                end: self.pos as u32,
+            }
+        };
         self.out.tokens.push((token, span));
     }
 
@@ -189,22 +280,19 @@ impl<'a> Lexer<'a> {
     /// handled, when the text ends first.
     fn run_line(&mut self) -> bool {
         while self.pos < self.bytes.len() {
-            self.step();
-            if self.line_done {
-                self.line_done = false;
+            let done = match self.modes.last() {
+                Some(Mode::Str) => {
+                    self.string_part();
+                    false
+                }
+                _ => self.code_run(),
+            };
+            if done {
                 return true;
             }
         }
         self.finish();
         false
-    }
-
-    #[inline(always)]
-    fn step(&mut self) {
-        match self.modes.last().copied() {
-            Some(Mode::Str) => self.string_part(),
-            _ => self.code_token(),
-        }
     }
 
     /// What is still open at the end of the text.
@@ -239,82 +327,121 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn code_token(&mut self) {
-        let mut c = self.bytes[self.pos];
-        // Blanks, which separate nearly every pair of tokens, are skipped here rather
-        // than as a step of their own.
-        if c == b' ' || c == b'\t' {
-            let rest = &self.bytes[self.pos + 1..];
-            match rest.iter().position(|&c| c != b' ' && c != b'\t') {
-                Some(i) => {
-                    self.pos += 1 + i;
-                    c = rest[i];
+    /// Lexes code up to a line break outside every bracket and string: the end of a
+    /// top-level item, where [`Lines`] hands out what was lexed so far (true). Returns
+    /// false at the end of the text or when a string starts or an interpolation ends, for
+    /// the caller to switch modes.
+    fn code_run(&mut self) -> bool {
+        let bytes = self.bytes;
+        loop {
+            let pos = self.pos;
+            let Some(&c) = bytes.get(pos) else {
+                return false;
+            };
+            let start = pos;
+            match START[c as usize] {
+                Start::Blank => {
+                    let mut end = pos + 1;
+                    while matches!(bytes.get(end), Some(b' ' | b'\t')) {
+                        end += 1;
+                    }
+                    self.pos = end;
                 }
-                None => {
-                    self.pos = self.bytes.len();
-                    return;
+                // CRLF is one line break (the `\n` ends the line); a lone CR, as old Mac
+                // files have, ends one by itself.
+                Start::Return if bytes.get(pos + 1) == Some(&b'\n') => self.pos += 1,
+                Start::Return | Start::Newline => {
+                    self.pos += 1;
+                    let in_group = self.groups.last().copied().unwrap_or(0) > 0;
+                    let last_is_newline =
+                        matches!(self.out.tokens.last(), Some((Token::Newline, _)) | None);
+                    if !in_group && !last_is_newline {
+                        self.push(Token::Newline, start);
+                        if self.open.is_empty() && self.modes.len() == 1 {
+                            return true;
+                        }
+                    }
+                }
+                Start::Hash => self.comment(),
+                Start::Quote => {
+                    self.pos += 1;
+                    self.push(Token::StrStart, start);
+                    self.modes.push(Mode::Str);
+                    return false;
+                }
+                Start::LBrace => self.open_delim(b'{', Token::LBrace),
+                Start::LBracket => self.open_delim(b'[', Token::LBracket),
+                Start::LParen => self.open_delim(b'(', Token::LParen),
+                Start::RBrace => {
+                    if self.close_brace() {
+                        return false;
+                    }
+                }
+                Start::RBracket => self.close_delim(b'[', Token::RBracket),
+                Start::RParen => self.close_delim(b'(', Token::RParen),
+                Start::Comma => self.single(Token::Comma),
+                Start::Eq => self.single(Token::Eq),
+                Start::Plus => self.single(Token::Plus),
+                Start::Star => self.single(Token::Star),
+                Start::Slash => self.single(Token::Slash),
+                Start::Minus if bytes.get(pos + 1) == Some(&b'>') => {
+                    self.pos += 2;
+                    self.push(Token::Arrow, start);
+                }
+                Start::Minus => self.single(Token::Minus),
+                Start::Dot if bytes.get(pos + 1) == Some(&b'.') => {
+                    self.pos += 2;
+                    self.push(Token::DotDot, start);
+                }
+                Start::Dot => self.single(Token::Dot),
+                Start::Colon if !self.try_address() => self.single(Token::Colon),
+                Start::Colon => {}
+                Start::Digit => self.digits(),
+                Start::Letter if c == b'r' && bytes.get(pos + 1) == Some(&b'"') => {
+                    self.raw_string()
+                }
+                Start::Letter => {
+                    // The letter itself is part of the name.
+                    let end = name_end(bytes, pos + 1);
+                    // An IPv6 address or a MAC can start like a name, but then a `:` ends
+                    // the name.
+                    let address = bytes.get(end) == Some(&b':')
+                        && c.is_ascii_hexdigit()
+                        && self.colon_follows_group()
+                        && self.try_address();
+                    if !address {
+                        self.name(start, end);
+                    }
+                }
+                Start::Other => {
+                    let ch = self.src[start..].chars().next().unwrap_or('\u{fffd}');
+                    self.pos += ch.len_utf8().max(1);
+                    self.error(
+                        Code::SYNTAX_BAD_CHARACTER,
+                        format!("unexpected character `{}`", ch.escape_debug()),
+                        start,
+                        self.pos,
+                        "no token starts with this character",
+                        "names use letters, digits, `_` and `-`; text goes in double quotes",
+                    );
                 }
             }
         }
-        let start = self.pos;
-        match c {
-            // CRLF is one line break (the `\n` ends the line); a lone CR, as old Mac
-            // files have, ends one by itself.
-            b'\r' if self.bytes.get(self.pos + 1) == Some(&b'\n') => self.pos += 1,
-            b'\n' | b'\r' => {
-                self.pos += 1;
-                let in_group = self.groups.last().copied().unwrap_or(0) > 0;
-                let last_is_newline =
-                    matches!(self.out.tokens.last(), Some((Token::Newline, _)) | None);
-                if !in_group && !last_is_newline {
-                    self.push(Token::Newline, start);
-                    self.line_done = self.open.is_empty() && self.modes.len() == 1;
-                }
+    }
+
+    /// A token starting with a decimal digit. An address starts like a number, but a
+    /// plain integer with its unit is never one unless a `:` or a digit follows it (at
+    /// most four hex digits and a `:` start an IPv6 address or a MAC), so the address
+    /// test is left to what is not.
+    fn digits(&mut self) {
+        if let Some((value, end, unit_end)) = self.plain_integer() {
+            if !matches!(self.bytes.get(unit_end), Some(b':' | b'0'..=b'9')) {
+                self.push_integer(value, end, unit_end);
+                return;
             }
-            b'#' => self.comment(),
-            b'"' => {
-                self.pos += 1;
-                self.push(Token::StrStart, start);
-                self.modes.push(Mode::Str);
-            }
-            b'{' => self.open_delim(b'{', Token::LBrace),
-            b'[' => self.open_delim(b'[', Token::LBracket),
-            b'(' => self.open_delim(b'(', Token::LParen),
-            b'}' => self.close_brace(),
-            b']' => self.close_delim(b'[', Token::RBracket),
-            b')' => self.close_delim(b'(', Token::RParen),
-            b',' => self.single(Token::Comma),
-            b'=' => self.single(Token::Eq),
-            b'+' => self.single(Token::Plus),
-            b'*' => self.single(Token::Star),
-            b'/' => self.single(Token::Slash),
-            b'-' if self.peek(1) == Some(b'>') => {
-                self.pos += 2;
-                self.push(Token::Arrow, start);
-            }
-            b'-' => self.single(Token::Minus),
-            b'.' if self.peek(1) == Some(b'.') => {
-                self.pos += 2;
-                self.push(Token::DotDot, start);
-            }
-            b'.' => self.single(Token::Dot),
-            b':' if !self.try_address() => self.single(Token::Colon),
-            b':' => {}
-            c if c.is_ascii_hexdigit() && self.colon_follows_group() && self.try_address() => {}
-            c if c.is_ascii_digit() => self.number(),
-            c if is_ident_start(c) => self.ident(),
-            _ => {
-                let ch = self.src[start..].chars().next().unwrap_or('\u{fffd}');
-                self.pos += ch.len_utf8().max(1);
-                self.error(
-                    Code::SYNTAX_BAD_CHARACTER,
-                    format!("unexpected character `{}`", ch.escape_debug()),
-                    start,
-                    self.pos,
-                    "no token starts with this character",
-                    "names use letters, digits, `_` and `-`; text goes in double quotes",
-                );
-            }
+        }
+        if !(self.colon_follows_group() && self.try_address()) {
+            self.number();
         }
     }
 
@@ -326,9 +453,11 @@ impl<'a> Lexer<'a> {
 
     fn comment(&mut self) {
         let start = self.pos;
-        let end = self.src[start..]
-            .find(['\n', '\r'])
-            .map_or(self.src.len(), |i| start + i);
+        // One character searched for at a time goes by `memchr`, many bytes at a step;
+        // a set of two would be decoded character by character.
+        let rest = &self.src[start..];
+        let line = rest.find('\n').map_or(rest, |i| &rest[..i]);
+        let end = start + line.find('\r').unwrap_or(line.len());
         let text = &self.src[start..end];
         if let Some(doc) = text.strip_prefix("##") {
             if !doc.starts_with('#') {
@@ -340,6 +469,7 @@ impl<'a> Lexer<'a> {
         self.pos = end;
     }
 
+    #[inline(always)]
     fn open_delim(&mut self, delim: u8, token: Token) {
         let start = self.pos;
         self.pos += 1;
@@ -366,6 +496,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Reports nesting past [`MAX_NESTING`] and skips to the matching close bracket.
+    #[cold]
     fn skip_too_deep(&mut self, start: usize) {
         let mut depth = 1usize;
         while self.pos < self.bytes.len() && depth > 0 {
@@ -389,7 +520,8 @@ impl<'a> Lexer<'a> {
         self.push(Token::Invalid, start);
     }
 
-    fn close_brace(&mut self) {
+    /// A `}`; true when it ends an interpolation, back in the string.
+    fn close_brace(&mut self) -> bool {
         let start = self.pos;
         if let Some(Mode::Code {
             interp: true,
@@ -400,12 +532,14 @@ impl<'a> Lexer<'a> {
             self.modes.pop();
             self.groups.pop();
             self.push(Token::InterpClose, start);
-            return;
+            return true;
         }
         self.close_delim(b'{', Token::RBrace);
+        false
     }
 
     /// Pops the innermost open bracket, undoing what opening it did to newline handling.
+    #[inline]
     fn pop_open(&mut self) -> Option<u8> {
         let (delim, _) = self.open.pop()?;
         if delim == b'{' {
@@ -421,9 +555,22 @@ impl<'a> Lexer<'a> {
         Some(delim)
     }
 
+    #[inline(always)]
     fn close_delim(&mut self, opener: u8, token: Token) {
         let start = self.pos;
         self.pos += 1;
+        if self.open.last().is_some_and(|&(top, _)| top == opener) {
+            self.pop_open();
+            self.push(token, start);
+            return;
+        }
+        self.close_unmatched(opener, token, start);
+    }
+
+    /// A closing bracket that does not close the innermost open one.
+    #[cold]
+    #[inline(never)]
+    fn close_unmatched(&mut self, opener: u8, token: Token, start: usize) {
         let Some(&(top, top_span)) = self.open.last() else {
             self.error(
                 Code::SYNTAX_UNEXPECTED,
@@ -435,11 +582,6 @@ impl<'a> Lexer<'a> {
             );
             return;
         };
-        if top == opener {
-            self.pop_open();
-            self.push(token, start);
-            return;
-        }
         let found = self.bytes[start] as char;
         let expected = closer_of(top) as char;
         let same_line = !self.src[top_span.end as usize..start].contains('\n');
@@ -688,7 +830,8 @@ impl<'a> Lexer<'a> {
     }
 
     fn number(&mut self) {
-        if self.plain_integer() {
+        if let Some((value, end, unit_end)) = self.plain_integer() {
+            self.push_integer(value, end, unit_end);
             return;
         }
         let start = self.pos;
@@ -811,31 +954,41 @@ impl<'a> Lexer<'a> {
     /// The common case of [`Self::number`]: decimal digits that fit in 64 bits, not
     /// followed by `.`, `_` or (after a leading `0`) `x`, with an optional unit. Nothing
     /// else can start that way, so the general path's address and float checks are
-    /// skipped. `false` (nothing consumed) for anything else.
-    fn plain_integer(&mut self) -> bool {
+    /// skipped. Gives the value, where the digits end and where the unit ends; `None` for
+    /// anything else. Consumes nothing.
+    #[inline(always)]
+    fn plain_integer(&self) -> Option<(u64, usize, usize)> {
         let bytes = self.bytes;
         let start = self.pos;
         let mut end = start;
         let mut value: u64 = 0;
-        while let Some(&c) = bytes.get(end).filter(|c| c.is_ascii_digit()) {
-            let Some(next) = value
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(u64::from(c - b'0')))
-            else {
-                return false;
-            };
-            value = next;
+        while let Some(&c) = bytes.get(end) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            value = value.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
             end += 1;
         }
+        // Nineteen digits always fit in 64 bits: only longer numerals can overflow.
+        if end - start > 19 {
+            value = self.src[start..end].parse().ok()?;
+        }
         match bytes.get(end) {
-            Some(b'.' | b'_') => return false,
-            Some(b'x' | b'X') if end == start + 1 && bytes[start] == b'0' => return false,
+            Some(b'.' | b'_') => return None,
+            Some(b'x' | b'X') if end == start + 1 && bytes[start] == b'0' => return None,
             _ => {}
         }
         let mut unit_end = end;
         while bytes.get(unit_end).is_some_and(u8::is_ascii_alphabetic) {
             unit_end += 1;
         }
+        Some((value, end, unit_end))
+    }
+
+    /// Pushes what [`Self::plain_integer`] found.
+    #[inline(always)]
+    fn push_integer(&mut self, value: u64, end: usize, unit_end: usize) {
+        let start = self.pos;
         self.pos = unit_end;
         let token = if unit_end > end {
             Token::Quantity(Number::Int(value), self.src[end..unit_end].into())
@@ -843,7 +996,6 @@ impl<'a> Lexer<'a> {
             Token::Number(Number::Int(value))
         };
         self.push(token, start);
-        true
     }
 
     /// `r"..."`: a raw string, no escapes and no interpolation (for regular expressions).
@@ -851,8 +1003,9 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         self.pos += 2; // `r"`
         let body_start = self.pos;
-        let end = self.src[body_start..]
-            .find(['"', '\n', '\r'])
+        let end = self.bytes[body_start..]
+            .iter()
+            .position(|&c| matches!(c, b'"' | b'\n' | b'\r'))
             .map_or(self.src.len(), |i| body_start + i);
         let text = self.src[body_start..end].to_string();
         self.out
@@ -880,27 +1033,11 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn ident(&mut self) {
-        let start = self.pos;
-        if self.peek(0) == Some(b'r') && self.peek(1) == Some(b'"') {
-            self.raw_string();
-            return;
-        }
-        let bytes = self.bytes;
-        let mut pos = self.pos;
-        while pos < bytes.len() && is_ident_char(bytes[pos]) {
-            // A hyphen belongs to a name only when a name character follows it.
-            if bytes[pos] == b'-'
-                && !bytes
-                    .get(pos + 1)
-                    .is_some_and(|&c| c != b'-' && is_ident_char(c))
-            {
-                break;
-            }
-            pos += 1;
-        }
-        self.pos = pos;
-        let text = &self.src[start..self.pos];
+    /// The name (or keyword, or port) from `start` to `end`, as [`name_end`] found it.
+    #[inline(always)]
+    fn name(&mut self, start: usize, end: usize) {
+        self.pos = end;
+        let text = &self.src[start..end];
         if let Some(protocol) = protocol(text) {
             if self.peek(0) == Some(b'/') && self.peek(1).is_some_and(|c| c.is_ascii_digit()) {
                 self.port(protocol, start);
@@ -969,18 +1106,18 @@ fn protocol(text: &str) -> Option<Protocol> {
 /// first letter rule out nearly all of them before any comparison.
 #[inline]
 fn keyword(text: &str) -> Option<Token> {
-    let (word, token) = match (text.len(), text.as_bytes().first()) {
-        (2, Some(b'a')) => ("as", Token::As),
-        (2, Some(b'i')) => ("in", Token::In),
-        (2, Some(b'o')) => ("on", Token::On),
-        (3, Some(b'f')) => ("for", Token::For),
-        (4, Some(b'f')) => ("from", Token::From),
-        (4, Some(b't')) => ("true", Token::True),
-        (5, Some(b'f')) => ("false", Token::False),
-        (6, Some(b'i')) => ("import", Token::Import),
-        _ => return None,
-    };
-    (text == word).then_some(token)
+    // Each comparison with its own literal, which compiles to a compare of a word or two.
+    match (text.len(), text.as_bytes().first()) {
+        (2, Some(b'a')) if text == "as" => Some(Token::As),
+        (2, Some(b'i')) if text == "in" => Some(Token::In),
+        (2, Some(b'o')) if text == "on" => Some(Token::On),
+        (3, Some(b'f')) if text == "for" => Some(Token::For),
+        (4, Some(b'f')) if text == "from" => Some(Token::From),
+        (4, Some(b't')) if text == "true" => Some(Token::True),
+        (5, Some(b'f')) if text == "false" => Some(Token::False),
+        (6, Some(b'i')) if text == "import" => Some(Token::Import),
+        _ => None,
+    }
 }
 
 fn without_underscores(digits: &str) -> std::borrow::Cow<'_, str> {
@@ -1063,6 +1200,77 @@ mod tests {
         assert_eq!(toks[7], Token::Ident("proxy".into()));
         assert_eq!(toks[8], Token::Colon);
         assert_eq!(toks[11], Token::DotDot);
+    }
+
+    /// Literals that start like names or numbers, and names and numbers next to a `:`:
+    /// every token with its span, as the lexer has always given them.
+    #[test]
+    fn literals_beside_names_and_colons() {
+        let src = "a:b face:b00c::1 12ab:cd::1 1a2:3::4 cafe dead:beef:: fe80::1/64 \
+                   00:11:22:33:44:55 10:20 0x1f 18446744073709551615 00000000000000000001 \
+                   1_000 2GiB g0-0 a--b a- tcp/443 tcp udp/1..2 rx on onx in ip import \
+                   1.2.3.4..1.2.3.9 1.6TiB 7.";
+        let lexed = lex(src, FileId(0));
+        assert!(lexed.diagnostics.is_empty(), "{:?}", lexed.diagnostics);
+        let v6 = |s: &str| Token::Ipv6(s.parse().expect("an IPv6 address"));
+        let v4 = |s: &str| Token::Ipv4(s.parse().expect("an IPv4 address"));
+        let name = |s: &str| Token::Ident(s.into());
+        let int = |n| Token::Number(Number::Int(n));
+        let expected = [
+            (name("a"), 0, 1),
+            (Token::Colon, 1, 2),
+            (name("b"), 2, 3),
+            (v6("face:b00c::1"), 4, 16),
+            (v6("12ab:cd::1"), 17, 27),
+            (v6("1a2:3::4"), 28, 36),
+            (name("cafe"), 37, 41),
+            (v6("dead:beef::"), 42, 53),
+            (
+                Token::Prefix("fe80::1".parse().expect("an address"), 64),
+                54,
+                64,
+            ),
+            (Token::Mac([0, 0x11, 0x22, 0x33, 0x44, 0x55]), 65, 82),
+            (int(10), 83, 85),
+            (Token::Colon, 85, 86),
+            (int(20), 86, 88),
+            (int(0x1f), 89, 93),
+            (int(u64::MAX), 94, 114),
+            (int(1), 115, 135),
+            (int(1000), 136, 141),
+            (Token::Quantity(Number::Int(2), "GiB".into()), 142, 146),
+            (name("g0-0"), 147, 151),
+            (name("a"), 152, 153),
+            (Token::Minus, 153, 154),
+            (Token::Minus, 154, 155),
+            (name("b"), 155, 156),
+            (name("a"), 157, 158),
+            (Token::Minus, 158, 159),
+            (Token::Port(Protocol::Tcp, 443, None), 160, 167),
+            (name("tcp"), 168, 171),
+            (Token::Port(Protocol::Udp, 1, Some(2)), 172, 180),
+            (name("rx"), 181, 183),
+            (Token::On, 184, 186),
+            (name("onx"), 187, 190),
+            (Token::In, 191, 193),
+            (name("ip"), 194, 196),
+            (Token::Import, 197, 203),
+            (v4("1.2.3.4"), 204, 211),
+            (Token::DotDot, 211, 213),
+            (v4("1.2.3.9"), 213, 220),
+            (Token::Quantity(Number::Float(1.6), "TiB".into()), 221, 227),
+            (int(7), 228, 229),
+            (Token::Dot, 229, 230),
+        ];
+        let got: Vec<_> = lexed
+            .tokens
+            .into_iter()
+            .map(|(t, s)| (t, s.start, s.end))
+            .collect();
+        assert_eq!(got, expected);
+        let too_large = lex("18446744073709551616", FileId(0));
+        assert_eq!(too_large.tokens[0].0, Token::Invalid);
+        assert_eq!(too_large.diagnostics[0].message, "number too large");
     }
 
     #[test]
