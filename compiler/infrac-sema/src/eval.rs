@@ -650,19 +650,8 @@ impl<'a> Sema<'a> {
         name: &str,
         use_span: Span,
     ) -> Option<Value> {
-        if let Some(v) = self.memoised(decl, name) {
-            let v = v.clone();
-            self.note_hit(decl, name);
-            return v;
-        }
-        self.note_read(decl);
-        if self
-            .in_progress
-            .iter()
-            .any(|(d, n)| *d == decl && n == name)
-        {
-            self.depends_on_itself(decl, name, use_span);
-            return None;
+        if let Some(settled) = self.settled(decl, name, || use_span) {
+            return settled;
         }
         let inst = &self.decls[decl.0 as usize];
         let schema = inst.schema;
@@ -710,10 +699,25 @@ impl<'a> Sema<'a> {
         env: &Env,
         ty: Ty,
     ) -> Option<Value> {
+        if let Some(settled) = self.settled(decl, name, || attr.name_span()) {
+            return settled;
+        }
+        self.evaluate_attr(decl, name.clone(), attr, env, Some(ty))
+    }
+
+    /// What a read of attribute `name` of `decl` settles before any evaluation: its
+    /// memoised value, or nothing (reported at `use_span`) when the read loops back into
+    /// its own evaluation. `None`: it is still to be evaluated.
+    fn settled(
+        &mut self,
+        decl: DeclIdx,
+        name: &str,
+        use_span: impl FnOnce() -> Span,
+    ) -> Option<Option<Value>> {
         if let Some(v) = self.memoised(decl, name) {
             let v = v.clone();
             self.note_hit(decl, name);
-            return v;
+            return Some(v);
         }
         self.note_read(decl);
         if self
@@ -721,10 +725,10 @@ impl<'a> Sema<'a> {
             .iter()
             .any(|(d, n)| *d == decl && n == name)
         {
-            self.depends_on_itself(decl, name, attr.name_span());
-            return None;
+            self.depends_on_itself(decl, name, use_span());
+            return Some(None);
         }
-        self.evaluate_attr(decl, name.clone(), attr, env, Some(ty))
+        None
     }
 
     fn depends_on_itself(&mut self, decl: DeclIdx, name: &str, use_span: Span) {

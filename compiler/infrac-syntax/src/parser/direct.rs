@@ -257,7 +257,7 @@ impl<'t> Direct<'t> {
     /// The span from the token at `start` to the last token consumed.
     #[inline]
     fn span_from(&self, start: usize) -> Span {
-        join(self.span_at(start), self.span_at(self.pos - 1))
+        self.span_at(start).to(self.span_at(self.pos - 1))
     }
 
     fn eat(&mut self, token: &Token) -> bool {
@@ -818,19 +818,6 @@ impl<'t> Direct<'t> {
     }
 }
 
-/// [`Span::to`], which lives in another crate and so is a call for every node.
-#[inline(always)]
-fn join(from: Span, to: Span) -> Span {
-    if from.file != to.file {
-        return from;
-    }
-    Span {
-        file: from.file,
-        start: from.start.min(to.start),
-        end: from.end.max(to.end),
-    }
-}
-
 /// A node without expressions below it: what [`Expr::new`] makes of it, without looking.
 #[inline]
 pub(super) fn leaf(kind: ExprKind, span: Span) -> Expr {
@@ -862,7 +849,7 @@ pub(super) fn above(kind: ExprKind, span: Span, below: u32) -> Result<Expr, Give
 }
 
 pub(super) fn binary(op: BinOp, left: Expr, right: Expr) -> Result<Expr, GiveUp> {
-    let span = join(left.span, right.span);
+    let span = left.span.to(right.span);
     let below = left.depth.max(right.depth);
     above(
         ExprKind::Binary(op, Box::new(left), Box::new(right)),

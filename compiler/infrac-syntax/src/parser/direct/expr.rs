@@ -1,6 +1,6 @@
 //! Expressions: `VALUE [.. VALUE] [on PATH]` over sums, products and atoms.
 
-use super::{above, binary, bounded, join, leaf, Direct, GiveUp, Step};
+use super::{above, binary, bounded, leaf, Direct, GiveUp, Step};
 use crate::ast::*;
 use crate::token::Token;
 
@@ -30,7 +30,7 @@ impl Direct<'_> {
     fn placed_after(&mut self, value: Expr) -> Step<Expr> {
         match self.placement(&Token::On) {
             Some(target) => {
-                let span = join(value.span, target.span);
+                let span = value.span.to(target.span);
                 let below = value.depth;
                 above(ExprKind::Placed(Box::new(value), target), span, below).map(Some)
             }
@@ -47,7 +47,7 @@ impl Direct<'_> {
         self.pos += 1;
         match self.sum()? {
             Some(hi) => {
-                let span = join(lo.span, hi.span);
+                let span = lo.span.to(hi.span);
                 let below = lo.depth.max(hi.depth);
                 above(ExprKind::Range(Box::new(lo), Box::new(hi)), span, below)
             }
