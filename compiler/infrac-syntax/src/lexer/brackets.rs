@@ -1,0 +1,201 @@
+//! Brackets: nesting, the newline rules they switch, and mismatches reported where they
+//! happen.
+
+use super::*;
+
+impl Lexer<'_> {
+    #[inline(always)]
+    pub(super) fn open_delim(&mut self, delim: u8, token: Token) {
+        let start = self.pos;
+        self.pos += 1;
+        if self.open.len() >= MAX_NESTING {
+            self.skip_too_deep(start);
+            return;
+        }
+        self.open.push((delim, self.span(start, self.pos)));
+        match delim {
+            b'{' => {
+                if let Some(Mode::Code { braces, .. }) = self.modes.last_mut() {
+                    *braces += 1;
+                }
+                // Newlines inside a block are significant again, even within a list.
+                self.groups.push(0);
+            }
+            _ => {
+                if let Some(g) = self.groups.last_mut() {
+                    *g += 1;
+                }
+            }
+        }
+        self.push(token, start);
+    }
+
+    /// Reports nesting past [`MAX_NESTING`] and skips to the matching close bracket.
+    #[cold]
+    pub(super) fn skip_too_deep(&mut self, start: usize) {
+        let mut depth = 1usize;
+        while self.pos < self.bytes.len() && depth > 0 {
+            match self.bytes[self.pos] {
+                b'{' | b'[' | b'(' => depth += 1,
+                b'}' | b']' | b')' => depth -= 1,
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        self.error(
+            Code::SYNTAX_TOO_DEEP,
+            format!("brackets nested more than {MAX_NESTING} deep"),
+            start,
+            start + 1,
+            "this bracket opens one level too many; its contents are skipped",
+            "flatten the expression; nothing in the language needs this depth",
+        );
+        // The skipped contents stand in as one malformed value, so nothing downstream
+        // mistakes the remaining brackets for an empty list or block.
+        self.push(Token::Invalid, start);
+    }
+
+    /// A `}`; true when it ends an interpolation, back in the string.
+    pub(super) fn close_brace(&mut self) -> bool {
+        let start = self.pos;
+        if let Some(Mode::Code {
+            interp: true,
+            braces: 0,
+        }) = self.modes.last()
+        {
+            self.pos += 1;
+            self.modes.pop();
+            self.groups.pop();
+            self.push(Token::InterpClose, start);
+            return true;
+        }
+        self.close_delim(b'{', Token::RBrace);
+        false
+    }
+
+    /// Pops the innermost open bracket, undoing what opening it did to newline handling.
+    #[inline]
+    pub(super) fn pop_open(&mut self) -> Option<u8> {
+        let (delim, _) = self.open.pop()?;
+        if delim == b'{' {
+            if let Some(Mode::Code { braces, .. }) = self.modes.last_mut() {
+                *braces = braces.saturating_sub(1);
+            }
+            if self.groups.len() > 1 {
+                self.groups.pop();
+            }
+        } else if let Some(g) = self.groups.last_mut() {
+            *g = g.saturating_sub(1);
+        }
+        Some(delim)
+    }
+
+    #[inline(always)]
+    pub(super) fn close_delim(&mut self, opener: u8, token: Token) {
+        let start = self.pos;
+        self.pos += 1;
+        if self.open.last().is_some_and(|&(top, _)| top == opener) {
+            self.pop_open();
+            self.push(token, start);
+            return;
+        }
+        self.close_unmatched(opener, token, start);
+    }
+
+    /// A closing bracket that does not close the innermost open one.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn close_unmatched(&mut self, opener: u8, token: Token, start: usize) {
+        let Some(&(top, top_span)) = self.open.last() else {
+            self.error(
+                Code::SYNTAX_UNEXPECTED,
+                format!("unexpected `{}`", self.bytes[start] as char),
+                start,
+                self.pos,
+                "nothing is open here to close",
+                "remove it, or open the bracket it was meant to close",
+            );
+            return;
+        };
+        let found = self.bytes[start] as char;
+        let expected = closer_of(top) as char;
+        let same_line = !self.src[top_span.end as usize..start].contains('\n');
+        let outer = self.open.iter().any(|(d, _)| *d == opener);
+        let next_bracket = self.bytes[self.pos..]
+            .iter()
+            .find(|c| b"{}[]()".contains(c))
+            .copied();
+        if next_bracket == Some(closer_of(top)) {
+            // The expected closer follows: this one is stray, and the parser never sees it.
+            self.out.diagnostics.push(
+                Diagnostic::error(
+                    Code::SYNTAX_UNCLOSED,
+                    format!("mismatched `{found}`"),
+                    self.span(start, self.pos),
+                    format!("expected `{expected}` here"),
+                )
+                .with_label(top_span, "to close this")
+                .with_help(format!("replace it with `{expected}`")),
+            );
+        } else if outer && !same_line {
+            // The closer belongs to an outer bracket and the inner ones were left open:
+            // close them here so the rest of the file keeps its structure.
+            self.out.diagnostics.push(
+                Diagnostic::error(
+                    Code::SYNTAX_UNCLOSED,
+                    format!("unclosed `{}`", top as char),
+                    top_span,
+                    "opened here and never closed",
+                )
+                .with_label(
+                    self.span(start, self.pos),
+                    format!("this `{found}` ends the enclosing block first"),
+                )
+                .with_help(format!("add the matching `{expected}`")),
+            );
+            while let Some(&(d, _)) = self.open.last() {
+                if d == opener {
+                    break;
+                }
+                self.pop_open();
+                self.out
+                    .tokens
+                    .push((closer_token(d), self.span(start, start)));
+            }
+            self.pop_open();
+            self.push(token, start);
+        } else {
+            // Most likely a typo for the expected closer: read it as that one.
+            self.out.diagnostics.push(
+                Diagnostic::error(
+                    Code::SYNTAX_UNCLOSED,
+                    format!("mismatched `{found}`"),
+                    self.span(start, self.pos),
+                    format!("expected `{expected}` here"),
+                )
+                .with_label(top_span, "to close this")
+                .with_help(format!("replace it with `{expected}`")),
+            );
+            self.pop_open();
+            self.push(closer_token(top), start);
+        }
+    }
+}
+
+/// The closing bracket of an opening one.
+pub(super) fn closer_of(open: u8) -> u8 {
+    match open {
+        b'{' => b'}',
+        b'[' => b']',
+        _ => b')',
+    }
+}
+
+/// The token of the bracket that closes `open`.
+pub(super) fn closer_token(open: u8) -> Token {
+    match open {
+        b'{' => Token::RBrace,
+        b'[' => Token::RBracket,
+        _ => Token::RParen,
+    }
+}
