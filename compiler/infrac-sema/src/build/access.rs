@@ -34,6 +34,11 @@ macro_rules! attrs {
         }
 
         impl<'f> $name<'f> {
+            /// The attribute names read, for the test that each is one the schema has:
+            /// a misspelt name here would read as never set.
+            #[cfg(test)]
+            const KEYS: &'static [&'static str] = &[$($key),*];
+
             $vis fn of(fields: &'f $crate::fields::Fields) -> Self {
                 let mut out = Self::default();
                 for field in &fields.attrs {

@@ -441,3 +441,20 @@ fn missing_pci_device(model: &Model, host: MachineId, name: &str, span: Span) ->
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guest_builders_read_attributes_guests_have() {
+        let schema = |kind: &str| crate::schema::top_level(kind).expect("a guest kind").1;
+        let (vm, lxc) = (schema("vm"), schema("lxc"));
+        for key in GuestAttrs::KEYS {
+            assert!(
+                vm.attr(key).is_some() || lxc.attr(key).is_some(),
+                "no guest has `{key}`"
+            );
+        }
+    }
+}

@@ -861,4 +861,20 @@ mod tests {
         assert!(!is_endpoint("a;b:51820"));
         assert!(!is_endpoint("host:0"));
     }
+
+    #[test]
+    fn nic_builders_read_attributes_nics_have() {
+        let nic = |kind: &str| {
+            crate::schema::top_level(kind)
+                .and_then(|(_, schema)| schema.block("nic"))
+                .map(|block| block.schema)
+        };
+        let (host, guest) = (nic("host").expect("host NICs"), nic("vm").expect("VM NICs"));
+        for key in NicAttrs::KEYS {
+            assert!(
+                host.attr(key).is_some() || guest.attr(key).is_some(),
+                "no NIC has `{key}`"
+            );
+        }
+    }
 }
