@@ -65,7 +65,10 @@ pub fn read_source(path: &Path) -> Result<String, LoadError> {
     if meta.len() > MAX_SOURCE_BYTES {
         return Err(too_large());
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata (one byte more, for the read that finds the end): grown by
+    // doubling, a large lab's text was copied sixteen times on its way in. The file may
+    // still change size meanwhile; the limit below holds either way.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).map_or(0, |n| n + 1));
     file.take(MAX_SOURCE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| LoadError::Unreadable(describe_io(&e)))?;
@@ -184,10 +187,8 @@ pub fn check_path_on(
     today: Option<infrac_model::Date>,
 ) -> Result<Analysis, LoadError> {
     let text = read_source(path)?;
-    Ok(check_with_on(
-        &display_name(path),
-        &text,
-        &FsLoader::new("."),
+    Ok(checked(
+        infrac_sema::analyze_owned(&display_name(path), text, &FsLoader::new(".")),
         today,
     ))
 }
@@ -199,7 +200,11 @@ pub fn check_with_on(
     loader: &dyn infrac_sema::Loader,
     today: Option<infrac_model::Date>,
 ) -> Analysis {
-    let mut analysis = infrac_sema::analyze(name, text, loader);
+    checked(infrac_sema::analyze(name, text, loader), today)
+}
+
+/// An analysis with the check families' findings added when it found no errors.
+fn checked(mut analysis: Analysis, today: Option<infrac_model::Date>) -> Analysis {
     if !analysis.has_errors() {
         analysis.diagnostics.extend(match today {
             Some(today) => infrac_checks::check_on(&analysis.model, today),

@@ -137,7 +137,7 @@ pub struct DeclInst<'a> {
 pub fn load_modules(
     sema_sources: &mut infrac_diagnostics::SourceMap,
     root_name: &str,
-    root_text: &str,
+    root_text: String,
     loader: &dyn Loader,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Module> {
@@ -166,7 +166,7 @@ pub fn load_modules(
         root_name.to_string(),
         root_key,
         root_identity,
-        root_text.to_string(),
+        root_text,
         None,
         None,
     );

@@ -185,6 +185,12 @@ impl<K: std::hash::Hash + Eq> Reported<K> {
 /// Analyses the lab whose root file is `root_name` with text `root_text`; relative
 /// imports are read through `loader`.
 pub fn analyze(root_name: &str, root_text: &str, loader: &dyn Loader) -> Analysis {
+    analyze_owned(root_name, root_text.to_string(), loader)
+}
+
+/// [`analyze`] taking the root text itself: the analysis keeps it in its source map, so a
+/// caller that read the file hands it over instead of holding a second copy.
+pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) -> Analysis {
     let mut sources = SourceMap::new();
     let mut diags = Vec::new();
     let modules = decls::load_modules(&mut sources, root_name, root_text, loader, &mut diags);
