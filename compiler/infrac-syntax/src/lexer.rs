@@ -310,11 +310,7 @@ impl<'a> Lexer<'a> {
             self.push(Token::StrEnd, end);
         }
         for (delim, span) in std::mem::take(&mut self.open).into_iter().rev() {
-            let closer = match delim {
-                b'{' => '}',
-                b'[' => ']',
-                _ => ')',
-            };
+            let closer = brackets::closer_of(delim) as char;
             self.out.diagnostics.push(
                 Diagnostic::error(
                     Code::SYNTAX_UNCLOSED,

@@ -125,18 +125,20 @@ impl Lexer<'_> {
             .iter()
             .find(|c| b"{}[]()".contains(c))
             .copied();
+        let here = self.span(start, self.pos);
+        let mismatched = || {
+            Diagnostic::error(
+                Code::SYNTAX_UNCLOSED,
+                format!("mismatched `{found}`"),
+                here,
+                format!("expected `{expected}` here"),
+            )
+            .with_label(top_span, "to close this")
+            .with_help(format!("replace it with `{expected}`"))
+        };
         if next_bracket == Some(closer_of(top)) {
             // The expected closer follows: this one is stray, and the parser never sees it.
-            self.out.diagnostics.push(
-                Diagnostic::error(
-                    Code::SYNTAX_UNCLOSED,
-                    format!("mismatched `{found}`"),
-                    self.span(start, self.pos),
-                    format!("expected `{expected}` here"),
-                )
-                .with_label(top_span, "to close this")
-                .with_help(format!("replace it with `{expected}`")),
-            );
+            self.out.diagnostics.push(mismatched());
         } else if outer && !same_line {
             // The closer belongs to an outer bracket and the inner ones were left open:
             // close them here so the rest of the file keeps its structure.
@@ -148,7 +150,7 @@ impl Lexer<'_> {
                     "opened here and never closed",
                 )
                 .with_label(
-                    self.span(start, self.pos),
+                    here,
                     format!("this `{found}` ends the enclosing block first"),
                 )
                 .with_help(format!("add the matching `{expected}`")),
@@ -166,16 +168,7 @@ impl Lexer<'_> {
             self.push(token, start);
         } else {
             // Most likely a typo for the expected closer: read it as that one.
-            self.out.diagnostics.push(
-                Diagnostic::error(
-                    Code::SYNTAX_UNCLOSED,
-                    format!("mismatched `{found}`"),
-                    self.span(start, self.pos),
-                    format!("expected `{expected}` here"),
-                )
-                .with_label(top_span, "to close this")
-                .with_help(format!("replace it with `{expected}`")),
-            );
+            self.out.diagnostics.push(mismatched());
             self.pop_open();
             self.push(closer_token(top), start);
         }
