@@ -310,16 +310,7 @@ impl<'a> Lexer<'a> {
             self.push(Token::StrEnd, end);
         }
         for (delim, span) in std::mem::take(&mut self.open).into_iter().rev() {
-            let closer = brackets::closer_of(delim) as char;
-            self.out.diagnostics.push(
-                Diagnostic::error(
-                    Code::SYNTAX_UNCLOSED,
-                    format!("unclosed `{}`", delim as char),
-                    span,
-                    "opened here and never closed",
-                )
-                .with_help(format!("add the matching `{closer}`")),
-            );
+            self.out.diagnostics.push(brackets::unclosed(delim, span));
         }
     }
 

@@ -142,19 +142,12 @@ impl Lexer<'_> {
         } else if outer && !same_line {
             // The closer belongs to an outer bracket and the inner ones were left open:
             // close them here so the rest of the file keeps its structure.
-            self.out.diagnostics.push(
-                Diagnostic::error(
-                    Code::SYNTAX_UNCLOSED,
-                    format!("unclosed `{}`", top as char),
-                    top_span,
-                    "opened here and never closed",
-                )
-                .with_label(
+            self.out
+                .diagnostics
+                .push(unclosed(top, top_span).with_label(
                     here,
                     format!("this `{found}` ends the enclosing block first"),
-                )
-                .with_help(format!("add the matching `{expected}`")),
-            );
+                ));
             while let Some(&(d, _)) = self.open.last() {
                 if d == opener {
                     break;
@@ -191,4 +184,15 @@ pub(super) fn closer_token(open: u8) -> Token {
         b'[' => Token::RBracket,
         _ => Token::RParen,
     }
+}
+
+/// A bracket opened at `span` and never closed, with the closer to add.
+pub(super) fn unclosed(open: u8, span: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::SYNTAX_UNCLOSED,
+        format!("unclosed `{}`", open as char),
+        span,
+        "opened here and never closed",
+    )
+    .with_help(format!("add the matching `{}`", closer_of(open) as char))
 }
