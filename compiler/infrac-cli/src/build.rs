@@ -6,6 +6,7 @@ use infrac_driver::targets::all_targets;
 use infrac_driver::{
     build_artifacts, check_output_as, input_files, write_output_as, Analysis, Writer, MANIFEST,
 };
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -123,7 +124,24 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             return failed();
         }
     };
-    for (name, by) in &added {
+    let code = deliver(&args, &analysis, &artifacts, &added);
+    // The process ends here: freeing the syntax tree, the model and every artifact node by
+    // node would only cost time (a sixth of a large lab's `--check`).
+    std::mem::forget(artifacts);
+    std::mem::forget(analysis);
+    code
+}
+
+/// Reports the targets that came along, then compares the artifacts with the output
+/// folder (`--check`) or writes them there.
+fn deliver(
+    args: &Args,
+    analysis: &Analysis,
+    artifacts: &[infrac_driver::Artifact],
+    added: &[(&'static str, String)],
+) -> ExitCode {
+    let dir = args.output.display();
+    for (name, by) in added {
         let files = artifacts
             .iter()
             .filter(|a| a.path.starts_with(format!("{name}/")))
@@ -135,9 +153,9 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             );
         }
     }
-    let writer = Writer::new("build", input_files(&analysis));
+    let writer = Writer::new("build", input_files(analysis));
     if args.check {
-        return match check_output_as(&args.output, &artifacts, &writer) {
+        return match check_output_as(&args.output, artifacts, &writer) {
             Ok(drift) if drift.is_empty() => {
                 eprintln!(
                     "`{dir}` is up to date ({} generated file{})",
@@ -147,9 +165,13 @@ pub fn run(args: Args, color: bool) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Ok(drift) => {
+                // One write: standard output is line-buffered, and a new lab's folder
+                // lists every file.
+                let mut listing = String::new();
                 for d in &drift {
-                    println!("{:<8} {}", d.kind.label(), d.path);
+                    let _ = writeln!(listing, "{:<8} {}", d.kind.label(), d.path);
                 }
+                print!("{listing}");
                 eprintln!(
                     "`{dir}` is out of date: {} file{} differ{} from what `infrac build` would \
                      write (see {MANIFEST} for the files infrac owns)",
@@ -165,7 +187,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             }
         };
     }
-    match write_output_as(&args.output, &artifacts, &writer) {
+    match write_output_as(&args.output, artifacts, &writer) {
         Ok(summary) if summary.unchanged => {
             eprintln!(
                 "`{dir}` is up to date ({} generated file{})",

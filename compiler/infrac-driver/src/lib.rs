@@ -9,6 +9,7 @@
 
 mod json;
 pub mod limit;
+mod order;
 mod output;
 mod sarif;
 pub mod targets;
@@ -257,7 +258,7 @@ pub fn build_artifacts(
         }
     }
     if problems.is_empty() {
-        artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+        order::sort_by_path(&mut artifacts);
         Ok(artifacts)
     } else {
         Err(problems)
