@@ -71,6 +71,13 @@ fn dotted(path: &ast::Path) -> CompactString {
     }
 }
 
+/// Whether two attribute names are the same. Names differ mostly in their length or
+/// first letter, which this looks at before comparing the rest.
+#[inline]
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
 fn number_value(n: Number) -> Value {
     match n {
         Number::Int(i) => Value::Int(i128::from(i)),
@@ -333,6 +340,13 @@ impl<'a> Sema<'a> {
             }
         };
         if let Some((_, factor)) = BINARY_UNITS.iter().find(|(u, _)| *u == unit) {
+            // A whole number whose size stays below 2^53 bytes is exact in `f64`, so the
+            // product below would round to the same integer: nearly every size written.
+            if let Number::Int(i) = n {
+                if let Some(bytes) = i.checked_mul(*factor).filter(|b| *b < 1 << 53) {
+                    return Some(Value::Bytes(bytes));
+                }
+            }
             let bytes = as_f64 * *factor as f64;
             if !(0.0..1.8e19).contains(&bytes) {
                 self.err(
@@ -565,7 +579,20 @@ impl<'a> Sema<'a> {
 
     /// A top-level declaration of the lab by bare name, preferring the kinds that
     /// expressions usually reach into.
-    fn global_decl(&self, name: &CompactString) -> Option<DeclIdx> {
+    fn global_decl(&mut self, name: &CompactString) -> Option<DeclIdx> {
+        // Consecutive paths mostly start at the same declaration (`lan.ipv4`, then
+        // `lan.ipv6`); the answer holds until a declaration is added.
+        if let Some((last, decls, found)) = &self.last_global {
+            if *decls == self.decls.len() && same_name(last, name) {
+                return *found;
+            }
+        }
+        let found = self.find_global_decl(name);
+        self.last_global = Some((name.clone(), self.decls.len(), found));
+        found
+    }
+
+    fn find_global_decl(&self, name: &CompactString) -> Option<DeclIdx> {
         let found = self.index.get(&(None, name.clone()))?;
         let order = [
             Kind::Network,
@@ -723,7 +750,7 @@ impl<'a> Sema<'a> {
         if self
             .in_progress
             .iter()
-            .any(|(d, n)| *d == decl && n == name)
+            .any(|(d, n)| *d == decl && same_name(n, name))
         {
             self.depends_on_itself(decl, name, use_span());
             return Some(None);
@@ -753,7 +780,8 @@ impl<'a> Sema<'a> {
         env: &Env,
         ty: Option<Ty>,
     ) -> Option<Value> {
-        self.in_progress.push((decl, name.clone()));
+        // The name waits in `in_progress` and comes back for the memo: no copy of it.
+        self.in_progress.push((decl, name));
         self.note_evaluating();
         let value = self
             .eval(&attr.value, env, Some(decl), ty.as_ref())
@@ -762,8 +790,11 @@ impl<'a> Sema<'a> {
                 None => Some(v),
             });
         // Evaluations nest, so this one's entry is the last (a loop was refused above).
-        let done = self.in_progress.pop();
-        debug_assert!(done.is_some_and(|(d, n)| d == decl && n == name));
+        let (done, name) = self
+            .in_progress
+            .pop()
+            .expect("the evaluation pushed above is the innermost");
+        debug_assert!(done == decl);
         self.note_evaluated(decl, &name, &value);
         self.memoise(decl, name, value.clone());
         value
@@ -776,7 +807,7 @@ impl<'a> Sema<'a> {
         self.memo
             .get(decl.0 as usize)?
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| same_name(n, name))
             .map(|(_, v)| v)
     }
 

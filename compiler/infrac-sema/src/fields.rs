@@ -58,6 +58,9 @@ enum Level {
     Nested,
 }
 
+/// The loop variables of an entry outside any loop.
+const NO_VARIABLES: &Env = &Env::new();
+
 /// Below this many nested blocks, a repeated one is found by a scan.
 const FEW_BLOCKS: usize = 16;
 
@@ -110,7 +113,9 @@ impl Fields {
 
     /// The field named `name`.
     pub fn get(&self, name: &str) -> Option<&Field> {
-        self.attrs.iter().find(|f| f.name == name)
+        self.attrs
+            .iter()
+            .find(|f| crate::eval::same_name(&f.name, name))
     }
     /// The nested blocks of one kind.
     pub fn blocks_of<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s SubBlock> + 's {
@@ -153,13 +158,15 @@ impl<'a> Sema<'a> {
         for i in 0..inst.entries.len() {
             let at = &self.decls[decl.0 as usize].entries[i];
             let entry = at.entry;
-            // Nearly every entry is outside any loop: an empty list costs nothing to make.
+            // Nearly every entry is outside any loop: it borrows one shared empty list.
+            let copied;
             let env = if at.env.is_empty() {
-                Env::new()
+                NO_VARIABLES
             } else {
-                at.env.clone()
+                copied = at.env.clone();
+                &copied
             };
-            self.check_entry(entry, &env, schema, Some(decl), &mut fields, Level::Top);
+            self.check_entry(entry, env, schema, Some(decl), &mut fields, Level::Top);
         }
         self.stamped = outer;
         // The words for the declaration are needed only when something is missing.
@@ -507,25 +514,9 @@ impl<'a> Sema<'a> {
             );
             return;
         };
-        for (present, what) in [
-            (block.id.as_ref().map(|e| e.span), "an ID"),
-            (block.on.as_ref().map(|p| p.span), "`on`"),
-            (block.from.as_deref().map(|p| p.span), "`from`"),
-            (block.in_.as_deref().map(|p| p.span), "`in`"),
-        ] {
-            if let Some(span) = present {
-                self.diags.push(
-                    Diagnostic::error(
-                        Code::BAD_DECLARATION_HEAD,
-                        format!("a `{}` block takes no {what}", spec.kind),
-                        span,
-                        "unexpected here",
-                    )
-                    .with_help(
-                        "only top-level declarations take IDs, `on`, `from` and `in`; remove it",
-                    ),
-                );
-            }
+        // Nearly every nested block has none of a declaration's head parts.
+        if block.id.is_some() || block.on.is_some() || block.from.is_some() || block.in_.is_some() {
+            self.head_parts_unexpected(block, spec.kind);
         }
         let name = match &block.name {
             Some(ast::DeclName::Ident(i)) => Some(i.name.as_str().to_owned()),
@@ -594,6 +585,34 @@ impl<'a> Sema<'a> {
             doc: block.doc.clone(),
             fields: inner,
         });
+    }
+}
+
+impl Sema<'_> {
+    /// Reports each part of a declaration's head (ID, `on`, `from`, `in`) that nested
+    /// block `block` of kind `kind` has.
+    #[cold]
+    fn head_parts_unexpected(&mut self, block: &ast::Decl, kind: &str) {
+        for (present, what) in [
+            (block.id.as_ref().map(|e| e.span), "an ID"),
+            (block.on.as_ref().map(|p| p.span), "`on`"),
+            (block.from.as_deref().map(|p| p.span), "`from`"),
+            (block.in_.as_deref().map(|p| p.span), "`in`"),
+        ] {
+            if let Some(span) = present {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::BAD_DECLARATION_HEAD,
+                        format!("a `{kind}` block takes no {what}"),
+                        span,
+                        "unexpected here",
+                    )
+                    .with_help(
+                        "only top-level declarations take IDs, `on`, `from` and `in`; remove it",
+                    ),
+                );
+            }
+        }
     }
 }
 

@@ -108,6 +108,9 @@ pub(crate) struct Sema<'a> {
     /// declaration, compared by name, found without hashing.
     pub(crate) memo: Vec<Vec<(CompactString, Option<Value>)>>,
     pub(crate) in_progress: Vec<(DeclIdx, CompactString)>,
+    /// The last top-level name looked up by a path, with how many declarations there
+    /// were then and what it found.
+    pub(crate) last_global: Option<(CompactString, usize, Option<DeclIdx>)>,
     pub(crate) duplicates: HashSet<DeclIdx>,
     /// Names declared under a kind that does not exist (`vmm router`, already reported):
     /// references to them stay quiet instead of claiming a wrong kind or no declaration.
@@ -202,6 +205,7 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         diags,
         memo: Vec::new(),
         in_progress: Vec::new(),
+        last_global: None,
         duplicates: HashSet::default(),
         unknown_kind_names: HashSet::default(),
         used_templates: HashSet::default(),

@@ -207,6 +207,7 @@ fn slot<T: Default>(table: &mut Vec<T>, decl: DeclIdx) -> &mut T {
 
 impl<'a> Sema<'a> {
     /// Notes that the work in progress read declaration `decl`'s body.
+    #[inline]
     pub(crate) fn note_read(&mut self, decl: DeclIdx) {
         if let Some(trace) = &mut self.trace {
             trace.read(decl);
@@ -214,6 +215,7 @@ impl<'a> Sema<'a> {
     }
 
     /// Notes a memoised attribute value found evaluated.
+    #[inline]
     pub(crate) fn note_hit(&mut self, decl: DeclIdx, name: &str) {
         if let Some(trace) = &mut self.trace {
             trace.read(decl);
@@ -224,6 +226,7 @@ impl<'a> Sema<'a> {
     }
 
     /// Starts evaluating an attribute value of `decl`.
+    #[inline]
     pub(crate) fn note_evaluating(&mut self) {
         if let Some(trace) = &mut self.trace {
             trace.readers.push(Vec::new());
@@ -231,6 +234,7 @@ impl<'a> Sema<'a> {
     }
 
     /// Finishes evaluating attribute `name` of `decl` into `value`.
+    #[inline]
     pub(crate) fn note_evaluated(&mut self, decl: DeclIdx, name: &str, value: &Option<Value>) {
         let Some(trace) = &mut self.trace else {
             return;

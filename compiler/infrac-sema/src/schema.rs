@@ -40,7 +40,7 @@ impl Schema {
     /// The attribute spec for `name`.
     pub fn attr(&self, name: &str) -> Option<&'static AttrSpec> {
         let attrs: &'static [AttrSpec] = self.attrs;
-        attrs.iter().find(|a| a.name == name)
+        attrs.iter().find(|a| crate::eval::same_name(a.name, name))
     }
 
     /// The attributes that must be given.
