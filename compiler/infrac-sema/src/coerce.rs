@@ -195,6 +195,9 @@ impl<'a> Sema<'a> {
     }
 
     fn mismatch(&mut self, ty: &Ty, value: &Value, span: Span) {
+        if self.trying {
+            return;
+        }
         let help = match (ty, value) {
             (Ty::Str, Value::Word(w)) => Some(format!("strings are quoted: \"{w}\"")),
             (Ty::Bytes, Value::Int(n)) if *n >= 128 => Some(format!("sizes need a unit: `{n}MiB`")),

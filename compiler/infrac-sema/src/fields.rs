@@ -296,7 +296,8 @@ impl<'a> Sema<'a> {
                 let all: Vec<&str> = schema.attrs.iter().map(|a| a.name).collect();
                 let known = self.attrs_accepting(schema, attr, env, ctx);
                 let block_named = schema.block(&name).is_some();
-                if let Some(meant) = did_you_mean(&name, known.iter().copied()) {
+                let meant = did_you_mean(&name, known.iter().copied());
+                if let Some(meant) = &meant {
                     fields.failed.push(meant.to_string());
                 }
                 self.diags.push(
@@ -309,7 +310,7 @@ impl<'a> Sema<'a> {
                     .with_help(if block_named {
                         format!("`{name}` is a block here: `{name} {{ … }}`")
                     } else {
-                        match did_you_mean(&name, known.iter().copied()) {
+                        match meant {
                             Some(s) => format!("did you mean `{s}`?"),
                             None if all.is_empty() => "this block takes no attributes".to_string(),
                             None => format!(
@@ -423,6 +424,7 @@ impl<'a> Sema<'a> {
             return all();
         };
         let mut fitting = Vec::new();
+        let trying = std::mem::replace(&mut self.trying, true);
         for spec in schema.attrs {
             if self
                 .coerce(value.clone(), attr.value.span, &spec.ty, ctx)
@@ -431,6 +433,7 @@ impl<'a> Sema<'a> {
                 fitting.push(spec.name);
             }
         }
+        self.trying = trying;
         self.diags.truncate(mark);
         fitting
     }

@@ -143,6 +143,11 @@ pub(crate) struct Sema<'a> {
     pub(crate) kinds: build::KindIndex,
     /// The records kept for the next analysis, and the previous analysis's, when asked.
     pub(crate) trace: Option<reuse::Trace>,
+    /// Set while values are tried against types only to see which fit (the attributes an
+    /// unknown one could have meant): what a try reports is dropped, so the type
+    /// mismatches it finds are not worded (a lab of ten thousand misspelt attributes
+    /// worded three hundred thousand of them).
+    pub(crate) trying: bool,
     /// Unknown nested blocks already reported: a `for` loop inside a block repeats one
     /// written block up to the expansion cap, and its "did you mean" costs far more than
     /// the check.
@@ -235,6 +240,7 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         trace: loader
             .keeps_records()
             .then(|| reuse::Trace::new(loader.reuse())),
+        trying: false,
     };
     sema.collect(&modules);
     sema.plan_reuse(&modules);
