@@ -3,11 +3,10 @@
 use crate::storage_kind;
 use crate::text::push_decimal;
 use infrac_model::{roles, GuestKind, Model, Network, NetworkId};
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-/// Who holds which address, per network.
-pub type Assigned = BTreeMap<IpAddr, Vec<String>>;
+/// Who holds which address, per network, in address order.
+pub type Assigned = Vec<(IpAddr, Vec<String>)>;
 
 /// Every address assigned on each network (indexed like `model.networks`), with who holds
 /// it (several holders when an address is shared, e.g. a router's interface that is also
@@ -53,7 +52,7 @@ pub fn all_assignments(model: &Model) -> Vec<Assigned> {
             }
         }
         let bmc = machine.bmc.map(|p| (p.network, p.address.value));
-        for (n, address) in machine.addresses() {
+        for (n, address) in machine.each_address() {
             if bmc == Some((n, address.value)) {
                 add(&mut out, n, address.value, format!("{who} BMC"));
             } else {
@@ -98,9 +97,13 @@ pub fn all_assignments(model: &Model) -> Vec<Assigned> {
 
 /// Addresses in order, each with its holders in the order they were found, once each.
 fn holders_by_address(mut found: Vec<(IpAddr, String)>) -> Assigned {
-    // Stable, so an address's holders keep the order they were found in.
-    found.sort_by_key(|a| a.0);
-    let mut plan: Vec<(IpAddr, Vec<String>)> = Vec::with_capacity(found.len());
+    // Stable, so an address's holders keep the order they were found in. The key orders
+    // as `IpAddr` does (IPv4 first, then by value) without comparing IPv6 octets bytewise.
+    found.sort_by_key(|(address, _)| match address {
+        IpAddr::V4(a) => (false, u128::from(u32::from(*a))),
+        IpAddr::V6(a) => (true, u128::from(*a)),
+    });
+    let mut plan: Assigned = Vec::with_capacity(found.len());
     for (address, who) in found {
         match plan.last_mut() {
             Some((last, holders)) if *last == address => {
@@ -111,7 +114,7 @@ fn holders_by_address(mut found: Vec<(IpAddr, String)>) -> Assigned {
             _ => plan.push((address, vec![who])),
         }
     }
-    plan.into_iter().collect()
+    plan
 }
 
 fn contains(network: &Network, address: IpAddr) -> bool {
@@ -142,7 +145,7 @@ impl Usage4 {
 }
 
 /// The usage of a network's IPv4 prefix, given its assignments.
-pub fn usage4(network: &Network, assigned: &BTreeMap<IpAddr, Vec<String>>) -> Option<Usage4> {
+pub fn usage4(network: &Network, assigned: &Assigned) -> Option<Usage4> {
     let prefix = network.ipv4?.value;
     let (first, last) = {
         let net = u32::from(prefix.network());
@@ -164,8 +167,8 @@ pub fn usage4(network: &Network, assigned: &BTreeMap<IpAddr, Vec<String>>) -> Op
         .filter(|(a, b)| a <= b);
     let in_dhcp = |a: u32| dhcp.is_some_and(|(s, e)| (s..=e).contains(&a));
     let fixed: Vec<u32> = assigned
-        .keys()
-        .filter_map(|a| match a {
+        .iter()
+        .filter_map(|(a, _)| match a {
             IpAddr::V4(v4) => Some(u32::from(*v4)),
             IpAddr::V6(_) => None,
         })
