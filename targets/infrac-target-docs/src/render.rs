@@ -25,53 +25,44 @@ pub(crate) fn render(name: &str, context: &impl Serialize) -> String {
 /// stay as they are: runs of such lines are copied whole, and only the others are trimmed
 /// and counted.
 fn tidy(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len() + 1);
     let mut blank = 0;
     let mut fence = false;
-    // The lines from `copied` on are still to be written; `start` is where the current
-    // line starts.
+    // Lines from `copied` on are kept as they are and not yet written; the current line
+    // starts at `start`.
     let mut copied = 0;
     let mut start = 0;
-    // Called with the offset of each newline, then with the end of the text for a last
-    // line without one.
-    let mut line = |end: usize, out: &mut String, copied: &mut usize| {
-        if start == text.len() {
-            return;
-        }
-        let raw = &text[start..end];
-        if raw.starts_with("```") {
+    // Each line ends at a newline, the last one perhaps at the end of the text.
+    let last = (bytes.last() != Some(&b'\n') && !bytes.is_empty()).then_some(bytes.len());
+    for end in Newlines::new(bytes).chain(last) {
+        let line = &bytes[start..end];
+        if line.starts_with(b"```") {
             fence = !fence;
         }
         let next = end + 1;
-        if raw
-            .as_bytes()
-            .last()
-            .is_some_and(|b| (0x21..0x7f).contains(b))
-            && end < text.len()
-        {
-            // Kept as it is, its newline with it.
+        // A line that ends in a visible ASCII character trims to itself.
+        if end < bytes.len() && matches!(line.last(), Some(0x21..=0x7e)) {
             blank = 0;
-        } else {
-            out.push_str(&text[*copied..start]);
-            *copied = next.min(text.len());
-            // A line of whitespace alone trims to nothing from either end.
-            let kept = raw.trim_end();
-            if kept.is_empty() && !fence {
-                blank += 1;
-                if blank > 1 {
-                    start = next;
-                    return;
-                }
-            } else {
-                blank = 0;
-            }
-            out.push_str(kept);
-            out.push('\n');
+            start = next;
+            continue;
         }
+        out.push_str(&text[copied..start]);
+        copied = next.min(text.len());
+        // A line of whitespace alone trims to nothing from either end.
+        let kept = text[start..end].trim_end();
         start = next;
-    };
-    for_each_newline(text.as_bytes(), |end| line(end, &mut out, &mut copied));
-    line(text.len(), &mut out, &mut copied);
+        if kept.is_empty() && !fence {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(kept);
+        out.push('\n');
+    }
     out.push_str(&text[copied..]);
     while out.ends_with("\n\n") {
         out.pop();
@@ -79,29 +70,51 @@ fn tidy(text: &str) -> String {
     out
 }
 
-/// Calls `found` with the offset of every `\n` in `bytes`, in order, looking at eight
-/// bytes at a time.
-fn for_each_newline(bytes: &[u8], mut found: impl FnMut(usize)) {
-    const LOW7: u64 = u64::from_ne_bytes([0x7f; 8]);
-    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
-    let mut words = bytes.chunks_exact(8);
-    let mut at = 0;
-    for word in words.by_ref() {
-        let mut bits = [0; 8];
-        bits.copy_from_slice(word);
-        let x = u64::from_le_bytes(bits) ^ NEWLINES;
-        // The high bit of each byte that was a newline (is now zero), and of no other.
-        let mut zeros = !(((x & LOW7) + LOW7) | x | LOW7);
-        while zeros != 0 {
-            found(at + zeros.trailing_zeros() as usize / 8);
-            zeros &= zeros - 1;
+/// The offsets of the newlines of a text, in order, found eight bytes at a time.
+struct Newlines<'t> {
+    words: std::slice::ChunksExact<'t, u8>,
+    /// Where the word in `found` ends.
+    at: usize,
+    /// The high bit of each byte of that word that is a newline, those not yet returned.
+    found: u64,
+    /// The bytes after the last whole word, looked at one by one.
+    tail: std::iter::Enumerate<std::slice::Iter<'t, u8>>,
+}
+
+impl<'t> Newlines<'t> {
+    fn new(bytes: &'t [u8]) -> Self {
+        let words = bytes.chunks_exact(8);
+        let tail = words.remainder().iter().enumerate();
+        Newlines {
+            words,
+            at: 0,
+            found: 0,
+            tail,
         }
-        at += 8;
     }
-    for (i, &b) in words.remainder().iter().enumerate() {
-        if b == b'\n' {
-            found(at + i);
+}
+
+impl Iterator for Newlines<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        const LOW7: u64 = u64::from_ne_bytes([0x7f; 8]);
+        const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+        while self.found == 0 {
+            let Some(word) = self.words.next() else {
+                let at = self.at;
+                return self.tail.find(|(_, b)| **b == b'\n').map(|(i, _)| at + i);
+            };
+            self.at += 8;
+            let mut bits = [0; 8];
+            bits.copy_from_slice(word);
+            let x = u64::from_le_bytes(bits) ^ NEWLINES;
+            // Exact: no carry crosses a byte, unlike the shorter test for a zero byte.
+            self.found = !(((x & LOW7) + LOW7) | x | LOW7);
         }
+        let i = self.found.trailing_zeros() as usize / 8;
+        self.found &= self.found - 1;
+        Some(self.at - 8 + i)
     }
 }
 
