@@ -3,7 +3,7 @@
 use crate::storage_kind;
 use crate::text::push_decimal;
 use infrac_model::{roles, GuestKind, Model, Network, NetworkId};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Who holds which address, per network, in address order.
 pub type Assigned = Vec<(IpAddr, Vec<String>)>;
@@ -17,10 +17,13 @@ pub type Assigned = Vec<(IpAddr, Vec<String>)>;
 pub fn all_assignments(model: &Model) -> Vec<Assigned> {
     // Listed as found, then sorted once per network: inserting each of a large lab's
     // tens of thousands of addresses into a sorted map cost far more.
-    let mut out: Vec<Vec<(IpAddr, String)>> = vec![Vec::new(); model.networks.len()];
-    let add = |out: &mut Vec<Vec<(IpAddr, String)>>, id: NetworkId, address: IpAddr, who| {
+    let mut out: Vec<Found> = vec![Found::default(); model.networks.len()];
+    let add = |out: &mut Vec<Found>, id: NetworkId, address: IpAddr, who| {
         if let Some(found) = out.get_mut(id.0 as usize) {
-            found.push((address, who));
+            match address {
+                IpAddr::V4(a) => found.v4.push((u32::from(a), who)),
+                IpAddr::V6(a) => found.v6.push((u128::from(a), who)),
+            }
         }
     };
     for (index, network) in model.networks.iter().enumerate() {
@@ -95,16 +98,25 @@ pub fn all_assignments(model: &Model) -> Vec<Assigned> {
     out.into_iter().map(holders_by_address).collect()
 }
 
+/// The addresses found on one network with who holds them, as found. IPv4 and IPv6 are
+/// kept apart, as integers: a lab's machines list their addresses in order more often
+/// than not, and each list then sorts in one pass, where the two interleaved did not.
+#[derive(Debug, Clone, Default)]
+struct Found {
+    v4: Vec<(u32, String)>,
+    v6: Vec<(u128, String)>,
+}
+
 /// Addresses in order, each with its holders in the order they were found, once each.
-fn holders_by_address(mut found: Vec<(IpAddr, String)>) -> Assigned {
-    // Stable, so an address's holders keep the order they were found in. The key orders
-    // as `IpAddr` does (IPv4 first, then by value) without comparing IPv6 octets bytewise.
-    found.sort_by_key(|(address, _)| match address {
-        IpAddr::V4(a) => (false, u128::from(u32::from(*a))),
-        IpAddr::V6(a) => (true, u128::from(*a)),
-    });
-    let mut plan: Assigned = Vec::with_capacity(found.len());
-    for (address, who) in found {
+fn holders_by_address(mut found: Found) -> Assigned {
+    // Stable, so an address's holders keep the order they were found in; IPv4 comes
+    // first, as `IpAddr` orders them.
+    found.v4.sort_by_key(|(address, _)| *address);
+    found.v6.sort_by_key(|(address, _)| *address);
+    let mut plan: Assigned = Vec::with_capacity(found.v4.len() + found.v6.len());
+    let v4 = (found.v4.into_iter()).map(|(a, who)| (IpAddr::V4(Ipv4Addr::from(a)), who));
+    let v6 = (found.v6.into_iter()).map(|(a, who)| (IpAddr::V6(Ipv6Addr::from(a)), who));
+    for (address, who) in v4.chain(v6) {
         match plan.last_mut() {
             Some((last, holders)) if *last == address => {
                 if !holders.contains(&who) {

@@ -60,6 +60,8 @@ pub fn push_ip(out: &mut String, address: IpAddr) {
 
 /// Appends `address` as `Display` writes it (`10.0.0.1`).
 pub fn push_ipv4(out: &mut String, address: Ipv4Addr) {
+    // Room for the longest address up front, so each character only appends.
+    out.reserve(15);
     for (i, octet) in address.octets().into_iter().enumerate() {
         if i > 0 {
             out.push('.');
@@ -88,6 +90,8 @@ pub fn push_ipv6(out: &mut String, address: Ipv6Addr) {
         push_ipv4(out, v4);
         return;
     }
+    // Room for the longest address: eight groups of four digits and seven colons.
+    out.reserve(39);
     let groups = address.segments();
     let (mut zeros_at, mut zeros) = (0, 0);
     let mut run = 0;
@@ -117,11 +121,8 @@ fn push_groups(out: &mut String, groups: &[u16]) {
         if i > 0 {
             out.push(':');
         }
-        // Leading zero digits skipped, the last digit always written.
-        let mut shift = 12;
-        while shift > 0 && group >> shift == 0 {
-            shift -= 4;
-        }
+        // The bit position of the leading digit; a zero group still writes one digit.
+        let mut shift = (15u32.saturating_sub(group.leading_zeros())) & !3;
         loop {
             out.push(char::from(DIGITS[usize::from(group >> shift & 0xf)]));
             if shift == 0 {
