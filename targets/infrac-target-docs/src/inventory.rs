@@ -527,7 +527,9 @@ fn guests_table(model: &Model) -> Table {
             }
             match machine.os.map(|i| model.image(i)) {
                 Some(image) => row.with(|out| {
-                    let _ = write!(out, "{} {}", image.family, image.version);
+                    out.push_str(&image.family);
+                    out.push(' ');
+                    out.push_str(&image.version);
                 }),
                 None => row.raw("—"),
             };

@@ -3,11 +3,10 @@
 use crate::storage_kind;
 use crate::text::push_decimal;
 use infrac_model::{roles, GuestKind, Model, Network, NetworkId};
-use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// Who holds which address, per network.
-pub type Assigned = BTreeMap<IpAddr, Vec<String>>;
+/// Who holds which address, per network, in address order.
+pub type Assigned = Vec<(IpAddr, Vec<String>)>;
 
 /// Every address assigned on each network (indexed like `model.networks`), with who holds
 /// it (several holders when an address is shared, e.g. a router's interface that is also
@@ -18,10 +17,13 @@ pub type Assigned = BTreeMap<IpAddr, Vec<String>>;
 pub fn all_assignments(model: &Model) -> Vec<Assigned> {
     // Listed as found, then sorted once per network: inserting each of a large lab's
     // tens of thousands of addresses into a sorted map cost far more.
-    let mut out: Vec<Vec<(IpAddr, String)>> = vec![Vec::new(); model.networks.len()];
-    let add = |out: &mut Vec<Vec<(IpAddr, String)>>, id: NetworkId, address: IpAddr, who| {
+    let mut out: Vec<Found> = vec![Found::default(); model.networks.len()];
+    let add = |out: &mut Vec<Found>, id: NetworkId, address: IpAddr, who| {
         if let Some(found) = out.get_mut(id.0 as usize) {
-            found.push((address, who));
+            match address {
+                IpAddr::V4(a) => found.v4.push((u32::from(a), who)),
+                IpAddr::V6(a) => found.v6.push((u128::from(a), who)),
+            }
         }
     };
     for (index, network) in model.networks.iter().enumerate() {
@@ -53,7 +55,7 @@ pub fn all_assignments(model: &Model) -> Vec<Assigned> {
             }
         }
         let bmc = machine.bmc.map(|p| (p.network, p.address.value));
-        for (n, address) in machine.addresses() {
+        for (n, address) in machine.each_address() {
             if bmc == Some((n, address.value)) {
                 add(&mut out, n, address.value, format!("{who} BMC"));
             } else {
@@ -96,12 +98,25 @@ pub fn all_assignments(model: &Model) -> Vec<Assigned> {
     out.into_iter().map(holders_by_address).collect()
 }
 
+/// The addresses found on one network with who holds them, as found. IPv4 and IPv6 are
+/// kept apart, as integers: a lab's machines list their addresses in order more often
+/// than not, and each list then sorts in one pass, where the two interleaved did not.
+#[derive(Debug, Clone, Default)]
+struct Found {
+    v4: Vec<(u32, String)>,
+    v6: Vec<(u128, String)>,
+}
+
 /// Addresses in order, each with its holders in the order they were found, once each.
-fn holders_by_address(mut found: Vec<(IpAddr, String)>) -> Assigned {
-    // Stable, so an address's holders keep the order they were found in.
-    found.sort_by_key(|a| a.0);
-    let mut plan: Vec<(IpAddr, Vec<String>)> = Vec::with_capacity(found.len());
-    for (address, who) in found {
+fn holders_by_address(mut found: Found) -> Assigned {
+    // Stable, so an address's holders keep the order they were found in; IPv4 comes
+    // first, as `IpAddr` orders them.
+    found.v4.sort_by_key(|(address, _)| *address);
+    found.v6.sort_by_key(|(address, _)| *address);
+    let mut plan: Assigned = Vec::with_capacity(found.v4.len() + found.v6.len());
+    let v4 = (found.v4.into_iter()).map(|(a, who)| (IpAddr::V4(Ipv4Addr::from(a)), who));
+    let v6 = (found.v6.into_iter()).map(|(a, who)| (IpAddr::V6(Ipv6Addr::from(a)), who));
+    for (address, who) in v4.chain(v6) {
         match plan.last_mut() {
             Some((last, holders)) if *last == address => {
                 if !holders.contains(&who) {
@@ -111,7 +126,7 @@ fn holders_by_address(mut found: Vec<(IpAddr, String)>) -> Assigned {
             _ => plan.push((address, vec![who])),
         }
     }
-    plan.into_iter().collect()
+    plan
 }
 
 fn contains(network: &Network, address: IpAddr) -> bool {
@@ -142,7 +157,7 @@ impl Usage4 {
 }
 
 /// The usage of a network's IPv4 prefix, given its assignments.
-pub fn usage4(network: &Network, assigned: &BTreeMap<IpAddr, Vec<String>>) -> Option<Usage4> {
+pub fn usage4(network: &Network, assigned: &Assigned) -> Option<Usage4> {
     let prefix = network.ipv4?.value;
     let (first, last) = {
         let net = u32::from(prefix.network());
@@ -164,8 +179,8 @@ pub fn usage4(network: &Network, assigned: &BTreeMap<IpAddr, Vec<String>>) -> Op
         .filter(|(a, b)| a <= b);
     let in_dhcp = |a: u32| dhcp.is_some_and(|(s, e)| (s..=e).contains(&a));
     let fixed: Vec<u32> = assigned
-        .keys()
-        .filter_map(|a| match a {
+        .iter()
+        .filter_map(|(a, _)| match a {
             IpAddr::V4(v4) => Some(u32::from(*v4)),
             IpAddr::V6(_) => None,
         })

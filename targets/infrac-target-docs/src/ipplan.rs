@@ -166,7 +166,10 @@ pub(crate) fn page(model: &Model, header: &str) -> IpPlanPage {
             )
         });
         let usage6_text = network.ipv6.map(|p| {
-            let count = assigned.keys().filter(|a| matches!(a, IpAddr::V6(_))).count();
+            let count = assigned
+                .iter()
+                .filter(|(a, _)| matches!(a, IpAddr::V6(_)))
+                .count();
             format!(
                 "{count} static address{} of {} in {} (utilisation {}); the rest is free for SLAAC and DHCPv6.",
                 if count == 1 { "" } else { "es" },
