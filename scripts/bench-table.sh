@@ -17,6 +17,9 @@ trap 'rm -rf "$work"' EXIT
 for guests in 1000 10000 100000; do
   "$target/release/examples/synth" --standard "$guests" > "$work/synth-$guests.infra"
 done
+for guests in 1000 10000; do
+  "$target/release/examples/synth" --misspelt "$guests" > "$work/misspelt-$guests.infra"
+done
 
 echo "commit $(git rev-parse --short HEAD), $(nproc) cores, $(date -u +%Y-%m-%d)"
 echo
@@ -51,6 +54,9 @@ for guests in (1000, 10000, 100000):
     print(f"| `infrac check`, {guests:,} guests | {cpu * 1000:.0f} ms | {rss:.0f} MiB |")
 print(f"| growth from 1,000 to 10,000 guests | {checks[10000] / checks[1000]:.1f}× | |")
 print(f"| growth from 10,000 to 100,000 guests | {checks[100000] / checks[10000]:.1f}× | |")
+for guests in (1000, 10000):
+    cpu, rss = measure(["check", f"{work}/misspelt-{guests}.infra"])
+    print(f"| `infrac check`, {guests:,} guests with {2 * guests:,} errors | {cpu * 1000:.0f} ms | {rss:.0f} MiB |")
 cpu, rss = measure(["build", "examples/orion.infra", "-o", f"{work}/orion"])
 print(f"| `infrac build examples/orion.infra`, every target written | {cpu * 1000:.0f} ms | {rss:.0f} MiB |")
 PY

@@ -65,6 +65,14 @@ fn check(bencher: divan::Bencher, guests: usize) {
     bencher.bench(|| infrac_driver::check_source("synth.infra", divan::black_box(&text)));
 }
 
+/// The check of a lab with two misspelt attributes in every guest: its cost per
+/// diagnostic, which must stay flat as they grow in number.
+#[divan::bench(args = [1_000, 10_000], sample_count = 5)]
+fn check_misspelt(bencher: divan::Bencher, guests: usize) {
+    let text = infrac_bench::misspelt(&lab(guests));
+    bencher.bench(|| infrac_driver::check_source("synth.infra", divan::black_box(&text)));
+}
+
 /// Every target, in memory.
 #[divan::bench(args = SIZES, sample_count = 5)]
 fn build(bencher: divan::Bencher, guests: usize) {

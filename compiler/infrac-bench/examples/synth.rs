@@ -1,17 +1,21 @@
 //! Writes a synthetic lab to stdout:
 //! `cargo run -p infrac-bench --example synth -- HOSTS GUESTS_PER_HOST` (one network per
-//! host), or `-- --standard GUESTS` (one host per 50 guests, one network per four hosts).
+//! host), or `-- --standard GUESTS` (one host per 50 guests, one network per four hosts),
+//! or `-- --misspelt GUESTS` (the standard lab with two misspelt attributes per guest).
 
 fn main() {
-    if std::env::args().nth(1).as_deref() == Some("--standard") {
+    let first = std::env::args().nth(1);
+    if let Some(shape @ ("--standard" | "--misspelt")) = first.as_deref() {
         let guests = std::env::args()
             .nth(2)
             .and_then(|g| g.parse().ok())
             .unwrap_or(10_000);
-        print!(
-            "{}",
-            infrac_bench::generate(infrac_bench::LabSize::standard(guests))
-        );
+        let lab = infrac_bench::generate(infrac_bench::LabSize::standard(guests));
+        if shape == "--misspelt" {
+            print!("{}", infrac_bench::misspelt(&lab));
+        } else {
+            print!("{lab}");
+        }
         return;
     }
     let mut args = std::env::args()

@@ -39,6 +39,16 @@ impl LabSize {
     }
 }
 
+/// `lab` (a [`generate`]d one) with two misspelt attributes in every guest, `corez` and
+/// `memroy`: two errors per guest, each with its "did you mean", for measuring what
+/// reporting many diagnostics costs.
+pub fn misspelt(lab: &str) -> String {
+    lab.replace(
+        "\n  cores  = ",
+        "\n  corez = 1\n  memroy = 2GiB\n  cores  = ",
+    )
+}
+
 /// Generates a lab of `size` that checks clean: every host an R730 with room for its
 /// guests, the networks as VLANs on a VLAN-aware bridge of every host, every guest with
 /// static IPv4 and IPv6 addresses, plus a router with BGP and a firewall.
