@@ -17,7 +17,10 @@ impl Target for ModelJson {
     }
 
     fn emit(&self, model: &Model) -> Result<Vec<Artifact>, Vec<infrac_diagnostics::Diagnostic>> {
-        let mut json = model_json::to_string_pretty(model)
+        // Machines are most of the text, a guest about 1.5 KiB of it: a large lab's
+        // model.json is then written without copying it over as it grows.
+        let capacity = model.machines.len() * 1536 + 32 * 1024;
+        let mut json = model_json::to_string_pretty(model, capacity)
             .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         json.push('\n');
         Ok(vec![Artifact::new("model.json", json)])

@@ -14,13 +14,14 @@ use std::fmt::Write;
 
 type Result<T = ()> = std::result::Result<T, Error>;
 
-/// `value` as serde_json's pretty printing (two spaces a level) would write it.
-pub fn to_string_pretty(value: &(impl Serialize + ?Sized)) -> Result<String> {
+/// `value` as serde_json's pretty printing (two spaces a level) would write it, into a
+/// string of `capacity` to begin with.
+pub fn to_string_pretty(value: &(impl Serialize + ?Sized), capacity: usize) -> Result<String> {
     let mut serializer = Pretty {
-        out: String::new(),
+        out: String::with_capacity(capacity),
         depth: 0,
-        prefixes: std::iter::repeat_with(Prefix::default)
-            .take(PREFIXES)
+        prefixes: std::iter::repeat_with(Default::default)
+            .take(PREFIX_SETS)
             .collect(),
     };
     value.serialize(&mut serializer)?;
@@ -30,11 +31,14 @@ pub fn to_string_pretty(value: &(impl Serialize + ?Sized)) -> Result<String> {
 struct Pretty {
     out: String,
     depth: usize,
-    /// Struct fields' prefixes written so far, a few of each hash (see [`Prefix`]).
-    prefixes: Vec<Prefix>,
+    /// Struct fields' prefixes written so far (see [`Prefix`]), two for each hash: the
+    /// one written last first.
+    prefixes: Vec<[Prefix; 2]>,
 }
 
-const PREFIXES: usize = 1024;
+/// Sets of prefixes kept: a lab's model has a few hundred, and two of them with the
+/// same hash still both stay.
+const PREFIX_SETS: usize = 1024;
 
 /// The text before a struct field's value (`,\n    "name": `), by the field's name,
 /// depth and place. A model repeats a few hundred of them hundreds of thousands of times.
@@ -100,7 +104,7 @@ impl Pretty {
     }
 
     /// A struct field's line and name, `,\n    "name": `, copied when written before.
-    #[inline]
+    #[inline(always)]
     fn field_prefix(&mut self, state: &mut State, key: &'static str) -> Result {
         let id = (
             key.as_ptr() as usize,
@@ -110,27 +114,31 @@ impl Pretty {
         );
         let hash = (id.0 as u64 ^ (id.1 as u64) << 24 ^ (id.2 as u64) << 1 ^ u64::from(id.3))
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let slot = (hash >> 54) as usize % PREFIXES;
+        let set = (hash >> 54) as usize % PREFIX_SETS;
         *state = State::Rest;
-        if self.prefixes[slot].id == id {
-            self.out.push_str(&self.prefixes[slot].text);
-            Ok(())
+        let [first, second] = &self.prefixes[set];
+        if first.id == id {
+            self.out.push_str(&first.text);
+        } else if second.id == id {
+            self.out.push_str(&second.text);
         } else {
-            self.new_prefix(slot, id, key)
+            return self.new_prefix(set, id, key);
         }
+        Ok(())
     }
 
     #[cold]
     #[inline(never)]
-    fn new_prefix(&mut self, slot: usize, id: (usize, usize, usize, bool), key: &str) -> Result {
+    fn new_prefix(&mut self, set: usize, id: (usize, usize, usize, bool), key: &str) -> Result {
         let start = self.out.len();
         self.line(id.3);
         self.string(key)?;
         self.out.push_str(": ");
-        let prefix = &mut self.prefixes[slot];
-        prefix.id = id;
-        prefix.text.clear();
-        prefix.text.push_str(&self.out[start..]);
+        let set = &mut self.prefixes[set];
+        set.swap(0, 1);
+        set[0].id = id;
+        set[0].text.clear();
+        set[0].text.push_str(&self.out[start..]);
         Ok(())
     }
 
@@ -158,7 +166,7 @@ impl Pretty {
 
     /// An integer in decimal, as serde_json writes it.
     fn unsigned(&mut self, mut value: u64) {
-        const PAIRS: [u8; 200] = {
+        const BYTES: [u8; 200] = {
             let mut pairs = [0; 200];
             let mut i = 0;
             while i < 100 {
@@ -168,23 +176,27 @@ impl Pretty {
             }
             pairs
         };
-        let mut digits = [b'0'; 20];
-        let mut start = digits.len();
-        while value >= 10 {
-            let pair = (value % 100) as usize * 2;
+        // `00`, `01`, … `99`: two digits at a time, with no UTF-8 check for each number.
+        const PAIRS: &str = match std::str::from_utf8(&BYTES) {
+            Ok(pairs) => pairs,
+            Err(_) => panic!("digits are text"),
+        };
+        // The pairs below the leading one or two digits, lowest first.
+        let mut lower = [0u8; 10];
+        let mut count = 0;
+        while value >= 100 {
+            lower[count] = (value % 100) as u8;
             value /= 100;
-            start -= 2;
-            digits[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+            count += 1;
         }
-        if value > 0 || start == digits.len() {
-            start -= 1;
-            digits[start] = b'0' + value as u8;
+        let pair = |pair: u8| PAIRS.get(2 * usize::from(pair)..2 * usize::from(pair) + 2);
+        match value {
+            0..10 => self.out.push(char::from(b'0' + value as u8)),
+            _ => self.out.push_str(pair(value as u8).unwrap_or_default()),
         }
-        // Byte by byte: cheaper than checking them as UTF-8 for a string of them.
-        self.out.reserve(digits.len() - start);
-        digits[start..]
-            .iter()
-            .for_each(|&digit| self.out.push(char::from(digit)));
+        for &low in lower[..count].iter().rev() {
+            self.out.push_str(pair(low).unwrap_or_default());
+        }
     }
 
     /// A number (or anything else a formatter writes in one piece) as serde_json's
@@ -621,7 +633,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn agrees(value: &(impl Serialize + ?Sized)) {
-        let ours = super::to_string_pretty(value).map_err(|e| e.to_string());
+        let ours = super::to_string_pretty(value, 0).map_err(|e| e.to_string());
         let theirs = serde_json::to_string_pretty(value).map_err(|e| e.to_string());
         assert_eq!(ours, theirs);
     }
@@ -802,6 +814,35 @@ mod tests {
         // Keys serde_json refuses: the same error.
         agrees(&BTreeMap::from([((1, 2), 0)]));
         agrees(&BTreeMap::from([(None::<u8>, 0)]));
+    }
+
+    /// More field names than the prefixes kept, at two depths and seen twice, so prefixes
+    /// are written, found, and pushed out again.
+    #[test]
+    fn field_prefixes_agree_with_serde_json() {
+        struct Wide(Vec<&'static str>, u8);
+        impl Serialize for Wide {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct;
+                let mut fields = s.serialize_struct("Wide", self.0.len())?;
+                for (i, &name) in self.0.iter().enumerate() {
+                    match self.1 {
+                        0 => fields.serialize_field(name, &i)?,
+                        depth => fields.serialize_field(name, &[Wide(vec![name], depth - 1)])?,
+                    }
+                }
+                fields.end()
+            }
+        }
+        let names: Vec<&'static str> = (0..3000)
+            .map(|i| &*Box::leak(format!("field{}", i % 2500).into_boxed_str()))
+            .chain(["", "a\"b", "tab\t"])
+            .collect();
+        agrees(&[
+            Wide(names.clone(), 0),
+            Wide(names.clone(), 1),
+            Wide(names, 2),
+        ]);
     }
 
     #[test]
