@@ -460,7 +460,9 @@ pub struct Nic {
     pub mac: Option<Spanned<Mac>>,
     /// The network this interface is attached to, when it carries addresses itself.
     pub network: Option<NetworkId>,
+    #[serde(serialize_with = "crate::address_text::v4")]
     pub ip: Option<Spanned<Ipv4Addr>>,
+    #[serde(serialize_with = "crate::address_text::v6")]
     pub ip6: Option<Spanned<Ipv6Addr>>,
     pub dhcp: bool,
     pub firewall: bool,
