@@ -4,7 +4,7 @@
 //! sizes `Bytes`, references are index handles. Each entity keeps the span it came from
 //! so checks can point at it; targets never need spans.
 
-mod address_text;
+pub mod address_text;
 pub mod bgp;
 pub mod budget;
 pub mod ceph;
