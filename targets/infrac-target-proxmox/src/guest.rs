@@ -12,7 +12,7 @@ use infrac_model::roles::{default_route4, default_route6, DefaultRoute4};
 use infrac_model::{
     Bytes, Guest, GuestKind, Image, Machine, MachineId, Model, Network, Nic, OsFamily,
 };
-use infrac_templates::text::push_decimal;
+use infrac_templates::text::{into_comment_safe, push_decimal};
 use std::borrow::Cow;
 use std::fmt::Write;
 use std::net::IpAddr;
@@ -69,12 +69,12 @@ pub(crate) struct GuestScript {
     /// Paragraphs of notes, already wrapped into comment lines. Those that name nothing of
     /// their guest are wrapped once per process and shared.
     pub notes: Notes,
-    /// Words after `qm create ID` / `pct create ID`, one option per line.
-    pub create: Vec<String>,
+    /// Words after `qm create ID` / `pct create ID`, each option on a continued line.
+    pub create: String,
     /// Commands (words after `run`) that finish a new guest.
     pub after_create: Vec<String>,
-    /// Words after `qm set ID` / `pct set ID`: indices into `create`.
-    pub update: Vec<usize>,
+    /// Words after `qm set ID` / `pct set ID`, laid out as `create`.
+    pub update: String,
     /// What the update leaves alone, wrapped into comment lines.
     pub kept: Cow<'static, [String]>,
 }
@@ -165,21 +165,19 @@ pub(crate) fn file_name(machine: &Machine, guest: &Guest) -> String {
     name
 }
 
-/// `--flag value`, with the value quoted. Flags are fixed words or a word and a number
-/// (`("net", 0)`), never from the source.
-pub(crate) fn opt(flag: impl OptionValue, value: impl OptionValue) -> String {
-    let mut option = String::with_capacity(40);
-    option.push_str("--");
-    flag.write_to(&mut option);
-    option.push(' ');
+/// Appends `--flag value` to `out`, with the value quoted. Flags are fixed words or a word
+/// and a number (`("net", 0)`), never from the source.
+fn push_opt(out: &mut String, flag: impl OptionValue, value: impl OptionValue) {
+    out.push_str("--");
+    flag.write_to(out);
+    out.push(' ');
     // Most values are numbers and names that need no quotes: written straight in.
-    let start = option.len();
-    value.write_to(&mut option);
-    if !is_shell_word(&option[start..]) {
-        let value = option.split_off(start);
-        push_shell_quoted(&mut option, &value);
+    let start = out.len();
+    value.write_to(out);
+    if !is_shell_word(&out[start..]) {
+        let value = out.split_off(start);
+        push_shell_quoted(out, &value);
     }
-    option
 }
 
 /// The value of an option, appended to its text exactly as `Display` would write it.
@@ -226,6 +224,15 @@ impl OptionValue for std::fmt::Arguments<'_> {
     }
 }
 
+/// A value written by a function, for values of several parts built with conditions.
+pub(crate) struct Written<F>(pub F);
+
+impl<F: Fn(&mut String)> OptionValue for Written<F> {
+    fn write_to(&self, out: &mut String) {
+        (self.0)(out);
+    }
+}
+
 impl OptionValue for i32 {
     fn write_to(&self, out: &mut String) {
         write!(out, "{self}").expect("writing to a String cannot fail");
@@ -255,21 +262,35 @@ pub(crate) fn gib_ceil(size: Bytes) -> u64 {
 }
 
 /// The options of a command in both forms: `create` gets all, `update` those `set` can
-/// change on an existing guest.
-#[derive(Default)]
+/// change on an existing guest. Each is kept as the script writes it, every option on a
+/// line of its own after the ` \` that continues the command: a guest's options are then
+/// two texts rather than a dozen.
 pub(crate) struct Options {
-    create: Vec<String>,
-    /// Indices into `create`: an option is written once, and both commands list it.
-    update: Vec<usize>,
+    create: String,
+    update: String,
+}
+
+/// What starts each option's line.
+const CONTINUED: &str = " \\\n    ";
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            create: String::with_capacity(512),
+            update: String::with_capacity(256),
+        }
+    }
 }
 
 impl Options {
     pub(crate) fn both(&mut self, flag: impl OptionValue, value: impl OptionValue) {
-        self.update.push(self.create.len());
-        self.create.push(opt(flag, value));
+        let start = self.create.len();
+        self.create(flag, value);
+        self.update.push_str(&self.create[start..]);
     }
     pub(crate) fn create(&mut self, flag: impl OptionValue, value: impl OptionValue) {
-        self.create.push(opt(flag, value));
+        self.create.push_str(CONTINUED);
+        push_opt(&mut self.create, flag, value);
     }
 }
 
@@ -417,7 +438,7 @@ pub(crate) fn plan(
         path: ["proxmox/", &file_name].concat(),
         file_name,
         source: Arc::clone(source),
-        summary: comment_safe(&summary),
+        summary: into_comment_safe(summary),
         vmid: guest.vmid.value.0,
         node: shell_quote(&host.name),
         tool,
@@ -435,9 +456,9 @@ pub(crate) fn plan(
         required_files: Vec::new(),
         cannot_create: None,
         notes: Notes::default(),
-        create: Vec::new(),
+        create: String::new(),
         after_create: Vec::new(),
-        update: Vec::new(),
+        update: String::new(),
         kept: Cow::Borrowed(&[]),
     };
     if guest.kind == GuestKind::Lxc && template.is_none() {
@@ -519,6 +540,12 @@ mod tests {
         assert_eq!(gib_ceil(Bytes(512 * Bytes::MIB)), 1);
         assert_eq!(gib_ceil(Bytes(Bytes::GIB + 1)), 2);
         assert_eq!(gib_ceil(Bytes(0)), 1);
+    }
+
+    fn opt(flag: &str, value: &str) -> String {
+        let mut option = String::new();
+        push_opt(&mut option, flag, value);
+        option
     }
 
     #[test]

@@ -6,11 +6,13 @@
 //! value arrives decided, shell-quoted or comment-safe (`guest.rs`).
 
 use crate::guest::GuestScript;
+use infrac_templates::text::push_decimal;
 
 /// The script of `s`.
 pub(crate) fn write(s: &GuestScript) -> String {
     let mut o = Out(String::with_capacity(12 * 1024));
-    let vmid = s.vmid.to_string();
+    let mut vmid = String::with_capacity(10);
+    push_decimal(&mut vmid, s.vmid);
     let (noun, tool) = (s.noun, s.tool);
     o.put(&["#!/usr/bin/env bash\n# ", &s.path, ": ", &s.summary, ".\n"]);
     o.put(&[
@@ -324,10 +326,7 @@ running() {
 "#]);
     }
     o.put(&["\nif exists; then\n  run ", tool, " set \"$vmid\""]);
-    for &index in &s.update {
-        o.put(&[" \\\n    ", &s.create[index]]);
-    }
-    o.put(&["\n"]);
+    o.put(&[&s.update, "\n"]);
     if let Some(snippet) = &s.snippet {
         o.put(&["  put ", &snippet.path, " ", &snippet.content, "\n"]);
     }
@@ -393,10 +392,7 @@ else
         if let Some(template) = &s.template {
             o.put(&[" \"", template.storage, ":vztmpl/$template\""]);
         }
-        for option in &s.create {
-            o.put(&[" \\\n    ", option]);
-        }
-        o.put(&["\n"]);
+        o.put(&[&s.create, "\n"]);
         for command in &s.after_create {
             o.put(&["  run ", command, "\n"]);
         }

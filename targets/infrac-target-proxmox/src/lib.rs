@@ -25,6 +25,8 @@ mod vm;
 
 pub use quote::shell_quote;
 
+use infrac_templates::text::{push_decimal, push_shell_quoted};
+
 use infrac_diagnostics::Diagnostic;
 use infrac_model::{Artifact, Model, Target};
 use serde::Serialize;
@@ -32,17 +34,40 @@ use serde::Serialize;
 /// Emits `proxmox/`: guest scripts, `apply.sh` and `host/<host>/interfaces`.
 pub struct ProxmoxTarget;
 
-/// One guest's lines in `apply.sh`.
-#[derive(Debug)]
-struct Step {
-    /// `N. what (why)`, comment-safe.
-    comment: String,
-    /// The script's file name (plain characters only, so it needs no quoting).
-    script: String,
-    /// The guest's node, quoted.
-    node: String,
-    /// `VMID NAME on NODE`, quoted, for the progress lines and the summary.
-    label: String,
+/// One guest's lines in `apply.sh`, after a blank line: `# N. what (why)` (comment-safe)
+/// and `guest LABEL NODE SCRIPT`, where the label is `VMID NAME on NODE` quoted, the node
+/// quoted, and the script's file name plain (it needs no quoting).
+fn step(
+    position: usize,
+    reason: Option<&str>,
+    script: &guest::GuestScript,
+    name: &str,
+    host: &str,
+) -> String {
+    let mut label = String::with_capacity(name.len() + host.len() + 16);
+    push_decimal(&mut label, script.vmid);
+    label.push(' ');
+    label.push_str(name);
+    label.push_str(" on ");
+    label.push_str(host);
+    let mut out = String::with_capacity(
+        script.summary.len() + label.len() + script.node.len() + script.file_name.len() + 80,
+    );
+    out.push_str("\n# ");
+    push_decimal(&mut out, position as u64);
+    out.push_str(". ");
+    out.push_str(&script.summary);
+    if let Some(reason) = reason {
+        out.push_str(" (");
+        out.push_str(reason);
+        out.push(')');
+    }
+    out.push_str("\nguest ");
+    push_shell_quoted(&mut out, &label);
+    for part in [" ", &script.node, " ", &script.file_name, "\n"] {
+        out.push_str(part);
+    }
+    out
 }
 
 /// The view of `apply.sh`.
@@ -55,28 +80,6 @@ struct Apply {
     /// The lines that apply them, written out: a large lab has tens of thousands, which
     /// the template engine would loop over value by value.
     runs: String,
-}
-
-/// The lines of `apply.sh` that apply each guest in turn, each after a blank line:
-/// `# N. what (why)` and `guest LABEL NODE SCRIPT`.
-fn runs(steps: &[Step]) -> String {
-    let mut out = String::with_capacity(steps.len() * 160);
-    for step in steps {
-        for part in [
-            "\n# ",
-            &step.comment,
-            "\nguest ",
-            &step.label,
-            " ",
-            &step.node,
-            " ",
-            &step.script,
-            "\n",
-        ] {
-            out.push_str(part);
-        }
-    }
-    out
 }
 
 impl Target for ProxmoxTarget {
@@ -101,21 +104,13 @@ impl Target for ProxmoxTarget {
             infrac_model::parallel::map(model, &order, |(index, (id, placement, role))| {
                 let position = index + 1;
                 let script = guest::plan(model, &source, *id, placement, position);
-                let comment = match role.reason() {
-                    Some(reason) => format!("{position}. {} ({reason})", script.summary),
-                    None => format!("{position}. {}", script.summary),
-                };
-                let node = &model.machine(placement.host).name;
-                let step = Step {
-                    comment,
-                    script: script.file_name.clone(),
-                    node: shell_quote(node),
-                    label: shell_quote(&format!(
-                        "{} {} on {node}",
-                        placement.vmid.value,
-                        model.machine(*id).name
-                    )),
-                };
+                let step = step(
+                    position,
+                    role.reason(),
+                    &script,
+                    &model.machine(*id).name,
+                    &model.machine(placement.host).name,
+                );
                 let snippet = script.snippet.as_ref().map(|snippet| {
                     Artifact::new(
                         format!("proxmox/snippets/{}", snippet.file),
@@ -125,17 +120,18 @@ impl Target for ProxmoxTarget {
                 let text = guest_script::write(&script);
                 (step, snippet, Artifact::new(script.path, text))
             });
-        let mut steps = Vec::with_capacity(guests.len());
+        let steps = guests.len();
+        let mut runs = String::with_capacity(guests.iter().map(|(step, ..)| step.len()).sum());
         for (step, snippet, script) in guests {
-            steps.push(step);
+            runs.push_str(&step);
             artifacts.extend(snippet);
             artifacts.push(script);
         }
         let apply = Apply {
             path: "proxmox/apply.sh",
             source: source.to_string(),
-            steps: steps.len(),
-            runs: runs(&steps),
+            steps,
+            runs,
         };
         artifacts.push(Artifact::new(
             apply.path,

@@ -4,7 +4,7 @@
 
 use crate::guest::{
     address_parts, dns, gib_ceil, identity, push_bridge_part, push_link_options, startup, Context,
-    GuestScript, OptionValue, Options, RequiredFile, LOCAL_ISO_DIR, NOTE_WIDTH, TEMPLATE_STORAGE,
+    GuestScript, Options, RequiredFile, Written, LOCAL_ISO_DIR, NOTE_WIDTH, TEMPLATE_STORAGE,
 };
 use crate::images::{cloud_disk, nixos_disk, DiskImage};
 use crate::macos;
@@ -85,7 +85,7 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
         let boot_image = boot_image(ctx, script);
         for (i, disk) in guest.disks.iter().enumerate() {
             let size = gib_ceil(disk.size.value);
-            let value = match (i, &boot_image) {
+            match (i, &boot_image) {
                 // `import-from` takes size 0 and copies the image's own size; the disk
                 // then grows to the declared size (qemu-server: "'import-from' requires
                 // special syntax - use <storage ID>:0,import-from=<source>").
@@ -93,34 +93,35 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
                     script
                         .after_create
                         .push(format!("qm disk resize \"$vmid\" scsi0 {size}G"));
-                    format!(
-                        "{}:0,import-from={},iothread=1,discard=on",
-                        disk.pool.value, image.raw_path
-                    )
+                    options.create(
+                        ("scsi", i),
+                        format!(
+                            "{}:0,import-from={},iothread=1,discard=on",
+                            disk.pool.value, image.raw_path
+                        ),
+                    );
                 }
-                _ => {
-                    let mut value = String::with_capacity(disk.pool.value.len() + 32);
+                _ => options.create(
+                    ("scsi", i),
                     (
                         disk.pool.value.as_str(),
                         ":",
                         size,
                         ",iothread=1,discard=on",
-                    )
-                        .write_to(&mut value);
-                    value
-                }
-            };
-            options.create(("scsi", i), value);
+                    ),
+                ),
+            }
         }
         script.image = boot_image;
     }
     let model_name = if macos { "vmxnet3" } else { "virtio" };
     let mut fixed_macs = true;
     for (i, (_, nic)) in ctx.nics().into_iter().enumerate() {
-        let mut value = String::with_capacity(48);
-        value.push_str(model_name);
-        push_bridge_part(ctx, nic, &mut value);
-        push_link_options(ctx, nic, &mut value, "macaddr");
+        let value = Written(|value: &mut String| {
+            value.push_str(model_name);
+            push_bridge_part(ctx, nic, value);
+            push_link_options(ctx, nic, value, "macaddr");
+        });
         if nic.mac.is_some() {
             options.both(("net", i), value);
         } else {

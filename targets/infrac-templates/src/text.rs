@@ -18,22 +18,35 @@ pub fn push_decimal(out: &mut String, n: impl Into<u64>) {
             break;
         }
     }
-    for &digit in &digits[start..] {
-        out.push(char::from(digit));
-    }
+    // ASCII digits: always UTF-8, copied in one go.
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// Makes text safe inside a `#` line comment: control characters (a newline would end the
 /// comment and start a command or an expression) become spaces.
 pub fn comment_safe(text: &str) -> String {
-    // Control characters are C0, DEL and C1; UTF-8 writes C1 after a 0xC2 byte, which
-    // only sends the rare text holding U+00A0–U+00BF the long way.
-    if text.bytes().all(|b| b >= 0x20 && b != 0x7f && b != 0xc2) {
+    if needs_no_change(text) {
         return text.to_string();
     }
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
+}
+
+/// [`comment_safe`] of a text built for the purpose, kept as it is when it is safe.
+pub fn into_comment_safe(text: String) -> String {
+    if needs_no_change(&text) {
+        return text;
+    }
+    comment_safe(&text)
+}
+
+/// Whether [`comment_safe`] surely leaves `text` as it is (a few texts it leaves are not
+/// recognised, and take the long way).
+fn needs_no_change(text: &str) -> bool {
+    // Control characters are C0, DEL and C1; UTF-8 writes C1 after a 0xC2 byte, which
+    // only sends the rare text holding U+00A0–U+00BF the long way.
+    text.bytes().all(|b| b >= 0x20 && b != 0x7f && b != 0xc2)
 }
 
 /// The longest nftables comment: nft refuses longer ones (`NFT_USERDATA_MAXLEN`).
@@ -89,11 +102,18 @@ pub fn html_comment_safe(text: &str) -> String {
     out
 }
 
-/// Characters that never need quoting inside a bash word that is not the first word of a
+/// Bytes that never need quoting inside a bash word that is not the first word of a
 /// command: no expansion, globbing, word splitting or tilde at the start can touch them.
-fn shell_plain(c: char) -> bool {
-    matches!(c, 'a'..='z' | 'A'..='Z' | '0'..='9' | '_' | '.' | '/' | ':' | '=' | ',' | '@' | '%' | '+' | '-')
-}
+/// A table, since every option of every generated command is checked byte by byte.
+const SHELL_PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'/' | b':' | b'=' | b',' | b'@' | b'%' | b'+' | b'-');
+        b += 1;
+    }
+    table
+};
 
 /// Quotes `value` as exactly one bash word.
 ///
@@ -111,7 +131,7 @@ pub fn shell_quote(value: &str) -> String {
 /// Whether `value` is one bash word as it stands: [`shell_quote`] leaves it alone.
 pub fn is_shell_word(value: &str) -> bool {
     // Byte by byte: every plain character is ASCII, and no byte of a longer character is.
-    !value.is_empty() && value.bytes().all(|b| shell_plain(char::from(b)))
+    !value.is_empty() && value.bytes().all(|b| SHELL_PLAIN[usize::from(b)])
 }
 
 /// Appends `value` to `out` quoted as exactly one bash word, as [`shell_quote`] writes it.
@@ -120,23 +140,36 @@ pub fn push_shell_quoted(out: &mut String, value: &str) {
         out.push_str(value);
         return;
     }
-    let quoted = out;
-    quoted.push('"');
-    for c in value.chars() {
-        match c {
-            '\\' | '"' | '$' | '`' => {
-                quoted.push('\\');
-                quoted.push(c);
+    out.push('"');
+    // The characters to escape are ASCII, so the text between them is copied whole.
+    let mut rest = value;
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| matches!(b, b'\\' | b'"' | b'$' | b'`' | b'\0'))
+    {
+        out.push_str(&rest[..at]);
+        match rest.as_bytes()[at] {
+            b'\0' => out.push('\u{FFFD}'),
+            special => {
+                out.push('\\');
+                out.push(char::from(special));
             }
-            '\0' => quoted.push('\u{FFFD}'),
-            _ => quoted.push(c),
         }
+        rest = &rest[at + 1..];
     }
-    quoted.push('"');
+    out.push_str(rest);
+    out.push('"');
 }
 
 /// A name usable as one path segment (see [`infrac_model::layout::segment`]).
 pub fn file_segment(name: &str) -> String {
+    // Most names are a segment already (what `segment` leaves unchanged): copied as they are.
+    let plain = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if plain && name.bytes().any(|b| b != b'.') {
+        return name.to_string();
+    }
     infrac_model::layout::segment(name)
 }
 
