@@ -8,6 +8,11 @@
 /// large labs write hundreds of thousands of IDs, sizes and addresses.
 pub fn push_decimal(out: &mut String, n: impl Into<u64>) {
     let mut n = n.into();
+    if n < 10 {
+        // Counts, flags and indices, most of the numbers written.
+        out.push(char::from(b'0' + n as u8));
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     loop {
@@ -18,8 +23,9 @@ pub fn push_decimal(out: &mut String, n: impl Into<u64>) {
             break;
         }
     }
-    // ASCII digits: always UTF-8, copied in one go.
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
 }
 
 /// Makes text safe inside a `#` line comment: control characters (a newline would end the
@@ -46,7 +52,10 @@ pub fn into_comment_safe(text: String) -> String {
 fn needs_no_change(text: &str) -> bool {
     // Control characters are C0, DEL and C1; UTF-8 writes C1 after a 0xC2 byte, which
     // only sends the rare text holding U+00A0–U+00BF the long way.
-    text.bytes().all(|b| b >= 0x20 && b != 0x7f && b != 0xc2)
+    // No early exit, so that the loop runs on whole vectors of bytes.
+    text.bytes().fold(true, |safe, b| {
+        safe & (b >= 0x20) & (b != 0x7f) & (b != 0xc2)
+    })
 }
 
 /// The longest nftables comment: nft refuses longer ones (`NFT_USERDATA_MAXLEN`).
@@ -131,7 +140,15 @@ pub fn shell_quote(value: &str) -> String {
 /// Whether `value` is one bash word as it stands: [`shell_quote`] leaves it alone.
 pub fn is_shell_word(value: &str) -> bool {
     // Byte by byte: every plain character is ASCII, and no byte of a longer character is.
-    !value.is_empty() && value.bytes().all(|b| SHELL_PLAIN[usize::from(b)])
+    // Eight at a time without a branch between them, then the rest.
+    let plain = |b: &u8| SHELL_PLAIN[usize::from(*b)];
+    let chunks = value.as_bytes().chunks_exact(8);
+    let rest = chunks.remainder();
+    !value.is_empty()
+        && chunks
+            .into_iter()
+            .all(|chunk| chunk.iter().fold(true, |all, b| all & plain(b)))
+        && rest.iter().all(plain)
 }
 
 /// Appends `value` to `out` quoted as exactly one bash word, as [`shell_quote`] writes it.
