@@ -42,12 +42,8 @@ pub(crate) struct GuestScript {
     pub vmid: u32,
     /// The Proxmox node the guest runs on (its host's name), quoted.
     pub node: String,
-    /// `qm` or `pct`.
-    pub tool: &'static str,
-    /// `VM` or `container`.
-    pub noun: &'static str,
-    /// The command that restarts the guest so pending changes apply.
-    pub restart: &'static str,
+    /// A VM or a container.
+    pub kind: GuestKind,
     /// For a container: its template, resolved on the node at apply time.
     pub template: Option<ContainerTemplate>,
     /// For a VM booted from a disk image: that image.
@@ -66,8 +62,8 @@ pub(crate) struct GuestScript {
     pub required_files: Vec<RequiredFile>,
     /// Why the script cannot create the guest (quoted), when it cannot.
     pub cannot_create: Option<String>,
-    /// Paragraphs of notes, already wrapped into comment lines. Those that name nothing of
-    /// their guest are wrapped once per process and shared.
+    /// Paragraphs of notes, already written as comment lines. Those that name nothing of
+    /// their guest are written once per process and shared.
     pub notes: Notes,
     /// Words after `qm create ID` / `pct create ID`, each option on a continued line.
     pub create: String,
@@ -75,23 +71,39 @@ pub(crate) struct GuestScript {
     pub after_create: Vec<String>,
     /// Words after `qm set ID` / `pct set ID`, laid out as `create`.
     pub update: String,
-    /// What the update leaves alone, wrapped into comment lines.
-    pub kept: Cow<'static, [String]>,
+    /// What the update leaves alone, as comment lines ([`comment_block`]).
+    pub kept: Cow<'static, str>,
 }
 
-/// A script's notes, each a paragraph of comment lines.
+/// A script's notes, each a paragraph of comment lines ([`comment_block`]).
 #[derive(Debug, Default)]
-pub(crate) struct Notes(Vec<Cow<'static, [String]>>);
+pub(crate) struct Notes(Vec<Cow<'static, str>>);
 
 impl Notes {
-    /// Adds a paragraph: its own lines, or lines wrapped once and shared by every guest.
-    pub(crate) fn push(&mut self, lines: impl Into<Cow<'static, [String]>>) {
-        self.0.push(lines.into());
+    /// Adds a paragraph of wrapped lines.
+    pub(crate) fn push(&mut self, lines: Vec<String>) {
+        self.0.push(Cow::Owned(comment_block(&lines)));
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &[String]> {
+    /// Adds a paragraph written once and shared by every guest.
+    pub(crate) fn push_shared(&mut self, block: &'static str) {
+        self.0.push(Cow::Borrowed(block));
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|note| &**note)
     }
+}
+
+/// Comment lines (`wrap`'s, comment-safe) as the script writes them: `# LINE` each.
+pub(crate) fn comment_block(lines: &[String]) -> String {
+    let mut block = String::with_capacity(lines.iter().map(|line| line.len() + 3).sum());
+    for line in lines {
+        block.push_str("# ");
+        block.push_str(line);
+        block.push('\n');
+    }
+    block
 }
 
 /// A container template: the newest of its OS in the appliance index at apply time, the
@@ -165,17 +177,17 @@ pub(crate) fn file_name(machine: &Machine, guest: &Guest) -> String {
     name
 }
 
-/// Appends `--flag value` to `out`, with the value quoted. Flags are fixed words or a word
-/// and a number (`("net", 0)`), never from the source.
-fn push_opt(out: &mut String, flag: impl OptionValue, value: impl OptionValue) {
-    out.push_str("--");
+/// Appends `start`, which ends in `--`, then `flag value` with the value quoted. Flags
+/// are fixed words or a word and a number (`("net", 0)`), never from the source.
+fn push_opt<V: OptionValue>(out: &mut String, start: &str, flag: impl OptionValue, value: V) {
+    out.push_str(start);
     flag.write_to(out);
     out.push(' ');
     // Most values are numbers and names that need no quotes: written straight in.
-    let start = out.len();
+    let value_at = out.len();
     value.write_to(out);
-    if !is_shell_word(&out[start..]) {
-        let value = out.split_off(start);
+    if !V::DIGITS && !is_shell_word(&out[value_at..]) {
+        let value = out.split_off(value_at);
         push_shell_quoted(out, &value);
     }
 }
@@ -184,6 +196,9 @@ fn push_opt(out: &mut String, flag: impl OptionValue, value: impl OptionValue) {
 /// Names and numbers, most options' values, are written without the formatting machinery:
 /// a 10,000-guest lab writes 200,000 of them.
 pub(crate) trait OptionValue {
+    /// Whether every value of the type is written as digits alone, which are a shell
+    /// word as they stand.
+    const DIGITS: bool = false;
     fn write_to(&self, out: &mut String);
 }
 
@@ -200,6 +215,7 @@ impl OptionValue for String {
 }
 
 impl<T: OptionValue + ?Sized> OptionValue for &T {
+    const DIGITS: bool = T::DIGITS;
     fn write_to(&self, out: &mut String) {
         (**self).write_to(out);
     }
@@ -242,6 +258,7 @@ impl OptionValue for i32 {
 macro_rules! unsigned_values {
     ($($t:ty),*) => {$(
         impl OptionValue for $t {
+            const DIGITS: bool = true;
             fn write_to(&self, out: &mut String) {
                 push_decimal(out, u64::from(*self));
             }
@@ -251,6 +268,7 @@ macro_rules! unsigned_values {
 unsigned_values!(u8, u16, u32, u64);
 
 impl OptionValue for usize {
+    const DIGITS: bool = true;
     fn write_to(&self, out: &mut String) {
         push_decimal(out, *self as u64);
     }
@@ -270,8 +288,8 @@ pub(crate) struct Options {
     update: String,
 }
 
-/// What starts each option's line.
-const CONTINUED: &str = " \\\n    ";
+/// What starts each option: a continued line, and the option's dashes.
+const OPTION_START: &str = " \\\n    --";
 
 impl Default for Options {
     fn default() -> Options {
@@ -289,8 +307,7 @@ impl Options {
         self.update.push_str(&self.create[start..]);
     }
     pub(crate) fn create(&mut self, flag: impl OptionValue, value: impl OptionValue) {
-        self.create.push_str(CONTINUED);
-        push_opt(&mut self.create, flag, value);
+        push_opt(&mut self.create, OPTION_START, flag, value);
     }
 }
 
@@ -422,12 +439,8 @@ pub(crate) fn plan(
     };
     let host = model.machine(guest.host);
     let file_name = file_name(machine, guest);
-    let (noun, tool) = match guest.kind {
-        GuestKind::Vm => ("VM", "qm"),
-        GuestKind::Lxc => ("container", "pct"),
-    };
     let mut summary = String::with_capacity(machine.name.len() + host.name.len() + 32);
-    summary.push_str(noun);
+    summary.push_str(crate::guest_script::fixed(guest.kind).noun);
     summary.push(' ');
     push_decimal(&mut summary, guest.vmid.value.0);
     summary.push_str(" \"");
@@ -441,12 +454,7 @@ pub(crate) fn plan(
         summary: into_comment_safe(summary),
         vmid: guest.vmid.value.0,
         node: shell_quote(&host.name),
-        tool,
-        noun,
-        restart: match guest.kind {
-            GuestKind::Vm => "qm reboot",
-            GuestKind::Lxc => "pct reboot",
-        },
+        kind: guest.kind,
         template: template.map(ContainerTemplate::of),
         image: None,
         snippet: None,
@@ -459,7 +467,7 @@ pub(crate) fn plan(
         create: String::new(),
         after_create: Vec::new(),
         update: String::new(),
-        kept: Cow::Borrowed(&[]),
+        kept: Cow::Borrowed(""),
     };
     if guest.kind == GuestKind::Lxc && template.is_none() {
         // Without a template there is nothing to create the container from; the script
@@ -544,7 +552,7 @@ mod tests {
 
     fn opt(flag: &str, value: &str) -> String {
         let mut option = String::new();
-        push_opt(&mut option, flag, value);
+        push_opt(&mut option, "--", flag, value);
         option
     }
 

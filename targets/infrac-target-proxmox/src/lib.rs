@@ -6,6 +6,7 @@
 //! `qm set`/`pct set`, the settings that can change in place. `--dry-run` prints the
 //! commands instead of running them. Every value from the source is shell-quoted.
 
+mod apply;
 mod ceph;
 mod corosync;
 mod guest;
@@ -29,7 +30,6 @@ use infrac_templates::text::{push_decimal, push_shell_quoted};
 
 use infrac_diagnostics::Diagnostic;
 use infrac_model::{Artifact, Model, Target};
-use serde::Serialize;
 
 /// Emits `proxmox/`: guest scripts, `apply.sh` and `host/<host>/interfaces`.
 pub struct ProxmoxTarget;
@@ -68,18 +68,6 @@ fn step(
         out.push_str(part);
     }
     out
-}
-
-/// The view of `apply.sh`.
-#[derive(Debug, Serialize)]
-struct Apply {
-    path: &'static str,
-    source: String,
-    /// How many guests it applies.
-    steps: usize,
-    /// The lines that apply them, written out: a large lab has tens of thousands, which
-    /// the template engine would loop over value by value.
-    runs: String,
 }
 
 impl Target for ProxmoxTarget {
@@ -127,15 +115,9 @@ impl Target for ProxmoxTarget {
             artifacts.extend(snippet);
             artifacts.push(script);
         }
-        let apply = Apply {
-            path: "proxmox/apply.sh",
-            source: source.to_string(),
-            steps,
-            runs,
-        };
         artifacts.push(Artifact::new(
-            apply.path,
-            render::render("apply.sh", &apply),
+            apply::PATH,
+            apply::write(&source, steps, &runs),
         ));
         artifacts.extend(corosync::artifacts(model));
         artifacts.extend(ceph::artifacts(model));
@@ -143,7 +125,7 @@ impl Target for ProxmoxTarget {
         artifacts.extend(ha::artifacts(model));
         for (_, host) in model.hypervisors() {
             let view = interfaces::host_interfaces(model, host);
-            let text = render::render("interfaces", &view);
+            let text = interfaces::write(&view);
             artifacts.push(Artifact::new(view.path, text));
         }
         Ok(artifacts)

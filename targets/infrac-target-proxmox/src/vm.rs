@@ -3,8 +3,9 @@
 //! setup of OSX-PROXMOX.
 
 use crate::guest::{
-    address_parts, dns, gib_ceil, identity, push_bridge_part, push_link_options, startup, Context,
-    GuestScript, Options, RequiredFile, Written, LOCAL_ISO_DIR, NOTE_WIDTH, TEMPLATE_STORAGE,
+    address_parts, comment_block, dns, gib_ceil, identity, push_bridge_part, push_link_options,
+    startup, Context, GuestScript, Options, RequiredFile, Written, LOCAL_ISO_DIR, NOTE_WIDTH,
+    TEMPLATE_STORAGE,
 };
 use crate::images::{cloud_disk, nixos_disk, DiskImage};
 use crate::macos;
@@ -195,10 +196,10 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
     options
 }
 
-/// What `qm set` leaves alone on an existing VM, wrapped once per process: the same
+/// What `qm set` leaves alone on an existing VM, written once per process: the same
 /// two texts end every VM's script.
-fn kept_note(fixed_macs: bool) -> &'static [String] {
-    static NOTES: OnceLock<[Vec<String>; 2]> = OnceLock::new();
+fn kept_note(fixed_macs: bool) -> &'static str {
+    static NOTES: OnceLock<[String; 2]> = OnceLock::new();
     let notes = NOTES.get_or_init(|| {
         [false, true].map(|fixed_macs| {
             let mut kept = String::from(
@@ -212,7 +213,7 @@ fn kept_note(fixed_macs: bool) -> &'static [String] {
                 );
             }
             kept.push('.');
-            wrap(&kept, NOTE_WIDTH)
+            comment_block(&wrap(&kept, NOTE_WIDTH))
         })
     });
     &notes[usize::from(fixed_macs)]
@@ -312,14 +313,14 @@ fn macos_options(ctx: &Context, options: &mut Options, script: &mut GuestScript)
 /// What the operator still does for a VM, by kind of image.
 fn vm_notes(ctx: &Context, script: &mut GuestScript) {
     // The notes that name nothing of their VM are the same for every VM of their kind,
-    // most of a large lab's VMs: they are wrapped once per process.
-    static MACOS: OnceLock<Vec<String>> = OnceLock::new();
-    static NO_OS: OnceLock<Vec<String>> = OnceLock::new();
-    let once = |wrapped: &'static OnceLock<Vec<String>>, note: &str| -> &'static [String] {
-        wrapped.get_or_init(|| wrap(note, NOTE_WIDTH))
+    // most of a large lab's VMs: they are written once per process.
+    static MACOS: OnceLock<String> = OnceLock::new();
+    static NO_OS: OnceLock<String> = OnceLock::new();
+    let once = |written: &'static OnceLock<String>, note: &str| -> &'static str {
+        written.get_or_init(|| comment_block(&wrap(note, NOTE_WIDTH)))
     };
     if ctx.is_macos() {
-        script.notes.push(once(
+        script.notes.push_shared(once(
             &MACOS,
             "macOS, set up the way OSX-PROXMOX does: OVMF firmware, the q35 machine, the Apple \
          SMC and an Intel CPU model in --args, the OpenCore image (ide0) and the recovery \
@@ -334,7 +335,7 @@ fn vm_notes(ctx: &Context, script: &mut GuestScript) {
         return;
     }
     if ctx.image.is_none() {
-        script.notes.push(once(
+        script.notes.push_shared(once(
             &NO_OS,
             "No operating system is declared: the boot disk starts empty.",
         ));
