@@ -39,7 +39,8 @@ pub(crate) struct GuestScript {
     pub source: Arc<str>,
     /// One line saying what the script creates, comment-safe.
     pub summary: String,
-    pub vmid: u32,
+    /// The VMID in decimal.
+    pub vmid: String,
     /// The Proxmox node the guest runs on (its host's name), quoted.
     pub node: String,
     /// A VM or a container.
@@ -166,11 +167,11 @@ pub(crate) struct RequiredFile {
     pub hint: String,
 }
 
-/// The script's file name: `<vmid>-<name>.sh`.
-pub(crate) fn file_name(machine: &Machine, guest: &Guest) -> String {
+/// The script's file name: `<vmid>-<name>.sh`, given the VMID in decimal.
+fn file_name(machine: &Machine, vmid: &str) -> String {
     let segment = file_segment(&machine.name);
-    let mut name = String::with_capacity(segment.len() + 24);
-    push_decimal(&mut name, guest.vmid.value.0);
+    let mut name = String::with_capacity(segment.len() + vmid.len() + 4);
+    name.push_str(vmid);
     name.push('-');
     name.push_str(&segment);
     name.push_str(".sh");
@@ -438,11 +439,14 @@ pub(crate) fn plan(
         GuestKind::Lxc => ctx.image.and_then(|i| i.template.as_deref()),
     };
     let host = model.machine(guest.host);
-    let file_name = file_name(machine, guest);
+    // Written once: the file name, the summary, the script and apply.sh all show it.
+    let mut vmid = String::with_capacity(10);
+    push_decimal(&mut vmid, guest.vmid.value.0);
+    let file_name = file_name(machine, &vmid);
     let mut summary = String::with_capacity(machine.name.len() + host.name.len() + 32);
     summary.push_str(crate::guest_script::fixed(guest.kind).noun);
     summary.push(' ');
-    push_decimal(&mut summary, guest.vmid.value.0);
+    summary.push_str(&vmid);
     summary.push_str(" \"");
     summary.push_str(&machine.name);
     summary.push_str("\" on node ");
@@ -452,7 +456,7 @@ pub(crate) fn plan(
         file_name,
         source: Arc::clone(source),
         summary: into_comment_safe(summary),
-        vmid: guest.vmid.value.0,
+        vmid,
         node: shell_quote(&host.name),
         kind: guest.kind,
         template: template.map(ContainerTemplate::of),

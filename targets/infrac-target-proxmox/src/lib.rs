@@ -45,7 +45,7 @@ fn step(
     host: &str,
 ) -> String {
     let mut label = String::with_capacity(name.len() + host.len() + 16);
-    push_decimal(&mut label, script.vmid);
+    label.push_str(&script.vmid);
     label.push(' ');
     label.push_str(name);
     label.push_str(" on ");
