@@ -41,8 +41,9 @@ pub(crate) struct GuestScript {
     pub summary: String,
     /// The VMID in decimal.
     pub vmid: String,
-    /// The Proxmox node the guest runs on (its host's name), quoted.
-    pub node: String,
+    /// The Proxmox node the guest runs on (its host's name), quoted; one text shared by
+    /// the node's guests.
+    pub node: Arc<str>,
     /// A VM or a container.
     pub kind: GuestKind,
     /// For a container: its template, resolved on the node at apply time.
@@ -417,10 +418,12 @@ pub(crate) fn push_bridge_part(ctx: &Context, nic: &Nic, value: &mut String) {
     }
 }
 
-/// The plan of one guest's script; `guest` is the placement of machine `id`.
+/// The plan of one guest's script; `guest` is the placement of machine `id`, on the node
+/// whose quoted name is `node`.
 pub(crate) fn plan(
     model: &Model,
     source: &Arc<str>,
+    node: &Arc<str>,
     id: MachineId,
     guest: &Guest,
     position: usize,
@@ -457,7 +460,7 @@ pub(crate) fn plan(
         source: Arc::clone(source),
         summary: into_comment_safe(summary),
         vmid,
-        node: shell_quote(&host.name),
+        node: Arc::clone(node),
         kind: guest.kind,
         template: template.map(ContainerTemplate::of),
         image: None,

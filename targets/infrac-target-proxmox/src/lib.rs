@@ -30,6 +30,7 @@ use infrac_templates::text::{push_decimal, push_shell_quoted};
 
 use infrac_diagnostics::Diagnostic;
 use infrac_model::{Artifact, Model, Target};
+use std::sync::Arc;
 
 /// Emits `proxmox/`: guest scripts, `apply.sh` and `host/<host>/interfaces`.
 pub struct ProxmoxTarget;
@@ -85,13 +86,22 @@ impl Target for ProxmoxTarget {
             return Ok(artifacts);
         }
         let order: Vec<_> = order::apply_order(model).into_iter().enumerate().collect();
-        let source: std::sync::Arc<str> = quote::comment_safe(&model.source).into();
+        let source: Arc<str> = quote::comment_safe(&model.source).into();
+        // Each node's name quoted once: all its guests' scripts and lines show it.
+        let mut nodes: Vec<Option<Arc<str>>> = vec![None; model.machines.len()];
+        for (id, host) in model.hypervisors() {
+            nodes[id.index()] = Some(shell_quote(&host.name).into());
+        }
         // A script per guest, each planned and rendered on its own: on the machine's cores
         // they are most of a large lab's build.
         let guests =
             infrac_model::parallel::map(model, &order, |(index, (id, placement, role))| {
                 let position = index + 1;
-                let script = guest::plan(model, &source, *id, placement, position);
+                let host = placement.host;
+                let node = nodes[host.index()]
+                    .clone()
+                    .unwrap_or_else(|| shell_quote(&model.machine(host).name).into());
+                let script = guest::plan(model, &source, &node, *id, placement, position);
                 let step = step(
                     position,
                     role.reason(),
