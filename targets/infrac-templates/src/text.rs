@@ -124,6 +124,18 @@ const SHELL_PLAIN: [bool; 256] = {
     table
 };
 
+/// Bytes that stay special inside double quotes (`\`, `"`, `$`, `` ` ``) and NUL, which
+/// a bash string cannot hold: [`push_shell_quoted`] replaces each.
+const SHELL_ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'\\' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'$' as usize] = true;
+    table[b'`' as usize] = true;
+    table[0] = true;
+    table
+};
+
 /// Quotes `value` as exactly one bash word.
 ///
 /// Plain words stay bare (`local-lvm:50`); anything else goes in double quotes with the
@@ -160,10 +172,7 @@ pub fn push_shell_quoted(out: &mut String, value: &str) {
     out.push('"');
     // The characters to escape are ASCII, so the text between them is copied whole.
     let mut rest = value;
-    while let Some(at) = rest
-        .bytes()
-        .position(|b| matches!(b, b'\\' | b'"' | b'$' | b'`' | b'\0'))
-    {
+    while let Some(at) = rest.bytes().position(|b| SHELL_ESCAPED[usize::from(b)]) {
         out.push_str(&rest[..at]);
         match rest.as_bytes()[at] {
             b'\0' => out.push('\u{FFFD}'),
@@ -180,14 +189,28 @@ pub fn push_shell_quoted(out: &mut String, value: &str) {
 
 /// A name usable as one path segment (see [`infrac_model::layout::segment`]).
 pub fn file_segment(name: &str) -> String {
-    // Most names are a segment already (what `segment` leaves unchanged): copied as they are.
-    let plain = name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    if plain && name.bytes().any(|b| b != b'.') {
+    if is_segment(name) {
         return name.to_string();
     }
     infrac_model::layout::segment(name)
+}
+
+/// Appends [`file_segment`] of `name` to `out`.
+pub fn push_file_segment(out: &mut String, name: &str) {
+    if is_segment(name) {
+        out.push_str(name);
+    } else {
+        out.push_str(&infrac_model::layout::segment(name));
+    }
+}
+
+/// Whether `name` is a segment already, which `segment` leaves as it is: most names are,
+/// and are copied as they are.
+fn is_segment(name: &str) -> bool {
+    let plain = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    plain && name.bytes().any(|b| b != b'.')
 }
 
 /// Splits text into comment lines of at most `width` characters (a longer word stays
