@@ -4,7 +4,7 @@
 
 use crate::images::DiskImage;
 use crate::quote::{
-    comment_safe, file_segment, is_shell_word, push_shell_quoted, shell_quote, wrap,
+    comment_safe, is_shell_word, push_file_segment, push_shell_quoted, shell_quote, wrap,
 };
 use crate::users::Snippet;
 use infrac_model::interfaces::virtual_nics;
@@ -33,8 +33,6 @@ pub(crate) const NOTE_WIDTH: usize = 86;
 pub(crate) struct GuestScript {
     /// Path of the artifact (`proxmox/200-router.sh`).
     pub path: String,
-    /// File name alone, for the usage line.
-    pub file_name: String,
     /// The source file, comment-safe; one text shared by every guest's plan.
     pub source: Arc<str>,
     /// One line saying what the script creates, comment-safe.
@@ -168,15 +166,25 @@ pub(crate) struct RequiredFile {
     pub hint: String,
 }
 
-/// The script's file name: `<vmid>-<name>.sh`, given the VMID in decimal.
-fn file_name(machine: &Machine, vmid: &str) -> String {
-    let segment = file_segment(&machine.name);
-    let mut name = String::with_capacity(segment.len() + vmid.len() + 4);
-    name.push_str(vmid);
-    name.push('-');
-    name.push_str(&segment);
-    name.push_str(".sh");
-    name
+/// Where the scripts go in the output.
+const SCRIPTS: &str = "proxmox/";
+
+/// The script's path, `proxmox/<vmid>-<name>.sh`, given the VMID in decimal.
+fn script_path(machine: &Machine, vmid: &str) -> String {
+    let mut path = String::with_capacity(SCRIPTS.len() + vmid.len() + machine.name.len() + 4);
+    path.push_str(SCRIPTS);
+    path.push_str(vmid);
+    path.push('-');
+    push_file_segment(&mut path, &machine.name);
+    path.push_str(".sh");
+    path
+}
+
+impl GuestScript {
+    /// The file name alone, for the usage line and `apply.sh`.
+    pub(crate) fn file_name(&self) -> &str {
+        &self.path[SCRIPTS.len()..]
+    }
 }
 
 /// Appends `start`, which ends in `--`, then `flag value` with the value quoted. Flags
@@ -445,7 +453,7 @@ pub(crate) fn plan(
     // Written once: the file name, the summary, the script and apply.sh all show it.
     let mut vmid = String::with_capacity(10);
     push_decimal(&mut vmid, guest.vmid.value.0);
-    let file_name = file_name(machine, &vmid);
+    let path = script_path(machine, &vmid);
     let mut summary = String::with_capacity(machine.name.len() + host.name.len() + 32);
     summary.push_str(crate::guest_script::fixed(guest.kind).noun);
     summary.push(' ');
@@ -455,8 +463,7 @@ pub(crate) fn plan(
     summary.push_str("\" on node ");
     summary.push_str(&host.name);
     let mut script = GuestScript {
-        path: ["proxmox/", &file_name].concat(),
-        file_name,
+        path,
         source: Arc::clone(source),
         summary: into_comment_safe(summary),
         vmid,

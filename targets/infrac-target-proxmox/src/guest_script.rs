@@ -33,7 +33,7 @@ pub(crate) fn write(s: &GuestScript) -> String {
     }
     o.put(&[
         "#\n# Usage: ",
-        &s.file_name,
+        s.file_name(),
         " [--dry-run]\n\
          #   --dry-run  print the commands instead of running them\n\
          # Exit status: 0 done, 1 failed, 3 refused (not node ",

@@ -52,7 +52,7 @@ fn step(
     label.push_str(" on ");
     label.push_str(host);
     let mut out = String::with_capacity(
-        script.summary.len() + label.len() + script.node.len() + script.file_name.len() + 80,
+        script.summary.len() + label.len() + script.node.len() + script.file_name().len() + 80,
     );
     out.push_str("\n# ");
     push_decimal(&mut out, position as u64);
@@ -65,7 +65,7 @@ fn step(
     }
     out.push_str("\nguest ");
     push_shell_quoted(&mut out, &label);
-    for part in [" ", &script.node, " ", &script.file_name, "\n"] {
+    for part in [" ", &script.node, " ", script.file_name(), "\n"] {
         out.push_str(part);
     }
     out
