@@ -4,7 +4,7 @@
 
 use crate::images::DiskImage;
 use crate::quote::{
-    comment_safe, file_segment, is_shell_word, push_shell_quoted, shell_quote, wrap,
+    comment_safe, is_shell_word, push_file_segment, push_shell_quoted, shell_quote, wrap,
 };
 use crate::users::Snippet;
 use infrac_model::interfaces::virtual_nics;
@@ -12,7 +12,7 @@ use infrac_model::roles::{default_route4, default_route6, DefaultRoute4};
 use infrac_model::{
     Bytes, Guest, GuestKind, Image, Machine, MachineId, Model, Network, Nic, OsFamily,
 };
-use infrac_templates::text::push_decimal;
+use infrac_templates::text::{into_comment_safe, push_decimal};
 use std::borrow::Cow;
 use std::fmt::Write;
 use std::net::IpAddr;
@@ -33,21 +33,17 @@ pub(crate) const NOTE_WIDTH: usize = 86;
 pub(crate) struct GuestScript {
     /// Path of the artifact (`proxmox/200-router.sh`).
     pub path: String,
-    /// File name alone, for the usage line.
-    pub file_name: String,
     /// The source file, comment-safe; one text shared by every guest's plan.
     pub source: Arc<str>,
     /// One line saying what the script creates, comment-safe.
     pub summary: String,
-    pub vmid: u32,
-    /// The Proxmox node the guest runs on (its host's name), quoted.
-    pub node: String,
-    /// `qm` or `pct`.
-    pub tool: &'static str,
-    /// `VM` or `container`.
-    pub noun: &'static str,
-    /// The command that restarts the guest so pending changes apply.
-    pub restart: &'static str,
+    /// The VMID in decimal.
+    pub vmid: String,
+    /// The Proxmox node the guest runs on (its host's name), quoted; one text shared by
+    /// the node's guests.
+    pub node: Arc<str>,
+    /// A VM or a container.
+    pub kind: GuestKind,
     /// For a container: its template, resolved on the node at apply time.
     pub template: Option<ContainerTemplate>,
     /// For a VM booted from a disk image: that image.
@@ -66,32 +62,48 @@ pub(crate) struct GuestScript {
     pub required_files: Vec<RequiredFile>,
     /// Why the script cannot create the guest (quoted), when it cannot.
     pub cannot_create: Option<String>,
-    /// Paragraphs of notes, already wrapped into comment lines. Those that name nothing of
-    /// their guest are wrapped once per process and shared.
+    /// Paragraphs of notes, already written as comment lines. Those that name nothing of
+    /// their guest are written once per process and shared.
     pub notes: Notes,
-    /// Words after `qm create ID` / `pct create ID`, one option per line.
-    pub create: Vec<String>,
+    /// Words after `qm create ID` / `pct create ID`, each option on a continued line.
+    pub create: String,
     /// Commands (words after `run`) that finish a new guest.
     pub after_create: Vec<String>,
-    /// Words after `qm set ID` / `pct set ID`: indices into `create`.
-    pub update: Vec<usize>,
-    /// What the update leaves alone, wrapped into comment lines.
-    pub kept: Cow<'static, [String]>,
+    /// Words after `qm set ID` / `pct set ID`, laid out as `create`.
+    pub update: String,
+    /// What the update leaves alone, as comment lines ([`comment_block`]).
+    pub kept: Cow<'static, str>,
 }
 
-/// A script's notes, each a paragraph of comment lines.
+/// A script's notes, each a paragraph of comment lines ([`comment_block`]).
 #[derive(Debug, Default)]
-pub(crate) struct Notes(Vec<Cow<'static, [String]>>);
+pub(crate) struct Notes(Vec<Cow<'static, str>>);
 
 impl Notes {
-    /// Adds a paragraph: its own lines, or lines wrapped once and shared by every guest.
-    pub(crate) fn push(&mut self, lines: impl Into<Cow<'static, [String]>>) {
-        self.0.push(lines.into());
+    /// Adds a paragraph of wrapped lines.
+    pub(crate) fn push(&mut self, lines: Vec<String>) {
+        self.0.push(Cow::Owned(comment_block(&lines)));
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &[String]> {
+    /// Adds a paragraph written once and shared by every guest.
+    pub(crate) fn push_shared(&mut self, block: &'static str) {
+        self.0.push(Cow::Borrowed(block));
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|note| &**note)
     }
+}
+
+/// Comment lines (`wrap`'s, comment-safe) as the script writes them: `# LINE` each.
+pub(crate) fn comment_block(lines: &[String]) -> String {
+    let mut block = String::with_capacity(lines.iter().map(|line| line.len() + 3).sum());
+    for line in lines {
+        block.push_str("# ");
+        block.push_str(line);
+        block.push('\n');
+    }
+    block
 }
 
 /// A container template: the newest of its OS in the appliance index at apply time, the
@@ -154,38 +166,49 @@ pub(crate) struct RequiredFile {
     pub hint: String,
 }
 
-/// The script's file name: `<vmid>-<name>.sh`.
-pub(crate) fn file_name(machine: &Machine, guest: &Guest) -> String {
-    let segment = file_segment(&machine.name);
-    let mut name = String::with_capacity(segment.len() + 24);
-    push_decimal(&mut name, guest.vmid.value.0);
-    name.push('-');
-    name.push_str(&segment);
-    name.push_str(".sh");
-    name
+/// Where the scripts go in the output.
+const SCRIPTS: &str = "proxmox/";
+
+/// The script's path, `proxmox/<vmid>-<name>.sh`, given the VMID in decimal.
+fn script_path(machine: &Machine, vmid: &str) -> String {
+    let mut path = String::with_capacity(SCRIPTS.len() + vmid.len() + machine.name.len() + 4);
+    path.push_str(SCRIPTS);
+    path.push_str(vmid);
+    path.push('-');
+    push_file_segment(&mut path, &machine.name);
+    path.push_str(".sh");
+    path
 }
 
-/// `--flag value`, with the value quoted. Flags are fixed words or a word and a number
-/// (`("net", 0)`), never from the source.
-pub(crate) fn opt(flag: impl OptionValue, value: impl OptionValue) -> String {
-    let mut option = String::with_capacity(40);
-    option.push_str("--");
-    flag.write_to(&mut option);
-    option.push(' ');
-    // Most values are numbers and names that need no quotes: written straight in.
-    let start = option.len();
-    value.write_to(&mut option);
-    if !is_shell_word(&option[start..]) {
-        let value = option.split_off(start);
-        push_shell_quoted(&mut option, &value);
+impl GuestScript {
+    /// The file name alone, for the usage line and `apply.sh`.
+    pub(crate) fn file_name(&self) -> &str {
+        &self.path[SCRIPTS.len()..]
     }
-    option
+}
+
+/// Appends `start`, which ends in `--`, then `flag value` with the value quoted. Flags
+/// are fixed words or a word and a number (`("net", 0)`), never from the source.
+fn push_opt<V: OptionValue>(out: &mut String, start: &str, flag: impl OptionValue, value: V) {
+    out.push_str(start);
+    flag.write_to(out);
+    out.push(' ');
+    // Most values are numbers and names that need no quotes: written straight in.
+    let value_at = out.len();
+    value.write_to(out);
+    if !V::DIGITS && !is_shell_word(&out[value_at..]) {
+        let value = out.split_off(value_at);
+        push_shell_quoted(out, &value);
+    }
 }
 
 /// The value of an option, appended to its text exactly as `Display` would write it.
 /// Names and numbers, most options' values, are written without the formatting machinery:
 /// a 10,000-guest lab writes 200,000 of them.
 pub(crate) trait OptionValue {
+    /// Whether every value of the type is written as digits alone, which are a shell
+    /// word as they stand.
+    const DIGITS: bool = false;
     fn write_to(&self, out: &mut String);
 }
 
@@ -202,6 +225,7 @@ impl OptionValue for String {
 }
 
 impl<T: OptionValue + ?Sized> OptionValue for &T {
+    const DIGITS: bool = T::DIGITS;
     fn write_to(&self, out: &mut String) {
         (**self).write_to(out);
     }
@@ -226,6 +250,15 @@ impl OptionValue for std::fmt::Arguments<'_> {
     }
 }
 
+/// A value written by a function, for values of several parts built with conditions.
+pub(crate) struct Written<F>(pub F);
+
+impl<F: Fn(&mut String)> OptionValue for Written<F> {
+    fn write_to(&self, out: &mut String) {
+        (self.0)(out);
+    }
+}
+
 impl OptionValue for i32 {
     fn write_to(&self, out: &mut String) {
         write!(out, "{self}").expect("writing to a String cannot fail");
@@ -235,6 +268,7 @@ impl OptionValue for i32 {
 macro_rules! unsigned_values {
     ($($t:ty),*) => {$(
         impl OptionValue for $t {
+            const DIGITS: bool = true;
             fn write_to(&self, out: &mut String) {
                 push_decimal(out, u64::from(*self));
             }
@@ -244,6 +278,7 @@ macro_rules! unsigned_values {
 unsigned_values!(u8, u16, u32, u64);
 
 impl OptionValue for usize {
+    const DIGITS: bool = true;
     fn write_to(&self, out: &mut String) {
         push_decimal(out, *self as u64);
     }
@@ -255,21 +290,34 @@ pub(crate) fn gib_ceil(size: Bytes) -> u64 {
 }
 
 /// The options of a command in both forms: `create` gets all, `update` those `set` can
-/// change on an existing guest.
-#[derive(Default)]
+/// change on an existing guest. Each is kept as the script writes it, every option on a
+/// line of its own after the ` \` that continues the command: a guest's options are then
+/// two texts rather than a dozen.
 pub(crate) struct Options {
-    create: Vec<String>,
-    /// Indices into `create`: an option is written once, and both commands list it.
-    update: Vec<usize>,
+    create: String,
+    update: String,
+}
+
+/// What starts each option: a continued line, and the option's dashes.
+const OPTION_START: &str = " \\\n    --";
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            create: String::with_capacity(512),
+            update: String::with_capacity(256),
+        }
+    }
 }
 
 impl Options {
     pub(crate) fn both(&mut self, flag: impl OptionValue, value: impl OptionValue) {
-        self.update.push(self.create.len());
-        self.create.push(opt(flag, value));
+        let start = self.create.len();
+        self.create(flag, value);
+        self.update.push_str(&self.create[start..]);
     }
     pub(crate) fn create(&mut self, flag: impl OptionValue, value: impl OptionValue) {
-        self.create.push(opt(flag, value));
+        push_opt(&mut self.create, OPTION_START, flag, value);
     }
 }
 
@@ -378,10 +426,12 @@ pub(crate) fn push_bridge_part(ctx: &Context, nic: &Nic, value: &mut String) {
     }
 }
 
-/// The plan of one guest's script; `guest` is the placement of machine `id`.
+/// The plan of one guest's script; `guest` is the placement of machine `id`, on the node
+/// whose quoted name is `node`.
 pub(crate) fn plan(
     model: &Model,
     source: &Arc<str>,
+    node: &Arc<str>,
     id: MachineId,
     guest: &Guest,
     position: usize,
@@ -400,32 +450,25 @@ pub(crate) fn plan(
         GuestKind::Lxc => ctx.image.and_then(|i| i.template.as_deref()),
     };
     let host = model.machine(guest.host);
-    let file_name = file_name(machine, guest);
-    let (noun, tool) = match guest.kind {
-        GuestKind::Vm => ("VM", "qm"),
-        GuestKind::Lxc => ("container", "pct"),
-    };
+    // Written once: the file name, the summary, the script and apply.sh all show it.
+    let mut vmid = String::with_capacity(10);
+    push_decimal(&mut vmid, guest.vmid.value.0);
+    let path = script_path(machine, &vmid);
     let mut summary = String::with_capacity(machine.name.len() + host.name.len() + 32);
-    summary.push_str(noun);
+    summary.push_str(crate::guest_script::fixed(guest.kind).noun);
     summary.push(' ');
-    push_decimal(&mut summary, guest.vmid.value.0);
+    summary.push_str(&vmid);
     summary.push_str(" \"");
     summary.push_str(&machine.name);
     summary.push_str("\" on node ");
     summary.push_str(&host.name);
     let mut script = GuestScript {
-        path: ["proxmox/", &file_name].concat(),
-        file_name,
+        path,
         source: Arc::clone(source),
-        summary: comment_safe(&summary),
-        vmid: guest.vmid.value.0,
-        node: shell_quote(&host.name),
-        tool,
-        noun,
-        restart: match guest.kind {
-            GuestKind::Vm => "qm reboot",
-            GuestKind::Lxc => "pct reboot",
-        },
+        summary: into_comment_safe(summary),
+        vmid,
+        node: Arc::clone(node),
+        kind: guest.kind,
         template: template.map(ContainerTemplate::of),
         image: None,
         snippet: None,
@@ -435,10 +478,10 @@ pub(crate) fn plan(
         required_files: Vec::new(),
         cannot_create: None,
         notes: Notes::default(),
-        create: Vec::new(),
+        create: String::new(),
         after_create: Vec::new(),
-        update: Vec::new(),
-        kept: Cow::Borrowed(&[]),
+        update: String::new(),
+        kept: Cow::Borrowed(""),
     };
     if guest.kind == GuestKind::Lxc && template.is_none() {
         // Without a template there is nothing to create the container from; the script
@@ -519,6 +562,12 @@ mod tests {
         assert_eq!(gib_ceil(Bytes(512 * Bytes::MIB)), 1);
         assert_eq!(gib_ceil(Bytes(Bytes::GIB + 1)), 2);
         assert_eq!(gib_ceil(Bytes(0)), 1);
+    }
+
+    fn opt(flag: &str, value: &str) -> String {
+        let mut option = String::new();
+        push_opt(&mut option, "--", flag, value);
+        option
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! `qm set`/`pct set`, the settings that can change in place. `--dry-run` prints the
 //! commands instead of running them. Every value from the source is shell-quoted.
 
+mod apply;
 mod ceph;
 mod corosync;
 mod guest;
@@ -25,56 +26,47 @@ mod vm;
 
 pub use quote::shell_quote;
 
+use infrac_templates::text::{push_decimal, push_shell_quoted};
+
 use infrac_diagnostics::Diagnostic;
 use infrac_model::{Artifact, Model, Target};
-use serde::Serialize;
+use std::sync::Arc;
 
 /// Emits `proxmox/`: guest scripts, `apply.sh` and `host/<host>/interfaces`.
 pub struct ProxmoxTarget;
 
-/// One guest's lines in `apply.sh`.
-#[derive(Debug)]
-struct Step {
-    /// `N. what (why)`, comment-safe.
-    comment: String,
-    /// The script's file name (plain characters only, so it needs no quoting).
-    script: String,
-    /// The guest's node, quoted.
-    node: String,
-    /// `VMID NAME on NODE`, quoted, for the progress lines and the summary.
-    label: String,
-}
-
-/// The view of `apply.sh`.
-#[derive(Debug, Serialize)]
-struct Apply {
-    path: &'static str,
-    source: String,
-    /// How many guests it applies.
-    steps: usize,
-    /// The lines that apply them, written out: a large lab has tens of thousands, which
-    /// the template engine would loop over value by value.
-    runs: String,
-}
-
-/// The lines of `apply.sh` that apply each guest in turn, each after a blank line:
-/// `# N. what (why)` and `guest LABEL NODE SCRIPT`.
-fn runs(steps: &[Step]) -> String {
-    let mut out = String::with_capacity(steps.len() * 160);
-    for step in steps {
-        for part in [
-            "\n# ",
-            &step.comment,
-            "\nguest ",
-            &step.label,
-            " ",
-            &step.node,
-            " ",
-            &step.script,
-            "\n",
-        ] {
-            out.push_str(part);
-        }
+/// One guest's lines in `apply.sh`, after a blank line: `# N. what (why)` (comment-safe)
+/// and `guest LABEL NODE SCRIPT`, where the label is `VMID NAME on NODE` quoted, the node
+/// quoted, and the script's file name plain (it needs no quoting).
+fn step(
+    position: usize,
+    reason: Option<&str>,
+    script: &guest::GuestScript,
+    name: &str,
+    host: &str,
+) -> String {
+    let mut label = String::with_capacity(name.len() + host.len() + 16);
+    label.push_str(&script.vmid);
+    label.push(' ');
+    label.push_str(name);
+    label.push_str(" on ");
+    label.push_str(host);
+    let mut out = String::with_capacity(
+        script.summary.len() + label.len() + script.node.len() + script.file_name().len() + 80,
+    );
+    out.push_str("\n# ");
+    push_decimal(&mut out, position as u64);
+    out.push_str(". ");
+    out.push_str(&script.summary);
+    if let Some(reason) = reason {
+        out.push_str(" (");
+        out.push_str(reason);
+        out.push(')');
+    }
+    out.push_str("\nguest ");
+    push_shell_quoted(&mut out, &label);
+    for part in [" ", &script.node, " ", script.file_name(), "\n"] {
+        out.push_str(part);
     }
     out
 }
@@ -94,28 +86,29 @@ impl Target for ProxmoxTarget {
             return Ok(artifacts);
         }
         let order: Vec<_> = order::apply_order(model).into_iter().enumerate().collect();
-        let source: std::sync::Arc<str> = quote::comment_safe(&model.source).into();
+        let source: Arc<str> = quote::comment_safe(&model.source).into();
+        // Each node's name quoted once: all its guests' scripts and lines show it.
+        let mut nodes: Vec<Option<Arc<str>>> = vec![None; model.machines.len()];
+        for (id, host) in model.hypervisors() {
+            nodes[id.index()] = Some(shell_quote(&host.name).into());
+        }
         // A script per guest, each planned and rendered on its own: on the machine's cores
         // they are most of a large lab's build.
         let guests =
             infrac_model::parallel::map(model, &order, |(index, (id, placement, role))| {
                 let position = index + 1;
-                let script = guest::plan(model, &source, *id, placement, position);
-                let comment = match role.reason() {
-                    Some(reason) => format!("{position}. {} ({reason})", script.summary),
-                    None => format!("{position}. {}", script.summary),
-                };
-                let node = &model.machine(placement.host).name;
-                let step = Step {
-                    comment,
-                    script: script.file_name.clone(),
-                    node: shell_quote(node),
-                    label: shell_quote(&format!(
-                        "{} {} on {node}",
-                        placement.vmid.value,
-                        model.machine(*id).name
-                    )),
-                };
+                let host = placement.host;
+                let node = nodes[host.index()]
+                    .clone()
+                    .unwrap_or_else(|| shell_quote(&model.machine(host).name).into());
+                let script = guest::plan(model, &source, &node, *id, placement, position);
+                let step = step(
+                    position,
+                    role.reason(),
+                    &script,
+                    &model.machine(*id).name,
+                    &model.machine(placement.host).name,
+                );
                 let snippet = script.snippet.as_ref().map(|snippet| {
                     Artifact::new(
                         format!("proxmox/snippets/{}", snippet.file),
@@ -125,21 +118,16 @@ impl Target for ProxmoxTarget {
                 let text = guest_script::write(&script);
                 (step, snippet, Artifact::new(script.path, text))
             });
-        let mut steps = Vec::with_capacity(guests.len());
+        let steps = guests.len();
+        let mut runs = String::with_capacity(guests.iter().map(|(step, ..)| step.len()).sum());
         for (step, snippet, script) in guests {
-            steps.push(step);
+            runs.push_str(&step);
             artifacts.extend(snippet);
             artifacts.push(script);
         }
-        let apply = Apply {
-            path: "proxmox/apply.sh",
-            source: source.to_string(),
-            steps: steps.len(),
-            runs: runs(&steps),
-        };
         artifacts.push(Artifact::new(
-            apply.path,
-            render::render("apply.sh", &apply),
+            apply::PATH,
+            apply::write(&source, steps, &runs),
         ));
         artifacts.extend(corosync::artifacts(model));
         artifacts.extend(ceph::artifacts(model));
@@ -147,7 +135,7 @@ impl Target for ProxmoxTarget {
         artifacts.extend(ha::artifacts(model));
         for (_, host) in model.hypervisors() {
             let view = interfaces::host_interfaces(model, host);
-            let text = render::render("interfaces", &view);
+            let text = interfaces::write(&view);
             artifacts.push(Artifact::new(view.path, text));
         }
         Ok(artifacts)

@@ -1,8 +1,8 @@
 //! The `pct` options of a container, its template and the lab's users inside it.
 
 use crate::guest::{
-    address_parts, dns, gib_ceil, identity, push_bridge_part, push_link_options, startup, Context,
-    GuestScript, Options, NOTE_WIDTH, TEMPLATE_STORAGE,
+    address_parts, comment_block, dns, gib_ceil, identity, push_bridge_part, push_link_options,
+    startup, Context, GuestScript, Options, NOTE_WIDTH, TEMPLATE_STORAGE,
 };
 use crate::quote::{file_segment, wrap};
 use crate::users::container_script;
@@ -108,7 +108,7 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
         );
     }
     kept.push('.');
-    script.kept = wrap(&kept, NOTE_WIDTH).into();
+    script.kept = comment_block(&wrap(&kept, NOTE_WIDTH)).into();
     options
 }
 

@@ -3,7 +3,7 @@
 
 pub use infrac_templates::text::shell_quote;
 pub(crate) use infrac_templates::text::{
-    comment_safe, file_segment, is_shell_word, push_shell_quoted, wrap,
+    comment_safe, file_segment, is_shell_word, push_file_segment, push_shell_quoted, wrap,
 };
 
 #[cfg(test)]

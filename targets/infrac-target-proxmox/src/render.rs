@@ -3,9 +3,7 @@
 
 use serde::Serialize;
 
-static TEMPLATES: [(&str, &str); 4] = [
-    ("apply.sh", include_str!("../templates/apply.sh.j2")),
-    ("interfaces", include_str!("../templates/interfaces.j2")),
+static TEMPLATES: [(&str, &str); 2] = [
     ("cluster.sh", include_str!("../templates/cluster.sh.j2")),
     ("ceph.sh", include_str!("../templates/ceph.sh.j2")),
 ];

@@ -3,8 +3,9 @@
 //! setup of OSX-PROXMOX.
 
 use crate::guest::{
-    address_parts, dns, gib_ceil, identity, push_bridge_part, push_link_options, startup, Context,
-    GuestScript, OptionValue, Options, RequiredFile, LOCAL_ISO_DIR, NOTE_WIDTH, TEMPLATE_STORAGE,
+    address_parts, comment_block, dns, gib_ceil, identity, push_bridge_part, push_link_options,
+    startup, Context, GuestScript, Options, RequiredFile, Written, LOCAL_ISO_DIR, NOTE_WIDTH,
+    TEMPLATE_STORAGE,
 };
 use crate::images::{cloud_disk, nixos_disk, DiskImage};
 use crate::macos;
@@ -85,7 +86,7 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
         let boot_image = boot_image(ctx, script);
         for (i, disk) in guest.disks.iter().enumerate() {
             let size = gib_ceil(disk.size.value);
-            let value = match (i, &boot_image) {
+            match (i, &boot_image) {
                 // `import-from` takes size 0 and copies the image's own size; the disk
                 // then grows to the declared size (qemu-server: "'import-from' requires
                 // special syntax - use <storage ID>:0,import-from=<source>").
@@ -93,34 +94,35 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
                     script
                         .after_create
                         .push(format!("qm disk resize \"$vmid\" scsi0 {size}G"));
-                    format!(
-                        "{}:0,import-from={},iothread=1,discard=on",
-                        disk.pool.value, image.raw_path
-                    )
+                    options.create(
+                        ("scsi", i),
+                        format!(
+                            "{}:0,import-from={},iothread=1,discard=on",
+                            disk.pool.value, image.raw_path
+                        ),
+                    );
                 }
-                _ => {
-                    let mut value = String::with_capacity(disk.pool.value.len() + 32);
+                _ => options.create(
+                    ("scsi", i),
                     (
                         disk.pool.value.as_str(),
                         ":",
                         size,
                         ",iothread=1,discard=on",
-                    )
-                        .write_to(&mut value);
-                    value
-                }
-            };
-            options.create(("scsi", i), value);
+                    ),
+                ),
+            }
         }
         script.image = boot_image;
     }
     let model_name = if macos { "vmxnet3" } else { "virtio" };
     let mut fixed_macs = true;
     for (i, (_, nic)) in ctx.nics().into_iter().enumerate() {
-        let mut value = String::with_capacity(48);
-        value.push_str(model_name);
-        push_bridge_part(ctx, nic, &mut value);
-        push_link_options(ctx, nic, &mut value, "macaddr");
+        let value = Written(|value: &mut String| {
+            value.push_str(model_name);
+            push_bridge_part(ctx, nic, value);
+            push_link_options(ctx, nic, value, "macaddr");
+        });
         if nic.mac.is_some() {
             options.both(("net", i), value);
         } else {
@@ -194,10 +196,10 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
     options
 }
 
-/// What `qm set` leaves alone on an existing VM, wrapped once per process: the same
+/// What `qm set` leaves alone on an existing VM, written once per process: the same
 /// two texts end every VM's script.
-fn kept_note(fixed_macs: bool) -> &'static [String] {
-    static NOTES: OnceLock<[Vec<String>; 2]> = OnceLock::new();
+fn kept_note(fixed_macs: bool) -> &'static str {
+    static NOTES: OnceLock<[String; 2]> = OnceLock::new();
     let notes = NOTES.get_or_init(|| {
         [false, true].map(|fixed_macs| {
             let mut kept = String::from(
@@ -211,7 +213,7 @@ fn kept_note(fixed_macs: bool) -> &'static [String] {
                 );
             }
             kept.push('.');
-            wrap(&kept, NOTE_WIDTH)
+            comment_block(&wrap(&kept, NOTE_WIDTH))
         })
     });
     &notes[usize::from(fixed_macs)]
@@ -311,14 +313,14 @@ fn macos_options(ctx: &Context, options: &mut Options, script: &mut GuestScript)
 /// What the operator still does for a VM, by kind of image.
 fn vm_notes(ctx: &Context, script: &mut GuestScript) {
     // The notes that name nothing of their VM are the same for every VM of their kind,
-    // most of a large lab's VMs: they are wrapped once per process.
-    static MACOS: OnceLock<Vec<String>> = OnceLock::new();
-    static NO_OS: OnceLock<Vec<String>> = OnceLock::new();
-    let once = |wrapped: &'static OnceLock<Vec<String>>, note: &str| -> &'static [String] {
-        wrapped.get_or_init(|| wrap(note, NOTE_WIDTH))
+    // most of a large lab's VMs: they are written once per process.
+    static MACOS: OnceLock<String> = OnceLock::new();
+    static NO_OS: OnceLock<String> = OnceLock::new();
+    let once = |written: &'static OnceLock<String>, note: &str| -> &'static str {
+        written.get_or_init(|| comment_block(&wrap(note, NOTE_WIDTH)))
     };
     if ctx.is_macos() {
-        script.notes.push(once(
+        script.notes.push_shared(once(
             &MACOS,
             "macOS, set up the way OSX-PROXMOX does: OVMF firmware, the q35 machine, the Apple \
          SMC and an Intel CPU model in --args, the OpenCore image (ide0) and the recovery \
@@ -333,7 +335,7 @@ fn vm_notes(ctx: &Context, script: &mut GuestScript) {
         return;
     }
     if ctx.image.is_none() {
-        script.notes.push(once(
+        script.notes.push_shared(once(
             &NO_OS,
             "No operating system is declared: the boot disk starts empty.",
         ));

@@ -8,6 +8,11 @@
 /// large labs write hundreds of thousands of IDs, sizes and addresses.
 pub fn push_decimal(out: &mut String, n: impl Into<u64>) {
     let mut n = n.into();
+    if n < 10 {
+        // Counts, flags and indices, most of the numbers written.
+        out.push(char::from(b'0' + n as u8));
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     loop {
@@ -26,14 +31,31 @@ pub fn push_decimal(out: &mut String, n: impl Into<u64>) {
 /// Makes text safe inside a `#` line comment: control characters (a newline would end the
 /// comment and start a command or an expression) become spaces.
 pub fn comment_safe(text: &str) -> String {
-    // Control characters are C0, DEL and C1; UTF-8 writes C1 after a 0xC2 byte, which
-    // only sends the rare text holding U+00A0–U+00BF the long way.
-    if text.bytes().all(|b| b >= 0x20 && b != 0x7f && b != 0xc2) {
+    if needs_no_change(text) {
         return text.to_string();
     }
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
+}
+
+/// [`comment_safe`] of a text built for the purpose, kept as it is when it is safe.
+pub fn into_comment_safe(text: String) -> String {
+    if needs_no_change(&text) {
+        return text;
+    }
+    comment_safe(&text)
+}
+
+/// Whether [`comment_safe`] surely leaves `text` as it is (a few texts it leaves are not
+/// recognised, and take the long way).
+fn needs_no_change(text: &str) -> bool {
+    // Control characters are C0, DEL and C1; UTF-8 writes C1 after a 0xC2 byte, which
+    // only sends the rare text holding U+00A0–U+00BF the long way.
+    // No early exit, so that the loop runs on whole vectors of bytes.
+    text.bytes().fold(true, |safe, b| {
+        safe & (b >= 0x20) & (b != 0x7f) & (b != 0xc2)
+    })
 }
 
 /// The longest nftables comment: nft refuses longer ones (`NFT_USERDATA_MAXLEN`).
@@ -89,11 +111,30 @@ pub fn html_comment_safe(text: &str) -> String {
     out
 }
 
-/// Characters that never need quoting inside a bash word that is not the first word of a
+/// Bytes that never need quoting inside a bash word that is not the first word of a
 /// command: no expansion, globbing, word splitting or tilde at the start can touch them.
-fn shell_plain(c: char) -> bool {
-    matches!(c, 'a'..='z' | 'A'..='Z' | '0'..='9' | '_' | '.' | '/' | ':' | '=' | ',' | '@' | '%' | '+' | '-')
-}
+/// A table, since every option of every generated command is checked byte by byte.
+const SHELL_PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = matches!(b as u8, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'.' | b'/' | b':' | b'=' | b',' | b'@' | b'%' | b'+' | b'-');
+        b += 1;
+    }
+    table
+};
+
+/// Bytes that stay special inside double quotes (`\`, `"`, `$`, `` ` ``) and NUL, which
+/// a bash string cannot hold: [`push_shell_quoted`] replaces each.
+const SHELL_ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'\\' as usize] = true;
+    table[b'"' as usize] = true;
+    table[b'$' as usize] = true;
+    table[b'`' as usize] = true;
+    table[0] = true;
+    table
+};
 
 /// Quotes `value` as exactly one bash word.
 ///
@@ -111,7 +152,15 @@ pub fn shell_quote(value: &str) -> String {
 /// Whether `value` is one bash word as it stands: [`shell_quote`] leaves it alone.
 pub fn is_shell_word(value: &str) -> bool {
     // Byte by byte: every plain character is ASCII, and no byte of a longer character is.
-    !value.is_empty() && value.bytes().all(|b| shell_plain(char::from(b)))
+    // Eight at a time without a branch between them, then the rest.
+    let plain = |b: &u8| SHELL_PLAIN[usize::from(*b)];
+    let chunks = value.as_bytes().chunks_exact(8);
+    let rest = chunks.remainder();
+    !value.is_empty()
+        && chunks
+            .into_iter()
+            .all(|chunk| chunk.iter().fold(true, |all, b| all & plain(b)))
+        && rest.iter().all(plain)
 }
 
 /// Appends `value` to `out` quoted as exactly one bash word, as [`shell_quote`] writes it.
@@ -120,24 +169,48 @@ pub fn push_shell_quoted(out: &mut String, value: &str) {
         out.push_str(value);
         return;
     }
-    let quoted = out;
-    quoted.push('"');
-    for c in value.chars() {
-        match c {
-            '\\' | '"' | '$' | '`' => {
-                quoted.push('\\');
-                quoted.push(c);
+    out.push('"');
+    // The characters to escape are ASCII, so the text between them is copied whole.
+    let mut rest = value;
+    while let Some(at) = rest.bytes().position(|b| SHELL_ESCAPED[usize::from(b)]) {
+        out.push_str(&rest[..at]);
+        match rest.as_bytes()[at] {
+            b'\0' => out.push('\u{FFFD}'),
+            special => {
+                out.push('\\');
+                out.push(char::from(special));
             }
-            '\0' => quoted.push('\u{FFFD}'),
-            _ => quoted.push(c),
         }
+        rest = &rest[at + 1..];
     }
-    quoted.push('"');
+    out.push_str(rest);
+    out.push('"');
 }
 
 /// A name usable as one path segment (see [`infrac_model::layout::segment`]).
 pub fn file_segment(name: &str) -> String {
+    if is_segment(name) {
+        return name.to_string();
+    }
     infrac_model::layout::segment(name)
+}
+
+/// Appends [`file_segment`] of `name` to `out`.
+pub fn push_file_segment(out: &mut String, name: &str) {
+    if is_segment(name) {
+        out.push_str(name);
+    } else {
+        out.push_str(&infrac_model::layout::segment(name));
+    }
+}
+
+/// Whether `name` is a segment already, which `segment` leaves as it is: most names are,
+/// and are copied as they are.
+fn is_segment(name: &str) -> bool {
+    let plain = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    plain && name.bytes().any(|b| b != b'.')
 }
 
 /// Splits text into comment lines of at most `width` characters (a longer word stays
