@@ -5,7 +5,9 @@
 //! every label, so names with hyphens, dots, spaces or quotes never break the syntax.
 
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::hash_map::Entry;
 use std::fmt::Write;
+use std::rc::Rc;
 
 /// The direction a flowchart (or one group of it) is laid out in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -366,47 +368,68 @@ fn write_item(out: &mut String, item: &Item, ids: &Ids, depth: usize, used: &mut
 
 /// Mermaid identifiers for every key in a chart, assigned in order of appearance.
 struct Ids<'c> {
-    by_key: FxHashMap<&'c str, String>,
+    // Shared with the set of taken identifiers: one allocation per identifier.
+    by_key: FxHashMap<&'c str, Rc<str>>,
 }
 
 impl<'c> Ids<'c> {
     fn assign(chart: &'c Flowchart) -> Ids<'c> {
         // Hashed, not ordered: the identifiers depend on the order items are visited in,
         // never on the maps' order, and a diagram of 10,000 guests looks up 20,000 keys.
-        let mut ids = Ids {
-            by_key: FxHashMap::default(),
-        };
-        let mut taken = FxHashSet::default();
-        fn visit<'c>(item: &'c Item, ids: &mut Ids<'c>, taken: &mut FxHashSet<String>) {
+        struct Assign<'c> {
+            ids: Ids<'c>,
+            taken: FxHashSet<Rc<str>>,
+            base: String,
+        }
+        fn visit<'c>(item: &'c Item, state: &mut Assign<'c>) {
             let key = match item {
                 Item::Node(n) => &n.key,
                 Item::Group(g) => &g.key,
             };
-            if !ids.by_key.contains_key(key.as_str()) {
-                let base = identifier(key);
-                let mut id = base.clone();
+            if let Entry::Vacant(slot) = state.ids.by_key.entry(key.as_str()) {
+                state.base.clear();
+                identifier_into(&mut state.base, key);
+                let mut id: Rc<str> = Rc::from(state.base.as_str());
                 let mut n = 2;
-                while taken.contains(&id) {
-                    id = format!("{base}_{n}");
+                while !state.taken.insert(Rc::clone(&id)) {
+                    id = Rc::from(format!("{}_{n}", state.base));
                     n += 1;
                 }
-                taken.insert(id.clone());
-                ids.by_key.insert(key, id);
+                slot.insert(id);
             }
             if let Item::Group(g) = item {
                 for inner in &g.items {
-                    visit(inner, ids, taken);
+                    visit(inner, state);
                 }
             }
         }
-        for item in &chart.items {
-            visit(item, &mut ids, &mut taken);
+        // Sized for every item up front: a large diagram would otherwise rehash both
+        // tables many times over.
+        fn count(items: &[Item]) -> usize {
+            items
+                .iter()
+                .map(|item| match item {
+                    Item::Node(_) => 1,
+                    Item::Group(g) => 1 + count(&g.items),
+                })
+                .sum()
         }
-        ids
+        let items = count(&chart.items);
+        let mut state = Assign {
+            ids: Ids {
+                by_key: FxHashMap::with_capacity_and_hasher(items, Default::default()),
+            },
+            taken: FxHashSet::with_capacity_and_hasher(items, Default::default()),
+            base: String::new(),
+        };
+        for item in &chart.items {
+            visit(item, &mut state);
+        }
+        state.ids
     }
 
     fn get(&self, key: &str) -> Option<&str> {
-        self.by_key.get(key).map(String::as_str)
+        self.by_key.get(key).map(|id| &**id)
     }
 }
 
@@ -415,19 +438,36 @@ impl<'c> Ids<'c> {
 /// names starting with `o` or `x` (which Mermaid reads as edge heads), out of reach.
 pub fn identifier(key: &str) -> String {
     let mut id = String::with_capacity(key.len() + 2);
-    for c in key.chars() {
-        if c.is_ascii_alphanumeric() {
-            id.push(c);
-        } else if !id.ends_with('_') {
-            id.push('_');
+    identifier_into(&mut id, key);
+    id
+}
+
+/// [`identifier`], appended to `id`.
+fn identifier_into(id: &mut String, key: &str) {
+    // ASCII letters and digits are kept; any run of other characters becomes a single
+    // `_`, dropped at the end. The identifier starts with a letter exactly when the key
+    // does.
+    if !key
+        .as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic())
+    {
+        id.push_str("n_");
+    }
+    // Byte by byte: no byte of a non-ASCII character is alphanumeric, so such a
+    // character falls into a run of other characters just as it would read whole.
+    id.reserve(key.len());
+    let mut gap = false;
+    for &b in key.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            if gap {
+                id.push('_');
+                gap = false;
+            }
+            id.push(char::from(b));
+        } else {
+            gap = true;
         }
-    }
-    while id.ends_with('_') {
-        id.pop();
-    }
-    match id.as_bytes().first() {
-        Some(c) if c.is_ascii_alphabetic() => id,
-        _ => format!("n_{id}"),
     }
 }
 
@@ -452,29 +492,61 @@ fn label_into(out: &mut String, lines: &[String]) {
 }
 
 fn escape_into(out: &mut String, text: &str) {
-    // Fast path: a line of printable ASCII without any of the escaped characters is
-    // written as it is, which is what the loop below would write.
-    if text.bytes().all(|b| {
-        (b' '..=b'~').contains(&b) && !matches!(b, b'#' | b'"' | b'<' | b'>' | b'&' | b'|' | b'`')
-    }) {
-        out.push_str(text);
-        return;
+    // Runs of text that need no escaping are copied whole: most labels are plain, and
+    // many hold non-ASCII separators such as `·` that a per-character loop would be
+    // slow on. Every byte that starts a character needing work is flagged in `SPECIAL`;
+    // the only multi-byte such characters are the C1 controls (U+0080..=U+009F, encoded
+    // as 0xC2 0x80..=0x9F), which are dropped like the C0 controls.
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|&b| SPECIAL[usize::from(b)]) {
+        i += offset;
+        let (replacement, width) = match bytes[i] {
+            b'#' => ("#35;", 1),
+            b'"' => ("#quot;", 1),
+            b'<' => ("#lt;", 1),
+            b'>' => ("#gt;", 1),
+            b'&' => ("#amp;", 1),
+            b'|' => ("#124;", 1),
+            b'`' => ("#96;", 1),
+            b'\n' | b'\r' | b'\t' => (" ", 1),
+            0xC2 if matches!(bytes.get(i + 1), Some(0x80..=0x9F)) => ("", 2),
+            // A non-control character led by 0xC2, such as `·`: kept.
+            0xC2 => {
+                i += 1;
+                continue;
+            }
+            _ => ("", 1),
+        };
+        out.push_str(&text[start..i]);
+        out.push_str(replacement);
+        i += width;
+        start = i;
     }
-    for c in text.chars() {
-        match c {
-            '#' => out.push_str("#35;"),
-            '"' => out.push_str("#quot;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '&' => out.push_str("#amp;"),
-            '|' => out.push_str("#124;"),
-            '`' => out.push_str("#96;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
+    out.push_str(&text[start..]);
 }
+
+/// Bytes that may start a character [`escape_into`] does not copy as it is: the
+/// escaped ASCII characters, the C0 controls and DEL, and 0xC2, the lead byte of the C1
+/// controls (and of other characters, checked by the caller).
+static SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    let escaped = b"#\"<>&|`";
+    let mut i = 0;
+    while i < escaped.len() {
+        table[escaped[i] as usize] = true;
+        i += 1;
+    }
+    table[0x7F] = true;
+    table[0xC2] = true;
+    table
+};
 
 /// A double-quoted YAML string for the front matter's title.
 fn yaml_string(text: &str) -> String {
@@ -504,12 +576,122 @@ mod tests {
     }
 
     #[test]
+    fn identifiers_match_the_character_rules() {
+        fn by_char(key: &str) -> String {
+            let mut id = String::new();
+            for c in key.chars() {
+                if c.is_ascii_alphanumeric() {
+                    id.push(c);
+                } else if !id.ends_with('_') {
+                    id.push('_');
+                }
+            }
+            while id.ends_with('_') {
+                id.pop();
+            }
+            match id.as_bytes().first() {
+                Some(c) if c.is_ascii_alphabetic() => id,
+                _ => format!("n_{id}"),
+            }
+        }
+        for key in [
+            "",
+            ":",
+            "::",
+            "_",
+            "a",
+            "9",
+            ":a",
+            "_a_",
+            "a__b",
+            "a:-.b",
+            "guest:k3s-worker-1",
+            "9lives",
+            "é",
+            "éa",
+            "aé",
+            "a·b",
+            "a 🚀 b",
+            "ns:a/b",
+            "x-",
+            "--x--",
+            "Z_9",
+        ] {
+            assert_eq!(identifier(key), by_char(key), "{key:?}");
+        }
+    }
+
+    #[test]
     fn labels_escape_markup_and_quotes() {
         let text = label(&["a \"b\" <c> & #d | `e`".into(), "second".into()]);
         assert_eq!(
             text,
             "a #quot;b#quot; #lt;c#gt; #amp; #35;d #124; #96;e#96;<br/>second"
         );
+    }
+
+    /// The character-at-a-time rules the run-copying writer must match.
+    fn escape_by_char(text: &str) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            match c {
+                '#' => out.push_str("#35;"),
+                '"' => out.push_str("#quot;"),
+                '<' => out.push_str("#lt;"),
+                '>' => out.push_str("#gt;"),
+                '&' => out.push_str("#amp;"),
+                '|' => out.push_str("#124;"),
+                '`' => out.push_str("#96;"),
+                '\n' | '\r' | '\t' => out.push(' '),
+                c if c.is_control() => {}
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    fn escaped(text: &str) -> String {
+        let mut out = String::new();
+        escape_into(&mut out, text);
+        out
+    }
+
+    #[test]
+    fn escaping_matches_the_character_rules() {
+        let tricky = [
+            "",
+            "plain",
+            "2 vCPU · 2 GiB",
+            "\"quoted\" name",
+            "#",
+            "a#b;c",
+            "x;y",
+            "<b>bold</b> & <i>",
+            "a|b`c`",
+            "tab\there\r\nnext",
+            "\u{0}\u{1}\u{1f}\u{7f}",
+            "c1 \u{80}\u{85}\u{9f} end",
+            "\u{a0}\u{ad}\u{c2}\u{c0}",
+            "é ü ñ ß Ω 中文 ·",
+            "emoji 🚀 👩‍💻 🇩🇪",
+            "\u{2028}\u{2029}\u{feff}\u{200b}",
+            "##\"\"<<>>&&||``",
+            "\u{85}#\u{b7}\u{9f}\u{a0}",
+            "ends with a control\u{9c}",
+        ];
+        for text in tricky {
+            assert_eq!(escaped(text), escape_by_char(text), "{text:?}");
+        }
+        // Every character up to U+0800 (all one- and two-byte encodings) and a sample
+        // beyond, each alone and between plain text.
+        let chars = (0..0x800u32)
+            .chain([0xFFFD, 0xFEFF, 0x1F680, 0x10FFFF])
+            .filter_map(char::from_u32);
+        for c in chars {
+            for text in [c.to_string(), format!("a{c}b{c}{c}·")] {
+                assert_eq!(escaped(&text), escape_by_char(&text), "{text:?}");
+            }
+        }
     }
 
     #[test]

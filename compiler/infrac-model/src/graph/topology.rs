@@ -3,7 +3,7 @@
 use super::{
     lab_name, machine_key, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape,
 };
-use crate::{Expose, GuestKind, Machine, MachineId, Model, Platform};
+use crate::{Bytes, Expose, GuestKind, Machine, MachineId, Model, Platform};
 use std::fmt::Write;
 
 /// Hosts → guests (kind, VMID, vCPUs, memory), clusters → apps by namespace, and which
@@ -286,23 +286,94 @@ fn guest_lines(model: &Model, machine: &Machine) -> Vec<String> {
         GuestKind::Vm => "VM",
         GuestKind::Lxc => "CT",
     };
-    // One buffer per line, written piece by piece: this runs for every guest.
+    // One buffer per line, written piece by piece without the formatting machinery:
+    // this runs for every guest.
     let mut head = String::with_capacity(48);
     head.push_str(kind);
-    let _ = write!(head, " {}", guest.vmid.value);
+    head.push(' ');
+    push_int(&mut head, guest.vmid.value.0.into());
     if let Some(os) = machine.os {
         let image = model.image(os);
-        let _ = write!(head, " · {} {}", image.family, image.version);
+        head.push_str(" · ");
+        head.push_str(&image.family);
+        head.push(' ');
+        head.push_str(&image.version);
     }
     let mut size = String::with_capacity(32);
-    let _ = if guest.sockets > 1 {
-        write!(
-            size,
-            "{}×{} vCPU · {}",
-            guest.sockets, guest.cores.value, guest.memory.value
-        )
-    } else {
-        write!(size, "{} vCPU · {}", guest.cores.value, guest.memory.value)
-    };
+    if guest.sockets > 1 {
+        push_int(&mut size, guest.sockets.into());
+        size.push('×');
+    }
+    push_int(&mut size, guest.cores.value.into());
+    size.push_str(" vCPU · ");
+    push_bytes(&mut size, guest.memory.value);
     vec![machine.name.clone(), head, size]
+}
+
+/// `n` in decimal, as `{n}` writes it.
+fn push_int(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
+}
+
+/// A size as [`Bytes`] displays it. Whole MiB or GiB below 1024 of the unit, which is
+/// how memory is usually given, are written directly; they show as `{n} MiB` and
+/// `{n} GiB` exactly.
+fn push_bytes(out: &mut String, bytes: Bytes) {
+    for (size, unit) in [(Bytes::GIB, " GiB"), (Bytes::MIB, " MiB")] {
+        let n = bytes.0 / size;
+        if bytes.0.is_multiple_of(size) && (1..1024).contains(&n) {
+            push_int(out, n);
+            out.push_str(unit);
+            return;
+        }
+    }
+    let _ = write!(out, "{bytes}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_numbers_read_as_displayed() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            4095,
+            65536,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut out = String::new();
+            push_int(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
+        let mut sizes = vec![0, 1, 1023, 1024, 1536, u64::MAX];
+        for unit in [Bytes::KIB, Bytes::MIB, Bytes::GIB, Bytes::TIB] {
+            for n in [1, 2, 3, 512, 1000, 1023, 1024, 1025, 2048] {
+                sizes.extend([n * unit - 1, n * unit, n * unit + 1, n * unit + unit / 2]);
+            }
+        }
+        for size in sizes {
+            let mut out = String::new();
+            push_bytes(&mut out, Bytes(size));
+            assert_eq!(out, Bytes(size).to_string(), "{size}");
+        }
+    }
 }
