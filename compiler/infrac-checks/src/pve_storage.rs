@@ -19,7 +19,10 @@ use infrac_model::{GuestKind, Machine, MachineId, Model, StorageKind, StoragePoo
 /// Runs the storage checks.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (id, machine) in model.hypervisors() {
+    // Most machines of a large lab are guests, with no pools: skip them before asking
+    // whether they are hypervisors.
+    let with_pools = model.machines().filter(|(_, m)| !m.storage.is_empty());
+    for (id, machine) in with_pools.filter(|(_, m)| m.platform.is_hypervisor()) {
         for pool in &machine.storage {
             settings(machine, pool, &mut out);
             if let Some((other, first)) = first_declaration(model, id, pool) {
@@ -32,7 +35,10 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     let contents: Vec<Vec<Vec<Content>>> = model
         .machines
         .iter()
-        .map(|m| m.storage.iter().map(StoragePool::content).collect())
+        .map(|m| match m.storage.as_slice() {
+            [] => Vec::new(),
+            pools => pools.iter().map(StoragePool::content).collect(),
+        })
         .collect();
     for (_, machine, guest) in model.guests() {
         let host = model.machine(guest.host);
