@@ -8,36 +8,53 @@
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::ipv6::{advertiser, gateway6_holder, mode, needs_advertiser, takes_dhcp6_pool};
 use infrac_model::{Ipv6Mode, Model, NetworkId};
+use std::cell::OnceCell;
 
 /// Both rules over every network.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let in_use = OnceCell::new();
     for index in 0..model.networks.len() {
         let id = NetworkId(index as u32);
         let problems = dhcp6_settings(model, id);
         let settled = problems.is_empty();
         out.extend(problems);
         if settled {
-            out.extend(not_advertised(model, id));
+            out.extend(not_advertised(model, id, &in_use));
             out.extend(static_in_pool(model, id));
         }
     }
     out
 }
 
-/// Whether any machine of the lab has an address or a NIC on the network.
-fn in_use(model: &Model, network: NetworkId) -> bool {
-    model.machines.iter().any(|m| {
-        m.attached().any(|(_, _, n)| n == network)
-            || m.addresses.iter().any(|p| p.network == network)
-    })
+/// For each network, whether any machine of the lab has an address or a NIC on it.
+/// One pass over the machines serves every network: asking per network would walk a
+/// large lab's machines once for each network nothing advertises.
+fn networks_in_use(model: &Model) -> Vec<bool> {
+    let mut used = vec![false; model.networks.len()];
+    for m in &model.machines {
+        for (_, _, n) in m.attached() {
+            used[n.index()] = true;
+        }
+        for p in &m.addresses {
+            used[p.network.index()] = true;
+        }
+    }
+    used
 }
 
 /// W0450: a network with an IPv6 prefix that machines are on, but that no machine of the
 /// lab advertises. Hosts there get no SLAAC address and no IPv6 default route.
-fn not_advertised(model: &Model, id: NetworkId) -> Option<Diagnostic> {
+fn not_advertised(
+    model: &Model,
+    id: NetworkId,
+    in_use: &OnceCell<Vec<bool>>,
+) -> Option<Diagnostic> {
     let network = model.network(id);
-    if !needs_advertiser(network) || advertiser(model, id).is_some() || !in_use(model, id) {
+    if !needs_advertiser(network)
+        || advertiser(model, id).is_some()
+        || !in_use.get_or_init(|| networks_in_use(model))[id.index()]
+    {
         return None;
     }
     let prefix = network.ipv6?;

@@ -14,25 +14,38 @@
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::pve::pve_cluster_of;
 use infrac_model::storage::{valid_storage_id, Content};
-use infrac_model::{GuestKind, Machine, MachineId, Model, StorageKind, StoragePool};
+use infrac_model::{GuestKind, Machine, Model, StorageKind, StoragePool};
+use std::collections::HashMap;
 
 /// Runs the storage checks.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (id, machine) in model.hypervisors() {
+    // Most machines of a large lab are guests, with no pools: skip them before asking
+    // whether they are hypervisors.
+    let with_pools = model.machines().filter(|(_, m)| !m.storage.is_empty());
+    let mut earlier = Declarations::default();
+    for (id, machine) in with_pools.filter(|(_, m)| m.platform.is_hypervisor()) {
+        let node = Node {
+            machine,
+            cluster: pve_cluster_of(model, id).map(|(i, _)| i),
+        };
         for pool in &machine.storage {
             settings(machine, pool, &mut out);
-            if let Some((other, first)) = first_declaration(model, id, pool) {
+            if let Some((other, first)) = earlier.first(&node, pool) {
                 agreement(model, (other, first), (machine, pool), &mut out);
             }
         }
+        earlier.add(node);
     }
     // The content types of every pool, by machine and pool: a large lab has a disk per
     // guest but few pools.
     let contents: Vec<Vec<Vec<Content>>> = model
         .machines
         .iter()
-        .map(|m| m.storage.iter().map(StoragePool::content).collect())
+        .map(|m| match m.storage.as_slice() {
+            [] => Vec::new(),
+            pools => pools.iter().map(StoragePool::content).collect(),
+        })
         .collect();
     for (_, machine, guest) in model.guests() {
         let host = model.machine(guest.host);
@@ -109,24 +122,52 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     out
 }
 
-/// The earlier declaration of the same storage ID that this one must agree with: on
-/// another node of the same cluster, or, for a shared pool, on another host of the site.
-fn first_declaration<'m>(
-    model: &'m Model,
-    id: MachineId,
-    pool: &StoragePool,
-) -> Option<(&'m Machine, &'m StoragePool)> {
-    let cluster = pve_cluster_of(model, id).map(|(i, _)| i);
-    let site = model.machine(id).site;
-    model
-        .hypervisors()
-        .take_while(|(other, _)| *other != id)
-        .filter(|(other, m)| {
-            let same_cluster =
-                cluster.is_some() && pve_cluster_of(model, *other).map(|(i, _)| i) == cluster;
-            same_cluster || (m.site == site && pool.shared)
-        })
-        .find_map(|(_, m)| m.pool(&pool.name).map(|p| (m, p)))
+/// A hypervisor with pools, and its Proxmox cluster.
+struct Node<'m> {
+    machine: &'m Machine,
+    cluster: Option<usize>,
+}
+
+/// The hypervisors met so far, in model order, and for each storage ID the ones that
+/// declare it: a pool is compared with the earlier declarations of its own ID only, not
+/// with every earlier host.
+#[derive(Default)]
+struct Declarations<'m> {
+    nodes: Vec<Node<'m>>,
+    by_name: HashMap<&'m str, Vec<usize>>,
+}
+
+impl<'m> Declarations<'m> {
+    fn add(&mut self, node: Node<'m>) {
+        let index = self.nodes.len();
+        for pool in &node.machine.storage {
+            let holders = self.by_name.entry(pool.name.as_str()).or_default();
+            if holders.last() != Some(&index) {
+                holders.push(index);
+            }
+        }
+        self.nodes.push(node);
+    }
+
+    /// The earlier declaration of the same storage ID that this one must agree with: on
+    /// another node of the same cluster, or, for a shared pool, on another host of the
+    /// site. Each holder's first pool of the name, as `Machine::pool` finds it.
+    fn first(&self, node: &Node, pool: &StoragePool) -> Option<(&'m Machine, &'m StoragePool)> {
+        // A local pool outside a cluster agrees with nothing: every host's is its own.
+        if node.cluster.is_none() && !pool.shared {
+            return None;
+        }
+        let site = node.machine.site;
+        self.by_name
+            .get(pool.name.as_str())?
+            .iter()
+            .map(|&i| &self.nodes[i])
+            .filter(|other| {
+                let same_cluster = node.cluster.is_some() && other.cluster == node.cluster;
+                same_cluster || (other.machine.site == site && pool.shared)
+            })
+            .find_map(|other| other.machine.pool(&pool.name).map(|p| (other.machine, p)))
+    }
 }
 
 /// E0506: the second declaration of a storage ID against the first.

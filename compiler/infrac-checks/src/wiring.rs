@@ -76,6 +76,10 @@ fn guest_bridges(model: &Model, out: &mut Vec<Diagnostic>) {
     // Guests that miss the same bridge on the same host share one cause: the host's
     // bridges, reported once with every guest as a consequence.
     let mut missing: BTreeMap<(MachineId, NetworkId), Vec<(&str, Span)>> = BTreeMap::new();
+    // Whether the host has the bridge, for the last host and network asked about: a lab
+    // lists a host's guests together, and they mostly join the same networks, so this
+    // spares comparing the bridge's name with each of the host's bridges every time.
+    let mut last: Option<((MachineId, NetworkId), bool)> = None;
     for (_, machine, guest) in model.guests() {
         let host = model.machine(guest.host);
         if !host.platform.is_hypervisor() {
@@ -119,9 +123,18 @@ fn guest_bridges(model: &Model, out: &mut Vec<Diagnostic>) {
             if network.overlay.is_some() {
                 continue;
             }
-            match &network.bridge {
-                Some(bridge) if host.bridge(&bridge.value).is_some() => {}
-                Some(_) => missing
+            let key = (guest.host, network_id);
+            let has_bridge = network.bridge.as_ref().map(|bridge| match last {
+                Some((known, has)) if known == key => has,
+                _ => {
+                    let has = host.bridge(&bridge.value).is_some();
+                    last = Some((key, has));
+                    has
+                }
+            });
+            match has_bridge {
+                Some(true) => {}
+                Some(false) => missing
                     .entry((guest.host, network_id))
                     .or_default()
                     .push((machine.name.as_str(), nic.span)),

@@ -92,6 +92,10 @@ fn usage(consumers: Vec<(MachineId, u64, Span)>, capacity: u64) -> Usage {
 /// Budgets of every host that has a hardware model.
 pub fn host_budgets(model: &Model) -> Vec<HostBudget> {
     let mut out = Vec::new();
+    // Collected in lists kept across hosts and copied out at their final length: a host
+    // with many guests would otherwise grow four lists by doubling.
+    let (mut cpu, mut memory, mut idle_cpu, mut idle_memory) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (id, host) in model.machines() {
         let Some(hw) = &host.hardware else { continue };
         let logical = u64::from(hw.threads().max(hw.cores()));
@@ -103,8 +107,9 @@ pub fn host_budgets(model: &Model) -> Vec<HostBudget> {
             hw.memory().0.saturating_sub(host.reserve.memory.0),
             host.overcommit.memory,
         );
-        let (mut cpu, mut memory, mut idle_cpu, mut idle_memory) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for list in [&mut cpu, &mut memory, &mut idle_cpu, &mut idle_memory] {
+            list.clear();
+        }
         for (gid, _, guest) in model.guests_on(id) {
             let vcpus = u64::from(guest.vcpus()) * 1000;
             let (c, m) = if guest.start {
@@ -117,10 +122,10 @@ pub fn host_budgets(model: &Model) -> Vec<HostBudget> {
         }
         out.push(HostBudget {
             host: id,
-            cpu: usage(cpu, cpu_capacity),
-            memory: usage(memory, memory_capacity),
-            idle_cpu: usage(idle_cpu, cpu_capacity),
-            idle_memory: usage(idle_memory, memory_capacity),
+            cpu: usage(cpu.to_vec(), cpu_capacity),
+            memory: usage(memory.to_vec(), memory_capacity),
+            idle_cpu: usage(idle_cpu.to_vec(), cpu_capacity),
+            idle_memory: usage(idle_memory.to_vec(), memory_capacity),
         });
     }
     out

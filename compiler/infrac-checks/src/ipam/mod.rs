@@ -11,7 +11,7 @@ mod servers;
 use self::core::{free_addresses, is_assignable, order_key, Used};
 use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::{
-    roles, Cluster, Lease, Mac, MachineId, Model, Network, NetworkId, Overlay, Spanned,
+    roles, Cluster, Lease, Mac, Machine, MachineId, Model, Network, NetworkId, Overlay, Spanned,
 };
 use ipnet::{IpNet, Ipv6Net};
 use std::net::{IpAddr, Ipv6Addr};
@@ -282,8 +282,8 @@ struct Assignment<'m> {
 /// needs it: a large lab has tens of thousands of addresses and few problems.
 #[derive(Debug, Clone)]
 enum Owner<'m> {
-    Machine(&'static str, &'m str),
-    Bmc(&'static str, &'m str),
+    Machine(&'m Machine),
+    Bmc(&'m Machine),
     /// Leases are collected by value (`roles::all_leases`), so the name is owned.
     Lease(String),
     Api(&'m str),
@@ -292,8 +292,8 @@ enum Owner<'m> {
 impl std::fmt::Display for Owner<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Owner::Machine(noun, name) => write!(f, "{noun} {name}"),
-            Owner::Bmc(noun, name) => write!(f, "the BMC of {noun} {name}"),
+            Owner::Machine(m) => write!(f, "{} {}", m.noun(), m.name),
+            Owner::Bmc(m) => write!(f, "the BMC of {} {}", m.noun(), m.name),
             Owner::Lease(name) => write!(f, "lease {name}"),
             Owner::Api(cluster) => write!(f, "the API address of cluster {cluster}"),
         }
@@ -340,24 +340,38 @@ fn inventory(model: &Model) -> Vec<Assignment<'_>> {
     let leased: std::collections::HashSet<Span> = leases.iter().map(|(_, l)| l.ip.span).collect();
     for (id, machine) in model.machines() {
         let bmc = machine.bmc.map(|p| p.address.span);
-        for (network, address) in machine.each_address() {
+        let mut add = |network: NetworkId, addr: IpAddr, span: Span| {
             // A NIC that takes a reserved address by DHCP is counted with the leases.
-            if !leased.is_empty() && leased.contains(&address.span) {
-                continue;
+            if !leased.is_empty() && leased.contains(&span) {
+                return;
             }
-            let owner = if Some(address.span) == bmc {
-                Owner::Bmc(machine.noun(), &machine.name)
+            let owner = if Some(span) == bmc {
+                Owner::Bmc(machine)
             } else {
-                Owner::Machine(machine.noun(), &machine.name)
+                Owner::Machine(machine)
             };
             all.push(Assignment {
-                addr: address.value,
-                span: address.span,
+                addr,
+                span,
                 owner,
                 machine: Some(id),
                 network,
                 hold: Hold::Static,
             });
+        };
+        // The order of `Machine::each_address`, written out: this loop meets every
+        // address of the lab, and the chained iterator costs more than the work.
+        for nic in &machine.nics {
+            let Some(network) = nic.network else { continue };
+            if let Some(ip) = nic.ip {
+                add(network, IpAddr::V4(ip.value), ip.span);
+            }
+            if let Some(ip) = nic.ip6 {
+                add(network, IpAddr::V6(ip.value), ip.span);
+            }
+        }
+        for placed in machine.addresses.iter().chain(&machine.bmc) {
+            add(placed.network, placed.address.value, placed.address.span);
         }
     }
     for (network, lease) in leases {
@@ -371,7 +385,7 @@ fn inventory(model: &Model) -> Vec<Assignment<'_>> {
             continue;
         }
         let owner = match lease.machine {
-            Some(m) => Owner::Machine(model.machine(m).noun(), &model.machine(m).name),
+            Some(m) => Owner::Machine(model.machine(m)),
             None => Owner::Lease(lease.name.clone()),
         };
         all.push(Assignment {
