@@ -98,7 +98,7 @@ impl<'a> Sema<'a> {
     fn vmid(&mut self, d: DeclIdx) -> Option<Spanned<Vmid>> {
         let inst = &self.decls[d.0 as usize];
         let id = inst.decl.id.as_ref()?;
-        let env = inst.env.clone();
+        let env = crate::decls::clone_env(&inst.env);
         let value = self.eval(id, &env, Some(d), None)?;
         match self.coerce(value, id.span, &VMID_TY, Some(d))? {
             Value::Int(n) => Some(Spanned::new(Vmid(n as u32), id.span)),
