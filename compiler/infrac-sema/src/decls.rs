@@ -935,9 +935,7 @@ impl<'a> Sema<'a> {
                 env: clone_env(&env),
             })
             .collect();
-        // A lab imports a handful of namespaces: a scan that compares lengths first beats
-        // the tree's search, which compares the text of each key it passes.
-        let shadowed = self.namespaces.iter().any(|ns| *ns == name);
+        let shadowed = !self.namespaces.is_empty() && self.namespaces.contains(&name);
         let idx = DeclIdx(self.decls.len() as u32);
         // Most names are declared once: a list of exactly one, not one grown to four.
         match self

@@ -154,7 +154,7 @@ impl<'a> Sema<'a> {
             };
             if let Some(pool) = self.pool(model, host, &name, &pool.value, pool.span) {
                 disks.push(Disk {
-                    name: b.name.clone().unwrap_or_default(),
+                    name: b.name.as_deref().unwrap_or_default().to_owned(),
                     size,
                     pool,
                 });
