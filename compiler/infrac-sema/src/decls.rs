@@ -80,6 +80,16 @@ pub struct DeclIdx(pub u32);
 /// Variables bound by enclosing `for` loops.
 pub type Env = Vec<(String, Value)>;
 
+/// A copy of `env`. Outside loops it is empty, and then this skips the general copy,
+/// which costs dozens of instructions even for nothing: a lab has one per entry.
+pub(crate) fn clone_env(env: &Env) -> Env {
+    if env.is_empty() {
+        Vec::new()
+    } else {
+        env.clone()
+    }
+}
+
 /// One parsed module.
 #[derive(Debug)]
 pub struct Module {
@@ -922,15 +932,21 @@ impl<'a> Sema<'a> {
             .iter()
             .map(|entry| EntryRef {
                 entry,
-                env: env.clone(),
+                env: clone_env(&env),
             })
             .collect();
-        let shadowed = self.namespaces.contains(&name);
+        let shadowed = !self.namespaces.is_empty() && self.namespaces.contains(&name);
         let idx = DeclIdx(self.decls.len() as u32);
-        self.index
+        // Most names are declared once: a list of exactly one, not one grown to four.
+        match self
+            .index
             .entry((namespace.as_deref().map(Into::into), name.as_str().into()))
-            .or_default()
-            .push(idx);
+        {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut().push(idx),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(vec![idx]);
+            }
+        }
         self.decls.push(DeclInst {
             keyword,
             kind,
@@ -1121,14 +1137,14 @@ impl<'a> Sema<'a> {
                 .iter()
                 .filter_map(|e| entry_key(e.entry))
                 .collect();
-            let env = self.decls[i].env.clone();
+            let env = clone_env(&self.decls[i].env);
             let inherited: Vec<EntryRef<'a>> = self.decls[template.0 as usize]
                 .entries
                 .iter()
                 .filter(|e| entry_key(e.entry).is_none_or(|k| !own_keys.contains(&k)))
                 .map(|e| EntryRef {
                     entry: e.entry,
-                    env: env.clone(),
+                    env: clone_env(&env),
                 })
                 .collect();
             let own = std::mem::take(&mut self.decls[i].entries);

@@ -22,7 +22,8 @@ pub struct Field {
 pub struct SubBlock {
     /// The schema's name for the kind: a lab has one sub-block per nested block written.
     pub kind: &'static str,
-    pub name: Option<String>,
+    /// Inline for any name up to 24 bytes, like [`Field::name`].
+    pub name: Option<compact_str::CompactString>,
     pub name_span: Span,
     pub doc: Option<String>,
     pub fields: Fields,
@@ -43,7 +44,8 @@ pub struct Fields {
     pub broken: bool,
     /// Where each nested block is, by kind and name, once there are many (a `for` loop
     /// stamps out thousands): finding a repeated one by a scan would be quadratic.
-    many_blocks: Option<rustc_hash::FxHashMap<(&'static str, Option<String>), Span>>,
+    many_blocks:
+        Option<rustc_hash::FxHashMap<(&'static str, Option<compact_str::CompactString>), Span>>,
 }
 
 /// Where an entry is written, which decides how a top-level attribute is evaluated.
@@ -84,7 +86,7 @@ impl Fields {
     }
 
     /// Where the nested block of kind `kind` named `name` is, if there is one already.
-    fn find_block(&self, kind: &str, name: &Option<String>) -> Option<Span> {
+    fn find_block(&self, kind: &str, name: &Option<compact_str::CompactString>) -> Option<Span> {
         match &self.many_blocks {
             Some(index) => index.get(&(kind, name.clone())).copied(),
             None => self
@@ -522,8 +524,8 @@ impl<'a> Sema<'a> {
             self.head_parts_unexpected(block, spec.kind);
         }
         let name = match &block.name {
-            Some(ast::DeclName::Ident(i)) => Some(i.name.as_str().to_owned()),
-            Some(ast::DeclName::Str(s)) => self.interpolate(s, env, ctx),
+            Some(ast::DeclName::Ident(i)) => Some(i.name.as_str().into()),
+            Some(ast::DeclName::Str(s)) => self.interpolate(s, env, ctx).map(Into::into),
             None => None,
         };
         match (&name, spec.named) {

@@ -39,6 +39,8 @@ macro_rules! attrs {
             #[cfg(test)]
             const KEYS: &'static [&'static str] = &[$($key),*];
 
+            // Inlined, the record is filled where the caller keeps it instead of copied.
+            #[inline]
             $vis fn of(fields: &'f $crate::fields::Fields) -> Self {
                 let mut out = Self::default();
                 for field in &fields.attrs {

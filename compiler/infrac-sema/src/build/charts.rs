@@ -63,7 +63,9 @@ impl<'a> Sema<'a> {
             self.check_release_names("monitoring stack", &name, name_span, &f);
             let receivers = f
                 .blocks_of("receiver")
-                .filter_map(|b| self.receiver(b.name.clone()?, &b.fields, b.name_span))
+                .filter_map(|b| {
+                    self.receiver(b.name.as_deref()?.to_owned(), &b.fields, b.name_span)
+                })
                 .collect();
             let grafana = f
                 .block("grafana")

@@ -130,7 +130,7 @@ impl<'a> Sema<'a> {
         machine: MachineId,
         b: &SubBlock,
     ) -> Option<ComposeService> {
-        let name = b.name.clone()?;
+        let name = b.name.as_deref()?.to_owned();
         if !service_name_ok(&name) {
             self.diags.push(
                 Diagnostic::error(
@@ -327,7 +327,7 @@ impl<'a> Sema<'a> {
             }
         }
         Some(ComposePort {
-            name: b.name.clone(),
+            name: b.name.as_deref().map(str::to_owned),
             host,
             container: container.map_or(host.value.first, |c| c.value as u16),
             address: address.map(|a| a.value),
@@ -336,7 +336,7 @@ impl<'a> Sema<'a> {
     }
 
     fn compose_volume(&mut self, model: &Model, b: &SubBlock) -> Option<ComposeVolume> {
-        let name = b.name.clone()?;
+        let name = b.name.as_deref()?.to_owned();
         if !service_name_ok(&name) {
             self.diags.push(
                 Diagnostic::error(

@@ -3,7 +3,7 @@
 use super::access::attrs;
 use super::machines::NicAttrs;
 use super::Handles;
-use crate::decls::DeclIdx;
+use crate::decls::{DeclIdx, Env};
 use crate::schema::VMID_TY;
 use crate::value::{Kind, Value};
 use crate::Sema;
@@ -37,6 +37,8 @@ attrs! {
         services: "services",
     }
 }
+
+const NO_VARIABLES: &Env = &Env::new();
 
 /// The declarations guests' heads name as their host, by name.
 #[derive(Default)]
@@ -98,8 +100,15 @@ impl<'a> Sema<'a> {
     fn vmid(&mut self, d: DeclIdx) -> Option<Spanned<Vmid>> {
         let inst = &self.decls[d.0 as usize];
         let id = inst.decl.id.as_ref()?;
-        let env = inst.env.clone();
-        let value = self.eval(id, &env, Some(d), None)?;
+        // A guest outside any loop borrows one shared empty list: nothing to copy or drop.
+        let copied;
+        let env = if inst.env.is_empty() {
+            NO_VARIABLES
+        } else {
+            copied = inst.env.clone();
+            &copied
+        };
+        let value = self.eval(id, env, Some(d), None)?;
         match self.coerce(value, id.span, &VMID_TY, Some(d))? {
             Value::Int(n) => Some(Spanned::new(Vmid(n as u32), id.span)),
             _ => None,
@@ -154,7 +163,7 @@ impl<'a> Sema<'a> {
             };
             if let Some(pool) = self.pool(model, host, &name, &pool.value, pool.span) {
                 disks.push(Disk {
-                    name: b.name.clone().unwrap_or_default(),
+                    name: b.name.as_deref().unwrap_or_default().to_owned(),
                     size,
                     pool,
                 });

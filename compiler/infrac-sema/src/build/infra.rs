@@ -169,7 +169,7 @@ impl<'a> Sema<'a> {
                 .blocks_of("lease")
                 .filter_map(|b| {
                     Some(Lease {
-                        name: b.name.clone().unwrap_or_default(),
+                        name: b.name.as_deref().unwrap_or_default().to_owned(),
                         mac: b.fields.mac("mac")?,
                         ip: b.fields.ipv4("ip")?,
                         machine: None,

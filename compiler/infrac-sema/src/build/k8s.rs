@@ -182,7 +182,7 @@ impl<'a> Sema<'a> {
                 } else {
                     continue;
                 };
-                let host = b.name.clone().unwrap_or_default();
+                let host = b.name.as_deref().unwrap_or_default().to_owned();
                 if !self.check_route_host(&host, b.name_span) {
                     continue;
                 }

@@ -186,8 +186,10 @@ impl<'a> Sema<'a> {
             let machine_index = model.machines.len() as u32;
             for b in f.blocks_of("storage") {
                 if b.fields.bytes("size").is_none() || b.fields.string("kind").is_none() {
-                    self.broken_pools
-                        .insert((machine_index, b.name.clone().unwrap_or_default()));
+                    self.broken_pools.insert((
+                        machine_index,
+                        b.name.as_deref().unwrap_or_default().to_owned(),
+                    ));
                 }
             }
             machine.storage = self.storage(&f, MachineId(machine_index));
@@ -197,7 +199,7 @@ impl<'a> Sema<'a> {
             machine.pci = f
                 .blocks_of("pci")
                 .map(|b| PciDevice {
-                    name: b.name.clone().unwrap_or_default(),
+                    name: b.name.as_deref().unwrap_or_default().to_owned(),
                     address: b.fields.string("address").unwrap_or_default(),
                     model: b.fields.string("model"),
                     span: b.name_span,
@@ -260,7 +262,7 @@ impl<'a> Sema<'a> {
         let _ = handles;
         let mut nics = Vec::new();
         for b in f.blocks_of("nic").collect::<Vec<_>>() {
-            let block_name = b.name.clone().unwrap_or_default();
+            let block_name = b.name.as_deref().unwrap_or_default().to_owned();
             let declared = b.fields.decl_ref("network").and_then(|r| {
                 let name = &self.decls[r.value.0 as usize].name;
                 model.network_named(name)
@@ -428,7 +430,10 @@ impl<'a> Sema<'a> {
 
     fn bridges(&mut self, f: &Fields, name: &str, nics: &[Nic]) -> Vec<Bridge> {
         // A bridge's port is a NIC or a bond of this host.
-        let bonds: Vec<String> = f.blocks_of("bond").filter_map(|b| b.name.clone()).collect();
+        let bonds: Vec<String> = f
+            .blocks_of("bond")
+            .filter_map(|b| b.name.as_deref().map(str::to_owned))
+            .collect();
         let ports_of: Vec<&str> = nics
             .iter()
             .filter_map(|n| n.name.as_deref())
@@ -464,7 +469,7 @@ impl<'a> Sema<'a> {
                 ports.push(port);
             }
             bridges.push(Bridge {
-                name: b.name.clone().unwrap_or_default(),
+                name: b.name.as_deref().unwrap_or_default().to_owned(),
                 doc: b.doc.clone().or(b.fields.string("description")),
                 ports,
                 vlan_aware: b.fields.bool("vlan_aware").unwrap_or(false),
@@ -533,7 +538,7 @@ impl<'a> Sema<'a> {
                     None
                 });
             pools.push(StoragePool {
-                name: b.name.clone().unwrap_or_default(),
+                name: b.name.as_deref().unwrap_or_default().to_owned(),
                 doc: b.doc.clone().or(b.fields.string("description")),
                 kind,
                 size,
@@ -680,7 +685,7 @@ impl<'a> Sema<'a> {
                 }
             }));
             services.push(MachineService {
-                name: b.name.clone().unwrap_or_default(),
+                name: b.name.as_deref().unwrap_or_default().to_owned(),
                 ports,
                 description: b.doc.clone().or(b.fields.string("description")),
                 catalogue: None,
@@ -762,7 +767,7 @@ impl<'a> Sema<'a> {
         }
         f.blocks_of("export")
             .map(|b| Export {
-                name: b.name.clone().unwrap_or_default(),
+                name: b.name.as_deref().unwrap_or_default().to_owned(),
                 doc: b.doc.clone().or(b.fields.string("description")),
                 path: b.fields.string("path").unwrap_or_default(),
                 clients: b

@@ -65,17 +65,30 @@ pub(crate) struct NetworkNames {
     ids: HashMap<String, NetworkId>,
     /// How many of the model's networks are indexed.
     indexed: usize,
+    /// The network the last lookup found.
+    last: Option<NetworkId>,
 }
 
 impl NetworkNames {
     pub(crate) fn get(&mut self, model: &Model, name: &str) -> Option<NetworkId> {
+        // Consecutive NICs mostly join one network: the last answer is checked first,
+        // which needs no hashing.
+        if let Some(last) = self.last {
+            if self.indexed == model.networks.len() && model.network(last).name == name {
+                return Some(last);
+            }
+        }
         for (i, network) in model.networks.iter().enumerate().skip(self.indexed) {
             self.ids
                 .entry(network.name.clone())
                 .or_insert(NetworkId(i as u32));
         }
         self.indexed = model.networks.len();
-        self.ids.get(name).copied()
+        let found = self.ids.get(name).copied();
+        if found.is_some() {
+            self.last = found;
+        }
+        found
     }
 }
 
@@ -141,7 +154,7 @@ impl<'a> Sema<'a> {
             .get(kind)
             .iter()
             .copied()
-            .filter(|d| !self.duplicates.contains(d))
+            .filter(|d| self.duplicates.is_empty() || !self.duplicates.contains(d))
             .collect()
     }
 

@@ -53,7 +53,7 @@ impl<'a> Sema<'a> {
     pub(crate) fn osds(&mut self, f: &Fields) -> Vec<Osd> {
         f.blocks_of("osd")
             .filter_map(|b| {
-                let name = b.name.clone()?;
+                let name = b.name.as_deref()?.to_owned();
                 let size = b.fields.bytes("size")?;
                 let device = b
                     .fields
@@ -75,7 +75,7 @@ impl<'a> Sema<'a> {
         f.blocks_of("bond")
             .filter_map(|b| {
                 Some(infrac_model::pve::Bond {
-                    name: b.name.clone()?,
+                    name: b.name.as_deref()?.to_owned(),
                     ports: b
                         .fields
                         .list("ports")
@@ -133,7 +133,7 @@ impl<'a> Sema<'a> {
             .map(|b| (b, CephPoolKind::Rbd))
             .chain(block.fields.blocks_of("fs").map(|b| (b, CephPoolKind::Fs)))
             .map(|(b, kind)| CephPool {
-                name: b.name.clone().unwrap_or_default(),
+                name: b.name.as_deref().unwrap_or_default().to_owned(),
                 kind,
                 size: replicas(b, "size", ceph::DEFAULT_SIZE),
                 min_size: replicas(b, "min_size", ceph::DEFAULT_MIN_SIZE),
@@ -263,7 +263,7 @@ impl<'a> Sema<'a> {
             let ha = f
                 .blocks_of("ha")
                 .map(|b| HaRule {
-                    name: b.name.clone().unwrap_or_default(),
+                    name: b.name.as_deref().unwrap_or_default().to_owned(),
                     guests: machines(handles, b.fields.list("guests")),
                     nodes: machines(handles, b.fields.list("nodes")),
                     strict: b.fields.bool("strict").unwrap_or(false),

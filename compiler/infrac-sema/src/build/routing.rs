@@ -133,7 +133,7 @@ impl<'a> Sema<'a> {
                 .blocks_of("peer")
                 .filter_map(|b| {
                     let peer = BgpPeer {
-                        name: b.name.clone().unwrap_or_default(),
+                        name: b.name.as_deref().unwrap_or_default().to_owned(),
                         neighbor: b.fields.ip("neighbor")?,
                         asn: b.fields.u32("asn")?,
                         description: b.fields.string("description").or_else(|| b.doc.clone()),

@@ -68,7 +68,7 @@ impl<'a> Sema<'a> {
         f.blocks_of("issuer")
             .filter_map(|b| {
                 Some(CertIssuer {
-                    name: b.name.clone()?,
+                    name: b.name.as_deref()?.to_owned(),
                     email: b.fields.string("email")?,
                     server: b
                         .fields
@@ -234,7 +234,7 @@ impl<'a> Sema<'a> {
 
     /// A claim (`Ok`) or another kind of volume (`Err`), by the attributes it sets.
     fn app_volume(&mut self, model: &Model, b: &SubBlock) -> Option<Result<Volume, Mount>> {
-        let name = b.name.clone()?;
+        let name = b.name.as_deref()?.to_owned();
         let path = b.fields.string("path")?;
         let size = b.fields.bytes("size");
         let sources: Vec<(&str, Span)> = ["size", "nfs", "host_path", "scratch"]
@@ -345,7 +345,7 @@ impl<'a> Sema<'a> {
 
     /// `file NAME { path, content }` or `{ path, source }` (a file beside the lab).
     fn config_file(&mut self, b: &SubBlock) -> Option<ConfigFile> {
-        let name = b.name.clone()?;
+        let name = b.name.as_deref()?.to_owned();
         let path = b.fields.string("path")?;
         let content = match (b.fields.get("content"), b.fields.get("source")) {
             (Some(c), None) => match &c.value {
