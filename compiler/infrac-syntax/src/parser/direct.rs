@@ -531,7 +531,7 @@ impl<'t> Direct<'t> {
                 }
                 match found {
                     Some(entry) => other(entry),
-                    None => self.attempt(Self::decl)?.map(decl),
+                    None => self.attempt(|p| p.decl(decl))?,
                 }
             }
             _ => None,
@@ -718,8 +718,10 @@ impl<'t> Direct<'t> {
         }))))
     }
 
-    /// `KIND [NAME] [ID] [on PATH] [from PATH] [in PATH] { … }`.
-    fn decl(&mut self) -> Step<Decl> {
+    /// `KIND [NAME] [ID] [on PATH] [from PATH] [in PATH] { … }`, put where it goes by
+    /// `place` as soon as it is built: a declaration is large, and each layer of
+    /// `Step` it went through would copy it whole.
+    fn decl<T>(&mut self, place: impl FnOnce(Decl) -> T) -> Step<T> {
         let start = self.pos;
         let kind = self.ident().ok_or(GiveUp)?;
         let name = match self.peek() {
@@ -747,7 +749,7 @@ impl<'t> Direct<'t> {
         let Some(body) = self.block()? else {
             return Ok(None);
         };
-        Ok(Some(Decl {
+        Ok(Some(place(Decl {
             doc: None,
             kind,
             name,
@@ -757,7 +759,7 @@ impl<'t> Direct<'t> {
             in_,
             body,
             span: self.span_from(start),
-        }))
+        })))
     }
 
     /// `KEYWORD PATH`, or nothing (and nothing consumed).
