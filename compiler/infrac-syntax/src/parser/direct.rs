@@ -367,14 +367,18 @@ impl<'t> Direct<'t> {
                 return Ok(Item::Expect(Box::new(expect)));
             }
         }
-        self.entry_as(
+        let item = self.entry_as(
             |decl| Item::Decl(Arc::new(decl)),
             |entry| match entry {
                 Entry::For(f) => Some(Item::For(f)),
                 // Attributes and rules are errors at the top level.
                 _ => None,
             },
-        )
+        )?;
+        item.ok_or_else(|| {
+            self.entries.pop();
+            GiveUp
+        })
     }
 
     fn import(&mut self) -> Option<Import> {
@@ -501,42 +505,49 @@ impl<'t> Direct<'t> {
 
     // ---- entries -----------------------------------------------------------------------
 
-    /// One entry: the first alternative that parses, which must end its line.
-    fn entry(&mut self) -> Result<Entry, GiveUp> {
-        self.entry_as(|decl| Entry::Block(Box::new(decl)), Some)
+    /// One entry, pushed onto [`Direct::entries`]: the first alternative that parses,
+    /// which must end its line.
+    fn entry(&mut self) -> Result<(), GiveUp> {
+        if let Some(entry) = self.entry_as(|decl| Entry::Block(Box::new(decl)), Some)? {
+            self.entries.push(entry);
+        }
+        Ok(())
     }
 
     /// [`Direct::entry`], with a declaration put where it goes by `decl` (so it is moved
     /// into its box, or its shared node at the top level, once) and any other entry by
-    /// `other`, which refuses those that are not allowed there.
+    /// `other`, which refuses those that are not allowed there. An attribute, the most
+    /// common entry and a large one, is pushed onto [`Direct::entries`] where it is
+    /// built, instead of being copied up through each layer: then `None`.
     #[inline(always)]
     fn entry_as<T>(
         &mut self,
         decl: impl FnOnce(Decl) -> T,
         other: impl FnOnce(Entry) -> Option<T>,
-    ) -> Result<T, GiveUp> {
+    ) -> Result<Option<T>, GiveUp> {
         let found = match self.peek() {
-            Some(Token::For) => self.for_loop()?.and_then(other),
+            Some(Token::For) => Some(self.for_loop()?.and_then(other)),
+            Some(Token::Ident(_)) if self.attempt(Self::attr)?.is_some() => None,
             Some(Token::Ident(word)) => {
-                let mut found = self.attempt(Self::attr)?;
-                if found.is_none() {
-                    // The rules' keywords are names too; at most one of them applies.
-                    found = match word.as_str() {
-                        "policy" => self.attempt(Self::policy)?,
-                        "allow" | "deny" => self.attempt(Self::filter)?,
-                        "masquerade" => self.attempt(Self::masquerade)?,
-                        "forward" => self.attempt(Self::forward)?,
-                        _ => None,
-                    };
-                }
-                match found {
+                // The rules' keywords are names too; at most one of them applies.
+                let found = match word.as_str() {
+                    "policy" => self.attempt(Self::policy)?,
+                    "allow" | "deny" => self.attempt(Self::filter)?,
+                    "masquerade" => self.attempt(Self::masquerade)?,
+                    "forward" => self.attempt(Self::forward)?,
+                    _ => None,
+                };
+                Some(match found {
                     Some(entry) => other(entry),
-                    None => self.attempt(Self::decl)?.map(decl),
-                }
+                    None => self.attempt(|p| p.decl(decl))?,
+                })
             }
-            _ => None,
+            _ => Some(None),
         };
-        let found = found.ok_or(GiveUp)?;
+        let found = match found {
+            Some(found) => Some(found.ok_or(GiveUp)?),
+            None => None,
+        };
         match self.peek() {
             None | Some(Token::Newline | Token::Comma | Token::RBrace) => Ok(found),
             Some(_) => Err(GiveUp),
@@ -566,7 +577,8 @@ impl<'t> Direct<'t> {
         }))))
     }
 
-    fn attr(&mut self) -> Step<Entry> {
+    /// An attribute, pushed onto [`Direct::entries`].
+    fn attr(&mut self) -> Step<()> {
         // Most entries that start with a name are blocks: look for `NAME(.NAME)* =`
         // before building anything.
         let start = self.pos;
@@ -579,11 +591,9 @@ impl<'t> Direct<'t> {
         let Some(value) = self.expr()? else {
             return Ok(None);
         };
-        Ok(Some(Entry::Attr(Attr {
-            path,
-            value,
-            span: self.span_from(start),
-        })))
+        let span = self.span_from(start);
+        self.entries.push(Entry::Attr(Attr { path, value, span }));
+        Ok(Some(()))
     }
 
     fn policy(&mut self) -> Step<Entry> {
@@ -718,8 +728,10 @@ impl<'t> Direct<'t> {
         }))))
     }
 
-    /// `KIND [NAME] [ID] [on PATH] [from PATH] [in PATH] { … }`.
-    fn decl(&mut self) -> Step<Decl> {
+    /// `KIND [NAME] [ID] [on PATH] [from PATH] [in PATH] { … }`, put where it goes by
+    /// `place` as soon as it is built: a declaration is large, and each layer of
+    /// `Step` it went through would copy it whole.
+    fn decl<T>(&mut self, place: impl FnOnce(Decl) -> T) -> Step<T> {
         let start = self.pos;
         let kind = self.ident().ok_or(GiveUp)?;
         let name = match self.peek() {
@@ -747,7 +759,7 @@ impl<'t> Direct<'t> {
         let Some(body) = self.block()? else {
             return Ok(None);
         };
-        Ok(Some(Decl {
+        Ok(Some(place(Decl {
             doc: None,
             kind,
             name,
@@ -757,7 +769,7 @@ impl<'t> Direct<'t> {
             in_,
             body,
             span: self.span_from(start),
-        }))
+        })))
     }
 
     /// `KEYWORD PATH`, or nothing (and nothing consumed).
@@ -786,7 +798,7 @@ impl<'t> Direct<'t> {
         let mark = self.entries.len();
         while !self.at(&Token::RBrace) {
             match self.entry() {
-                Ok(entry) => self.entries.push(entry),
+                Ok(()) => {}
                 Err(give_up) => {
                     self.entries.truncate(mark);
                     return Err(give_up);
