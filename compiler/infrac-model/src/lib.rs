@@ -10,6 +10,7 @@ pub mod budget;
 pub mod ceph;
 pub mod charts;
 mod compose;
+pub mod decimal;
 pub mod dns;
 mod entities;
 pub mod expect;

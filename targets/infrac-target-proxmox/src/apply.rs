@@ -18,7 +18,7 @@ pub(crate) fn write(source: &str, steps: usize, runs: &str) -> String {
         out.push_str(NOTHING);
         return out;
     }
-    for part in [RUNNER, runs, SUMMARY] {
+    for part in [DRY_RUN_OPTION, RUNNER, runs, SUMMARY] {
         out.push_str(part);
     }
     infrac_templates::text::push_decimal(&mut out, steps as u64);
@@ -50,8 +50,9 @@ const SHARED: &str = r#". Do not edit: change the source and rebuild.
 set -euo pipefail
 "#;
 
-/// The options and the function that runs one guest's script.
-const RUNNER: &str = r#"
+/// `--dry-run`, the one option of `apply.sh` and of every guest's script, read into
+/// `dry_run`; anything else is a usage error.
+pub(crate) const DRY_RUN_OPTION: &str = r#"
 dry_run=0
 case "${1-}" in
   --dry-run) dry_run=1 ;;
@@ -61,7 +62,10 @@ case "${1-}" in
     exit 2
     ;;
 esac
+"#;
 
+/// After the option, the function that runs one guest's script.
+const RUNNER: &str = r#"
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 this_node=$(uname -n)
 this_node=${this_node%%.*}

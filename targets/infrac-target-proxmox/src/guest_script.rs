@@ -39,6 +39,8 @@ pub(crate) fn write(s: &GuestScript) -> String {
          # Exit status: 0 done, 1 failed, 3 refused (not node ",
         &s.node,
         PRELUDE,
+        crate::apply::DRY_RUN_OPTION,
+        "\nnode=",
         &s.node,
         "\nvmid=",
         vmid,
@@ -449,24 +451,11 @@ pub(crate) fn fixed(kind: GuestKind) -> &'static Fixed {
     }
 }
 
-/// From the node in the usage lines to `node=`: the options and the strict mode.
-const PRELUDE: &str = concat!(
-    "). The last line of a\n",
-    r#"# run is `infrac-result: WHAT`, which apply.sh collects into its summary.
+/// From the node in the usage lines to the option: the strict mode.
+const PRELUDE: &str = "). The last line of a
+# run is `infrac-result: WHAT`, which apply.sh collects into its summary.
 set -euo pipefail
-
-dry_run=0
-case "${1-}" in
-  --dry-run) dry_run=1 ;;
-  "") ;;
-  *)
-    echo "usage: ${0##*/} [--dry-run]" >&2
-    exit 2
-    ;;
-esac
-
-node="#,
-);
+";
 
 /// The script being written.
 struct Out(String);

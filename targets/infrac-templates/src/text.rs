@@ -4,29 +4,7 @@
 //! strings, and HTML comments in Markdown. Every target goes through these, so an
 //! escaping rule is written and tested once per language.
 
-/// Appends `n` in decimal, as `Display` writes it, without the formatting machinery:
-/// large labs write hundreds of thousands of IDs, sizes and addresses.
-pub fn push_decimal(out: &mut String, n: impl Into<u64>) {
-    let mut n = n.into();
-    if n < 10 {
-        // Counts, flags and indices, most of the numbers written.
-        out.push(char::from(b'0' + n as u8));
-        return;
-    }
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &digit in &digits[start..] {
-        out.push(char::from(digit));
-    }
-}
+pub use infrac_model::decimal::push_decimal;
 
 /// Makes text safe inside a `#` line comment: control characters (a newline would end the
 /// comment and start a command or an expression) become spaces.

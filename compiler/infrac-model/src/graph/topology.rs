@@ -3,6 +3,7 @@
 use super::{
     lab_name, machine_key, Class, Direction, Edge, Flowchart, Group, Item, Line, Node, Shape,
 };
+use crate::decimal::push_decimal;
 use crate::{Bytes, Expose, GuestKind, Machine, MachineId, Model, Platform};
 use std::fmt::Write;
 
@@ -291,7 +292,7 @@ fn guest_lines(model: &Model, machine: &Machine) -> Vec<String> {
     let mut head = String::with_capacity(48);
     head.push_str(kind);
     head.push(' ');
-    push_int(&mut head, guest.vmid.value.0.into());
+    push_decimal(&mut head, guest.vmid.value.0);
     if let Some(os) = machine.os {
         let image = model.image(os);
         head.push_str(" · ");
@@ -301,30 +302,13 @@ fn guest_lines(model: &Model, machine: &Machine) -> Vec<String> {
     }
     let mut size = String::with_capacity(32);
     if guest.sockets > 1 {
-        push_int(&mut size, guest.sockets.into());
+        push_decimal(&mut size, guest.sockets);
         size.push('×');
     }
-    push_int(&mut size, guest.cores.value.into());
+    push_decimal(&mut size, guest.cores.value);
     size.push_str(" vCPU · ");
     push_bytes(&mut size, guest.memory.value);
     vec![machine.name.clone(), head, size]
-}
-
-/// `n` in decimal, as `{n}` writes it.
-fn push_int(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &digit in &digits[start..] {
-        out.push(char::from(digit));
-    }
 }
 
 /// A size as [`Bytes`] displays it. Whole MiB or GiB below 1024 of the unit, which is
@@ -334,7 +318,7 @@ fn push_bytes(out: &mut String, bytes: Bytes) {
     for (size, unit) in [(Bytes::GIB, " GiB"), (Bytes::MIB, " MiB")] {
         let n = bytes.0 / size;
         if bytes.0.is_multiple_of(size) && (1..1024).contains(&n) {
-            push_int(out, n);
+            push_decimal(out, n);
             out.push_str(unit);
             return;
         }
@@ -361,7 +345,7 @@ mod tests {
             u64::MAX,
         ] {
             let mut out = String::new();
-            push_int(&mut out, n);
+            push_decimal(&mut out, n);
             assert_eq!(out, n.to_string());
         }
         let mut sizes = vec![0, 1, 1023, 1024, 1536, u64::MAX];
