@@ -8,20 +8,30 @@ use crate::Machine;
 /// `_` and `-` become `_`, and a name of dots only (`.`, `..`) or an empty one gets a
 /// leading `_`.
 pub fn segment(name: &str) -> String {
-    let segment: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if segment.is_empty() || segment.chars().all(|c| c == '.') {
-        format!("_{segment}")
-    } else {
-        segment
+    let mut out = String::with_capacity(name.len() + 1);
+    push_segment(&mut out, name);
+    out
+}
+
+/// Appends [`segment`] of `name` to `out`. Most names are segments as they stand and are
+/// copied whole: every guest of a large lab names a file or two.
+pub fn push_segment(out: &mut String, name: &str) {
+    let kept = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
+    let dots_only = |text: &str| text.bytes().all(|b| b == b'.');
+    if name.bytes().all(kept) && !dots_only(name) {
+        out.push_str(name);
+        return;
+    }
+    let start = out.len();
+    out.extend(name.chars().map(|c| {
+        if c.is_ascii() && kept(c as u8) {
+            c
+        } else {
+            '_'
+        }
+    }));
+    if dots_only(&out[start..]) {
+        out.insert(start, '_');
     }
 }
 
@@ -96,4 +106,41 @@ pub fn wireguard_conf(machine: &Machine, interface: &str) -> String {
         segment(&machine.name),
         segment(interface)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{push_segment, segment};
+
+    /// The rule as first written, character by character, for comparison.
+    fn segment_by_chars(name: &str) -> String {
+        let segment: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if segment.is_empty() || segment.chars().all(|c| c == '.') {
+            format!("_{segment}")
+        } else {
+            segment
+        }
+    }
+
+    #[test]
+    fn plain_names_are_kept_and_the_rest_replaced() {
+        for name in [
+            "", ".", "..", "...", "a", "g0-0", "web.lan", "_x", "-rf", ".hidden", "a b", "a/b",
+            "../etc", "é", "naïve", "日本", "🦀", "a\0b", "a\nb", "a\\b", "x..y", ". .", "ABC_09",
+        ] {
+            assert_eq!(segment(name), segment_by_chars(name), "{name:?}");
+            let mut out = String::from("p/");
+            push_segment(&mut out, name);
+            assert_eq!(out, format!("p/{}", segment_by_chars(name)), "{name:?}");
+        }
+    }
 }

@@ -167,28 +167,12 @@ pub fn push_shell_quoted(out: &mut String, value: &str) {
 
 /// A name usable as one path segment (see [`infrac_model::layout::segment`]).
 pub fn file_segment(name: &str) -> String {
-    if is_segment(name) {
-        return name.to_string();
-    }
     infrac_model::layout::segment(name)
 }
 
 /// Appends [`file_segment`] of `name` to `out`.
 pub fn push_file_segment(out: &mut String, name: &str) {
-    if is_segment(name) {
-        out.push_str(name);
-    } else {
-        out.push_str(&infrac_model::layout::segment(name));
-    }
-}
-
-/// Whether `name` is a segment already, which `segment` leaves as it is: most names are,
-/// and are copied as they are.
-fn is_segment(name: &str) -> bool {
-    let plain = name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    plain && name.bytes().any(|b| b != b'.')
+    infrac_model::layout::push_segment(out, name);
 }
 
 /// Splits text into comment lines of at most `width` characters (a longer word stays
