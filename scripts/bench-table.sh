@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the performance table of docs/performance.md: `infrac check` on synthetic labs of
 # 1,000, 10,000 and 100,000 guests (CPU time and peak memory of the process, median of five
-# runs), the growth from 1,000 to 10,000, `infrac build` of ORION with every target written,
+# runs), the growth from 1,000 to 10,000, the 1,000-guest lab with 1,000 and 4,000 more
+# firewall rules or port forwards, `infrac build` of ORION with every target written,
 # every target in memory for 10,000 guests, and the language server's keystroke latency in
 # a 5,000-guest lab. Release builds; run it on a quiet machine.
 set -euo pipefail
@@ -19,6 +20,10 @@ for guests in 1000 10000 100000; do
 done
 for guests in 1000 10000; do
   "$target/release/examples/synth" --misspelt "$guests" > "$work/misspelt-$guests.infra"
+done
+for n in 1000 4000; do
+  "$target/release/examples/synth" --rules "$n" > "$work/rules-$n.infra"
+  "$target/release/examples/synth" --forwards "$n" > "$work/forwards-$n.infra"
 done
 
 echo "commit $(git rev-parse --short HEAD), $(nproc) cores, $(date -u +%Y-%m-%d)"
@@ -57,6 +62,10 @@ print(f"| growth from 10,000 to 100,000 guests | {checks[100000] / checks[10000]
 for guests in (1000, 10000):
     cpu, rss = measure(["check", f"{work}/misspelt-{guests}.infra"])
     print(f"| `infrac check`, {guests:,} guests with {2 * guests:,} errors | {cpu * 1000:.0f} ms | {rss:.0f} MiB |")
+for shape, what in (("rules", "firewall rules"), ("forwards", "port forwards")):
+    for n in (1000, 4000):
+        cpu, rss = measure(["check", f"{work}/{shape}-{n}.infra"])
+        print(f"| `infrac check`, 1,000 guests with {n:,} more {what} | {cpu * 1000:.0f} ms | {rss:.0f} MiB |")
 cpu, rss = measure(["build", "examples/orion.infra", "-o", f"{work}/orion"])
 print(f"| `infrac build examples/orion.infra`, every target written | {cpu * 1000:.0f} ms | {rss:.0f} MiB |")
 PY

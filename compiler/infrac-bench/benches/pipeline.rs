@@ -73,6 +73,20 @@ fn check_misspelt(bencher: divan::Bencher, guests: usize) {
     bencher.bench(|| infrac_driver::check_source("synth.infra", divan::black_box(&text)));
 }
 
+/// The check of the 1,000-guest lab with more firewall rules, then more port forwards:
+/// the cost per rule, which must stay flat as they grow in number.
+#[divan::bench(args = [1_000, 4_000], sample_count = 5)]
+fn check_rules(bencher: divan::Bencher, rules: usize) {
+    let text = infrac_bench::with_rules(&lab(1_000), rules);
+    bencher.bench(|| infrac_driver::check_source("synth.infra", divan::black_box(&text)));
+}
+
+#[divan::bench(args = [1_000, 4_000], sample_count = 5)]
+fn check_forwards(bencher: divan::Bencher, forwards: usize) {
+    let text = infrac_bench::with_forwards(&lab(1_000), forwards);
+    bencher.bench(|| infrac_driver::check_source("synth.infra", divan::black_box(&text)));
+}
+
 /// Every target, in memory.
 #[divan::bench(args = SIZES, sample_count = 5)]
 fn build(bencher: divan::Bencher, guests: usize) {

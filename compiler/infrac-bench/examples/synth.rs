@@ -1,10 +1,25 @@
 //! Writes a synthetic lab to stdout:
 //! `cargo run -p infrac-bench --example synth -- HOSTS GUESTS_PER_HOST` (one network per
 //! host), or `-- --standard GUESTS` (one host per 50 guests, one network per four hosts),
-//! or `-- --misspelt GUESTS` (the standard lab with two misspelt attributes per guest).
+//! or `-- --misspelt GUESTS` (the standard lab with two misspelt attributes per guest),
+//! or `-- --rules N` / `-- --forwards N` (the standard 1,000-guest lab with N more
+//! firewall rules or port forwards).
 
 fn main() {
     let first = std::env::args().nth(1);
+    if let Some(shape @ ("--rules" | "--forwards")) = first.as_deref() {
+        let n = std::env::args()
+            .nth(2)
+            .and_then(|g| g.parse().ok())
+            .unwrap_or(1_000);
+        let lab = infrac_bench::generate(infrac_bench::LabSize::standard(1_000));
+        if shape == "--rules" {
+            print!("{}", infrac_bench::with_rules(&lab, n));
+        } else {
+            print!("{}", infrac_bench::with_forwards(&lab, n));
+        }
+        return;
+    }
     if let Some(shape @ ("--standard" | "--misspelt")) = first.as_deref() {
         let guests = std::env::args()
             .nth(2)

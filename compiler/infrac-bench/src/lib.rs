@@ -49,6 +49,34 @@ pub fn misspelt(lab: &str) -> String {
     )
 }
 
+/// `lab` (a [`generate`]d one) with `rules` more firewall rules on its router, each
+/// opening one more port from the first network: the shadowing analysis compares rules
+/// with one another, and its cost must grow with the rules, not their square.
+pub fn with_rules(lab: &str, rules: usize) -> String {
+    let mut extra = String::with_capacity(rules * 40);
+    for i in 0..rules {
+        let _ = writeln!(extra, "  allow net0 -> router tcp/{}", 1024 + i % 60_000);
+    }
+    extra.push_str("  masquerade [net0] -> wan\n");
+    lab.replacen("  masquerade [net0] -> wan\n", &extra, 1)
+}
+
+/// `lab` (a [`generate`]d one) with `forwards` port forwards from the uplink, each a port
+/// of its own to port 80 of one of the first host's first five guests: forwards to one
+/// service repeat one another's accept rule, the case where rules overlap most.
+pub fn with_forwards(lab: &str, forwards: usize) -> String {
+    let mut extra = String::from("  masquerade [net0] -> wan\n");
+    for i in 0..forwards {
+        let _ = writeln!(
+            extra,
+            "  forward wan tcp/{} -> g0-{}:80",
+            1024 + i % 60_000,
+            i % 5
+        );
+    }
+    lab.replacen("  masquerade [net0] -> wan\n", &extra, 1)
+}
+
 /// Generates a lab of `size` that checks clean: every host an R730 with room for its
 /// guests, the networks as VLANs on a VLAN-aware bridge of every host, every guest with
 /// static IPv4 and IPv6 addresses, plus a router with BGP and a firewall.
@@ -172,5 +200,17 @@ mod tests {
             .collect();
         assert!(errors.is_empty(), "{errors:#?}");
         assert_eq!(analysis.model.guests().count(), 1_001);
+    }
+
+    #[test]
+    fn rules_and_forwards_are_added_and_check_clean() {
+        let lab = generate(LabSize::per_host(1, 10));
+        for text in [with_rules(&lab, 30), with_forwards(&lab, 30)] {
+            assert!(text.len() > lab.len() + 30 * 20);
+            let analysis = infrac_driver::check_source("synth.infra", &text);
+            assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);
+        }
+        let analysis = infrac_driver::check_source("synth.infra", &with_rules(&lab, 30));
+        assert_eq!(analysis.model.firewalls[0].rules.len(), 3 + 30);
     }
 }

@@ -226,11 +226,12 @@ fn describe_rule(policy: &Policy, chain: Chain, index: usize) -> String {
     }
     if rule.matches_nothing() {
         out.push_str("\n\nno packet can match it");
-    } else if let Some((_, earlier)) = policy
-        .shadowed(chain)
-        .into_iter()
-        .find(|(k, _)| *k == index)
-    {
+    } else if let Some(earlier) = {
+        let shadowed = policy.shadowed(chain);
+        shadowed
+            .contains(index)
+            .then(|| shadowed.overlapping(index))
+    } {
         let lines: Vec<String> = earlier
             .iter()
             .filter_map(|&j| policy.rules(chain)[j].span)

@@ -23,11 +23,12 @@
 pub mod addressed;
 pub mod flow;
 pub mod hygiene;
+mod meeting;
 mod ranges;
 mod region;
 
 pub use ranges::Ranges;
-pub use region::{address_value, family_of, l4_key, l4_protocol, proto, Field, Region};
+pub use region::{address_value, cut_out, family_of, l4_key, l4_protocol, proto, Field, Region};
 
 use crate::{
     Firewall, IpFamily, MachineId, Model, NetworkId, PortSpec, Protocol, Source, Span, Verdict,
@@ -276,6 +277,47 @@ pub struct PolicyRule {
     /// The source text it was compiled from (none for built-in rules).
     pub span: Option<Span>,
     regions: Vec<Region>,
+}
+
+/// The rules of a chain that earlier rules cover ([`Policy::shadowed`]).
+pub struct Shadowed<'p> {
+    rules: &'p [PolicyRule],
+    meeting: meeting::Meeting,
+    shadowed: Vec<usize>,
+}
+
+impl Shadowed<'_> {
+    /// The shadowed rules' indexes, in order.
+    pub fn rules(&self) -> &[usize] {
+        &self.shadowed
+    }
+
+    /// Whether rule `k` is shadowed.
+    pub fn contains(&self, k: usize) -> bool {
+        self.shadowed.binary_search(&k).is_ok()
+    }
+
+    /// The earlier rules that share packets with rule `k`, in order: what covers it when
+    /// it is shadowed. Asked only of the rules reported, since rules that repeat one
+    /// another would make the lists of every rule quadratic in the rules.
+    pub fn overlapping(&self, k: usize) -> Vec<usize> {
+        let Some(rule) = self.rules.get(k) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        self.meeting.each_earlier(k, &mut |j| {
+            let meets = self.rules[j]
+                .regions
+                .iter()
+                .any(|a| rule.regions.iter().any(|b| a.overlaps(b)));
+            if meets {
+                out.push(j);
+            }
+            false
+        });
+        out.sort_unstable();
+        out
+    }
 }
 
 impl PolicyRule {
@@ -1039,7 +1081,7 @@ impl<'m> Policy<'m> {
             let mut hits = Vec::new();
             for r in &rule.regions {
                 hits.extend(remaining.iter().filter_map(|x| x.intersect(r)));
-                remaining = region::subtract_all(&remaining, r);
+                region::cut_out(&mut remaining, r);
             }
             if !hits.is_empty() {
                 out.push((Decider::Rule(i), hits));
@@ -1059,38 +1101,36 @@ impl<'m> Policy<'m> {
         }
     }
 
-    /// The rules of a chain no packet reaches: each index with the earlier rules it
-    /// overlaps. A rule that matches nothing is not listed (see
-    /// [`PolicyRule::matches_nothing`]).
-    pub fn shadowed(&self, chain: Chain) -> Vec<(usize, Vec<usize>)> {
+    /// The rules of a chain no packet reaches. A rule that matches nothing is not listed
+    /// (see [`PolicyRule::matches_nothing`]).
+    pub fn shadowed(&self, chain: Chain) -> Shadowed<'_> {
         let rules = self.rules(chain);
-        let mut out = Vec::new();
+        let regions: Vec<&[Region]> = rules.iter().map(|r| r.regions.as_slice()).collect();
+        // An earlier rule that shares no packet with a rule takes nothing from it: only
+        // the ones that can meet it are subtracted, in any order, until nothing is left,
+        // so the work follows the overlaps, not the square of the rules.
+        let meeting = meeting::Meeting::new(&regions);
+        let mut shadowed = Vec::new();
         for (k, rule) in rules.iter().enumerate() {
             if rule.regions.is_empty() {
                 continue;
             }
             let mut remaining = rule.regions.clone();
-            for earlier in &rules[..k] {
-                for r in &earlier.regions {
-                    remaining = region::subtract_all(&remaining, r);
+            meeting.each_earlier(k, &mut |j| {
+                for r in &rules[j].regions {
+                    region::cut_out(&mut remaining, r);
                 }
-                if remaining.is_empty() {
-                    break;
-                }
-            }
+                remaining.is_empty()
+            });
             if remaining.is_empty() {
-                let overlapping = (0..k)
-                    .filter(|&j| {
-                        rules[j]
-                            .regions
-                            .iter()
-                            .any(|a| rule.regions.iter().any(|b| a.intersect(b).is_some()))
-                    })
-                    .collect();
-                out.push((k, overlapping));
+                shadowed.push(k);
             }
         }
-        out
+        Shadowed {
+            rules,
+            meeting,
+            shadowed,
+        }
     }
 
     /// The packet region of traffic from one zone (or `router`) to another, for new
@@ -1132,8 +1172,9 @@ impl<'m> Policy<'m> {
             .iter()
             .filter(forged)
             .flat_map(|r| r.regions.iter())
-            .fold(regions, |left: Vec<Region>, r| {
-                region::subtract_all(&left, r)
+            .fold(regions, |mut left: Vec<Region>, r| {
+                region::cut_out(&mut left, r);
+                left
             });
         Some((chain, regions))
     }
@@ -1171,7 +1212,7 @@ impl<'m> Policy<'m> {
                 .fold(Ranges::empty(), |acc, p| acc.union(p.get(Field::L4)));
             let mut rest = vec![region.clone().with(Field::L4, &l4)];
             for a in &accepted {
-                rest = region::subtract_all(&rest, a);
+                region::cut_out(&mut rest, a);
             }
             reach.some_sources |= rest.iter().any(|r| !r.is_empty());
             reach.l4 = reach.l4.union(&l4);

@@ -350,10 +350,6 @@ fn packet_space(policy: &Policy, chain: Chain) -> Vec<Region> {
     out
 }
 
-fn subtract_all(regions: &[Region], cut: &Region) -> Vec<Region> {
-    regions.iter().flat_map(|r| r.subtract(cut)).collect()
-}
-
 /// First match over `order`: each deciding rule's share of `region`, then (`None`) what
 /// falls through to the policy.
 fn classify(
@@ -370,7 +366,7 @@ fn classify(
         let mut hits = Vec::new();
         for r in rules[i].regions() {
             hits.extend(remaining.iter().filter_map(|x| x.intersect(r)));
-            remaining = subtract_all(&remaining, r);
+            policy::cut_out(&mut remaining, r);
         }
         if !hits.is_empty() {
             out.push((Some(i), hits));

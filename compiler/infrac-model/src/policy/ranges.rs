@@ -79,6 +79,24 @@ impl Ranges {
         Ranges(out)
     }
 
+    /// Whether the sets share an element: [`Ranges::intersect`] not empty, without building
+    /// the intersection. Most pairs of firewall rules are disjoint, and testing them must
+    /// not allocate.
+    pub fn overlaps(&self, other: &Ranges) -> bool {
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&(a, b)), Some(&(c, d))) = (self.0.get(i), other.0.get(j)) {
+            if a.max(c) <= b.min(d) {
+                return true;
+            }
+            if b < d {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        false
+    }
+
     /// Elements of `self` not in `other`.
     pub fn subtract(&self, other: &Ranges) -> Ranges {
         let mut out = Vec::new();
@@ -154,6 +172,7 @@ mod tests {
         #[test]
         fn operations_agree_with_membership(a in arb_set(), b in arb_set(), x in 0u128..80) {
             prop_assert_eq!(a.intersect(&b).contains(x), a.contains(x) && b.contains(x));
+            prop_assert_eq!(a.overlaps(&b), !a.intersect(&b).is_empty());
             prop_assert_eq!(a.subtract(&b).contains(x), a.contains(x) && !b.contains(x));
             prop_assert_eq!(a.union(&b).contains(x), a.contains(x) || b.contains(x));
         }

@@ -72,10 +72,13 @@ pub fn address_max(family: IpFamily) -> u128 {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Region {
     pub family: IpFamily,
-    pub fields: [Ranges; 6],
+    pub fields: [Ranges; Region::FIELDS],
 }
 
 impl Region {
+    /// How many fields a region constrains.
+    pub const FIELDS: usize = 6;
+
     /// Every packet of `family` over `links` links (interfaces, loopback, others).
     pub fn universe(family: IpFamily, links: usize) -> Region {
         let link = Ranges::span(0, links.saturating_sub(1) as u128);
@@ -117,9 +120,20 @@ impl Region {
         self.fields.iter().any(Ranges::is_empty)
     }
 
+    /// Whether the regions share a packet: [`Region::intersect`] is `Some`, tested without
+    /// building it.
+    pub fn overlaps(&self, other: &Region) -> bool {
+        self.family == other.family
+            && self
+                .fields
+                .iter()
+                .zip(&other.fields)
+                .all(|(a, b)| a.overlaps(b))
+    }
+
     /// Packets in both regions.
     pub fn intersect(&self, other: &Region) -> Option<Region> {
-        if self.family != other.family {
+        if !self.overlaps(other) {
             return None;
         }
         let mut fields = self.fields.clone();
@@ -140,7 +154,7 @@ impl Region {
         if self.is_empty() {
             return Vec::new();
         }
-        if self.intersect(other).is_none() {
+        if !self.overlaps(other) {
             return vec![self.clone()];
         }
         // Peel one field at a time: the packets outside `other` on field i, among those
@@ -170,13 +184,23 @@ pub fn subtract_all(regions: &[Region], cut: &Region) -> Vec<Region> {
     regions.iter().flat_map(|r| r.subtract(cut)).collect()
 }
 
+/// [`subtract_all`] in place: the union is left as it is when `cut` misses every region
+/// of it (and none is empty), which is what nearly every rule does to nearly every other,
+/// so walking a chain of rules allocates only where rules meet.
+pub fn cut_out(regions: &mut Vec<Region>, cut: &Region) {
+    if regions.iter().all(|r| !r.overlaps(cut) && !r.is_empty()) {
+        return;
+    }
+    *regions = subtract_all(regions, cut);
+}
+
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use proptest::prelude::*;
 
     /// Small regions over a tiny space, so membership can be checked point by point.
-    fn arb_region() -> impl Strategy<Value = Region> {
+    pub(in crate::policy) fn arb_region() -> impl Strategy<Value = Region> {
         let set = || {
             proptest::collection::vec((0u128..6, 0u128..3), 1..3)
                 .prop_map(|v| Ranges::from_ranges(v.into_iter().map(|(a, l)| (a, a + l))))
@@ -210,6 +234,13 @@ mod tests {
                 let expected = a.contains(&p) && !b.contains(&p);
                 prop_assert_eq!(inside, usize::from(expected), "{:?}", p);
             }
+        }
+
+        #[test]
+        fn cutting_out_is_subtracting(a in arb_region(), b in arb_region(), c in arb_region()) {
+            let mut union = vec![a.clone(), b.clone()];
+            cut_out(&mut union, &c);
+            prop_assert_eq!(union, subtract_all(&[a, b], &c));
         }
 
         #[test]
