@@ -371,10 +371,9 @@ fn storage_networks(model: &Model, cluster: &PveCluster) -> HashMap<NetworkId, S
                         .map(|(_, a)| a.value)
                 })
             });
-            for network in &model.networks {
-                let Some(id) = model.network_named(&network.name) else {
-                    continue;
-                };
+            // Network names are unique once a lab checks: a network's place is its id.
+            for (i, network) in model.networks.iter().enumerate() {
+                let id = infrac_model::NetworkId(i as u32);
                 let carries = match (server, network.ipv4, network.ipv6) {
                     (Some(std::net::IpAddr::V4(a)), Some(net), _) => net.value.contains(&a),
                     (Some(std::net::IpAddr::V6(a)), _, Some(net)) => net.value.contains(&a),

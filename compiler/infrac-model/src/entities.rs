@@ -94,6 +94,11 @@ pub struct Model {
     /// [`Model::index_guests`]); checks and targets ask for them once per host.
     #[serde(skip)]
     guests_by_host: Option<(usize, Vec<Vec<MachineId>>)>,
+    /// The first machine of each name, by a hash of the name, once the machines are
+    /// complete (see [`Model::index_names`]): expectations, ingresses and exports name
+    /// machines, and a scan per name grows with names × machines.
+    #[serde(skip)]
+    machines_by_name: Option<(usize, rustc_hash::FxHashMap<u64, MachineId>)>,
     /// Each firewall's zone-to-zone access, derived on first use
     /// ([`crate::graph::zone_matrices`]): the diagrams and the docs' firewall pages both
     /// show it, and classifying every zone pair's packets is most of either's work.
@@ -140,10 +145,33 @@ impl Model {
     }
     /// A machine by name.
     pub fn machine_named(&self, name: &str) -> Option<MachineId> {
+        if let Some((machines, index)) = &self.machines_by_name {
+            // Machines added since the index was made would be missing from it; a name
+            // whose hash another name took is looked for the long way.
+            if *machines == self.machines.len() {
+                match index.get(&name_hash(name)) {
+                    None => return None,
+                    Some(&id) if self.machine(id).name == name => return Some(id),
+                    Some(_) => {}
+                }
+            }
+        }
         self.machines
             .iter()
             .position(|g| g.name == name)
             .map(|i| MachineId(i as u32))
+    }
+    /// Indexes the machines by name for [`Model::machine_named`]; call it once every
+    /// machine is in.
+    pub fn index_names(&mut self) {
+        let mut index = rustc_hash::FxHashMap::default();
+        index.reserve(self.machines.len());
+        for (i, m) in self.machines.iter().enumerate() {
+            index
+                .entry(name_hash(&m.name))
+                .or_insert(MachineId(i as u32));
+        }
+        self.machines_by_name = Some((self.machines.len(), index));
     }
     /// Every machine with its handle.
     pub fn machines(&self) -> impl Iterator<Item = (MachineId, &Machine)> {
@@ -198,6 +226,12 @@ impl Model {
     pub fn site_of(&self, id: MachineId) -> &Site {
         self.site(self.machine(id).site)
     }
+}
+
+/// The hash a name is indexed by.
+fn name_hash(name: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(name)
 }
 
 /// A site: one administrative domain with its addressing and naming rules.

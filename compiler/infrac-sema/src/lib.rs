@@ -245,6 +245,7 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
     sema.collect(&modules);
     sema.plan_reuse(&modules);
     let mut model = sema.build();
+    model.index_names();
     sema.check_written_prefixes(&model);
     sema.build_expectations(&mut model, &modules);
     model.index_guests();

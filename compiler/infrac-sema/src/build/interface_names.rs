@@ -18,7 +18,7 @@ impl<'a> Sema<'a> {
                 // its device name from the platform, not from this word.
                 let by_network = kind == "nic"
                     && b.fields.decl_ref("network").is_none()
-                    && model.network_named(name).is_some();
+                    && self.network_names.get(model, name).is_some();
                 if by_network {
                     continue;
                 }

@@ -265,11 +265,11 @@ impl<'a> Sema<'a> {
             let block_name = b.name.as_deref().unwrap_or_default().to_owned();
             let declared = b.fields.decl_ref("network").and_then(|r| {
                 let name = &self.decls[r.value.0 as usize].name;
-                model.network_named(name)
+                self.network_names.get(model, name)
             });
             let (name, network) = match declared {
                 Some(network) => (Some(block_name), Some(network)),
-                None => match model.network_named(&block_name) {
+                None => match self.network_names.get(model, &block_name) {
                     Some(network) => (None, Some(network)),
                     None => (Some(block_name), None),
                 },
