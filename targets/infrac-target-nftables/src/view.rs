@@ -351,9 +351,12 @@ fn filter_chain(policy: &Policy, chain: Chain) -> ChainView {
         }
         // A rule split by address family may match nothing in one family; that is only
         // worth a line when no part of it matches anything in this chain.
+        // Looked for only when the rule matches nothing: a search per rule is quadratic
+        // in the rules.
         let siblings = || rules.iter().filter(|r| r.origin == rule.origin);
-        let first_sibling = rules.iter().position(|r| r.origin == rule.origin) == Some(i);
-        if rule.matches_nothing() && (siblings().any(|r| !r.matches_nothing()) || !first_sibling) {
+        let first_sibling = || rules.iter().position(|r| r.origin == rule.origin) == Some(i);
+        if rule.matches_nothing() && (siblings().any(|r| !r.matches_nothing()) || !first_sibling())
+        {
             continue;
         }
         lines.extend(rule_lines(policy, rule));
