@@ -8,7 +8,7 @@
 
 use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::policy::{
-    self, Chain, Decider, Field, Link, Links, Origin, Packet, Policy, Ranges, Region, Shadowed,
+    self, Chain, Decider, Field, Link, Links, Origin, Packet, Policy, Ranges, Region, Shadowing,
 };
 use infrac_model::{Model, NetworkId, Source, Zone};
 use std::collections::BTreeSet;
@@ -73,12 +73,13 @@ fn origin_span(policy: &Policy, origin: Origin) -> Option<Span> {
 }
 
 fn dead_rules(policy: &Policy, out: &mut Vec<Diagnostic>) {
-    // The shadowed compiled rules of each chain, in the order of `Chain::ALL`.
-    let shadowed: Vec<(Chain, Shadowed)> = Chain::ALL
+    // Each chain's shadowing, in the order of `Chain::ALL`; every compiled rule belongs to
+    // one origin, so each is asked about once.
+    let shadowing: Vec<(Chain, Shadowing)> = Chain::ALL
         .iter()
-        .map(|&c| (c, policy.shadowed(c)))
+        .map(|&c| (c, policy.shadowing(c)))
         .collect();
-    let of_chain = |c: Chain| shadowed.iter().find(|(d, _)| *d == c).map(|(_, s)| s);
+    let of_chain = |c: Chain| shadowing.iter().find(|(d, _)| *d == c).map(|(_, s)| s);
     let parts = Parts::of(policy);
     let origins = (0..policy.firewall.rules.len())
         .map(Origin::Rule)
@@ -111,7 +112,7 @@ fn dead_rules(policy: &Policy, out: &mut Vec<Diagnostic>) {
         }
         let all_shadowed = live
             .iter()
-            .all(|&(c, i)| of_chain(c).is_some_and(|s| s.contains(i)));
+            .all(|&(c, i)| of_chain(c).is_some_and(|s| s.is_shadowed(i)));
         if all_shadowed {
             let mut covering = BTreeSet::new();
             for &(c, i) in &live {

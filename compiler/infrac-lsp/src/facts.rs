@@ -227,10 +227,10 @@ fn describe_rule(policy: &Policy, chain: Chain, index: usize) -> String {
     if rule.matches_nothing() {
         out.push_str("\n\nno packet can match it");
     } else if let Some(earlier) = {
-        let shadowed = policy.shadowed(chain);
-        shadowed
-            .contains(index)
-            .then(|| shadowed.overlapping(index))
+        let shadowing = policy.shadowing(chain);
+        shadowing
+            .is_shadowed(index)
+            .then(|| shadowing.overlapping(index))
     } {
         let lines: Vec<String> = earlier
             .iter()

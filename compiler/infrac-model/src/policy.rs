@@ -279,22 +279,37 @@ pub struct PolicyRule {
     regions: Vec<Region>,
 }
 
-/// The rules of a chain that earlier rules cover ([`Policy::shadowed`]).
-pub struct Shadowed<'p> {
+/// The rules of a chain that earlier rules cover ([`Policy::shadowing`]).
+pub struct Shadowing<'p> {
     rules: &'p [PolicyRule],
     meeting: meeting::Meeting,
-    shadowed: Vec<usize>,
 }
 
-impl Shadowed<'_> {
-    /// The shadowed rules' indexes, in order.
-    pub fn rules(&self) -> &[usize] {
-        &self.shadowed
+impl Shadowing<'_> {
+    /// Whether no packet reaches rule `k`: earlier rules match everything it matches. A
+    /// rule that matches nothing is not shadowed (see [`PolicyRule::matches_nothing`]).
+    pub fn is_shadowed(&self, k: usize) -> bool {
+        let Some(rule) = self.rules.get(k).filter(|r| !r.regions.is_empty()) else {
+            return false;
+        };
+        // An earlier rule that shares no packet with this one takes nothing from it:
+        // only the ones that can meet it are subtracted, in any order, until nothing is
+        // left, so the work follows the overlaps, not the length of the chain.
+        let mut remaining = rule.regions.clone();
+        self.meeting.each_earlier(k, &mut |j| {
+            for r in &self.rules[j].regions {
+                region::cut_out(&mut remaining, r);
+            }
+            remaining.is_empty()
+        });
+        remaining.is_empty()
     }
 
-    /// Whether rule `k` is shadowed.
-    pub fn contains(&self, k: usize) -> bool {
-        self.shadowed.binary_search(&k).is_ok()
+    /// Every shadowed rule of the chain, in order.
+    pub fn shadowed(&self) -> Vec<usize> {
+        (0..self.rules.len())
+            .filter(|&k| self.is_shadowed(k))
+            .collect()
     }
 
     /// The earlier rules that share packets with rule `k`, in order: what covers it when
@@ -1101,35 +1116,14 @@ impl<'m> Policy<'m> {
         }
     }
 
-    /// The rules of a chain no packet reaches. A rule that matches nothing is not listed
-    /// (see [`PolicyRule::matches_nothing`]).
-    pub fn shadowed(&self, chain: Chain) -> Shadowed<'_> {
+    /// Which rules of a chain earlier rules cover: each is asked about on its own, so a
+    /// question about one rule (a hover) costs that rule's overlaps, not the chain's.
+    pub fn shadowing(&self, chain: Chain) -> Shadowing<'_> {
         let rules = self.rules(chain);
         let regions: Vec<&[Region]> = rules.iter().map(|r| r.regions.as_slice()).collect();
-        // An earlier rule that shares no packet with a rule takes nothing from it: only
-        // the ones that can meet it are subtracted, in any order, until nothing is left,
-        // so the work follows the overlaps, not the square of the rules.
-        let meeting = meeting::Meeting::new(&regions);
-        let mut shadowed = Vec::new();
-        for (k, rule) in rules.iter().enumerate() {
-            if rule.regions.is_empty() {
-                continue;
-            }
-            let mut remaining = rule.regions.clone();
-            meeting.each_earlier(k, &mut |j| {
-                for r in &rules[j].regions {
-                    region::cut_out(&mut remaining, r);
-                }
-                remaining.is_empty()
-            });
-            if remaining.is_empty() {
-                shadowed.push(k);
-            }
-        }
-        Shadowed {
+        Shadowing {
             rules,
-            meeting,
-            shadowed,
+            meeting: meeting::Meeting::new(&regions),
         }
     }
 

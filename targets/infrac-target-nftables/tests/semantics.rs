@@ -123,7 +123,7 @@ fn expected_comment(policy: &Policy, chain: Chain, decider: Decider) -> Option<S
 fn dead_origins(policy: &Policy) -> BTreeSet<String> {
     let mut live: BTreeMap<String, bool> = BTreeMap::new();
     for chain in Chain::ALL {
-        let shadowed: BTreeSet<usize> = policy.shadowed(chain).rules().iter().copied().collect();
+        let shadowed: BTreeSet<usize> = policy.shadowing(chain).shadowed().into_iter().collect();
         for (i, rule) in policy.rules(chain).iter().enumerate() {
             let Some(span) = rule.span else { continue };
             let alive = !rule.matches_nothing() && !shadowed.contains(&i);
