@@ -21,7 +21,9 @@ pub use ingress::ingress;
 pub use network::network;
 pub use storage::{has_shared_storage, storage};
 pub use topology::topology;
-pub use zones::{access, zone_matrices, zones, Access, Endpoint, Grant, ZoneCells, ZoneMatrix};
+pub use zones::{
+    access, zone_matrices, zone_networks, Access, Endpoint, Grant, ZoneCells, ZoneMatrix,
+};
 
 use crate::{Machine, Model};
 

@@ -78,6 +78,18 @@ fn pool_row(pool: &PoolBudget, model: &Model) -> Vec<String> {
 
 pub(crate) fn page(model: &Model, header: &str) -> CapacityPage {
     let pools = pool_budgets(model);
+    // Each host's own pools, in the pools' order: found in one pass, where a scan of every
+    // pool per host grows with hosts × pools.
+    let mut own_pools: Vec<Vec<&PoolBudget>> = vec![Vec::new(); model.machines.len()];
+    for pool in pools.iter().filter(|p| !p.shared) {
+        for host in &pool.hosts {
+            if let Some(list) = own_pools.get_mut(host.index()) {
+                if !list.last().is_some_and(|last| std::ptr::eq(*last, pool)) {
+                    list.push(pool);
+                }
+            }
+        }
+    }
     let mut hosts = Vec::new();
     for budget in host_budgets(model) {
         let host = model.machine(budget.host);
@@ -108,10 +120,7 @@ pub(crate) fn page(model: &Model, header: &str) -> CapacityPage {
         let mut table = Table::new(&["Resource", "Capacity>", "Used>", "Headroom>", "Used %>"]);
         table.row(usage_row("vCPUs".into(), &budget.cpu, units));
         table.row(usage_row("memory".into(), &budget.memory, bytes));
-        for pool in pools
-            .iter()
-            .filter(|p| !p.shared && p.hosts.contains(&budget.host))
-        {
+        for pool in own_pools.get(budget.host.index()).into_iter().flatten() {
             table.row(pool_row(pool, model));
         }
         let idle = (budget.idle_cpu.used > 0 || budget.idle_memory.used > 0).then(|| {

@@ -17,9 +17,7 @@ pub fn network(model: &Model) -> Flowchart {
         format!("{} networks and firewall flows", lab_name(model)),
         Direction::TopDown,
     );
-    let zones = super::zones(model);
-    for zone in &zones {
-        let networks: Vec<_> = model.networks.iter().filter(|n| &n.zone == zone).collect();
+    for (zone, networks) in super::zone_networks(model) {
         let mut lines = vec![format!("zone {zone}")];
         for network in &networks {
             let mut head = network.name.clone();
@@ -29,7 +27,7 @@ pub fn network(model: &Model) -> Flowchart {
             if let Some(bridge) = &network.bridge {
                 head.push_str(&format!(" · {}", bridge.value));
             }
-            if networks.len() > 1 || network.name != *zone {
+            if networks.len() > 1 || network.name != zone {
                 lines.push(head);
             } else if let Some(rest) = head.strip_prefix(&network.name) {
                 let rest = rest.trim_start_matches(" · ");

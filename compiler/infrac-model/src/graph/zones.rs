@@ -115,13 +115,18 @@ impl ZoneMatrix<'_> {
     }
 }
 
-/// Every zone of the lab in order of first appearance among the networks.
-pub fn zones(model: &Model) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// Every zone of the lab with its networks, zones in order of their first network and
+/// networks in declaration order: one pass, where a search per network or per zone grows with their
+/// product (a lab of a network per host has thousands of both).
+pub fn zone_networks(model: &Model) -> Vec<(&str, Vec<&crate::Network>)> {
+    let mut at: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+    let mut out: Vec<(&str, Vec<&crate::Network>)> = Vec::new();
     for network in &model.networks {
-        if !out.contains(&network.zone) {
-            out.push(network.zone.clone());
-        }
+        let i = *at.entry(network.zone.as_str()).or_insert_with(|| {
+            out.push((network.zone.as_str(), Vec::new()));
+            out.len() - 1
+        });
+        out[i].1.push(network);
     }
     out
 }
