@@ -6,7 +6,7 @@
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::listeners::{listeners, Listener, ListenerKind};
 use infrac_model::{Model, PortSpec};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Every clash, once per pair of declarations.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
@@ -16,9 +16,13 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     all.sort_by_key(|l| l.machine);
     let mut out = Vec::new();
     let mut reported = BTreeSet::new();
+    let mut earlier = Earlier::default();
     for (i, a) in all.iter().enumerate() {
         let first = all[..i].partition_point(|l| l.machine < a.machine);
-        for b in &all[first..i] {
+        if first == i {
+            earlier = Earlier::default();
+        }
+        for b in earlier.meeting(a, first..i).into_iter().map(|j| &all[j]) {
             if !a.clashes(b) || owned_elsewhere(a, b) {
                 continue;
             }
@@ -32,10 +36,54 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
             if !reported.insert((cause.span, other.span)) {
                 continue;
             }
-            out.push(clash(model, cause, other));
+            // Every listener of the machine, so the port the help suggests is free.
+            let end = first + all[first..].partition_point(|l| l.machine <= a.machine);
+            out.push(clash(model, cause, other, &all[first..end]));
         }
+        earlier.add(a, i);
     }
     out
+}
+
+/// The listeners of one machine seen so far, by port: a machine with thousands of
+/// published ports is compared listener by listener only where ports can meet, in the
+/// order of the pairs the whole comparison would make.
+#[derive(Default)]
+struct Earlier {
+    /// Listeners on one port, by protocol and port, in order.
+    single: HashMap<(infrac_model::Protocol, u16), Vec<usize>>,
+    /// Listeners on a range of ports, in order: few, and compared with every other.
+    ranges: Vec<usize>,
+}
+
+impl Earlier {
+    /// The listeners before `a` (all of `seen`) whose ports can meet its own, in order.
+    fn meeting(&self, a: &Listener, seen: std::ops::Range<usize>) -> Vec<usize> {
+        if a.port.first != a.port.last {
+            return seen.collect();
+        }
+        let mut out: Vec<usize> = self
+            .single
+            .get(&(a.port.protocol, a.port.first))
+            .into_iter()
+            .flatten()
+            .chain(&self.ranges)
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    fn add(&mut self, a: &Listener, i: usize) {
+        if a.port.first == a.port.last {
+            self.single
+                .entry((a.port.protocol, a.port.first))
+                .or_default()
+                .push(i);
+        } else {
+            self.ranges.push(i);
+        }
+    }
 }
 
 /// Pairs another check family reports.
@@ -47,7 +95,12 @@ fn owned_elsewhere(a: &Listener, b: &Listener) -> bool {
     ) || a.span == b.span
 }
 
-fn clash(model: &Model, cause: &Listener, other: &Listener) -> Diagnostic {
+fn clash(
+    model: &Model,
+    cause: &Listener,
+    other: &Listener,
+    machine_listeners: &[Listener],
+) -> Diagnostic {
     let machine = model.machine(cause.machine);
     let port = if cause.port.first <= other.port.first && other.port.last <= cause.port.last {
         other.port
@@ -55,8 +108,8 @@ fn clash(model: &Model, cause: &Listener, other: &Listener) -> Diagnostic {
         cause.port
     };
     let free = PortSpec {
-        first: free_hint(port.first),
-        last: free_hint(port.first),
+        first: free_hint(port, machine_listeners),
+        last: free_hint(port, machine_listeners),
         ..port
     };
     let help = match cause.kind {
@@ -98,8 +151,32 @@ fn clash(model: &Model, cause: &Listener, other: &Listener) -> Diagnostic {
     d
 }
 
-/// A suggestion for a free-looking host port: 8000 plus the last three digits (the
-/// check runs again on whatever is chosen).
-fn free_hint(port: u16) -> u16 {
-    8000 + port % 1000
+/// A port to suggest instead of `port`: from 8000 plus its last three digits (80 becomes
+/// 8080) up, the first that no listener of the machine holds over the same protocol, so
+/// the help never suggests a port that clashes in turn.
+fn free_hint(port: PortSpec, machine_listeners: &[Listener]) -> u16 {
+    let mut taken: Vec<(u16, u16)> = machine_listeners
+        .iter()
+        .filter(|l| l.port.protocol == port.protocol)
+        .map(|l| (l.port.first, l.port.last))
+        .collect();
+    taken.sort_unstable();
+    // The first port from `from` to `to` outside every taken range.
+    let free = |from: u16, to: u16| {
+        let mut p = from;
+        for &(first, last) in &taken {
+            if last < p {
+                continue;
+            }
+            if first > p {
+                break;
+            }
+            p = last.checked_add(1)?;
+        }
+        (p <= to).then_some(p)
+    };
+    let start = 8000 + port.first % 1000;
+    free(start, u16::MAX)
+        .or_else(|| free(1024, start - 1))
+        .unwrap_or(start)
 }
