@@ -250,6 +250,11 @@ fn matches_nothing(policy: &Policy, origin: Origin, span: Span) -> Diagnostic {
     d.with_help(help)
 }
 
+/// The earlier rules a shadowed rule's report points at; the rest are counted. A rule
+/// repeated a thousand times would otherwise point at every earlier copy from each
+/// later one: a report growing with the square of the rules.
+const COVERING_LABELS: usize = 5;
+
 fn shadowed_rule(
     policy: &Policy,
     origin: Origin,
@@ -262,17 +267,30 @@ fn shadowed_rule(
         span,
         "no packet reaches this rule",
     );
+    let mut more = 0;
+    let mut labelled = 0;
     for &c in covering {
         match c {
             Origin::Builtin(b) => d = d.with_note(format!("built in: {}", b.describe())),
             other => {
-                if let Some(s) = origin_span(policy, other) {
-                    if s != span {
-                        d = d.with_label(s, "decides its traffic first");
-                    }
+                let Some(s) = origin_span(policy, other).filter(|&s| s != span) else {
+                    continue;
+                };
+                if labelled < COVERING_LABELS {
+                    d = d.with_label(s, "decides its traffic first");
+                    labelled += 1;
+                } else {
+                    more += 1;
                 }
             }
         }
+    }
+    if more > 0 {
+        d = d.with_note(if more == 1 {
+            "1 more earlier rule matches its traffic too".to_string()
+        } else {
+            format!("{more} more earlier rules match its traffic too")
+        });
     }
     d.with_help("remove the rule, or move it above the rules that decide its traffic")
 }
