@@ -2,6 +2,7 @@
 //! folder all at once, or (`--check`) report how the folder differs from them.
 
 use crate::report::{plural, print_human};
+use crate::stdout::out;
 use infrac_driver::targets::all_targets;
 use infrac_driver::{
     build_artifacts, check_output_as, input_files, write_output_as, Analysis, Writer, MANIFEST,
@@ -171,7 +172,7 @@ fn deliver(
                 for d in &drift {
                     let _ = writeln!(listing, "{:<8} {}", d.kind.label(), d.path);
                 }
-                print!("{listing}");
+                out!("{listing}");
                 eprintln!(
                     "`{dir}` is out of date: {} file{} differ{} from what `infrac build` would \
                      write (see {MANIFEST} for the files infrac owns)",

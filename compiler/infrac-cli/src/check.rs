@@ -1,6 +1,7 @@
 //! `infrac check`: report every problem, write nothing.
 
 use crate::report::print_human;
+use crate::stdout::{out, outln};
 use clap::ValueEnum;
 use infrac_driver::{diagnostics_github, diagnostics_json, diagnostics_sarif, Analysis};
 use infrac_model::Date;
@@ -74,7 +75,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         failed |= analysis.has_errors() || (args.deny_warnings && !analysis.diagnostics.is_empty());
         match args.format {
             Format::Human => print_human(&analysis, color),
-            Format::Github => print!(
+            Format::Github => out!(
                 "{}",
                 diagnostics_github(&analysis.sources, &analysis.diagnostics)
             ),
@@ -84,15 +85,15 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             // With a machine format on stdout, the table goes to stderr so stdout parses.
             let table = crate::summary::render(&analysis.model);
             match args.format {
-                Format::Human => print!("{table}"),
+                Format::Human => out!("{table}"),
                 _ => eprint!("{table}"),
             }
         }
         all.push(analysis);
     }
     match args.format {
-        Format::Json => println!("{}", merged_json(&all)),
-        Format::Sarif => println!("{}", merged_sarif(&all)),
+        Format::Json => outln!("{}", merged_json(&all)),
+        Format::Sarif => outln!("{}", merged_sarif(&all)),
         Format::Human | Format::Github => {}
     }
     // The process ends here: freeing every model node by node would only cost time.

@@ -6,6 +6,7 @@
 use crate::diff_git::GitLoader;
 use crate::diff_report::{self, Report};
 use crate::report::print_human;
+use crate::stdout::{out, outln};
 use infrac_driver::{build_artifacts, check_path, check_with, display_name, read_source, Analysis};
 use infrac_model::plan;
 use infrac_sema::{LoadError, Loader};
@@ -154,8 +155,8 @@ pub fn run(args: Args, color: bool) -> ExitCode {
         cut_offs,
     );
     match args.format {
-        Format::Human => print!("{}", diff_report::human(&report)),
-        Format::Json => println!("{}", diff_report::json(&report)),
+        Format::Human => out!("{}", diff_report::human(&report)),
+        Format::Json => outln!("{}", diff_report::json(&report)),
     }
     ExitCode::from(u8::from(!report.is_empty()))
 }

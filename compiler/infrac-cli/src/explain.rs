@@ -1,5 +1,6 @@
 //! `infrac explain`: the long explanation of a diagnostic code.
 
+use crate::stdout::{out, outln};
 use infrac_diagnostics::{Code, CODES};
 use std::process::ExitCode;
 
@@ -17,14 +18,14 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     if args.list {
         for info in CODES {
-            println!("{}  {}", info.code, info.title);
+            outln!("{}  {}", info.code, info.title);
         }
         return ExitCode::SUCCESS;
     }
     let text = args.code.unwrap_or_default();
     match Code::parse(&text).and_then(Code::info) {
         Some(info) => {
-            print!("{}", info.explanation);
+            out!("{}", info.explanation);
             ExitCode::SUCCESS
         }
         None => {

@@ -2,6 +2,7 @@
 //! rule decides it; without a flow, what each zone may open toward each other zone.
 
 use crate::report::print_human;
+use crate::stdout::{out, outln};
 use infrac_driver::check_path;
 use infrac_model::policy::addressed::{self, Outcome, RouterAddresses};
 use infrac_model::policy::flow::{self, Endpoint, FlowAnswer, FlowPath, FlowVerdict, Via};
@@ -75,7 +76,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     match (args.src, args.dst, args.port) {
         (Some(src), Some(dst), Some(port)) => explain(&policy, &src, &dst, &port),
         _ => {
-            print!("{}", matrix(&policy));
+            out!("{}", matrix(&policy));
             ExitCode::SUCCESS
         }
     }
@@ -230,7 +231,7 @@ fn explain(policy: &Policy, src: &str, dst: &str, port: &str) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    println!(
+    outln!(
         "{} -> {} {}",
         endpoint_text(policy, &src, src_at.as_ref()),
         endpoint_text(policy, &dst, dst_at.as_ref()),
@@ -241,7 +242,7 @@ fn explain(policy: &Policy, src: &str, dst: &str, port: &str) -> ExitCode {
     let answer = match addressed::outcome(policy, &src, &dst, traffic, at) {
         Outcome::Filtered(answer) => answer,
         Outcome::Bypasses { interface, network } => {
-            println!(
+            outln!(
                 "result: does not pass the router: both ends are on network {network} \
                  behind {router}'s interface {interface}, so they reach each other directly \
                  and no rule of its firewall applies"
@@ -250,7 +251,7 @@ fn explain(policy: &Policy, src: &str, dst: &str, port: &str) -> ExitCode {
         }
         Outcome::Martian => {
             let address = at.map(|a| a.text.as_str()).unwrap_or_default();
-            println!(
+            outln!(
                 "result: never reaches the router: {address} is a loopback address, which \
                  exists only inside {router}; the kernel drops packets to it that arrive on an \
                  interface"
@@ -258,7 +259,7 @@ fn explain(policy: &Policy, src: &str, dst: &str, port: &str) -> ExitCode {
             return ExitCode::from(1);
         }
         Outcome::Loopback => {
-            println!(
+            outln!(
                 "result: allowed: {router} reaches its own addresses over its loopback \
                  interface, which the firewall always accepts (built in)"
             );
@@ -285,7 +286,7 @@ fn print_answer(policy: &Policy, answer: &FlowAnswer) -> ExitCode {
         };
         match path.via {
             Via::Forward(dnat) => {
-                println!(
+                outln!(
                     "  {family_name}, addressed to {} and forwarded to {}:{} by `{}`",
                     flow::endpoint_text(policy, &Endpoint::Router),
                     dnat.address,
@@ -299,7 +300,7 @@ fn print_answer(policy: &Policy, answer: &FlowAnswer) -> ExitCode {
                         .unwrap_or_default()
                         .trim()
                 );
-                println!("      at {}", policy.location(dnat.span));
+                outln!("      at {}", policy.location(dnat.span));
             }
             Via::Direct => {
                 // After port forwards of the same family, say that this path is the other.
@@ -324,12 +325,12 @@ fn print_answer(policy: &Policy, answer: &FlowAnswer) -> ExitCode {
                         link_names(policy, region.get(Field::OutLink))
                     ),
                 };
-                println!("  {family_name}{direct}, {chain} chain ({route}):");
+                outln!("  {family_name}{direct}, {chain} chain ({route}):");
             }
         }
         print_shares(policy, path);
     }
-    println!("result: {}", answer.verdict.describe());
+    outln!("result: {}", answer.verdict.describe());
     ExitCode::from(u8::from(answer.verdict != FlowVerdict::Allowed))
 }
 
@@ -343,9 +344,9 @@ fn print_shares(policy: &Policy, path: &FlowPath) {
             describe_sources(&share.sources, path.family)
         };
         let (text, location) = rule_text(policy, path.chain, share.decider);
-        println!("    {}{scope}: {text}", verdict_word(share.action));
+        outln!("    {}{scope}: {text}", verdict_word(share.action));
         if let Some(at) = location {
-            println!("      at {at}");
+            outln!("      at {at}");
         }
     }
 }

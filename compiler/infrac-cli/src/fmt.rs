@@ -1,5 +1,6 @@
 //! `infrac fmt`: rewrite .infra files in the canonical layout.
 
+use crate::stdout::outln;
 use infrac_diagnostics::{render_human, RenderOptions, SourceMap};
 use infrac_driver::read_source;
 use infrac_syntax::{format, FormatError};
@@ -59,7 +60,7 @@ pub fn run(args: Args, color: bool) -> ExitCode {
             } else {
                 file.display().to_string()
             };
-            println!("{name}");
+            outln!("{name}");
         }
     }
     ExitCode::from(u8::from(refused || (args.check && !changed.is_empty())))

@@ -1,6 +1,7 @@
 //! `infrac init [DIR]`: a small commented starter lab, written only where nothing would
 //! be overwritten.
 
+use crate::stdout::outln;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -103,7 +104,7 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("error: cannot write `{}`: {e}", path.display());
         return ExitCode::from(2);
     }
-    println!(
+    outln!(
         "wrote `{}`; check it with `infrac check {}`",
         path.display(),
         path.display()

@@ -16,6 +16,7 @@ mod lsp;
 mod manpage;
 mod report;
 mod stdlib_cmd;
+mod stdout;
 mod summary;
 
 use clap::{Parser, Subcommand, ValueEnum};

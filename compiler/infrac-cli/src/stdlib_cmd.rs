@@ -1,6 +1,7 @@
 //! `infrac stdlib [QUERY]`: the catalogue built into the binary (hardware, OS images,
 //! services), listed and searched, with the name to write in a lab.
 
+use crate::stdout::out;
 use infrac_diagnostics::FileId;
 use infrac_syntax::ast;
 use std::process::ExitCode;
@@ -126,6 +127,6 @@ pub fn run(args: Args) -> ExitCode {
         );
         out.push('\n');
     }
-    print!("{out}");
+    out!("{out}");
     ExitCode::SUCCESS
 }

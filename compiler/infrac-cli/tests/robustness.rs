@@ -392,3 +392,35 @@ fn eleven_thousand_terms_are_reported_not_a_stack_overflow() {
         );
     }
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly() {
+    use std::io::Read;
+    // Eight labs of 200 reported errors each: about 600 KB of JSON, more than a pipe
+    // holds, so the run is still writing when the reader goes.
+    let text: String = (0..10_000)
+        .map(|i| format!("network n{i} {{ ipv4 = 300.0.0.{}/24 }}\n", i % 256))
+        .collect();
+    let files: Vec<TempFile> = (0..8)
+        .map(|i| TempFile::new(&format!("closed-stdout-{i}.infra"), text.as_bytes()))
+        .collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(["check", "--format", "json"])
+        .args(files.iter().map(TempFile::path))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the infrac binary runs");
+    let mut first = [0u8; 64];
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    stdout.read_exact(&mut first).expect("some output comes");
+    drop(stdout);
+    let out = child.wait_with_output().expect("the run ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.is_empty(),
+        "nothing is said about the closed pipe: {stderr}"
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
