@@ -99,6 +99,11 @@ pub struct Model {
     /// machines, and a scan per name grows with names × machines.
     #[serde(skip)]
     machines_by_name: Option<(usize, rustc_hash::FxHashMap<u64, MachineId>)>,
+    /// The first network of each firewall zone, by a hash of the zone's name, once the
+    /// networks are complete (see [`Model::index_zones`]): rules and expectations name
+    /// zones, and a scan of the networks per name grows with names × networks.
+    #[serde(skip)]
+    zones_by_name: Option<(usize, rustc_hash::FxHashMap<u64, NetworkId>)>,
     /// Each firewall's zone-to-zone access, derived on first use
     /// ([`crate::graph::zone_matrices`]): the diagrams and the docs' firewall pages both
     /// show it, and classifying every zone pair's packets is most of either's work.
@@ -160,6 +165,32 @@ impl Model {
             .iter()
             .position(|g| g.name == name)
             .map(|i| MachineId(i as u32))
+    }
+    /// Whether some network is in the firewall zone `name`.
+    pub fn has_zone(&self, name: &str) -> bool {
+        if let Some((networks, index)) = &self.zones_by_name {
+            // As in `machine_named`: an outdated index or a hash another zone took means
+            // the long way.
+            if *networks == self.networks.len() {
+                match index.get(&name_hash(name)) {
+                    None => return false,
+                    Some(&id) if self.network(id).zone == name => return true,
+                    Some(_) => {}
+                }
+            }
+        }
+        self.networks.iter().any(|n| n.zone == name)
+    }
+    /// Indexes the networks' zones for [`Model::has_zone`]; call it once every network is
+    /// in.
+    pub fn index_zones(&mut self) {
+        let mut index = rustc_hash::FxHashMap::default();
+        for (i, n) in self.networks.iter().enumerate() {
+            index
+                .entry(name_hash(&n.zone))
+                .or_insert(NetworkId(i as u32));
+        }
+        self.zones_by_name = Some((self.networks.len(), index));
     }
     /// Indexes the machines by name for [`Model::machine_named`]; call it once every
     /// machine is in.

@@ -74,7 +74,7 @@ pub fn resolve(policy: &Policy, text: &str) -> Result<Endpoint, String> {
     if let Ok(address) = text.parse::<IpAddr>() {
         return Ok(address_endpoint(policy, address));
     }
-    if model.networks.iter().any(|n| n.zone == text) {
+    if model.has_zone(text) {
         return Ok(Endpoint::Zone(text.to_string()));
     }
     if let Some(id) = model.machine_named(text) {

@@ -41,9 +41,8 @@ impl Sema<'_> {
             return None;
         };
         let name = p.dotted();
-        let shadowed = name == "router"
-            || model.networks.iter().any(|n| n.zone == name)
-            || model.machine_named(&name).is_some();
+        let shadowed =
+            name == "router" || model.has_zone(&name) || model.machine_named(&name).is_some();
         let app = model
             .apps
             .iter()
@@ -333,7 +332,7 @@ impl Sema<'_> {
         if firewall.is_some() && name == "router" {
             return Some(Spanned::new(Endpoint::Router, e.span));
         }
-        if firewall.is_some() && model.networks.iter().any(|n| n.zone == name) {
+        if firewall.is_some() && model.has_zone(&name) {
             return Some(Spanned::new(Endpoint::Zone(name), e.span));
         }
         if let Some(m) = model.machine_named(&name) {

@@ -128,6 +128,7 @@ impl<'a> Sema<'a> {
         self.build_catalogue(&mut model, &mut handles);
         self.build_sites(&mut model, &mut handles);
         self.build_networks(&mut model, &mut handles);
+        model.index_zones();
         self.build_hosts(&mut model, &mut handles);
         self.check_templates();
         self.build_ceph_storage(&mut model, &handles);

@@ -216,9 +216,9 @@ impl<'a> Sema<'a> {
 
     fn zone(&mut self, ident: &ast::Ident, model: &Model) -> Option<Spanned<Zone>> {
         let zone = match ident.name.as_str() {
-            "router" if model.networks.iter().all(|n| n.zone != "router") => Zone::Router,
+            "router" if !model.has_zone("router") => Zone::Router,
             "any" => Zone::Any,
-            name if model.networks.iter().any(|n| n.zone == name) => Zone::Named(name.to_string()),
+            name if model.has_zone(name) => Zone::Named(name.to_string()),
             name => {
                 let mut zones: Vec<&str> = model.networks.iter().map(|n| n.zone.as_str()).collect();
                 zones.sort();
