@@ -107,15 +107,23 @@ fn clash(
     } else {
         cause.port
     };
-    let free = PortSpec {
-        first: free_hint(port, machine_listeners),
-        last: free_hint(port, machine_listeners),
-        ..port
-    };
+    let free = free_hint(
+        PortSpec {
+            last: port.first,
+            ..port
+        },
+        machine_listeners,
+    );
     let help = match cause.kind {
         ListenerKind::Compose { block: true, .. } => format!(
             "publish it on a free host port (`host = {free}` in this `port` block), bind \
              another address, or run it on another machine"
+        ),
+        // A published range moves as a whole: one `port` block maps a single port.
+        ListenerKind::Compose { .. } if cause.port.first != cause.port.last => format!(
+            "publish it on free host ports (`{}` instead of this entry), bind another \
+             address, or run it on another machine",
+            free_hint(cause.port, machine_listeners)
         ),
         ListenerKind::Compose { container, .. } => format!(
             "publish it on a free host port (`port NAME {{ host = {free}, container = {container} }}` \
@@ -151,32 +159,39 @@ fn clash(
     d
 }
 
-/// A port to suggest instead of `port`: from 8000 plus its last three digits (80 becomes
-/// 8080) up, the first that no listener of the machine holds over the same protocol, so
-/// the help never suggests a port that clashes in turn.
-fn free_hint(port: PortSpec, machine_listeners: &[Listener]) -> u16 {
+/// Ports to suggest instead of `wanted`, as many as it has: from 8000 plus the last
+/// three digits of its first port (80 becomes 8080) up, the first that no listener of the
+/// machine holds over the same protocol, so the help never suggests ports that clash in
+/// turn.
+fn free_hint(wanted: PortSpec, machine_listeners: &[Listener]) -> PortSpec {
+    let width = wanted.last - wanted.first;
     let mut taken: Vec<(u16, u16)> = machine_listeners
         .iter()
-        .filter(|l| l.port.protocol == port.protocol)
+        .filter(|l| l.port.protocol == wanted.protocol)
         .map(|l| (l.port.first, l.port.last))
         .collect();
     taken.sort_unstable();
-    // The first port from `from` to `to` outside every taken range.
+    // The first `width + 1` ports in a row from `from` to `to` that no taken range meets.
     let free = |from: u16, to: u16| {
         let mut p = from;
         for &(first, last) in &taken {
             if last < p {
                 continue;
             }
-            if first > p {
+            if first > p.checked_add(width)? {
                 break;
             }
             p = last.checked_add(1)?;
         }
-        (p <= to).then_some(p)
+        p.checked_add(width).filter(|&end| end <= to).map(|_| p)
     };
-    let start = 8000 + port.first % 1000;
-    free(start, u16::MAX)
+    let start = 8000 + wanted.first % 1000;
+    let first = free(start, u16::MAX)
         .or_else(|| free(1024, start - 1))
-        .unwrap_or(start)
+        .unwrap_or(start);
+    PortSpec {
+        first,
+        last: first.saturating_add(width),
+        ..wanted
+    }
 }
