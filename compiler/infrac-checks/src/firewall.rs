@@ -250,11 +250,6 @@ fn matches_nothing(policy: &Policy, origin: Origin, span: Span) -> Diagnostic {
     d.with_help(help)
 }
 
-/// The earlier rules a shadowed rule's report points at; the rest are counted. A rule
-/// repeated a thousand times would otherwise point at every earlier copy from each
-/// later one: a report growing with the square of the rules.
-const COVERING_LABELS: usize = 5;
-
 fn shadowed_rule(
     policy: &Policy,
     origin: Origin,
@@ -276,7 +271,7 @@ fn shadowed_rule(
                 let Some(s) = origin_span(policy, other).filter(|&s| s != span) else {
                     continue;
                 };
-                if labelled < COVERING_LABELS {
+                if labelled < policy::COVERING_SHOWN {
                     d = d.with_label(s, "decides its traffic first");
                     labelled += 1;
                 } else {

@@ -226,20 +226,24 @@ fn describe_rule(policy: &Policy, chain: Chain, index: usize) -> String {
     }
     if rule.matches_nothing() {
         out.push_str("\n\nno packet can match it");
-    } else if let Some(earlier) = {
+    } else {
         let shadowing = policy.shadowing(chain);
-        shadowing
-            .is_shadowed(index)
-            .then(|| shadowing.overlapping(index))
-    } {
-        let lines: Vec<String> = earlier
-            .iter()
-            .filter_map(|&j| policy.rules(chain)[j].span)
-            .map(|s| infrac_model::policy::source_line(policy.model, s))
-            .collect();
-        out.push_str("\n\n**shadowed**: earlier rules match everything it matches");
-        if !lines.is_empty() {
-            out.push_str(&format!(" ({})", lines.join("; ")));
+        if shadowing.is_shadowed(index) {
+            let lines: Vec<String> = shadowing
+                .overlapping(index)
+                .iter()
+                .filter_map(|&j| policy.rules(chain)[j].span)
+                .map(|s| infrac_model::policy::source_line(policy.model, s))
+                .collect();
+            out.push_str("\n\n**shadowed**: earlier rules match everything it matches");
+            let shown = lines.len().min(infrac_model::policy::COVERING_SHOWN);
+            if shown > 0 {
+                out.push_str(&format!(" ({}", lines[..shown].join("; ")));
+                if lines.len() > shown {
+                    out.push_str(&format!(", and {} more", lines.len() - shown));
+                }
+                out.push(')');
+            }
         }
     }
     let model = policy.model;

@@ -95,20 +95,31 @@ fn hover_shows_values_types_and_budgets() {
     client.shutdown();
 }
 
-#[test]
-fn hover_on_a_firewall_rule_tells_what_it_decides_and_whether_it_is_shadowed() {
+/// ORION with `rules` written after its `allow lan -> wan`, open in a fresh server: the
+/// server, the lab's path and its text.
+fn orion_with_rules(test: &str, rules: &str, tail: &str) -> (Client, PathBuf, String) {
     let orion = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/orion.infra");
     let text = std::fs::read_to_string(&orion).unwrap_or_else(|e| panic!("{e}"));
-    // An extra rule no packet reaches: `allow lan -> wan` already decides all of it.
     let text = text.replacen(
         "  allow lan   -> wan\n",
-        "  allow lan   -> wan\n  deny  lan   -> wan tcp/25\n",
+        &format!("  allow lan   -> wan\n{rules}"),
         1,
-    ) + "\nexpect lan -> wan tcp/443 allowed\n";
-    let lab = lab_folder("firewall");
+    ) + tail;
+    let lab = lab_folder(test);
     let mut client = Client::start();
     client.open(&lab, &text);
     client.next_publication(&lab);
+    (client, lab, text)
+}
+
+#[test]
+fn hover_on_a_firewall_rule_tells_what_it_decides_and_whether_it_is_shadowed() {
+    // An extra rule no packet reaches: `allow lan -> wan` already decides all of it.
+    let (mut client, lab, text) = orion_with_rules(
+        "firewall",
+        "  deny  lan   -> wan tcp/25\n",
+        "\nexpect lan -> wan tcp/443 allowed\n",
+    );
     let hover = hover_text(&mut client, &lab, find(&text, "allow lan   -> wan", 0, 2));
     assert!(hover.contains("forward chain"), "{hover}");
     assert!(
@@ -124,6 +135,18 @@ fn hover_on_a_firewall_rule_tells_what_it_decides_and_whether_it_is_shadowed() {
     let hover = hover_text(&mut client, &lab, find(&text, "deny  lan   -> wan", 0, 2));
     assert!(hover.contains("**shadowed**"), "{hover}");
     assert!(hover.contains("lab.infra:"), "{hover}");
+    client.shutdown();
+}
+
+#[test]
+fn hover_on_a_rule_repeated_many_times_names_five_covering_rules() {
+    // The eighth copy is covered by `allow lan -> wan` and the seven copies before it.
+    let (mut client, lab, text) =
+        orion_with_rules("repeated", &"  deny  lan   -> wan tcp/25\n".repeat(8), "");
+    let hover = hover_text(&mut client, &lab, find(&text, "deny  lan   -> wan", 7, 2));
+    assert!(hover.contains("**shadowed**"), "{hover}");
+    assert_eq!(hover.matches("lab.infra:").count(), 5, "{hover}");
+    assert!(hover.contains(", and 3 more)"), "{hover}");
     client.shutdown();
 }
 

@@ -1,5 +1,6 @@
 //! The entities of a lab and the handles between them.
 
+use crate::name_index::{Found, NameIndex};
 use crate::units::*;
 pub use infrac_diagnostics::Span;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
@@ -94,16 +95,16 @@ pub struct Model {
     /// [`Model::index_guests`]); checks and targets ask for them once per host.
     #[serde(skip)]
     guests_by_host: Option<(usize, Vec<Vec<MachineId>>)>,
-    /// The first machine of each name, by a hash of the name, once the machines are
-    /// complete (see [`Model::index_names`]): expectations, ingresses and exports name
-    /// machines, and a scan per name grows with names × machines.
+    /// The first machine of each name, once the machines are complete (see
+    /// [`Model::index_names`]): expectations, ingresses and exports name machines, and a
+    /// scan per name grows with names × machines.
     #[serde(skip)]
-    machines_by_name: Option<(usize, rustc_hash::FxHashMap<u64, MachineId>)>,
-    /// The first network of each firewall zone, by a hash of the zone's name, once the
-    /// networks are complete (see [`Model::index_zones`]): rules and expectations name
-    /// zones, and a scan of the networks per name grows with names × networks.
+    machines_by_name: Option<NameIndex>,
+    /// The first network of each firewall zone, once the networks are complete (see
+    /// [`Model::index_zones`]): rules and expectations name zones, and a scan of the
+    /// networks per name grows with names × networks.
     #[serde(skip)]
-    zones_by_name: Option<(usize, rustc_hash::FxHashMap<u64, NetworkId>)>,
+    zones_by_name: Option<NameIndex>,
     /// Each firewall's zone-to-zone access, derived on first use
     /// ([`crate::graph::zone_matrices`]): the diagrams and the docs' firewall pages both
     /// show it, and classifying every zone pair's packets is most of either's work.
@@ -150,59 +151,46 @@ impl Model {
     }
     /// A machine by name.
     pub fn machine_named(&self, name: &str) -> Option<MachineId> {
-        if let Some((machines, index)) = &self.machines_by_name {
-            // Machines added since the index was made would be missing from it; a name
-            // whose hash another name took is looked for the long way.
-            if *machines == self.machines.len() {
-                match index.get(&name_hash(name)) {
-                    None => return None,
-                    Some(&id) if self.machine(id).name == name => return Some(id),
-                    Some(_) => {}
-                }
-            }
+        let found = self
+            .machines_by_name
+            .as_ref()
+            .map_or(Found::Unknown, |index| {
+                index.find(name, self.machines.len(), |i| &self.machines[i].name)
+            });
+        match found {
+            Found::At(i) => Some(MachineId(i as u32)),
+            Found::Absent => None,
+            Found::Unknown => self
+                .machines
+                .iter()
+                .position(|g| g.name == name)
+                .map(|i| MachineId(i as u32)),
         }
-        self.machines
-            .iter()
-            .position(|g| g.name == name)
-            .map(|i| MachineId(i as u32))
     }
     /// Whether some network is in the firewall zone `name`.
     pub fn has_zone(&self, name: &str) -> bool {
-        if let Some((networks, index)) = &self.zones_by_name {
-            // As in `machine_named`: an outdated index or a hash another zone took means
-            // the long way.
-            if *networks == self.networks.len() {
-                match index.get(&name_hash(name)) {
-                    None => return false,
-                    Some(&id) if self.network(id).zone == name => return true,
-                    Some(_) => {}
-                }
-            }
+        let found = self.zones_by_name.as_ref().map_or(Found::Unknown, |index| {
+            index.find(name, self.networks.len(), |i| &self.networks[i].zone)
+        });
+        match found {
+            Found::At(_) => true,
+            Found::Absent => false,
+            Found::Unknown => self.networks.iter().any(|n| n.zone == name),
         }
-        self.networks.iter().any(|n| n.zone == name)
     }
     /// Indexes the networks' zones for [`Model::has_zone`]; call it once every network is
     /// in.
     pub fn index_zones(&mut self) {
-        let mut index = rustc_hash::FxHashMap::default();
-        for (i, n) in self.networks.iter().enumerate() {
-            index
-                .entry(name_hash(&n.zone))
-                .or_insert(NetworkId(i as u32));
-        }
-        self.zones_by_name = Some((self.networks.len(), index));
+        self.zones_by_name = Some(NameIndex::new(
+            self.networks.iter().map(|n| n.zone.as_str()),
+        ));
     }
     /// Indexes the machines by name for [`Model::machine_named`]; call it once every
     /// machine is in.
     pub fn index_names(&mut self) {
-        let mut index = rustc_hash::FxHashMap::default();
-        index.reserve(self.machines.len());
-        for (i, m) in self.machines.iter().enumerate() {
-            index
-                .entry(name_hash(&m.name))
-                .or_insert(MachineId(i as u32));
-        }
-        self.machines_by_name = Some((self.machines.len(), index));
+        self.machines_by_name = Some(NameIndex::new(
+            self.machines.iter().map(|m| m.name.as_str()),
+        ));
     }
     /// Every machine with its handle.
     pub fn machines(&self) -> impl Iterator<Item = (MachineId, &Machine)> {
@@ -257,12 +245,6 @@ impl Model {
     pub fn site_of(&self, id: MachineId) -> &Site {
         self.site(self.machine(id).site)
     }
-}
-
-/// The hash a name is indexed by.
-fn name_hash(name: &str) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(name)
 }
 
 /// A site: one administrative domain with its addressing and naming rules.

@@ -21,6 +21,7 @@ pub mod ipv6;
 pub mod kube;
 pub mod layout;
 pub mod listeners;
+mod name_index;
 pub mod parallel;
 pub mod plan;
 pub mod policy;

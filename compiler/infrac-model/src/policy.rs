@@ -279,6 +279,11 @@ pub struct PolicyRule {
     regions: Vec<Region>,
 }
 
+/// How many of the earlier rules covering a shadowed rule a report or a hover points at;
+/// the rest are counted. A rule repeated a thousand times would otherwise point at every
+/// earlier copy from each later one: reports growing with the square of the rules.
+pub const COVERING_SHOWN: usize = 5;
+
 /// The rules of a chain that earlier rules cover ([`Policy::shadowing`]).
 pub struct Shadowing<'p> {
     rules: &'p [PolicyRule],

@@ -80,12 +80,13 @@ pub(crate) fn page(model: &Model, header: &str) -> CapacityPage {
     let pools = pool_budgets(model);
     // Each host's own pools, in the pools' order: found in one pass, where a scan of every
     // pool per host grows with hosts × pools.
-    let mut own_pools: Vec<Vec<&PoolBudget>> = vec![Vec::new(); model.machines.len()];
-    for pool in pools.iter().filter(|p| !p.shared) {
+    let mut own_pools: Vec<Vec<usize>> = vec![Vec::new(); model.machines.len()];
+    for (i, pool) in pools.iter().enumerate().filter(|(_, p)| !p.shared) {
         for host in &pool.hosts {
             if let Some(list) = own_pools.get_mut(host.index()) {
-                if !list.last().is_some_and(|last| std::ptr::eq(*last, pool)) {
-                    list.push(pool);
+                // A host named twice by one pool lists the pool once.
+                if list.last() != Some(&i) {
+                    list.push(i);
                 }
             }
         }
@@ -120,8 +121,8 @@ pub(crate) fn page(model: &Model, header: &str) -> CapacityPage {
         let mut table = Table::new(&["Resource", "Capacity>", "Used>", "Headroom>", "Used %>"]);
         table.row(usage_row("vCPUs".into(), &budget.cpu, units));
         table.row(usage_row("memory".into(), &budget.memory, bytes));
-        for pool in own_pools.get(budget.host.index()).into_iter().flatten() {
-            table.row(pool_row(pool, model));
+        for &i in own_pools.get(budget.host.index()).into_iter().flatten() {
+            table.row(pool_row(&pools[i], model));
         }
         let idle = (budget.idle_cpu.used > 0 || budget.idle_memory.used > 0).then(|| {
             format!(

@@ -116,8 +116,8 @@ impl ZoneMatrix<'_> {
 }
 
 /// Every zone of the lab with its networks, zones in order of their first network and
-/// networks in declaration order: one pass, where a search per network or per zone grows with their
-/// product (a lab of a network per host has thousands of both).
+/// networks in declaration order: one pass, where a search per network or per zone grows
+/// with their product (a lab of a network per host has thousands of both).
 pub fn zone_networks(model: &Model) -> Vec<(&str, Vec<&crate::Network>)> {
     let mut at: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
     let mut out: Vec<(&str, Vec<&crate::Network>)> = Vec::new();
