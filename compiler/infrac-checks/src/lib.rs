@@ -24,6 +24,7 @@ pub mod wiring;
 pub mod workloads;
 
 use infrac_diagnostics::Diagnostic;
+use infrac_model::parallel::Spread;
 use infrac_model::{Date, Machine, Model, NetworkId};
 
 /// A check family: a pure function from the model to what it finds.
@@ -53,9 +54,15 @@ const FAMILIES: [Family; 19] = [
     releases::newer_than_known,
 ];
 
-/// Runs every check family and returns their diagnostics in source order.
+/// Runs every check family, on the machine's cores, and returns their diagnostics in
+/// source order.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
-    let mut diagnostics: Vec<Diagnostic> = run_families(model, &FAMILIES)
+    check_spread(model, Spread::Cores)
+}
+
+/// [`check`], with the families run as `spread` says.
+pub fn check_spread(model: &Model, spread: Spread) -> Vec<Diagnostic> {
+    let mut diagnostics: Vec<Diagnostic> = run_families(model, &FAMILIES, spread)
         .into_iter()
         .flatten()
         .collect();
@@ -63,19 +70,19 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     diagnostics
 }
 
-/// Runs `families` over `model` on the machine's cores and returns their findings in
-/// the order of `families`, so the result is the same as running them one after
-/// another. The families are independent and read the model only; in an editor the
-/// check is on the path from a keystroke to its diagnostics.
-fn run_families(model: &Model, families: &[Family]) -> Vec<Vec<Diagnostic>> {
-    infrac_model::parallel::map_on_cores(families, |family| family(model))
+/// Runs `families` over `model` as `spread` says and returns their findings in the order
+/// of `families`, so the result is the same as running them one after another. The
+/// families are independent and read the model only; in an editor the check is on the
+/// path from a keystroke to its diagnostics.
+fn run_families(model: &Model, families: &[Family], spread: Spread) -> Vec<Vec<Diagnostic>> {
+    infrac_model::parallel::map_spread(spread, families, |family| family(model))
 }
 
 /// Every check family, plus the ones that depend on the day of the build (images past
 /// their end of support on `today`). The caller passes the day, so a build is a function
 /// of its inputs and tests pin it.
-pub fn check_on(model: &Model, today: Date) -> Vec<Diagnostic> {
-    let mut diagnostics = check(model);
+pub fn check_on(model: &Model, today: Date, spread: Spread) -> Vec<Diagnostic> {
+    let mut diagnostics = check_spread(model, spread);
     diagnostics.extend(releases::check(model, today));
     diagnostics.sort_by_key(Diagnostic::sort_key);
     diagnostics

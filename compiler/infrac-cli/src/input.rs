@@ -4,7 +4,7 @@
 //! inside it, as a file's must stay inside the file's folder.
 
 use infrac_driver::{
-    check_path_on, check_with_on, Analysis, FsLoader, LoadError, MAX_SOURCE_BYTES,
+    check_path_on, check_with_on, Analysis, FsLoader, LoadError, Spread, MAX_SOURCE_BYTES,
 };
 use infrac_model::Date;
 use std::io::Read;
@@ -25,10 +25,16 @@ pub fn is_stdin(path: &Path) -> bool {
 /// Checks the lab at `path` (standard input for `-`) as on the day `today`.
 pub fn analyse(path: &Path, today: Option<Date>) -> Result<Analysis, LoadError> {
     if !is_stdin(path) {
-        return check_path_on(path, today);
+        return check_path_on(path, today, Spread::Here);
     }
     let text = read_stdin()?;
-    Ok(check_with_on(STDIN_NAME, &text, &FsLoader::new("."), today))
+    Ok(check_with_on(
+        STDIN_NAME,
+        &text,
+        &FsLoader::new("."),
+        today,
+        Spread::Here,
+    ))
 }
 
 /// Standard input as text, with the same size cap as a source file.

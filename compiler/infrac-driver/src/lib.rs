@@ -14,6 +14,7 @@ mod output;
 mod sarif;
 pub mod targets;
 
+pub use infrac_model::parallel::Spread;
 pub use infrac_sema::{Analysis, Beside, LoadError, Loader, Reuse};
 pub use json::diagnostics_json;
 pub use output::{
@@ -178,19 +179,26 @@ pub fn check_source(name: &str, text: &str) -> Analysis {
 /// The whole front end: analysis, then (if it found no errors) every check family that
 /// does not depend on the day (see [`check_with_on`]).
 pub fn check_with(name: &str, text: &str, loader: &dyn infrac_sema::Loader) -> Analysis {
-    check_with_on(name, text, loader, None)
+    checked(
+        infrac_sema::analyze(name, text, loader),
+        None,
+        Spread::Cores,
+    )
 }
 
 /// Checks the lab at `path` as on the day `today` (images past their end of support are
-/// reported); the CLI passes the current UTC date unless told another.
+/// reported), the check families spread as `spread` says; the CLI passes the current UTC
+/// date unless told another, and runs them on its own thread.
 pub fn check_path_on(
     path: &Path,
     today: Option<infrac_model::Date>,
+    spread: Spread,
 ) -> Result<Analysis, LoadError> {
     let text = read_source(path)?;
     Ok(checked(
         infrac_sema::analyze_owned(&display_name(path), text, &FsLoader::new(".")),
         today,
+        spread,
     ))
 }
 
@@ -200,16 +208,17 @@ pub fn check_with_on(
     text: &str,
     loader: &dyn infrac_sema::Loader,
     today: Option<infrac_model::Date>,
+    spread: Spread,
 ) -> Analysis {
-    checked(infrac_sema::analyze(name, text, loader), today)
+    checked(infrac_sema::analyze(name, text, loader), today, spread)
 }
 
 /// An analysis with the check families' findings added when it found no errors.
-fn checked(mut analysis: Analysis, today: Option<infrac_model::Date>) -> Analysis {
+fn checked(mut analysis: Analysis, today: Option<infrac_model::Date>, spread: Spread) -> Analysis {
     if !analysis.has_errors() {
         analysis.diagnostics.extend(match today {
-            Some(today) => infrac_checks::check_on(&analysis.model, today),
-            None => infrac_checks::check(&analysis.model),
+            Some(today) => infrac_checks::check_on(&analysis.model, today, spread),
+            None => infrac_checks::check_spread(&analysis.model, spread),
         });
         analysis
             .diagnostics

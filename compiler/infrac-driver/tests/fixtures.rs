@@ -52,7 +52,7 @@ fn fixtures() {
         insta::glob!("../../../tests/fixtures", "**/*.infra", |path| {
             let relative = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
             let source = std::fs::read_to_string(path).unwrap_or_default();
-            let analysis = infrac_driver::check_with_on(&relative, &source, &FsLoader::new(root), today(&source));
+            let analysis = infrac_driver::check_with_on(&relative, &source, &FsLoader::new(root), today(&source), infrac_driver::Spread::Here);
             let rendered = render_human(&analysis.sources, &analysis.diagnostics, RenderOptions { color: false });
             match expectation(&source) {
                 Some("clean") => assert!(!analysis.has_errors(), "{relative} expected clean:\n{rendered}"),

@@ -27,6 +27,30 @@ pub fn map<T: Sync, R: Send + Sync>(
     map_on_cores(items, f)
 }
 
+/// Where independent work runs when the caller decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spread {
+    /// On the machine's cores: an editor waits for the answer, so time to it counts.
+    Cores,
+    /// On the calling thread: a command run once (a CI job, a terminal) pays in CPU time
+    /// and memory, and a second thread costs both (its stack and its own allocator heap,
+    /// touched for the first time: 4 MiB resident and 1 ms of CPU in a check of 10,000
+    /// guests, for 2 ms less time).
+    Here,
+}
+
+/// `f` applied to every item, in the order of `items`, spread as `spread` says.
+pub fn map_spread<T: Sync, R: Send + Sync>(
+    spread: Spread,
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    match spread {
+        Spread::Cores => map_on_cores(items, f),
+        Spread::Here => self::spread(1, items, f),
+    }
+}
+
 /// [`map`] on the machine's cores whatever the lab's size, for work on the path from a
 /// keystroke to its diagnostics: there the time counts, not the CPU (the check families
 /// of ORION take about 1 ms less on two cores).
