@@ -209,7 +209,8 @@ fn attribute_hover(analysis: &Analysis, at: &At) -> Option<(String, Span)> {
     let mut pool: Option<ast::Ident> = None;
     visit_entries(&parsed.file, &mut |path, entry| match entry {
         ast::Entry::Attr(attr) if attr.span.start <= at.offset && at.offset <= attr.span.end => {
-            if let ast::ExprKind::Placed(_, on) = &attr.value.kind {
+            if let ast::ExprKind::Placed(placed) = &attr.value.kind {
+                let on = &placed.1;
                 for s in &on.segments {
                     if s.span.start <= at.offset && at.offset <= s.span.end {
                         pool = Some(s.clone());

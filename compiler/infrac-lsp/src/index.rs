@@ -366,11 +366,13 @@ impl Walker<'_> {
                 self.expr(l);
                 self.expr(r);
             }
-            ast::ExprKind::Placed(value, path) => {
+            ast::ExprKind::Placed(placed) => {
+                let (value, path) = &**placed;
                 self.expr(value);
                 self.path(path);
             }
-            ast::ExprKind::Instance(path, block) => {
+            ast::ExprKind::Instance(instance) => {
+                let (path, block) = &**instance;
                 self.path(path);
                 self.entries(&block.entries);
             }

@@ -90,7 +90,8 @@ pub(crate) fn folding_ranges(source: &str) -> Vec<FoldingRange> {
                 fold(e.span.start, e.span.end, None);
                 items.iter().for_each(|i| expr(i, fold));
             }
-            ast::ExprKind::Instance(_, block) => {
+            ast::ExprKind::Instance(instance) => {
+                let block = &instance.1;
                 fold(block.span.start, block.span.end, None);
                 entries(&block.entries, fold);
             }

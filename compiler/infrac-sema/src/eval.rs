@@ -179,7 +179,8 @@ impl<'a> Sema<'a> {
                 let hi = self.eval(hi, env, ctx, inner)?;
                 Value::Range(Box::new(lo), Box::new(hi))
             }
-            ExprKind::Placed(value, target) => {
+            ExprKind::Placed(placed) => {
+                let (value, target) = &**placed;
                 let inner = match hint {
                     Some(Ty::Placed(inner, _)) => Some(*inner),
                     _ => None,
@@ -187,7 +188,8 @@ impl<'a> Sema<'a> {
                 let v = self.eval(value, env, ctx, inner)?;
                 Value::Placed(Box::new((v, value.span)), dotted(target), target.span)
             }
-            ExprKind::Instance(path, block) => {
+            ExprKind::Instance(instance) => {
+                let (path, block) = &**instance;
                 let base = self.resolve_path_as(path, Kind::Chassis)?;
                 let mut attrs = Vec::new();
                 let mut complete = true;

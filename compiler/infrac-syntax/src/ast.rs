@@ -127,9 +127,54 @@ pub enum Entry {
 /// `a.b = value` (or `policy input = drop`, stored as path `policy.input`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attr {
-    pub path: Vec<Ident>,
+    pub path: AttrName,
     pub value: Expr,
     pub span: Span,
+}
+
+/// The names of an attribute's dotted path: read as a slice of them. Nearly every
+/// attribute has one name, and a list of one would be an allocation of its own for each
+/// (five per guest of a large lab); that one is stored inline, as wide as the list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttrName {
+    /// The usual case: `cores = 2`.
+    One(Ident),
+    /// `vmid.vm = 100..999`, `policy input = drop`; never of one name. A boxed slice, not
+    /// a list, so the whole is no wider than one name.
+    Dotted(Box<[Ident]>),
+}
+
+impl AttrName {
+    /// The names, first to last.
+    pub fn as_slice(&self) -> &[Ident] {
+        match self {
+            AttrName::One(name) => std::slice::from_ref(name),
+            AttrName::Dotted(names) => names,
+        }
+    }
+}
+
+impl std::ops::Deref for AttrName {
+    type Target = [Ident];
+
+    fn deref(&self) -> &[Ident] {
+        self.as_slice()
+    }
+}
+
+impl From<Vec<Ident>> for AttrName {
+    /// One name inline, any other number as a list: every tree stores a path of one name
+    /// the same way, so trees from either parser compare equal.
+    fn from(mut names: Vec<Ident>) -> Self {
+        match names.pop() {
+            Some(only) if names.is_empty() => AttrName::One(only),
+            Some(last) => {
+                names.push(last);
+                AttrName::Dotted(names.into_boxed_slice())
+            }
+            None => AttrName::Dotted(Box::default()),
+        }
+    }
 }
 
 impl Attr {
@@ -310,7 +355,7 @@ impl Expr {
                 items.iter().map(|e| e.depth).max().unwrap_or(0)
             }
             ExprKind::Binary(_, l, r) | ExprKind::Range(l, r) => l.depth.max(r.depth),
-            ExprKind::Placed(value, _) => value.depth,
+            ExprKind::Placed(placed) => placed.0.depth,
             ExprKind::Str(s) => s
                 .parts
                 .iter()
@@ -320,7 +365,8 @@ impl Expr {
                 })
                 .max()
                 .unwrap_or(0),
-            ExprKind::Instance(_, block) => block
+            ExprKind::Instance(instance) => instance
+                .1
                 .entries
                 .iter()
                 .map(|entry| match entry {
@@ -358,10 +404,11 @@ pub enum ExprKind {
     Call(Box<Ident>, Vec<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Range(Box<Expr>, Box<Expr>),
-    /// `value on target`: a size on a pool, an address on a network.
-    Placed(Box<Expr>, Path),
+    /// `value on target`: a size on a pool, an address on a network. Boxed whole, like
+    /// an instance, so every expression is as narrow as a name or a quantity.
+    Placed(Box<(Expr, Path)>),
     /// `base { attrs }`: a catalogue entry instantiated with attributes.
-    Instance(Box<Path>, Block),
+    Instance(Box<(Path, Block)>),
     Error,
 }
 
@@ -375,7 +422,7 @@ mod tests {
             span: Span::default(),
         };
         Attr {
-            path: path.iter().map(|p| ident(p)).collect(),
+            path: path.iter().map(|p| ident(p)).collect::<Vec<_>>().into(),
             value: Expr::new(ExprKind::Bool(true), Span::default()),
             span: Span::default(),
         }

@@ -722,7 +722,7 @@ where
         path.clone()
             .then(block.clone().or_not())
             .map(|(p, b): (Path, Option<Block>)| match b {
-                Some(b) => ExprKind::Instance(Box::new(p), b),
+                Some(b) => ExprKind::Instance(Box::new((p, b))),
                 None => ExprKind::Path(p),
             });
 
@@ -804,7 +804,7 @@ where
         .map(move |(value, target): (Expr, Option<Path>)| match target {
             Some(target) => {
                 let span = value.span.to(target.span);
-                bounded(ExprKind::Placed(Box::new(value), target), span, &cuts)
+                bounded(ExprKind::Placed(Box::new((value, target))), span, &cuts)
             }
             None => value,
         });
@@ -853,7 +853,7 @@ where
         .then(expr.clone())
         .map_with(move |(path, value), e| {
             Entry::Attr(Attr {
-                path,
+                path: path.into(),
                 value,
                 span: sp(e.span()),
             })
@@ -869,7 +869,7 @@ where
         .then(expr.clone())
         .map_with(move |((kw, chain), value), e| {
             Entry::Attr(Attr {
-                path: vec![kw, chain],
+                path: AttrName::Dotted(Box::new([kw, chain])),
                 value,
                 span: sp(e.span()),
             })

@@ -145,6 +145,15 @@ impl Spans for Entry {
     }
 }
 
+impl Spans for AttrName {
+    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        match self {
+            AttrName::One(name) => name.each_span(f),
+            AttrName::Dotted(names) => names.iter_mut().for_each(|name| name.each_span(f)),
+        }
+    }
+}
+
 impl Spans for Attr {
     fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
         let Attr { path, value, span } = self;
@@ -263,11 +272,13 @@ impl Spans for Expr {
                 left.each_span(f);
                 right.each_span(f);
             }
-            ExprKind::Placed(value, target) => {
+            ExprKind::Placed(placed) => {
+                let (value, target) = &mut **placed;
                 value.each_span(f);
                 target.each_span(f);
             }
-            ExprKind::Instance(base, block) => {
+            ExprKind::Instance(instance) => {
+                let (base, block) = &mut **instance;
                 base.each_span(f);
                 block.each_span(f);
             }

@@ -586,7 +586,10 @@ impl<'t> Direct<'t> {
         if len == 0 || !matches!(self.tokens.get(start + 2 * len - 1), Some((Token::Eq, _))) {
             return Ok(None);
         }
-        let path = self.dotted(start, len);
+        let path = match self.name_at(start) {
+            Some(only) if len == 1 => AttrName::One(only),
+            _ => AttrName::Dotted(self.dotted(start, len).into_boxed_slice()),
+        };
         self.pos = start + 2 * len;
         let Some(value) = self.expr()? else {
             return Ok(None);
@@ -613,7 +616,7 @@ impl<'t> Direct<'t> {
             return Ok(None);
         };
         Ok(Some(Entry::Attr(Attr {
-            path: vec![keyword, chain],
+            path: AttrName::Dotted(Box::new([keyword, chain])),
             value,
             span: self.span_from(start),
         })))

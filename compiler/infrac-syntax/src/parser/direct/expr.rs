@@ -32,7 +32,7 @@ impl Direct<'_> {
             Some(target) => {
                 let span = value.span.to(target.span);
                 let below = value.depth;
-                above(ExprKind::Placed(Box::new(value), target), span, below).map(Some)
+                above(ExprKind::Placed(Box::new((value, target))), span, below).map(Some)
             }
             None => Ok(Some(value)),
         }
@@ -152,7 +152,7 @@ impl Direct<'_> {
                 let path = self.path().ok_or(GiveUp)?;
                 return match self.block()? {
                     Some(block) => {
-                        let kind = ExprKind::Instance(Box::new(path), block);
+                        let kind = ExprKind::Instance(Box::new((path, block)));
                         bounded(kind, self.span_from(start)).map(Some)
                     }
                     None => {
