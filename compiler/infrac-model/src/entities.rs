@@ -6,6 +6,7 @@ pub use infrac_diagnostics::Span;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::Serialize;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+pub use thin_vec::ThinVec;
 
 macro_rules! handle {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
@@ -346,8 +347,8 @@ impl Platform {
 #[derive(Debug, Clone, Serialize)]
 pub struct Machine {
     pub name: String,
-    pub doc: Option<String>,
-    pub description: Option<String>,
+    pub doc: Option<Box<str>>,
+    pub description: Option<Box<str>>,
     pub site: SiteId,
     pub platform: Platform,
     /// The OS image it runs (NixOS, Debian, Ubuntu, macOS).
@@ -365,25 +366,25 @@ pub struct Machine {
     /// Capacity kept back from what runs on this machine (guests, pods, containers).
     pub reserve: Reserve,
     pub overcommit: Overcommit,
-    pub nics: Vec<Nic>,
-    pub bridges: Vec<Bridge>,
+    pub nics: ThinVec<Nic>,
+    pub bridges: ThinVec<Bridge>,
     /// Bonds of a Proxmox node's ports.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub bonds: Vec<crate::pve::Bond>,
-    pub storage: Vec<StoragePool>,
+    #[serde(skip_serializing_if = "ThinVec::is_empty")]
+    pub bonds: ThinVec<crate::pve::Bond>,
+    pub storage: ThinVec<StoragePool>,
     /// Disks given to Ceph (a node of a cluster with a `ceph` block).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub osds: Vec<crate::ceph::Osd>,
-    pub pci: Vec<PciDevice>,
+    #[serde(skip_serializing_if = "ThinVec::is_empty")]
+    pub osds: ThinVec<crate::ceph::Osd>,
+    pub pci: ThinVec<PciDevice>,
     /// Addresses on networks that no declared NIC carries (`address = 192.168.1.10 on
     /// mgmt`): on a Proxmox node they live on the bridge of that network.
-    pub addresses: Vec<Placement>,
+    pub addresses: ThinVec<Placement>,
     pub bmc: Option<Placement>,
     pub bmc_user: Option<String>,
     pub bmc_password: Option<SecretRef>,
-    pub services: Vec<MachineService>,
+    pub services: ThinVec<MachineService>,
     /// NFS exports this machine serves.
-    pub exports: Vec<Export>,
+    pub exports: ThinVec<Export>,
     #[serde(skip)]
     pub span: Span,
     #[serde(skip)]
@@ -407,18 +408,18 @@ impl Machine {
             cloud: None,
             reserve: Reserve::default(),
             overcommit: Overcommit::default(),
-            nics: Vec::new(),
-            bridges: Vec::new(),
-            bonds: Vec::new(),
-            storage: Vec::new(),
-            osds: Vec::new(),
-            pci: Vec::new(),
-            addresses: Vec::new(),
+            nics: ThinVec::new(),
+            bridges: ThinVec::new(),
+            bonds: ThinVec::new(),
+            storage: ThinVec::new(),
+            osds: ThinVec::new(),
+            pci: ThinVec::new(),
+            addresses: ThinVec::new(),
             bmc: None,
             bmc_user: None,
             bmc_password: None,
-            services: Vec::new(),
-            exports: Vec::new(),
+            services: ThinVec::new(),
+            exports: ThinVec::new(),
             span,
             name_span: span,
         }
@@ -919,28 +920,28 @@ pub struct Guest {
     pub vmid: Spanned<Vmid>,
     /// The hypervisor it runs on.
     pub host: MachineId,
-    pub template: Option<String>,
+    pub template: Option<Box<str>>,
     pub cores: Spanned<u32>,
     pub sockets: u32,
     pub memory: Spanned<Bytes>,
     pub balloon: Option<Bytes>,
     pub swap: Option<Bytes>,
-    pub disks: Vec<Disk>,
+    pub disks: ThinVec<Disk>,
     /// PCI devices of its host passed through to it.
-    pub pci: Vec<Spanned<String>>,
+    pub pci: ThinVec<Spanned<String>>,
     pub start: bool,
     pub order: Option<u32>,
     pub unprivileged: bool,
     pub nesting: bool,
-    pub tags: Vec<String>,
+    pub tags: ThinVec<String>,
     /// QEMU CPU type (`host`, `Haswell-noTSX`).
-    pub cpu: Option<String>,
+    pub cpu: Option<Box<str>>,
     /// QEMU machine type (`q35`).
-    pub machine: Option<String>,
+    pub machine: Option<Box<str>>,
     /// Firmware, when the source chooses it.
     pub bios: Option<Firmware>,
     /// Extra QEMU arguments.
-    pub args: Option<String>,
+    pub args: Option<Box<str>>,
 }
 
 impl Guest {

@@ -173,7 +173,7 @@ pub(crate) fn page(model: &Model, header: &str) -> InventoryPage {
                     .collect();
                 ClusterView {
                     name: cell(&cluster.name),
-                    doc: doc_block(&cluster.doc),
+                    doc: doc_block(cluster.doc.as_deref()),
                     facts,
                     apps: apps_table(&apps),
                 }
@@ -220,7 +220,7 @@ pub(crate) fn page(model: &Model, header: &str) -> InventoryPage {
                 }
                 IngressView {
                     name: cell(&ingress.name),
-                    doc: doc_block(&ingress.doc),
+                    doc: doc_block(ingress.doc.as_deref()),
                     facts,
                     routes,
                 }
@@ -389,7 +389,7 @@ fn host_view(model: &Model, id: MachineId, host: &Machine) -> HostView {
     let services: Vec<&str> = host.services.iter().map(|s| s.name.as_str()).collect();
     HostView {
         name: cell(&host.name),
-        doc: doc_block(&host.doc),
+        doc: doc_block(host.doc.as_deref()),
         services: non_empty(cell(&services.join(", "))),
         nics,
         bridges,

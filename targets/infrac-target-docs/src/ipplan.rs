@@ -180,7 +180,7 @@ pub(crate) fn page(model: &Model, header: &str) -> IpPlanPage {
         });
         networks.push(NetworkView {
             name: cell(&network.name),
-            doc: doc_block(&network.doc),
+            doc: doc_block(network.doc.as_deref()),
             facts,
             addresses,
             usage4: usage4_text,

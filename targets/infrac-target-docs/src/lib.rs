@@ -163,7 +163,7 @@ fn index<'d>(model: &Model, header: &str, diagrams: &'d [Diagram<'d>]) -> IndexP
             );
             SiteView {
                 name: cell(&site.name),
-                doc: doc_block(&site.doc),
+                doc: doc_block(site.doc.as_deref()),
                 facts,
             }
         })

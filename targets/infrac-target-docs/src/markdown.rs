@@ -133,10 +133,8 @@ pub fn doc_cell(doc: &str) -> String {
 }
 
 /// A doc comment as a paragraph of its own.
-pub fn doc_block(doc: &Option<String>) -> Option<String> {
-    doc.as_ref()
-        .map(|d| d.trim().to_string())
-        .filter(|d| !d.is_empty())
+pub fn doc_block(doc: Option<&str>) -> Option<String> {
+    doc.map(|d| d.trim().to_string()).filter(|d| !d.is_empty())
 }
 
 /// A table, written out as its rows are added.

@@ -510,7 +510,7 @@ pub(crate) fn plan(
 pub(crate) fn identity(ctx: &Context, options: &mut Options, name_flag: &str) {
     options.both(name_flag, &ctx.machine.name);
     if let Some(description) = &ctx.machine.description {
-        options.both("description", description);
+        options.both("description", &**description);
     }
     if !ctx.guest.tags.is_empty() {
         options.both("tags", ctx.guest.tags.join(";"));

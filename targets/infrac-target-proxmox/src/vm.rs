@@ -189,7 +189,7 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
     if macos {
         macos_options(ctx, &mut options, script);
     } else if let Some(args) = &guest.args {
-        options.both("args", args);
+        options.both("args", &**args);
     }
     startup(ctx, &mut options);
     script.kept = Cow::Borrowed(kept_note(fixed_macs));
@@ -302,11 +302,10 @@ fn macos_options(ctx: &Context, options: &mut Options, script: &mut GuestScript)
     script.after_create.push(
         "sed -i \"s/media=cdrom/media=disk/\" \"/etc/pve/qemu-server/${vmid}.conf\"".to_string(),
     );
-    let args = ctx
-        .guest
-        .args
-        .clone()
-        .unwrap_or_else(|| macos::qemu_args(ctx.guest.cpu.as_deref()));
+    let args = ctx.guest.args.as_deref().map_or_else(
+        || macos::qemu_args(ctx.guest.cpu.as_deref()),
+        str::to_string,
+    );
     options.both("args", args);
 }
 

@@ -174,8 +174,8 @@ pub fn guest_changes(before: &Model, after: &Model) -> Vec<GuestChange> {
     out
 }
 
-fn opt(value: &Option<String>) -> String {
-    value.clone().unwrap_or_default()
+fn opt(value: &Option<Box<str>>) -> String {
+    value.as_deref().unwrap_or_default().to_string()
 }
 
 fn kind_word(kind: GuestKind) -> &'static str {

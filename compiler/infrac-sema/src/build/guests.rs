@@ -141,8 +141,9 @@ impl<'a> Sema<'a> {
         let image_ref = a.os.decl_ref().or_else(|| a.image.decl_ref());
         let os = image_ref.and_then(|r| handles.images.get(&r.value).copied());
         // Sized exactly: a lab has as many of these lists as guests.
-        let mut disks =
-            Vec::with_capacity(usize::from(a.disk.field().is_some()) + f.blocks_of("disk").count());
+        let mut disks = ThinVec::with_capacity(
+            usize::from(a.disk.field().is_some()) + f.blocks_of("disk").count(),
+        );
         if let Some((&Value::Bytes(size), size_span, pool, pool_span)) = a.disk.placed() {
             let pool = self.pool(model, host, &name, pool, pool_span);
             if let Some(pool) = pool {
@@ -169,7 +170,7 @@ impl<'a> Sema<'a> {
                 });
             }
         }
-        let mut nics = Vec::with_capacity(f.blocks_of("nic").count());
+        let mut nics = ThinVec::with_capacity(f.blocks_of("nic").count());
         for b in f.blocks_of("nic") {
             let Some(network) =
                 self.network_by_name(model, b.name.as_deref().unwrap_or(""), b.name_span)
@@ -215,7 +216,7 @@ impl<'a> Sema<'a> {
             kind,
             vmid,
             host,
-            template,
+            template: template.map(String::into_boxed_str),
             // Proxmox's own defaults: one core and 512 MiB.
             cores: a.cores.u32().unwrap_or(Spanned::new(1, name_span)),
             sockets: a.sockets.u32().map_or(1, |s| s.value),
@@ -245,14 +246,14 @@ impl<'a> Sema<'a> {
                     _ => None,
                 })
                 .collect(),
-            cpu: a.cpu.string(),
-            machine: a.machine.string(),
+            cpu: a.cpu.string().map(String::into_boxed_str),
+            machine: a.machine.string().map(String::into_boxed_str),
             bios: a.bios.string().and_then(|b| match b.as_str() {
                 "ovmf" => Some(Firmware::Ovmf),
                 "seabios" => Some(Firmware::Seabios),
                 _ => None,
             }),
-            args: a.args.string(),
+            args: a.args.string().map(String::into_boxed_str),
         };
         let platform = match kind {
             GuestKind::Vm => Platform::Vm,
@@ -261,13 +262,13 @@ impl<'a> Sema<'a> {
         // A guest lives where its host lives.
         let site = model.machine(host).site;
         let mut machine = Machine::new(name, platform, site, span);
-        machine.doc = doc;
-        machine.description = a.description.string();
+        machine.doc = doc.map(String::into_boxed_str);
+        machine.description = a.description.string().map(String::into_boxed_str);
         machine.os = os;
         machine.guest = Some(guest);
         machine.nics = nics;
-        machine.services = services;
-        machine.exports = exports;
+        machine.services = services.into();
+        machine.exports = exports.into();
         self.check_exports(model, &machine);
         machine.name_span = name_span;
         let id = MachineId(model.machines.len() as u32);

@@ -152,8 +152,8 @@ impl<'a> Sema<'a> {
                 .cloned()
                 .and_then(|field| self.hardware(&field.value, field.span));
             let mut machine = Machine::new(name.clone(), platform, site, name_span);
-            machine.doc = doc;
-            machine.description = f.string("description");
+            machine.doc = doc.map(String::into_boxed_str);
+            machine.description = f.string("description").map(String::into_boxed_str);
             machine.span = name_span;
             machine.name_span = name_span;
             machine.hardware = hardware.map(Box::new);
@@ -181,8 +181,8 @@ impl<'a> Sema<'a> {
                         cpu: b.fields.float("cpu").unwrap_or(1.0),
                         memory: b.fields.float("memory").unwrap_or(1.0),
                     });
-            machine.nics = self.physical_nics(&f, model, handles);
-            machine.bridges = self.bridges(&f, &name, &machine.nics);
+            machine.nics = self.physical_nics(&f, model, handles).into();
+            machine.bridges = self.bridges(&f, &name, &machine.nics).into();
             let machine_index = model.machines.len() as u32;
             for b in f.blocks_of("storage") {
                 if b.fields.bytes("size").is_none() || b.fields.string("kind").is_none() {
@@ -192,9 +192,9 @@ impl<'a> Sema<'a> {
                     ));
                 }
             }
-            machine.storage = self.storage(&f, MachineId(machine_index));
-            machine.osds = self.osds(&f);
-            machine.bonds = self.bonds(&f);
+            machine.storage = self.storage(&f, MachineId(machine_index)).into();
+            machine.osds = self.osds(&f).into();
+            machine.bonds = self.bonds(&f).into();
             self.check_interface_names(&f, model);
             machine.pci = f
                 .blocks_of("pci")
@@ -205,12 +205,14 @@ impl<'a> Sema<'a> {
                     span: b.name_span,
                 })
                 .collect();
-            machine.addresses = self.placements(&f, "address", model);
+            machine.addresses = self.placements(&f, "address", model).into();
             machine.bmc = self.placement(&f, "bmc", model);
             machine.bmc_user = f.string("bmc_user");
             machine.bmc_password = f.secret("bmc_password");
-            machine.services = self.machine_services(&f, f.attr("services"), model, handles);
-            machine.exports = self.exports(&f, model);
+            machine.services = self
+                .machine_services(&f, f.attr("services"), model, handles)
+                .into();
+            machine.exports = self.exports(&f, model).into();
             self.check_exports(model, &machine);
             handles.machines.insert(d, MachineId(machine_index));
             model.machines.push(machine);
