@@ -3,7 +3,7 @@
 use crate::decls::{DeclIdx, Env};
 use crate::value::{Kind, Ty, Value};
 use crate::Sema;
-use compact_str::CompactString;
+use ecow::EcoString;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use infrac_model::{Expose, PortSpec, Protocol};
 use infrac_syntax::ast::{self, BinOp, ExprKind};
@@ -64,7 +64,7 @@ pub(crate) fn u128_to_ip(v4: bool, n: u128) -> Option<IpAddr> {
 }
 
 /// [`ast::Path::dotted`], kept inline: every disk is placed on a pool named by one name.
-fn dotted(path: &ast::Path) -> CompactString {
+fn dotted(path: &ast::Path) -> EcoString {
     match path.segments.as_slice() {
         [only] => only.name.clone(),
         _ => path.dotted().into(),
@@ -581,7 +581,7 @@ impl<'a> Sema<'a> {
 
     /// A top-level declaration of the lab by bare name, preferring the kinds that
     /// expressions usually reach into.
-    fn global_decl(&mut self, name: &CompactString) -> Option<DeclIdx> {
+    fn global_decl(&mut self, name: &EcoString) -> Option<DeclIdx> {
         // Consecutive paths mostly start at the same declaration (`lan.ipv4`, then
         // `lan.ipv6`); the answer holds until a declaration is added.
         if let Some((last, decls, found)) = &self.last_global {
@@ -594,7 +594,7 @@ impl<'a> Sema<'a> {
         found
     }
 
-    fn find_global_decl(&self, name: &CompactString) -> Option<DeclIdx> {
+    fn find_global_decl(&self, name: &EcoString) -> Option<DeclIdx> {
         let found = self.index.get(&(None, name.clone()))?;
         let order = [
             Kind::Network,
@@ -723,7 +723,7 @@ impl<'a> Sema<'a> {
     pub(crate) fn own_attr_value(
         &mut self,
         decl: DeclIdx,
-        name: &CompactString,
+        name: &EcoString,
         attr: &ast::Attr,
         env: &Env,
         ty: Ty,
@@ -777,7 +777,7 @@ impl<'a> Sema<'a> {
     fn evaluate_attr(
         &mut self,
         decl: DeclIdx,
-        name: CompactString,
+        name: EcoString,
         attr: &ast::Attr,
         env: &Env,
         ty: Option<Ty>,
@@ -813,7 +813,7 @@ impl<'a> Sema<'a> {
             .map(|(_, v)| v)
     }
 
-    pub(crate) fn memoise(&mut self, decl: DeclIdx, name: CompactString, value: Option<Value>) {
+    pub(crate) fn memoise(&mut self, decl: DeclIdx, name: EcoString, value: Option<Value>) {
         let at = decl.0 as usize;
         if self.memo.len() <= at {
             self.memo

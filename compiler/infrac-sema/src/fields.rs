@@ -10,8 +10,8 @@ use infrac_syntax::ast;
 /// One checked attribute: its value (already of the schema's type) and where it is.
 #[derive(Debug, Clone)]
 pub struct Field {
-    /// Inline for any name up to 24 bytes: a lab has one field per attribute written.
-    pub name: compact_str::CompactString,
+    /// Inline for any name up to 15 bytes: a lab has one field per attribute written.
+    pub name: ecow::EcoString,
     pub value: Value,
     /// The value's span.
     pub span: Span,
@@ -22,8 +22,8 @@ pub struct Field {
 pub struct SubBlock {
     /// The schema's name for the kind: a lab has one sub-block per nested block written.
     pub kind: &'static str,
-    /// Inline for any name up to 24 bytes, like [`Field::name`].
-    pub name: Option<compact_str::CompactString>,
+    /// Inline for any name up to 15 bytes, like [`Field::name`].
+    pub name: Option<ecow::EcoString>,
     pub name_span: Span,
     pub doc: Option<String>,
     pub fields: Fields,
@@ -44,8 +44,7 @@ pub struct Fields {
     pub broken: bool,
     /// Where each nested block is, by kind and name, once there are many (a `for` loop
     /// stamps out thousands): finding a repeated one by a scan would be quadratic.
-    many_blocks:
-        Option<rustc_hash::FxHashMap<(&'static str, Option<compact_str::CompactString>), Span>>,
+    many_blocks: Option<rustc_hash::FxHashMap<(&'static str, Option<ecow::EcoString>), Span>>,
 }
 
 /// Where an entry is written, which decides how a top-level attribute is evaluated.
@@ -86,7 +85,7 @@ impl Fields {
     }
 
     /// Where the nested block of kind `kind` named `name` is, if there is one already.
-    fn find_block(&self, kind: &str, name: &Option<compact_str::CompactString>) -> Option<Span> {
+    fn find_block(&self, kind: &str, name: &Option<ecow::EcoString>) -> Option<Span> {
         match &self.many_blocks {
             Some(index) => index.get(&(kind, name.clone())).copied(),
             None => self

@@ -22,8 +22,8 @@ pub use beside::Beside;
 pub use decls::{LoadError, Loader};
 pub use reuse::Reuse;
 
-use compact_str::CompactString;
 use decls::{DeclIdx, DeclInst};
+use ecow::EcoString;
 use infrac_diagnostics::{Code, Diagnostic, SourceMap, Span};
 use infrac_model::Model;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -100,17 +100,17 @@ impl Analysis {
 pub(crate) struct Sema<'a> {
     pub(crate) decls: Vec<DeclInst<'a>>,
     // Keys are inline strings, so building one to look a name up allocates nothing.
-    pub(crate) index: HashMap<(Option<CompactString>, CompactString), Vec<DeclIdx>>,
+    pub(crate) index: HashMap<(Option<EcoString>, EcoString), Vec<DeclIdx>>,
     pub(crate) namespaces: BTreeSet<String>,
     pub(crate) used_namespaces: HashSet<String>,
     pub(crate) diags: Vec<Diagnostic>,
     /// Each declaration's evaluated attributes, by declaration: a short list per
     /// declaration, compared by name, found without hashing.
-    pub(crate) memo: Vec<Vec<(CompactString, Option<Value>)>>,
-    pub(crate) in_progress: Vec<(DeclIdx, CompactString)>,
+    pub(crate) memo: Vec<Vec<(EcoString, Option<Value>)>>,
+    pub(crate) in_progress: Vec<(DeclIdx, EcoString)>,
     /// The last top-level name looked up by a path, with how many declarations there
     /// were then and what it found.
-    pub(crate) last_global: Option<(CompactString, usize, Option<DeclIdx>)>,
+    pub(crate) last_global: Option<(EcoString, usize, Option<DeclIdx>)>,
     pub(crate) duplicates: HashSet<DeclIdx>,
     /// Names declared under a kind that does not exist (`vmm router`, already reported):
     /// references to them stay quiet instead of claiming a wrong kind or no declaration.

@@ -30,7 +30,7 @@ use crate::decls::{DeclIdx, Env};
 use crate::fields::{Field, Fields};
 use crate::value::{Kind, Value};
 use crate::Sema;
-use compact_str::CompactString;
+use ecow::EcoString;
 use infrac_diagnostics::{Diagnostic, Span};
 use infrac_syntax::Edit;
 use rustc_hash::FxHashSet as HashSet;
@@ -90,7 +90,7 @@ struct Effects {
     /// Attribute values it evaluated, of any declaration.
     created: Vec<Evaluated>,
     /// Attribute values it found evaluated.
-    hits: Vec<(DeclIdx, CompactString)>,
+    hits: Vec<(DeclIdx, EcoString)>,
     used_namespaces: Vec<String>,
     failed_attrs: Vec<(Span, &'static str)>,
 }
@@ -99,7 +99,7 @@ struct Effects {
 #[derive(Debug, Clone)]
 struct Evaluated {
     decl: DeclIdx,
-    attr: CompactString,
+    attr: EcoString,
     value: Option<Value>,
     read: Vec<DeclIdx>,
 }

@@ -31,7 +31,7 @@ pub enum Value {
     Word(String),
     /// `value on target`; the target is a pool, network or machine name, short enough
     /// to stay inline.
-    Placed(Box<(Value, Span)>, compact_str::CompactString, Span),
+    Placed(Box<(Value, Span)>, ecow::EcoString, Span),
     /// A catalogue entry with attributes set: `dell.r730 { cpus = … }`.
     Instance(DeclIdx, Vec<(String, Value, Span)>),
     /// `N * part`.

@@ -10,7 +10,7 @@ use crate::lexer::{lex_from, DocComment};
 use crate::token::Token;
 use chumsky::input::{Input as _, ValueInput};
 use chumsky::prelude::*;
-use compact_str::CompactString;
+use ecow::EcoString;
 use infrac_diagnostics::{Code, Diagnostic, FileId, Span};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -888,7 +888,7 @@ where
     let action = choice((keyword("allow"), keyword("deny"))).map_with(move |t, e| Ident {
         name: match t {
             Token::Ident(s) => s,
-            _ => CompactString::default(),
+            _ => EcoString::default(),
         },
         span: sp(e.span()),
     });

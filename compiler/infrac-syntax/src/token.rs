@@ -1,6 +1,6 @@
 //! The tokens of the `.infra` language.
 
-use compact_str::CompactString;
+use ecow::EcoString;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -40,11 +40,11 @@ impl fmt::Display for Number {
 }
 
 /// One token. Literal tokens carry their parsed value; spans travel beside them.
-/// Names and texts are `CompactString`s: almost all fit inline, so a lab of tens of
+/// Names and texts are `EcoString`s: almost all fit inline, so a lab of tens of
 /// thousands of names allocates none of them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Token {
-    Ident(CompactString),
+    Ident(EcoString),
     // Keywords.
     Import,
     As,
@@ -57,7 +57,7 @@ pub enum Token {
     // Literals.
     Number(Number),
     /// A number with a unit suffix (`32GiB`, `500m`, `10G`, `30s`); sema reads the unit.
-    Quantity(Number, CompactString),
+    Quantity(Number, EcoString),
     Ipv4(Ipv4Addr),
     Ipv6(Ipv6Addr),
     Prefix(IpAddr, u8),
@@ -68,7 +68,7 @@ pub enum Token {
     Invalid,
     // Strings are split so interpolations are ordinary tokens.
     StrStart,
-    StrText(CompactString),
+    StrText(EcoString),
     InterpOpen,
     InterpClose,
     StrEnd,
