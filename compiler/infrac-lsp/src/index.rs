@@ -145,7 +145,7 @@ impl Index {
                     namespace: namespace.clone(),
                     name_span: ident.span,
                     span: decl.span,
-                    doc: decl.doc.clone(),
+                    doc: decl.doc.as_deref().map(str::to_string),
                 });
             }
         }

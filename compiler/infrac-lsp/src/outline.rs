@@ -46,7 +46,7 @@ pub(crate) fn document_symbols(source: &str) -> Vec<DocumentSymbol> {
                 #[allow(deprecated)]
                 DocumentSymbol {
                     name: format!("{} {name}", decl.kind.name).trim().to_string(),
-                    detail: decl.doc.clone(),
+                    detail: decl.doc.as_deref().map(str::to_string),
                     kind: crate::navigate::symbol_kind(&decl.kind.name),
                     tags: None,
                     deprecated: None,

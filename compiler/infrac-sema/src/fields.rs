@@ -586,7 +586,7 @@ impl<'a> Sema<'a> {
             kind: spec.kind,
             name,
             name_span: block.head_span(),
-            doc: block.doc.clone(),
+            doc: block.doc.as_deref().map(str::to_string),
             fields: inner,
         });
     }

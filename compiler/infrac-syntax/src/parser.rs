@@ -654,7 +654,7 @@ where
         .at_least(1)
         .collect::<Vec<_>>()
         .map_with(move |segments, e| Path {
-            segments,
+            segments: segments.into(),
             span: sp(e.span()),
         })
         .labelled("a name");
@@ -672,7 +672,7 @@ where
         )
         .then_ignore(just(Token::StrEnd))
         .map_with(move |parts, e| StrLit {
-            parts,
+            parts: parts.into(),
             span: sp(e.span()),
         })
         .labelled("a string");
@@ -1065,7 +1065,7 @@ fn attach_docs(
         }
         if !lines.is_empty() {
             lines.reverse();
-            decl.doc = Some(lines.join("\n"));
+            decl.doc = Some(lines.join("\n").into_boxed_str());
         }
     };
     fn walk_entries(entries: &mut [Entry], visit: &mut dyn FnMut(&mut Decl)) {

@@ -26,6 +26,14 @@ impl<T: Spans> Spans for Vec<T> {
     }
 }
 
+impl<T: Spans> Spans for ThinVec<T> {
+    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+        for x in self {
+            x.each_span(f);
+        }
+    }
+}
+
 impl<T: Spans> Spans for Option<T> {
     fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
         if let Some(x) = self {

@@ -162,7 +162,14 @@ impl<'a> Sema<'a> {
     /// Checks a declaration's body, remembering its doc comment for the model.
     pub(crate) fn fields(&mut self, decl: DeclIdx) -> (Fields, Option<String>) {
         let fields = self.check_decl(decl);
-        (fields, self.decls[decl.0 as usize].decl.doc.clone())
+        (
+            fields,
+            self.decls[decl.0 as usize]
+                .decl
+                .doc
+                .as_deref()
+                .map(str::to_string),
+        )
     }
 
     /// [`Sema::fields`] for a builder that only reads them.
@@ -171,7 +178,14 @@ impl<'a> Sema<'a> {
         decl: DeclIdx,
     ) -> (std::sync::Arc<Fields>, Option<String>) {
         let fields = self.check_decl_shared(decl);
-        (fields, self.decls[decl.0 as usize].decl.doc.clone())
+        (
+            fields,
+            self.decls[decl.0 as usize]
+                .decl
+                .doc
+                .as_deref()
+                .map(str::to_string),
+        )
     }
 
     /// The site a host or network belongs to.

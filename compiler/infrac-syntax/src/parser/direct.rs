@@ -306,10 +306,10 @@ impl<'t> Direct<'t> {
     }
 
     /// The `len` names of a dotted name at token `pos` (see [`Direct::dotted_len`]).
-    fn dotted(&self, pos: usize, len: usize) -> Vec<Ident> {
+    fn dotted(&self, pos: usize, len: usize) -> ThinVec<Ident> {
         // Counted first, so a path (`lan.ipv4`) has room for exactly its segments and is
         // never reallocated.
-        let mut segments = Vec::with_capacity(len);
+        let mut segments = ThinVec::with_capacity(len);
         let names = self.tokens.get(pos..).unwrap_or_default();
         for (token, span) in names.iter().step_by(2).take(len) {
             if let Token::Ident(name) = token {
@@ -471,7 +471,7 @@ impl<'t> Direct<'t> {
             Token::Ipv4(a) => ExprKind::Ipv4(*a),
             Token::Ipv6(a) => ExprKind::Ipv6(*a),
             Token::Ident(name) => ExprKind::Path(Path {
-                segments: vec![Ident {
+                segments: thin_vec![Ident {
                     name: name.clone(),
                     span: *span,
                 }],
@@ -588,7 +588,7 @@ impl<'t> Direct<'t> {
         }
         let path = match self.name_at(start) {
             Some(only) if len == 1 => AttrName::One(only),
-            _ => AttrName::Dotted(self.dotted(start, len).into_boxed_slice()),
+            _ => AttrName::Dotted(self.dotted(start, len).into_iter().collect()),
         };
         self.pos = start + 2 * len;
         let Some(value) = self.expr()? else {

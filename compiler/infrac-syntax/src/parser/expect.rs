@@ -4,7 +4,7 @@
 //! about the lab (an overlay, a proxy), not only about one ruleset.
 
 use super::{ident, Extra};
-use crate::ast::{Expect, Expr, ExprKind, Item, Path};
+use crate::ast::{thin_vec, Expect, Expr, ExprKind, Item, Path};
 use crate::token::Token;
 use chumsky::input::ValueInput;
 use chumsky::prelude::*;
@@ -25,7 +25,7 @@ where
         .at_least(1)
         .collect::<Vec<_>>()
         .map_with(move |segments, e| Path {
-            segments,
+            segments: segments.into(),
             span: sp(e.span()),
         });
     let endpoint = choice((
@@ -36,7 +36,7 @@ where
         name.clone().map(|i| {
             ExprKind::Path(Path {
                 span: i.span,
-                segments: vec![i],
+                segments: thin_vec![i],
             })
         }),
     ))

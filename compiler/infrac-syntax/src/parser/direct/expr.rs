@@ -233,7 +233,7 @@ impl Direct<'_> {
             return Ok(None);
         }
         Ok(Some(StrLit {
-            parts,
+            parts: parts.into(),
             span: self.span_from(start),
         }))
     }
