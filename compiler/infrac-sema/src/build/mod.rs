@@ -162,14 +162,16 @@ impl<'a> Sema<'a> {
     /// Checks a declaration's body, remembering its doc comment for the model.
     pub(crate) fn fields(&mut self, decl: DeclIdx) -> (Fields, Option<String>) {
         let fields = self.check_decl(decl);
-        (
-            fields,
-            self.decls[decl.0 as usize]
-                .decl
-                .doc
-                .as_deref()
-                .map(str::to_string),
-        )
+        (fields, self.doc_of(decl))
+    }
+
+    /// A declaration's doc comment, for the model.
+    fn doc_of(&self, decl: DeclIdx) -> Option<String> {
+        self.decls[decl.0 as usize]
+            .decl
+            .doc
+            .as_deref()
+            .map(str::to_string)
     }
 
     /// [`Sema::fields`] for a builder that only reads them.
@@ -178,14 +180,7 @@ impl<'a> Sema<'a> {
         decl: DeclIdx,
     ) -> (std::sync::Arc<Fields>, Option<String>) {
         let fields = self.check_decl_shared(decl);
-        (
-            fields,
-            self.decls[decl.0 as usize]
-                .decl
-                .doc
-                .as_deref()
-                .map(str::to_string),
-        )
+        (fields, self.doc_of(decl))
     }
 
     /// The site a host or network belongs to.
