@@ -80,16 +80,6 @@ pub struct DeclIdx(pub u32);
 /// Variables bound by enclosing `for` loops.
 pub type Env = Vec<(String, Value)>;
 
-/// A copy of `env`. Outside loops it is empty, and then this skips the general copy,
-/// which costs dozens of instructions even for nothing: a lab has one per entry.
-pub(crate) fn clone_env(env: &Env) -> Env {
-    if env.is_empty() {
-        Vec::new()
-    } else {
-        env.clone()
-    }
-}
-
 /// One parsed module.
 #[derive(Debug)]
 pub struct Module {
@@ -117,13 +107,6 @@ pub struct Module {
     pub edit: Option<infrac_syntax::Edit>,
 }
 
-/// An entry of a declaration's body together with the loop variables in force.
-#[derive(Debug, Clone)]
-pub struct EntryRef<'a> {
-    pub entry: &'a ast::Entry,
-    pub env: Env,
-}
-
 /// One declaration after `for` expansion.
 #[derive(Debug)]
 pub struct DeclInst<'a> {
@@ -135,12 +118,39 @@ pub struct DeclInst<'a> {
     pub decl: &'a ast::Decl,
     pub env: Env,
     pub namespace: Option<String>,
-    /// The body, with template entries merged in.
-    pub entries: Vec<EntryRef<'a>>,
+    /// The entries of its template that its body does not override, in the template's
+    /// order; they come before the body's own (see [`DeclInst::entries`]). Empty without
+    /// a template: a declaration's own entries are read from its body, not listed again
+    /// (a list of four per guest of a large lab).
+    pub inherited: Vec<&'a ast::Entry>,
     pub template: Option<DeclIdx>,
     /// Whether an import binds its name too, so a path starting with it names the
     /// namespace's entries, not this declaration's attributes.
     pub shadowed: bool,
+}
+
+impl<'a> DeclInst<'a> {
+    /// The body, with the template's entries merged in before it. Every entry is read
+    /// with the declaration's loop variables, [`DeclInst::env`].
+    pub fn entries(&self) -> impl Iterator<Item = &'a ast::Entry> + use<'a, '_> {
+        self.inherited
+            .iter()
+            .copied()
+            .chain(self.decl.body.entries.iter())
+    }
+
+    /// How many entries [`DeclInst::entries`] gives.
+    pub fn entry_count(&self) -> usize {
+        self.inherited.len() + self.decl.body.entries.len()
+    }
+
+    /// The `i`-th of [`DeclInst::entries`].
+    pub fn entry(&self, i: usize) -> Option<&'a ast::Entry> {
+        match i.checked_sub(self.inherited.len()) {
+            None => self.inherited.get(i).copied(),
+            Some(own) => self.decl.body.entries.get(own),
+        }
+    }
 }
 
 /// Loads `root` and everything it imports into `modules`, reporting import problems.
@@ -926,15 +936,6 @@ impl<'a> Sema<'a> {
                 None => return,
             },
         };
-        let entries = decl
-            .body
-            .entries
-            .iter()
-            .map(|entry| EntryRef {
-                entry,
-                env: clone_env(&env),
-            })
-            .collect();
         let shadowed = !self.namespaces.is_empty() && self.namespaces.contains(&name);
         let idx = DeclIdx(self.decls.len() as u32);
         // Most names are declared once: a list of exactly one, not one grown to four.
@@ -956,7 +957,7 @@ impl<'a> Sema<'a> {
             decl,
             env,
             namespace: namespace.clone(),
-            entries,
+            inherited: Vec::new(),
             template: None,
             shadowed,
         });
@@ -1132,23 +1133,15 @@ impl<'a> Sema<'a> {
             let Some(template) = self.resolve_path_as(from, Kind::Template) else {
                 continue;
             };
-            let own_keys: Vec<String> = self.decls[i]
-                .entries
-                .iter()
-                .filter_map(|e| entry_key(e.entry))
+            let own_keys: Vec<String> = self.decls[i].entries().filter_map(entry_key).collect();
+            let inherited: Vec<&'a ast::Entry> = self.decls[template.0 as usize]
+                .entries()
+                .filter(|e| entry_key(e).is_none_or(|k| !own_keys.contains(&k)))
                 .collect();
-            let env = clone_env(&self.decls[i].env);
-            let inherited: Vec<EntryRef<'a>> = self.decls[template.0 as usize]
-                .entries
-                .iter()
-                .filter(|e| entry_key(e.entry).is_none_or(|k| !own_keys.contains(&k)))
-                .map(|e| EntryRef {
-                    entry: e.entry,
-                    env: clone_env(&env),
-                })
-                .collect();
-            let own = std::mem::take(&mut self.decls[i].entries);
-            self.decls[i].entries = inherited.into_iter().chain(own).collect();
+            // Before any the declaration already inherited, as the template's own entries
+            // came before the body's.
+            let earlier = std::mem::take(&mut self.decls[i].inherited);
+            self.decls[i].inherited = inherited.into_iter().chain(earlier).collect();
             self.decls[i].template = Some(template);
             self.used_templates.insert(template);
         }

@@ -662,9 +662,8 @@ impl<'a> Sema<'a> {
     fn attr_value_quiet(&mut self, decl: DeclIdx, name: &str) -> Option<Value> {
         self.note_read(decl);
         let has = self.decls[decl.0 as usize]
-            .entries
-            .iter()
-            .any(|e| matches!(e.entry, ast::Entry::Attr(a) if a.is_named(name)));
+            .entries()
+            .any(|e| matches!(e, ast::Entry::Attr(a) if a.is_named(name)));
         if has {
             self.attr_value(decl, name, Span::default())
         } else {
@@ -684,8 +683,8 @@ impl<'a> Sema<'a> {
         }
         let inst = &self.decls[decl.0 as usize];
         let schema = inst.schema;
-        let found = inst.entries.iter().find_map(|e| match e.entry {
-            ast::Entry::Attr(a) if a.is_named(name) => Some((a, e.env.clone())),
+        let found = inst.entries().find_map(|e| match e {
+            ast::Entry::Attr(a) if a.is_named(name) => Some((a, inst.env.clone())),
             _ => None,
         });
         let Some((attr, env)) = found else {
@@ -824,9 +823,8 @@ impl<'a> Sema<'a> {
             // Room for every attribute the declaration has, not a doubling's worth more:
             // ten thousand guests memoise three each.
             let attrs = self.decls.get(at).map_or(1, |d| {
-                d.entries
-                    .iter()
-                    .filter(|e| matches!(e.entry, ast::Entry::Attr(_)))
+                d.entries()
+                    .filter(|e| matches!(e, ast::Entry::Attr(_)))
                     .count()
             });
             memo.reserve_exact(attrs.max(1));

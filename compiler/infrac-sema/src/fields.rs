@@ -152,19 +152,21 @@ impl<'a> Sema<'a> {
     fn check_decl_afresh(&mut self, decl: DeclIdx) -> Fields {
         let inst = &self.decls[decl.0 as usize];
         let (schema, head) = (inst.schema, inst.name_span);
-        let mut fields = Fields::sized_for(inst.entries.iter().map(|e| e.entry));
+        let mut fields = Fields::sized_for(inst.entries());
         // Checking a declaration can check another (a value it reads): each counts its own.
         let outer = std::mem::take(&mut self.stamped);
         // One entry at a time instead of a copy of the list: checking needs `self`.
-        for i in 0..inst.entries.len() {
-            let at = &self.decls[decl.0 as usize].entries[i];
-            let entry = at.entry;
+        for i in 0..inst.entry_count() {
+            let inst = &self.decls[decl.0 as usize];
+            let Some(entry) = inst.entry(i) else {
+                break;
+            };
             // Nearly every entry is outside any loop: it borrows one shared empty list.
             let copied;
-            let env = if at.env.is_empty() {
+            let env = if inst.env.is_empty() {
                 NO_VARIABLES
             } else {
-                copied = at.env.clone();
+                copied = inst.env.clone();
                 &copied
             };
             self.check_entry(entry, env, schema, Some(decl), &mut fields, Level::Top);

@@ -322,10 +322,7 @@ impl<'a> Sema<'a> {
                 return None;
             }
             touched[i] = previous.edited(inst.decl.span)
-                || inst
-                    .entries
-                    .iter()
-                    .any(|e| previous.edited(entry_span(e.entry)));
+                || inst.entries().any(|e| previous.edited(entry_span(e)));
             if !touched[i] {
                 let mut span = old.name_span;
                 if !previous.moved(&mut span) || span != inst.name_span {
