@@ -27,7 +27,7 @@ impl<'a> Sema<'a> {
                             .decls
                             .iter()
                             .filter(|d| d.kind == kind && d.namespace.as_deref() == Some(&ns.name))
-                            .map(|d| d.name.clone())
+                            .map(|d| d.name.to_string())
                             .collect();
                         self.diags.push(
                             Diagnostic::error(
@@ -157,7 +157,7 @@ impl<'a> Sema<'a> {
             .filter(|d| {
                 d.kind == kind && (d.namespace.is_none() || d.namespace.as_deref() == prelude_ns)
             })
-            .map(|d| d.name.clone())
+            .map(|d| d.name.to_string())
             .collect();
         let help = match did_you_mean(name, same_kind.iter().map(String::as_str)) {
             Some(s) => Some(format!("did you mean `{s}`?")),
@@ -488,7 +488,7 @@ impl<'a> Sema<'a> {
                             .filter(|d| {
                                 d.namespace.is_none() && matches!(d.kind, Kind::App | Kind::Machine)
                             })
-                            .map(|d| d.name.clone())
+                            .map(|d| d.name.to_string())
                             .collect();
                         self.diags.push(
                             Diagnostic::error(

@@ -480,7 +480,7 @@ impl<'a> Sema<'a> {
                 .map(|d| Header {
                     keyword: d.keyword,
                     kind: d.kind,
-                    name: d.name.clone(),
+                    name: d.name.to_string(),
                     name_span: d.name_span,
                     namespace: d.namespace.clone(),
                     template: d.template,

@@ -33,8 +33,8 @@ impl<'a> Sema<'a> {
                 .map(|b| self.helm_values(&b.fields))
                 .unwrap_or_default();
             model.helm_charts.push(HelmChart {
-                namespace: f.string("namespace").unwrap_or_else(|| name.clone()),
-                name,
+                namespace: f.string("namespace").unwrap_or_else(|| name.to_string()),
+                name: name.to_string(),
                 doc,
                 cluster,
                 repo: repo.map(|r| r.value),
@@ -77,7 +77,7 @@ impl<'a> Sema<'a> {
                 });
             model.monitoring.push(Monitoring {
                 namespace: f.string("namespace").unwrap_or_else(|| "monitoring".into()),
-                name,
+                name: name.to_string(),
                 doc,
                 cluster,
                 version,

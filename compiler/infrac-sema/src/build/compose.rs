@@ -70,7 +70,7 @@ impl<'a> Sema<'a> {
             self.check_depends_on(&services);
             self.check_shared_volumes(&services);
             model.stacks.push(Stack {
-                name,
+                name: name.to_string(),
                 doc: doc.or(f.string("description")),
                 machine,
                 services,

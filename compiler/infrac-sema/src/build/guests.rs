@@ -216,7 +216,7 @@ impl<'a> Sema<'a> {
             kind,
             vmid,
             host,
-            template: template.map(String::into_boxed_str),
+            template: template.map(|t| Box::from(t.as_str())),
             // Proxmox's own defaults: one core and 512 MiB.
             cores: a.cores.u32().unwrap_or(Spanned::new(1, name_span)),
             sockets: a.sockets.u32().map_or(1, |s| s.value),

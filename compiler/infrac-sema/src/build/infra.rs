@@ -36,7 +36,7 @@ impl<'a> Sema<'a> {
             });
             handles.images.insert(d, ImageId(model.images.len() as u32));
             model.images.push(Image {
-                name: self.decls[d.0 as usize].name.clone(),
+                name: self.decls[d.0 as usize].name.to_string(),
                 family: f.string("family").unwrap_or_default(),
                 version: f.string("version").unwrap_or_default(),
                 kind,
@@ -58,7 +58,7 @@ impl<'a> Sema<'a> {
                 .services
                 .insert(d, ServiceId(model.services.len() as u32));
             model.services.push(Service {
-                name: self.decls[d.0 as usize].name.clone(),
+                name: self.decls[d.0 as usize].name.to_string(),
                 ports,
                 description: f.string("description").or(doc),
             });
@@ -97,7 +97,7 @@ impl<'a> Sema<'a> {
             };
             handles.sites.insert(d, SiteId(model.sites.len() as u32));
             model.sites.push(Site {
-                name: self.decls[d.0 as usize].name.clone(),
+                name: self.decls[d.0 as usize].name.to_string(),
                 // A `description` is the doc comment of a site written as an attribute.
                 doc: doc.or(f.string("description")),
                 domain: f.string("domain"),
@@ -183,8 +183,8 @@ impl<'a> Sema<'a> {
                 f.decl_ref("dns_server"),
             ));
             model.networks.push(Network {
-                zone: f.string("zone").unwrap_or_else(|| name.clone()),
-                name,
+                zone: f.string("zone").unwrap_or_else(|| name.to_string()),
+                name: name.to_string(),
                 doc: doc.or(f.string("description")),
                 site,
                 bridge: f.word("bridge"),
@@ -266,7 +266,7 @@ impl<'a> Sema<'a> {
                 }
             }
             model.users.push(User {
-                name,
+                name: name.to_string(),
                 doc,
                 keys,
                 sudo: f.bool("sudo").unwrap_or(false),
@@ -389,7 +389,7 @@ impl<'a> Sema<'a> {
     fn chassis(&mut self, d: DeclIdx) -> Option<Chassis> {
         let f = self.catalogue.get(&d)?;
         Some(Chassis {
-            name: self.decls[d.0 as usize].name.clone(),
+            name: self.decls[d.0 as usize].name.to_string(),
             vendor: f.string("vendor").unwrap_or_default(),
             model: f.string("model").unwrap_or_default(),
             sockets: f.u32("sockets")?.value,
@@ -403,7 +403,7 @@ impl<'a> Sema<'a> {
     fn cpu(&mut self, d: DeclIdx) -> Option<Cpu> {
         let f = self.catalogue.get(&d)?;
         Some(Cpu {
-            name: self.decls[d.0 as usize].name.clone(),
+            name: self.decls[d.0 as usize].name.to_string(),
             model: f.string("model").unwrap_or_default(),
             cores: f.u32("cores")?.value,
             threads: f.u32("threads")?.value,

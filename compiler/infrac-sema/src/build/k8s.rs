@@ -44,7 +44,7 @@ impl<'a> Sema<'a> {
                 .string("ingress_class")
                 .unwrap_or_else(|| "traefik".into());
             model.clusters.push(Cluster {
-                name: self.decls[d.0 as usize].name.clone(),
+                name: self.decls[d.0 as usize].name.to_string(),
                 doc: doc.or(f.string("description")),
                 servers,
                 agents,
@@ -134,7 +134,7 @@ impl<'a> Sema<'a> {
                 probe,
                 env,
                 workload: built.workload,
-                name,
+                name: name.to_string(),
                 doc: doc.or(f.string("description")),
                 cluster,
                 span: name_span,
@@ -198,7 +198,7 @@ impl<'a> Sema<'a> {
             }
             let tunnel = self.ingress_tunnel(&f, kind, name_span);
             model.ingresses.push(Ingress {
-                name,
+                name: name.to_string(),
                 doc: doc.or(f.string("description")),
                 machine: guest,
                 kind,

@@ -272,7 +272,7 @@ impl<'a> Sema<'a> {
                 })
                 .collect();
             model.pve_clusters.push(PveCluster {
-                name,
+                name: name.to_string(),
                 doc: pending.doc,
                 nodes: pending.nodes,
                 links,
