@@ -441,7 +441,7 @@ fn sites(model: &Model, out: &mut Vec<Diagnostic>) {
         let placed = machine
             .addresses
             .iter()
-            .chain(&machine.bmc)
+            .chain(machine.bmc.as_deref())
             .map(|p| (p.network, p.address.span));
         let mut reported = Vec::new();
         for (id, span) in nics.chain(placed) {

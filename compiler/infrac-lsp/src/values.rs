@@ -35,7 +35,7 @@ pub(crate) fn computed(model: &Model) -> Vec<(Span, String)> {
             put(&mut out, &nic.ip);
             put(&mut out, &nic.ip6);
         }
-        for placement in machine.addresses.iter().chain(&machine.bmc) {
+        for placement in machine.addresses.iter().chain(machine.bmc.as_deref()) {
             out.push((placement.address.span, placement.address.value.to_string()));
         }
         for pool in &machine.storage {

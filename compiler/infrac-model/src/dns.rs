@@ -58,7 +58,7 @@ pub fn records(model: &Model) -> Vec<Record> {
                 out.insert((format!("{name}.{domain}"), p.address.value), ());
             }
         }
-        if let Some(p) = machine.bmc {
+        if let Some(p) = machine.bmc.as_deref() {
             out.insert((format!("{name}-bmc.{domain}"), p.address.value), ());
         }
     }

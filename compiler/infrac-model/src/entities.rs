@@ -379,9 +379,11 @@ pub struct Machine {
     /// Addresses on networks that no declared NIC carries (`address = 192.168.1.10 on
     /// mgmt`): on a Proxmox node they live on the bridge of that network.
     pub addresses: ThinVec<Placement>,
-    pub bmc: Option<Placement>,
-    pub bmc_user: Option<String>,
-    pub bmc_password: Option<SecretRef>,
+    // The BMC's fields are boxed: few machines have one, and every guest carried room
+    // for all three.
+    pub bmc: Option<Box<Placement>>,
+    pub bmc_user: Option<Box<str>>,
+    pub bmc_password: Option<Box<SecretRef>>,
     pub services: ThinVec<MachineService>,
     /// NFS exports this machine serves.
     pub exports: ThinVec<Export>,
@@ -463,7 +465,7 @@ impl Machine {
                 .map(|ip| Spanned::new(IpAddr::V6(ip.value), ip.span));
             on(v4).into_iter().chain(on(v6))
         });
-        let placed = self.addresses.iter().chain(&self.bmc);
+        let placed = self.addresses.iter().chain(self.bmc.as_deref());
         nics.chain(placed.map(|p| (p.network, p.address)))
     }
     /// The NICs attached to a network, with their index.

@@ -18,7 +18,7 @@ impl<'a> Sema<'a> {
                 let found = self
                     .index
                     .get(&(Some(ns.name.clone()), name.name.clone()))
-                    .cloned()
+                    .map(|d| d.to_vec())
                     .unwrap_or_default();
                 match found.iter().find(|d| self.decls[d.0 as usize].kind == kind) {
                     Some(d) => Some(*d),
@@ -103,13 +103,10 @@ impl<'a> Sema<'a> {
         // The lab's own declarations of that name, then the prelude's, looked up in place:
         // every guest resolves its host and pools here.
         let empty: &[DeclIdx] = &[];
-        let global = self
-            .index
-            .get(&(None, name.into()))
-            .map_or(empty, Vec::as_slice);
+        let global = self.index.get(&(None, name.into())).map_or(empty, |d| &**d);
         let prelude = prelude_ns
             .and_then(|ns| self.index.get(&(Some(ns.into()), name.into())))
-            .map_or(empty, Vec::as_slice);
+            .map_or(empty, |d| &**d);
         if let Some(d) = global
             .iter()
             .chain(prelude)
@@ -471,7 +468,7 @@ impl<'a> Sema<'a> {
                 let found = self
                     .index
                     .get(&(None, w.as_str().into()))
-                    .cloned()
+                    .map(|d| d.to_vec())
                     .unwrap_or_default();
                 match found
                     .iter()

@@ -130,6 +130,36 @@ pub struct DeclInst<'a> {
     pub shadowed: bool,
 }
 
+/// The declarations of one name, in source order: read as a slice. Nearly every name is
+/// declared once, and a list of one would be an allocation per declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Declared {
+    Once(DeclIdx),
+    /// Two or more: a duplicate, reported.
+    More(Vec<DeclIdx>),
+}
+
+impl Declared {
+    /// Adds a later declaration of the name.
+    pub fn push(&mut self, idx: DeclIdx) {
+        match self {
+            Declared::Once(first) => *self = Declared::More(vec![*first, idx]),
+            Declared::More(all) => all.push(idx),
+        }
+    }
+}
+
+impl std::ops::Deref for Declared {
+    type Target = [DeclIdx];
+
+    fn deref(&self) -> &[DeclIdx] {
+        match self {
+            Declared::Once(idx) => std::slice::from_ref(idx),
+            Declared::More(all) => all,
+        }
+    }
+}
+
 impl<'a> DeclInst<'a> {
     /// The body, with the template's entries merged in before it. Every entry is read
     /// with the declaration's loop variables, [`DeclInst::env`].
@@ -939,14 +969,13 @@ impl<'a> Sema<'a> {
         };
         let shadowed = !self.namespaces.is_empty() && self.namespaces.contains(name.as_str());
         let idx = DeclIdx(self.decls.len() as u32);
-        // Most names are declared once: a list of exactly one, not one grown to four.
         match self
             .index
             .entry((namespace.as_deref().map(Into::into), name.as_str().into()))
         {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut().push(idx),
             std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(vec![idx]);
+                e.insert(Declared::Once(idx));
             }
         }
         self.decls.push(DeclInst {

@@ -100,7 +100,7 @@ impl Analysis {
 pub(crate) struct Sema<'a> {
     pub(crate) decls: Vec<DeclInst<'a>>,
     // Keys are inline strings, so building one to look a name up allocates nothing.
-    pub(crate) index: HashMap<(Option<EcoString>, EcoString), Vec<DeclIdx>>,
+    pub(crate) index: HashMap<(Option<EcoString>, EcoString), decls::Declared>,
     pub(crate) namespaces: BTreeSet<String>,
     pub(crate) used_namespaces: HashSet<String>,
     pub(crate) diags: Vec<Diagnostic>,

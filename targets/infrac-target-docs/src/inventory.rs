@@ -96,6 +96,7 @@ pub(crate) fn page(model: &Model, header: &str) -> InventoryPage {
         }
         let bmc = host
             .bmc
+            .as_deref()
             .map(|p| format!("{} on {}", p.address.value, model.network(p.network).name));
         row.extend([
             cell(&platform(model, host)),
@@ -297,7 +298,7 @@ fn hardware(machine: &Machine) -> (String, String, String) {
 /// A machine's addresses as `ADDRESS on NETWORK`, the BMC left out (it has its own
 /// column), and `DHCP on NETWORK` for a NIC that takes its address from DHCP.
 fn host_addresses(model: &Model, machine: &Machine) -> Vec<String> {
-    let bmc = machine.bmc.map(|p| (p.network, p.address.value));
+    let bmc = machine.bmc.as_deref().map(|p| (p.network, p.address.value));
     let mut out: Vec<String> = machine
         .addresses()
         .into_iter()

@@ -54,7 +54,7 @@ pub fn all_assignments(model: &Model) -> Vec<Assigned> {
                 who.push_str(&machine.name);
             }
         }
-        let bmc = machine.bmc.map(|p| (p.network, p.address.value));
+        let bmc = machine.bmc.as_deref().map(|p| (p.network, p.address.value));
         for (n, address) in machine.each_address() {
             if bmc == Some((n, address.value)) {
                 add(&mut out, n, address.value, format!("{who} BMC"));

@@ -339,7 +339,7 @@ fn inventory(model: &Model) -> Vec<Assignment<'_>> {
     let mut all: Vec<Assignment> = Vec::with_capacity(addresses + leases.len());
     let leased: std::collections::HashSet<Span> = leases.iter().map(|(_, l)| l.ip.span).collect();
     for (id, machine) in model.machines() {
-        let bmc = machine.bmc.map(|p| p.address.span);
+        let bmc = machine.bmc.as_deref().map(|p| p.address.span);
         let mut add = |network: NetworkId, addr: IpAddr, span: Span| {
             // A NIC that takes a reserved address by DHCP is counted with the leases.
             if !leased.is_empty() && leased.contains(&span) {
@@ -370,7 +370,7 @@ fn inventory(model: &Model) -> Vec<Assignment<'_>> {
                 add(network, IpAddr::V6(ip.value), ip.span);
             }
         }
-        for placed in machine.addresses.iter().chain(&machine.bmc) {
+        for placed in machine.addresses.iter().chain(machine.bmc.as_deref()) {
             add(placed.network, placed.address.value, placed.address.span);
         }
     }

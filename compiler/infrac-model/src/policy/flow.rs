@@ -180,7 +180,7 @@ pub fn addresses(policy: &Policy, endpoint: &Endpoint, family: IpFamily) -> Opti
         Endpoint::Machine(m) => {
             let machine = policy.model.machine(*m);
             // The BMC is a device of its own, not the machine's operating system.
-            let bmc = machine.bmc.map(|p| p.address.value);
+            let bmc = machine.bmc.as_deref().map(|p| p.address.value);
             // An overlay address travels inside the overlay's tunnels, not through this
             // router, unless the router is on that overlay itself.
             let routed = |network: crate::NetworkId| {

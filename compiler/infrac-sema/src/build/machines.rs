@@ -206,9 +206,9 @@ impl<'a> Sema<'a> {
                 })
                 .collect();
             machine.addresses = self.placements(&f, "address", model).into();
-            machine.bmc = self.placement(&f, "bmc", model);
-            machine.bmc_user = f.string("bmc_user");
-            machine.bmc_password = f.secret("bmc_password");
+            machine.bmc = self.placement(&f, "bmc", model).map(Box::new);
+            machine.bmc_user = f.string("bmc_user").map(String::into_boxed_str);
+            machine.bmc_password = f.secret("bmc_password").map(Box::new);
             machine.services = self
                 .machine_services(&f, f.attr("services"), model, handles)
                 .into();
