@@ -6,7 +6,7 @@ use infrac_diagnostics::{Code, Diagnostic, FileId, Span};
 use infrac_model::{
     Bytes, Cluster, Export, ExportRef, Guest, GuestKind, Lease, Mac, Machine, MachineId,
     MachineService, Model, Network, NetworkId, Nic, Overlay, Placement, Platform, PortSpec,
-    Protocol, Reserve, Site, SiteId, Spanned, StorageKind, StoragePool, VipProvider, Vmid,
+    Protocol, Reserve, Site, SiteId, Spanned, StorageKind, StoragePool, ThinVec, VipProvider, Vmid,
 };
 use std::cell::Cell;
 use std::net::{IpAddr, Ipv4Addr};
@@ -83,13 +83,13 @@ impl Lab {
             memory: self.spans.at(Bytes(4 << 30)),
             balloon: None,
             swap: None,
-            disks: Vec::new(),
-            pci: Vec::new(),
+            disks: ThinVec::new(),
+            pci: ThinVec::new(),
             start: true,
             order: None,
             unprivileged: false,
             nesting: false,
-            tags: Vec::new(),
+            tags: ThinVec::new(),
             cpu: None,
             machine: None,
             bios: None,

@@ -106,7 +106,7 @@ fn orion_with_rules(test: &str, rules: &str, tail: &str) -> (Client, PathBuf, St
         1,
     ) + tail;
     let lab = lab_folder(test);
-    let mut client = Client::start();
+    let client = Client::start();
     client.open(&lab, &text);
     client.next_publication(&lab);
     (client, lab, text)

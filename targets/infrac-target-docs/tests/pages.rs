@@ -83,22 +83,22 @@ fn every_doc_comment_appears_next_to_its_subject() {
             .into_iter()
             .map(|(_, c)| c)
             .collect();
-        let mut docs: Vec<&Option<String>> = Vec::new();
-        docs.extend(model.sites.iter().map(|s| &s.doc));
+        let mut docs: Vec<Option<&str>> = Vec::new();
+        docs.extend(model.sites.iter().map(|s| s.doc.as_deref()));
         for (_, machine) in model.machines() {
-            docs.push(&machine.doc);
+            docs.push(machine.doc.as_deref());
             // A guest's row has no place for its NICs; every other machine lists them.
             if machine.guest.is_none() {
-                docs.extend(machine.nics.iter().map(|n| &n.doc));
+                docs.extend(machine.nics.iter().map(|n| n.doc.as_deref()));
             }
-            docs.extend(machine.bridges.iter().map(|b| &b.doc));
-            docs.extend(machine.storage.iter().map(|p| &p.doc));
-            docs.extend(machine.exports.iter().map(|e| &e.doc));
+            docs.extend(machine.bridges.iter().map(|b| b.doc.as_deref()));
+            docs.extend(machine.storage.iter().map(|p| p.doc.as_deref()));
+            docs.extend(machine.exports.iter().map(|e| e.doc.as_deref()));
         }
-        docs.extend(model.networks.iter().map(|n| &n.doc));
-        docs.extend(model.clusters.iter().map(|c| &c.doc));
-        docs.extend(model.apps.iter().map(|a| &a.doc));
-        docs.extend(model.ingresses.iter().map(|i| &i.doc));
+        docs.extend(model.networks.iter().map(|n| n.doc.as_deref()));
+        docs.extend(model.clusters.iter().map(|c| c.doc.as_deref()));
+        docs.extend(model.apps.iter().map(|a| a.doc.as_deref()));
+        docs.extend(model.ingresses.iter().map(|i| i.doc.as_deref()));
         for doc in docs.into_iter().flatten() {
             // Table cells join a comment's lines; paragraphs keep them. Either way every
             // line is on the page.
