@@ -94,17 +94,14 @@ pub(crate) fn page(model: &Model, header: &str) -> InventoryPage {
         if sites {
             row.push(cell(&model.site_of(id).name));
         }
-        let bmc = host
-            .bmc
-            .as_deref()
-            .map(|p| format!("{} on {}", p.address.value, model.network(p.network).name));
+        let bmc = lines(bmc_lines(model, host));
         row.extend([
             cell(&platform(model, host)),
             cell(&hardware),
             cell(&cpu),
             cell(&memory),
             or_dash(non_empty(lines(host_addresses(model, host)))),
-            or_dash(bmc.map(|b| cell(&b))),
+            or_dash(non_empty(bmc)),
             host.description.as_deref().map(cell).unwrap_or_default(),
         ]);
         hosts_summary.row(row);
@@ -228,6 +225,21 @@ pub(crate) fn page(model: &Model, header: &str) -> InventoryPage {
             })
             .collect(),
     }
+}
+
+/// How to reach a host's BMC: its address, and the login the lab gives for it (the
+/// password as the name of its secret, never its value).
+fn bmc_lines(model: &Model, host: &Machine) -> Vec<String> {
+    let address = host
+        .bmc
+        .as_deref()
+        .map(|p| format!("{} on {}", p.address.value, model.network(p.network).name));
+    let user = host.bmc_user.as_deref().map(|u| format!("user {u}"));
+    let password = host
+        .bmc_password
+        .as_deref()
+        .map(|s| format!("password in secret {}", s.0));
+    address.into_iter().chain(user).chain(password).collect()
 }
 
 fn non_empty(s: String) -> Option<String> {
