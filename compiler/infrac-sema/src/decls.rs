@@ -618,7 +618,11 @@ impl<'a> Sema<'a> {
             for item in &module.ast.items {
                 match item {
                     ast::Item::Decl(decl) => {
-                        let estimate = self.loops_estimate(&decl.body.entries, &Vec::new());
+                        let estimate = if decl.loops {
+                            self.loops_estimate(&decl.body.entries, &Vec::new())
+                        } else {
+                            0
+                        };
                         if self.within_instance_cap(&mut instances, estimate, decl.head_span()) {
                             self.add_decl(decl, Vec::new(), &module.namespace);
                         }
@@ -771,9 +775,14 @@ impl<'a> Sema<'a> {
     fn loops_estimate(&mut self, entries: &[ast::Entry], env: &Env) -> u64 {
         entries.iter().fold(0u64, |total, entry| {
             let n = match entry {
-                ast::Entry::Block(decl) => self.loops_estimate(&decl.body.entries, env),
+                ast::Entry::Block(decl) if decl.loops => {
+                    self.loops_estimate(&decl.body.entries, env)
+                }
                 ast::Entry::For(f) => self.loop_estimate(f, env),
-                ast::Entry::Attr(_) | ast::Entry::Rule(_) | ast::Entry::Error(_) => 0,
+                ast::Entry::Block(_)
+                | ast::Entry::Attr(_)
+                | ast::Entry::Rule(_)
+                | ast::Entry::Error(_) => 0,
             };
             total.saturating_add(n)
         })

@@ -97,6 +97,12 @@ pub struct Decl {
     pub in_: Option<Box<Path>>,
     pub body: Block,
     pub span: Span,
+    /// Whether a `for` loop is among the body's entries or those of its nested blocks
+    /// ([`Block::has_loops`]). Taken from the entries as the parser makes them, while they
+    /// are fresh in the cache: what a pass that only cares about loops reads instead of
+    /// walking every body of a large lab again (ten thousand guests, sixty thousand
+    /// entries, none of them a loop).
+    pub loops: bool,
 }
 
 impl Decl {
@@ -114,6 +120,18 @@ impl Decl {
 pub struct Block {
     pub entries: Vec<Entry>,
     pub span: Span,
+}
+
+impl Block {
+    /// Whether a `for` loop is among the entries, or among those of a nested block: what
+    /// [`Decl::loops`] records.
+    pub fn has_loops(&self) -> bool {
+        self.entries.iter().any(|entry| match entry {
+            Entry::For(_) => true,
+            Entry::Block(decl) => decl.loops,
+            Entry::Attr(_) | Entry::Rule(_) | Entry::Error(_) => false,
+        })
+    }
 }
 
 /// One line of a block. Attributes, by far the most common entry, are stored inline;

@@ -982,6 +982,7 @@ where
                 on,
                 from: from.map(Box::new),
                 in_: in_.map(Box::new),
+                loops: body.has_loops(),
                 body,
                 span: sp(e.span()),
             },

@@ -112,6 +112,7 @@ impl Spans for Decl {
             in_,
             body,
             span,
+            loops: _,
         } = self;
         kind.each_span(f);
         name.each_span(f);

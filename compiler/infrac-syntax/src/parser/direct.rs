@@ -770,6 +770,7 @@ impl<'t> Direct<'t> {
             on,
             from,
             in_,
+            loops: body.has_loops(),
             body,
             span: self.span_from(start),
         })))
