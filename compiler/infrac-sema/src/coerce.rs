@@ -238,7 +238,41 @@ impl<'a> Sema<'a> {
     }
 
     /// Checks `value` against `ty`, converting where the language allows it.
+    ///
+    /// Nearly every value written already has its type (a count of cores, a size, an
+    /// address of the right family): those are handed back here, inlined into the caller,
+    /// as [`Sema::coerce_other`] would, so they do not go through memory into a call and
+    /// back out again for each attribute of a lab.
+    #[inline(always)]
     pub(crate) fn coerce(
+        &mut self,
+        value: Value,
+        span: Span,
+        ty: &Ty,
+        ctx: Option<DeclIdx>,
+    ) -> Option<Value> {
+        // Each case is the first arm of `coerce_other` that the pair meets, and one that
+        // returns the value unchanged.
+        let as_is = match (ty, &value) {
+            (Ty::Int(lo, hi), Value::Int(n)) => lo <= n && n <= hi,
+            (Ty::Cores, Value::Int(n)) => (0..=65_536).contains(n),
+            (Ty::Ipv4, Value::Ip(ip)) => ip.is_ipv4(),
+            (Ty::Ipv6, Value::Ip(ip)) => ip.is_ipv6(),
+            (Ty::Ip, Value::Ip(_))
+            | (Ty::Bytes, Value::Bytes(_))
+            | (Ty::Bool, Value::Bool(_))
+            | (Ty::Float, Value::Float(_))
+            | (Ty::Str | Ty::Text, Value::Str(_)) => true,
+            _ => false,
+        };
+        if as_is {
+            return Some(value);
+        }
+        self.coerce_other(value, span, ty, ctx)
+    }
+
+    /// [`Sema::coerce`] for every pair it does not settle itself.
+    fn coerce_other(
         &mut self,
         value: Value,
         span: Span,
