@@ -7,6 +7,9 @@ use crate::Sema;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use infrac_syntax::ast;
 
+/// The largest count of cores an attribute accepts.
+const MAX_CORES: i128 = 65_536;
+
 impl<'a> Sema<'a> {
     /// Resolves `path` to a declaration of `kind`, reporting what went wrong if it cannot.
     pub(crate) fn resolve_path_as(&mut self, path: &ast::Path, kind: Kind) -> Option<DeclIdx> {
@@ -255,7 +258,7 @@ impl<'a> Sema<'a> {
         // returns the value unchanged.
         let as_is = match (ty, &value) {
             (Ty::Int(lo, hi), Value::Int(n)) => lo <= n && n <= hi,
-            (Ty::Cores, Value::Int(n)) => (0..=65_536).contains(n),
+            (Ty::Cores, Value::Int(n)) => (0..=MAX_CORES).contains(n),
             (Ty::Ipv4, Value::Ip(ip)) => ip.is_ipv4(),
             (Ty::Ipv6, Value::Ip(ip)) => ip.is_ipv6(),
             (Ty::Ip, Value::Ip(_))
@@ -315,7 +318,23 @@ impl<'a> Sema<'a> {
                     None
                 }
             },
-            (Ty::Cores, Value::Int(n)) if (0..=65_536).contains(&n) => Some(Value::Int(n)),
+            (Ty::Cores, Value::Int(n)) => {
+                if !(0..=MAX_CORES).contains(&n) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::OUT_OF_RANGE,
+                            format!("{n} cores is out of range"),
+                            span,
+                            format!("expected 0 to {MAX_CORES} cores"),
+                        )
+                        .with_help(format!(
+                            "give a whole number of cores from 0 to {MAX_CORES}"
+                        )),
+                    );
+                    return None;
+                }
+                Some(Value::Int(n))
+            }
             (Ty::Cpu, Value::Int(n)) if (0..=1_000_000).contains(&n) => {
                 Some(Value::Milli(n as u64 * 1000))
             }
