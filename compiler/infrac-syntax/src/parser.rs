@@ -520,7 +520,7 @@ where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
 {
     let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
-    let (entry, _expr) = entry_and_expr(file, cuts);
+    let entry = entry_parser(file, cuts);
 
     let str_text = select! { Token::StrText(s) => s };
     let import = just(Token::Import)
@@ -632,187 +632,33 @@ where
         .at_least(1)
 }
 
-fn entry_and_expr<'t, I>(
-    file: FileId,
-    cuts: Cuts,
-) -> (
-    impl Parser<'t, I, Entry, Extra<'t>> + Clone,
-    impl Parser<'t, I, Expr, Extra<'t>> + Clone,
-)
+fn entry_parser<'t, I>(file: FileId, cuts: Cuts) -> impl Parser<'t, I, Entry, Extra<'t>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
 {
-    let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
-    let mut expr = Recursive::declare();
-    let mut block = Recursive::declare();
-    let mut entry = Recursive::declare();
+    // Entries, blocks and values nest in one another. Each is made with `recursive`, whose
+    // parser refers to itself through a weak handle, the value parser inside the entry
+    // parser, so nothing is left behind when the parser is dropped; declared parsers
+    // (`Recursive::declare`) that refer to each other hold one another alive, and every
+    // parse of a broken file lost their memory.
+    recursive(move |entry| {
+        let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
 
-    let name = ident(file);
-    let path = name
-        .clone()
-        .separated_by(just(Token::Dot))
-        .at_least(1)
-        .collect::<Vec<_>>()
-        .map_with(move |segments, e| Path {
-            segments: segments.into(),
-            span: sp(e.span()),
-        })
-        .labelled("a name");
+        let name = ident(file);
+        let path = name
+            .clone()
+            .separated_by(just(Token::Dot))
+            .at_least(1)
+            .collect::<Vec<_>>()
+            .map_with(move |segments, e| Path {
+                segments: segments.into(),
+                span: sp(e.span()),
+            })
+            .labelled("a name");
 
-    let str_lit = just(Token::StrStart)
-        .ignore_then(
-            choice((
-                select! { Token::StrText(s) => StrPart::Text(s) },
-                expr.clone()
-                    .delimited_by(just(Token::InterpOpen), just(Token::InterpClose))
-                    .map(StrPart::Interp),
-            ))
-            .repeated()
-            .collect::<Vec<_>>(),
-        )
-        .then_ignore(just(Token::StrEnd))
-        .map_with(move |parts, e| StrLit {
-            parts: parts.into(),
-            span: sp(e.span()),
-        })
-        .labelled("a string");
-
-    let literal = select! {
-        Token::Number(n) => ExprKind::Number(n),
-        Token::Quantity(n, unit) => ExprKind::Quantity(n, unit),
-        Token::True => ExprKind::Bool(true),
-        Token::False => ExprKind::Bool(false),
-        Token::Ipv4(a) => ExprKind::Ipv4(a),
-        Token::Ipv6(a) => ExprKind::Ipv6(a),
-        Token::Prefix(a, l) => ExprKind::Prefix(a, l),
-        Token::Mac(m) => ExprKind::Mac(m),
-        Token::Port(p, lo, hi) => ExprKind::Port(p, lo, hi),
-        Token::Invalid => ExprKind::Error,
-    };
-
-    let list = expr
-        .clone()
-        .separated_by(just(Token::Comma))
-        .allow_trailing()
-        .collect::<Vec<_>>()
-        .delimited_by(just(Token::LBracket), just(Token::RBracket))
-        .map(ExprKind::List)
-        .recover_with(via_parser(nested_delimiters(
-            Token::LBracket,
-            Token::RBracket,
-            [
-                (Token::LParen, Token::RParen),
-                (Token::LBrace, Token::RBrace),
-            ],
-            |_| ExprKind::Error,
-        )));
-
-    let call = name
-        .clone()
-        .then(
-            expr.clone()
-                .separated_by(just(Token::Comma))
-                .allow_trailing()
-                .collect::<Vec<_>>()
-                .delimited_by(just(Token::LParen), just(Token::RParen)),
-        )
-        .map(|(f, args)| ExprKind::Call(Box::new(f), args));
-
-    let path_or_instance =
-        path.clone()
-            .then(block.clone().or_not())
-            .map(|(p, b): (Path, Option<Block>)| match b {
-                Some(b) => ExprKind::Instance(Box::new((p, b))),
-                None => ExprKind::Path(p),
-            });
-
-    let paren = expr
-        .clone()
-        .delimited_by(just(Token::LParen), just(Token::RParen))
-        .map(|e: Expr| e.kind)
-        .recover_with(via_parser(nested_delimiters(
-            Token::LParen,
-            Token::RParen,
-            [
-                (Token::LBracket, Token::RBracket),
-                (Token::LBrace, Token::RBrace),
-            ],
-            |_| ExprKind::Error,
-        )));
-
-    let atom = choice((
-        literal,
-        str_lit.clone().map(ExprKind::Str),
-        list,
-        call,
-        path_or_instance,
-        paren,
-    ))
-    .map_with({
-        let cuts = cuts.clone();
-        move |kind, e| bounded(kind, sp(e.span()), &cuts)
-    })
-    .labelled("a value")
-    .boxed();
-
-    let binary = {
-        let cuts = cuts.clone();
-        move |op: BinOp, l: Expr, r: Expr| {
-            let span = l.span.to(r.span);
-            bounded(ExprKind::Binary(op, Box::new(l), Box::new(r)), span, &cuts)
-        }
-    };
-    let product = atom.clone().foldl(
-        choice((
-            just(Token::Star).to(BinOp::Mul),
-            just(Token::Slash).to(BinOp::Div),
-        ))
-        .then(atom.clone())
-        .repeated(),
-        {
-            let binary = binary.clone();
-            move |l, (op, r)| binary(op, l, r)
-        },
-    );
-    let sum = product
-        .clone()
-        .foldl(
-            choice((
-                just(Token::Plus).to(BinOp::Add),
-                just(Token::Minus).to(BinOp::Sub),
-            ))
-            .then(product)
-            .repeated(),
-            move |l, (op, r)| binary(op, l, r),
-        )
-        .boxed();
-    let range = sum
-        .clone()
-        .then(just(Token::DotDot).ignore_then(sum).or_not())
-        .map({
-            let cuts = cuts.clone();
-            move |(lo, hi): (Expr, Option<Expr>)| match hi {
-                Some(hi) => {
-                    let span = lo.span.to(hi.span);
-                    bounded(ExprKind::Range(Box::new(lo), Box::new(hi)), span, &cuts)
-                }
-                None => lo,
-            }
-        });
-    let placed = range
-        .then(just(Token::On).ignore_then(path.clone()).or_not())
-        .map(move |(value, target): (Expr, Option<Path>)| match target {
-            Some(target) => {
-                let span = value.span.to(target.span);
-                bounded(ExprKind::Placed(Box::new((value, target))), span, &cuts)
-            }
-            None => value,
-        });
-    expr.define(placed.labelled("a value"));
-
-    let separators = choice((just(Token::Newline), just(Token::Comma))).repeated();
-    block.define(
-        entry
+        let separators = choice((just(Token::Newline), just(Token::Comma))).repeated();
+        // Not recursive of itself: what recurses is the entry, inside it.
+        let block = entry
             .clone()
             .separated_by(
                 choice((just(Token::Newline), just(Token::Comma)))
@@ -841,168 +687,307 @@ where
                     span: sp(s),
                 },
             )))
-            .labelled("a `{ }` block"),
-    );
+            .labelled("a `{ }` block")
+            .boxed();
 
-    let attr = name
-        .clone()
-        .separated_by(just(Token::Dot))
-        .at_least(1)
-        .collect::<Vec<_>>()
-        .then_ignore(just(Token::Eq))
-        .then(expr.clone())
-        .map_with(move |(path, value), e| {
-            Entry::Attr(Attr {
-                path: path.into(),
-                value,
+        let expr = recursive({
+            let (name, path, block, cuts) =
+                (name.clone(), path.clone(), block.clone(), cuts.clone());
+            move |expr| {
+                let str_lit = string(expr.clone(), file);
+                let literal = select! {
+                    Token::Number(n) => ExprKind::Number(n),
+                    Token::Quantity(n, unit) => ExprKind::Quantity(n, unit),
+                    Token::True => ExprKind::Bool(true),
+                    Token::False => ExprKind::Bool(false),
+                    Token::Ipv4(a) => ExprKind::Ipv4(a),
+                    Token::Ipv6(a) => ExprKind::Ipv6(a),
+                    Token::Prefix(a, l) => ExprKind::Prefix(a, l),
+                    Token::Mac(m) => ExprKind::Mac(m),
+                    Token::Port(p, lo, hi) => ExprKind::Port(p, lo, hi),
+                    Token::Invalid => ExprKind::Error,
+                };
+
+                let list = expr
+                    .clone()
+                    .separated_by(just(Token::Comma))
+                    .allow_trailing()
+                    .collect::<Vec<_>>()
+                    .delimited_by(just(Token::LBracket), just(Token::RBracket))
+                    .map(ExprKind::List)
+                    .recover_with(via_parser(nested_delimiters(
+                        Token::LBracket,
+                        Token::RBracket,
+                        [
+                            (Token::LParen, Token::RParen),
+                            (Token::LBrace, Token::RBrace),
+                        ],
+                        |_| ExprKind::Error,
+                    )));
+
+                let call = name
+                    .clone()
+                    .then(
+                        expr.clone()
+                            .separated_by(just(Token::Comma))
+                            .allow_trailing()
+                            .collect::<Vec<_>>()
+                            .delimited_by(just(Token::LParen), just(Token::RParen)),
+                    )
+                    .map(|(f, args)| ExprKind::Call(Box::new(f), args));
+
+                let path_or_instance = path.clone().then(block.clone().or_not()).map(
+                    |(p, b): (Path, Option<Block>)| match b {
+                        Some(b) => ExprKind::Instance(Box::new((p, b))),
+                        None => ExprKind::Path(p),
+                    },
+                );
+
+                let paren = expr
+                    .clone()
+                    .delimited_by(just(Token::LParen), just(Token::RParen))
+                    .map(|e: Expr| e.kind)
+                    .recover_with(via_parser(nested_delimiters(
+                        Token::LParen,
+                        Token::RParen,
+                        [
+                            (Token::LBracket, Token::RBracket),
+                            (Token::LBrace, Token::RBrace),
+                        ],
+                        |_| ExprKind::Error,
+                    )));
+
+                let atom = choice((
+                    literal,
+                    str_lit.clone().map(ExprKind::Str),
+                    list,
+                    call,
+                    path_or_instance,
+                    paren,
+                ))
+                .map_with({
+                    let cuts = cuts.clone();
+                    move |kind, e| bounded(kind, sp(e.span()), &cuts)
+                })
+                .labelled("a value")
+                .boxed();
+
+                let binary = {
+                    let cuts = cuts.clone();
+                    move |op: BinOp, l: Expr, r: Expr| {
+                        let span = l.span.to(r.span);
+                        bounded(ExprKind::Binary(op, Box::new(l), Box::new(r)), span, &cuts)
+                    }
+                };
+                let product = atom.clone().foldl(
+                    choice((
+                        just(Token::Star).to(BinOp::Mul),
+                        just(Token::Slash).to(BinOp::Div),
+                    ))
+                    .then(atom.clone())
+                    .repeated(),
+                    {
+                        let binary = binary.clone();
+                        move |l, (op, r)| binary(op, l, r)
+                    },
+                );
+                let sum = product
+                    .clone()
+                    .foldl(
+                        choice((
+                            just(Token::Plus).to(BinOp::Add),
+                            just(Token::Minus).to(BinOp::Sub),
+                        ))
+                        .then(product)
+                        .repeated(),
+                        move |l, (op, r)| binary(op, l, r),
+                    )
+                    .boxed();
+                let range = sum
+                    .clone()
+                    .then(just(Token::DotDot).ignore_then(sum).or_not())
+                    .map({
+                        let cuts = cuts.clone();
+                        move |(lo, hi): (Expr, Option<Expr>)| match hi {
+                            Some(hi) => {
+                                let span = lo.span.to(hi.span);
+                                bounded(ExprKind::Range(Box::new(lo), Box::new(hi)), span, &cuts)
+                            }
+                            None => lo,
+                        }
+                    });
+                let placed = range
+                    .then(just(Token::On).ignore_then(path.clone()).or_not())
+                    .map(move |(value, target): (Expr, Option<Path>)| match target {
+                        Some(target) => {
+                            let span = value.span.to(target.span);
+                            bounded(ExprKind::Placed(Box::new((value, target))), span, &cuts)
+                        }
+                        None => value,
+                    });
+                placed.labelled("a value")
+            }
+        });
+        let str_lit = string(expr.clone(), file);
+
+        let attr = name
+            .clone()
+            .separated_by(just(Token::Dot))
+            .at_least(1)
+            .collect::<Vec<_>>()
+            .then_ignore(just(Token::Eq))
+            .then(expr.clone())
+            .map_with(move |(path, value), e| {
+                Entry::Attr(Attr {
+                    path: path.into(),
+                    value,
+                    span: sp(e.span()),
+                })
+            });
+
+        let policy = keyword("policy")
+            .map_with(move |_, e| Ident {
+                name: "policy".into(),
                 span: sp(e.span()),
             })
-        });
+            .then(name.clone())
+            .then_ignore(just(Token::Eq))
+            .then(expr.clone())
+            .map_with(move |((kw, chain), value), e| {
+                Entry::Attr(Attr {
+                    path: AttrName::Dotted(Box::new([kw, chain])),
+                    value,
+                    span: sp(e.span()),
+                })
+            });
 
-    let policy = keyword("policy")
-        .map_with(move |_, e| Ident {
-            name: "policy".into(),
-            span: sp(e.span()),
-        })
-        .then(name.clone())
-        .then_ignore(just(Token::Eq))
-        .then(expr.clone())
-        .map_with(move |((kw, chain), value), e| {
-            Entry::Attr(Attr {
-                path: AttrName::Dotted(Box::new([kw, chain])),
-                value,
-                span: sp(e.span()),
-            })
-        });
-
-    let port_item = choice((
-        select! {
-            Token::Port(p, lo, hi) => ExprKind::Port(p, lo, hi),
-            Token::Invalid => ExprKind::Error,
-        },
-        path.clone().map(ExprKind::Path),
-    ))
-    .map_with(move |kind, e| Expr::new(kind, sp(e.span())))
-    .labelled("a port such as `tcp/22`");
-
-    let action = choice((keyword("allow"), keyword("deny"))).map_with(move |t, e| Ident {
-        name: match t {
-            Token::Ident(s) => s,
-            _ => EcoString::default(),
-        },
-        span: sp(e.span()),
-    });
-    let filter = action
-        .then(name.clone())
-        .then_ignore(just(Token::Arrow))
-        .then(name.clone())
-        .then(
-            port_item
-                .clone()
-                .separated_by(just(Token::Comma))
-                .at_least(1)
-                .collect::<Vec<_>>()
-                .or_not(),
-        )
-        .then(just(Token::From).ignore_then(expr.clone()).or_not())
-        .map_with(move |((((action, from), to), ports), sources), e| {
-            Entry::Rule(Box::new(Rule::Filter {
-                action,
-                from,
-                to,
-                ports: ports.unwrap_or_default(),
-                sources,
-                span: sp(e.span()),
-            }))
-        });
-
-    let masquerade = keyword("masquerade")
-        .ignore_then(expr.clone())
-        .then_ignore(just(Token::Arrow))
-        .then(name.clone())
-        .map_with(move |(zones, to), e| {
-            Entry::Rule(Box::new(Rule::Masquerade {
-                zones,
-                to,
-                span: sp(e.span()),
-            }))
-        });
-
-    let target_port = just(Token::Colon).ignore_then(
-        select! {
-            Token::Number(n) => ExprKind::Number(n),
-            Token::Invalid => ExprKind::Error,
-        }
-        .map_with(move |kind, e| Expr::new(kind, sp(e.span())))
-        .labelled("a port number"),
-    );
-    let forward = keyword("forward")
-        .ignore_then(name.clone())
-        .then(port_item)
-        .then_ignore(just(Token::Arrow))
-        .then(name.clone())
-        .then(target_port.or_not())
-        .map_with(move |(((from, port), target), target_port), e| {
-            Entry::Rule(Box::new(Rule::Forward {
-                from,
-                port,
-                target,
-                target_port,
-                span: sp(e.span()),
-            }))
-        });
-
-    let decl_name = choice((
-        name.clone().map(DeclName::Ident),
-        str_lit.map(DeclName::Str),
-    ));
-    let decl_id = choice((
-        select! {
-            Token::Number(n) => ExprKind::Number(n),
-            Token::Invalid => ExprKind::Error,
-        }
-        .map_with(move |kind, e| Expr::new(kind, sp(e.span()))),
-        expr.clone()
-            .delimited_by(just(Token::LParen), just(Token::RParen)),
-    ));
-    let decl = name
-        .clone()
-        .then(decl_name.or_not())
-        .then(decl_id.or_not())
-        .then(just(Token::On).ignore_then(path.clone()).or_not())
-        .then(just(Token::From).ignore_then(path.clone()).or_not())
-        .then(just(Token::In).ignore_then(path.clone()).or_not())
-        .then(block.clone())
-        .map_with(
-            move |((((((kind, name), id), on), from), in_), body), e| Decl {
-                doc: None,
-                kind,
-                name,
-                id,
-                on,
-                from: from.map(Box::new),
-                in_: in_.map(Box::new),
-                loops: body.has_loops(),
-                body,
-                span: sp(e.span()),
+        let port_item = choice((
+            select! {
+                Token::Port(p, lo, hi) => ExprKind::Port(p, lo, hi),
+                Token::Invalid => ExprKind::Error,
             },
-        );
+            path.clone().map(ExprKind::Path),
+        ))
+        .map_with(move |kind, e| Expr::new(kind, sp(e.span())))
+        .labelled("a port such as `tcp/22`");
 
-    let for_loop = just(Token::For)
-        .ignore_then(name.clone())
-        .then_ignore(just(Token::In))
-        .then(expr.clone())
-        .then(block.clone())
-        .map_with(move |((var, range), body), e| {
-            Entry::For(Box::new(ForLoop {
-                var,
-                range,
-                body: body.entries,
-                span: sp(e.span()),
-            }))
+        let action = choice((keyword("allow"), keyword("deny"))).map_with(move |t, e| Ident {
+            name: match t {
+                Token::Ident(s) => s,
+                _ => EcoString::default(),
+            },
+            span: sp(e.span()),
         });
+        let filter = action
+            .then(name.clone())
+            .then_ignore(just(Token::Arrow))
+            .then(name.clone())
+            .then(
+                port_item
+                    .clone()
+                    .separated_by(just(Token::Comma))
+                    .at_least(1)
+                    .collect::<Vec<_>>()
+                    .or_not(),
+            )
+            .then(just(Token::From).ignore_then(expr.clone()).or_not())
+            .map_with(move |((((action, from), to), ports), sources), e| {
+                Entry::Rule(Box::new(Rule::Filter {
+                    action,
+                    from,
+                    to,
+                    ports: ports.unwrap_or_default(),
+                    sources,
+                    span: sp(e.span()),
+                }))
+            });
 
-    entry.define(
+        let masquerade = keyword("masquerade")
+            .ignore_then(expr.clone())
+            .then_ignore(just(Token::Arrow))
+            .then(name.clone())
+            .map_with(move |(zones, to), e| {
+                Entry::Rule(Box::new(Rule::Masquerade {
+                    zones,
+                    to,
+                    span: sp(e.span()),
+                }))
+            });
+
+        let target_port = just(Token::Colon).ignore_then(
+            select! {
+                Token::Number(n) => ExprKind::Number(n),
+                Token::Invalid => ExprKind::Error,
+            }
+            .map_with(move |kind, e| Expr::new(kind, sp(e.span())))
+            .labelled("a port number"),
+        );
+        let forward = keyword("forward")
+            .ignore_then(name.clone())
+            .then(port_item)
+            .then_ignore(just(Token::Arrow))
+            .then(name.clone())
+            .then(target_port.or_not())
+            .map_with(move |(((from, port), target), target_port), e| {
+                Entry::Rule(Box::new(Rule::Forward {
+                    from,
+                    port,
+                    target,
+                    target_port,
+                    span: sp(e.span()),
+                }))
+            });
+
+        let decl_name = choice((
+            name.clone().map(DeclName::Ident),
+            str_lit.map(DeclName::Str),
+        ));
+        let decl_id = choice((
+            select! {
+                Token::Number(n) => ExprKind::Number(n),
+                Token::Invalid => ExprKind::Error,
+            }
+            .map_with(move |kind, e| Expr::new(kind, sp(e.span()))),
+            expr.clone()
+                .delimited_by(just(Token::LParen), just(Token::RParen)),
+        ));
+        let decl = name
+            .clone()
+            .then(decl_name.or_not())
+            .then(decl_id.or_not())
+            .then(just(Token::On).ignore_then(path.clone()).or_not())
+            .then(just(Token::From).ignore_then(path.clone()).or_not())
+            .then(just(Token::In).ignore_then(path.clone()).or_not())
+            .then(block.clone())
+            .map_with(
+                move |((((((kind, name), id), on), from), in_), body), e| Decl {
+                    doc: None,
+                    kind,
+                    name,
+                    id,
+                    on,
+                    from: from.map(Box::new),
+                    in_: in_.map(Box::new),
+                    loops: body.has_loops(),
+                    body,
+                    span: sp(e.span()),
+                },
+            );
+
+        let for_loop = just(Token::For)
+            .ignore_then(name.clone())
+            .then_ignore(just(Token::In))
+            .then(expr.clone())
+            .then(block.clone())
+            .map_with(move |((var, range), body), e| {
+                Entry::For(Box::new(ForLoop {
+                    var,
+                    range,
+                    body: body.entries,
+                    span: sp(e.span()),
+                }))
+            });
+
         choice((
             for_loop,
             attr,
@@ -1027,10 +1012,36 @@ where
         .recover_with(via_parser(
             skip_line().map_with(move |_, e| Entry::Error(sp(e.span()))),
         ))
-        .boxed(),
-    );
+        .boxed()
+    })
+}
 
-    (entry, expr)
+/// A string literal, its interpolations parsed by `expr`.
+fn string<'t, I>(
+    expr: impl Parser<'t, I, Expr, Extra<'t>> + Clone,
+    file: FileId,
+) -> impl Parser<'t, I, StrLit, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
+    just(Token::StrStart)
+        .ignore_then(
+            choice((
+                select! { Token::StrText(s) => StrPart::Text(s) },
+                expr.clone()
+                    .delimited_by(just(Token::InterpOpen), just(Token::InterpClose))
+                    .map(StrPart::Interp),
+            ))
+            .repeated()
+            .collect::<Vec<_>>(),
+        )
+        .then_ignore(just(Token::StrEnd))
+        .map_with(move |parts, e| StrLit {
+            parts: parts.into(),
+            span: sp(e.span()),
+        })
+        .labelled("a string")
 }
 
 /// Attaches each run of `##` lines to the declaration that starts on the next line.
