@@ -576,6 +576,22 @@ where
         .map(|items| File { items })
 }
 
+/// A dotted path `a.b.c`.
+fn dotted<'t, I>(file: FileId) -> impl Parser<'t, I, Path, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
+    ident(file)
+        .separated_by(just(Token::Dot))
+        .at_least(1)
+        .collect::<Vec<_>>()
+        .map_with(move |segments, e| Path {
+            segments: segments.into(),
+            span: sp(e.span()),
+        })
+}
+
 fn ident<'t, I>(file: FileId) -> impl Parser<'t, I, Ident, Extra<'t>> + Clone
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
@@ -645,16 +661,7 @@ where
         let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
 
         let name = ident(file);
-        let path = name
-            .clone()
-            .separated_by(just(Token::Dot))
-            .at_least(1)
-            .collect::<Vec<_>>()
-            .map_with(move |segments, e| Path {
-                segments: segments.into(),
-                span: sp(e.span()),
-            })
-            .labelled("a name");
+        let path = dotted(file).labelled("a name");
 
         let separators = choice((just(Token::Newline), just(Token::Comma))).repeated();
         // Not recursive of itself: what recurses is the entry, inside it.

@@ -3,7 +3,7 @@
 //! It is a top-level item of its own rather than a firewall entry because an intent is
 //! about the lab (an overlay, a proxy), not only about one ruleset.
 
-use super::{ident, Extra};
+use super::{dotted, ident, Extra};
 use crate::ast::{thin_vec, Expect, Expr, ExprKind, Item, Path};
 use crate::token::Token;
 use chumsky::input::ValueInput;
@@ -19,15 +19,7 @@ where
 {
     let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
     let name = ident(file);
-    let path = name
-        .clone()
-        .separated_by(just(Token::Dot))
-        .at_least(1)
-        .collect::<Vec<_>>()
-        .map_with(move |segments, e| Path {
-            segments: segments.into(),
-            span: sp(e.span()),
-        });
+    let path = dotted(file);
     let endpoint = choice((
         select! {
             Token::Ipv4(a) => ExprKind::Ipv4(a),
