@@ -652,11 +652,11 @@ fn entry_parser<'t, I>(file: FileId, cuts: Cuts) -> impl Parser<'t, I, Entry, Ex
 where
     I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
 {
-    // Entries, blocks and values nest in one another. Each is made with `recursive`, whose
-    // parser refers to itself through a weak handle, the value parser inside the entry
-    // parser, so nothing is left behind when the parser is dropped; declared parsers
-    // (`Recursive::declare`) that refer to each other hold one another alive, and every
-    // parse of a broken file lost their memory.
+    // Entries hold blocks and values, and values hold blocks and strings. The entry parser
+    // owns the value parser; each refers to itself only through the weak handle
+    // `recursive` gives it, so dropping the entry parser frees all of it. Parsers that
+    // refer to one another through `Recursive::declare` keep one another alive, and
+    // every parse of a broken file would leak them.
     recursive(move |entry| {
         let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
 
@@ -667,11 +667,7 @@ where
         // Not recursive of itself: what recurses is the entry, inside it.
         let block = entry
             .clone()
-            .separated_by(
-                choice((just(Token::Newline), just(Token::Comma)))
-                    .repeated()
-                    .at_least(1),
-            )
+            .separated_by(separators.clone().at_least(1))
             .allow_trailing()
             .collect::<Vec<_>>()
             .delimited_by(
@@ -1036,8 +1032,7 @@ where
         .ignore_then(
             choice((
                 select! { Token::StrText(s) => StrPart::Text(s) },
-                expr.clone()
-                    .delimited_by(just(Token::InterpOpen), just(Token::InterpClose))
+                expr.delimited_by(just(Token::InterpOpen), just(Token::InterpClose))
                     .map(StrPart::Interp),
             ))
             .repeated()
