@@ -7,7 +7,7 @@
 
 // The allocator the CLI uses, so the figures are the CLI's.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: infrac_alloc::Mimalloc = infrac_alloc::Mimalloc;
 
 use lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::{json, Value};

@@ -10,7 +10,7 @@ use std::path::Path;
 
 // The allocator the CLI uses, so the figures are the CLI's.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: infrac_alloc::Mimalloc = infrac_alloc::Mimalloc;
 
 fn main() {
     divan::main();

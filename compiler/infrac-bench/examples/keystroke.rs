@@ -13,7 +13,7 @@
 
 // The allocator the CLI uses, so the figures are the CLI's.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: infrac_alloc::Mimalloc = infrac_alloc::Mimalloc;
 
 use infrac_sema::{Beside, LoadError, Loader};
 use std::path::{Path, PathBuf};

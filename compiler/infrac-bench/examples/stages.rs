@@ -7,7 +7,8 @@
 
 // The allocator the CLI uses, so the figures are the CLI's, counting what is in use.
 #[global_allocator]
-static ALLOCATOR: cap::Cap<mimalloc::MiMalloc> = cap::Cap::new(mimalloc::MiMalloc, usize::MAX);
+static ALLOCATOR: cap::Cap<infrac_alloc::Mimalloc> =
+    cap::Cap::new(infrac_alloc::Mimalloc, usize::MAX);
 
 use std::time::{Duration, Instant};
 

@@ -26,7 +26,7 @@ use std::process::ExitCode;
 // Checking a lab makes many small allocations (names, values, diagnostics); mimalloc
 // serves them at a fraction of the system allocator's cost. See docs/performance.md.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: infrac_alloc::Mimalloc = infrac_alloc::Mimalloc;
 
 /// Asks Linux not to back this process with transparent huge pages, for the commands that
 /// render every target. They keep every artifact in memory and the allocator touches its

@@ -5,7 +5,7 @@
 // The server runs inside this test binary: give it the allocator `infrac lsp` runs
 // with, so the figures are the editor's.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: infrac_alloc::Mimalloc = infrac_alloc::Mimalloc;
 
 mod common;
 

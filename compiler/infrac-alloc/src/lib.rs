@@ -1,0 +1,138 @@
+//! The allocator of infrac's binaries: mimalloc 2, asked through its plain entry points
+//! whenever they already give the alignment Rust asks for.
+//!
+//! The `mimalloc` crate's allocator passes every request to mimalloc's aligned entry
+//! points (`mi_malloc_aligned`), which go through three more calls and an alignment test
+//! before they reach the same small-block path `mi_malloc` takes. Rust asks with the
+//! alignment of the type, 8 or less for nearly everything, and a check of a large lab
+//! allocates hundreds of thousands of blocks: 15 M instructions of 249 M for 10,000
+//! guests went to the allocator, a third of them to the aligned detour
+//! (docs/performance.md).
+
+#![no_std]
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::ffi::c_void;
+use libmimalloc_sys as mi;
+
+/// mimalloc's allocator; `#[global_allocator] static A: Mimalloc = Mimalloc;`.
+pub struct Mimalloc;
+
+/// The largest alignment mimalloc 2 gives every block at least that large
+/// (`MI_MAX_ALIGN_SIZE`, `sizeof(max_align_t)`, 16 on the 64-bit targets infrac ships
+/// for). Source: libmimalloc-sys 0.1.49, `c_src/mimalloc/v2/src/alloc-aligned.c`,
+/// `mi_malloc_is_naturally_aligned`: "if (alignment > size) return false; if (alignment
+/// <= MI_MAX_ALIGN_SIZE) return true;", the test mimalloc itself uses to serve an aligned
+/// request from `mi_malloc`.
+const NATURAL_ALIGN: usize = 16;
+
+/// Whether a block of `size` bytes from the plain entry points is aligned to `align`.
+#[inline(always)]
+fn natural(align: usize, size: usize) -> bool {
+    align <= NATURAL_ALIGN && align <= size
+}
+
+// SAFETY: every block comes from mimalloc with at least the layout's size and alignment
+// (`natural` holds, or the aligned entry point is asked), and is given back to `mi_free`,
+// which takes a block from any of them.
+unsafe impl GlobalAlloc for Mimalloc {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let (size, align) = (layout.size(), layout.align());
+        if natural(align, size) {
+            // SAFETY: mimalloc's allocation functions take any size.
+            unsafe { mi::mi_malloc(size).cast() }
+        } else {
+            // SAFETY: `align` is a power of two, as `Layout` guarantees.
+            unsafe { mi::mi_malloc_aligned(size, align).cast() }
+        }
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let (size, align) = (layout.size(), layout.align());
+        if natural(align, size) {
+            // SAFETY: as in `alloc`.
+            unsafe { mi::mi_zalloc(size).cast() }
+        } else {
+            // SAFETY: as in `alloc`.
+            unsafe { mi::mi_zalloc_aligned(size, align).cast() }
+        }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
+        // SAFETY: `ptr` came from this allocator, so from mimalloc.
+        unsafe { mi::mi_free(ptr.cast::<c_void>()) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let align = layout.align();
+        // `mi_realloc` keeps the block when the new size fits it (the block was aligned)
+        // and otherwise moves it to a block from `mi_malloc(new_size)`, aligned when
+        // `natural` holds for the new size.
+        if natural(align, new_size) {
+            // SAFETY: `ptr` came from this allocator, so from mimalloc.
+            unsafe { mi::mi_realloc(ptr.cast::<c_void>(), new_size).cast() }
+        } else {
+            // SAFETY: as above; `align` is a power of two.
+            unsafe { mi::mi_realloc_aligned(ptr.cast::<c_void>(), new_size, align).cast() }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec::Vec;
+
+    /// Every size and alignment a program asks for comes back aligned, zeroed when asked,
+    /// and keeps its bytes when it grows or shrinks.
+    #[test]
+    fn blocks_are_aligned_and_keep_their_bytes() {
+        let a = Mimalloc;
+        let mut kept = Vec::new();
+        for align in [1usize, 2, 4, 8, 16, 32, 64, 4096] {
+            for size in [
+                1usize, 3, 7, 8, 9, 15, 16, 17, 24, 31, 48, 100, 1000, 70_000,
+            ] {
+                let layout = Layout::from_size_align(size, align).expect("a valid layout");
+                // SAFETY: the layout has a non-zero size; each block is freed below with
+                // its layout.
+                unsafe {
+                    let p = a.alloc(layout);
+                    assert!(
+                        !p.is_null() && (p as usize).is_multiple_of(align),
+                        "{size} @ {align}"
+                    );
+                    p.write_bytes(0xa5, size);
+                    let z = a.alloc_zeroed(layout);
+                    assert!(
+                        (z as usize).is_multiple_of(align),
+                        "zeroed {size} @ {align}"
+                    );
+                    assert!((0..size).all(|i| *z.add(i) == 0));
+                    for new_size in [size / 2 + 1, size * 3 + 5] {
+                        let q = a.alloc(layout);
+                        q.write_bytes(0x3c, size);
+                        let r = a.realloc(q, layout, new_size);
+                        assert!(
+                            (r as usize).is_multiple_of(align),
+                            "{size} -> {new_size} @ {align}"
+                        );
+                        assert!((0..size.min(new_size)).all(|i| *r.add(i) == 0x3c));
+                        kept.push((r, Layout::from_size_align(new_size, align).expect("valid")));
+                    }
+                    kept.push((p, layout));
+                    kept.push((z, layout));
+                }
+            }
+        }
+        for (p, layout) in kept {
+            // SAFETY: each block came from `a` with this layout.
+            unsafe { a.dealloc(p, layout) }
+        }
+    }
+}
