@@ -6,7 +6,9 @@
 # from 1,000 to 10,000 and to 100,000, the 1,000-guest lab with 1,000 and 4,000 more
 # firewall rules or port forwards, `infrac build` of ORION with every target written,
 # every target in memory for 10,000 guests, and the language server's keystroke latency in
-# a 5,000-guest lab. Release builds; run it on a quiet machine.
+# a 5,000-guest lab, and the instructions of the main checks (callgrind, when valgrind is
+# installed), which do not depend on the machine's load. Release builds; run it on a quiet
+# machine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -76,6 +78,32 @@ for shape, what in (("rules", "firewall rules"), ("forwards", "port forwards")):
 cpu, fastest, rss = measure(["build", "examples/orion.infra", "-o", f"{work}/orion"])
 print(f"| `infrac build examples/orion.infra`, every target written | {ms(cpu, fastest)} | {rss:.0f} MiB |")
 PY
+
+echo
+# Time on a shared virtual machine moves by a fifth from one hour to the next; the count of
+# instructions does not, so it is what compares two commits measured on different days.
+if command -v valgrind > /dev/null; then
+  echo "Instructions (callgrind, every thread):"
+  echo
+  echo "| what | instructions |"
+  echo "| --- | --- |"
+  count() {
+    local label="$1"
+    shift
+    valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
+      "$target/release/infrac" "$@" > /dev/null 2>&1 || true
+    local total
+    total="$(callgrind_annotate "$work/callgrind.out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')"
+    printf '| %s | %s M |\n' "$label" "$(awk -v n="$total" 'BEGIN { printf "%.1f", n / 1e6 }')"
+  }
+  count '`infrac check`, 1,000 guests' check "$work/synth-1000.infra"
+  count '`infrac check`, 10,000 guests' check "$work/synth-10000.infra"
+  count '`infrac check`, 10,000 guests with 20,000 errors' check "$work/misspelt-10000.infra"
+  count '`infrac build examples/orion.infra`, every target written' \
+    build examples/orion.infra -o "$work/orion-counted"
+else
+  echo "valgrind is not installed: the instruction counts are left out."
+fi
 
 echo
 echo "In memory (divan, median):"
