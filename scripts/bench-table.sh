@@ -90,8 +90,14 @@ if command -v valgrind > /dev/null; then
   count() {
     local label="$1"
     shift
+    # Exit status 1 is a lab with errors, measured like any other; more is a failure.
+    local status=0
     valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
-      "$target/release/infrac" "$@" > /dev/null 2>&1 || true
+      "$target/release/infrac" "$@" > /dev/null 2>&1 || status=$?
+    if [ "$status" -gt 1 ]; then
+      echo "infrac $* exited with $status under callgrind" >&2
+      exit 1
+    fi
     local total
     total="$(callgrind_annotate "$work/callgrind.out" | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')"
     printf '| %s | %s M |\n' "$label" "$(awk -v n="$total" 'BEGIN { printf "%.1f", n / 1e6 }')"

@@ -32,32 +32,36 @@ fn natural(align: usize, size: usize) -> bool {
     align <= NATURAL_ALIGN && align <= size
 }
 
+/// A block for `layout` from `plain` when its alignment is natural there, else from
+/// `aligned`: `alloc` and `alloc_zeroed` differ only in the pair they ask.
+#[inline(always)]
+fn block(
+    layout: Layout,
+    plain: unsafe extern "C" fn(usize) -> *mut c_void,
+    aligned: unsafe extern "C" fn(usize, usize) -> *mut c_void,
+) -> *mut u8 {
+    let (size, align) = (layout.size(), layout.align());
+    if natural(align, size) {
+        // SAFETY: mimalloc's allocation functions take any size.
+        unsafe { plain(size).cast() }
+    } else {
+        // SAFETY: `align` is a power of two, as `Layout` guarantees.
+        unsafe { aligned(size, align).cast() }
+    }
+}
+
 // SAFETY: every block comes from mimalloc with at least the layout's size and alignment
 // (`natural` holds, or the aligned entry point is asked), and is given back to `mi_free`,
 // which takes a block from any of them.
 unsafe impl GlobalAlloc for Mimalloc {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let (size, align) = (layout.size(), layout.align());
-        if natural(align, size) {
-            // SAFETY: mimalloc's allocation functions take any size.
-            unsafe { mi::mi_malloc(size).cast() }
-        } else {
-            // SAFETY: `align` is a power of two, as `Layout` guarantees.
-            unsafe { mi::mi_malloc_aligned(size, align).cast() }
-        }
+        block(layout, mi::mi_malloc, mi::mi_malloc_aligned)
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let (size, align) = (layout.size(), layout.align());
-        if natural(align, size) {
-            // SAFETY: as in `alloc`.
-            unsafe { mi::mi_zalloc(size).cast() }
-        } else {
-            // SAFETY: as in `alloc`.
-            unsafe { mi::mi_zalloc_aligned(size, align).cast() }
-        }
+        block(layout, mi::mi_zalloc, mi::mi_zalloc_aligned)
     }
 
     #[inline]
