@@ -9,13 +9,29 @@
 # a 5,000-guest lab, and the instructions of the main checks (callgrind, when valgrind is
 # installed), which do not depend on the machine's load. Release builds; run it on a quiet
 # machine.
+#
+#   scripts/bench-table.sh             # the plain release build (`cargo build --release`)
+#   scripts/bench-table.sh --shipped   # the profile-optimised binary scripts/release-build.sh makes
+#
+# The in-memory and language-server rows are benchmarks linked into their own binaries,
+# always plain release builds.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 target="${CARGO_TARGET_DIR:-$root/target}"
 
+case "${1:-}" in
+  --shipped) infrac="$(scripts/release-build.sh | tail -n 1)" ;;
+  "")
+    cargo build --release --locked -q -p infrac-cli --bin infrac
+    infrac="$target/release/infrac"
+    ;;
+  *)
+    echo "usage: scripts/bench-table.sh [--shipped]" >&2
+    exit 2
+    ;;
+esac
 # `--examples` selects only examples, so the CLI's binary is built on its own.
-cargo build --release --locked -q -p infrac-cli --bin infrac
 cargo build --release --locked -q -p infrac-bench --examples
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -30,9 +46,9 @@ for n in 1000 4000; do
   "$target/release/examples/synth" --forwards "$n" > "$work/forwards-$n.infra"
 done
 
-echo "commit $(git rev-parse --short HEAD), $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo "commit $(git rev-parse --short HEAD), $(nproc) cores, $(date -u +%Y-%m-%d), ${1:-plain release build}"
 echo
-python3 - "$target/release/infrac" "$work" <<'PY'
+python3 - "$infrac" "$work" <<'PY'
 import os, resource, statistics, subprocess, sys
 infrac, work = sys.argv[1], sys.argv[2]
 
@@ -93,7 +109,7 @@ if command -v valgrind > /dev/null; then
     # Exit status 1 is a lab with errors, measured like any other; more is a failure.
     local status=0
     valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
-      "$target/release/infrac" "$@" > /dev/null 2>&1 || status=$?
+      "$infrac" "$@" > /dev/null 2>&1 || status=$?
     if [ "$status" -gt 1 ]; then
       echo "infrac $* exited with $status under callgrind" >&2
       exit 1

@@ -3,9 +3,11 @@
 #   1. install the artifact validators (idempotent; Debian, PyPI and npm packages),
 #   2. prove they work (scripts/validators/selftest.sh),
 #   3. build every lab in examples/ and validate every artifact it generates,
-#   4. run the Rust test suite (cargo test --workspace --locked), which includes the live
+#   4. build the shipped binary (scripts/release-build.sh, profile-guided) and check that it
+#      writes the same files and the same diagnostics as the debug build,
+#   5. run the Rust test suite (cargo test --workspace --locked), which includes the live
 #      router tests (tests/live/*.sh: BIRD and nftables in network namespaces; needs root),
-#   5. fuzz the parser, the whole pipeline and reuse after an edit for 30 s each (fuzz/run.sh, nightly).
+#   6. fuzz the parser, the whole pipeline and reuse after an edit for 30 s each (fuzz/run.sh, nightly).
 # Any failing step fails the whole run. Works from any working directory.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +34,26 @@ for lab in examples/*.infra; do
   "$infrac" build --check "$lab" -o "$work/$name"
   scripts/validators/all.sh "$work/$name"
 done
+
+step "scripts/release-build.sh, then the same output as the debug build"
+shipped="$(scripts/release-build.sh | tail -n 1)"
+for lab in examples/*.infra; do
+  name="$(basename "$lab" .infra)"
+  "$shipped" build "$lab" -o "$work/$name-shipped"
+  diff -r "$work/$name" "$work/$name-shipped"
+done
+# Every fixture's diagnostics and exit status, byte for byte.
+report() {
+  local code=0
+  "$1" --color never check "$2" 2>&1 || code=$?
+  echo "exit status $code"
+}
+while IFS= read -r -d '' fixture; do
+  if ! diff <(report "$infrac" "$fixture") <(report "$shipped" "$fixture"); then
+    echo "the shipped binary reports differently on $fixture" >&2
+    exit 1
+  fi
+done < <(find tests/fixtures -name '*.infra' -print0 | sort -z)
 
 step "cargo test --workspace --locked"
 cargo test --workspace --locked
