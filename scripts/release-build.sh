@@ -6,11 +6,14 @@
 #   scripts/release-build.sh          # prints the binary's path on its last line
 #
 #   1. build an instrumented release binary (`-Cprofile-generate`),
-#   2. run it on a training set of what operators run: `check` and `build` of every lab in
-#      examples/, `check` of every test fixture (most of them report errors, so the
-#      recovering parser and the diagnostics are trained too), and `check` of synthetic
-#      labs of other shapes than the benchmark's (one network per host, misspelt
-#      attributes, many firewall rules and port forwards),
+#   2. run it on a training set of what operators run: `check`, `build`, `fmt --check`
+#      and `explain-flow` of every lab in examples/, `check` of every test fixture (most
+#      of them report errors, so the recovering parser and the diagnostics are trained
+#      too), `check` of synthetic labs of other shapes than the benchmark's (one network
+#      per host, misspelt attributes, many firewall rules and port forwards), `diff` of
+#      two of them, and an editor's session with the language server
+#      (scripts/lsp-session.py: typing, at the end and in the middle, and hover), so
+#      the paths only the editor takes are not left cold,
 #   3. merge the profiles with `llvm-profdata` from rustup's `llvm-tools` component, the
 #      one that matches rustc's LLVM (installed when missing),
 #   4. build the release binary again with `-Cprofile-use`.
@@ -57,6 +60,8 @@ trap 'rm -rf "$work"' EXIT
 "$synth" --misspelt 1000 > "$work/misspelt.infra"
 "$synth" --rules 300 > "$work/rules.infra"
 "$synth" --forwards 300 > "$work/forwards.infra"
+"$synth" 6 20 > "$work/before.infra"
+"$synth" 6 21 > "$work/after.infra"
 
 # Runs the instrumented binary; status 1 (the lab has errors) is part of the training,
 # anything else is a failure of the build.
@@ -73,6 +78,11 @@ step "training"
 for lab in examples/*.infra; do
   train check "$lab"
   train build "$lab" -o "$work/out-$(basename "$lab" .infra)"
+  train fmt --check "$lab"
+  # Only a lab with a firewall has flows to explain.
+  if grep -q '^firewall ' "$lab"; then
+    train explain-flow "$lab"
+  fi
 done
 while IFS= read -r -d '' fixture; do
   train check "$fixture"
@@ -80,6 +90,9 @@ done < <(find tests/fixtures -name '*.infra' -print0 | sort -z)
 for lab in per-host misspelt rules forwards; do
   train check "$work/$lab.infra"
 done
+train diff "$work/before.infra" "$work/after.infra"
+python3 scripts/lsp-session.py "$trained" "$work/per-host.infra" --keys 30 >/dev/null
+python3 scripts/lsp-session.py "$trained" examples/orion.infra --keys 30 >/dev/null
 
 step "merging the profiles"
 "$profdata" merge -o "$profiles/infrac.profdata" "$profiles/raw"

@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Drives `infrac lsp` over its standard input and output as an editor does, and prints
+what each step took as the editor sees it (the process, the protocol and the check):
+
+    scripts/lsp-session.py BINARY LAB [--keys N]
+
+It opens LAB, types N characters of a comment at its end (each a change, waiting for the
+diagnostics of that version), types a digit after the first core count of the lab (`cores = 2`) and
+deletes it again N times, asks for hover on that line N times, and shuts the server down.
+Keystroke latency is from sending a change to the publication of its diagnostics.
+`scripts/release-build.sh` runs it to train the shipped binary's language server; run it
+on two binaries to compare them. Every wait is bounded: a server that stops answering
+fails the run instead of hanging it.
+"""
+
+import json
+import os
+import queue
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+WAIT = 120.0  # seconds for any one answer: a 10,000-guest lab opens in well under that
+
+
+def fail(message):
+    sys.exit(f"lsp-session.py: {message}")
+
+
+class Server:
+    def __init__(self, binary):
+        self.process = subprocess.Popen(
+            [binary, "lsp"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.messages = queue.Queue()
+        self.next_id = 1
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        out = self.process.stdout
+        while True:
+            length = None
+            while True:
+                line = out.readline()
+                if not line:
+                    self.messages.put(None)
+                    return
+                line = line.strip()
+                if not line:
+                    break
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            if length is None:
+                self.messages.put(None)
+                return
+            self.messages.put(json.loads(out.read(length)))
+
+    def send(self, message):
+        body = json.dumps(message).encode()
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    def notify(self, method, params):
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def request(self, method, params):
+        id = self.next_id
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+        return id
+
+    def wait(self, accept, what):
+        """The first message `accept` takes; requests from the server are answered."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                fail(f"no {what} within {WAIT:.0f} s")
+            try:
+                message = self.messages.get(timeout=left)
+            except queue.Empty:
+                fail(f"no {what} within {WAIT:.0f} s")
+            if message is None:
+                fail(f"the server closed its output while waiting for {what}")
+            if "method" in message and "id" in message:
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+                continue
+            if accept(message):
+                return message
+
+    def response(self, id, what):
+        message = self.wait(lambda m: m.get("id") == id and "method" not in m, what)
+        if "error" in message:
+            fail(f"{what} failed: {message['error']}")
+        return message.get("result")
+
+    def published(self, uri, version):
+        return self.wait(
+            lambda m: m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == uri
+            and m["params"].get("version") == version,
+            f"diagnostics of version {version}",
+        )
+
+
+def percentiles(samples):
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round((len(ordered) - 1) * 0.95))]
+    return f"p50 {statistics.median(ordered) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
+
+
+def main():
+    args = sys.argv[1:]
+    keys = 20
+    if "--keys" in args:
+        at = args.index("--keys")
+        keys = int(args[at + 1])
+        del args[at : at + 2]
+    if len(args) != 2:
+        sys.exit(__doc__)
+    binary, lab = args
+    path = os.path.abspath(lab)
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    uri = "file://" + path
+    lines = text.split("\n")
+    # The edits count positions in UTF-16 units, as the protocol does by default.
+    units = lambda s: len(s.encode("utf-16-le")) // 2
+    # The first line that sets a core count to a number, and the column after the number.
+    cores = next(
+        (i for i, line in enumerate(lines) if re.search(r"\bcores\s*=\s*[0-9]+$", line)),
+        None,
+    )
+
+    server = Server(binary)
+    try:
+        server.response(
+            server.request(
+                "initialize",
+                {"processId": os.getpid(), "rootUri": None, "capabilities": {}},
+            ),
+            "the answer to initialize",
+        )
+        server.notify("initialized", {})
+        started = time.monotonic()
+        server.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": uri,
+                    "languageId": "infra",
+                    "version": 1,
+                    "text": text,
+                }
+            },
+        )
+        server.published(uri, 1)
+        opened = time.monotonic() - started
+        version = 1
+
+        def change(line, start, end, new_text):
+            nonlocal version
+            version += 1
+            began = time.monotonic()
+            server.notify(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": uri, "version": version},
+                    "contentChanges": [
+                        {
+                            "range": {
+                                "start": {"line": line, "character": start},
+                                "end": {"line": line, "character": end},
+                            },
+                            "text": new_text,
+                        }
+                    ],
+                },
+            )
+            server.published(uri, version)
+            return time.monotonic() - began
+
+        # A comment typed on a line of its own after the last one.
+        last = len(lines) - 1
+        at_end = [change(last, units(lines[last]), units(lines[last]), "\n#")]
+        column = 1
+        for _ in range(keys - 1):
+            at_end.append(change(last + 1, column, column, "x"))
+            column += 1
+
+        middle, hovers = [], []
+        if cores is not None:
+            digit_at = units(lines[cores])
+            for _ in range(keys):
+                middle.append(change(cores, digit_at, digit_at, "0"))
+                middle.append(change(cores, digit_at, digit_at + 1, ""))
+            word = lines[cores].index("cores")
+            for _ in range(keys):
+                began = time.monotonic()
+                server.response(
+                    server.request(
+                        "textDocument/hover",
+                        {
+                            "textDocument": {"uri": uri},
+                            "position": {"line": cores, "character": word + 1},
+                        },
+                    ),
+                    "the answer to hover",
+                )
+                hovers.append(time.monotonic() - began)
+
+        server.response(server.request("shutdown", None), "the answer to shutdown")
+        server.notify("exit", None)
+        try:
+            code = server.process.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            fail("the server did not exit after `exit`")
+        if code != 0:
+            fail(f"the server exited with {code}")
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+
+    print(f"opened with diagnostics: {opened * 1000:.1f} ms")
+    print(f"keystroke at the end ({len(at_end)}): {percentiles(at_end)}")
+    if middle:
+        print(f"keystroke in the middle ({len(middle)}): {percentiles(middle)}")
+    if hovers:
+        print(f"hover ({len(hovers)}): {percentiles(hovers)}")
+
+
+if __name__ == "__main__":
+    main()
