@@ -26,11 +26,16 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 target="${CARGO_TARGET_DIR:-$root/target}"
+if ! command -v rustup >/dev/null; then
+  echo "release-build.sh needs rustup, for the llvm-profdata of rustc's own LLVM" \
+    "(its llvm-tools component); without it, 'cargo build --release' builds the plain binary" >&2
+  exit 1
+fi
+rustup component add llvm-tools >/dev/null 2>&1 || rustup component add llvm-tools
+
 # With an explicit target, RUSTFLAGS reach only the target's crates: build scripts and
 # procedural macros are neither instrumented nor profiled.
 host="$(rustc -vV | sed -n 's/^host: //p')"
-
-rustup component add llvm-tools >/dev/null 2>&1 || rustup component add llvm-tools
 profdata="$(rustc --print sysroot)/lib/rustlib/$host/bin/llvm-profdata"
 if [ ! -x "$profdata" ]; then
   echo "release-build.sh: $profdata is missing after installing llvm-tools" >&2
