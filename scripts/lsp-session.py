@@ -15,6 +15,7 @@ fails the run instead of hanging it.
 
 import json
 import os
+import pathlib
 import queue
 import re
 import statistics
@@ -129,7 +130,7 @@ def main():
     path = os.path.abspath(lab)
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    uri = "file://" + path
+    uri = pathlib.Path(path).as_uri()
     lines = text.split("\n")
     # The edits count positions in UTF-16 units, as the protocol does by default.
     units = lambda s: len(s.encode("utf-16-le")) // 2
