@@ -122,6 +122,8 @@ def main():
     keys = 20
     if "--keys" in args:
         at = args.index("--keys")
+        if at + 1 >= len(args) or not args[at + 1].isdigit():
+            sys.exit(__doc__)
         keys = int(args[at + 1])
         del args[at : at + 2]
     if len(args) != 2:
@@ -131,7 +133,8 @@ def main():
     with open(path, encoding="utf-8") as f:
         text = f.read()
     uri = pathlib.Path(path).as_uri()
-    lines = text.split("\n")
+    # The protocol's line breaks: `\r\n`, `\r` and `\n`.
+    lines = re.split(r"\r\n|\r|\n", text)
     # The edits count positions in UTF-16 units, as the protocol does by default.
     units = lambda s: len(s.encode("utf-16-le")) // 2
     # The first line that sets a core count to a number, and the column after the number.
