@@ -14,28 +14,46 @@ use std::path::Path;
 pub(crate) struct At<'a> {
     pub file: FileId,
     pub source: &'a str,
+    /// Where the file's lines start: the source map computes them once per text, so
+    /// converting the many spans of one request does not scan the file for each.
+    starts: &'a [usize],
     pub offset: u32,
 }
 
 impl<'a> At<'a> {
     pub(crate) fn new(analysis: &'a Analysis, path: &Path, position: Position) -> Option<Self> {
         let file = analysis.sources.find(&path.to_string_lossy())?;
-        let source = analysis.sources.get(file)?.text.as_str();
-        let starts = infrac_diagnostics::line_starts(source);
-        let offset = text::offset(source, &starts, position) as u32;
+        let source_file = analysis.sources.get(file)?;
+        let source = source_file.text.as_str();
+        let starts = source_file.line_starts();
+        let offset = text::offset(source, starts, position) as u32;
         Some(At {
             file,
             source,
+            starts,
             offset,
         })
     }
 
+    /// The byte offset of another position in the same file.
+    pub(crate) fn offset_of(&self, position: Position) -> usize {
+        text::offset(self.source, self.starts, position)
+    }
+
     pub(crate) fn range(&self, span: Span) -> Range {
-        let starts = infrac_diagnostics::line_starts(self.source);
         Range::new(
-            text::position(self.source, &starts, span.start as usize),
-            text::position(self.source, &starts, span.end as usize),
+            text::position(self.source, self.starts, span.start as usize),
+            text::position(self.source, self.starts, span.end as usize),
         )
+    }
+
+    /// The file's syntax tree as the analysis parsed it, which its spans and text are of.
+    fn tree(&self, analysis: &'a Analysis) -> Option<&'a ast::File> {
+        analysis
+            .files
+            .iter()
+            .find(|parsed| parsed.file == self.file)
+            .map(|parsed| &parsed.ast)
     }
 }
 
@@ -50,7 +68,7 @@ pub(crate) fn hover(analysis: &Checked, path: &Path, position: Position) -> Opti
         model,
         Span::new(at.file, at.offset as usize, at.offset as usize),
     ) {
-        let rule = rule_span_at(&at)?;
+        let rule = rule_span_at(analysis, &at)?;
         (facts, rule)
     } else {
         attribute_hover(analysis, &at)?
@@ -156,10 +174,10 @@ fn network_hover(model: &Model, id: NetworkId) -> String {
 }
 
 /// The span of the firewall statement around the position.
-fn rule_span_at(at: &At) -> Option<Span> {
-    let parsed = infrac_syntax::parse(at.source, at.file);
+fn rule_span_at(analysis: &Analysis, at: &At) -> Option<Span> {
+    let tree = at.tree(analysis)?;
     let mut found = None;
-    visit_entries(&parsed.file, &mut |_, entry| {
+    visit_entries_around(tree, at.offset, &mut |_, entry| {
         if let ast::Entry::Rule(rule) = entry {
             let span = rule.span();
             if span.start <= at.offset && at.offset <= span.end {
@@ -170,8 +188,10 @@ fn rule_span_at(at: &At) -> Option<Span> {
     found
 }
 
-/// Calls `f` with every entry of every block, and the block kinds that lead to it.
-pub(crate) fn visit_entries(file: &ast::File, f: &mut dyn FnMut(&[String], &ast::Entry)) {
+/// Calls `f` with every entry of every block of the top-level item around byte `offset`,
+/// and the block kinds that lead to it: a request at one position reads the one
+/// declaration there, not the whole lab.
+fn visit_entries_around(file: &ast::File, offset: u32, f: &mut dyn FnMut(&[String], &ast::Entry)) {
     fn decl(d: &ast::Decl, path: &mut Vec<String>, f: &mut dyn FnMut(&[String], &ast::Entry)) {
         path.push(d.kind.name.to_string());
         entries(&d.body.entries, path, f);
@@ -191,11 +211,12 @@ pub(crate) fn visit_entries(file: &ast::File, f: &mut dyn FnMut(&[String], &ast:
             }
         }
     }
+    let around = |span: Span| span.start <= offset && offset <= span.end;
     let mut path = Vec::new();
     for item in &file.items {
         match item {
-            ast::Item::Decl(d) => decl(d, &mut path, f),
-            ast::Item::For(l) => entries(&l.body, &mut path, f),
+            ast::Item::Decl(d) if around(d.span) => decl(d, &mut path, f),
+            ast::Item::For(l) if around(l.span) => entries(&l.body, &mut path, f),
             _ => {}
         }
     }
@@ -204,10 +225,10 @@ pub(crate) fn visit_entries(file: &ast::File, f: &mut dyn FnMut(&[String], &ast:
 /// The type of the attribute under the cursor and the value the lab gives it; or the
 /// value of the expression under the cursor; or the budget of a storage pool.
 fn attribute_hover(analysis: &Analysis, at: &At) -> Option<(String, Span)> {
-    let parsed = infrac_syntax::parse(at.source, at.file);
+    let tree = at.tree(analysis)?;
     let mut attr_found: Option<(Vec<String>, ast::Attr)> = None;
     let mut pool: Option<ast::Ident> = None;
-    visit_entries(&parsed.file, &mut |path, entry| match entry {
+    visit_entries_around(tree, at.offset, &mut |path, entry| match entry {
         ast::Entry::Attr(attr) if attr.span.start <= at.offset && at.offset <= attr.span.end => {
             if let ast::ExprKind::Placed(placed) = &attr.value.kind {
                 let on = &placed.1;
@@ -241,9 +262,8 @@ fn attribute_hover(analysis: &Analysis, at: &At) -> Option<(String, Span)> {
         }
         _ => s.start <= at.offset && at.offset <= s.end,
     };
-    let value = values::computed(&analysis.model)
+    let value = values::computed(&analysis.model, |s| s.file == at.file && within(&s))
         .into_iter()
-        .filter(|(s, _)| s.file == at.file && within(s))
         .min_by_key(|(s, _)| s.end - s.start);
     let Some((path, attr)) = attr_found else {
         let (span, value) = value?;

@@ -3,6 +3,7 @@
 
 use crate::hover::At;
 use crate::values;
+use infrac_diagnostics::Span;
 use infrac_driver::Analysis;
 use lsp_types::{InlayHint, InlayHintLabel, InlayHintTooltip, Range};
 use std::path::Path;
@@ -11,11 +12,12 @@ pub(crate) fn inlay_hints(analysis: &Analysis, path: &Path, range: Range) -> Vec
     let Some(at) = At::new(analysis, path, range.start) else {
         return Vec::new();
     };
+    // A hint sits at the end of its expression: only those ending in the range are
+    // written out and looked at.
+    let (first, last) = (at.offset as usize, at.offset_of(range.end));
+    let shown = |span: Span| span.file == at.file && (first..=last).contains(&(span.end as usize));
     let mut hints: Vec<(u32, InlayHint)> = Vec::new();
-    for (span, value) in values::computed(&analysis.model) {
-        if span.file != at.file {
-            continue;
-        }
+    for (span, value) in values::computed(&analysis.model, shown) {
         let Some(written) = at.source.get(span.start as usize..span.end as usize) else {
             continue;
         };

@@ -7,55 +7,78 @@ use infrac_diagnostics::Span;
 use infrac_model::{Model, Spanned};
 use infrac_syntax::token::Token;
 
-/// `(span of the expression, its value as infrac writes it)`, in model order.
-pub(crate) fn computed(model: &Model) -> Vec<(Span, String)> {
-    let mut out: Vec<(Span, String)> = Vec::new();
-    fn put<T: std::fmt::Display>(out: &mut Vec<(Span, String)>, value: &Option<Spanned<T>>) {
-        if let Some(v) = value {
-            out.push((v.span, v.value.to_string()));
-        }
-    }
+/// `(span of the expression, its value as infrac writes it)`, in model order, for the
+/// spans `keep` takes. A request asks about one place or one screen of a file, so only
+/// those values are written out: a large lab has tens of thousands.
+pub(crate) fn computed(model: &Model, keep: impl Fn(Span) -> bool) -> Vec<(Span, String)> {
+    let mut out = Values {
+        keep,
+        found: Vec::new(),
+    };
     for site in &model.sites {
-        put(&mut out, &site.ipv4);
-        put(&mut out, &site.ipv6);
-        put(&mut out, &site.asn);
+        out.option(&site.ipv4);
+        out.option(&site.ipv6);
+        out.option(&site.asn);
     }
     for network in &model.networks {
-        put(&mut out, &network.ipv4);
-        put(&mut out, &network.gateway);
-        put(&mut out, &network.ipv6);
-        put(&mut out, &network.gateway6);
-        put(&mut out, &network.vlan);
+        out.option(&network.ipv4);
+        out.option(&network.gateway);
+        out.option(&network.ipv6);
+        out.option(&network.gateway6);
+        out.option(&network.vlan);
         if let Some(range) = &network.dhcp {
-            out.push((range.span, format!("{}..{}", range.value.0, range.value.1)));
+            out.put(
+                range.span,
+                &format_args!("{}..{}", range.value.0, range.value.1),
+            );
         }
     }
     for machine in &model.machines {
         for nic in &machine.nics {
-            put(&mut out, &nic.ip);
-            put(&mut out, &nic.ip6);
+            out.option(&nic.ip);
+            out.option(&nic.ip6);
         }
         for placement in machine.addresses.iter().chain(machine.bmc.as_deref()) {
-            out.push((placement.address.span, placement.address.value.to_string()));
+            out.put(placement.address.span, &placement.address.value);
         }
         for pool in &machine.storage {
-            out.push((pool.size.span, pool.size.value.to_string()));
+            out.put(pool.size.span, &pool.size.value);
         }
         if let Some(hw) = &machine.hardware {
-            out.push((hw.cpu_count.span, hw.cpu_count.value.to_string()));
-            out.push((hw.dimm_count.span, hw.dimm_count.value.to_string()));
+            out.put(hw.cpu_count.span, &hw.cpu_count.value);
+            out.put(hw.dimm_count.span, &hw.dimm_count.value);
         }
         if let Some(guest) = &machine.guest {
-            out.push((guest.vmid.span, guest.vmid.value.to_string()));
-            out.push((guest.cores.span, guest.cores.value.to_string()));
-            out.push((guest.memory.span, guest.memory.value.to_string()));
+            out.put(guest.vmid.span, &guest.vmid.value);
+            out.put(guest.cores.span, &guest.cores.value);
+            out.put(guest.memory.span, &guest.memory.value);
             for disk in &guest.disks {
-                out.push((disk.size.span, disk.size.value.to_string()));
+                out.put(disk.size.span, &disk.size.value);
             }
         }
     }
-    out.retain(|(span, _)| span.end > span.start);
-    out
+    out.found
+}
+
+/// The values kept so far, and which spans to keep.
+struct Values<K> {
+    keep: K,
+    found: Vec<(Span, String)>,
+}
+
+impl<K: Fn(Span) -> bool> Values<K> {
+    fn put(&mut self, span: Span, value: &dyn std::fmt::Display) {
+        // An empty span is a value with no expression of its own to point at.
+        if span.end > span.start && (self.keep)(span) {
+            self.found.push((span, value.to_string()));
+        }
+    }
+
+    fn option<T: std::fmt::Display>(&mut self, value: &Option<Spanned<T>>) {
+        if let Some(v) = value {
+            self.put(v.span, &v.value);
+        }
+    }
 }
 
 /// Whether `text` is one literal token (a number, an address, a plain string), whose

@@ -257,12 +257,39 @@ fn semantic_tokens_and_inlay_hints() {
     assert_eq!(token_at("host(", 0), "function");
     assert_eq!(token_at("lan {", 0), "enum");
 
+    let labels = inlay_hints(&mut client, &lab, 0, 99);
+    let line = |needle: &str| u64::from(find(LAB, needle, 0, 0).line);
+    let computed = line("host(lan.ipv4, 61)");
+    assert!(
+        labels.contains(&(computed, "= 192.168.10.61".into())),
+        "{labels:?}"
+    );
+    // Literals get no hint.
+    assert!(
+        !labels.iter().any(|(l, _)| *l == line("192.168.10.62")),
+        "{labels:?}"
+    );
+    // A range gets the hints that end inside it and no others: an editor asks for the
+    // lines it shows.
+    let on_its_line = inlay_hints(&mut client, &lab, computed as u32, computed as u32 + 1);
+    assert_eq!(on_its_line, [(computed, "= 192.168.10.61".into())]);
+    let before = inlay_hints(&mut client, &lab, 0, computed as u32);
+    assert!(
+        before.iter().all(|(l, _)| *l < computed) && before.len() < labels.len(),
+        "{before:?}"
+    );
+    client.shutdown();
+}
+
+/// The inlay hints from the start of line `first` to the start of line `end`, as (line,
+/// label).
+fn inlay_hints(client: &mut Client, lab: &Path, first: u32, end: u32) -> Vec<(u64, String)> {
     let hints = client.ask(
         InlayHintRequest::METHOD,
-        json!({"textDocument": {"uri": common::uri(&lab)},
-               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 99, "character": 0}}}),
+        json!({"textDocument": {"uri": common::uri(lab)},
+               "range": {"start": {"line": first, "character": 0}, "end": {"line": end, "character": 0}}}),
     );
-    let labels: Vec<(u64, String)> = hints
+    hints
         .as_array()
         .map(|a| {
             a.iter()
@@ -274,16 +301,5 @@ fn semantic_tokens_and_inlay_hints() {
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    let line = |needle: &str| u64::from(find(LAB, needle, 0, 0).line);
-    assert!(
-        labels.contains(&(line("host(lan.ipv4, 61)"), "= 192.168.10.61".into())),
-        "{labels:?}"
-    );
-    // Literals get no hint.
-    assert!(
-        !labels.iter().any(|(l, _)| *l == line("192.168.10.62")),
-        "{labels:?}"
-    );
-    client.shutdown();
+        .unwrap_or_default()
 }
