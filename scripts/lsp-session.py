@@ -6,7 +6,9 @@ what each step took as the editor sees it (the process, the protocol and the che
 
 It opens LAB, types N characters of a comment at its end (each a change, waiting for the
 diagnostics of that version), types a digit after the first core count of the lab (`cores = 2`) and
-deletes it again N times, asks for hover on that line N times, and shuts the server down.
+deletes it again N times, asks for hover on that line N times, then for what an editor
+asks for after an edit (inlay hints of the lines around it, document symbols, semantic
+tokens, folding ranges; N/4 times each), and shuts the server down.
 Keystroke latency is from sending a change to the publication of its diagnostics.
 `scripts/release-build.sh` runs it to train the shipped binary's language server; run it
 on two binaries to compare them. Every wait is bounded: a server that stops answering
@@ -199,7 +201,7 @@ def main():
             at_end.append(change(last + 1, column, column, "x"))
             column += 1
 
-        middle, hovers = [], []
+        middle, hovers, requests = [], [], {}
         if cores is not None:
             digit_at = units(lines[cores])
             for _ in range(keys):
@@ -220,6 +222,33 @@ def main():
                 )
                 hovers.append(time.monotonic() - began)
 
+        # What an editor asks for after an edit, besides diagnostics: the hints of the
+        # lines it shows (around the middle edit, or the file's start), the outline, the
+        # colouring, the folds.
+        shown = max(0, (cores or 0) - 30)
+        document = {"textDocument": {"uri": uri}}
+        after_edit = [
+            (
+                "inlay hints of 60 lines",
+                "textDocument/inlayHint",
+                dict(
+                    document,
+                    range={
+                        "start": {"line": shown, "character": 0},
+                        "end": {"line": shown + 60, "character": 0},
+                    },
+                ),
+            ),
+            ("document symbols", "textDocument/documentSymbol", document),
+            ("semantic tokens", "textDocument/semanticTokens/full", document),
+            ("folding ranges", "textDocument/foldingRange", document),
+        ]
+        for label, method, params in after_edit:
+            for _ in range(max(1, keys // 4)):
+                began = time.monotonic()
+                server.response(server.request(method, params), f"the answer to {method}")
+                requests.setdefault(label, []).append(time.monotonic() - began)
+
         server.response(server.request("shutdown", None), "the answer to shutdown")
         server.notify("exit", None)
         try:
@@ -239,6 +268,8 @@ def main():
         print(f"keystroke in the middle ({len(middle)}): {percentiles(middle)}")
     if hovers:
         print(f"hover ({len(hovers)}): {percentiles(hovers)}")
+    for label, times in requests.items():
+        print(f"{label} ({len(times)}): {percentiles(times)}")
 
 
 if __name__ == "__main__":
