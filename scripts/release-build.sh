@@ -31,7 +31,10 @@ if ! command -v rustup >/dev/null; then
     "(its llvm-tools component); without it, 'cargo build --release' builds the plain binary" >&2
   exit 1
 fi
-rustup component add llvm-tools >/dev/null 2>&1 || rustup component add llvm-tools
+# Installed once; asking rustup again would reach for the network on every build.
+if ! rustup component list --installed | grep -q '^llvm-tools'; then
+  rustup component add llvm-tools
+fi
 
 # With an explicit target, RUSTFLAGS reach only the target's crates: build scripts and
 # procedural macros are neither instrumented nor profiled.
