@@ -9,7 +9,9 @@ diagnostics of that version), types a digit after the first core count of the la
 deletes it again N times, asks for hover on that line N times, then for what an editor
 asks for after an edit (inlay hints of the lines around it, document symbols, semantic
 tokens, folding ranges; N/4 times each), and shuts the server down.
-Keystroke latency is from sending a change to the publication of its diagnostics.
+Keystroke latency is from sending a change to the arrival of its diagnostics, a request's
+from sending it to the arrival of its whole answer (this script's parsing of the JSON is
+not counted: it is the client's work, not the server's).
 `scripts/release-build.sh` runs it to train the shipped binary's language server; run it
 on two binaries to compare them. Every wait is bounded: a server that stops answering
 fails the run instead of hanging it.
@@ -63,7 +65,9 @@ class Server:
             if length is None:
                 self.messages.put(None)
                 return
-            self.messages.put(json.loads(out.read(length)))
+            body = out.read(length)
+            # Timed when the whole body is in: the client's own parsing is not the server's.
+            self.messages.put((time.monotonic(), json.loads(body)))
 
     def send(self, message):
         body = json.dumps(message).encode()
@@ -80,37 +84,41 @@ class Server:
         return id
 
     def wait(self, accept, what):
-        """The first message `accept` takes; requests from the server are answered."""
+        """The first message `accept` takes, and when it arrived; requests from the server
+        are answered."""
         deadline = time.monotonic() + WAIT
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 fail(f"no {what} within {WAIT:.0f} s")
             try:
-                message = self.messages.get(timeout=left)
+                item = self.messages.get(timeout=left)
             except queue.Empty:
                 fail(f"no {what} within {WAIT:.0f} s")
-            if message is None:
+            if item is None:
                 fail(f"the server closed its output while waiting for {what}")
+            arrived, message = item
             if "method" in message and "id" in message:
                 self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
                 continue
             if accept(message):
-                return message
+                return arrived, message
 
     def response(self, id, what):
-        message = self.wait(lambda m: m.get("id") == id and "method" not in m, what)
+        """When the answer to request `id` arrived."""
+        arrived, message = self.wait(lambda m: m.get("id") == id and "method" not in m, what)
         if "error" in message:
             fail(f"{what} failed: {message['error']}")
-        return message.get("result")
+        return arrived
 
     def published(self, uri, version):
+        """When the diagnostics of `version` arrived."""
         return self.wait(
             lambda m: m.get("method") == "textDocument/publishDiagnostics"
             and m["params"]["uri"] == uri
             and m["params"].get("version") == version,
             f"diagnostics of version {version}",
-        )
+        )[0]
 
 
 def percentiles(samples):
@@ -167,8 +175,7 @@ def main():
                 }
             },
         )
-        server.published(uri, 1)
-        opened = time.monotonic() - started
+        opened = server.published(uri, 1) - started
         version = 1
 
         def change(line, start, end, new_text):
@@ -190,8 +197,7 @@ def main():
                     ],
                 },
             )
-            server.published(uri, version)
-            return time.monotonic() - began
+            return server.published(uri, version) - began
 
         # A comment typed on a line of its own after the last one.
         last = len(lines) - 1
@@ -210,7 +216,7 @@ def main():
             word = lines[cores].index("cores")
             for _ in range(keys):
                 began = time.monotonic()
-                server.response(
+                arrived = server.response(
                     server.request(
                         "textDocument/hover",
                         {
@@ -220,7 +226,7 @@ def main():
                     ),
                     "the answer to hover",
                 )
-                hovers.append(time.monotonic() - began)
+                hovers.append(arrived - began)
 
         # What an editor asks for after an edit, besides diagnostics: the hints of the
         # lines it shows (around the middle edit, or the file's start), the outline, the
@@ -246,8 +252,9 @@ def main():
         for label, method, params in after_edit:
             for _ in range(max(1, keys // 4)):
                 began = time.monotonic()
-                server.response(server.request(method, params), f"the answer to {method}")
-                requests.setdefault(label, []).append(time.monotonic() - began)
+                id = server.request(method, params)
+                arrived = server.response(id, f"the answer to {method}")
+                requests.setdefault(label, []).append(arrived - began)
 
         server.response(server.request("shutdown", None), "the answer to shutdown")
         server.notify("exit", None)

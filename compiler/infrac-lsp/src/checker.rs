@@ -15,8 +15,8 @@
 
 use crate::convert;
 use crate::index::Checked;
+use crate::outbox::Outbox;
 use infrac_driver::{check_with, read_source};
-use lsp_server::{Message, Notification};
 use lsp_types::notification::{Notification as _, PublishDiagnostics};
 use lsp_types::{Diagnostic, PublishDiagnosticsParams};
 use std::collections::{BTreeMap, BTreeSet};
@@ -134,7 +134,7 @@ impl Shared {
 const INDEX_AFTER_QUIET: std::time::Duration = std::time::Duration::from_millis(150);
 
 /// Runs the checker until [`Shared::stop`].
-pub(crate) fn run(shared: &Arc<Shared>, sender: &crossbeam_channel::Sender<Message>) {
+pub(crate) fn run(shared: &Arc<Shared>, outbox: &Outbox) {
     let mut checker = Checker::default();
     while let Some(snapshot) = shared.take() {
         let generation = snapshot.generation;
@@ -151,8 +151,7 @@ pub(crate) fn run(shared: &Arc<Shared>, sender: &crossbeam_channel::Sender<Messa
             continue;
         }
         for params in result.publish {
-            let notification = Notification::new(PublishDiagnostics::METHOD.to_string(), params);
-            if sender.send(Message::Notification(notification)).is_err() {
+            if !outbox.notify(PublishDiagnostics::METHOD, &params) {
                 return;
             }
         }

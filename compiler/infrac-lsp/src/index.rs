@@ -29,6 +29,16 @@ impl Checked {
         }
     }
 
+    /// The syntax tree of the file at `path`, as analysed.
+    pub(crate) fn tree_of(&self, path: &std::path::Path) -> Option<&infrac_syntax::ast::File> {
+        let file = self.analysis.sources.find(&path.to_string_lossy())?;
+        self.analysis
+            .files
+            .iter()
+            .find(|parsed| parsed.file == file)
+            .map(|parsed| &parsed.ast)
+    }
+
     /// Whether the index is built.
     pub(crate) fn has_index(&self) -> bool {
         self.index.get().is_some()

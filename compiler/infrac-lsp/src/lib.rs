@@ -16,6 +16,7 @@ mod hover;
 mod index;
 mod inlay;
 mod navigate;
+mod outbox;
 mod outline;
 mod requests;
 mod text;
@@ -105,14 +106,24 @@ fn typed_capabilities() -> ServerCapabilities {
 
 /// Serves one client on `connection` until it asks to shut down or disconnects.
 pub fn run(connection: &Connection) -> Result<()> {
+    run_with(connection, None)
+}
+
+/// [`run`], handing answers and notifications to `bodies` serialised when the transport
+/// takes them so ([`outbox`]).
+fn run_with(
+    connection: &Connection,
+    bodies: Option<crossbeam_channel::Sender<String>>,
+) -> Result<()> {
     connection.initialize(capabilities()?)?;
+    let outbox = outbox::Outbox::new(connection.sender.clone(), bodies);
     let shared = Arc::new(Shared::default());
     let checker = {
         let shared = Arc::clone(&shared);
-        let sender = connection.sender.clone();
+        let outbox = outbox.clone();
         std::thread::Builder::new()
             .name("infrac-lsp-checker".into())
-            .spawn(move || checker::run(&shared, &sender))?
+            .spawn(move || checker::run(&shared, &outbox))?
     };
     let mut server = Server {
         docs: BTreeMap::new(),
@@ -120,7 +131,7 @@ pub fn run(connection: &Connection) -> Result<()> {
         generation: 0,
         disk_epoch: 0,
         shared: Arc::clone(&shared),
-        sender: connection.sender.clone(),
+        outbox,
     };
     let served = serve_messages(connection, &mut server);
     shared.stop();
@@ -154,20 +165,21 @@ struct Server {
     generation: u64,
     disk_epoch: u64,
     shared: Arc<Shared>,
-    sender: crossbeam_channel::Sender<Message>,
+    outbox: outbox::Outbox,
 }
 
 impl Server {
     fn request(&mut self, request: Request) {
         let id = request.id.clone();
-        let response = match self.answer(request) {
-            Ok(value) => Response {
+        // The client is gone when sending fails; the receiving loop ends on its own.
+        match self.answer(request) {
+            Ok(result) => self.outbox.reply(id, &result),
+            Err((code, message)) => self.outbox.send(Message::Response(Response::new_err(
                 id,
-                response_result: Ok(value),
-            },
-            Err((code, message)) => Response::new_err(id, code as i32, message),
+                code as i32,
+                message,
+            ))),
         };
-        self.send(Message::Response(response));
     }
 
     fn notification(&mut self, notification: Notification) {
@@ -265,15 +277,7 @@ impl Server {
 
     fn log(&self, typ: MessageType, message: String) {
         let params = LogMessageParams { typ, message };
-        self.send(Message::Notification(Notification::new(
-            LogMessage::METHOD.to_string(),
-            params,
-        )));
-    }
-
-    fn send(&self, message: Message) {
-        // The client is gone when this fails; the receiving loop ends on its own.
-        let _ = self.sender.send(message);
+        self.outbox.notify(LogMessage::METHOD, &params);
     }
 }
 

@@ -4,9 +4,23 @@ use crate::text;
 use infrac_syntax::ast;
 use lsp_types::{DocumentSymbol, FoldingRange, FoldingRangeKind, Range};
 
-/// The declarations of a document and the blocks inside them.
-pub(crate) fn document_symbols(source: &str) -> Vec<DocumentSymbol> {
-    let parsed = infrac_syntax::parse(source, infrac_diagnostics::FileId(0));
+/// `tree` when there is one (the analysis's, when it is of `source`), else `source` parsed.
+fn parse_unless<'a>(
+    source: &str,
+    tree: Option<&'a ast::File>,
+    parsed: &'a mut Option<ast::File>,
+) -> &'a ast::File {
+    match tree {
+        Some(tree) => tree,
+        None => parsed.insert(infrac_syntax::parse(source, infrac_diagnostics::FileId(0)).file),
+    }
+}
+
+/// The declarations of a document and the blocks inside them; `tree` is the document's
+/// syntax tree when the caller has it.
+pub(crate) fn document_symbols(source: &str, tree: Option<&ast::File>) -> Vec<DocumentSymbol> {
+    let mut parsed = None;
+    let file = parse_unless(source, tree, &mut parsed);
     let starts = infrac_diagnostics::line_starts(source);
     let range = |span: infrac_diagnostics::Span| {
         Range::new(
@@ -58,7 +72,7 @@ pub(crate) fn document_symbols(source: &str) -> Vec<DocumentSymbol> {
             .collect()
     }
     symbols(
-        &mut parsed.file.items.iter().filter_map(|item| match item {
+        &mut file.items.iter().filter_map(|item| match item {
             ast::Item::Decl(d) => Some(&**d),
             _ => None,
         }),
@@ -67,9 +81,10 @@ pub(crate) fn document_symbols(source: &str) -> Vec<DocumentSymbol> {
 }
 
 /// Folding ranges: every block, list and loop over more than one line, runs of imports,
-/// and runs of two or more comment lines.
-pub(crate) fn folding_ranges(source: &str) -> Vec<FoldingRange> {
-    let parsed = infrac_syntax::parse(source, infrac_diagnostics::FileId(0));
+/// and runs of two or more comment lines. `tree` as for [`document_symbols`].
+pub(crate) fn folding_ranges(source: &str, tree: Option<&ast::File>) -> Vec<FoldingRange> {
+    let mut parsed = None;
+    let file = parse_unless(source, tree, &mut parsed);
     let starts = infrac_diagnostics::line_starts(source);
     let line = |offset: u32| text::position(source, &starts, offset as usize).line;
     let mut out = Vec::new();
@@ -115,7 +130,7 @@ pub(crate) fn folding_ranges(source: &str) -> Vec<FoldingRange> {
         }
     }
     let mut imports: Option<(u32, u32)> = None;
-    for item in &parsed.file.items {
+    for item in &file.items {
         match item {
             ast::Item::Import(i) => {
                 imports =

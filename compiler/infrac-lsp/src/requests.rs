@@ -6,7 +6,7 @@
 
 use crate::convert::{self, STDLIB_SCHEME};
 use crate::index::Checked;
-use crate::{actions, complete, hover, inlay, navigate, outline, tokens, Server};
+use crate::{actions, complete, hover, inlay, navigate, outbox, outline, tokens, Server};
 use infrac_driver::Analysis;
 use lsp_server::{ErrorCode, Request};
 use lsp_types::request::{
@@ -16,11 +16,11 @@ use lsp_types::request::{
     WorkspaceSymbolRequest,
 };
 use lsp_types::{Position, TextDocumentPositionParams, TextEdit, Uri};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub(crate) type Answer = Result<Value, (ErrorCode, String)>;
+/// A result serialised already, or why there is none.
+pub(crate) type Answer = Result<outbox::Result, (ErrorCode, String)>;
 
 /// LSP 3.18's request for the text of a document the server provides (the stdlib's).
 pub(crate) const TEXT_DOCUMENT_CONTENT: &str = "workspace/textDocumentContent";
@@ -31,7 +31,12 @@ fn params<P: serde::de::DeserializeOwned>(request: Request) -> Result<P, (ErrorC
 }
 
 fn json(value: impl serde::Serialize) -> Answer {
-    serde_json::to_value(value).map_err(|e| (ErrorCode::InternalError, e.to_string()))
+    outbox::result(&value).map_err(|e| (ErrorCode::InternalError, e.to_string()))
+}
+
+/// The answer `null`: nothing known yet.
+fn null() -> Answer {
+    json(())
 }
 
 fn path_of(uri: &Uri) -> Result<PathBuf, (ErrorCode, String)> {
@@ -55,7 +60,7 @@ impl Server {
                 let at = p.text_document_position;
                 let path = path_of(&at.text_document.uri)?;
                 let Some(analysis) = self.shared.analysis_for(&path) else {
-                    return Ok(Value::Null);
+                    return null();
                 };
                 json(navigate::references(
                     &self.shared.labs(),
@@ -69,7 +74,7 @@ impl Server {
                 let p: TextDocumentPositionParams = params(request)?;
                 let path = path_of(&p.text_document.uri)?;
                 let Some(analysis) = self.shared.analysis_for(&path) else {
-                    return Ok(Value::Null);
+                    return null();
                 };
                 navigate::prepare_rename(&analysis, &path, p.position)
                     .map_err(|why| (ErrorCode::RequestFailed, why))
@@ -108,12 +113,18 @@ impl Server {
             DocumentSymbolRequest::METHOD => {
                 let p: lsp_types::DocumentSymbolParams = params(request)?;
                 let text = self.text(&p.text_document.uri)?;
-                json(outline::document_symbols(&text))
+                let path = path_of(&p.text_document.uri)?;
+                let checked = self.current(&path, &text);
+                let tree = checked.as_deref().and_then(|c| c.tree_of(&path));
+                json(outline::document_symbols(&text, tree))
             }
             FoldingRangeRequest::METHOD => {
                 let p: lsp_types::FoldingRangeParams = params(request)?;
                 let text = self.text(&p.text_document.uri)?;
-                json(outline::folding_ranges(&text))
+                let path = path_of(&p.text_document.uri)?;
+                let checked = self.current(&path, &text);
+                let tree = checked.as_deref().and_then(|c| c.tree_of(&path));
+                json(outline::folding_ranges(&text, tree))
             }
             Completion::METHOD => {
                 let p: lsp_types::CompletionParams = params(request)?;
@@ -181,7 +192,7 @@ impl Server {
                 let p: Params = params(request)?;
                 let path = path_of(&p.uri)?;
                 match convert::stdlib_text(&path) {
-                    Some(text) => Ok(serde_json::json!({ "text": text })),
+                    Some(text) => json(serde_json::json!({ "text": text })),
                     None => Err((
                         ErrorCode::InvalidParams,
                         format!("infrac provides only `{STDLIB_SCHEME}:` documents"),
@@ -206,8 +217,16 @@ impl Server {
         let path = path_of(&p.text_document.uri)?;
         match self.shared.analysis_for(&path) {
             Some(analysis) => answer(&analysis, &path, p.position),
-            None => Ok(Value::Null),
+            None => null(),
         }
+    }
+
+    /// The last analysis that covers the document at `path` when it read `text`, the
+    /// document as it is now.
+    fn current(&self, path: &Path, text: &str) -> Option<Arc<Checked>> {
+        self.shared
+            .analysis_for(path)
+            .filter(|a| same_text(a, path, text))
     }
 
     /// The text of an open document, or of a stdlib module.

@@ -48,6 +48,62 @@ pub(crate) fn position(text: &str, starts: &[usize], offset: usize) -> Position 
     Position::new(line as u32, character as u32)
 }
 
+/// [`position`] for offsets asked for mostly in increasing order, as a walk over a
+/// document's tokens asks: each costs the distance from the one before, not a search of
+/// the line starts and a count from the start of its line. An offset before the last one
+/// asked for is searched for.
+pub(crate) struct Cursor<'a> {
+    text: &'a str,
+    starts: &'a [usize],
+    line: usize,
+    /// The last offset asked for, and its column in UTF-16 units.
+    offset: usize,
+    units: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(text: &'a str, starts: &'a [usize]) -> Self {
+        Cursor {
+            text,
+            starts,
+            line: 0,
+            offset: starts.first().copied().unwrap_or(0),
+            units: 0,
+        }
+    }
+
+    pub(crate) fn position(&mut self, offset: usize) -> Position {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        if offset < self.offset {
+            self.line = match self.starts.binary_search(&offset) {
+                Ok(i) => i,
+                Err(i) => i.saturating_sub(1),
+            };
+            self.offset = self.starts.get(self.line).copied().unwrap_or(0);
+            self.units = 0;
+        }
+        while let Some(&next) = self.starts.get(self.line + 1) {
+            if next > offset {
+                break;
+            }
+            self.line += 1;
+            self.offset = next;
+            self.units = 0;
+        }
+        let passed = self.text.get(self.offset..offset).unwrap_or("");
+        self.units += if passed.is_ascii() {
+            passed.len()
+        } else {
+            passed.chars().map(char::len_utf16).sum()
+        };
+        self.offset = offset;
+        Position::new(self.line as u32, self.units as u32)
+    }
+}
+
 /// The byte range of an LSP range, its ends ordered.
 pub(crate) fn byte_range(text: &str, range: Range) -> std::ops::Range<usize> {
     let starts = infrac_diagnostics::line_starts(text);
@@ -85,6 +141,19 @@ mod tests {
             .filter(|(i, _)| !text[..*i].ends_with('\r'))
         {
             assert_eq!(offset(text, &starts, position(text, &starts, i)), i);
+        }
+    }
+
+    #[test]
+    fn the_cursor_agrees_with_position_forwards_and_back() {
+        let text = "a€😀b\r\nx\ry\nzz😀z\n";
+        let starts = line_starts(text);
+        let mut cursor = Cursor::new(text, &starts);
+        // Every offset (inside characters too, and past the end), in order, then a few
+        // going back and forth.
+        let order = (0..=text.len() + 2).chain([3, 0, 12, 7, 7, text.len(), 1]);
+        for i in order {
+            assert_eq!(cursor.position(i), position(text, &starts, i), "offset {i}");
         }
     }
 }

@@ -8,7 +8,7 @@ use infrac_syntax::token::Token;
 use lsp_types::{
     SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend,
 };
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
 /// The token types, in legend order.
 const TYPES: &[SemanticTokenType] = &[
@@ -40,36 +40,50 @@ pub(crate) fn legend() -> SemanticTokensLegend {
     }
 }
 
-fn type_index(t: &SemanticTokenType) -> u32 {
-    TYPES.iter().position(|x| x == t).unwrap_or(0) as u32
-}
+/// Indexes into [`TYPES`], which every token carries instead of the type's name.
+const KEYWORD: u32 = 0;
+const PROPERTY: u32 = 1;
+const NUMBER: u32 = 2;
+const STRING: u32 = 3;
+const COMMENT: u32 = 4;
+const OPERATOR: u32 = 5;
+const FUNCTION: u32 = 6;
+const NAMESPACE: u32 = 7;
+const CLASS: u32 = 8;
+const ENUM: u32 = 9;
+const INTERFACE: u32 = 10;
+const STRUCT: u32 = 11;
 
 const DECLARATION: u32 = 1;
 const DEFAULT_LIBRARY: u32 = 2;
 const DOCUMENTATION: u32 = 4;
 
 /// The token type a declaration kind's names get.
-fn kind_type(kind: &str) -> SemanticTokenType {
+fn kind_type(kind: &str) -> u32 {
     match kind {
-        "host" | "machine" | "vm" | "lxc" => SemanticTokenType::CLASS,
-        "network" => SemanticTokenType::ENUM,
-        "site" => SemanticTokenType::NAMESPACE,
-        "template" => SemanticTokenType::INTERFACE,
-        _ => SemanticTokenType::STRUCT,
+        "host" | "machine" | "vm" | "lxc" => CLASS,
+        "network" => ENUM,
+        "site" => NAMESPACE,
+        "template" => INTERFACE,
+        _ => STRUCT,
     }
 }
 
-/// `(start, end, type, modifiers)` in bytes.
-type Raw = (usize, usize, SemanticTokenType, u32);
+/// `(start, end, type, modifiers)`: bytes, and an index into [`TYPES`].
+type Raw = (usize, usize, u32, u32);
 
 pub(crate) fn semantic_tokens(source: &str, index: Option<&Index>) -> SemanticTokens {
     let lexed = infrac_syntax::lexer::lex(source, infrac_diagnostics::FileId(0));
     let tokens = &lexed.tokens;
-    // Names the lab declares, by namespace: what an identifier names.
-    let mut kinds: BTreeMap<(Option<&str>, &str), &str> = BTreeMap::new();
+    // Names the lab declares, by namespace: the token type of what an identifier names.
+    let mut kinds: FxHashMap<(Option<&str>, &str), u32> = FxHashMap::default();
     if let Some(index) = index {
+        kinds.reserve(index.symbols.len());
         for s in &index.symbols {
-            kinds.insert((s.namespace.as_deref(), s.name.as_str()), s.kind.as_str());
+            kinds.insert(
+                (s.namespace.as_deref(), s.name.as_str()),
+                kind_type(&s.kind),
+            );
         }
     }
     let is_namespace = |name: &str| index.is_some_and(|i| i.namespaces().contains_key(name));
@@ -89,26 +103,24 @@ pub(crate) fn semantic_tokens(source: &str, index: Option<&Index>) -> SemanticTo
         );
         let class = match token {
             Token::Import | Token::As | Token::For | Token::In | Token::On | Token::From => {
-                Some((SemanticTokenType::KEYWORD, 0))
+                Some((KEYWORD, 0))
             }
-            Token::True | Token::False => Some((SemanticTokenType::KEYWORD, 0)),
+            Token::True | Token::False => Some((KEYWORD, 0)),
             Token::Number(_)
             | Token::Quantity(..)
             | Token::Ipv4(_)
             | Token::Ipv6(_)
             | Token::Prefix(..)
             | Token::Mac(_)
-            | Token::Port(..) => Some((SemanticTokenType::NUMBER, 0)),
-            Token::StrStart | Token::StrText(_) | Token::StrEnd => {
-                Some((SemanticTokenType::STRING, 0))
-            }
+            | Token::Port(..) => Some((NUMBER, 0)),
+            Token::StrStart | Token::StrText(_) | Token::StrEnd => Some((STRING, 0)),
             Token::Eq
             | Token::Arrow
             | Token::Plus
             | Token::Minus
             | Token::Star
             | Token::Slash
-            | Token::DotDot => Some((SemanticTokenType::OPERATOR, 0)),
+            | Token::DotDot => Some((OPERATOR, 0)),
             Token::Ident(name) => {
                 let next = significant(i + 1);
                 let after_dot = matches!(previous, Some(Token::Dot));
@@ -123,31 +135,32 @@ pub(crate) fn semantic_tokens(source: &str, index: Option<&Index>) -> SemanticTo
                     && !is_namespace(name)
                     && !kinds.contains_key(&(None, name.as_str()))
                 {
-                    Some((SemanticTokenType::PROPERTY, 0))
+                    Some((PROPERTY, 0))
                 } else if line_start
                     && matches!(
                         next,
                         Some(Token::Ident(_) | Token::StrStart | Token::LBrace | Token::Number(_))
                     )
                 {
-                    Some((SemanticTokenType::KEYWORD, 0))
+                    Some((KEYWORD, 0))
                 } else if matches!(next, Some(Token::LParen)) {
-                    Some((SemanticTokenType::FUNCTION, 0))
+                    Some((FUNCTION, 0))
                 } else if !after_dot && is_namespace(name) && matches!(next, Some(Token::Dot)) {
-                    Some((SemanticTokenType::NAMESPACE, DEFAULT_LIBRARY))
-                } else if let Some(kind) =
+                    Some((NAMESPACE, DEFAULT_LIBRARY))
+                } else if let Some(&kind) =
                     namespace.and_then(|ns| kinds.get(&(Some(ns), name.as_str())))
                 {
-                    Some((kind_type(kind), DEFAULT_LIBRARY))
-                } else if let (false, Some(kind)) = (after_dot, kinds.get(&(None, name.as_str()))) {
+                    Some((kind, DEFAULT_LIBRARY))
+                } else if let (false, Some(&kind)) = (after_dot, kinds.get(&(None, name.as_str())))
+                {
                     // The name right after a declaration kind at the start of a line is
                     // the declaration itself.
                     let declares = i >= 1
                         && matches!(&tokens[i - 1].0, Token::Ident(_))
                         && (i < 2 || matches!(&tokens[i - 2].0, Token::Newline | Token::LBrace));
-                    Some((kind_type(kind), if declares { DECLARATION } else { 0 }))
+                    Some((kind, if declares { DECLARATION } else { 0 }))
                 } else if after_dot {
-                    Some((SemanticTokenType::PROPERTY, 0))
+                    Some((PROPERTY, 0))
                 } else {
                     None
                 }
@@ -175,7 +188,7 @@ pub(crate) fn semantic_tokens(source: &str, index: Option<&Index>) -> SemanticTo
             raw.push((
                 gap_start + from,
                 gap_start + to,
-                SemanticTokenType::COMMENT,
+                COMMENT,
                 if doc { DOCUMENTATION } else { 0 },
             ));
             offset = to;
@@ -189,11 +202,13 @@ pub(crate) fn semantic_tokens(source: &str, index: Option<&Index>) -> SemanticTo
 /// Relative encoding, one token per line piece, lengths in UTF-16 units.
 fn encode(source: &str, raw: &[Raw]) -> SemanticTokens {
     let starts = infrac_diagnostics::line_starts(source);
-    let mut data = Vec::new();
+    let mut data = Vec::with_capacity(raw.len());
     let (mut last_line, mut last_char) = (0u32, 0u32);
-    for (start, end, t, modifiers) in raw {
-        let a = text::position(source, &starts, *start);
-        let b = text::position(source, &starts, *end);
+    // Tokens and comments do not overlap: their starts and ends only go forwards.
+    let mut cursor = text::Cursor::new(source, &starts);
+    for &(start, end, token_type, modifiers) in raw {
+        let a = cursor.position(start);
+        let b = cursor.position(end);
         if b.line != a.line || b.character <= a.character {
             continue;
         }
@@ -207,8 +222,8 @@ fn encode(source: &str, raw: &[Raw]) -> SemanticTokens {
             delta_line,
             delta_start,
             length: b.character - a.character,
-            token_type: type_index(t),
-            token_modifiers_bitset: *modifiers,
+            token_type,
+            token_modifiers_bitset: modifiers,
         });
         last_line = a.line;
         last_char = a.character;
@@ -216,5 +231,31 @@ fn encode(source: &str, raw: &[Raw]) -> SemanticTokens {
     SemanticTokens {
         result_id: None,
         data,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_type_indexes_follow_the_legend() {
+        let named = [
+            (KEYWORD, SemanticTokenType::KEYWORD),
+            (PROPERTY, SemanticTokenType::PROPERTY),
+            (NUMBER, SemanticTokenType::NUMBER),
+            (STRING, SemanticTokenType::STRING),
+            (COMMENT, SemanticTokenType::COMMENT),
+            (OPERATOR, SemanticTokenType::OPERATOR),
+            (FUNCTION, SemanticTokenType::FUNCTION),
+            (NAMESPACE, SemanticTokenType::NAMESPACE),
+            (CLASS, SemanticTokenType::CLASS),
+            (ENUM, SemanticTokenType::ENUM),
+            (INTERFACE, SemanticTokenType::INTERFACE),
+            (STRUCT, SemanticTokenType::STRUCT),
+        ];
+        for (index, name) in named {
+            assert_eq!(TYPES[index as usize], name);
+        }
     }
 }

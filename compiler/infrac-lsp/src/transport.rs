@@ -24,18 +24,11 @@ pub fn serve(
     let output: Output = Arc::new(Mutex::new(Box::new(output)));
     let (to_server, from_client) = crossbeam_channel::unbounded();
     let (to_client, from_server) = crossbeam_channel::unbounded::<Message>();
+    let (bodies, from_bodies) = crossbeam_channel::unbounded::<String>();
     let writer_output = Arc::clone(&output);
     let writer = std::thread::Builder::new()
         .name("infrac-lsp-writer".into())
-        .spawn(move || -> io::Result<()> {
-            for message in from_server {
-                let mut out = writer_output
-                    .lock()
-                    .map_err(|_| io::Error::other("output lock poisoned"))?;
-                message.write(&mut *out)?;
-            }
-            Ok(())
-        })?;
+        .spawn(move || write_loop(&from_server, &from_bodies, &writer_output))?;
     // The reader is not joined: it may be blocked on input the client never closes.
     std::thread::Builder::new()
         .name("infrac-lsp-reader".into())
@@ -44,7 +37,7 @@ pub fn serve(
         sender: to_client,
         receiver: from_client,
     };
-    let served = crate::run(&connection);
+    let served = crate::run_with(&connection, Some(bodies));
     drop(connection);
     let written = writer
         .join()
@@ -52,6 +45,52 @@ pub fn serve(
     served?;
     written?;
     Ok(())
+}
+
+/// Writes what the server sends, messages and serialised bodies alike, until both
+/// channels are closed.
+fn write_loop(
+    messages: &crossbeam_channel::Receiver<Message>,
+    bodies: &crossbeam_channel::Receiver<String>,
+    output: &Output,
+) -> io::Result<()> {
+    let (mut messages_open, mut bodies_open) = (true, true);
+    // A closed channel is always ready to report that it is closed: it is swapped for
+    // one that never is, so the loop waits on the other.
+    let (no_messages, no_bodies) = (crossbeam_channel::never(), crossbeam_channel::never());
+    while messages_open || bodies_open {
+        let message_channel = if messages_open {
+            messages
+        } else {
+            &no_messages
+        };
+        let body_channel = if bodies_open { bodies } else { &no_bodies };
+        crossbeam_channel::select! {
+            recv(message_channel) -> message => match message {
+                Ok(message) => {
+                    let mut out = lock(output)?;
+                    message.write(&mut *out)?;
+                }
+                Err(_) => messages_open = false,
+            },
+            recv(body_channel) -> body => match body {
+                Ok(body) => {
+                    let mut out = lock(output)?;
+                    write!(out, "Content-Length: {}\r\n\r\n", body.len())?;
+                    out.write_all(body.as_bytes())?;
+                    out.flush()?;
+                }
+                Err(_) => bodies_open = false,
+            },
+        }
+    }
+    Ok(())
+}
+
+fn lock(output: &Output) -> io::Result<std::sync::MutexGuard<'_, Box<dyn Write + Send>>> {
+    output
+        .lock()
+        .map_err(|_| io::Error::other("output lock poisoned"))
 }
 
 /// What one read of the stream gave.
@@ -170,9 +209,7 @@ fn reply_error(output: &Output, id: Value, code: ErrorCode, message: &str) -> io
         "error": { "code": code as i32, "message": message },
     })
     .to_string();
-    let mut out = output
-        .lock()
-        .map_err(|_| io::Error::other("output lock poisoned"))?;
+    let mut out = lock(output)?;
     write!(out, "Content-Length: {}\r\n\r\n{text}", text.len())?;
     out.flush()
 }

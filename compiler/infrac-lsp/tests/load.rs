@@ -300,11 +300,16 @@ fn frame(body: &str) -> Vec<u8> {
 }
 
 fn read_message(reader: &mut impl BufRead) -> serde_json::Value {
+    try_read_message(reader).unwrap_or_else(|| panic!("the server closed its output"))
+}
+
+/// The next message, or `None` when the server has closed its output.
+fn try_read_message(reader: &mut impl BufRead) -> Option<serde_json::Value> {
     let mut length = 0usize;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            panic!("the server closed its output");
+            return None;
         }
         let line = line.trim_end();
         if line.is_empty() {
@@ -318,7 +323,7 @@ fn read_message(reader: &mut impl BufRead) -> serde_json::Value {
     reader
         .read_exact(&mut body)
         .unwrap_or_else(|e| panic!("read: {e}"));
-    serde_json::from_slice(&body).unwrap_or_else(|e| panic!("the server wrote bad JSON: {e}"))
+    Some(serde_json::from_slice(&body).unwrap_or_else(|e| panic!("the server wrote bad JSON: {e}")))
 }
 
 #[test]
@@ -403,4 +408,124 @@ fn an_unused_import_is_tagged_unnecessary() {
         "the document version is published"
     );
     client.shutdown();
+}
+
+/// Over a byte stream the server writes its answers and notifications as finished JSON
+/// bodies, not as `lsp-server` messages; they must be the messages the in-memory
+/// connection carries, framed as the protocol says.
+#[test]
+fn answers_over_the_byte_stream_are_those_of_the_connection() {
+    let path = folder("stream").join("lab.infra");
+    let text = format!("{HOST}\n{GUESTS}\n# a comment\nnetwork extra {{ bridg = vmbr0 }}\n");
+    let uri = common::uri(&path);
+    let document = serde_json::json!({ "textDocument": { "uri": uri } });
+    let asked = [
+        ("textDocument/documentSymbol", document.clone()),
+        ("textDocument/semanticTokens/full", document.clone()),
+        ("textDocument/foldingRange", document.clone()),
+        (
+            "textDocument/hover",
+            serde_json::json!({ "textDocument": { "uri": uri },
+                                "position": { "line": 13, "character": 3 } }),
+        ),
+        (
+            "textDocument/inlayHint",
+            serde_json::json!({ "textDocument": { "uri": uri }, "range": {
+                "start": { "line": 0, "character": 0 }, "end": { "line": 30, "character": 0 } } }),
+        ),
+        ("infrac/unknown", serde_json::json!({})),
+    ];
+
+    // In memory: the messages as the server made them.
+    let mut client = Client::start();
+    client.open(&path, &text);
+    let published = client.next_publication(&path);
+    let expected: Vec<_> = asked
+        .iter()
+        .map(|(method, params)| {
+            let id = client.request(method, params.clone());
+            serde_json::to_value(client.outcome(&id)).unwrap_or_default()
+        })
+        .collect();
+    client.shutdown();
+    assert!(!published.diagnostics.is_empty(), "the lab has a mistake");
+    assert!(
+        expected[0]
+            .as_object()
+            .is_some_and(|o| o.contains_key("Ok")),
+        "the outline is an answer: {}",
+        expected[0]
+    );
+
+    // The same over pipes.
+    let (server_in, mut client_out) = std::io::pipe().unwrap_or_else(|e| panic!("pipe: {e}"));
+    let (client_in, server_out) = std::io::pipe().unwrap_or_else(|e| panic!("pipe: {e}"));
+    let server = std::thread::spawn(move || {
+        infrac_lsp::serve(BufReader::new(server_in), server_out).map_err(|e| e.to_string())
+    });
+    // Read on a thread of its own, so a server that stops talking fails the test instead
+    // of hanging it.
+    let (to_test, from_server) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut input = BufReader::new(client_in);
+        while let Some(message) = try_read_message(&mut input) {
+            if to_test.send(message).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || {
+        from_server
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("no message from the server: {e}"))
+    };
+    let mut send = |message: serde_json::Value| {
+        client_out
+            .write_all(&frame(&message.to_string()))
+            .unwrap_or_else(|e| panic!("write: {e}"));
+        client_out.flush().unwrap_or_else(|e| panic!("flush: {e}"));
+    };
+    send(
+        serde_json::json!({ "jsonrpc": "2.0", "id": 0, "method": "initialize",
+                             "params": { "capabilities": {} } }),
+    );
+    assert_eq!(next()["id"], 0);
+    send(serde_json::json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }));
+    send(
+        serde_json::json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+        "textDocument": { "uri": uri, "languageId": "infra", "version": 1, "text": text } } }),
+    );
+    // Up to the lab's publication; anything else the server says first is skipped, so
+    // the loop is bounded by the messages a check sends.
+    let publication = (0..100)
+        .map(|_| next())
+        .find(|m| m["method"] == PublishDiagnostics::METHOD && m["params"]["uri"] == uri.as_str())
+        .unwrap_or_else(|| panic!("no diagnostics for the lab"));
+    assert_eq!(
+        publication["params"],
+        serde_json::to_value(&published).unwrap_or_default()
+    );
+    for (i, (method, params)) in asked.iter().enumerate() {
+        let id = i + 1;
+        send(
+            serde_json::json!({ "jsonrpc": "2.0", "id": id, "method": method,
+                                 "params": params }),
+        );
+        let reply = next();
+        assert_eq!(reply["jsonrpc"], "2.0", "{reply}");
+        assert_eq!(reply["id"], id, "{reply}");
+        let outcome = match (reply.get("result"), reply.get("error")) {
+            (Some(result), None) => serde_json::json!({ "Ok": result }),
+            (None, Some(error)) => serde_json::json!({ "Err": error }),
+            _ => panic!("neither a result nor an error: {reply}"),
+        };
+        assert_eq!(outcome, expected[i], "{method}");
+    }
+    send(serde_json::json!({ "jsonrpc": "2.0", "id": 99, "method": "shutdown" }));
+    assert_eq!(next()["id"], 99);
+    send(serde_json::json!({ "jsonrpc": "2.0", "method": "exit" }));
+    let result = server
+        .join()
+        .unwrap_or_else(|_| Err("the server panicked".into()));
+    assert_eq!(result, Ok(()));
 }
