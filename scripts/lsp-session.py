@@ -8,7 +8,8 @@ It opens LAB, types N characters of a comment at its end (each a change, waiting
 diagnostics of that version), types a digit after the first core count of the lab (`cores = 2`) and
 deletes it again N times, asks for hover on that line N times, then for what an editor
 asks for after an edit (inlay hints of the lines around it, document symbols, semantic
-tokens, folding ranges; N/4 times each), and shuts the server down.
+tokens, folding ranges; N/4 times each), then the semantic tokens that changed after each
+of N/2 more keystrokes in the middle, and shuts the server down.
 Keystroke latency is from sending a change to the arrival of its diagnostics, a request's
 from sending it to the arrival of its whole answer (this script's parsing of the JSON is
 not counted: it is the client's work, not the server's).
@@ -104,12 +105,16 @@ class Server:
             if accept(message):
                 return arrived, message
 
-    def response(self, id, what):
-        """When the answer to request `id` arrived."""
+    def answer(self, id, what):
+        """When the answer to request `id` arrived, and its result."""
         arrived, message = self.wait(lambda m: m.get("id") == id and "method" not in m, what)
         if "error" in message:
             fail(f"{what} failed: {message['error']}")
-        return arrived
+        return arrived, message.get("result")
+
+    def response(self, id, what):
+        """When the answer to request `id` arrived."""
+        return self.answer(id, what)[0]
 
     def published(self, uri, version):
         """When the diagnostics of `version` arrived."""
@@ -254,6 +259,25 @@ def main():
                 began = time.monotonic()
                 id = server.request(method, params)
                 arrived = server.response(id, f"the answer to {method}")
+                requests.setdefault(label, []).append(arrived - began)
+
+        # Semantic tokens as an editor keeps them after each keystroke in the middle: the
+        # edit since its last answer.
+        if cores is not None:
+            full = "textDocument/semanticTokens/full"
+            _, last = server.answer(server.request(full, document), f"the answer to {full}")
+            method = full + "/delta"
+            for i in range(2 * max(1, keys // 4)):
+                typed = "0" if i % 2 == 0 else ""
+                change(cores, digit_at, digit_at + (i % 2), typed)
+                params = dict(document, previousResultId=last["resultId"])
+                began = time.monotonic()
+                arrived, last = server.answer(
+                    server.request(method, params), f"the answer to {method}"
+                )
+                if "edits" not in last:
+                    fail(f"{method} sent every token, not the edit: {str(last)[:200]}")
+                label = "semantic tokens after a keystroke (delta)"
                 requests.setdefault(label, []).append(arrived - began)
 
         server.response(server.request("shutdown", None), "the answer to shutdown")

@@ -92,7 +92,7 @@ fn typed_capabilities() -> ServerCapabilities {
         semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
             SemanticTokensOptions {
                 legend: tokens::legend(),
-                full: Some(SemanticTokensFullOptions::Bool(true)),
+                full: Some(SemanticTokensFullOptions::Delta { delta: Some(true) }),
                 range: None,
                 work_done_progress_options: WorkDoneProgressOptions::default(),
             },
@@ -132,6 +132,7 @@ fn run_with(
         disk_epoch: 0,
         shared: Arc::clone(&shared),
         outbox,
+        sent_tokens: std::cell::RefCell::default(),
     };
     let served = serve_messages(connection, &mut server);
     shared.stop();
@@ -166,6 +167,9 @@ struct Server {
     disk_epoch: u64,
     shared: Arc<Shared>,
     outbox: outbox::Outbox,
+    /// The semantic tokens last sent for each document, for deltas. Only the request
+    /// thread answers requests.
+    sent_tokens: std::cell::RefCell<tokens::Sent>,
 }
 
 impl Server {
@@ -259,6 +263,7 @@ impl Server {
         if convert::stdlib_text(&path).is_some() {
             return Ok(false);
         }
+        self.sent_tokens.borrow_mut().forget(&path);
         match self.docs.remove(&path) {
             Some(_) => Ok(true),
             None => Err(format!("{} was not open", path.display())),

@@ -12,8 +12,8 @@ use lsp_server::{ErrorCode, Request};
 use lsp_types::request::{
     CodeActionRequest, Completion, DocumentHighlightRequest, DocumentSymbolRequest,
     FoldingRangeRequest, Formatting, GotoDefinition, HoverRequest, InlayHintRequest,
-    PrepareRenameRequest, References, Rename, Request as _, SemanticTokensFullRequest,
-    WorkspaceSymbolRequest,
+    PrepareRenameRequest, References, Rename, Request as _, SemanticTokensFullDeltaRequest,
+    SemanticTokensFullRequest, WorkspaceSymbolRequest,
 };
 use lsp_types::{Position, TextDocumentPositionParams, TextEdit, Uri};
 use std::path::{Path, PathBuf};
@@ -31,7 +31,11 @@ fn params<P: serde::de::DeserializeOwned>(request: Request) -> Result<P, (ErrorC
 }
 
 fn json(value: impl serde::Serialize) -> Answer {
-    outbox::result(&value).map_err(|e| (ErrorCode::InternalError, e.to_string()))
+    outbox::result(&value).map_err(internal)
+}
+
+fn internal(why: serde_json::Error) -> (ErrorCode, String) {
+    (ErrorCode::InternalError, why.to_string())
 }
 
 /// The answer `null`: nothing known yet.
@@ -165,10 +169,21 @@ impl Server {
                 let text = self.text(&p.text_document.uri)?;
                 let path = path_of(&p.text_document.uri)?;
                 let index = self.shared.analysis_for(&path);
-                json(tokens::semantic_tokens(
-                    &text,
-                    index.as_deref().map(|c| c.index()),
-                ))
+                let tokens = tokens::semantic_tokens(&text, index.as_deref().map(|c| c.index()));
+                let answer = self.sent_tokens.borrow_mut().full(&path, tokens);
+                answer.map_err(internal)
+            }
+            SemanticTokensFullDeltaRequest::METHOD => {
+                let p: lsp_types::SemanticTokensDeltaParams = params(request)?;
+                let text = self.text(&p.text_document.uri)?;
+                let path = path_of(&p.text_document.uri)?;
+                let index = self.shared.analysis_for(&path);
+                let tokens = tokens::semantic_tokens(&text, index.as_deref().map(|c| c.index()));
+                let answer =
+                    self.sent_tokens
+                        .borrow_mut()
+                        .delta(&path, &p.previous_result_id, tokens);
+                answer.map_err(internal)
             }
             InlayHintRequest::METHOD => {
                 let p: lsp_types::InlayHintParams = params(request)?;

@@ -3,12 +3,16 @@
 //! comments the lexer skips.
 
 use crate::index::Index;
+use crate::outbox;
 use crate::text;
 use infrac_syntax::token::Token;
 use lsp_types::{
-    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend,
+    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensDelta,
+    SemanticTokensEdit, SemanticTokensLegend,
 };
 use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// The token types, in legend order.
 const TYPES: &[SemanticTokenType] = &[
@@ -234,6 +238,96 @@ fn encode(source: &str, raw: &[Raw]) -> SemanticTokens {
     }
 }
 
+/// The tokens last sent for each open document, so the next request can be answered
+/// with what changed (`textDocument/semanticTokens/full/delta`): after a keystroke in a
+/// large lab that is a few tokens instead of the whole file's (a megabyte of JSON for
+/// 5,000 guests, which the editor must read again).
+#[derive(Default)]
+pub(crate) struct Sent {
+    last_id: u64,
+    by_path: BTreeMap<PathBuf, (String, Vec<SemanticToken>)>,
+}
+
+impl Sent {
+    /// Answers a request for all of `path`'s tokens: `tokens`, under a new result id.
+    pub(crate) fn full(
+        &mut self,
+        path: &Path,
+        mut tokens: SemanticTokens,
+    ) -> serde_json::Result<outbox::Result> {
+        let id = self.next_id();
+        tokens.result_id = Some(id.clone());
+        let answer = outbox::result(&tokens);
+        self.by_path.insert(path.to_path_buf(), (id, tokens.data));
+        answer
+    }
+
+    /// Answers a request for what changed in `path`'s tokens since the answer `previous`:
+    /// the edit from those to `tokens`, or all of them when `previous` is not the last
+    /// answer for `path` (the client may ask with an older one).
+    pub(crate) fn delta(
+        &mut self,
+        path: &Path,
+        previous: &str,
+        tokens: SemanticTokens,
+    ) -> serde_json::Result<outbox::Result> {
+        let id = self.next_id();
+        let mut data = tokens.data;
+        // Either shape of the answer is written as itself: the protocol's result type is
+        // their untagged union.
+        let answer = match self.by_path.get(path) {
+            Some((last, old)) if last == previous => outbox::result(&SemanticTokensDelta {
+                result_id: Some(id.clone()),
+                edits: edit(old, &data).into_iter().collect(),
+            }),
+            _ => {
+                let tokens = SemanticTokens {
+                    result_id: Some(id.clone()),
+                    data: std::mem::take(&mut data),
+                };
+                let answer = outbox::result(&tokens);
+                data = tokens.data;
+                answer
+            }
+        };
+        self.by_path.insert(path.to_path_buf(), (id, data));
+        answer
+    }
+
+    /// Forgets `path`'s tokens (its document was closed).
+    pub(crate) fn forget(&mut self, path: &Path) {
+        self.by_path.remove(path);
+    }
+
+    fn next_id(&mut self) -> String {
+        self.last_id += 1;
+        self.last_id.to_string()
+    }
+}
+
+/// The single edit that turns `old` into `new`: what lies between their common start and
+/// their common end, counted in the protocol's integers (five per token). Each token is
+/// placed relative to the one before, so an edit changes the tokens it touches and at most
+/// the first one after them. `None` when nothing changed.
+pub(crate) fn edit(old: &[SemanticToken], new: &[SemanticToken]) -> Option<SemanticTokensEdit> {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    if prefix == old.len() && prefix == new.len() {
+        return None;
+    }
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let inserted = &new[prefix..new.len() - suffix];
+    Some(SemanticTokensEdit {
+        start: (prefix * 5) as u32,
+        delete_count: ((old.len() - prefix - suffix) * 5) as u32,
+        data: (!inserted.is_empty()).then(|| inserted.to_vec()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,5 +351,64 @@ mod tests {
         for (index, name) in named {
             assert_eq!(TYPES[index as usize], name);
         }
+    }
+
+    fn token(delta_line: u32, delta_start: u32) -> SemanticToken {
+        SemanticToken {
+            delta_line,
+            delta_start,
+            length: 1,
+            token_type: 0,
+            token_modifiers_bitset: 0,
+        }
+    }
+
+    /// `tokens` as the protocol's integers.
+    fn integers(tokens: &[SemanticToken]) -> Vec<u32> {
+        tokens
+            .iter()
+            .flat_map(|t| {
+                [
+                    t.delta_line,
+                    t.delta_start,
+                    t.length,
+                    t.token_type,
+                    t.token_modifiers_bitset,
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_edit_turns_the_old_tokens_into_the_new() {
+        let list = |n: &[u32]| n.iter().map(|&l| token(l, 0)).collect::<Vec<_>>();
+        let cases = [
+            (list(&[1, 2, 3, 4]), list(&[1, 2, 9, 3, 4])),
+            (list(&[1, 2, 3, 4]), list(&[1, 4])),
+            (list(&[1, 2, 3]), list(&[7, 8])),
+            (list(&[]), list(&[1, 2])),
+            (list(&[1, 2]), list(&[])),
+            (list(&[1, 1, 1]), list(&[1, 1, 1, 1])),
+            (list(&[5, 1, 2]), list(&[6, 1, 2])),
+        ];
+        for (old, new) in cases {
+            let edit = edit(&old, &new).unwrap_or_else(|| panic!("{old:?} → {new:?}"));
+            let mut applied = integers(&old);
+            let (start, deleted) = (edit.start as usize, edit.delete_count as usize);
+            applied.splice(
+                start..start + deleted,
+                integers(edit.data.as_deref().unwrap_or_default()),
+            );
+            assert_eq!(applied, integers(&new), "{old:?} → {new:?}: {edit:?}");
+        }
+        let same = list(&[1, 2, 3]);
+        assert_eq!(edit(&same, &same), None);
+        // One token typed in the middle of a long list: only it is sent.
+        let long: Vec<_> = (0..1000).map(|i| token(1, i)).collect();
+        let mut typed = long.clone();
+        typed.insert(500, token(0, 3));
+        let small = edit(&long, &typed).unwrap_or_else(|| panic!("no edit"));
+        assert_eq!((small.start, small.delete_count), (2500, 0));
+        assert_eq!(small.data.map(|d| d.len()), Some(1));
     }
 }

@@ -5,7 +5,8 @@ mod common;
 
 use common::Client;
 use lsp_types::request::{
-    Completion, HoverRequest, InlayHintRequest, Request as _, SemanticTokensFullRequest,
+    Completion, HoverRequest, InlayHintRequest, Request as _, SemanticTokensFullDeltaRequest,
+    SemanticTokensFullRequest,
 };
 use lsp_types::Position;
 use serde_json::{json, Value};
@@ -278,6 +279,74 @@ fn semantic_tokens_and_inlay_hints() {
         before.iter().all(|(l, _)| *l < computed) && before.len() < labels.len(),
         "{before:?}"
     );
+    client.shutdown();
+}
+
+/// The integers of a `data` array.
+fn integers(data: &Value) -> Vec<u64> {
+    data.as_array()
+        .map(|a| a.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn semantic_tokens_after_an_edit_come_as_the_edit_to_the_last_ones() {
+    let lab = lab_folder("token-deltas");
+    let mut client = Client::start();
+    assert_eq!(
+        client.capabilities["semanticTokensProvider"]["full"]["delta"],
+        true
+    );
+    client.open(&lab, LAB);
+    client.next_publication(&lab);
+    let document = json!({"textDocument": {"uri": common::uri(&lab)}});
+    let first = client.ask(SemanticTokensFullRequest::METHOD, document.clone());
+    let first_id = first["resultId"].as_str().unwrap_or_default().to_string();
+    assert!(!first_id.is_empty(), "{first}");
+
+    // A guest typed in the middle of the lab.
+    let at = find(LAB, "vm ", 0, 0);
+    let typed = "vm extra 150 on pve {\n  cores = 1\n}\n\n";
+    client.change(
+        &lab,
+        2,
+        vec![lsp_types::TextDocumentContentChangeEvent {
+            range: Some(lsp_types::Range::new(at, at)),
+            range_length: None,
+            text: typed.into(),
+        }],
+    );
+    client.next_publication(&lab);
+    let mut params = document.clone();
+    params["previousResultId"] = json!(first_id);
+    let delta = client.ask(SemanticTokensFullDeltaRequest::METHOD, params);
+    let edits = delta["edits"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a delta: {delta}"));
+    assert_eq!(edits.len(), 1, "{delta}");
+    let (start, deleted) = (
+        edits[0]["start"].as_u64().unwrap_or(0) as usize,
+        edits[0]["deleteCount"].as_u64().unwrap_or(0) as usize,
+    );
+    let inserted = integers(&edits[0]["data"]);
+    let mut applied = integers(&first["data"]);
+    assert!(
+        inserted.len() < applied.len() / 2,
+        "the edit is small: {delta}"
+    );
+    applied.splice(start..start + deleted, inserted);
+
+    // What the edit makes of the first answer is what a full request gives now.
+    let now = client.ask(SemanticTokensFullRequest::METHOD, document.clone());
+    assert_eq!(applied, integers(&now["data"]));
+
+    // Asked with an answer that is not the last one, the server sends all the tokens.
+    let mut stale = document.clone();
+    stale["previousResultId"] = json!(first_id);
+    let again = client.ask(SemanticTokensFullDeltaRequest::METHOD, stale);
+    assert!(again.get("edits").is_none(), "{again}");
+    assert_eq!(integers(&again["data"]), integers(&now["data"]));
+    assert_ne!(again["resultId"], now["resultId"]);
     client.shutdown();
 }
 
