@@ -166,23 +166,15 @@ impl Server {
             }
             SemanticTokensFullRequest::METHOD => {
                 let p: lsp_types::SemanticTokensParams = params(request)?;
-                let text = self.text(&p.text_document.uri)?;
-                let path = path_of(&p.text_document.uri)?;
-                let index = self.shared.analysis_for(&path);
-                let tokens = tokens::semantic_tokens(&text, index.as_deref().map(|c| c.index()));
+                let (path, tokens) = self.semantic_tokens(&p.text_document.uri)?;
                 let answer = self.sent_tokens.borrow_mut().full(&path, tokens);
                 answer.map_err(internal)
             }
             SemanticTokensFullDeltaRequest::METHOD => {
                 let p: lsp_types::SemanticTokensDeltaParams = params(request)?;
-                let text = self.text(&p.text_document.uri)?;
-                let path = path_of(&p.text_document.uri)?;
-                let index = self.shared.analysis_for(&path);
-                let tokens = tokens::semantic_tokens(&text, index.as_deref().map(|c| c.index()));
-                let answer =
-                    self.sent_tokens
-                        .borrow_mut()
-                        .delta(&path, &p.previous_result_id, tokens);
+                let (path, tokens) = self.semantic_tokens(&p.text_document.uri)?;
+                let mut sent = self.sent_tokens.borrow_mut();
+                let answer = sent.delta(&path, &p.previous_result_id, tokens);
                 answer.map_err(internal)
             }
             InlayHintRequest::METHOD => {
@@ -242,6 +234,19 @@ impl Server {
         self.shared
             .analysis_for(path)
             .filter(|a| same_text(a, path, text))
+    }
+
+    /// The semantic tokens of the document at `uri` as it is now, names coloured from the
+    /// last analysis that covers it, and its path.
+    fn semantic_tokens(
+        &self,
+        uri: &Uri,
+    ) -> Result<(PathBuf, lsp_types::SemanticTokens), (ErrorCode, String)> {
+        let text = self.text(uri)?;
+        let path = path_of(uri)?;
+        let index = self.shared.analysis_for(&path);
+        let tokens = tokens::semantic_tokens(&text, index.as_deref().map(|c| c.index()));
+        Ok((path, tokens))
     }
 
     /// The text of an open document, or of a stdlib module.
