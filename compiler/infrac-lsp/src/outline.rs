@@ -22,15 +22,12 @@ pub(crate) fn document_symbols(source: &str, tree: Option<&ast::File>) -> Vec<Do
     let mut parsed = None;
     let file = parse_unless(source, tree, &mut parsed);
     let starts = infrac_diagnostics::line_starts(source);
-    let range = |span: infrac_diagnostics::Span| {
-        Range::new(
-            text::position(source, &starts, span.start as usize),
-            text::position(source, &starts, span.end as usize),
-        )
-    };
+    // A declaration's start, its head, its nested blocks and its end come in the order of
+    // the text, and so do declarations: the cursor only walks forwards.
+    let mut cursor = text::Cursor::new(source, &starts);
     fn symbols(
         decls: &mut dyn Iterator<Item = &ast::Decl>,
-        range: &dyn Fn(infrac_diagnostics::Span) -> Range,
+        cursor: &mut text::Cursor,
     ) -> Vec<DocumentSymbol> {
         decls
             .map(|decl| {
@@ -50,22 +47,32 @@ pub(crate) fn document_symbols(source: &str, tree: Option<&ast::File>) -> Vec<Do
                         .map(|on| format!("on {}", on.dotted()))
                         .unwrap_or_default(),
                 };
+                let start = cursor.position(decl.span.start as usize);
+                let head = decl.head_span();
+                let selection_range = Range::new(
+                    cursor.position(head.start as usize),
+                    cursor.position(head.end as usize),
+                );
                 let children = symbols(
                     &mut decl.body.entries.iter().filter_map(|e| match e {
                         ast::Entry::Block(d) => Some(&**d),
                         _ => None,
                     }),
-                    range,
+                    cursor,
                 );
+                let end = cursor.position(decl.span.end as usize);
+                // The kind never starts with a blank; a name may end with one.
+                let mut label = format!("{} {name}", decl.kind.name);
+                label.truncate(label.trim_end().len());
                 #[allow(deprecated)]
                 DocumentSymbol {
-                    name: format!("{} {name}", decl.kind.name).trim().to_string(),
+                    name: label,
                     detail: decl.doc.as_deref().map(str::to_string),
                     kind: crate::navigate::symbol_kind(&decl.kind.name),
                     tags: None,
                     deprecated: None,
-                    range: range(decl.span),
-                    selection_range: range(decl.head_span()),
+                    range: Range::new(start, end),
+                    selection_range,
                     children: (!children.is_empty()).then_some(children),
                 }
             })
@@ -76,7 +83,7 @@ pub(crate) fn document_symbols(source: &str, tree: Option<&ast::File>) -> Vec<Do
             ast::Item::Decl(d) => Some(&**d),
             _ => None,
         }),
-        &range,
+        &mut cursor,
     )
 }
 
