@@ -160,13 +160,18 @@ def main():
 
     server = Server(binary)
     try:
-        server.response(
+        _, initialized = server.answer(
             server.request(
                 "initialize",
                 {"processId": os.getpid(), "rootUri": None, "capabilities": {}},
             ),
             "the answer to initialize",
         )
+        tokens_offered = (initialized or {}).get("capabilities", {}).get("semanticTokensProvider")
+        # A server from before deltas offers `full: true` only; its session skips them.
+        deltas = isinstance(tokens_offered, dict) and isinstance(
+            tokens_offered.get("full"), dict
+        ) and tokens_offered["full"].get("delta") is True
         server.notify("initialized", {})
         started = time.monotonic()
         server.notify(
@@ -263,7 +268,7 @@ def main():
 
         # Semantic tokens as an editor keeps them after each keystroke in the middle: the
         # edit since its last answer.
-        if cores is not None:
+        if cores is not None and deltas:
             full = "textDocument/semanticTokens/full"
             _, last = server.answer(server.request(full, document), f"the answer to {full}")
             method = full + "/delta"
@@ -301,6 +306,8 @@ def main():
         print(f"hover ({len(hovers)}): {percentiles(hovers)}")
     for label, times in requests.items():
         print(f"{label} ({len(times)}): {percentiles(times)}")
+    if cores is not None and not deltas:
+        print("semantic tokens after a keystroke (delta): not offered by this server")
 
 
 if __name__ == "__main__":
