@@ -167,11 +167,10 @@ def main():
             ),
             "the answer to initialize",
         )
-        tokens_offered = (initialized or {}).get("capabilities", {}).get("semanticTokensProvider")
+        capabilities = (initialized or {}).get("capabilities", {})
+        offered = (capabilities.get("semanticTokensProvider") or {}).get("full")
         # A server from before deltas offers `full: true` only; its session skips them.
-        deltas = isinstance(tokens_offered, dict) and isinstance(
-            tokens_offered.get("full"), dict
-        ) and tokens_offered["full"].get("delta") is True
+        deltas = isinstance(offered, dict) and offered.get("delta") is True
         server.notify("initialized", {})
         started = time.monotonic()
         server.notify(

@@ -49,11 +49,7 @@ impl<'a> At<'a> {
 
     /// The file's syntax tree as the analysis parsed it, which its spans and text are of.
     fn tree(&self, analysis: &'a Analysis) -> Option<&'a ast::File> {
-        analysis
-            .files
-            .iter()
-            .find(|parsed| parsed.file == self.file)
-            .map(|parsed| &parsed.ast)
+        analysis.parsed(self.file).map(|parsed| &parsed.ast)
     }
 }
 

@@ -29,14 +29,18 @@ impl Checked {
         }
     }
 
-    /// The syntax tree of the file at `path`, as analysed.
-    pub(crate) fn tree_of(&self, path: &std::path::Path) -> Option<&infrac_syntax::ast::File> {
+    /// The syntax tree of the file at `path`, when the analysis read it with the text
+    /// `text` (the document as the editor shows it now).
+    pub(crate) fn tree_of(
+        &self,
+        path: &std::path::Path,
+        text: &str,
+    ) -> Option<&infrac_syntax::ast::File> {
         let file = self.analysis.sources.find(&path.to_string_lossy())?;
-        self.analysis
-            .files
-            .iter()
-            .find(|parsed| parsed.file == file)
-            .map(|parsed| &parsed.ast)
+        if self.analysis.sources.get(file)?.text != text {
+            return None;
+        }
+        self.analysis.parsed(file).map(|parsed| &parsed.ast)
     }
 
     /// Whether the index is built.

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 /// An answer's result, serialised already.
-pub(crate) type Result = Box<RawValue>;
+pub(crate) type Serialised = Box<RawValue>;
 
 /// The server's way out: the connection's channel of messages, and the transport's
 /// channel of serialised bodies when there is one.
@@ -106,6 +106,6 @@ impl Outbox {
 }
 
 /// `value` as an answer's result.
-pub(crate) fn result(value: &impl Serialize) -> serde_json::Result<Result> {
+pub(crate) fn result(value: &impl Serialize) -> serde_json::Result<Serialised> {
     serde_json::value::to_raw_value(value)
 }

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A result serialised already, or why there is none.
-pub(crate) type Answer = Result<outbox::Result, (ErrorCode, String)>;
+pub(crate) type Answer = Result<outbox::Serialised, (ErrorCode, String)>;
 
 /// LSP 3.18's request for the text of a document the server provides (the stdlib's).
 pub(crate) const TEXT_DOCUMENT_CONTENT: &str = "workspace/textDocumentContent";
@@ -118,16 +118,16 @@ impl Server {
                 let p: lsp_types::DocumentSymbolParams = params(request)?;
                 let text = self.text(&p.text_document.uri)?;
                 let path = path_of(&p.text_document.uri)?;
-                let checked = self.current(&path, &text);
-                let tree = checked.as_deref().and_then(|c| c.tree_of(&path));
+                let checked = self.shared.analysis_for(&path);
+                let tree = checked.as_deref().and_then(|c| c.tree_of(&path, &text));
                 json(outline::document_symbols(&text, tree))
             }
             FoldingRangeRequest::METHOD => {
                 let p: lsp_types::FoldingRangeParams = params(request)?;
                 let text = self.text(&p.text_document.uri)?;
                 let path = path_of(&p.text_document.uri)?;
-                let checked = self.current(&path, &text);
-                let tree = checked.as_deref().and_then(|c| c.tree_of(&path));
+                let checked = self.shared.analysis_for(&path);
+                let tree = checked.as_deref().and_then(|c| c.tree_of(&path, &text));
                 json(outline::folding_ranges(&text, tree))
             }
             Completion::METHOD => {
@@ -226,14 +226,6 @@ impl Server {
             Some(analysis) => answer(&analysis, &path, p.position),
             None => null(),
         }
-    }
-
-    /// The last analysis that covers the document at `path` when it read `text`, the
-    /// document as it is now.
-    fn current(&self, path: &Path, text: &str) -> Option<Arc<Checked>> {
-        self.shared
-            .analysis_for(path)
-            .filter(|a| same_text(a, path, text))
     }
 
     /// The semantic tokens of the document at `uri` as it is now, names coloured from the

@@ -34,18 +34,27 @@ pub(crate) fn position(text: &str, starts: &[usize], offset: usize) -> Position 
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
-    let line = match starts.binary_search(&offset) {
+    let line = line_of(starts, offset);
+    let start = starts.get(line).copied().unwrap_or(0);
+    let character = utf16_len(text.get(start..offset).unwrap_or(""));
+    Position::new(line as u32, character as u32)
+}
+
+/// The line `offset` is on.
+fn line_of(starts: &[usize], offset: usize) -> usize {
+    match starts.binary_search(&offset) {
         Ok(i) => i,
         Err(i) => i.saturating_sub(1),
-    };
-    let start = starts.get(line).copied().unwrap_or(0);
-    let character: usize = text
-        .get(start..offset)
-        .unwrap_or("")
-        .chars()
-        .map(char::len_utf16)
-        .sum();
-    Position::new(line as u32, character as u32)
+    }
+}
+
+/// The length of `text` in UTF-16 code units, the protocol's characters.
+fn utf16_len(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().map(char::len_utf16).sum()
+    }
 }
 
 /// [`position`] for offsets asked for mostly in increasing order, as a walk over a
@@ -78,10 +87,7 @@ impl<'a> Cursor<'a> {
             offset -= 1;
         }
         if offset < self.offset {
-            self.line = match self.starts.binary_search(&offset) {
-                Ok(i) => i,
-                Err(i) => i.saturating_sub(1),
-            };
+            self.line = line_of(self.starts, offset);
             self.offset = self.starts.get(self.line).copied().unwrap_or(0);
             self.units = 0;
         }
@@ -93,12 +99,7 @@ impl<'a> Cursor<'a> {
             self.offset = next;
             self.units = 0;
         }
-        let passed = self.text.get(self.offset..offset).unwrap_or("");
-        self.units += if passed.is_ascii() {
-            passed.len()
-        } else {
-            passed.chars().map(char::len_utf16).sum()
-        };
+        self.units += utf16_len(self.text.get(self.offset..offset).unwrap_or(""));
         self.offset = offset;
         Position::new(self.line as u32, self.units as u32)
     }

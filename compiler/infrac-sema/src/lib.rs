@@ -57,6 +57,11 @@ pub struct ParsedFile {
 }
 
 impl Analysis {
+    /// The syntax tree of `file`, as analysed.
+    pub fn parsed(&self, file: infrac_diagnostics::FileId) -> Option<&ParsedFile> {
+        self.files.iter().find(|parsed| parsed.file == file)
+    }
+
     /// The parse of `text`, the new text of the file this analysis read as `name`, from
     /// that file's tree with only what the edit touched parsed again
     /// (`infrac_syntax::reparse`), or where that cannot be, parsed whole with what did not
@@ -69,7 +74,7 @@ impl Analysis {
         file: infrac_diagnostics::FileId,
     ) -> Option<infrac_syntax::Parsed> {
         let old = self.sources.find(name)?;
-        let tree = self.files.iter().find(|f| f.file == old)?;
+        let tree = self.parsed(old)?;
         if old != file {
             return None;
         }
