@@ -9,6 +9,8 @@
 //! connection (tests, benchmarks), which carries `Message`s, they are read back into one.
 
 use lsp_server::{Message, Notification, RequestId, Response};
+use lsp_types::notification::{LogMessage, Notification as _};
+use lsp_types::{LogMessageParams, MessageType};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -75,24 +77,34 @@ impl Outbox {
         }
     }
 
-    /// Sends the notification `method` with `params`.
+    /// Sends the notification `method` with `params`. False when the client is gone.
     pub(crate) fn notify(&self, method: &str, params: &impl Serialize) -> bool {
-        match &self.bodies {
-            Some(bodies) => {
-                let body = NotificationBody {
-                    jsonrpc: "2.0",
-                    method,
-                    params,
-                };
-                // Parameters the server built itself always serialise; a failure would be
-                // a bug, and the client gets nothing rather than half a message.
-                serde_json::to_string(&body).is_ok_and(|body| bodies.send(body).is_ok())
-            }
-            None => self.send(Message::Notification(Notification::new(
-                method.to_string(),
+        let sent = match &self.bodies {
+            Some(bodies) => serde_json::to_string(&NotificationBody {
+                jsonrpc: "2.0",
+                method,
                 params,
-            ))),
-        }
+            })
+            .map(|body| bodies.send(body).is_ok()),
+            None => serde_json::to_value(params).map(|params| {
+                self.send(Message::Notification(Notification {
+                    method: method.to_string(),
+                    params,
+                }))
+            }),
+        };
+        // Parameters the server built itself always serialise; a failure would be a bug.
+        // The client gets a log entry rather than half a message, and the server goes on:
+        // the client is still there.
+        sent.unwrap_or_else(|e| {
+            self.send(Message::Notification(Notification::new(
+                LogMessage::METHOD.to_string(),
+                LogMessageParams {
+                    typ: MessageType::ERROR,
+                    message: format!("could not write a `{method}` notification: {e}"),
+                },
+            )))
+        })
     }
 
     fn fail(&self, id: RequestId, why: &serde_json::Error) -> bool {
@@ -108,4 +120,48 @@ impl Outbox {
 /// `value` as an answer's result.
 pub(crate) fn result(value: &impl Serialize) -> serde_json::Result<Serialised> {
     serde_json::value::to_raw_value(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// Parameters serde_json cannot write: a map whose keys are not strings.
+    fn unwritable() -> BTreeMap<(u8, u8), u8> {
+        BTreeMap::from([((1, 2), 3)])
+    }
+
+    fn logged(message: Message) -> String {
+        match message {
+            Message::Notification(n) if n.method == LogMessage::METHOD => {
+                serde_json::from_value::<LogMessageParams>(n.params)
+                    .expect("log parameters")
+                    .message
+            }
+            other => panic!("expected a log message, got {other:?}"),
+        }
+    }
+
+    /// A notification that cannot be written becomes a log entry, over either kind of
+    /// connection, and the server is told the client is still there.
+    #[test]
+    fn an_unwritable_notification_is_logged_not_taken_for_a_lost_client() {
+        let (messages, received) = crossbeam_channel::unbounded();
+        let (bodies, written) = crossbeam_channel::unbounded();
+        let over_bytes = Outbox::new(messages.clone(), Some(bodies));
+        assert!(over_bytes.notify("custom/odd", &unwritable()));
+        assert!(written.try_recv().is_err(), "no half-written body");
+        assert!(logged(received.try_recv().expect("a log message")).contains("custom/odd"));
+
+        let in_memory = Outbox::new(messages, None);
+        assert!(in_memory.notify("custom/odd", &unwritable()));
+        assert!(logged(received.try_recv().expect("a log message")).contains("custom/odd"));
+
+        drop(received);
+        assert!(
+            !in_memory.notify("custom/odd", &unwritable()),
+            "the client is gone"
+        );
+    }
 }
