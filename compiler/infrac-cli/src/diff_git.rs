@@ -92,12 +92,8 @@ impl Loader for GitLoader {
         if out.stdout.len() as u64 > infrac_driver::MAX_SOURCE_BYTES {
             return Err(LoadError::Unreadable("too large".into()));
         }
-        String::from_utf8(out.stdout).map_err(|e| {
-            LoadError::NotText(format!(
-                "not UTF-8 at byte {}",
-                e.utf8_error().valid_up_to()
-            ))
-        })
+        infrac_driver::source_text(out.stdout)
+            .map_err(|at| LoadError::NotText(format!("not UTF-8 at byte {at}")))
     }
 
     fn identity(&self, path: &Path) -> Option<PathBuf> {

@@ -4,7 +4,7 @@ use crate::stdout::outln;
 use infrac_diagnostics::{render_human, RenderOptions, SourceMap};
 use infrac_driver::read_source;
 use infrac_syntax::{format, FormatError};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -87,10 +87,8 @@ fn formatted(name: &str, text: &str, color: bool) -> Option<String> {
 }
 
 fn stdin(check: bool, color: bool) -> Result<Outcome, String> {
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    // Read as `check` reads it: at most a source file's size, and as text.
+    let text = crate::input::read_stdin().map_err(|why| why.to_string())?;
     let Some(out) = formatted("<stdin>", &text, color) else {
         return Ok(Outcome::Refused);
     };

@@ -38,7 +38,7 @@ pub fn analyse(path: &Path, today: Option<Date>) -> Result<Analysis, LoadError> 
 }
 
 /// Standard input as text, with the same size cap as a source file.
-fn read_stdin() -> Result<String, LoadError> {
+pub fn read_stdin() -> Result<String, LoadError> {
     if STDIN_TAKEN.swap(true, Ordering::SeqCst) {
         return Err(LoadError::Unreadable(
             "standard input can be given as `-` only once".into(),
@@ -56,10 +56,9 @@ fn read_stdin() -> Result<String, LoadError> {
             MAX_SOURCE_BYTES / (1024 * 1024)
         )));
     }
-    String::from_utf8(bytes).map_err(|e| {
+    infrac_driver::source_text(bytes).map_err(|at| {
         LoadError::NotText(format!(
-            "standard input is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
+            "standard input is not UTF-8 text (invalid byte at offset {at})"
         ))
     })
 }

@@ -81,6 +81,22 @@ fn stdin_goes_to_stdout() {
     assert_eq!((check.code, check.stdout.as_str()), (1, "<stdin>\n"));
 }
 
+/// A byte order mark is not part of the text: a tidy file that starts with one is tidy,
+/// and formatted text is written without it.
+#[test]
+fn a_byte_order_mark_is_not_formatting() {
+    let marked_tidy = format!("\u{feff}{TIDY}");
+    let check = infrac(&["fmt", "--check", "-"], Some(&marked_tidy));
+    assert_eq!(
+        (check.code, check.stdout.as_str()),
+        (0, ""),
+        "{}",
+        check.stderr
+    );
+    let run = infrac(&["fmt", "-"], Some(&format!("\u{feff}{MESSY}")));
+    assert_eq!((run.code, run.stdout.as_str()), (0, TIDY), "{}", run.stderr);
+}
+
 #[test]
 fn syntax_errors_are_reported_and_the_file_is_left_alone() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -145,6 +145,36 @@ fn a_binary_file_is_a_clear_read_error() {
     assert!(run.stdout.is_empty(), "{}", run.stdout);
 }
 
+/// A UTF-8 byte order mark, which some Windows editors write first, is not part of the
+/// text: a marked lab is checked as the same lab unmarked, with the same columns on its
+/// first line, and a bad byte's offset is the file's own.
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_text() {
+    let lab = "vm a 1 on nowhere {}\n";
+    let plain = TempFile::new("plain.infra", lab.as_bytes());
+    let marked = TempFile::new("marked.infra", format!("\u{feff}{lab}").as_bytes());
+    let json = |file: &TempFile| {
+        let run = infrac(&["check", "--format", "json", file.path()]);
+        assert_eq!(run.code, 1, "{}", run.output());
+        run.stdout.replace(file.path(), "LAB")
+    };
+    let expected = json(&plain);
+    assert!(expected.contains("\"column\": 6"), "{expected}");
+    assert_eq!(json(&marked), expected);
+
+    let clean = TempFile::new(
+        "clean.infra",
+        "\u{feff}site home { domain = \"lab\" }\n".as_bytes(),
+    );
+    let run = infrac(&["check", clean.path()]);
+    assert_eq!(run.code, 0, "{}", run.output());
+
+    let bad = TempFile::new("bad.infra", b"\xef\xbb\xbf\xff");
+    let run = infrac(&["check", bad.path()]);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(run.stderr.contains("offset 3"), "{}", run.stderr);
+}
+
 #[test]
 fn an_empty_file_is_clean() {
     let file = TempFile::new("empty.infra", b"");

@@ -77,12 +77,23 @@ pub fn read_source(path: &Path) -> Result<String, LoadError> {
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
         return Err(too_large());
     }
-    String::from_utf8(bytes).map_err(|e| {
-        LoadError::NotText(format!(
-            "is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
+    source_text(bytes).map_err(|at| {
+        LoadError::NotText(format!("is not UTF-8 text (invalid byte at offset {at})"))
     })
+}
+
+/// The text of a source file's bytes, or the offset of the first byte that is not UTF-8.
+///
+/// A byte order mark, which some Windows editors write at the start of every UTF-8 file,
+/// is not part of the text: the lexer would report it as an unexpected character, and
+/// every column on the first line would count it although no editor shows it. The
+/// offset of a bad byte is the file's own, mark included.
+pub fn source_text(bytes: Vec<u8>) -> Result<String, usize> {
+    let mut text = String::from_utf8(bytes).map_err(|e| e.utf8_error().valid_up_to())?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
 }
 
 #[cfg(target_os = "linux")]
