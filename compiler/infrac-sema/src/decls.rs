@@ -603,6 +603,14 @@ pub(crate) const MAX_INSTANCES: u64 = 100_000;
 /// At most this many iterations of one `for` loop.
 const MAX_ITERATIONS: i128 = 4096;
 
+/// At most this many iterations of the top-level `for` loops of a lab, every level of a
+/// nest counted. Declarations are bounded by [`MAX_INSTANCES`]; this bounds the loops whose
+/// bodies stamp out none (only misplaced attributes, broken lines, or nothing) and whose
+/// ranges grow with an outer loop's variable, which the estimate does not see. A nest that
+/// stamps out a declaration per innermost iteration runs at most about twice as many
+/// iterations as declarations, so no lab within the cap comes near this.
+const MAX_LOOP_ITERATIONS: u64 = 4 * MAX_INSTANCES;
+
 impl<'a> Sema<'a> {
     /// Collects every declaration of every module, expanding `for` loops.
     pub(crate) fn collect(&mut self, modules: &'a [Module]) {
@@ -636,7 +644,14 @@ impl<'a> Sema<'a> {
                         };
                         if self.within_instance_cap(&mut instances, estimate, head) {
                             let budget = self.decls.len() + MAX_INSTANCES as usize;
-                            self.expand_for(f, Vec::new(), &module.namespace, budget);
+                            let mut iterations = 0;
+                            self.expand_for(
+                                f,
+                                Vec::new(),
+                                &module.namespace,
+                                budget,
+                                &mut iterations,
+                            );
                         }
                     }
                     // Expectations are read once the model is built (`build/expect.rs`).
@@ -699,25 +714,29 @@ impl<'a> Sema<'a> {
         Some((lo..=hi).collect())
     }
 
-    /// Expands `f`, stopping once `self.decls` holds `budget` declarations.
+    /// Expands `f`, stopping once `self.decls` holds `budget` declarations or the
+    /// top-level loops have run [`MAX_LOOP_ITERATIONS`] (`iterations`, counted across the
+    /// nest).
     fn expand_for(
         &mut self,
         f: &'a ast::ForLoop,
         env: Env,
         namespace: &Option<String>,
         budget: usize,
+        iterations: &mut u64,
     ) {
         let Some(values) = self.loop_values(f, &env) else {
             return;
         };
         for n in values {
+            *iterations += 1;
             let mut inner = env.clone();
             inner.push((f.var.name.as_str().to_owned(), Value::Int(n)));
             for entry in &f.body {
                 match entry {
                     ast::Entry::Block(decl) => self.add_decl(decl, inner.clone(), namespace),
                     ast::Entry::For(nested) => {
-                        self.expand_for(nested, inner.clone(), namespace, budget)
+                        self.expand_for(nested, inner.clone(), namespace, budget, iterations)
                     }
                     ast::Entry::Attr(a) => self.not_at_top_level(a.span, "an attribute"),
                     ast::Entry::Rule(r) => self.not_at_top_level(r.span(), "a firewall rule"),
@@ -726,7 +745,7 @@ impl<'a> Sema<'a> {
             }
             // The estimate evaluates inner ranges once; this bounds loops whose inner range
             // grows with the outer variable, reported once, at the innermost loop.
-            if self.decls.len() >= budget {
+            if self.decls.len() >= budget || *iterations >= MAX_LOOP_ITERATIONS {
                 if !self
                     .diags
                     .iter()
@@ -736,7 +755,10 @@ impl<'a> Sema<'a> {
                 }
                 return;
             }
-            if self.diags.iter().filter(|d| d.is_error()).count() > 10_000 {
+            // Counting errors reads every diagnostic: only once there can be that many.
+            if self.diags.len() > 10_000
+                && self.diags.iter().filter(|d| d.is_error()).count() > 10_000
+            {
                 return;
             }
         }
@@ -822,11 +844,12 @@ impl<'a> Sema<'a> {
         };
         let mut inner = env.clone();
         inner.push((f.var.name.as_str().to_owned(), Value::Int(lo)));
-        iterations.saturating_mul(self.entries_estimate(&f.body, &inner))
+        // An iteration is work even when its body stamps out nothing.
+        iterations.saturating_mul(self.entries_estimate(&f.body, &inner).max(1))
     }
 
     fn not_at_top_level(&mut self, span: Span, what: &str) {
-        if !self.diags.iter().any(|d| d.primary.span == span) {
+        if self.misplaced_in_loops.first(span, span, &self.diags) {
             self.diags.push(Diagnostic::error(
                 Code::BAD_DECLARATION_HEAD,
                 format!("{what} cannot stand at the top level of a `for` loop"),

@@ -162,6 +162,9 @@ pub(crate) struct Sema<'a> {
     pub(crate) unresolved: Reported<(Span, value::Kind)>,
     /// Paths (`os.debian-13`, `lan.ipv4`) already reported as naming nothing.
     pub(crate) unresolved_paths: Reported<Span>,
+    /// Attributes and rules already reported as standing in a top-level `for` loop, which
+    /// repeats each of them once per iteration.
+    pub(crate) misplaced_in_loops: Reported<Span>,
     /// Disks on pools their host lacks, already reported, by host and where the pool is
     /// named.
     pub(crate) unresolved_pools: Reported<(infrac_model::MachineId, Span)>,
@@ -223,6 +226,7 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         unknown_blocks: Reported::default(),
         unresolved: Reported::default(),
         unresolved_paths: Reported::default(),
+        misplaced_in_loops: Reported::default(),
         unresolved_pools: Reported::default(),
         stamped: 0,
         catalogue: HashMap::default(),
