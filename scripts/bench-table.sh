@@ -40,6 +40,7 @@ for guests in 1000 10000 100000; do
 done
 for guests in 1000 10000; do
   "$target/release/examples/synth" --misspelt "$guests" > "$work/misspelt-$guests.infra"
+  "$target/release/examples/synth" --renamed "$guests" > "$work/renamed-$guests.infra"
 done
 for n in 1000 4000; do
   "$target/release/examples/synth" --rules "$n" > "$work/rules-$n.infra"
@@ -87,6 +88,9 @@ for small, large in ((1000, 10000), (10000, 100000)):
 for guests in (1000, 10000):
     cpu, fastest, rss = measure(["check", f"{work}/misspelt-{guests}.infra"])
     print(f"| `infrac check`, {guests:,} guests with {2 * guests:,} errors | {ms(cpu, fastest)} | {rss:.0f} MiB |")
+for guests in (1000, 10000):
+    cpu, fastest, rss = measure(["check", f"{work}/renamed-{guests}.infra"])
+    print(f"| `infrac check`, {guests:,} guests on renamed hosts ({guests:,} errors) | {ms(cpu, fastest)} | {rss:.0f} MiB |")
 for shape, what in (("rules", "firewall rules"), ("forwards", "port forwards")):
     for n in (1000, 4000):
         cpu, fastest, rss = measure(["check", f"{work}/{shape}-{n}.infra"])

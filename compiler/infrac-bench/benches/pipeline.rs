@@ -73,6 +73,14 @@ fn check_misspelt(bencher: divan::Bencher, guests: usize) {
     bencher.bench(|| infrac_driver::check_source("synth.infra", divan::black_box(&text)));
 }
 
+/// The check of a lab whose hosts were all renamed: one unresolved host per guest, each
+/// with a suggestion among every machine. Its cost per diagnostic must stay flat too.
+#[divan::bench(args = [1_000, 10_000], sample_count = 5)]
+fn check_renamed_hosts(bencher: divan::Bencher, guests: usize) {
+    let text = infrac_bench::renamed_hosts(&lab(guests));
+    bencher.bench(|| infrac_driver::check_source("synth.infra", divan::black_box(&text)));
+}
+
 /// The check of the 1,000-guest lab with more firewall rules, then more port forwards:
 /// the cost per rule, which must stay flat as they grow in number.
 #[divan::bench(args = [1_000, 4_000], sample_count = 5)]

@@ -2,6 +2,8 @@
 //! `cargo run -p infrac-bench --example synth -- HOSTS GUESTS_PER_HOST` (one network per
 //! host), or `-- --standard GUESTS` (one host per 50 guests, one network per four hosts),
 //! or `-- --misspelt GUESTS` (the standard lab with two misspelt attributes per guest),
+//! or `-- --renamed GUESTS` (the standard lab with every host renamed, so no guest's host
+//! is found),
 //! or `-- --rules N` / `-- --forwards N` (the standard 1,000-guest lab with N more
 //! firewall rules or port forwards).
 
@@ -20,16 +22,16 @@ fn main() {
         }
         return;
     }
-    if let Some(shape @ ("--standard" | "--misspelt")) = first.as_deref() {
+    if let Some(shape @ ("--standard" | "--misspelt" | "--renamed")) = first.as_deref() {
         let guests = std::env::args()
             .nth(2)
             .and_then(|g| g.parse().ok())
             .unwrap_or(10_000);
         let lab = infrac_bench::generate(infrac_bench::LabSize::standard(guests));
-        if shape == "--misspelt" {
-            print!("{}", infrac_bench::misspelt(&lab));
-        } else {
-            print!("{lab}");
+        match shape {
+            "--misspelt" => print!("{}", infrac_bench::misspelt(&lab)),
+            "--renamed" => print!("{}", infrac_bench::renamed_hosts(&lab)),
+            _ => print!("{lab}"),
         }
         return;
     }

@@ -49,6 +49,13 @@ pub fn misspelt(lab: &str) -> String {
     )
 }
 
+/// `lab` (a [`generate`]d one) with every host renamed from `pveN` to `nodeN`, as an
+/// operator renaming hosts might leave it: every guest names a host that is missing, one
+/// error per guest, each with its "did you mean" among every machine of the lab.
+pub fn renamed_hosts(lab: &str) -> String {
+    lab.replace("\nhost pve", "\nhost node")
+}
+
 /// `lab` (a [`generate`]d one) with `rules` more firewall rules on its router, each
 /// opening one more port from the first network: the shadowing analysis compares rules
 /// with one another, and its cost must grow with the rules, not their square.

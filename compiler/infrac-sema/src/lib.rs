@@ -162,6 +162,9 @@ pub(crate) struct Sema<'a> {
     pub(crate) unresolved: Reported<(Span, value::Kind)>,
     /// Paths (`os.debian-13`, `lan.ipv4`) already reported as naming nothing.
     pub(crate) unresolved_paths: Reported<Span>,
+    /// The help of each unresolved-name report, by name and kind, with the number of
+    /// declarations it was found among ([`Sema::unresolved_help`]).
+    pub(crate) unresolved_helps: HashMap<(ecow::EcoString, value::Kind), (usize, Option<String>)>,
     /// Attributes and rules already reported as standing in a top-level `for` loop, which
     /// repeats each of them once per iteration.
     pub(crate) misplaced_in_loops: Reported<Span>,
@@ -227,6 +230,7 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         unresolved: Reported::default(),
         unresolved_paths: Reported::default(),
         misplaced_in_loops: Reported::default(),
+        unresolved_helps: HashMap::default(),
         unresolved_pools: Reported::default(),
         stamped: 0,
         catalogue: HashMap::default(),
