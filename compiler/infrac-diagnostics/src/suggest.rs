@@ -21,9 +21,26 @@ pub fn did_you_mean<'a>(
     best.map(|(_, c)| c)
 }
 
+/// `names` as a help lists them: each in backticks, separated by commas (`` `a`, `b` ``).
+pub fn code_list<T: std::fmt::Display>(names: impl IntoIterator<Item = T>) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (i, name) in names.into_iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = write!(out, "{sep}`{name}`");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::did_you_mean;
+    use super::{code_list, did_you_mean};
+
+    #[test]
+    fn lists_names_in_backticks() {
+        assert_eq!(code_list(["a", "b-c"]), "`a`, `b-c`");
+        assert_eq!(code_list(Vec::<String>::new()), "");
+    }
 
     #[test]
     fn finds_typos_and_ignores_strangers() {

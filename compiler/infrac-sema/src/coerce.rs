@@ -4,7 +4,7 @@ use crate::decls::DeclIdx;
 use crate::schema::HARDWARE_INSTANCE;
 use crate::value::{Kind, Ty, Value};
 use crate::Sema;
-use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_diagnostics::{code_list, did_you_mean, Code, Diagnostic, Span};
 use infrac_syntax::ast;
 
 /// The largest count of cores an attribute accepts.
@@ -202,14 +202,7 @@ impl<'a> Sema<'a> {
         let help = match did_you_mean(name, same_kind.iter().copied()) {
             Some(s) => Some(format!("did you mean `{s}`?")),
             None if same_kind.is_empty() => None,
-            None if same_kind.len() <= 8 => Some(format!(
-                "declared: {}",
-                same_kind
-                    .iter()
-                    .map(|s| format!("`{s}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            None if same_kind.len() <= 8 => Some(format!("declared: {}", code_list(&same_kind))),
             None => None,
         };
         self.unresolved_helps

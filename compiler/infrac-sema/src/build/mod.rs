@@ -22,7 +22,7 @@ use crate::decls::DeclIdx;
 use crate::fields::Fields;
 use crate::value::Kind;
 use crate::Sema;
-use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_diagnostics::{code_list, did_you_mean, Code, Diagnostic, Span};
 use infrac_model::*;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -232,14 +232,7 @@ impl<'a> Sema<'a> {
         let names: Vec<&str> = model.networks.iter().map(|n| n.name.as_str()).collect();
         let help = match did_you_mean(name, names.iter().copied()) {
             Some(s) => Some(format!("did you mean `{s}`?")),
-            None if !names.is_empty() => Some(format!(
-                "networks: {}",
-                names
-                    .iter()
-                    .map(|n| format!("`{n}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            None if !names.is_empty() => Some(format!("networks: {}", code_list(&names))),
             None => None,
         };
         if self.unknown_kind_names.contains(name) {
