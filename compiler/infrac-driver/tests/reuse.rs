@@ -307,6 +307,33 @@ fn a_synthetic_lab_edited_where_reuse_matters_analyses_as_it_does_afresh() {
     assert!(replayed > 1_000, "declaration checks replayed: {replayed}");
 }
 
+/// A second import of a namespace broken and mended: while its module is missing, every
+/// path through the namespace resolves to nothing, although the files and declarations
+/// stay the same, so no check made while it resolved may be replayed.
+#[test]
+fn a_namespace_whose_second_import_breaks_analyses_as_it_does_afresh() {
+    let dir = std::env::temp_dir().join(format!("infrac-reuse-ns-{}", std::process::id()));
+    let root = dir.join("lab.infra");
+    let original = "\
+import \"std/hardware/dell\"
+import \"std/hardware/intel\"
+import \"std/hardware/intel\"
+
+host pve1 {
+  hardware = dell.r730 { cpus = 2 * intel.xeon_e5_2620_v4, dimms = 4 * 16GiB }
+}
+"
+    .to_string();
+    let broken = original.replacen(
+        "import \"std/hardware/intel\"\n\n",
+        "import \"std/hrdware/intel\"\n\n",
+        1,
+    );
+    assert_ne!(broken, original);
+    let texts = [original.clone(), broken, original];
+    follow(&root, &texts);
+}
+
 /// Every sema fixture, with a comment added at its end (every declaration but the last
 /// replayed where it was) and then a blank line at its start (every one of them moved):
 /// each fixture's problems, and the effects of checks that found none, must survive

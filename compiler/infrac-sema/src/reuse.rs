@@ -44,6 +44,11 @@ pub struct Reuse {
     headers: Vec<Header>,
     duplicates: Vec<DeclIdx>,
     unknown_kind_names: Vec<String>,
+    /// The namespaces the imports bind, and those of them whose module is missing, in
+    /// order: a path through a namespace resolves by them (through a missing one it
+    /// resolves to nothing, silently), and so does a "did you mean".
+    namespaces: Vec<String>,
+    missing_namespaces: Vec<String>,
     /// Taken by the next analysis, which moves each record it replays into its own.
     records: std::sync::Mutex<Vec<Option<Record>>>,
     /// What each declaration's check and attribute values read.
@@ -280,6 +285,12 @@ impl<'a> Sema<'a> {
         self.trace = Some(trace);
     }
 
+    fn sorted_missing_namespaces(&self) -> Vec<String> {
+        let mut missing: Vec<String> = self.missing_namespaces.iter().cloned().collect();
+        missing.sort_unstable();
+        missing
+    }
+
     fn still_valid(
         &mut self,
         mut previous: Previous,
@@ -307,6 +318,8 @@ impl<'a> Sema<'a> {
                 .all(|n| self.unknown_kind_names.contains(n))
             || self.duplicates.len() != reuse.duplicates.len()
             || !reuse.duplicates.iter().all(|d| self.duplicates.contains(d))
+            || !self.namespaces.iter().eq(&reuse.namespaces)
+            || self.sorted_missing_namespaces() != reuse.missing_namespaces
         {
             return None;
         }
@@ -489,6 +502,8 @@ impl<'a> Sema<'a> {
                 .collect(),
             duplicates: self.duplicates.iter().copied().collect(),
             unknown_kind_names: self.unknown_kind_names.iter().cloned().collect(),
+            namespaces: self.namespaces.iter().cloned().collect(),
+            missing_namespaces: self.sorted_missing_namespaces(),
             records: std::sync::Mutex::new(records),
             replayed: trace.replayed,
             deps,
