@@ -127,6 +127,10 @@ fn against_fixed_point(
     .with_help(help)
 }
 
+/// The most holders a duplicate-address report names in its message, and points at (the
+/// last one with its primary label).
+const HOLDERS_SHOWN: usize = 5;
+
 fn neutral(
     model: &Model,
     addr: IpAddr,
@@ -142,7 +146,7 @@ fn neutral(
             format!("address {addr} is assigned to both {a} and {b}"),
             "either one",
         ),
-        _ => (
+        _ if names.len() <= HOLDERS_SHOWN => (
             format!(
                 "address {addr} is assigned to {} holders: {}",
                 names.len(),
@@ -150,6 +154,24 @@ fn neutral(
             ),
             "all but one of them",
         ),
+        // Those the report points at: the first ones and the last, which has the
+        // primary label.
+        _ => {
+            let shown: Vec<&str> = names[..HOLDERS_SHOWN - 1]
+                .iter()
+                .chain(names.last())
+                .copied()
+                .collect();
+            (
+                format!(
+                    "address {addr} is assigned to {} holders: {} and {} more",
+                    names.len(),
+                    shown.join(", "),
+                    names.len() - HOLDERS_SHOWN
+                ),
+                "all but one of them",
+            )
+        }
     };
     let last = holders[holders.len() - 1];
     let mut d = Diagnostic::error(
@@ -158,8 +180,17 @@ fn neutral(
         last.span,
         format!("{} has it", last.owner),
     );
-    for h in &holders[..holders.len() - 1] {
+    // A loop or a copied block can give one address to hundreds of machines: the report
+    // points at the first few, as the message names them, and counts the rest.
+    let others = &holders[..holders.len() - 1];
+    let labelled = others.len().min(HOLDERS_SHOWN - 1);
+    for h in &others[..labelled] {
         d = d.with_label(h.span, format!("{} has it", h.owner));
+    }
+    match others.len() - labelled {
+        0 => {}
+        1 => d = d.with_note("1 more holder has it too"),
+        more => d = d.with_note(format!("{more} more holders have it too")),
     }
     let network = model.network(last.network);
     let gateway = network.gateway.map(|g| IpAddr::V4(g.value)) == Some(addr)
