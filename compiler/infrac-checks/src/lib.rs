@@ -7,6 +7,7 @@ pub mod budget;
 pub mod compose;
 pub mod expect;
 pub mod firewall;
+mod holders;
 pub mod host_ports;
 pub mod ipam;
 pub mod ipv6;

@@ -310,19 +310,24 @@ fn duplicate_vmid(
         _ => format!(
             "VMID {vmid} is used by {} guests: {}",
             names.len(),
-            names.join(", ")
+            crate::holders::listed(&names)
         ),
     };
     let ((_, last), earlier) = parties.split_last()?;
-    let mut d = Diagnostic::error(
-        Code::DUPLICATE_VMID,
-        message,
-        last.vmid.span,
-        format!("{} has it", names[names.len() - 1]),
+    let earlier: Vec<(Span, String)> = earlier
+        .iter()
+        .zip(&names)
+        .map(|((_, g), name)| (g.vmid.span, format!("{name} has it")))
+        .collect();
+    let d = crate::holders::labelled(
+        Diagnostic::error(
+            Code::DUPLICATE_VMID,
+            message,
+            last.vmid.span,
+            format!("{} has it", names[names.len() - 1]),
+        ),
+        &earlier,
     );
-    for (i, (_, g)) in earlier.iter().enumerate() {
-        d = d.with_label(g.vmid.span, format!("{} has it", names[i]));
-    }
     // A free ID for each kind among the parties, from the site's range for that kind.
     let site = model.site_of(ids[0]);
     let mut offers: Vec<(u32, &str)> = Vec::new();

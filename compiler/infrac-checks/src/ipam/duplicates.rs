@@ -8,7 +8,8 @@
 //! for either.
 
 use super::{core::Used, prefix_of, suggest_free, Assignment, Hold};
-use infrac_diagnostics::{Code, Diagnostic};
+use crate::holders;
+use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::Model;
 use std::net::IpAddr;
 
@@ -127,10 +128,6 @@ fn against_fixed_point(
     .with_help(help)
 }
 
-/// The most holders a duplicate-address report names in its message, and points at (the
-/// last one with its primary label).
-const HOLDERS_SHOWN: usize = 5;
-
 fn neutral(
     model: &Model,
     addr: IpAddr,
@@ -140,58 +137,34 @@ fn neutral(
     let mut holders: Vec<&Assignment> = ranked.iter().map(|(_, _, h)| *h).collect();
     holders.sort_by_key(|h| h.span);
     let names: Vec<String> = holders.iter().map(|h| h.owner.to_string()).collect();
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let (message, who) = match names.as_slice() {
         [a, b] => (
             format!("address {addr} is assigned to both {a} and {b}"),
             "either one",
         ),
-        _ if names.len() <= HOLDERS_SHOWN => (
+        _ => (
             format!(
                 "address {addr} is assigned to {} holders: {}",
                 names.len(),
-                names.join(", ")
+                holders::listed(&names)
             ),
             "all but one of them",
         ),
-        // Those the report points at: the first ones and the last, which has the
-        // primary label.
-        _ => {
-            let shown: Vec<&str> = names[..HOLDERS_SHOWN - 1]
-                .iter()
-                .chain(names.last())
-                .copied()
-                .collect();
-            (
-                format!(
-                    "address {addr} is assigned to {} holders: {} and {} more",
-                    names.len(),
-                    shown.join(", "),
-                    names.len() - HOLDERS_SHOWN
-                ),
-                "all but one of them",
-            )
-        }
     };
     let last = holders[holders.len() - 1];
-    let mut d = Diagnostic::error(
-        Code::DUPLICATE_ADDRESS,
-        message,
-        last.span,
-        format!("{} has it", last.owner),
+    let earlier: Vec<(Span, String)> = holders[..holders.len() - 1]
+        .iter()
+        .map(|h| (h.span, format!("{} has it", h.owner)))
+        .collect();
+    let mut d = holders::labelled(
+        Diagnostic::error(
+            Code::DUPLICATE_ADDRESS,
+            message,
+            last.span,
+            format!("{} has it", last.owner),
+        ),
+        &earlier,
     );
-    // A loop or a copied block can give one address to hundreds of machines: the report
-    // points at the first few, as the message names them, and counts the rest.
-    let others = &holders[..holders.len() - 1];
-    let labelled = others.len().min(HOLDERS_SHOWN - 1);
-    for h in &others[..labelled] {
-        d = d.with_label(h.span, format!("{} has it", h.owner));
-    }
-    match others.len() - labelled {
-        0 => {}
-        1 => d = d.with_note("1 more holder has it too"),
-        more => d = d.with_note(format!("{more} more holders have it too")),
-    }
     let network = model.network(last.network);
     let gateway = network.gateway.map(|g| IpAddr::V4(g.value)) == Some(addr)
         || network.gateway6.map(|g| IpAddr::V6(g.value)) == Some(addr);
