@@ -446,18 +446,22 @@ fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
                 "NodePort {port} is used by {} apps in cluster {}: {}",
                 names.len(),
                 model.cluster(first.cluster).name,
-                names.join(", ")
+                crate::holders::listed(&names)
             ),
         };
-        let mut d = Diagnostic::error(
-            Code::DUPLICATE_NODEPORT,
-            message,
-            last.expose.span,
-            format!("app {} has it", last.name),
+        let earlier: Vec<(Span, String)> = apps[..apps.len() - 1]
+            .iter()
+            .map(|app| (app.expose.span, format!("app {} has it", app.name)))
+            .collect();
+        let d = crate::holders::labelled(
+            Diagnostic::error(
+                Code::DUPLICATE_NODEPORT,
+                message,
+                last.expose.span,
+                format!("app {} has it", last.name),
+            ),
+            &earlier,
         );
-        for app in &apps[..apps.len() - 1] {
-            d = d.with_label(app.expose.span, format!("app {} has it", app.name));
-        }
         let free = (30000..=32767u16)
             .cycle()
             .skip(usize::from(port.clamp(30000, 32767) - 30000))

@@ -371,25 +371,29 @@ fn duplicate_mac(mac: Mac, holders: &[MacHolder], free: Option<Mac>) -> Vec<Diag
             })
             .collect();
     }
-    let names: Vec<&str> = holders.iter().map(|h| h.owner.as_str()).collect();
+    let names: Vec<String> = holders.iter().map(|h| h.owner.to_string()).collect();
     let message = match names.as_slice() {
         [a, b] => format!("MAC address {mac} is used by both {a} and {b}"),
         _ => format!(
             "MAC address {mac} is used by {} interfaces: {}",
             names.len(),
-            names.join(", ")
+            crate::holders::listed(&names)
         ),
     };
     let last = &holders[holders.len() - 1];
-    let mut d = Diagnostic::error(
-        Code::DUPLICATE_MAC,
-        message,
-        last.span,
-        format!("{} has it", last.owner),
+    let earlier: Vec<(Span, String)> = holders[..holders.len() - 1]
+        .iter()
+        .map(|h| (h.span, format!("{} has it", h.owner)))
+        .collect();
+    let d = crate::holders::labelled(
+        Diagnostic::error(
+            Code::DUPLICATE_MAC,
+            message,
+            last.span,
+            format!("{} has it", last.owner),
+        ),
+        &earlier,
     );
-    for h in &holders[..holders.len() - 1] {
-        d = d.with_label(h.span, format!("{} has it", h.owner));
-    }
     let who = if holders.len() == 2 {
         "either one"
     } else {
