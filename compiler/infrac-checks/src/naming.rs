@@ -355,6 +355,12 @@ fn duplicate_vmid(
             .map(|(n, kind)| format!("{n} is free for a {kind}"))
             .collect(),
     };
+    // Every guest's ID written at one place: a `for` loop repeats one declaration.
+    if parties.iter().all(|(_, g)| g.vmid.span == last.vmid.span) {
+        return Some(d.with_help(format!(
+            "the VMID is written once in a `for` loop, so every pass gives the same one: add the loop's variable, as in `({vmid} + i)`"
+        )));
+    }
     let who = if parties.len() == 2 {
         "either one"
     } else {

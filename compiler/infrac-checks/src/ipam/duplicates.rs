@@ -174,6 +174,14 @@ fn neutral(
             network.name
         ));
     }
+    // Every holder's address written at one place: a `for` loop or a template repeats it.
+    if holders.iter().all(|h| h.span == last.span) {
+        let family = if addr.is_ipv4() { "ipv4" } else { "ipv6" };
+        return d.with_help(format!(
+            "the address is written once and repeated (by a `for` loop or a template), so every copy has it: compute it from the loop's variable, as in `host({}.{family}, 10 + i)`, or set it in each guest",
+            network.name
+        ));
+    }
     d.with_help(match free_for(model, last, used) {
         Some(free) => format!("give {who} another address; {free}"),
         None => format!("give {who} another address"),
