@@ -178,7 +178,7 @@ fn neutral(
     if holders.iter().all(|h| h.span == last.span) {
         let family = if addr.is_ipv4() { "ipv4" } else { "ipv6" };
         return d.with_help(format!(
-            "the address is written once and repeated (by a `for` loop or a template), so every copy has it: compute it from the loop's variable, as in `host({}.{family}, 10 + i)`, or set it in each guest",
+            "the address is written once and repeated (by a `for` loop or a template), so every copy has it: compute it from the loop's variable, as in `host({}.{family}, 10 + i)`, or write one for each holder",
             network.name
         ));
     }
