@@ -31,7 +31,7 @@ fn lex(bencher: divan::Bencher, guests: usize) {
     let text = lab(guests);
     bencher
         .counter(divan::counter::BytesCount::new(text.len()))
-        .bench(|| infrac_syntax::lexer::lex(divan::black_box(&text), file()));
+        .bench(|| infrac_syntax::lexer::lexemes(divan::black_box(&text), file()));
 }
 
 #[divan::bench(args = SIZES, sample_count = 5)]

@@ -40,7 +40,7 @@ fn main() {
         )
     };
     let file = infrac_diagnostics::FileId(0);
-    let lex = time(&mut || drop(infrac_syntax::lexer::lex(&text, file)));
+    let lex = time(&mut || drop(infrac_syntax::lexer::lexemes(&text, file)));
     let parse = time(&mut || drop(infrac_syntax::parse(&text, file)));
     let loader = infrac_driver::FsLoader::new(".");
     let analyze = time(&mut || drop(infrac_sema::analyze(&path, &text, &loader)));
@@ -61,7 +61,7 @@ fn peak(path: &str, text: &str, stage: &str) {
     let loader = infrac_driver::FsLoader::new(".");
     // Kept until the figure is read, as the CLI keeps them until it exits.
     let kept: Box<dyn std::any::Any> = match stage {
-        "lex" => Box::new(infrac_syntax::lexer::lex(text, file)),
+        "lex" => Box::new(infrac_syntax::lexer::lexemes(text, file)),
         "parse" => Box::new(infrac_syntax::parse(text, file)),
         "analyze" => Box::new(infrac_sema::analyze(path, text, &loader)),
         "check" => Box::new(infrac_driver::check_source(path, text)),

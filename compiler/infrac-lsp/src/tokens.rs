@@ -5,7 +5,7 @@
 use crate::index::Index;
 use crate::outbox;
 use crate::text;
-use infrac_syntax::token::Token;
+use infrac_syntax::token::{span_text, Lexeme};
 use lsp_types::{
     SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensDelta,
     SemanticTokensEdit, SemanticTokensLegend,
@@ -109,7 +109,7 @@ fn kind_type(kind: &str) -> Type {
 type Raw = (usize, usize, Type, u32);
 
 pub(crate) fn semantic_tokens(source: &str, index: Option<&Index>) -> SemanticTokens {
-    let lexed = infrac_syntax::lexer::lex(source, infrac_diagnostics::FileId(0));
+    let lexed = infrac_syntax::lexer::lexemes(source, infrac_diagnostics::FileId(0));
     let tokens = &lexed.tokens;
     // Names the lab declares, by namespace: the token type of what an identifier names.
     let mut kinds: FxHashMap<(Option<&str>, &str), Type> = FxHashMap::default();
@@ -124,76 +124,82 @@ pub(crate) fn semantic_tokens(source: &str, index: Option<&Index>) -> SemanticTo
     }
     let is_namespace = |name: &str| index.is_some_and(|i| i.namespaces().contains_key(name));
     let mut raw: Vec<Raw> = Vec::new();
-    let significant = |i: usize| -> Option<&Token> {
+    let significant = |i: usize| -> Option<&Lexeme> {
         tokens[i..]
             .iter()
             .map(|(t, _)| t)
-            .find(|t| **t != Token::Newline)
+            .find(|t| **t != Lexeme::Newline)
     };
     for (i, (token, span)) in tokens.iter().enumerate() {
         let (start, end) = (span.start as usize, span.end as usize);
         let previous = i.checked_sub(1).map(|j| &tokens[j].0);
         let line_start = matches!(
             previous,
-            None | Some(Token::Newline | Token::LBrace | Token::Comma)
+            None | Some(Lexeme::Newline | Lexeme::LBrace | Lexeme::Comma)
         );
         let class = match token {
-            Token::Import | Token::As | Token::For | Token::In | Token::On | Token::From => {
+            Lexeme::Import | Lexeme::As | Lexeme::For | Lexeme::In | Lexeme::On | Lexeme::From => {
                 Some((Type::Keyword, 0))
             }
-            Token::True | Token::False => Some((Type::Keyword, 0)),
-            Token::Number(_)
-            | Token::Quantity(..)
-            | Token::Ipv4(_)
-            | Token::Ipv6(_)
-            | Token::Prefix(..)
-            | Token::Mac(_)
-            | Token::Port(..) => Some((Type::Number, 0)),
-            Token::StrStart | Token::StrText(_) | Token::StrEnd => Some((Type::String, 0)),
-            Token::Eq
-            | Token::Arrow
-            | Token::Plus
-            | Token::Minus
-            | Token::Star
-            | Token::Slash
-            | Token::DotDot => Some((Type::Operator, 0)),
-            Token::Ident(name) => {
+            Lexeme::True | Lexeme::False => Some((Type::Keyword, 0)),
+            Lexeme::Number(_)
+            | Lexeme::Quantity(..)
+            | Lexeme::Ipv4(_)
+            | Lexeme::Ipv6(_)
+            | Lexeme::Prefix(..)
+            | Lexeme::Mac(_)
+            | Lexeme::Port(..) => Some((Type::Number, 0)),
+            Lexeme::StrStart | Lexeme::StrText(_) | Lexeme::StrEnd => Some((Type::String, 0)),
+            Lexeme::Eq
+            | Lexeme::Arrow
+            | Lexeme::Plus
+            | Lexeme::Minus
+            | Lexeme::Star
+            | Lexeme::Slash
+            | Lexeme::DotDot => Some((Type::Operator, 0)),
+            Lexeme::Ident(()) => {
+                let name = span_text(source, *span);
                 let next = significant(i + 1);
-                let after_dot = matches!(previous, Some(Token::Dot));
+                let after_dot = matches!(previous, Some(Lexeme::Dot));
                 let namespace = (after_dot && i >= 2)
                     .then(|| match &tokens[i - 2].0 {
-                        Token::Ident(ns) if is_namespace(ns) => Some(ns.as_str()),
+                        Lexeme::Ident(()) => {
+                            let ns = span_text(source, tokens[i - 2].1);
+                            is_namespace(ns).then_some(ns)
+                        }
                         _ => None,
                     })
                     .flatten();
                 if line_start
-                    && matches!(next, Some(Token::Eq | Token::Dot))
+                    && matches!(next, Some(Lexeme::Eq | Lexeme::Dot))
                     && !is_namespace(name)
-                    && !kinds.contains_key(&(None, name.as_str()))
+                    && !kinds.contains_key(&(None, name))
                 {
                     Some((Type::Property, 0))
                 } else if line_start
                     && matches!(
                         next,
-                        Some(Token::Ident(_) | Token::StrStart | Token::LBrace | Token::Number(_))
+                        Some(
+                            Lexeme::Ident(())
+                                | Lexeme::StrStart
+                                | Lexeme::LBrace
+                                | Lexeme::Number(_)
+                        )
                     )
                 {
                     Some((Type::Keyword, 0))
-                } else if matches!(next, Some(Token::LParen)) {
+                } else if matches!(next, Some(Lexeme::LParen)) {
                     Some((Type::Function, 0))
-                } else if !after_dot && is_namespace(name) && matches!(next, Some(Token::Dot)) {
+                } else if !after_dot && is_namespace(name) && matches!(next, Some(Lexeme::Dot)) {
                     Some((Type::Namespace, DEFAULT_LIBRARY))
-                } else if let Some(&kind) =
-                    namespace.and_then(|ns| kinds.get(&(Some(ns), name.as_str())))
-                {
+                } else if let Some(&kind) = namespace.and_then(|ns| kinds.get(&(Some(ns), name))) {
                     Some((kind, DEFAULT_LIBRARY))
-                } else if let (false, Some(&kind)) = (after_dot, kinds.get(&(None, name.as_str())))
-                {
+                } else if let (false, Some(&kind)) = (after_dot, kinds.get(&(None, name))) {
                     // The name right after a declaration kind at the start of a line is
                     // the declaration itself.
                     let declares = i >= 1
-                        && matches!(&tokens[i - 1].0, Token::Ident(_))
-                        && (i < 2 || matches!(&tokens[i - 2].0, Token::Newline | Token::LBrace));
+                        && matches!(&tokens[i - 1].0, Lexeme::Ident(()))
+                        && (i < 2 || matches!(&tokens[i - 2].0, Lexeme::Newline | Lexeme::LBrace));
                     Some((kind, if declares { DECLARATION } else { 0 }))
                 } else if after_dot {
                     Some((Type::Property, 0))
@@ -210,7 +216,7 @@ pub(crate) fn semantic_tokens(source: &str, index: Option<&Index>) -> SemanticTo
     // Comments: from a `#` between tokens to the end of its line; `##` are doc comments.
     let mut gap_start = 0;
     for (_, span) in tokens.iter().chain(std::iter::once(&(
-        Token::Newline,
+        Lexeme::Newline,
         infrac_diagnostics::Span::new(infrac_diagnostics::FileId(0), source.len(), source.len()),
     ))) {
         let gap = source.get(gap_start..span.start as usize).unwrap_or("");

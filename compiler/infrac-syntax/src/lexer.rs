@@ -4,7 +4,7 @@
 //! unreadable: `d0:94:66:24:96:7c` is a MAC, `fe80::1` an address, `face` a name,
 //! `192.168.1.10..192.168.1.20` a range of addresses and `1.6TiB` a size.
 
-use crate::token::{Number, Protocol, Token};
+use crate::token::{Lexeme, Number, Protocol, Token};
 use infrac_diagnostics::{Code, Diagnostic, FileId, Span};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -19,12 +19,39 @@ pub struct DocComment {
     pub span: Span,
 }
 
-/// Everything the lexer produces.
-#[derive(Debug, Default)]
-pub struct Lexed {
-    pub tokens: Vec<(Token, Span)>,
+/// Everything the lexer produces: its tokens as [`Token`]s, or as the parsers read them,
+/// [`Lexeme`]s.
+#[derive(Debug)]
+pub struct Lexed<T = Token> {
+    pub tokens: Vec<(T, Span)>,
     pub docs: Vec<DocComment>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<T> Default for Lexed<T> {
+    fn default() -> Self {
+        Lexed {
+            tokens: Vec::new(),
+            docs: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+}
+
+impl Lexed<Lexeme> {
+    /// The same tokens as [`Token`]s, their texts copied out of `src`, which they were
+    /// lexed from.
+    pub fn to_tokens(self, src: &str) -> Lexed {
+        Lexed {
+            tokens: self
+                .tokens
+                .into_iter()
+                .map(|(lexeme, span)| (lexeme.to_token(src, span), span))
+                .collect(),
+            docs: self.docs,
+            diagnostics: self.diagnostics,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,7 +69,7 @@ struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
     file: FileId,
-    out: Lexed,
+    out: Lexed<Lexeme>,
     modes: Vec<Mode>,
     /// Open `(`/`[` count per code mode; newlines inside them are not significant.
     groups: Vec<usize>,
@@ -54,12 +81,17 @@ struct Lexer<'a> {
 
 /// Splits `src` into tokens. Never fails: problems become diagnostics.
 pub fn lex(src: &str, file: FileId) -> Lexed {
+    lexemes(src, file).to_tokens(src)
+}
+
+/// [`lex`], giving the tokens as the parsers read them.
+pub fn lexemes(src: &str, file: FileId) -> Lexed<Lexeme> {
     lex_from(src, file, 0)
 }
 
 /// The tokens of `src` from byte `from` on, with spans in `src`: what [`lex`] gives after
 /// `from` when a token ended there and no string or bracket was open.
-pub(crate) fn lex_from(src: &str, file: FileId, from: usize) -> Lexed {
+pub(crate) fn lex_from(src: &str, file: FileId, from: usize) -> Lexed<Lexeme> {
     // Generated labs (aligned attributes, short names) run to about one token per three
     // bytes, written ones to fewer. Growing by doubling would copy every token again;
     // capacity never written to is never touched, so reserving for the dense case costs
@@ -88,7 +120,7 @@ impl<'a> Lines<'a> {
     /// Puts into `out` (emptied first) the tokens up to and including the next line break
     /// outside every bracket and string, or up to the end of the text; false when the
     /// text has ended.
-    pub(crate) fn next_line(&mut self, out: &mut Vec<(Token, Span)>) -> bool {
+    pub(crate) fn next_line(&mut self, out: &mut Vec<(Lexeme, Span)>) -> bool {
         out.clear();
         std::mem::swap(&mut self.lexer.out.tokens, out);
         let more = self.lexer.run_line();
@@ -212,7 +244,7 @@ fn name_end(bytes: &[u8], mut pos: usize) -> usize {
 }
 
 impl<'a> Lexer<'a> {
-    fn new(src: &'a str, file: FileId, from: usize, tokens: Vec<(Token, Span)>) -> Self {
+    fn new(src: &'a str, file: FileId, from: usize, tokens: Vec<(Lexeme, Span)>) -> Self {
         Lexer {
             src,
             bytes: src.as_bytes(),
@@ -242,7 +274,7 @@ impl<'a> Lexer<'a> {
 
     /// Appends a token ending here; `start` is never past the current position.
     #[inline]
-    fn push(&mut self, token: Token, start: usize) {
+    fn push(&mut self, token: Lexeme, start: usize) {
         let span = if self.huge {
             self.span(start, self.pos)
         } else {
@@ -307,7 +339,7 @@ impl<'a> Lexer<'a> {
                 "the string is still open at the end of the file",
                 "close the string with `\"`",
             );
-            self.push(Token::StrEnd, end);
+            self.push(Lexeme::StrEnd, end);
         }
         for (delim, span) in std::mem::take(&mut self.open).into_iter().rev() {
             self.out.diagnostics.push(brackets::unclosed(delim, span));
@@ -341,9 +373,9 @@ impl<'a> Lexer<'a> {
                     self.pos += 1;
                     let in_group = self.groups.last().copied().unwrap_or(0) > 0;
                     let last_is_newline =
-                        matches!(self.out.tokens.last(), Some((Token::Newline, _)) | None);
+                        matches!(self.out.tokens.last(), Some((Lexeme::Newline, _)) | None);
                     if !in_group && !last_is_newline {
-                        self.push(Token::Newline, start);
+                        self.push(Lexeme::Newline, start);
                         if self.open.is_empty() && self.modes.len() == 1 {
                             return true;
                         }
@@ -352,36 +384,36 @@ impl<'a> Lexer<'a> {
                 Start::Hash => self.comment(),
                 Start::Quote => {
                     self.pos += 1;
-                    self.push(Token::StrStart, start);
+                    self.push(Lexeme::StrStart, start);
                     self.modes.push(Mode::Str);
                     return false;
                 }
-                Start::LBrace => self.open_delim(b'{', Token::LBrace),
-                Start::LBracket => self.open_delim(b'[', Token::LBracket),
-                Start::LParen => self.open_delim(b'(', Token::LParen),
+                Start::LBrace => self.open_delim(b'{', Lexeme::LBrace),
+                Start::LBracket => self.open_delim(b'[', Lexeme::LBracket),
+                Start::LParen => self.open_delim(b'(', Lexeme::LParen),
                 Start::RBrace => {
                     if self.close_brace() {
                         return false;
                     }
                 }
-                Start::RBracket => self.close_delim(b'[', Token::RBracket),
-                Start::RParen => self.close_delim(b'(', Token::RParen),
-                Start::Comma => self.single(Token::Comma),
-                Start::Eq => self.single(Token::Eq),
-                Start::Plus => self.single(Token::Plus),
-                Start::Star => self.single(Token::Star),
-                Start::Slash => self.single(Token::Slash),
+                Start::RBracket => self.close_delim(b'[', Lexeme::RBracket),
+                Start::RParen => self.close_delim(b'(', Lexeme::RParen),
+                Start::Comma => self.single(Lexeme::Comma),
+                Start::Eq => self.single(Lexeme::Eq),
+                Start::Plus => self.single(Lexeme::Plus),
+                Start::Star => self.single(Lexeme::Star),
+                Start::Slash => self.single(Lexeme::Slash),
                 Start::Minus if bytes.get(pos + 1) == Some(&b'>') => {
                     self.pos += 2;
-                    self.push(Token::Arrow, start);
+                    self.push(Lexeme::Arrow, start);
                 }
-                Start::Minus => self.single(Token::Minus),
+                Start::Minus => self.single(Lexeme::Minus),
                 Start::Dot if bytes.get(pos + 1) == Some(&b'.') => {
                     self.pos += 2;
-                    self.push(Token::DotDot, start);
+                    self.push(Lexeme::DotDot, start);
                 }
-                Start::Dot => self.single(Token::Dot),
-                Start::Colon if !self.try_address() => self.single(Token::Colon),
+                Start::Dot => self.single(Lexeme::Dot),
+                Start::Colon if !self.try_address() => self.single(Lexeme::Colon),
                 Start::Colon => {}
                 Start::Digit => self.digits(),
                 Start::Letter if c == b'r' && bytes.get(pos + 1) == Some(&b'"') => {
@@ -432,7 +464,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn single(&mut self, token: Token) {
+    fn single(&mut self, token: Lexeme) {
         let start = self.pos;
         self.pos += 1;
         self.push(token, start);
@@ -458,20 +490,21 @@ impl<'a> Lexer<'a> {
 
     fn string_part(&mut self) {
         let start = self.pos;
-        let mut text = String::new();
+        // The text is left in the source; a backslash marks it for reading its escapes.
+        let mut escaped = false;
         while self.pos < self.bytes.len() {
             let c = self.bytes[self.pos];
             match c {
                 b'"' => {
-                    self.flush_text(&mut text, start);
+                    self.flush_text(start, escaped);
                     let s = self.pos;
                     self.pos += 1;
                     self.modes.pop();
-                    self.push(Token::StrEnd, s);
+                    self.push(Lexeme::StrEnd, s);
                     return;
                 }
                 b'{' => {
-                    self.flush_text(&mut text, start);
+                    self.flush_text(start, escaped);
                     let s = self.pos;
                     self.pos += 1;
                     self.modes.push(Mode::Code {
@@ -479,11 +512,11 @@ impl<'a> Lexer<'a> {
                         braces: 0,
                     });
                     self.groups.push(1);
-                    self.push(Token::InterpOpen, s);
+                    self.push(Lexeme::InterpOpen, s);
                     return;
                 }
                 b'\n' | b'\r' => {
-                    self.flush_text(&mut text, start);
+                    self.flush_text(start, escaped);
                     self.error(
                         Code::SYNTAX_UNCLOSED,
                         "unterminated string",
@@ -493,49 +526,44 @@ impl<'a> Lexer<'a> {
                         "close the string on the same line; write `\\n` for a line break",
                     );
                     self.modes.pop();
-                    self.push(Token::StrEnd, self.pos);
+                    self.push(Lexeme::StrEnd, self.pos);
                     return;
                 }
                 b'\\' => {
+                    escaped = true;
                     let esc_start = self.pos;
                     self.pos += 1;
                     let next = self.src[self.pos..].chars().next();
-                    match next {
-                        Some('n') => text.push('\n'),
-                        Some('t') => text.push('\t'),
-                        Some(ch @ ('"' | '\\' | '{' | '}')) => text.push(ch),
-                        Some(other) => {
-                            text.push(other);
-                            self.error(
-                                Code::SYNTAX_BAD_LITERAL,
-                                format!("unknown escape `\\{}`", other.escape_debug()),
-                                esc_start,
-                                self.pos + other.len_utf8(),
-                                "not one of \\\" \\\\ \\n \\t \\{ \\}",
-                                "write `\\\\` for a backslash, or use a raw string `r\"…\"`",
-                            );
-                        }
-                        None => {}
+                    if let Some(other) =
+                        next.filter(|c| !matches!(c, 'n' | 't' | '"' | '\\' | '{' | '}'))
+                    {
+                        self.error(
+                            Code::SYNTAX_BAD_LITERAL,
+                            format!("unknown escape `\\{}`", other.escape_debug()),
+                            esc_start,
+                            self.pos + other.len_utf8(),
+                            "not one of \\\" \\\\ \\n \\t \\{ \\}",
+                            "write `\\\\` for a backslash, or use a raw string `r\"…\"`",
+                        );
                     }
                     self.pos += next.map_or(0, char::len_utf8);
                 }
-                _ => {
-                    let ch = self.src[self.pos..].chars().next().unwrap_or('\u{fffd}');
-                    text.push(ch);
-                    self.pos += ch.len_utf8().max(1);
-                }
+                // Every other byte is text, those of a character of several bytes too.
+                _ => self.pos += 1,
             }
         }
-        self.flush_text(&mut text, start);
+        self.flush_text(start, escaped);
     }
 
-    fn flush_text(&mut self, text: &mut String, start: usize) {
-        if !text.is_empty() {
-            let span = self.span(start, self.pos);
-            self.out
-                .tokens
-                .push((Token::StrText(std::mem::take(text).into()), span));
+    /// The string's text from `start` up to here, unless it reads as nothing: none was
+    /// written, or only a backslash the file ends after.
+    fn flush_text(&mut self, start: usize, escaped: bool) {
+        let text = &self.src[start..self.pos];
+        if text.is_empty() || (escaped && text == "\\") {
+            return;
         }
+        let span = self.span(start, self.pos);
+        self.out.tokens.push((Lexeme::StrText(escaped), span));
     }
 }
 

@@ -6,8 +6,8 @@
 //! brackets are broken is skipped as a whole.
 
 use crate::ast::*;
-use crate::lexer::{lex_from, DocComment};
-use crate::token::Token;
+use crate::lexer::{lex_from, DocComment, Lexed};
+use crate::token::{Lexeme, Owned, Token};
 use chumsky::input::{Input as _, ValueInput};
 use chumsky::prelude::*;
 use ecow::EcoString;
@@ -85,7 +85,7 @@ pub(crate) fn parse_after(src: &str, file: FileId, kept: Kept) -> Parsed {
             // before it are those lexed a line at a time).
             let tail = stopped.lex_from(kept.from);
             let mut lexed = lex_from(src, file, tail);
-            return match stopped.prefix(&lexed.tokens) {
+            return match stopped.prefix(src, &lexed.tokens) {
                 Some(prefix) => {
                     docs.retain(|doc| (doc.span.start as usize) < tail);
                     docs.append(&mut lexed.docs);
@@ -114,8 +114,8 @@ pub(crate) fn parse_after(src: &str, file: FileId, kept: Kept) -> Parsed {
 }
 
 /// The combinator parser, which explains and recovers from every error.
-fn parse_with_recovery(src: &str, file: FileId, lexed: crate::lexer::Lexed) -> Parsed {
-    let prefix = direct::parse_prefix(&lexed.tokens);
+fn parse_with_recovery(src: &str, file: FileId, lexed: Lexed<Lexeme>) -> Parsed {
+    let prefix = direct::parse_prefix(src, &lexed.tokens);
     parse_with_recovery_from(src, file, lexed, Kept::default(), prefix)
 }
 
@@ -166,7 +166,7 @@ fn item_span(item: &Item) -> Span {
 fn parse_with_recovery_from(
     src: &str,
     file: FileId,
-    lexed: crate::lexer::Lexed,
+    lexed: Lexed<Lexeme>,
     kept: Kept,
     prefix: direct::Prefix,
 ) -> Parsed {
@@ -180,13 +180,13 @@ fn parse_with_recovery_from(
 fn recover(
     src: &str,
     file: FileId,
-    lexed: crate::lexer::Lexed,
+    lexed: Lexed<Lexeme>,
     kept: Kept,
     prefix: direct::Prefix,
     close_from: usize,
 ) -> Parsed {
     let direct::Prefix { mut items, resume } = prefix;
-    let crate::lexer::Lexed {
+    let Lexed {
         tokens: mut all,
         docs,
         mut diagnostics,
@@ -195,7 +195,10 @@ fn recover(
     let mut tokens: Vec<(Token, SimpleSpan)> = all
         .split_off(resume.min(all.len()))
         .into_iter()
-        .map(|(t, s)| (t, SimpleSpan::from(s.start as usize..s.end as usize)))
+        .map(|(t, s)| {
+            let span = SimpleSpan::from(s.start as usize..s.end as usize);
+            (t.to_token(src, s), span)
+        })
         .collect();
     close_unclosed_blocks(&mut tokens, src, close_from.saturating_sub(resume));
     let interpolations = interpolation_spans(&tokens);
@@ -522,7 +525,7 @@ where
     let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
     let entry = entry_parser(file, cuts);
 
-    let str_text = select! { Token::StrText(s) => s };
+    let str_text = select! { Token::<Owned>::StrText(s) => s };
     let import = just(Token::Import)
         .ignore_then(
             just(Token::StrStart)

@@ -1,6 +1,7 @@
 //! The tokens of the `.infra` language.
 
 use ecow::EcoString;
+use infrac_diagnostics::Span;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -39,12 +40,41 @@ impl fmt::Display for Number {
     }
 }
 
+/// What a token holds of its name, unit or text: the text itself ([`Owned`]), or what is
+/// needed to read it from the source at the token's span ([`InSource`]).
+pub trait Texts {
+    type Name: fmt::Debug + Clone + PartialEq;
+    type Unit: fmt::Debug + Clone + PartialEq;
+    type Text: fmt::Debug + Clone + PartialEq;
+}
+
+/// Texts copied out of the source, as `EcoString`s: almost all fit inline, so a lab of
+/// tens of thousands of names allocates none of them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Owned;
+
+impl Texts for Owned {
+    type Name = EcoString;
+    type Unit = EcoString;
+    type Text = EcoString;
+}
+
+/// Texts left in the source: a name is its span's text, a unit the last `Unit` bytes of
+/// it, and a string's stretch its span's text, its escapes (`\n`, `\"`, …) still to be
+/// read when `Text` is true.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InSource;
+
+impl Texts for InSource {
+    type Name = ();
+    type Unit = u32;
+    type Text = bool;
+}
+
 /// One token. Literal tokens carry their parsed value; spans travel beside them.
-/// Names and texts are `EcoString`s: almost all fit inline, so a lab of tens of
-/// thousands of names allocates none of them.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Token {
-    Ident(EcoString),
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Token<T: Texts = Owned> {
+    Ident(T::Name),
     // Keywords.
     Import,
     As,
@@ -57,7 +87,7 @@ pub enum Token {
     // Literals.
     Number(Number),
     /// A number with a unit suffix (`32GiB`, `500m`, `10G`, `30s`); sema reads the unit.
-    Quantity(Number, EcoString),
+    Quantity(Number, T::Unit),
     Ipv4(Ipv4Addr),
     Ipv6(Ipv6Addr),
     Prefix(IpAddr, u8),
@@ -68,7 +98,7 @@ pub enum Token {
     Invalid,
     // Strings are split so interpolations are ordinary tokens.
     StrStart,
-    StrText(EcoString),
+    StrText(T::Text),
     InterpOpen,
     InterpClose,
     StrEnd,
@@ -137,7 +167,7 @@ impl fmt::Display for Token {
     }
 }
 
-impl Token {
+impl<T: Texts> Token<T> {
     /// Whether the token carries nothing beyond its kind (punctuation, keywords).
     #[inline]
     pub fn is_bare(&self) -> bool {
@@ -154,4 +184,104 @@ impl Token {
                 | Token::StrText(_)
         )
     }
+}
+
+/// A token as the lexer makes it, for the parsers: a [`Token`] whose name, unit or text
+/// is left where its span says in the source ([`InSource`]). It owns nothing, so the
+/// tokens of a line are dropped at once instead of one by one (half a million of them in
+/// a 10,000-guest lab), and a name is copied from the source once, into the tree,
+/// instead of into the token first. [`Lexeme::to_token`] gives the [`Token`].
+pub type Lexeme = Token<InSource>;
+
+/// The text of `span` in `src`, or nothing when the span is not in it (a span the lexer
+/// made of `src` always is).
+#[inline]
+pub fn span_text(src: &str, span: Span) -> &str {
+    src.get(span.start as usize..span.end as usize)
+        .unwrap_or_default()
+}
+
+impl Lexeme {
+    /// The unit of a quantity at `span` of `src`, `unit` bytes long.
+    #[inline]
+    pub fn unit(src: &str, span: Span, unit: u32) -> &str {
+        let text = span_text(src, span);
+        text.get(text.len().saturating_sub(unit as usize)..)
+            .unwrap_or_default()
+    }
+
+    /// The text of a string's stretch at `span` of `src`, its escapes read when `escaped`.
+    pub fn string_text(src: &str, span: Span, escaped: bool) -> EcoString {
+        let text = span_text(src, span);
+        if escaped {
+            unescape(text).into()
+        } else {
+            text.into()
+        }
+    }
+
+    /// This token at `span` of `src` as a [`Token`], its text copied out of the source.
+    pub fn to_token(self, src: &str, span: Span) -> Token {
+        match self {
+            Lexeme::Ident(()) => Token::Ident(span_text(src, span).into()),
+            Lexeme::Import => Token::Import,
+            Lexeme::As => Token::As,
+            Lexeme::For => Token::For,
+            Lexeme::In => Token::In,
+            Lexeme::On => Token::On,
+            Lexeme::From => Token::From,
+            Lexeme::True => Token::True,
+            Lexeme::False => Token::False,
+            Lexeme::Number(n) => Token::Number(n),
+            Lexeme::Quantity(n, unit) => Token::Quantity(n, Lexeme::unit(src, span, unit).into()),
+            Lexeme::Ipv4(a) => Token::Ipv4(a),
+            Lexeme::Ipv6(a) => Token::Ipv6(a),
+            Lexeme::Prefix(a, len) => Token::Prefix(a, len),
+            Lexeme::Mac(m) => Token::Mac(m),
+            Lexeme::Port(p, lo, hi) => Token::Port(p, lo, hi),
+            Lexeme::Invalid => Token::Invalid,
+            Lexeme::StrStart => Token::StrStart,
+            Lexeme::StrText(escaped) => Token::StrText(Lexeme::string_text(src, span, escaped)),
+            Lexeme::InterpOpen => Token::InterpOpen,
+            Lexeme::InterpClose => Token::InterpClose,
+            Lexeme::StrEnd => Token::StrEnd,
+            Lexeme::LBrace => Token::LBrace,
+            Lexeme::RBrace => Token::RBrace,
+            Lexeme::LBracket => Token::LBracket,
+            Lexeme::RBracket => Token::RBracket,
+            Lexeme::LParen => Token::LParen,
+            Lexeme::RParen => Token::RParen,
+            Lexeme::Comma => Token::Comma,
+            Lexeme::Dot => Token::Dot,
+            Lexeme::DotDot => Token::DotDot,
+            Lexeme::Eq => Token::Eq,
+            Lexeme::Arrow => Token::Arrow,
+            Lexeme::Plus => Token::Plus,
+            Lexeme::Minus => Token::Minus,
+            Lexeme::Star => Token::Star,
+            Lexeme::Slash => Token::Slash,
+            Lexeme::Colon => Token::Colon,
+            Lexeme::Newline => Token::Newline,
+        }
+    }
+}
+
+/// A string's text as written, its escapes read: what the lexer reported about a bad
+/// escape it already said, and the character after the backslash stands for itself.
+pub(crate) fn unescape(raw: &str) -> String {
+    let mut text = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            text.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => text.push('\n'),
+            Some('t') => text.push('\t'),
+            Some(other) => text.push(other),
+            None => {}
+        }
+    }
+    text
 }

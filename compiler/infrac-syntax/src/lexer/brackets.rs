@@ -5,7 +5,7 @@ use super::*;
 
 impl Lexer<'_> {
     #[inline(always)]
-    pub(super) fn open_delim(&mut self, delim: u8, token: Token) {
+    pub(super) fn open_delim(&mut self, delim: u8, token: Lexeme) {
         let start = self.pos;
         self.pos += 1;
         if self.open.len() >= MAX_NESTING {
@@ -52,7 +52,7 @@ impl Lexer<'_> {
         );
         // The skipped contents stand in as one malformed value, so nothing downstream
         // mistakes the remaining brackets for an empty list or block.
-        self.push(Token::Invalid, start);
+        self.push(Lexeme::Invalid, start);
     }
 
     /// A `}`; true when it ends an interpolation, back in the string.
@@ -66,10 +66,10 @@ impl Lexer<'_> {
             self.pos += 1;
             self.modes.pop();
             self.groups.pop();
-            self.push(Token::InterpClose, start);
+            self.push(Lexeme::InterpClose, start);
             return true;
         }
-        self.close_delim(b'{', Token::RBrace);
+        self.close_delim(b'{', Lexeme::RBrace);
         false
     }
 
@@ -91,7 +91,7 @@ impl Lexer<'_> {
     }
 
     #[inline(always)]
-    pub(super) fn close_delim(&mut self, opener: u8, token: Token) {
+    pub(super) fn close_delim(&mut self, opener: u8, token: Lexeme) {
         let start = self.pos;
         self.pos += 1;
         if self.open.last().is_some_and(|&(top, _)| top == opener) {
@@ -105,7 +105,7 @@ impl Lexer<'_> {
     /// A closing bracket that does not close the innermost open one.
     #[cold]
     #[inline(never)]
-    pub(super) fn close_unmatched(&mut self, opener: u8, token: Token, start: usize) {
+    pub(super) fn close_unmatched(&mut self, opener: u8, token: Lexeme, start: usize) {
         let Some(&(top, top_span)) = self.open.last() else {
             self.error(
                 Code::SYNTAX_UNEXPECTED,
@@ -178,11 +178,11 @@ pub(super) fn closer_of(open: u8) -> u8 {
 }
 
 /// The token of the bracket that closes `open`.
-pub(super) fn closer_token(open: u8) -> Token {
+pub(super) fn closer_token(open: u8) -> Lexeme {
     match open {
-        b'{' => Token::RBrace,
-        b'[' => Token::RBracket,
-        _ => Token::RParen,
+        b'{' => Lexeme::RBrace,
+        b'[' => Lexeme::RBracket,
+        _ => Lexeme::RParen,
     }
 }
 

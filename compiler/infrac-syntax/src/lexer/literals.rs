@@ -56,7 +56,7 @@ impl Lexer<'_> {
         }
         if let Some(mac) = parse_mac(text) {
             self.pos = start + len;
-            self.push(Token::Mac(mac), start);
+            self.push(Lexeme::Mac(mac), start);
             return true;
         }
         let Ok(addr) = text.parse::<Ipv6Addr>() else {
@@ -78,7 +78,7 @@ impl Lexer<'_> {
             self.pos = end;
             let max = if addr.is_ipv4() { 32 } else { 128 };
             match self.src[len_start..end].parse::<u8>() {
-                Ok(n) if n <= max => self.push(Token::Prefix(addr, n), start),
+                Ok(n) if n <= max => self.push(Lexeme::Prefix(addr, n), start),
                 _ => {
                     self.error(
                         Code::SYNTAX_BAD_LITERAL,
@@ -94,14 +94,14 @@ impl Lexer<'_> {
                         ),
                         "IPv4 prefixes are /0 to /32, IPv6 prefixes /0 to /128",
                     );
-                    self.push(Token::Invalid, start);
+                    self.push(Lexeme::Invalid, start);
                 }
             }
             return;
         }
         match addr {
-            IpAddr::V4(a) => self.push(Token::Ipv4(a), start),
-            IpAddr::V6(a) => self.push(Token::Ipv6(a), start),
+            IpAddr::V4(a) => self.push(Lexeme::Ipv4(a), start),
+            IpAddr::V6(a) => self.push(Lexeme::Ipv6(a), start),
         }
     }
 
@@ -142,7 +142,7 @@ impl Lexer<'_> {
                             self.pos += 1;
                         }
                     }
-                    self.push(Token::Invalid, start);
+                    self.push(Lexeme::Invalid, start);
                     return;
                 }
                 _ => {}
@@ -218,12 +218,12 @@ impl Lexer<'_> {
             self.pos += 1;
         }
         if !valid {
-            self.push(Token::Invalid, start);
+            self.push(Lexeme::Invalid, start);
         } else if self.pos > unit_start {
-            let unit = self.src[unit_start..self.pos].into();
-            self.push(Token::Quantity(value, unit), start);
+            let unit = unit_len(self.pos - unit_start);
+            self.push(Lexeme::Quantity(value, unit), start);
         } else {
-            self.push(Token::Number(value), start);
+            self.push(Lexeme::Number(value), start);
         }
     }
 
@@ -267,9 +267,9 @@ impl Lexer<'_> {
         let start = self.pos;
         self.pos = unit_end;
         let token = if unit_end > end {
-            Token::Quantity(Number::Int(value), self.src[end..unit_end].into())
+            Lexeme::Quantity(Number::Int(value), unit_len(unit_end - end))
         } else {
-            Token::Number(Number::Int(value))
+            Lexeme::Number(Number::Int(value))
         };
         self.push(token, start);
     }
@@ -283,18 +283,17 @@ impl Lexer<'_> {
             .iter()
             .position(|&c| matches!(c, b'"' | b'\n' | b'\r'))
             .map_or(self.src.len(), |i| body_start + i);
-        let text = self.src[body_start..end].to_string();
         self.out
             .tokens
-            .push((Token::StrStart, self.span(start, body_start)));
-        if !text.is_empty() {
+            .push((Lexeme::StrStart, self.span(start, body_start)));
+        if end > body_start {
             self.out
                 .tokens
-                .push((Token::StrText(text.into()), self.span(body_start, end)));
+                .push((Lexeme::StrText(false), self.span(body_start, end)));
         }
         if self.bytes.get(end) == Some(&b'"') {
             self.pos = end + 1;
-            self.push(Token::StrEnd, end);
+            self.push(Lexeme::StrEnd, end);
         } else {
             self.pos = end;
             self.error(
@@ -305,7 +304,7 @@ impl Lexer<'_> {
                 "the line ends before the closing `\"`",
                 "close the raw string with `\"` on the same line",
             );
-            self.push(Token::StrEnd, end);
+            self.push(Lexeme::StrEnd, end);
         }
     }
 
@@ -320,7 +319,7 @@ impl Lexer<'_> {
                 return;
             }
         }
-        let token = keyword(text).unwrap_or_else(|| Token::Ident(text.into()));
+        let token = keyword(text).unwrap_or(Lexeme::Ident(()));
         self.push(token, start);
     }
 
@@ -357,10 +356,10 @@ impl Lexer<'_> {
                 "ports are 1 to 65535",
                 "ports are 1 to 65535, as in `tcp/443`",
             );
-            self.push(Token::Invalid, start);
+            self.push(Lexeme::Invalid, start);
             return;
         }
-        self.push(Token::Port(protocol, lo.unwrap_or(0), hi), start);
+        self.push(Lexeme::Port(protocol, lo.unwrap_or(0), hi), start);
     }
 }
 
@@ -379,17 +378,17 @@ pub(super) fn protocol(text: &str) -> Option<Protocol> {
 /// The keyword `text` is, if it is one. Every name of a lab is tested, so the length and
 /// first letter rule out nearly all of them before any comparison.
 #[inline]
-pub(super) fn keyword(text: &str) -> Option<Token> {
+pub(super) fn keyword(text: &str) -> Option<Lexeme> {
     // Each comparison with its own literal, which compiles to a compare of a word or two.
     match (text.len(), text.as_bytes().first()) {
-        (2, Some(b'a')) if text == "as" => Some(Token::As),
-        (2, Some(b'i')) if text == "in" => Some(Token::In),
-        (2, Some(b'o')) if text == "on" => Some(Token::On),
-        (3, Some(b'f')) if text == "for" => Some(Token::For),
-        (4, Some(b'f')) if text == "from" => Some(Token::From),
-        (4, Some(b't')) if text == "true" => Some(Token::True),
-        (5, Some(b'f')) if text == "false" => Some(Token::False),
-        (6, Some(b'i')) if text == "import" => Some(Token::Import),
+        (2, Some(b'a')) if text == "as" => Some(Lexeme::As),
+        (2, Some(b'i')) if text == "in" => Some(Lexeme::In),
+        (2, Some(b'o')) if text == "on" => Some(Lexeme::On),
+        (3, Some(b'f')) if text == "for" => Some(Lexeme::For),
+        (4, Some(b'f')) if text == "from" => Some(Lexeme::From),
+        (4, Some(b't')) if text == "true" => Some(Lexeme::True),
+        (5, Some(b'f')) if text == "false" => Some(Lexeme::False),
+        (6, Some(b'i')) if text == "import" => Some(Lexeme::Import),
         _ => None,
     }
 }
@@ -418,4 +417,10 @@ pub(super) fn parse_mac(text: &str) -> Option<[u8; 6]> {
         *slot = u8::from_str_radix(part, 16).ok()?;
     }
     Some(mac)
+}
+
+/// A unit's length for [`Lexeme::Quantity`]. A unit too long for it (four billion
+/// letters) is in a file too large to lex.
+fn unit_len(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
 }

@@ -146,3 +146,28 @@ fn never_panics_on_garbage() {
         .iter()
         .any(|d| d.code == Code::SYNTAX_TOO_DEEP));
 }
+
+/// A string's text is read from the source, its escapes read only where it has any: each
+/// stretch between interpolations comes out as written, escapes replaced, and a bad
+/// escape stands for the character after the backslash.
+#[test]
+fn string_texts_read_their_escapes() {
+    let texts = |src: &str| -> Vec<String> {
+        lex(src, FileId(0))
+            .tokens
+            .into_iter()
+            .filter_map(|(t, _)| match t {
+                Token::StrText(text) => Some(text.to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(texts(r#"x = "a\"b\{c\}\n\t\\d é""#), ["a\"b{c}\n\t\\d é"]);
+    assert_eq!(texts(r#"x = "w-\{{i}\}-\q""#), ["w-{", "}-q"]);
+    assert_eq!(texts(r#"x = "plain {i} text""#), ["plain ", " text"]);
+    // A backslash the file ends after reads as nothing, so no text is left.
+    assert_eq!(texts("x = \"\\"), Vec::<String>::new());
+    assert_eq!(texts("x = \"ab\\"), ["ab"]);
+    // A backslash before the line's end escapes the line break, which the string keeps.
+    assert_eq!(texts("x = \"a\\\nb\""), ["a\nb"]);
+}

@@ -3,7 +3,7 @@
 
 use super::{direct, parse_with_recovery};
 use crate::ast::{Entry, File, Item};
-use crate::lexer::lex;
+use crate::lexer::lexemes;
 use infrac_diagnostics::{Code, FileId};
 
 /// Parses `src` with both parsers and panics where they disagree: where the direct parser
@@ -15,9 +15,9 @@ use infrac_diagnostics::{Code, FileId};
 #[doc(hidden)]
 pub fn assert_parsers_agree(src: &str) {
     let file = FileId(0);
-    let lexed = lex(src, file);
+    let lexed = lexemes(src, file);
     let direct = if lexed.diagnostics.is_empty() {
-        direct::parse(&lexed.tokens)
+        direct::parse(src, &lexed.tokens)
     } else {
         None
     };
@@ -31,14 +31,14 @@ pub fn assert_parsers_agree(src: &str) {
             let offset = lexed
                 .tokens
                 .partition_point(|(_, span)| (span.start as usize) < tail);
-            let by_line = match stopped.prefix(&lexed.tokens[offset..]) {
+            let by_line = match stopped.prefix(src, &lexed.tokens[offset..]) {
                 Some(mut prefix) => {
                     prefix.resume += offset;
                     prefix
                 }
                 None => direct::Prefix::default(),
             };
-            let whole = direct::parse_prefix(&lexed.tokens);
+            let whole = direct::parse_prefix(src, &lexed.tokens);
             assert!(
                 by_line.items == whole.items && by_line.resume == whole.resume,
                 "a line at a time, the direct parser stopped elsewhere: resuming at token {} \

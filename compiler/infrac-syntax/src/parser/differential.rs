@@ -4,7 +4,7 @@
 //! nothing wrong, the direct parser must not give up.
 
 use super::parse_with_recovery;
-use crate::lexer::lex;
+use crate::lexer::lexemes;
 use infrac_diagnostics::FileId;
 use std::path::{Path, PathBuf};
 
@@ -46,7 +46,7 @@ fn agree(src: &str, what: &str) -> bool {
             .unwrap_or_default();
         panic!("{what}: {why}");
     }
-    let full = parse_with_recovery(src, FileId(0), lex(src, FileId(0)));
+    let full = parse_with_recovery(src, FileId(0), lexemes(src, FileId(0)));
     full.diagnostics
         .iter()
         .all(|d| d.code == infrac_diagnostics::Code::DOC_COMMENT_DETACHED)

@@ -14,7 +14,7 @@
 use super::OUTCOME_WORDS;
 use crate::ast::*;
 use crate::lexer::{DocComment, Lines};
-use crate::token::Token;
+use crate::token::{span_text, Lexeme};
 use infrac_diagnostics::{FileId, Span};
 use std::sync::Arc;
 
@@ -29,8 +29,8 @@ pub(super) type Step<T> = Result<Option<T>, GiveUp>;
 
 /// Parses `tokens` (the lexer's output, without diagnostics) into a file, or `None` when
 /// the combinator parser would have something to say about it.
-pub(super) fn parse(tokens: &[(Token, Span)]) -> Option<File> {
-    parse_or_prefix(tokens).ok()
+pub(super) fn parse(src: &str, tokens: &[(Lexeme, Span)]) -> Option<File> {
+    parse_or_prefix(src, tokens).ok()
 }
 
 /// The top-level items the direct parser took before the first broken one (but the last
@@ -70,7 +70,7 @@ impl Stopped {
     ///
     /// `None` when the lexer spoke and every item parses: then the recovering parser
     /// parses the whole file, and needs its tokens from the first byte.
-    pub(super) fn prefix(self, tokens: &[(Token, Span)]) -> Option<Prefix> {
+    pub(super) fn prefix(self, src: &str, tokens: &[(Lexeme, Span)]) -> Option<Prefix> {
         let token_at = |byte: u32| tokens.partition_point(|(_, span)| span.start < byte);
         let Stopped {
             mut items,
@@ -78,8 +78,14 @@ impl Stopped {
             lexer_at,
         } = self;
         if let Some(at) = lexer_at {
-            return parse_or_prefix_from(tokens, token_at(at), items, last_start.map(token_at))
-                .err();
+            return parse_or_prefix_from(
+                src,
+                tokens,
+                token_at(at),
+                items,
+                last_start.map(token_at),
+            )
+            .err();
         }
         Some(match last_start {
             Some(start) => {
@@ -121,6 +127,7 @@ pub(super) fn parse_lines(
             return Err((stopped, lines.into_docs()));
         }
         let mut parser = Direct {
+            src,
             tokens: &tokens,
             pos: 0,
             entries: std::mem::take(&mut entries),
@@ -157,26 +164,28 @@ pub(super) fn parse_lines(
 /// slower, then parses only the rest: a file with one broken declaration near its end is
 /// not parsed twice. The last item that parses is left to it as well, so whatever the
 /// broken one does to its neighbour is decided as in a parse of the whole file.
-pub(super) fn parse_prefix(tokens: &[(Token, Span)]) -> Prefix {
+pub(super) fn parse_prefix(src: &str, tokens: &[(Lexeme, Span)]) -> Prefix {
     // When every item parses, the lexer found the problem: recovery parses it all.
-    parse_or_prefix(tokens).err().unwrap_or_default()
+    parse_or_prefix(src, tokens).err().unwrap_or_default()
 }
 
 /// The whole file when it parses; else [`parse_prefix`]'s items and resuming token, from
 /// the same single pass.
-pub(super) fn parse_or_prefix(tokens: &[(Token, Span)]) -> Result<File, Prefix> {
-    parse_or_prefix_from(tokens, 0, Vec::new(), None)
+pub(super) fn parse_or_prefix(src: &str, tokens: &[(Lexeme, Span)]) -> Result<File, Prefix> {
+    parse_or_prefix_from(src, tokens, 0, Vec::new(), None)
 }
 
 /// [`parse_or_prefix`] going on from token `pos`, where an item starts, after `items`,
 /// the last of which starts at token `last_start`.
 fn parse_or_prefix_from(
-    tokens: &[(Token, Span)],
+    src: &str,
+    tokens: &[(Lexeme, Span)],
     pos: usize,
     mut items: Vec<Item>,
     mut last_start: Option<usize>,
 ) -> Result<File, Prefix> {
     let mut parser = Direct {
+        src,
         tokens,
         pos,
         entries: Vec::new(),
@@ -194,7 +203,7 @@ fn parse_or_prefix_from(
                 items.push(item);
                 break;
             }
-            Some(Token::Newline) => {
+            Some(Lexeme::Newline) => {
                 items.push(item);
                 last_start = Some(start);
                 parser.skip_newlines();
@@ -218,7 +227,9 @@ fn parse_or_prefix_from(
 }
 
 struct Direct<'t> {
-    tokens: &'t [(Token, Span)],
+    /// The text the tokens were lexed from, which holds their names and texts.
+    src: &'t str,
+    tokens: &'t [(Lexeme, Span)],
     pos: usize,
     /// The entries of the blocks being parsed, innermost last: each block takes its own
     /// off the top when it closes, into a list of exactly their number. Grown by doubling,
@@ -227,11 +238,11 @@ struct Direct<'t> {
 }
 
 impl<'t> Direct<'t> {
-    fn peek(&self) -> Option<&'t Token> {
+    fn peek(&self) -> Option<&'t Lexeme> {
         self.tokens.get(self.pos).map(|(t, _)| t)
     }
 
-    fn peek_at(&self, ahead: usize) -> Option<&'t Token> {
+    fn peek_at(&self, ahead: usize) -> Option<&'t Lexeme> {
         self.tokens.get(self.pos + ahead).map(|(t, _)| t)
     }
 
@@ -239,14 +250,22 @@ impl<'t> Direct<'t> {
     /// carry nothing, so comparing the variants is enough and much cheaper than the
     /// derived comparison.
     #[inline(always)]
-    fn at(&self, token: &Token) -> bool {
+    fn at(&self, token: &Lexeme) -> bool {
         debug_assert!(token.is_bare(), "`at` compares variants only");
         self.peek()
             .is_some_and(|next| std::mem::discriminant(next) == std::mem::discriminant(token))
     }
 
+    /// The next token's text, when it is a name.
+    fn word(&self) -> Option<&'t str> {
+        match self.tokens.get(self.pos) {
+            Some((Lexeme::Ident(()), span)) => Some(span_text(self.src, *span)),
+            _ => None,
+        }
+    }
+
     fn at_word(&self, word: &str) -> bool {
-        matches!(self.peek(), Some(Token::Ident(w)) if w == word)
+        self.word() == Some(word)
     }
 
     /// The span of the token at `pos`.
@@ -260,7 +279,7 @@ impl<'t> Direct<'t> {
         self.span_at(start).to(self.span_at(self.pos - 1))
     }
 
-    fn eat(&mut self, token: &Token) -> bool {
+    fn eat(&mut self, token: &Lexeme) -> bool {
         if self.at(token) {
             self.pos += 1;
             true
@@ -273,8 +292,8 @@ impl<'t> Direct<'t> {
     #[inline]
     fn name_at(&self, pos: usize) -> Option<Ident> {
         match self.tokens.get(pos) {
-            Some((Token::Ident(name), span)) => Some(Ident {
-                name: name.clone(),
+            Some((Lexeme::Ident(()), span)) => Some(Ident {
+                name: span_text(self.src, *span).into(),
                 span: *span,
             }),
             _ => None,
@@ -291,8 +310,8 @@ impl<'t> Direct<'t> {
     /// name there); a dot not followed by a name ends it.
     fn dotted_len(&self, pos: usize) -> usize {
         let is = |at: usize, dot: bool| match self.tokens.get(at) {
-            Some((Token::Dot, _)) => dot,
-            Some((Token::Ident(_), _)) => !dot,
+            Some((Lexeme::Dot, _)) => dot,
+            Some((Lexeme::Ident(()), _)) => !dot,
             _ => false,
         };
         if !is(pos, false) {
@@ -312,9 +331,9 @@ impl<'t> Direct<'t> {
         let mut segments = ThinVec::with_capacity(len);
         let names = self.tokens.get(pos..).unwrap_or_default();
         for (token, span) in names.iter().step_by(2).take(len) {
-            if let Token::Ident(name) = token {
+            if let Lexeme::Ident(()) = token {
                 segments.push(Ident {
-                    name: name.clone(),
+                    name: span_text(self.src, *span).into(),
                     span: *span,
                 });
             }
@@ -350,13 +369,13 @@ impl<'t> Direct<'t> {
     // ---- items -------------------------------------------------------------------------
 
     fn skip_newlines(&mut self) {
-        while matches!(self.peek(), Some(Token::Newline)) {
+        while matches!(self.peek(), Some(Lexeme::Newline)) {
             self.pos += 1;
         }
     }
 
     fn item(&mut self) -> Result<Item, GiveUp> {
-        if self.at(&Token::Import) {
+        if self.at(&Lexeme::Import) {
             return self
                 .import()
                 .map(|import| Item::Import(Box::new(import)))
@@ -385,22 +404,23 @@ impl<'t> Direct<'t> {
         let start = self.pos;
         self.pos += 1;
         let path_start = self.pos;
-        if !self.eat(&Token::StrStart) {
+        if !self.eat(&Lexeme::StrStart) {
             return None;
         }
         let path = match self.peek() {
-            Some(Token::StrText(text)) => {
+            Some(&Lexeme::StrText(escaped)) => {
+                let text = Lexeme::string_text(self.src, self.span_at(self.pos), escaped);
                 self.pos += 1;
                 text.to_string()
             }
             _ => String::new(),
         };
-        if !self.eat(&Token::StrEnd) {
+        if !self.eat(&Lexeme::StrEnd) {
             return None;
         }
         let path_span = self.span_from(path_start);
         let mut alias = None;
-        if self.at(&Token::As) {
+        if self.at(&Lexeme::As) {
             self.pos += 1;
             alias = self.ident();
             if alias.is_none() {
@@ -420,14 +440,14 @@ impl<'t> Direct<'t> {
         let start = self.pos;
         self.pos += 1;
         let from = self.endpoint()?;
-        if !self.eat(&Token::Arrow) {
+        if !self.eat(&Lexeme::Arrow) {
             return None;
         }
         let to = self.endpoint()?;
         let mut ports = Vec::new();
         loop {
             let before = self.pos;
-            if !ports.is_empty() && !self.eat(&Token::Comma) {
+            if !ports.is_empty() && !self.eat(&Lexeme::Comma) {
                 break;
             }
             match self.expect_port() {
@@ -439,7 +459,7 @@ impl<'t> Direct<'t> {
             }
         }
         let mut outcome = Vec::new();
-        if matches!(self.peek(), Some(Token::Ident(w)) if OUTCOME_WORDS.contains(&w.as_str())) {
+        if self.word().is_some_and(|w| OUTCOME_WORDS.contains(&w)) {
             while outcome.len() < 3 {
                 match self.ident() {
                     Some(word) => outcome.push(word),
@@ -448,7 +468,7 @@ impl<'t> Direct<'t> {
             }
         }
         let mut on = None;
-        if self.at(&Token::On) {
+        if self.at(&Lexeme::On) {
             self.pos += 1;
             on = self.ident();
             if on.is_none() {
@@ -468,11 +488,11 @@ impl<'t> Direct<'t> {
     fn endpoint(&mut self) -> Option<Expr> {
         let (token, span) = self.tokens.get(self.pos)?;
         let kind = match token {
-            Token::Ipv4(a) => ExprKind::Ipv4(*a),
-            Token::Ipv6(a) => ExprKind::Ipv6(*a),
-            Token::Ident(name) => ExprKind::Path(Path {
+            Lexeme::Ipv4(a) => ExprKind::Ipv4(*a),
+            Lexeme::Ipv6(a) => ExprKind::Ipv6(*a),
+            Lexeme::Ident(()) => ExprKind::Path(Path {
                 segments: thin_vec![Ident {
-                    name: name.clone(),
+                    name: span_text(self.src, *span).into(),
                     span: *span,
                 }],
                 span: *span,
@@ -486,7 +506,7 @@ impl<'t> Direct<'t> {
     fn expect_port(&mut self) -> Option<Expr> {
         let start = self.pos;
         let kind = match self.peek()? {
-            Token::Port(p, lo, hi) => {
+            Lexeme::Port(p, lo, hi) => {
                 self.pos += 1;
                 ExprKind::Port(*p, *lo, *hi)
             }
@@ -526,11 +546,11 @@ impl<'t> Direct<'t> {
         other: impl FnOnce(Entry) -> Option<T>,
     ) -> Result<Option<T>, GiveUp> {
         let found = match self.peek() {
-            Some(Token::For) => Some(self.for_loop()?.and_then(other)),
-            Some(Token::Ident(_)) if self.attempt(Self::attr)?.is_some() => None,
-            Some(Token::Ident(word)) => {
+            Some(Lexeme::For) => Some(self.for_loop()?.and_then(other)),
+            Some(Lexeme::Ident(())) if self.attempt(Self::attr)?.is_some() => None,
+            Some(Lexeme::Ident(())) => {
                 // The rules' keywords are names too; at most one of them applies.
-                let found = match word.as_str() {
+                let found = match self.word().unwrap_or_default() {
                     "policy" => self.attempt(Self::policy)?,
                     "allow" | "deny" => self.attempt(Self::filter)?,
                     "masquerade" => self.attempt(Self::masquerade)?,
@@ -549,7 +569,7 @@ impl<'t> Direct<'t> {
             None => None,
         };
         match self.peek() {
-            None | Some(Token::Newline | Token::Comma | Token::RBrace) => Ok(found),
+            None | Some(Lexeme::Newline | Lexeme::Comma | Lexeme::RBrace) => Ok(found),
             Some(_) => Err(GiveUp),
         }
     }
@@ -560,7 +580,7 @@ impl<'t> Direct<'t> {
         let Some(var) = self.ident() else {
             return Ok(None);
         };
-        if !self.eat(&Token::In) {
+        if !self.eat(&Lexeme::In) {
             return Ok(None);
         }
         let Some(range) = self.expr()? else {
@@ -583,7 +603,7 @@ impl<'t> Direct<'t> {
         // before building anything.
         let start = self.pos;
         let len = self.dotted_len(start);
-        if len == 0 || !matches!(self.tokens.get(start + 2 * len - 1), Some((Token::Eq, _))) {
+        if len == 0 || !matches!(self.tokens.get(start + 2 * len - 1), Some((Lexeme::Eq, _))) {
             return Ok(None);
         }
         let path = match self.name_at(start) {
@@ -609,7 +629,7 @@ impl<'t> Direct<'t> {
         let Some(chain) = self.ident() else {
             return Ok(None);
         };
-        if !self.eat(&Token::Eq) {
+        if !self.eat(&Lexeme::Eq) {
             return Ok(None);
         }
         let Some(value) = self.expr()? else {
@@ -626,7 +646,7 @@ impl<'t> Direct<'t> {
     fn rule_port(&mut self) -> Option<Expr> {
         let start = self.pos;
         let kind = match self.peek()? {
-            Token::Port(p, lo, hi) => {
+            Lexeme::Port(p, lo, hi) => {
                 self.pos += 1;
                 ExprKind::Port(*p, *lo, *hi)
             }
@@ -641,7 +661,7 @@ impl<'t> Direct<'t> {
         let Some(from) = self.ident() else {
             return Ok(None);
         };
-        if !self.eat(&Token::Arrow) {
+        if !self.eat(&Lexeme::Arrow) {
             return Ok(None);
         }
         let Some(to) = self.ident() else {
@@ -650,7 +670,7 @@ impl<'t> Direct<'t> {
         let mut ports = Vec::new();
         if let Some(first) = self.rule_port() {
             ports.push(first);
-            while self.at(&Token::Comma) {
+            while self.at(&Lexeme::Comma) {
                 let before = self.pos;
                 self.pos += 1;
                 match self.rule_port() {
@@ -663,7 +683,7 @@ impl<'t> Direct<'t> {
             }
         }
         let mut sources = None;
-        if self.at(&Token::From) {
+        if self.at(&Lexeme::From) {
             let before = self.pos;
             self.pos += 1;
             sources = self.expr()?;
@@ -687,7 +707,7 @@ impl<'t> Direct<'t> {
         let Some(zones) = self.expr()? else {
             return Ok(None);
         };
-        if !self.eat(&Token::Arrow) {
+        if !self.eat(&Lexeme::Arrow) {
             return Ok(None);
         }
         let Some(to) = self.ident() else {
@@ -709,15 +729,15 @@ impl<'t> Direct<'t> {
         let Some(port) = self.rule_port() else {
             return Ok(None);
         };
-        if !self.eat(&Token::Arrow) {
+        if !self.eat(&Lexeme::Arrow) {
             return Ok(None);
         }
         let Some(target) = self.ident() else {
             return Ok(None);
         };
         let mut target_port = None;
-        if self.at(&Token::Colon) {
-            if let Some((Token::Number(n), span)) = self.tokens.get(self.pos + 1) {
+        if self.at(&Lexeme::Colon) {
+            if let Some((Lexeme::Number(n), span)) = self.tokens.get(self.pos + 1) {
                 self.pos += 2;
                 target_port = Some(leaf(ExprKind::Number(*n), *span));
             }
@@ -738,27 +758,27 @@ impl<'t> Direct<'t> {
         let start = self.pos;
         let kind = self.ident().ok_or(GiveUp)?;
         let name = match self.peek() {
-            Some(Token::Ident(_)) => self.ident().map(DeclName::Ident),
-            Some(Token::StrStart) => self.attempt(Self::string)?.map(DeclName::Str),
+            Some(Lexeme::Ident(())) => self.ident().map(DeclName::Ident),
+            Some(Lexeme::StrStart) => self.attempt(Self::string)?.map(DeclName::Str),
             _ => None,
         };
         let id = match self.tokens.get(self.pos) {
-            Some((Token::Number(n), span)) => {
+            Some((Lexeme::Number(n), span)) => {
                 self.pos += 1;
                 Some(leaf(ExprKind::Number(*n), *span))
             }
-            Some((Token::LParen, _)) => self.attempt(|p| {
+            Some((Lexeme::LParen, _)) => self.attempt(|p| {
                 p.pos += 1;
                 let Some(inner) = p.expr()? else {
                     return Ok(None);
                 };
-                Ok(p.eat(&Token::RParen).then_some(inner))
+                Ok(p.eat(&Lexeme::RParen).then_some(inner))
             })?,
             _ => None,
         };
-        let on = self.placement(&Token::On);
-        let from = self.placement(&Token::From).map(Box::new);
-        let in_ = self.placement(&Token::In).map(Box::new);
+        let on = self.placement(&Lexeme::On);
+        let from = self.placement(&Lexeme::From).map(Box::new);
+        let in_ = self.placement(&Lexeme::In).map(Box::new);
         let Some(body) = self.block()? else {
             return Ok(None);
         };
@@ -777,7 +797,7 @@ impl<'t> Direct<'t> {
     }
 
     /// `KEYWORD PATH`, or nothing (and nothing consumed).
-    fn placement(&mut self, keyword: &Token) -> Option<Path> {
+    fn placement(&mut self, keyword: &Lexeme) -> Option<Path> {
         if !self.at(keyword) {
             return None;
         }
@@ -792,15 +812,15 @@ impl<'t> Direct<'t> {
     /// `{ entries }`; once the `{` is there, anything wrong inside is an error.
     fn block(&mut self) -> Step<Block> {
         let start = self.pos;
-        if !self.eat(&Token::LBrace) {
+        if !self.eat(&Lexeme::LBrace) {
             return Ok(None);
         }
-        let separator = |t: Option<&Token>| matches!(t, Some(Token::Newline | Token::Comma));
+        let separator = |t: Option<&Lexeme>| matches!(t, Some(Lexeme::Newline | Lexeme::Comma));
         while separator(self.peek()) {
             self.pos += 1;
         }
         let mark = self.entries.len();
-        while !self.at(&Token::RBrace) {
+        while !self.at(&Lexeme::RBrace) {
             match self.entry() {
                 Ok(()) => {}
                 Err(give_up) => {
@@ -824,7 +844,7 @@ impl<'t> Direct<'t> {
         } else {
             self.entries.split_off(mark)
         };
-        if !self.eat(&Token::RBrace) {
+        if !self.eat(&Lexeme::RBrace) {
             return Err(GiveUp);
         }
         Ok(Some(Block {

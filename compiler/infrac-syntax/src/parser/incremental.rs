@@ -14,7 +14,7 @@
 
 use super::{attach_docs, direct, item_span, parse_after, Edit, Kept, LineIndex, Parsed};
 use crate::ast::*;
-use crate::lexer::lex;
+use crate::lexer::lexemes;
 use crate::spans::Spans;
 use infrac_diagnostics::{FileId, Span};
 
@@ -180,11 +180,11 @@ fn edited_range(old: &[u8], new: &[u8]) -> (usize, usize, usize) {
 /// The items of `src` parsed as a file of its own, spans counted from its start; `None`
 /// when anything in it would be reported.
 fn parse_alone(src: &str, file: FileId) -> Option<Vec<Item>> {
-    let lexed = lex(src, file);
+    let lexed = lexemes(src, file);
     if !lexed.diagnostics.is_empty() {
         return None;
     }
-    let mut ast = direct::parse(&lexed.tokens)?;
+    let mut ast = direct::parse(src, &lexed.tokens)?;
     let mut diagnostics = Vec::new();
     attach_docs(
         &mut ast,

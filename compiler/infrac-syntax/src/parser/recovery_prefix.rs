@@ -5,14 +5,14 @@
 
 use super::differential::{edits_at, places, repository_labs};
 use super::{direct, recover, Kept, Parsed};
-use crate::lexer::lex;
+use crate::lexer::lexemes;
 use infrac_diagnostics::FileId;
 
 /// The recovering parser's result for `text`, starting after the direct parser's prefix,
 /// or at the start of the file; either way blocks are closed after the prefix only.
 fn recovered(text: &str, after_prefix: bool) -> Parsed {
-    let lexed = lex(text, FileId(2));
-    let prefix = direct::parse_prefix(&lexed.tokens);
+    let lexed = lexemes(text, FileId(2));
+    let prefix = direct::parse_prefix(text, &lexed.tokens);
     let close_from = prefix.resume;
     let prefix = if after_prefix {
         prefix
@@ -36,11 +36,11 @@ fn recovery_after_the_prefix_is_recovery_over_the_whole_file() {
             variants.extend(edits_at(&text, at));
         }
         for variant in variants {
-            let lexed = lex(&variant, FileId(2));
-            if lexed.diagnostics.is_empty() && direct::parse(&lexed.tokens).is_some() {
+            let lexed = lexemes(&variant, FileId(2));
+            if lexed.diagnostics.is_empty() && direct::parse(&variant, &lexed.tokens).is_some() {
                 continue;
             }
-            skipped_prefix += direct::parse_prefix(&lexed.tokens).items.len();
+            skipped_prefix += direct::parse_prefix(&variant, &lexed.tokens).items.len();
             let quick = recovered(&variant, true);
             let whole = recovered(&variant, false);
             compared += 1;

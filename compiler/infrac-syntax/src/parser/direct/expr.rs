@@ -2,7 +2,7 @@
 
 use super::{above, binary, bounded, leaf, Direct, GiveUp, Step};
 use crate::ast::*;
-use crate::token::Token;
+use crate::token::{span_text, Lexeme};
 
 impl Direct<'_> {
     /// `RANGE [on PATH]`.
@@ -15,7 +15,12 @@ impl Direct<'_> {
         if !matches!(
             self.peek(),
             Some(
-                Token::Star | Token::Slash | Token::Plus | Token::Minus | Token::DotDot | Token::On
+                Lexeme::Star
+                    | Lexeme::Slash
+                    | Lexeme::Plus
+                    | Lexeme::Minus
+                    | Lexeme::DotDot
+                    | Lexeme::On
             )
         ) {
             return Ok(Some(atom));
@@ -28,7 +33,7 @@ impl Direct<'_> {
 
     /// `value [on PATH]`, after the value.
     fn placed_after(&mut self, value: Expr) -> Step<Expr> {
-        match self.placement(&Token::On) {
+        match self.placement(&Lexeme::On) {
             Some(target) => {
                 let span = value.span.to(target.span);
                 let below = value.depth;
@@ -40,7 +45,7 @@ impl Direct<'_> {
 
     /// `SUM [.. SUM]`, after the first sum.
     fn range_after(&mut self, lo: Expr) -> Result<Expr, GiveUp> {
-        if !self.at(&Token::DotDot) {
+        if !self.at(&Lexeme::DotDot) {
             return Ok(lo);
         }
         let before = self.pos;
@@ -69,8 +74,8 @@ impl Direct<'_> {
     fn sum_after(&mut self, mut left: Expr) -> Result<Expr, GiveUp> {
         loop {
             let op = match self.peek() {
-                Some(Token::Plus) => BinOp::Add,
-                Some(Token::Minus) => BinOp::Sub,
+                Some(Lexeme::Plus) => BinOp::Add,
+                Some(Lexeme::Minus) => BinOp::Sub,
                 _ => return Ok(left),
             };
             let before = self.pos;
@@ -96,8 +101,8 @@ impl Direct<'_> {
     fn product_after(&mut self, mut left: Expr) -> Result<Expr, GiveUp> {
         loop {
             let op = match self.peek() {
-                Some(Token::Star) => BinOp::Mul,
-                Some(Token::Slash) => BinOp::Div,
+                Some(Lexeme::Star) => BinOp::Mul,
+                Some(Lexeme::Slash) => BinOp::Div,
                 _ => return Ok(left),
             };
             let before = self.pos;
@@ -122,29 +127,31 @@ impl Direct<'_> {
             return Ok(None);
         };
         let kind = match token {
-            Token::Number(n) => ExprKind::Number(*n),
-            Token::Quantity(n, unit) => ExprKind::Quantity(*n, unit.clone()),
-            Token::True => ExprKind::Bool(true),
-            Token::False => ExprKind::Bool(false),
-            Token::Ipv4(a) => ExprKind::Ipv4(*a),
-            Token::Ipv6(a) => ExprKind::Ipv6(*a),
-            Token::Prefix(a, len) => ExprKind::Prefix(*a, *len),
-            Token::Mac(m) => ExprKind::Mac(*m),
-            Token::Port(p, lo, hi) => ExprKind::Port(*p, *lo, *hi),
-            Token::StrStart => match self.attempt(Self::string)? {
+            Lexeme::Number(n) => ExprKind::Number(*n),
+            Lexeme::Quantity(n, unit) => {
+                ExprKind::Quantity(*n, Lexeme::unit(self.src, *span, *unit).into())
+            }
+            Lexeme::True => ExprKind::Bool(true),
+            Lexeme::False => ExprKind::Bool(false),
+            Lexeme::Ipv4(a) => ExprKind::Ipv4(*a),
+            Lexeme::Ipv6(a) => ExprKind::Ipv6(*a),
+            Lexeme::Prefix(a, len) => ExprKind::Prefix(*a, *len),
+            Lexeme::Mac(m) => ExprKind::Mac(*m),
+            Lexeme::Port(p, lo, hi) => ExprKind::Port(*p, *lo, *hi),
+            Lexeme::StrStart => match self.attempt(Self::string)? {
                 Some(s) => return bounded(ExprKind::Str(s), self.span_from(start)).map(Some),
                 None => return Ok(None),
             },
-            Token::LBracket => {
-                let items = self.list(Token::RBracket)?;
+            Lexeme::LBracket => {
+                let items = self.list(Lexeme::RBracket)?;
                 return bounded(ExprKind::List(items), self.span_from(start)).map(Some);
             }
-            Token::Ident(name) => {
-                if matches!(self.peek_at(1), Some(Token::LParen)) {
+            Lexeme::Ident(()) => {
+                if matches!(self.peek_at(1), Some(Lexeme::LParen)) {
                     self.pos += 2;
                     if let Some(args) = self.arguments()? {
                         let name = Box::new(Ident {
-                            name: name.clone(),
+                            name: span_text(self.src, *span).into(),
                             span: *span,
                         });
                         let span = self.span_from(start);
@@ -165,10 +172,10 @@ impl Direct<'_> {
                     }
                 };
             }
-            Token::LParen => {
+            Lexeme::LParen => {
                 self.pos += 1;
                 let inner = self.expr()?.ok_or(GiveUp)?;
-                if !self.eat(&Token::RParen) {
+                if !self.eat(&Lexeme::RParen) {
                     return Err(GiveUp);
                 }
                 return bounded(inner.kind, self.span_from(start)).map(Some);
@@ -180,7 +187,7 @@ impl Direct<'_> {
     }
 
     /// `[a, b, …]` with a trailing comma allowed; once `[` is there, it must close.
-    pub(super) fn list(&mut self, close: Token) -> Result<Vec<Expr>, GiveUp> {
+    pub(super) fn list(&mut self, close: Lexeme) -> Result<Vec<Expr>, GiveUp> {
         self.pos += 1;
         let items = self.separated()?;
         if !self.eat(&close) {
@@ -192,7 +199,7 @@ impl Direct<'_> {
     /// A call's arguments after its `(`; a call that does not close is not a call.
     pub(super) fn arguments(&mut self) -> Step<Vec<Expr>> {
         let items = self.separated()?;
-        Ok(self.eat(&Token::RParen).then_some(items))
+        Ok(self.eat(&Lexeme::RParen).then_some(items))
     }
 
     /// Expressions separated by commas, with a trailing comma allowed.
@@ -202,7 +209,7 @@ impl Direct<'_> {
         let mut items = Vec::with_capacity(2);
         while let Some(item) = self.expr()? {
             items.push(item);
-            if !self.eat(&Token::Comma) {
+            if !self.eat(&Lexeme::Comma) {
                 break;
             }
         }
@@ -216,16 +223,17 @@ impl Direct<'_> {
         let mut parts = Vec::new();
         loop {
             match self.peek() {
-                Some(Token::StrText(text)) => {
+                Some(&Lexeme::StrText(escaped)) => {
+                    let text = Lexeme::string_text(self.src, self.span_at(self.pos), escaped);
                     self.pos += 1;
-                    parts.push(StrPart::Text(text.clone()));
+                    parts.push(StrPart::Text(text));
                 }
-                Some(Token::InterpOpen) => {
+                Some(Lexeme::InterpOpen) => {
                     self.pos += 1;
                     let Some(inner) = self.expr()? else {
                         return Ok(None);
                     };
-                    if !self.eat(&Token::InterpClose) {
+                    if !self.eat(&Lexeme::InterpClose) {
                         return Ok(None);
                     }
                     parts.push(StrPart::Interp(inner));
@@ -233,7 +241,7 @@ impl Direct<'_> {
                 _ => break,
             }
         }
-        if !self.eat(&Token::StrEnd) {
+        if !self.eat(&Lexeme::StrEnd) {
             return Ok(None);
         }
         Ok(Some(StrLit {
