@@ -73,8 +73,13 @@ pub enum OutputError {
     BadArtifact { path: PathBuf, reason: String },
     /// The output folder itself cannot be used.
     BadFolder { dir: PathBuf, reason: String },
-    /// A file system operation failed.
-    Io { path: PathBuf, message: String },
+    /// A file system operation failed: `action` is what infrac was doing to `path`
+    /// ("create the staging folder"), `message` the system's reason.
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        message: String,
+    },
 }
 
 impl fmt::Display for OutputError {
@@ -96,15 +101,24 @@ impl fmt::Display for OutputError {
                     dir.display()
                 )
             }
-            OutputError::Io { path, message } => write!(f, "{}: {message}", path.display()),
+            OutputError::Io {
+                action,
+                path,
+                message,
+            } => write!(f, "cannot {action} `{}`: {message}", path.display()),
         }
     }
 }
 
 impl std::error::Error for OutputError {}
 
-pub(crate) fn io_error(path: &Path) -> impl Fn(std::io::Error) -> OutputError + '_ {
+/// The error for `action` on `path` failing.
+pub(crate) fn io_error<'p>(
+    action: &'static str,
+    path: &'p Path,
+) -> impl Fn(std::io::Error) -> OutputError + 'p {
     move |e| OutputError::Io {
+        action,
         path: path.to_path_buf(),
         message: e.to_string(),
     }
@@ -295,7 +309,7 @@ impl Existing {
                 })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-            Err(e) => return Err(io_error(dir)(e)),
+            Err(e) => return Err(io_error("inspect", dir)(e)),
         };
         if !exists {
             return Ok(Existing {
@@ -309,7 +323,7 @@ impl Existing {
         let manifest_path = dir.join(MANIFEST);
         let manifest = match entries.get(MANIFEST) {
             Some(swap::EntryKind::File) => {
-                Some(std::fs::read(&manifest_path).map_err(io_error(&manifest_path))?)
+                Some(std::fs::read(&manifest_path).map_err(io_error("read", &manifest_path))?)
             }
             _ => None,
         };
@@ -449,7 +463,7 @@ pub fn check_output_as(
     let planned = plan(artifacts)?;
     let existing = Existing::read(dir)?;
     if existing.exists {
-        let real = std::fs::canonicalize(dir).map_err(io_error(dir))?;
+        let real = std::fs::canonicalize(dir).map_err(io_error("resolve", dir))?;
         guard::refuse(dir, &real, &existing, writer)?;
     }
     existing.check_ownership(dir, &planned)?;
@@ -475,6 +489,7 @@ pub fn write_output_as(
         |stop| match stop {
             swap::Stop::Error(e) => e,
             swap::Stop::Interrupted => OutputError::Io {
+                action: "finish writing",
                 path: dir.to_path_buf(),
                 message: "interrupted".into(),
             },

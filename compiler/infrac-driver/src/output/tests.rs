@@ -363,3 +363,40 @@ fn the_next_build_removes_the_staging_debris_of_a_killed_one() {
     write_output(&out, &new_artifacts()).expect("build");
     assert_eq!(names_in(&scratch.0), ["out"]);
 }
+
+/// A file system error names what infrac was doing and to which path, not only the
+/// system's reason: the staging folder is a hidden name the operator never chose.
+#[test]
+fn a_failed_operation_says_what_it_was_doing() {
+    let scratch = Scratch::new("io-action");
+    let file = scratch.0.join("a-file");
+    std::fs::write(&file, "not a folder").expect("write file");
+    refused(
+        write_output(&file.join("out"), &new_artifacts()),
+        "a part of its path is a file",
+    );
+    // Nothing can be made in /proc: neither a missing parent folder nor the folder
+    // beside which the new output is staged.
+    let err = write_output(Path::new("/proc/self/missing/out"), &new_artifacts())
+        .expect_err("a folder in /proc");
+    assert_eq!(
+        err.to_string(),
+        "cannot create the folder `/proc/self/missing`: No such file or directory (os error 2)"
+    );
+    let err = write_output(Path::new("/proc/self"), &new_artifacts()).expect_err("/proc");
+    assert!(
+        matches!(
+            &err,
+            OutputError::Io {
+                action: "create the staging folder",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("cannot create the staging folder `/proc/."),
+        "{err}"
+    );
+}
