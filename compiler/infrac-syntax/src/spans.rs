@@ -9,17 +9,17 @@ use infrac_diagnostics::Span;
 /// A tree whose spans can all be rewritten.
 pub(crate) trait Spans {
     /// Calls `f` on every span of the tree, once each.
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span));
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F);
 }
 
 impl Spans for Span {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         f(self);
     }
 }
 
 impl<T: Spans> Spans for Vec<T> {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         for x in self {
             x.each_span(f);
         }
@@ -27,7 +27,7 @@ impl<T: Spans> Spans for Vec<T> {
 }
 
 impl<T: Spans> Spans for ThinVec<T> {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         for x in self {
             x.each_span(f);
         }
@@ -35,7 +35,7 @@ impl<T: Spans> Spans for ThinVec<T> {
 }
 
 impl<T: Spans> Spans for Option<T> {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         if let Some(x) = self {
             x.each_span(f);
         }
@@ -43,20 +43,20 @@ impl<T: Spans> Spans for Option<T> {
 }
 
 impl<T: Spans> Spans for Box<T> {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         (**self).each_span(f);
     }
 }
 
 impl Spans for Ident {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         let Ident { name: _, span } = self;
         span.each_span(f);
     }
 }
 
 impl Spans for Item {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         match self {
             Item::Import(import) => import.each_span(f),
             Item::Decl(decl) => std::sync::Arc::make_mut(decl).each_span(f),
@@ -68,7 +68,7 @@ impl Spans for Item {
 }
 
 impl Spans for Import {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         let Import {
             path: _,
             path_span,
@@ -82,7 +82,7 @@ impl Spans for Import {
 }
 
 impl Spans for Expect {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         let Expect {
             from,
             to,
@@ -101,7 +101,7 @@ impl Spans for Expect {
 }
 
 impl Spans for Decl {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         let Decl {
             doc: _,
             kind,
@@ -126,7 +126,7 @@ impl Spans for Decl {
 }
 
 impl Spans for DeclName {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         match self {
             DeclName::Ident(ident) => ident.each_span(f),
             DeclName::Str(s) => s.each_span(f),
@@ -135,7 +135,7 @@ impl Spans for DeclName {
 }
 
 impl Spans for Block {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         let Block { entries, span } = self;
         entries.each_span(f);
         span.each_span(f);
@@ -143,7 +143,7 @@ impl Spans for Block {
 }
 
 impl Spans for Entry {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         match self {
             Entry::Attr(attr) => attr.each_span(f),
             Entry::Block(decl) => decl.each_span(f),
@@ -155,7 +155,7 @@ impl Spans for Entry {
 }
 
 impl Spans for AttrName {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         match self {
             AttrName::One(name) => name.each_span(f),
             AttrName::Dotted(names) => names.iter_mut().for_each(|name| name.each_span(f)),
@@ -164,7 +164,7 @@ impl Spans for AttrName {
 }
 
 impl Spans for Attr {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         let Attr { path, value, span } = self;
         path.each_span(f);
         value.each_span(f);
@@ -173,7 +173,7 @@ impl Spans for Attr {
 }
 
 impl Spans for Rule {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         match self {
             Rule::Filter {
                 action,
@@ -213,7 +213,7 @@ impl Spans for Rule {
 }
 
 impl Spans for ForLoop {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         let ForLoop {
             var,
             range,
@@ -228,7 +228,7 @@ impl Spans for ForLoop {
 }
 
 impl Spans for Path {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         let Path { segments, span } = self;
         segments.each_span(f);
         span.each_span(f);
@@ -236,7 +236,7 @@ impl Spans for Path {
 }
 
 impl Spans for StrLit {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         let StrLit { parts, span } = self;
         parts.each_span(f);
         span.each_span(f);
@@ -244,7 +244,7 @@ impl Spans for StrLit {
 }
 
 impl Spans for StrPart {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         match self {
             StrPart::Text(_) => {}
             StrPart::Interp(expr) => expr.each_span(f),
@@ -253,7 +253,7 @@ impl Spans for StrPart {
 }
 
 impl Spans for Expr {
-    fn each_span(&mut self, f: &mut dyn FnMut(&mut Span)) {
+    fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
         let Expr {
             kind,
             span,
