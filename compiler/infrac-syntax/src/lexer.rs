@@ -105,7 +105,7 @@ pub(crate) fn lex_from(src: &str, file: FileId, from: usize) -> Lexed<Lexeme> {
 /// The tokens of `src` from byte `from` on, one top-level line at a time: what [`lex_from`]
 /// gives, cut after each line break outside every bracket and string. A parser that
 /// needs one top-level item at a time holds the tokens of one item instead of the file's
-/// (half a million tokens, 30 MiB, in a 10,000-guest lab).
+/// (half a million tokens, 20 MiB, in a 10,000-guest lab).
 pub(crate) struct Lines<'a> {
     lexer: Lexer<'a>,
 }
