@@ -21,6 +21,15 @@ pub(crate) fn listed(names: &[String]) -> String {
     }
 }
 
+/// Who a help asks to change what `count` parties hold: one of two, or all but one.
+pub(crate) fn who(count: usize) -> &'static str {
+    if count == 2 {
+        "either one"
+    } else {
+        "all but one of them"
+    }
+}
+
 /// `d` (whose primary label is on the last holder) with a label on each earlier holder,
 /// up to [`SHOWN`] labels in all, and a note counting those left without one.
 pub(crate) fn labelled(mut d: Diagnostic, earlier: &[(Span, String)]) -> Diagnostic {

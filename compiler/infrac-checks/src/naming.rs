@@ -361,11 +361,7 @@ fn duplicate_vmid(
             "the VMID is written once in a `for` loop, so every pass gives the same one: add the loop's variable, as in `({vmid} + i)`"
         )));
     }
-    let who = if parties.len() == 2 {
-        "either one"
-    } else {
-        "all but one of them"
-    };
+    let who = crate::holders::who(parties.len());
     Some(d.with_help(if offers.is_empty() {
         format!("give {who} its own ID; VMs and containers share one ID space on a Proxmox cluster")
     } else {
@@ -473,11 +469,7 @@ fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
             .skip(usize::from(port.clamp(30000, 32767) - 30000))
             .take(2768)
             .find(|p| !taken.contains(&(cluster, *p)));
-        let who = if apps.len() == 2 {
-            "either one"
-        } else {
-            "all but one of them"
-        };
+        let who = crate::holders::who(apps.len());
         out.push(d.with_help(match free {
             Some(free) => format!("every node listens on a NodePort, so each may be used once per cluster: give {who} another, such as nodeport({free})"),
             None => format!("every node listens on a NodePort, so each may be used once per cluster: give {who} another"),

@@ -213,6 +213,13 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
     let mut sources = SourceMap::new();
     let mut diags = Vec::new();
     let modules = decls::load_modules(&mut sources, root_name, root_text, loader, &mut diags);
+    // A namespace another import binds to a module that loaded is not missing: a second,
+    // broken import of it is reported, and paths through it still resolve.
+    let loaded_namespaces: HashSet<&String> = modules
+        .iter()
+        .filter(|m| !m.missing)
+        .filter_map(|m| m.namespace.as_ref())
+        .collect();
     let mut sema = Sema {
         decls: Vec::new(),
         index: HashMap::default(),
@@ -236,17 +243,11 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         catalogue: HashMap::default(),
         broken_pools: HashSet::default(),
         pending_exports: Vec::new(),
-        // A namespace another import binds to a module that loaded is not missing: a
-        // second, broken import of it is reported, and paths through it still resolve.
         missing_namespaces: modules
             .iter()
             .filter(|m| m.missing)
             .filter_map(|m| m.namespace.clone())
-            .filter(|ns| {
-                !modules
-                    .iter()
-                    .any(|m| !m.missing && m.namespace.as_ref() == Some(ns))
-            })
+            .filter(|ns| !loaded_namespaces.contains(ns))
             .collect(),
         loader,
         root_dir: std::path::Path::new(&decls::normalize(std::path::Path::new(root_name)))

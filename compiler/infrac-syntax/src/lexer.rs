@@ -534,9 +534,7 @@ impl<'a> Lexer<'a> {
                     let esc_start = self.pos;
                     self.pos += 1;
                     let next = self.src[self.pos..].chars().next();
-                    if let Some(other) =
-                        next.filter(|c| !matches!(c, 'n' | 't' | '"' | '\\' | '{' | '}'))
-                    {
+                    if let Some(other) = next.filter(|&c| crate::token::escape(c).is_none()) {
                         self.error(
                             Code::SYNTAX_BAD_LITERAL,
                             format!("unknown escape `\\{}`", other.escape_debug()),

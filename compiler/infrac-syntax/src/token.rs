@@ -276,12 +276,20 @@ pub(crate) fn unescape(raw: &str) -> String {
             text.push(c);
             continue;
         }
-        match chars.next() {
-            Some('n') => text.push('\n'),
-            Some('t') => text.push('\t'),
-            Some(other) => text.push(other),
-            None => {}
+        if let Some(after) = chars.next() {
+            text.push(escape(after).unwrap_or(after));
         }
     }
     text
+}
+
+/// What `\c` in a string stands for, when `c` makes one of the language's escapes: the
+/// lexer reports any other, and both read a string's text by this one table.
+pub(crate) fn escape(c: char) -> Option<char> {
+    match c {
+        'n' => Some('\n'),
+        't' => Some('\t'),
+        '"' | '\\' | '{' | '}' => Some(c),
+        _ => None,
+    }
 }

@@ -137,20 +137,15 @@ fn neutral(
     let mut holders: Vec<&Assignment> = ranked.iter().map(|(_, _, h)| *h).collect();
     holders.sort_by_key(|h| h.span);
     let names: Vec<String> = holders.iter().map(|h| h.owner.to_string()).collect();
-    let (message, who) = match names.as_slice() {
-        [a, b] => (
-            format!("address {addr} is assigned to both {a} and {b}"),
-            "either one",
-        ),
-        _ => (
-            format!(
-                "address {addr} is assigned to {} holders: {}",
-                names.len(),
-                holders::listed(&names)
-            ),
-            "all but one of them",
+    let message = match names.as_slice() {
+        [a, b] => format!("address {addr} is assigned to both {a} and {b}"),
+        _ => format!(
+            "address {addr} is assigned to {} holders: {}",
+            names.len(),
+            holders::listed(&names)
         ),
     };
+    let who = holders::who(names.len());
     let last = holders[holders.len() - 1];
     let earlier: Vec<(Span, String)> = holders[..holders.len() - 1]
         .iter()

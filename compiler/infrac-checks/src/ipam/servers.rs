@@ -394,11 +394,7 @@ fn duplicate_mac(mac: Mac, holders: &[MacHolder], free: Option<Mac>) -> Vec<Diag
         ),
         &earlier,
     );
-    let who = if holders.len() == 2 {
-        "either one"
-    } else {
-        "all but one of them"
-    };
+    let who = crate::holders::who(holders.len());
     vec![d.with_help(match free {
         Some(free) => {
             format!("{why}; give {who} a MAC of its own, such as {free} (locally administered)")

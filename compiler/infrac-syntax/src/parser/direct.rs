@@ -256,6 +256,15 @@ impl<'t> Direct<'t> {
             .is_some_and(|next| std::mem::discriminant(next) == std::mem::discriminant(token))
     }
 
+    /// The name written at `span`, the span of a name token.
+    #[inline]
+    fn named(&self, span: Span) -> Ident {
+        Ident {
+            name: span_text(self.src, span).into(),
+            span,
+        }
+    }
+
     /// The next token's text, when it is a name.
     fn word(&self) -> Option<&'t str> {
         match self.tokens.get(self.pos) {
@@ -292,10 +301,7 @@ impl<'t> Direct<'t> {
     #[inline]
     fn name_at(&self, pos: usize) -> Option<Ident> {
         match self.tokens.get(pos) {
-            Some((Lexeme::Ident(()), span)) => Some(Ident {
-                name: span_text(self.src, *span).into(),
-                span: *span,
-            }),
+            Some((Lexeme::Ident(()), span)) => Some(self.named(*span)),
             _ => None,
         }
     }
@@ -332,10 +338,7 @@ impl<'t> Direct<'t> {
         let names = self.tokens.get(pos..).unwrap_or_default();
         for (token, span) in names.iter().step_by(2).take(len) {
             if let Lexeme::Ident(()) = token {
-                segments.push(Ident {
-                    name: span_text(self.src, *span).into(),
-                    span: *span,
-                });
+                segments.push(self.named(*span));
             }
         }
         segments
@@ -491,10 +494,7 @@ impl<'t> Direct<'t> {
             Lexeme::Ipv4(a) => ExprKind::Ipv4(*a),
             Lexeme::Ipv6(a) => ExprKind::Ipv6(*a),
             Lexeme::Ident(()) => ExprKind::Path(Path {
-                segments: thin_vec![Ident {
-                    name: span_text(self.src, *span).into(),
-                    span: *span,
-                }],
+                segments: thin_vec![self.named(*span)],
                 span: *span,
             }),
             _ => return None,

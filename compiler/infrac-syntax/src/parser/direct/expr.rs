@@ -2,7 +2,7 @@
 
 use super::{above, binary, bounded, leaf, Direct, GiveUp, Step};
 use crate::ast::*;
-use crate::token::{span_text, Lexeme};
+use crate::token::Lexeme;
 
 impl Direct<'_> {
     /// `RANGE [on PATH]`.
@@ -150,10 +150,7 @@ impl Direct<'_> {
                 if matches!(self.peek_at(1), Some(Lexeme::LParen)) {
                     self.pos += 2;
                     if let Some(args) = self.arguments()? {
-                        let name = Box::new(Ident {
-                            name: span_text(self.src, *span).into(),
-                            span: *span,
-                        });
+                        let name = Box::new(self.named(*span));
                         let span = self.span_from(start);
                         let below = args.iter().map(|arg| arg.depth).max().unwrap_or(0);
                         return above(ExprKind::Call(name, args), span, below).map(Some);
