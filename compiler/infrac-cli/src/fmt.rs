@@ -2,7 +2,7 @@
 
 use crate::stdout::outln;
 use infrac_diagnostics::{render_human, RenderOptions, SourceMap};
-use infrac_driver::read_source;
+use infrac_driver::read_text;
 use infrac_syntax::{format, FormatError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,13 +66,18 @@ pub fn run(args: Args, color: bool) -> ExitCode {
     ExitCode::from(u8::from(refused || (args.check && !changed.is_empty())))
 }
 
-/// Formats `text` or reports why not (to stderr, rendered against `name`).
+/// Formats `text` or reports why not (to stderr, rendered against `name`). A byte order
+/// mark that opens the text is kept, and left out of the text the diagnostics are shown
+/// in, whose columns count what an editor shows.
 fn formatted(name: &str, text: &str, color: bool) -> Option<String> {
-    match format(text) {
+    let unmarked = text.strip_prefix('\u{feff}');
+    let source = unmarked.unwrap_or(text);
+    match format(source) {
+        Ok(out) if unmarked.is_some() => Some(format!("\u{feff}{out}")),
         Ok(out) => Some(out),
         Err(FormatError::Syntax(diagnostics)) => {
             let mut sources = SourceMap::new();
-            sources.add(name, text);
+            sources.add(name, source);
             let rendered = render_human(&sources, &diagnostics, RenderOptions { color });
             let mut err = std::io::stderr().lock();
             let _ = err.write_all(rendered.as_bytes());
@@ -88,7 +93,7 @@ fn formatted(name: &str, text: &str, color: bool) -> Option<String> {
 
 fn stdin(check: bool, color: bool) -> Result<Outcome, String> {
     // Read as `check` reads it: at most a source file's size, and as text.
-    let text = crate::input::read_stdin().map_err(|why| why.to_string())?;
+    let text = crate::input::read_stdin_as_is().map_err(|why| why.to_string())?;
     let Some(out) = formatted("<stdin>", &text, color) else {
         return Ok(Outcome::Refused);
     };
@@ -107,8 +112,7 @@ fn stdin(check: bool, color: bool) -> Result<Outcome, String> {
 }
 
 fn one_file(path: &Path, check: bool, color: bool) -> Result<Outcome, String> {
-    let text =
-        read_source(path).map_err(|why| format!("cannot read `{}`: {why}", path.display()))?;
+    let text = read_text(path).map_err(|why| format!("cannot read `{}`: {why}", path.display()))?;
     let Some(out) = formatted(&path.display().to_string(), &text, color) else {
         return Ok(Outcome::Refused);
     };

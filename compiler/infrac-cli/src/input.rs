@@ -37,8 +37,13 @@ pub fn analyse(path: &Path, today: Option<Date>) -> Result<Analysis, LoadError> 
     ))
 }
 
-/// Standard input as text, with the same size cap as a source file.
+/// Standard input as source text, with the same size cap as a source file.
 pub fn read_stdin() -> Result<String, LoadError> {
+    read_stdin_as_is().map(infrac_driver::without_mark)
+}
+
+/// [`read_stdin`], keeping a byte order mark that opens it.
+pub fn read_stdin_as_is() -> Result<String, LoadError> {
     if STDIN_TAKEN.swap(true, Ordering::SeqCst) {
         return Err(LoadError::Unreadable(
             "standard input can be given as `-` only once".into(),
@@ -56,7 +61,7 @@ pub fn read_stdin() -> Result<String, LoadError> {
             MAX_SOURCE_BYTES / (1024 * 1024)
         )));
     }
-    infrac_driver::source_text(bytes).map_err(|at| {
+    infrac_driver::utf8_text(bytes).map_err(|at| {
         LoadError::NotText(format!(
             "standard input is not UTF-8 text (invalid byte at offset {at})"
         ))

@@ -93,8 +93,31 @@ fn a_byte_order_mark_is_not_formatting() {
         "{}",
         check.stderr
     );
+    // The mark is the file's encoding, not its layout: it is kept where it was.
     let run = infrac(&["fmt", "-"], Some(&format!("\u{feff}{MESSY}")));
-    assert_eq!((run.code, run.stdout.as_str()), (0, TIDY), "{}", run.stderr);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, marked_tidy.as_str()),
+        "{}",
+        run.stderr
+    );
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = write(dir.path(), "marked.infra", &format!("\u{feff}{MESSY}"));
+    let run = infrac(&["fmt", &file], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&file).ok(),
+        Some(marked_tidy.clone())
+    );
+    // A syntax error on the first line is shown at the column an editor shows.
+    let broken = write(
+        dir.path(),
+        "broken.infra",
+        "\u{feff}site s { dns = [1.1.1.1 }\n",
+    );
+    let run = infrac(&["fmt", &broken], None);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("broken.infra:1:8 "), "{}", run.stderr);
 }
 
 #[test]

@@ -50,6 +50,12 @@ pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
 /// [`MAX_SOURCE_BYTES`] are read, whatever size the file system claims (files under
 /// `/proc` claim none).
 pub fn read_source(path: &Path) -> Result<String, LoadError> {
+    read_text(path).map(without_mark)
+}
+
+/// [`read_source`], keeping a byte order mark that opens the file: for rewriting the file
+/// as it was, mark included.
+pub fn read_text(path: &Path) -> Result<String, LoadError> {
     use std::io::Read;
     let file = open_nonblocking(path).map_err(|e| LoadError::Unreadable(describe_io(&e)))?;
     let meta = file
@@ -77,7 +83,7 @@ pub fn read_source(path: &Path) -> Result<String, LoadError> {
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
         return Err(too_large());
     }
-    source_text(bytes).map_err(|at| {
+    utf8_text(bytes).map_err(|at| {
         LoadError::NotText(format!("is not UTF-8 text (invalid byte at offset {at})"))
     })
 }
@@ -89,11 +95,21 @@ pub fn read_source(path: &Path) -> Result<String, LoadError> {
 /// every column on the first line would count it although no editor shows it. The
 /// offset of a bad byte is the file's own, mark included.
 pub fn source_text(bytes: Vec<u8>) -> Result<String, usize> {
-    let mut text = String::from_utf8(bytes).map_err(|e| e.utf8_error().valid_up_to())?;
+    utf8_text(bytes).map(without_mark)
+}
+
+/// The text of `bytes` as it is, byte order mark included, or the offset of the first
+/// byte that is not UTF-8.
+pub fn utf8_text(bytes: Vec<u8>) -> Result<String, usize> {
+    String::from_utf8(bytes).map_err(|e| e.utf8_error().valid_up_to())
+}
+
+/// `text` without the byte order mark that opens it, if one does.
+pub fn without_mark(mut text: String) -> String {
     if text.starts_with('\u{feff}') {
         text.drain(..'\u{feff}'.len_utf8());
     }
-    Ok(text)
+    text
 }
 
 #[cfg(target_os = "linux")]

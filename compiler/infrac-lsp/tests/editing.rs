@@ -229,3 +229,42 @@ fn next_free_address_and_vmid_are_allocated() {
     assert!(fixed.contains("vm db 102 on pve"), "{fixed}");
     client.shutdown();
 }
+
+/// An editor may send the byte order mark of a file as the document's first character.
+/// It is no character of the language: the diagnostics are those of the text without
+/// it, at the positions of the text as sent, and formatting keeps it.
+#[test]
+fn a_byte_order_mark_sent_by_the_editor_is_not_an_error() {
+    let plain = folder("bom").join("plain.infra");
+    let marked = folder("bom").join("marked.infra");
+    let mut client = Client::start();
+    let text = "site s { domain = 5 }\n";
+    client.open(&plain, text);
+    let without = client.next_publication(&plain);
+    client.open(&marked, &format!("\u{feff}{text}"));
+    let with = client.next_publication(&marked);
+    assert_eq!(common::codes(&with), common::codes(&without));
+    assert!(
+        !common::codes(&with).is_empty(),
+        "the lab has an error to place"
+    );
+    for (w, wo) in with.diagnostics.iter().zip(&without.diagnostics) {
+        assert_eq!(w.range.start.line, 0);
+        assert_eq!(w.range.start.character, wo.range.start.character + 1);
+    }
+    let messy = "\u{feff}host pve {\nnic eno1 {speed=10G}\n}\n";
+    let messy_doc = folder("bom").join("messy.infra");
+    client.open(&messy_doc, messy);
+    let edits = client.ask(
+        Formatting::METHOD,
+        json!({"textDocument": {"uri": common::uri(&messy_doc)}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    let formatted = apply(messy, &edits);
+    assert!(formatted.starts_with('\u{feff}'), "{formatted:?}");
+    assert_eq!(
+        formatted.trim_start_matches('\u{feff}'),
+        infrac_syntax::format(messy.trim_start_matches('\u{feff}'))
+            .unwrap_or_else(|e| panic!("{e}"))
+    );
+    client.shutdown();
+}

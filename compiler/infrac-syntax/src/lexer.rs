@@ -245,6 +245,15 @@ fn name_end(bytes: &[u8], mut pos: usize) -> usize {
 
 impl<'a> Lexer<'a> {
     fn new(src: &'a str, file: FileId, from: usize, tokens: Vec<(Lexeme, Span)>) -> Self {
+        // A byte order mark opening the text is not a character of the language. Files
+        // read from disk lose it before they are lexed (`source_text`), but an editor may
+        // send it as part of a document, where positions count it: it is skipped, not
+        // removed, so every span stays an offset in the text the editor has.
+        let from = if from == 0 && src.starts_with('\u{feff}') {
+            '\u{feff}'.len_utf8()
+        } else {
+            from
+        };
         Lexer {
             src,
             bytes: src.as_bytes(),

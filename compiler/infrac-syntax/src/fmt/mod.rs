@@ -79,14 +79,21 @@ impl fmt::Display for FormatError {
 
 impl std::error::Error for FormatError {}
 
+const BYTE_ORDER_MARK: char = '\u{feff}';
+
 /// Formats a whole `.infra` file. Returns the parse diagnostics when it has syntax errors.
+/// A byte order mark that opens the text opens the result too: the layout is the
+/// formatter's business, the file's encoding mark is not.
 pub fn format(text: &str) -> Result<String, FormatError> {
     let before = parse(text, FileId(0));
     if before.diagnostics.iter().any(Diagnostic::is_error) {
         return Err(FormatError::Syntax(before.diagnostics));
     }
     let tree = cst::read(text).map_err(FormatError::Internal)?;
-    let out = print::file(&tree);
+    let mut out = print::file(&tree);
+    if text.starts_with(BYTE_ORDER_MARK) {
+        out.insert(0, BYTE_ORDER_MARK);
+    }
     let after = parse(&out, FileId(0));
     if let Some(d) = after.diagnostics.iter().find(|d| d.is_error()) {
         return Err(FormatError::Internal(format!(

@@ -303,3 +303,15 @@ fn every_prefix_of_orion_formats_or_is_refused() {
         let _ = format(garbage);
     }
 }
+
+#[test]
+fn a_byte_order_mark_is_kept_and_formatting_stays_idempotent() {
+    let once =
+        format("\u{feff}site s {\ndomain=\"s.example\"\n}\n").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(once, "\u{feff}site s {\n  domain = \"s.example\"\n}\n");
+    assert_eq!(format(&once).ok(), Some(once.clone()));
+    // A comment right after the mark stays the first thing after it.
+    let commented = "\u{feff}# the lab\nsite s {}\n";
+    let out = format(commented).unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.starts_with("\u{feff}# the lab\n"), "{out:?}");
+}

@@ -171,3 +171,20 @@ fn string_texts_read_their_escapes() {
     // A backslash before the line's end escapes the line break, which the string keeps.
     assert_eq!(texts("x = \"a\\\nb\""), ["a\nb"]);
 }
+
+/// A byte order mark at the start is skipped, so the spans after it stay offsets in the
+/// text as given; one anywhere else is an unexpected character.
+#[test]
+fn a_leading_byte_order_mark_is_skipped() {
+    let lexed = lex("\u{feff}site s {}", FileId(0));
+    assert!(lexed.diagnostics.is_empty(), "{:?}", lexed.diagnostics);
+    let (first, span) = &lexed.tokens[0];
+    assert_eq!(*first, Token::Ident("site".into()));
+    assert_eq!((span.start, span.end), (3, 7));
+
+    let lexed = lex("site \u{feff}s {}", FileId(0));
+    assert_eq!(lexed.diagnostics.len(), 1);
+    assert!(lexed.diagnostics[0]
+        .message
+        .contains("unexpected character"));
+}
