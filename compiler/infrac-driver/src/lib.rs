@@ -19,7 +19,7 @@ pub use infrac_sema::{Analysis, Beside, LoadError, Loader, Reuse};
 pub use json::diagnostics_json;
 pub use output::{
     check_output, check_output_as, write_output, write_output_as, Artifact, Drift, DriftKind,
-    OutputError, WriteSummary, Writer, MANIFEST,
+    OutputError, Step, WriteSummary, Writer, MANIFEST,
 };
 pub use sarif::{diagnostics_github, diagnostics_sarif};
 

@@ -52,77 +52,18 @@
 //! step 5 read the folder is not carried over. Files are written with mode 0644, or 0755
 //! when they start with `#!`; drift checks compare contents and that executable bit.
 
+mod error;
 mod guard;
 mod manifest;
 mod swap;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
+pub(crate) use error::io_error;
+pub use error::{OutputError, Step};
 pub use infrac_model::Artifact;
 pub use manifest::MANIFEST;
-
-/// Why the output folder could not be read or written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutputError {
-    /// A path infrac would write (or a folder it would write into) exists, and infrac did
-    /// not generate it. `path` is relative to the output folder.
-    NotGenerated { dir: PathBuf, path: String },
-    /// A target produced an artifact path that cannot be written.
-    BadArtifact { path: PathBuf, reason: String },
-    /// The output folder itself cannot be used.
-    BadFolder { dir: PathBuf, reason: String },
-    /// A file system operation failed: `action` is what infrac was doing to `path`
-    /// ("create the staging folder"), `message` the system's reason.
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        message: String,
-    },
-}
-
-impl fmt::Display for OutputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OutputError::NotGenerated { dir, path } => write!(
-                f,
-                "`{}` exists but infrac did not generate it (it is not listed in `{MANIFEST}`); \
-                 infrac never overwrites such files: move it away or choose another output folder",
-                dir.join(path).display()
-            ),
-            OutputError::BadArtifact { path, reason } => {
-                write!(f, "cannot write artifact `{}`: {reason}", path.display())
-            }
-            OutputError::BadFolder { dir, reason } => {
-                write!(
-                    f,
-                    "cannot use `{}` as the output folder: {reason}",
-                    dir.display()
-                )
-            }
-            OutputError::Io {
-                action,
-                path,
-                message,
-            } => write!(f, "cannot {action} `{}`: {message}", path.display()),
-        }
-    }
-}
-
-impl std::error::Error for OutputError {}
-
-/// The error for `action` on `path` failing.
-pub(crate) fn io_error<'p>(
-    action: &'static str,
-    path: &'p Path,
-) -> impl Fn(std::io::Error) -> OutputError + 'p {
-    move |e| OutputError::Io {
-        action,
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
-}
 
 /// How one file in the output folder differs from what a build would write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -309,7 +250,7 @@ impl Existing {
                 })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-            Err(e) => return Err(io_error("inspect", dir)(e)),
+            Err(e) => return Err(io_error(Step::Inspect, dir)(e)),
         };
         if !exists {
             return Ok(Existing {
@@ -323,7 +264,7 @@ impl Existing {
         let manifest_path = dir.join(MANIFEST);
         let manifest = match entries.get(MANIFEST) {
             Some(swap::EntryKind::File) => {
-                Some(std::fs::read(&manifest_path).map_err(io_error("read", &manifest_path))?)
+                Some(std::fs::read(&manifest_path).map_err(io_error(Step::Read, &manifest_path))?)
             }
             _ => None,
         };
@@ -463,7 +404,7 @@ pub fn check_output_as(
     let planned = plan(artifacts)?;
     let existing = Existing::read(dir)?;
     if existing.exists {
-        let real = std::fs::canonicalize(dir).map_err(io_error("resolve", dir))?;
+        let real = std::fs::canonicalize(dir).map_err(io_error(Step::Resolve, dir))?;
         guard::refuse(dir, &real, &existing, writer)?;
     }
     existing.check_ownership(dir, &planned)?;
@@ -489,7 +430,7 @@ pub fn write_output_as(
         |stop| match stop {
             swap::Stop::Error(e) => e,
             swap::Stop::Interrupted => OutputError::Io {
-                action: "finish writing",
+                action: Step::FinishWriting,
                 path: dir.to_path_buf(),
                 message: "interrupted".into(),
             },

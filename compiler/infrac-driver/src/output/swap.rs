@@ -4,7 +4,7 @@
 //! The steps and the reasoning behind their order are in the documentation of the
 //! parent module.
 
-use super::{io_error, Existing, OutputError, Planned, MANIFEST};
+use super::{io_error, Existing, OutputError, Planned, Step, MANIFEST};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File};
@@ -57,8 +57,8 @@ struct Mounts {
 
 impl Mounts {
     fn below(dir: &Path) -> Result<Mounts, OutputError> {
-        let meta = fs::metadata(dir).map_err(io_error("inspect", dir))?;
-        let real = fs::canonicalize(dir).map_err(io_error("resolve", dir))?;
+        let meta = fs::metadata(dir).map_err(io_error(Step::Inspect, dir))?;
+        let real = fs::canonicalize(dir).map_err(io_error(Step::Resolve, dir))?;
         let _ = &meta;
         Ok(Mounts {
             #[cfg(unix)]
@@ -91,13 +91,13 @@ pub(crate) fn scan(dir: &Path) -> Result<BTreeMap<String, EntryKind>, OutputErro
     let mounts = Mounts::below(dir)?;
     let mut pending = vec![(dir.to_path_buf(), String::new())];
     while let Some((folder, prefix)) = pending.pop() {
-        for entry in fs::read_dir(&folder).map_err(io_error("list", &folder))? {
-            let entry = entry.map_err(io_error("list", &folder))?;
+        for entry in fs::read_dir(&folder).map_err(io_error(Step::List, &folder))? {
+            let entry = entry.map_err(io_error(Step::List, &folder))?;
             let path = entry.path();
-            let file_type = entry.file_type().map_err(io_error("inspect", &path))?;
+            let file_type = entry.file_type().map_err(io_error(Step::Inspect, &path))?;
             let rel = join_rel(&prefix, &entry.file_name());
             let kind = if file_type.is_dir() {
-                let meta = entry.metadata().map_err(io_error("inspect", &path))?;
+                let meta = entry.metadata().map_err(io_error(Step::Inspect, &path))?;
                 if mounts.is_mount(Path::new(&rel), &meta) {
                     EntryKind::Mount
                 } else {
@@ -132,14 +132,14 @@ pub(crate) fn file_matches(
     contents: &[u8],
     executable: bool,
 ) -> Result<bool, OutputError> {
-    let meta = fs::symlink_metadata(path).map_err(io_error("inspect", path))?;
+    let meta = fs::symlink_metadata(path).map_err(io_error(Step::Inspect, path))?;
     if !meta.is_file() || meta.len() != contents.len() as u64 {
         return Ok(false);
     }
     if is_executable(&meta) != executable {
         return Ok(false);
     }
-    Ok(fs::read(path).map_err(io_error("read", path))? == contents)
+    Ok(fs::read(path).map_err(io_error(Step::Read, path))? == contents)
 }
 
 #[cfg(unix)]
@@ -240,12 +240,12 @@ impl Folder {
                     return Err(bad("it is a broken symbolic link"));
                 }
                 if !fs::metadata(dir)
-                    .map_err(io_error("inspect", dir))?
+                    .map_err(io_error(Step::Inspect, dir))?
                     .is_dir()
                 {
                     return Err(bad("it exists and is not a folder"));
                 }
-                fs::canonicalize(dir).map_err(io_error("resolve", dir))?
+                fs::canonicalize(dir).map_err(io_error(Step::Resolve, dir))?
             }
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 let name = dir
@@ -255,15 +255,15 @@ impl Folder {
                     Some(p) if !p.as_os_str().is_empty() => p,
                     _ => Path::new("."),
                 };
-                fs::create_dir_all(parent).map_err(io_error("create the folder", parent))?;
+                fs::create_dir_all(parent).map_err(io_error(Step::CreateFolder, parent))?;
                 fs::canonicalize(parent)
-                    .map_err(io_error("resolve", parent))?
+                    .map_err(io_error(Step::Resolve, parent))?
                     .join(name)
             }
             Err(e) if e.kind() == ErrorKind::NotADirectory => {
                 return Err(bad("a part of its path is a file, not a folder"));
             }
-            Err(e) => return Err(io_error("inspect", dir)(e)),
+            Err(e) => return Err(io_error(Step::Inspect, dir)(e)),
         };
         let (Some(parent), Some(name)) = (real.parent(), real.file_name()) else {
             return Err(bad("the root folder cannot be replaced"));
@@ -301,8 +301,8 @@ impl Folder {
     /// Takes an exclusive lock on the parent folder, held until the file is dropped, so
     /// that two builds never stage or swap beside the same folder at once.
     pub fn lock(&self) -> Result<File, OutputError> {
-        let handle = File::open(&self.parent).map_err(io_error("lock", &self.parent))?;
-        handle.lock().map_err(io_error("lock", &self.parent))?;
+        let handle = File::open(&self.parent).map_err(io_error(Step::Lock, &self.parent))?;
+        handle.lock().map_err(io_error(Step::Lock, &self.parent))?;
         Ok(handle)
     }
 
@@ -312,8 +312,8 @@ impl Folder {
     pub fn recover(&self) -> Result<(), OutputError> {
         let mut staging = Vec::new();
         let mut backups = Vec::new();
-        for entry in fs::read_dir(&self.parent).map_err(io_error("list", &self.parent))? {
-            let entry = entry.map_err(io_error("list", &self.parent))?;
+        for entry in fs::read_dir(&self.parent).map_err(io_error(Step::List, &self.parent))? {
+            let entry = entry.map_err(io_error(Step::List, &self.parent))?;
             if self.is_leftover(&entry.file_name(), "staging") {
                 staging.push(entry.path());
             } else if self.is_leftover(&entry.file_name(), "old") {
@@ -325,8 +325,7 @@ impl Folder {
             matches!(fs::symlink_metadata(&self.path), Err(e) if e.kind() == ErrorKind::NotFound);
         if missing {
             if let Some(backup) = backups.pop() {
-                fs::rename(&backup, &self.path)
-                    .map_err(io_error("restore the previous output from", &backup))?;
+                fs::rename(&backup, &self.path).map_err(io_error(Step::Restore, &backup))?;
                 sync_dir(&self.parent);
             }
         }
@@ -346,7 +345,7 @@ impl Folder {
         checkpoint: &mut dyn FnMut() -> bool,
     ) -> Result<(), Stop> {
         let staging = self.sibling("staging");
-        fs::create_dir(&staging).map_err(io_error("create the staging folder", &staging))?;
+        fs::create_dir(&staging).map_err(io_error(Step::CreateStaging, &staging))?;
         match self.fill(&staging, existing, planned, manifest, checkpoint) {
             Ok(()) => {}
             Err(Stop::Error(e)) => {
@@ -358,7 +357,7 @@ impl Folder {
         if !existing.exists {
             if let Err(e) = fs::rename(&staging, &self.path) {
                 let _ = fs::remove_dir_all(&staging);
-                return Err(io_error("move the new output to", &self.path)(e).into());
+                return Err(io_error(Step::MoveIn, &self.path)(e).into());
             }
             sync_dir(&self.parent);
             return Ok(());
@@ -368,7 +367,7 @@ impl Folder {
                 Ok(done) => done,
                 Err(e) => {
                     let _ = fs::remove_dir_all(&staging);
-                    return Err(io_error("swap the new output in at", &self.path)(e).into());
+                    return Err(io_error(Step::SwapIn, &self.path)(e).into());
                 }
             };
         if exchanged {
@@ -384,7 +383,7 @@ impl Folder {
         let backup = self.sibling("old");
         if let Err(e) = fs::rename(&self.path, &backup) {
             let _ = fs::remove_dir_all(&staging);
-            return Err(io_error("move aside the previous output at", &self.path)(e).into());
+            return Err(io_error(Step::MoveAside, &self.path)(e).into());
         }
         if !checkpoint() {
             return Err(Stop::Interrupted);
@@ -392,7 +391,7 @@ impl Folder {
         if let Err(e) = fs::rename(&staging, &self.path) {
             let _ = fs::rename(&backup, &self.path);
             let _ = fs::remove_dir_all(&staging);
-            return Err(io_error("move the new output to", &self.path)(e).into());
+            return Err(io_error(Step::MoveIn, &self.path)(e).into());
         }
         sync_dir(&self.parent);
         if !checkpoint() {
@@ -416,9 +415,9 @@ impl Folder {
         }
         let mut folders = BTreeSet::from([staging.to_path_buf()]);
         if existing.exists {
-            let meta = fs::metadata(&self.path).map_err(io_error("inspect", &self.path))?;
+            let meta = fs::metadata(&self.path).map_err(io_error(Step::Inspect, &self.path))?;
             fs::set_permissions(staging, meta.permissions())
-                .map_err(io_error("set the permissions of", staging))?;
+                .map_err(io_error(Step::SetPermissions, staging))?;
             keep_owner(&meta, staging);
         }
         // Most artifacts sit in the folder of the one before (ten thousand guests' scripts
@@ -430,8 +429,7 @@ impl Folder {
             if let Some(parent) = path.parent() {
                 if parent.as_os_str() != last_folder.as_os_str() {
                     if !folders.contains(parent) {
-                        fs::create_dir_all(parent)
-                            .map_err(io_error("create the folder", parent))?;
+                        fs::create_dir_all(parent).map_err(io_error(Step::CreateFolder, parent))?;
                         let mut folder = parent;
                         while folder.starts_with(staging) && folders.insert(folder.to_path_buf()) {
                             folder = folder.parent().unwrap_or(staging);
@@ -467,9 +465,10 @@ impl Folder {
 /// durable at once before the swap, which on Linux is one `syncfs` instead of one `fsync`
 /// per file (a lab of ten thousand guests writes ten thousand scripts).
 fn write_file(path: &Path, contents: &[u8], executable: bool) -> Result<(), OutputError> {
-    let mut file = File::create(path).map_err(io_error("create", path))?;
-    file.write_all(contents).map_err(io_error("write", path))?;
-    set_mode(&file, executable).map_err(io_error("set the mode of", path))
+    let mut file = File::create(path).map_err(io_error(Step::Create, path))?;
+    file.write_all(contents)
+        .map_err(io_error(Step::Write, path))?;
+    set_mode(&file, executable).map_err(io_error(Step::SetMode, path))
 }
 
 /// Makes every file below `root` durable. Best effort, like `sync_dir`: the swap that
@@ -501,11 +500,11 @@ fn sync_files(root: &Path) {
 }
 
 fn remove_any(path: &Path) -> Result<(), OutputError> {
-    let meta = fs::symlink_metadata(path).map_err(io_error("inspect", path))?;
+    let meta = fs::symlink_metadata(path).map_err(io_error(Step::Inspect, path))?;
     if meta.is_dir() {
-        fs::remove_dir_all(path).map_err(io_error("remove", path))
+        fs::remove_dir_all(path).map_err(io_error(Step::Remove, path))
     } else {
-        fs::remove_file(path).map_err(io_error("remove", path))
+        fs::remove_file(path).map_err(io_error(Step::Remove, path))
     }
 }
 
@@ -520,8 +519,8 @@ fn carry_over(
     folders: &mut BTreeSet<PathBuf>,
 ) -> Result<bool, OutputError> {
     let mut entries = Vec::new();
-    for entry in fs::read_dir(from).map_err(io_error("list", from))? {
-        entries.push(entry.map_err(io_error("list", from))?);
+    for entry in fs::read_dir(from).map_err(io_error(Step::List, from))? {
+        entries.push(entry.map_err(io_error(Step::List, from))?);
     }
     entries.sort_by_key(fs::DirEntry::file_name);
     let had_entries = !entries.is_empty();
@@ -530,7 +529,9 @@ fn carry_over(
         let rel = join_rel(prefix, &name);
         let source = entry.path();
         let target = to.join(&name);
-        let file_type = entry.file_type().map_err(io_error("inspect", &source))?;
+        let file_type = entry
+            .file_type()
+            .map_err(io_error(Step::Inspect, &source))?;
         // The old manifest and the last build's files are replaced by this build's, or
         // dropped as stale; everything else is somebody else's and is carried over.
         let from_last_build = (prefix.is_empty() && name == MANIFEST)
@@ -541,35 +542,35 @@ fn carry_over(
         if file_type.is_dir() {
             let created = !target.is_dir();
             if created {
-                fs::create_dir(&target).map_err(io_error("create the folder", &target))?;
-                let meta = entry.metadata().map_err(io_error("inspect", &source))?;
+                fs::create_dir(&target).map_err(io_error(Step::CreateFolder, &target))?;
+                let meta = entry.metadata().map_err(io_error(Step::Inspect, &source))?;
                 fs::set_permissions(&target, meta.permissions())
-                    .map_err(io_error("set the permissions of", &target))?;
+                    .map_err(io_error(Step::SetPermissions, &target))?;
                 keep_owner(&meta, &target);
             }
             let had_entries = carry_over(&source, &target, &rel, generated, folders)?;
             // A folder that held only stale generated files goes with them; an empty
             // folder somebody made is kept.
             let now_empty = fs::read_dir(&target)
-                .map_err(io_error("list", &target))?
+                .map_err(io_error(Step::List, &target))?
                 .next()
                 .is_none();
             if created && had_entries && now_empty {
-                fs::remove_dir(&target).map_err(io_error("remove", &target))?;
+                fs::remove_dir(&target).map_err(io_error(Step::Remove, &target))?;
             } else {
                 folders.insert(target.clone());
             }
         } else if file_type.is_symlink() {
-            copy_symlink(&source, &target).map_err(io_error("copy", &source))?;
+            copy_symlink(&source, &target).map_err(io_error(Step::Copy, &source))?;
             keep_owner(
-                &entry.metadata().map_err(io_error("inspect", &source))?,
+                &entry.metadata().map_err(io_error(Step::Inspect, &source))?,
                 &target,
             );
         } else if file_type.is_file() {
             if fs::hard_link(&source, &target).is_err() {
-                fs::copy(&source, &target).map_err(io_error("copy", &source))?;
+                fs::copy(&source, &target).map_err(io_error(Step::Copy, &source))?;
                 keep_owner(
-                    &entry.metadata().map_err(io_error("inspect", &source))?,
+                    &entry.metadata().map_err(io_error(Step::Inspect, &source))?,
                     &target,
                 );
             }

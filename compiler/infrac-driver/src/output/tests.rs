@@ -388,7 +388,7 @@ fn a_failed_operation_says_what_it_was_doing() {
         matches!(
             &err,
             OutputError::Io {
-                action: "create the staging folder",
+                action: Step::CreateStaging,
                 ..
             }
         ),
