@@ -1,13 +1,15 @@
 //! Hardware and budgets: CPU, memory and disk against capacity; the hardware model
 //! itself; Kubernetes requests against allocatable; PCI devices; NUMA spans.
 
-use infrac_diagnostics::{Code, Diagnostic};
+use infrac_diagnostics::{plural, Code, Diagnostic};
 use infrac_model::budget::{format_bytes, format_vcpus, host_budgets, pool_budgets, Usage};
 use infrac_model::{Bytes, GuestKind, MachineId, Model};
 use std::collections::BTreeMap;
 
 /// How many of the largest consumers a budget error labels.
 const LARGEST: usize = 3;
+
+mod nodes;
 
 /// Runs every budget check.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
@@ -18,6 +20,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     pci(model, &mut out);
     numa(model, &mut out);
     cluster(model, &mut out);
+    nodes::check(model, &mut out);
     limits(model, &mut out);
     out
 }
@@ -113,7 +116,7 @@ fn with_consumers(
         d = d.with_note(format!(
             "{} more guest{} use {}; `infrac check --summary` lists them all",
             rest.len(),
-            if rest.len() == 1 { "" } else { "s" },
+            plural(rest.len()),
             show(total)
         ));
     }
@@ -447,6 +450,30 @@ mod numa_tests {
 /// One app's request of a resource: amount for all replicas, where it is written, app name.
 type Request = (u64, infrac_diagnostics::Span, String);
 
+/// What `node` offers the pods of `cluster`: its CPUs in millicores and its memory in
+/// bytes, less what the cluster keeps on every node for the system; `None` when the lab
+/// does not state its size.
+fn node_offer(
+    model: &Model,
+    cluster: &infrac_model::Cluster,
+    node: MachineId,
+) -> Option<(u64, u64)> {
+    let (cpus, memory) = model.machine(node).capacity()?;
+    Some((
+        (u64::from(cpus) * 1000).saturating_sub(cluster.reserve.cpu.0),
+        memory.0.saturating_sub(cluster.reserve.memory.0),
+    ))
+}
+
+/// An amount of CPU for a sentence, as Kubernetes counts it: `2 CPUs`, `1 CPU`, `500m CPUs`.
+fn cpu_text(millicores: u64) -> String {
+    format!(
+        "{} CPU{}",
+        infrac_model::MilliCpu(millicores),
+        if millicores == 1000 { "" } else { "s" }
+    )
+}
+
 fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
     for (c, cluster) in model.clusters.iter().enumerate() {
         // A node listed twice is reported by the wiring checks; counting it twice here
@@ -459,20 +486,15 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
         }
         // A node whose size the lab does not state (a machine without `hardware`) offers
         // an unknown amount, so the cluster's allocatable cannot be proven short.
-        let capacities: Option<Vec<(u32, Bytes)>> =
-            nodes.iter().map(|n| model.machine(*n).capacity()).collect();
-        let Some(capacities) = capacities else {
+        let offers: Option<Vec<(u64, u64)>> = nodes
+            .iter()
+            .map(|n| node_offer(model, cluster, *n))
+            .collect();
+        let Some(offers) = offers else {
             continue;
         };
-        let reserve_cpu = cluster.reserve.cpu.0;
-        let cpu_alloc: u64 = capacities
-            .iter()
-            .map(|(cpus, _)| (u64::from(*cpus) * 1000).saturating_sub(reserve_cpu))
-            .sum();
-        let mem_alloc: u64 = capacities
-            .iter()
-            .map(|(_, memory)| memory.0.saturating_sub(cluster.reserve.memory.0))
-            .sum();
+        let cpu_alloc: u64 = offers.iter().map(|o| o.0).sum();
+        let mem_alloc: u64 = offers.iter().map(|o| o.1).sum();
         let mut cpu: Vec<Request> = Vec::new();
         let mut mem: Vec<Request> = Vec::new();
         for app in model.apps.iter().filter(|a| a.cluster.index() == c) {
@@ -504,16 +526,12 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
                 ),
                 cluster.span,
                 if cluster.reserve.cpu.0 == 0 && cluster.reserve.memory.0 == 0 {
-                    format!(
-                        "{} node{}",
-                        nodes.len(),
-                        if nodes.len() == 1 { "" } else { "s" }
-                    )
+                    format!("{} node{}", nodes.len(), plural(nodes.len()))
                 } else {
                     format!(
                         "{} node{}, each keeping {} and {} for the system",
                         nodes.len(),
-                        if nodes.len() == 1 { "" } else { "s" },
+                        plural(nodes.len()),
                         cluster.reserve.cpu.cores_text(),
                         cluster.reserve.memory
                     )
@@ -525,19 +543,7 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
             }
             out.push(d);
         };
-        report(
-            &mut cpu,
-            cpu_alloc,
-            "CPU",
-            &|m| {
-                format!(
-                    "{} CPU{}",
-                    infrac_model::MilliCpu(m),
-                    if m == 1000 { "" } else { "s" }
-                )
-            },
-            out,
-        );
+        report(&mut cpu, cpu_alloc, "CPU", &cpu_text, out);
         report(
             &mut mem,
             mem_alloc,

@@ -32,11 +32,4 @@ pub fn print_human(analysis: &Analysis, color: bool) {
     }
 }
 
-/// "s" unless `n` is one.
-pub fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
+pub use infrac_diagnostics::plural;

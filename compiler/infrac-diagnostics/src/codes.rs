@@ -122,6 +122,8 @@ codes! {
     CPU_SOCKETS = "E0406", "more CPUs than the chassis has sockets";
     CLUSTER_BUDGET = "E0407", "app requests exceed the cluster's allocatable resources";
     LIMIT_BELOW_REQUEST = "E0408", "limit below request";
+    REPLICA_TOO_LARGE = "E0428", "one replica of an app requests more than any node it may run on offers";
+    PINNED_NODE_BUDGET = "E0429", "apps pinned to a node request more than it offers";
     PCI_SHARED = "E0409", "PCI device passed through to two running guests";
     OVERLAPPING_PREFIXES = "E0410", "overlapping prefixes";
     ADDRESS_OUTSIDE_NETWORK = "E0411", "address outside its network's prefix";

@@ -13,4 +13,4 @@ pub use codes::{Code, CodeInfo, CODES};
 pub use diagnostic::{Diagnostic, Label, Severity};
 pub use render::{render_human, RenderOptions};
 pub use source::{line_starts, FileId, LineCol, SourceFile, SourceMap, Span};
-pub use suggest::{code_list, did_you_mean};
+pub use suggest::{code_list, did_you_mean, plural};

@@ -1,4 +1,5 @@
-//! "Did you mean" suggestions for misspelled names.
+//! Words for messages: "did you mean" suggestions for misspelled names, lists of codes,
+//! plurals.
 
 /// The candidate closest to `name`, if one is close enough to be a likely typo.
 pub fn did_you_mean<'a>(
@@ -96,6 +97,15 @@ pub fn code_list<T: std::fmt::Display>(names: impl IntoIterator<Item = T>) -> St
         let _ = write!(out, "{sep}`{name}`");
     }
     out
+}
+
+/// "s" unless `n` is one: `format!("{n} node{}", plural(n))`.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 #[cfg(test)]

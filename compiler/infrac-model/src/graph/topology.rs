@@ -5,6 +5,7 @@ use super::{
 };
 use crate::decimal::push_decimal;
 use crate::{Bytes, Expose, GuestKind, Machine, MachineId, Model, Platform};
+use infrac_diagnostics::plural;
 use std::fmt::Write;
 
 /// Hosts → guests (kind, VMID, vCPUs, memory), clusters → apps by namespace, and which
@@ -122,14 +123,6 @@ pub fn topology(model: &Model) -> Flowchart {
         }
     }
     chart
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// A machine that is not a guest, its guests grouped by kind, and the edges to them.
