@@ -21,6 +21,16 @@ pub(crate) fn listed(names: &[String]) -> String {
     }
 }
 
+/// [`listed`] as the subject of a sentence: "a, b and c" when every one is named.
+pub(crate) fn listed_as_subject(names: &[String]) -> String {
+    match names.split_last() {
+        Some((last, earlier)) if !earlier.is_empty() && names.len() <= SHOWN => {
+            format!("{} and {last}", earlier.join(", "))
+        }
+        _ => listed(names),
+    }
+}
+
 /// Who a help asks to change what `count` parties hold: one of two, or all but one.
 pub(crate) fn who(count: usize) -> &'static str {
     if count == 2 {
@@ -50,6 +60,17 @@ mod tests {
 
     fn names(n: usize) -> Vec<String> {
         (1..=n).map(|i| format!("vm g{i}")).collect()
+    }
+
+    #[test]
+    fn a_subject_joins_the_last_name_with_and() {
+        assert_eq!(listed_as_subject(&names(1)), "vm g1");
+        assert_eq!(listed_as_subject(&names(2)), "vm g1 and vm g2");
+        assert_eq!(
+            listed_as_subject(&names(5)),
+            "vm g1, vm g2, vm g3, vm g4 and vm g5"
+        );
+        assert_eq!(listed_as_subject(&names(8)), listed(&names(8)));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod pve_ha;
 pub mod pve_storage;
 pub mod releases;
 pub mod secrets;
+pub mod wireguard;
 pub mod wiring;
 pub mod workloads;
 
@@ -33,7 +34,7 @@ type Family = fn(&Model) -> Vec<Diagnostic>;
 
 /// Every family that depends on nothing but the model, in the order their findings are
 /// listed before sorting (the sort is stable, so this order breaks ties).
-const FAMILIES: [Family; 19] = [
+const FAMILIES: [Family; 20] = [
     budget::check,
     compose::check,
     host_ports::check,
@@ -47,6 +48,7 @@ const FAMILIES: [Family; 19] = [
     pve_ha::check,
     pve_storage::check,
     wiring::check,
+    wireguard::check,
     secrets::check,
     firewall::check,
     expect::check,

@@ -168,6 +168,8 @@ codes! {
     NFS_CLIENT_NOT_ALLOWED = "E0452", "NFS export mounted from a network it does not allow";
     DHCP6_SETTING = "E0453", "DHCPv6 setting that no server acts on";
     STATIC_IN_DHCP6_POOL = "E0454", "static IPv6 address inside the DHCPv6 pool";
+    WIREGUARD_SHARED_KEY = "E0455", "two WireGuard members with one public key";
+    WIREGUARD_ENDPOINT_PORT = "E0456", "WireGuard endpoint on a member's own address with a port it does not listen on";
     GUEST_MORE_VCPUS_THAN_HOST = "E0490", "a VM has more vCPUs than its host has logical CPUs";
     ROLE_WITHOUT_DAEMON = "E0491", "a role on a machine whose generated configuration cannot run it";
     IPV6_NOT_ADVERTISED = "W0450", "a network with an IPv6 prefix has nothing that advertises it";

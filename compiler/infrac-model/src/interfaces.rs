@@ -57,6 +57,34 @@ pub fn virtual_nics<'m>(
     })
 }
 
+/// WireGuard's customary port; a machine's further WireGuard memberships take the next.
+pub const WIREGUARD_PORT: u16 = 51820;
+
+/// The UDP port each of `machine`'s WireGuard memberships listens on, with the NIC's index
+/// and overlay: the member's declared `listen_port`; otherwise the first membership on the
+/// port of the machine's `wireguard` service (51820 by default) and each further one on
+/// the next. Derived once so every platform's configuration (NixOS, wg-quick) listens on
+/// the port its firewall opens and its endpoint names: left out of a wg-quick file, the
+/// port would be a random one.
+pub fn wireguard_ports(model: &Model, machine: &Machine) -> Vec<(usize, crate::NetworkId, u16)> {
+    let base = machine
+        .services
+        .iter()
+        .find(|s| s.name == "wireguard")
+        .and_then(|s| s.ports.first())
+        .map_or(WIREGUARD_PORT, |p| p.first);
+    machine
+        .attached()
+        .filter(|(_, _, network)| model.network(*network).overlay == Some(Overlay::Wireguard))
+        .enumerate()
+        .map(|(n, (index, nic, network))| {
+            let declared = nic.wireguard.as_ref().and_then(|w| w.listen_port);
+            let port = declared.unwrap_or_else(|| base.saturating_add(n as u16));
+            (index, network, port)
+        })
+        .collect()
+}
+
 /// One peer of a WireGuard member: another member of the same overlay.
 #[derive(Debug, Clone)]
 pub struct WireguardPeer<'m> {

@@ -5,35 +5,17 @@
 use crate::machine::MachineView;
 use crate::nix::Nix;
 use crate::services::Assignments;
-use infrac_model::interfaces::wireguard_peers;
+use infrac_model::interfaces::{wireguard_peers, wireguard_ports};
 use infrac_model::layout::{secret_file, segment};
 use infrac_model::{NetworkId, Overlay, SecretRef};
-
-/// WireGuard's customary port; a machine's further WireGuard interfaces take the next.
-const WIREGUARD_PORT: u16 = 51820;
 
 /// How often a member behind NAT sends a keepalive, in seconds: often enough for common
 /// NAT mappings (30 s and up) not to expire.
 const KEEPALIVE: i64 = 25;
 
-/// The machine's WireGuard memberships: `(NIC index, network, listen port)`. A member
-/// listens on its declared `listen_port`; otherwise the first on the port of its
-/// `wireguard` service (51820 by default) and each further one on the next.
+/// The machine's WireGuard memberships: `(NIC index, network, listen port)`.
 fn wireguard(view: &MachineView) -> Vec<(usize, NetworkId, u16)> {
-    let base = view.port("wireguard", WIREGUARD_PORT);
-    view.overlays()
-        .into_iter()
-        .filter(|(_, _, o)| *o == Overlay::Wireguard)
-        .enumerate()
-        .map(|(n, (index, network, _))| {
-            let declared = view.machine.nics[index]
-                .wireguard
-                .as_ref()
-                .and_then(|w| w.listen_port);
-            let port = declared.unwrap_or_else(|| base.saturating_add(n as u16));
-            (index, network, port)
-        })
-        .collect()
+    wireguard_ports(view.model, view.machine)
 }
 
 /// The secret file of a WireGuard interface's private key: the member's declared

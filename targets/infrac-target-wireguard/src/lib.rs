@@ -9,7 +9,7 @@
 //! from the secret's file after bringing the interface up.
 
 use infrac_diagnostics::Diagnostic;
-use infrac_model::interfaces::{interface_name, wireguard_peers};
+use infrac_model::interfaces::{interface_name, wireguard_peers, wireguard_ports};
 use infrac_model::{layout, roles, Artifact, Model, OsFamily, Platform, Target};
 use infrac_templates::text::comment_safe;
 use std::fmt::Write as _;
@@ -32,6 +32,7 @@ impl Target for WireguardTarget {
             if !uses_wg_quick(model, id) {
                 continue;
             }
+            let ports = wireguard_ports(model, machine);
             for (index, nic, network) in machine.attached() {
                 let Some(member) = &nic.wireguard else {
                     continue;
@@ -70,7 +71,7 @@ impl Target for WireguardTarget {
                         let _ = writeln!(out, "Address = {address}/{len}");
                     }
                 }
-                if let Some(port) = member.listen_port {
+                if let Some(port) = ports.iter().find(|(i, _, _)| *i == index).map(|p| p.2) {
                     let _ = writeln!(out, "ListenPort = {port}");
                 }
                 out.push_str(

@@ -1,0 +1,159 @@
+//! WireGuard overlays: every member's public key is its own (E0455), and a member whose
+//! endpoint names one of its own addresses listens on the endpoint's port (E0456).
+//!
+//! A peer is known by its public key: two members with one key are one peer to everyone
+//! else, and the tunnel goes to whichever the last configuration line names. A member's
+//! endpoint is where the others send their first packet; when its address is the
+//! member's own, no NAT sits in between to change the port.
+
+use crate::holders;
+use infrac_diagnostics::{Code, Diagnostic, Span};
+use infrac_model::interfaces::wireguard_ports;
+use infrac_model::{Machine, Model};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+pub fn check(model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    shared_keys(model, &mut out);
+    endpoint_ports(model, &mut out);
+    out
+}
+
+fn shared_keys(model: &Model, out: &mut Vec<Diagnostic>) {
+    // Key → the members holding it: machine name and where the key is written.
+    let mut holders: BTreeMap<&str, Vec<(&str, Span)>> = BTreeMap::new();
+    for machine in &model.machines {
+        for nic in &machine.nics {
+            if let Some(member) = &nic.wireguard {
+                let held = holders.entry(member.public_key.value.as_str()).or_default();
+                // One machine on two overlays may use one key pair for both.
+                if !held.iter().any(|(name, _)| *name == machine.name) {
+                    held.push((machine.name.as_str(), member.public_key.span));
+                }
+            }
+        }
+    }
+    // The findings are sorted by their place with every other family's.
+    for (key, held) in holders.into_iter().filter(|(_, held)| held.len() > 1) {
+        let Some(((last, span), earlier)) = held.split_last() else {
+            continue;
+        };
+        let names: Vec<String> = held.iter().map(|(name, _)| name.to_string()).collect();
+        let d = Diagnostic::error(
+            Code::WIREGUARD_SHARED_KEY,
+            format!(
+                "{} have the same WireGuard public key, {key}",
+                holders::listed_as_subject(&names)
+            ),
+            *span,
+            format!("{last} has it"),
+        );
+        let earlier: Vec<(Span, String)> = earlier
+            .iter()
+            .map(|(name, span)| (*span, format!("{name} has it")))
+            .collect();
+        out.push(
+            holders::labelled(d, &earlier)
+                .with_note(
+                    "the other members know a peer by its public key: they would send \
+                     what is meant for one of these machines to the other",
+                )
+                .with_help(format!(
+                    "give {} a key pair of its own (`wg genkey | tee private.key | wg pubkey`)",
+                    holders::who(held.len())
+                )),
+        );
+    }
+}
+
+fn endpoint_ports(model: &Model, out: &mut Vec<Diagnostic>) {
+    for machine in &model.machines {
+        for (n, (index, network, port)) in wireguard_ports(model, machine).into_iter().enumerate() {
+            let Some(member) = &machine.nics[index].wireguard else {
+                continue;
+            };
+            let Some(endpoint) = &member.endpoint else {
+                continue;
+            };
+            let Some((host, named)) = endpoint_address(&endpoint.value) else {
+                continue;
+            };
+            if named == port || !own_address(machine, host) {
+                continue;
+            }
+            let how = match (member.listen_port, n) {
+                (Some(_), _) => "its `listen_port`",
+                (None, 0) => {
+                    "the port of its `wireguard` service (51820 by default), where its first \
+                     WireGuard overlay listens without a `listen_port`"
+                }
+                (None, _) => {
+                    "the port after its previous WireGuard overlay's, where a further one \
+                     listens without a `listen_port`"
+                }
+            };
+            out.push(
+                Diagnostic::error(
+                    Code::WIREGUARD_ENDPOINT_PORT,
+                    format!(
+                        "{}'s endpoint on WireGuard overlay `{}` names port {named}, but it \
+                         listens on {port} there",
+                        machine.name,
+                        model.network(network).name
+                    ),
+                    endpoint.span,
+                    format!("{host} is {}'s own address", machine.name),
+                )
+                .with_note(format!(
+                    "{port} is {how}; the other members send to the endpoint, and with \
+                     the member's own address there is no NAT to forward {named} to {port}"
+                ))
+                .with_help(format!(
+                    "write the endpoint with port {port}, or set `listen_port = {named}`"
+                )),
+            );
+        }
+    }
+}
+
+/// The address and port of an endpoint written as `ADDRESS:PORT` or `[IPv6]:PORT`; `None`
+/// for a host name, which may resolve anywhere.
+fn endpoint_address(endpoint: &str) -> Option<(IpAddr, u16)> {
+    let (host, port) = endpoint.rsplit_once(':')?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    Some((host.parse().ok()?, port.parse().ok()?))
+}
+
+/// Whether `address` is one of the machine's own: on a NIC or placed.
+fn own_address(machine: &Machine, address: IpAddr) -> bool {
+    let on_nics = machine.nics.iter().any(|nic| {
+        nic.ip.is_some_and(|ip| IpAddr::V4(ip.value) == address)
+            || nic.ip6.is_some_and(|ip| IpAddr::V6(ip.value) == address)
+    });
+    on_nics || machine.addresses.iter().any(|p| p.address.value == address)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint_address;
+
+    #[test]
+    fn endpoints_with_an_address_are_read_and_host_names_are_not() {
+        let v4 = "203.0.113.10".parse().ok();
+        assert_eq!(
+            endpoint_address("203.0.113.10:51820"),
+            v4.map(|a| (a, 51820))
+        );
+        let v6 = "2001:db8::1".parse().ok();
+        assert_eq!(
+            endpoint_address("[2001:db8::1]:51821"),
+            v6.map(|a| (a, 51821))
+        );
+        assert_eq!(endpoint_address("vpn.example.net:51820"), None);
+        assert_eq!(endpoint_address("203.0.113.10:99999"), None);
+    }
+}
