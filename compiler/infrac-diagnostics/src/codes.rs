@@ -110,6 +110,7 @@ codes! {
     EXPECT_FIREWALL = "E0334", "expectation without a firewall to prove it against";
     EXPECT_MALFORMED = "E0335", "expectation that says nothing provable";
     INTERFACE_NAME_INVALID = "E0336", "NIC, bridge or bond name that is not a Linux interface name";
+    INVALID_IMAGE = "E0337", "container image reference that Docker and the kubelet cannot parse";
     EXPECT_FLOW = "E0480", "the firewall does not do what an expectation says";
     EXPECT_OVERLAY = "E0481", "an overlay does not carry what an expectation says";
     EXPECT_EXPOSED = "E0482", "something exposed only through a proxy is reachable another way";

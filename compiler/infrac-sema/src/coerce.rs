@@ -215,7 +215,7 @@ impl<'a> Sema<'a> {
             return;
         }
         let help = match (ty, value) {
-            (Ty::Str, Value::Word(w)) => Some(format!("strings are quoted: \"{w}\"")),
+            (Ty::Str | Ty::Image, Value::Word(w)) => Some(format!("strings are quoted: \"{w}\"")),
             (Ty::Bytes, Value::Int(n)) if *n >= 128 => Some(format!("sizes need a unit: `{n}MiB`")),
             (Ty::Bytes, Value::Int(n)) => Some(format!("sizes need a unit: `{n}GiB`")),
             (Ty::Placed(_, crate::value::PlaceOn::Pool), _) => {
@@ -510,6 +510,24 @@ impl<'a> Sema<'a> {
                 let part = self.coerce(v, span, inner, ctx)?;
                 Some(Value::Count(1, Box::new(part)))
             }
+            (Ty::Image, Value::Str(s)) => match crate::image_ref::problem(&s) {
+                None => Some(Value::Str(s)),
+                Some(why) => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::INVALID_IMAGE,
+                            format!("`{}` is not a container image reference", s.escape_debug()),
+                            span,
+                            why,
+                        )
+                        .with_help(
+                            "write REGISTRY/REPOSITORY:TAG, as `docker pull` takes it: \
+                             `ghcr.io/org/app:1.2`, `nginx:1.29`",
+                        ),
+                    );
+                    None
+                }
+            },
             (Ty::Regex, Value::Str(s)) => match regex::Regex::new(&s) {
                 Ok(_) => Some(Value::Str(s)),
                 Err(e) => {

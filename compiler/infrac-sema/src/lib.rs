@@ -12,6 +12,7 @@ mod coerce;
 mod decls;
 mod eval;
 mod fields;
+mod image_ref;
 mod prefixes;
 mod reuse;
 pub mod schema;

@@ -515,7 +515,7 @@ static ENV: Schema = Schema {
 pub static APP: Schema = schema(
     &[
         attr("namespace", Ty::Str),
-        required("image", Ty::Str),
+        required("image", Ty::Image),
         attr("replicas", Ty::Int(0, 1000)),
         attr("port", Ty::Port),
         attr("expose", Ty::Expose),

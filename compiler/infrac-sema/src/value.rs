@@ -197,6 +197,8 @@ pub enum Ty {
     /// `N * cpu` or `N * dimm`/`N * size`.
     Count(&'static Ty),
     Regex,
+    /// A container image reference string (`ghcr.io/org/app:1.2`).
+    Image,
     /// An app or a machine (ingress routes).
     RouteTarget,
     /// A string, number or boolean (Helm values).
@@ -254,6 +256,7 @@ impl Ty {
                     .trim_start_matches("a ")
             ),
             Ty::Regex => "a regular expression string".into(),
+            Ty::Image => "a container image reference string".into(),
             Ty::RouteTarget => "an app or a machine".into(),
             Ty::Scalar => "a string, number or `true`/`false`".into(),
         }

@@ -45,7 +45,7 @@ static HEALTHCHECK: Schema = schema(
 );
 
 static SERVICE_ATTRS: [AttrSpec; 8] = [
-    required("image", Ty::Str),
+    required("image", Ty::Image),
     attr("command", Ty::List(&Ty::Str)),
     attr("ports", Ty::List(&Ty::Port)),
     attr("network_mode", Ty::Word(&["bridge", "host"])),
