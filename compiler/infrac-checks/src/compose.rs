@@ -1,13 +1,14 @@
 //! Whether stacks and tunnels reach what they name: a stack's NFS volume its server
 //! (E0536), a tunnel each route's target (E0539), both over the model's derivations
-//! (`nfs_volume_source`, `origin_url`) that the targets render; and a service's GPU the
+//! (`nfs_mount`, `origin_url`) that the targets render; and a service's GPU the
 //! machine (W0530).
 
+use crate::nfs::refused;
 use infrac_diagnostics::{Code, Diagnostic};
+use infrac_model::nfs::nfs_mount;
 use infrac_model::workloads::{machine_pci, GpuVendor};
 use infrac_model::{
-    nfs_volume_source, origin_url, ComposeGpu, GuestKind, IngressKind, Model, RouteTarget,
-    Unreachable, VolumeSource,
+    origin_url, ComposeGpu, GuestKind, IngressKind, Model, RouteTarget, Unreachable, VolumeSource,
 };
 
 pub fn check(model: &Model) -> Vec<Diagnostic> {
@@ -110,7 +111,8 @@ fn nfs_volumes(model: &Model, out: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 let server = model.machine(export.machine);
-                let Some(source) = nfs_volume_source(model, stack.machine, export) else {
+                let mount = nfs_mount(model, export, &[stack.machine], None);
+                let Some(source) = mount.as_ref().map(|m| &m.source) else {
                     out.push(
                         Diagnostic::error(
                             Code::COMPOSE_NFS_UNREACHABLE,
@@ -132,11 +134,7 @@ fn nfs_volumes(model: &Model, out: &mut Vec<Diagnostic>) {
                 let Some(e) = server.export(&export.export) else {
                     continue;
                 };
-                let on_client = machine
-                    .addresses()
-                    .iter()
-                    .any(|(n, _)| e.clients.is_empty() || e.clients.contains(n));
-                if !on_client {
+                if let Some(over) = refused(model, e, mount.as_ref(), &[stack.machine]) {
                     let clients: Vec<&str> = e
                         .clients
                         .iter()
@@ -150,14 +148,20 @@ fn nfs_volumes(model: &Model, out: &mut Vec<Diagnostic>) {
                                 volume.name, service.name, e.name, server.name, source.address
                             ),
                             export.span,
-                            format!("{} is on none of the export's client networks", machine.name),
+                            match over {
+                                Some(network) => format!(
+                                    "{} mounts it over {}, from its address there",
+                                    machine.name,
+                                    model.network(network).name
+                                ),
+                                None => format!(
+                                    "{} is on none of the export's client networks",
+                                    machine.name
+                                ),
+                            },
                         )
                         .with_label(e.span, format!("clients = [{}]", clients.join(", ")))
-                        .with_help(format!(
-                            "give {} an address on {}, or add one of its networks to the export's `clients`",
-                            machine.name,
-                            clients.join(" or ")
-                        )),
+                        .with_help(crate::nfs::admit_help(model, server, over, &machine.name, &clients)),
                     );
                 }
             }

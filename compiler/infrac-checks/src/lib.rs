@@ -14,6 +14,7 @@ pub mod ipv6;
 pub mod login;
 pub mod monitoring;
 pub mod naming;
+mod nfs;
 pub mod pve_bond;
 pub mod pve_ceph;
 pub mod pve_cluster;

@@ -3,7 +3,9 @@
 //! to hold the cluster's reservation), machines on networks of their own site, and NFS
 //! mounts against the exporting machine.
 
+use crate::nfs::refused;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_model::nfs::nfs_mount;
 use infrac_model::{MachineId, Model, NetworkId, Platform, Zone};
 use ipnet::IpNet;
 use std::collections::BTreeMap;
@@ -478,7 +480,7 @@ fn sites(model: &Model, out: &mut Vec<Diagnostic>) {
 /// A storage pool that mounts an NFS export talks to the exporting machine, from a
 /// network the export admits.
 fn exports(model: &Model, out: &mut Vec<Diagnostic>) {
-    for (_, machine) in model.machines() {
+    for (id, machine) in model.machines() {
         for pool in &machine.storage {
             let Some(export_ref) = &pool.export else {
                 continue;
@@ -514,13 +516,10 @@ fn exports(model: &Model, out: &mut Vec<Diagnostic>) {
             let Some(export) = server.export(&export_ref.export) else {
                 continue;
             };
-            if export.clients.is_empty() {
+            let mount = nfs_mount(model, export_ref, &[id], pool.server);
+            let Some(over) = refused(model, export, mount.as_ref(), &[id]) else {
                 continue;
-            }
-            let on = crate::networks_of(machine);
-            if export.clients.iter().any(|c| on.contains(c)) {
-                continue;
-            }
+            };
             let clients: Vec<&str> = export
                 .clients
                 .iter()
@@ -538,13 +537,22 @@ fn exports(model: &Model, out: &mut Vec<Diagnostic>) {
                         clients.join(", ")
                     ),
                     export_ref.span,
-                    format!("{} is on none of these networks", machine.name),
+                    match over {
+                        Some(network) => format!(
+                            "{} mounts it over {}, from its address there",
+                            machine.name,
+                            model.network(network).name
+                        ),
+                        None => format!("{} is on none of these networks", machine.name),
+                    },
                 )
                 .with_label(export.span, format!("clients = [{}]", clients.join(", ")))
-                .with_help(format!(
-                    "give {} an address on {}, or add one of its networks to the export's `clients`",
-                    machine.name,
-                    clients.join(" or ")
+                .with_help(crate::nfs::admit_help(
+                    model,
+                    server,
+                    over,
+                    &machine.name,
+                    &clients,
                 )),
             );
         }

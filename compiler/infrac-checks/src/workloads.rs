@@ -5,9 +5,11 @@
 //! by a cluster's apps together than its nodes have (E0558; one app's request alone is
 //! checked in sema), and a NodePort both Grafana and an app want (E0565).
 
+use crate::nfs::refused;
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::listeners::listeners;
-use infrac_model::workloads::{machine_gpus, nfs_for_nodes, GpuVendor, MountSource};
+use infrac_model::nfs::nfs_mount;
+use infrac_model::workloads::{machine_gpus, GpuVendor, MountSource};
 use infrac_model::{Expose, MachineId, Model, Protocol, RouteTarget};
 use std::collections::BTreeMap;
 
@@ -190,21 +192,21 @@ fn nfs_mounts(model: &Model, out: &mut Vec<Diagnostic>) {
             let Some(exported) = server.export(&export.export) else {
                 continue;
             };
-            let unreachable = nfs_for_nodes(model, export, &nodes).is_none();
-            let networks: Vec<_> = nodes
-                .iter()
-                .flat_map(|n| model.machine(*n).addresses())
-                .map(|(net, _)| net)
-                .collect();
-            let admitted = exported.clients.is_empty()
-                || networks.iter().any(|n| exported.clients.contains(n));
-            if !unreachable && admitted {
+            let mount = nfs_mount(model, export, &nodes, None);
+            let unreachable = mount.is_none();
+            let over = refused(model, exported, mount.as_ref(), &nodes);
+            if !unreachable && over.is_none() {
                 continue;
             }
-            let label = if unreachable {
-                format!("`{}` shares no network with the app's nodes", server.name)
-            } else {
-                "the export admits none of the networks the app's nodes are on".to_string()
+            let label = match over {
+                _ if unreachable => {
+                    format!("`{}` shares no network with the app's nodes", server.name)
+                }
+                Some(Some(network)) => format!(
+                    "the nodes mount it over `{}`, which the export does not admit",
+                    model.network(network).name
+                ),
+                _ => "the export admits none of the networks the app's nodes are on".to_string(),
             };
             out.push(
                 Diagnostic::error(
@@ -217,13 +219,22 @@ fn nfs_mounts(model: &Model, out: &mut Vec<Diagnostic>) {
                     label,
                 )
                 .with_label(exported.span, "the export")
-                .with_help(if unreachable {
-                    format!(
+                .with_help(match over {
+                    _ if unreachable => format!(
                         "give `{}` an address on a network of the cluster's nodes",
                         server.name
-                    )
-                } else {
-                    "add a network of the cluster's nodes to the export's `clients`".to_string()
+                    ),
+                    Some(Some(network)) => {
+                        let clients: Vec<&str> = exported
+                            .clients
+                            .iter()
+                            .map(|c| model.network(*c).name.as_str())
+                            .collect();
+                        crate::nfs::admit_help(model, server, Some(network), "", &clients)
+                    }
+                    _ => {
+                        "add a network of the cluster's nodes to the export's `clients`".to_string()
+                    }
                 }),
             );
         }

@@ -188,34 +188,14 @@ impl crate::Model {
     }
 }
 
-/// The NFS server address and path a stack's volume mounts from `machine`: the server's
-/// address on a network both machines are on, one of the export's client networks first
-/// (as `roles::nfs_source` picks it for a storage pool). `None` when they share no network.
+/// The NFS server address and path a stack's volume mounts from `machine`
+/// ([`crate::nfs::nfs_mount`]). `None` when they share no network.
 pub fn nfs_volume_source(
     model: &crate::Model,
     machine: MachineId,
     export_ref: &ExportRef,
 ) -> Option<crate::roles::NfsSource> {
-    let server = model.machine(export_ref.machine);
-    let export = server.export(&export_ref.export)?;
-    let mine: Vec<crate::NetworkId> = model
-        .machine(machine)
-        .addresses()
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
-    let theirs = server.addresses();
-    let shared: Vec<&(crate::NetworkId, Spanned<IpAddr>)> =
-        theirs.iter().filter(|(n, _)| mine.contains(n)).collect();
-    let (_, address) = shared
-        .iter()
-        .find(|(n, _)| export.clients.contains(n))
-        .or_else(|| shared.first())?;
-    Some(crate::roles::NfsSource {
-        address: address.value,
-        path: export.path.clone(),
-        read_only: export.read_only,
-    })
+    crate::nfs::nfs_mount(model, export_ref, &[machine], None).map(|m| m.source)
 }
 
 /// How one machine reaches another over the lab's networks.

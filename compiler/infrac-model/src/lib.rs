@@ -22,6 +22,7 @@ pub mod kube;
 pub mod layout;
 pub mod listeners;
 mod name_index;
+pub mod nfs;
 pub mod parallel;
 pub mod plan;
 pub mod policy;

@@ -206,54 +206,15 @@ pub fn os_family(model: &Model, machine: MachineId) -> Option<OsFamily> {
         .map(|i| model.image(i).os_family())
 }
 
-/// Where an NFS storage pool of `machine` mounts from: the exporting server's address
-/// and the export's path. The address is the pool's `server` when given, else the
-/// server's address on a network both machines are on (one of the export's client
-/// networks first). `None` when the pool mounts no export or no address is shared.
+/// Where an NFS storage pool of `machine` mounts from ([`crate::nfs::nfs_mount`]): the
+/// pool's `server` when given. `None` when the pool mounts no export or no address is
+/// shared.
 pub fn nfs_source(model: &Model, machine: MachineId, pool: &StoragePool) -> Option<NfsSource> {
     let export_ref = pool.export.as_ref()?;
-    let server = model.machine(export_ref.machine);
-    let export = server.export(&export_ref.export)?;
-    let address = pool.server.or_else(|| {
-        let mine: Vec<NetworkId> = model
-            .machine(machine)
-            .addresses()
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        let theirs = server.addresses();
-        let shared = |(n, _): &&(NetworkId, crate::Spanned<std::net::IpAddr>)| mine.contains(n);
-        theirs
-            .iter()
-            .filter(shared)
-            .find(|(n, _)| export.clients.contains(n))
-            .or_else(|| theirs.iter().find(|p| shared(p)))
-            .map(|(_, a)| a.value)
-    })?;
-    Some(NfsSource {
-        address,
-        path: export.path.clone(),
-        read_only: export.read_only,
-    })
+    crate::nfs::nfs_mount(model, export_ref, &[machine], pool.server).map(|m| m.source)
 }
 
-/// The server side of an NFS mount.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NfsSource {
-    pub address: std::net::IpAddr,
-    pub path: String,
-    pub read_only: bool,
-}
-
-impl NfsSource {
-    /// `ADDRESS:PATH` as `mount` and fstab take it (IPv6 in brackets).
-    pub fn device(&self) -> String {
-        match self.address {
-            std::net::IpAddr::V4(a) => format!("{a}:{}", self.path),
-            std::net::IpAddr::V6(a) => format!("[{a}]:{}", self.path),
-        }
-    }
-}
+pub use crate::nfs::NfsSource;
 
 /// One line of `/etc/exports` (exports(5)) for an export of `machine`: the path (white
 /// space escaped as octal) and each prefix of its client networks, or of the networks

@@ -247,29 +247,17 @@ pub fn app_host_port_bindings(model: &Model) -> Vec<(crate::AppId, HostPort)> {
     out
 }
 
-/// The address pods on `nodes` mount an NFS export at: the server's address on a network
-/// one of the nodes is on, preferring networks the export admits; with the export's
-/// path and whether it is read-only.
+/// The NFS server address, path and whether it is read-only, for an app whose pods may
+/// run on `nodes` ([`crate::nfs::nfs_mount`]). `None` when they share no network.
 pub fn nfs_for_nodes(
     model: &Model,
     export: &ExportRef,
     nodes: &[MachineId],
 ) -> Option<(std::net::IpAddr, String, bool)> {
-    let server = model.machine(export.machine);
-    let exported = server.export(&export.export)?;
-    let mine: Vec<crate::NetworkId> = nodes
-        .iter()
-        .flat_map(|n| model.machine(*n).addresses())
-        .map(|(net, _)| net)
-        .collect();
-    let theirs = server.addresses();
-    let shared: Vec<_> = theirs.iter().filter(|(n, _)| mine.contains(n)).collect();
-    let address = shared
-        .iter()
-        .find(|(n, a)| exported.clients.contains(n) && a.value.is_ipv4())
-        .or_else(|| shared.iter().find(|(_, a)| a.value.is_ipv4()))
-        .or_else(|| shared.first())?
-        .1
-        .value;
-    Some((address, exported.path.clone(), exported.read_only))
+    let mount = crate::nfs::nfs_mount(model, export, nodes, None)?;
+    Some((
+        mount.source.address,
+        mount.source.path,
+        mount.source.read_only,
+    ))
 }
