@@ -3,10 +3,12 @@
 //! nothing serves (E0561), a route whose host name is not the one its app serves
 //! (E0562), an app's NFS volume its nodes cannot mount (E0563), and more GPUs requested
 //! by a cluster's apps together than its nodes have (E0558; one app's request alone is
-//! checked in sema), and a NodePort both Grafana and an app want (E0565).
+//! checked in sema), a NodePort both Grafana and an app want (E0565), and a router's port
+//! forward to a port nothing serves (E0566).
 
 use crate::nfs::refused;
 use infrac_diagnostics::{Code, Diagnostic};
+use infrac_model::interfaces::wireguard_ports;
 use infrac_model::listeners::listeners;
 use infrac_model::nfs::nfs_mount;
 use infrac_model::workloads::{machine_gpus, GpuVendor, MountSource};
@@ -18,6 +20,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     duplicate_hosts(model, &mut out);
     routes(model, &mut out);
+    forwards(model, &mut out);
     nfs_mounts(model, &mut out);
     gpu_totals(model, &mut out);
     grafana_node_ports(model, &mut out);
@@ -64,9 +67,88 @@ fn duplicate_hosts(model: &Model, out: &mut Vec<Diagnostic>) {
 /// Whether something listens on TCP `port` of `machine`: its services, its Compose
 /// services, Kubernetes on a node, or an app on the node's own network.
 fn served(model: &Model, machine: MachineId, port: u16) -> bool {
+    serves(model, machine, Protocol::Tcp, port)
+}
+
+/// [`served`] for any protocol: a WireGuard membership listens on its UDP port too.
+fn serves(model: &Model, machine: MachineId, protocol: Protocol, port: u16) -> bool {
     listeners(model)
         .iter()
-        .any(|l| l.machine == machine && l.port.contains(Protocol::Tcp, port))
+        .any(|l| l.machine == machine && l.port.contains(protocol, port))
+        || protocol == Protocol::Udp
+            && wireguard_ports(model, model.machine(machine))
+                .iter()
+                .any(|(_, _, p)| *p == port)
+}
+
+/// The ports of `protocol` something listens on at `machine`, for a help line.
+fn open_ports(model: &Model, machine: MachineId, protocol: Protocol) -> Vec<u16> {
+    let mut open: Vec<u16> = listeners(model)
+        .iter()
+        .filter(|l| l.machine == machine && l.port.protocol == protocol)
+        .map(|l| l.port.first)
+        .collect();
+    if protocol == Protocol::Udp {
+        open.extend(
+            wireguard_ports(model, model.machine(machine))
+                .iter()
+                .map(|(_, _, p)| *p),
+        );
+    }
+    open.sort_unstable();
+    open.dedup();
+    open
+}
+
+/// A port forward leads to something listening on its target port (E0566), when the lab
+/// says what the target runs: a machine that declares no service, stack or membership
+/// may run anything. A forward of a range maps it onto a range, and is left alone.
+fn forwards(model: &Model, out: &mut Vec<Diagnostic>) {
+    for firewall in &model.firewalls {
+        for forward in &firewall.forwards {
+            let spec = forward.port.value;
+            let (protocol, port) = (spec.protocol, forward.target_port);
+            if spec.first != spec.last || serves(model, forward.target, protocol, port) {
+                continue;
+            }
+            let declares_nothing = [Protocol::Tcp, Protocol::Udp, Protocol::Sctp]
+                .iter()
+                .all(|p| open_ports(model, forward.target, *p).is_empty());
+            if declares_nothing {
+                continue;
+            }
+            let m = model.machine(forward.target);
+            let proto = protocol.as_str();
+            let open = open_ports(model, forward.target, protocol);
+            out.push(
+                Diagnostic::error(
+                    Code::FORWARD_PORT_UNSERVED,
+                    format!(
+                        "port forward leads to {proto}/{port} of `{}`, where nothing listens",
+                        m.name
+                    ),
+                    forward.span,
+                    format!("no service of `{}` listens on {proto}/{port}", m.name),
+                )
+                .with_label(m.name_span, format!("`{}` is declared here", m.name))
+                .with_help(if open.is_empty() {
+                    format!(
+                        "declare what `{}` runs on {proto}/{port}: `service NAME {{ port = {proto}/{port} }}` in the machine",
+                        m.name
+                    )
+                } else {
+                    format!(
+                        "forward to a port `{}` serves ({}), or declare what it runs on {proto}/{port}",
+                        m.name,
+                        open.iter()
+                            .map(|p| format!("{proto}/{p}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+            );
+        }
+    }
 }
 
 fn routes(model: &Model, out: &mut Vec<Diagnostic>) {
@@ -78,13 +160,7 @@ fn routes(model: &Model, out: &mut Vec<Diagnostic>) {
                         continue;
                     }
                     let m = model.machine(*machine);
-                    let mut open: Vec<u16> = listeners(model)
-                        .iter()
-                        .filter(|l| l.machine == *machine && l.port.protocol == Protocol::Tcp)
-                        .map(|l| l.port.first)
-                        .collect();
-                    open.sort_unstable();
-                    open.dedup();
+                    let open = open_ports(model, *machine, Protocol::Tcp);
                     let nearest = open.iter().min_by_key(|p| p.abs_diff(*port)).copied();
                     out.push(
                         Diagnostic::error(
