@@ -12,15 +12,21 @@ use infrac_model::interfaces::wireguard_ports;
 use infrac_model::listeners::listeners;
 use infrac_model::nfs::nfs_mount;
 use infrac_model::workloads::{machine_gpus, GpuVendor, MountSource};
-use infrac_model::{Expose, MachineId, Model, Protocol, RouteTarget};
+use infrac_model::{Expose, MachineId, Model, PortSpec, Protocol, RouteTarget};
 use std::collections::BTreeMap;
 
 /// Runs the workload checks.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     duplicate_hosts(model, &mut out);
-    routes(model, &mut out);
-    forwards(model, &mut out);
+    // Listed only when a route or a forward asks: a large lab of guests has neither.
+    let asked = model.ingresses.iter().any(|i| !i.routes.is_empty())
+        || model.firewalls.iter().any(|f| !f.forwards.is_empty());
+    if asked {
+        let listening = Listening::of(model);
+        routes(model, &listening, &mut out);
+        forwards(model, &listening, &mut out);
+    }
     nfs_mounts(model, &mut out);
     gpu_totals(model, &mut out);
     grafana_node_ports(model, &mut out);
@@ -64,62 +70,71 @@ fn duplicate_hosts(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Whether something listens on TCP `port` of `machine`: its services, its Compose
-/// services, Kubernetes on a node, or an app on the node's own network.
-fn served(model: &Model, machine: MachineId, port: u16) -> bool {
-    serves(model, machine, Protocol::Tcp, port)
+/// What listens on each machine, listed once for every route and forward to ask: its
+/// services, its Compose services, Kubernetes on a node, an app on the node's own
+/// network, and its WireGuard memberships on their UDP ports.
+struct Listening {
+    ports: BTreeMap<MachineId, Vec<PortSpec>>,
 }
 
-/// [`served`] for any protocol: a WireGuard membership listens on its UDP port too.
-fn serves(model: &Model, machine: MachineId, protocol: Protocol, port: u16) -> bool {
-    listeners(model)
-        .iter()
-        .any(|l| l.machine == machine && l.port.contains(protocol, port))
-        || protocol == Protocol::Udp
-            && wireguard_ports(model, model.machine(machine))
-                .iter()
-                .any(|(_, _, p)| *p == port)
-}
-
-/// The ports of `protocol` something listens on at `machine`, for a help line.
-fn open_ports(model: &Model, machine: MachineId, protocol: Protocol) -> Vec<u16> {
-    let mut open: Vec<u16> = listeners(model)
-        .iter()
-        .filter(|l| l.machine == machine && l.port.protocol == protocol)
-        .map(|l| l.port.first)
-        .collect();
-    if protocol == Protocol::Udp {
-        open.extend(
-            wireguard_ports(model, model.machine(machine))
-                .iter()
-                .map(|(_, _, p)| *p),
-        );
+impl Listening {
+    fn of(model: &Model) -> Listening {
+        let mut ports: BTreeMap<MachineId, Vec<PortSpec>> = BTreeMap::new();
+        for l in listeners(model) {
+            ports.entry(l.machine).or_default().push(l.port);
+        }
+        for (id, machine) in model.machines() {
+            for (_, _, port) in wireguard_ports(model, machine) {
+                ports.entry(id).or_default().push(PortSpec {
+                    protocol: Protocol::Udp,
+                    first: port,
+                    last: port,
+                });
+            }
+        }
+        Listening { ports }
     }
-    open.sort_unstable();
-    open.dedup();
-    open
+
+    fn on(&self, machine: MachineId) -> &[PortSpec] {
+        self.ports.get(&machine).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether something listens on `protocol`/`port` of `machine`.
+    fn serves(&self, machine: MachineId, protocol: Protocol, port: u16) -> bool {
+        self.on(machine).iter().any(|p| p.contains(protocol, port))
+    }
+
+    /// The ports of `protocol` something listens on at `machine`, for a help line.
+    fn open(&self, machine: MachineId, protocol: Protocol) -> Vec<u16> {
+        let mut open: Vec<u16> = self
+            .on(machine)
+            .iter()
+            .filter(|p| p.protocol == protocol)
+            .map(|p| p.first)
+            .collect();
+        open.sort_unstable();
+        open.dedup();
+        open
+    }
 }
 
 /// A port forward leads to something listening on its target port (E0566), when the lab
 /// says what the target runs: a machine that declares no service, stack or membership
 /// may run anything. A forward of a range maps it onto a range, and is left alone.
-fn forwards(model: &Model, out: &mut Vec<Diagnostic>) {
+fn forwards(model: &Model, listening: &Listening, out: &mut Vec<Diagnostic>) {
     for firewall in &model.firewalls {
         for forward in &firewall.forwards {
             let spec = forward.port.value;
             let (protocol, port) = (spec.protocol, forward.target_port);
-            if spec.first != spec.last || serves(model, forward.target, protocol, port) {
+            if spec.first != spec.last || listening.serves(forward.target, protocol, port) {
                 continue;
             }
-            let declares_nothing = [Protocol::Tcp, Protocol::Udp, Protocol::Sctp]
-                .iter()
-                .all(|p| open_ports(model, forward.target, *p).is_empty());
-            if declares_nothing {
+            if listening.on(forward.target).is_empty() {
                 continue;
             }
             let m = model.machine(forward.target);
             let proto = protocol.as_str();
-            let open = open_ports(model, forward.target, protocol);
+            let open = listening.open(forward.target, protocol);
             out.push(
                 Diagnostic::error(
                     Code::FORWARD_PORT_UNSERVED,
@@ -151,16 +166,16 @@ fn forwards(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn routes(model: &Model, out: &mut Vec<Diagnostic>) {
+fn routes(model: &Model, listening: &Listening, out: &mut Vec<Diagnostic>) {
     for ingress in &model.ingresses {
         for route in &ingress.routes {
             match &route.to {
                 RouteTarget::Machine(machine, port) => {
-                    if served(model, *machine, *port) {
+                    if listening.serves(*machine, Protocol::Tcp, *port) {
                         continue;
                     }
                     let m = model.machine(*machine);
-                    let open = open_ports(model, *machine, Protocol::Tcp);
+                    let open = listening.open(*machine, Protocol::Tcp);
                     let nearest = open.iter().min_by_key(|p| p.abs_diff(*port)).copied();
                     out.push(
                         Diagnostic::error(
