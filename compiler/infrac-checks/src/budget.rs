@@ -159,29 +159,53 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
                 && u64::from(g.cores.value.saturating_mul(g.sockets.max(1))) > u64::from(threads)
         });
         if budget.cpu.over() && !too_wide {
+            let reserves_all = host.reserve.cpu.0 >= u64::from(threads) * 1000;
             let d = Diagnostic::error(
                 Code::CPU_BUDGET,
-                format!("host {} is over its CPU budget: {} of {}", host.name, vcpu(budget.cpu.used), vcpu(budget.cpu.capacity)),
+                if reserves_all {
+                    format!("host {} reserves {} for the hypervisor, but has {} logical CPUs", host.name, host.reserve.cpu.cores_text(), threads)
+                } else {
+                    format!("host {} is over its CPU budget: {} of {}", host.name, vcpu(budget.cpu.used), vcpu(budget.cpu.capacity))
+                },
                 host.span,
                 cpu_basis(),
             )
-            .with_help("lower a guest's cores, move a guest to another host, or raise the host's `overcommit { cpu = … }`");
+            .with_help(if reserves_all {
+                "lower the host's `reserve { cores = … }` below its logical CPUs"
+            } else {
+                "lower a guest's cores, move a guest to another host, or raise the host's `overcommit { cpu = … }`"
+            });
             out.push(with_consumers(d, model, &budget.cpu, vcpu));
         }
         if budget.memory.over() {
+            // A reserve of all the memory there is leaves no budget to be over: that
+            // reserve is the mistake, not the guests.
+            let reserves_all = host.reserve.memory.0 >= hw.memory().0;
             let d = Diagnostic::error(
                 Code::MEMORY_BUDGET,
-                format!(
-                    "host {} is over its memory budget: {}",
-                    host.name,
-                    bytes_of(budget.memory.used, budget.memory.capacity)
-                ),
+                if reserves_all {
+                    format!(
+                        "host {} reserves {} for the hypervisor, but has {} installed",
+                        host.name,
+                        host.reserve.memory,
+                        hw.memory()
+                    )
+                } else {
+                    format!(
+                        "host {} is over its memory budget: {}",
+                        host.name,
+                        bytes_of(budget.memory.used, budget.memory.capacity)
+                    )
+                },
                 host.span,
                 mem_basis(),
             )
-            .with_help(
-                "lower a guest's memory, move it to another host, or raise the host's overcommit",
-            );
+            .with_help(if reserves_all {
+                "lower the host's `reserve { memory = … }` below its installed memory (a few GiB \
+                 is usual for Proxmox VE itself)"
+            } else {
+                "lower a guest's memory, move it to another host, or raise the host's overcommit"
+            });
             out.push(with_consumers(d, model, &budget.memory, format_bytes));
         }
         let idle_cpu = budget.cpu.used + budget.idle_cpu.used;
