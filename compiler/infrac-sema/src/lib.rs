@@ -14,6 +14,7 @@ mod eval;
 mod fields;
 mod image_ref;
 mod prefixes;
+mod resolve;
 mod reuse;
 pub mod schema;
 pub mod stdlib;
