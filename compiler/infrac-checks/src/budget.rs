@@ -201,8 +201,8 @@ fn hosts(model: &Model, out: &mut Vec<Diagnostic>) {
                 mem_basis(),
             )
             .with_help(if reserves_all {
-                "lower the host's `reserve { memory = … }` below its installed memory (a few GiB \
-                 is usual for Proxmox VE itself)"
+                "lower the host's `reserve { memory = … }` below its installed memory: it is what \
+                 the hypervisor keeps for itself"
             } else {
                 "lower a guest's memory, move it to another host, or raise the host's overcommit"
             });
@@ -521,7 +521,7 @@ fn cluster(model: &Model, out: &mut Vec<Diagnostic>) {
         let mem_alloc: u64 = offers.iter().map(|o| o.1).sum();
         let mut cpu: Vec<Request> = Vec::new();
         let mut mem: Vec<Request> = Vec::new();
-        for app in model.apps.iter().filter(|a| a.cluster.index() == c) {
+        for app in model.apps_in(infrac_model::ClusterId(c as u32)) {
             let replicas = u64::from(app.replicas);
             if let Some(r) = app.requests.cpu {
                 cpu.push((r.value.0 * replicas, r.span, app.name.clone()));

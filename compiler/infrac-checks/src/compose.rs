@@ -3,7 +3,7 @@
 //! (`nfs_mount`, `origin_url`) that the targets render; and a service's GPU the
 //! machine (W0530).
 
-use crate::nfs::refused;
+use crate::nfs::{client_names, refused};
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::nfs::nfs_mount;
 use infrac_model::workloads::{machine_pci, GpuVendor};
@@ -134,12 +134,8 @@ fn nfs_volumes(model: &Model, out: &mut Vec<Diagnostic>) {
                 let Some(e) = server.export(&export.export) else {
                     continue;
                 };
-                if let Some(over) = refused(model, e, mount.as_ref(), &[stack.machine]) {
-                    let clients: Vec<&str> = e
-                        .clients
-                        .iter()
-                        .map(|n| model.network(*n).name.as_str())
-                        .collect();
+                if let Some(refusal) = refused(model, e, mount.as_ref(), &[stack.machine]) {
+                    let clients = client_names(model, e);
                     out.push(
                         Diagnostic::error(
                             Code::COMPOSE_NFS_UNREACHABLE,
@@ -148,20 +144,10 @@ fn nfs_volumes(model: &Model, out: &mut Vec<Diagnostic>) {
                                 volume.name, service.name, e.name, server.name, source.address
                             ),
                             export.span,
-                            match over {
-                                Some(network) => format!(
-                                    "{} mounts it over {}, from its address there",
-                                    machine.name,
-                                    model.network(network).name
-                                ),
-                                None => format!(
-                                    "{} is on none of the export's client networks",
-                                    machine.name
-                                ),
-                            },
+                            refusal.label(model, &machine.name),
                         )
                         .with_label(e.span, format!("clients = [{}]", clients.join(", ")))
-                        .with_help(crate::nfs::admit_help(model, server, over, &machine.name, &clients)),
+                        .with_help(refusal.help(model, server, e, &machine.name)),
                     );
                 }
             }

@@ -8,7 +8,7 @@
 
 use crate::holders;
 use infrac_diagnostics::{Code, Diagnostic, Span};
-use infrac_model::interfaces::wireguard_ports;
+use infrac_model::interfaces::{parse_endpoint, wireguard_ports, EndpointHost};
 use infrac_model::{Machine, Model};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -81,7 +81,7 @@ fn endpoint_ports(model: &Model, out: &mut Vec<Diagnostic>) {
             let Some(endpoint) = &member.endpoint else {
                 continue;
             };
-            let Some((host, named)) = endpoint_address(&endpoint.value) else {
+            let Some((EndpointHost::Address(host), named)) = parse_endpoint(&endpoint.value) else {
                 continue;
             };
             if named == port || !own_address(machine, host) {
@@ -122,17 +122,6 @@ fn endpoint_ports(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The address and port of an endpoint written as `ADDRESS:PORT` or `[IPv6]:PORT`; `None`
-/// for a host name, which may resolve anywhere.
-fn endpoint_address(endpoint: &str) -> Option<(IpAddr, u16)> {
-    let (host, port) = endpoint.rsplit_once(':')?;
-    let host = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    Some((host.parse().ok()?, port.parse().ok()?))
-}
-
 /// Whether `address` is one of the machine's own: on a NIC or placed.
 fn own_address(machine: &Machine, address: IpAddr) -> bool {
     let on_nics = machine.nics.iter().any(|nic| {
@@ -140,25 +129,4 @@ fn own_address(machine: &Machine, address: IpAddr) -> bool {
             || nic.ip6.is_some_and(|ip| IpAddr::V6(ip.value) == address)
     });
     on_nics || machine.addresses.iter().any(|p| p.address.value == address)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::endpoint_address;
-
-    #[test]
-    fn endpoints_with_an_address_are_read_and_host_names_are_not() {
-        let v4 = "203.0.113.10".parse().ok();
-        assert_eq!(
-            endpoint_address("203.0.113.10:51820"),
-            v4.map(|a| (a, 51820))
-        );
-        let v6 = "2001:db8::1".parse().ok();
-        assert_eq!(
-            endpoint_address("[2001:db8::1]:51821"),
-            v6.map(|a| (a, 51821))
-        );
-        assert_eq!(endpoint_address("vpn.example.net:51820"), None);
-        assert_eq!(endpoint_address("203.0.113.10:99999"), None);
-    }
 }

@@ -3,7 +3,7 @@
 //! to hold the cluster's reservation), machines on networks of their own site, and NFS
 //! mounts against the exporting machine.
 
-use crate::nfs::refused;
+use crate::nfs::{client_names, refused};
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use infrac_model::nfs::nfs_mount;
 use infrac_model::{MachineId, Model, NetworkId, Platform, Zone};
@@ -517,14 +517,10 @@ fn exports(model: &Model, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let mount = nfs_mount(model, export_ref, &[id], pool.server);
-            let Some(over) = refused(model, export, mount.as_ref(), &[id]) else {
+            let Some(refusal) = refused(model, export, mount.as_ref(), &[id]) else {
                 continue;
             };
-            let clients: Vec<&str> = export
-                .clients
-                .iter()
-                .map(|c| model.network(*c).name.as_str())
-                .collect();
+            let clients = client_names(model, export);
             out.push(
                 Diagnostic::error(
                     Code::NFS_CLIENT_NOT_ALLOWED,
@@ -537,23 +533,10 @@ fn exports(model: &Model, out: &mut Vec<Diagnostic>) {
                         clients.join(", ")
                     ),
                     export_ref.span,
-                    match over {
-                        Some(network) => format!(
-                            "{} mounts it over {}, from its address there",
-                            machine.name,
-                            model.network(network).name
-                        ),
-                        None => format!("{} is on none of these networks", machine.name),
-                    },
+                    refusal.label(model, &machine.name),
                 )
                 .with_label(export.span, format!("clients = [{}]", clients.join(", ")))
-                .with_help(crate::nfs::admit_help(
-                    model,
-                    server,
-                    over,
-                    &machine.name,
-                    &clients,
-                )),
+                .with_help(refusal.help(model, server, export, &machine.name)),
             );
         }
     }

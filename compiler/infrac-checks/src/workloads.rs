@@ -6,7 +6,7 @@
 //! checked in sema), a NodePort both Grafana and an app want (E0565), and a router's port
 //! forward to a port nothing serves (E0566).
 
-use crate::nfs::refused;
+use crate::nfs::{refused, Refusal};
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::interfaces::wireguard_ports;
 use infrac_model::listeners::listeners;
@@ -285,19 +285,30 @@ fn nfs_mounts(model: &Model, out: &mut Vec<Diagnostic>) {
             };
             let mount = nfs_mount(model, export, &nodes, None);
             let unreachable = mount.is_none();
-            let over = refused(model, exported, mount.as_ref(), &nodes);
-            if !unreachable && over.is_none() {
+            let refusal = refused(model, exported, mount.as_ref(), &nodes);
+            if !unreachable && refusal.is_none() {
                 continue;
             }
-            let label = match over {
-                _ if unreachable => {
-                    format!("`{}` shares no network with the app's nodes", server.name)
-                }
-                Some(Some(network)) => format!(
-                    "the nodes mount it over `{}`, which the export does not admit",
-                    model.network(network).name
+            let (label, help) = match refusal {
+                _ if unreachable => (
+                    format!("`{}` shares no network with the app's nodes", server.name),
+                    format!(
+                        "give `{}` an address on a network of the cluster's nodes",
+                        server.name
+                    ),
                 ),
-                _ => "the export admits none of the networks the app's nodes are on".to_string(),
+                Some(refusal @ Refusal::Over(network)) => (
+                    format!(
+                        "the nodes mount it over `{}`, which the export does not admit",
+                        model.network(network).name
+                    ),
+                    refusal.help(model, server, exported, "the app's nodes"),
+                ),
+                Some(Refusal::OffClientNetworks) => (
+                    "the export admits none of the networks the app's nodes are on".to_string(),
+                    "add a network of the cluster's nodes to the export's `clients`".to_string(),
+                ),
+                None => continue,
             };
             out.push(
                 Diagnostic::error(
@@ -310,23 +321,7 @@ fn nfs_mounts(model: &Model, out: &mut Vec<Diagnostic>) {
                     label,
                 )
                 .with_label(exported.span, "the export")
-                .with_help(match over {
-                    _ if unreachable => format!(
-                        "give `{}` an address on a network of the cluster's nodes",
-                        server.name
-                    ),
-                    Some(Some(network)) => {
-                        let clients: Vec<&str> = exported
-                            .clients
-                            .iter()
-                            .map(|c| model.network(*c).name.as_str())
-                            .collect();
-                        crate::nfs::admit_help(model, server, Some(network), "", &clients)
-                    }
-                    _ => {
-                        "add a network of the cluster's nodes to the export's `clients`".to_string()
-                    }
-                }),
+                .with_help(help),
             );
         }
     }

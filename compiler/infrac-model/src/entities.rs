@@ -131,6 +131,10 @@ impl Model {
     pub fn cluster(&self, id: ClusterId) -> &Cluster {
         &self.clusters[id.index()]
     }
+    /// The apps of a cluster, in declaration order.
+    pub fn apps_in(&self, cluster: ClusterId) -> impl Iterator<Item = &App> + '_ {
+        self.apps.iter().filter(move |a| a.cluster == cluster)
+    }
     /// The image behind a handle.
     pub fn image(&self, id: ImageId) -> &Image {
         &self.images[id.index()]

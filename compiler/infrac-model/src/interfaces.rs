@@ -85,6 +85,39 @@ pub fn wireguard_ports(model: &Model, machine: &Machine) -> Vec<(usize, crate::N
         .collect()
 }
 
+/// Where a WireGuard endpoint points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointHost<'a> {
+    Address(std::net::IpAddr),
+    /// A DNS name, which may resolve anywhere.
+    Name(&'a str),
+}
+
+/// A WireGuard endpoint `HOST:PORT` as `wg` reads it: an IPv4 address, an IPv6 address in
+/// brackets, or a DNS name, and a port from 1 to 65535; `None` when it is none of these.
+/// Sema refuses an endpoint this does not read, and the checks ask it where one points.
+pub fn parse_endpoint(endpoint: &str) -> Option<(EndpointHost<'_>, u16)> {
+    let (host, port) = endpoint.rsplit_once(':')?;
+    let port = port.parse::<u16>().ok().filter(|p| *p != 0)?;
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        let address = v6.parse::<std::net::Ipv6Addr>().ok()?;
+        return Some((EndpointHost::Address(address.into()), port));
+    }
+    if let Ok(address) = host.parse::<std::net::Ipv4Addr>() {
+        return Some((EndpointHost::Address(address.into()), port));
+    }
+    let is_name = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    is_name.then_some((EndpointHost::Name(host), port))
+}
+
 /// One peer of a WireGuard member: another member of the same overlay.
 #[derive(Debug, Clone)]
 pub struct WireguardPeer<'m> {
@@ -192,4 +225,33 @@ pub fn placed_addresses<'m>(
         out.push((placement, target));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_endpoint, EndpointHost};
+
+    #[test]
+    fn endpoints_are_read_as_wg_reads_them() {
+        let v4 = "203.0.113.10".parse().map(EndpointHost::Address).ok();
+        assert_eq!(parse_endpoint("203.0.113.10:51820"), v4.map(|h| (h, 51820)));
+        let v6 = "2001:db8::1".parse().map(EndpointHost::Address).ok();
+        assert_eq!(
+            parse_endpoint("[2001:db8::1]:51821"),
+            v6.map(|h| (h, 51821))
+        );
+        assert_eq!(
+            parse_endpoint("vpn.example.net:51820"),
+            Some((EndpointHost::Name("vpn.example.net"), 51820))
+        );
+        for bad in [
+            "203.0.113.10:99999",
+            "vpn.example.net:0",
+            "vpn.example.net",
+            "a;b:1",
+            "[fe80::1:1",
+        ] {
+            assert_eq!(parse_endpoint(bad), None, "{bad}");
+        }
+    }
 }

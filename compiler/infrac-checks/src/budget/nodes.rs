@@ -6,7 +6,7 @@
 use super::{cpu_text, LARGEST};
 use infrac_diagnostics::{plural, Code, Diagnostic, Span};
 use infrac_model::workloads::{machine_gpus, GpuRequest, GpuVendor};
-use infrac_model::{App, Bytes, Cluster, MachineId, Model};
+use infrac_model::{App, Bytes, Cluster, ClusterId, MachineId, Model};
 
 /// A node of a cluster as the scheduler sees it.
 struct Node {
@@ -52,11 +52,7 @@ impl Replica {
 pub(super) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for (c, cluster) in model.clusters.iter().enumerate() {
         let nodes = nodes(model, cluster);
-        let apps: Vec<&App> = model
-            .apps
-            .iter()
-            .filter(|a| a.cluster.index() == c)
-            .collect();
+        let apps: Vec<&App> = model.apps_in(ClusterId(c as u32)).collect();
         let mut too_large: Vec<&App> = Vec::new();
         for app in &apps {
             if let Some(d) = replica(model, cluster, &nodes, app) {

@@ -64,11 +64,7 @@ pub fn topology(model: &Model) -> Flowchart {
             Class::Cluster,
         );
         group.direction = Some(Direction::LeftRight);
-        let apps: Vec<_> = model
-            .apps
-            .iter()
-            .filter(|a| a.cluster.index() == index)
-            .collect();
+        let apps: Vec<_> = model.apps_in(crate::ClusterId(index as u32)).collect();
         let mut namespaces: Vec<&str> = Vec::new();
         for app in &apps {
             if !namespaces.contains(&app.namespace.as_str()) {

@@ -802,25 +802,7 @@ fn is_wireguard_key(key: &str) -> bool {
 
 /// `HOST:PORT` where HOST is an IPv4 address, a bracketed IPv6 address or a DNS name.
 fn is_endpoint(endpoint: &str) -> bool {
-    let Some((host, port)) = endpoint.rsplit_once(':') else {
-        return false;
-    };
-    if port.parse::<u16>().map_or(true, |p| p == 0) {
-        return false;
-    }
-    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return v6.parse::<std::net::Ipv6Addr>().is_ok();
-    }
-    host.parse::<std::net::Ipv4Addr>().is_ok()
-        || (!host.is_empty()
-            && host.len() <= 253
-            && host.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            }))
+    infrac_model::interfaces::parse_endpoint(endpoint).is_some()
 }
 
 /// A pool's `storage.cfg` settings (`content`, `path`, `vg`, `thinpool`, `pool`, `share`).
