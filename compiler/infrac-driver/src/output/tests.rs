@@ -383,7 +383,9 @@ fn a_failed_operation_says_what_it_was_doing() {
         err.to_string(),
         "cannot create the folder `/proc/self/missing`: No such file or directory (os error 2)"
     );
-    let err = write_output(Path::new("/proc/self"), &new_artifacts()).expect_err("/proc");
+    // A folder in /proc whose entries never change: /proc/self lists the threads of
+    // this test binary, which come and go while it is being read.
+    let err = write_output(Path::new("/proc/sys/dev"), &new_artifacts()).expect_err("/proc");
     assert!(
         matches!(
             &err,
@@ -396,7 +398,7 @@ fn a_failed_operation_says_what_it_was_doing() {
     );
     assert!(
         err.to_string()
-            .starts_with("cannot create the staging folder `/proc/."),
+            .starts_with("cannot create the staging folder `/proc/sys/.dev."),
         "{err}"
     );
 }
