@@ -12,6 +12,7 @@ mod infra;
 mod interface_names;
 mod k8s;
 mod machines;
+mod mount_points;
 pub(crate) mod pve;
 mod route_tls;
 mod routing;

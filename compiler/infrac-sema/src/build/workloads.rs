@@ -2,6 +2,7 @@
 //! ports, files, volumes of every kind, host networking on a pinned node, GPUs and TLS;
 //! and the cert-manager issuers a cluster declares.
 
+use super::mount_points::{mount_point, MountPoint, Runtime};
 use super::Handles;
 use crate::fields::{Fields, SubBlock};
 use crate::value::Value;
@@ -113,6 +114,15 @@ impl<'a> Sema<'a> {
             .blocks_of("file")
             .filter_map(|b| self.config_file(b))
             .collect();
+        let points: Vec<MountPoint> = f
+            .blocks_of("volume")
+            .filter_map(|b| mount_point(b, "volume", "path"))
+            .chain(
+                f.blocks_of("file")
+                    .filter_map(|b| mount_point(b, "file", "path")),
+            )
+            .collect();
+        self.check_mount_points(&format!("app {name}"), Runtime::Kubernetes, &points);
         let host_network = f.bool("host_network").unwrap_or(false);
         let node = f.decl_ref("node").and_then(|r| {
             handles
