@@ -396,16 +396,19 @@ fn kubernetes(model: &Model, out: &mut Vec<Diagnostic>) {
                 format!("not an RFC 1123 label: {why}"),
             ).with_help("namespaces are lower-case letters, digits and `-`, at most 63 characters: `namespace = \"monitoring\"`"));
         }
-        for volume in &app.volumes {
-            if let Some(why) = dns_label_problem(&volume.name) {
+        // Claims and the other volumes alike name a volume of the pod.
+        let volumes = app.volumes.iter().map(|v| (&v.name, v.span));
+        let mounts = app.workload.mounts.iter().map(|m| (&m.name, m.span));
+        for (name, span) in volumes.chain(mounts) {
+            if let Some(why) = dns_label_problem(name) {
                 out.push(
                     Diagnostic::error(
                         Code::INVALID_K8S_NAME,
                         format!(
-                            "volume `{}` of app {} is not a valid Kubernetes name",
-                            volume.name, app.name
+                            "volume `{name}` of app {} is not a valid Kubernetes name",
+                            app.name
                         ),
-                        volume.size.span,
+                        span,
                         format!("not an RFC 1123 label: {why}"),
                     )
                     .with_help(

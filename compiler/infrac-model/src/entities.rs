@@ -1307,6 +1307,9 @@ pub struct Volume {
     pub path: String,
     /// The StorageClass that provisions it; the cluster's default when `None`.
     pub storage_class: Option<String>,
+    /// The volume block's name.
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// An HTTP health probe.

@@ -154,9 +154,16 @@ impl AppObjects {
                 read_only,
             });
         }
+        // The files' volume is `files`, or the first `files-N` no volume of the app takes:
+        // a pod's volume names are unique.
+        let taken = |candidate: &str| mounts.iter().any(|m| m.name == candidate);
+        let files_volume = std::iter::once("files".to_string())
+            .chain((1..).map(|n| format!("files-{n}")))
+            .find(|candidate| !taken(candidate))
+            .unwrap_or_default();
         let config_map = (!w.files.is_empty()).then(|| {
             volumes.push(PodVolume {
-                name: "files".into(),
+                name: files_volume.clone(),
                 config_map: Some(ConfigMapVolume {
                     name: config_name.clone(),
                 }),
@@ -170,7 +177,7 @@ impl AppObjects {
                 // One key per file, mounted by itself at its path (`subPath`), so the
                 // rest of the folder stays the image's.
                 mounts.push(VolumeMount {
-                    name: "files".into(),
+                    name: files_volume.clone(),
                     mount_path: file.path.clone(),
                     sub_path: Some(key.clone()),
                     read_only: true,

@@ -231,3 +231,17 @@ fn every_tls_secret_is_the_one_its_certificate_fills() {
     }
     assert_eq!(checked, 1, "qdrant's Ingress and Certificate");
 }
+
+#[test]
+fn the_files_volume_takes_a_name_no_volume_of_the_app_has() {
+    let filebrowser = file("media/filebrowser-deployment.yaml");
+    has(&filebrowser, "        - name: files\n          nfs:\n");
+    has(
+        &filebrowser,
+        "        - name: files-1\n          configMap:\n            name: filebrowser-files\n",
+    );
+    has(
+        &filebrowser,
+        "            - name: files-1\n              mountPath: /config/settings.json\n              subPath: settings\n",
+    );
+}

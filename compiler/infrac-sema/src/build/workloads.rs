@@ -300,6 +300,7 @@ impl<'a> Sema<'a> {
                 size: size?,
                 path: path.clone(),
                 storage_class: b.fields.string("storage_class"),
+                span: b.name_span,
             })),
             "nfs" => {
                 let (value, export_span, server, server_span) = b.fields.placed("nfs")?;
