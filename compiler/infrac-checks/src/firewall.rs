@@ -1,7 +1,8 @@
 //! The firewall analyser: what an auditor asks of a router's ruleset. Rules that can
 //! never match (W0462), rules every packet of which an earlier rule already decides
 //! (W0461), uplink zones let into a zone or the router on every port (W0460), and BGP
-//! sessions the firewall blocks in both directions (W0463).
+//! sessions the firewall blocks in both directions (W0463), WireGuard handshakes it drops
+//! on the member its peers dial (W0464).
 //!
 //! All of it reasons over [`infrac_model::policy`], the semantics the nftables target
 //! compiles, so a finding here is a fact about the generated ruleset.
@@ -13,6 +14,8 @@ use infrac_model::policy::{
 use infrac_model::{Model, NetworkId, Source, Zone};
 use std::collections::BTreeSet;
 
+mod wireguard;
+
 /// Runs the analyser over every firewall.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -20,6 +23,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
         dead_rules(&policy, &mut out);
         uplink_exposure(&policy, &mut out);
         bgp_blocked(&policy, &mut out);
+        wireguard::wireguard_blocked(&policy, &mut out);
     }
     out
 }

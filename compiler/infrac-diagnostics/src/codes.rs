@@ -257,6 +257,7 @@ codes! {
     SHADOWED_RULE = "W0461", "firewall rule shadowed by earlier rules";
     RULE_MATCHES_NOTHING = "W0462", "firewall rule matches no traffic";
     BGP_BLOCKED = "W0463", "the firewall blocks a BGP session in both directions";
+    WIREGUARD_BLOCKED = "W0464", "the firewall drops the WireGuard handshakes a member's peers send";
     RELEASE_END_OF_LIFE = "W0470", "a machine runs an OS release past its end of support";
     RELEASE_NEWER_THAN_KNOWN = "W0471", "a NixOS machine runs a release newer than infrac knows the options of";
     COMPOSE_GPU_MISSING = "W0530", "a stack's service asks for a GPU its machine does not declare";
