@@ -175,6 +175,7 @@ codes! {
     ROLE_WITHOUT_DAEMON = "E0491", "a role on a machine whose generated configuration cannot run it";
     IPV6_NOT_ADVERTISED = "W0450", "a network with an IPv6 prefix has nothing that advertises it";
     NO_WAY_IN = "W0451", "no administrator can log in to a machine";
+    RESOLVER_UNANSWERED = "W0452", "a network hands out a DNS server that does not answer";
     BGP_PEER_SETTING = "E0470", "BGP peer setting that contradicts another or has nothing to act on";
     BGP_NEXT_HOP_OFF_LINK = "E0471", "IPv6 next hop that is not the router's address on the link to the peer";
     COMPOSE_PATH = "E0327", "path in a stack that is not absolute";

@@ -773,6 +773,9 @@ pub struct Network {
     /// The DHCPv6 address pool (`dhcp6 = A..B`).
     pub dhcp6: Option<Spanned<(Ipv6Addr, Ipv6Addr)>>,
     pub dns: Vec<IpAddr>,
+    /// Where each of `dns` is written, in the same order.
+    #[serde(skip)]
+    pub dns_spans: Vec<Span>,
     pub zone: String,
     /// An uplink (WAN) network: addresses come from the provider.
     pub uplink: bool,
@@ -809,6 +812,7 @@ impl Network {
             ipv6_mode: None,
             dhcp6: None,
             dns: Vec::new(),
+            dns_spans: Vec::new(),
             uplink: false,
             overlay: None,
             dhcp_server: None,

@@ -1,11 +1,13 @@
 //! Addressing: overlapping prefixes, addresses outside their network, reserved addresses,
-//! duplicates, DHCP ranges and static leases, DHCP and DNS servers, the site's address
+//! duplicates, DHCP ranges and static leases, DHCP and DNS servers and the resolvers
+//! networks hand out, the site's address
 //! space and IPv6 allocation, overlay ranges, cluster API addresses and CIDRs, BGP
 //! announcements. Every address of every machine counts, wherever it is declared.
 
 pub mod core;
 mod duplicates;
 mod overlaps;
+mod resolvers;
 mod servers;
 
 use self::core::{free_addresses, is_assignable, order_key, Used};
@@ -26,6 +28,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     overlay_prefixes(model, &mut out);
     assignments(model, &mut out);
     servers::check(model, &mut out);
+    resolvers::check(model, &mut out);
     cluster_api(model, &mut out);
     announcements(model, &mut out);
     cluster_cidrs(model, &mut out);

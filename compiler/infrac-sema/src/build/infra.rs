@@ -182,6 +182,7 @@ impl<'a> Sema<'a> {
                 f.decl_ref("dhcp_server"),
                 f.decl_ref("dns_server"),
             ));
+            let dns = spanned_ip_list(&f, "dns");
             model.networks.push(Network {
                 zone: f.string("zone").unwrap_or_else(|| name.to_string()),
                 name: name.to_string(),
@@ -199,7 +200,8 @@ impl<'a> Sema<'a> {
                     Some(Spanned::new(mode, w.span))
                 }),
                 dhcp6: f.range_ipv6("dhcp6"),
-                dns: ip_list(&f, "dns"),
+                dns: dns.iter().map(|a| a.value).collect(),
+                dns_spans: dns.iter().map(|a| a.span).collect(),
                 uplink: f.bool("uplink").unwrap_or(false),
                 overlay,
                 // Resolved once machines exist.
@@ -449,6 +451,16 @@ fn is_ssh_public_key(key: &str) -> bool {
 /// Tailscale's address ranges: CGNAT space and its ULA.
 const TAILSCALE_V4: &str = "100.64.0.0/10";
 const TAILSCALE_V6: &str = "fd7a:115c:a1e0::/48";
+
+fn spanned_ip_list(f: &Fields, name: &str) -> Vec<Spanned<IpAddr>> {
+    f.list(name)
+        .into_iter()
+        .filter_map(|(v, span)| match v {
+            Value::Ip(a) => Some(Spanned::new(a, span)),
+            _ => None,
+        })
+        .collect()
+}
 
 fn ip_list(f: &Fields, name: &str) -> Vec<IpAddr> {
     f.list(name)

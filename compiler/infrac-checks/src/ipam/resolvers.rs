@@ -1,0 +1,184 @@
+//! The DNS servers a network hands out (W0452): a resolver inside one of the lab's own
+//! networks is a machine of the lab, and that machine answers DNS. A typo in `dns`, or a
+//! resolver moved to another address, leaves every client of the network without name
+//! resolution, and nothing in the generated files says why.
+//!
+//! Resolvers outside the lab's networks (a provider's, a public one), on uplinks and on
+//! overlays (Tailscale's MagicDNS is an address no machine holds) are not the lab's to
+//! check. Inside, an address that a static lease or the network's own gateway holds
+//! belongs to a device the lab does not describe (a consumer router, a printer), and a
+//! machine that declares nothing it runs may run anything: those stay quiet.
+
+use infrac_diagnostics::{Code, Diagnostic};
+use infrac_model::listeners::listeners;
+use infrac_model::{roles, MachineId, Model, NetworkId, OsFamily, Platform, Protocol};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    // Each resolver inside a lab network: the network handing it out, the address, its
+    // index in `dns`, and the network it lies in.
+    let inside: Vec<(NetworkId, IpAddr, usize, NetworkId)> = model
+        .networks
+        .iter()
+        .enumerate()
+        .flat_map(|(n, network)| {
+            network
+                .dns
+                .iter()
+                .enumerate()
+                .map(move |(i, a)| (NetworkId(n as u32), *a, i))
+        })
+        .filter_map(|(n, address, i)| Some((n, address, i, lab_network_of(model, address)?)))
+        .collect();
+    if inside.is_empty() {
+        return;
+    }
+    let mut holders: HashMap<IpAddr, MachineId> = HashMap::new();
+    for (id, machine) in model.machines() {
+        for (_, address) in machine.each_address() {
+            holders.entry(address.value).or_insert(id);
+        }
+    }
+    let answering = Answering::of(model);
+    for (network_id, address, i, home) in inside {
+        let network = model.network(network_id);
+        let Some(span) = network.dns_spans.get(i).copied() else {
+            continue;
+        };
+        let Some(&holder) = holders.get(&address) else {
+            if device_outside_the_lab(model, address) {
+                continue;
+            }
+            out.push(
+                Diagnostic::warning(
+                    Code::RESOLVER_UNANSWERED,
+                    format!(
+                        "network {} hands out {address} as its DNS server, an address nothing in the lab holds",
+                        network.name
+                    ),
+                    span,
+                    format!(
+                        "no machine on network {} has this address",
+                        model.network(home).name
+                    ),
+                )
+                .with_help(answering.help(model, network_id, None)),
+            );
+            continue;
+        };
+        if answering.answers(model, holder) != Some(false) {
+            continue;
+        }
+        let machine = model.machine(holder);
+        out.push(
+            Diagnostic::warning(
+                Code::RESOLVER_UNANSWERED,
+                format!(
+                    "network {} hands out {address} as its DNS server, but {} answers no DNS",
+                    network.name, machine.name
+                ),
+                span,
+                format!("{address} is {}", machine.name),
+            )
+            .with_label(
+                machine.name_span,
+                format!("nothing on {} listens on udp/53", machine.name),
+            )
+            .with_help(answering.help(model, network_id, Some(holder))),
+        );
+    }
+}
+
+/// The lab network (not an uplink, not an overlay) whose prefix holds `address`.
+fn lab_network_of(model: &Model, address: IpAddr) -> Option<NetworkId> {
+    model
+        .networks
+        .iter()
+        .position(|n| {
+            !n.uplink
+                && n.overlay.is_none()
+                && match address {
+                    IpAddr::V4(a) => n.ipv4.is_some_and(|p| p.value.contains(&a)),
+                    IpAddr::V6(a) => n.ipv6.is_some_and(|p| p.value.contains(&a)),
+                }
+        })
+        .map(|i| NetworkId(i as u32))
+}
+
+/// Whether `address` is held by something the lab names but does not describe: a static
+/// lease's device, or a network's gateway that no machine of the lab holds.
+fn device_outside_the_lab(model: &Model, address: IpAddr) -> bool {
+    model.networks.iter().any(|n| {
+        n.gateway.is_some_and(|g| IpAddr::V4(g.value) == address)
+            || n.gateway6.is_some_and(|g| IpAddr::V6(g.value) == address)
+            || n.leases.iter().any(|l| IpAddr::V4(l.ip.value) == address)
+    })
+}
+
+/// What answers DNS on the lab's machines.
+struct Answering {
+    /// Machines with something listening on udp/53 (a service, a Compose service's
+    /// published port, a pod on the host network).
+    udp53: Vec<MachineId>,
+    /// Machines that declare anything at all they run.
+    declaring: Vec<MachineId>,
+}
+
+impl Answering {
+    fn of(model: &Model) -> Answering {
+        let mut udp53 = Vec::new();
+        let mut declaring = Vec::new();
+        for listener in listeners(model) {
+            declaring.push(listener.machine);
+            if listener.port.contains(Protocol::Udp, 53) {
+                udp53.push(listener.machine);
+            }
+        }
+        for (id, machine) in model.machines() {
+            if !machine.services.is_empty() {
+                declaring.push(id);
+            }
+        }
+        Answering { udp53, declaring }
+    }
+
+    /// Whether `machine` answers DNS: `None` when the lab cannot tell (it declares
+    /// nothing it runs, and infrac does not write its whole configuration).
+    fn answers(&self, model: &Model, machine: MachineId) -> Option<bool> {
+        let m = model.machine(machine);
+        if m.platform == Platform::Openwrt
+            || !roles::dns_networks(model, machine).is_empty()
+            || self.udp53.contains(&machine)
+        {
+            return Some(true);
+        }
+        let whole = roles::os_family(model, machine) == Some(OsFamily::Nixos);
+        (whole || self.declaring.contains(&machine)).then_some(false)
+    }
+
+    /// The fix: the address of the machine that answers DNS on the network, when there
+    /// is one; else making `holder`, the machine the address belongs to, answer.
+    fn help(&self, model: &Model, network: NetworkId, holder: Option<MachineId>) -> String {
+        match roles::dns_server(model, network) {
+            Some(server) => {
+                let m = model.machine(server);
+                let address = m
+                    .each_address()
+                    .find(|(n, _)| *n == network)
+                    .map(|(_, a)| a.value.to_string());
+                match address {
+                    Some(a) => format!("{} answers DNS here: `dns = [{a}]`", m.name),
+                    None => format!("hand out the address of {}, which answers DNS here", m.name),
+                }
+            }
+            None => match holder {
+                Some(holder) => format!(
+                    "hand out the address of a machine that answers DNS, make {} the network's `dns_server`, or list the resolver it runs (`services = [unbound]`)",
+                    model.machine(holder).name
+                ),
+                None => "hand out the address of a machine that answers DNS, or declare the device that does (`machine … { platform = appliance, services = [dnsmasq] }`)".to_string(),
+            },
+        }
+    }
+}
