@@ -1,5 +1,7 @@
-//! WireGuard overlays: every member's public key is its own (E0455), and a member whose
-//! endpoint names one of its own addresses listens on the endpoint's port (E0456).
+//! WireGuard overlays: every member's public key is its own (E0455), a member whose
+//! endpoint names one of its own addresses listens on the endpoint's port (E0456), and
+//! one whose endpoint names a router's address is reached through a port forward there
+//! (E0457).
 //!
 //! A peer is known by its public key: two members with one key are one peer to everyone
 //! else, and the tunnel goes to whichever the last configuration line names. A member's
@@ -9,7 +11,7 @@
 use crate::holders;
 use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::interfaces::{parse_endpoint, wireguard_ports, EndpointHost};
-use infrac_model::{Machine, Model};
+use infrac_model::{roles, Machine, Model, Protocol};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -17,6 +19,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     shared_keys(model, &mut out);
     endpoint_ports(model, &mut out);
+    endpoint_forwards(model, &mut out);
     out
 }
 
@@ -129,4 +132,81 @@ fn own_address(machine: &Machine, address: IpAddr) -> bool {
             || nic.ip6.is_some_and(|ip| IpAddr::V6(ip.value) == address)
     });
     on_nics || machine.addresses.iter().any(|p| p.address.value == address)
+}
+
+/// A member behind a router: its endpoint is an address of another machine of the lab
+/// whose firewall infrac writes, so the peers' handshakes reach the member only through
+/// a port forward of the endpoint's UDP port there, to the port the member listens on.
+/// A router the lab does not configure (no `firewall on` it) may forward anything, and a
+/// forward to another port of the member is E0566's (nothing listens there).
+fn endpoint_forwards(model: &Model, out: &mut Vec<Diagnostic>) {
+    if model.firewalls.is_empty() {
+        return;
+    }
+    let members = model
+        .machines()
+        .filter(|(_, m)| m.nics.iter().any(|nic| nic.wireguard.is_some()));
+    for (id, machine) in members {
+        for (index, network, port) in wireguard_ports(model, machine) {
+            let Some(endpoint) = machine.nics[index]
+                .wireguard
+                .as_ref()
+                .and_then(|w| w.endpoint.as_ref())
+            else {
+                continue;
+            };
+            let Some((EndpointHost::Address(host), named)) = parse_endpoint(&endpoint.value) else {
+                continue;
+            };
+            if own_address(machine, host) {
+                continue;
+            }
+            let Some((router_id, router)) = model.machines().find(|(_, m)| own_address(m, host))
+            else {
+                continue;
+            };
+            let Some((_, firewall)) = roles::firewall_of(model, router_id) else {
+                continue;
+            };
+            let forward = firewall
+                .forwards
+                .iter()
+                .find(|f| f.port.value.contains(Protocol::Udp, named));
+            // A forward to another port of the member is E0566's: nothing listens there.
+            if forward.is_some_and(|f| f.target == id) {
+                continue;
+            }
+            let overlay = &model.network(network).name;
+            let d = Diagnostic::error(
+                Code::WIREGUARD_ENDPOINT_FORWARD,
+                format!(
+                    "{}'s endpoint on WireGuard overlay `{overlay}` is {}'s address, but {} does not forward udp/{named} to it",
+                    machine.name, router.name, router.name
+                ),
+                endpoint.span,
+                format!("{host} is {}'s address", router.name),
+            );
+            let d = match forward {
+                Some(f) => d.with_label(
+                    f.span,
+                    format!("forwards it to {}", model.machine(f.target).name),
+                ),
+                None => d.with_label(firewall.span, format!("no `forward` of udp/{named} here")),
+            };
+            let zone = router
+                .each_address()
+                .find(|(_, a)| a.value == host)
+                .map_or_else(|| "wan".to_string(), |(n, _)| model.network(n).zone.clone());
+            out.push(
+                d.with_note(format!(
+                    "the other members send their handshakes to {host}:{named}; {} listens on udp/{port}",
+                    machine.name
+                ))
+                .with_help(format!(
+                    "forward the port on {}: `forward {zone} udp/{named} -> {}:{port}`",
+                    router.name, machine.name
+                )),
+            );
+        }
+    }
 }

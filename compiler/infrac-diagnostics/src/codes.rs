@@ -171,6 +171,7 @@ codes! {
     STATIC_IN_DHCP6_POOL = "E0454", "static IPv6 address inside the DHCPv6 pool";
     WIREGUARD_SHARED_KEY = "E0455", "two WireGuard members with one public key";
     WIREGUARD_ENDPOINT_PORT = "E0456", "WireGuard endpoint on a member's own address with a port it does not listen on";
+    WIREGUARD_ENDPOINT_FORWARD = "E0457", "WireGuard endpoint on a router that does not forward it to the member";
     GUEST_MORE_VCPUS_THAN_HOST = "E0490", "a VM has more vCPUs than its host has logical CPUs";
     ROLE_WITHOUT_DAEMON = "E0491", "a role on a machine whose generated configuration cannot run it";
     IPV6_NOT_ADVERTISED = "W0450", "a network with an IPv6 prefix has nothing that advertises it";
