@@ -5,6 +5,7 @@
 
 pub mod budget;
 pub mod compose;
+pub mod etcd;
 pub mod expect;
 pub mod firewall;
 mod holders;
@@ -35,7 +36,7 @@ type Family = fn(&Model) -> Vec<Diagnostic>;
 
 /// Every family that depends on nothing but the model, in the order their findings are
 /// listed before sorting (the sort is stable, so this order breaks ties).
-const FAMILIES: [Family; 20] = [
+const FAMILIES: [Family; 21] = [
     budget::check,
     compose::check,
     host_ports::check,
@@ -47,6 +48,7 @@ const FAMILIES: [Family; 20] = [
     pve_ceph::check,
     pve_cluster::check,
     pve_ha::check,
+    etcd::check,
     pve_storage::check,
     wiring::check,
     wireguard::check,

@@ -269,5 +269,6 @@ codes! {
     HA_N_MINUS_ONE = "W0504", "the other nodes cannot hold an HA rule's guests when one node fails";
     K8S_SERVERS_SHARE_NODE = "W0505", "Kubernetes servers share one Proxmox node";
     CEPH_MIN_SIZE_ONE = "W0506", "a Ceph pool that accepts writes with a single replica";
+    K8S_EVEN_SERVERS = "W0507", "a Kubernetes cluster with an even number of servers";
     STORAGE_NFS_PATH = "W0503", "an NFS, CIFS or dir pool without its path or share gets no storage.cfg entry";
 }
