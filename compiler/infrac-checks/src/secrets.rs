@@ -119,7 +119,13 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
                 texts.push((v, a.span, format!("env {name} of app {}", a.name)));
             }
         }
-        texts.push((&a.image, a.span, format!("the image of app {}", a.name)));
+        if let Some(image) = &a.image {
+            texts.push((
+                image.as_str(),
+                a.span,
+                format!("the image of app {}", a.name),
+            ));
+        }
     }
     for (_, m) in model.machines() {
         if let Some(u) = &m.bmc_user {

@@ -317,7 +317,7 @@ fn cluster_allocatable_counts_vcpus_and_each_node_once() {
         cluster: infrac_model::ClusterId(c as u32),
         namespace: "default".into(),
         namespace_span: span,
-        image: "nginx".into(),
+        image: infrac_model::ImageRef::parse("nginx:1.29").ok(),
         replicas: 1,
         port: None,
         expose: Spanned::new(infrac_model::Expose::ClusterIp, span),

@@ -250,6 +250,7 @@ codes! {
     DOC_COMMENT_DETACHED = "W0101", "doc comment attached to nothing";
     UNUSED_IMPORT = "W0201", "unused import";
     TEMPLATE_UNUSED = "W0202", "template never used";
+    IMAGE_NOT_PINNED = "W0301", "container image that is not pinned to a release";
     GUEST_WOULD_NOT_FIT = "W0401", "a guest that is not started at boot would not fit when started";
     NUMA_SPAN = "W0402", "a guest has more cores than one NUMA node";
     DHCP_WITHOUT_SERVER = "W0410", "DHCP range without a DHCP server";

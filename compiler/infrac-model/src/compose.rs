@@ -23,7 +23,8 @@ pub struct Stack {
 pub struct ComposeService {
     pub name: String,
     pub doc: Option<String>,
-    pub image: String,
+    /// `None` only in a model with errors, which no target reads.
+    pub image: Option<crate::ImageRef>,
     /// The command in exec form (replaces the image's `CMD`); empty keeps the image's.
     pub command: Vec<String>,
     pub network_mode: NetworkMode,

@@ -1345,7 +1345,8 @@ pub struct App {
     /// Where the namespace is written (the app's name when it is left at `default`).
     #[serde(skip)]
     pub namespace_span: Span,
-    pub image: String,
+    /// `None` only in a model with errors, which no target reads.
+    pub image: Option<crate::ImageRef>,
     pub replicas: u32,
     pub port: Option<Spanned<PortSpec>>,
     pub expose: Spanned<Expose>,

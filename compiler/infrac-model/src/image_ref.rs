@@ -20,8 +20,67 @@
 //! part that is a registry only for its capitals (`LinuxServer/sonarr`) parses, but is a
 //! repository written in upper case, and is refused too.
 
+/// A container image reference that Docker and the kubelet parse. It serialises as its
+/// text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    text: String,
+    /// Where the tag starts in `text`, after its `:`, and where it ends.
+    tag: Option<(usize, usize)>,
+    digest: bool,
+}
+
+impl ImageRef {
+    /// The reference, or why Docker and the kubelet would refuse it.
+    pub fn parse(text: &str) -> Result<ImageRef, String> {
+        if let Some(why) = problem(text) {
+            return Err(why);
+        }
+        let (rest, digest) = match text.split_once('@') {
+            Some((rest, _)) => (rest, true),
+            None => (text, false),
+        };
+        let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+        let tag = rest[last_slash..]
+            .find(':')
+            .map(|i| (last_slash + i + 1, rest.len()));
+        Ok(ImageRef {
+            text: text.to_string(),
+            tag,
+            digest,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The tag (`grafana/grafana:12.3.0` → `12.3.0`), if the reference has one.
+    pub fn tag(&self) -> Option<&str> {
+        self.tag.map(|(start, end)| &self.text[start..end])
+    }
+
+    /// Whether the reference names one image: by digest, or by a tag other than
+    /// `latest`. Without either, every pull may fetch another release.
+    pub fn is_pinned(&self) -> bool {
+        self.digest || self.tag().is_some_and(|t| t != "latest")
+    }
+}
+
+impl std::fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl serde::Serialize for ImageRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
 /// Why `reference` is not an image reference, or `None` when it is one.
-pub(crate) fn problem(reference: &str) -> Option<String> {
+pub fn problem(reference: &str) -> Option<String> {
     if reference.is_empty() {
         return Some("it is empty".into());
     }
@@ -227,7 +286,37 @@ fn is_digest(digest: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::problem;
+    use super::{problem, ImageRef};
+
+    #[test]
+    fn tags_and_pins() {
+        let tag = |r: &str| ImageRef::parse(r).map(|i| i.tag().map(str::to_string));
+        assert_eq!(tag("grafana/grafana:12.3.0"), Ok(Some("12.3.0".into())));
+        assert_eq!(tag("registry:5000/team/app"), Ok(None));
+        assert_eq!(
+            tag("localhost:5000/team/app:latest"),
+            Ok(Some("latest".into()))
+        );
+        assert_eq!(
+            tag("ghcr.io/org/app:1.0@sha256:4b7ce07002c69e8f3d704a9c5d6fd3053be500b7f1c69fc0d80990c2ad8dd412"),
+            Ok(Some("1.0".into()))
+        );
+        let pinned = |r: &str| ImageRef::parse(r).map(|i| i.is_pinned());
+        assert_eq!(pinned("nginx:1.29"), Ok(true));
+        assert_eq!(pinned("nginx"), Ok(false));
+        assert_eq!(pinned("nginx:latest"), Ok(false));
+        assert_eq!(
+            pinned(
+                "alpine@sha256:4b7ce07002c69e8f3d704a9c5d6fd3053be500b7f1c69fc0d80990c2ad8dd412"
+            ),
+            Ok(true)
+        );
+        assert!(ImageRef::parse("Nginx").is_err());
+        assert_eq!(
+            ImageRef::parse("lscr.io/linuxserver/plex:1.41.6").map(|i| i.to_string()),
+            Ok("lscr.io/linuxserver/plex:1.41.6".to_string())
+        );
+    }
 
     /// References Docker and containerd accept, from distribution/reference's own tests
     /// and from the images labs name.

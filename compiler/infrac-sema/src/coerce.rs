@@ -311,9 +311,14 @@ impl<'a> Sema<'a> {
                 let part = self.coerce(v, span, inner, ctx)?;
                 Some(Value::Count(1, Box::new(part)))
             }
-            (Ty::Image, Value::Str(s)) => match crate::image_ref::problem(&s) {
-                None => Some(Value::Str(s)),
-                Some(why) => {
+            (Ty::Image, Value::Str(s)) => match infrac_model::ImageRef::parse(&s) {
+                Ok(image) => {
+                    if !image.is_pinned() {
+                        self.diags.push(unpinned_image(&image, span));
+                    }
+                    Some(Value::Str(s))
+                }
+                Err(why) => {
                     self.diags.push(
                         Diagnostic::error(
                             Code::INVALID_IMAGE,
@@ -507,4 +512,25 @@ pub(crate) fn article_for(keyword: &str) -> &'static str {
     } else {
         "a"
     }
+}
+
+/// W0301: an image without a tag, or tagged `latest`, is whatever the registry serves on
+/// the day of the pull: two machines built from one lab, or one machine before and
+/// after a `docker compose pull`, run different releases.
+fn unpinned_image(image: &infrac_model::ImageRef, span: Span) -> Diagnostic {
+    let label = if image.tag().is_some() {
+        "`latest` moves with every release"
+    } else {
+        "no tag: Docker pulls `latest`"
+    };
+    let name = image.as_str().trim_end_matches(":latest");
+    Diagnostic::warning(
+        Code::IMAGE_NOT_PINNED,
+        format!("image `{image}` is not pinned to a release"),
+        span,
+        label,
+    )
+    .with_help(format!(
+        "name the release you run, as the registry tags it (`{name}:1.2.3`), or pin a digest (`{name}@sha256:…`)"
+    ))
 }

@@ -12,7 +12,6 @@ mod coerce;
 mod decls;
 mod eval;
 mod fields;
-mod image_ref;
 mod prefixes;
 mod resolve;
 mod reuse;

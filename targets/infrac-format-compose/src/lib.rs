@@ -170,7 +170,7 @@ fn service(stack: &Stack, s: &ComposeService) -> Service {
         }
     }
     Service {
-        image: text::literal(&s.image),
+        image: text::literal(s.image.as_ref().map_or("", |i| i.as_str())),
         command: s.command.iter().map(|c| text::literal(c)).collect(),
         restart: s.restart.as_str(),
         network_mode: (s.network_mode == NetworkMode::Host).then_some("host"),

@@ -665,7 +665,7 @@ fn apps_table(apps: &[&App]) -> Table {
         table.row(vec![
             cell(&app.name),
             cell(&app.namespace),
-            cell(&app.image),
+            cell(app.image.as_ref().map_or("", |i| i.as_str())),
             app.replicas.to_string(),
             or_dash(app.port.map(|p| p.value.to_string())),
             exposed,

@@ -197,7 +197,11 @@ impl AppObjects {
         });
         let container = Container {
             name: name.clone(),
-            image: app.image.clone(),
+            image: app
+                .image
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             command: w.command.clone(),
             args: w.args.clone(),
             ports: w

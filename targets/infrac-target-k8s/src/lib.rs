@@ -25,7 +25,7 @@ mod tls;
 
 use infrac_diagnostics::Diagnostic;
 use infrac_model::{App, Artifact, Millis, Model, Target};
-use quantity::{dns_label, image_tag, label_value};
+use quantity::{dns_label, label_value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -110,7 +110,8 @@ fn selector_labels(app: &App) -> BTreeMap<String, String> {
 fn app_labels(app: &App) -> BTreeMap<String, String> {
     let mut labels = selector_labels(app);
     labels.extend(managed_labels());
-    if let Some(version) = image_tag(&app.image).and_then(label_value) {
+    let tag = app.image.as_ref().and_then(|i| i.tag());
+    if let Some(version) = tag.and_then(label_value) {
         labels.insert("app.kubernetes.io/version".into(), version);
     }
     let namespace = dns_label(&app.namespace);

@@ -63,13 +63,6 @@ pub fn label_value(text: &str) -> Option<String> {
     valid.then(|| text.to_string())
 }
 
-/// The tag of an image reference (`grafana/grafana:11.2.0` → `11.2.0`), if it has one.
-pub fn image_tag(image: &str) -> Option<&str> {
-    let without_digest = image.split('@').next().unwrap_or(image);
-    let last_segment = without_digest.rsplit('/').next().unwrap_or(without_digest);
-    last_segment.split_once(':').map(|(_, tag)| tag)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,8 +89,5 @@ mod tests {
         assert_eq!(dns_label("--"), "unnamed");
         assert_eq!(label_value("11.2.0").as_deref(), Some("11.2.0"));
         assert_eq!(label_value("-x"), None);
-        assert_eq!(image_tag("grafana/grafana:11.2.0"), Some("11.2.0"));
-        assert_eq!(image_tag("registry:5000/team/app"), None);
-        assert_eq!(image_tag("registry:5000/app:1.0@sha256:abc"), Some("1.0"));
     }
 }

@@ -247,7 +247,7 @@ impl<'a> Sema<'a> {
         Some(ComposeService {
             name,
             doc: b.doc.clone(),
-            image: f.string("image").unwrap_or_default(),
+            image: f.string("image").and_then(|s| ImageRef::parse(&s).ok()),
             command: f
                 .list("command")
                 .into_iter()

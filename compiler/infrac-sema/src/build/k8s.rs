@@ -121,7 +121,9 @@ impl<'a> Sema<'a> {
             model.apps.push(App {
                 namespace: f.string("namespace").unwrap_or_else(|| "default".into()),
                 namespace_span: f.get("namespace").map_or(name_span, |a| a.span),
-                image: f.string("image").unwrap_or_default(),
+                image: f
+                    .string("image")
+                    .and_then(|s| infrac_model::ImageRef::parse(&s).ok()),
                 replicas: f.u32("replicas").map_or(1, |r| r.value),
                 port: built.port,
                 expose: f
