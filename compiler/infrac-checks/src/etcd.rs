@@ -14,13 +14,10 @@ use infrac_model::{MachineId, Model};
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for cluster in &model.clusters {
-        let mut servers: Vec<MachineId> = Vec::with_capacity(cluster.servers.len());
-        for server in &cluster.servers {
-            // A server listed twice is another check's finding, not two servers.
-            if !servers.contains(&server.value) {
-                servers.push(server.value);
-            }
-        }
+        // A server listed twice is another check's finding, not two servers.
+        let mut servers: Vec<MachineId> = cluster.servers.iter().map(|s| s.value).collect();
+        servers.sort_unstable();
+        servers.dedup();
         let n = servers.len();
         if n < 2 || n % 2 == 1 {
             continue;

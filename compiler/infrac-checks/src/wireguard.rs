@@ -11,8 +11,8 @@
 use crate::holders;
 use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::interfaces::{parse_endpoint, wireguard_ports, EndpointHost};
-use infrac_model::{roles, Machine, Model, Protocol};
-use std::collections::BTreeMap;
+use infrac_model::{roles, Machine, MachineId, Model, Protocol};
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 pub fn check(model: &Model) -> Vec<Diagnostic> {
@@ -146,6 +146,8 @@ fn endpoint_forwards(model: &Model, out: &mut Vec<Diagnostic>) {
     let members = model
         .machines()
         .filter(|(_, m)| m.nics.iter().any(|nic| nic.wireguard.is_some()));
+    // Every machine's addresses, made when the first endpoint needs them.
+    let mut holders: Option<HashMap<IpAddr, MachineId>> = None;
     for (id, machine) in members {
         for (index, network, port) in wireguard_ports(model, machine) {
             let Some(endpoint) = machine.nics[index]
@@ -161,10 +163,11 @@ fn endpoint_forwards(model: &Model, out: &mut Vec<Diagnostic>) {
             if own_address(machine, host) {
                 continue;
             }
-            let Some((router_id, router)) = model.machines().find(|(_, m)| own_address(m, host))
-            else {
+            let holders = holders.get_or_insert_with(|| roles::address_holders(model));
+            let Some(&router_id) = holders.get(&host) else {
                 continue;
             };
+            let router = model.machine(router_id);
             let Some((_, firewall)) = roles::firewall_of(model, router_id) else {
                 continue;
             };

@@ -5,8 +5,8 @@
 //! the NixOS configurations agree.
 
 use crate::{
-    BgpRouter, ClusterId, Firewall, Lease, MachineId, Model, NetworkId, OsFamily, Platform,
-    StoragePool,
+    BgpRouter, ClusterId, Firewall, Lease, MachineId, Model, Network, NetworkId, OsFamily,
+    Platform, Spanned, StoragePool,
 };
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -77,10 +77,13 @@ pub fn dhcp_server(model: &Model, network: NetworkId) -> Option<MachineId> {
     if let Some(server) = net.dhcp_server {
         return Some(server.value);
     }
-    gateway_holder(model, network).filter(|id| {
-        let m = model.machine(*id);
-        m.platform == Platform::Openwrt || m.runs("kea") || m.runs("dnsmasq")
-    })
+    gateway_holder(model, network).filter(|id| leases_out(model, *id))
+}
+
+/// Whether a machine holding a network's gateway serves DHCP there on its own.
+fn leases_out(model: &Model, id: MachineId) -> bool {
+    let m = model.machine(id);
+    m.platform == Platform::Openwrt || m.runs("kea") || m.runs("dnsmasq")
 }
 
 /// The machine that answers DNS on a network: the one the network names, else the
@@ -91,26 +94,124 @@ pub fn dns_server(model: &Model, network: NetworkId) -> Option<MachineId> {
     if let Some(server) = net.dns_server {
         return Some(server.value);
     }
-    gateway_holder(model, network).filter(|id| {
-        let m = model.machine(*id);
-        m.platform == Platform::Openwrt || m.runs("unbound") || m.runs("dnsmasq")
-    })
+    gateway_holder(model, network).filter(|id| resolves(model, *id))
 }
 
-/// The networks a machine serves DHCP on, in network order.
+/// [`dhcp_server`] of every network, by network, in one pass over the machines.
+pub fn dhcp_servers(model: &Model) -> Vec<Option<MachineId>> {
+    let holders = gateway_holders(model);
+    model
+        .networks
+        .iter()
+        .zip(holders)
+        .map(|(net, holder)| {
+            net.dhcp?;
+            match net.dhcp_server {
+                Some(server) => Some(server.value),
+                None => holder.filter(|id| leases_out(model, *id)),
+            }
+        })
+        .collect()
+}
+
+/// [`dns_server`] of every network, by network, in one pass over the machines.
+pub fn dns_servers(model: &Model) -> Vec<Option<MachineId>> {
+    let holders = gateway_holders(model);
+    model
+        .networks
+        .iter()
+        .zip(holders)
+        .map(|(net, holder)| match net.dns_server {
+            Some(server) => Some(server.value),
+            None => holder.filter(|id| resolves(model, *id)),
+        })
+        .collect()
+}
+
+/// Whether a machine holding a network's gateway answers DNS there on its own.
+fn resolves(model: &Model, id: MachineId) -> bool {
+    let m = model.machine(id);
+    m.platform == Platform::Openwrt || m.runs("unbound") || m.runs("dnsmasq")
+}
+
+/// The networks a machine serves DHCP on, in network order: those whose
+/// [`dhcp_server`] it is.
 pub fn dhcp_networks(model: &Model, machine: MachineId) -> Vec<NetworkId> {
+    served(
+        model,
+        machine,
+        |net| net.dhcp.is_some(),
+        |net| net.dhcp_server,
+        leases_out,
+    )
+}
+
+/// The networks a machine answers DNS on, in network order: those whose [`dns_server`]
+/// it is.
+pub fn dns_networks(model: &Model, machine: MachineId) -> Vec<NetworkId> {
+    served(model, machine, |_| true, |net| net.dns_server, resolves)
+}
+
+/// The networks a machine serves by role: named as the server, or, where none is named,
+/// holding the gateway (the first machine to, as [`gateway_holder`] finds it) and
+/// running the server. Each network costs a look at the machine's own NICs; only a
+/// gateway it holds costs the search for the first holder, so asking every machine is
+/// linear in the lab, not in its square.
+fn served(
+    model: &Model,
+    machine: MachineId,
+    applies: impl Fn(&Network) -> bool,
+    named: impl Fn(&Network) -> Option<Spanned<MachineId>>,
+    runs: impl Fn(&Model, MachineId) -> bool,
+) -> Vec<NetworkId> {
+    let m = model.machine(machine);
+    let runs = runs(model, machine);
     (0..model.networks.len())
         .map(|i| NetworkId(i as u32))
-        .filter(|n| dhcp_server(model, *n) == Some(machine))
+        .filter(|&n| {
+            let net = model.network(n);
+            if !applies(net) {
+                return false;
+            }
+            if let Some(server) = named(net) {
+                return server.value == machine;
+            }
+            let Some(gateway) = net.gateway.map(|g| g.value) else {
+                return false;
+            };
+            runs && m
+                .attached()
+                .any(|(_, nic, on)| on == n && nic.ip.map(|ip| ip.value) == Some(gateway))
+                && gateway_holder(model, n) == Some(machine)
+        })
         .collect()
 }
 
-/// The networks a machine answers DNS on, in network order.
-pub fn dns_networks(model: &Model, machine: MachineId) -> Vec<NetworkId> {
-    (0..model.networks.len())
-        .map(|i| NetworkId(i as u32))
-        .filter(|n| dns_server(model, *n) == Some(machine))
-        .collect()
+/// The machine holding each static address of the lab (the first in model order, for an
+/// address two machines hold, which the addressing checks report).
+pub fn address_holders(model: &Model) -> std::collections::HashMap<std::net::IpAddr, MachineId> {
+    let mut holders = std::collections::HashMap::new();
+    for (id, machine) in model.machines() {
+        for (_, address) in machine.each_address() {
+            holders.entry(address.value).or_insert(id);
+        }
+    }
+    holders
+}
+
+/// [`gateway_holder`] of every network, by network, in one pass over the machines.
+pub fn gateway_holders(model: &Model) -> Vec<Option<MachineId>> {
+    let mut holders = vec![None; model.networks.len()];
+    for (id, m) in model.machines() {
+        for (_, nic, n) in m.attached() {
+            let gateway = model.network(n).gateway.map(|g| g.value);
+            let slot = &mut holders[n.0 as usize];
+            if slot.is_none() && gateway.is_some() && nic.ip.map(|ip| ip.value) == gateway {
+                *slot = Some(id);
+            }
+        }
+    }
+    holders
 }
 
 /// The machine whose NIC holds a network's IPv4 gateway address.

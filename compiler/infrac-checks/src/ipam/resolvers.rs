@@ -12,7 +12,7 @@
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::listeners::listeners;
 use infrac_model::{roles, MachineId, Model, NetworkId, OsFamily, Platform, Protocol};
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
@@ -34,12 +34,7 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     if inside.is_empty() {
         return;
     }
-    let mut holders: HashMap<IpAddr, MachineId> = HashMap::new();
-    for (id, machine) in model.machines() {
-        for (_, address) in machine.each_address() {
-            holders.entry(address.value).or_insert(id);
-        }
-    }
+    let holders = roles::address_holders(model);
     let answering = Answering::of(model);
     for (network_id, address, i, home) in inside {
         let network = model.network(network_id);
@@ -116,31 +111,42 @@ fn device_outside_the_lab(model: &Model, address: IpAddr) -> bool {
     })
 }
 
-/// What answers DNS on the lab's machines.
+/// What answers DNS on the lab's machines, found once for every resolver asked about.
 struct Answering {
     /// Machines with something listening on udp/53 (a service, a Compose service's
     /// published port, a pod on the host network).
-    udp53: Vec<MachineId>,
+    udp53: HashSet<MachineId>,
     /// Machines that declare anything at all they run.
-    declaring: Vec<MachineId>,
+    declaring: HashSet<MachineId>,
+    /// The DNS server of each network, by network (`roles::dns_servers`).
+    servers: Vec<Option<MachineId>>,
+    /// The machines among them.
+    serving: HashSet<MachineId>,
 }
 
 impl Answering {
     fn of(model: &Model) -> Answering {
-        let mut udp53 = Vec::new();
-        let mut declaring = Vec::new();
+        let mut udp53 = HashSet::new();
+        let mut declaring = HashSet::new();
         for listener in listeners(model) {
-            declaring.push(listener.machine);
+            declaring.insert(listener.machine);
             if listener.port.contains(Protocol::Udp, 53) {
-                udp53.push(listener.machine);
+                udp53.insert(listener.machine);
             }
         }
         for (id, machine) in model.machines() {
             if !machine.services.is_empty() {
-                declaring.push(id);
+                declaring.insert(id);
             }
         }
-        Answering { udp53, declaring }
+        let servers = roles::dns_servers(model);
+        let serving = servers.iter().flatten().copied().collect();
+        Answering {
+            udp53,
+            declaring,
+            servers,
+            serving,
+        }
     }
 
     /// Whether `machine` answers DNS: `None` when the lab cannot tell (it declares
@@ -148,7 +154,7 @@ impl Answering {
     fn answers(&self, model: &Model, machine: MachineId) -> Option<bool> {
         let m = model.machine(machine);
         if m.platform == Platform::Openwrt
-            || !roles::dns_networks(model, machine).is_empty()
+            || self.serving.contains(&machine)
             || self.udp53.contains(&machine)
         {
             return Some(true);
@@ -160,7 +166,7 @@ impl Answering {
     /// The fix: the address of the machine that answers DNS on the network, when there
     /// is one; else making `holder`, the machine the address belongs to, answer.
     fn help(&self, model: &Model, network: NetworkId, holder: Option<MachineId>) -> String {
-        match roles::dns_server(model, network) {
+        match self.servers.get(network.0 as usize).copied().flatten() {
             Some(server) => {
                 let m = model.machine(server);
                 let address = m

@@ -8,13 +8,61 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs the server and lease checks.
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    let roles = Roles::of(model);
     for index in 0..model.networks.len() {
         let id = NetworkId(index as u32);
         named_servers(model, id, out);
         servers_run_the_service(model, id, out);
-        dhcp_servers(model, id, out);
+        dhcp_servers(model, &roles, id, out);
     }
     macs(model, out);
+}
+
+/// Who serves DHCP where, found once for every network: each network's DHCP server and
+/// gateway holder, and the machines that would answer DHCP on a network on their own
+/// (see [`Roles::unassigned`]), by network.
+struct Roles<'m> {
+    dhcp: Vec<Option<MachineId>>,
+    gateways: Vec<Option<MachineId>>,
+    unassigned: BTreeMap<NetworkId, Vec<(MachineId, &'m str, Span)>>,
+}
+
+impl<'m> Roles<'m> {
+    /// The machines that would answer DHCP on a network on their own: they have a static
+    /// IPv4 address there and run a DHCP server, but serve no network by role, so nothing
+    /// the lab generates confines them to the networks they are meant for. In machine
+    /// order within each network.
+    fn of(model: &'m Model) -> Roles<'m> {
+        let dhcp = roles::dhcp_servers(model);
+        let serving: BTreeSet<MachineId> = dhcp.iter().flatten().copied().collect();
+        let mut unassigned: BTreeMap<NetworkId, Vec<(MachineId, &str, Span)>> = BTreeMap::new();
+        for (id, m) in model.machines() {
+            let Some((name, span)) = dhcp_service(model, id) else {
+                continue;
+            };
+            if serving.contains(&id) {
+                continue;
+            }
+            let placed = m
+                .addresses
+                .iter()
+                .filter(|p| p.address.value.is_ipv4())
+                .map(|p| p.network);
+            let on_nics = m
+                .attached()
+                .filter(|(_, nic, _)| !nic.dhcp && nic.ip.is_some())
+                .map(|(_, _, n)| n);
+            let networks: BTreeSet<NetworkId> = placed.chain(on_nics).collect();
+            for n in networks {
+                unassigned.entry(n).or_default().push((id, name, span));
+            }
+        }
+        Roles {
+            dhcp,
+            gateways: roles::gateway_holders(model),
+            unassigned,
+        }
+    }
 }
 
 /// How a machine is on a network, for serving it.
@@ -160,33 +208,25 @@ fn dhcp_service(model: &Model, machine: MachineId) -> Option<(&str, Span)> {
         .map(|s| (s.name.as_str(), s.span))
 }
 
-/// The machines that would answer DHCP on a network on their own: they have a static
-/// IPv4 address there and run a DHCP server, but serve no network by role, so nothing
-/// the lab generates confines them to the networks they are meant for.
-fn unassigned_dhcp(model: &Model, id: NetworkId) -> Vec<(MachineId, &str, Span)> {
-    model
-        .machines()
-        .filter(|(m, _)| matches!(presence(model, *m, id, true), Presence::Static))
-        .filter_map(|(m, _)| dhcp_service(model, m).map(|(name, span)| (m, name, span)))
-        .filter(|(m, _, _)| roles::dhcp_networks(model, *m).is_empty())
-        .collect()
-}
-
 /// A DHCP range needs one server: none leaves clients without addresses, two hand out
 /// conflicting leases.
-fn dhcp_servers(model: &Model, id: NetworkId, out: &mut Vec<Diagnostic>) {
+fn dhcp_servers(model: &Model, roles: &Roles, id: NetworkId, out: &mut Vec<Diagnostic>) {
     let network = model.network(id);
     let Some(range) = network.dhcp else { return };
-    let server = roles::dhcp_server(model, id);
-    let others: Vec<(MachineId, &str, Span)> = unassigned_dhcp(model, id)
+    let server = roles.dhcp[id.0 as usize];
+    let others: Vec<(MachineId, &str, Span)> = roles
+        .unassigned
+        .get(&id)
         .into_iter()
+        .flatten()
         .filter(|(m, _, _)| Some(*m) != server)
+        .copied()
         .collect();
     let (server, server_span, server_label, rest) = match (server, others.as_slice()) {
         (None, []) => {
             // A gateway outside the lab (the ISP's router) may well serve the range; only
             // a gateway the lab describes is known not to.
-            let Some(holder) = roles::gateway_holder(model, id) else {
+            let Some(holder) = roles.gateways[id.0 as usize] else {
                 return;
             };
             let holder = model.machine(holder);
