@@ -11,22 +11,36 @@
 use crate::holders;
 use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::interfaces::{parse_endpoint, wireguard_ports, EndpointHost};
-use infrac_model::{roles, Machine, MachineId, Model, Protocol};
+use infrac_model::{roles, Machine, MachineId, Model, Overlay, Protocol};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    shared_keys(model, &mut out);
-    endpoint_ports(model, &mut out);
-    endpoint_forwards(model, &mut out);
+    // A member's NIC is on a WireGuard overlay (E0315 otherwise): a lab without one has
+    // no member, and its machines are not visited at all.
+    let overlays = model
+        .networks
+        .iter()
+        .any(|n| n.overlay == Some(Overlay::Wireguard));
+    if !overlays {
+        return out;
+    }
+    // Most machines of a large lab are on no overlay: found once for every check here.
+    let members: Vec<(MachineId, &Machine)> = model
+        .machines()
+        .filter(|(_, m)| m.nics.iter().any(|nic| nic.wireguard.is_some()))
+        .collect();
+    shared_keys(&members, &mut out);
+    endpoint_ports(model, &members, &mut out);
+    endpoint_forwards(model, &members, &mut out);
     out
 }
 
-fn shared_keys(model: &Model, out: &mut Vec<Diagnostic>) {
+fn shared_keys(members: &[(MachineId, &Machine)], out: &mut Vec<Diagnostic>) {
     // Key → the members holding it: machine name and where the key is written.
     let mut holders: BTreeMap<&str, Vec<(&str, Span)>> = BTreeMap::new();
-    for machine in &model.machines {
+    for (_, machine) in members {
         for nic in &machine.nics {
             if let Some(member) = &nic.wireguard {
                 let held = holders.entry(member.public_key.value.as_str()).or_default();
@@ -70,13 +84,8 @@ fn shared_keys(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn endpoint_ports(model: &Model, out: &mut Vec<Diagnostic>) {
-    // Most machines of a large lab are on no overlay: asked first, cheaply.
-    let members = model
-        .machines
-        .iter()
-        .filter(|m| m.nics.iter().any(|nic| nic.wireguard.is_some()));
-    for machine in members {
+fn endpoint_ports(model: &Model, members: &[(MachineId, &Machine)], out: &mut Vec<Diagnostic>) {
+    for (_, machine) in members {
         for (n, (index, network, port)) in wireguard_ports(model, machine).into_iter().enumerate() {
             let Some(member) = &machine.nics[index].wireguard else {
                 continue;
@@ -139,16 +148,13 @@ fn own_address(machine: &Machine, address: IpAddr) -> bool {
 /// a port forward of the endpoint's UDP port there, to the port the member listens on.
 /// A router the lab does not configure (no `firewall on` it) may forward anything, and a
 /// forward to another port of the member is E0566's (nothing listens there).
-fn endpoint_forwards(model: &Model, out: &mut Vec<Diagnostic>) {
+fn endpoint_forwards(model: &Model, members: &[(MachineId, &Machine)], out: &mut Vec<Diagnostic>) {
     if model.firewalls.is_empty() {
         return;
     }
-    let members = model
-        .machines()
-        .filter(|(_, m)| m.nics.iter().any(|nic| nic.wireguard.is_some()));
     // Every machine's addresses, made when the first endpoint needs them.
     let mut holders: Option<HashMap<IpAddr, MachineId>> = None;
-    for (id, machine) in members {
+    for &(id, machine) in members {
         for (index, network, port) in wireguard_ports(model, machine) {
             let Some(endpoint) = machine.nics[index]
                 .wireguard

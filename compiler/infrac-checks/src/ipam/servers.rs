@@ -8,12 +8,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs the server and lease checks.
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    let roles = Roles::of(model);
+    // Only DHCP ranges need the roles, which visit every machine.
+    let ranges = model.networks.iter().any(|n| n.dhcp.is_some());
+    let roles = ranges.then(|| Roles::of(model));
     for index in 0..model.networks.len() {
         let id = NetworkId(index as u32);
         named_servers(model, id, out);
         servers_run_the_service(model, id, out);
-        dhcp_servers(model, &roles, id, out);
+        if let Some(roles) = &roles {
+            dhcp_servers(model, roles, id, out);
+        }
     }
     macs(model, out);
 }
