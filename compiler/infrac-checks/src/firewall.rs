@@ -488,29 +488,7 @@ fn bgp_blocked(policy: &Policy, out: &mut Vec<Diagnostic>) {
             format!("tcp/179 to and from {neighbor} is dropped"),
         );
         for decision in [a, b] {
-            match decision.decider {
-                Decider::Rule(i) => {
-                    let rule = &policy.rules(decision.chain)[i];
-                    match (rule.origin, rule.span) {
-                        (Origin::Builtin(bi), _) => {
-                            d = d.with_note(format!("built in: {}", bi.describe()))
-                        }
-                        (_, Some(s)) => {
-                            d = d.with_label(s, format!("drops it in `{}`", decision.chain))
-                        }
-                        _ => {}
-                    }
-                }
-                Decider::Policy => match policy.firewall.policy_spans[decision.chain as usize] {
-                    Some(s) => d = d.with_label(s, format!("drops it in `{}`", decision.chain)),
-                    None => {
-                        d = d.with_note(format!(
-                            "the {} chain's default policy drops it",
-                            decision.chain
-                        ))
-                    }
-                },
-            }
+            d = dropped_by(d, policy, decision.chain, decision.decider);
         }
         let zone = match link {
             Link::Interface(i) => policy.interfaces[i].zone.clone(),
@@ -519,5 +497,31 @@ fn bgp_blocked(policy: &Policy, out: &mut Vec<Diagnostic>) {
         out.push(d.with_help(format!(
             "accept the sessions: `allow {zone} -> router tcp/179 from bgp.peers`"
         )));
+    }
+}
+
+/// `d` with what drops its traffic in `chain`: a label on the rule or the policy line
+/// that decides it, or a note for a built-in rule or an unwritten default policy.
+pub(crate) fn dropped_by(
+    d: Diagnostic,
+    policy: &Policy,
+    chain: Chain,
+    decider: Decider,
+) -> Diagnostic {
+    match decider {
+        Decider::Rule(i) => {
+            let rule = &policy.rules(chain)[i];
+            match (rule.origin, rule.span) {
+                (Origin::Builtin(builtin), _) => {
+                    d.with_note(format!("built in: {}", builtin.describe()))
+                }
+                (_, Some(span)) => d.with_label(span, format!("drops it in `{chain}`")),
+                _ => d,
+            }
+        }
+        Decider::Policy => match policy.firewall.policy_spans[chain as usize] {
+            Some(span) => d.with_label(span, format!("drops it in `{chain}`")),
+            None => d.with_note(format!("the {chain} chain's default policy drops it")),
+        },
     }
 }

@@ -205,7 +205,10 @@ fn endpoint_forwards(model: &Model, members: &[(MachineId, &Machine)], out: &mut
             let zone = router
                 .each_address()
                 .find(|(_, a)| a.value == host)
-                .map_or_else(|| "wan".to_string(), |(n, _)| model.network(n).zone.clone());
+                .map_or_else(
+                    || "ZONE".to_string(),
+                    |(n, _)| model.network(n).zone.clone(),
+                );
             out.push(
                 d.with_note(format!(
                     "the other members send their handshakes to {host}:{named}; {} listens on udp/{port}",

@@ -6,7 +6,7 @@
 
 use crate::{
     BgpRouter, ClusterId, Firewall, Lease, MachineId, Model, Network, NetworkId, OsFamily,
-    Platform, Spanned, StoragePool,
+    Platform, StoragePool,
 };
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -68,113 +68,125 @@ pub fn default_route6(model: &Model, id: MachineId) -> Option<(usize, Ipv6Addr)>
         })
 }
 
+/// A service a network has one server of, by role: named on the network, else the
+/// machine holding its IPv4 gateway when it runs the service on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Served {
+    /// Kea, dnsmasq, or OpenWrt's built-in server; only networks with a DHCP range.
+    Dhcp,
+    /// Unbound, dnsmasq, or OpenWrt's built-in resolver.
+    Dns,
+}
+
+impl Served {
+    /// Whether the network has a server of this service at all.
+    fn applies(self, net: &Network) -> bool {
+        match self {
+            Served::Dhcp => net.dhcp.is_some(),
+            Served::Dns => true,
+        }
+    }
+
+    /// The server the network names.
+    fn named(self, net: &Network) -> Option<MachineId> {
+        match self {
+            Served::Dhcp => net.dhcp_server,
+            Served::Dns => net.dns_server,
+        }
+        .map(|s| s.value)
+    }
+
+    /// Whether a machine holding a network's gateway runs the service on its own.
+    fn runs(self, model: &Model, id: MachineId) -> bool {
+        let m = model.machine(id);
+        let daemon = match self {
+            Served::Dhcp => "kea",
+            Served::Dns => "unbound",
+        };
+        m.platform == Platform::Openwrt || m.runs(daemon) || m.runs("dnsmasq")
+    }
+
+    /// The server, given the network's gateway holder.
+    fn server(self, model: &Model, net: &Network, holder: Option<MachineId>) -> Option<MachineId> {
+        if !self.applies(net) {
+            return None;
+        }
+        self.named(net)
+            .or_else(|| holder.filter(|id| self.runs(model, *id)))
+    }
+}
+
 /// The machine that serves DHCP on a network: the one the network names, else the
 /// machine holding the network's IPv4 gateway when it runs a DHCP server (Kea, dnsmasq,
 /// or OpenWrt's built-in one). Only networks with a DHCP range have one.
 pub fn dhcp_server(model: &Model, network: NetworkId) -> Option<MachineId> {
-    let net = model.network(network);
-    net.dhcp?;
-    if let Some(server) = net.dhcp_server {
-        return Some(server.value);
-    }
-    gateway_holder(model, network).filter(|id| leases_out(model, *id))
-}
-
-/// Whether a machine holding a network's gateway serves DHCP there on its own.
-fn leases_out(model: &Model, id: MachineId) -> bool {
-    let m = model.machine(id);
-    m.platform == Platform::Openwrt || m.runs("kea") || m.runs("dnsmasq")
+    server(model, network, Served::Dhcp)
 }
 
 /// The machine that answers DNS on a network: the one the network names, else the
 /// machine holding the network's IPv4 gateway when it runs a resolver (Unbound, dnsmasq,
 /// or OpenWrt's built-in one).
 pub fn dns_server(model: &Model, network: NetworkId) -> Option<MachineId> {
+    server(model, network, Served::Dns)
+}
+
+/// The server of `service` on one network.
+pub fn server(model: &Model, network: NetworkId, service: Served) -> Option<MachineId> {
     let net = model.network(network);
-    if let Some(server) = net.dns_server {
-        return Some(server.value);
+    if !service.applies(net) {
+        return None;
     }
-    gateway_holder(model, network).filter(|id| resolves(model, *id))
+    let holder = match service.named(net) {
+        Some(_) => None,
+        None => gateway_holder(model, network),
+    };
+    service.server(model, net, holder)
 }
 
-/// [`dhcp_server`] of every network, by network, in one pass over the machines.
-pub fn dhcp_servers(model: &Model) -> Vec<Option<MachineId>> {
-    let holders = gateway_holders(model);
+/// [`server`] of every network, by network, from the gateway holders of every network
+/// ([`gateway_holders`], one pass over the machines).
+pub fn servers(
+    model: &Model,
+    service: Served,
+    holders: &[Option<MachineId>],
+) -> Vec<Option<MachineId>> {
     model
         .networks
         .iter()
         .zip(holders)
-        .map(|(net, holder)| {
-            net.dhcp?;
-            match net.dhcp_server {
-                Some(server) => Some(server.value),
-                None => holder.filter(|id| leases_out(model, *id)),
-            }
-        })
+        .map(|(net, holder)| service.server(model, net, *holder))
         .collect()
-}
-
-/// [`dns_server`] of every network, by network, in one pass over the machines.
-pub fn dns_servers(model: &Model) -> Vec<Option<MachineId>> {
-    let holders = gateway_holders(model);
-    model
-        .networks
-        .iter()
-        .zip(holders)
-        .map(|(net, holder)| match net.dns_server {
-            Some(server) => Some(server.value),
-            None => holder.filter(|id| resolves(model, *id)),
-        })
-        .collect()
-}
-
-/// Whether a machine holding a network's gateway answers DNS there on its own.
-fn resolves(model: &Model, id: MachineId) -> bool {
-    let m = model.machine(id);
-    m.platform == Platform::Openwrt || m.runs("unbound") || m.runs("dnsmasq")
 }
 
 /// The networks a machine serves DHCP on, in network order: those whose
 /// [`dhcp_server`] it is.
 pub fn dhcp_networks(model: &Model, machine: MachineId) -> Vec<NetworkId> {
-    served(
-        model,
-        machine,
-        |net| net.dhcp.is_some(),
-        |net| net.dhcp_server,
-        leases_out,
-    )
+    served_by(model, machine, Served::Dhcp)
 }
 
 /// The networks a machine answers DNS on, in network order: those whose [`dns_server`]
 /// it is.
 pub fn dns_networks(model: &Model, machine: MachineId) -> Vec<NetworkId> {
-    served(model, machine, |_| true, |net| net.dns_server, resolves)
+    served_by(model, machine, Served::Dns)
 }
 
-/// The networks a machine serves by role: named as the server, or, where none is named,
-/// holding the gateway (the first machine to, as [`gateway_holder`] finds it) and
-/// running the server. Each network costs a look at the machine's own NICs; only a
-/// gateway it holds costs the search for the first holder, so asking every machine is
-/// linear in the lab, not in its square.
-fn served(
-    model: &Model,
-    machine: MachineId,
-    applies: impl Fn(&Network) -> bool,
-    named: impl Fn(&Network) -> Option<Spanned<MachineId>>,
-    runs: impl Fn(&Model, MachineId) -> bool,
-) -> Vec<NetworkId> {
+/// The networks whose server of `service` a machine is: named as the server, or, where
+/// none is named, holding the gateway (the first machine to, as [`gateway_holder`]
+/// finds it) and running the service. Each network costs a look at the machine's own
+/// NICs; only a gateway it holds costs the search for the first holder, so asking every
+/// machine is linear in the lab, not in its square.
+fn served_by(model: &Model, machine: MachineId, service: Served) -> Vec<NetworkId> {
     let m = model.machine(machine);
-    let runs = runs(model, machine);
+    let runs = service.runs(model, machine);
     (0..model.networks.len())
         .map(|i| NetworkId(i as u32))
         .filter(|&n| {
             let net = model.network(n);
-            if !applies(net) {
+            if !service.applies(net) {
                 return false;
             }
-            if let Some(server) = named(net) {
-                return server.value == machine;
+            if let Some(server) = service.named(net) {
+                return server == machine;
             }
             let Some(gateway) = net.gateway.map(|g| g.value) else {
                 return false;

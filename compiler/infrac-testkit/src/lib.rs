@@ -60,12 +60,18 @@ pub fn load(relative: &str) -> Model {
 
 /// Every lab in `examples/`, as paths relative to the root, sorted.
 pub fn examples() -> Vec<String> {
-    let mut labs: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .expect("examples folder")
+    infra_files("examples")
+}
+
+/// Every `.infra` file directly in `folder` (relative to the root), as paths relative to
+/// the root, sorted.
+pub fn infra_files(folder: &str) -> Vec<String> {
+    let mut labs: Vec<String> = std::fs::read_dir(root().join(folder))
+        .unwrap_or_else(|e| panic!("cannot read {folder}: {e}"))
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".infra"))
-        .map(|n| format!("examples/{n}"))
+        .map(|n| format!("{folder}/{n}"))
         .collect();
     labs.sort();
     labs

@@ -156,11 +156,12 @@ impl AppObjects {
         }
         // The files' volume is `files`, or the first `files-N` no volume of the app takes:
         // a pod's volume names are unique.
-        let taken = |candidate: &str| mounts.iter().any(|m| m.name == candidate);
-        let files_volume = std::iter::once("files".to_string())
-            .chain((1..).map(|n| format!("files-{n}")))
-            .find(|candidate| !taken(candidate))
-            .unwrap_or_default();
+        let mut files_volume = "files".to_string();
+        let mut n = 0;
+        while mounts.iter().any(|m| m.name == files_volume) {
+            n += 1;
+            files_volume = format!("files-{n}");
+        }
         let config_map = (!w.files.is_empty()).then(|| {
             volumes.push(PodVolume {
                 name: files_volume.clone(),

@@ -10,9 +10,7 @@
 
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::interfaces::{parse_endpoint, wireguard_ports, EndpointHost};
-use infrac_model::policy::{
-    l4_key, proto, Chain, Decider, Field, Links, Origin, Policy, Ranges, Region,
-};
+use infrac_model::policy::{l4_key, proto, Chain, Field, Links, Policy, Ranges, Region};
 use infrac_model::IpFamily;
 use std::net::IpAddr;
 
@@ -27,7 +25,7 @@ pub(super) fn wireguard_blocked(policy: &Policy, out: &mut Vec<Diagnostic>) {
         let Some((host, _)) = parse_endpoint(&endpoint.value) else {
             continue;
         };
-        let Some((links, family)) = arrival(policy, host) else {
+        let Some((links, family, zone)) = arrival(policy, host) else {
             continue;
         };
         let region = Region::universe(family, policy.link_count())
@@ -54,46 +52,20 @@ pub(super) fn wireguard_blocked(policy: &Policy, out: &mut Vec<Diagnostic>) {
             endpoint.span,
             format!("peers dial this endpoint, udp/{port}"),
         );
-        let mut labelled = false;
         for (decider, _) in &verdicts {
-            match decider {
-                Decider::Rule(i) => {
-                    let rule = &policy.rules(Chain::Input)[*i];
-                    match (rule.origin, rule.span) {
-                        (Origin::Builtin(b), _) => {
-                            d = d.with_note(format!("built in: {}", b.describe()));
-                        }
-                        (_, Some(span)) => {
-                            d = d.with_label(span, "drops it in `input`");
-                            labelled = true;
-                        }
-                        _ => {}
-                    }
-                }
-                Decider::Policy => match policy.firewall.policy_spans[Chain::Input as usize] {
-                    Some(span) => {
-                        d = d.with_label(span, "drops what no rule accepts");
-                        labelled = true;
-                    }
-                    None => d = d.with_note("the input chain's default policy drops it"),
-                },
-            }
+            d = super::dropped_by(d, policy, Chain::Input, *decider);
         }
-        if !labelled {
-            d = d.with_note("no rule of the input chain accepts it");
-        }
-        let zone = zone_of(policy, &links).unwrap_or_else(|| "ZONE".into());
         out.push(d.with_help(format!(
             "accept the handshakes: `allow {zone} -> router udp/{port}`"
         )));
     }
 }
 
-/// The router's interfaces a peer's packet to `host` arrives on, with its family: the
-/// interface holding that address, else (an address the router does not hold, such as
-/// one an upstream router forwards, or a DNS name) the uplinks, where peers on the
-/// internet come from. `None` when that cannot be told.
-fn arrival(policy: &Policy, host: EndpointHost<'_>) -> Option<(Ranges, IpFamily)> {
+/// The router's interfaces a peer's packet to `host` arrives on, with its family and the
+/// zone to name in the help: the interface holding that address, else (an address the
+/// router does not hold, such as one an upstream router forwards, or a DNS name) the
+/// uplinks, where peers on the internet come from. `None` when that cannot be told.
+fn arrival(policy: &Policy, host: EndpointHost<'_>) -> Option<(Ranges, IpFamily, String)> {
     let machine = policy.model.machine(policy.router);
     let family = match host {
         EndpointHost::Address(IpAddr::V6(_)) => IpFamily::Ipv6,
@@ -106,24 +78,14 @@ fn arrival(policy: &Policy, host: EndpointHost<'_>) -> Option<(Ranges, IpFamily)
                 || nic.ip6.map(|a| IpAddr::V6(a.value)) == Some(address)
         });
         if let Some(i) = holder {
-            return Some((policy.link_set(&Links::Interface(i)), family));
+            let zone = policy.interfaces[i].zone.clone();
+            return Some((policy.link_set(&Links::Interface(i)), family, zone));
         }
     }
-    let uplinks = policy
-        .uplink_zones()
-        .into_iter()
-        .fold(Ranges::empty(), |acc, z| {
-            acc.union(&policy.link_set(&Links::Zone(z)))
-        });
-    (!uplinks.is_empty()).then_some((uplinks, family))
-}
-
-/// The zone of the first interface in `links`, for the help.
-fn zone_of(policy: &Policy, links: &Ranges) -> Option<String> {
-    policy
-        .interfaces
-        .iter()
-        .enumerate()
-        .find(|(i, _)| !links.intersect(&Ranges::single(*i as u128)).is_empty())
-        .map(|(_, interface)| interface.zone.clone())
+    let zones = policy.uplink_zones();
+    let uplinks = zones.iter().fold(Ranges::empty(), |acc, z| {
+        acc.union(&policy.link_set(&Links::Zone(z.clone())))
+    });
+    let zone = zones.into_iter().next()?;
+    (!uplinks.is_empty()).then_some((uplinks, family, zone))
 }

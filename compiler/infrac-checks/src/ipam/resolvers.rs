@@ -11,6 +11,7 @@
 
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::listeners::listeners;
+use infrac_model::roles::Served;
 use infrac_model::{roles, MachineId, Model, NetworkId, OsFamily, Platform, Protocol};
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -118,7 +119,7 @@ struct Answering {
     udp53: HashSet<MachineId>,
     /// Machines that declare anything at all they run.
     declaring: HashSet<MachineId>,
-    /// The DNS server of each network, by network (`roles::dns_servers`).
+    /// The DNS server of each network, by network (`roles::servers`).
     servers: Vec<Option<MachineId>>,
     /// The machines among them.
     serving: HashSet<MachineId>,
@@ -139,7 +140,7 @@ impl Answering {
                 declaring.insert(id);
             }
         }
-        let servers = roles::dns_servers(model);
+        let servers = roles::servers(model, Served::Dns, &roles::gateway_holders(model));
         let serving = servers.iter().flatten().copied().collect();
         Answering {
             udp53,

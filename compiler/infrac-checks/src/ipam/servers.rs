@@ -3,6 +3,7 @@
 //! server, and every MAC address belongs to one interface.
 
 use infrac_diagnostics::{Code, Diagnostic, Span};
+use infrac_model::roles::Served;
 use infrac_model::{roles, Mac, MachineId, Model, NetworkId, OsFamily, Platform, Protocol};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,7 +38,8 @@ impl<'m> Roles<'m> {
     /// the lab generates confines them to the networks they are meant for. In machine
     /// order within each network.
     fn of(model: &'m Model) -> Roles<'m> {
-        let dhcp = roles::dhcp_servers(model);
+        let gateways = roles::gateway_holders(model);
+        let dhcp = roles::servers(model, Served::Dhcp, &gateways);
         let serving: BTreeSet<MachineId> = dhcp.iter().flatten().copied().collect();
         let mut unassigned: BTreeMap<NetworkId, Vec<(MachineId, &str, Span)>> = BTreeMap::new();
         for (id, m) in model.machines() {
@@ -63,7 +65,7 @@ impl<'m> Roles<'m> {
         }
         Roles {
             dhcp,
-            gateways: roles::gateway_holders(model),
+            gateways,
             unassigned,
         }
     }

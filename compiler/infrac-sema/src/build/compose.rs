@@ -4,7 +4,7 @@
 //! the services occupy on their machine is checked against everything else there by
 //! `infrac-checks`.
 
-use super::mount_points::{mount_point, MountPoint, Runtime};
+use super::mount_points::{mount_point, MountPoint, Mounted, Runtime};
 use super::Handles;
 use crate::fields::{Fields, SubBlock};
 use crate::value::{Kind, Value};
@@ -185,7 +185,7 @@ impl<'a> Sema<'a> {
             .collect();
         let points: Vec<MountPoint> = f
             .blocks_of("volume")
-            .filter_map(|v| mount_point(v, "volume", "target"))
+            .filter_map(|v| mount_point(v, Mounted::Volume, Runtime::Compose))
             .collect();
         self.check_mount_points(&format!("service {name}"), Runtime::Compose, &points);
         let (env, secret_env) = self.compose_env(f);

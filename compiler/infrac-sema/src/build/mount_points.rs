@@ -11,22 +11,42 @@ use crate::Sema;
 use infrac_diagnostics::{Code, Diagnostic, Span};
 use rustc_hash::FxHashMap as HashMap;
 
+/// What a block mounts in a container.
+#[derive(Clone, Copy)]
+pub(crate) enum Mounted {
+    Volume,
+    File,
+}
+
+impl Mounted {
+    fn as_str(self) -> &'static str {
+        match self {
+            Mounted::Volume => "volume",
+            Mounted::File => "file",
+        }
+    }
+}
+
 /// What a container mounts, and at which path.
 pub(crate) struct MountPoint<'p> {
-    /// `volume` or `file`.
-    pub what: &'static str,
+    pub what: Mounted,
     pub name: &'p str,
     pub path: &'p str,
     /// The path's value in the source.
     pub span: Span,
 }
 
-/// The mount point of a `volume` or `file` block, read from its `attr` (`target`, `path`).
+/// The mount point of a `volume` or `file` block of a container run by `runtime`: a
+/// Compose volume's `target`, an app's volume's or file's `path`.
 pub(crate) fn mount_point<'p>(
     b: &'p SubBlock,
-    what: &'static str,
-    attr: &str,
+    what: Mounted,
+    runtime: Runtime,
 ) -> Option<MountPoint<'p>> {
+    let attr = match runtime {
+        Runtime::Compose => "target",
+        Runtime::Kubernetes => "path",
+    };
     let field = b.fields.get(attr)?;
     let Value::Str(path) = &field.value else {
         return None;
@@ -94,14 +114,22 @@ impl Sema<'_> {
                     Code::MOUNT_PATH_CLASH,
                     format!(
                         "{} `{}` and {} `{}` of {owner} are both mounted at `{}`",
-                        first.what, first.name, point.what, point.name, first.path
+                        first.what.as_str(),
+                        first.name,
+                        point.what.as_str(),
+                        point.name,
+                        first.path
                     ),
                     point.span,
-                    format!("{} `{}` is mounted here too", point.what, point.name),
+                    format!(
+                        "{} `{}` is mounted here too",
+                        point.what.as_str(),
+                        point.name
+                    ),
                 )
                 .with_label(
                     first.span,
-                    format!("{} `{}` is mounted here", first.what, first.name),
+                    format!("{} `{}` is mounted here", first.what.as_str(), first.name),
                 )
                 .with_help(help),
             );

@@ -2,7 +2,7 @@
 //! ports, files, volumes of every kind, host networking on a pinned node, GPUs and TLS;
 //! and the cert-manager issuers a cluster declares.
 
-use super::mount_points::{mount_point, MountPoint, Runtime};
+use super::mount_points::{mount_point, MountPoint, Mounted, Runtime};
 use super::Handles;
 use crate::fields::{Fields, SubBlock};
 use crate::value::Value;
@@ -116,10 +116,10 @@ impl<'a> Sema<'a> {
             .collect();
         let points: Vec<MountPoint> = f
             .blocks_of("volume")
-            .filter_map(|b| mount_point(b, "volume", "path"))
+            .filter_map(|b| mount_point(b, Mounted::Volume, Runtime::Kubernetes))
             .chain(
                 f.blocks_of("file")
-                    .filter_map(|b| mount_point(b, "file", "path")),
+                    .filter_map(|b| mount_point(b, Mounted::File, Runtime::Kubernetes)),
             )
             .collect();
         self.check_mount_points(&format!("app {name}"), Runtime::Kubernetes, &points);

@@ -1,0 +1,65 @@
+//! The DHCP and DNS roles found in one pass (`roles::servers`, `roles::dhcp_networks`,
+//! `roles::dns_networks`) agree with the per-network definition (`roles::server`, which
+//! asks `gateway_holder` network by network), on every example and every fixture,
+//! whether it checks clean or not.
+
+use infrac_model::roles::{self, Served};
+use infrac_model::{MachineId, NetworkId};
+use infrac_testkit::{analyse_source, examples, infra_files, root};
+
+fn labs() -> Vec<String> {
+    let mut labs = examples();
+    for folder in ["build", "check", "sema"] {
+        labs.extend(infra_files(&format!("tests/fixtures/{folder}")));
+    }
+    labs
+}
+
+#[test]
+fn roles_found_at_once_agree_with_roles_found_one_network_at_a_time() {
+    let mut served = 0;
+    for lab in labs() {
+        let text = std::fs::read_to_string(root().join(&lab)).expect("read the lab");
+        let model = analyse_source(&lab, &text).model;
+        let holders = roles::gateway_holders(&model);
+        let networks: Vec<NetworkId> = (0..model.networks.len())
+            .map(|i| NetworkId(i as u32))
+            .collect();
+        for (n, holder) in networks.iter().zip(&holders) {
+            assert_eq!(
+                *holder,
+                roles::gateway_holder(&model, *n),
+                "{lab}: gateway holder"
+            );
+        }
+        for service in [Served::Dhcp, Served::Dns] {
+            let all = roles::servers(&model, service, &holders);
+            let one: Vec<Option<MachineId>> = networks
+                .iter()
+                .map(|n| roles::server(&model, *n, service))
+                .collect();
+            assert_eq!(all, one, "{lab}: {service:?} servers");
+            served += all.iter().flatten().count();
+            for (id, _) in model.machines() {
+                let by_machine = match service {
+                    Served::Dhcp => roles::dhcp_networks(&model, id),
+                    Served::Dns => roles::dns_networks(&model, id),
+                };
+                let by_network: Vec<NetworkId> = networks
+                    .iter()
+                    .copied()
+                    .filter(|n| one[n.0 as usize] == Some(id))
+                    .collect();
+                assert_eq!(
+                    by_machine, by_network,
+                    "{lab}: {service:?} networks of a machine"
+                );
+            }
+        }
+    }
+    // The labs must exercise the roles, or the comparison proves nothing.
+    assert!(
+        served >= 10,
+        "only {served} served networks across the labs"
+    );
+}
