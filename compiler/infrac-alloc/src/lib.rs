@@ -86,11 +86,67 @@ unsafe impl GlobalAlloc for Mimalloc {
     }
 }
 
+/// mimalloc 2's option for how long freed memory waits before it is given back to the
+/// system (`mi_option_purge_delay`, in milliseconds; segments in arenas wait ten times as
+/// long). Source: libmimalloc-sys 0.1.49, `c_src/mimalloc/v2/include/mimalloc.h`, the
+/// sixteenth entry of `mi_option_e` ("memory purging is delayed by N milli seconds; use 0
+/// for immediate purging or -1 for no purging at all. (=10)"); the crate names no
+/// constant for it.
+const PURGE_DELAY: mi::mi_option_t = 15;
+
+/// The environment variable through which an operator sets the same option, which this
+/// process then leaves alone.
+const PURGE_DELAY_VAR: &str = "MIMALLOC_PURGE_DELAY";
+
+/// How long an editor's language server keeps memory it freed: longer than the pause
+/// between two keystrokes of someone typing (about 100 ms), short enough that the memory
+/// of a large lab's analyses goes back to the system a few seconds after typing stops
+/// (arenas wait ten times as long).
+pub const BETWEEN_KEYSTROKES_MS: u32 = 1_000;
+
+/// Keeps memory this process frees for `millis` milliseconds before giving it back to the
+/// system, unless the environment sets the delay (`set_in_environment` is asked for the
+/// variable's name). For a process that frees and allocates about the same memory again
+/// and again with pauses between: the language server drops a lab's previous analysis on
+/// every keystroke and builds the next one a tenth of a second later. With mimalloc's
+/// 10 ms the memory is returned in between and every keystroke faults it in again, zeroed
+/// page by page (about 250 faults a keystroke in a 5,000-guest lab, docs/performance.md).
+pub fn keep_freed_memory(millis: u32, set_in_environment: impl FnOnce(&str) -> bool) {
+    if set_in_environment(PURGE_DELAY_VAR) {
+        return;
+    }
+    // SAFETY: `mi_option_set` takes any value for a valid option; `PURGE_DELAY` is one.
+    unsafe { mi::mi_option_set(PURGE_DELAY, core::ffi::c_long::from(millis)) }
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
     use super::*;
     use std::vec::Vec;
+
+    /// The purge delay mimalloc uses now, in milliseconds.
+    fn purge_delay() -> core::ffi::c_long {
+        // SAFETY: `mi_option_get` reads a valid option.
+        unsafe { mi::mi_option_get(PURGE_DELAY) }
+    }
+
+    /// The option is the purge delay: mimalloc's default, then what was set, and an
+    /// operator's own setting wins.
+    #[test]
+    fn the_purge_delay_is_kept_unless_the_environment_sets_it() {
+        if std::env::var_os(PURGE_DELAY_VAR).is_none() {
+            assert_eq!(
+                purge_delay(),
+                10,
+                "mimalloc 2's default, so the index is right"
+            );
+        }
+        keep_freed_memory(1234, |_| true);
+        assert_ne!(purge_delay(), 1234);
+        keep_freed_memory(1234, |_| false);
+        assert_eq!(purge_delay(), 1234);
+    }
 
     /// Every size and alignment a program asks for comes back aligned, zeroed when asked,
     /// and keeps its bytes when it grows or shrinks.

@@ -15,6 +15,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 fn main() {
+    // As `infrac lsp` keeps it.
+    infrac_alloc::keep_freed_memory(infrac_alloc::BETWEEN_KEYSTROKES_MS, |var| {
+        std::env::var_os(var).is_some()
+    });
     divan::main();
 }
 

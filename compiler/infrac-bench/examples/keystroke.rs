@@ -4,9 +4,10 @@
 //! tree and its declaration checks reused as `Loader::parse` and `Loader::reuse` let the
 //! checker do.
 //!
-//! `cargo run --release -p infrac-bench --example keystroke -- [GUESTS] [KEYS] [middle|new]`
-//! (`new`: a new guest typed at the end, most keystrokes leaving a syntax error)
-//! prints each keystroke's check time. Under `valgrind --tool=callgrind`, the difference between KEYS
+//! `cargo run --release -p infrac-bench --example keystroke -- [GUESTS] [KEYS] [middle|new] [pause=MS]`
+//! (`new`: a new guest typed at the end, most keystrokes leaving a syntax error;
+//! `pause=MS`: that long between keystrokes, as someone typing leaves, for the allocator
+//! to return what the last analysis freed) prints each keystroke's check time. Under `valgrind --tool=callgrind`, the difference between KEYS
 //! of 0 and of 5, divided by 5, is the instructions of one keystroke (the first check and
 //! the generation of the lab cancel out; dropping the previous analysis is counted, which
 //! the language server does on another thread).
@@ -36,6 +37,10 @@ impl Loader for Memory<'_> {
 }
 
 fn main() {
+    // As `infrac lsp` keeps it.
+    infrac_alloc::keep_freed_memory(infrac_alloc::BETWEEN_KEYSTROKES_MS, |var| {
+        std::env::var_os(var).is_some()
+    });
     let mut args = std::env::args().skip(1);
     let guests: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5_000);
     let keys: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
@@ -48,7 +53,17 @@ fn main() {
     // `middle`: a digit typed after the core count of the guest in the middle of the lab
     // and deleted again, so every declaration after it moves; else a comment typed at
     // the end.
-    let mode = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    let mode = rest
+        .iter()
+        .find(|a| !a.starts_with("pause="))
+        .cloned()
+        .unwrap_or_default();
+    let pause = rest
+        .iter()
+        .find_map(|a| a.strip_prefix("pause="))
+        .and_then(|ms| ms.parse().ok())
+        .map(std::time::Duration::from_millis);
     let middle = mode == "middle";
     // `new`: a new guest typed at the end, one character at a time; most keystrokes
     // leave a syntax error until its block is closed.
@@ -65,6 +80,9 @@ fn main() {
         text.push('#');
     }
     for key in 0..keys {
+        if let Some(pause) = pause {
+            std::thread::sleep(pause);
+        }
         if new {
             text.push_str(&NEW_GUEST[key % NEW_GUEST.len()..][..1]);
         } else if !middle {
