@@ -22,7 +22,7 @@ use lsp_types::{Diagnostic, PublishDiagnosticsParams};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 
 /// One open document as the editor last sent it.
 #[derive(Clone, Debug)]
@@ -161,11 +161,14 @@ pub(crate) fn run(shared: &Arc<Shared>, outbox: &Outbox) {
         // first hover or completion asks for it, once typing pauses, on a thread of its
         // own so no check waits for it (a request that comes first waits for the same
         // build instead of starting another).
-        let fresh: Vec<Arc<Checked>> = checker
+        // The thread holds the analyses weakly: by the time it wakes, the next keystroke
+        // may have replaced them, and the last holder of a large analysis frees it, in
+        // memory the checker's thread allocated and would get back only later.
+        let fresh: Vec<Weak<Checked>> = checker
             .labs
             .values()
             .filter(|lab| !lab.analysis.has_index())
-            .map(|lab| Arc::clone(&lab.analysis))
+            .map(|lab| Arc::downgrade(&lab.analysis))
             .collect();
         if !fresh.is_empty() {
             let shared = Arc::clone(shared);
@@ -176,7 +179,7 @@ pub(crate) fn run(shared: &Arc<Shared>, outbox: &Outbox) {
                     if shared.superseded(generation) {
                         return;
                     }
-                    for analysis in fresh {
+                    for analysis in fresh.iter().filter_map(Weak::upgrade) {
                         analysis.index();
                     }
                 });
