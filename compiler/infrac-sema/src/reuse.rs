@@ -33,7 +33,6 @@ use crate::Sema;
 use ecow::EcoString;
 use infrac_diagnostics::{Diagnostic, Span};
 use infrac_syntax::Edit;
-use rustc_hash::FxHashSet as HashSet;
 use std::sync::Arc;
 
 /// What the next analysis needs to reuse this one's declaration checks.
@@ -69,7 +68,7 @@ impl Reuse {
 struct Header {
     keyword: &'static str,
     kind: Kind,
-    name: String,
+    name: EcoString,
     name_span: Span,
     namespace: Option<String>,
     template: Option<DeclIdx>,
@@ -87,6 +86,41 @@ struct Record {
     written_prefixes: Vec<(Span, u8)>,
     /// The declarations it read.
     deps: Vec<DeclIdx>,
+    /// Where its spans end, when they all lie in one file: learnt when it is first
+    /// replayed, so a later replay before every edit (typing at the end of a file) leaves
+    /// it as it is without visiting each span.
+    extent: Option<Extent>,
+}
+
+/// The one file every span of a record lies in, and the furthest end among them.
+#[derive(Debug, Clone, Copy)]
+struct Extent {
+    file: infrac_diagnostics::FileId,
+    end: u32,
+}
+
+/// What the spans seen so far have in common: nothing seen, all in one file, or not.
+#[derive(Clone, Copy)]
+enum Seen {
+    Nothing,
+    One(Extent),
+    Files,
+}
+
+impl Seen {
+    fn add(&mut self, span: Span) {
+        *self = match *self {
+            Seen::Nothing => Seen::One(Extent {
+                file: span.file,
+                end: span.end,
+            }),
+            Seen::One(e) if e.file == span.file => Seen::One(Extent {
+                file: e.file,
+                end: e.end.max(span.end),
+            }),
+            Seen::One(_) | Seen::Files => Seen::Files,
+        }
+    }
 }
 
 /// What a check did to the analysis besides reporting, noted while it ran.
@@ -119,8 +153,9 @@ pub(crate) struct Trace {
     /// the outer one as not recordable).
     window: Option<Window>,
     records: Vec<Option<Record>>,
-    /// Declarations checked at least once: only a first check is recorded or replayed.
-    checked: HashSet<DeclIdx>,
+    /// Whether each declaration was checked at least once: only a first check is
+    /// recorded or replayed.
+    checked: Vec<bool>,
     replayed: usize,
     previous: Option<Previous>,
 }
@@ -165,6 +200,16 @@ impl Previous {
             }
         }
         false
+    }
+
+    /// Whether every span of a record with `extent` ends before the edit of its file, so
+    /// none of them moves.
+    fn before_the_edits(&self, extent: Option<Extent>) -> bool {
+        extent.is_some_and(|e| {
+            self.edits
+                .get(e.file.0 as usize)
+                .is_some_and(|edit| e.end <= edit.start)
+        })
     }
 
     /// Whether `span` (in the new text) lies in or touches an edit.
@@ -279,6 +324,11 @@ impl<'a> Sema<'a> {
         let Some(mut trace) = self.trace.take() else {
             return;
         };
+        // Every declaration has an entry in both tables by the end (`finish_reuse`):
+        // sized once here rather than grown one declaration at a time.
+        trace.records.resize_with(self.decls.len(), || None);
+        trace.deps.resize_with(self.decls.len(), Vec::new);
+        trace.checked.resize(self.decls.len(), false);
         if let Some(previous) = trace.previous.take() {
             trace.previous = self.still_valid(previous, modules);
         }
@@ -375,7 +425,10 @@ impl<'a> Sema<'a> {
     /// check it.
     pub(crate) fn replay(&mut self, decl: DeclIdx) -> Option<Arc<Fields>> {
         let trace = self.trace.as_ref()?;
-        if trace.window.is_some() || !self.in_progress.is_empty() || trace.checked.contains(&decl) {
+        if trace.window.is_some()
+            || !self.in_progress.is_empty()
+            || trace.checked.get(decl.0 as usize).copied().unwrap_or(false)
+        {
             return None;
         }
         let previous = trace.previous.as_ref()?;
@@ -397,10 +450,24 @@ impl<'a> Sema<'a> {
         let trace = self.trace.as_mut()?;
         let previous = trace.previous.as_mut()?;
         let mut record = previous.records.get_mut(decl.0 as usize)?.take()?;
-        if !move_record(&mut record, &|span| previous.moved(span)) {
-            return None;
+        if !previous.before_the_edits(record.extent) {
+            let seen = std::cell::Cell::new(Seen::Nothing);
+            let moved = move_record(&mut record, &|span| {
+                let ok = previous.moved(span);
+                let mut s = seen.get();
+                s.add(*span);
+                seen.set(s);
+                ok
+            });
+            if !moved {
+                return None;
+            }
+            record.extent = match seen.get() {
+                Seen::One(extent) => Some(extent),
+                Seen::Nothing | Seen::Files => None,
+            };
         }
-        trace.checked.insert(decl);
+        *slot(&mut trace.checked, decl) = true;
         trace.replayed += 1;
         trace.deps_mut(decl).extend(record.deps.iter().copied());
         for e in &record.effects.created {
@@ -430,7 +497,7 @@ impl<'a> Sema<'a> {
         let Some(trace) = &mut self.trace else {
             return false;
         };
-        let first = trace.checked.insert(decl);
+        let first = !std::mem::replace(slot(&mut trace.checked, decl), true);
         if let Some(outer) = &mut trace.window {
             outer.recordable = false;
             return false;
@@ -468,6 +535,7 @@ impl<'a> Sema<'a> {
             effects: window.effects,
             written_prefixes: self.written_prefixes[window.written_at..].to_vec(),
             deps: read,
+            extent: None,
         });
     }
 
@@ -493,7 +561,7 @@ impl<'a> Sema<'a> {
                 .map(|d| Header {
                     keyword: d.keyword,
                     kind: d.kind,
-                    name: d.name.to_string(),
+                    name: d.name.clone(),
                     name_span: d.name_span,
                     namespace: d.namespace.clone(),
                     template: d.template,
