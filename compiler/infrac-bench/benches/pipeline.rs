@@ -106,6 +106,16 @@ fn build(bencher: divan::Bencher, guests: usize) {
         .bench_refs(|analysis| infrac_driver::build_artifacts(divan::black_box(analysis), &[]));
 }
 
+/// Every target of a lab of many networks behind one router that serves them all: the
+/// cost per network, which must stay flat as they grow in number.
+#[divan::bench(args = [1_000, 4_000], sample_count = 5)]
+fn build_routed(bencher: divan::Bencher, networks: usize) {
+    let text = infrac_bench::routed(networks);
+    bencher
+        .with_inputs(|| infrac_driver::check_source("routed.infra", &text))
+        .bench_refs(|analysis| infrac_driver::build_artifacts(divan::black_box(analysis), &[]));
+}
+
 fn orion() -> (String, String) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/orion.infra");
     let text = std::fs::read_to_string(&path).expect("examples/orion.infra");

@@ -5,10 +5,19 @@
 //! or `-- --renamed GUESTS` (the standard lab with every host renamed, so no guest's host
 //! is found),
 //! or `-- --rules N` / `-- --forwards N` (the standard 1,000-guest lab with N more
-//! firewall rules or port forwards).
+//! firewall rules or port forwards),
+//! or `-- --routed N` (N networks behind one NixOS router that serves them all).
 
 fn main() {
     let first = std::env::args().nth(1);
+    if first.as_deref() == Some("--routed") {
+        let n = std::env::args()
+            .nth(2)
+            .and_then(|g| g.parse().ok())
+            .unwrap_or(1_000);
+        print!("{}", infrac_bench::routed(n));
+        return;
+    }
     if let Some(shape @ ("--rules" | "--forwards")) = first.as_deref() {
         let n = std::env::args()
             .nth(2)

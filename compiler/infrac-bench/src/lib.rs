@@ -3,6 +3,9 @@
 
 use std::fmt::Write;
 
+mod routed;
+pub use routed::routed;
+
 /// The size of a synthetic lab.
 #[derive(Debug, Clone, Copy)]
 pub struct LabSize {

@@ -116,6 +116,14 @@ pub struct Model {
     /// the views is most of either's work.
     #[serde(skip)]
     pub(crate) drawings: std::sync::OnceLock<Vec<crate::graph::Drawing>>,
+    /// The networks each machine serves DHCP and DNS on, derived on first use
+    /// ([`crate::roles::dhcp_networks`]): the NixOS and OpenWrt targets ask it of every
+    /// machine, several times each, and each answer searched every network.
+    #[serde(skip)]
+    pub(crate) served: std::sync::OnceLock<crate::roles::ServedNetworks>,
+    /// The static leases of each network, derived on first use ([`crate::roles::leases`]).
+    #[serde(skip)]
+    pub(crate) leases: std::sync::OnceLock<Vec<Vec<crate::Lease>>>,
 }
 
 impl Model {

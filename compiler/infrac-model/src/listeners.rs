@@ -79,33 +79,7 @@ pub fn listeners(model: &Model) -> Vec<Listener> {
         }
     }
     for stack in &model.stacks {
-        for service in &stack.services {
-            for port in &service.ports {
-                let how = if service.network_mode == NetworkMode::Host {
-                    "in host network mode"
-                } else {
-                    "published"
-                };
-                out.push(Listener {
-                    machine: stack.machine,
-                    port: port.host.value,
-                    address: port.address,
-                    owner: format!(
-                        "compose service {} of stack {} ({how})",
-                        service.name, stack.name
-                    ),
-                    span: port.span,
-                    kind: if service.network_mode == NetworkMode::Host {
-                        ListenerKind::ComposeHost
-                    } else {
-                        ListenerKind::Compose {
-                            container: port.container,
-                            block: port.name.is_some(),
-                        }
-                    },
-                });
-            }
-        }
+        push_stack(&mut out, stack);
     }
     for (index, cluster) in model.clusters.iter().enumerate() {
         // k3s's Traefik is a LoadBalancer Service on 80 and 443 that ServiceLB exposes on
@@ -198,6 +172,49 @@ pub fn listeners(model: &Model) -> Vec<Listener> {
         });
     }
     out
+}
+
+/// The listeners of the Compose stacks on one machine: a target asks it per machine,
+/// where [`listeners`] would build every machine's (a lab of 4,000 NixOS machines: 16
+/// million listeners built to read four thousand).
+pub fn stack_listeners(model: &Model, machine: MachineId) -> Vec<Listener> {
+    let mut out = Vec::new();
+    for stack in model.stacks.iter().filter(|s| s.machine == machine) {
+        push_stack(&mut out, stack);
+    }
+    out
+}
+
+/// Every published port of a Compose stack, and every port of its services in host
+/// network mode.
+fn push_stack(out: &mut Vec<Listener>, stack: &crate::Stack) {
+    for service in &stack.services {
+        for port in &service.ports {
+            let how = if service.network_mode == NetworkMode::Host {
+                "in host network mode"
+            } else {
+                "published"
+            };
+            out.push(Listener {
+                machine: stack.machine,
+                port: port.host.value,
+                address: port.address,
+                owner: format!(
+                    "compose service {} of stack {} ({how})",
+                    service.name, stack.name
+                ),
+                span: port.span,
+                kind: if service.network_mode == NetworkMode::Host {
+                    ListenerKind::ComposeHost
+                } else {
+                    ListenerKind::Compose {
+                        container: port.container,
+                        block: port.name.is_some(),
+                    }
+                },
+            });
+        }
+    }
 }
 
 #[cfg(test)]

@@ -158,45 +158,56 @@ pub fn servers(
         .collect()
 }
 
-/// The networks a machine serves DHCP on, in network order: those whose
-/// [`dhcp_server`] it is.
-pub fn dhcp_networks(model: &Model, machine: MachineId) -> Vec<NetworkId> {
+/// The networks a machine serves DHCP on, in network order (sorted, for a binary
+/// search): those whose [`dhcp_server`] it is.
+pub fn dhcp_networks(model: &Model, machine: MachineId) -> &[NetworkId] {
     served_by(model, machine, Served::Dhcp)
 }
 
 /// The networks a machine answers DNS on, in network order: those whose [`dns_server`]
 /// it is.
-pub fn dns_networks(model: &Model, machine: MachineId) -> Vec<NetworkId> {
+pub fn dns_networks(model: &Model, machine: MachineId) -> &[NetworkId] {
     served_by(model, machine, Served::Dns)
 }
 
-/// The networks whose server of `service` a machine is: named as the server, or, where
-/// none is named, holding the gateway (the first machine to, as [`gateway_holder`]
-/// finds it) and running the service. Each network costs a look at the machine's own
-/// NICs; only a gateway it holds costs the search for the first holder, so asking every
-/// machine is linear in the lab, not in its square.
-fn served_by(model: &Model, machine: MachineId, service: Served) -> Vec<NetworkId> {
-    let m = model.machine(machine);
-    let runs = service.runs(model, machine);
-    (0..model.networks.len())
-        .map(|i| NetworkId(i as u32))
-        .filter(|&n| {
-            let net = model.network(n);
-            if !service.applies(net) {
-                return false;
+/// The networks whose server of `service` a machine is, from the servers of every
+/// network ([`servers`]), found once per model: asking every machine is then linear in
+/// the lab, where a search of the networks per machine grew with machines × networks
+/// (a lab of 4,000 networks, each with a NixOS machine, and one router serving them all:
+/// 1.95 s to build instead of 0.14 s for 1,000).
+fn served_by(model: &Model, machine: MachineId, service: Served) -> &[NetworkId] {
+    let served = model.served.get_or_init(|| ServedNetworks::of(model));
+    let by_machine = match service {
+        Served::Dhcp => &served.dhcp,
+        Served::Dns => &served.dns,
+    };
+    by_machine.get(machine.index()).map_or(&[], Vec::as_slice)
+}
+
+/// The networks each machine serves, by machine, in network order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ServedNetworks {
+    dhcp: Vec<Vec<NetworkId>>,
+    dns: Vec<Vec<NetworkId>>,
+}
+
+impl ServedNetworks {
+    fn of(model: &Model) -> ServedNetworks {
+        let holders = gateway_holders(model);
+        let by_machine = |service| {
+            let mut lists = vec![Vec::new(); model.machines.len()];
+            for (network, server) in servers(model, service, &holders).into_iter().enumerate() {
+                if let Some(list) = server.and_then(|id| lists.get_mut(id.index())) {
+                    list.push(NetworkId(network as u32));
+                }
             }
-            if let Some(server) = service.named(net) {
-                return server == machine;
-            }
-            let Some(gateway) = net.gateway.map(|g| g.value) else {
-                return false;
-            };
-            runs && m
-                .attached()
-                .any(|(_, nic, on)| on == n && nic.ip.map(|ip| ip.value) == Some(gateway))
-                && gateway_holder(model, n) == Some(machine)
-        })
-        .collect()
+            lists
+        };
+        ServedNetworks {
+            dhcp: by_machine(Served::Dhcp),
+            dns: by_machine(Served::Dns),
+        }
+    }
 }
 
 /// The machine holding each static address of the lab (the first in model order, for an
@@ -238,30 +249,29 @@ pub fn gateway_holder(model: &Model, network: NetworkId) -> Option<MachineId> {
 
 /// Every static lease of a network: its declared `lease` blocks, then the NICs of the
 /// lab's machines that take their address by DHCP with a reserved address and a MAC.
-pub fn leases(model: &Model, network: NetworkId) -> Vec<Lease> {
-    let mut out = model.network(network).leases.clone();
-    for (id, machine) in model.machines() {
-        for (_, nic, n) in machine.attached() {
-            if n != network || !nic.dhcp {
-                continue;
-            }
-            if let (Some(mac), Some(ip)) = (nic.mac, nic.ip) {
-                out.push(Lease {
-                    name: machine.name.clone(),
-                    mac,
-                    ip,
-                    machine: Some(id),
-                    span: nic.span,
-                });
-            }
-        }
-    }
-    out
+/// Found for every network in one pass, on first use: the NixOS and OpenWrt targets ask
+/// it of each network a machine serves, and a pass over the machines per network grew
+/// with networks × machines (a router serving 4,000 networks: 16 million NICs visited).
+pub fn leases(model: &Model, network: NetworkId) -> &[Lease] {
+    model
+        .leases
+        .get_or_init(|| leases_by_network(model))
+        .get(network.0 as usize)
+        .map_or(&[], Vec::as_slice)
 }
 
 /// The static leases of every network, network by network in the order [`leases`] gives
 /// them, in one pass over the machines.
 pub fn all_leases(model: &Model) -> Vec<(NetworkId, Lease)> {
+    leases_by_network(model)
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, list)| list.into_iter().map(move |l| (NetworkId(i as u32), l)))
+        .collect()
+}
+
+/// [`leases`] of every network, by network.
+fn leases_by_network(model: &Model) -> Vec<Vec<Lease>> {
     let mut by_network: Vec<Vec<Lease>> = model.networks.iter().map(|n| n.leases.clone()).collect();
     for (id, machine) in model.machines() {
         for (_, nic, n) in machine.attached() {
@@ -282,10 +292,6 @@ pub fn all_leases(model: &Model) -> Vec<(NetworkId, Lease)> {
         }
     }
     by_network
-        .into_iter()
-        .enumerate()
-        .flat_map(|(i, list)| list.into_iter().map(move |l| (NetworkId(i as u32), l)))
-        .collect()
 }
 
 /// The cluster a machine is a node of, and whether it is a server there.

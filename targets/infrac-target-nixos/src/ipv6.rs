@@ -66,7 +66,8 @@ fn resolvers(view: &MachineView, index: usize, network: NetworkId) -> Vec<Ipv6Ad
     if !declared.is_empty() {
         return declared;
     }
-    if view.dns_networks().contains(&network) {
+    // In network order (`roles::dns_networks`).
+    if view.dns_networks().binary_search(&network).is_ok() {
         return view.machine.nics[index]
             .ip6
             .map(|ip| ip.value)

@@ -84,11 +84,11 @@ impl<'a> MachineView<'a> {
         roles::is_router(self.model, self.id)
     }
     /// The networks the machine serves DHCP on.
-    pub(crate) fn dhcp_networks(&self) -> Vec<NetworkId> {
+    pub(crate) fn dhcp_networks(&self) -> &'a [NetworkId] {
         roles::dhcp_networks(self.model, self.id)
     }
     /// The networks the machine answers DNS on.
-    pub(crate) fn dns_networks(&self) -> Vec<NetworkId> {
+    pub(crate) fn dns_networks(&self) -> &'a [NetworkId] {
         roles::dns_networks(self.model, self.id)
     }
     /// The cluster the machine is a node of, with whether it is a server there.

@@ -218,6 +218,8 @@ fn all_interfaces(view: &MachineView) -> BTreeSet<String> {
 
 /// The interfaces of the machine's links on the networks in `networks`.
 fn interfaces_on(view: &MachineView, networks: &[NetworkId]) -> BTreeSet<String> {
+    // A set, not the list: a router on thousands of networks has as many links.
+    let networks: BTreeSet<NetworkId> = networks.iter().copied().collect();
     links(view)
         .0
         .into_iter()
@@ -285,8 +287,8 @@ pub(crate) fn open_ports(view: &MachineView) -> BTreeMap<PortSpec, Opening> {
         for port in &service.ports {
             let on = match service.name.as_str() {
                 // The daemons of roles answer only where they serve.
-                "unbound" | "dns" => interfaces_on(view, &view.dns_networks()),
-                "kea" => interfaces_on(view, &view.dhcp_networks()),
+                "unbound" | "dns" => interfaces_on(view, view.dns_networks()),
+                "kea" => interfaces_on(view, view.dhcp_networks()),
                 // Sessions and tunnels arrive over the links, never through an overlay.
                 "bird" | "wireguard" | "tailscale" => underlay.clone(),
                 _ => everywhere.clone(),
@@ -297,10 +299,8 @@ pub(crate) fn open_ports(view: &MachineView) -> BTreeMap<PortSpec, Opening> {
     // A Compose service in host network mode listens on the host itself. A published
     // port needs no opening: Docker's own NAT rules take it to the container before the
     // input filter sees it.
-    for listener in infrac_model::listeners::listeners(view.model) {
-        if listener.machine == view.id
-            && listener.kind == infrac_model::listeners::ListenerKind::ComposeHost
-        {
+    for listener in infrac_model::listeners::stack_listeners(view.model, view.id) {
+        if listener.kind == infrac_model::listeners::ListenerKind::ComposeHost {
             open(listener.port, listener.owner, &everywhere, false);
         }
     }
@@ -324,13 +324,13 @@ pub(crate) fn open_ports(view: &MachineView) -> BTreeMap<PortSpec, Opening> {
             false,
         );
     }
-    let dns = interfaces_on(view, &view.dns_networks());
+    let dns = interfaces_on(view, view.dns_networks());
     open(udp(53), "DNS (Unbound)".into(), &dns, false);
     open(tcp(53, 53), "DNS (Unbound)".into(), &dns, false);
     open(
         udp(67),
         "DHCP (Kea)".into(),
-        &interfaces_on(view, &view.dhcp_networks()),
+        &interfaces_on(view, view.dhcp_networks()),
         false,
     );
     open(

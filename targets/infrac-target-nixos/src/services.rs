@@ -10,6 +10,7 @@ use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::layout::{bird_conf, from_nixos, secret_file};
 use infrac_model::roles::leases;
 use infrac_model::{NetworkId, Overlay, SecretRef};
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 /// The file a conventionally named secret is read from (`/run/secrets/NAME`).
@@ -138,11 +139,11 @@ pub(crate) fn services(view: &MachineView) -> Assignments {
     }
     let dns = view.dns_networks();
     if !dns.is_empty() {
-        out.push(("services.unbound", unbound(view, &dns)));
+        out.push(("services.unbound", unbound(view, dns)));
     }
     let dhcp = view.dhcp_networks();
     if !dhcp.is_empty() {
-        out.push(("services.kea.dhcp4", kea(view, &dhcp)));
+        out.push(("services.kea.dhcp4", kea(view, dhcp)));
     }
     if view.bgp().is_some() {
         let path = from_nixos(&bird_conf(view.machine));
@@ -268,9 +269,12 @@ fn grafana(view: &MachineView, out: &mut Assignments) {
 /// The machine's NICs on the networks in `served`, in NIC order, one per network:
 /// `(NIC index, network)`.
 fn served_nics(view: &MachineView, served: &[NetworkId]) -> Vec<(usize, NetworkId)> {
+    // Sets, not lists: a router on thousands of networks has as many NICs.
+    let served: BTreeSet<NetworkId> = served.iter().copied().collect();
+    let mut seen = BTreeSet::new();
     let mut out: Vec<(usize, NetworkId)> = Vec::new();
     for (index, _, network) in view.machine.attached() {
-        if served.contains(&network) && !out.iter().any(|(_, n)| *n == network) {
+        if served.contains(&network) && seen.insert(network) {
             out.push((index, network));
         }
     }

@@ -106,7 +106,7 @@ fn dnsmasq_accepts_what_each_dhcp_file_becomes() {
             let parse = |text: &str| uci::parse(text).unwrap_or_else(|e| panic!("{lab}: {e}"));
             let rendered = dnsmasq::render(&parse(dhcp), &parse(network));
             // The pools OpenWrt computes from start and limit are the lab's ranges.
-            for network_id in infrac_model::roles::dhcp_networks(&model, id) {
+            for &network_id in infrac_model::roles::dhcp_networks(&model, id) {
                 let network = model.network(network_id);
                 let range = network.dhcp.map(|r| r.value);
                 let computed = rendered
