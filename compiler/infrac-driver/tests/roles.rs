@@ -1,4 +1,5 @@
-//! The DHCP and DNS roles found in one pass (`roles::servers`, `roles::dhcp_networks`,
+//! The DHCP and DNS roles found in one pass (`roles::servers`, and what the model keeps
+//! of it: `roles::dhcp_server`, `roles::dns_server`, `roles::dhcp_networks`,
 //! `roles::dns_networks`) agree with the per-network definition (`roles::server`, which
 //! asks `gateway_holder` network by network), on every example and every fixture,
 //! whether it checks clean or not.
@@ -39,6 +40,14 @@ fn roles_found_at_once_agree_with_roles_found_one_network_at_a_time() {
                 .map(|n| roles::server(&model, *n, service))
                 .collect();
             assert_eq!(all, one, "{lab}: {service:?} servers");
+            let kept: Vec<Option<MachineId>> = networks
+                .iter()
+                .map(|n| match service {
+                    Served::Dhcp => roles::dhcp_server(&model, *n),
+                    Served::Dns => roles::dns_server(&model, *n),
+                })
+                .collect();
+            assert_eq!(kept, one, "{lab}: {service:?} servers kept in the model");
             served += all.iter().flatten().count();
             for (id, _) in model.machines() {
                 let by_machine = match service {

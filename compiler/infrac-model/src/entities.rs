@@ -834,6 +834,12 @@ impl Network {
     pub fn spans_sites(&self) -> bool {
         self.overlay.is_some()
     }
+    /// Its IPv4 prefix, then its IPv6 prefix, those it has.
+    pub fn prefixes(&self) -> impl Iterator<Item = ipnet::IpNet> {
+        let v4 = self.ipv4.map(|p| ipnet::IpNet::V4(p.value));
+        let v6 = self.ipv6.map(|p| ipnet::IpNet::V6(p.value));
+        v4.into_iter().chain(v6)
+    }
 }
 
 /// How the hosts of a network with an IPv6 prefix get their addresses: router

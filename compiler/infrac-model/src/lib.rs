@@ -27,6 +27,7 @@ pub mod nfs;
 pub mod parallel;
 pub mod plan;
 pub mod policy;
+pub mod prefix_index;
 pub mod proxy;
 pub mod pve;
 pub mod roles;

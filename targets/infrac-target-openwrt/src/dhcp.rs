@@ -21,7 +21,9 @@ use crate::uci::Section;
 use crate::Problems;
 use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::policy::source_line;
+use infrac_model::prefix_index::PrefixIndex;
 use infrac_model::{dns, ipv6, roles, MachineId, Model, NetworkId};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// OpenWrt's default lease time (`dhcp.conf`); the lab does not set one.
@@ -58,16 +60,25 @@ pub fn sections(
         .option("resolvfile", "/tmp/resolv.conf.d/resolv.conf.auto")
         .option("localservice", 1)
         .option("ednspacket_max", 1232)];
+    // In network order (sorted, for a binary search), and sets: a router on thousands
+    // of networks has as many interfaces.
     let served = roles::dhcp_networks(model, id);
-    let advertised: Vec<NetworkId> = ipv6::advertised(model, id)
+    let advertised: BTreeSet<NetworkId> = ipv6::advertised(model, id)
         .into_iter()
         .map(|(_, n)| n)
         .collect();
+    let mut own: BTreeMap<NetworkId, Ipv4Addr> = BTreeMap::new();
+    for (_, nic, n) in model.machine(id).attached() {
+        if let Some(ip) = nic.ip {
+            own.entry(n).or_insert(ip.value);
+        }
+    }
     let mut hosts = Vec::new();
     for iface in &layout.ifaces {
         let network = model.network(iface.network);
         let pool = served
-            .contains(&iface.network)
+            .binary_search(&iface.network)
+            .is_ok()
             .then_some(())
             .filter(|_| iface.proto == Proto::Static)
             .and(network.ipv4.zip(network.dhcp));
@@ -88,7 +99,7 @@ pub fn sections(
         };
         let base = u32::from(prefix.value.network());
         let (first, last) = (u32::from(range.value.0), u32::from(range.value.1));
-        let own = own_address(model, id, iface.network);
+        let own = own.get(&iface.network).copied();
         let mut options = Vec::new();
         if let Some(gateway) = network.gateway.map(|g| g.value).filter(|g| Some(*g) != own) {
             options.push(format!("3,{gateway}"));
@@ -127,10 +138,17 @@ pub fn sections(
     out.extend(hosts);
     let answered = roles::dns_networks(model, id);
     if !answered.is_empty() {
+        // By prefix: a test of every answered network per record grew with machines ×
+        // networks.
+        let mut prefixes = PrefixIndex::default();
+        for &n in answered {
+            let net = model.network(n);
+            for prefix in net.prefixes() {
+                prefixes.insert(prefix, n.0);
+            }
+        }
         for record in dns::records(model) {
-            let on_answered = answered
-                .iter()
-                .any(|&n| crate::network::in_network(model, n, record.address));
+            let on_answered = prefixes.first_holding(record.address).is_some();
             if on_answered && is_dns_name(&record.name) {
                 out.push(
                     Section::new("domain")

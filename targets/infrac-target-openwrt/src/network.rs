@@ -31,7 +31,7 @@ use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::interfaces::interface_name;
 use infrac_model::roles::{self, DefaultRoute4};
 use infrac_model::{Machine, MachineId, Model, NetworkId, Nic, Overlay};
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::Ipv4Net;
 use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -449,12 +449,8 @@ pub fn ipv4_prefix(model: &Model, network: NetworkId) -> Option<Ipv4Net> {
 
 /// Whether an address lies in one of a network's prefixes.
 pub fn in_network(model: &Model, network: NetworkId, address: IpAddr) -> bool {
-    let n = model.network(network);
-    [
-        n.ipv4.map(|p| IpNet::V4(p.value)),
-        n.ipv6.map(|p| IpNet::V6(p.value)),
-    ]
-    .into_iter()
-    .flatten()
-    .any(|p| p.contains(&address))
+    model
+        .network(network)
+        .prefixes()
+        .any(|p| p.contains(&address))
 }

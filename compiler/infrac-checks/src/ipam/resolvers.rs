@@ -11,9 +11,10 @@
 
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::listeners::listeners;
+use infrac_model::prefix_index::PrefixIndex;
 use infrac_model::roles::Served;
 use infrac_model::{roles, MachineId, Model, NetworkId, OsFamily, Platform, Protocol};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
@@ -34,10 +35,12 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         return;
     }
     // Those inside a lab network, with the network they lie in.
-    let prefixes = LabPrefixes::of(model);
+    let prefixes = lab_prefixes(model);
     let inside: Vec<(NetworkId, IpAddr, usize, NetworkId)> = handed_out
         .into_iter()
-        .filter_map(|(n, address, i)| Some((n, address, i, prefixes.network_of(address)?)))
+        .filter_map(|(n, address, i)| {
+            Some((n, address, i, NetworkId(prefixes.first_holding(address)?)))
+        })
         .collect();
     if inside.is_empty() {
         return;
@@ -94,89 +97,21 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The lab networks (not uplinks, not overlays) by prefix: the first whose prefix holds
-/// an address is found by one lookup per prefix length the lab uses, where a pass over
-/// the networks per resolver grew with networks × resolvers (4,000 networks, each handing
-/// out its router's address: 230 M instructions of a 400 M check).
-struct LabPrefixes {
-    /// Per prefix length in use, the first network of each prefix, by its first address.
-    v4: Vec<(u8, HashMap<u32, u32>)>,
-    v6: Vec<(u8, HashMap<u128, u32>)>,
-}
-
-impl LabPrefixes {
-    fn of(model: &Model) -> LabPrefixes {
-        let mut prefixes = LabPrefixes {
-            v4: Vec::new(),
-            v6: Vec::new(),
-        };
-        for (i, n) in model.networks.iter().enumerate() {
-            if n.uplink || n.overlay.is_some() {
-                continue;
-            }
-            if let Some(p) = n.ipv4 {
-                let net = p.value.trunc();
-                first_of(
-                    &mut prefixes.v4,
-                    net.prefix_len(),
-                    u32::from(net.network()),
-                    i,
-                );
-            }
-            if let Some(p) = n.ipv6 {
-                let net = p.value.trunc();
-                first_of(
-                    &mut prefixes.v6,
-                    net.prefix_len(),
-                    u128::from(net.network()),
-                    i,
-                );
-            }
+/// The lab networks (not uplinks, not overlays) by prefix, for the first whose prefix
+/// holds each resolver: a pass over the networks per resolver grew with networks ×
+/// resolvers (4,000 networks, each handing out its router's address: 230 M instructions
+/// of a 400 M check).
+fn lab_prefixes(model: &Model) -> PrefixIndex {
+    let mut index = PrefixIndex::default();
+    for (i, n) in model.networks.iter().enumerate() {
+        if n.uplink || n.overlay.is_some() {
+            continue;
         }
-        prefixes
-    }
-
-    /// The first lab network, in model order, whose prefix holds `address`.
-    fn network_of(&self, address: IpAddr) -> Option<NetworkId> {
-        let first = match address {
-            IpAddr::V4(a) => first_holding(&self.v4, u32::from(a), |len| {
-                u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0)
-            }),
-            IpAddr::V6(a) => first_holding(&self.v6, u128::from(a), |len| {
-                u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0)
-            }),
-        };
-        first.map(NetworkId)
-    }
-}
-
-/// Records network `index` under its prefix, unless an earlier network has that prefix.
-fn first_of<K: std::hash::Hash + Eq>(
-    by_len: &mut Vec<(u8, HashMap<K, u32>)>,
-    len: u8,
-    key: K,
-    index: usize,
-) {
-    let at = match by_len.iter().position(|(l, _)| *l == len) {
-        Some(at) => at,
-        None => {
-            by_len.push((len, HashMap::new()));
-            by_len.len() - 1
+        for prefix in n.prefixes() {
+            index.insert(prefix, i as u32);
         }
-    };
-    by_len[at].1.entry(key).or_insert(index as u32);
-}
-
-/// The least index among the prefixes of every length that hold `address`.
-fn first_holding<K: Copy + std::hash::Hash + Eq + std::ops::BitAnd<Output = K>>(
-    by_len: &[(u8, HashMap<K, u32>)],
-    address: K,
-    mask: impl Fn(u8) -> K,
-) -> Option<u32> {
-    by_len
-        .iter()
-        .filter_map(|(len, firsts)| firsts.get(&(address & mask(*len))).copied())
-        .min()
+    }
+    index
 }
 
 /// The addresses of things the lab names but does not describe: static leases' devices
@@ -273,47 +208,6 @@ impl Answering {
                 ),
                 None => "hand out the address of a machine that answers DNS, or declare the device that does (`machine … { platform = appliance, services = [dnsmasq] }`)".to_string(),
             },
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{first_holding, first_of};
-    use std::collections::HashMap;
-    use std::net::Ipv4Addr;
-
-    /// The first network in model order among all whose prefix holds the address, nested
-    /// or not, as a pass over the networks finds it.
-    #[test]
-    fn the_first_network_holding_an_address_is_found_by_prefix() {
-        let nets: [(&str, u8); 5] = [
-            ("10.1.2.0", 24),
-            ("10.1.0.0", 16),
-            ("0.0.0.0", 0),
-            ("10.0.0.0", 8),
-            ("10.1.2.0", 24),
-        ];
-        let key = |a: &str| u32::from(a.parse::<Ipv4Addr>().unwrap_or(Ipv4Addr::UNSPECIFIED));
-        let mask = |len: u8| u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
-        let mut by_len: Vec<(u8, HashMap<u32, u32>)> = Vec::new();
-        // In model order, as the check records them; the last repeats the first's prefix.
-        for (i, (a, len)) in nets.iter().enumerate() {
-            first_of(&mut by_len, *len, key(a), i);
-        }
-        let scan = |address: u32| {
-            nets.iter()
-                .position(|(a, len)| address & mask(*len) == key(a))
-                .map(|p| p as u32)
-        };
-        let expected = [Some(0), Some(1), Some(2), Some(2)];
-        for (address, want) in ["10.1.2.3", "10.1.9.9", "10.9.9.9", "192.168.1.1"]
-            .into_iter()
-            .zip(expected)
-        {
-            let a = key(address);
-            assert_eq!(first_holding(&by_len, a, mask), scan(a), "{address}");
-            assert_eq!(scan(a), want, "{address}");
         }
     }
 }
