@@ -28,7 +28,13 @@ impl Record {
 
 /// Records for every static address in sites that have a domain, sorted by name.
 /// Guests get `NAME.DOMAIN`; hosts `NAME.DOMAIN`; a host's BMC `NAME-bmc.DOMAIN`.
-pub fn records(model: &Model) -> Vec<Record> {
+/// Derived once per model: every resolver's configuration reads them, and a lab with
+/// many resolvers made them again for each.
+pub fn records(model: &Model) -> &[Record] {
+    model.records.get_or_init(|| derive(model))
+}
+
+fn derive(model: &Model) -> Vec<Record> {
     let mut out: BTreeMap<(String, IpAddr), ()> = BTreeMap::new();
     for machine in &model.machines {
         let Some(domain) = &model.site(machine.site).domain else {

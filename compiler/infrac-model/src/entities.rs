@@ -124,6 +124,9 @@ pub struct Model {
     /// The static leases of each network, derived on first use ([`crate::roles::leases`]).
     #[serde(skip)]
     pub(crate) leases: std::sync::OnceLock<Vec<Vec<crate::Lease>>>,
+    /// The lab's DNS records, derived on first use ([`crate::dns::records`]).
+    #[serde(skip)]
+    pub(crate) records: std::sync::OnceLock<Vec<crate::dns::Record>>,
 }
 
 impl Model {

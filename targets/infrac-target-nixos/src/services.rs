@@ -303,7 +303,7 @@ fn unbound(view: &MachineView, served: &[NetworkId]) -> Nix {
     if let Some(domain) = &view.site().domain {
         let suffix = format!(".{domain}");
         let records: Vec<String> = infrac_model::dns::records(view.model)
-            .into_iter()
+            .iter()
             .filter(|r| r.name.ends_with(&suffix))
             .map(|r| format!("\"{}. {} {}\"", r.name, r.kind(), r.address))
             .collect();
