@@ -126,7 +126,11 @@ pub struct Model {
     pub(crate) leases: std::sync::OnceLock<Vec<Vec<crate::Lease>>>,
     /// The lab's DNS records, derived on first use ([`crate::dns::records`]).
     #[serde(skip)]
-    pub(crate) records: std::sync::OnceLock<Vec<crate::dns::Record>>,
+    pub(crate) records: std::sync::OnceLock<crate::dns::Records>,
+    /// The holder of each network's IPv6 gateway, derived on first use
+    /// ([`crate::ipv6::gateway6_holder`]).
+    #[serde(skip)]
+    pub(crate) gateway6_holders: std::sync::OnceLock<Vec<Option<(crate::MachineId, usize)>>>,
 }
 
 impl Model {

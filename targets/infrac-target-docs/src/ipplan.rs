@@ -8,6 +8,7 @@ use crate::text::push_ip;
 use infrac_model::Model;
 use ipnet::IpNet;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -189,17 +190,13 @@ pub(crate) fn page(model: &Model, header: &str) -> IpPlanPage {
         });
     }
     let mut allocations = Vec::new();
-    for site in &model.sites {
+    let mut in_allocation = networks_in_allocations(model);
+    for (site_index, site) in model.sites.iter().enumerate() {
         let Some(allocation) = site.ipv6 else {
             continue;
         };
         let mut subnets = Table::new(&["Subnet", "Used by"]);
-        let mut used: Vec<(IpNet, String)> = Vec::new();
-        for network in &model.networks {
-            if let Some(p) = network.ipv6.filter(|p| allocation.value.contains(&p.value)) {
-                used.push((IpNet::V6(p.value), format!("network {}", network.name)));
-            }
-        }
+        let mut used: Vec<(IpNet, String)> = std::mem::take(&mut in_allocation[site_index]);
         for cluster in &model.clusters {
             for (prefix, what) in [(cluster.pods6, "pods"), (cluster.services6, "services")] {
                 if let Some(IpNet::V6(p)) = prefix.map(|p| p.value) {
@@ -271,4 +268,46 @@ fn anchor(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// For each site, the networks whose IPv6 prefix its allocation holds, as the IP plan
+/// lists them: found by each network's prefix cut to the lengths the allocations use,
+/// where testing every network against every site grew with sites × networks.
+fn networks_in_allocations(model: &Model) -> Vec<Vec<(IpNet, String)>> {
+    let mut by_len: Vec<(u8, HashMap<u128, Vec<usize>>)> = Vec::new();
+    for (i, site) in model.sites.iter().enumerate() {
+        let Some(allocation) = site.ipv6 else {
+            continue;
+        };
+        let a = allocation.value.trunc();
+        let at = match by_len.iter().position(|(len, _)| *len == a.prefix_len()) {
+            Some(at) => at,
+            None => {
+                by_len.push((a.prefix_len(), HashMap::new()));
+                by_len.len() - 1
+            }
+        };
+        by_len[at]
+            .1
+            .entry(u128::from(a.network()))
+            .or_default()
+            .push(i);
+    }
+    let mut used = vec![Vec::new(); model.sites.len()];
+    for network in &model.networks {
+        let Some(p) = network.ipv6 else {
+            continue;
+        };
+        let first = u128::from(p.value.network());
+        for (len, sites) in &by_len {
+            if *len > p.value.prefix_len() {
+                continue;
+            }
+            let mask = u128::MAX.checked_shl(128 - u32::from(*len)).unwrap_or(0);
+            for &site in sites.get(&(first & mask)).into_iter().flatten() {
+                used[site].push((IpNet::V6(p.value), format!("network {}", network.name)));
+            }
+        }
+    }
+    used
 }

@@ -301,10 +301,7 @@ fn unbound(view: &MachineView, served: &[NetworkId]) -> Nix {
     // The site's own names, derived from the model, answered locally: every machine with
     // a static address, so `ssh netbox.orion.home.arpa` works on the LAN.
     if let Some(domain) = &view.site().domain {
-        let suffix = format!(".{domain}");
-        let records: Vec<String> = infrac_model::dns::records(view.model)
-            .iter()
-            .filter(|r| r.name.ends_with(&suffix))
+        let records: Vec<String> = infrac_model::dns::records_under(view.model, domain)
             .map(|r| format!("\"{}. {} {}\"", r.name, r.kind(), r.address))
             .collect();
         if !records.is_empty() {
