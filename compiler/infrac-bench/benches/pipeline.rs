@@ -116,6 +116,16 @@ fn build_routed(bencher: divan::Bencher, networks: usize) {
         .bench_refs(|analysis| infrac_driver::build_artifacts(divan::black_box(analysis), &[]));
 }
 
+/// Every target of a lab of many small sites, each with its own domain, network and
+/// router: the cost per site, which must stay flat as they grow in number.
+#[divan::bench(args = [1_000, 4_000], sample_count = 5)]
+fn build_sites(bencher: divan::Bencher, sites: usize) {
+    let text = infrac_bench::sites(sites);
+    bencher
+        .with_inputs(|| infrac_driver::check_source("sites.infra", &text))
+        .bench_refs(|analysis| infrac_driver::build_artifacts(divan::black_box(analysis), &[]));
+}
+
 fn orion() -> (String, String) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/orion.infra");
     let text = std::fs::read_to_string(&path).expect("examples/orion.infra");

@@ -6,16 +6,21 @@
 //! is found),
 //! or `-- --rules N` / `-- --forwards N` (the standard 1,000-guest lab with N more
 //! firewall rules or port forwards),
-//! or `-- --routed N` (N networks behind one NixOS router that serves them all).
+//! or `-- --routed N` (N networks behind one NixOS router that serves them all),
+//! or `-- --sites N` (N small sites, each with its own domain, network and router).
 
 fn main() {
     let first = std::env::args().nth(1);
-    if first.as_deref() == Some("--routed") {
+    if let Some(shape @ ("--routed" | "--sites")) = first.as_deref() {
         let n = std::env::args()
             .nth(2)
             .and_then(|g| g.parse().ok())
             .unwrap_or(1_000);
-        print!("{}", infrac_bench::routed(n));
+        if shape == "--routed" {
+            print!("{}", infrac_bench::routed(n));
+        } else {
+            print!("{}", infrac_bench::sites(n));
+        }
         return;
     }
     if let Some(shape @ ("--rules" | "--forwards")) = first.as_deref() {

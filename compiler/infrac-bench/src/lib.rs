@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-mod routed;
-pub use routed::routed;
+mod shapes;
+pub use shapes::{routed, sites};
 
 /// The size of a synthetic lab.
 #[derive(Debug, Clone, Copy)]
