@@ -40,6 +40,8 @@ pub fn takes_dhcp6_pool(model: &Model, machine: MachineId) -> bool {
 /// for each NIC of a router, ask it network by network, and a pass over the machines per
 /// network grew with networks × machines (4,000 sites: 27% of a check).
 pub fn gateway6_holder(model: &Model, network: NetworkId) -> Option<(MachineId, usize)> {
+    // A network without an IPv6 gateway has no holder: no pass over the machines for it.
+    model.network(network).gateway6?;
     model
         .gateway6_holders
         .get_or_init(|| gateway6_holders(model))
