@@ -131,9 +131,24 @@ pub struct Model {
     /// ([`crate::ipv6::gateway6_holder`]).
     #[serde(skip)]
     pub(crate) gateway6_holders: std::sync::OnceLock<Vec<Option<(crate::MachineId, usize)>>>,
+    /// The overlay networks, derived on first use ([`Model::overlay_networks`]).
+    #[serde(skip)]
+    overlays: std::sync::OnceLock<Vec<NetworkId>>,
 }
 
 impl Model {
+    /// The overlay networks (WireGuard, Tailscale, …) in model order, found once: every
+    /// firewall's anti-spoofing rules admit their prefixes, and a pass over the networks
+    /// per firewall grew with firewalls × networks.
+    pub fn overlay_networks(&self) -> &[NetworkId] {
+        self.overlays.get_or_init(|| {
+            (0..self.networks.len())
+                .filter(|&i| self.networks[i].overlay.is_some())
+                .map(|i| NetworkId(i as u32))
+                .collect()
+        })
+    }
+
     /// The machine behind a handle.
     pub fn machine(&self, id: MachineId) -> &Machine {
         &self.machines[id.index()]

@@ -61,9 +61,9 @@ impl Policy<'_> {
     /// router through a member on an inside network.
     fn overlay_prefixes(&self, family: IpFamily) -> Vec<IpNet> {
         self.model
-            .networks
+            .overlay_networks()
             .iter()
-            .filter(|n| n.overlay.is_some())
+            .map(|&id| self.model.network(id))
             .filter_map(|n| match family {
                 IpFamily::Ipv4 => n.ipv4.map(|p| IpNet::V4(p.value)),
                 IpFamily::Ipv6 => n.ipv6.map(|p| IpNet::V6(p.value)),
