@@ -10,6 +10,8 @@
 //! (docs/performance.md).
 
 #![no_std]
+// The environment is read once, to leave an operator's allocator setting alone.
+extern crate std;
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::ffi::c_void;
@@ -102,17 +104,25 @@ const PURGE_DELAY_VAR: &str = "MIMALLOC_PURGE_DELAY";
 /// between two keystrokes of someone typing (about 100 ms), short enough that the memory
 /// of a large lab's analyses goes back to the system a few seconds after typing stops
 /// (arenas wait ten times as long).
-pub const BETWEEN_KEYSTROKES_MS: u32 = 1_000;
+const BETWEEN_KEYSTROKES_MS: u32 = 1_000;
 
-/// Keeps memory this process frees for `millis` milliseconds before giving it back to the
-/// system, unless the environment sets the delay (`set_in_environment` is asked for the
-/// variable's name). For a process that frees and allocates about the same memory again
-/// and again with pauses between: the language server drops a lab's previous analysis on
-/// every keystroke and builds the next one a tenth of a second later. With mimalloc's
-/// 10 ms the memory is returned in between and every keystroke faults it in again, zeroed
-/// page by page (about 250 faults a keystroke in a 5,000-guest lab, docs/performance.md).
-pub fn keep_freed_memory(millis: u32, set_in_environment: impl FnOnce(&str) -> bool) {
-    if set_in_environment(PURGE_DELAY_VAR) {
+/// Keeps memory this process frees for a second before giving it back to the system,
+/// unless the environment sets the delay. For a process that frees and allocates about the
+/// same memory again and again with pauses between: the language server drops a lab's
+/// previous analysis on every keystroke and builds the next one a tenth of a second later.
+/// With mimalloc's 10 ms the memory is returned in between and every keystroke faults it
+/// in again, zeroed page by page (about 250 faults a keystroke in a 5,000-guest lab,
+/// docs/performance.md).
+pub fn keep_freed_memory_between_keystrokes() {
+    keep_freed_memory(
+        BETWEEN_KEYSTROKES_MS,
+        std::env::var_os(PURGE_DELAY_VAR).is_some(),
+    );
+}
+
+/// Sets the purge delay to `millis`, unless the operator set it in the environment.
+fn keep_freed_memory(millis: u32, set_in_environment: bool) {
+    if set_in_environment {
         return;
     }
     // SAFETY: `mi_option_set` takes any value for a valid option; `PURGE_DELAY` is one.
@@ -121,7 +131,6 @@ pub fn keep_freed_memory(millis: u32, set_in_environment: impl FnOnce(&str) -> b
 
 #[cfg(test)]
 mod tests {
-    extern crate std;
     use super::*;
     use std::vec::Vec;
 
@@ -142,9 +151,9 @@ mod tests {
                 "mimalloc 2's default, so the index is right"
             );
         }
-        keep_freed_memory(1234, |_| true);
+        keep_freed_memory(1234, true);
         assert_ne!(purge_delay(), 1234);
-        keep_freed_memory(1234, |_| false);
+        keep_freed_memory(1234, false);
         assert_eq!(purge_delay(), 1234);
     }
 

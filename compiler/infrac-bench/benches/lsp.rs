@@ -16,9 +16,7 @@ use std::time::Duration;
 
 fn main() {
     // As `infrac lsp` keeps it.
-    infrac_alloc::keep_freed_memory(infrac_alloc::BETWEEN_KEYSTROKES_MS, |var| {
-        std::env::var_os(var).is_some()
-    });
+    infrac_alloc::keep_freed_memory_between_keystrokes();
     divan::main();
 }
 

@@ -38,9 +38,7 @@ impl Loader for Memory<'_> {
 
 fn main() {
     // As `infrac lsp` keeps it.
-    infrac_alloc::keep_freed_memory(infrac_alloc::BETWEEN_KEYSTROKES_MS, |var| {
-        std::env::var_os(var).is_some()
-    });
+    infrac_alloc::keep_freed_memory_between_keystrokes();
     let mut args = std::env::args().skip(1);
     let guests: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5_000);
     let keys: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);

@@ -11,9 +11,7 @@ this themselves (see editors/vscode); it reports the same diagnostics as `infrac
 pub struct Args {}
 
 pub fn run(_args: Args) -> ExitCode {
-    infrac_alloc::keep_freed_memory(infrac_alloc::BETWEEN_KEYSTROKES_MS, |var| {
-        std::env::var_os(var).is_some()
-    });
+    infrac_alloc::keep_freed_memory_between_keystrokes();
     // infrac-lsp's own transport: a malformed message is answered, not fatal.
     let input = std::io::BufReader::new(std::io::stdin());
     match infrac_lsp::serve(input, std::io::stdout()) {

@@ -101,9 +101,7 @@ fn report(what: &str, mut samples: Vec<Duration>) {
 #[ignore = "a measurement; run with --ignored --release"]
 fn keystroke_and_hover_latency() {
     // As `infrac lsp` keeps it.
-    infrac_alloc::keep_freed_memory(infrac_alloc::BETWEEN_KEYSTROKES_MS, |var| {
-        std::env::var_os(var).is_some()
-    });
+    infrac_alloc::keep_freed_memory_between_keystrokes();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let orion = root.join("orion.infra");
     let orion_text = std::fs::read_to_string(&orion).unwrap_or_default();

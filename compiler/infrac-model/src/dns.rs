@@ -57,7 +57,7 @@ pub(crate) struct Records {
 }
 
 fn kept(model: &Model) -> &Records {
-    model.records.get_or_init(|| Records {
+    model.derived.records.get_or_init(|| Records {
         all: derive(model),
         under: std::sync::OnceLock::new(),
     })

@@ -106,34 +106,10 @@ pub struct Model {
     /// networks per name grows with names × networks.
     #[serde(skip)]
     zones_by_name: Option<NameIndex>,
-    /// Each firewall's zone-to-zone access, derived on first use
-    /// ([`crate::graph::zone_matrices`]): the diagrams and the docs' firewall pages both
-    /// show it, and classifying every zone pair's packets is most of either's work.
+    /// Facts derived from the checked model on first use, that several consumers or one
+    /// consumer many times ask for (see `derived.rs`).
     #[serde(skip)]
-    pub(crate) zone_access: std::sync::OnceLock<Vec<crate::graph::ZoneCells>>,
-    /// Every view written as Mermaid, derived on first use ([`crate::graph::drawings`]):
-    /// the Mermaid target ships the same text the docs embed, and building and writing
-    /// the views is most of either's work.
-    #[serde(skip)]
-    pub(crate) drawings: std::sync::OnceLock<Vec<crate::graph::Drawing>>,
-    /// The networks each machine serves DHCP and DNS on, derived on first use
-    /// ([`crate::roles::dhcp_networks`]): the NixOS and OpenWrt targets ask it of every
-    /// machine, several times each, and each answer searched every network.
-    #[serde(skip)]
-    pub(crate) served: std::sync::OnceLock<crate::roles::ServedNetworks>,
-    /// The static leases of each network, derived on first use ([`crate::roles::leases`]).
-    #[serde(skip)]
-    pub(crate) leases: std::sync::OnceLock<Vec<Vec<crate::Lease>>>,
-    /// The lab's DNS records, derived on first use ([`crate::dns::records`]).
-    #[serde(skip)]
-    pub(crate) records: std::sync::OnceLock<crate::dns::Records>,
-    /// The holder of each network's IPv6 gateway, derived on first use
-    /// ([`crate::ipv6::gateway6_holder`]).
-    #[serde(skip)]
-    pub(crate) gateway6_holders: std::sync::OnceLock<Vec<Option<(crate::MachineId, usize)>>>,
-    /// The overlay networks, derived on first use ([`Model::overlay_networks`]).
-    #[serde(skip)]
-    overlays: std::sync::OnceLock<Vec<NetworkId>>,
+    pub(crate) derived: crate::derived::Derived,
 }
 
 impl Model {
@@ -141,7 +117,7 @@ impl Model {
     /// firewall's anti-spoofing rules admit their prefixes, and a pass over the networks
     /// per firewall grew with firewalls × networks.
     pub fn overlay_networks(&self) -> &[NetworkId] {
-        self.overlays.get_or_init(|| {
+        self.derived.overlays.get_or_init(|| {
             (0..self.networks.len())
                 .filter(|&i| self.networks[i].overlay.is_some())
                 .map(|i| NetworkId(i as u32))

@@ -83,7 +83,7 @@ pub struct Drawing {
 /// Every view written as Mermaid, in the order of [`views`]. Drawn once per model and
 /// kept in it: the Mermaid target and the docs show the same text.
 pub fn drawings(model: &Model) -> &[Drawing] {
-    model.drawings.get_or_init(|| {
+    model.derived.drawings.get_or_init(|| {
         views(model)
             .into_iter()
             .map(|view| Drawing {

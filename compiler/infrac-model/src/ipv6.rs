@@ -43,27 +43,12 @@ pub fn gateway6_holder(model: &Model, network: NetworkId) -> Option<(MachineId, 
     // A network without an IPv6 gateway has no holder: no pass over the machines for it.
     model.network(network).gateway6?;
     model
+        .derived
         .gateway6_holders
-        .get_or_init(|| gateway6_holders(model))
+        .get_or_init(|| crate::roles::first_gateway_holders(model, crate::IpFamily::Ipv6))
         .get(network.index())
         .copied()
         .flatten()
-}
-
-/// [`gateway6_holder`] of every network, by network.
-fn gateway6_holders(model: &Model) -> Vec<Option<(MachineId, usize)>> {
-    let mut holders = vec![None; model.networks.len()];
-    for (id, m) in model.machines() {
-        for (index, nic, n) in m.attached() {
-            let gateway = model.network(n).gateway6.map(|g| g.value);
-            if let Some(slot) = holders.get_mut(n.index()) {
-                if slot.is_none() && gateway.is_some() && nic.ip6.map(|ip| ip.value) == gateway {
-                    *slot = Some((id, index));
-                }
-            }
-        }
-    }
-    holders
 }
 
 /// The machine that advertises the network, with the NIC it advertises from: the holder

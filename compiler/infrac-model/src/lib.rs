@@ -11,6 +11,7 @@ pub mod ceph;
 pub mod charts;
 mod compose;
 pub mod decimal;
+mod derived;
 pub mod dns;
 mod entities;
 pub mod expect;

@@ -5,10 +5,10 @@
 //! the NixOS configurations agree.
 
 use crate::{
-    BgpRouter, ClusterId, Firewall, Lease, MachineId, Model, Network, NetworkId, OsFamily,
-    Platform, StoragePool,
+    BgpRouter, ClusterId, Firewall, IpFamily, Lease, MachineId, Model, Network, NetworkId,
+    OsFamily, Platform, StoragePool,
 };
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Whether a machine routes for others: it has a `bgp` or `firewall` block, or holds the
 /// gateway address of one of its networks.
@@ -188,7 +188,10 @@ fn served_by(model: &Model, machine: MachineId, service: Served) -> &[NetworkId]
 
 /// The servers of every network and the networks of every server, found once per model.
 fn served(model: &Model) -> &ServedNetworks {
-    model.served.get_or_init(|| ServedNetworks::of(model))
+    model
+        .derived
+        .served
+        .get_or_init(|| ServedNetworks::of(model))
 }
 
 /// The server of each network, and the networks each machine serves, in network order.
@@ -247,13 +250,37 @@ pub fn address_holders(model: &Model) -> std::collections::HashMap<std::net::IpA
 
 /// [`gateway_holder`] of every network, by network, in one pass over the machines.
 pub fn gateway_holders(model: &Model) -> Vec<Option<MachineId>> {
+    first_gateway_holders(model, IpFamily::Ipv4)
+        .into_iter()
+        .map(|holder| holder.map(|(id, _)| id))
+        .collect()
+}
+
+/// The first machine in model order holding each network's gateway of `family` (its
+/// `gateway` or `gateway6`), with the index of its first NIC holding it, by network, in
+/// one pass over the machines.
+pub(crate) fn first_gateway_holders(
+    model: &Model,
+    family: IpFamily,
+) -> Vec<Option<(MachineId, usize)>> {
     let mut holders = vec![None; model.networks.len()];
     for (id, m) in model.machines() {
-        for (_, nic, n) in m.attached() {
-            let gateway = model.network(n).gateway.map(|g| g.value);
-            let slot = &mut holders[n.0 as usize];
-            if slot.is_none() && gateway.is_some() && nic.ip.map(|ip| ip.value) == gateway {
-                *slot = Some(id);
+        for (index, nic, n) in m.attached() {
+            let network = model.network(n);
+            let (gateway, address) = match family {
+                IpFamily::Ipv4 => (
+                    network.gateway.map(|g| IpAddr::V4(g.value)),
+                    nic.ip.map(|ip| IpAddr::V4(ip.value)),
+                ),
+                IpFamily::Ipv6 => (
+                    network.gateway6.map(|g| IpAddr::V6(g.value)),
+                    nic.ip6.map(|ip| IpAddr::V6(ip.value)),
+                ),
+            };
+            if let Some(slot) = holders.get_mut(n.index()) {
+                if slot.is_none() && gateway.is_some() && address == gateway {
+                    *slot = Some((id, index));
+                }
             }
         }
     }
@@ -277,6 +304,7 @@ pub fn gateway_holder(model: &Model, network: NetworkId) -> Option<MachineId> {
 /// with networks × machines (a router serving 4,000 networks: 16 million NICs visited).
 pub fn leases(model: &Model, network: NetworkId) -> &[Lease] {
     model
+        .derived
         .leases
         .get_or_init(|| leases_by_network(model))
         .get(network.0 as usize)

@@ -5,10 +5,10 @@ use crate::inventory::multi_site;
 use crate::ipam::{all_assignments, ipv6_size, usage4};
 use crate::markdown::{cell, doc_block, lines, or_dash, percent, Table};
 use crate::text::push_ip;
+use infrac_model::prefix_index::PrefixIndex;
 use infrac_model::Model;
 use ipnet::IpNet;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -271,42 +271,22 @@ fn anchor(name: &str) -> String {
 }
 
 /// For each site, the networks whose IPv6 prefix its allocation holds, as the IP plan
-/// lists them: found by each network's prefix cut to the lengths the allocations use,
-/// where testing every network against every site grew with sites × networks.
+/// lists them: found through the allocations by prefix, where testing every network
+/// against every site grew with sites × networks.
 fn networks_in_allocations(model: &Model) -> Vec<Vec<(IpNet, String)>> {
-    let mut by_len: Vec<(u8, HashMap<u128, Vec<usize>>)> = Vec::new();
+    let mut allocations = PrefixIndex::default();
     for (i, site) in model.sites.iter().enumerate() {
-        let Some(allocation) = site.ipv6 else {
-            continue;
-        };
-        let a = allocation.value.trunc();
-        let at = match by_len.iter().position(|(len, _)| *len == a.prefix_len()) {
-            Some(at) => at,
-            None => {
-                by_len.push((a.prefix_len(), HashMap::new()));
-                by_len.len() - 1
-            }
-        };
-        by_len[at]
-            .1
-            .entry(u128::from(a.network()))
-            .or_default()
-            .push(i);
+        if let Some(allocation) = site.ipv6 {
+            allocations.insert(IpNet::V6(allocation.value), i as u32);
+        }
     }
     let mut used = vec![Vec::new(); model.sites.len()];
     for network in &model.networks {
         let Some(p) = network.ipv6 else {
             continue;
         };
-        let first = u128::from(p.value.network());
-        for (len, sites) in &by_len {
-            if *len > p.value.prefix_len() {
-                continue;
-            }
-            let mask = u128::MAX.checked_shl(128 - u32::from(*len)).unwrap_or(0);
-            for &site in sites.get(&(first & mask)).into_iter().flatten() {
-                used[site].push((IpNet::V6(p.value), format!("network {}", network.name)));
-            }
+        for site in allocations.containing(IpNet::V6(p.value)) {
+            used[site as usize].push((IpNet::V6(p.value), format!("network {}", network.name)));
         }
     }
     used

@@ -67,12 +67,7 @@ pub fn sections(
         .into_iter()
         .map(|(_, n)| n)
         .collect();
-    let mut own: BTreeMap<NetworkId, Ipv4Addr> = BTreeMap::new();
-    for (_, nic, n) in model.machine(id).attached() {
-        if let Some(ip) = nic.ip {
-            own.entry(n).or_insert(ip.value);
-        }
-    }
+    let own = own_addresses(model, id);
     let mut hosts = Vec::new();
     for iface in &layout.ifaces {
         let network = model.network(iface.network);
@@ -194,13 +189,16 @@ fn advertise(model: &Model, network: NetworkId, section: Section) -> Section {
         .list("domain", domain)
 }
 
-/// The router's own IPv4 address on a network.
-fn own_address(model: &Model, id: MachineId, network: NetworkId) -> Option<Ipv4Addr> {
-    model
-        .machine(id)
-        .attached()
-        .filter(|(_, _, n)| *n == network)
-        .find_map(|(_, nic, _)| nic.ip.map(|a| a.value))
+/// A machine's own IPv4 address on each network it is on: that of its first NIC there
+/// with one.
+fn own_addresses(model: &Model, id: MachineId) -> BTreeMap<NetworkId, Ipv4Addr> {
+    let mut own = BTreeMap::new();
+    for (_, nic, n) in model.machine(id).attached() {
+        if let Some(ip) = nic.ip {
+            own.entry(n).or_insert(ip.value);
+        }
+    }
+    own
 }
 
 /// The IPv4 resolvers clients of a network are told about: the network's `dns`, else
@@ -219,7 +217,7 @@ fn resolvers(model: &Model, network: NetworkId) -> Vec<Ipv4Addr> {
         return listed;
     }
     roles::dns_server(model, network)
-        .and_then(|m| own_address(model, m, network))
+        .and_then(|m| own_addresses(model, m).get(&network).copied())
         .into_iter()
         .collect()
 }

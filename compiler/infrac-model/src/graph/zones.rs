@@ -139,6 +139,7 @@ pub type ZoneCells = Vec<Vec<Option<Access>>>;
 pub fn zone_matrices(model: &Model) -> Vec<ZoneMatrix<'_>> {
     let policies = crate::policy::policies(model);
     let cells = model
+        .derived
         .zone_access
         .get_or_init(|| policies.iter().map(|p| cells(p, &endpoints(p))).collect());
     policies
