@@ -42,6 +42,7 @@ done
 for guests in 1000 10000; do
   "$target/release/examples/synth" --misspelt "$guests" > "$work/misspelt-$guests.infra"
   "$target/release/examples/synth" --renamed "$guests" > "$work/renamed-$guests.infra"
+  "$target/release/examples/synth" --misnamed "$guests" > "$work/misnamed-$guests.infra"
 done
 for n in 1000 4000; do
   "$target/release/examples/synth" --rules "$n" > "$work/rules-$n.infra"
@@ -94,6 +95,9 @@ for guests in (1000, 10000):
 for guests in (1000, 10000):
     cpu, fastest, rss = measure(["check", f"{work}/renamed-{guests}.infra"])
     print(f"| `infrac check`, {guests:,} guests on renamed hosts ({guests:,} errors) | {ms(cpu, fastest)} | {rss:.0f} MiB |")
+for guests in (1000, 10000):
+    cpu, fastest, rss = measure(["check", f"{work}/misnamed-{guests}.infra"], runs=5)
+    print(f"| `infrac check`, {guests:,} guests with {guests // 4:,} `expect` lines naming a guest with a typo | {ms(cpu, fastest)} | {rss:.0f} MiB |")
 for shape, what in (("rules", "firewall rules"), ("forwards", "port forwards")):
     for n in (1000, 4000):
         cpu, fastest, rss = measure(["check", f"{work}/{shape}-{n}.infra"])

@@ -81,6 +81,14 @@ fn check_renamed_hosts(bencher: divan::Bencher, guests: usize) {
     bencher.bench(|| infrac_driver::check_source("synth.infra", divan::black_box(&text)));
 }
 
+/// The check of a lab whose `expect` lines name a guest with a typo, one line for every
+/// fourth guest: each suggestion is looked for among every machine.
+#[divan::bench(args = [1_000, 10_000], sample_count = 5)]
+fn check_misnamed_endpoints(bencher: divan::Bencher, guests: usize) {
+    let text = infrac_bench::misnamed_endpoints(&lab(guests), guests);
+    bencher.bench(|| infrac_driver::check_source("synth.infra", divan::black_box(&text)));
+}
+
 /// The check of the 1,000-guest lab with more firewall rules, then more port forwards:
 /// the cost per rule, which must stay flat as they grow in number.
 #[divan::bench(args = [1_000, 4_000], sample_count = 5)]

@@ -3,7 +3,8 @@
 //! host), or `-- --standard GUESTS` (one host per 50 guests, one network per four hosts),
 //! or `-- --misspelt GUESTS` (the standard lab with two misspelt attributes per guest),
 //! or `-- --renamed GUESTS` (the standard lab with every host renamed, so no guest's host
-//! is found),
+//! is found), or `-- --misnamed GUESTS` (the standard lab with an `expect` line for every
+//! fourth guest, naming it with a typo),
 //! or `-- --rules N` / `-- --forwards N` (the standard 1,000-guest lab with N more
 //! firewall rules or port forwards),
 //! or `-- --routed N` (N networks behind one NixOS router that serves them all),
@@ -36,7 +37,9 @@ fn main() {
         }
         return;
     }
-    if let Some(shape @ ("--standard" | "--misspelt" | "--renamed")) = first.as_deref() {
+    if let Some(shape @ ("--standard" | "--misspelt" | "--renamed" | "--misnamed")) =
+        first.as_deref()
+    {
         let guests = std::env::args()
             .nth(2)
             .and_then(|g| g.parse().ok())
@@ -45,6 +48,7 @@ fn main() {
         match shape {
             "--misspelt" => print!("{}", infrac_bench::misspelt(&lab)),
             "--renamed" => print!("{}", infrac_bench::renamed_hosts(&lab)),
+            "--misnamed" => print!("{}", infrac_bench::misnamed_endpoints(&lab, guests)),
             _ => print!("{lab}"),
         }
         return;

@@ -59,6 +59,24 @@ pub fn renamed_hosts(lab: &str) -> String {
     lab.replace("\nhost pve", "\nhost node")
 }
 
+/// `lab` (a [`generate`]d one, of `guests` guests) with an `expect` line for every fourth
+/// guest naming it with a typo (`g3-21x`): one error per line, each with its "did you
+/// mean" among every machine, most of which look alike.
+pub fn misnamed_endpoints(lab: &str, guests: usize) -> String {
+    let hosts = LabSize::standard(guests).hosts;
+    let mut out = String::with_capacity(lab.len() + guests * 12);
+    out.push_str(lab);
+    for i in 0..guests / 4 {
+        let _ = writeln!(
+            out,
+            "expect g{}-{}x -> router tcp/22 denied",
+            i % hosts,
+            i * 7 % 50
+        );
+    }
+    out
+}
+
 /// `lab` (a [`generate`]d one) with `rules` more firewall rules on its router, each
 /// opening one more port from the first network: the shadowing analysis compares rules
 /// with one another, and its cost must grow with the rules, not their square.
@@ -222,5 +240,24 @@ mod tests {
         }
         let analysis = infrac_driver::check_source("synth.infra", &with_rules(&lab, 30));
         assert_eq!(analysis.model.firewalls[0].rules.len(), 3 + 30);
+    }
+
+    /// Each misnamed line is one error, suggesting the guest it meant.
+    #[test]
+    fn misnamed_endpoints_each_suggest_their_guest() {
+        let text = misnamed_endpoints(&generate(LabSize::standard(200)), 200);
+        let analysis = infrac_driver::check_source("synth.infra", &text);
+        let errors: Vec<_> = analysis
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect();
+        assert_eq!(errors.len(), 50, "{errors:#?}");
+        assert_eq!(
+            errors[0].message,
+            "`g0-0x` is not a zone, a machine, `router` or an address"
+        );
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean `g0-0`?"));
+        assert_eq!(errors[1].help.as_deref(), Some("did you mean `g1-7`?"));
     }
 }

@@ -5,12 +5,15 @@
 
 mod codes;
 mod diagnostic;
+mod nearest;
 mod render;
+mod similarity;
 mod source;
 mod suggest;
 
 pub use codes::{Code, CodeInfo, CODES};
 pub use diagnostic::{Diagnostic, Label, Severity};
+pub use nearest::NameIndex;
 pub use render::{render_human, RenderOptions};
 pub use source::{line_starts, FileId, LineCol, SourceFile, SourceMap, Span};
 pub use suggest::{code_list, did_you_mean, plural};

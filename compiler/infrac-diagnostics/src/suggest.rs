@@ -1,34 +1,73 @@
 //! Words for messages: "did you mean" suggestions for misspelled names, lists of codes,
 //! plurals.
 
-/// The candidate closest to `name`, if one is close enough to be a likely typo.
+use crate::similarity;
+
+/// The candidate closest to `name`, if one is close enough to be a likely typo. Among
+/// many candidates asked many times, a [`NameIndex`](crate::NameIndex) answers the same.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let common = Common::new(name);
-    let mut best: Option<(f64, &str)> = None;
+    let mut best = Best::default();
     for candidate in candidates {
-        if candidate == name || !common.may_be_close(candidate) {
-            continue;
+        best.offer(name, &common, candidate);
+    }
+    best.name()
+}
+
+/// How far below the best score a bound must be for the candidate to be passed over: the
+/// bound and the score round differently.
+const SCORE_MARGIN: f64 = 1e-9;
+
+/// The closest candidate offered so far.
+#[derive(Default)]
+pub(crate) struct Best<'a>(Option<(f64, &'a str)>);
+
+impl<'a> Best<'a> {
+    pub(crate) fn offer(&mut self, name: &str, common: &Common, candidate: &'a str) {
+        if candidate == name {
+            return;
+        }
+        if let Some(shared) = common.shared(candidate) {
+            if !common.passes(shared, candidate.len()) {
+                return;
+            }
+            // Among thousands of similar names (`g12-3x` among every `gH-G` guest) most
+            // pass the bound; once a close one is found, those that cannot reach its
+            // score are not compared.
+            let beaten = self.0.is_some_and(|(best, _)| {
+                common.highest_score(shared, name, candidate) + SCORE_MARGIN < best
+            });
+            if beaten {
+                return;
+            }
         }
         let Some(score) = close(name, candidate) else {
-            continue;
+            return;
         };
         // Ties go to the alphabetically first name, so the suggestion never depends on
         // the order candidates arrive in.
-        if best.is_none_or(|(s, b)| score > s || (score == s && candidate < b)) {
-            best = Some((score, candidate));
+        if self
+            .0
+            .is_none_or(|(s, b)| score > s || (score == s && candidate < b))
+        {
+            self.0 = Some((score, candidate));
         }
     }
-    best.map(|(_, c)| c)
+
+    pub(crate) fn name(&self) -> Option<&'a str> {
+        self.0.map(|(_, c)| c)
+    }
 }
 
 /// `candidate`'s Jaro-Winkler similarity to `name` when it is close enough to be a typo
 /// of it: a similarity of 0.8 or more, or at most a third of `name`'s length in edits.
 fn close(name: &str, candidate: &str) -> Option<f64> {
-    let score = strsim::jaro_winkler(name, candidate);
-    (score >= 0.8 || strsim::levenshtein(name, candidate) <= name.len().max(2) / 3).then_some(score)
+    let score = similarity::jaro_winkler(name, candidate);
+    (score >= 0.8 || similarity::levenshtein(name, candidate) <= name.len().max(2) / 3)
+        .then_some(score)
 }
 
 /// A bound, from the letters two ASCII names have in common, that rules out most
@@ -45,14 +84,14 @@ fn close(name: &str, candidate: &str) -> Option<f64> {
 ///
 /// A candidate that fails both cannot be close. Names with other than ASCII letters are
 /// always compared in full.
-struct Common {
+pub(crate) struct Common {
     counts: Option<[u8; 128]>,
     len: usize,
     edits: usize,
 }
 
 impl Common {
-    fn new(name: &str) -> Common {
+    pub(crate) fn new(name: &str) -> Common {
         let counts = name.is_ascii().then(|| {
             let mut counts = [0u8; 128];
             for &b in name.as_bytes() {
@@ -67,12 +106,23 @@ impl Common {
         }
     }
 
+    /// The edits a candidate may be from the name and still count as close.
+    pub(crate) fn edits(&self) -> usize {
+        self.edits
+    }
+
+    #[cfg(test)]
     fn may_be_close(&self, candidate: &str) -> bool {
-        let Some(counts) = &self.counts else {
-            return true;
-        };
+        self.shared(candidate)
+            .is_none_or(|shared| self.passes(shared, candidate.len()))
+    }
+
+    /// The letters `candidate` has in common with the name, as multisets, when both are
+    /// ASCII.
+    fn shared(&self, candidate: &str) -> Option<usize> {
+        let counts = self.counts.as_ref()?;
         if !candidate.is_ascii() {
-            return true;
+            return None;
         }
         let mut left = *counts;
         let mut common = 0usize;
@@ -83,8 +133,37 @@ impl Common {
                 common += 1;
             }
         }
+        Some(common)
+    }
+
+    /// Whether a candidate of length `lb` sharing `shared` letters may be close.
+    fn passes(&self, shared: usize, lb: usize) -> bool {
+        let la = self.len;
+        shared * (la + lb) >= la * lb || shared + self.edits >= la.max(lb)
+    }
+
+    /// The highest Jaro-Winkler similarity `candidate` can have to `name` when they share
+    /// `shared` letters: Jaro's matching letters are at most those shared and its
+    /// transpositions at least none, and the prefix bonus is at most the common prefix
+    /// of up to four letters. A name whose letter counts saturated is not bounded.
+    fn highest_score(&self, shared: usize, name: &str, candidate: &str) -> f64 {
         let (la, lb) = (self.len, candidate.len());
-        common * (la + lb) >= la * lb || common + self.edits >= la.max(lb)
+        if la == 0 || lb == 0 || la > usize::from(u8::MAX) {
+            return 1.0;
+        }
+        let m = shared as f64;
+        let jaro = (m / la as f64 + m / lb as f64 + 1.0) / 3.0;
+        if jaro > 0.7 {
+            let prefix = name
+                .bytes()
+                .take(4)
+                .zip(candidate.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            jaro + 0.1 * prefix as f64 * (1.0 - jaro)
+        } else {
+            jaro
+        }
     }
 }
 
@@ -109,14 +188,11 @@ pub fn plural(n: usize) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::{code_list, did_you_mean};
 
-    /// The bound never rules out a candidate that is close: every pair of short names
-    /// over a small alphabet (so that they share letters), and the names of a lab.
-    #[test]
-    fn the_bound_never_rules_out_a_close_candidate() {
-        let alphabet = ["a", "b", "n", "-", "1"];
+    /// Every name of up to four of `alphabet`'s letters, sorted, the empty name first.
+    pub(crate) fn short_names(alphabet: &[&str]) -> Vec<String> {
         let mut names = vec![String::new()];
         for _ in 0..4 {
             let longer: Vec<String> = names
@@ -127,6 +203,35 @@ mod tests {
         }
         names.sort();
         names.dedup();
+        names
+    }
+
+    /// The closest candidate found the plain way, every candidate scored: what the bounds
+    /// and indexes must answer.
+    pub(crate) fn every_candidate_scored<'a>(
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Option<&'a str> {
+        let mut best: Option<(f64, &str)> = None;
+        for candidate in candidates {
+            if candidate == name {
+                continue;
+            }
+            let Some(score) = super::close(name, candidate) else {
+                continue;
+            };
+            if best.is_none_or(|(s, b)| score > s || (score == s && candidate < b)) {
+                best = Some((score, candidate));
+            }
+        }
+        best.map(|(_, c)| c)
+    }
+
+    /// The bound never rules out a candidate that is close: every pair of short names
+    /// over a small alphabet (so that they share letters), and the names of a lab.
+    #[test]
+    fn the_bound_never_rules_out_a_close_candidate() {
+        let names = short_names(&["a", "b", "n", "-", "1"]);
         for a in &names {
             let common = super::Common::new(a);
             for b in &names {

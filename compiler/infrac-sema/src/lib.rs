@@ -17,6 +17,7 @@ mod resolve;
 mod reuse;
 pub mod schema;
 pub mod stdlib;
+mod suggestions;
 mod value;
 
 pub use beside::Beside;
@@ -166,6 +167,8 @@ pub(crate) struct Sema<'a> {
     /// The help of each unresolved-name report, by name and kind, with the number of
     /// declarations it was found among ([`Sema::unresolved_help`]).
     pub(crate) unresolved_helps: HashMap<(ecow::EcoString, value::Kind), (usize, Option<String>)>,
+    /// The names reports may suggest, indexed once.
+    pub(crate) name_indexes: suggestions::NameIndexes,
     /// Attributes and rules already reported as standing in a top-level `for` loop, which
     /// repeats each of them once per iteration.
     pub(crate) misplaced_in_loops: Reported<Span>,
@@ -239,6 +242,7 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         unresolved_paths: Reported::default(),
         misplaced_in_loops: Reported::default(),
         unresolved_helps: HashMap::default(),
+        name_indexes: suggestions::NameIndexes::default(),
         unresolved_pools: Reported::default(),
         stamped: 0,
         catalogue: HashMap::default(),

@@ -2,6 +2,7 @@
 //! [`Expectation`]s, which the checks then prove.
 
 use crate::decls::Module;
+use crate::suggestions::Among;
 use crate::Sema;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use infrac_model::expect::{Expectation, Exposed, Intent};
@@ -343,17 +344,17 @@ impl Sema<'_> {
             };
             return Some(Spanned::new(value, e.span));
         }
-        let mut candidates: Vec<&str> = model.machines.iter().map(|m| m.name.as_str()).collect();
-        if firewall.is_some() {
-            candidates.extend(model.networks.iter().map(|n| n.zone.as_str()));
-            candidates.push("router");
-        }
+        let among = if firewall.is_some() {
+            Among::MachinesZonesRouter
+        } else {
+            Among::Machines
+        };
         let (what, kinds) = if firewall.is_some() {
             ("a zone, a machine, `router` or an address", "zones")
         } else {
             ("a machine or an address", "machines")
         };
-        let help = match did_you_mean(&name, candidates.iter().copied()) {
+        let help = match self.nearest_in_model(model, among, &name) {
             Some(s) => format!("did you mean `{s}`?"),
             None => format!("name one of the lab's {kinds}, or write an address"),
         };
@@ -484,12 +485,7 @@ impl Sema<'_> {
             if let Some(m) = model.machine_named(&name) {
                 return Some(Spanned::new(Exposed::Machine(m), e.span));
             }
-            let candidates = model
-                .apps
-                .iter()
-                .map(|a| a.name.as_str())
-                .chain(model.machines.iter().map(|m| m.name.as_str()));
-            let help = match did_you_mean(&name, candidates) {
+            let help = match self.nearest_in_model(model, Among::AppsMachines, &name) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => "name the app or machine the ingress routes to".to_string(),
             };
