@@ -20,9 +20,16 @@ pub struct NameIndex {
 struct Length {
     len: usize,
     all: Vec<u32>,
-    /// For each ASCII byte, the candidates of this length that hold it at least once.
-    holding: Vec<Vec<u32>>,
+    /// For each ASCII byte, the candidates of this length that hold it (by their place in
+    /// `all`), with how many times (at most 255).
+    holding: Vec<Vec<(u32, u8)>>,
 }
+
+/// How many list entries counting the letters every candidate shares may read for each
+/// entry of the rarest letters' lists, and still cost less than comparing each candidate
+/// these name: counting an entry is an addition, comparing a candidate a pass over its
+/// letters and often a distance.
+const COUNTING_PAYS: usize = 6;
 
 impl NameIndex {
     pub fn new<'a>(candidates: impl IntoIterator<Item = &'a str>) -> NameIndex {
@@ -56,11 +63,13 @@ impl NameIndex {
                 }
             };
             let length = &mut index.lengths[at];
+            let place = length.all.len() as u32;
             length.all.push(i);
             for &b in candidate.as_bytes() {
                 let holding = &mut length.holding[usize::from(b)];
-                if holding.last() != Some(&i) {
-                    holding.push(i);
+                match holding.last_mut() {
+                    Some((p, times)) if *p == place => *times = times.saturating_add(1),
+                    _ => holding.push((place, 1)),
                 }
             }
         }
@@ -90,6 +99,12 @@ impl NameIndex {
     /// The candidate closest to `name`, if one is close enough to be a likely typo: the
     /// same answer as `did_you_mean(name, candidates)`.
     pub fn nearest(&self, name: &str) -> Option<&str> {
+        self.nearest_counting_when(name, COUNTING_PAYS)
+    }
+
+    /// [`NameIndex::nearest`], counting shared letters when every list costs at most
+    /// `counting_pays` times the rarest letters' lists (the tests try both ways).
+    fn nearest_counting_when(&self, name: &str, counting_pays: usize) -> Option<&str> {
         let common = Common::new(name);
         let mut best = Best::default();
         if !name.is_ascii() {
@@ -101,23 +116,20 @@ impl NameIndex {
         // A candidate holding several of the letters read is in several lists: each is
         // compared once, in the order given.
         let mut read = vec![0u64; self.len().div_ceil(64)];
-        let mut mark = |list: &[u32]| {
-            for &i in list {
-                read[i as usize / 64] |= 1 << (i % 64);
-            }
-        };
-        mark(&self.others);
+        let mut mark = |i: u32| read[i as usize / 64] |= 1 << (i % 64);
+        self.others.iter().for_each(|&i| mark(i));
         let mut counts = [0usize; 128];
         for &b in name.as_bytes() {
             counts[usize::from(b)] += 1;
         }
         let mut bytes: Vec<(usize, u8)> = Vec::new();
+        let mut shared: Vec<u8> = Vec::new();
         for length in &self.lengths {
             let Some(need) = letters_to_cover(name.len(), length.len, common.edits()) else {
                 continue;
             };
             if need == 0 {
-                mark(&length.all);
+                length.all.iter().for_each(|&i| mark(i));
                 continue;
             }
             // A candidate that shares enough letters with the name holds one of any `need`
@@ -130,13 +142,43 @@ impl NameIndex {
                     .map(|b| (length.holding[usize::from(b)].len(), b)),
             );
             bytes.sort_unstable();
-            let mut covered = 0;
-            for &(_, b) in &bytes {
+            let (mut covered, mut rarest, mut rarest_entries) = (0, 0, 0);
+            for &(entries, b) in &bytes {
                 if covered >= need {
                     break;
                 }
                 covered += counts[usize::from(b)];
-                mark(&length.holding[usize::from(b)]);
+                rarest += 1;
+                rarest_entries += entries;
+            }
+            let all_entries: usize = bytes.iter().map(|&(entries, _)| entries).sum();
+            // When the rarest letters are common too (`pve1234` among `g12-34` guests),
+            // the letters each candidate shares with the name are counted from every
+            // list, and only those sharing enough are compared. Counts stay below 256
+            // when the name does.
+            if name.len() <= usize::from(u8::MAX)
+                && all_entries <= counting_pays.saturating_mul(rarest_entries)
+            {
+                let least = name.len() + 1 - need;
+                shared.clear();
+                shared.resize(length.all.len(), 0);
+                for &(_, b) in &bytes {
+                    let in_name = counts[usize::from(b)] as u8;
+                    for &(place, times) in &length.holding[usize::from(b)] {
+                        shared[place as usize] += times.min(in_name);
+                    }
+                }
+                for (place, &n) in shared.iter().enumerate() {
+                    if usize::from(n) >= least {
+                        mark(length.all[place]);
+                    }
+                }
+            } else {
+                for &(_, b) in &bytes[..rarest] {
+                    for &(place, _) in &length.holding[usize::from(b)] {
+                        mark(length.all[place as usize]);
+                    }
+                }
             }
         }
         for (word, &bits) in read.iter().enumerate() {
@@ -192,6 +234,10 @@ mod tests {
         for name in &names {
             let expected = every_candidate_scored(name, candidates.iter().copied());
             assert_eq!(index.nearest(name), expected, "{name}");
+            for counting_pays in [0, usize::MAX] {
+                let found = index.nearest_counting_when(name, counting_pays);
+                assert_eq!(found, expected, "{name}, {counting_pays}");
+            }
             assert_eq!(
                 did_you_mean(name, candidates.iter().copied()),
                 expected,
@@ -235,6 +281,10 @@ mod tests {
             let name: String = name.into_iter().collect();
             let expected = every_candidate_scored(&name, candidates.iter().map(String::as_str));
             assert_eq!(index.nearest(&name), expected, "{name}");
+            for counting_pays in [0, usize::MAX] {
+                let found = index.nearest_counting_when(&name, counting_pays);
+                assert_eq!(found, expected, "{name}, {counting_pays}");
+            }
             assert_eq!(
                 did_you_mean(&name, candidates.iter().map(String::as_str)),
                 expected,
