@@ -10,7 +10,7 @@ use crate::suggest::{Best, Common};
 pub struct NameIndex {
     text: String,
     /// Where each candidate ends in `text`; it starts where the one before it ends.
-    ends: Vec<u32>,
+    ends: Vec<usize>,
     /// Candidates with other than ASCII bytes, which the letter bound does not cover.
     others: Vec<u32>,
     /// The ASCII candidates of each length, shortest first.
@@ -42,7 +42,7 @@ impl NameIndex {
         for candidate in candidates {
             let i = index.ends.len() as u32;
             index.text.push_str(candidate);
-            index.ends.push(index.text.len() as u32);
+            index.ends.push(index.text.len());
             if !candidate.is_ascii() {
                 index.others.push(i);
                 continue;
@@ -92,8 +92,8 @@ impl NameIndex {
 
     fn name(&self, i: u32) -> &str {
         let i = i as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
     }
 
     /// The candidate closest to `name`, if one is close enough to be a likely typo: the
