@@ -4,7 +4,7 @@
 //! [`NameIndex`] reads only the candidates that can share enough letters with the name,
 //! and answers exactly as `did_you_mean` does over the same candidates.
 
-use crate::suggest::{Best, Common};
+use crate::suggest::{score_bound, Best, Common};
 
 /// Candidate names indexed by length and by the ASCII bytes they hold.
 pub struct NameIndex {
@@ -23,6 +23,13 @@ struct Length {
     /// For each ASCII byte, the candidates of this length that hold it (by their place in
     /// `all`), with how many times (at most 255).
     holding: Vec<Vec<(u32, u8)>>,
+}
+
+/// Candidates of one length that share as many letters with a name, and the highest score
+/// any of them can have.
+struct Tier {
+    bound: f64,
+    names: Vec<u32>,
 }
 
 /// How many list entries counting the letters every candidate shares may read for each
@@ -124,6 +131,7 @@ impl NameIndex {
         }
         let mut bytes: Vec<(usize, u8)> = Vec::new();
         let mut shared: Vec<u8> = Vec::new();
+        let mut tiers: Vec<Tier> = Vec::new();
         for length in &self.lengths {
             let Some(need) = letters_to_cover(name.len(), length.len, common.edits()) else {
                 continue;
@@ -168,9 +176,19 @@ impl NameIndex {
                         shared[place as usize] += times.min(in_name);
                     }
                 }
+                // The candidates are compared by how many letters they share, most first,
+                // each tier bounded by the best score such a candidate can have.
+                let (la, lb) = (name.len(), length.len);
+                let first = tiers.len();
+                tiers.extend((least..=la.min(lb)).map(|n| Tier {
+                    bound: score_bound(n, la, lb, la.min(lb).min(4)),
+                    names: Vec::new(),
+                }));
                 for (place, &n) in shared.iter().enumerate() {
                     if usize::from(n) >= least {
-                        mark(length.all[place]);
+                        tiers[first + usize::from(n) - least]
+                            .names
+                            .push(length.all[place]);
                     }
                 }
             } else {
@@ -179,6 +197,16 @@ impl NameIndex {
                         mark(length.all[place as usize]);
                     }
                 }
+            }
+        }
+        // Once a close name is found, the tiers that cannot reach its score are left.
+        tiers.sort_by(|a, b| b.bound.total_cmp(&a.bound));
+        for tier in &tiers {
+            if best.beats(tier.bound) {
+                break;
+            }
+            for &i in &tier.names {
+                best.offer(name, &common, self.name(i));
             }
         }
         for (word, &bits) in read.iter().enumerate() {

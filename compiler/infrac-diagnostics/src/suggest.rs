@@ -37,10 +37,7 @@ impl<'a> Best<'a> {
             // Among thousands of similar names (`g12-3x` among every `gH-G` guest) most
             // pass the bound; once a close one is found, those that cannot reach its
             // score are not compared.
-            let beaten = self.0.is_some_and(|(best, _)| {
-                common.highest_score(shared, name, candidate) + SCORE_MARGIN < best
-            });
-            if beaten {
+            if self.beats(common.highest_score(shared, name, candidate)) {
                 return;
             }
         }
@@ -59,6 +56,11 @@ impl<'a> Best<'a> {
 
     pub(crate) fn name(&self) -> Option<&'a str> {
         self.0.map(|(_, c)| c)
+    }
+
+    /// Whether no candidate whose score is at most `bound` can take the place of the best.
+    pub(crate) fn beats(&self, bound: f64) -> bool {
+        self.0.is_some_and(|(best, _)| bound + SCORE_MARGIN < best)
     }
 }
 
@@ -151,19 +153,25 @@ impl Common {
         if la == 0 || lb == 0 || la > usize::from(u8::MAX) {
             return 1.0;
         }
-        let m = shared as f64;
-        let jaro = (m / la as f64 + m / lb as f64 + 1.0) / 3.0;
-        if jaro > 0.7 {
-            let prefix = name
-                .bytes()
-                .take(4)
-                .zip(candidate.bytes())
-                .take_while(|(a, b)| a == b)
-                .count();
-            jaro + 0.1 * prefix as f64 * (1.0 - jaro)
-        } else {
-            jaro
-        }
+        let prefix = name
+            .bytes()
+            .take(4)
+            .zip(candidate.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        score_bound(shared, la, lb, prefix)
+    }
+}
+
+/// The highest Jaro-Winkler similarity two names of lengths `la` and `lb`, both at least
+/// one, can have when they share `shared` letters and a prefix of `prefix` (at most 4).
+pub(crate) fn score_bound(shared: usize, la: usize, lb: usize, prefix: usize) -> f64 {
+    let m = shared as f64;
+    let jaro = (m / la as f64 + m / lb as f64 + 1.0) / 3.0;
+    if jaro > 0.7 {
+        jaro + 0.1 * prefix as f64 * (1.0 - jaro)
+    } else {
+        jaro
     }
 }
 
