@@ -124,6 +124,16 @@ fn build_routed(bencher: divan::Bencher, networks: usize) {
         .bench_refs(|analysis| infrac_driver::build_artifacts(divan::black_box(analysis), &[]));
 }
 
+/// Every target of the 1,000-guest lab with many more BGP peers: the cost per session,
+/// which must stay flat as they grow in number.
+#[divan::bench(args = [1_000, 4_000], sample_count = 5)]
+fn build_peers(bencher: divan::Bencher, peers: usize) {
+    let text = infrac_bench::with_peers(&lab(1_000), peers);
+    bencher
+        .with_inputs(|| infrac_driver::check_source("synth.infra", &text))
+        .bench_refs(|analysis| infrac_driver::build_artifacts(divan::black_box(analysis), &[]));
+}
+
 /// Every target of a lab of many small sites, each with its own domain, network and
 /// router: the cost per site, which must stay flat as they grow in number.
 #[divan::bench(args = [1_000, 4_000], sample_count = 5)]

@@ -5,8 +5,8 @@
 //! or `-- --renamed GUESTS` (the standard lab with every host renamed, so no guest's host
 //! is found), or `-- --misnamed GUESTS` (the standard lab with an `expect` line for every
 //! fourth guest, naming it with a typo),
-//! or `-- --rules N` / `-- --forwards N` (the standard 1,000-guest lab with N more
-//! firewall rules or port forwards),
+//! or `-- --rules N` / `-- --forwards N` / `-- --peers N` (the standard 1,000-guest lab
+//! with N more firewall rules, port forwards or BGP peers),
 //! or `-- --routed N` (N networks behind one NixOS router that serves them all),
 //! or `-- --sites N` (N small sites, each with its own domain, network and router).
 
@@ -24,16 +24,16 @@ fn main() {
         }
         return;
     }
-    if let Some(shape @ ("--rules" | "--forwards")) = first.as_deref() {
+    if let Some(shape @ ("--rules" | "--forwards" | "--peers")) = first.as_deref() {
         let n = std::env::args()
             .nth(2)
             .and_then(|g| g.parse().ok())
             .unwrap_or(1_000);
         let lab = infrac_bench::generate(infrac_bench::LabSize::standard(1_000));
-        if shape == "--rules" {
-            print!("{}", infrac_bench::with_rules(&lab, n));
-        } else {
-            print!("{}", infrac_bench::with_forwards(&lab, n));
+        match shape {
+            "--rules" => print!("{}", infrac_bench::with_rules(&lab, n)),
+            "--peers" => print!("{}", infrac_bench::with_peers(&lab, n)),
+            _ => print!("{}", infrac_bench::with_forwards(&lab, n)),
         }
         return;
     }

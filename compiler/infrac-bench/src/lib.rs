@@ -89,6 +89,24 @@ pub fn with_rules(lab: &str, rules: usize) -> String {
     lab.replacen("  masquerade [net0] -> wan\n", &extra, 1)
 }
 
+/// `lab` (a [`generate`]d one) with `peers` more BGP peers on its router, each an IPv4
+/// neighbour of an AS of its own among 500: every session's families and filters are
+/// written, and their cost must grow with the peers, not their square.
+pub fn with_peers(lab: &str, peers: usize) -> String {
+    let upstream = "  peer upstream { neighbor = 203.0.113.1, asn = 64500 }\n";
+    let mut extra = String::from(upstream);
+    for i in 0..peers {
+        let _ = writeln!(
+            extra,
+            "  peer p{i} {{ neighbor = 198.{}.{}.1, asn = {} }}",
+            18 + (i >> 8) % 2,
+            i & 255,
+            65000 + i % 500
+        );
+    }
+    lab.replacen(upstream, &extra, 1)
+}
+
 /// `lab` (a [`generate`]d one) with `forwards` port forwards from the uplink, each a port
 /// of its own to port 80 of one of the first host's first five guests: forwards to one
 /// service repeat one another's accept rule, the case where rules overlap most.
@@ -240,6 +258,9 @@ mod tests {
         }
         let analysis = infrac_driver::check_source("synth.infra", &with_rules(&lab, 30));
         assert_eq!(analysis.model.firewalls[0].rules.len(), 3 + 30);
+        let analysis = infrac_driver::check_source("synth.infra", &with_peers(&lab, 30));
+        assert!(!analysis.has_errors(), "{:#?}", analysis.diagnostics);
+        assert_eq!(analysis.model.routers[0].peers.len(), 1 + 30);
     }
 
     /// Each misnamed line is one error, suggesting the guest it meant.

@@ -150,12 +150,7 @@ pub fn session_families(router: &BgpRouter, peer: &BgpPeer) -> Vec<IpFamily> {
     let mut set = BTreeSet::from([own]);
     for net in &router.announce {
         let f = net_family(&net.value);
-        if f != own
-            && !router
-                .peers
-                .iter()
-                .any(|p| family_of(p.neighbor.value) == f)
-        {
+        if f != own && !router.has_neighbor_in(f) {
             set.insert(f);
         }
     }

@@ -1108,6 +1108,27 @@ pub struct BgpRouter {
     pub rpki: Option<Rpki>,
     #[serde(skip)]
     pub span: Span,
+    /// Whether some peer's neighbour is IPv4, and IPv6, set with the peers
+    /// ([`BgpRouter::neighbor_families_of`]): every session's families ask it.
+    #[serde(skip)]
+    pub neighbor_families: [bool; 2],
+}
+
+impl BgpRouter {
+    /// The families of `peers`' neighbours, by [`crate::bgp::family_index`].
+    pub fn neighbor_families_of(peers: &[BgpPeer]) -> [bool; 2] {
+        let mut families = [false; 2];
+        for peer in peers {
+            let family = crate::policy::family_of(peer.neighbor.value);
+            families[crate::bgp::family_index(family)] = true;
+        }
+        families
+    }
+
+    /// Whether one of the router's peers is a neighbour of `family`.
+    pub fn has_neighbor_in(&self, family: IpFamily) -> bool {
+        self.neighbor_families[crate::bgp::family_index(family)]
+    }
 }
 
 /// A BGP community: standard `asn:value` (RFC 1997) or large `asn:data:data` (RFC 8092).

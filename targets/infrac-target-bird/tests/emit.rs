@@ -336,6 +336,32 @@ fn sessions_carry_the_families_they_need() {
     assert!(dual.contains("bgp_large_community.add((65010, 0, 100));"));
 }
 
+/// An IPv4 session carries the site's IPv6 announcement only while no IPv6 neighbour
+/// can: with one, the IPv4 session keeps to IPv4.
+#[test]
+fn an_ipv6_neighbour_takes_the_ipv6_announcement_off_ipv4_sessions() {
+    let model = infrac_testkit::model_of("machines.infra", MACHINES);
+    let router = &model.routers[0];
+    let families = |name: &str| {
+        let peer = router.peers.iter().find(|p| p.name == name);
+        peer.map(|p| infrac_model::bgp::session_families(router, p))
+    };
+    use infrac_model::IpFamily::{Ipv4, Ipv6};
+    assert_eq!(families("upstream"), Some(vec![Ipv4, Ipv6]));
+    let with_v6 = MACHINES.replace(
+        "  peer upstream { neighbor = 203.0.113.1, asn = 64500 }\n",
+        "  peer upstream { neighbor = 203.0.113.1, asn = 64500 }\n  peer upstream6 { neighbor = 2001:db8:ffff::1, asn = 64500 }\n",
+    );
+    let model = infrac_testkit::model_of("machines.infra", &with_v6);
+    let router = &model.routers[0];
+    assert_eq!(router.peers.len(), 2);
+    for (name, expected) in [("upstream", vec![Ipv4]), ("upstream6", vec![Ipv6])] {
+        let peer = router.peers.iter().find(|p| p.name == name);
+        let found = peer.map(|p| infrac_model::bgp::session_families(router, p));
+        assert_eq!(found, Some(expected), "{name}");
+    }
+}
+
 #[test]
 fn every_config_passes_bird() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("no temporary directory: {e}"));

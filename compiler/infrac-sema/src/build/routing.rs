@@ -158,12 +158,14 @@ impl<'a> Sema<'a> {
                     Some((peer, &b.fields))
                 })
                 .collect();
+            let peer_list: Vec<BgpPeer> = peers.iter().map(|(p, _)| p.clone()).collect();
             let router = BgpRouter {
                 machine: guest,
                 asn,
                 router_id,
                 announce,
-                peers: peers.iter().map(|(p, _)| p.clone()).collect(),
+                neighbor_families: BgpRouter::neighbor_families_of(&peer_list),
+                peers: peer_list,
                 communities: self.communities(f.list("communities")),
                 rpki: f.block("rpki").and_then(|b| {
                     Some(Rpki {
