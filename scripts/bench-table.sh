@@ -5,7 +5,8 @@
 # to run by more than most changes measured, and the fastest run varies least), the growth
 # from 1,000 to 10,000 and to 100,000, the 1,000-guest lab with 1,000 and 4,000 more
 # firewall rules or port forwards, `infrac build` of 1,000 and 4,000 networks behind one
-# router, of as many small sites and of ORION with every target written,
+# router, of the 1,000-guest lab with 1,000 and 4,000 more BGP peers, of as many small
+# sites and of ORION with every target written,
 # every target in memory for 10,000 guests, and the language server's keystroke latency in
 # a 5,000-guest lab, and the instructions of the main checks (callgrind, when valgrind is
 # installed), which do not depend on the machine's load. Release builds; run it on a quiet
@@ -47,6 +48,7 @@ done
 for n in 1000 4000; do
   "$target/release/examples/synth" --rules "$n" > "$work/rules-$n.infra"
   "$target/release/examples/synth" --forwards "$n" > "$work/forwards-$n.infra"
+  "$target/release/examples/synth" --peers "$n" > "$work/peers-$n.infra"
   "$target/release/examples/synth" --routed "$n" > "$work/routed-$n.infra"
   "$target/release/examples/synth" --sites "$n" > "$work/sites-$n.infra"
 done
@@ -105,6 +107,9 @@ for shape, what in (("rules", "firewall rules"), ("forwards", "port forwards")):
 for n in (1000, 4000):
     cpu, fastest, rss = measure(["build", f"{work}/routed-{n}.infra", "-o", f"{work}/routed-{n}"], runs=5)
     print(f"| `infrac build`, {n:,} networks behind one NixOS router that serves them all, written | {ms(cpu, fastest)} | {rss:.0f} MiB |")
+for n in (1000, 4000):
+    cpu, fastest, rss = measure(["build", f"{work}/peers-{n}.infra", "-o", f"{work}/peers-{n}"], runs=5)
+    print(f"| `infrac build`, 1,000 guests with {n:,} more BGP peers, written | {ms(cpu, fastest)} | {rss:.0f} MiB |")
 for n in (1000, 4000):
     cpu, fastest, rss = measure(["build", f"{work}/sites-{n}.infra", "-o", f"{work}/sites-{n}"], runs=5)
     print(f"| `infrac build`, {n:,} small sites, written | {ms(cpu, fastest)} | {rss:.0f} MiB |")
