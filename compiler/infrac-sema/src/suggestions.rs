@@ -33,28 +33,39 @@ pub(crate) enum Among {
     AppsMachines,
 }
 
+/// The index kept under `key` while what it was indexed among is still `size`, else a new
+/// one from `build`, kept.
+fn kept<K: Eq + std::hash::Hash, S: PartialEq + Copy>(
+    indexes: &mut HashMap<K, (S, Rc<NameIndex>)>,
+    key: K,
+    size: S,
+    build: impl FnOnce() -> NameIndex,
+) -> Rc<NameIndex> {
+    if let Some((indexed, index)) = indexes.get(&key) {
+        if *indexed == size {
+            return Rc::clone(index);
+        }
+    }
+    let index = Rc::new(build());
+    indexes.insert(key, (size, Rc::clone(&index)));
+    index
+}
+
 impl Sema<'_> {
     /// The names of the declarations of `kind` in the lab and in its prelude namespace.
     pub(crate) fn names_of_kind(&mut self, kind: Kind, prelude_ns: Option<&str>) -> Rc<NameIndex> {
-        let decls = self.decls.len();
-        if let Some((indexed, index)) = self.name_indexes.of_kind.get(&kind) {
-            if *indexed == decls {
-                return Rc::clone(index);
-            }
-        }
-        let index = Rc::new(NameIndex::new(
-            self.decls
-                .iter()
-                .filter(|d| {
-                    d.kind == kind
-                        && (d.namespace.is_none() || d.namespace.as_deref() == prelude_ns)
-                })
-                .map(|d| d.name.as_str()),
-        ));
-        self.name_indexes
-            .of_kind
-            .insert(kind, (decls, Rc::clone(&index)));
-        index
+        let decls = &self.decls;
+        kept(&mut self.name_indexes.of_kind, kind, decls.len(), || {
+            NameIndex::new(
+                decls
+                    .iter()
+                    .filter(|d| {
+                        d.kind == kind
+                            && (d.namespace.is_none() || d.namespace.as_deref() == prelude_ns)
+                    })
+                    .map(|d| d.name.as_str()),
+            )
+        })
     }
 
     /// The nearest of `among` to `name`, if one is close enough to be a likely typo.
@@ -65,27 +76,20 @@ impl Sema<'_> {
         name: &str,
     ) -> Option<String> {
         let size = (model.machines.len(), model.networks.len(), model.apps.len());
-        let index = match self.name_indexes.in_model.get(&among) {
-            Some((indexed, index)) if *indexed == size => Rc::clone(index),
-            _ => {
-                let machines = model.machines.iter().map(|m| m.name.as_str());
-                let index = Rc::new(match among {
-                    Among::Machines => NameIndex::new(machines),
-                    Among::MachinesZonesRouter => NameIndex::new(
-                        machines
-                            .chain(model.networks.iter().map(|n| n.zone.as_str()))
-                            .chain(["router"]),
-                    ),
-                    Among::AppsMachines => {
-                        NameIndex::new(model.apps.iter().map(|a| a.name.as_str()).chain(machines))
-                    }
-                });
-                self.name_indexes
-                    .in_model
-                    .insert(among, (size, Rc::clone(&index)));
-                index
+        let index = kept(&mut self.name_indexes.in_model, among, size, || {
+            let machines = model.machines.iter().map(|m| m.name.as_str());
+            match among {
+                Among::Machines => NameIndex::new(machines),
+                Among::MachinesZonesRouter => NameIndex::new(
+                    machines
+                        .chain(model.networks.iter().map(|n| n.zone.as_str()))
+                        .chain(["router"]),
+                ),
+                Among::AppsMachines => {
+                    NameIndex::new(model.apps.iter().map(|a| a.name.as_str()).chain(machines))
+                }
             }
-        };
+        });
         index.nearest(name).map(str::to_string)
     }
 }
