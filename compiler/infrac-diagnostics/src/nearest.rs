@@ -5,6 +5,7 @@
 //! and answers exactly as `did_you_mean` does over the same candidates.
 
 use crate::suggest::{score_bound, Best, Common};
+use std::sync::OnceLock;
 
 /// Candidate names indexed by length and by the ASCII bytes they hold.
 pub struct NameIndex {
@@ -23,20 +24,131 @@ struct Length {
     /// For each ASCII byte, the candidates of this length that hold it (by their place in
     /// `all`), with how many times (at most 255).
     holding: Vec<Vec<(u32, u8)>>,
+    /// The same lists as bit sets, made the first time letters are counted at this length.
+    bits: OnceLock<Option<Bits>>,
 }
 
-/// Candidates of one length that share as many letters with a name, and the highest score
-/// any of them can have.
-struct Tier {
+/// The candidates of one length as bit sets, a bit for each, 64 to a word: for every byte
+/// and every `k`, the set of those holding the byte at least `k` times. The letters a
+/// candidate shares with a name are then a sum of sets, added 64 candidates at a time.
+struct Bits {
+    words: usize,
+    /// For each ASCII byte, where its sets start among `sets` and how many there are.
+    first: Vec<(usize, usize)>,
+    sets: usize,
+    /// Word `w` of set `s` at `w * sets + s`: the sets one name reads lie together.
+    data: Vec<u64>,
+}
+
+/// A candidate holding one byte more often than this is counted from the lists instead:
+/// every set costs a bit per candidate of the length, and real names repeat a letter a
+/// few times.
+const MOST_TIMES_IN_BITS: u8 = 16;
+
+impl Bits {
+    /// The sets of `length`, unless a candidate holds a byte too many times.
+    fn new(length: &Length) -> Option<Bits> {
+        let words = length.all.len().div_ceil(64);
+        let mut first = vec![(0, 0); 128];
+        let mut sets = 0;
+        for (b, holding) in length.holding.iter().enumerate() {
+            let most = holding.iter().map(|&(_, times)| times).max().unwrap_or(0);
+            if most > MOST_TIMES_IN_BITS {
+                return None;
+            }
+            first[b] = (sets, usize::from(most));
+            sets += usize::from(most);
+        }
+        let mut data = vec![0u64; words * sets];
+        for (b, holding) in length.holding.iter().enumerate() {
+            for &(place, times) in holding {
+                let (word, bit) = (place as usize / 64, place % 64);
+                for k in 0..usize::from(times) {
+                    data[word * sets + first[b].0 + k] |= 1 << bit;
+                }
+            }
+        }
+        Some(Bits {
+            words,
+            first,
+            sets,
+            data,
+        })
+    }
+
+    /// How many letters each candidate shares with a name that holds each byte `b`
+    /// `counts[b]` times, none sharing more than `most`: the sum, over the name's bytes,
+    /// of the sets for `k` up to the name's count, added in bit-sliced counters.
+    fn count(&self, counts: &[usize; 128], most: usize) -> PlaneCounts {
+        let mut read: Vec<usize> = Vec::new();
+        for (b, &times) in counts.iter().enumerate() {
+            let (first, sets) = self.first[b];
+            read.extend(first..first + sets.min(times));
+        }
+        let planes = (usize::BITS - most.leading_zeros()).max(1) as usize;
+        let mut out = vec![0u64; self.words * planes];
+        for (row, sums) in self
+            .data
+            .chunks_exact(self.sets.max(1))
+            .zip(out.chunks_exact_mut(planes))
+        {
+            for &s in &read {
+                let mut carry = row[s];
+                for plane in sums.iter_mut() {
+                    let next = *plane & carry;
+                    *plane ^= carry;
+                    carry = next;
+                    if carry == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        PlaneCounts {
+            planes,
+            counts: out,
+        }
+    }
+}
+
+/// Candidates of one length that share `shared` letters with a name, and the highest
+/// score any of them can have.
+struct Tier<'a> {
     bound: f64,
-    names: Vec<u32>,
+    shared: usize,
+    length: &'a Length,
+    /// Which of the lengths' counts.
+    counts: usize,
 }
 
-/// How many list entries counting the letters every candidate shares may read for each
-/// entry of the rarest letters' lists, and still cost less than comparing each candidate
-/// these name: counting an entry is an addition, comparing a candidate a pass over its
-/// letters and often a distance.
-const COUNTING_PAYS: usize = 6;
+/// How many letters each candidate of a length shares with a name, kept bit-sliced: plane
+/// `p` of word `w` holds bit `p` of the counts of that word's 64 candidates.
+struct PlaneCounts {
+    planes: usize,
+    counts: Vec<u64>,
+}
+
+impl PlaneCounts {
+    /// The candidates (by their place at their length) that share exactly `n` letters.
+    fn sharing(&self, n: usize, mut each: impl FnMut(usize)) {
+        for (word, planes) in self.counts.chunks_exact(self.planes).enumerate() {
+            let mut equal = !0u64;
+            for (p, &plane) in planes.iter().enumerate() {
+                equal &= if n >> p & 1 == 1 { plane } else { !plane };
+            }
+            while equal != 0 {
+                each(word * 64 + equal.trailing_zeros() as usize);
+                equal &= equal - 1;
+            }
+        }
+    }
+}
+
+/// How many set words counting the letters every candidate shares may add for each entry
+/// of the rarest letters' lists, and still cost less than comparing each candidate these
+/// name: adding a word is a few operations for 64 candidates, comparing a candidate a pass
+/// over its letters and often a distance.
+const COUNTING_PAYS: usize = 8;
 
 impl NameIndex {
     pub fn new<'a>(candidates: impl IntoIterator<Item = &'a str>) -> NameIndex {
@@ -64,6 +176,7 @@ impl NameIndex {
                         len: candidate.len(),
                         all: Vec::new(),
                         holding: vec![Vec::new(); 128],
+                        bits: OnceLock::new(),
                     };
                     index.lengths.insert(at, length);
                     at
@@ -130,7 +243,7 @@ impl NameIndex {
             counts[usize::from(b)] += 1;
         }
         let mut bytes: Vec<(usize, u8)> = Vec::new();
-        let mut shared: Vec<u8> = Vec::new();
+        let mut counted: Vec<PlaneCounts> = Vec::new();
         let mut tiers: Vec<Tier> = Vec::new();
         for length in &self.lengths {
             let Some(need) = letters_to_cover(name.len(), length.len, common.edits()) else {
@@ -159,38 +272,30 @@ impl NameIndex {
                 rarest += 1;
                 rarest_entries += entries;
             }
-            let all_entries: usize = bytes.iter().map(|&(entries, _)| entries).sum();
             // When the rarest letters are common too (`pve1234` among `g12-34` guests),
-            // the letters each candidate shares with the name are counted from every
-            // list, and only those sharing enough are compared. Counts stay below 256
-            // when the name does.
-            if name.len() <= usize::from(u8::MAX)
-                && all_entries <= counting_pays.saturating_mul(rarest_entries)
+            // the letters each candidate shares with the name are counted for all of them
+            // at once, and only those sharing enough are compared.
+            let words = length.all.len().div_ceil(64);
+            let adds = words.saturating_mul(name.len());
+            let bits = if name.len() <= usize::from(u8::MAX)
+                && adds <= counting_pays.saturating_mul(rarest_entries)
             {
-                let least = name.len() + 1 - need;
-                shared.clear();
-                shared.resize(length.all.len(), 0);
-                for &(_, b) in &bytes {
-                    let in_name = counts[usize::from(b)] as u8;
-                    for &(place, times) in &length.holding[usize::from(b)] {
-                        shared[place as usize] += times.min(in_name);
-                    }
-                }
+                length.bits.get_or_init(|| Bits::new(length)).as_ref()
+            } else {
+                None
+            };
+            if let Some(bits) = bits {
+                let (la, lb) = (name.len(), length.len);
+                counted.push(bits.count(&counts, la.min(lb)));
                 // The candidates are compared by how many letters they share, most first,
                 // each tier bounded by the best score such a candidate can have.
-                let (la, lb) = (name.len(), length.len);
-                let first = tiers.len();
+                let least = la + 1 - need;
                 tiers.extend((least..=la.min(lb)).map(|n| Tier {
                     bound: score_bound(n, la, lb, la.min(lb).min(4)),
-                    names: Vec::new(),
+                    shared: n,
+                    length,
+                    counts: counted.len() - 1,
                 }));
-                for (place, &n) in shared.iter().enumerate() {
-                    if usize::from(n) >= least {
-                        tiers[first + usize::from(n) - least]
-                            .names
-                            .push(length.all[place]);
-                    }
-                }
             } else {
                 for &(_, b) in &bytes[..rarest] {
                     for &(place, _) in &length.holding[usize::from(b)] {
@@ -205,9 +310,9 @@ impl NameIndex {
             if best.beats(tier.bound) {
                 break;
             }
-            for &i in &tier.names {
-                best.offer(name, &common, self.name(i));
-            }
+            counted[tier.counts].sharing(tier.shared, |place| {
+                best.offer(name, &common, self.name(tier.length.all[place]));
+            });
         }
         for (word, &bits) in read.iter().enumerate() {
             let mut bits = bits;
@@ -318,6 +423,36 @@ mod tests {
                 expected,
                 "{name}"
             );
+        }
+    }
+
+    /// Names that repeat a letter more often than the bit sets hold, beside names that do
+    /// not: the lengths whose sets are not made are read from the lists, with the same
+    /// answers.
+    #[test]
+    fn answers_as_every_candidate_compared_on_repeated_letters() {
+        let mut candidates: Vec<String> = Vec::new();
+        for len in 15..21 {
+            for run in [len, len - 1, len - 3, len / 2] {
+                for other in ["b", "ab", "-1"] {
+                    let mut name = "a".repeat(run);
+                    name.push_str(other);
+                    candidates.push(name.chars().take(len).collect());
+                    candidates.push(format!("{other}{}", "a".repeat(run)));
+                }
+            }
+        }
+        candidates.extend((0..200).map(|i| format!("node-{i}-aaaaaaaaaa")));
+        let index = NameIndex::new(candidates.iter().map(String::as_str));
+        let mut names: Vec<String> = candidates.iter().map(|c| format!("{c}x")).collect();
+        names.extend(candidates.iter().map(|c| c[1..].to_string()));
+        names.extend(["aaaaaaaaaaaaaaaaaaaab".into(), "node-7-aaaaaaaaa".into()]);
+        for name in &names {
+            let expected = every_candidate_scored(name, candidates.iter().map(String::as_str));
+            for counting_pays in [0, super::COUNTING_PAYS, usize::MAX] {
+                let found = index.nearest_counting_when(name, counting_pays);
+                assert_eq!(found, expected, "{name}, {counting_pays}");
+            }
         }
     }
 
