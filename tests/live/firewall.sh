@@ -4,7 +4,7 @@
 # have the router's real names (enp1s0 … enp4s0), with one client namespace per zone.
 # Every zone pair, and the router itself, is probed on a set of ports per class, over
 # IPv4 and IPv6; each real verdict must equal `infrac explain-flow`'s. Then the NAT, the
-# port forward, IPv6 neighbour discovery, anti-spoofing, the ping rate limit and the
+# port forwards, IPv6 neighbour discovery, anti-spoofing, the ping rate limit and the
 # drop counters are checked.
 #
 #   tests/live/firewall.sh INFRAC_BINARY
@@ -91,6 +91,11 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 [ "$(cat "$work"/*.serve | grep -c ready)" -eq 5 ] || { echo "firewall.sh: listeners did not start" >&2; cat "$work"/*.serve >&2; exit 1; }
+# The game server behind the forwarded range listens on two of its ports, not on the
+# first: a range forwarded onto one port would reach none of them.
+ip netns exec "$(ns l)" python3 "$probe" serve "" "27018,27020" >"$work/game.out" 2>&1 &
+for _ in $(seq 1 50); do grep -q ready "$work/game.out" 2>/dev/null && break; sleep 0.1; done
+grep -q ready "$work/game.out" || { echo "firewall.sh: the game listener did not start" >&2; cat "$work/game.out" >&2; exit 1; }
 
 # --- every zone pair and the router, per port class: the real verdict against
 # explain-flow's --------------------------------------------------------------------------
@@ -181,6 +186,14 @@ if [ "$seen" = "${addr[w]}" ]; then
 else
   fail "the port forward: web saw '$seen'"
 fi
+for port in 27018 27020; do
+  seen="$(in_ns w python3 "$probe" udp "${gw[w]}" "$port" || true)"
+  if [ "$seen" = "${addr[w]}" ]; then
+    pass "the forwarded range wan udp/27015..27020 reaches web on udp/$port, its own port"
+  else
+    fail "the forwarded range, udp/$port: web answered '$seen'"
+  fi
+done
 neighbour="$(ip -n "$(ns r)" -6 neigh show dev enp2s0 | grep "${addr6[l]}" || true)"
 if grep -qE 'REACHABLE|STALE|DELAY|PROBE' <<<"$neighbour"; then pass "IPv6 neighbour discovery on lan: $neighbour"; else fail "no IPv6 neighbour entry for ${addr6[l]}: '$neighbour'"; fi
 

@@ -120,40 +120,43 @@ impl Listening {
 
 /// A port forward leads to something listening on its target port (E0566), when the lab
 /// says what the target runs: a machine that declares no service, stack or membership
-/// may run anything. A forward of a range maps it onto a range, and is left alone.
+/// may run anything. A range is forwarded port for port, so something must listen on at
+/// least one of its ports: a game server's range often has a service on one of them.
 fn forwards(model: &Model, listening: &Listening, out: &mut Vec<Diagnostic>) {
     for firewall in &model.firewalls {
         for forward in &firewall.forwards {
-            let spec = forward.port.value;
-            let (protocol, port) = (spec.protocol, forward.target_port);
-            if spec.first != spec.last || listening.serves(forward.target, protocol, port) {
-                continue;
-            }
-            if listening.on(forward.target).is_empty() {
+            let target = forward.target_ports();
+            let on = listening.on(forward.target);
+            if on.is_empty() || on.iter().any(|p| p.overlaps(&target)) {
                 continue;
             }
             let m = model.machine(forward.target);
-            let proto = protocol.as_str();
-            let open = listening.open(forward.target, protocol);
+            let proto = target.protocol.as_str();
+            let open = listening.open(forward.target, target.protocol);
+            let what = if target.first == target.last {
+                format!("{target}")
+            } else {
+                format!("any port of {target}")
+            };
             out.push(
                 Diagnostic::error(
                     Code::FORWARD_PORT_UNSERVED,
                     format!(
-                        "port forward leads to {proto}/{port} of `{}`, where nothing listens",
+                        "port forward leads to {target} of `{}`, where nothing listens",
                         m.name
                     ),
                     forward.span,
-                    format!("no service of `{}` listens on {proto}/{port}", m.name),
+                    format!("no service of `{}` listens on {what}", m.name),
                 )
                 .with_label(m.name_span, format!("`{}` is declared here", m.name))
                 .with_help(if open.is_empty() {
                     format!(
-                        "declare what `{}` runs on {proto}/{port}: `service NAME {{ port = {proto}/{port} }}` in the machine",
+                        "declare what `{}` runs on {target}: `service NAME {{ port = {target} }}` in the machine",
                         m.name
                     )
                 } else {
                     format!(
-                        "forward to a port `{}` serves ({}), or declare what it runs on {proto}/{port}",
+                        "forward to a port `{}` serves ({}), or declare what it runs on {target}",
                         m.name,
                         open.iter()
                             .map(|p| format!("{proto}/{p}"))

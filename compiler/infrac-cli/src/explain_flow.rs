@@ -290,7 +290,7 @@ fn print_answer(policy: &Policy, answer: &FlowAnswer) -> ExitCode {
                     "  {family_name}, addressed to {} and forwarded to {}:{} by `{}`",
                     flow::endpoint_text(policy, &Endpoint::Router),
                     dnat.address,
-                    dnat.target_port,
+                    dnat.target_ports().numbers(),
                     policy
                         .model
                         .sources
@@ -390,7 +390,7 @@ fn matrix(policy: &Policy) -> String {
                 d.port,
                 policy.model.machine(d.target).name,
                 d.address,
-                d.target_port,
+                d.target_ports().numbers(),
                 policy.location(d.span)
             ));
         }

@@ -1263,15 +1263,24 @@ pub struct Masquerade {
     pub span: Span,
 }
 
-/// Destination NAT of a port to a machine.
+/// Destination NAT of a port to a machine. A range is forwarded port for port: sema
+/// lets its target port be only the range's first (E0568).
 #[derive(Debug, Clone, Serialize)]
 pub struct PortForward {
     pub from: Spanned<Zone>,
     pub port: Spanned<PortSpec>,
     pub target: MachineId,
+    /// The first port it leads to.
     pub target_port: u16,
     #[serde(skip)]
     pub span: Span,
+}
+
+impl PortForward {
+    /// The ports of the target the forwarded ports lead to.
+    pub fn target_ports(&self) -> PortSpec {
+        self.port.value.moved_to(self.target_port)
+    }
 }
 
 /// A Kubernetes cluster made of machines (bare metal or guests, mixed).

@@ -382,6 +382,24 @@ pub struct Dnat {
     pub span: Span,
 }
 
+impl Dnat {
+    /// The ports of the target the forwarded ports lead to.
+    pub fn target_ports(&self) -> PortSpec {
+        self.port.moved_to(self.target_port)
+    }
+
+    /// Whether the forwarded ports keep their numbers (a range always does).
+    pub fn keeps_ports(&self) -> bool {
+        self.target_port == self.port.first
+    }
+
+    /// The port a packet sent to forwarded port `port` arrives on at the target.
+    fn translate(&self, port: u16) -> u16 {
+        self.target_port
+            .saturating_add(port.saturating_sub(self.port.first))
+    }
+}
+
 /// Source NAT toward a zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snat {
@@ -909,11 +927,7 @@ impl<'m> Policy<'m> {
             family: Some(IpFamily::Ipv4),
             sources: Sources::Any,
             destination: Some(IpAddr::V4(address)),
-            l4: vec![L4::Port(PortSpec {
-                protocol: forward.port.value.protocol,
-                first: forward.target_port,
-                last: forward.target_port,
-            })],
+            l4: vec![L4::Port(forward.target_ports())],
             dnat: true,
             span: Some(forward.span),
             regions: Vec::new(),
@@ -1030,7 +1044,7 @@ impl<'m> Policy<'m> {
             Packet {
                 out_link,
                 destination,
-                value: dnat.target_port,
+                value: dnat.translate(packet.value),
                 dnat: true,
                 ..*packet
             },

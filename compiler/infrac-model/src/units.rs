@@ -158,6 +158,30 @@ impl PortSpec {
     pub fn contains(&self, protocol: Protocol, port: u16) -> bool {
         self.protocol == protocol && (self.first..=self.last).contains(&port)
     }
+
+    /// Whether any port of `other` is covered.
+    pub fn overlaps(&self, other: &PortSpec) -> bool {
+        self.protocol == other.protocol && self.first <= other.last && other.first <= self.last
+    }
+
+    /// The same number of ports from `first` on: where a forward leads the ports it
+    /// forwards.
+    pub fn moved_to(&self, first: u16) -> PortSpec {
+        PortSpec {
+            protocol: self.protocol,
+            first,
+            last: first.saturating_add(self.last - self.first),
+        }
+    }
+
+    /// The port, or the range as `first..last`, without the protocol.
+    pub fn numbers(&self) -> String {
+        if self.first == self.last {
+            self.first.to_string()
+        } else {
+            format!("{}..{}", self.first, self.last)
+        }
+    }
 }
 
 impl fmt::Display for PortSpec {

@@ -238,7 +238,7 @@ pub(crate) fn firewall_page<'d>(
                                 "DNAT {} → {}:{}",
                                 d.port,
                                 model.machine(d.target).name,
-                                d.target_port
+                                d.target_ports().numbers()
                             )
                         })
                         .collect();
@@ -286,7 +286,7 @@ pub(crate) fn firewall_page<'d>(
                     forward.port.value.to_string(),
                     cell(&target.name),
                     or_dash(address),
-                    forward.target_port.to_string(),
+                    forward.target_ports().numbers(),
                 ]);
             }
             FirewallView {

@@ -440,12 +440,14 @@ fn nat_tables(policy: &Policy) -> Vec<NatView> {
                     format!("{}-{}", d.port.first, d.port.last)
                 };
                 parts.push(format!("{} dport {ports}", d.port.protocol.as_str()));
-                parts.push(format!(
-                    "dnat to {}:{} comment {}",
-                    d.address,
-                    d.target_port,
-                    quoted(&note)
-                ));
+                // A range is forwarded port for port: without a port, the translation
+                // keeps the one each packet was sent to.
+                let to = if d.port.first == d.port.last {
+                    format!("{}:{}", d.address, d.target_port)
+                } else {
+                    d.address.to_string()
+                };
+                parts.push(format!("dnat to {to} comment {}", quoted(&note)));
                 prerouting.push(parts.join(" "));
             }
         }

@@ -631,7 +631,7 @@ fn redirect_section(policy: &Policy, index: usize) -> Option<Section> {
                     d.port.protocol.as_str(),
                     port_range(d.port.first, d.port.last),
                     target.name,
-                    d.target_port
+                    port_range(d.target_port, d.target_ports().last)
                 ),
             )
             .option("src", &d.zone)
@@ -639,7 +639,12 @@ fn redirect_section(policy: &Policy, index: usize) -> Option<Section> {
             .option("src_dport", port_range(d.port.first, d.port.last))
             .option_opt("dest", policy.zone_of_machine(d.target, d.address))
             .option("dest_ip", d.address)
-            .option("dest_port", d.target_port)
+            // A range is forwarded port for port: fw4 then translates to the range of
+            // `src_dport`, and the kernel keeps a port that lies in it.
+            .option_opt(
+                "dest_port",
+                (d.port.first == d.port.last).then_some(d.target_port),
+            )
             .option("family", "ipv4")
             // Reflection (NAT loopback) would add rewrites the policy does not have.
             .option("reflection", 0)

@@ -93,7 +93,11 @@ pub fn ingress(model: &Model) -> Flowchart {
                 class_of(model, target),
                 Vec::new(),
             );
-            let line = format!("DNAT {} → :{}", forward.port.value, forward.target_port);
+            let line = format!(
+                "DNAT {} → :{}",
+                forward.port.value,
+                forward.target_ports().numbers()
+            );
             match outbound.iter_mut().find(|(t, _)| *t == target_key) {
                 Some((_, lines)) => lines.push(line),
                 None => outbound.push((target_key, vec![line])),

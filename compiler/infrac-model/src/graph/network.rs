@@ -140,7 +140,7 @@ pub fn network(model: &Model) -> Flowchart {
                 "DNAT {} → {}:{}",
                 dnat.port,
                 model.machine(dnat.target).name,
-                dnat.target_port
+                dnat.target_ports().numbers()
             );
             for from in sources.iter().map(|z| zone_key(z)) {
                 match forwards.iter_mut().find(|(f, t, _)| *f == from && *t == to) {

@@ -326,7 +326,8 @@ pub fn forwarded<'p>(
         let from = in_links.intersect(&zone_links);
         // Addressed to the router on the forwarded port, or to the target on its own port.
         let protocol = dnat.port.protocol;
-        let to_target = carries(protocol, dnat.target_port, dnat.target_port);
+        let target_ports = dnat.target_ports();
+        let to_target = carries(protocol, target_ports.first, target_ports.last);
         let matches = match dst {
             Endpoint::Router => carries(protocol, dnat.port.first, dnat.port.last),
             Endpoint::Machine(m) => *m == dnat.target && to_target,
@@ -347,7 +348,10 @@ pub fn forwarded<'p>(
             .with(Field::Destination, &Ranges::single(address_value(target)))
             .with(
                 Field::L4,
-                &Ranges::single(l4_key(protocol_number(protocol), dnat.target_port)),
+                &Ranges::span(
+                    l4_key(protocol_number(protocol), target_ports.first),
+                    l4_key(protocol_number(protocol), target_ports.last),
+                ),
             )
             .with(Field::Dnat, &Ranges::single(1));
         if let Some(s) = address_set(addresses(policy, src, family)) {

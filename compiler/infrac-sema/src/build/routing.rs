@@ -385,6 +385,7 @@ impl<'a> Sema<'a> {
                 let target_guest = self
                     .resolve_name(&target.name, target.span, Kind::Machine)
                     .and_then(|d| handles.machines.get(&d).copied());
+                let to_span = target_port.as_ref().map_or(*span, |expr| expr.span);
                 let target_port = match target_port {
                     Some(expr) => match self.eval(expr, env, None, None) {
                         Some(Value::Int(n)) if (1..=65535).contains(&n) => Some(n as u16),
@@ -399,6 +400,14 @@ impl<'a> Sema<'a> {
                         }
                     },
                     None => port.map(|p| p.value.first),
+                };
+                let target_port = match (port, target_port) {
+                    (Some(p), Some(to)) if p.value.first != p.value.last && to != p.value.first => {
+                        self.diags
+                            .push(range_moved(p, Spanned::new(to, to_span), target));
+                        None
+                    }
+                    _ => target_port,
                 };
                 if let (Some(from), Some(port), Some(target), Some(target_port)) =
                     (from, port, target_guest, target_port)
@@ -495,4 +504,26 @@ impl<'a> Sema<'a> {
             .with_help("sources are addresses, prefixes, or `bgp.peers`"),
         );
     }
+}
+
+/// A range forwarded onto ports other than its own (E0568): nftables and fw4 translate a
+/// range to one port, or to any port of a range, never port for port onto another range;
+/// forwarded as written, every port of it would reach one port of the target.
+fn range_moved(port: Spanned<PortSpec>, to: Spanned<u16>, target: &ast::Ident) -> Diagnostic {
+    let range = port.value;
+    Diagnostic::error(
+        Code::FORWARD_RANGE_MOVED,
+        format!("port range {range} is forwarded onto port {}", to.value),
+        to.span,
+        format!("every port of {range} would reach {}", to.value),
+    )
+    .with_label(port.span, "a range is forwarded port for port")
+    .with_help(format!(
+        "leave out the target port to forward each port to the same port of `{}`: `-> {}`",
+        target.name, target.name
+    ))
+    .with_note(
+        "the router translates a range only onto the same ports; to move a service, \
+         forward its one port (`tcp/8443 -> web:443`)",
+    )
 }

@@ -415,13 +415,17 @@ fn run_rule(ruleset: &Ruleset, state: &State, rule: &Rule) -> Outcome {
             "dnat" => {
                 let _to = take(&mut i);
                 let target = take(&mut i);
-                let (addr, port) = target
-                    .rsplit_once(':')
-                    .unwrap_or_else(|| panic!("bad dnat target {target}"));
+                // `dnat to ADDR` keeps the port the packet was sent to.
+                let (addr, port) = match target.rsplit_once(':') {
+                    Some((addr, port)) => (
+                        addr,
+                        port.parse().unwrap_or_else(|_| panic!("bad port {port}")),
+                    ),
+                    None => (target, p.value),
+                };
                 let addr: IpAddr = addr
                     .parse()
-                    .unwrap_or_else(|_| panic!("bad address {addr}"));
-                let port: u16 = port.parse().unwrap_or_else(|_| panic!("bad port {port}"));
+                    .unwrap_or_else(|_| panic!("bad dnat target {target}"));
                 verdict = Some(Outcome::Dnat(addr, port));
                 true
             }

@@ -77,7 +77,9 @@ pub struct Redirect {
     pub proto: String,
     pub src_dport: (u16, u16),
     pub dest_ip: IpAddr,
-    pub dest_port: u16,
+    /// `None`: no `dest_port`, so fw4 translates to the range of `src_dport`, and the
+    /// kernel keeps a port that lies in it.
+    pub dest_port: Option<u16>,
 }
 
 /// A parsed fw4 configuration.
@@ -186,10 +188,10 @@ impl Firewall {
                             .get("dest_ip")
                             .and_then(|a| a.parse().ok())
                             .unwrap_or_else(|| panic!("redirect without dest_ip")),
-                        dest_port: s
-                            .get("dest_port")
-                            .and_then(|p| p.parse().ok())
-                            .unwrap_or(dport[0].0),
+                        dest_port: s.get("dest_port").map(|p| {
+                            p.parse()
+                                .unwrap_or_else(|_| panic!("dest_port `{p}` is not one port"))
+                        }),
                     });
                 }
                 other => panic!("unexpected section `{other}` in a firewall file"),
@@ -320,7 +322,7 @@ impl Firewall {
         Some(Packet {
             out_link,
             destination: r.dest_ip,
-            value: r.dest_port,
+            value: r.dest_port.unwrap_or(p.value),
             dnat: true,
             ..*p
         })
