@@ -60,11 +60,26 @@ impl ImageRef {
         self.tag.map(|(start, end)| &self.text[start..end])
     }
 
-    /// Whether the reference names one image: by digest, or by a tag other than
-    /// `latest`. Without either, every pull may fetch another release.
+    /// Whether the reference names one image: by digest, or by a tag that names a
+    /// release rather than a channel (`latest`, `stable`, `lts-alpine`). Without either,
+    /// every pull may fetch another release.
     pub fn is_pinned(&self) -> bool {
-        self.digest || self.tag().is_some_and(|t| t != "latest")
+        self.digest || self.tag().is_some_and(|t| !is_channel(t))
     }
+}
+
+/// Words projects tag their moving images with: a channel that follows new releases.
+const CHANNELS: [&str; 19] = [
+    "latest", "stable", "mainline", "edge", "nightly", "beta", "alpha", "rolling", "current",
+    "main", "master", "develop", "dev", "lts", "testing", "unstable", "next", "canary", "preview",
+];
+
+/// Whether a tag names a channel: one of [`CHANNELS`], alone or with a variant
+/// (`stable-alpine`, `lts-slim`), and no version number (`dev-1.4.2` is a release).
+fn is_channel(tag: &str) -> bool {
+    let first = tag.split(['-', '_', '.']).next().unwrap_or(tag);
+    !tag.bytes().any(|b| b.is_ascii_digit())
+        && CHANNELS.iter().any(|c| c.eq_ignore_ascii_case(first))
 }
 
 impl std::fmt::Display for ImageRef {
@@ -305,6 +320,14 @@ mod tests {
         assert_eq!(pinned("nginx:1.29"), Ok(true));
         assert_eq!(pinned("nginx"), Ok(false));
         assert_eq!(pinned("nginx:latest"), Ok(false));
+        assert_eq!(pinned("nginx:stable-alpine"), Ok(false));
+        assert_eq!(pinned("nginx:mainline"), Ok(false));
+        assert_eq!(pinned("node:lts-slim"), Ok(false));
+        assert_eq!(pinned("ghcr.io/org/app:Nightly"), Ok(false));
+        assert_eq!(pinned("ghcr.io/org/app:dev-1.4.2"), Ok(true));
+        assert_eq!(pinned("nginx:1.29-alpine"), Ok(true));
+        assert_eq!(pinned("debian:bookworm-slim"), Ok(true));
+        assert_eq!(pinned("ghcr.io/org/app:latest_build"), Ok(false));
         assert_eq!(
             pinned(
                 "alpine@sha256:4b7ce07002c69e8f3d704a9c5d6fd3053be500b7f1c69fc0d80990c2ad8dd412"
