@@ -12,16 +12,15 @@
 //!   and `limit` (its size), which the init script turns back into `dhcp-range=FIRST,
 //!   LAST`; on the others `ignore`, so dnsmasq stays silent there;
 //! - `config host` for every static lease of a served network;
-//! - `config domain` for every address record (`infrac_model::dns::records`) on a
-//!   network the router answers DNS on: the init script writes them to dnsmasq's hosts
-//!   file.
+//! - `config domain` for every address record under the site's domain
+//!   (`infrac_model::dns::records_under`, the names every resolver of the lab answers),
+//!   when the router answers DNS: the init script writes them to dnsmasq's hosts file.
 
 use crate::network::{Layout, Proto};
 use crate::uci::Section;
 use crate::Problems;
 use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::policy::source_line;
-use infrac_model::prefix_index::PrefixIndex;
 use infrac_model::{dns, ipv6, roles, MachineId, Model, NetworkId};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -131,20 +130,12 @@ pub fn sections(
         }
     }
     out.extend(hosts);
-    let answered = roles::dns_networks(model, id);
-    if !answered.is_empty() {
-        // By prefix: a test of every answered network per record grew with machines ×
-        // networks.
-        let mut prefixes = PrefixIndex::default();
-        for &n in answered {
-            let net = model.network(n);
-            for prefix in net.prefixes() {
-                prefixes.insert(prefix, n.0);
-            }
-        }
-        for record in dns::records(model) {
-            let on_answered = prefixes.first_holding(record.address).is_some();
-            if on_answered && is_dns_name(&record.name) {
+    // The site's names, as every resolver of the lab answers them (NixOS's Unbound
+    // too): a client asks the router for any machine of the site, not only for those on
+    // its own network.
+    if let Some(domain) = domain.filter(|_| !roles::dns_networks(model, id).is_empty()) {
+        for record in dns::records_under(model, domain) {
+            if is_dns_name(&record.name) {
                 out.push(
                     Section::new("domain")
                         .option("name", &record.name)
