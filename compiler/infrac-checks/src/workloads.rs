@@ -169,12 +169,16 @@ fn forwards(model: &Model, listening: &Listening, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A route leads to something listening on its port (E0561), when the lab says what the
+/// machine runs, as for a port forward: a machine that declares no service, stack or
+/// membership (an appliance, a box set up by hand) may run anything.
 fn routes(model: &Model, listening: &Listening, out: &mut Vec<Diagnostic>) {
     for ingress in &model.ingresses {
         for route in &ingress.routes {
             match &route.to {
                 RouteTarget::Machine(machine, port) => {
-                    if listening.serves(*machine, Protocol::Tcp, *port) {
+                    let on = listening.on(*machine);
+                    if on.is_empty() || listening.serves(*machine, Protocol::Tcp, *port) {
                         continue;
                     }
                     let m = model.machine(*machine);
