@@ -1108,26 +1108,31 @@ pub struct BgpRouter {
     pub rpki: Option<Rpki>,
     #[serde(skip)]
     pub span: Span,
-    /// Whether some peer's neighbour is IPv4, and IPv6, set with the peers
-    /// ([`BgpRouter::neighbor_families_of`]): every session's families ask it.
+    /// What is found from the peers on first use: made empty (`Default`), and nothing
+    /// outside this module can fill it otherwise.
     #[serde(skip)]
-    pub neighbor_families: [bool; 2],
+    pub found: BgpFound,
+}
+
+/// Facts about a router found from its peers once, since every session asks them.
+#[derive(Debug, Clone, Default)]
+pub struct BgpFound {
+    /// Whether some peer's neighbour is IPv4, and IPv6, by [`crate::bgp::family_index`].
+    neighbor_families: std::sync::OnceLock<[bool; 2]>,
 }
 
 impl BgpRouter {
-    /// The families of `peers`' neighbours, by [`crate::bgp::family_index`].
-    pub fn neighbor_families_of(peers: &[BgpPeer]) -> [bool; 2] {
-        let mut families = [false; 2];
-        for peer in peers {
-            let family = crate::policy::family_of(peer.neighbor.value);
-            families[crate::bgp::family_index(family)] = true;
-        }
-        families
-    }
-
     /// Whether one of the router's peers is a neighbour of `family`.
     pub fn has_neighbor_in(&self, family: IpFamily) -> bool {
-        self.neighbor_families[crate::bgp::family_index(family)]
+        let families = self.found.neighbor_families.get_or_init(|| {
+            let mut families = [false; 2];
+            for peer in &self.peers {
+                let family = crate::policy::family_of(peer.neighbor.value);
+                families[crate::bgp::family_index(family)] = true;
+            }
+            families
+        });
+        families[crate::bgp::family_index(family)]
     }
 }
 

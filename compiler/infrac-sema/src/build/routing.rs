@@ -164,8 +164,8 @@ impl<'a> Sema<'a> {
                 asn,
                 router_id,
                 announce,
-                neighbor_families: BgpRouter::neighbor_families_of(&peer_list),
                 peers: peer_list,
+                found: BgpFound::default(),
                 communities: self.communities(f.list("communities")),
                 rpki: f.block("rpki").and_then(|b| {
                     Some(Rpki {
