@@ -8,9 +8,14 @@
 //! check. Inside, an address that a static lease or the network's own gateway holds
 //! belongs to a device the lab does not describe (a consumer router, a printer), and a
 //! machine that declares nothing it runs may run anything: those stay quiet.
+//!
+//! A resolver infrac configures also has to admit the network's clients: Unbound on
+//! NixOS listens on, and admits, only the networks its machine is the DNS server of;
+//! dnsmasq on OpenWrt (`localservice`) answers only the subnets its router has an
+//! interface on.
 
 use infrac_diagnostics::{Code, Diagnostic};
-use infrac_model::listeners::listeners;
+use infrac_model::listeners::{listeners, ListenerKind};
 use infrac_model::prefix_index::PrefixIndex;
 use infrac_model::roles::Served;
 use infrac_model::{roles, MachineId, Model, NetworkId, OsFamily, Platform, Protocol};
@@ -74,8 +79,17 @@ pub fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             );
             continue;
         };
-        if answering.answers(model, holder) != Some(false) {
-            continue;
+        match answering.answers(model, holder) {
+            None => continue,
+            Some(true) => {
+                if let Some(refusal) = answering.refuses(model, holder, network_id, home) {
+                    out.push(refused(
+                        model, network_id, address, holder, refusal, &answering, span,
+                    ));
+                }
+                continue;
+            }
+            Some(false) => {}
         }
         let machine = model.machine(holder);
         out.push(
@@ -139,6 +153,9 @@ struct Answering {
     /// Machines with something listening on udp/53 (a service, a Compose service's
     /// published port, a pod on the host network).
     udp53: HashSet<MachineId>,
+    /// Machines where something other than their own services listens on udp/53 (a
+    /// Compose service, a pod): a resolver infrac does not write.
+    others53: HashSet<MachineId>,
     /// Machines that declare anything at all they run.
     declaring: HashSet<MachineId>,
     /// The DNS server of each network, by network (`roles::servers`).
@@ -150,11 +167,15 @@ struct Answering {
 impl Answering {
     fn of(model: &Model) -> Answering {
         let mut udp53 = HashSet::new();
+        let mut others53 = HashSet::new();
         let mut declaring = HashSet::new();
         for listener in listeners(model) {
             declaring.insert(listener.machine);
             if listener.port.contains(Protocol::Udp, 53) {
                 udp53.insert(listener.machine);
+                if listener.kind != ListenerKind::Service {
+                    others53.insert(listener.machine);
+                }
             }
         }
         for (id, machine) in model.machines() {
@@ -166,6 +187,7 @@ impl Answering {
         let serving = servers.iter().flatten().copied().collect();
         Answering {
             udp53,
+            others53,
             declaring,
             servers,
             serving,
@@ -184,6 +206,40 @@ impl Answering {
         }
         let whole = roles::os_family(model, machine) == Some(OsFamily::Nixos);
         (whole || self.declaring.contains(&machine)).then_some(false)
+    }
+
+    /// Why the resolver infrac writes on `holder` would not answer the clients of
+    /// `network` asking it at its address on `home`; `None` when it would, or when the
+    /// resolver is not one infrac writes (a Compose service publishing udp/53).
+    fn refuses(
+        &self,
+        model: &Model,
+        holder: MachineId,
+        network: NetworkId,
+        home: NetworkId,
+    ) -> Option<Refusal> {
+        if self.others53.contains(&holder) {
+            return None;
+        }
+        let m = model.machine(holder);
+        if m.platform == Platform::Openwrt {
+            let attached = m.attached().any(|(_, _, n)| n == network);
+            return (!attached).then_some(Refusal::Remote);
+        }
+        // On NixOS infrac writes Unbound for the networks the machine serves; a
+        // dnsmasq it runs is configured by hand.
+        if roles::os_family(model, holder) != Some(OsFamily::Nixos) || m.runs("dnsmasq") {
+            return None;
+        }
+        let served = roles::dns_networks(model, holder);
+        let serves = |n: NetworkId| served.binary_search(&n).is_ok();
+        if !serves(home) {
+            Some(Refusal::Unheard)
+        } else if !serves(network) {
+            Some(Refusal::Denied)
+        } else {
+            None
+        }
     }
 
     /// The fix: the address of the machine that answers DNS on the network, when there
@@ -210,4 +266,84 @@ impl Answering {
             },
         }
     }
+}
+
+/// Why a resolver infrac writes turns a network's clients away.
+#[derive(Clone, Copy)]
+enum Refusal {
+    /// Unbound does not listen on the address handed out.
+    Unheard,
+    /// Unbound's access control does not list the network.
+    Denied,
+    /// dnsmasq answers only the subnets its router is on.
+    Remote,
+}
+
+fn refused(
+    model: &Model,
+    network: NetworkId,
+    address: IpAddr,
+    holder: MachineId,
+    refusal: Refusal,
+    answering: &Answering,
+    span: infrac_diagnostics::Span,
+) -> Diagnostic {
+    let net = model.network(network);
+    let machine = model.machine(holder);
+    let served: Vec<&str> = roles::dns_networks(model, holder)
+        .iter()
+        .map(|n| model.network(*n).name.as_str())
+        .collect();
+    let why = match refusal {
+        Refusal::Unheard => format!(
+            "Unbound on {} listens only on its addresses on the networks it is the DNS server of ({})",
+            machine.name,
+            served.join(", ")
+        ),
+        Refusal::Denied => format!(
+            "Unbound on {} admits only the networks it is the DNS server of ({})",
+            machine.name,
+            served.join(", ")
+        ),
+        Refusal::Remote => format!(
+            "dnsmasq on {} answers only the subnets it has an interface on",
+            machine.name
+        ),
+    };
+    let help = match (refusal, answering.servers.get(network.0 as usize).copied().flatten()) {
+        (_, Some(server)) if server != holder => answering.help(model, network, Some(holder)),
+        (Refusal::Unheard, _) => match machine
+            .each_address()
+            .find(|(n, _)| *n == network)
+            .map(|(_, a)| a.value)
+        {
+            Some(own) => format!(
+                "hand out the address {} has on {}, where Unbound listens: `dns = [{own}]`",
+                machine.name, net.name
+            ),
+            None => format!(
+                "make {} the DNS server of the network the address is on, or hand out the address of a resolver on {}",
+                machine.name, net.name
+            ),
+        },
+        (Refusal::Remote, _) => format!(
+            "hand out the address of a resolver on {}, or give {} a NIC on it",
+            net.name, machine.name
+        ),
+        _ => format!(
+            "make {} the network's DNS server (`dns_server = {}` in network {}), and hand out its address on the network",
+            machine.name, machine.name, net.name
+        ),
+    };
+    Diagnostic::warning(
+        Code::RESOLVER_UNANSWERED,
+        format!(
+            "network {} hands out {address} as its DNS server, but {}'s resolver does not answer its clients",
+            net.name, machine.name
+        ),
+        span,
+        format!("{address} is {}", machine.name),
+    )
+    .with_label(machine.name_span, why)
+    .with_help(help)
 }
