@@ -3,8 +3,8 @@
 //! nothing serves (E0561), a route whose host name is not the one its app serves
 //! (E0562), an app's NFS volume its nodes cannot mount (E0563), and more GPUs requested
 //! by a cluster's apps together than its nodes have (E0558; one app's request alone is
-//! checked in sema), a NodePort both Grafana and an app want (E0565), and a router's port
-//! forward to a port nothing serves (E0566).
+//! checked in sema), a NodePort both Grafana and an app want (E0565), a router's port
+//! forward to a port nothing serves (E0566), and a port forwarded twice (E0569).
 
 use crate::nfs::{refused, Refusal};
 use infrac_diagnostics::{Code, Diagnostic};
@@ -12,7 +12,7 @@ use infrac_model::interfaces::wireguard_ports;
 use infrac_model::listeners::listeners;
 use infrac_model::nfs::nfs_mount;
 use infrac_model::workloads::{machine_gpus, GpuVendor, MountSource};
-use infrac_model::{Expose, MachineId, Model, PortSpec, Protocol, RouteTarget};
+use infrac_model::{Expose, MachineId, Model, PortSpec, Protocol, RouteTarget, Zone};
 use std::collections::BTreeMap;
 
 /// Runs the workload checks.
@@ -26,6 +26,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
         let listening = Listening::of(model);
         routes(model, &listening, &mut out);
         forwards(model, &listening, &mut out);
+        forwarded_twice(model, &mut out);
     }
     nfs_mounts(model, &mut out);
     gpu_totals(model, &mut out);
@@ -172,6 +173,57 @@ fn forwards(model: &Model, listening: &Listening, out: &mut Vec<Diagnostic>) {
 /// A route leads to something listening on its port (E0561), when the lab says what the
 /// machine runs, as for a port forward: a machine that declares no service, stack or
 /// membership (an appliance, a box set up by hand) may run anything.
+/// A port two forwards of one firewall take from the same zone (E0569): the router
+/// translates a packet by the first rule that matches, so the later forward never
+/// applies to the ports they share. Forwards are sorted by protocol and first port, so
+/// each is compared only with those whose range it can reach.
+fn forwarded_twice(model: &Model, out: &mut Vec<Diagnostic>) {
+    for firewall in &model.firewalls {
+        let mut order: Vec<usize> = (0..firewall.forwards.len()).collect();
+        order.sort_by_key(|&i| {
+            let p = firewall.forwards[i].port.value;
+            (p.protocol, p.first, i)
+        });
+        let mut reported = std::collections::BTreeSet::new();
+        for (k, &i) in order.iter().enumerate() {
+            let a = &firewall.forwards[i];
+            for &j in &order[k + 1..] {
+                let b = &firewall.forwards[j];
+                let (pa, pb) = (a.port.value, b.port.value);
+                if pb.protocol != pa.protocol || pb.first > pa.last {
+                    break;
+                }
+                // The later one in the source is the one that never applies, where the
+                // first takes its zone too; after a forward from one zone, a forward from
+                // `any` still applies to the others.
+                let (first, later) = if i < j { (a, b) } else { (b, a) };
+                let shadowed =
+                    first.from.value == later.from.value || first.from.value == Zone::Any;
+                if shadowed && reported.insert(i.max(j)) {
+                    out.push(twice(first, later));
+                }
+            }
+        }
+    }
+}
+
+fn twice(first: &infrac_model::PortForward, later: &infrac_model::PortForward) -> Diagnostic {
+    let (p, q) = (first.port.value, later.port.value);
+    let shared = PortSpec {
+        protocol: p.protocol,
+        first: p.first.max(q.first),
+        last: p.last.min(q.last),
+    };
+    Diagnostic::error(
+        Code::FORWARD_TWICE,
+        format!("{shared} is forwarded twice from one zone"),
+        later.port.span,
+        "this forward never applies to the ports the first one takes",
+    )
+    .with_label(first.port.span, format!("{shared} is forwarded here first"))
+    .with_help("forward each port once from a zone: remove one of the forwards, or give them ports of their own")
+}
+
 fn routes(model: &Model, listening: &Listening, out: &mut Vec<Diagnostic>) {
     for ingress in &model.ingresses {
         for route in &ingress.routes {

@@ -240,6 +240,7 @@ codes! {
     FORWARD_PORT_UNSERVED = "E0566", "port forward to a port nothing serves";
     MOUNT_PATH_CLASH = "E0567", "two mounts at one path of a container";
     FORWARD_RANGE_MOVED = "E0568", "port range forwarded onto other ports";
+    FORWARD_TWICE = "E0569", "port forwarded twice from one zone";
     ROUTE_HOST_MISMATCH = "E0562", "route whose host name is not the one its app serves";
     APP_NFS_UNREACHABLE = "E0563", "app NFS volume its nodes cannot mount";
     CHART_NAME = "E0564", "chart release name or namespace that Helm or Kubernetes rejects";
