@@ -388,11 +388,6 @@ impl Dnat {
         self.port.moved_to(self.target_port)
     }
 
-    /// Whether the forwarded ports keep their numbers (a range always does).
-    pub fn keeps_ports(&self) -> bool {
-        self.target_port == self.port.first
-    }
-
     /// The port a packet sent to forwarded port `port` arrives on at the target.
     fn translate(&self, port: u16) -> u16 {
         self.target_port
