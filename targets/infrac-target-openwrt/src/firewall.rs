@@ -639,8 +639,13 @@ fn redirect_section(policy: &Policy, index: usize) -> Option<Section> {
             .option("src_dport", port_range(d.port.first, d.port.last))
             .option_opt("dest", policy.zone_of_machine(d.target, d.address))
             .option("dest_ip", d.address)
-            // A range is forwarded port for port: fw4 then translates to the range of
-            // `src_dport`, and the kernel keeps a port that lies in it.
+            // A range is forwarded port for port. Without `dest_port`, fw4 takes
+            // `src_dport` as the translation's ports (openwrt/firewall4
+            // `root/usr/share/ucode/fw4.uc`, commit 7ae5e14: `if (!redir.dest_port)
+            // redir.dest_port = redir.src_dport;`, written by `templates/redirect.uc` as
+            // `dnat ip to ADDR:FIRST-LAST`), and the kernel keeps a destination port that
+            // lies in the range (Linux `net/netfilter/nf_nat_core.c`, `get_unique_tuple`:
+            // "Only bother mapping if it's not already in range and unique").
             .option_opt(
                 "dest_port",
                 (d.port.first == d.port.last).then_some(d.target_port),
