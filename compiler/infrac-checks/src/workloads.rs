@@ -170,9 +170,6 @@ fn forwards(model: &Model, listening: &Listening, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A route leads to something listening on its port (E0561), when the lab says what the
-/// machine runs, as for a port forward: a machine that declares no service, stack or
-/// membership (an appliance, a box set up by hand) may run anything.
 /// A port two forwards of one firewall take from the same zone (E0569): the router
 /// translates a packet by the first rule that matches, so the later forward never
 /// applies to the ports they share. Forwards are sorted by protocol and first port, so
@@ -208,12 +205,12 @@ fn forwarded_twice(model: &Model, out: &mut Vec<Diagnostic>) {
 }
 
 fn twice(first: &infrac_model::PortForward, later: &infrac_model::PortForward) -> Diagnostic {
-    let (p, q) = (first.port.value, later.port.value);
-    let shared = PortSpec {
-        protocol: p.protocol,
-        first: p.first.max(q.first),
-        last: p.last.min(q.last),
-    };
+    // Only forwards whose ports overlap are compared, so they share at least one.
+    let shared = first
+        .port
+        .value
+        .shared(&later.port.value)
+        .unwrap_or(later.port.value);
     Diagnostic::error(
         Code::FORWARD_TWICE,
         format!("{shared} is forwarded twice from one zone"),
@@ -224,6 +221,9 @@ fn twice(first: &infrac_model::PortForward, later: &infrac_model::PortForward) -
     .with_help("forward each port once from a zone: remove one of the forwards, or give them ports of their own")
 }
 
+/// A route leads to something listening on its port (E0561), when the lab says what the
+/// machine runs, as for a port forward: a machine that declares no service, stack or
+/// membership (an appliance, a box set up by hand) may run anything.
 fn routes(model: &Model, listening: &Listening, out: &mut Vec<Diagnostic>) {
     for ingress in &model.ingresses {
         for route in &ingress.routes {

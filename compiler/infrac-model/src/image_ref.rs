@@ -55,6 +55,16 @@ impl ImageRef {
         &self.text
     }
 
+    /// The repository, without tag or digest (`grafana/grafana:12.3.0` →
+    /// `grafana/grafana`).
+    pub fn repository(&self) -> &str {
+        let end = match self.tag {
+            Some((start, _)) => start - 1,
+            None => self.text.find('@').unwrap_or(self.text.len()),
+        };
+        &self.text[..end]
+    }
+
     /// The tag (`grafana/grafana:12.3.0` → `12.3.0`), if the reference has one.
     pub fn tag(&self) -> Option<&str> {
         self.tag.map(|(start, end)| &self.text[start..end])
@@ -318,6 +328,16 @@ mod tests {
         );
         let pinned = |r: &str| ImageRef::parse(r).map(|i| i.is_pinned());
         assert_eq!(pinned("nginx:1.29"), Ok(true));
+        let repository = |text: &str| ImageRef::parse(text).map(|r| r.repository().to_string());
+        assert_eq!(repository("nginx"), Ok("nginx".into()));
+        assert_eq!(
+            repository("registry:5000/org/app:stable"),
+            Ok("registry:5000/org/app".into())
+        );
+        assert_eq!(
+            repository("alpine:3.22@sha256:4b7ce07002c69e8f3d704a9c5d6fd3053be500b7f1c69fc0d80990c2ad8dd412"),
+            Ok("alpine".into())
+        );
         assert_eq!(pinned("nginx"), Ok(false));
         assert_eq!(pinned("nginx:latest"), Ok(false));
         assert_eq!(pinned("nginx:stable-alpine"), Ok(false));

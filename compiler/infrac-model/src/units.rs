@@ -161,7 +161,17 @@ impl PortSpec {
 
     /// Whether any port of `other` is covered.
     pub fn overlaps(&self, other: &PortSpec) -> bool {
-        self.protocol == other.protocol && self.first <= other.last && other.first <= self.last
+        self.shared(other).is_some()
+    }
+
+    /// The ports both cover, if any.
+    pub fn shared(&self, other: &PortSpec) -> Option<PortSpec> {
+        let (first, last) = (self.first.max(other.first), self.last.min(other.last));
+        (self.protocol == other.protocol && first <= last).then_some(PortSpec {
+            protocol: self.protocol,
+            first,
+            last,
+        })
     }
 
     /// The same number of ports from `first` on: where a forward leads the ports it
@@ -186,17 +196,7 @@ impl PortSpec {
 
 impl fmt::Display for PortSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.first == self.last {
-            write!(f, "{}/{}", self.protocol.as_str(), self.first)
-        } else {
-            write!(
-                f,
-                "{}/{}..{}",
-                self.protocol.as_str(),
-                self.first,
-                self.last
-            )
-        }
+        write!(f, "{}/{}", self.protocol.as_str(), self.numbers())
     }
 }
 
@@ -279,7 +279,30 @@ impl Serialize for Date {
 
 #[cfg(test)]
 mod tests {
-    use super::{Bytes, Date, MilliCpu};
+    use super::{Bytes, Date, MilliCpu, PortSpec, Protocol};
+
+    #[test]
+    fn port_ranges_share_only_the_ports_both_cover() {
+        let spec = |protocol, first, last| PortSpec {
+            protocol,
+            first,
+            last,
+        };
+        let game = spec(Protocol::Udp, 27015, 27020);
+        assert_eq!(
+            game.shared(&spec(Protocol::Udp, 27018, 27030)),
+            Some(spec(Protocol::Udp, 27018, 27020))
+        );
+        assert_eq!(
+            game.shared(&spec(Protocol::Udp, 27020, 27020)),
+            Some(spec(Protocol::Udp, 27020, 27020))
+        );
+        assert_eq!(game.shared(&spec(Protocol::Udp, 27021, 27030)), None);
+        assert_eq!(game.shared(&spec(Protocol::Tcp, 27015, 27020)), None);
+        assert!(!game.overlaps(&spec(Protocol::Udp, 1, 27014)));
+        assert_eq!(game.to_string(), "udp/27015..27020");
+        assert_eq!(spec(Protocol::Tcp, 443, 443).to_string(), "tcp/443");
+    }
 
     #[test]
     fn cpu_amounts_keep_their_millicores() {

@@ -518,17 +518,11 @@ pub(crate) fn article_for(keyword: &str) -> &'static str {
 /// whatever the registry serves on the day of the pull: two machines built from one lab,
 /// or one machine before and after a `docker compose pull`, run different releases.
 fn unpinned_image(image: &infrac_model::ImageRef, span: Span) -> Diagnostic {
-    let (label, name) = match image.tag() {
-        Some(tag) => (
-            format!("`{tag}` moves with every release"),
-            image
-                .as_str()
-                .strip_suffix(tag)
-                .and_then(|n| n.strip_suffix(':'))
-                .unwrap_or(image.as_str()),
-        ),
-        None => ("no tag: Docker pulls `latest`".to_string(), image.as_str()),
+    let label = match image.tag() {
+        Some(tag) => format!("`{tag}` moves with every release"),
+        None => "no tag: Docker pulls `latest`".to_string(),
     };
+    let name = image.repository();
     Diagnostic::warning(
         Code::IMAGE_NOT_PINNED,
         format!("image `{image}` is not pinned to a release"),

@@ -12,7 +12,13 @@
 //! A resolver infrac configures also has to admit the network's clients: Unbound on
 //! NixOS listens on, and admits, only the networks its machine is the DNS server of;
 //! dnsmasq on OpenWrt (`localservice`) answers only the subnets its router has an
-//! interface on.
+//! interface on. OpenWrt's init script turns `localservice` into `--local-service`
+//! (openwrt/openwrt `package/network/services/dnsmasq/files/dnsmasq.init`, commit
+//! 48615712), which "Accept[s] DNS queries only from hosts whose address is on a local
+//! subnet, ie a subnet for which an interface exists on the server" unless
+//! `--interface`, `--except-interface`, `--listen-address` or `--auth-server` is given
+//! (dnsmasq's manual, `man/dnsmasq.8`, as in pi-hole/dnsmasq commit 93f597e); the
+//! OpenWrt target writes none of those.
 
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_model::listeners::{listeners, ListenerKind};
