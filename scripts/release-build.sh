@@ -45,6 +45,18 @@ if [ ! -x "$profdata" ]; then
   exit 1
 fi
 
+# On Linux the binary is a static executable at a fixed address: no dynamic loader runs
+# before `main`, and no relocations are applied to the 12,700 pointers of its read-only
+# tables, so a small check starts in 1.0 ms instead of 1.6 ms. Code that does not have to
+# be position-independent reads its tables and jump tables directly: a 10,000-guest check
+# runs 2% fewer instructions and about 5% faster (docs/performance.md). A static binary
+# also runs on any Linux of its architecture, whatever its C library's version; infrac
+# uses nothing of glibc that loads libraries at run time (name services, iconv).
+case "$host" in
+  *-linux-gnu) codegen="-Crelocation-model=static -Ctarget-feature=+crt-static" ;;
+  *) codegen="" ;;
+esac
+
 profiles="$target/pgo-profiles"
 rm -rf "$profiles"
 mkdir -p "$profiles/raw"
@@ -52,7 +64,7 @@ mkdir -p "$profiles/raw"
 step() { printf '==> %s\n' "$*" >&2; }
 
 step "instrumented build"
-RUSTFLAGS="-Cprofile-generate=$profiles/raw" \
+RUSTFLAGS="-Cprofile-generate=$profiles/raw $codegen" \
   cargo build --release --locked -q -p infrac-cli --bin infrac \
   --target "$host" --target-dir "$target/pgo-train"
 trained="$target/pgo-train/$host/release/infrac"
@@ -106,7 +118,7 @@ step "merging the profiles"
 "$profdata" merge -o "$profiles/infrac.profdata" "$profiles/raw"
 
 step "optimised build"
-RUSTFLAGS="-Cprofile-use=$profiles/infrac.profdata" \
+RUSTFLAGS="-Cprofile-use=$profiles/infrac.profdata $codegen" \
   cargo build --release --locked -q -p infrac-cli --bin infrac \
   --target "$host" --target-dir "$target/pgo"
 echo "$target/pgo/$host/release/infrac"
