@@ -31,7 +31,7 @@ pub fn analyse(path: &Path, today: Option<Date>) -> Result<Analysis, LoadError> 
     Ok(check_with_on(
         STDIN_NAME,
         &text,
-        &FsLoader::new(".").ending_process(),
+        &FsLoader::new("."),
         today,
         Spread::Here,
     ))

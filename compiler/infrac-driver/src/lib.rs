@@ -30,25 +30,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct FsLoader {
     base: PathBuf,
-    ends_process: bool,
 }
 
 impl FsLoader {
     /// A loader resolving relative paths against `base`.
     pub fn new(base: impl Into<PathBuf>) -> Self {
-        FsLoader {
-            base: base.into(),
-            ends_process: false,
-        }
-    }
-
-    /// This loader, for a process that ends after reporting on the analysis
-    /// ([`infrac_sema::Loader::ends_process`]): one run of the command line.
-    pub fn ending_process(self) -> Self {
-        FsLoader {
-            ends_process: true,
-            ..self
-        }
+        FsLoader { base: base.into() }
     }
 }
 
@@ -190,10 +177,6 @@ impl infrac_sema::Loader for FsLoader {
     fn identity(&self, path: &Path) -> Option<PathBuf> {
         std::fs::canonicalize(self.base.join(path)).ok()
     }
-
-    fn ends_process(&self) -> bool {
-        self.ends_process
-    }
 }
 
 /// Checks the lab rooted at `path`. `Err` means the root itself could not be read.
@@ -232,8 +215,7 @@ pub fn check_with(name: &str, text: &str, loader: &dyn infrac_sema::Loader) -> A
 
 /// Checks the lab at `path` as on the day `today` (images past their end of support are
 /// reported), the check families spread as `spread` says; the CLI passes the current UTC
-/// date unless told another, and runs them on its own thread. For a process that ends
-/// after reporting on the analysis, as the CLI does ([`FsLoader::ending_process`]).
+/// date unless told another, and runs them on its own thread.
 pub fn check_path_on(
     path: &Path,
     today: Option<infrac_model::Date>,
@@ -241,11 +223,7 @@ pub fn check_path_on(
 ) -> Result<Analysis, LoadError> {
     let text = read_source(path)?;
     Ok(checked(
-        infrac_sema::analyze_owned(
-            &display_name(path),
-            text,
-            &FsLoader::new(".").ending_process(),
-        ),
+        infrac_sema::analyze_owned(&display_name(path), text, &FsLoader::new(".")),
         today,
         spread,
     ))

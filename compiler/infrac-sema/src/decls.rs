@@ -52,14 +52,6 @@ pub trait Loader {
     fn reuse(&self) -> Option<std::sync::Arc<crate::Reuse>> {
         None
     }
-
-    /// Whether the process ends once its caller has reported on this analysis, as a
-    /// command-line run does. The analysis then leaves its working tables (declarations,
-    /// name index, memoised values), which nothing reads after it, to the end of the
-    /// process instead of freeing them one by one: a fiftieth of a large lab's check.
-    fn ends_process(&self) -> bool {
-        false
-    }
 }
 
 /// Why a source file cannot be read.

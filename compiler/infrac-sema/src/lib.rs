@@ -278,10 +278,7 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
     model.source = source_name(root_name);
     sema.unused_warnings(&modules);
     let reuse = sema.finish_reuse(&sources).map(std::sync::Arc::new);
-    let mut diagnostics = std::mem::take(&mut sema.diags);
-    if loader.ends_process() {
-        std::mem::forget(sema);
-    }
+    let mut diagnostics = sema.diags;
     model.sources = sources.clone();
     diagnostics.sort_by_key(Diagnostic::sort_key);
     diagnostics.dedup_by(|a, b| {
