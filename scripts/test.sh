@@ -3,8 +3,8 @@
 #   1. install the artifact validators (idempotent; Debian, PyPI and npm packages),
 #   2. prove they work (scripts/validators/selftest.sh),
 #   3. build every lab in examples/ and validate every artifact it generates,
-#   4. build the shipped binary (scripts/release-build.sh, profile-guided) and check that it
-#      writes the same files and the same diagnostics as the debug build,
+#   4. build the shipped binary (scripts/release-build.sh, profile-guided, static on Linux)
+#      and check that it writes the same files and the same diagnostics as the debug build,
 #   5. run the Rust test suite (cargo test --workspace --locked), which includes the live
 #      router tests (tests/live/*.sh: BIRD and nftables in network namespaces; needs root),
 #   6. fuzz the parser, the whole pipeline and reuse after an edit for 30 s each (fuzz/run.sh, nightly).
