@@ -186,10 +186,11 @@ fn forwarded_twice(model: &Model, out: &mut Vec<Diagnostic>) {
             let a = &firewall.forwards[i];
             for &j in &order[k + 1..] {
                 let b = &firewall.forwards[j];
-                let (pa, pb) = (a.port.value, b.port.value);
-                if pb.protocol != pa.protocol || pb.first > pa.last {
+                // Sorted by protocol and first port: once `b` shares no port with `a`, no
+                // later forward does.
+                let Some(shared) = a.port.value.shared(&b.port.value) else {
                     break;
-                }
+                };
                 // The later one in the source is the one that never applies, where the
                 // first takes its zone too; after a forward from one zone, a forward from
                 // `any` still applies to the others.
@@ -197,20 +198,18 @@ fn forwarded_twice(model: &Model, out: &mut Vec<Diagnostic>) {
                 let shadowed =
                     first.from.value == later.from.value || first.from.value == Zone::Any;
                 if shadowed && reported.insert(i.max(j)) {
-                    out.push(twice(first, later));
+                    out.push(twice(first, later, shared));
                 }
             }
         }
     }
 }
 
-fn twice(first: &infrac_model::PortForward, later: &infrac_model::PortForward) -> Diagnostic {
-    // Only forwards whose ports overlap are compared, so they share at least one.
-    let shared = first
-        .port
-        .value
-        .shared(&later.port.value)
-        .unwrap_or(later.port.value);
+fn twice(
+    first: &infrac_model::PortForward,
+    later: &infrac_model::PortForward,
+    shared: PortSpec,
+) -> Diagnostic {
     Diagnostic::error(
         Code::FORWARD_TWICE,
         format!("{shared} is forwarded twice from one zone"),
