@@ -235,7 +235,7 @@ fn allocations(
                         .entries
                         .first()
                         .map(|e| match e {
-                            ast::Entry::Attr(a) => pos(a.span.start).character,
+                            ast::Entry::Attr(a) => pos(a.span().start).character,
                             _ => pos(nic.span.start).character + 2,
                         })
                         .unwrap_or(pos(nic.span.start).character + 2);

@@ -218,6 +218,12 @@ fn visit_entries_around(file: &ast::File, offset: u32, f: &mut dyn FnMut(&[Strin
     }
 }
 
+/// Whether `span` covers `offset`, either end included (a cursor just after an
+/// attribute's value is still on it).
+fn covers(span: Span, offset: u32) -> bool {
+    span.start <= offset && offset <= span.end
+}
+
 /// The type of the attribute under the cursor and the value the lab gives it; or the
 /// value of the expression under the cursor; or the budget of a storage pool.
 fn attribute_hover(analysis: &Analysis, at: &At) -> Option<(String, Span)> {
@@ -225,7 +231,7 @@ fn attribute_hover(analysis: &Analysis, at: &At) -> Option<(String, Span)> {
     let mut attr_found: Option<(Vec<String>, ast::Attr)> = None;
     let mut pool: Option<ast::Ident> = None;
     visit_entries_around(tree, at.offset, &mut |path, entry| match entry {
-        ast::Entry::Attr(attr) if attr.span.start <= at.offset && at.offset <= attr.span.end => {
+        ast::Entry::Attr(attr) if covers(attr.span(), at.offset) => {
             if let ast::ExprKind::Placed(placed) = &attr.value.kind {
                 let on = &placed.1;
                 for s in &on.segments {

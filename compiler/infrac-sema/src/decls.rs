@@ -738,7 +738,7 @@ impl<'a> Sema<'a> {
                     ast::Entry::For(nested) => {
                         self.expand_for(nested, inner.clone(), namespace, budget, iterations)
                     }
-                    ast::Entry::Attr(a) => self.not_at_top_level(a.span, "an attribute"),
+                    ast::Entry::Attr(a) => self.not_at_top_level(a.span(), "an attribute"),
                     ast::Entry::Rule(r) => self.not_at_top_level(r.span(), "a firewall rule"),
                     ast::Entry::Error(_) => {}
                 }

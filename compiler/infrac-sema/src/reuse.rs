@@ -582,7 +582,7 @@ impl<'a> Sema<'a> {
 fn entry_span(entry: &infrac_syntax::ast::Entry) -> Span {
     use infrac_syntax::ast::Entry;
     match entry {
-        Entry::Attr(a) => a.span,
+        Entry::Attr(a) => a.span(),
         Entry::Block(b) => b.span,
         Entry::Rule(r) => r.span(),
         Entry::For(f) => f.span,

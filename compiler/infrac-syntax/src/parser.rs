@@ -555,7 +555,7 @@ where
                     e.span(),
                     "attributes belong inside a declaration's `{ }`",
                 ));
-                Item::Error(attr.span)
+                Item::Error(attr.span())
             }
             Entry::Rule(rule) => {
                 emitter.emit(Rich::custom(
@@ -843,11 +843,10 @@ where
             .collect::<Vec<_>>()
             .then_ignore(just(Token::Eq))
             .then(expr.clone())
-            .map_with(move |(path, value), e| {
+            .map(|(path, value)| {
                 Entry::Attr(Attr {
                     path: path.into(),
                     value,
-                    span: sp(e.span()),
                 })
             });
 
@@ -859,11 +858,10 @@ where
             .then(name.clone())
             .then_ignore(just(Token::Eq))
             .then(expr.clone())
-            .map_with(move |((kw, chain), value), e| {
+            .map(|((kw, chain), value)| {
                 Entry::Attr(Attr {
                     path: AttrName::Dotted(Box::new([kw, chain])),
                     value,
-                    span: sp(e.span()),
                 })
             });
 

@@ -165,10 +165,9 @@ impl Spans for AttrName {
 
 impl Spans for Attr {
     fn each_span<F: FnMut(&mut Span) + ?Sized>(&mut self, f: &mut F) {
-        let Attr { path, value, span } = self;
+        let Attr { path, value } = self;
         path.each_span(f);
         value.each_span(f);
-        span.each_span(f);
     }
 }
 

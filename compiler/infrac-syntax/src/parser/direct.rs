@@ -614,8 +614,7 @@ impl<'t> Direct<'t> {
         let Some(value) = self.expr()? else {
             return Ok(None);
         };
-        let span = self.span_from(start);
-        self.entries.push(Entry::Attr(Attr { path, value, span }));
+        self.entries.push(Entry::Attr(Attr { path, value }));
         Ok(Some(()))
     }
 
@@ -638,7 +637,6 @@ impl<'t> Direct<'t> {
         Ok(Some(Entry::Attr(Attr {
             path: AttrName::Dotted(Box::new([keyword, chain])),
             value,
-            span: self.span_from(start),
         })))
     }
 
