@@ -730,7 +730,23 @@ impl<'a> Sema<'a> {
         if let Some(settled) = self.settled(decl, name, || attr.name_span()) {
             return settled;
         }
-        self.evaluate_attr(decl, name.clone(), attr, env, Some(ty))
+        if self.trace.is_some() {
+            // The memo is also what a replayed check puts back (`reuse.rs`): the value
+            // is memoised and recorded as a read of another declaration's would be.
+            return self.evaluate_attr(decl, name.clone(), attr, env, Some(ty));
+        }
+        // Without a record to keep, a value goes into the declaration's fields and no
+        // further: most declarations' values are never read by another (ten thousand
+        // guests, against the few networks and hosts they name), and a read that comes
+        // later evaluates the attribute again and memoises it then. What it reports
+        // again, the analysis reports once (`dedup_reports`). A failure is memoised: a
+        // second attribute of the name in the body (not a duplicate to `check_attr`,
+        // which finds only values among the fields) must not stand in for the first.
+        let (value, name) = self.evaluate_unmemoised((decl, name.clone()), attr, env, Some(&ty));
+        if value.is_none() {
+            self.memoise(decl, name, None);
+        }
+        value
     }
 
     /// What a read of attribute `name` of `decl` settles before any evaluation: its
@@ -781,13 +797,29 @@ impl<'a> Sema<'a> {
         env: &Env,
         ty: Option<Ty>,
     ) -> Option<Value> {
+        self.note_evaluating();
+        let (value, name) = self.evaluate_unmemoised((decl, name), attr, env, ty.as_ref());
+        self.note_evaluated(decl, &name, &value);
+        self.memoise(decl, name, value.clone());
+        value
+    }
+
+    /// Evaluates attribute `attr` of `decl`, named `name`, found not yet evaluated, with
+    /// `name` among the evaluations in progress meanwhile, so a read that loops back to it
+    /// is refused; gives the name back with the value.
+    fn evaluate_unmemoised(
+        &mut self,
+        (decl, name): (DeclIdx, EcoString),
+        attr: &ast::Attr,
+        env: &Env,
+        ty: Option<&Ty>,
+    ) -> (Option<Value>, EcoString) {
         // The name waits in `in_progress` and comes back for the memo: no copy of it.
         self.in_progress.push((decl, name));
-        self.note_evaluating();
         let value = self
-            .eval(&attr.value, env, Some(decl), ty.as_ref())
+            .eval(&attr.value, env, Some(decl), ty)
             .and_then(|v| match ty {
-                Some(ty) => self.coerce(v, attr.value.span, &ty, Some(decl)),
+                Some(ty) => self.coerce(v, attr.value.span, ty, Some(decl)),
                 None => Some(v),
             });
         // Evaluations nest, so this one's entry is the last (a loop was refused above).
@@ -796,9 +828,7 @@ impl<'a> Sema<'a> {
             .pop()
             .expect("the evaluation pushed above is the innermost");
         debug_assert!(done == decl);
-        self.note_evaluated(decl, &name, &value);
-        self.memoise(decl, name, value.clone());
-        value
+        (value, name)
     }
 
     /// The memoised value of attribute `name` of `decl`, if it was evaluated. Memoised per

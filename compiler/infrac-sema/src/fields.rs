@@ -50,10 +50,11 @@ pub struct Fields {
 /// Where an entry is written, which decides how a top-level attribute is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
-    /// Directly in a declaration's body: its attributes are memoised.
+    /// Directly in a declaration's body: its attributes are the declaration's values,
+    /// the ones a read of `decl.name` finds ([`Sema::own_attr_value`]).
     Top,
-    /// In a `for` loop of a declaration's body: its attributes read the memoised value
-    /// of the body's attribute of that name.
+    /// In a `for` loop of a declaration's body: its attributes read the value of the
+    /// body's attribute of that name.
     TopLoop,
     /// In a nested block.
     Nested,
@@ -344,12 +345,13 @@ impl<'a> Sema<'a> {
             );
             return;
         }
-        // Top-level attributes of a declaration are memoised, so references to them
-        // (`lan.gateway`) and the declaration itself share one evaluation.
+        // Top-level attributes of a declaration are the values references to them
+        // (`lan.gateway`) read: a value already read is taken from the memo.
         let value = match (level, ctx) {
-            // Written directly in the body, not memoised yet: this is the first attribute of
-            // its name there (an earlier one was memoised when checked, or is a duplicate
-            // caught above), the one `attr_value` would find.
+            // Written directly in the body, not among the fields yet: this is the first
+            // attribute of its name there (an earlier one is among the fields, and caught
+            // above as a duplicate, or failed and was memoised), the one `attr_value`
+            // would find.
             (Level::Top, Some(decl))
                 if spec.is_some() && std::ptr::eq(self.decls[decl.0 as usize].schema, schema) =>
             {
@@ -358,7 +360,7 @@ impl<'a> Sema<'a> {
             (Level::TopLoop, Some(decl))
                 if spec.is_some() && std::ptr::eq(self.decls[decl.0 as usize].schema, schema) =>
             {
-                // The first attribute of that name is the memoised one; a duplicate is
+                // The first attribute of that name is the one read; a duplicate is
                 // caught above.
                 self.attr_value(decl, &name, attr.name_span())
             }

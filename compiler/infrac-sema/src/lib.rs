@@ -280,10 +280,7 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
     let reuse = sema.finish_reuse(&sources).map(std::sync::Arc::new);
     let mut diagnostics = sema.diags;
     model.sources = sources.clone();
-    diagnostics.sort_by_key(Diagnostic::sort_key);
-    diagnostics.dedup_by(|a, b| {
-        a.code == b.code && a.primary.span == b.primary.span && a.message == b.message
-    });
+    dedup_reports(&mut diagnostics);
     let files = modules
         .into_iter()
         .filter_map(|m| {
@@ -302,6 +299,29 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         files,
         reuse,
     }
+}
+
+/// Sorts the reports by place and code and keeps one of each: an attribute evaluated
+/// again (read by another declaration after its own check, which does not memoise it)
+/// reports what it reported the first time. Reports of one place and code keep their
+/// order, and a repeat is dropped wherever it falls among them.
+fn dedup_reports(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by_key(Diagnostic::sort_key);
+    let mut run_start = 0;
+    let mut kept = 0;
+    for i in 0..diagnostics.len() {
+        if kept > 0 && diagnostics[kept - 1].sort_key() != diagnostics[i].sort_key() {
+            run_start = kept;
+        }
+        let repeat = diagnostics[run_start..kept]
+            .iter()
+            .any(|earlier| earlier.message == diagnostics[i].message);
+        if !repeat {
+            diagnostics.swap(kept, i);
+            kept += 1;
+        }
+    }
+    diagnostics.truncate(kept);
 }
 
 /// The root file's name as generated files cite it: relative to the lab's folder, which is
@@ -398,4 +418,48 @@ pub fn schema_for_kind(path: &[&str]) -> Option<(Vec<AttributeInfo>, Vec<&'stati
         })
         .collect();
     Some((attrs, schema.blocks.iter().map(|b| b.kind).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dedup_reports;
+    use infrac_diagnostics::{Code, Diagnostic, FileId, Span};
+
+    fn report(code: Code, start: usize, message: &str) -> Diagnostic {
+        Diagnostic::error(
+            code,
+            message,
+            Span::new(FileId::default(), start, start + 1),
+            "here",
+        )
+    }
+
+    /// A repeat goes wherever it falls among the reports of its place and code, and
+    /// the rest keep their order.
+    #[test]
+    fn each_report_is_kept_once_in_order() {
+        let mut reports = vec![
+            report(Code::TYPE_MISMATCH, 5, "first"),
+            report(Code::EVALUATION, 5, "other code"),
+            report(Code::TYPE_MISMATCH, 5, "second"),
+            report(Code::TYPE_MISMATCH, 1, "earlier"),
+            report(Code::TYPE_MISMATCH, 5, "first"),
+            report(Code::TYPE_MISMATCH, 5, "second"),
+            report(Code::TYPE_MISMATCH, 9, "first"),
+        ];
+        dedup_reports(&mut reports);
+        let kept: Vec<(u32, &str)> = reports
+            .iter()
+            .map(|d| (d.primary.span.start, d.message.as_str()))
+            .collect();
+        let first = if Code::EVALUATION < Code::TYPE_MISMATCH {
+            [(5, "other code"), (5, "first"), (5, "second")]
+        } else {
+            [(5, "first"), (5, "second"), (5, "other code")]
+        };
+        let mut expected = vec![(1, "earlier")];
+        expected.extend(first);
+        expected.push((9, "first"));
+        assert_eq!(kept, expected);
+    }
 }
