@@ -41,6 +41,12 @@ impl Span {
         }
     }
 
+    /// Whether byte `offset` is in the span, either end included: a cursor just after
+    /// a name or value is still on it.
+    pub fn covers(self, offset: u32) -> bool {
+        self.start <= offset && offset <= self.end
+    }
+
     /// Byte range for slicing the file's text.
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize

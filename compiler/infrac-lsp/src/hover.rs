@@ -176,7 +176,7 @@ fn rule_span_at(analysis: &Analysis, at: &At) -> Option<Span> {
     visit_entries_around(tree, at.offset, &mut |_, entry| {
         if let ast::Entry::Rule(rule) = entry {
             let span = rule.span();
-            if span.start <= at.offset && at.offset <= span.end {
+            if span.covers(at.offset) {
                 found = Some(span);
             }
         }
@@ -207,21 +207,14 @@ fn visit_entries_around(file: &ast::File, offset: u32, f: &mut dyn FnMut(&[Strin
             }
         }
     }
-    let around = |span: Span| span.start <= offset && offset <= span.end;
     let mut path = Vec::new();
     for item in &file.items {
         match item {
-            ast::Item::Decl(d) if around(d.span) => decl(d, &mut path, f),
-            ast::Item::For(l) if around(l.span) => entries(&l.body, &mut path, f),
+            ast::Item::Decl(d) if d.span.covers(offset) => decl(d, &mut path, f),
+            ast::Item::For(l) if l.span.covers(offset) => entries(&l.body, &mut path, f),
             _ => {}
         }
     }
-}
-
-/// Whether `span` covers `offset`, either end included (a cursor just after an
-/// attribute's value is still on it).
-fn covers(span: Span, offset: u32) -> bool {
-    span.start <= offset && offset <= span.end
 }
 
 /// The type of the attribute under the cursor and the value the lab gives it; or the
@@ -231,11 +224,11 @@ fn attribute_hover(analysis: &Analysis, at: &At) -> Option<(String, Span)> {
     let mut attr_found: Option<(Vec<String>, ast::Attr)> = None;
     let mut pool: Option<ast::Ident> = None;
     visit_entries_around(tree, at.offset, &mut |path, entry| match entry {
-        ast::Entry::Attr(attr) if covers(attr.span(), at.offset) => {
+        ast::Entry::Attr(attr) if attr.span().covers(at.offset) => {
             if let ast::ExprKind::Placed(placed) = &attr.value.kind {
                 let on = &placed.1;
                 for s in &on.segments {
-                    if s.span.start <= at.offset && at.offset <= s.span.end {
+                    if s.span.covers(at.offset) {
                         pool = Some(s.clone());
                     }
                 }
@@ -244,7 +237,7 @@ fn attribute_hover(analysis: &Analysis, at: &At) -> Option<(String, Span)> {
         }
         ast::Entry::Block(d) if d.kind.name == "storage" => {
             if let Some(ast::DeclName::Ident(i)) = &d.name {
-                if i.span.start <= at.offset && at.offset <= i.span.end {
+                if i.span.covers(at.offset) {
                     pool = Some(i.clone());
                 }
             }
@@ -262,7 +255,7 @@ fn attribute_hover(analysis: &Analysis, at: &At) -> Option<(String, Span)> {
         Some((_, attr)) if at.offset < attr.value.span.start => {
             attr.value.span.start <= s.start && s.end <= attr.value.span.end
         }
-        _ => s.start <= at.offset && at.offset <= s.end,
+        _ => s.covers(at.offset),
     };
     let value = values::computed(&analysis.model, |s| s.file == at.file && within(&s))
         .into_iter()
@@ -292,9 +285,7 @@ fn attribute_hover(analysis: &Analysis, at: &At) -> Option<(String, Span)> {
     let span = value
         .as_ref()
         .map(|(s, _)| *s)
-        .filter(|s| {
-            s.start <= at.offset && at.offset <= s.end && attr.value.span.start <= at.offset
-        })
+        .filter(|s| s.covers(at.offset) && attr.value.span.start <= at.offset)
         .unwrap_or_else(|| attr.name_span());
     Some((out, span))
 }

@@ -187,7 +187,7 @@ impl Index {
     pub(crate) fn at(&self, file: FileId, offset: u32) -> Option<&Occurrence> {
         self.occurrences
             .iter()
-            .find(|o| o.span.file == file && o.span.start <= offset && offset <= o.span.end)
+            .find(|o| o.span.file == file && o.span.covers(offset))
     }
 
     /// Every occurrence of `symbol`, its definition first.

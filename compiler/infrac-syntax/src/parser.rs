@@ -843,11 +843,14 @@ where
             .collect::<Vec<_>>()
             .then_ignore(just(Token::Eq))
             .then(expr.clone())
-            .map(|(path, value)| {
-                Entry::Attr(Attr {
+            .map_with(move |(path, value), e| {
+                let attr = Attr {
                     path: path.into(),
                     value,
-                })
+                };
+                // The span an attribute gives is derived; it must be what was parsed.
+                debug_assert_eq!(attr.span(), sp(e.span()));
+                Entry::Attr(attr)
             });
 
         let policy = keyword("policy")
@@ -858,11 +861,13 @@ where
             .then(name.clone())
             .then_ignore(just(Token::Eq))
             .then(expr.clone())
-            .map(|((kw, chain), value)| {
-                Entry::Attr(Attr {
+            .map_with(move |((kw, chain), value), e| {
+                let attr = Attr {
                     path: AttrName::Dotted(Box::new([kw, chain])),
                     value,
-                })
+                };
+                debug_assert_eq!(attr.span(), sp(e.span()));
+                Entry::Attr(attr)
             });
 
         let port_item = choice((

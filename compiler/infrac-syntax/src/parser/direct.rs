@@ -614,7 +614,10 @@ impl<'t> Direct<'t> {
         let Some(value) = self.expr()? else {
             return Ok(None);
         };
-        self.entries.push(Entry::Attr(Attr { path, value }));
+        let attr = Attr { path, value };
+        // The span an attribute gives is derived; it must be what the parser took.
+        debug_assert_eq!(attr.span(), self.span_from(start));
+        self.entries.push(Entry::Attr(attr));
         Ok(Some(()))
     }
 
@@ -634,10 +637,12 @@ impl<'t> Direct<'t> {
         let Some(value) = self.expr()? else {
             return Ok(None);
         };
-        Ok(Some(Entry::Attr(Attr {
+        let attr = Attr {
             path: AttrName::Dotted(Box::new([keyword, chain])),
             value,
-        })))
+        };
+        debug_assert_eq!(attr.span(), self.span_from(start));
+        Ok(Some(Entry::Attr(attr)))
     }
 
     /// A port in a firewall rule: a port literal or a service's name.
