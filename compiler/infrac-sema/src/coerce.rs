@@ -493,13 +493,17 @@ impl<'a> Sema<'a> {
             }
         }
         for spec in HARDWARE_INSTANCE.attrs {
-            if !out.iter().any(|(n, _, _)| n == spec.name) {
+            // Written with a value that failed is reported already, not missing.
+            if !seen.iter().any(|(n, _)| n == spec.name) {
                 self.diags.push(
                     Diagnostic::error(Code::MISSING_ATTRIBUTE, format!("the hardware does not say its `{}`", spec.name), span, format!("`{}` missing", spec.name))
                         .with_help("write e.g. `dell.r730 { cpus = 2 * intel.xeon_e5_2690_v4, dimms = 12 * 32GiB }`"),
                 );
                 return None;
             }
+        }
+        if out.len() < seen.len() {
+            return None;
         }
         Some(Value::Instance(base, out))
     }

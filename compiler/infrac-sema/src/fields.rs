@@ -39,6 +39,9 @@ pub struct Fields {
     /// Attributes that were written but already reported (invalid, or a misspelling of
     /// this name): never reported again as missing.
     pub failed: Vec<String>,
+    /// The attributes written whose value failed, by name with their value's span: a
+    /// second one of a name is set twice as much as after one that succeeded.
+    failed_values: ast::ThinVec<(ecow::EcoString, Span)>,
     /// Whether an entry of the block did not parse; what it set is unknown, so no
     /// attribute is reported missing.
     pub broken: bool,
@@ -118,6 +121,16 @@ impl Fields {
         self.attrs
             .iter()
             .find(|f| crate::eval::same_name(&f.name, name))
+    }
+
+    /// Where an attribute named `name` was written before, whether its value held or not.
+    fn written(&self, name: &str) -> Option<Span> {
+        self.get(name).map(|f| f.span).or_else(|| {
+            self.failed_values
+                .iter()
+                .find(|(failed, _)| crate::eval::same_name(failed, name))
+                .map(|&(_, span)| span)
+        })
     }
     /// The nested blocks of one kind.
     pub fn blocks_of<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s SubBlock> + 's {
@@ -331,8 +344,7 @@ impl<'a> Sema<'a> {
                 return;
             }
         };
-        if let Some(first) = fields.get(&name) {
-            let first_span = first.span;
+        if let Some(first_span) = fields.written(&name) {
             self.diags.push(
                 Diagnostic::error(
                     Code::DUPLICATE_ATTRIBUTE,
@@ -388,6 +400,7 @@ impl<'a> Sema<'a> {
                         self.fail_attr(head, n);
                     }
                 }
+                fields.failed_values.push((name, attr.value.span));
             }
         }
     }

@@ -248,6 +248,11 @@ impl Ty {
             Ty::StrOrSecret => "a string or `secret(\"name\")`".into(),
             Ty::Expose => "`clusterip()`, `nodeport(N)` or `loadbalancer()`".into(),
             Ty::Hardware => "a chassis with parts: `dell.r730 { cpus = …, dimms = … }`".into(),
+            // A part's own example would nest its backticks in the pattern's.
+            Ty::Count(Ty::Bytes) => "a count of parts: `N * size`, such as `12 * 32GiB`".into(),
+            Ty::Count(Ty::Ref(Kind::Cpu)) => {
+                "a count of parts: `N * CPU`, such as `2 * intel.xeon_e5_2690_v4`".into()
+            }
             Ty::Count(inner) => format!(
                 "a count of parts: `N * {}`",
                 inner
