@@ -36,8 +36,9 @@ pub struct Fields {
     pub blocks: Vec<SubBlock>,
     /// Firewall rules, with the loop variables in force where each is written.
     pub rules: Vec<(ast::Rule, Env)>,
-    /// Attributes that were written but already reported (invalid, or a misspelling of
-    /// this name): never reported again as missing.
+    /// Attributes already reported: written with a value that failed, misspelt as another
+    /// name, or required and missing. Never reported again, as missing or as a
+    /// consequence of a default taken in their place ([`Fields::reported`]).
     pub failed: Vec<String>,
     /// The attributes written whose value failed, by name with their value's span: a
     /// second one of a name is set twice as much as after one that succeeded.
@@ -123,6 +124,12 @@ impl Fields {
             .find(|f| crate::eval::same_name(&f.name, name))
     }
 
+    /// Whether the attribute `name` failed, was misspelt or is missing, and was reported:
+    /// what depends on it is not reported again, as if it were missing or defaulted.
+    pub fn reported(&self, name: &str) -> bool {
+        self.failed.iter().any(|f| f == name)
+    }
+
     /// Where an attribute named `name` was written before, whether its value held or not.
     fn written(&self, name: &str) -> Option<Span> {
         self.get(name).map(|f| f.span).or_else(|| {
@@ -194,7 +201,7 @@ impl<'a> Sema<'a> {
                 _ => format!("{} `{}`", inst.keyword, inst.name),
             }
         };
-        self.check_required(&fields, schema, head, &what);
+        self.check_required(&mut fields, schema, head, &what);
         fields
     }
 
@@ -207,9 +214,11 @@ impl<'a> Sema<'a> {
         }
     }
 
+    /// Reports each required attribute that is missing, and counts it among those reported,
+    /// so nothing built from the fields reports a consequence of its absence.
     fn check_required(
         &mut self,
-        fields: &Fields,
+        fields: &mut Fields,
         schema: &Schema,
         head: Span,
         what: &dyn Fn(&Self) -> String,
@@ -219,8 +228,8 @@ impl<'a> Sema<'a> {
         }
         for spec in schema.required() {
             if fields.get(spec.name).is_some()
-                || self.failed_attrs.contains(&(head, spec.name))
-                || fields.failed.iter().any(|f| f == spec.name)
+                || self.attr_failed(head, spec.name)
+                || fields.reported(spec.name)
             {
                 continue;
             }
@@ -238,6 +247,7 @@ impl<'a> Sema<'a> {
                     spec.ty.describe()
                 )),
             );
+            fields.failed.push(spec.name.to_string());
         }
     }
 
@@ -546,6 +556,8 @@ impl<'a> Sema<'a> {
             None => None,
         };
         match (&name, spec.named) {
+            // A name written as a string whose interpolation failed is reported there.
+            (None, true) if block.name.is_some() => return,
             (None, true) => {
                 self.diags.push(
                     Diagnostic::error(
@@ -597,7 +609,7 @@ impl<'a> Sema<'a> {
         for entry in &block.body.entries {
             self.check_entry(entry, env, spec.schema, ctx, &mut inner, Level::Nested);
         }
-        self.check_required(&inner, spec.schema, block.head_span(), &|_| {
+        self.check_required(&mut inner, spec.schema, block.head_span(), &|_| {
             format!("`{}`", shown())
         });
         fields.add_block(SubBlock {

@@ -94,6 +94,15 @@ impl<'a> Sema<'a> {
         }
     }
 
+    /// Whether the lab declares `name` as one of `kinds`. A declaration the model lacks
+    /// was left out for an error reported at it: not finding it there is a consequence.
+    pub(crate) fn declared_as(&self, name: &str, kinds: &[Kind]) -> bool {
+        self.index.get(&(None, name.into())).is_some_and(|ds| {
+            ds.iter()
+                .any(|d| kinds.contains(&self.decls[d.0 as usize].kind))
+        })
+    }
+
     /// Resolves a bare name to a declaration of `kind` in the lab (or its prelude).
     pub(crate) fn resolve_name(&mut self, name: &str, span: Span, kind: Kind) -> Option<DeclIdx> {
         let prelude_ns = match kind {

@@ -311,6 +311,12 @@ impl<'a> Sema<'a> {
         self.used_namespaces.insert(ns.to_owned());
     }
 
+    /// Whether the top-level attribute `name` of the declaration whose name is at `head`
+    /// was written and failed: reported there, and not to be judged again where it is read.
+    pub(crate) fn attr_failed(&self, head: Span, name: &'static str) -> bool {
+        self.failed_attrs.contains(&(head, name))
+    }
+
     pub(crate) fn fail_attr(&mut self, head: Span, name: &'static str) {
         if let Some(window) = self.trace.as_mut().and_then(|t| t.window.as_mut()) {
             window.effects.failed_attrs.push((head, name));

@@ -76,10 +76,16 @@ fn hold_seconds(millis: u64) -> Option<u64> {
 
 impl Sema<'_> {
     /// Reports the settings of one peer that contradict each other or act on nothing.
-    pub(crate) fn check_peer(&mut self, router: &BgpRouter, peer: &BgpPeer, f: &Fields) {
+    pub(crate) fn check_peer(
+        &mut self,
+        router: &BgpRouter,
+        peer: &BgpPeer,
+        f: &Fields,
+        announce_failed: bool,
+    ) {
         let span = |name: &str| f.get(name).map(|field| field.span);
         let families = session_families(router, peer);
-        let mut problems: Vec<(Span, String, String, String)> = Vec::new();
+        let mut problems: Vec<Problem> = Vec::new();
         if let (Some(_), Some(l)) = (span("prefer"), span("local_pref")) {
             problems.push((
                 l,
@@ -108,81 +114,10 @@ impl Sema<'_> {
                 ));
             }
         }
-        if let Some(s) = span("next_hop6") {
-            if !families.contains(&IpFamily::Ipv6) {
-                problems.push((
-                    s,
-                    "`next_hop6` on a session that carries no IPv6".into(),
-                    "no IPv6 route is announced over this session".into(),
-                    "delete `next_hop6`, or add `ipv6` to the session's `families`".into(),
-                ));
-            }
-        }
-        let mut any_full = false;
-        for (family, name) in FAMILIES {
-            let i = family_index(family);
-            let carried = families.contains(&family);
-            let policy = peer.channel_policy(router, family);
-            any_full |= carried && policy.receive == Receive::Full;
-            let per_family = ["receive", "max_prefixes", "min_length", "max_length"];
-            if !carried {
-                for attr in per_family {
-                    if let Some(s) = span(&format!("{attr}.{name}")) {
-                        problems.push((
-                            s,
-                            format!("`{attr}.{name}` on a session that carries no {name}"),
-                            format!("this session has no {name} channel"),
-                            format!("delete `{attr}.{name}`, or add `{name}` to the session's `families`"),
-                        ));
-                    }
-                }
-                continue;
-            }
-            if let Some(s) = span(&format!("max_prefixes.{name}")) {
-                if policy.receive != Receive::Full {
-                    problems.push((
-                        s,
-                        format!("`max_prefixes.{name}` limits a session that receives no full {name} table"),
-                        format!("{name} routes: `{}`", policy.receive.as_str()),
-                        format!("delete `max_prefixes.{name}`, or set `receive.{name} = full`"),
-                    ));
-                }
-            }
-            let (min, max) = (policy.min_length, policy.max_length);
-            if min > max {
-                let at = span(&format!("min_length.{name}"))
-                    .or_else(|| span(&format!("max_length.{name}")))
-                    .unwrap_or(peer.span);
-                problems.push((
-                    at,
-                    format!("{name} prefixes must be at least /{min} and at most /{max}: no prefix is both"),
-                    format!("minimum /{min} above maximum /{max}"),
-                    format!(
-                        "choose a minimum at or below the maximum (the defaults are /{} and /{})",
-                        MIN_LENGTH[i], MAX_LENGTH[i]
-                    ),
-                ));
-            }
-        }
-        if let Some(s) = span("max_prefixes_action") {
-            if !any_full {
-                problems.push((
-                    s,
-                    "`max_prefixes_action` on a session without a receive limit".into(),
-                    "no channel of this session receives a full table".into(),
-                    "delete `max_prefixes_action`, or set `receive.ipv4 = full` or `receive.ipv6 = full`".into(),
-                ));
-            }
-        }
-        if peer.accept_default && !any_full {
-            if let Some(s) = span("accept_default") {
-                problems.push((
-                    s,
-                    "`accept_default` on a session that receives no full table".into(),
-                    "the default route is all or nothing of what this session learns".into(),
-                    "delete `accept_default`; `receive.ipv4 = default` or `receive.ipv6 = default` learns only the default route".into(),
-                ));
-            }
+        // What a session carries and receives follows from its families and from what the
+        // router announces: when either failed, it is reported there, not judged here.
+        if !announce_failed && !f.reported("families") {
+            channel_problems(router, peer, f, &families, &mut problems);
         }
         for (at, message, label, help) in problems {
             self.diags.push(
@@ -190,6 +125,103 @@ impl Sema<'_> {
                     .with_label(peer.span, format!("peer `{}`", peer.name))
                     .with_help(help),
             );
+        }
+    }
+}
+
+/// A setting at fault, its message, label and help.
+type Problem = (Span, String, String, String);
+
+/// The settings of a peer's channels that contradict what the session carries or
+/// receives.
+fn channel_problems(
+    router: &BgpRouter,
+    peer: &BgpPeer,
+    f: &Fields,
+    families: &[IpFamily],
+    problems: &mut Vec<Problem>,
+) {
+    let span = |name: &str| f.get(name).map(|field| field.span);
+    if let Some(s) = span("next_hop6") {
+        if !families.contains(&IpFamily::Ipv6) {
+            problems.push((
+                s,
+                "`next_hop6` on a session that carries no IPv6".into(),
+                "no IPv6 route is announced over this session".into(),
+                "delete `next_hop6`, or add `ipv6` to the session's `families`".into(),
+            ));
+        }
+    }
+    let mut any_full = false;
+    for (family, name) in FAMILIES {
+        let i = family_index(family);
+        let carried = families.contains(&family);
+        let policy = peer.channel_policy(router, family);
+        any_full |= carried && policy.receive == Receive::Full;
+        let per_family = ["receive", "max_prefixes", "min_length", "max_length"];
+        if !carried {
+            for attr in per_family {
+                if let Some(s) = span(&format!("{attr}.{name}")) {
+                    problems.push((
+                        s,
+                        format!("`{attr}.{name}` on a session that carries no {name}"),
+                        format!("this session has no {name} channel"),
+                        format!(
+                            "delete `{attr}.{name}`, or add `{name}` to the session's `families`"
+                        ),
+                    ));
+                }
+            }
+            continue;
+        }
+        if let Some(s) = span(&format!("max_prefixes.{name}")) {
+            if policy.receive != Receive::Full {
+                problems.push((
+                    s,
+                    format!(
+                        "`max_prefixes.{name}` limits a session that receives no full {name} table"
+                    ),
+                    format!("{name} routes: `{}`", policy.receive.as_str()),
+                    format!("delete `max_prefixes.{name}`, or set `receive.{name} = full`"),
+                ));
+            }
+        }
+        let (min, max) = (policy.min_length, policy.max_length);
+        if min > max {
+            let at = span(&format!("min_length.{name}"))
+                .or_else(|| span(&format!("max_length.{name}")))
+                .unwrap_or(peer.span);
+            problems.push((
+                at,
+                format!(
+                    "{name} prefixes must be at least /{min} and at most /{max}: no prefix is both"
+                ),
+                format!("minimum /{min} above maximum /{max}"),
+                format!(
+                    "choose a minimum at or below the maximum (the defaults are /{} and /{})",
+                    MIN_LENGTH[i], MAX_LENGTH[i]
+                ),
+            ));
+        }
+    }
+    if let Some(s) = span("max_prefixes_action") {
+        if !any_full {
+            problems.push((
+                    s,
+                    "`max_prefixes_action` on a session without a receive limit".into(),
+                    "no channel of this session receives a full table".into(),
+                    "delete `max_prefixes_action`, or set `receive.ipv4 = full` or `receive.ipv6 = full`".into(),
+                ));
+        }
+    }
+    if peer.accept_default && !any_full {
+        if let Some(s) = span("accept_default") {
+            problems.push((
+                    s,
+                    "`accept_default` on a session that receives no full table".into(),
+                    "the default route is all or nothing of what this session learns".into(),
+                    "delete `accept_default`; `receive.ipv4 = default` or `receive.ipv6 = default` learns only the default route".into(),
+                ));
         }
     }
 }

@@ -239,6 +239,13 @@ impl<'a> Sema<'a> {
             // What the broken line set is unknown; its syntax error is reported.
             return None;
         }
+        // So is a value that failed: how the receiver delivers is unknown, not missing.
+        if ["webhook", "email", "sender", "smarthost"]
+            .into_iter()
+            .any(|n| f.reported(n))
+        {
+            return None;
+        }
         let complain = |this: &mut Self, at: Span, label: &str, help: &str| {
             this.diags.push(
                 Diagnostic::error(

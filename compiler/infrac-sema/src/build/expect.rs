@@ -3,6 +3,7 @@
 
 use crate::decls::Module;
 use crate::suggestions::Among;
+use crate::value::Kind;
 use crate::Sema;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
 use infrac_model::expect::{Expectation, Exposed, Intent};
@@ -344,6 +345,9 @@ impl Sema<'_> {
             };
             return Some(Spanned::new(value, e.span));
         }
+        if self.declared_as(&name, &[Kind::Machine]) {
+            return None;
+        }
         let among = if firewall.is_some() {
             Among::MachinesZonesRouter
         } else {
@@ -484,6 +488,9 @@ impl Sema<'_> {
             }
             if let Some(m) = model.machine_named(&name) {
                 return Some(Spanned::new(Exposed::Machine(m), e.span));
+            }
+            if self.declared_as(&name, &[Kind::App, Kind::Machine]) {
+                return None;
             }
             let help = match self.nearest_in_model(model, Among::AppsMachines, &name) {
                 Some(s) => format!("did you mean `{s}`?"),

@@ -269,7 +269,7 @@ impl<'a> Sema<'a> {
         machine.nics = nics;
         machine.services = services.into();
         machine.exports = exports.into();
-        self.check_exports(model, &machine);
+        self.check_exports(&f, model, &machine);
         machine.name_span = name_span;
         let id = MachineId(model.machines.len() as u32);
         model.machines.push(machine);

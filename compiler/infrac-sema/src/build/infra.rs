@@ -155,7 +155,8 @@ impl<'a> Sema<'a> {
                 .string("overlay")
                 .and_then(|w| Overlay::ALL.iter().find(|(n, _)| *n == w).map(|(_, o)| *o));
             // An overlay spans sites: it names one only when the lab says so.
-            let site = if overlay.is_some() && f.get("site").is_none() {
+            // One whose overlay failed may be one: its site is not asked for either.
+            let site = if (overlay.is_some() || f.reported("overlay")) && f.get("site").is_none() {
                 SiteId(0)
             } else {
                 self.site_of(&f, handles, model, name_span, &format!("network `{name}`"))
@@ -281,6 +282,10 @@ impl<'a> Sema<'a> {
     /// A tailnet's auth key; on any other network nothing would read it.
     fn tailscale_auth_key(&mut self, f: &Fields, overlay: Option<Overlay>) -> Option<SecretRef> {
         let field = f.get("auth_key")?;
+        // An overlay that failed is reported; whether this is a tailnet is unknown.
+        if f.reported("overlay") {
+            return None;
+        }
         if overlay != Some(Overlay::Tailscale) {
             self.diags.push(
                 Diagnostic::error(

@@ -168,6 +168,7 @@ impl<'a> Sema<'a> {
                 } else if let Some(g) = handles.machines.get(&target.value) {
                     match port {
                         Some(port) => RouteTarget::Machine(*g, port),
+                        None if b.fields.reported("port") => continue,
                         None => {
                             self.diags.push(
                                 Diagnostic::error(
@@ -188,7 +189,8 @@ impl<'a> Sema<'a> {
                 if !self.check_route_host(&host, b.name_span) {
                     continue;
                 }
-                let certificate = self.route_certificate(&b.fields, kind, b.name_span);
+                let known = (!f.reported("kind")).then_some(kind);
+                let certificate = self.route_certificate(&b.fields, known, b.name_span);
                 routes.push(Route {
                     host,
                     to,

@@ -145,8 +145,11 @@ impl<'a> Sema<'a> {
                 .string("platform")
                 .and_then(|w| Platform::ALL.iter().find(|(n, _)| *n == w).map(|(_, p)| *p))
                 .unwrap_or(default);
-            self.check_platform(&f, platform, &name);
-            self.check_mounts(&f, platform, &name);
+            // A platform that failed is reported once: what applies to it is unknown.
+            if !f.reported("platform") {
+                self.check_platform(&f, platform, &name);
+                self.check_mounts(&f, platform, &name);
+            }
             let hardware = f
                 .get("hardware")
                 .cloned()
@@ -213,7 +216,7 @@ impl<'a> Sema<'a> {
                 .machine_services(&f, f.attr("services"), model, handles)
                 .into();
             machine.exports = self.exports(&f, model).into();
-            self.check_exports(model, &machine);
+            self.check_exports(&f, model, &machine);
             handles.machines.insert(d, MachineId(machine_index));
             model.machines.push(machine);
         }
@@ -336,6 +339,11 @@ impl<'a> Sema<'a> {
         const SETTINGS: [&str; 4] = ["public_key", "private_key", "endpoint", "listen_port"];
         let is_wireguard =
             network.is_some_and(|n| model.network(n).overlay == Some(Overlay::Wireguard));
+        // The network's overlay failed and is reported there: whether it is WireGuard is
+        // unknown, so its members' keys are neither used nor called out of place.
+        if network.is_some_and(|n| self.attr_failed(model.network(n).span, "overlay")) {
+            return None;
+        }
         if !is_wireguard {
             let attrs = [
                 nic.public_key,
@@ -362,7 +370,7 @@ impl<'a> Sema<'a> {
             return None;
         }
         let Some(public_key) = nic.public_key.word() else {
-            if !fields.failed.iter().any(|f| f == "public_key") {
+            if !fields.reported("public_key") {
                 self.diags.push(
                     Diagnostic::error(
                         Code::MISSING_ATTRIBUTE,
@@ -407,7 +415,7 @@ impl<'a> Sema<'a> {
             }
         }
         let Some(private_key) = nic.private_key.secret() else {
-            if !fields.failed.iter().any(|f| f == "private_key") {
+            if !fields.reported("private_key") {
                 self.diags.push(
                     Diagnostic::error(
                         Code::MISSING_ATTRIBUTE,
@@ -701,10 +709,14 @@ impl<'a> Sema<'a> {
     /// are configured on NixOS (`services.nfs.server`) and on Debian and Ubuntu machines
     /// outside Proxmox (cloud-init); a TrueNAS box or an appliance serves them from its
     /// own interface, so the lab documents and checks them.
-    pub(crate) fn check_exports(&mut self, model: &Model, machine: &Machine) {
+    pub(crate) fn check_exports(&mut self, f: &Fields, model: &Model, machine: &Machine) {
         let Some(first) = machine.exports.first() else {
             return;
         };
+        // A platform or OS that failed is reported; which server it would run is unknown.
+        if f.reported("platform") || f.reported("os") {
+            return;
+        }
         let family = machine.os.map(|os| model.image(os).os_family());
         let served = match machine.platform {
             Platform::Truenas | Platform::Appliance => true,

@@ -198,7 +198,7 @@ impl<'a> Sema<'a> {
                 return *id;
             }
         }
-        if model.sites.len() > 1 {
+        if model.sites.len() > 1 && !fields.reported("site") {
             self.diags.push(
                 Diagnostic::error(
                     Code::AMBIGUOUS_SITE,

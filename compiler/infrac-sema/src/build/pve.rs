@@ -101,6 +101,15 @@ impl<'a> Sema<'a> {
             let ceph = fields.block("ceph").map(|b| self.ceph(b, model));
             if let Some(ceph) = &ceph {
                 self.add_ceph_pools(model, &nodes, ceph, &fields);
+                // Nodes that failed are reported: which hosts have the pools is unknown, so
+                // a guest on any of them that uses one is not told its host lacks it.
+                if fields.reported("nodes") {
+                    for host in 0..model.machines.len() as u32 {
+                        for pool in &ceph.pools {
+                            self.broken_pools.insert((host, pool.name.clone()));
+                        }
+                    }
+                }
             }
             self.pending_clusters.push(PendingCluster {
                 decl: d,

@@ -51,7 +51,7 @@ impl<'a> Sema<'a> {
     pub(crate) fn route_certificate(
         &mut self,
         f: &Fields,
-        kind: IngressKind,
+        kind: Option<IngressKind>,
         route_span: Span,
     ) -> RouteCertificate {
         let set: Vec<(&str, Span)> = ["certificate", "cert", "key"]
@@ -61,16 +61,18 @@ impl<'a> Sema<'a> {
         if set.is_empty() {
             return RouteCertificate::Acme;
         }
+        // `None`: the ingress's kind failed and is reported; what its routes use is unknown.
         let unused = match kind {
-            IngressKind::Tunnel => Some((
+            None => None,
+            Some(IngressKind::Tunnel) => Some((
                 "a tunnel route's TLS ends at Cloudflare's edge, not on this machine",
                 "remove it: Cloudflare issues the public certificate of a tunnel's host names",
             )),
-            IngressKind::ReverseProxy if f.bool("tls") == Some(false) => Some((
+            Some(IngressKind::ReverseProxy) if f.bool("tls") == Some(false) => Some((
                 "this route is served over plain HTTP (`tls = false`)",
                 "remove it, or drop `tls = false` to serve the route over HTTPS",
             )),
-            IngressKind::ReverseProxy => None,
+            Some(IngressKind::ReverseProxy) => None,
         };
         if let Some((why, help)) = unused {
             for (name, span) in &set {
@@ -123,7 +125,7 @@ impl<'a> Sema<'a> {
                 } else {
                     ("key", "cert")
                 };
-                if !f.failed.iter().any(|x| x == missing) {
+                if !f.reported(missing) {
                     self.diags.push(
                         Diagnostic::error(
                             Code::ROUTE_CERTIFICATE,

@@ -177,7 +177,7 @@ impl<'a> Sema<'a> {
                 span,
             };
             for (peer, fields) in &peers {
-                self.check_peer(&router, peer, fields);
+                self.check_peer(&router, peer, fields, f.reported("announce"));
                 self.check_peer_link(model, &router, peer, fields);
             }
             model.routers.push(router);

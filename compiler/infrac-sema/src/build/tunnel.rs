@@ -37,6 +37,11 @@ impl<'a> Sema<'a> {
             .get("tunnel")
             .map(|field| (field.value.to_string(), field.span));
         let credentials = f.secret("credentials");
+        // A kind that failed is reported, and read as a reverse proxy: whether this ingress
+        // is a tunnel is unknown, so neither what a tunnel needs nor what it has is judged.
+        if f.reported("kind") {
+            return None;
+        }
         if kind == IngressKind::ReverseProxy {
             let set = ["tunnel", "credentials"]
                 .into_iter()
@@ -66,9 +71,7 @@ impl<'a> Sema<'a> {
         .map(|(a, _)| a)
         .collect();
         if !missing.is_empty() && !f.broken {
-            let failed = ["tunnel", "credentials"]
-                .iter()
-                .any(|n| f.failed.iter().any(|x| x == n));
+            let failed = ["tunnel", "credentials"].iter().any(|n| f.reported(n));
             if !failed {
                 self.diags.push(
                     Diagnostic::error(
