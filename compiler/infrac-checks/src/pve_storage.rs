@@ -170,6 +170,16 @@ impl<'m> Declarations<'m> {
     }
 }
 
+/// Whether a network pool names no server (E0509): what it mounts is unknown, so it is
+/// not compared with its namesakes on other nodes either.
+fn lacks_server(pool: &StoragePool) -> bool {
+    match pool.kind {
+        StorageKind::Nfs => pool.export.is_none() && pool.server.is_none(),
+        StorageKind::Cifs => pool.server.is_none(),
+        _ => false,
+    }
+}
+
 /// E0506: the second declaration of a storage ID against the first.
 fn agreement(
     model: &Model,
@@ -182,6 +192,9 @@ fn agreement(
             .as_ref()
             .map(|e| format!("{} on {}", e.export, model.machine(e.machine).name))
     };
+    if lacks_server(first) || lacks_server(pool) {
+        return;
+    }
     let mut differences: Vec<(String, String, String)> = Vec::new();
     if first.kind != pool.kind {
         differences.push((
@@ -394,13 +407,13 @@ fn settings(host: &Machine, pool: &StoragePool, out: &mut Vec<Diagnostic>) {
         );
     }
     let missing = match pool.kind {
-        StorageKind::Nfs if pool.export.is_none() && pool.server.is_none() => Some((
+        StorageKind::Nfs if lacks_server(pool) => Some((
             "an NFS pool needs its server",
             "name the export it mounts (`export = NAME on MACHINE`), or give `server` and \
              `path` (the exported directory)"
                 .to_string(),
         )),
-        StorageKind::Cifs if pool.server.is_none() => Some((
+        StorageKind::Cifs if lacks_server(pool) => Some((
             "a CIFS pool needs its server",
             "add the server's address (`server = 10.0.0.6`, say) and `share`, the SMB \
              share's name"

@@ -1,7 +1,8 @@
 //! A mistake is reported once, where it is made. When a value fails, or a required
 //! attribute is missing, the model is built with a default in its place (a machine's
 //! platform, an ingress's kind, a network's site); nothing built from that default may be
-//! reported as a second mistake. Every attribute written on one line in every example is
+//! reported as a second mistake. Every attribute written on one line in every example, by
+//! itself or in a block written on one line, is
 //! broken in turn: given a value of the wrong type, a name the lab does not declare, or
 //! removed. Whenever the break is reported at that line (or as that attribute missing), it
 //! is the only error.
@@ -33,12 +34,35 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
 ];
 
-/// An attribute written whole on one line: `NAME = VALUE`.
-struct Written<'a> {
+/// An attribute written on one line, by itself (`NAME = VALUE`) or in a block written on
+/// one line (`nic lan { network = lan, ip = 10.0.0.2 }`), and how to write the line with
+/// it changed.
+struct Written {
     line: usize,
-    indent: &'a str,
-    name: &'a str,
-    value: &'a str,
+    name: String,
+    value: String,
+    /// The line up to the attribute, and after it.
+    before: String,
+    after: String,
+}
+
+impl Written {
+    /// The line with the attribute's value replaced, or without the attribute.
+    fn rewritten(&self, value: Option<&str>) -> String {
+        match value {
+            Some(value) => format!("{}{} = {value}{}", self.before, self.name, self.after),
+            // In a block, the comma between it and the next attribute goes with it.
+            None => {
+                let before = self.before.trim_end();
+                let after = self.after.trim_start();
+                match (before.strip_suffix(','), after.strip_prefix(',')) {
+                    (_, Some(rest)) => format!("{} {}", before, rest.trim_start()),
+                    (Some(head), None) => format!("{head} {after}"),
+                    (None, None) => format!("{before} {after}"),
+                }
+            }
+        }
+    }
 }
 
 fn balanced(value: &str) -> bool {
@@ -49,41 +73,75 @@ fn balanced(value: &str) -> bool {
         && count('{') == count('}')
 }
 
-fn written(text: &str) -> Vec<Written<'_>> {
+/// `NAME = VALUE`, if `text` is one attribute written whole.
+fn attribute(text: &str) -> Option<(&str, &str)> {
+    let (name, value) = text.split_once('=')?;
+    let (name, value) = (name.trim(), value.trim());
+    let is_name = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.".contains(c));
+    let whole = !value.is_empty() && !value.contains('#') && balanced(value);
+    (is_name && whole).then_some((name, value))
+}
+
+fn written(text: &str) -> Vec<Written> {
     let mut found = Vec::new();
     for (line, full) in text.lines().enumerate() {
         let rest = full.trim_start();
         let indent = &full[..full.len() - rest.len()];
-        let Some((name, value)) = rest.split_once('=') else {
-            continue;
-        };
-        let (name, value) = (name.trim_end(), value.trim());
-        let is_name = name.starts_with(|c: char| c.is_ascii_lowercase())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.".contains(c));
-        if !is_name || value.is_empty() || value.contains('#') || !balanced(value) {
+        if let Some((name, value)) = attribute(rest) {
+            found.push(Written {
+                line,
+                name: name.into(),
+                value: value.into(),
+                before: indent.into(),
+                after: String::new(),
+            });
             continue;
         }
-        found.push(Written {
-            line,
-            indent,
-            name,
-            value,
-        });
+        // A block on one line, without blocks or lists inside it.
+        let (Some(open), Some(close)) = (full.find('{'), full.rfind('}')) else {
+            continue;
+        };
+        let body = &full[open + 1..close];
+        if full.contains('#') || body.contains(['{', '}', '[', '(']) {
+            continue;
+        }
+        let parts: Vec<&str> = body.split(',').collect();
+        for (i, part) in parts.iter().enumerate() {
+            let Some((name, value)) = attribute(part) else {
+                continue;
+            };
+            let lead = &part[..part.len() - part.trim_start().len()];
+            let trail = &part[part.trim_end().len()..];
+            let mut before = format!("{}{}", &full[..=open], parts[..i].join(","));
+            if i > 0 {
+                before.push(',');
+            }
+            before.push_str(lead);
+            let mut after = trail.to_string();
+            if i + 1 < parts.len() {
+                after.push(',');
+                after.push_str(&parts[i + 1..].join(","));
+            }
+            after.push_str(&full[close..]);
+            found.push(Written {
+                line,
+                name: name.into(),
+                value: value.into(),
+                before,
+                after,
+            });
+        }
     }
     found
 }
 
-/// The lab with line `line` replaced by `with` (removed when `None`).
-fn replaced(text: &str, line: usize, with: Option<String>) -> String {
+/// The lab with line `line` replaced by `with`.
+fn replaced(text: &str, line: usize, with: String) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    match with {
-        Some(with) => lines[line] = with,
-        None => {
-            lines.remove(line);
-        }
-    }
+    lines[line] = with;
     lines.join("\n") + "\n"
 }
 
@@ -117,11 +175,7 @@ fn cascades(example: &str, text: &str) -> Vec<String> {
             "\"zz\""
         };
         for value in [wrong_type, "nosuch"] {
-            let lab = replaced(
-                text,
-                w.line,
-                Some(format!("{}{} = {value}", w.indent, w.name)),
-            );
+            let lab = replaced(text, w.line, w.rewritten(Some(value)));
             let errors = errors(&lab);
             let here = errors
                 .iter()
@@ -135,7 +189,7 @@ fn cascades(example: &str, text: &str) -> Vec<String> {
                 ));
             }
         }
-        let lab = replaced(text, w.line, None);
+        let lab = replaced(text, w.line, w.rewritten(None));
         let errors = errors(&lab);
         let missing = format!("missing `{}`", w.name);
         let reported = errors
@@ -177,4 +231,40 @@ fn a_broken_attribute_is_reported_once() {
 fn the_examples_have_attributes_to_break() {
     let total: usize = EXAMPLES.iter().map(|(_, text)| written(text).len()).sum();
     assert!(total > 300, "{total} attributes found");
+}
+
+/// What the breaks look like, in a block on one line and by itself.
+#[test]
+fn breaks_are_written_in_place() {
+    let text = "nic lan { network = lan, ip = 10.0.0.2 }\n  cores = 2\n";
+    let lines: Vec<(String, String, String)> = written(text)
+        .iter()
+        .map(|w| {
+            (
+                w.name.clone(),
+                w.rewritten(Some("nosuch")),
+                w.rewritten(None),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (
+                "network".to_string(),
+                "nic lan { network = nosuch, ip = 10.0.0.2 }".to_string(),
+                "nic lan { ip = 10.0.0.2 }".to_string()
+            ),
+            (
+                "ip".to_string(),
+                "nic lan { network = lan, ip = nosuch }".to_string(),
+                "nic lan { network = lan }".to_string()
+            ),
+            (
+                "cores".to_string(),
+                "  cores = nosuch".to_string(),
+                " ".to_string()
+            ),
+        ]
+    );
 }

@@ -385,6 +385,11 @@ impl<'a> Sema<'a> {
             );
             return None;
         }
+        // A source or export that failed is reported; what the volume mounts is unknown,
+        // and a named volume in its place would clash with its namesakes.
+        if f.reported("source") || f.reported("export") {
+            return None;
+        }
         let source = match (source, export) {
             (Some((path, _)), None) => VolumeSource::Bind { path },
             (None, Some((Value::Word(export), export_span, server, server_span))) => {

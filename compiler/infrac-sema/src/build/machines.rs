@@ -283,7 +283,11 @@ impl<'a> Sema<'a> {
             let ip = attrs.ip.ipv4();
             let ip6 = attrs.ip6.ipv6();
             let dhcp = attrs.dhcp.bool().unwrap_or(false);
-            if network.is_none() && (ip.is_some() || ip6.is_some() || dhcp) {
+            // A network that failed is reported; which one the NIC joins is unknown.
+            if network.is_none()
+                && !b.fields.reported("network")
+                && (ip.is_some() || ip6.is_some() || dhcp)
+            {
                 let span = ip
                     .map(|i| i.span)
                     .or(ip6.map(|i| i.span))
