@@ -2,10 +2,9 @@
 //! attribute is missing, the model is built with a default in its place (a machine's
 //! platform, an ingress's kind, a network's site); nothing built from that default may be
 //! reported as a second mistake. Every attribute written on one line in every example, by
-//! itself or in a block written on one line, is
-//! broken in turn: given a value of the wrong type, a name the lab does not declare, or
-//! removed. Whenever the break is reported at that line (or as that attribute missing), it
-//! is the only error.
+//! itself or in a block written on one line, is broken in turn: given a value of the wrong
+//! type, a name the lab does not declare, or removed. Whenever the break is reported at
+//! that line (or as that attribute missing), it is the only error.
 
 use infrac_diagnostics::{Code, Diagnostic};
 use infrac_driver::check_source;
