@@ -206,22 +206,59 @@ fn cascades(example: &str, text: &str) -> Vec<String> {
     found
 }
 
-#[test]
-fn a_broken_attribute_is_reported_once() {
+/// A declaration renamed is a name missing wherever the old one is used: each use is
+/// reported, naming it, and nothing else, however much of the lab was built from it (the
+/// guests on a host, the firewall on a guest, the ingress on a machine).
+fn renames(example: &str, text: &str) -> Vec<String> {
+    let is_word = |w: &str| {
+        w.starts_with(|c: char| c.is_ascii_lowercase())
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    let mut found = Vec::new();
+    for (line, full) in text.lines().enumerate() {
+        let mut words = full.split(' ');
+        let (Some(kind), Some(name)) = (words.next(), words.next()) else {
+            continue;
+        };
+        if !is_word(kind) || !is_word(name) || kind == "import" || name == "on" {
+            continue;
+        }
+        let renamed = full.replacen(&format!("{kind} {name}"), &format!("{kind} {name}zq"), 1);
+        let errors = errors(&replaced(text, line, renamed));
+        if errors.iter().any(|d| !d.message.contains(name)) {
+            found.push(format!(
+                "{example}:{} `{kind} {name}` renamed:\n{}",
+                line + 1,
+                listed(&errors)
+            ));
+        }
+    }
+    found
+}
+
+/// Runs `check` on every example, side by side, and fails with all it finds.
+fn none_in_any_example(what: &str, check: fn(&str, &str) -> Vec<String>) {
     let found: Vec<String> = std::thread::scope(|scope| {
         let runs: Vec<_> = EXAMPLES
             .iter()
-            .map(|&(example, text)| scope.spawn(move || cascades(example, text)))
+            .map(|&(example, text)| scope.spawn(move || check(example, text)))
             .collect();
         runs.into_iter()
-            .flat_map(|run| run.join().expect("the example's breaks are checked"))
+            .flat_map(|run| run.join().expect("the example is checked"))
             .collect()
     });
-    assert!(
-        found.is_empty(),
-        "a break reported with its consequences:\n{}",
-        found.join("\n")
-    );
+    assert!(found.is_empty(), "{what}:\n{}", found.join("\n"));
+}
+
+#[test]
+fn a_broken_attribute_is_reported_once() {
+    none_in_any_example("a break reported with its consequences", cascades);
+}
+
+#[test]
+fn a_renamed_declaration_is_reported_where_it_is_used() {
+    none_in_any_example("a rename reported with its consequences", renames);
 }
 
 /// The breaks are many and reach every kind of declaration the examples have; the test

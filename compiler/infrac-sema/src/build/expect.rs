@@ -249,10 +249,16 @@ impl Sema<'_> {
             .map(|n| format!("`{n}`"))
             .collect::<Vec<_>>()
             .join(", ");
+        // A firewall declared but left out of the model for an error reported at it may be
+        // the one meant: which firewall decides is unknown, and not a second mistake.
+        let unbuilt = self.decls_of(Kind::Firewall).len() > model.firewalls.len();
         match (&x.on, names.as_slice()) {
             (Some(on), _) => {
                 if let Some(i) = names.iter().position(|n| *n == on.name) {
                     return Some(i);
+                }
+                if unbuilt {
+                    return None;
                 }
                 let help = match did_you_mean(&on.name, names.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
@@ -272,6 +278,7 @@ impl Sema<'_> {
                 );
                 None
             }
+            (None, _) if unbuilt => None,
             (None, [_]) => Some(0),
             (None, []) => {
                 self.diags.push(
@@ -527,6 +534,14 @@ impl Sema<'_> {
             if let [only] = on.as_slice() {
                 return Some(Spanned::new(*only, name.span));
             }
+        }
+        // Declared, but left out of the model for an error reported at it (or at the machine
+        // it runs on).
+        if self.declared_as(&name.name, &[Kind::Ingress])
+            || (model.machine_named(&name.name).is_none()
+                && self.declared_as(&name.name, &[Kind::Machine]))
+        {
+            return None;
         }
         let help = match did_you_mean(&name.name, model.ingresses.iter().map(|g| g.name.as_str())) {
             Some(s) => format!("did you mean `{s}`?"),

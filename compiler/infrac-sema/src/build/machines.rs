@@ -283,11 +283,10 @@ impl<'a> Sema<'a> {
             let ip = attrs.ip.ipv4();
             let ip6 = attrs.ip6.ipv6();
             let dhcp = attrs.dhcp.bool().unwrap_or(false);
-            // A network that failed is reported; which one the NIC joins is unknown.
-            if network.is_none()
-                && !b.fields.reported("network")
-                && (ip.is_some() || ip6.is_some() || dhcp)
-            {
+            // An address on no network is the mistake; a network that failed is reported
+            // already. Either way which network the NIC joins is unknown.
+            let unplaced = network.is_none() && (ip.is_some() || ip6.is_some() || dhcp);
+            if unplaced && !b.fields.reported("network") {
                 let span = ip
                     .map(|i| i.span)
                     .or(ip6.map(|i| i.span))
@@ -312,7 +311,12 @@ impl<'a> Sema<'a> {
                     ),
                 );
             }
-            let wireguard = self.wireguard_member(&b.fields, &attrs, model, network, b.name_span);
+            // Nor, then, whether it is a WireGuard overlay its keys belong on.
+            let wireguard = if unplaced {
+                None
+            } else {
+                self.wireguard_member(&b.fields, &attrs, model, network, b.name_span)
+            };
             nics.push(Nic {
                 name,
                 doc: b.doc.clone().or(b.fields.string("description")),
