@@ -237,6 +237,29 @@ fn renames(example: &str, text: &str) -> Vec<String> {
     found
 }
 
+/// A line that does not parse is reported on that line, and nothing else is: the block it
+/// is in may have set anything on it, so nothing is reported missing or defaulted there,
+/// nor where another declaration reads it.
+fn unparsed(example: &str, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for w in written(text) {
+        let broken = format!("{}{} ={}", w.before, w.name, w.after);
+        let lab = replaced(text, w.line, broken);
+        let errors = errors(&lab);
+        let elsewhere = |d: &Diagnostic| line_of(&lab, d.primary.span.start as usize) != w.line;
+        if errors.is_empty() || errors.iter().any(elsewhere) {
+            found.push(format!(
+                "{example}:{} `{} =` without its value `{}`:\n{}",
+                w.line + 1,
+                w.name,
+                w.value,
+                listed(&errors)
+            ));
+        }
+    }
+    found
+}
+
 /// Runs `check` on every example, side by side, and fails with all it finds.
 fn none_in_any_example(what: &str, check: fn(&str, &str) -> Vec<String>) {
     let found: Vec<String> = std::thread::scope(|scope| {
@@ -254,6 +277,11 @@ fn none_in_any_example(what: &str, check: fn(&str, &str) -> Vec<String>) {
 #[test]
 fn a_broken_attribute_is_reported_once() {
     none_in_any_example("a break reported with its consequences", cascades);
+}
+
+#[test]
+fn a_line_that_does_not_parse_is_reported_there_only() {
+    none_in_any_example("a line that does not parse, reported elsewhere", unparsed);
 }
 
 #[test]

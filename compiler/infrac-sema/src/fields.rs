@@ -124,10 +124,11 @@ impl Fields {
             .find(|f| crate::eval::same_name(&f.name, name))
     }
 
-    /// Whether the attribute `name` failed, was misspelt or is missing, and was reported:
-    /// what depends on it is not reported again, as if it were missing or defaulted.
+    /// Whether the attribute `name` failed, was misspelt or is missing, and was reported,
+    /// or may be on a line of the block that did not parse: what depends on it is not
+    /// reported again, as if it were missing or defaulted.
     pub fn reported(&self, name: &str) -> bool {
-        self.failed.iter().any(|f| f == name)
+        self.broken || self.failed.iter().any(|f| f == name)
     }
 
     /// Where an attribute named `name` was written before, whether its value held or not.

@@ -103,6 +103,22 @@ impl<'a> Sema<'a> {
         })
     }
 
+    /// Whether the top-level attribute `name` of the lab's declaration `decl_name` of
+    /// `kind` is unknown for a reason reported at it: its value failed, or a line of its
+    /// body did not parse (and may be the one that sets it).
+    pub(crate) fn attr_unknown(&self, decl_name: &str, kind: Kind, name: &'static str) -> bool {
+        let Some(ds) = self.index.get(&(None, decl_name.into())) else {
+            return false;
+        };
+        ds.iter()
+            .map(|d| &self.decls[d.0 as usize])
+            .filter(|inst| inst.kind == kind)
+            .any(|inst| {
+                self.attr_failed(inst.name_span, name)
+                    || inst.entries().any(|e| matches!(e, ast::Entry::Error(_)))
+            })
+    }
+
     /// Resolves a bare name to a declaration of `kind` in the lab (or its prelude).
     pub(crate) fn resolve_name(&mut self, name: &str, span: Span, kind: Kind) -> Option<DeclIdx> {
         let prelude_ns = match kind {

@@ -349,7 +349,9 @@ impl<'a> Sema<'a> {
             network.is_some_and(|n| model.network(n).overlay == Some(Overlay::Wireguard));
         // The network's overlay failed and is reported there: whether it is WireGuard is
         // unknown, so its members' keys are neither used nor called out of place.
-        if network.is_some_and(|n| self.attr_failed(model.network(n).span, "overlay")) {
+        if network
+            .is_some_and(|n| self.attr_unknown(&model.network(n).name, Kind::Network, "overlay"))
+        {
             return None;
         }
         if !is_wireguard {
