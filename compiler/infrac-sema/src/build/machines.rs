@@ -347,13 +347,6 @@ impl<'a> Sema<'a> {
         const SETTINGS: [&str; 4] = ["public_key", "private_key", "endpoint", "listen_port"];
         let is_wireguard =
             network.is_some_and(|n| model.network(n).overlay == Some(Overlay::Wireguard));
-        // The network's overlay failed and is reported there: whether it is WireGuard is
-        // unknown, so its members' keys are neither used nor called out of place.
-        if network
-            .is_some_and(|n| self.attr_unknown(&model.network(n).name, Kind::Network, "overlay"))
-        {
-            return None;
-        }
         if !is_wireguard {
             let attrs = [
                 nic.public_key,
@@ -361,6 +354,17 @@ impl<'a> Sema<'a> {
                 nic.endpoint,
                 nic.listen_port,
             ];
+            // When the network's overlay failed or its line did not parse (reported there),
+            // whether it is WireGuard is unknown: its members' keys are not out of place.
+            // Asked only of a NIC that has some, as nearly none do.
+            let unknown = |this: &Self| {
+                network.is_some_and(|n| {
+                    this.attr_unknown(&model.network(n).name, Kind::Network, "overlay")
+                })
+            };
+            if attrs.iter().any(|a| a.field().is_some()) && unknown(self) {
+                return None;
+            }
             for (setting, attr) in SETTINGS.into_iter().zip(attrs) {
                 if let Some(field) = attr.field() {
                     self.diags.push(
