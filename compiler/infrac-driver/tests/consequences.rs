@@ -260,6 +260,45 @@ fn unparsed(example: &str, text: &str) -> Vec<String> {
     found
 }
 
+/// A top-level declaration written twice is reported as declared twice, and nothing else
+/// is: the lab goes on with the first (a second site of the same name does not make the
+/// lab's `site` ambiguous).
+fn repeats(example: &str, text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    let mut start = 0;
+    while start < lines.len() {
+        let head = lines[start];
+        let opens = head.starts_with(|c: char| c.is_ascii_lowercase())
+            && !head.starts_with("import")
+            && head.trim_end().ends_with('{');
+        let Some(end) = lines[start..]
+            .iter()
+            .position(|l| *l == "}")
+            .map(|n| start + n)
+            .filter(|_| opens)
+        else {
+            start += 1;
+            continue;
+        };
+        let mut lab: Vec<&str> = lines[..=end].to_vec();
+        lab.push("");
+        lab.extend(&lines[start..=end]);
+        lab.extend(&lines[end + 1..]);
+        let errors = errors(&(lab.join("\n") + "\n"));
+        if errors.is_empty() || errors.iter().any(|d| d.code != Code::DUPLICATE_DECLARATION) {
+            found.push(format!(
+                "{example}:{} `{}` written twice:\n{}",
+                start + 1,
+                head.trim_end_matches(" {"),
+                listed(&errors)
+            ));
+        }
+        start = end + 1;
+    }
+    found
+}
+
 /// Runs `check` on every example, side by side, and fails with all it finds.
 fn none_in_any_example(what: &str, check: fn(&str, &str) -> Vec<String>) {
     let found: Vec<String> = std::thread::scope(|scope| {
@@ -282,6 +321,11 @@ fn a_broken_attribute_is_reported_once() {
 #[test]
 fn a_line_that_does_not_parse_is_reported_there_only() {
     none_in_any_example("a line that does not parse, reported elsewhere", unparsed);
+}
+
+#[test]
+fn a_declaration_written_twice_is_reported_once() {
+    none_in_any_example("a declaration written twice, reported with more", repeats);
 }
 
 #[test]

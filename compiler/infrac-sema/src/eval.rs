@@ -628,7 +628,13 @@ impl<'a> Sema<'a> {
             .copied()
             .filter(|d| decls[d.0 as usize].namespace.is_none());
         let only = sites.next();
-        let count = usize::from(only.is_some()) + sites.count();
+        // A second declaration of the same site is reported as declared twice; the lab
+        // still has one site, the first.
+        let first_name = only.map(|d| &decls[d.0 as usize].name);
+        let others = sites
+            .filter(|d| Some(&decls[d.0 as usize].name) != first_name)
+            .count();
+        let count = usize::from(only.is_some()) + others;
         match count {
             0 => {
                 self.err(
