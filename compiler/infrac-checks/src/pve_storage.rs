@@ -187,14 +187,14 @@ fn agreement(
     (host, pool): (&Machine, &StoragePool),
     out: &mut Vec<Diagnostic>,
 ) {
+    if lacks_server(first) || lacks_server(pool) {
+        return;
+    }
     let export = |p: &StoragePool| {
         p.export
             .as_ref()
             .map(|e| format!("{} on {}", e.export, model.machine(e.machine).name))
     };
-    if lacks_server(first) || lacks_server(pool) {
-        return;
-    }
     let mut differences: Vec<(String, String, String)> = Vec::new();
     if first.kind != pool.kind {
         differences.push((

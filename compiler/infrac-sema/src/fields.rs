@@ -40,8 +40,8 @@ pub struct Fields {
     /// name, or required and missing. Never reported again, as missing or as a
     /// consequence of a default taken in their place ([`Fields::reported`]).
     pub failed: Vec<String>,
-    /// The attributes written whose value failed, by name with their value's span: a
-    /// second one of a name is set twice as much as after one that succeeded.
+    /// The attributes written whose value failed, by name, with their value's span: a
+    /// second attribute of the name is set twice, as it is after a first that held.
     failed_values: ast::ThinVec<(ecow::EcoString, Span)>,
     /// Whether an entry of the block did not parse; what it set is unknown, so no
     /// attribute is reported missing.

@@ -207,21 +207,21 @@ fn channel_problems(
     if let Some(s) = span("max_prefixes_action") {
         if !any_full {
             problems.push((
-                    s,
-                    "`max_prefixes_action` on a session without a receive limit".into(),
-                    "no channel of this session receives a full table".into(),
-                    "delete `max_prefixes_action`, or set `receive.ipv4 = full` or `receive.ipv6 = full`".into(),
-                ));
+                s,
+                "`max_prefixes_action` on a session without a receive limit".into(),
+                "no channel of this session receives a full table".into(),
+                "delete `max_prefixes_action`, or set `receive.ipv4 = full` or `receive.ipv6 = full`".into(),
+            ));
         }
     }
     if peer.accept_default && !any_full {
         if let Some(s) = span("accept_default") {
             problems.push((
-                    s,
-                    "`accept_default` on a session that receives no full table".into(),
-                    "the default route is all or nothing of what this session learns".into(),
-                    "delete `accept_default`; `receive.ipv4 = default` or `receive.ipv6 = default` learns only the default route".into(),
-                ));
+                s,
+                "`accept_default` on a session that receives no full table".into(),
+                "the default route is all or nothing of what this session learns".into(),
+                "delete `accept_default`; `receive.ipv4 = default` or `receive.ipv6 = default` learns only the default route".into(),
+            ));
         }
     }
 }
