@@ -6,8 +6,9 @@
 //! type, a name the lab does not declare, or removed. Whenever the break is reported at
 //! that line (or as that attribute missing), it is the only error.
 
-use infrac_diagnostics::{Code, Diagnostic};
+use infrac_diagnostics::{Code, Diagnostic, FileId};
 use infrac_driver::check_source;
+use infrac_syntax::ast;
 
 const EXAMPLES: &[(&str, &str)] = &[
     (
@@ -64,76 +65,53 @@ impl Written {
     }
 }
 
-fn balanced(value: &str) -> bool {
-    let count = |c: char| value.matches(c).count();
-    count('"').is_multiple_of(2)
-        && count('(') == count(')')
-        && count('[') == count(']')
-        && count('{') == count('}')
-}
-
-/// `NAME = VALUE`, if `text` is one attribute written whole.
-fn attribute(text: &str) -> Option<(&str, &str)> {
-    let (name, value) = text.split_once('=')?;
-    let (name, value) = (name.trim(), value.trim());
-    let is_name = name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.".contains(c));
-    let whole = !value.is_empty() && !value.contains('#') && balanced(value);
-    (is_name && whole).then_some((name, value))
-}
-
-fn written(text: &str) -> Vec<Written> {
-    let mut found = Vec::new();
-    for (line, full) in text.lines().enumerate() {
-        let rest = full.trim_start();
-        let indent = &full[..full.len() - rest.len()];
-        if let Some((name, value)) = attribute(rest) {
-            found.push(Written {
-                line,
-                name: name.into(),
-                value: value.into(),
-                before: indent.into(),
-                after: String::new(),
-            });
-            continue;
-        }
-        // A block on one line, without blocks or lists inside it.
-        let (Some(open), Some(close)) = (full.find('{'), full.rfind('}')) else {
-            continue;
-        };
-        let body = &full[open + 1..close];
-        if full.contains('#') || body.contains(['{', '}', '[', '(']) {
-            continue;
-        }
-        let parts: Vec<&str> = body.split(',').collect();
-        for (i, part) in parts.iter().enumerate() {
-            let Some((name, value)) = attribute(part) else {
-                continue;
-            };
-            let lead = &part[..part.len() - part.trim_start().len()];
-            let trail = &part[part.trim_end().len()..];
-            let mut before = format!("{}{}", &full[..=open], parts[..i].join(","));
-            if i > 0 {
-                before.push(',');
+/// Every attribute of the lab, as the parser finds it: in declarations, nested blocks,
+/// loops and chassis instances (`hardware = dell.r730 { cpus = … }`).
+fn attributes(entries: &[ast::Entry], out: &mut Vec<ast::Attr>) {
+    for entry in entries {
+        match entry {
+            ast::Entry::Attr(attr) => {
+                if let ast::ExprKind::Instance(instance) = &attr.value.kind {
+                    attributes(&instance.1.entries, out);
+                }
+                out.push(attr.clone());
             }
-            before.push_str(lead);
-            let mut after = trail.to_string();
-            if i + 1 < parts.len() {
-                after.push(',');
-                after.push_str(&parts[i + 1..].join(","));
-            }
-            after.push_str(&full[close..]);
-            found.push(Written {
-                line,
-                name: name.into(),
-                value: value.into(),
-                before,
-                after,
-            });
+            ast::Entry::Block(decl) => attributes(&decl.body.entries, out),
+            ast::Entry::For(f) => attributes(&f.body, out),
+            ast::Entry::Rule(_) | ast::Entry::Error(_) => {}
         }
     }
+}
+
+/// The attributes written whole on one line.
+fn written(text: &str) -> Vec<Written> {
+    let parsed = infrac_syntax::parse(text, FileId(0));
+    let mut all = Vec::new();
+    for item in &parsed.file.items {
+        if let ast::Item::Decl(decl) = item {
+            attributes(&decl.body.entries, &mut all);
+        }
+    }
+    let mut found: Vec<Written> = all
+        .iter()
+        .filter_map(|attr| {
+            let (start, end) = (attr.span().start as usize, attr.span().end as usize);
+            if text[start..end].contains('\n') {
+                return None;
+            }
+            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+            let value = attr.value.span;
+            Some(Written {
+                line: line_of(text, start),
+                name: attr.compact_name().to_string(),
+                value: text[value.start as usize..value.end as usize].to_string(),
+                before: text[line_start..start].to_string(),
+                after: text[end..line_end].to_string(),
+            })
+        })
+        .collect();
+    found.sort_by_key(|w| (w.line, w.before.len()));
     found
 }
 
@@ -344,35 +322,33 @@ fn the_examples_have_attributes_to_break() {
 /// What the breaks look like, in a block on one line and by itself.
 #[test]
 fn breaks_are_written_in_place() {
-    let text = "nic lan { network = lan, ip = 10.0.0.2 }\n  cores = 2\n";
-    let lines: Vec<(String, String, String)> = written(text)
+    let text = "host h {\n  nic lan { network = lan, ip = 10.0.0.2 }\n  cores = 2\n}\n";
+    let lines: Vec<(usize, String, String, String)> = written(text)
         .iter()
         .map(|w| {
             (
+                w.line,
                 w.name.clone(),
                 w.rewritten(Some("nosuch")),
                 w.rewritten(None),
             )
         })
         .collect();
-    assert_eq!(
-        lines,
-        [
-            (
-                "network".to_string(),
-                "nic lan { network = nosuch, ip = 10.0.0.2 }".to_string(),
-                "nic lan { ip = 10.0.0.2 }".to_string()
-            ),
-            (
-                "ip".to_string(),
-                "nic lan { network = lan, ip = nosuch }".to_string(),
-                "nic lan { network = lan }".to_string()
-            ),
-            (
-                "cores".to_string(),
-                "  cores = nosuch".to_string(),
-                " ".to_string()
-            ),
-        ]
-    );
+    let expected = [
+        (
+            1,
+            "network",
+            "  nic lan { network = nosuch, ip = 10.0.0.2 }",
+            "  nic lan { ip = 10.0.0.2 }",
+        ),
+        (
+            1,
+            "ip",
+            "  nic lan { network = lan, ip = nosuch }",
+            "  nic lan { network = lan }",
+        ),
+        (2, "cores", "  cores = nosuch", " "),
+    ]
+    .map(|(line, name, value, removed)| (line, name.into(), value.into(), removed.into()));
+    assert_eq!(lines, expected);
 }

@@ -694,9 +694,7 @@ impl<'a> Sema<'a> {
             _ => None,
         });
         let Some((attr, env)) = found else {
-            // A line of the body that did not parse may be the one that sets it; its
-            // syntax error is reported.
-            if inst.entries().any(|e| matches!(e, ast::Entry::Error(_))) {
+            if inst.has_unparsed_line() {
                 return None;
             }
             let (kind, decl_name) = (inst.keyword, inst.name.clone());

@@ -2,7 +2,7 @@
 //! does not resolve.
 
 use crate::coerce::article_for;
-use crate::decls::DeclIdx;
+use crate::decls::{DeclIdx, DeclInst};
 use crate::value::Kind;
 use crate::Sema;
 use infrac_diagnostics::{code_list, did_you_mean, Code, Diagnostic, Span};
@@ -94,29 +94,31 @@ impl<'a> Sema<'a> {
         }
     }
 
+    /// The lab's own declarations named `name` of one of `kinds`.
+    fn lab_decls<'s>(
+        &'s self,
+        name: &str,
+        kinds: &'s [Kind],
+    ) -> impl Iterator<Item = &'s DeclInst<'a>> + 's {
+        let found: &[DeclIdx] = self.index.get(&(None, name.into())).map_or(&[], |d| d);
+        found
+            .iter()
+            .map(|d| &self.decls[d.0 as usize])
+            .filter(move |inst| kinds.contains(&inst.kind))
+    }
+
     /// Whether the lab declares `name` as one of `kinds`. A declaration the model lacks
     /// was left out for an error reported at it: not finding it there is a consequence.
     pub(crate) fn declared_as(&self, name: &str, kinds: &[Kind]) -> bool {
-        self.index.get(&(None, name.into())).is_some_and(|ds| {
-            ds.iter()
-                .any(|d| kinds.contains(&self.decls[d.0 as usize].kind))
-        })
+        self.lab_decls(name, kinds).next().is_some()
     }
 
     /// Whether the top-level attribute `name` of the lab's declaration `decl_name` of
     /// `kind` is unknown for a reason reported at it: its value failed, or a line of its
     /// body did not parse (and may be the one that sets it).
     pub(crate) fn attr_unknown(&self, decl_name: &str, kind: Kind, name: &'static str) -> bool {
-        let Some(ds) = self.index.get(&(None, decl_name.into())) else {
-            return false;
-        };
-        ds.iter()
-            .map(|d| &self.decls[d.0 as usize])
-            .filter(|inst| inst.kind == kind)
-            .any(|inst| {
-                self.attr_failed(inst.name_span, name)
-                    || inst.entries().any(|e| matches!(e, ast::Entry::Error(_)))
-            })
+        self.lab_decls(decl_name, &[kind])
+            .any(|inst| self.attr_failed(inst.name_span, name) || inst.has_unparsed_line())
     }
 
     /// Resolves a bare name to a declaration of `kind` in the lab (or its prelude).

@@ -70,6 +70,12 @@ impl<'a> DeclInst<'a> {
             .chain(self.decl.body.entries.iter())
     }
 
+    /// Whether a line of the body (or of the template's) did not parse: it may be the one
+    /// that sets any attribute, and its syntax error is reported.
+    pub fn has_unparsed_line(&self) -> bool {
+        self.entries().any(|e| matches!(e, ast::Entry::Error(_)))
+    }
+
     /// How many entries [`DeclInst::entries`] gives.
     pub fn entry_count(&self) -> usize {
         self.inherited.len() + self.decl.body.entries.len()
