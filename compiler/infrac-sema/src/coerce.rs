@@ -37,6 +37,18 @@ impl<'a> Sema<'a> {
                 if a.is_ipv4() { 24 } else { 64 }
             )),
             (Ty::Cores, Value::Milli(_) | Value::Float(_)) => Some("guests get whole cores".into()),
+            (Ty::Count(Ty::Bytes), _) => {
+                Some("write how many modules of which size: `dimms = 12 * 32GiB`".into())
+            }
+            (Ty::Count(_), _) => Some(
+                "write how many of which part from the catalogue: `cpus = 2 * intel.xeon_e5_2690_v4`"
+                    .into(),
+            ),
+            (Ty::Bool, Value::Str(_)) => Some("write `true` or `false`, without quotes".into()),
+            (Ty::Expose, Value::Str(_)) => Some(
+                "write the call itself, without quotes: `clusterip()`, `nodeport(30080)` or `loadbalancer()`"
+                    .into(),
+            ),
             _ => None,
         };
         self.diags.push(
