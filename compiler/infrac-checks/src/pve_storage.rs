@@ -50,8 +50,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     for (_, machine, guest) in model.guests() {
         let host = model.machine(guest.host);
         for disk in &guest.disks {
-            // The first pool of the name, as `Machine::pool` finds it.
-            let Some(index) = host.storage.iter().position(|p| p.name == disk.pool.value) else {
+            let Some(index) = host.pool_position(&disk.pool.value) else {
                 continue;
             };
             let pool = &host.storage[index];

@@ -186,8 +186,7 @@ pub fn pool_budgets(model: &Model) -> Vec<PoolBudget> {
     for (g, _, guest) in model.guests() {
         let host = model.machine(guest.host);
         for disk in &guest.disks {
-            // The first pool of the name, as `Machine::pool` finds it.
-            let Some(index) = host.storage.iter().position(|p| p.name == disk.pool.value) else {
+            let Some(index) = host.pool_position(&disk.pool.value) else {
                 continue;
             };
             let budget = &mut budgets[slots[guest.host.index()][index]];

@@ -442,7 +442,14 @@ impl Machine {
     }
     /// A storage pool of this machine by name.
     pub fn pool(&self, name: &str) -> Option<&StoragePool> {
-        self.storage.iter().find(|p| p.name == name)
+        self.pool_position(name).map(|i| &self.storage[i])
+    }
+    /// Where the first storage pool of this name is among the machine's (every guest's
+    /// disk asks, in the budget and storage checks).
+    pub fn pool_position(&self, name: &str) -> Option<usize> {
+        self.storage
+            .iter()
+            .position(|p| crate::names::same_name(&p.name, name))
     }
     /// An NFS export of this machine by name.
     pub fn export(&self, name: &str) -> Option<&Export> {

@@ -24,6 +24,7 @@ pub mod kube;
 pub mod layout;
 pub mod listeners;
 mod name_index;
+pub mod names;
 pub mod nfs;
 pub mod parallel;
 pub mod plan;

@@ -882,8 +882,9 @@ impl<'a> Sema<'a> {
 
     fn add_decl(&mut self, decl: &'a ast::Decl, env: Env, namespace: &Option<String>) {
         let keyword = decl.kind.name.as_str();
-        let Some(&(keyword, kind, schema)) =
-            schema::TOP_LEVEL.iter().find(|(k, _, _)| *k == keyword)
+        let Some(&(keyword, kind, schema)) = schema::TOP_LEVEL
+            .iter()
+            .find(|(k, _, _)| crate::eval::same_name(k, keyword))
         else {
             let known = schema::TOP_LEVEL.iter().map(|(k, _, _)| *k);
             self.diags.push(
@@ -936,6 +937,9 @@ impl<'a> Sema<'a> {
                 e.insert(Declared::Once(idx));
             }
         }
+        if decl.from.is_some() {
+            self.templated.push(idx);
+        }
         self.decls.push(DeclInst {
             keyword,
             kind,
@@ -962,8 +966,10 @@ impl<'a> Sema<'a> {
                 );
                 ok = false;
             };
-        let guest = matches!(keyword, "vm" | "lxc");
-        let attached = matches!(keyword, "bgp" | "firewall");
+        // Compared in line: a string `match` calls `memcmp`, twice for every guest.
+        let is = |words: &[&str]| words.iter().any(|w| crate::eval::same_name(keyword, w));
+        let guest = is(&["vm", "lxc"]);
+        let attached = is(&["bgp", "firewall"]);
         if attached {
             if let Some(name) = &decl.name {
                 complain(
@@ -1002,7 +1008,7 @@ impl<'a> Sema<'a> {
             ),
             _ => {}
         }
-        let needs_on = guest || attached || matches!(keyword, "ingress" | "stack");
+        let needs_on = guest || attached || is(&["ingress", "stack"]);
         match (&decl.on, needs_on) {
             (None, true) => complain(
                 self,
@@ -1114,7 +1120,8 @@ impl<'a> Sema<'a> {
 
     /// Merges each guest's template entries under its own.
     fn apply_templates(&mut self) {
-        for i in 0..self.decls.len() {
+        for DeclIdx(i) in std::mem::take(&mut self.templated) {
+            let i = i as usize;
             let Some(from) = &self.decls[i].decl.from else {
                 continue;
             };

@@ -5,6 +5,7 @@ use crate::value::{Kind, Ty, Value};
 use crate::Sema;
 use ecow::EcoString;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+pub(crate) use infrac_model::names::same_name;
 use infrac_model::{Expose, PortSpec, Protocol};
 use infrac_syntax::ast::{self, BinOp, ExprKind};
 use infrac_syntax::token::{self, Number};
@@ -69,13 +70,6 @@ fn dotted(path: &ast::Path) -> EcoString {
         [only] => only.name.clone(),
         _ => path.dotted().into(),
     }
-}
-
-/// Whether two attribute names are the same. Names differ mostly in their length or
-/// first letter, which this looks at before comparing the rest.
-#[inline]
-pub(crate) fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 fn number_value(n: Number) -> Value {

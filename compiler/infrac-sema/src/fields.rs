@@ -51,6 +51,26 @@ pub struct Fields {
     many_blocks: Option<rustc_hash::FxHashMap<(&'static str, Option<ecow::EcoString>), Span>>,
 }
 
+/// A declaration's checked fields: its own, or shared with the record of the check that
+/// the language server keeps for the next keystroke (`reuse.rs`). Only a shared check
+/// needs the reference count: dropping a guest's fields through one was a locked
+/// instruction per guest, which waited for every store of the machine just built.
+pub(crate) enum CheckedFields {
+    Own(Fields),
+    Shared(std::sync::Arc<Fields>),
+}
+
+impl std::ops::Deref for CheckedFields {
+    type Target = Fields;
+
+    fn deref(&self) -> &Fields {
+        match self {
+            CheckedFields::Own(fields) => fields,
+            CheckedFields::Shared(fields) => fields,
+        }
+    }
+}
+
 /// Where an entry is written, which decides how a top-level attribute is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
@@ -96,7 +116,7 @@ impl Fields {
             None => self
                 .blocks
                 .iter()
-                .find(|b| b.kind == kind && &b.name == name)
+                .find(|b| crate::eval::same_name(b.kind, kind) && &b.name == name)
                 .map(|b| b.name_span),
         }
     }
@@ -142,11 +162,15 @@ impl Fields {
     }
     /// The nested blocks of one kind.
     pub fn blocks_of<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s SubBlock> + 's {
-        self.blocks.iter().filter(move |b| b.kind == kind)
+        self.blocks
+            .iter()
+            .filter(move |b| crate::eval::same_name(b.kind, kind))
     }
     /// The single nested block of a kind, if present.
     pub fn block(&self, kind: &str) -> Option<&SubBlock> {
-        self.blocks.iter().find(|b| b.kind == kind)
+        self.blocks
+            .iter()
+            .find(|b| crate::eval::same_name(b.kind, kind))
     }
 }
 
@@ -154,21 +178,26 @@ impl<'a> Sema<'a> {
     /// Checks a declaration's whole body against its schema, or replays the previous
     /// analysis's check of it where that still holds (`reuse.rs`).
     pub(crate) fn check_decl(&mut self, decl: DeclIdx) -> Fields {
-        std::sync::Arc::unwrap_or_clone(self.check_decl_shared(decl))
+        match self.check_decl_shared(decl) {
+            CheckedFields::Own(fields) => fields,
+            CheckedFields::Shared(fields) => std::sync::Arc::unwrap_or_clone(fields),
+        }
     }
 
     /// [`Sema::check_decl`] for a builder that only reads the fields: a replayed check
     /// is then not copied.
-    pub(crate) fn check_decl_shared(&mut self, decl: DeclIdx) -> std::sync::Arc<Fields> {
+    pub(crate) fn check_decl_shared(&mut self, decl: DeclIdx) -> CheckedFields {
         if let Some(fields) = self.replay(decl) {
-            return fields;
+            return CheckedFields::Shared(fields);
         }
         let recording = self.open_window(decl);
-        let fields = std::sync::Arc::new(self.check_decl_afresh(decl));
-        if recording {
-            self.close_window(decl, &fields);
+        let fields = self.check_decl_afresh(decl);
+        if !recording {
+            return CheckedFields::Own(fields);
         }
-        fields
+        let fields = std::sync::Arc::new(fields);
+        self.close_window(decl, &fields);
+        CheckedFields::Shared(fields)
     }
 
     fn check_decl_afresh(&mut self, decl: DeclIdx) -> Fields {

@@ -123,6 +123,9 @@ pub(crate) struct Sema<'a> {
     /// references to them stay quiet instead of claiming a wrong kind or no declaration.
     pub(crate) unknown_kind_names: HashSet<String>,
     pub(crate) used_templates: HashSet<DeclIdx>,
+    /// The declarations written `from` a template, in order: applying templates visits
+    /// only them, not every declaration's syntax (ten thousand reads out of cache).
+    pub(crate) templated: Vec<DeclIdx>,
     /// Required attributes that were present but invalid: not reported again as missing.
     pub(crate) failed_attrs: HashSet<(Span, &'static str)>,
     /// Checked hardware catalogue entries, read when hosts instantiate them.
@@ -236,6 +239,7 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         duplicates: HashSet::default(),
         unknown_kind_names: HashSet::default(),
         used_templates: HashSet::default(),
+        templated: Vec::new(),
         failed_attrs: HashSet::default(),
         unknown_blocks: Reported::default(),
         unresolved: Reported::default(),

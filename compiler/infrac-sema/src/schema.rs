@@ -52,7 +52,7 @@ impl Schema {
     /// The block spec for `kind`.
     pub fn block(&self, kind: &str) -> Option<&'static BlockSpec> {
         let blocks: &'static [BlockSpec] = self.blocks;
-        blocks.iter().find(|b| b.kind == kind)
+        blocks.iter().find(|b| crate::eval::same_name(b.kind, kind))
     }
 }
 

@@ -75,7 +75,9 @@ impl NetworkNames {
         // Consecutive NICs mostly join one network: the last answer is checked first,
         // which needs no hashing.
         if let Some(last) = self.last {
-            if self.indexed == model.networks.len() && model.network(last).name == name {
+            if self.indexed == model.networks.len()
+                && crate::eval::same_name(&model.network(last).name, name)
+            {
                 return Some(last);
             }
         }
@@ -179,7 +181,7 @@ impl<'a> Sema<'a> {
     pub(crate) fn shared_fields(
         &mut self,
         decl: DeclIdx,
-    ) -> (std::sync::Arc<Fields>, Option<String>) {
+    ) -> (crate::fields::CheckedFields, Option<String>) {
         let fields = self.check_decl_shared(decl);
         (fields, self.doc_of(decl))
     }
