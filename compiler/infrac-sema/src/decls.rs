@@ -926,11 +926,17 @@ impl<'a> Sema<'a> {
                 None => return,
             },
         };
-        let shadowed = !self.namespaces.is_empty() && self.namespaces.contains(name.as_str());
+        // Looked up by the tree's text where the name is written out: the copy just made
+        // is still being stored, and `memcmp` waits for it.
+        let written = match &decl.name {
+            Some(ast::DeclName::Ident(ident)) => ident.name.as_str(),
+            _ => name.as_str(),
+        };
+        let shadowed = !self.namespaces.is_empty() && self.namespaces.contains(written);
         let idx = DeclIdx(self.decls.len() as u32);
         match self
             .index
-            .entry((namespace.as_deref().map(Into::into), name.as_str().into()))
+            .entry((namespace.as_deref().map(Into::into), name.clone()))
         {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut().push(idx),
             std::collections::hash_map::Entry::Vacant(e) => {

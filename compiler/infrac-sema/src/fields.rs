@@ -581,7 +581,7 @@ impl<'a> Sema<'a> {
             self.head_parts_unexpected(block, spec.kind);
         }
         let name = match &block.name {
-            Some(ast::DeclName::Ident(i)) => Some(i.name.as_str().into()),
+            Some(ast::DeclName::Ident(i)) => Some(i.name.clone()),
             Some(ast::DeclName::Str(s)) => self.interpolate(s, env, ctx).map(Into::into),
             None => None,
         };

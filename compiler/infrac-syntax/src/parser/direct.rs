@@ -260,7 +260,7 @@ impl<'t> Direct<'t> {
     #[inline]
     fn named(&self, span: Span) -> Ident {
         Ident {
-            name: span_text(self.src, span).into(),
+            name: crate::token::name_text(span_text(self.src, span)),
             span,
         }
     }

@@ -128,9 +128,10 @@ impl Direct<'_> {
         };
         let kind = match token {
             Lexeme::Number(n) => ExprKind::Number(*n),
-            Lexeme::Quantity(n, unit) => {
-                ExprKind::Quantity(*n, Lexeme::unit(self.src, *span, *unit).into())
-            }
+            Lexeme::Quantity(n, unit) => ExprKind::Quantity(
+                *n,
+                crate::token::name_text(Lexeme::unit(self.src, *span, *unit)),
+            ),
             Lexeme::True => ExprKind::Bool(true),
             Lexeme::False => ExprKind::Bool(false),
             Lexeme::Ipv4(a) => ExprKind::Ipv4(*a),
