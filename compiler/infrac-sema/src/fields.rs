@@ -51,26 +51,6 @@ pub struct Fields {
     many_blocks: Option<rustc_hash::FxHashMap<(&'static str, Option<ecow::EcoString>), Span>>,
 }
 
-/// A declaration's checked fields: its own, or shared with the record of the check that
-/// the language server keeps for the next keystroke (`reuse.rs`). Only a shared check
-/// needs the reference count: dropping a guest's fields through one was a locked
-/// instruction per guest, which waited for every store of the machine just built.
-pub(crate) enum CheckedFields {
-    Own(Fields),
-    Shared(std::sync::Arc<Fields>),
-}
-
-impl std::ops::Deref for CheckedFields {
-    type Target = Fields;
-
-    fn deref(&self) -> &Fields {
-        match self {
-            CheckedFields::Own(fields) => fields,
-            CheckedFields::Shared(fields) => fields,
-        }
-    }
-}
-
 /// Where an entry is written, which decides how a top-level attribute is evaluated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
@@ -178,26 +158,21 @@ impl<'a> Sema<'a> {
     /// Checks a declaration's whole body against its schema, or replays the previous
     /// analysis's check of it where that still holds (`reuse.rs`).
     pub(crate) fn check_decl(&mut self, decl: DeclIdx) -> Fields {
-        match self.check_decl_shared(decl) {
-            CheckedFields::Own(fields) => fields,
-            CheckedFields::Shared(fields) => std::sync::Arc::unwrap_or_clone(fields),
-        }
+        std::sync::Arc::unwrap_or_clone(self.check_decl_shared(decl))
     }
 
     /// [`Sema::check_decl`] for a builder that only reads the fields: a replayed check
     /// is then not copied.
-    pub(crate) fn check_decl_shared(&mut self, decl: DeclIdx) -> CheckedFields {
+    pub(crate) fn check_decl_shared(&mut self, decl: DeclIdx) -> std::sync::Arc<Fields> {
         if let Some(fields) = self.replay(decl) {
-            return CheckedFields::Shared(fields);
+            return fields;
         }
         let recording = self.open_window(decl);
-        let fields = self.check_decl_afresh(decl);
-        if !recording {
-            return CheckedFields::Own(fields);
+        let fields = std::sync::Arc::new(self.check_decl_afresh(decl));
+        if recording {
+            self.close_window(decl, &fields);
         }
-        let fields = std::sync::Arc::new(fields);
-        self.close_window(decl, &fields);
-        CheckedFields::Shared(fields)
+        fields
     }
 
     fn check_decl_afresh(&mut self, decl: DeclIdx) -> Fields {

@@ -181,7 +181,7 @@ impl<'a> Sema<'a> {
     pub(crate) fn shared_fields(
         &mut self,
         decl: DeclIdx,
-    ) -> (crate::fields::CheckedFields, Option<String>) {
+    ) -> (std::sync::Arc<Fields>, Option<String>) {
         let fields = self.check_decl_shared(decl);
         (fields, self.doc_of(decl))
     }
