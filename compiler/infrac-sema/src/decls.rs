@@ -6,6 +6,7 @@ use crate::stdlib;
 use crate::value::{Kind, Value};
 use crate::Sema;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_model::names::same_name;
 use infrac_syntax::ast;
 use rustc_hash::FxHashMap as HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -884,7 +885,7 @@ impl<'a> Sema<'a> {
         let keyword = decl.kind.name.as_str();
         let Some(&(keyword, kind, schema)) = schema::TOP_LEVEL
             .iter()
-            .find(|(k, _, _)| crate::eval::same_name(k, keyword))
+            .find(|(k, _, _)| same_name(k, keyword))
         else {
             let known = schema::TOP_LEVEL.iter().map(|(k, _, _)| *k);
             self.diags.push(
@@ -972,10 +973,8 @@ impl<'a> Sema<'a> {
                 );
                 ok = false;
             };
-        // Compared in line: a string `match` calls `memcmp`, twice for every guest.
-        let is = |words: &[&str]| words.iter().any(|w| crate::eval::same_name(keyword, w));
-        let guest = is(&["vm", "lxc"]);
-        let attached = is(&["bgp", "firewall"]);
+        let guest = matches!(keyword, "vm" | "lxc");
+        let attached = matches!(keyword, "bgp" | "firewall");
         if attached {
             if let Some(name) = &decl.name {
                 complain(
@@ -1014,7 +1013,7 @@ impl<'a> Sema<'a> {
             ),
             _ => {}
         }
-        let needs_on = guest || attached || is(&["ingress", "stack"]);
+        let needs_on = guest || attached || matches!(keyword, "ingress" | "stack");
         match (&decl.on, needs_on) {
             (None, true) => complain(
                 self,

@@ -5,7 +5,7 @@ use crate::value::{Kind, Ty, Value};
 use crate::Sema;
 use ecow::EcoString;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
-pub(crate) use infrac_model::names::same_name;
+use infrac_model::names::same_name;
 use infrac_model::{Expose, PortSpec, Protocol};
 use infrac_syntax::ast::{self, BinOp, ExprKind};
 use infrac_syntax::token::{self, Number};

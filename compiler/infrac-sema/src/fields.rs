@@ -5,6 +5,7 @@ use crate::schema::Schema;
 use crate::value::{Kind, Ty, Value};
 use crate::Sema;
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic, Span};
+use infrac_model::names::same_name;
 use infrac_syntax::ast;
 
 /// One checked attribute: its value (already of the schema's type) and where it is.
@@ -96,7 +97,7 @@ impl Fields {
             None => self
                 .blocks
                 .iter()
-                .find(|b| crate::eval::same_name(b.kind, kind) && &b.name == name)
+                .find(|b| same_name(b.kind, kind) && &b.name == name)
                 .map(|b| b.name_span),
         }
     }
@@ -119,9 +120,7 @@ impl Fields {
 
     /// The field named `name`.
     pub fn get(&self, name: &str) -> Option<&Field> {
-        self.attrs
-            .iter()
-            .find(|f| crate::eval::same_name(&f.name, name))
+        self.attrs.iter().find(|f| same_name(&f.name, name))
     }
 
     /// Whether the attribute `name` failed, was misspelt or is missing, and was reported,
@@ -136,21 +135,17 @@ impl Fields {
         self.get(name).map(|f| f.span).or_else(|| {
             self.failed_values
                 .iter()
-                .find(|(failed, _)| crate::eval::same_name(failed, name))
+                .find(|(failed, _)| same_name(failed, name))
                 .map(|&(_, span)| span)
         })
     }
     /// The nested blocks of one kind.
     pub fn blocks_of<'s>(&'s self, kind: &'s str) -> impl Iterator<Item = &'s SubBlock> + 's {
-        self.blocks
-            .iter()
-            .filter(move |b| crate::eval::same_name(b.kind, kind))
+        self.blocks.iter().filter(move |b| same_name(b.kind, kind))
     }
     /// The single nested block of a kind, if present.
     pub fn block(&self, kind: &str) -> Option<&SubBlock> {
-        self.blocks
-            .iter()
-            .find(|b| crate::eval::same_name(b.kind, kind))
+        self.blocks.iter().find(|b| same_name(b.kind, kind))
     }
 }
 

@@ -4,6 +4,7 @@
 //! kind, and `docs/language.md` documents the same table.
 
 use crate::value::{Kind, PlaceOn, Ty};
+use infrac_model::names::same_name;
 use infrac_model::{Overlay, Platform, StorageKind};
 
 /// One attribute a block accepts.
@@ -40,7 +41,7 @@ impl Schema {
     /// The attribute spec for `name`.
     pub fn attr(&self, name: &str) -> Option<&'static AttrSpec> {
         let attrs: &'static [AttrSpec] = self.attrs;
-        attrs.iter().find(|a| crate::eval::same_name(a.name, name))
+        attrs.iter().find(|a| same_name(a.name, name))
     }
 
     /// The attributes that must be given.
@@ -52,7 +53,7 @@ impl Schema {
     /// The block spec for `kind`.
     pub fn block(&self, kind: &str) -> Option<&'static BlockSpec> {
         let blocks: &'static [BlockSpec] = self.blocks;
-        blocks.iter().find(|b| crate::eval::same_name(b.kind, kind))
+        blocks.iter().find(|b| same_name(b.kind, kind))
     }
 }
 

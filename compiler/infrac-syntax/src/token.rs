@@ -219,6 +219,10 @@ pub(crate) fn name_text(text: &str) -> ecow::EcoString {
     by_length!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
 }
 
+// `name_text`'s arms cover every length ecow keeps inline: a larger limit in a later ecow
+// would leave the longer inline names to the copy of run-time length.
+const _: () = assert!(ecow::EcoString::INLINE_LIMIT <= 15);
+
 impl Lexeme {
     /// The unit of a quantity at `span` of `src`, `unit` bytes long.
     #[inline]

@@ -24,6 +24,7 @@ use crate::fields::Fields;
 use crate::value::Kind;
 use crate::Sema;
 use infrac_diagnostics::{code_list, did_you_mean, Code, Diagnostic, Span};
+use infrac_model::names::same_name;
 use infrac_model::*;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -75,9 +76,7 @@ impl NetworkNames {
         // Consecutive NICs mostly join one network: the last answer is checked first,
         // which needs no hashing.
         if let Some(last) = self.last {
-            if self.indexed == model.networks.len()
-                && crate::eval::same_name(&model.network(last).name, name)
-            {
+            if self.indexed == model.networks.len() && same_name(&model.network(last).name, name) {
                 return Some(last);
             }
         }
