@@ -142,7 +142,15 @@ impl<'a> Sema<'a> {
         {
             return Some(*d);
         }
-        let candidates: Vec<DeclIdx> = global.iter().chain(prelude).copied().collect();
+        // `firewall on X` and `bgp on X` are indexed under their router's name, which the
+        // lab never gave them: that one of them is called `X` says nothing of what `X` is
+        // (`firewall on innr` would otherwise be told that `innr` is a firewall).
+        let candidates: Vec<DeclIdx> = global
+            .iter()
+            .chain(prelude)
+            .copied()
+            .filter(|d| !matches!(self.decls[d.0 as usize].kind, Kind::Bgp | Kind::Firewall))
+            .collect();
         if self.unknown_kind_names.contains(name) {
             // Declared under a misspelled kind, already reported: whatever it was meant
             // to be, saying it is another kind or missing would be a consequence.

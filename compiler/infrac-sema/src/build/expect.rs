@@ -257,7 +257,14 @@ impl Sema<'_> {
                 if let Some(i) = names.iter().position(|n| *n == on.name) {
                     return Some(i);
                 }
-                if unbuilt {
+                // Only the firewall declared on that very machine can be the one meant;
+                // another left out of the model says nothing of this one.
+                if unbuilt
+                    && self
+                        .decls_of(Kind::Firewall)
+                        .iter()
+                        .any(|d| self.decls[d.0 as usize].name == on.name)
+                {
                     return None;
                 }
                 let help = match did_you_mean(&on.name, names.iter().copied()) {
