@@ -489,11 +489,12 @@ fn node_offer(
     ))
 }
 
-/// An amount of CPU for a sentence, as Kubernetes counts it: `2 CPUs`, `1 CPU`, `500m CPUs`.
+/// An amount of CPU for a sentence: `2 CPUs`, `1 CPU`, `4.5 CPUs` (not `4500m CPUs`: the
+/// millicores of a manifest are a unit for machines, not for a sentence).
 fn cpu_text(millicores: u64) -> String {
     format!(
         "{} CPU{}",
-        infrac_model::MilliCpu(millicores),
+        format_vcpus(millicores),
         if millicores == 1000 { "" } else { "s" }
     )
 }

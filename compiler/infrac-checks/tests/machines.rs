@@ -342,7 +342,7 @@ fn cluster_allocatable_counts_vcpus_and_each_node_once() {
     assert_eq!(over.len(), 1, "{d:#?}");
     assert_eq!(
         over[0].message,
-        "apps in cluster k3s request more CPU than its nodes offer: 4500m CPUs of 4 CPUs"
+        "apps in cluster k3s request more CPU than its nodes offer: 4.5 CPUs of 4 CPUs"
     );
 }
 

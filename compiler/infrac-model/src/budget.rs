@@ -241,16 +241,39 @@ fn ceph_capacities<'m>(
     }
 }
 
-/// Formats milli-vCPUs as vCPUs (`12`, `12.5`).
+/// Formats milli-vCPUs as vCPUs, exactly: `12`, `12.5`, `12.25`, `0.001`. Rounded to one
+/// place, 12.25 read as 12.2 and a budget over by 50m could print as two equal figures.
 pub fn format_vcpus(milli: u64) -> String {
-    if milli.is_multiple_of(1000) {
-        format!("{}", milli / 1000)
-    } else {
-        format!("{:.1}", milli as f64 / 1000.0)
+    let (whole, frac) = (milli / 1000, milli % 1000);
+    if frac == 0 {
+        return whole.to_string();
     }
+    let digits = format!("{frac:03}");
+    format!("{whole}.{}", digits.trim_end_matches('0'))
 }
 
 /// Formats bytes for budget tables.
 pub fn format_bytes(bytes: u64) -> String {
     Bytes(bytes).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_vcpus;
+
+    #[test]
+    fn vcpus_are_written_exactly() {
+        for (milli, text) in [
+            (0, "0"),
+            (1000, "1"),
+            (12_000, "12"),
+            (4500, "4.5"),
+            (12_250, "12.25"),
+            (500, "0.5"),
+            (1, "0.001"),
+            (2_050, "2.05"),
+        ] {
+            assert_eq!(format_vcpus(milli), text, "{milli}m");
+        }
+    }
 }
