@@ -354,6 +354,10 @@ fn interpolation_spans(tokens: &[(Token, SimpleSpan)]) -> Vec<(usize, usize)> {
 }
 
 /// Whether a token is a literal value, which can only follow `=` inside a block.
+/// How the custom error for `name value` without its `=` starts, the name following; its
+/// label and help come from [`to_diagnostic`].
+const MISSING_EQ: &str = "missing `=` after";
+
 fn is_literal(token: &Token) -> bool {
     matches!(
         token,
@@ -427,6 +431,15 @@ fn to_diagnostic(error: &Rich<'_, Token, SimpleSpan>, file: FileId) -> Diagnosti
     let range = error.span();
     let span = Span::new(file, range.start, range.end);
     match error.reason() {
+        chumsky::error::RichReason::Custom(message) if message.starts_with(MISSING_EQ) => {
+            Diagnostic::error(
+                Code::SYNTAX_UNEXPECTED,
+                message.clone(),
+                span,
+                "expected `=` before the value",
+            )
+            .with_help("attributes are written `name = value`")
+        }
         chumsky::error::RichReason::Custom(message) => Diagnostic::error(
             Code::SYNTAX_UNEXPECTED,
             message.clone(),
@@ -701,18 +714,7 @@ where
                 (name.clone(), path.clone(), block.clone(), cuts.clone());
             move |expr| {
                 let str_lit = string(expr.clone(), file);
-                let literal = select! {
-                    Token::Number(n) => ExprKind::Number(n),
-                    Token::Quantity(n, unit) => ExprKind::Quantity(n, unit),
-                    Token::True => ExprKind::Bool(true),
-                    Token::False => ExprKind::Bool(false),
-                    Token::Ipv4(a) => ExprKind::Ipv4(a),
-                    Token::Ipv6(a) => ExprKind::Ipv6(a),
-                    Token::Prefix(a, l) => ExprKind::Prefix(a, l),
-                    Token::Mac(m) => ExprKind::Mac(m),
-                    Token::Port(p, lo, hi) => ExprKind::Port(p, lo, hi),
-                    Token::Invalid => ExprKind::Error,
-                };
+                let literal = literal().or(select! { Token::Invalid => ExprKind::Error });
 
                 let list = expr
                     .clone()
@@ -947,6 +949,27 @@ where
                 }))
             });
 
+        // `domain "lab.example"`, `sudo true`: an attribute whose `=` is missing, one
+        // value on its line. Nothing else reads so (a declaration named by a string needs
+        // its block), so it is reported as that and kept as the attribute it was meant to
+        // be: what reads the attribute does not report it missing as well.
+        let missing_eq = name
+            .clone()
+            .then(
+                choice((str_lit.clone().map(ExprKind::Str), literal()))
+                    .map_with(move |kind, e| (Expr::new(kind, sp(e.span())), e.span())),
+            )
+            .then_ignore(entry_end())
+            .validate(
+                |(name, (value, at)): (Ident, (Expr, SimpleSpan)), _, emitter| {
+                    emitter.emit(Rich::custom(at, format!("{MISSING_EQ} `{}`", name.name)));
+                    Entry::Attr(Attr {
+                        path: vec![name].into(),
+                        value,
+                    })
+                },
+            );
+
         let decl_name = choice((
             name.clone().map(DeclName::Ident),
             str_lit.map(DeclName::Str),
@@ -1005,24 +1028,49 @@ where
             masquerade,
             forward,
             decl.map(|d| Entry::Block(Box::new(d))),
+            missing_eq,
         ))
         // An entry must end its line; otherwise the failure belongs to this entry, and
         // recovery stays local instead of discarding the enclosing block.
-        .then_ignore(
-            choice((
-                just(Token::Newline).ignored(),
-                just(Token::Comma).ignored(),
-                just(Token::RBrace).ignored(),
-                end(),
-            ))
-            .rewind()
-            .labelled("end of line"),
-        )
+        .then_ignore(entry_end().labelled("end of line"))
         .recover_with(via_parser(
             skip_line().map_with(move |_, e| Entry::Error(sp(e.span()))),
         ))
         .boxed()
     })
+}
+
+/// What may follow an entry, left for the block to take: the end of its line, a `,`, the
+/// block's `}` or the end of the file.
+fn entry_end<'t, I>() -> impl Parser<'t, I, (), Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    choice((
+        just(Token::Newline).ignored(),
+        just(Token::Comma).ignored(),
+        just(Token::RBrace).ignored(),
+        end(),
+    ))
+    .rewind()
+}
+
+/// A value written as one token: a number, size, boolean, address, prefix, MAC or port.
+fn literal<'t, I>() -> impl Parser<'t, I, ExprKind, Extra<'t>> + Clone
+where
+    I: ValueInput<'t, Token = Token, Span = SimpleSpan>,
+{
+    select! {
+        Token::Number(n) => ExprKind::Number(n),
+        Token::Quantity(n, unit) => ExprKind::Quantity(n, unit),
+        Token::True => ExprKind::Bool(true),
+        Token::False => ExprKind::Bool(false),
+        Token::Ipv4(a) => ExprKind::Ipv4(a),
+        Token::Ipv6(a) => ExprKind::Ipv6(a),
+        Token::Prefix(a, l) => ExprKind::Prefix(a, l),
+        Token::Mac(m) => ExprKind::Mac(m),
+        Token::Port(p, lo, hi) => ExprKind::Port(p, lo, hi),
+    }
 }
 
 /// A string literal, its interpolations parsed by `expr`.
