@@ -949,15 +949,20 @@ where
                 }))
             });
 
-        // `domain "lab.example"`, `sudo true`: an attribute whose `=` is missing, one
-        // value on its line. Nothing else reads so (a declaration named by a string needs
+        // `domain "lab.example"`, `sudo true`, `services [ssh]`: an attribute whose `=` is
+        // missing, one value on its line. Nothing else reads so (a declaration named by a string needs
         // its block), so it is reported as that and kept as the attribute it was meant to
         // be: what reads the attribute does not report it missing as well.
         let missing_eq = name
             .clone()
             .then(
-                choice((str_lit.clone().map(ExprKind::Str), literal()))
-                    .map_with(move |kind, e| (Expr::new(kind, sp(e.span())), e.span())),
+                choice((
+                    choice((str_lit.clone().map(ExprKind::Str), literal()))
+                        .map_with(move |kind, e| Expr::new(kind, sp(e.span()))),
+                    // A list: nothing else starts with `[` after a name.
+                    just(Token::LBracket).rewind().ignore_then(expr.clone()),
+                ))
+                .map_with(|value, e| (value, e.span())),
             )
             .then_ignore(entry_end())
             .validate(
