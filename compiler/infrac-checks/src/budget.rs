@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 const LARGEST: usize = 3;
 
 mod nodes;
+mod sizes;
 
 /// Runs every budget check.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
@@ -19,6 +20,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     pools(model, &mut out);
     pci(model, &mut out);
     numa(model, &mut out);
+    sizes::check(model, &mut out);
     cluster(model, &mut out);
     nodes::check(model, &mut out);
     limits(model, &mut out);

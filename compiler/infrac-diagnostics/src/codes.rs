@@ -174,6 +174,7 @@ codes! {
     WIREGUARD_ENDPOINT_FORWARD = "E0457", "WireGuard endpoint on a router that does not forward it to the member";
     GUEST_MORE_VCPUS_THAN_HOST = "E0490", "a VM has more vCPUs than its host has logical CPUs";
     ROLE_WITHOUT_DAEMON = "E0491", "a role on a machine whose generated configuration cannot run it";
+    GUEST_BELOW_MINIMUM = "E0492", "a guest with no cores, too little memory, a balloon above its memory or an empty disk";
     IPV6_NOT_ADVERTISED = "W0450", "a network with an IPv6 prefix has nothing that advertises it";
     NO_WAY_IN = "W0451", "no administrator can log in to a machine";
     RESOLVER_UNANSWERED = "W0452", "a network hands out a DNS server that does not answer";
