@@ -211,7 +211,39 @@ impl<'a> Sema<'a> {
                 }
                 Some(Value::Net(a, l))
             }
-            (Ty::Mac, v @ Value::Mac(_)) | (Ty::Port, v @ Value::Port(_)) => Some(v),
+            (Ty::Mac, Value::Mac(mac)) => {
+                // A NIC's own address: Linux refuses a group or all-zero one on an interface
+                // (`is_valid_ether_addr`, include/linux/etherdevice.h) and Proxmox refuses a
+                // group one (`pve_verify_mac_addr`, pve-common src/PVE/JSONSchema.pm at
+                // 0219596d: "value does not look like a valid unicast MAC address").
+                let group = mac[0] & 1 == 1;
+                if group || mac == [0; 6] {
+                    let text = infrac_model::Mac(mac).to_string();
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::OUT_OF_RANGE,
+                            if group {
+                                format!("{text} is a multicast address, not one a NIC can have")
+                            } else {
+                                format!("{text} is not an address a NIC can have")
+                            },
+                            span,
+                            if group {
+                                "the lowest bit of the first octet is set"
+                            } else {
+                                "all zeros"
+                            },
+                        )
+                        .with_help(
+                            "a NIC's address is unicast: the lowest bit of its first octet is 0, \
+                             as in the locally administered `02:00:00:00:00:01`",
+                        ),
+                    );
+                    return None;
+                }
+                Some(Value::Mac(mac))
+            }
+            (Ty::Port, v @ Value::Port(_)) => Some(v),
             (Ty::Range(inner), Value::Range(lo, hi)) => {
                 let lo = self.coerce(*lo, span, inner, ctx)?;
                 let hi = self.coerce(*hi, span, inner, ctx)?;
