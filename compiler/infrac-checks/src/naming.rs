@@ -1,9 +1,11 @@
 //! Naming and identity: site naming rules, DNS labels, VMIDs, Kubernetes names,
-//! NodePorts, and services listening on the same port.
+//! NodePorts, services listening on the same port, and guest tags.
 
 use infrac_diagnostics::{Code, Diagnostic, Span};
 use infrac_model::{Expose, Guest, GuestKind, Machine, MachineId, Model, Protocol};
 use std::collections::{BTreeMap, BTreeSet};
+
+mod tags;
 
 /// Runs every naming check.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
@@ -14,6 +16,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     vmids(model, &mut out);
     kubernetes(model, &mut out);
     ports(model, &mut out);
+    tags::check(model, &mut out);
     out
 }
 

@@ -962,7 +962,7 @@ pub struct Guest {
     pub order: Option<u32>,
     pub unprivileged: bool,
     pub nesting: bool,
-    pub tags: ThinVec<String>,
+    pub tags: ThinVec<Spanned<String>>,
     /// QEMU CPU type (`host`, `Haswell-noTSX`).
     pub cpu: Option<Box<str>>,
     /// QEMU machine type (`q35`).

@@ -83,7 +83,7 @@ impl Model {
                     format!("the QEMU argument line of {noun} `{name}`")
                 });
                 for tag in &guest.tags {
-                    push(Some(tag), m.name_span, &|| {
+                    push(Some(&tag.value), m.name_span, &|| {
                         format!("a tag of {noun} `{name}`")
                     });
                 }

@@ -513,7 +513,8 @@ pub(crate) fn identity(ctx: &Context, options: &mut Options, name_flag: &str) {
         options.both("description", &**description);
     }
     if !ctx.guest.tags.is_empty() {
-        options.both("tags", ctx.guest.tags.join(";"));
+        let tags: Vec<&str> = ctx.guest.tags.iter().map(|t| t.value.as_str()).collect();
+        options.both("tags", tags.join(";"));
     }
 }
 

@@ -51,7 +51,6 @@ fn a_hostile_description_stays_literal() {
     for literal in [
         "\"; rm -rf / # $(touch pwned-subshell) `touch pwned-backtick` ${HOME}",
         "second line; touch pwned-newline",
-        "$(touch pwned-tag)",
     ] {
         assert!(
             printed.contains(literal),
@@ -59,6 +58,49 @@ fn a_hostile_description_stays_literal() {
         );
     }
     assert!(written.iter().any(|p| p.ends_with("proxmox/apply.sh")));
+}
+
+#[test]
+fn a_hostile_tag_is_refused_and_still_stays_literal() {
+    // Proxmox refuses such a tag, and so does the check (E0305); the target quotes it all
+    // the same, so this emits from the analysed model whatever the diagnostics say.
+    let source = r#"
+        host pve {
+          nic eno1 { speed = 1G }
+          bridge vmbr1 { ports = [eno1] }
+          storage local-lvm { kind = lvmthin, size = 1TiB }
+        }
+        network lan { bridge = vmbr1, ipv4 = 10.0.0.0/24, gateway = 10.0.0.1 }
+        vm victim 150 on pve {
+          cores  = 1
+          memory = 1GiB
+          disk   = 8GiB on local-lvm
+          tags   = ["$(touch pwned-tag)", "`touch pwned-tick`"]
+          nic lan { ip = 10.0.0.50 }
+        }
+    "#;
+    let analysis = infrac_driver::check_source("hostile-tag.infra", source);
+    let refused: Vec<&str> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.0 == "E0305")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(refused.len(), 2, "{:#?}", analysis.diagnostics);
+    let artifacts = ProxmoxTarget
+        .emit(&analysis.model)
+        .unwrap_or_else(|d| panic!("{d:#?}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    write_all(dir.path(), &artifacts);
+    let script = dir.path().join("proxmox/150-victim.sh");
+    validate("shell.sh", std::slice::from_ref(&script));
+    let printed = dry_run(&script, dir.path());
+    assert_nothing_ran(dir.path());
+    assert_nothing_ran(&dir.path().join("proxmox"));
+    assert!(
+        printed.contains("$(touch pwned-tag);`touch pwned-tick`"),
+        "{printed}"
+    );
 }
 
 #[test]

@@ -241,8 +241,8 @@ impl<'a> Sema<'a> {
                 .tags
                 .items()
                 .iter()
-                .filter_map(|(v, _)| match v {
-                    Value::Str(s) => Some(s.clone()),
+                .filter_map(|(v, span)| match v {
+                    Value::Str(s) => Some(Spanned::new(s.clone(), *span)),
                     _ => None,
                 })
                 .collect(),
