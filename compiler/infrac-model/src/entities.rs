@@ -964,7 +964,7 @@ pub struct Guest {
     pub nesting: bool,
     pub tags: ThinVec<Spanned<String>>,
     /// QEMU CPU type (`host`, `Haswell-noTSX`).
-    pub cpu: Option<Box<str>>,
+    pub cpu: Option<Spanned<Box<str>>>,
     /// QEMU machine type (`q35`).
     pub machine: Option<Box<str>>,
     /// Firmware, when the source chooses it.

@@ -49,7 +49,7 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
     }
     // A macOS guest takes its CPU model from `--args`, which QEMU reads last.
     if !macos {
-        options.both("cpu", guest.cpu.as_deref().unwrap_or("host"));
+        options.both("cpu", guest.cpu.as_ref().map_or("host", |c| &*c.value));
     }
     options.both("sockets", guest.sockets);
     options.both("cores", guest.cores.value);
@@ -303,7 +303,7 @@ fn macos_options(ctx: &Context, options: &mut Options, script: &mut GuestScript)
         "sed -i \"s/media=cdrom/media=disk/\" \"/etc/pve/qemu-server/${vmid}.conf\"".to_string(),
     );
     let args = ctx.guest.args.as_deref().map_or_else(
-        || macos::qemu_args(ctx.guest.cpu.as_deref()),
+        || macos::qemu_args(ctx.guest.cpu.as_ref().map(|c| &*c.value)),
         str::to_string,
     );
     options.both("args", args);

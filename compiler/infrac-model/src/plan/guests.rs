@@ -146,8 +146,16 @@ pub fn guest_changes(before: &Model, after: &Model) -> Vec<GuestChange> {
             );
         }
         let settings: [(&str, String, String); 5] = [
-            ("cpu", opt(&g.cpu), opt(&new.cpu)),
-            ("machine", opt(&g.machine), opt(&new.machine)),
+            (
+                "cpu",
+                opt(g.cpu.as_ref().map(|c| &*c.value)),
+                opt(new.cpu.as_ref().map(|c| &*c.value)),
+            ),
+            (
+                "machine",
+                opt(g.machine.as_deref()),
+                opt(new.machine.as_deref()),
+            ),
             ("bios", format!("{:?}", g.bios), format!("{:?}", new.bios)),
             (
                 "pci",
@@ -162,7 +170,7 @@ pub fn guest_changes(before: &Model, after: &Model) -> Vec<GuestChange> {
                     .collect::<Vec<_>>()
                     .join(","),
             ),
-            ("args", opt(&g.args), opt(&new.args)),
+            ("args", opt(g.args.as_deref()), opt(new.args.as_deref())),
         ];
         for (what, old, now) in settings {
             if old != now {
@@ -174,8 +182,8 @@ pub fn guest_changes(before: &Model, after: &Model) -> Vec<GuestChange> {
     out
 }
 
-fn opt(value: &Option<Box<str>>) -> String {
-    value.as_deref().unwrap_or_default().to_string()
+fn opt(value: Option<&str>) -> String {
+    value.unwrap_or_default().to_string()
 }
 
 fn kind_word(kind: GuestKind) -> &'static str {

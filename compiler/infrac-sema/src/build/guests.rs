@@ -246,7 +246,10 @@ impl<'a> Sema<'a> {
                     _ => None,
                 })
                 .collect(),
-            cpu: a.cpu.string().map(String::into_boxed_str),
+            cpu: a
+                .cpu
+                .word()
+                .map(|c| Spanned::new(c.value.into_boxed_str(), c.span)),
             machine: a.machine.string().map(String::into_boxed_str),
             bios: a.bios.string().and_then(|b| match b.as_str() {
                 "ovmf" => Some(Firmware::Ovmf),

@@ -1,0 +1,137 @@
+//! A VM's `cpu` against the CPU types Proxmox defines (E0305). `qm create --cpu` takes a
+//! built-in type or `custom-NAME` from the node's `cpu-models.conf`, and refuses anything
+//! else: "Built-in cputype '…' is not defined (missing 'custom-' prefix?)"
+//! (qemu-server `src/PVE/QemuServer/CPUConfig.pm` at 0538c83c, `validate_vm_cpu_conf`).
+//! A macOS guest's type goes to QEMU's own `-cpu` instead (see the Proxmox target), so it is
+//! not held to Proxmox's list.
+
+use infrac_diagnostics::{did_you_mean, Code, Diagnostic};
+use infrac_model::{GuestKind, Model, OsFamily};
+
+/// The keys of `$cpu_vendor_list` and `$builtin_models` in qemu-server's
+/// `src/PVE/QemuServer/CPUConfig.pm` at 0538c83c (Proxmox VE 9).
+const PROXMOX_CPU_TYPES: &[&str] = &[
+    "486",
+    "pentium",
+    "pentium2",
+    "pentium3",
+    "coreduo",
+    "core2duo",
+    "Conroe",
+    "Penryn",
+    "Nehalem",
+    "Nehalem-IBRS",
+    "Westmere",
+    "Westmere-IBRS",
+    "SandyBridge",
+    "SandyBridge-IBRS",
+    "IvyBridge",
+    "IvyBridge-IBRS",
+    "Haswell",
+    "Haswell-IBRS",
+    "Haswell-noTSX",
+    "Haswell-noTSX-IBRS",
+    "Broadwell",
+    "Broadwell-IBRS",
+    "Broadwell-noTSX",
+    "Broadwell-noTSX-IBRS",
+    "Skylake-Client",
+    "Skylake-Client-IBRS",
+    "Skylake-Client-noTSX-IBRS",
+    "Skylake-Client-v4",
+    "Skylake-Server",
+    "Skylake-Server-IBRS",
+    "Skylake-Server-noTSX-IBRS",
+    "Skylake-Server-v4",
+    "Skylake-Server-v5",
+    "Cascadelake-Server",
+    "Cascadelake-Server-v2",
+    "Cascadelake-Server-noTSX",
+    "Cascadelake-Server-v4",
+    "Cascadelake-Server-v5",
+    "Cooperlake",
+    "Cooperlake-v2",
+    "KnightsMill",
+    "Icelake-Client",
+    "Icelake-Client-noTSX",
+    "Icelake-Server",
+    "Icelake-Server-noTSX",
+    "Icelake-Server-v3",
+    "Icelake-Server-v4",
+    "Icelake-Server-v5",
+    "Icelake-Server-v6",
+    "Icelake-Server-v7",
+    "SapphireRapids",
+    "SapphireRapids-v2",
+    "SapphireRapids-v3",
+    "SapphireRapids-v4",
+    "GraniteRapids",
+    "GraniteRapids-v2",
+    "GraniteRapids-v3",
+    "SierraForest",
+    "SierraForest-v2",
+    "SierraForest-v3",
+    "ClearwaterForest",
+    "athlon",
+    "phenom",
+    "Opteron_G1",
+    "Opteron_G2",
+    "Opteron_G3",
+    "Opteron_G4",
+    "Opteron_G5",
+    "EPYC",
+    "EPYC-IBPB",
+    "EPYC-v3",
+    "EPYC-v4",
+    "EPYC-v5",
+    "EPYC-Rome",
+    "EPYC-Rome-v2",
+    "EPYC-Rome-v3",
+    "EPYC-Rome-v4",
+    "EPYC-Rome-v5",
+    "EPYC-Milan",
+    "EPYC-Milan-v2",
+    "EPYC-Milan-v3",
+    "EPYC-Genoa",
+    "EPYC-Genoa-v2",
+    "EPYC-Turin",
+    "host",
+    "kvm32",
+    "kvm64",
+    "qemu32",
+    "qemu64",
+    "max",
+    "x86-64-v2",
+    "x86-64-v2-AES",
+    "x86-64-v3",
+    "x86-64-v4",
+];
+
+pub(super) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    for (_, machine, guest) in model.guests() {
+        let Some(cpu) = &guest.cpu else { continue };
+        let macos = machine
+            .os
+            .is_some_and(|os| model.image(os).os_family() == OsFamily::Macos);
+        let name = &*cpu.value;
+        if guest.kind != GuestKind::Vm
+            || macos
+            || name.starts_with("custom-")
+            || PROXMOX_CPU_TYPES.contains(&name)
+        {
+            continue;
+        }
+        out.push(
+            Diagnostic::error(
+                Code::OUT_OF_RANGE,
+                format!("vm {} asks for CPU type `{name}`, which Proxmox does not define", machine.name),
+                cpu.span,
+                "not a Proxmox CPU type",
+            )
+            .with_help(match did_you_mean(name, PROXMOX_CPU_TYPES.iter().copied()) {
+                Some(meant) => format!("did you mean `{meant}`?"),
+                None => "use one of Proxmox's CPU types (`host`, `x86-64-v2-AES`, `EPYC-Genoa`, …), or `custom-NAME` for a model defined on the node".to_string(),
+            }),
+        );
+    }
+}
