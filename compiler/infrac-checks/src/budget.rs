@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 /// How many of the largest consumers a budget error labels.
 const LARGEST: usize = 3;
 
-mod cpu_models;
 mod nodes;
 mod sizes;
+mod vm_types;
 
 /// Runs every budget check.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
@@ -22,7 +22,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     pci(model, &mut out);
     numa(model, &mut out);
     sizes::check(model, &mut out);
-    cpu_models::check(model, &mut out);
+    vm_types::check(model, &mut out);
     cluster(model, &mut out);
     nodes::check(model, &mut out);
     limits(model, &mut out);

@@ -966,7 +966,7 @@ pub struct Guest {
     /// QEMU CPU type (`host`, `Haswell-noTSX`).
     pub cpu: Option<Spanned<Box<str>>>,
     /// QEMU machine type (`q35`).
-    pub machine: Option<Box<str>>,
+    pub machine: Option<Spanned<Box<str>>>,
     /// Firmware, when the source chooses it.
     pub bios: Option<Firmware>,
     /// Extra QEMU arguments.

@@ -26,7 +26,11 @@ pub(crate) fn options(ctx: &Context, script: &mut GuestScript) -> Options {
     if let Some(image) = ctx.image {
         options.both("ostype", &image.ostype);
     }
-    let machine = guest.machine.as_deref().or(macos.then_some("q35"));
+    let machine = guest
+        .machine
+        .as_ref()
+        .map(|m| &*m.value)
+        .or(macos.then_some("q35"));
     if let Some(machine) = machine {
         options.create("machine", machine);
     }

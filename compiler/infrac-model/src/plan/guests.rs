@@ -153,8 +153,8 @@ pub fn guest_changes(before: &Model, after: &Model) -> Vec<GuestChange> {
             ),
             (
                 "machine",
-                opt(g.machine.as_deref()),
-                opt(new.machine.as_deref()),
+                opt(g.machine.as_ref().map(|m| &*m.value)),
+                opt(new.machine.as_ref().map(|m| &*m.value)),
             ),
             ("bios", format!("{:?}", g.bios), format!("{:?}", new.bios)),
             (

@@ -250,7 +250,10 @@ impl<'a> Sema<'a> {
                 .cpu
                 .word()
                 .map(|c| Spanned::new(c.value.into_boxed_str(), c.span)),
-            machine: a.machine.string().map(String::into_boxed_str),
+            machine: a
+                .machine
+                .word()
+                .map(|m| Spanned::new(m.value.into_boxed_str(), m.span)),
             bios: a.bios.string().and_then(|b| match b.as_str() {
                 "ovmf" => Some(Firmware::Ovmf),
                 "seabios" => Some(Firmware::Seabios),

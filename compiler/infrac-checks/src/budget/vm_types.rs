@@ -1,12 +1,23 @@
-//! A VM's `cpu` against the CPU types Proxmox defines (E0305). `qm create --cpu` takes a
-//! built-in type or `custom-NAME` from the node's `cpu-models.conf`, and refuses anything
-//! else: "Built-in cputype '…' is not defined (missing 'custom-' prefix?)"
-//! (qemu-server `src/PVE/QemuServer/CPUConfig.pm` at 0538c83c, `validate_vm_cpu_conf`).
-//! A macOS guest's type goes to QEMU's own `-cpu` instead (see the Proxmox target), so it is
-//! not held to Proxmox's list.
+//! A VM's `cpu` and `machine` against what Proxmox defines (E0305).
+//!
+//! `qm create --cpu` takes a built-in type or `custom-NAME` from the node's
+//! `cpu-models.conf`, and refuses anything else: "Built-in cputype '…' is not defined
+//! (missing 'custom-' prefix?)" (qemu-server `src/PVE/QemuServer/CPUConfig.pm` at 0538c83c,
+//! `validate_vm_cpu_conf`). A macOS guest's type goes to QEMU's own `-cpu` instead (see the
+//! Proxmox target), so it is not held to Proxmox's list.
+//!
+//! `--machine` takes a type that matches the pattern of `$machine_fmt` in qemu-server's
+//! `src/PVE/QemuServer/Machine.pm`, optionally as `type=…` and followed by `,key=value`
+//! options that Proxmox checks itself.
 
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic};
 use infrac_model::{GuestKind, Model, OsFamily};
+use regex_lite::Regex;
+use std::sync::OnceLock;
+
+/// `$machine_fmt->{type}{pattern}` of qemu-server's `src/PVE/QemuServer/Machine.pm`,
+/// anchored as Proxmox's JSON schema anchors every pattern.
+const MACHINE_TYPE: &str = r"^(pc|pc(-i440fx)?-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|q35|pc-q35-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|virt(?:-\d+(\.\d+)+)?(\+pve\d+)?)$";
 
 /// The keys of `$cpu_vendor_list` and `$builtin_models` in qemu-server's
 /// `src/PVE/QemuServer/CPUConfig.pm` at 0538c83c (Proxmox VE 9).
@@ -108,6 +119,40 @@ const PROXMOX_CPU_TYPES: &[&str] = &[
 ];
 
 pub(super) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    cpus(model, out);
+    machines(model, out);
+}
+
+fn machines(model: &Model, out: &mut Vec<Diagnostic>) {
+    static PATTERN: OnceLock<Option<Regex>> = OnceLock::new();
+    let Some(pattern) = PATTERN.get_or_init(|| Regex::new(MACHINE_TYPE).ok()) else {
+        return;
+    };
+    for (_, machine, guest) in model.guests() {
+        let Some(written) = &guest.machine else {
+            continue;
+        };
+        let first = written.value.split(',').next().unwrap_or_default();
+        let kind = first.strip_prefix("type=").unwrap_or(first);
+        if guest.kind != GuestKind::Vm || pattern.is_match(kind) {
+            continue;
+        }
+        out.push(
+            Diagnostic::error(
+                Code::OUT_OF_RANGE,
+                format!(
+                    "vm {} asks for machine type `{kind}`, which Proxmox does not accept",
+                    machine.name
+                ),
+                written.span,
+                "not a QEMU machine type Proxmox accepts",
+            )
+            .with_help("use `q35` or `pc` (i440fx), or a pinned version such as `pc-q35-9.2+pve1`"),
+        );
+    }
+}
+
+fn cpus(model: &Model, out: &mut Vec<Diagnostic>) {
     for (_, machine, guest) in model.guests() {
         let Some(cpu) = &guest.cpu else { continue };
         let macos = machine
