@@ -234,6 +234,24 @@ impl<'a> Sema<'a> {
                 );
                 continue;
             }
+            // Accounts every machine already has, which no lab declares as a person:
+            // uid 0 and 65534 (Debian's base-passwd, `passwd.master`). The NixOS target
+            // would declare root a normal user beside its own definition, which fails
+            // evaluation, and cloud-init would give it a shell, keys and sudo again.
+            if matches!(name.as_str(), "root" | "nobody") {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::OUT_OF_RANGE,
+                        format!("`{name}` is a system account, not a user the lab declares"),
+                        name_span,
+                        "every machine has this account already",
+                    )
+                    .with_help(
+                        "declare the person who logs in instead, such as `user alex { keys = [\"ssh-ed25519 …\"], sudo = true }`",
+                    ),
+                );
+                continue;
+            }
             let mut keys = Vec::new();
             for (value, span) in f.list("keys") {
                 let Value::Str(key) = value else { continue };
