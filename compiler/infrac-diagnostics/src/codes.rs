@@ -217,7 +217,7 @@ codes! {
     ROUTE_CERTIFICATE = "E0542", "route certificate that is incomplete or given twice";
     ROUTE_TLS_UNUSED = "E0543", "certificate setting on a route where no proxy of the lab terminates TLS";
     PROXY_ROUTE_UNREACHABLE = "E0544", "reverse-proxy route to a target the proxy cannot reach";
-    ROUTE_HOST_NAME = "E0545", "route host name that is not a DNS name";
+    ROUTE_HOST_NAME = "E0545", "route or app host name that is not a DNS name";
     APP_HOST_PORT = "E0546", "app host port that is not one of its ports, or on a host-network pod";
     BIRD_NO_NEXT_HOP = "E1001", "bird cannot announce IPv6 routes over an IPv4 session without an IPv6 next hop";
     NFT_FORWARD_WITHOUT_ADDRESS = "E1002", "nftables cannot forward a port to a guest without a static IPv4 address";

@@ -115,6 +115,13 @@ impl<'a> Sema<'a> {
                         .collect()
                 })
                 .unwrap_or_default();
+            // The Ingress's host, which the ingress controller matches requests on as a
+            // route's is (E0545); the API server refuses one that is not a DNS name.
+            let host = f.get("host").and_then(|field| match &field.value {
+                Value::Str(h) => Some((h.clone(), field.span)),
+                _ => None,
+            });
+            let host = host.filter(|(h, span)| self.check_route_host(h, *span));
             handles.apps.insert(d, AppId(model.apps.len() as u32));
             let requests = resources("requests");
             let limits = resources("limits");
@@ -129,7 +136,7 @@ impl<'a> Sema<'a> {
                 expose: f
                     .expose("expose")
                     .unwrap_or(Spanned::new(Expose::ClusterIp, name_span)),
-                host: f.string("host"),
+                host: host.map(|(h, _)| h),
                 requests,
                 limits,
                 volumes: built.claims,
