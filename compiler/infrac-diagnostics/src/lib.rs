@@ -16,4 +16,4 @@ pub use diagnostic::{Diagnostic, Label, Severity};
 pub use nearest::NameIndex;
 pub use render::{render_human, RenderOptions};
 pub use source::{line_starts, FileId, LineCol, SourceFile, SourceMap, Span};
-pub use suggest::{code_list, did_you_mean, plural};
+pub use suggest::{and_list, code_list, did_you_mean, plural};

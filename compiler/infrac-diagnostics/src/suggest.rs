@@ -186,6 +186,15 @@ pub fn code_list<T: std::fmt::Display>(names: impl IntoIterator<Item = T>) -> St
     out
 }
 
+/// `items` as a sentence lists them: "a", "a and b", "a, b and c".
+pub fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// "s" unless `n` is one: `format!("{n} node{}", plural(n))`.
 pub fn plural(n: usize) -> &'static str {
     if n == 1 {

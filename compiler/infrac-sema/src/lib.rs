@@ -178,6 +178,10 @@ pub(crate) struct Sema<'a> {
     /// Disks on pools their host lacks, already reported, by host and where the pool is
     /// named.
     pub(crate) unresolved_pools: Reported<(infrac_model::MachineId, Span)>,
+    /// The report of a disk's missing pool by where the disk is written, with the hosts it
+    /// names: a template's disk is written once for guests on several hosts, and is one
+    /// mistake to report once.
+    pub(crate) missing_pools: HashMap<Span, (usize, Vec<String>)>,
     /// Entries the `for` loops in the body of the declaration being checked have stamped
     /// out; `u64::MAX` once that passed the cap and was reported.
     pub(crate) stamped: u64,
@@ -248,6 +252,7 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         unresolved_helps: HashMap::default(),
         name_indexes: suggestions::NameIndexes::default(),
         unresolved_pools: Reported::default(),
+        missing_pools: HashMap::default(),
         stamped: 0,
         catalogue: HashMap::default(),
         broken_pools: HashSet::default(),

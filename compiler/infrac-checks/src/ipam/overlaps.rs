@@ -2,7 +2,7 @@
 //! the lab's networks or another cluster CIDR (E0421).
 
 use super::core::overlapping_pairs;
-use infrac_diagnostics::{Code, Diagnostic, Span};
+use infrac_diagnostics::{and_list, Code, Diagnostic, Span};
 use infrac_model::Model;
 use ipnet::IpNet;
 use std::collections::BTreeMap;
@@ -76,7 +76,7 @@ pub(super) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
             .collect();
         let mut d = Diagnostic::error(
             Code::CLUSTER_CIDR_COLLISION,
-            format!("{} ({}) overlaps {}", cidr.what, cidr.net, join_and(&names)),
+            format!("{} ({}) overlaps {}", cidr.what, cidr.net, and_list(&names)),
             cidr.span,
             format!(
                 "overlaps {}",
@@ -104,15 +104,6 @@ pub(super) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 "the cluster routes these addresses to its pods or services, so machines of an overlapping network become unreachable from inside the cluster",
             ),
         );
-    }
-}
-
-/// "a", "a and b", "a, b and c".
-fn join_and(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

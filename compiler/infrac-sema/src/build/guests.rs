@@ -354,6 +354,29 @@ impl<'a> Sema<'a> {
             );
             return None;
         }
+        // A disk written once for guests on several hosts (a template's) that none of them
+        // has: one report naming every host, not one per host at the same place.
+        if let Some((at, hosts)) = self.missing_pools.get_mut(&span) {
+            if let Some(d) = self.diags.get_mut(*at).filter(|d| d.primary.span == span) {
+                if !hosts.contains(&host.name) {
+                    hosts.push(host.name.clone());
+                    d.message = format!(
+                        "hosts {} have no storage pool `{pool}`",
+                        infrac_diagnostics::and_list(
+                            &hosts.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>()
+                        )
+                    );
+                    d.primary.message = "not a pool of these guests' hosts".into();
+                    d.labels.push(infrac_diagnostics::Label {
+                        span: host.span,
+                        message: format!("host `{}` is declared here", host.name),
+                    });
+                }
+                return None;
+            }
+        }
+        self.missing_pools
+            .insert(span, (self.diags.len(), vec![host.name.clone()]));
         let names: Vec<&str> = host.storage.iter().map(|p| p.name.as_str()).collect();
         self.diags.push(
             Diagnostic::error(
