@@ -325,7 +325,11 @@ fn install_notes(view: &MachineView, notes: &mut Vec<Vec<String>>) {
                  net1 ens19 and so on in the order the interfaces are declared.",
                 NOTE_WIDTH,
             ));
-            if guest.machine.as_ref().is_some_and(|m| m.value.contains("q35")) {
+            if guest
+                .machine
+                .as_ref()
+                .is_some_and(|m| m.value.contains("q35"))
+            {
                 notes.push(wrap(
                     "This VM uses the q35 machine, which puts NICs on other PCI slots and so \
                      gives them other names: check them with `ip link` before relying on the \

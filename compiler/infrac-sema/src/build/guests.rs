@@ -140,6 +140,24 @@ impl<'a> Sema<'a> {
         let a = GuestAttrs::of(&f);
         let image_ref = a.os.decl_ref().or_else(|| a.image.decl_ref());
         let os = image_ref.and_then(|r| handles.images.get(&r.value).copied());
+        // A VM boots a disk image; a container is unpacked from a template. The other
+        // kind's image leaves the script nothing to create the guest from.
+        if let (Some(written), Some(id)) = (image_ref, os) {
+            let image = model.image(id);
+            if image.kind != kind {
+                // Named as the lab names the image it wrote: `os.debian-13` for the standard
+                // library's.
+                let namespace = self.decls[written.value.0 as usize].namespace.as_deref();
+                self.diags.push(image_kind_mismatch(
+                    kind,
+                    &name,
+                    image,
+                    model,
+                    namespace,
+                    written.span,
+                ));
+            }
+        }
         // Sized exactly: a lab has as many of these lists as guests.
         let mut disks = ThinVec::with_capacity(
             usize::from(a.disk.field().is_some()) + f.blocks_of("disk").count(),
@@ -479,6 +497,44 @@ fn missing_pci_device(model: &Model, host: MachineId, name: &str, span: Span) ->
             host.name
         )),
     }
+}
+
+/// A guest given an image of the other kind: a VM a container template, a container a VM
+/// image. The help names the image of the right kind for the same release, if the lab
+/// has one.
+fn image_kind_mismatch(
+    kind: GuestKind,
+    guest: &str,
+    image: &Image,
+    model: &Model,
+    namespace: Option<&str>,
+    span: Span,
+) -> Diagnostic {
+    let (what, wanted) = match kind {
+        GuestKind::Vm => ("a container template", "a VM image"),
+        GuestKind::Lxc => ("a VM image", "a container template"),
+    };
+    let other = model
+        .images
+        .iter()
+        .find(|i| i.kind == kind && i.family == image.family && i.version == image.version);
+    Diagnostic::error(
+        Code::TYPE_MISMATCH,
+        format!(
+            "{} {guest} is given `{}`, {what}, not {wanted}",
+            kind.as_str(),
+            image.name
+        ),
+        span,
+        what,
+    )
+    .with_help(match other {
+        Some(o) => match namespace {
+            Some(ns) => format!("use `{ns}.{}`, {wanted} of the same release", o.name),
+            None => format!("use `{}`, {wanted} of the same release", o.name),
+        },
+        None => format!("give the {} {wanted}", kind.as_str()),
+    })
 }
 
 #[cfg(test)]
