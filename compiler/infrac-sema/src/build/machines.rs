@@ -544,6 +544,7 @@ impl<'a> Sema<'a> {
             let Some(size) = b.fields.bytes("size") else {
                 continue;
             };
+            self.check_nonzero_size(size, "a storage pool", "no room for guests' disks");
             // The export's machine is resolved once every machine exists; until then the
             // pool has none, and the target as written waits in `pending_exports`.
             let export = b

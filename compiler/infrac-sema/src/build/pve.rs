@@ -49,12 +49,28 @@ fn content(fields: &Fields) -> Vec<Content> {
 }
 
 impl<'a> Sema<'a> {
+    /// Reports a declared size of 0 (E0305): the budgets would count on nothing there.
+    pub(crate) fn check_nonzero_size(&mut self, size: Spanned<Bytes>, what: &str, why: &str) {
+        if size.value.0 == 0 {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::OUT_OF_RANGE,
+                    format!("{what} of size 0"),
+                    size.span,
+                    format!("0 bytes: {why}"),
+                )
+                .with_help("write the size it has, such as `size = 1TiB`"),
+            );
+        }
+    }
+
     /// A host's OSDs (`osd NAME { size, device }`).
     pub(crate) fn osds(&mut self, f: &Fields) -> Vec<Osd> {
         f.blocks_of("osd")
             .filter_map(|b| {
                 let name = b.name.as_deref()?.to_owned();
                 let size = b.fields.bytes("size")?;
+                self.check_nonzero_size(size, "an OSD", "no capacity for Ceph's pools");
                 let device = b
                     .fields
                     .word("device")
