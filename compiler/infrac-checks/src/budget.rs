@@ -3,7 +3,7 @@
 
 use infrac_diagnostics::{plural, Code, Diagnostic};
 use infrac_model::budget::{format_bytes, format_vcpus, host_budgets, pool_budgets, Usage};
-use infrac_model::{Bytes, GuestKind, MachineId, Model};
+use infrac_model::{Bytes, Guest, GuestKind, Machine, MachineId, Model};
 use std::collections::BTreeMap;
 
 /// How many of the largest consumers a budget error labels.
@@ -20,9 +20,13 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     hosts(model, &mut out);
     pools(model, &mut out);
     pci(model, &mut out);
-    numa(model, &mut out);
-    sizes::check(model, &mut out);
-    vm_types::check(model, &mut out);
+    // One pass over the guests, a large lab's most machines: what each says of itself,
+    // then how it fits its host's CPUs.
+    for (_, machine, guest) in model.guests() {
+        sizes::check_guest(machine, guest, &mut out);
+        vm_types::check_guest(model, machine, guest, &mut out);
+        numa(model, machine, guest, &mut out);
+    }
     cluster(model, &mut out);
     nodes::check(model, &mut out);
     limits(model, &mut out);
@@ -368,56 +372,54 @@ fn pci(model: &Model, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn numa(model: &Model, out: &mut Vec<Diagnostic>) {
-    for (_, machine, guest) in model.guests() {
-        let host = model.machine(guest.host);
-        let Some(hw) = &host.hardware else { continue };
-        let vcpus = guest.cores.value.saturating_mul(guest.sockets.max(1));
-        let threads = hw.threads().max(hw.cores());
-        // Proxmox refuses to start a VM with more vCPUs than the node has logical CPUs
-        // ("MAX N vcpus allowed per VM on this node", qemu-server's
-        // PVE/QemuServer.pm, config_to_command), whatever the overcommit.
-        if guest.kind == GuestKind::Vm && threads > 0 && u64::from(vcpus) > u64::from(threads) {
-            out.push(
-                Diagnostic::error(
-                    Code::GUEST_MORE_VCPUS_THAN_HOST,
-                    format!(
-                        "vm {} has {vcpus} vCPUs, more than the {threads} logical CPUs of host {}",
-                        machine.name, host.name
-                    ),
-                    guest.cores.span,
-                    if guest.sockets > 1 {
-                        format!("{} sockets × {} cores = {vcpus} vCPUs", guest.sockets, guest.cores.value)
-                    } else {
-                        format!("{vcpus} vCPUs")
-                    },
-                )
-                .with_label(host.name_span, format!("{threads} logical CPUs"))
-                .with_help(format!(
-                    "give {} at most {threads} vCPUs, or move it to a larger host",
-                    machine.name
-                ))
-                .with_note("Proxmox refuses to start a VM with more vCPUs than its node has logical CPUs, however far CPU overcommit is raised"),
-            );
-            continue;
-        }
-        let Some(cpu) = &hw.cpu else { continue };
-        if hw.cpu_count.value < 2 {
-            continue;
-        }
-        // A guest sees one NUMA node per virtual socket; what matters is whether one
-        // virtual socket has more cores than one physical socket.
-        if guest.cores.value > cpu.cores {
-            out.push(
-                Diagnostic::warning(
-                    Code::NUMA_SPAN,
-                    format!("guest {} has {} cores per socket, more than the {} cores of one socket of host {}", machine.name, guest.cores.value, cpu.cores, host.name),
-                    guest.cores.span,
-                    format!("spans NUMA nodes: each {} has {} cores", cpu.model, cpu.cores),
-                )
-                .with_help(numa_layout_help(vcpus, cpu.cores)),
-            );
-        }
+fn numa(model: &Model, machine: &Machine, guest: &Guest, out: &mut Vec<Diagnostic>) {
+    let host = model.machine(guest.host);
+    let Some(hw) = &host.hardware else { return };
+    let vcpus = guest.cores.value.saturating_mul(guest.sockets.max(1));
+    let threads = hw.threads().max(hw.cores());
+    // Proxmox refuses to start a VM with more vCPUs than the node has logical CPUs
+    // ("MAX N vcpus allowed per VM on this node", qemu-server's
+    // PVE/QemuServer.pm, config_to_command), whatever the overcommit.
+    if guest.kind == GuestKind::Vm && threads > 0 && u64::from(vcpus) > u64::from(threads) {
+        out.push(
+            Diagnostic::error(
+                Code::GUEST_MORE_VCPUS_THAN_HOST,
+                format!(
+                    "vm {} has {vcpus} vCPUs, more than the {threads} logical CPUs of host {}",
+                    machine.name, host.name
+                ),
+                guest.cores.span,
+                if guest.sockets > 1 {
+                    format!("{} sockets × {} cores = {vcpus} vCPUs", guest.sockets, guest.cores.value)
+                } else {
+                    format!("{vcpus} vCPUs")
+                },
+            )
+            .with_label(host.name_span, format!("{threads} logical CPUs"))
+            .with_help(format!(
+                "give {} at most {threads} vCPUs, or move it to a larger host",
+                machine.name
+            ))
+            .with_note("Proxmox refuses to start a VM with more vCPUs than its node has logical CPUs, however far CPU overcommit is raised"),
+        );
+        return;
+    }
+    let Some(cpu) = &hw.cpu else { return };
+    if hw.cpu_count.value < 2 {
+        return;
+    }
+    // A guest sees one NUMA node per virtual socket; what matters is whether one
+    // virtual socket has more cores than one physical socket.
+    if guest.cores.value > cpu.cores {
+        out.push(
+            Diagnostic::warning(
+                Code::NUMA_SPAN,
+                format!("guest {} has {} cores per socket, more than the {} cores of one socket of host {}", machine.name, guest.cores.value, cpu.cores, host.name),
+                guest.cores.span,
+                format!("spans NUMA nodes: each {} has {} cores", cpu.model, cpu.cores),
+            )
+            .with_help(numa_layout_help(vcpus, cpu.cores)),
+        );
     }
 }
 

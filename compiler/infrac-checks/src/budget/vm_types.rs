@@ -11,7 +11,7 @@
 //! options that Proxmox checks itself.
 
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic};
-use infrac_model::{GuestKind, Model, OsFamily};
+use infrac_model::{Guest, GuestKind, Machine, Model, OsFamily, Spanned};
 use regex_lite::Regex;
 use std::sync::OnceLock;
 
@@ -118,65 +118,65 @@ const PROXMOX_CPU_TYPES: &[&str] = &[
     "x86-64-v4",
 ];
 
-pub(super) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    cpus(model, out);
-    machines(model, out);
+pub(super) fn check_guest(
+    model: &Model,
+    machine: &Machine,
+    guest: &Guest,
+    out: &mut Vec<Diagnostic>,
+) {
+    if guest.kind != GuestKind::Vm {
+        return;
+    }
+    if let Some(cpu) = &guest.cpu {
+        cpu_type(model, machine, cpu, out);
+    }
+    if let Some(written) = &guest.machine {
+        machine_type(machine, written, out);
+    }
 }
 
-fn machines(model: &Model, out: &mut Vec<Diagnostic>) {
+fn machine_type(machine: &Machine, written: &Spanned<Box<str>>, out: &mut Vec<Diagnostic>) {
     static PATTERN: OnceLock<Option<Regex>> = OnceLock::new();
     let Some(pattern) = PATTERN.get_or_init(|| Regex::new(MACHINE_TYPE).ok()) else {
         return;
     };
-    for (_, machine, guest) in model.guests() {
-        let Some(written) = &guest.machine else {
-            continue;
-        };
-        let first = written.value.split(',').next().unwrap_or_default();
-        let kind = first.strip_prefix("type=").unwrap_or(first);
-        if guest.kind != GuestKind::Vm || pattern.is_match(kind) {
-            continue;
-        }
-        out.push(
-            Diagnostic::error(
-                Code::OUT_OF_RANGE,
-                format!(
-                    "vm {} asks for machine type `{kind}`, which Proxmox does not accept",
-                    machine.name
-                ),
-                written.span,
-                "not a QEMU machine type Proxmox accepts",
-            )
-            .with_help("use `q35` or `pc` (i440fx), or a pinned version such as `pc-q35-9.2+pve1`"),
-        );
+    let first = written.value.split(',').next().unwrap_or_default();
+    let kind = first.strip_prefix("type=").unwrap_or(first);
+    if pattern.is_match(kind) {
+        return;
     }
+    out.push(
+        Diagnostic::error(
+            Code::OUT_OF_RANGE,
+            format!(
+                "vm {} asks for machine type `{kind}`, which Proxmox does not accept",
+                machine.name
+            ),
+            written.span,
+            "not a QEMU machine type Proxmox accepts",
+        )
+        .with_help("use `q35` or `pc` (i440fx), or a pinned version such as `pc-q35-9.2+pve1`"),
+    );
 }
 
-fn cpus(model: &Model, out: &mut Vec<Diagnostic>) {
-    for (_, machine, guest) in model.guests() {
-        let Some(cpu) = &guest.cpu else { continue };
-        let macos = machine
-            .os
-            .is_some_and(|os| model.image(os).os_family() == OsFamily::Macos);
-        let name = &*cpu.value;
-        if guest.kind != GuestKind::Vm
-            || macos
-            || name.starts_with("custom-")
-            || PROXMOX_CPU_TYPES.contains(&name)
-        {
-            continue;
-        }
-        out.push(
-            Diagnostic::error(
-                Code::OUT_OF_RANGE,
-                format!("vm {} asks for CPU type `{name}`, which Proxmox does not define", machine.name),
-                cpu.span,
-                "not a Proxmox CPU type",
-            )
-            .with_help(match did_you_mean(name, PROXMOX_CPU_TYPES.iter().copied()) {
-                Some(meant) => format!("did you mean `{meant}`?"),
-                None => "use one of Proxmox's CPU types (`host`, `x86-64-v2-AES`, `EPYC-Genoa`, …), or `custom-NAME` for a model defined on the node".to_string(),
-            }),
-        );
+fn cpu_type(model: &Model, machine: &Machine, cpu: &Spanned<Box<str>>, out: &mut Vec<Diagnostic>) {
+    let macos = machine
+        .os
+        .is_some_and(|os| model.image(os).os_family() == OsFamily::Macos);
+    let name = &*cpu.value;
+    if macos || name.starts_with("custom-") || PROXMOX_CPU_TYPES.contains(&name) {
+        return;
     }
+    out.push(
+        Diagnostic::error(
+            Code::OUT_OF_RANGE,
+            format!("vm {} asks for CPU type `{name}`, which Proxmox does not define", machine.name),
+            cpu.span,
+            "not a Proxmox CPU type",
+        )
+        .with_help(match did_you_mean(name, PROXMOX_CPU_TYPES.iter().copied()) {
+            Some(meant) => format!("did you mean `{meant}`?"),
+            None => "use one of Proxmox's CPU types (`host`, `x86-64-v2-AES`, `EPYC-Genoa`, …), or `custom-NAME` for a model defined on the node".to_string(),
+        }),
+    );
 }
