@@ -236,8 +236,9 @@ impl<'a> Sema<'a> {
             }
             // Accounts every machine already has, which no lab declares as a person:
             // uid 0 and 65534 (Debian's base-passwd, `passwd.master`). The NixOS target
-            // would declare root a normal user beside its own definition, which fails
-            // evaluation, and cloud-init would give it a shell, keys and sudo again.
+            // would declare root a normal user, which fails nixpkgs' assertion that a
+            // normal user's uid is at least 1000 (`nixos/modules/config/users-groups.nix`),
+            // and cloud-init would give it a shell, keys and sudo again.
             if matches!(name.as_str(), "root" | "nobody") {
                 self.diags.push(
                     Diagnostic::error(
