@@ -10,6 +10,8 @@ use infrac_model::{MachineId, Model, NetworkId, Platform, Zone};
 use ipnet::IpNet;
 use std::collections::BTreeMap;
 
+mod asn;
+
 /// Runs every wiring check.
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -276,6 +278,7 @@ fn zones(model: &Model, out: &mut Vec<Diagnostic>) {
 
 fn bgp(model: &Model, out: &mut Vec<Diagnostic>) {
     for router in &model.routers {
+        asn::check(router, out);
         let guest = model.machine(router.machine);
         // The role must bring the daemon it needs. NixOS and cloud-init machines get
         // BIRD installed and started with the build's bird.conf; infrac writes an
@@ -308,6 +311,16 @@ fn bgp(model: &Model, out: &mut Vec<Diagnostic>) {
         }
         for peer in &router.peers {
             let addr = peer.neighbor.value;
+            // The neighbor is the other end of the session; the router's own address
+            // would be a session with itself, which never comes up.
+            if let Some((_, own)) = guest.each_address().find(|(_, a)| a.value == addr) {
+                out.push(
+                    Diagnostic::error(Code::BGP_PEER_UNREACHABLE, format!("BGP peer {} ({addr}) is an address of {} itself", peer.name, guest.name), peer.neighbor.span, "the router's own address")
+                        .with_label(own.span, format!("{}'s address", guest.name))
+                        .with_help("the neighbor is the other end of the session: the upstream router's address on the network they share"),
+                );
+                continue;
+            }
             let on_link = networks.iter().any(|n| match addr {
                 std::net::IpAddr::V4(_) => {
                     n.ipv4.is_some_and(|p| IpNet::V4(p.value).contains(&addr))
