@@ -145,6 +145,10 @@ impl Model {
     pub fn image(&self, id: ImageId) -> &Image {
         &self.images[id.index()]
     }
+    /// The OS family `machine` runs, when its `os` names an image.
+    pub fn os_family(&self, machine: &Machine) -> Option<OsFamily> {
+        machine.os.map(|os| self.image(os).os_family())
+    }
     /// The service behind a handle.
     pub fn service(&self, id: ServiceId) -> &Service {
         &self.services[id.index()]

@@ -334,7 +334,7 @@ pub(crate) struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub(crate) fn is_macos(&self) -> bool {
-        self.image.is_some_and(|i| i.os_family() == OsFamily::Macos)
+        self.model.os_family(self.machine) == Some(OsFamily::Macos)
     }
     pub(crate) fn is_nixos(&self) -> bool {
         self.image.is_some_and(|i| i.os_family() == OsFamily::Nixos)

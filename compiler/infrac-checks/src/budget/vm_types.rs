@@ -7,8 +7,8 @@
 //! Proxmox target), so it is not held to Proxmox's list.
 //!
 //! `--machine` takes a type that matches the pattern of `$machine_fmt` in qemu-server's
-//! `src/PVE/QemuServer/Machine.pm`, optionally as `type=…` and followed by `,key=value`
-//! options that Proxmox checks itself.
+//! `src/PVE/QemuServer/Machine.pm` (at 0c14d454), optionally as `type=…` and followed by
+//! `,key=value` options that Proxmox checks itself.
 
 use infrac_diagnostics::{did_you_mean, Code, Diagnostic};
 use infrac_model::{Guest, GuestKind, Machine, Model, OsFamily, Spanned};
@@ -160,9 +160,7 @@ fn machine_type(machine: &Machine, written: &Spanned<Box<str>>, out: &mut Vec<Di
 }
 
 fn cpu_type(model: &Model, machine: &Machine, cpu: &Spanned<Box<str>>, out: &mut Vec<Diagnostic>) {
-    let macos = machine
-        .os
-        .is_some_and(|os| model.image(os).os_family() == OsFamily::Macos);
+    let macos = model.os_family(machine) == Some(OsFamily::Macos);
     let name = &*cpu.value;
     if macos || name.starts_with("custom-") || PROXMOX_CPU_TYPES.contains(&name) {
         return;

@@ -90,10 +90,7 @@ impl<'a> Sema<'a> {
                 m.name,
                 m.platform.as_str()
             ))
-        } else if m
-            .os
-            .is_some_and(|os| model.image(os).os_family() == OsFamily::Macos)
-        {
+        } else if model.os_family(m) == Some(OsFamily::Macos) {
             Some(format!(
                 "{} runs macOS, which has no native container engine",
                 m.name

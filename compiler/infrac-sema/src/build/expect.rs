@@ -251,7 +251,8 @@ impl Sema<'_> {
             .join(", ");
         // A firewall declared but left out of the model for an error reported at it may be
         // the one meant: which firewall decides is unknown, and not a second mistake.
-        let unbuilt = self.decls_of(Kind::Firewall).len() > model.firewalls.len();
+        let declared = self.decls_of(Kind::Firewall);
+        let unbuilt = declared.len() > model.firewalls.len();
         match (&x.on, names.as_slice()) {
             (Some(on), _) => {
                 if let Some(i) = names.iter().position(|n| *n == on.name) {
@@ -260,8 +261,7 @@ impl Sema<'_> {
                 // Only the firewall declared on that very machine can be the one meant;
                 // another left out of the model says nothing of this one.
                 if unbuilt
-                    && self
-                        .decls_of(Kind::Firewall)
+                    && declared
                         .iter()
                         .any(|d| self.decls[d.0 as usize].name == on.name)
                 {
