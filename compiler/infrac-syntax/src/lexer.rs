@@ -26,6 +26,9 @@ pub struct Lexed<T = Token> {
     pub tokens: Vec<(T, Span)>,
     pub docs: Vec<DocComment>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Where a `}` closed nothing (reported, and left out of `tokens`): the recovering
+    /// parser asks whether the `{` it was meant to close is missing from a line above.
+    pub stray_braces: Vec<usize>,
 }
 
 impl<T> Default for Lexed<T> {
@@ -34,6 +37,7 @@ impl<T> Default for Lexed<T> {
             tokens: Vec::new(),
             docs: Vec::new(),
             diagnostics: Vec::new(),
+            stray_braces: Vec::new(),
         }
     }
 }
@@ -50,6 +54,7 @@ impl Lexed<Lexeme> {
                 .collect(),
             docs: self.docs,
             diagnostics: self.diagnostics,
+            stray_braces: self.stray_braces,
         }
     }
 }

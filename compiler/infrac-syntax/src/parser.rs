@@ -22,6 +22,7 @@ mod differential;
 mod direct;
 mod expect;
 mod incremental;
+mod open_blocks;
 #[cfg(test)]
 mod recovery_prefix;
 
@@ -190,6 +191,7 @@ fn recover(
         tokens: mut all,
         docs,
         mut diagnostics,
+        stray_braces,
     } = lexed;
     let direct = items.len();
     let mut tokens: Vec<(Token, SimpleSpan)> = all
@@ -200,6 +202,7 @@ fn recover(
             (t.to_token(src, s), span)
         })
         .collect();
+    open_blocks::open_missing_blocks(&mut tokens, src, file, &stray_braces, &mut diagnostics);
     close_unclosed_blocks(&mut tokens, src, close_from.saturating_sub(resume));
     let interpolations = interpolation_spans(&tokens);
     let eoi = SimpleSpan::from(src.len()..src.len());

@@ -107,6 +107,9 @@ impl Lexer<'_> {
     #[inline(never)]
     pub(super) fn close_unmatched(&mut self, opener: u8, token: Lexeme, start: usize) {
         let Some(&(top, top_span)) = self.open.last() else {
+            if opener == b'{' {
+                self.out.stray_braces.push(start);
+            }
             self.error(
                 Code::SYNTAX_UNEXPECTED,
                 format!("unexpected `{}`", self.bytes[start] as char),
