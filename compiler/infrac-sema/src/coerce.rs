@@ -171,6 +171,26 @@ impl<'a> Sema<'a> {
                 Some(Value::Milli((x * 1000.0).round() as u64))
             }
             (Ty::Cpu, v @ Value::Milli(_)) => Some(v),
+            // Written as 0, or so small it rounds to 0 (`0.0001G`): a link that carries
+            // nothing, a CPU that never ticks.
+            (Ty::Speed, Value::Speed(0)) | (Ty::Freq, Value::Freq(0)) => {
+                let (what, unit, example) = match ty {
+                    Ty::Speed => ("link speed", "Mbps", "`1G` or `10G`"),
+                    _ => ("clock", "MHz", "`2600MHz`"),
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::OUT_OF_RANGE,
+                        format!("a {what} of 0"),
+                        span,
+                        format!("this is 0 {unit}"),
+                    )
+                    .with_help(format!(
+                        "write the {what} it has, such as {example}, or leave it out"
+                    )),
+                );
+                None
+            }
             (Ty::Freq, v @ Value::Freq(_))
             | (Ty::Speed, v @ Value::Speed(_))
             | (Ty::Duration, v @ Value::Duration(_)) => Some(v),
