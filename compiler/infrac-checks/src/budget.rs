@@ -11,6 +11,7 @@ const LARGEST: usize = 3;
 
 mod nodes;
 mod sizes;
+mod unmeasured;
 mod vm_types;
 
 /// Runs every budget check.
@@ -18,6 +19,7 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     hardware(model, &mut out);
     hosts(model, &mut out);
+    unmeasured::check(model, &mut out);
     pools(model, &mut out);
     pci(model, &mut out);
     // One pass over the guests, a large lab's most machines: what each says of itself,

@@ -256,6 +256,7 @@ codes! {
     IMAGE_NOT_PINNED = "W0301", "container image that is not pinned to a release";
     GUEST_WOULD_NOT_FIT = "W0401", "a guest that is not started at boot would not fit when started";
     NUMA_SPAN = "W0402", "a guest has more cores than one NUMA node";
+    HOST_WITHOUT_HARDWARE = "W0403", "a host runs guests but declares no hardware, while other hosts do";
     DHCP_WITHOUT_SERVER = "W0410", "DHCP range without a DHCP server";
     MDNS_DOMAIN = "W0430", "site domain under .local, which mDNS owns";
     ZONE_TO_ITSELF = "W0440", "a firewall rule lets a zone reach itself";
