@@ -188,22 +188,29 @@ fn recover(
 ) -> Parsed {
     let direct::Prefix { mut items, resume } = prefix;
     let Lexed {
-        tokens: mut all,
+        tokens: all,
         docs,
         mut diagnostics,
         stray_braces,
     } = lexed;
+    let open_blocks::Tail {
+        mut tokens,
+        close_from,
+    } = open_blocks::tail(
+        open_blocks::Taken {
+            src,
+            file,
+            from: kept.from,
+            tokens: all,
+            resume,
+            items: &mut items,
+        },
+        &stray_braces,
+        &mut diagnostics,
+        close_from,
+    );
     let direct = items.len();
-    let mut tokens: Vec<(Token, SimpleSpan)> = all
-        .split_off(resume.min(all.len()))
-        .into_iter()
-        .map(|(t, s)| {
-            let span = SimpleSpan::from(s.start as usize..s.end as usize);
-            (t.to_token(src, s), span)
-        })
-        .collect();
-    open_blocks::open_missing_blocks(&mut tokens, src, file, &stray_braces, &mut diagnostics);
-    close_unclosed_blocks(&mut tokens, src, close_from.saturating_sub(resume));
+    close_unclosed_blocks(&mut tokens, src, close_from);
     let interpolations = interpolation_spans(&tokens);
     let eoi = SimpleSpan::from(src.len()..src.len());
     let input = tokens[..].map(eoi, |(t, s)| (t, s));
