@@ -20,6 +20,7 @@ mod agree;
 #[cfg(test)]
 mod differential;
 mod direct;
+mod early_close;
 mod expect;
 mod incremental;
 mod open_blocks;
@@ -193,10 +194,10 @@ fn recover(
         mut diagnostics,
         stray_braces,
     } = lexed;
-    let open_blocks::Tail {
+    let Some(open_blocks::Tail {
         mut tokens,
         close_from,
-    } = open_blocks::tail(
+    }) = open_blocks::tail(
         open_blocks::Taken {
             src,
             file,
@@ -208,7 +209,10 @@ fn recover(
         &stray_braces,
         &mut diagnostics,
         close_from,
-    );
+    )
+    else {
+        return parse(src, file);
+    };
     let direct = items.len();
     close_unclosed_blocks(&mut tokens, src, close_from);
     let interpolations = interpolation_spans(&tokens);

@@ -16,7 +16,7 @@
 //! own indentation, closes it: the `{` goes at the end of the head, the `}` that closed
 //! nothing is kept (it closes the block the body's `}` used to), and one report says so.
 
-use super::item_span;
+use super::{early_close, item_span};
 use crate::ast::Item;
 use crate::lexer::lex_from;
 use crate::token::{Lexeme, Token};
@@ -57,13 +57,14 @@ pub(super) struct Tail {
 /// `reserve { … }`, `nic eno1 { … }`): the lines above a `}` that closed nothing are
 /// lexed again, and every declaration the `{` goes into or before is parsed again.
 /// `close_from` is the index, in `taken.tokens`, of the first token unclosed blocks may
-/// be closed before.
+/// be closed before. `None` when those lines reach back into items kept from a previous
+/// tree (before `taken.from`), which only a parse of the whole text reads again.
 pub(super) fn tail(
     taken: Taken<'_>,
     stray: &[usize],
     diagnostics: &mut Vec<Diagnostic>,
     close_from: usize,
-) -> Tail {
+) -> Option<Tail> {
     let Taken {
         src,
         file,
@@ -81,20 +82,25 @@ pub(super) fn tail(
     };
     let tail_start = all.get(resume).map_or(src.len(), |(_, s)| s.start as usize);
     let Some(first_stray) = stray.iter().copied().find(|&offset| offset >= tail_start) else {
-        return Tail {
+        return Some(Tail {
             tokens: all.split_off(resume).into_iter().map(convert).collect(),
             close_from: close_at,
-        };
+        });
     };
     // Lexed again from the first declaration taken that reaches into the lines a body
     // ending at the first such `}` could span.
     let window = lines_above(src, first_stray, MAX_BODY_LINES);
+    // Items kept from a previous tree are not read again: whether a repair would reach
+    // into them, only the whole text can tell, as a parse of it from the start does.
+    if window < from {
+        return None;
+    }
     let reach = items.partition_point(|item| (item_span(item).end as usize) <= window);
     let all_start = all.first().map_or(tail_start, |(_, s)| s.start as usize);
     let restart = items
         .get(reach)
         .map_or(tail_start, |item| item_span(item).start as usize)
-        .clamp(from.min(tail_start), tail_start);
+        .min(tail_start);
     let (mut all, resume) = if restart < all_start {
         let again = lex_from(src, file, restart).tokens;
         let resume = again.partition_point(|(_, s)| (s.start as usize) < tail_start);
@@ -105,9 +111,21 @@ pub(super) fn tail(
     let first = all.partition_point(|(_, s)| (s.start as usize) < restart);
     let mut tokens: Vec<(Token, SimpleSpan)> =
         all.split_off(first).into_iter().map(convert).collect();
-    match open_missing_blocks(&mut tokens, src, file, stray, diagnostics) {
-        Some(opened) => {
-            let keep = items.partition_point(|item| (item_span(item).end as usize) <= opened);
+    let mut repaired = Vec::new();
+    let opened = open_missing_blocks(&mut tokens, src, file, stray, &mut repaired, diagnostics);
+    let left: Vec<usize> = stray
+        .iter()
+        .copied()
+        .filter(|offset| !repaired.contains(offset))
+        .collect();
+    let closed = early_close::drop_early_closes(&mut tokens, src, file, &left, diagnostics);
+    let changed = match (opened, closed) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    match changed {
+        Some(changed) => {
+            let keep = items.partition_point(|item| (item_span(item).end as usize) <= changed);
             let parse_from = items.get(keep).map(|item| item_span(item).start as usize);
             items.truncate(keep);
             let skip = match parse_from {
@@ -115,17 +133,17 @@ pub(super) fn tail(
                 None => resume - first,
             };
             tokens.drain(..skip);
-            Tail {
+            Some(Tail {
                 tokens,
                 close_from: 0,
-            }
+            })
         }
         None => {
             tokens.drain(..resume - first);
-            Tail {
+            Some(Tail {
                 tokens,
                 close_from: close_at,
-            }
+            })
         }
     }
 }
@@ -158,18 +176,10 @@ pub(super) fn open_missing_blocks(
     src: &str,
     file: FileId,
     stray: &[usize],
+    repaired: &mut Vec<usize>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<usize> {
-    let first = tokens.first().map(|(_, span)| span.start)?;
-    let stray: Vec<usize> = stray
-        .iter()
-        .copied()
-        .filter(|&offset| offset >= first)
-        .take(MAX_STRAY)
-        .collect();
-    if stray.is_empty() {
-        return None;
-    }
+    let stray = strays_in(tokens, stray)?;
     let lines = lines(tokens, src, &stray);
     let mut used = vec![false; lines.len()];
     let mut inserts: Vec<(usize, Token, SimpleSpan)> = Vec::new();
@@ -191,40 +201,85 @@ pub(super) fn open_missing_blocks(
             Token::LBrace,
             SimpleSpan::from(head_span.end..head_span.end),
         ));
-        let at = tokens.partition_point(|(_, span)| span.start < close);
-        inserts.push((at, Token::RBrace, SimpleSpan::from(close..close + 1)));
-        // The lexer ends a line once: the break after a `}` it left out was dropped as a
-        // second one after the line before. The block's `}` needs its own.
-        let own_line = tokens.get(at).is_some_and(|(token, span)| {
-            *token != Token::Newline
-                && src
-                    .get(close + 1..span.start)
-                    .is_some_and(|between| between.contains(['\n', '\r']))
-        });
-        if own_line {
-            inserts.push((at, Token::Newline, SimpleSpan::from(close + 1..close + 1)));
-        }
+        restore_stray(tokens, src, close, &mut inserts);
         opened_by.push(close);
+        repaired.push(close);
         let closer = match lines[closer].kind {
             Kind::Stray(offset) => offset,
             Kind::Tokens => tokens[lines[closer].first].1.start,
         };
         reports.push(report(src, file, head_span, closer));
     }
-    // Once, not per `}`: a file of many has as many reports to shift.
-    if !opened_by.is_empty() {
-        diagnostics.retain(|d| {
-            !(d.code == Code::SYNTAX_UNEXPECTED
-                && opened_by.contains(&(d.primary.span.start as usize)))
-        });
-        diagnostics.append(&mut reports);
-    }
+    replace_reports(diagnostics, &opened_by, reports);
     let opened = inserts
         .iter()
         .filter(|(_, token, _)| *token == Token::LBrace)
         .map(|(_, _, span)| span.start)
         .min()?;
-    // Stable: a `}` and the line break after it, inserted at one place, keep their order.
+    apply(tokens, inserts, &[]);
+    Some(opened)
+}
+
+/// The `}`s that closed nothing among `tokens` (those before them belong to declarations
+/// taken whole), the first [`MAX_STRAY`] of them; none when there are none.
+pub(super) fn strays_in(tokens: &[(Token, SimpleSpan)], stray: &[usize]) -> Option<Vec<usize>> {
+    let first = tokens.first().map(|(_, span)| span.start)?;
+    let stray: Vec<usize> = stray
+        .iter()
+        .copied()
+        .filter(|&offset| offset >= first)
+        .take(MAX_STRAY)
+        .collect();
+    (!stray.is_empty()).then_some(stray)
+}
+
+/// Replaces the lexer's reports of the `}`s at `fixed` by `reports`. Once, not per `}`:
+/// a file of many has as many reports to shift.
+pub(super) fn replace_reports(
+    diagnostics: &mut Vec<Diagnostic>,
+    fixed: &[usize],
+    mut reports: Vec<Diagnostic>,
+) {
+    if fixed.is_empty() {
+        return;
+    }
+    diagnostics.retain(|d| {
+        !(d.code == Code::SYNTAX_UNEXPECTED && fixed.contains(&(d.primary.span.start as usize)))
+    });
+    diagnostics.append(&mut reports);
+}
+
+/// The insertions that put back the `}` at `close`, which the lexer left out of
+/// `tokens` for closing nothing.
+pub(super) fn restore_stray(
+    tokens: &[(Token, SimpleSpan)],
+    src: &str,
+    close: usize,
+    inserts: &mut Vec<(usize, Token, SimpleSpan)>,
+) {
+    let at = tokens.partition_point(|(_, span)| span.start < close);
+    inserts.push((at, Token::RBrace, SimpleSpan::from(close..close + 1)));
+    // The lexer ends a line once: the break after a `}` it left out was dropped as a
+    // second one after the line before. The block's `}` needs its own.
+    let own_line = tokens.get(at).is_some_and(|(token, span)| {
+        *token != Token::Newline
+            && src
+                .get(close + 1..span.start)
+                .is_some_and(|between| between.contains(['\n', '\r']))
+    });
+    if own_line {
+        inserts.push((at, Token::Newline, SimpleSpan::from(close + 1..close + 1)));
+    }
+}
+
+/// Applies `inserts` and removes the tokens at `remove` (positions in `tokens` before
+/// the change) in one pass. Stable: a `}` and the line break after it, inserted at one
+/// place, keep their order.
+pub(super) fn apply(
+    tokens: &mut Vec<(Token, SimpleSpan)>,
+    mut inserts: Vec<(usize, Token, SimpleSpan)>,
+    remove: &[usize],
+) {
     inserts.sort_by_key(|(at, _, _)| *at);
     let mut out = Vec::with_capacity(tokens.len() + inserts.len());
     let mut inserts = inserts.into_iter().peekable();
@@ -232,33 +287,34 @@ pub(super) fn open_missing_blocks(
         while let Some((_, t, span)) = inserts.next_if(|(at, _, _)| *at == i) {
             out.push((t, span));
         }
-        out.push(token);
+        if !remove.contains(&i) {
+            out.push(token);
+        }
     }
     out.extend(inserts.map(|(_, t, span)| (t, span)));
     *tokens = out;
-    Some(opened)
 }
 
 /// A line of the file as the search reads it: the tokens up to a line break, or a `}`
 /// that closed nothing (which has no token).
-struct Line {
+pub(super) struct Line {
     /// The line's tokens, `first..end` (the line break after them excluded); empty for a
     /// stray `}`.
-    first: usize,
-    end: usize,
+    pub first: usize,
+    pub end: usize,
     /// The column its first character is in.
-    indent: usize,
-    kind: Kind,
+    pub indent: usize,
+    pub kind: Kind,
 }
 
 #[derive(Clone, Copy)]
-enum Kind {
+pub(super) enum Kind {
     Tokens,
     Stray(usize),
 }
 
 /// The lines of `tokens`, with the `}`s in `stray` among them where they were written.
-fn lines(tokens: &[(Token, SimpleSpan)], src: &str, stray: &[usize]) -> Vec<Line> {
+pub(super) fn lines(tokens: &[(Token, SimpleSpan)], src: &str, stray: &[usize]) -> Vec<Line> {
     let mut out = Vec::new();
     let mut stray = stray.iter().copied().peekable();
     let mut first = 0;
