@@ -139,10 +139,26 @@ impl Lexer<'_> {
             .with_label(top_span, "to close this")
             .with_help(format!("replace it with `{expected}`"))
         };
+        // `nic x { ports = [eno1, mtu = 9000 }`: the block was opened on this line and
+        // nothing after this `}` on it closes the block, so this `}` is the block's and
+        // the list before it is what was left open.
+        let ends_block_of_this_line = outer && {
+            let line_end = self.src[start..]
+                .find('\n')
+                .map_or(self.src.len(), |i| start + i);
+            let rest = &self.bytes[self.pos..line_end];
+            let block_here = self
+                .open
+                .iter()
+                .rev()
+                .find(|(d, _)| *d == opener)
+                .is_some_and(|(_, span)| !self.src[span.end as usize..start].contains('\n'));
+            block_here && !rest.contains(&self.bytes[start])
+        };
         if next_bracket == Some(closer_of(top)) {
             // The expected closer follows: this one is stray, and the parser never sees it.
             self.out.diagnostics.push(mismatched());
-        } else if outer && !same_line {
+        } else if outer && (!same_line || ends_block_of_this_line) {
             // The closer belongs to an outer bracket and the inner ones were left open:
             // close them here so the rest of the file keeps its structure.
             self.out
