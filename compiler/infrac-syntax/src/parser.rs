@@ -346,6 +346,13 @@ fn close_unclosed_blocks(tokens: &mut Vec<(Token, SimpleSpan)>, src: &str, from:
         }
         out.push((token.clone(), *span));
     }
+    // The text ended inside them: they end with it, so the declarations they belong to
+    // are read, not lost with the doc comments above them.
+    if missing > 0 && depth > 0 {
+        let end = out.last().map_or(0, |(_, span)| span.end);
+        let synthetic = (Token::RBrace, SimpleSpan::from(end..end));
+        out.extend(std::iter::repeat_n(synthetic, depth.min(missing)));
+    }
     *tokens = out;
 }
 
@@ -1250,9 +1257,9 @@ mod tests {
         assert_eq!(names, ["host 2"]);
         assert!(codes.is_empty(), "{codes:?}");
         // An attribute in column 0 is not a declaration: the block stays open to the end
-        // of the file (and is dropped there, as before).
+        // of the file, and ends there with it.
         let (names, codes) = outline("host pve {\n  cores = 2\nmemory = 4GiB\n");
-        assert!(names.is_empty(), "{names:?}");
+        assert_eq!(names, ["host 2"]);
         assert_eq!(codes, ["E0102"]);
     }
 
