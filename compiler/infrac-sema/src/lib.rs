@@ -119,9 +119,14 @@ pub(crate) struct Sema<'a> {
     /// were then and what it found.
     pub(crate) last_global: Option<(EcoString, usize, Option<DeclIdx>)>,
     pub(crate) duplicates: HashSet<DeclIdx>,
-    /// Names declared under a kind that does not exist (`vmm router`, already reported):
-    /// references to them stay quiet instead of claiming a wrong kind or no declaration.
+    /// Names whose declaration was already reported and is not in the lab: declared
+    /// under a kind that does not exist (`vmm router`), or on a line that did not parse
+    /// (`vm router 200 no pve {`). References to them stay quiet instead of claiming a
+    /// wrong kind or no declaration.
     pub(crate) unknown_kind_names: HashSet<String>,
+    /// The kinds of the declarations on lines that did not parse (`firewall on gw }}`):
+    /// what is proven of all declarations of a kind is not proven with one missing.
+    pub(crate) broken_kinds: HashSet<String>,
     pub(crate) used_templates: HashSet<DeclIdx>,
     /// The declarations written `from` a template, in order: applying templates visits
     /// only them, not every declaration's syntax (ten thousand reads out of cache).
@@ -231,6 +236,7 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         .filter(|m| !m.missing)
         .filter_map(|m| m.namespace.as_ref())
         .collect();
+    let broken = broken_heads(&modules, &sources);
     let mut sema = Sema {
         decls: Vec::new(),
         index: HashMap::default(),
@@ -241,7 +247,8 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         in_progress: Vec::new(),
         last_global: None,
         duplicates: HashSet::default(),
-        unknown_kind_names: HashSet::default(),
+        unknown_kind_names: broken.iter().filter_map(|h| h.name.clone()).collect(),
+        broken_kinds: broken.into_iter().map(|h| h.kind).collect(),
         used_templates: HashSet::default(),
         templated: Vec::new(),
         failed_attrs: HashSet::default(),
@@ -308,6 +315,22 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         files,
         reuse,
     }
+}
+
+/// What the lines that did not parse were declaring ([`infrac_syntax::broken_head`]).
+fn broken_heads(modules: &[decls::Module], sources: &SourceMap) -> Vec<infrac_syntax::BrokenHead> {
+    modules
+        .iter()
+        .filter_map(|m| Some((m, &sources.get(m.file?)?.text)))
+        .flat_map(|(m, text)| {
+            m.ast.items.iter().filter_map(move |item| match item {
+                infrac_syntax::ast::Item::Error(span) => text
+                    .get(span.start as usize..span.end as usize)
+                    .and_then(infrac_syntax::broken_head),
+                _ => None,
+            })
+        })
+        .collect()
 }
 
 /// Sorts the reports by place and code and keeps one of each: an attribute evaluated

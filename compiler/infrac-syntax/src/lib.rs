@@ -4,11 +4,13 @@
 //! so editors keep working on broken files. No semantics live here.
 
 pub mod ast;
+mod broken;
 mod fmt;
 pub mod lexer;
 mod parser;
 mod spans;
 pub mod token;
 
+pub use broken::{broken_head, BrokenHead};
 pub use fmt::{format, FormatError};
 pub use parser::{assert_parsers_agree, parse, parse_beside, reparse, Edit, Parsed};

@@ -1174,6 +1174,9 @@ fn attach_docs(
             }
         }
     }
+    // Where a line that did not parse starts: the doc comments above it were written for
+    // what it declares, which its own report is about.
+    let mut broken = Vec::new();
     for item in &mut file.items {
         match item {
             Item::Decl(decl) => {
@@ -1183,7 +1186,18 @@ fn attach_docs(
                 walk_entries(&mut decl.body.entries, &mut visit);
             }
             Item::For(f) => walk_entries(&mut f.body, &mut visit),
+            Item::Error(span) => broken.push(line_index.line_of(span.start)),
             _ => {}
+        }
+    }
+    for line in broken {
+        let mut above = line;
+        while let Some(&i) = above.checked_sub(1).and_then(|l| doc_on_line.get(&l)) {
+            if used[i] {
+                break;
+            }
+            used[i] = true;
+            above -= 1;
         }
     }
     for (doc, used) in docs.iter().zip(used) {

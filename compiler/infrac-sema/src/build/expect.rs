@@ -252,7 +252,8 @@ impl Sema<'_> {
         // A firewall declared but left out of the model for an error reported at it may be
         // the one meant: which firewall decides is unknown, and not a second mistake.
         let declared = self.decls_of(Kind::Firewall);
-        let unbuilt = declared.len() > model.firewalls.len();
+        let unbuilt =
+            declared.len() > model.firewalls.len() || self.broken_kinds.contains("firewall");
         match (&x.on, names.as_slice()) {
             (Some(on), _) => {
                 if let Some(i) = names.iter().position(|n| *n == on.name) {
