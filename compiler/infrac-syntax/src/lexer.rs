@@ -385,6 +385,11 @@ impl<'a> Lexer<'a> {
                 Start::Return if bytes.get(pos + 1) == Some(&b'\n') => self.pos += 1,
                 Start::Return | Start::Newline => {
                     self.pos += 1;
+                    if self.groups.last().copied().unwrap_or(0) > 0 {
+                        if let Some(name) = self.attribute_starts_line() {
+                            self.close_groups_before_attribute(start, name);
+                        }
+                    }
                     let in_group = self.groups.last().copied().unwrap_or(0) > 0;
                     let last_is_newline =
                         matches!(self.out.tokens.last(), Some((Lexeme::Newline, _)) | None);

@@ -187,6 +187,63 @@ impl Lexer<'_> {
     }
 }
 
+impl Lexer<'_> {
+    /// Where the name is, when the line starting at `self.pos` starts an attribute,
+    /// `NAME =`, in a column no deeper than the line that opened the innermost list or
+    /// call: written there, it is the next entry of the block, not an item of the list,
+    /// which no `=` can be.
+    #[cold]
+    pub(super) fn attribute_starts_line(&self) -> Option<(usize, usize)> {
+        let &(open, span) = self.open.last()?;
+        if open == b'{' {
+            return None;
+        }
+        let bytes = self.bytes;
+        let indent = |from: usize| {
+            bytes[from..]
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count()
+        };
+        let opened_line = self.src[..span.start as usize]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let column = indent(self.pos);
+        if column > indent(opened_line) {
+            return None;
+        }
+        let start = self.pos + column;
+        if !bytes.get(start).is_some_and(u8::is_ascii_alphabetic) {
+            return None;
+        }
+        let end = name_end(bytes, start + 1);
+        let after = end + indent(end);
+        (bytes.get(after) == Some(&b'=') && !matches!(bytes.get(after + 1), Some(b'=' | b'>')))
+            .then_some((start, end))
+    }
+
+    /// Closes the lists and calls left open before the attribute named at `name`, on the
+    /// line after the line break at `at`, and reports the innermost.
+    #[cold]
+    pub(super) fn close_groups_before_attribute(&mut self, at: usize, name: (usize, usize)) {
+        let Some(&(open, span)) = self.open.last() else {
+            return;
+        };
+        let here = self.span(at, at);
+        self.out.diagnostics.push(
+            unclosed(open, span)
+                .with_label(self.span(name.0, name.1), "the next attribute starts here"),
+        );
+        while let Some(&(d, _)) = self.open.last() {
+            if d == b'{' {
+                break;
+            }
+            self.pop_open();
+            self.out.tokens.push((closer_token(d), here));
+        }
+    }
+}
+
 /// The closing bracket of an opening one.
 pub(super) fn closer_of(open: u8) -> u8 {
     match open {
