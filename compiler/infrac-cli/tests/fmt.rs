@@ -117,7 +117,7 @@ fn a_byte_order_mark_is_not_formatting() {
     );
     let run = infrac(&["fmt", &broken], None);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("broken.infra:1:8 "), "{}", run.stderr);
+    assert!(run.stderr.contains("broken.infra:1:16 "), "{}", run.stderr);
 }
 
 #[test]
