@@ -126,7 +126,7 @@ pub(crate) struct Sema<'a> {
     pub(crate) unknown_kind_names: HashSet<String>,
     /// The kinds of the declarations on lines that did not parse (`firewall on gw }}`):
     /// what is proven of all declarations of a kind is not proven with one missing.
-    pub(crate) broken_kinds: HashSet<String>,
+    pub(crate) broken_kinds: HashSet<value::Kind>,
     pub(crate) used_templates: HashSet<DeclIdx>,
     /// The declarations written `from` a template, in order: applying templates visits
     /// only them, not every declaration's syntax (ten thousand reads out of cache).
@@ -248,7 +248,17 @@ pub fn analyze_owned(root_name: &str, root_text: String, loader: &dyn Loader) ->
         last_global: None,
         duplicates: HashSet::default(),
         unknown_kind_names: broken.iter().filter_map(|h| h.name.clone()).collect(),
-        broken_kinds: broken.into_iter().map(|h| h.kind).collect(),
+        // Read as the top-level kinds they name; a word that names none was a
+        // declaration of nothing sema proves things about.
+        broken_kinds: broken
+            .iter()
+            .filter_map(|h| {
+                schema::TOP_LEVEL
+                    .iter()
+                    .find(|(keyword, _, _)| *keyword == h.kind)
+                    .map(|&(_, kind, _)| kind)
+            })
+            .collect(),
         used_templates: HashSet::default(),
         templated: Vec::new(),
         failed_attrs: HashSet::default(),

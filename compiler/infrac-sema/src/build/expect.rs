@@ -253,7 +253,7 @@ impl Sema<'_> {
         // the one meant: which firewall decides is unknown, and not a second mistake.
         let declared = self.decls_of(Kind::Firewall);
         let unbuilt =
-            declared.len() > model.firewalls.len() || self.broken_kinds.contains("firewall");
+            declared.len() > model.firewalls.len() || self.broken_kinds.contains(&Kind::Firewall);
         match (&x.on, names.as_slice()) {
             (Some(on), _) => {
                 if let Some(i) = names.iter().position(|n| *n == on.name) {
